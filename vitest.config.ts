@@ -1,0 +1,46 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Two projects:
+ * - `workers`: unit and API tests inside workerd (the Workers Vitest integration) against real D1
+ *   with the migrations applied, real Durable Objects. Storage is isolated per test file.
+ * - `node`: tests that drive real processes (`npm start`'s stack, docs generation) from Node.
+ */
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./d1-migrations");
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
+                  PASSWORD_PEPPER: "test-password-pepper-0123456789abcdef012345678",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
+            setupFiles: ["./test/workers/apply-migrations.ts"],
+          },
+        },
+        {
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
+    },
+  };
+});

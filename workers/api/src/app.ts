@@ -1,0 +1,41 @@
+/**
+ * The API Worker's Hono app. Middleware order matters: request context → body guard (so bad
+ * bodies fail before anything else) → authentication (+ CSRF) → the route's own access check
+ * (declared through defineRoute) → zod validation → handler.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import type { AppEnv } from "./env";
+import { notFoundHandler, onError } from "./http/error-handler";
+import { validationHook } from "./http/validation-hook";
+import { authenticate } from "./middleware/authenticate";
+import { requestBody } from "./middleware/request-body";
+import { requestMeta } from "./middleware/request-meta";
+import { ROUTE_MODULES } from "./routes";
+
+export const OPENAPI_INFO = {
+  title: "Switchboard API",
+  version: "1.0.0",
+  description: "Control plane for teams of AI agents. Errors always have the shape `{ error: { code, message, details? } }`; codes are listed in docs/errors.md.",
+};
+
+/** Paths served outside defineRoute, on purpose: documents about the API, not API operations. */
+export const DOCUMENT_ROUTES = [
+  { method: "GET", path: "/openapi.json" },
+  { method: "GET", path: "/docs" },
+] as const;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use("*", requestMeta, requestBody, authenticate);
+  for (const module of ROUTE_MODULES) app.route("/", module);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", { type: "apiKey", in: "cookie", name: "sb_session" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key: `sbk_…`" });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO });
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Switchboard API reference" }));
+
+  app.onError(onError);
+  app.notFound(notFoundHandler(() => app.routes.filter((r) => r.method !== "ALL")));
+  return app;
+}

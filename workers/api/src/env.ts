@@ -1,0 +1,28 @@
+import type { Permission } from "../../shared/auth/permissions";
+import type { Role } from "../../shared/auth/roles";
+import type { ApiKeyRow, SessionRow, TenantRow, UserRow } from "../../shared/db/schema";
+import type { Database } from "../../shared/db/client";
+
+/** Who is making the request, after authentication. */
+export type Principal =
+  | { type: "user"; user: UserRow; session: SessionRow }
+  | { type: "api_key"; apiKey: ApiKeyRow };
+
+/** The tenant a `{tenantId}` route acts on, and what the principal may do there. */
+export interface TenantAccess {
+  tenant: TenantRow;
+  /** The person's role; null for an API key. */
+  role: Role | null;
+  permissions: ReadonlySet<Permission>;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    db: Database;
+    principal: Principal | null;
+    tenantAccess: TenantAccess;
+    ip: string | null;
+    userAgent: string | null;
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Enforces a route's declared `RouteAccess` (see shared/auth/permissions.ts).
+ * For tenant routes: a tenant the principal cannot see is 404 (never 403, so ids do not leak
+ * existence); a visible tenant without the permission is 403 naming the permission.
+ */
+import { and, eq, isNull } from "drizzle-orm";
+import type { Context, MiddlewareHandler } from "hono";
+import { ROLE_PERMISSIONS, type Permission, type RouteAccess } from "../../../shared/auth/permissions";
+import { memberships, tenants } from "../../../shared/db/schema";
+import type { AppEnv, Principal, TenantAccess } from "../env";
+import { ApiError, notFound } from "../http/api-error";
+
+export function requireAccess(access: RouteAccess): MiddlewareHandler<AppEnv> {
+  return async function checkAccess(c, next) {
+    if (access === "public") return next();
+    const principal = requirePrincipal(c);
+    if (access === "authenticated") return next();
+    if (access === "user") {
+      if (principal.type !== "user") throw new ApiError("forbidden", "This route needs a signed-in person, not an API key.");
+      return next();
+    }
+    if (access === "operator") {
+      if (principal.type !== "user" || !principal.user.isOperator) throw new ApiError("forbidden", "This route is for platform operators.", { permission: "operator" });
+      return next();
+    }
+    const tenantId = c.req.param("tenantId");
+    if (!tenantId) throw new Error(`route ${c.req.path} declares ${access} but has no {tenantId}`);
+    const tenantAccess = await resolveTenantAccess(c, principal, tenantId);
+    if (!tenantAccess.permissions.has(access)) {
+      throw new ApiError("forbidden", `Your ${tenantAccess.role ? `role (${tenantAccess.role})` : "API key"} does not allow ${access}.`, { permission: access });
+    }
+    c.set("tenantAccess", tenantAccess);
+    return next();
+  };
+}
+
+export function requirePrincipal(c: Context<AppEnv>): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw new ApiError("unauthenticated", "Sign in, or send an API key as `Authorization: Bearer <key>`.");
+  return principal;
+}
+
+export function requireUser(c: Context<AppEnv>) {
+  const principal = requirePrincipal(c);
+  if (principal.type !== "user") throw new ApiError("forbidden", "This route needs a signed-in person, not an API key.");
+  return principal;
+}
+
+async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, tenantId: string): Promise<TenantAccess> {
+  const db = c.get("db");
+  if (principal.type === "api_key") {
+    if (principal.apiKey.tenantId !== tenantId) throw notFound("Tenant");
+    const tenant = await db.select().from(tenants).where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt))).get();
+    if (!tenant) throw notFound("Tenant");
+    return { tenant, role: null, permissions: new Set<Permission>(principal.apiKey.scopes) };
+  }
+  const row = await db
+    .select({ tenant: tenants, role: memberships.role })
+    .from(memberships)
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, principal.user.id), isNull(tenants.deletedAt)))
+    .get();
+  if (!row) throw notFound("Tenant");
+  return { tenant: row.tenant, role: row.role, permissions: ROLE_PERMISSIONS[row.role] };
+}

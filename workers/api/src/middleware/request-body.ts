@@ -1,0 +1,35 @@
+/**
+ * Body guard for every request: a body must be JSON (415 otherwise), at most MAX_BODY_BYTES (413)
+ * and parse (400 invalid_json). It parses once; Hono caches the result, so the route's zod
+ * validator reads the same object. Requests without a body pass untouched.
+ */
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { ApiError } from "../http/api-error";
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export const requestBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const declaredLength = c.req.header("content-length");
+  const hasBody = (declaredLength !== undefined && declaredLength !== "0") || c.req.header("transfer-encoding") !== undefined;
+  if (!hasBody || c.req.method === "GET" || c.req.method === "HEAD") return next();
+
+  if (declaredLength !== undefined && Number(declaredLength) > MAX_BODY_BYTES) throw tooLarge();
+  const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+  if (contentType !== "application/json") {
+    throw new ApiError("unsupported_media_type", `Send the body as application/json (got ${contentType || "no Content-Type"}).`, { expected: "application/json" });
+  }
+  // Read the bytes ourselves: Content-Length can be absent (chunked) or wrong.
+  const raw = await c.req.raw.clone().arrayBuffer();
+  if (raw.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  try {
+    await c.req.json();
+  } catch {
+    throw new ApiError("invalid_json", "The body is not valid JSON.");
+  }
+  return next();
+};
+
+function tooLarge() {
+  return new ApiError("payload_too_large", `The body is larger than ${MAX_BODY_BYTES} bytes.`, { maxBytes: MAX_BODY_BYTES });
+}

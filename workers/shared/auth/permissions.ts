@@ -1,0 +1,51 @@
+/**
+ * The permission matrix: the one place that says what each tenant role may do.
+ * Every API route declares exactly one `RouteAccess` (see workers/api/src/http/route.ts) and the
+ * route table test checks that none is missing. API keys carry a subset of these as scopes.
+ */
+import { z } from "zod";
+import type { Role } from "./roles";
+
+export const PERMISSIONS = [
+  "tenant:read",
+  "tenant:update",
+  "tenant:delete",
+  "members:read",
+  "members:write",
+  "agents:read",
+  "agents:write",
+  "agents:credentials",
+  "teams:read",
+  "teams:write",
+  "api_keys:read",
+  "api_keys:write",
+  "audit:read",
+] as const;
+export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
+export type Permission = z.infer<typeof PermissionSchema>;
+
+const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read"];
+
+/**
+ * - owner: everything, including deleting the tenant and granting owner (see members service).
+ * - admin: runs the tenant day to day: people, agents and their credentials, API keys, settings.
+ * - member: builds with agents and teams, reads everything else; no people, keys or settings.
+ * - viewer: reads, never changes.
+ */
+export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  owner: new Set(PERMISSIONS),
+  admin: new Set(PERMISSIONS.filter((p) => p !== "tenant:delete")),
+  member: new Set([...READ, "agents:write", "teams:write"]),
+  viewer: new Set(READ),
+};
+
+export function roleHas(role: Role, permission: Permission): boolean {
+  return ROLE_PERMISSIONS[role].has(permission);
+}
+
+/**
+ * What a route needs. `public`: nobody needs to be signed in. `authenticated`: a person or an
+ * API key. `user`: a signed-in person (not an API key), no tenant involved. `operator`: the platform operator flag. A `Permission`: a principal of the
+ * route's `{tenantId}` holding that permission (through its role, or an API key's scopes).
+ */
+export type RouteAccess = "public" | "authenticated" | "user" | "operator" | Permission;

@@ -1,0 +1,227 @@
+/**
+ * The D1 schema: the one definition of every table. drizzle-kit generates the SQL migrations in
+ * `d1-migrations/` from this file (`npm run db:generate`); row types are derived from it with
+ * `$inferSelect` / `$inferInsert`, never written by hand.
+ *
+ * Conventions: ids are prefixed, time-sortable strings (see crypto/ids.ts), so `ORDER BY id` is
+ * creation order and a stable pagination key. Times are integer milliseconds since the epoch.
+ * Soft-deleted rows (`deleted_at`) are invisible to the API and answer 404.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { AgentTemplate, ToolCategory } from "../agent-templates";
+import type { Permission } from "../auth/permissions";
+import type { Role } from "../auth/roles";
+import type { PlanId } from "../plans";
+import type { TenantConfig } from "../schemas/tenant";
+
+const now = sql`(unixepoch('subsec') * 1000)`;
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    name: text("name").notNull(),
+    /** `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>`: the format records its own cost. */
+    passwordHash: text("password_hash"),
+    isOperator: integer("is_operator", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email)],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    lastSeenAt: integer("last_seen_at").notNull().default(now),
+    revokedAt: integer("revoked_at"),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  plan: text("plan").$type<PlanId>().notNull().default("free"),
+  /** The current config; every change also writes a row to tenant_config_versions. */
+  config: text("config", { mode: "json" }).$type<TenantConfig>().notNull(),
+  configVersion: integer("config_version").notNull().default(1),
+  createdAt: integer("created_at").notNull().default(now),
+  updatedAt: integer("updated_at").notNull().default(now),
+  deletedAt: integer("deleted_at"),
+});
+
+export const tenantConfigVersions = sqliteTable(
+  "tenant_config_versions",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    name: text("name").notNull(),
+    config: text("config", { mode: "json" }).$type<TenantConfig>().notNull(),
+    /** Why this version exists: created, update, or rollback to version N. */
+    reason: text("reason").notNull(),
+    rolledBackFrom: integer("rolled_back_from"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<Role>().notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index("memberships_user_idx").on(t.userId)],
+);
+
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    role: text("role").$type<Role>().notNull(),
+    /** SHA-256 of the invite token; the token itself is shown once. */
+    tokenHash: text("token_hash").notNull(),
+    invitedBy: text("invited_by").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    acceptedAt: integer("accepted_at"),
+    acceptedBy: text("accepted_by"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("invites_tenant_idx").on(t.tenantId), uniqueIndex("invites_token_unique").on(t.tokenHash)],
+);
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    template: text("template").$type<AgentTemplate>().notNull(),
+    toolCategories: text("tool_categories", { mode: "json" }).$type<ToolCategory[]>().notNull(),
+    trustLevel: integer("trust_level").notNull(),
+    status: text("status").$type<"active" | "suspended">().notNull().default("active"),
+    /** SHA-256 of the agent secret (high-entropy, so a slow KDF adds nothing). */
+    secretHash: text("secret_hash").notNull(),
+    secretPrefix: text("secret_prefix").notNull(),
+    secretRotatedAt: integer("secret_rotated_at").notNull().default(now),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("agents_tenant_idx").on(t.tenantId, t.id)],
+);
+
+export const teams = sqliteTable(
+  "teams",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("teams_tenant_idx").on(t.tenantId, t.id)],
+);
+
+export const teamAgents = sqliteTable(
+  "team_agents",
+  {
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    addedAt: integer("added_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.agentId] }), index("team_agents_agent_idx").on(t.agentId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The public part of the key, used to find the row; the rest is only stored hashed. */
+    prefix: text("prefix").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<Permission[]>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at"),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_prefix_unique").on(t.prefix), index("api_keys_tenant_idx").on(t.tenantId, t.id)],
+);
+
+/**
+ * The audit trail. For now one D1 row per event written by `emitAudit`; the audit-ledger work
+ * replaces the writer with a per-tenant hash-chained Durable Object without touching callers.
+ */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id"),
+    at: integer("at").notNull(),
+    actorType: text("actor_type").$type<"user" | "api_key" | "agent" | "system" | "anonymous">().notNull(),
+    actorId: text("actor_id"),
+    actorName: text("actor_name"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    severity: text("severity").$type<"info" | "warning" | "critical">().notNull(),
+    outcome: text("outcome").$type<"success" | "failure" | "denied">().notNull(),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("audit_tenant_idx").on(t.tenantId, t.at), index("audit_action_idx").on(t.action)],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type TenantRow = typeof tenants.$inferSelect;
+export type MembershipRow = typeof memberships.$inferSelect;
+export type InviteRow = typeof invites.$inferSelect;
+export type AgentRow = typeof agents.$inferSelect;
+export type TeamRow = typeof teams.$inferSelect;
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+export type AuditEventInsert = typeof auditEvents.$inferInsert;

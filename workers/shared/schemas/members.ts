@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { RoleSchema } from "../auth/roles";
+import { EmailSchema, IsoTimeSchema } from "./common";
+
+export const MemberSchema = z
+  .object({ userId: z.string(), email: z.string(), name: z.string(), role: RoleSchema, joinedAt: IsoTimeSchema })
+  .meta({ id: "Member" });
+
+export const UpdateMemberInputSchema = z.object({ role: RoleSchema }).strict().meta({ id: "UpdateMemberInput" });
+
+export const CreateInviteInputSchema = z
+  .object({ email: EmailSchema, role: RoleSchema })
+  .strict()
+  .meta({ id: "CreateInviteInput" });
+
+export const InviteStatusSchema = z.enum(["pending", "accepted", "revoked", "expired"]);
+
+export const InviteSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    email: z.string(),
+    role: RoleSchema,
+    status: InviteStatusSchema,
+    invitedBy: z.string(),
+    createdAt: IsoTimeSchema,
+    expiresAt: IsoTimeSchema,
+  })
+  .meta({ id: "Invite" });
+
+export const CreatedInviteSchema = z
+  .object({
+    invite: InviteSchema,
+    token: z.string().meta({ description: "Shown once. The invitee accepts with it while signed in as the invited email." }),
+  })
+  .meta({ id: "CreatedInvite" });
+
+export const AcceptInviteInputSchema = z.object({ token: z.string().min(1).max(200) }).strict().meta({ id: "AcceptInviteInput" });

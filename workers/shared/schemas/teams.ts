@@ -1,0 +1,28 @@
+import { z } from "zod";
+import { IsoTimeSchema } from "./common";
+
+const TeamName = z.string().trim().min(1).max(80);
+
+export const CreateTeamInputSchema = z
+  .object({ name: TeamName, description: z.string().max(500).optional(), agentIds: z.array(z.string()).max(100).optional() })
+  .strict()
+  .meta({ id: "CreateTeamInput" });
+
+export const UpdateTeamInputSchema = z
+  .object({ name: TeamName.optional(), description: z.string().max(500).optional() })
+  .strict()
+  .refine((v) => Object.keys(v).length > 0, { message: "Change at least one field." })
+  .meta({ id: "UpdateTeamInput" });
+
+export const TeamSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    name: z.string(),
+    description: z.string(),
+    agentIds: z.array(z.string()),
+    createdAt: IsoTimeSchema,
+    updatedAt: IsoTimeSchema,
+  })
+  .meta({ id: "Team" });
+export type Team = z.infer<typeof TeamSchema>;
