@@ -1,6 +1,12 @@
+import { adminRoutes } from "./admin";
+import { agentsRoutes } from "./agents";
+import { apiKeysRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
 import { healthRoutes } from "./health";
+import { invitesRoutes } from "./invites";
+import { membersRoutes } from "./members";
+import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
 
 /** Every route module the API serves. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes];

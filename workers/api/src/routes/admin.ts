@@ -1,0 +1,4 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../env";
+
+export const adminRoutes = new OpenAPIHono<AppEnv>();
