@@ -3,29 +3,35 @@ import { PlanIdSchema } from "../plans";
 import { TrustLevelSchema, DEFAULT_TRUST_LEVEL } from "../trust-levels";
 import { IsoTimeSchema } from "./common";
 
+const configFields = {
+  requireMfa: z.boolean().meta({ description: "Members must use MFA to sign in." }),
+  defaultTrustLevel: TrustLevelSchema.meta({ description: "Trust level new agents start with." }),
+};
+
 /** Tenant settings that are versioned: every change writes a new version that can be rolled back to. */
-export const TenantConfigSchema = z
-  .object({
-    requireMfa: z.boolean().default(false).meta({ description: "Members must use MFA to sign in." }),
-    defaultTrustLevel: TrustLevelSchema.default(DEFAULT_TRUST_LEVEL).meta({ description: "Trust level new agents start with." }),
-    sessionTtlHours: z.number().int().min(1).max(720).default(168).meta({ description: "How long a dashboard session lasts." }),
-  })
-  .strict()
-  .meta({ id: "TenantConfig" });
+export const TenantConfigSchema = z.object(configFields).strict().meta({ id: "TenantConfig" });
 export type TenantConfig = z.infer<typeof TenantConfigSchema>;
-export const DEFAULT_TENANT_CONFIG: TenantConfig = TenantConfigSchema.parse({});
+
+/**
+ * A change to some settings. Built from the bare fields rather than `TenantConfigSchema.partial()`
+ * on purpose: fields with zod defaults keep them under `.partial()`, which would silently reset
+ * every setting the change did not name.
+ */
+export const TenantConfigPatchSchema = z.object(configFields).partial().strict().meta({ id: "TenantConfigPatch" });
+
+export const DEFAULT_TENANT_CONFIG: TenantConfig = { requireMfa: false, defaultTrustLevel: DEFAULT_TRUST_LEVEL };
 
 export const TenantNameSchema = z.string().trim().min(1).max(100);
 
 export const CreateTenantInputSchema = z
-  .object({ name: TenantNameSchema, config: TenantConfigSchema.partial().strict().optional() })
+  .object({ name: TenantNameSchema, config: TenantConfigPatchSchema.optional() })
   .strict()
   .meta({ id: "CreateTenantInput" });
 
 export const UpdateTenantInputSchema = z
   .object({
     name: TenantNameSchema.optional(),
-    config: TenantConfigSchema.partial().strict().optional(),
+    config: TenantConfigPatchSchema.optional(),
     expectedVersion: z.number().int().min(1).optional().meta({ description: "Refuse the change (409) unless this is the current config version." }),
   })
   .strict()

@@ -1,0 +1,101 @@
+/**
+ * Cross-tenant isolation over every tenant route: the owner of tenant A (and A's all-scopes API
+ * key) gets 404 for tenant B — whether B's id is in the tenant slot or B's resource ids are used
+ * under A's tenant id — and B's data is unchanged afterwards.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { PERMISSIONS } from "../../../workers/shared/auth/permissions";
+import { call, createTenant, signup, uniqueEmail, type TestUser } from "../harness";
+import { apiRoutes, fillPath, isPermission, type RouteInfo } from "../route-table";
+
+const tenantRoutes = apiRoutes().filter((r) => isPermission(r.access));
+
+/** A valid body for routes that take one, so validation cannot answer before the lookup does. */
+const SAMPLE_BODIES: Record<string, unknown> = {
+  "PATCH /v1/tenants/{tenantId}": { name: "hijacked" },
+  "PATCH /v1/tenants/{tenantId}/members/{userId}": { role: "viewer" },
+  "POST /v1/tenants/{tenantId}/invites": { email: "x@example.test", role: "viewer" },
+  "POST /v1/tenants/{tenantId}/agents": { name: "intruder", template: "custom" },
+  "PATCH /v1/tenants/{tenantId}/agents/{agentId}": { name: "hijacked" },
+  "POST /v1/tenants/{tenantId}/teams": { name: "intruders" },
+  "PATCH /v1/tenants/{tenantId}/teams/{teamId}": { name: "hijacked" },
+  "POST /v1/tenants/{tenantId}/api-keys": { name: "intruder", scopes: ["agents:read"] },
+};
+
+let ownerA: TestUser;
+let tenantA: string;
+let keyA: string;
+let b: Record<string, string>;
+
+const snapshotB = async () => {
+  const q = (sql: string) => env.DB.prepare(sql).bind(b.tenantId).first<Record<string, unknown>>();
+  return {
+    tenant: await q("select name, config_version, deleted_at from tenants where id = ?"),
+    members: await q("select count(*) as n, group_concat(role) as roles from memberships where tenant_id = ?"),
+    agents: await q("select count(*) as n, group_concat(name) as names, group_concat(status) as s, group_concat(coalesce(deleted_at, 0)) as d, group_concat(secret_hash) as h from agents where tenant_id = ?"),
+    teams: await q("select count(*) as n, group_concat(name) as names, group_concat(coalesce(deleted_at, 0)) as d from teams where tenant_id = ?"),
+    links: await q("select count(*) as n from team_agents where team_id in (select id from teams where tenant_id = ?)"),
+    invites: await q("select count(*) as n, group_concat(coalesce(revoked_at, 0)) as r from invites where tenant_id = ?"),
+    keys: await q("select count(*) as n, group_concat(coalesce(revoked_at, 0)) as r from api_keys where tenant_id = ?"),
+  };
+};
+
+beforeAll(async () => {
+  ownerA = await signup("ownerA");
+  tenantA = await createTenant(ownerA, "Tenant A");
+  keyA = (await call(`/v1/tenants/${tenantA}/api-keys`, { body: { name: "A all", scopes: [...PERMISSIONS] }, cookie: ownerA.cookie })).body.key;
+
+  const ownerB = await signup("ownerB");
+  const tenantId = await createTenant(ownerB, "Tenant B");
+  const memberB = await signup("memberB");
+  const invite = await call(`/v1/tenants/${tenantId}/invites`, { body: { email: memberB.email, role: "member" }, cookie: ownerB.cookie });
+  await call("/v1/invites/accept", { body: { token: invite.body.token }, cookie: memberB.cookie });
+  const pending = await call(`/v1/tenants/${tenantId}/invites`, { body: { email: uniqueEmail("pendingB"), role: "viewer" }, cookie: ownerB.cookie });
+  const agent = await call(`/v1/tenants/${tenantId}/agents`, { body: { name: "B agent", template: "pm" }, cookie: ownerB.cookie });
+  const team = await call(`/v1/tenants/${tenantId}/teams`, { body: { name: "B team", agentIds: [agent.body.agent.id] }, cookie: ownerB.cookie });
+  const key = await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "B key", scopes: ["agents:read"] }, cookie: ownerB.cookie });
+  b = { tenantId, userId: memberB.id, inviteId: pending.body.invite.id, agentId: agent.body.agent.id, teamId: team.body.team.id, apiKeyId: key.body.apiKey.id, version: "1" };
+  for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
+});
+
+function bodyFor(route: RouteInfo) {
+  if (!route.hasBody) return {};
+  const sample = SAMPLE_BODIES[`${route.method} ${route.path}`];
+  if (sample === undefined) throw new Error(`add a valid sample body for ${route.method} ${route.path} to SAMPLE_BODIES`);
+  return { body: sample };
+}
+
+describe("cross-tenant access answers 404 on every tenant route", () => {
+  it("covers every resource kind", () => {
+    const params = new Set(tenantRoutes.flatMap((r) => r.params));
+    expect([...params].sort()).toEqual(expect.arrayContaining(["agentId", "apiKeyId", "inviteId", "teamId", "tenantId", "userId", "version"]));
+  });
+
+  it("B's tenant id in the path: 404 for A's owner and A's API key, B unchanged", async () => {
+    const before = await snapshotB();
+    for (const route of tenantRoutes) {
+      const path = fillPath(route.path, b);
+      for (const credential of [{ cookie: ownerA.cookie }, { apiKey: keyA }]) {
+        const res = await call(path, { method: route.method, ...bodyFor(route), ...credential });
+        expect(res.status, `${route.method} ${path} with ${Object.keys(credential)[0]}: ${JSON.stringify(res.body)}`).toBe(404);
+        expect(res.body.error.code).toBe("not_found");
+      }
+    }
+    expect(await snapshotB()).toEqual(before);
+  });
+
+  it("B's resource ids under A's tenant: 404, B unchanged", async () => {
+    const before = await snapshotB();
+    const withSubResource = tenantRoutes.filter((r) => r.params.some((p) => p !== "tenantId" && p !== "version"));
+    expect(withSubResource.length).toBeGreaterThan(8);
+    for (const route of withSubResource) {
+      const path = fillPath(route.path, { ...b, tenantId: tenantA });
+      for (const credential of [{ cookie: ownerA.cookie }, { apiKey: keyA }]) {
+        const res = await call(path, { method: route.method, ...bodyFor(route), ...credential });
+        expect(res.status, `${route.method} ${path}: ${JSON.stringify(res.body)}`).toBe(404);
+      }
+    }
+    expect(await snapshotB()).toEqual(before);
+  });
+});
