@@ -15,6 +15,10 @@ export const ID_PREFIXES = {
   team: "team",
   apiKey: "key",
   audit: "aud",
+  recoveryCode: "rc",
+  mfaChallenge: "mfa",
+  passwordReset: "pwr",
+  mail: "mail",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -26,6 +26,13 @@ export const users = sqliteTable(
     /** `pbkdf2-sha256$<iterations>$<salt b64url>$<hash b64url>`: the format records its own cost. */
     passwordHash: text("password_hash"),
     isOperator: integer("is_operator", { mode: "boolean" }).notNull().default(false),
+    /** Set when the person proved they read this address (password reset, invite accept, verified OAuth email). */
+    emailVerifiedAt: integer("email_verified_at"),
+    /** TOTP secret, AES-GCM encrypted with DATA_ENCRYPTION_KEY; set during enrolment, active once mfaEnabledAt is set. */
+    totpSecretEnc: text("totp_secret_enc"),
+    /** The last TOTP time step accepted: RFC 6238 §5.2, a code for this step or an earlier one is refused (no replay). */
+    totpLastStep: integer("totp_last_step"),
+    mfaEnabledAt: integer("mfa_enabled_at"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
@@ -215,6 +222,75 @@ export const auditEvents = sqliteTable(
   (t) => [index("audit_tenant_idx").on(t.tenantId, t.at), index("audit_action_idx").on(t.action)],
 );
 
+/** One-time MFA recovery codes, stored hashed; `usedAt` marks a spent code. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    usedAt: integer("used_at"),
+  },
+  (t) => [index("recovery_codes_user_idx").on(t.userId)],
+);
+
+/**
+ * A password-verified login waiting for its second factor. The client holds the random token
+ * (stored hashed); attempts are counted so the 6-digit code cannot be brute-forced.
+ */
+export const mfaChallenges = sqliteTable("mfa_challenges", {
+  id: text("id").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  tokenHash: text("token_hash").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+  expiresAt: integer("expires_at").notNull(),
+  attempts: integer("attempts").notNull().default(0),
+  usedAt: integer("used_at"),
+});
+
+/** External identities (GitHub, Google) linked to a user. */
+export const oauthAccounts = sqliteTable(
+  "oauth_accounts",
+  {
+    provider: text("provider").$type<"github" | "google">().notNull(),
+    providerUserId: text("provider_user_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.providerUserId] }), index("oauth_accounts_user_idx").on(t.userId)],
+);
+
+export const passwordResetTokens = sqliteTable("password_reset_tokens", {
+  id: text("id").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  tokenHash: text("token_hash").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+  expiresAt: integer("expires_at").notNull(),
+  usedAt: integer("used_at"),
+});
+
+/**
+ * Mail that would have been sent, kept only when ENVIRONMENT is "development": the local stack
+ * has no mail server, so the dashboard's dev outbox page shows these instead.
+ */
+export const devOutbox = sqliteTable("dev_outbox", {
+  id: text("id").primaryKey(),
+  to: text("to").notNull(),
+  subject: text("subject").notNull(),
+  text: text("text").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
@@ -225,3 +301,7 @@ export type TeamRow = typeof teams.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type AuditEventRow = typeof auditEvents.$inferSelect;
 export type AuditEventInsert = typeof auditEvents.$inferInsert;
+export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
+export type MfaChallengeRow = typeof mfaChallenges.$inferSelect;
+export type OauthAccountRow = typeof oauthAccounts.$inferSelect;
+export type PasswordResetTokenRow = typeof passwordResetTokens.$inferSelect;

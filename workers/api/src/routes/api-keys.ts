@@ -1,4 +1,118 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env";
+/**
+ * API keys: credentials for automation, scoped to one tenant. A key carries a subset of its
+ * creator's permissions (an API key's permissions are its scopes, so a key cannot mint a stronger
+ * key either). The key is shown once; only its prefix and hash are stored. Revocation is read on
+ * every request (api-key-auth.ts), so it applies from the next request on.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { newId } from "../../../shared/crypto/ids";
+import { apiKeys, type ApiKeyRow } from "../../../shared/db/schema";
+import { ApiKeySchema, CreateApiKeyInputSchema, CreatedApiKeySchema } from "../../../shared/schemas/api-keys";
+import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
+import type { AppEnv, Principal } from "../env";
+import { ApiError, notFound } from "../http/api-error";
+import { audit } from "../http/audit";
+import { decodeCursor, toPage } from "../http/pagination";
+import { ApiKeyParams, TenantParams } from "../http/params";
+import { defineRoute, jsonBody, jsonResponse } from "../http/route";
+import { validationError } from "../http/validation-hook";
+import { requirePrincipal } from "../middleware/access";
+import { toApiKey } from "../serializers";
+import { generateApiKey } from "../services/api-key-issue";
 
 export const apiKeysRoutes = new OpenAPIHono<AppEnv>();
+const tags = ["API keys"];
+
+/** Who made a key, as stored in `created_by`: a user id, or `apikey:<id>` for a key made by a key. */
+const creatorOf = (principal: Principal): string => (principal.type === "user" ? principal.user.id : `apikey:${principal.apiKey.id}`);
+
+apiKeysRoutes.openapi(
+  defineRoute("api_keys:write", {
+    method: "post",
+    path: "/v1/tenants/{tenantId}/api-keys",
+    tags,
+    summary: "Create an API key (the key is returned once)",
+    description: "Each scope must be a permission the caller holds in this tenant; asking for more is 403 naming the missing scopes.",
+    request: { params: TenantParams, body: jsonBody(CreateApiKeyInputSchema) },
+    responses: { 201: jsonResponse(CreatedApiKeySchema, "Created. Store `key` now: it is never shown again.") },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const { tenant, permissions } = c.get("tenantAccess");
+    const scopes = [...new Set(input.scopes)];
+    const notHeld = scopes.filter((scope) => !permissions.has(scope));
+    if (notHeld.length > 0) {
+      throw new ApiError("forbidden", `You cannot give a key permissions you do not hold: ${notHeld.join(", ")}.`, { scopes: notHeld });
+    }
+    const now = Date.now();
+    const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
+    if (expiresAt !== null && expiresAt <= now) {
+      throw validationError(new z.ZodError([{ code: "custom", path: ["expiresAt"], message: "Must be in the future.", input: input.expiresAt }]), "json");
+    }
+    const issued = await generateApiKey();
+    const row: ApiKeyRow = {
+      id: newId("apiKey", now),
+      tenantId: tenant.id,
+      name: input.name,
+      prefix: issued.prefix,
+      secretHash: issued.secretHash,
+      scopes,
+      createdBy: creatorOf(requirePrincipal(c)),
+      createdAt: now,
+      expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await c.get("db").insert(apiKeys).values(row);
+    await audit(c, { action: "api_key.created", target: { type: "api_key", id: row.id }, details: { name: row.name, scopes, expiresAt: input.expiresAt ?? null } });
+    return c.json({ apiKey: toApiKey(row), key: issued.key }, 201);
+  },
+);
+
+apiKeysRoutes.openapi(
+  defineRoute("api_keys:read", {
+    method: "get",
+    path: "/v1/tenants/{tenantId}/api-keys",
+    tags,
+    summary: "List the tenant's API keys, including revoked and expired ones (never the key itself)",
+    request: { params: TenantParams, query: PageQuerySchema },
+    responses: { 200: jsonResponse(pageOf(ApiKeySchema, "ApiKeyPage"), "A page of API keys, oldest first.") },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const after = decodeCursor(cursor);
+    const rows = await c
+      .get("db")
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.tenantId, c.get("tenantAccess").tenant.id), after !== undefined ? gt(apiKeys.id, after) : undefined))
+      .orderBy(apiKeys.id)
+      .limit(limit + 1)
+      .all();
+    return c.json(toPage(rows, limit, toApiKey), 200);
+  },
+);
+
+apiKeysRoutes.openapi(
+  defineRoute("api_keys:write", {
+    method: "delete",
+    path: "/v1/tenants/{tenantId}/api-keys/{apiKeyId}",
+    tags,
+    summary: "Revoke an API key; it stops working from the next request",
+    request: { params: ApiKeyParams },
+    responses: { 204: { description: "Revoked." }, 409: jsonResponse(z.any(), "`conflict`: already revoked.") },
+  }),
+  async (c) => {
+    const { apiKeyId } = c.req.valid("param");
+    const tenantId = c.get("tenantAccess").tenant.id;
+    const db = c.get("db");
+    const row = await db.select().from(apiKeys).where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.tenantId, tenantId))).get();
+    if (!row) throw notFound("API key");
+    // Conditional on still being live, so two racing revocations yield one 204 and one 409.
+    const result = await db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAt))).run();
+    if (result.meta.changes === 0) throw new ApiError("conflict", "This API key is already revoked.");
+    await audit(c, { action: "api_key.revoked", target: { type: "api_key", id: row.id }, severity: "warning", details: { name: row.name, prefix: toApiKey(row).prefix } });
+    return c.body(null, 204);
+  },
+);

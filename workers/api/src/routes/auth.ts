@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../../shared/crypto/password";
 import { newId } from "../../../shared/crypto/ids";
-import { memberships, sessions, tenants, users } from "../../../shared/db/schema";
+import { memberships, sessions, tenants, users, type UserRow } from "../../../shared/db/schema";
 import { LoginInputSchema, MeSchema, SessionSchema, SignupInputSchema, UserSchema } from "../../../shared/schemas/auth";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
@@ -32,7 +32,19 @@ authRoutes.openapi(
     const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
     if (existing) throw new ApiError("email_taken", "An account with this email already exists. Log in instead.");
     const now = Date.now();
-    const user = { id: newId("user", now), email: input.email, name: input.name, passwordHash: await hashPassword(input.password, c.env.PASSWORD_PEPPER), isOperator: false, createdAt: now, updatedAt: now };
+    const user: UserRow = {
+      id: newId("user", now),
+      email: input.email,
+      name: input.name,
+      passwordHash: await hashPassword(input.password, c.env.PASSWORD_PEPPER),
+      isOperator: false,
+      emailVerifiedAt: null,
+      totpSecretEnc: null,
+      totpLastStep: null,
+      mfaEnabledAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     try {
       await db.insert(users).values(user);
     } catch (err) {
