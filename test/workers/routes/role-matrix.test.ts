@@ -60,12 +60,15 @@ describe("permission matrix over every tenant route", () => {
     it(`${route.method} ${route.path} needs ${permission}`, async () => {
       const tenantId = await freshTenant();
       const { path, ...options } = request(route, tenantId);
-      // API keys and anonymous first: the owner's allowed call may delete the tenant.
+      // Refusals first: the owner's allowed call (last) may delete the tenant.
       const anonymous = await call(path, options);
       expect(anonymous.status).toBe(401);
       const without = await call(path, { ...options, apiKey: await apiKeyWith(tenantId, PERMISSIONS.filter((p) => p !== permission)) });
       expect(without.status, "API key without the scope").toBe(403);
-      const only = await call(path, { ...options, apiKey: await apiKeyWith(tenantId, [permission]) });
+      // An allowed call may be destructive (delete tenant), so the allowed key gets its own tenant.
+      const keyTenant = await freshTenant();
+      const { path: keyPath, ...keyOptions } = request(route, keyTenant);
+      const only = await call(keyPath, { ...keyOptions, apiKey: await apiKeyWith(keyTenant, [permission]) });
       expect([401, 403], `API key with only ${permission}: ${JSON.stringify(only.body)}`).not.toContain(only.status);
       for (const role of ROLES_ASCENDING) {
         const res = await call(path, { ...options, cookie: users[role].cookie });

@@ -1,11 +1,11 @@
 /** Row → API object mappers. Output types come from the shared zod schemas, rows from drizzle. */
 import type { z } from "zod";
-import type { AgentRow, ApiKeyRow, InviteRow, SessionRow, TeamRow, TenantRow, UserRow } from "../../shared/db/schema";
+import type { AgentRow, ApiKeyRow, InviteRow, MembershipRow, SessionRow, TeamRow, TenantRow, UserRow } from "../../shared/db/schema";
 import type { Agent } from "../../shared/schemas/agents";
 import type { ApiKeySchema } from "../../shared/schemas/api-keys";
 import type { SessionSchema, User } from "../../shared/schemas/auth";
 import { toIso } from "../../shared/schemas/common";
-import type { InviteSchema } from "../../shared/schemas/members";
+import type { InviteSchema, MemberSchema } from "../../shared/schemas/members";
 import type { Team } from "../../shared/schemas/teams";
 import type { Tenant } from "../../shared/schemas/tenant";
 
@@ -86,4 +86,15 @@ export const toApiKey = (k: ApiKeyRow): z.infer<typeof ApiKeySchema> => ({
   expiresAt: toIso(k.expiresAt),
   lastUsedAt: toIso(k.lastUsedAt),
   revokedAt: toIso(k.revokedAt),
+});
+
+/** A membership joined with its user: what the members list and role changes read. */
+export type MemberView = Pick<MembershipRow, "userId" | "role" | "createdAt"> & Pick<UserRow, "email" | "name">;
+
+export const toMember = (m: MemberView): z.infer<typeof MemberSchema> => ({
+  userId: m.userId,
+  email: m.email,
+  name: m.name,
+  role: m.role,
+  joinedAt: toIso(m.createdAt),
 });

@@ -34,6 +34,16 @@ export function requireAccess(access: RouteAccess): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * For routes outside `/v1/tenants/{tenantId}` that still act inside one tenant as the caller
+ * (e.g. leaving it): loads the caller's access the same way, 404 for a tenant they cannot see.
+ */
+export async function enterTenant(c: Context<AppEnv>, tenantId: string): Promise<TenantAccess> {
+  const tenantAccess = await resolveTenantAccess(c, requirePrincipal(c), tenantId);
+  c.set("tenantAccess", tenantAccess);
+  return tenantAccess;
+}
+
 export function requirePrincipal(c: Context<AppEnv>): Principal {
   const principal = c.get("principal");
   if (!principal) throw new ApiError("unauthenticated", "Sign in, or send an API key as `Authorization: Bearer <key>`.");

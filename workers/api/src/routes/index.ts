@@ -2,11 +2,15 @@ import { adminRoutes } from "./admin";
 import { agentsRoutes } from "./agents";
 import { apiKeysRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
+import { devOutboxRoutes } from "./dev-outbox";
 import { healthRoutes } from "./health";
 import { invitesRoutes } from "./invites";
 import { membersRoutes } from "./members";
+import { mfaRoutes } from "./mfa";
+import { oauthRoutes } from "./oauth";
+import { passwordResetRoutes } from "./password-reset";
 import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
 
 /** Every route module the API serves. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes];
