@@ -291,6 +291,23 @@ export const devOutbox = sqliteTable("dev_outbox", {
   createdAt: integer("created_at").notNull().default(now),
 });
 
+/**
+ * Keys that sign agent tokens. The private key is AES-GCM encrypted (DATA_ENCRYPTION_KEY,
+ * purpose "signing-key"); the public JWK is published at /.well-known/jwks.json until
+ * `expiresAt`, which is set on retirement to outlive every token the key signed.
+ */
+export const signingKeys = sqliteTable("signing_keys", {
+  kid: text("kid").primaryKey(),
+  alg: text("alg").$type<"EdDSA" | "ES256">().notNull(),
+  publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  privateJwkEnc: text("private_jwk_enc").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+  /** The newest key that is not retired signs; older active keys only verify. */
+  retiredAt: integer("retired_at"),
+  /** After this, the key is gone from the JWKS and refused for verification. */
+  expiresAt: integer("expires_at"),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
@@ -305,3 +322,4 @@ export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
 export type MfaChallengeRow = typeof mfaChallenges.$inferSelect;
 export type OauthAccountRow = typeof oauthAccounts.$inferSelect;
 export type PasswordResetTokenRow = typeof passwordResetTokens.$inferSelect;
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
