@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
 
 /**
  * Two projects:
@@ -19,6 +20,7 @@ export default defineConfig(async () => {
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
+                  ENVIRONMENT: "development",
                   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
                   PASSWORD_PEPPER: "test-password-pepper-0123456789abcdef012345678",
                   DATA_ENCRYPTION_KEY: "test-data-encryption-key-0123456789abcdef01234",
@@ -27,6 +29,8 @@ export default defineConfig(async () => {
                   GOOGLE_CLIENT_ID: "test-google-client",
                   GOOGLE_CLIENT_SECRET: "test-google-secret",
                 },
+                // The Worker's fetch() to the internet: GitHub and Google are impersonated there.
+                outboundService: fakeOAuthProviders,
               },
             }),
           ],

@@ -1,0 +1,31 @@
+/**
+ * Settings of the local stack, in one place. Environment overrides exist so a test (or a second
+ * checkout) can run its own stack beside a developer's without sharing a port or a database.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+function portFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${name}=${raw} is not a port number.`);
+  return port;
+}
+
+export const API_PORT = portFromEnv("SWITCHBOARD_PORT", 8787);
+/** Where wrangler keeps local D1 and Durable Object data; migrations and `wrangler dev` must agree on it. */
+export const STATE_DIR = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_STATE_DIR || ".wrangler/state");
+/** wrangler dev listens on loopback only: the local stack is not meant to be reachable from the network. */
+export const LISTEN_HOST = "127.0.0.1";
+/** The address printed for people: `localhost` is in ALLOWED_ORIGINS and keeps cookies non-Secure. */
+export const PUBLIC_URL = `http://localhost:${API_PORT}`;
+/** The address the scripts themselves use, so an IPv6-first `localhost` cannot miss the IPv4 listener. */
+export const INTERNAL_URL = `http://${LISTEN_HOST}:${API_PORT}`;
+
+/** A path as people should read it: relative inside the repo, absolute outside it. */
+export function displayPath(p) {
+  return p.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, p) : p;
+}
