@@ -11,8 +11,7 @@
 import { b64url, constantTimeEqual, utf8 } from "./encoding";
 
 export const PBKDF2_ITERATIONS = 100_000;
-export const PASSWORD_MIN_LENGTH = 10;
-export const PASSWORD_MAX_LENGTH = 256;
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../auth/password-policy";
 const SALT_BYTES = 16;
 const HASH_BITS = 256;
 

@@ -241,7 +241,9 @@ export const recoveryCodes = sqliteTable(
  * A password-verified login waiting for its second factor. The client holds the random token
  * (stored hashed); attempts are counted so the 6-digit code cannot be brute-forced.
  */
-export const mfaChallenges = sqliteTable("mfa_challenges", {
+export const mfaChallenges = sqliteTable(
+  "mfa_challenges",
+  {
   id: text("id").primaryKey(),
   userId: text("user_id")
     .notNull()
@@ -251,7 +253,9 @@ export const mfaChallenges = sqliteTable("mfa_challenges", {
   expiresAt: integer("expires_at").notNull(),
   attempts: integer("attempts").notNull().default(0),
   usedAt: integer("used_at"),
-});
+  },
+  (t) => [uniqueIndex("mfa_challenges_token_unique").on(t.tokenHash)],
+);
 
 /** External identities (GitHub, Google) linked to a user. */
 export const oauthAccounts = sqliteTable(
@@ -268,7 +272,9 @@ export const oauthAccounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.provider, t.providerUserId] }), index("oauth_accounts_user_idx").on(t.userId)],
 );
 
-export const passwordResetTokens = sqliteTable("password_reset_tokens", {
+export const passwordResetTokens = sqliteTable(
+  "password_reset_tokens",
+  {
   id: text("id").primaryKey(),
   userId: text("user_id")
     .notNull()
@@ -277,7 +283,9 @@ export const passwordResetTokens = sqliteTable("password_reset_tokens", {
   createdAt: integer("created_at").notNull().default(now),
   expiresAt: integer("expires_at").notNull(),
   usedAt: integer("used_at"),
-});
+  },
+  (t) => [uniqueIndex("password_reset_tokens_token_unique").on(t.tokenHash), index("password_reset_tokens_user_idx").on(t.userId)],
+);
 
 /**
  * Mail that would have been sent, kept only when ENVIRONMENT is "development": the local stack

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../crypto/password";
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../auth/password-policy";
 import { RoleSchema } from "../auth/roles";
 import { EmailSchema, IsoTimeSchema } from "./common";
 
@@ -24,6 +24,21 @@ export const UserSchema = z
   .object({ id: z.string(), email: z.string(), name: z.string(), isOperator: z.boolean(), createdAt: IsoTimeSchema })
   .meta({ id: "User" });
 export type User = z.infer<typeof UserSchema>;
+
+export const UserEnvelopeSchema = z.object({ user: UserSchema }).meta({ id: "UserEnvelope" });
+
+/** The answer to a correct password when the account has MFA: no session yet, a challenge to answer. */
+export const MfaChallengeIssuedSchema = z
+  .object({
+    mfaRequired: z.literal(true),
+    challengeToken: z.string().meta({ description: "Send it with the code to `POST /v1/auth/login/mfa` within 5 minutes." }),
+  })
+  .meta({ id: "MfaChallengeIssued" });
+export type MfaChallengeIssued = z.infer<typeof MfaChallengeIssuedSchema>;
+
+/** `POST /v1/auth/login`: signed in (`user`, cookie set), or the account's second factor is needed. */
+export const LoginResultSchema = z.union([UserEnvelopeSchema, MfaChallengeIssuedSchema]).meta({ id: "LoginResult" });
+export type LoginResult = z.infer<typeof LoginResultSchema>;
 
 export const MembershipSummarySchema = z
   .object({ tenantId: z.string(), tenantName: z.string(), role: RoleSchema })

@@ -1,7 +1,8 @@
 /**
  * Enforces a route's declared `RouteAccess` (see shared/auth/permissions.ts).
  * For tenant routes: a tenant the principal cannot see is 404 (never 403, so ids do not leak
- * existence); a visible tenant without the permission is 403 naming the permission.
+ * existence); a visible tenant without the permission is 403 naming the permission; a person
+ * without MFA in a tenant that requires it is 403 `mfa_required`, whatever the route.
  */
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
@@ -71,5 +72,9 @@ async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, ten
     .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, principal.user.id), isNull(tenants.deletedAt)))
     .get();
   if (!row) throw notFound("Tenant");
+  // People only: an API key is not a person and has no second factor to show.
+  if (row.tenant.config.requireMfa && principal.user.mfaEnabledAt === null) {
+    throw new ApiError("mfa_required", "This tenant requires multi-factor authentication. Turn on MFA in your account security settings, then try again.", { tenantId });
+  }
   return { tenant: row.tenant, role: row.role, permissions: ROLE_PERMISSIONS[row.role] };
 }

@@ -3,19 +3,19 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../../shared/crypto/password";
 import { newId } from "../../../shared/crypto/ids";
 import { memberships, sessions, tenants, users, type UserRow } from "../../../shared/db/schema";
-import { LoginInputSchema, MeSchema, SessionSchema, SignupInputSchema, UserSchema } from "../../../shared/schemas/auth";
+import { LoginInputSchema, LoginResultSchema, MeSchema, SessionSchema, SignupInputSchema, UserEnvelopeSchema } from "../../../shared/schemas/auth";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requirePrincipal, requireUser } from "../middleware/access";
 import { toSession, toUser } from "../serializers";
+import { issueMfaChallenge } from "../services/mfa-challenge";
 import { clearSessionCookie, createSession } from "../services/sessions";
 import { limiter, LOGIN_LIMITS, throwIfLimited } from "../services/throttle";
 
 export const authRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Auth"];
-const UserEnvelope = z.object({ user: UserSchema });
 
 authRoutes.openapi(
   defineRoute("public", {
@@ -24,7 +24,7 @@ authRoutes.openapi(
     tags,
     summary: "Create an account and sign in",
     request: { body: jsonBody(SignupInputSchema) },
-    responses: { 201: jsonResponse(UserEnvelope, "Account created; the session cookie is set."), 409: jsonResponse(z.any(), "`email_taken`") },
+    responses: { 201: jsonResponse(UserEnvelopeSchema, "Account created; the session cookie is set."), 409: jsonResponse(z.any(), "`email_taken`") },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -63,9 +63,9 @@ authRoutes.openapi(
     path: "/v1/auth/login",
     tags,
     summary: "Sign in with email and password",
-    description: `Throttled per source IP (${LOGIN_LIMITS.perIp.limit} attempts / 15 min) and per account (${LOGIN_LIMITS.perAccountFailures.limit} failures / 15 min); over either, 429 with Retry-After.`,
+    description: `Throttled per source IP (${LOGIN_LIMITS.perIp.limit} attempts / 15 min) and per account (${LOGIN_LIMITS.perAccountFailures.limit} failures / 15 min); over either, 429 with Retry-After. For an account with MFA on, a right password signs nobody in: the answer is \`{ mfaRequired: true, challengeToken }\` and no cookie; finish with \`POST /v1/auth/login/mfa\`.`,
     request: { body: jsonBody(LoginInputSchema) },
-    responses: { 200: jsonResponse(UserEnvelope, "Signed in; the session cookie is set.") },
+    responses: { 200: jsonResponse(LoginResultSchema, "Signed in (`user`; the session cookie is set), or `mfaRequired` with a challenge to answer.") },
   }),
   async (c) => {
     const { email, password } = c.req.valid("json");
@@ -95,6 +95,7 @@ authRoutes.openapi(
     if (needsRehash(user.passwordHash)) {
       await db.update(users).set({ passwordHash: await hashPassword(password, c.env.PASSWORD_PEPPER), updatedAt: Date.now() }).where(eq(users.id, user.id));
     }
+    if (user.mfaEnabledAt !== null) return c.json({ mfaRequired: true as const, challengeToken: await issueMfaChallenge(c, user) }, 200);
     const session = await createSession(c, user);
     await audit(c, { tenantId: null, actor: { type: "user", id: user.id, name: user.email }, action: "auth.logged_in", target: { type: "session", id: session.id } });
     return c.json({ user: toUser(user) }, 200);

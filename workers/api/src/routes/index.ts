@@ -1,4 +1,5 @@
 import { adminRoutes } from "./admin";
+import { agentTokensRoutes } from "./agent-tokens";
 import { agentsRoutes } from "./agents";
 import { apiKeysRoutes } from "./api-keys";
 import { authRoutes } from "./auth";
@@ -13,4 +14,4 @@ import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
 
 /** Every route module the API serves. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes];

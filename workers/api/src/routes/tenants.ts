@@ -8,7 +8,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { newId } from "../../../shared/crypto/ids";
-import { apiKeys, memberships, tenantConfigVersions, tenants, type TenantRow } from "../../../shared/db/schema";
+import { apiKeys, memberships, tenantConfigVersions, tenants, type TenantRow, type UserRow } from "../../../shared/db/schema";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
 import { CreateTenantInputSchema, DEFAULT_TENANT_CONFIG, TenantConfigSchema, TenantConfigVersionSchema, TenantSchema, UpdateTenantInputSchema, type TenantConfig } from "../../../shared/schemas/tenant";
 import type { AppEnv } from "../env";
@@ -50,6 +50,7 @@ tenantRoutes.openapi(
     const input = c.req.valid("json");
     const now = Date.now();
     const config: TenantConfig = TenantConfigSchema.parse({ ...DEFAULT_TENANT_CONFIG, ...input.config });
+    assertMayRequireMfa(user, config);
     const tenant: TenantRow = { id: newId("tenant", now), name: input.name, plan: "free", config, configVersion: 1, createdAt: now, updatedAt: now, deletedAt: null };
     const db = c.get("db");
     await db.batch([
@@ -74,7 +75,7 @@ tenantRoutes.openapi(
     tags,
     summary: "Change the tenant's name or config (writes a new config version)",
     request: { params: TenantParams, body: jsonBody(UpdateTenantInputSchema) },
-    responses: { 200: jsonResponse(TenantEnvelope, "Updated."), 409: jsonResponse(z.any(), "`version_conflict`") },
+    responses: { 200: jsonResponse(TenantEnvelope, "Updated."), 409: jsonResponse(z.any(), "`version_conflict`; `conflict` when requiring MFA without having it yourself") },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -158,7 +159,7 @@ tenantRoutes.openapi(
     tags,
     summary: "Roll back to a version: writes a new version with that version's name and config",
     request: { params: ConfigVersionParams },
-    responses: { 200: jsonResponse(TenantEnvelope, "Rolled back."), 409: jsonResponse(z.any(), "`version_conflict`") },
+    responses: { 200: jsonResponse(TenantEnvelope, "Rolled back."), 409: jsonResponse(z.any(), "`version_conflict`; `conflict` when requiring MFA without having it yourself") },
   }),
   async (c) => {
     const { version } = c.req.valid("param");
@@ -181,7 +182,9 @@ async function writeVersion(c: Context<AppEnv>, current: TenantRow, next: { name
   const now = Date.now();
   const version = current.configVersion + 1;
   const db = c.get("db");
-  const createdBy = c.get("principal")?.type === "user" ? requireUser(c).user.id : null;
+  const actor = c.get("principal")?.type === "user" ? requireUser(c).user : null;
+  const createdBy = actor?.id ?? null;
+  if (!current.config.requireMfa) assertMayRequireMfa(actor, next.config);
   try {
     const [update] = await db.batch([
       db.update(tenants).set({ name: next.name, config: next.config, configVersion: version, updatedAt: now }).where(and(eq(tenants.id, current.id), eq(tenants.configVersion, current.configVersion))),
@@ -194,6 +197,13 @@ async function writeVersion(c: Context<AppEnv>, current: TenantRow, next: { name
     throw err;
   }
   return { ...current, name: next.name, config: next.config, configVersion: version, updatedAt: now };
+}
+
+/** Requiring MFA while having none would lock the person out of the tenant on their next request. */
+function assertMayRequireMfa(actor: UserRow | null, config: TenantConfig): void {
+  if (config.requireMfa && actor && actor.mfaEnabledAt === null) {
+    throw new ApiError("conflict", "Turn on MFA for your own account (account security) before requiring it for this tenant.", { field: "config.requireMfa" });
+  }
 }
 
 function versionConflict(expected: number, current: number | null) {

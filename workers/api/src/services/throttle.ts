@@ -1,6 +1,9 @@
 /**
- * Login throttling limits, in one place: per source IP (all attempts) and per account (failures).
- * Both answer 429 with Retry-After.
+ * Authentication throttling limits, in one place. Login: per source IP (all attempts) and per
+ * account (failures). MFA: wrong codes per account, across sign-in challenges and account-security
+ * actions, so a stolen password cannot buy unlimited guesses by opening new challenges. Password
+ * reset requests: per source IP and per address (counted whether or not the account exists, so the
+ * limit reveals nothing). All answer 429 with Retry-After.
  */
 import type { RateLimitResult } from "../../../../durable-objects/rate-limiter";
 import { ApiError } from "../http/api-error";
@@ -8,6 +11,26 @@ import { ApiError } from "../http/api-error";
 export const LOGIN_LIMITS = {
   perIp: { limit: 30, windowMs: 15 * 60 * 1000 },
   perAccountFailures: { limit: 5, windowMs: 15 * 60 * 1000 },
+} as const;
+
+export const MFA_LIMITS = {
+  perAccountFailures: { limit: 10, windowMs: 15 * 60 * 1000 },
+} as const;
+
+export const FORGOT_PASSWORD_LIMITS = {
+  perIp: { limit: 10, windowMs: 60 * 60 * 1000 },
+  perEmail: { limit: 3, windowMs: 60 * 60 * 1000 },
+} as const;
+
+/**
+ * Agent token exchange, failures only (agents exchange every few minutes, many behind one IP).
+ * Per IP: over the limit, everything from that IP is refused before any lookup. Per agent id: only
+ * wrong attempts are refused, a right secret always gets through, so nobody can lock an agent out
+ * by failing with its (not secret) id; with 256-bit secrets guessing is hopeless anyway.
+ */
+export const AGENT_TOKEN_LIMITS = {
+  perIpFailures: { limit: 30, windowMs: 15 * 60 * 1000 },
+  perAgentFailures: { limit: 10, windowMs: 15 * 60 * 1000 },
 } as const;
 
 export function limiter(env: Env, key: string) {

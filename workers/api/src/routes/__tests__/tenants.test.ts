@@ -19,6 +19,8 @@ describe("tenants", () => {
   it("versions every change and rolls back by writing a new version", async () => {
     const owner = await signup("versions");
     const tenantId = await createTenant(owner, "v1 name");
+    // Requiring MFA needs MFA on the acting account (mfa.test.ts covers that rule).
+    await env.DB.prepare("update users set mfa_enabled_at = ? where id = ?").bind(Date.now(), owner.id).run();
     const v2 = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { requireMfa: true } }, cookie: owner.cookie });
     expect(v2.status).toBe(200);
     expect(v2.body.tenant).toMatchObject({ configVersion: 2, config: { requireMfa: true, defaultTrustLevel: 1 } });

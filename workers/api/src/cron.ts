@@ -1,0 +1,24 @@
+/**
+ * The API Worker's cron handler (`[triggers] crons` in wrangler.toml). Every trigger runs every
+ * job: each job decides for itself whether there is work, so a duplicate or retried run (cron
+ * delivery is at least once) or a changed schedule is harmless.
+ */
+import { rotateSigningKeys } from "../../shared/agent-identity/signing-keys";
+import { emitAudit } from "../../shared/audit/emit";
+
+export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const now = controller.scheduledTime;
+  const result = await rotateSigningKeys(env, now);
+  console.log(JSON.stringify({ level: "info", msg: "signing key rotation", cron: controller.cron, ...result }));
+  if (result.created === null && result.deleted.length === 0) return;
+  await emitAudit(env, {
+    tenantId: null,
+    actor: { type: "system", id: null, name: "cron" },
+    action: "signing_key.rotated",
+    target: result.created ? { type: "signing_key", id: result.created } : null,
+    details: { ...result },
+    ip: null,
+    userAgent: null,
+    at: now,
+  });
+}

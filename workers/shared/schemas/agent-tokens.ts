@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { AGENT_TOKEN_TTL_SECONDS } from "../agent-identity/claims";
+import { IsoTimeSchema } from "./common";
+
+export const AgentTokenRequestSchema = z
+  .object({
+    agentId: z.string().min(1).max(64).meta({ description: "The agent's id (`agt_…`)." }),
+    secret: z.string().min(1).max(256).meta({ description: "The agent secret (`sba_…`), as shown at creation or rotation." }),
+    teamId: z.string().min(1).max(64).optional().meta({ description: "Ask for a token for this team; the agent must be a member. The token then carries `team`." }),
+  })
+  .strict()
+  .meta({ id: "AgentTokenRequest" });
+export type AgentTokenRequest = z.infer<typeof AgentTokenRequestSchema>;
+
+/** Field names follow OAuth 2.0 (RFC 6749 §5.1) so generic clients can read the answer. */
+export const AgentTokenResponseSchema = z
+  .object({
+    access_token: z.string().meta({ description: "The agent token (a JWT, `typ: agent+jwt`). Send as `Authorization: Bearer <token>`." }),
+    token_type: z.literal("Bearer"),
+    expires_in: z.number().int().meta({ description: `Seconds until it expires (${AGENT_TOKEN_TTL_SECONDS}).` }),
+    kid: z.string().meta({ description: "The signing key's id, published at /.well-known/jwks.json." }),
+  })
+  .meta({ id: "AgentTokenResponse" });
+
+export const PublicJwkSchema = z
+  .object({
+    kty: z.string(),
+    crv: z.string().optional(),
+    x: z.string().optional(),
+    y: z.string().optional(),
+    kid: z.string(),
+    alg: z.string(),
+    use: z.literal("sig"),
+  })
+  .meta({ id: "PublicJwk" });
+
+export const JwksSchema = z.object({ keys: z.array(PublicJwkSchema) }).meta({ id: "Jwks" });
+
+export const AgentMeSchema = z
+  .object({
+    agentId: z.string(),
+    tenantId: z.string(),
+    teamId: z.string().nullable(),
+    expiresAt: IsoTimeSchema,
+  })
+  .meta({ id: "AgentMe" });
