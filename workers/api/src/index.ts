@@ -1,5 +1,6 @@
 /** The API Worker's entry point: the Hono app, plus the Durable Object classes it hosts. */
 import { createApp } from "./app";
+import { scheduled } from "./cron";
 
 export { RateLimiter } from "../../../durable-objects/rate-limiter";
 
@@ -7,4 +8,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled,
 } satisfies ExportedHandler<Env>;

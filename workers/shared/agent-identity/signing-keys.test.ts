@@ -10,6 +10,7 @@ import { decryptField } from "../crypto/encryption";
 import {
   currentSigningKey,
   MIN_KEY_AGE_FOR_ROTATION_MS,
+  newSigningKeyRow,
   publishedKeys,
   RETIRED_KEY_LIFETIME_MS,
   rotateSigningKeys,
@@ -68,6 +69,21 @@ describe("the current signing key", () => {
     await expect(decryptField(row!.private_jwk_enc, env.DATA_ENCRYPTION_KEY, "totp")).rejects.toThrow();
     expect(key.kid).toBe(row!.kid);
   });
+
+  it("retires a key it cannot decrypt (DATA_ENCRYPTION_KEY rotated) and signs with a fresh one", async () => {
+    const t0 = Date.now();
+    const stale = await newSigningKeyRow({ DATA_ENCRYPTION_KEY: "the-previous-data-encryption-key-0123456789" }, t0);
+    await env.DB.prepare("insert into signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at) values (?, ?, ?, ?, ?)")
+      .bind(stale.kid, stale.alg, JSON.stringify(stale.publicJwk), stale.privateJwkEnc, t0)
+      .run();
+    const key = await currentSigningKey(env, t0);
+    expect(key.kid).not.toBe(stale.kid);
+    const old = (await rows()).find((r) => r.kid === stale.kid)!;
+    expect(old).toMatchObject({ retired_at: t0, expires_at: t0 + RETIRED_KEY_LIFETIME_MS });
+    // Its public half still verifies what it signed until then.
+    expect(await verificationKey(env, stale.kid, t0)).not.toBeNull();
+    expect((await live()).map((r) => r.kid)).toEqual([key.kid]);
+  });
 });
 
 describe("rotation", () => {
@@ -98,7 +114,7 @@ describe("rotation", () => {
     expect((await live()).map((r) => r.kid)).toEqual([first.created]);
     expect(await rows()).toHaveLength(2);
 
-    // Exactly at the minimum age it rotates again.
+    // Once the current key is past the minimum age, the next run rotates again.
     const later = await rotateSigningKeys(env, t0 + 2 * HOUR + MIN_KEY_AGE_FOR_ROTATION_MS + 1);
     expect(later.created).not.toBeNull();
     expect(later.retired).toEqual([first.created]);

@@ -56,7 +56,7 @@ export async function newSigningKeyRow(env: Pick<Env, "DATA_ENCRYPTION_KEY">, no
  * one is created; two first requests racing both try, the conditional insert lets one win and
  * both sign with the winner.
  */
-export async function currentSigningKey(env: KeyEnv, now: number = Date.now()): Promise<SigningKey> {
+export async function currentSigningKey(env: KeyEnv, now: number = Date.now(), retried = false): Promise<SigningKey> {
   let row = await newestLiveKey(env);
   if (!row) {
     const candidate = await newSigningKeyRow(env, now);
@@ -64,7 +64,16 @@ export async function currentSigningKey(env: KeyEnv, now: number = Date.now()): 
     row = await newestLiveKey(env);
     if (!row) throw new Error("no signing key after creating one");
   }
-  return { kid: row.kid, alg: row.alg, privateKey: await privateKeyOf(env, row) };
+  try {
+    return { kid: row.kid, alg: row.alg, privateKey: await privateKeyOf(env, row) };
+  } catch (err) {
+    if (retried) throw err;
+    // Typically DATA_ENCRYPTION_KEY was rotated. Signing keys are disposable: retire this one (its
+    // public half keeps verifying the tokens it signed) and sign with a fresh key.
+    console.error(JSON.stringify({ level: "error", msg: "signing key cannot be decrypted; retiring it", kid: row.kid, error: String(err) }));
+    await env.DB.prepare("UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE kid = ?3 AND retired_at IS NULL").bind(now, now + RETIRED_KEY_LIFETIME_MS, row.kid).run();
+    return currentSigningKey(env, now, true);
+  }
 }
 
 export interface RotationResult {

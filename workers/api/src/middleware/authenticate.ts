@@ -4,6 +4,7 @@
  * client with a revoked key learns it at once. Cookie-authenticated changes pass the CSRF check.
  */
 import type { MiddlewareHandler } from "hono";
+import { isJwtShaped } from "../../../shared/agent-identity/agent-token";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { apiKeyFromBearer } from "../services/api-key-auth";
@@ -17,6 +18,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (scheme?.toLowerCase() !== "bearer" || !credential) {
       throw new ApiError("unauthenticated", "Use `Authorization: Bearer <api key>`.");
     }
+    // Agent tokens are not sessions or API keys: the routes that accept them verify them (see agent-identity).
+    if (isJwtShaped(credential.trim())) return next();
     const apiKey = await apiKeyFromBearer(c, credential.trim());
     if (!apiKey) throw new ApiError("unauthenticated", "The API key is invalid, expired or revoked.");
     c.set("principal", { type: "api_key", apiKey });

@@ -10,5 +10,6 @@ export const requestMeta: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("principal", null);
   await next();
   c.header("X-Content-Type-Options", "nosniff");
-  c.header("Cache-Control", "no-store");
+  // Default for API answers; a route that is meant to be cached (the JWKS) sets its own.
+  if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
 };
