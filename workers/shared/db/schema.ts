@@ -244,15 +244,15 @@ export const recoveryCodes = sqliteTable(
 export const mfaChallenges = sqliteTable(
   "mfa_challenges",
   {
-  id: text("id").primaryKey(),
-  userId: text("user_id")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  tokenHash: text("token_hash").notNull(),
-  createdAt: integer("created_at").notNull().default(now),
-  expiresAt: integer("expires_at").notNull(),
-  attempts: integer("attempts").notNull().default(0),
-  usedAt: integer("used_at"),
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    usedAt: integer("used_at"),
   },
   (t) => [uniqueIndex("mfa_challenges_token_unique").on(t.tokenHash)],
 );
@@ -275,14 +275,14 @@ export const oauthAccounts = sqliteTable(
 export const passwordResetTokens = sqliteTable(
   "password_reset_tokens",
   {
-  id: text("id").primaryKey(),
-  userId: text("user_id")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  tokenHash: text("token_hash").notNull(),
-  createdAt: integer("created_at").notNull().default(now),
-  expiresAt: integer("expires_at").notNull(),
-  usedAt: integer("used_at"),
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
   },
   (t) => [uniqueIndex("password_reset_tokens_token_unique").on(t.tokenHash), index("password_reset_tokens_user_idx").on(t.userId)],
 );
