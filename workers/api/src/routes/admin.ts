@@ -9,9 +9,8 @@ import { eq, getTableName, gt, sql } from "drizzle-orm";
 import type { AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Context } from "hono";
 import { agents, memberships, teams, tenants, users } from "../../../shared/db/schema";
-import { IsoTimeSchema, pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
-import { MemberSchema } from "../../../shared/schemas/members";
-import { TenantSchema } from "../../../shared/schemas/tenant";
+import { OperatorTenantDetailSchema, OperatorTenantSchema, PlatformHealthSchema } from "../../../shared/schemas/admin";
+import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
 import type { AppEnv } from "../env";
 import { notFound } from "../http/api-error";
 import { decodeCursor, toPage } from "../http/pagination";
@@ -21,27 +20,6 @@ import { toMember, toTenant } from "../serializers";
 
 export const adminRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Operator"];
-
-export const OperatorTenantSchema = TenantSchema.extend({
-  deletedAt: IsoTimeSchema.nullable().meta({ description: "Set when the tenant was deleted; operators still see it." }),
-  counts: z.object({
-    members: z.number().int(),
-    agents: z.number().int().meta({ description: "Agents not deleted." }),
-    teams: z.number().int().meta({ description: "Teams not deleted." }),
-  }),
-}).meta({ id: "OperatorTenant" });
-
-const OperatorTenantDetailSchema = z.object({ tenant: OperatorTenantSchema, members: z.array(MemberSchema) }).meta({ id: "OperatorTenantDetail" });
-
-const PlatformHealthSchema = z
-  .object({
-    status: z.enum(["ok", "degraded"]),
-    d1: z.object({ reachable: z.boolean(), latencyMs: z.number().nullable() }),
-    counts: z.object({ users: z.number().int(), tenants: z.number().int().meta({ description: "Tenants not deleted." }), agents: z.number().int().meta({ description: "Agents not deleted." }) }).nullable(),
-    latestMigration: z.string().nullable().meta({ description: "Name of the newest applied D1 migration; null if the migrations table is missing." }),
-    time: IsoTimeSchema,
-  })
-  .meta({ id: "PlatformHealth" });
 
 /**
  * `"table"."column"`. drizzle writes bare column names in a single-table select, and inside a

@@ -1,0 +1,84 @@
+import { Link } from "@tanstack/react-router";
+import { Activity, Bot, Building, KeyRound, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
+import type { ReactNode } from "react";
+import { can, type Role } from "@/lib/permissions";
+
+const linkClass =
+  "flex items-center gap-2.5 rounded-md px-3 py-2 text-sm font-medium text-zinc-700 hover:bg-zinc-100 hover:text-zinc-900 data-[status=active]:bg-indigo-50 data-[status=active]:text-indigo-800";
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <p className="px-3 pb-1 text-xs font-semibold tracking-wide text-zinc-600 uppercase">{title}</p>
+      <ul className="space-y-0.5">{children}</ul>
+    </div>
+  );
+}
+
+/** Tenant sections (only what the role can read), the person's own pages, and the operator console. */
+export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: string; role: Role } | undefined; isOperator: boolean }) {
+  const params = tenant ? { tenantId: tenant.id } : undefined;
+  return (
+    <nav aria-label="Main" className="space-y-6">
+      {tenant && params && (
+        <Section title={tenant.name}>
+          <li>
+            <Link to="/t/$tenantId/agents" params={params} className={linkClass}>
+              <Bot className="size-4" aria-hidden="true" /> Agents
+            </Link>
+          </li>
+          <li>
+            <Link to="/t/$tenantId/teams" params={params} className={linkClass}>
+              <UsersRound className="size-4" aria-hidden="true" /> Teams
+            </Link>
+          </li>
+          {can(tenant.role, "members:read") && (
+            <li>
+              <Link to="/t/$tenantId/members" params={params} className={linkClass}>
+                <Users className="size-4" aria-hidden="true" /> Members
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "api_keys:read") && (
+            <li>
+              <Link to="/t/$tenantId/api-keys" params={params} className={linkClass}>
+                <KeyRound className="size-4" aria-hidden="true" /> API keys
+              </Link>
+            </li>
+          )}
+          <li>
+            <Link to="/t/$tenantId/settings" params={params} className={linkClass}>
+              <Settings className="size-4" aria-hidden="true" /> Settings
+            </Link>
+          </li>
+        </Section>
+      )}
+      <Section title="You">
+        <li>
+          <Link to="/account/security" className={linkClass}>
+            <ShieldCheck className="size-4" aria-hidden="true" /> Account security
+          </Link>
+        </li>
+      </Section>
+      {isOperator && (
+        <Section title="Platform">
+          <li>
+            <Link to="/operator" activeOptions={{ exact: true }} className={linkClass}>
+              <Building className="size-4" aria-hidden="true" /> All tenants
+            </Link>
+          </li>
+          <li>
+            <Link to="/operator/health" className={linkClass}>
+              <Activity className="size-4" aria-hidden="true" /> Platform health
+            </Link>
+          </li>
+        </Section>
+      )}
+      {!tenant && !isOperator && (
+        <p className="flex items-center gap-2 px-3 text-xs text-zinc-600">
+          <Wrench className="size-3.5 shrink-0" aria-hidden="true" /> You are not in a tenant yet.
+        </p>
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,16 @@
+export { Alert } from "./alert";
+export { Badge, type BadgeTone } from "./badge";
+export { Button, buttonClass } from "./button";
+export { Card, CardSection } from "./card";
+export { ConfirmDialog } from "./confirm-dialog";
+export { CopyButton } from "./copy-button";
+export { Dialog, DialogClose, DialogContent, DialogFooter, DialogTrigger } from "./dialog";
+export { Field, FieldSet } from "./field";
+export { FormAlert } from "./form-alert";
+export { Checkbox, Input, Select, Textarea } from "./input";
+export { Label } from "./label";
+export { PageHeader } from "./page-header";
+export { SecretReveal } from "./secret-reveal";
+export { EmptyState, ErrorState, LoadingState } from "./states";
+export { Table, TBody, Td, Th, THead, Tr } from "./table";
+export { Tabs, TabsContent, TabsList, TabsTrigger } from "./tabs";

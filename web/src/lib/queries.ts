@@ -1,0 +1,82 @@
+/**
+ * Query keys and fetchers, one place per API resource. Mutations invalidate by the key prefixes
+ * here (e.g. `keys.tenant(t)` invalidates everything of that tenant).
+ */
+import { QueryCache, QueryClient, queryOptions } from "@tanstack/react-query";
+import { api, getAll, isApiError } from "./api";
+import type { Agent, ApiKey, Invite, Me, Member, OperatorTenant, OperatorTenantDetail, PlatformHealth, Session, Team, TeamWithAgents, Tenant, TenantConfigVersion } from "./types";
+
+let unauthenticatedHandler: (() => void) | undefined;
+/** Called when any query other than `me` answers 401: the session expired or was revoked mid-use. */
+export function onUnauthenticated(handler: () => void): void {
+  unauthenticatedHandler = handler;
+}
+
+export const queryClient = new QueryClient({
+  queryCache: new QueryCache({
+    onError: (err, query) => {
+      const isMe = query.queryKey.length === 1 && query.queryKey[0] === "me";
+      if (isApiError(err, "unauthenticated") && !isMe) unauthenticatedHandler?.();
+    },
+  }),
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: false,
+      // Retrying a 4xx never helps; retry network blips and 5xx once.
+      retry: (count, err) => count < 1 && !(isApiError(err) && err.status >= 400 && err.status < 500),
+    },
+  },
+});
+
+export const keys = {
+  me: ["me"] as const,
+  sessions: ["me", "sessions"] as const,
+  tenant: (tenantId: string) => ["tenant", tenantId] as const,
+  agents: (tenantId: string, filters: { status?: string; template?: string } = {}) => ["tenant", tenantId, "agents", filters] as const,
+  agentsAll: (tenantId: string) => ["tenant", tenantId, "agents"] as const,
+  agent: (tenantId: string, agentId: string) => ["tenant", tenantId, "agent", agentId] as const,
+  teams: (tenantId: string) => ["tenant", tenantId, "teams"] as const,
+  team: (tenantId: string, teamId: string) => ["tenant", tenantId, "team", teamId] as const,
+  members: (tenantId: string) => ["tenant", tenantId, "members"] as const,
+  invites: (tenantId: string) => ["tenant", tenantId, "invites"] as const,
+  apiKeys: (tenantId: string) => ["tenant", tenantId, "api-keys"] as const,
+  configVersions: (tenantId: string) => ["tenant", tenantId, "config-versions"] as const,
+  operatorTenants: ["operator", "tenants"] as const,
+  operatorTenant: (tenantId: string) => ["operator", "tenant", tenantId] as const,
+  operatorHealth: ["operator", "health"] as const,
+};
+
+const t = (tenantId: string) => `/v1/tenants/${encodeURIComponent(tenantId)}`;
+
+export const meQuery = queryOptions({ queryKey: keys.me, queryFn: () => api.get<Me>("/v1/me"), staleTime: 60_000 });
+export const sessionsQuery = queryOptions({ queryKey: keys.sessions, queryFn: () => api.get<{ data: Session[] }>("/v1/me/sessions").then((r) => r.data) });
+
+export const tenantQuery = (tenantId: string) => queryOptions({ queryKey: [...keys.tenant(tenantId), "self"], queryFn: () => api.get<{ tenant: Tenant }>(t(tenantId)).then((r) => r.tenant) });
+
+export const agentsQuery = (tenantId: string, filters: { status?: string; template?: string } = {}) =>
+  queryOptions({ queryKey: keys.agents(tenantId, filters), queryFn: () => getAll<Agent>(`${t(tenantId)}/agents`, filters) });
+export const agentQuery = (tenantId: string, agentId: string) =>
+  queryOptions({ queryKey: keys.agent(tenantId, agentId), queryFn: () => api.get<{ agent: Agent }>(`${t(tenantId)}/agents/${encodeURIComponent(agentId)}`).then((r) => r.agent) });
+
+export const teamsQuery = (tenantId: string) => queryOptions({ queryKey: keys.teams(tenantId), queryFn: () => getAll<Team>(`${t(tenantId)}/teams`) });
+export const teamQuery = (tenantId: string, teamId: string) =>
+  queryOptions({ queryKey: keys.team(tenantId, teamId), queryFn: () => api.get<TeamWithAgents>(`${t(tenantId)}/teams/${encodeURIComponent(teamId)}`) });
+
+export const membersQuery = (tenantId: string) => queryOptions({ queryKey: keys.members(tenantId), queryFn: () => getAll<Member>(`${t(tenantId)}/members`) });
+export const invitesQuery = (tenantId: string) => queryOptions({ queryKey: keys.invites(tenantId), queryFn: () => getAll<Invite>(`${t(tenantId)}/invites`) });
+export const apiKeysQuery = (tenantId: string) => queryOptions({ queryKey: keys.apiKeys(tenantId), queryFn: () => getAll<ApiKey>(`${t(tenantId)}/api-keys`) });
+export const configVersionsQuery = (tenantId: string) =>
+  queryOptions({ queryKey: keys.configVersions(tenantId), queryFn: () => getAll<TenantConfigVersion>(`${t(tenantId)}/config/versions`, {}, 5) });
+
+export const operatorTenantsQuery = queryOptions({ queryKey: keys.operatorTenants, queryFn: () => getAll<OperatorTenant>("/v1/admin/tenants") });
+export const operatorTenantQuery = (tenantId: string) =>
+  queryOptions({ queryKey: keys.operatorTenant(tenantId), queryFn: () => api.get<OperatorTenantDetail>(`/v1/admin/tenants/${encodeURIComponent(tenantId)}`) });
+export const operatorHealthQuery = queryOptions({
+  queryKey: keys.operatorHealth,
+  // 503 still carries a health body; show it rather than an error.
+  queryFn: () => api.get<PlatformHealth>("/v1/admin/health"),
+});
+
+/** Path helper for tenant-scoped API calls. */
+export const tenantPath = t;

@@ -1,0 +1,78 @@
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import type { LoginResult } from "@shared/schemas/auth";
+import { LoginInputSchema } from "@shared/schemas/auth";
+import { AuthLayout } from "@/components/layout/auth-layout";
+import { Alert, Button, Field, FormAlert, Input } from "@/components/ui";
+import { api } from "@/lib/api";
+import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { identityPaths } from "@/lib/identity-api";
+import { resetSessionCache } from "@/lib/session";
+import { saveChallenge } from "./mfa-challenge";
+import { OAuthButtons } from "./oauth-buttons";
+import { oauthErrorMessage } from "./oauth-errors";
+
+
+type LoginForm = { email: string; password: string };
+
+export function LoginScreen() {
+  const { next, error } = useSearch({ from: "/login" });
+  const navigate = useNavigate();
+  const form = useSchemaForm<LoginForm, typeof LoginInputSchema>(LoginInputSchema, { defaultValues: { email: "", password: "" } });
+  const { errors, isSubmitting } = form.formState;
+
+  const onSubmit = form.handleSubmit(async (values) => {
+    try {
+      const result = await api.post<LoginResult>(identityPaths.login, values);
+      if ("mfaRequired" in result) {
+        saveChallenge(result.challengeToken);
+        await navigate({ to: "/login/mfa", search: { next } });
+        return;
+      }
+      await resetSessionCache();
+      await navigate({ href: next ?? "/" });
+    } catch (err) {
+      applyApiError(form, err);
+    }
+  });
+
+  return (
+    <AuthLayout
+      title="Log in to Switchboard"
+      description="Manage your agents, teams and people."
+      footer={
+        <>
+          New here?{" "}
+          <Link to="/signup" search={{ next }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+            Create an account
+          </Link>
+        </>
+      }
+    >
+      {error && (
+        <Alert tone="danger" className="mb-4">
+          {oauthErrorMessage(error)}
+        </Alert>
+      )}
+      <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <FormAlert errors={errors} />
+        <Field label="Email" error={errors.email?.message}>
+          <Input type="email" autoComplete="username" autoFocus {...form.register("email")} />
+        </Field>
+        <Field label="Password" error={errors.password?.message}>
+          <Input type="password" autoComplete="current-password" {...form.register("password")} />
+        </Field>
+        <div className="flex items-center justify-between">
+          <Link to="/forgot-password" className="text-sm font-medium text-indigo-700 underline-offset-2 hover:underline">
+            Forgot your password?
+          </Link>
+        </div>
+        <Button type="submit" pending={isSubmitting} className="w-full">
+          Log in
+        </Button>
+      </form>
+      <div className="mt-4">
+        <OAuthButtons next={next} />
+      </div>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,80 @@
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
+import { MailCheck } from "lucide-react";
+import type { Role } from "@shared/auth/roles";
+import { Alert, Button, buttonClass, Card, PageHeader } from "@/components/ui";
+import { api, isApiError } from "@/lib/api";
+import { describeError } from "@/lib/forms";
+import { keys } from "@/lib/queries";
+import { logout, useMe } from "@/lib/session";
+
+/** /invites/accept?token=…: the invitee, signed in as the invited email, joins the tenant. */
+export function InviteAcceptScreen() {
+  const { token } = useSearch({ from: "/app/invites/accept" });
+  const me = useMe();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const accept = useMutation({
+    mutationFn: () => api.post<{ tenantId: string; role: Role }>("/v1/invites/accept", { token }),
+    onSuccess: async ({ tenantId }) => {
+      await queryClient.invalidateQueries({ queryKey: keys.me });
+      await navigate({ to: "/t/$tenantId/agents", params: { tenantId } });
+    },
+  });
+  const here = `/invites/accept?token=${encodeURIComponent(token ?? "")}`;
+
+  return (
+    <>
+      <PageHeader title="Accept invite" />
+      <Card className="max-w-xl space-y-4 p-6">
+        {!token ? (
+          <Alert tone="warning">This page needs the invite link you were sent. Ask the person who invited you for it.</Alert>
+        ) : (
+          <>
+            <div className="flex items-start gap-3">
+              <MailCheck className="mt-0.5 size-5 shrink-0 text-indigo-700" aria-hidden="true" />
+              <p className="text-sm text-zinc-700">
+                You have been invited to join a tenant on Switchboard. You are signed in as <strong>{me.user.email}</strong>; the invite must have been sent to this address.
+              </p>
+            </div>
+            {accept.isError && (
+              <Alert tone="danger" title={errorTitle(accept.error)}>
+                {describeError(accept.error)}
+                {isApiError(accept.error, "invite_email_mismatch") && (
+                  <div className="mt-2">
+                    <Button
+                      variant="secondary"
+                      size="sm"
+                      onClick={async () => {
+                        await logout();
+                        await navigate({ to: "/login", search: { next: here, error: undefined } });
+                      }}
+                    >
+                      Log in with another account
+                    </Button>
+                  </div>
+                )}
+              </Alert>
+            )}
+            <div className="flex gap-2">
+              <Button onClick={() => accept.mutate()} pending={accept.isPending}>
+                Accept and join
+              </Button>
+              <Link to="/" className={buttonClass("secondary")}>
+                Not now
+              </Link>
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}
+
+function errorTitle(err: unknown): string {
+  if (isApiError(err, "invite_expired")) return "This invite can no longer be used";
+  if (isApiError(err, "invite_email_mismatch")) return "Signed in with a different email";
+  if (isApiError(err, "already_member")) return "You are already a member";
+  if (isApiError(err, "not_found")) return "Invite not found";
+  return "Could not accept the invite";
+}

@@ -1,0 +1,94 @@
+import { useState } from "react";
+import type { Role } from "@shared/auth/roles";
+import { CreateInviteInputSchema } from "@shared/schemas/members";
+import { useTenant } from "@/components/layout/tenant-context";
+import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Select } from "@/components/ui";
+import { api } from "@/lib/api";
+import { humanize } from "@/lib/format";
+import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { grantableRoles } from "@/lib/permissions";
+import { tenantPath } from "@/lib/queries";
+import type { CreatedInvite } from "@/lib/types";
+import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+
+type InviteForm = { email: string; role: Role };
+
+const ROLE_HINTS: Record<Role, string> = {
+  owner: "Everything, including deleting the tenant and managing owners.",
+  admin: "Runs the tenant: people, agents and credentials, API keys, settings.",
+  member: "Builds with agents and teams; reads everything else.",
+  viewer: "Reads, never changes.",
+};
+
+/** Invite by email with a role; the accept link is shown once. */
+export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
+  const { tenantId, role } = useTenant();
+  const invalidate = useInvalidateTenant();
+  const [created, setCreated] = useState<CreatedInvite | null>(null);
+  const form = useSchemaForm<InviteForm, typeof CreateInviteInputSchema>(CreateInviteInputSchema, { defaultValues: { email: "", role: "member" } });
+  const { errors, isSubmitting } = form.formState;
+  const roles = grantableRoles(role);
+  const selected = form.watch("role");
+
+  const onSubmit = form.handleSubmit(async (input) => {
+    try {
+      const result = await api.post<CreatedInvite>(`${tenantPath(tenantId)}/invites`, input);
+      setCreated(result);
+      await invalidate();
+    } catch (err) {
+      applyApiError(form, err, { already_member: "email", conflict: "email", owner_required: "role" });
+    }
+  });
+
+  const close = (o: boolean) => {
+    onOpenChange(o);
+    if (!o) {
+      setCreated(null);
+      form.reset();
+    }
+  };
+  const acceptUrl = created ? `${window.location.origin}/invites/accept?token=${encodeURIComponent(created.token)}` : "";
+
+  return (
+    <Dialog open={open} onOpenChange={close}>
+      <DialogContent title={created ? "Invite created" : "Invite someone"} description={created ? `Send this link to ${created.invite.email}. They accept it while signed in with that email.` : "They join with the role you choose when they accept."}>
+        {created ? (
+          <>
+            <SecretReveal label="Invite link" value={acceptUrl}>
+              The link contains a one-time token that is shown only now. It expires on {new Date(created.invite.expiresAt).toLocaleDateString()}.
+            </SecretReveal>
+            <DialogFooter>
+              <DialogClose asChild>
+                <Button>Done</Button>
+              </DialogClose>
+            </DialogFooter>
+          </>
+        ) : (
+          <form onSubmit={onSubmit} noValidate className="space-y-4">
+            <FormAlert errors={errors} />
+            <Field label="Email" error={errors.email?.message}>
+              <Input type="email" autoComplete="off" {...form.register("email")} />
+            </Field>
+            <Field label="Role" error={errors.role?.message} hint={ROLE_HINTS[selected]}>
+              <Select {...form.register("role")}>
+                {roles.map((r) => (
+                  <option key={r} value={r}>
+                    {humanize(r)}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <DialogFooter>
+              <DialogClose asChild>
+                <Button variant="secondary">Cancel</Button>
+              </DialogClose>
+              <Button type="submit" pending={isSubmitting}>
+                Create invite
+              </Button>
+            </DialogFooter>
+          </form>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}
