@@ -3,10 +3,12 @@ import { defineConfig } from "vitest/config";
 import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
 
 /**
- * Two projects:
+ * Three projects:
  * - `workers`: unit and API tests inside workerd (the Workers Vitest integration) against real D1
  *   with the migrations applied, real Durable Objects. Storage is isolated per test file.
  * - `node`: tests that drive real processes (`npm start`'s stack, docs generation) from Node.
+ * - `browser`: the dashboard in a real Chromium (playwright-core + Debian's chromium) against the
+ *   real local stack, which its global setup starts once (`npm start` on free ports).
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./d1-migrations");
@@ -47,6 +49,16 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 180_000,
+          },
+        },
+        {
+          test: {
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/browser/global-setup.ts"],
+            testTimeout: 90_000,
+            hookTimeout: 60_000,
           },
         },
       ],

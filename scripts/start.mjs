@@ -3,19 +3,21 @@
  * `npm start`: the whole local stack in workerd, seeded with the demo tenant.
  *
  *   1. create .dev.vars with random local secrets if it is missing
- *   2. apply D1 migrations to the local database
- *   3. start the stack's processes (scripts/lib/stack.mjs) and wait until each answers
+ *   2. apply D1 migrations to the local database, and build the dashboard (in parallel)
+ *   3. start the stack's processes (scripts/lib/stack.mjs: API + dashboard) and wait until each answers
  *   4. seed the demo data through the API (scripts/seed.mjs; idempotent)
  *   5. print where everything is, then run until Ctrl-C / SIGTERM
  *
- * SWITCHBOARD_PORT and SWITCHBOARD_STATE_DIR run a second, independent stack (the smoke test does).
+ * SWITCHBOARD_PORT, SWITCHBOARD_WEB_PORT, SWITCHBOARD_STATE_DIR (and SWITCHBOARD_WEB_DIST) run a
+ * second, independent stack (the smoke and browser tests do).
  */
-import { displayPath, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR } from "./lib/config.mjs";
+import { API_PORT, displayPath, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR, WEB_DIST, WEB_PORT, WEB_PUBLIC_URL } from "./lib/config.mjs";
 import { ensureDevVars } from "./lib/dev-vars.mjs";
 import { DEMO } from "./lib/demo.mjs";
 import { migrateLocal } from "./lib/migrate.mjs";
 import { assertPortFree } from "./lib/port.mjs";
 import { stackProcesses } from "./lib/stack.mjs";
+import { buildDashboard } from "./lib/web-build.mjs";
 import { printSecrets, seed } from "./seed.mjs";
 
 const READY_TIMEOUT_MS = 90_000;
@@ -41,7 +43,12 @@ async function migrate() {
   say(applied.length ? `• Applied D1 migrations: ${applied.join(", ")}` : "• D1 migrations: up to date");
 }
 
-/** Polls until the URL answers 200; gives up early if the process dies. */
+async function build() {
+  const ms = await buildDashboard();
+  say(`• Built the dashboard into ${displayPath(WEB_DIST)} (${(ms / 1000).toFixed(1)} s)`);
+}
+
+/** Polls until the ready URL answers the expected status; gives up early if the process dies. */
 async function waitUntilReady(proc, child) {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -51,13 +58,13 @@ async function waitUntilReady(proc, child) {
     try {
       // workerd's first request can take seconds while it loads; a short timeout only adds retries.
       const res = await fetch(proc.readyUrl, { signal: AbortSignal.timeout(15_000) });
-      if (res.status === 200) return;
+      if (res.status === proc.readyStatus) return;
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${proc.name} did not answer 200 on ${proc.readyUrl} within ${READY_TIMEOUT_MS / 1000} s.`);
+  throw new Error(`${proc.name} did not answer ${proc.readyStatus} on ${proc.readyUrl} within ${READY_TIMEOUT_MS / 1000} s.`);
 }
 
 function killGroup(child, signal) {
@@ -92,12 +99,14 @@ function banner({ tenantId, secrets }) {
   say("──────────────────────────────────────────────────────────────────────");
   say(`  ${READY_MARKER}`);
   say();
+  say(`  Dashboard    ${WEB_PUBLIC_URL}`);
+  say(`  Demo login   ${email} / ${password}   (${name}, owner of "${DEMO.tenantName}")`);
+  say();
   say(`  API          ${url}`);
   say(`  API docs     ${url}/docs`);
   say(`  OpenAPI      ${url}/openapi.json`);
   say(`  Health       ${url}/health`);
   say();
-  say(`  Demo login   ${email} / ${password}   (${name}, owner of "${DEMO.tenantName}")`);
   say(`  Demo tenant  ${tenantId}`);
   say(`  Local data   ${displayPath(STATE_DIR)}   (stop, delete it, start again for a clean slate)`);
   say();
@@ -129,10 +138,11 @@ async function main() {
   if (devVars.created) say("• Created .dev.vars with fresh random local secrets");
   else if (devVars.added.length) say(`• Added to .dev.vars (new in .dev.vars.example): ${devVars.added.join(", ")}`);
 
+  if (API_PORT === WEB_PORT) throw new Error(`SWITCHBOARD_PORT and SWITCHBOARD_WEB_PORT are both ${API_PORT}: the API and the dashboard need a port each.`);
   const processes = stackProcesses();
-  for (const proc of processes) await assertPortFree(proc.port, LISTEN_HOST);
+  for (const proc of processes) await assertPortFree(proc.port, LISTEN_HOST, { envName: proc.portEnv });
 
-  await migrate();
+  await Promise.all([migrate(), build()]);
 
   for (const proc of processes) {
     say(`• Starting ${proc.name} on ${proc.publicUrl}`);

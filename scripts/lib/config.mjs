@@ -16,14 +16,29 @@ function portFromEnv(name, fallback) {
 }
 
 export const API_PORT = portFromEnv("SWITCHBOARD_PORT", 8787);
+/** The dashboard (`wrangler pages dev`): people open this one. */
+export const WEB_PORT = portFromEnv("SWITCHBOARD_WEB_PORT", 8788);
 /** Where wrangler keeps local D1 and Durable Object data; migrations and `wrangler dev` must agree on it. */
 export const STATE_DIR = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_STATE_DIR || ".wrangler/state");
+/**
+ * wrangler's dev registry: how the dashboard's `API` service binding finds this stack's API
+ * process. One per state directory (not wrangler's per-user default), so two stacks running side
+ * by side — a developer's and a test's — never bind to each other's API.
+ */
+export const DEV_REGISTRY_DIR = path.join(STATE_DIR, "dev-registry");
+/** The Pages project (web/wrangler.toml, web/functions/). */
+export const WEB_DIR = path.join(REPO_ROOT, "web");
+/** The dashboard build `wrangler pages dev` serves. Tests build into a temporary directory instead, so they never replace the files a running stack serves. */
+export const WEB_DIST = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_WEB_DIST || "web/dist");
 /** wrangler dev listens on loopback only: the local stack is not meant to be reachable from the network. */
 export const LISTEN_HOST = "127.0.0.1";
 /** The address printed for people: `localhost` is in ALLOWED_ORIGINS and keeps cookies non-Secure. */
 export const PUBLIC_URL = `http://localhost:${API_PORT}`;
 /** The address the scripts themselves use, so an IPv6-first `localhost` cannot miss the IPv4 listener. */
 export const INTERNAL_URL = `http://${LISTEN_HOST}:${API_PORT}`;
+/** The dashboard's address for people (and the origin the API sees for its requests: cookies, CSRF, links). */
+export const WEB_PUBLIC_URL = `http://localhost:${WEB_PORT}`;
+export const WEB_INTERNAL_URL = `http://${LISTEN_HOST}:${WEB_PORT}`;
 
 /** A path as people should read it: relative inside the repo, absolute outside it. */
 export function displayPath(p) {

@@ -1,20 +1,35 @@
 /**
  * The processes `npm start` runs, as data, so adding one is a list entry rather than new control
- * flow. Only the API exists today. Further Workers join the SAME `wrangler dev` session as extra
- * `-c workers/<name>/wrangler.toml` configs (STACK.md: the first config serves the port, the
- * others are reached through service bindings); the dashboard (Vite) will be its own entry.
+ * flow. Two today, mirroring the two things that are deployed:
+ *
+ * - the API Worker (`wrangler dev`), on its own port for curl, SDKs and agents;
+ * - the dashboard (`wrangler pages dev`): the built app plus web/functions/, whose `/v1/*`
+ *   function hands requests to the API through the `API` service binding — the same path as in
+ *   production. wrangler's dev registry connects the binding to the API process; each stack gets
+ *   its own registry (DEV_REGISTRY_DIR) so parallel stacks never cross-wire.
+ *
+ * Further Workers join the API's `wrangler dev` session as extra `-c workers/<name>/wrangler.toml`
+ * configs (STACK.md: the first config serves the port, the others are reached through bindings).
+ * docs/decisions.md ("Dashboard hosting") says why the dashboard is a second process instead.
  */
-import { API_PORT, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR } from "./config.mjs";
+import path from "node:path";
+import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
 
 /**
  * @typedef {object} StackProcess
- * @property {string} name        shown in messages
- * @property {number} port        must be free before start
- * @property {string} readyUrl    answers 200 once the process serves
- * @property {string} publicUrl   printed in the banner
+ * @property {string} name         shown in messages
+ * @property {number} port         must be free before start
+ * @property {string} portEnv      the variable that moves it to another port (named in the "port taken" advice)
+ * @property {string} readyUrl     answers `readyStatus` once the process serves
+ * @property {number} readyStatus
+ * @property {string} publicUrl    printed in the banner
  * @property {() => import("node:child_process").ChildProcess} start
  */
+
+// detached: its own process group, which start.mjs stops as a whole (wrangler + workerd).
+// The terminal is ours: no hotkey prompt, and Ctrl-C reaches start.mjs rather than wrangler's key handler.
+const spawnOptions = { detached: true, stdio: ["ignore", "inherit", "inherit"], env: { CLOUDFLARE_DEV_REGISTRY_PATH: DEV_REGISTRY_DIR } };
 
 /** @returns {StackProcess[]} */
 export function stackProcesses() {
@@ -22,20 +37,32 @@ export function stackProcesses() {
     {
       name: "API Worker (wrangler dev)",
       port: API_PORT,
+      portEnv: "SWITCHBOARD_PORT",
       readyUrl: `${INTERNAL_URL}/health`,
+      readyStatus: 200,
       publicUrl: PUBLIC_URL,
       start: () =>
         spawnWrangler(
-          [
-            "dev",
-            "--config", "wrangler.toml",
-            "--ip", LISTEN_HOST,
-            "--port", String(API_PORT),
-            "--persist-to", STATE_DIR,
-            // We own the terminal: no hotkey prompt, and Ctrl-C reaches us rather than wrangler's key handler.
-            "--show-interactive-dev-session=false",
-          ],
-          { detached: true, stdio: ["ignore", "inherit", "inherit"] },
+          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
+          spawnOptions,
+        ),
+    },
+    {
+      name: "Dashboard (wrangler pages dev)",
+      port: WEB_PORT,
+      portEnv: "SWITCHBOARD_WEB_PORT",
+      // 401 from the API through the dashboard: the static server, the /v1 function AND the
+      // service binding to the API all work (a missing binding answers 500/503 instead).
+      readyUrl: `${WEB_INTERNAL_URL}/v1/me`,
+      readyStatus: 401,
+      publicUrl: WEB_PUBLIC_URL,
+      start: () =>
+        spawnWrangler(
+          // Run from web/: Pages reads web/wrangler.toml and web/functions/ from its working directory.
+          // Its own --persist-to: two workerd processes sharing one directory fail with SQLITE_BUSY
+          // on wrangler's cache database. The dashboard keeps no data of its own.
+          ["pages", "dev", WEB_DIST, "--ip", LISTEN_HOST, "--port", String(WEB_PORT), "--persist-to", path.join(STATE_DIR, "dashboard"), "--show-interactive-dev-session=false"],
+          { ...spawnOptions, cwd: WEB_DIR },
         ),
     },
   ];

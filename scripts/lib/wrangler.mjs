@@ -36,9 +36,9 @@ export function wranglerEnv(extra = {}) {
  * Spawn wrangler. `detached` puts it (and the workerd it starts) in its own process group, so the
  * caller decides when it stops and can stop the whole group at once.
  */
-export function spawnWrangler(args, { env = {}, stdio = ["ignore", "inherit", "inherit"], detached = false } = {}) {
+export function spawnWrangler(args, { env = {}, stdio = ["ignore", "inherit", "inherit"], detached = false, cwd = REPO_ROOT } = {}) {
   if (!existsSync(WRANGLER_CLI)) throw new Error("wrangler is not installed: run `npm install` first.");
-  return spawn(nodeForWrangler(), [WRANGLER_CLI, ...args], { cwd: REPO_ROOT, env: wranglerEnv(env), stdio, detached });
+  return spawn(nodeForWrangler(), [WRANGLER_CLI, ...args], { cwd, env: wranglerEnv(env), stdio, detached });
 }
 
 /** Run wrangler to completion; resolves with its output, rejects (with the output) on a non-zero exit. */

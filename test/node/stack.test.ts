@@ -1,66 +1,36 @@
 /**
- * Smoke test of the real local stack: runs `npm start` exactly as the README says (on its own port
- * and with its own empty state directory, so it never touches a developer's running stack), then
- * drives the README's demo flow over HTTP. What it proves: a fresh database gets migrated, the
- * Worker serves, the seed creates the documented demo data through the API, a second seed run
- * duplicates nothing, and Ctrl-C/SIGTERM leaves no process behind. It does not replace the
- * workerd tests of each route.
+ * Smoke test of the real local stack: runs `npm start` exactly as the README says (on its own ports,
+ * with its own empty state directory and dashboard build, so it never touches a developer's running
+ * stack), then drives the README's demo flow over HTTP. What it proves: a fresh database gets
+ * migrated, the Worker serves, the dashboard is built and served with its SPA fallback, the
+ * dashboard's `/v1` reaches the API same-origin (cookie and CSRF origin included), the seed creates
+ * the documented demo data through the API, a second seed run duplicates nothing, and
+ * Ctrl-C/SIGTERM leaves no process behind. It does not replace the workerd tests of each route, nor
+ * the browser tests (test/browser/) of the dashboard itself.
  */
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closed, freePort, killGroup, ROOT, startLocalStack, type LocalStack } from "../support/local-stack";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
 // The values README.md documents; asserted here rather than imported so the docs are what is tested.
 const DEMO = { email: "owner@acme.test", password: "switchboard-demo", name: "Ada Owner", tenant: "Acme", agents: ["PM", "Engineering", "Ops"], team: "Sprint team" };
-const READY = "Switchboard is running";
-const BANNER_END = "Press Ctrl-C to stop.";
 
-let stack: ChildProcess;
-let output = "";
-let port: number;
+let stack: LocalStack;
 let base: string;
-let stateDir: string;
 let tenantId: string;
 let cookie: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * Resolves once the process has exited AND every process holding its stdout/stderr pipes has
- * closed them: wrangler and workerd inherit those pipes, so this waits for the whole stack.
- */
-function closed(child: ChildProcess): Promise<void> {
-  if (child.stdout!.closed && child.stderr!.closed && (child.exitCode !== null || child.signalCode !== null)) return Promise.resolve();
-  return new Promise((resolve) => child.once("close", () => resolve()));
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
-async function api(pathname: string, init: { method?: string; body?: unknown; cookie?: string } = {}) {
+async function api(pathname: string, init: { method?: string; body?: unknown; cookie?: string; origin?: string; base?: string } = {}) {
   const headers: Record<string, string> = {};
   if (init.body !== undefined) headers["content-type"] = "application/json";
   if (init.cookie) headers.cookie = init.cookie;
-  const res = await fetch(base + pathname, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  // What a browser on that page sends with a change: the CSRF check compares it with the request's origin.
+  if (init.origin) headers.origin = init.origin;
+  const res = await fetch((init.base ?? base) + pathname, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
   const text = await res.text();
   let json: any = null;
   try {
@@ -72,57 +42,91 @@ async function api(pathname: string, init: { method?: string; body?: unknown; co
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  stateDir = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
-  stack = spawn("npm", ["start"], {
-    cwd: ROOT,
-    env: { ...process.env, SWITCHBOARD_PORT: String(port), SWITCHBOARD_STATE_DIR: stateDir },
-    stdio: ["ignore", "pipe", "pipe"],
-    // Its own process group, so afterAll can stop npm, node, wrangler and workerd together.
-    detached: true,
-  });
-  stack.stdout!.on("data", (chunk) => (output += chunk));
-  stack.stderr!.on("data", (chunk) => (output += chunk));
-
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start printed no banner within 90 s:\n${output}`)), 90_000);
-    const check = () => {
-      if (output.includes(READY) && output.includes(BANNER_END)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    stack.stdout!.on("data", check);
-    stack.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code} before the banner:\n${output}`));
-    });
-  });
-  tenantId = output.match(/Demo tenant\s+(\S+)/)![1]!;
-}, 120_000);
+  stack = await startLocalStack();
+  base = stack.apiUrl;
+  tenantId = stack.tenantId;
+}, 150_000);
 
 afterAll(async () => {
-  if (stack && !(stack.stdout!.closed && stack.stderr!.closed)) {
-    killGroup(stack, "SIGTERM");
-    const timer = setTimeout(() => killGroup(stack, "SIGKILL"), 10_000);
-    await closed(stack);
-    clearTimeout(timer);
-  }
-  rmSync(stateDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 describe("npm start", () => {
-  it("prints the banner the README shows: URLs, demo login, tenant id, agent secrets once", () => {
-    const url = `http://localhost:${port}`;
-    expect(output).toContain(`API          ${url}`);
+  it("prints the banner the README shows: dashboard and demo login first, then the API, tenant id, agent secrets once", () => {
+    const { output } = stack;
+    const url = `http://localhost:${stack.apiPort}`;
+    const dashboard = `Dashboard    http://localhost:${stack.webPort}`;
+    const login = `Demo login   ${DEMO.email} / ${DEMO.password}`;
+    expect(output).toContain(dashboard);
+    expect(output).toContain(login);
+    const banner = output.slice(output.indexOf("Switchboard is running"));
+    expect(banner.indexOf(dashboard)).toBeLessThan(banner.indexOf(login));
+    expect(banner.indexOf(login)).toBeLessThan(banner.indexOf(`API          ${url}`));
     expect(output).toContain(`API docs     ${url}/docs`);
     expect(output).toContain(`OpenAPI      ${url}/openapi.json`);
-    expect(output).toContain(`Demo login   ${DEMO.email} / ${DEMO.password}`);
     expect(tenantId).toMatch(/^ten_/);
     expect(output).toMatch(/shown ONCE/);
     for (const name of DEMO.agents) expect(output).toMatch(new RegExp(`^\\s+${name}\\s+\\S{20,}$`, "m"));
     expect(output).toContain(`-d '{"email":"${DEMO.email}","password":"${DEMO.password}"}' ${url}/v1/auth/login`);
+  });
+
+  it("serves the dashboard's index.html at / and, as the SPA fallback, at a deep link", async () => {
+    for (const pathname of ["/", `/t/${tenantId}/agents`, "/login"]) {
+      const page = await api(pathname, { base: stack.dashboardUrl });
+      expect(page.res.status, pathname).toBe(200);
+      expect(page.res.headers.get("content-type"), pathname).toContain("text/html");
+      expect(page.text, pathname).toMatch(/<div id="root"><\/div>/);
+      expect(page.text, pathname).toMatch(/<script type="module"[^>]+src="\/assets\//);
+    }
+    // The built assets themselves are served (not the fallback).
+    const index = await api("/", { base: stack.dashboardUrl });
+    const script = index.text.match(/src="(\/assets\/[^"]+\.js)"/)![1]!;
+    const asset = await api(script, { base: stack.dashboardUrl });
+    expect(asset.res.status).toBe(200);
+    expect(asset.res.headers.get("content-type")).toContain("javascript");
+  });
+
+  it("answers /v1 on the dashboard's origin from the API: login sets the session cookie there, /v1/me works with it", async () => {
+    const origin = stack.dashboardUrl;
+    const anonymous = await api("/v1/me", { base: origin });
+    expect(anonymous.res.status).toBe(401);
+    expect(anonymous.json.error.code).toBe("unauthenticated");
+
+    const login = await api("/v1/auth/login", { method: "POST", base: origin, origin, body: { email: DEMO.email, password: DEMO.password } });
+    expect(login.res.status).toBe(200);
+    const setCookie = login.res.headers.getSetCookie().find((c) => c.startsWith("sb_session="));
+    expect(setCookie).toBeDefined();
+    // Forwarded with the dashboard's own URL: the API saw localhost, so the cookie is not Secure
+    // (a Secure cookie would be dropped by browsers on http://localhost), and it is host-wide.
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/Path=\//);
+    expect(setCookie).not.toMatch(/Secure/i);
+    const dashboardCookie = setCookie!.split(";")[0]!;
+
+    const me = await api("/v1/me", { base: origin, cookie: dashboardCookie });
+    expect(me.res.status).toBe(200);
+    expect(me.json.user).toMatchObject({ email: DEMO.email, name: DEMO.name });
+
+    // A change from the dashboard's origin passes the API's CSRF check (the origin is the
+    // request's own, not an ALLOWED_ORIGINS entry); from any other origin it is refused.
+    const renamed = await api(`/v1/tenants/${tenantId}`, { method: "PATCH", base: origin, origin, cookie: dashboardCookie, body: { name: DEMO.tenant } });
+    expect(renamed.res.status).toBe(200);
+    const forged = await api(`/v1/tenants/${tenantId}`, { method: "PATCH", base: origin, origin: "http://evil.example", cookie: dashboardCookie, body: { name: "Pwned" } });
+    expect(forged.res.status).toBe(403);
+    expect(forged.json.error.code).toBe("csrf_rejected");
+  });
+
+  it("logs in the demo owner, who owns Acme", async () => {
+    const login = await api("/v1/auth/login", { method: "POST", body: { email: DEMO.email, password: DEMO.password } });
+    expect(login.res.status).toBe(200);
+    const session = login.res.headers.getSetCookie().find((c) => c.startsWith("sb_session="));
+    expect(session).toBeDefined();
+    cookie = session!.split(";")[0]!;
+
+    const me = await api("/v1/me", { cookie });
+    expect(me.res.status).toBe(200);
+    expect(me.json.user).toMatchObject({ email: DEMO.email, name: DEMO.name });
+    expect(me.json.memberships).toEqual([{ tenantId, tenantName: DEMO.tenant, role: "owner" }]);
   });
 
   it("serves health, the API reference page and an OpenAPI 3.1 document", async () => {
@@ -139,19 +143,6 @@ describe("npm start", () => {
     expect(spec.res.status).toBe(200);
     expect(spec.json.openapi).toMatch(/^3\.1\./);
     expect(Object.keys(spec.json.paths)).toEqual(expect.arrayContaining(["/v1/auth/login", "/v1/me", "/v1/tenants/{tenantId}/agents", "/v1/tenants/{tenantId}/teams"]));
-  });
-
-  it("logs in the demo owner, who owns Acme", async () => {
-    const login = await api("/v1/auth/login", { method: "POST", body: { email: DEMO.email, password: DEMO.password } });
-    expect(login.res.status).toBe(200);
-    const session = login.res.headers.getSetCookie().find((c) => c.startsWith("sb_session="));
-    expect(session).toBeDefined();
-    cookie = session!.split(";")[0]!;
-
-    const me = await api("/v1/me", { cookie });
-    expect(me.res.status).toBe(200);
-    expect(me.json.user).toMatchObject({ email: DEMO.email, name: DEMO.name });
-    expect(me.json.memberships).toEqual([{ tenantId, tenantName: DEMO.tenant, role: "owner" }]);
   });
 
   it("has the three demo agents and the team with all three", async () => {
@@ -194,34 +185,45 @@ describe("npm start", () => {
     expect(teams.json.data).toHaveLength(1);
   });
 
-  it("refuses to start a second stack on a port that is taken, and says what to do", async () => {
-    const other = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
-    try {
-      const result = await promisify(execFile)(process.execPath, ["scripts/start.mjs"], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, SWITCHBOARD_PORT: String(port), SWITCHBOARD_STATE_DIR: other },
-      }).then(
-        () => ({ code: 0, stderr: "" }),
-        (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
-      );
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
-      expect(result.stderr).toContain(`SWITCHBOARD_PORT=${port + 1} npm start`);
-    } finally {
-      rmSync(other, { recursive: true, force: true });
-    }
+  it("refuses to start a second stack on a port that is taken, and says which variable moves it", async () => {
+    const startOn = async (apiPort: number, webPort: number) => {
+      const other = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
+      try {
+        return await promisify(execFile)(process.execPath, ["scripts/start.mjs"], {
+          cwd: ROOT,
+          encoding: "utf8",
+          env: { ...process.env, SWITCHBOARD_PORT: String(apiPort), SWITCHBOARD_WEB_PORT: String(webPort), SWITCHBOARD_STATE_DIR: other, SWITCHBOARD_WEB_DIST: path.join(other, "web-dist") },
+        }).then(
+          () => ({ code: 0, stderr: "" }),
+          (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+        );
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    };
+
+    const apiTaken = await startOn(stack.apiPort, await freePort());
+    expect(apiTaken.code).toBe(1);
+    expect(apiTaken.stderr).toContain(`Port ${stack.apiPort} on 127.0.0.1 is already in use`);
+    expect(apiTaken.stderr).toContain(`SWITCHBOARD_PORT=${stack.apiPort + 1} npm start`);
+
+    const webTaken = await startOn(await freePort(), stack.webPort);
+    expect(webTaken.code).toBe(1);
+    expect(webTaken.stderr).toContain(`Port ${stack.webPort} on 127.0.0.1 is already in use`);
+    expect(webTaken.stderr).toContain(`SWITCHBOARD_WEB_PORT=${stack.webPort + 1} npm start`);
   });
 
-  it("stops cleanly on SIGTERM and leaves nothing holding the port", async () => {
-    killGroup(stack, "SIGTERM");
-    // wrangler and workerd run in their own process group, which start.mjs must stop itself;
+  it("stops cleanly on SIGTERM and leaves nothing holding either port", async () => {
+    const { child } = stack;
+    killGroup(child, "SIGTERM");
+    // wrangler and workerd run in their own process groups, which start.mjs must stop itself;
     // they share the output pipes, so "closed" means every one of them has exited.
-    await closed(stack);
+    await closed(child);
     // npm re-raises the signal on itself, so it ends by SIGTERM rather than with code 0.
-    expect(stack.exitCode === 0 || stack.signalCode === "SIGTERM").toBe(true);
-    expect(output).toContain("SIGTERM: stopping the stack");
-    expect(output).not.toContain("npm start failed");
+    expect(child.exitCode === 0 || child.signalCode === "SIGTERM").toBe(true);
+    expect(stack.output).toContain("SIGTERM: stopping the stack");
+    expect(stack.output).not.toContain("npm start failed");
     await expect(fetch(`${base}/health`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${stack.webPort}/`)).rejects.toThrow();
   });
 });

@@ -7,11 +7,15 @@ import { z } from "zod";
 export const TrustLevelSchema = z.number().int().min(0).max(4).meta({ id: "TrustLevel", description: "0 (sandboxed) to 4 (autonomous)." });
 export type TrustLevel = z.infer<typeof TrustLevelSchema>;
 
-export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: string; messagesPerMinute: number; mayBroadcast: boolean }> = {
-  0: { label: "Sandboxed", description: "Talks only to allowlisted peers; every external action needs approval.", messagesPerMinute: 30, mayBroadcast: false },
-  1: { label: "Supervised", description: "Allowlisted peers; read-only egress; writes need approval.", messagesPerMinute: 120, mayBroadcast: false },
-  2: { label: "Standard", description: "Allowlisted peers and egress; destructive actions need approval.", messagesPerMinute: 600, mayBroadcast: true },
-  3: { label: "Trusted", description: "Acts without approval inside its allowlists.", messagesPerMinute: 1200, mayBroadcast: true },
-  4: { label: "Autonomous", description: "Highest limits; still bound by allowlists and audited.", messagesPerMinute: 3000, mayBroadcast: true },
+/**
+ * `messagesPerMinute` is the relay's sustained rate per agent (send, broadcast, request, reply,
+ * publish); `messageBurst` is how many it may send at once before that rate applies (token bucket).
+ */
+export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean }> = {
+  0: { label: "Sandboxed", description: "Talks only to allowlisted peers; every external action needs approval.", messagesPerMinute: 30, messageBurst: 10, mayBroadcast: false },
+  1: { label: "Supervised", description: "Allowlisted peers; read-only egress; writes need approval.", messagesPerMinute: 120, messageBurst: 20, mayBroadcast: false },
+  2: { label: "Standard", description: "Allowlisted peers and egress; destructive actions need approval.", messagesPerMinute: 600, messageBurst: 100, mayBroadcast: true },
+  3: { label: "Trusted", description: "Acts without approval inside its allowlists.", messagesPerMinute: 1200, messageBurst: 200, mayBroadcast: true },
+  4: { label: "Autonomous", description: "Highest limits; still bound by allowlists and audited.", messagesPerMinute: 3000, messageBurst: 500, mayBroadcast: true },
 };
 export const DEFAULT_TRUST_LEVEL: TrustLevel = 1;

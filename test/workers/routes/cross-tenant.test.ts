@@ -20,6 +20,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "PATCH /v1/tenants/{tenantId}/agents/{agentId}": { name: "hijacked" },
   "POST /v1/tenants/{tenantId}/teams": { name: "intruders" },
   "PATCH /v1/tenants/{tenantId}/teams/{teamId}": { name: "hijacked" },
+  "PUT /v1/tenants/{tenantId}/teams/{teamId}/allowlist": { expectedVersion: 0, edges: [], topics: [] },
   "POST /v1/tenants/{tenantId}/api-keys": { name: "intruder", scopes: ["agents:read"] },
 };
 

@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { scheduled } from "./cron";
 
 export { RateLimiter } from "../../../durable-objects/rate-limiter";
+export { TeamRelay } from "../../../durable-objects/team-relay";
 
 const app = createApp();
 

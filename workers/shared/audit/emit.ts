@@ -30,22 +30,42 @@ export interface AuditEvent {
 
 export async function emitAudit(env: Pick<Env, "DB">, event: AuditEvent): Promise<void> {
   const at = event.at ?? Date.now();
-  await createDb(env.DB)
-    .insert(auditEvents)
-    .values({
-      id: newId("audit", at),
-      tenantId: event.tenantId,
-      at,
-      actorType: event.actor.type,
-      actorId: event.actor.id,
-      actorName: event.actor.name,
-      action: event.action,
-      targetType: event.target?.type ?? null,
-      targetId: event.target?.id ?? null,
-      severity: event.severity ?? "info",
-      outcome: event.outcome ?? "success",
-      details: event.details ?? {},
-      ip: event.ip,
-      userAgent: event.userAgent,
-    });
+  await createDb(env.DB).insert(auditEvents).values(toRow(newId("audit", at), event, at));
+}
+
+/** An event staged elsewhere first (e.g. a relay's outbox), carrying the id it was staged with. */
+export interface StagedAuditEvent extends AuditEvent {
+  id: string;
+  at: number;
+}
+
+/**
+ * Writes many events in ONE D1 batch (one round trip, one transaction). For callers that stage
+ * events durably and flush them later (the TeamRelay): delivery is at least once, so each event
+ * keeps the id it was staged with and a repeated flush is ignored (`INSERT OR IGNORE` on the id).
+ */
+export async function emitAuditBatch(env: Pick<Env, "DB">, events: StagedAuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const db = createDb(env.DB);
+  const [first, ...rest] = events.map((e) => db.insert(auditEvents).values(toRow(e.id, e, e.at)).onConflictDoNothing({ target: auditEvents.id }));
+  await db.batch([first!, ...rest]);
+}
+
+function toRow(id: string, event: AuditEvent, at: number) {
+  return {
+    id,
+    tenantId: event.tenantId,
+    at,
+    actorType: event.actor.type,
+    actorId: event.actor.id,
+    actorName: event.actor.name,
+    action: event.action,
+    targetType: event.target?.type ?? null,
+    targetId: event.target?.id ?? null,
+    severity: event.severity ?? "info",
+    outcome: event.outcome ?? "success",
+    details: event.details ?? {},
+    ip: event.ip,
+    userAgent: event.userAgent,
+  } satisfies typeof auditEvents.$inferInsert;
 }

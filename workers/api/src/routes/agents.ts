@@ -22,6 +22,7 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { toAgent } from "../serializers";
 import { newAgentSecret } from "../services/agent-secrets";
 import { insertWithinPlanLimit } from "../services/plan-limits";
+import { evictAgentFromRelays } from "../services/relay";
 import { assertTeamsExist, linkAgentToTeams, linkOrUndo, teamIdsByAgent } from "../services/team-links";
 
 export const agentsRoutes = new OpenAPIHono<AppEnv>();
@@ -179,7 +180,7 @@ agentsRoutes.openapi(
       db.delete(teamAgents).where(eq(teamAgents.agentId, agent.id)),
     ]);
     if (update.meta.changes === 0) throw notFound("Agent");
-    // Relay hook (team relay issue): close this agent's live sockets here.
+    await evictAgentFromRelays(c.env, teamIds, agent.id, "removed");
     await audit(c, { action: "agent.deleted", target: { type: "agent", id: agent.id }, details: { name: agent.name, removedFromTeams: teamIds } });
     return c.body(null, 204);
   },
@@ -206,7 +207,7 @@ for (const to of ["suspended", "active"] as const) {
         await findAgent(c, agentId);
         throw new ApiError("conflict", to === "suspended" ? "The agent is already suspended." : "The agent is not suspended, so there is nothing to resume.", { status: to });
       }
-      // Relay hook (team relay issue): on suspend, close this agent's live sockets here.
+      if (to === "suspended") await evictAgentFromRelays(c.env, (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [], agentId, "suspended");
       await audit(c, to === "suspended" ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning" } : { action: "agent.resumed", target: { type: "agent", id: agentId } });
       return c.json({ agent: await withTeams(c, updated) }, 200);
     },

@@ -10,8 +10,9 @@ import { membersRoutes } from "./members";
 import { mfaRoutes } from "./mfa";
 import { oauthRoutes } from "./oauth";
 import { passwordResetRoutes } from "./password-reset";
+import { relayRoutes } from "./relay";
 import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
 
 /** Every route module the API serves. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes];

@@ -20,6 +20,7 @@ import { TeamAgentParams, TeamParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { toAgent, toTeam } from "../serializers";
 import { insertWithinPlanLimit } from "../services/plan-limits";
+import { evictAgentFromRelays } from "../services/relay";
 import { agentIdsByTeam, assertAgentsJoinable, linkAgentsToTeam, linkOrUndo, teamIdsByAgent } from "../services/team-links";
 
 export const teamsRoutes = new OpenAPIHono<AppEnv>();
@@ -155,6 +156,7 @@ teamsRoutes.openapi(
       db.delete(teamAgents).where(eq(teamAgents.teamId, team.id)),
     ]);
     if (update.meta.changes === 0) throw notFound("Team");
+    await Promise.all(agentIds.map((agentId) => evictAgentFromRelays(c.env, [team.id], agentId, "removed")));
     await audit(c, { action: "team.deleted", target: { type: "team", id: team.id }, details: { name: team.name, removedAgentIds: agentIds } });
     return c.body(null, 204);
   },
@@ -201,6 +203,7 @@ teamsRoutes.openapi(
     const team = await findTeam(c, teamId);
     const removed = await c.get("db").delete(teamAgents).where(and(eq(teamAgents.teamId, team.id), eq(teamAgents.agentId, agentId))).run();
     if (removed.meta.changes === 0) throw new ApiError("not_found", `Agent ${agentId} is not in this team.`);
+    await evictAgentFromRelays(c.env, [team.id], agentId, "removed");
     await audit(c, { action: "team.agent_removed", target: { type: "team", id: team.id }, details: { agentId } });
     return c.body(null, 204);
   },

@@ -1,0 +1,1 @@
+export { TeamRelay } from "./team-relay";

@@ -1,0 +1,66 @@
+/**
+ * The TeamRelay's own SQLite schema, migrated forward by a version number kept in `meta`
+ * (`schema_version`) — the same idea as SQLite's `user_version`, kept in a table because the
+ * Durable Object SQL API does not promise every PRAGMA. Migrations only append: never edit one
+ * that has shipped. Layout and the reasons behind it: docs/relay.md.
+ */
+const MIGRATIONS: string[][] = [
+  [
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    // seq is the per-team sequence (INTEGER PRIMARY KEY = the rowid). Purging never deletes the
+    // newest row, so max(seq)+1 can never go backwards (see delivery.ts purgeExpired).
+    `CREATE TABLE IF NOT EXISTS messages (
+      seq INTEGER PRIMARY KEY,
+      kind TEXT NOT NULL,
+      sender TEXT NOT NULL,
+      recipient TEXT,
+      topic TEXT,
+      client_id TEXT NOT NULL,
+      in_reply_to TEXT,
+      body TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      expires_at INTEGER NOT NULL
+    )`,
+    "CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency ON messages (sender, client_id)",
+    "CREATE INDEX IF NOT EXISTS messages_recipient ON messages (recipient, seq) WHERE recipient IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS messages_expiry ON messages (expires_at)",
+    // Recipients of one-to-many messages (broadcast, topic); direct ones use messages.recipient.
+    "CREATE TABLE IF NOT EXISTS fanout (recipient TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (recipient, seq)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS fanout_seq ON fanout (seq)",
+    "CREATE TABLE IF NOT EXISTS cursors (agent_id TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS members (agent_id TEXT PRIMARY KEY, role TEXT NOT NULL, trust INTEGER NOT NULL) WITHOUT ROWID",
+    `CREATE TABLE IF NOT EXISTS pending_requests (
+      requester TEXT NOT NULL,
+      request_id TEXT NOT NULL,
+      responder TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      deadline INTEGER NOT NULL,
+      PRIMARY KEY (requester, request_id)
+    ) WITHOUT ROWID`,
+    "CREATE INDEX IF NOT EXISTS pending_responder ON pending_requests (responder, request_id)",
+    "CREATE INDEX IF NOT EXISTS pending_deadline ON pending_requests (deadline)",
+    "CREATE TABLE IF NOT EXISTS subscriptions (topic TEXT NOT NULL, agent_id TEXT NOT NULL, PRIMARY KEY (topic, agent_id)) WITHOUT ROWID",
+    // Audit events staged in the same synchronous write as the decision they record; the alarm
+    // flushes them to the audit trail in batches and deletes them only after that write succeeded.
+    "CREATE TABLE IF NOT EXISTS audit_outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL) WITHOUT ROWID",
+  ],
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function migrate(sql: SqlStorage): void {
+  sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+  const current = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    for (const statement of MIGRATIONS[version]!) sql.exec(statement);
+    sql.exec("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(version + 1));
+  }
+}
+
+export function readMeta(sql: SqlStorage, key: string): string | null {
+  return sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
+}
+
+export function writeMeta(sql: SqlStorage, key: string, value: string): void {
+  sql.exec("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+}

@@ -1,0 +1,194 @@
+/**
+ * TeamRelay: one Durable Object per team (`idFromName(teamId)`), the hub its agents talk
+ * through. Hibernatable WebSockets only; identity in socket attachments; everything that
+ * matters in SQLite; in-memory fields are caches rebuilt here at start-up. The class only wires
+ * events to the modules beside it — read docs/relay.md for the whole picture.
+ */
+import { DurableObject } from "cloudflare:workers";
+import type { Allowlist, Edge, TopicRule } from "../../workers/shared/relay/allowlist";
+import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
+import { AGENT_CLOSE_CODES } from "../../workers/shared/agent-identity/errors";
+import { HEARTBEAT, PROTOCOL_VERSION, SUBPROTOCOL } from "../../workers/shared/relay/protocol";
+import { compile, loadAllowlist, replaceAllowlist, type ReplaceResult } from "./allowlist";
+import { AUDIT_FLUSH_BATCH, AUDIT_FLUSH_DELAY_MS, flushAudit, stagedCount } from "./audit-staging";
+import { agentTag, attachmentOf, OBSERVER_TAG, readySockets, sendFrame, setAttachment, type Attachment } from "./connections";
+import { deletePendingRequest, dueRequests, headSeq, nextExpiry, nextRequestDeadline, purgeExpired } from "./delivery";
+import { handleAgentFrame } from "./frames";
+import { deleteMember, fetchMembers, getMember, REFRESH_INTERVAL_MS, replaceMembers, upsertMember, type Member } from "./members";
+import { disconnect, sendPresenceSnapshot } from "./presence";
+import { RateLimits } from "./rate-limit";
+import { RELAY_LIMITS, type Relay, type RelayLimits } from "./relay-context";
+import { migrate, readMeta, writeMeta } from "./schema";
+import { IDENTITY_HEADER, type ConnectIdentity } from "./identity";
+
+export class TeamRelay extends DurableObject<Env> implements Relay {
+  readonly sql: SqlStorage;
+  readonly rates = new RateLimits();
+  readonly limits: RelayLimits = { ...RELAY_LIMITS };
+  head = 0;
+  allowlist = new CompiledAllowlist({ edges: [], topics: [] });
+  teamId = "";
+  tenantId = "";
+  private alarmAt: number | null = null;
+  private lastMemberRefresh = 0;
+  /** Frames are handled one at a time, in arrival order, even across the rare await (a D1 member lookup). */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
+    void ctx.blockConcurrencyWhile(async () => {
+      migrate(this.sql);
+      this.head = headSeq(this.sql);
+      this.allowlist = compile(loadAllowlist(this.sql));
+      this.teamId = readMeta(this.sql, "team_id") ?? "";
+      this.tenantId = readMeta(this.sql, "tenant_id") ?? "";
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  get state(): DurableObjectState {
+    return this.ctx;
+  }
+
+  // ---- connections (the API Worker forwards upgrades here after verifying who is connecting)
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("Expected a WebSocket upgrade.", { status: 426 });
+    const identity = JSON.parse(request.headers.get(IDENTITY_HEADER) ?? "null") as ConnectIdentity | null;
+    if (!identity) return new Response("Missing identity.", { status: 400 });
+    this.bindTeam(identity.teamId, identity.tenantId);
+    const connId = crypto.randomUUID();
+    let attachment: Attachment;
+    let tags: string[];
+    if (identity.kind === "agent") {
+      if (readySockets(this.ctx, identity.agentId).length >= this.limits.maxSocketsPerAgent) {
+        return Response.json({ error: { code: "rate_limited", message: `An agent may hold ${this.limits.maxSocketsPerAgent} relay connections at once.` } }, { status: 429 });
+      }
+      upsertMember(this.sql, { agentId: identity.agentId, role: identity.role, trust: identity.trust });
+      await this.refreshMembers(true);
+      attachment = { kind: "agent", agentId: identity.agentId, tenantId: identity.tenantId, role: identity.role, trust: identity.trust, exp: identity.exp, connId, ready: false };
+      tags = [agentTag(identity.agentId)];
+    } else {
+      attachment = { kind: "observer", userId: identity.userId, tenantId: identity.tenantId, connId };
+      tags = [OBSERVER_TAG];
+    }
+    const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+    this.ctx.acceptWebSocket(server, tags);
+    setAttachment(server, attachment);
+    if (attachment.kind === "observer") {
+      sendFrame(server, { type: "welcome", v: PROTOCOL_VERSION, agentId: `observer:${attachment.userId}`, teamId: this.teamId, resumeFrom: this.head, head: this.head });
+      sendPresenceSnapshot(this, server, null);
+    }
+    return new Response(null, { status: 101, webSocket: client, headers: identity.subprotocol ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {} });
+  }
+
+  override webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const run = async () => {
+      const att = attachmentOf(ws);
+      if (!att) return ws.close(1011, "lost identity");
+      if (att.kind === "observer") return sendFrame(ws, { type: "error", id: null, code: "not_allowed", message: "Observer connections are read-only." });
+      await handleAgentFrame(this, { member: (id) => this.member(id) }, ws, att, data);
+    };
+    this.queue = this.queue.then(run, run).catch((err: unknown) => {
+      console.error(JSON.stringify({ msg: "relay frame failed", teamId: this.teamId, error: String(err) }));
+      sendFrame(ws, { type: "error", id: null, code: "internal_error", message: "The relay could not handle this frame; it was not accepted." });
+    });
+    return this.queue;
+  }
+
+  override webSocketClose(ws: WebSocket, code: number, reason: string): void {
+    // Mirrors the close (1005/1006 are not sendable), or the client sees 1006.
+    disconnect(this, ws, code === 1005 || code === 1006 ? 1000 : code, reason);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    disconnect(this, ws, 1011, "error");
+  }
+
+  // ---- RPC from the API Worker
+
+  getAllowlist(teamId: string, tenantId: string): Allowlist {
+    this.bindTeam(teamId, tenantId);
+    return loadAllowlist(this.sql);
+  }
+
+  putAllowlist(teamId: string, tenantId: string, expectedVersion: number, rules: { edges: Edge[]; topics: TopicRule[] }): ReplaceResult {
+    this.bindTeam(teamId, tenantId);
+    const result = replaceAllowlist(this.sql, expectedVersion, rules);
+    // The next frame on every open connection is judged by the new rules.
+    if (result.ok) this.allowlist = compile(result.allowlist);
+    return result;
+  }
+
+  /** Closes every connection of an agent (suspension: 4003). Returns how many were closed. */
+  closeAgent(agentId: string, code: number, reason: string): number {
+    const sockets = this.ctx.getWebSockets(agentTag(agentId));
+    for (const ws of sockets) disconnect(this, ws, code, reason);
+    return sockets.length;
+  }
+
+  /** The agent left the team (removed or deleted): close its connections and forget it. */
+  removeMember(agentId: string): number {
+    const closed = this.closeAgent(agentId, AGENT_CLOSE_CODES.unauthenticated.code, AGENT_CLOSE_CODES.unauthenticated.reason);
+    deleteMember(this.sql, agentId);
+    return closed;
+  }
+
+  // ---- alarm: request timeouts, audit flush, TTL purge. Runs at least once: every step is idempotent.
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    const now = Date.now();
+    for (const p of dueRequests(this.sql, now)) {
+      deletePendingRequest(this.sql, p.requester, p.request_id);
+      for (const ws of readySockets(this.ctx, p.requester)) sendFrame(ws, { type: "timeout", id: p.request_id });
+    }
+    purgeExpired(this.sql, this.head, now);
+    for (let i = 0; i < 10; i++) if ((await flushAudit(this.sql, this.env)) < AUDIT_FLUSH_BATCH) break;
+    await this.rescheduleFromStorage();
+  }
+
+  async wakeAt(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    try {
+      await this.ctx.storage.setAlarm(at);
+    } catch (err) {
+      this.alarmAt = null;
+      console.error(JSON.stringify({ msg: "relay setAlarm failed", teamId: this.teamId, error: String(err) }));
+    }
+  }
+
+  private async rescheduleFromStorage(): Promise<void> {
+    const now = Date.now();
+    const candidates = [stagedCount(this.sql) > 0 ? now + AUDIT_FLUSH_DELAY_MS : null, nextRequestDeadline(this.sql), nextExpiry(this.sql, this.head)].filter((t): t is number => t !== null);
+    if (candidates.length > 0) await this.wakeAt(Math.max(now, Math.min(...candidates)));
+  }
+
+  // ---- members
+
+  private async member(agentId: string): Promise<Member | null> {
+    return getMember(this.sql, agentId) ?? ((await this.refreshMembers(false)) ? getMember(this.sql, agentId) : null);
+  }
+
+  /** Reloads the member list from D1; without `force`, at most once per REFRESH_INTERVAL_MS. */
+  private async refreshMembers(force: boolean): Promise<boolean> {
+    const now = Date.now();
+    if (!force && now - this.lastMemberRefresh < REFRESH_INTERVAL_MS) return false;
+    this.lastMemberRefresh = now;
+    replaceMembers(this.sql, await fetchMembers(this.env.DB, this.teamId));
+    return true;
+  }
+
+  private bindTeam(teamId: string, tenantId: string): void {
+    if (this.teamId === teamId && this.tenantId === tenantId) return;
+    if (this.teamId && this.teamId !== teamId) throw new Error(`relay of ${this.teamId} addressed as ${teamId}`);
+    writeMeta(this.sql, "team_id", teamId);
+    writeMeta(this.sql, "tenant_id", tenantId);
+    this.teamId = teamId;
+    this.tenantId = tenantId;
+  }
+}
+

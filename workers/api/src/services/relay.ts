@@ -1,0 +1,27 @@
+/**
+ * The API's side of the team relay: addressing a team's TeamRelay, and telling it at once when an
+ * agent must lose its connections (suspended, deleted, removed from the team). Those calls follow
+ * a D1 change that already refuses the agent's tokens; if a relay cannot be reached the change
+ * still stands, the failure is logged, and the agent's next frame after its token expires (≤ 15
+ * min) closes the socket anyway.
+ */
+import { AGENT_CLOSE_CODES } from "../../../shared/agent-identity/errors";
+
+export function relayOf(env: Env, teamId: string) {
+  return env.TEAM_RELAY.get(env.TEAM_RELAY.idFromName(teamId));
+}
+
+export type RelayEviction = "suspended" | "removed";
+
+/** Closes the agent's sockets on each team's relay: 4003 for a suspension, 4001 (and forget it) when it left. */
+export async function evictAgentFromRelays(env: Env, teamIds: readonly string[], agentId: string, why: RelayEviction): Promise<void> {
+  const results = await Promise.allSettled(
+    teamIds.map((teamId) => {
+      const relay = relayOf(env, teamId);
+      return why === "suspended" ? relay.closeAgent(agentId, AGENT_CLOSE_CODES.suspended.code, AGENT_CLOSE_CODES.suspended.reason) : relay.removeMember(agentId);
+    }),
+  );
+  results.forEach((r, i) => {
+    if (r.status === "rejected") console.error(JSON.stringify({ msg: "relay eviction failed", teamId: teamIds[i], agentId, why, error: String(r.reason) }));
+  });
+}
