@@ -1,6 +1,7 @@
 /** The API Worker's entry point: the Hono app, plus the Durable Object classes it hosts. */
 import { createApp } from "./app";
 import { scheduled } from "./cron";
+import { queue } from "./queues";
 
 export { RateLimiter } from "../../../durable-objects/rate-limiter";
 export { TeamRelay } from "../../../durable-objects/team-relay";
@@ -10,4 +11,5 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   scheduled,
+  queue,
 } satisfies ExportedHandler<Env>;

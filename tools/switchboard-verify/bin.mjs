@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+console.error("switchboard-verify: not implemented yet");
+process.exit(2);

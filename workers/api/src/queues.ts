@@ -1,0 +1,20 @@
+/**
+ * The API Worker's queue consumer: one handler per queue, chosen by the batch's queue name.
+ * Queues are declared in wrangler.toml (`[[queues.consumers]]`); each handler lives with the
+ * capability it serves and is registered here. A batch for an unknown queue is retried (not
+ * acked), so a misconfiguration never silently drops messages.
+ */
+export type QueueHandler = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
+
+/** Queue name (without any environment suffix) → handler. */
+const handlers: Record<string, QueueHandler> = {};
+
+export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const handler = handlers[batch.queue];
+  if (!handler) {
+    console.error(JSON.stringify({ level: "error", msg: "no handler for queue", queue: batch.queue }));
+    batch.retryAll();
+    return;
+  }
+  await handler(batch, env, ctx);
+}
