@@ -1,7 +1,9 @@
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { MailCheck } from "lucide-react";
 import type { Role } from "@shared/auth/roles";
+import type { InvitePreviewSchema } from "@shared/schemas/members";
+import type { z } from "zod";
 import { Alert, Button, buttonClass, Card, PageHeader } from "@/components/ui";
 import { api, isApiError } from "@/lib/api";
 import { describeError } from "@/lib/forms";
@@ -21,6 +23,13 @@ export function InviteAcceptScreen() {
       await navigate({ to: "/t/$tenantId/agents", params: { tenantId } });
     },
   });
+  // POST keeps the token out of URLs the API logs; the preview only reads.
+  const preview = useQuery({
+    queryKey: ["invite-preview", token],
+    queryFn: () => api.post<z.infer<typeof InvitePreviewSchema>>("/v1/invites/preview", { token }),
+    enabled: Boolean(token),
+    retry: false,
+  });
   const here = `/invites/accept?token=${encodeURIComponent(token ?? "")}`;
 
   return (
@@ -33,10 +42,27 @@ export function InviteAcceptScreen() {
           <>
             <div className="flex items-start gap-3">
               <MailCheck className="mt-0.5 size-5 shrink-0 text-indigo-700" aria-hidden="true" />
-              <p className="text-sm text-zinc-700">
-                You have been invited to join a tenant on Switchboard. You are signed in as <strong>{me.user.email}</strong>; the invite must have been sent to this address.
-              </p>
+              <div className="space-y-1 text-sm text-zinc-700">
+                {preview.data ? (
+                  <p>
+                    {preview.data.invitedByName ?? "An administrator"} invited <strong>{preview.data.email}</strong> to join <strong>{preview.data.tenantName}</strong> as{" "}
+                    <strong>{preview.data.role}</strong>. The invite expires {new Date(preview.data.expiresAt).toLocaleDateString()}.
+                  </p>
+                ) : preview.isError ? (
+                  <p>We could not look this invite up: {describeError(preview.error)}</p>
+                ) : (
+                  <p>Looking up the invite…</p>
+                )}
+                <p>
+                  You are signed in as <strong>{me.user.email}</strong>; the invite must have been sent to this address.
+                </p>
+              </div>
             </div>
+            {preview.data && preview.data.status !== "pending" && (
+              <Alert tone="warning" title="This invite can no longer be used">
+                It has {preview.data.status === "accepted" ? "already been accepted" : preview.data.status === "revoked" ? "been revoked" : "expired"}. Ask the person who invited you for a new one.
+              </Alert>
+            )}
             {accept.isError && (
               <Alert tone="danger" title={errorTitle(accept.error)}>
                 {describeError(accept.error)}
@@ -57,7 +83,7 @@ export function InviteAcceptScreen() {
               </Alert>
             )}
             <div className="flex gap-2">
-              <Button onClick={() => accept.mutate()} pending={accept.isPending}>
+              <Button onClick={() => accept.mutate()} pending={accept.isPending} disabled={preview.data !== undefined && preview.data.status !== "pending"}>
                 Accept and join
               </Button>
               <Link to="/" className={buttonClass("secondary")}>

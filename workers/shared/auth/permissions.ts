@@ -20,6 +20,10 @@ export const PERMISSIONS = [
   "api_keys:read",
   "api_keys:write",
   "audit:read",
+  /** Bulk export of the audit trail (JSONL/CSV): admins and owners only, it is a data-exfiltration path. */
+  "audit:export",
+  /** Alert rules and webhooks; resolving alerts. Reading alerts needs only audit:read. */
+  "alerts:write",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;

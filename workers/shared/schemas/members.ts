@@ -36,3 +36,15 @@ export const CreatedInviteSchema = z
   .meta({ id: "CreatedInvite" });
 
 export const AcceptInviteInputSchema = z.object({ token: z.string().min(1).max(200) }).strict().meta({ id: "AcceptInviteInput" });
+
+/** What the invitee sees before accepting: enough to decide, nothing about the tenant's insides. */
+export const InvitePreviewSchema = z
+  .object({
+    tenantName: z.string(),
+    role: RoleSchema,
+    email: z.string().meta({ description: "The address the invite was sent to; accept while signed in as it." }),
+    invitedByName: z.string().nullable().meta({ description: "The inviter's name, or null when an API key created the invite." }),
+    status: InviteStatusSchema,
+    expiresAt: IsoTimeSchema,
+  })
+  .meta({ id: "InvitePreview" });

@@ -19,9 +19,14 @@ export function SecretReveal({ label, value, children }: { label: string; value:
           <code data-testid="secret-value" className="min-w-0 flex-1 rounded-md bg-zinc-900 px-3 py-2 font-mono text-sm break-all text-zinc-50 select-all">
             {value}
           </code>
-          <CopyButton value={value} label={`Copy ${label.toLowerCase()}`} />
+          <CopyButton value={value} label={`Copy ${sentenceCase(label)}`} />
         </div>
       </div>
     </div>
   );
+}
+
+/** "Agent secret" → "agent secret", but "API key" keeps its acronym. */
+function sentenceCase(label: string): string {
+  return label.replace(/^[A-Z][a-z]/, (first) => first.toLowerCase());
 }

@@ -17,7 +17,7 @@ import { invites, memberships, tenants, users, type InviteRow } from "../../../s
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { planLimit } from "../../../shared/plans";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
-import { AcceptInviteInputSchema, CreatedInviteSchema, CreateInviteInputSchema, InviteSchema } from "../../../shared/schemas/members";
+import { AcceptInviteInputSchema, CreatedInviteSchema, CreateInviteInputSchema, InvitePreviewSchema, InviteSchema } from "../../../shared/schemas/members";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -149,6 +149,35 @@ invitesRoutes.openapi(
     if (result.meta.changes === 0) throw new ApiError("conflict", "The invite was already accepted or revoked.");
     await audit(c, { action: "invite.revoked", target: { type: "invite", id: invite.id }, details: { email: invite.email, role: invite.role } });
     return c.body(null, 204);
+  },
+);
+
+invitesRoutes.openapi(
+  defineRoute("user", {
+    method: "post",
+    path: "/v1/invites/preview",
+    tags,
+    summary: "Look at an invite before accepting it: tenant, role, inviter, status",
+    description: "POST so that the token stays out of URLs and logs. Any signed-in person holding the token may look; only the invited email may accept.",
+    request: { body: jsonBody(AcceptInviteInputSchema) },
+    responses: { 200: jsonResponse(InvitePreviewSchema, "The invite.") },
+  }),
+  async (c) => {
+    const { token } = c.req.valid("json");
+    const found = await c
+      .get("db")
+      .select({ invite: invites, tenantName: tenants.name, tenantDeletedAt: tenants.deletedAt, inviterName: users.name })
+      .from(invites)
+      .innerJoin(tenants, eq(tenants.id, invites.tenantId))
+      .leftJoin(users, eq(users.id, invites.invitedBy))
+      .where(eq(invites.tokenHash, await hashSecret(token)))
+      .get();
+    if (!found || found.tenantDeletedAt !== null) throw notFound("Invite");
+    const { invite } = found;
+    return c.json(
+      { tenantName: found.tenantName, role: invite.role, email: invite.email, invitedByName: found.inviterName, status: inviteStatus(invite, Date.now()), expiresAt: new Date(invite.expiresAt).toISOString() },
+      200,
+    );
   },
 );
 

@@ -5,6 +5,7 @@
  * based on and the new version row's primary key (tenant, version) is unique, both in one D1 batch
  * (a transaction), so of two racing changes exactly one lands and the other gets 409.
  */
+import canonicalize from "canonicalize";
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { newId } from "../../../shared/crypto/ids";
@@ -83,6 +84,8 @@ tenantRoutes.openapi(
     if (input.expectedVersion !== undefined && input.expectedVersion !== current.configVersion) throw versionConflict(input.expectedVersion, current.configVersion);
     const name = input.name ?? current.name;
     const config = TenantConfigSchema.parse({ ...current.config, ...input.config });
+    // Saving a form without changing anything must not grow the history with identical versions.
+    if (name === current.name && canonicalize(config) === canonicalize(current.config)) return c.json({ tenant: toTenant(current) }, 200);
     const updated = await writeVersion(c, current, { name, config, reason: "update", rolledBackFrom: null });
     await audit(c, { action: "tenant.updated", target: { type: "tenant", id: current.id }, details: { version: updated.configVersion, changed: Object.keys(input).filter((k) => k !== "expectedVersion") } });
     return c.json({ tenant: toTenant(updated) }, 200);

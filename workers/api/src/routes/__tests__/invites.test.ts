@@ -127,6 +127,23 @@ describe("invite flow", () => {
     expect(listed.body.data[0].status).toBe("expired");
   });
 
+  it("previews an invite for a signed-in token holder: tenant, role, inviter, status; 404 for an unknown token", async () => {
+    const { owner, tenantId } = await tenant();
+    await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Preview Corp" }, cookie: owner.cookie });
+    const email = uniqueEmail("peek");
+    const { token, invite: inv } = (await invite(tenantId, owner, email, "viewer")).body;
+    const someone = await signup("peeker");
+    const preview = await call("/v1/invites/preview", { body: { token }, cookie: someone.cookie });
+    expect(preview.status).toBe(200);
+    expect(preview.body).toEqual({ tenantName: "Preview Corp", role: "viewer", email, invitedByName: expect.any(String), status: "pending", expiresAt: inv.expiresAt });
+    // previewing changes nothing: the invite is still pending and the looker is not a member
+    expect(await membershipCount(tenantId, someone.id)).toBe(0);
+    await revoke(tenantId, owner, inv.id);
+    expect((await call("/v1/invites/preview", { body: { token }, cookie: someone.cookie })).body.status).toBe("revoked");
+    expectError(await call("/v1/invites/preview", { body: { token: "not-a-real-invite-token" }, cookie: someone.cookie }), 404, "not_found");
+    expectError(await call("/v1/invites/preview", { body: { token } }), 401, "unauthenticated");
+  });
+
   it("answers 404 for an unknown token and 400 for a missing one", async () => {
     const user = await signup("guess");
     expectError(await accept(user, "not-a-real-invite-token"), 404, "not_found");

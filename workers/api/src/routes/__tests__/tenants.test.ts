@@ -44,6 +44,19 @@ describe("tenants", () => {
     expectError(await call(`/v1/tenants/${tenantId}/config/versions/99/rollback`, { method: "POST", cookie: owner.cookie }), 404, "not_found");
   });
 
+  it("a change that changes nothing writes no version (and is still checked against expectedVersion)", async () => {
+    const owner = await signup("noop");
+    const tenantId = await createTenant(owner, "Same name");
+    const same = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Same name", config: { defaultTrustLevel: 1 }, expectedVersion: 1 }, cookie: owner.cookie });
+    expect(same.status).toBe(200);
+    expect(same.body.tenant).toMatchObject({ name: "Same name", configVersion: 1 });
+    const list = await call(`/v1/tenants/${tenantId}/config/versions`, { cookie: owner.cookie });
+    expect(list.body.data.map((v: any) => v.version)).toEqual([1]);
+    expectError(await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Same name", expectedVersion: 7 }, cookie: owner.cookie }), 409, "version_conflict");
+    const changed = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Other name" }, cookie: owner.cookie });
+    expect(changed.body.tenant.configVersion).toBe(2);
+  });
+
   it("pages through config versions with a stable cursor", async () => {
     const owner = await signup("vpages");
     const tenantId = await createTenant(owner);
