@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
 
@@ -43,9 +44,11 @@ export default defineConfig(async () => {
           },
         },
         {
+          // Also the dashboard's unit tests (web/src/**/*.test.ts, pure modules), with its import aliases.
+          resolve: { alias: { "@shared": fileURLToPath(new URL("./workers/shared", import.meta.url)), "@": fileURLToPath(new URL("./web/src", import.meta.url)) } },
           test: {
             name: "node",
-            include: ["test/node/**/*.test.ts"],
+            include: ["test/node/**/*.test.ts", "web/src/**/*.test.ts"],
             environment: "node",
             testTimeout: 120_000,
             hookTimeout: 180_000,

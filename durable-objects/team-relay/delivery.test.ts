@@ -247,6 +247,10 @@ describe("bad frames and limits", () => {
     for (let i = 0; i < 10; i++) await alice.next({ type: "accepted", id: `r${i}` });
     alice.send({ type: "send", id: "r10", to: b.id, body: 10 });
     expect(await alice.next({ type: "error", id: "r10" })).toMatchObject({ code: "rate_limited" });
+    // A retry of an accepted frame (e.g. re-sent after a reconnect) still gets its original
+    // answer while the bucket is empty: idempotency must not depend on the rate.
+    alice.send({ type: "send", id: "r3", to: b.id, body: 3 });
+    expect(await alice.next({ type: "accepted", id: "r3" })).toMatchObject({ type: "accepted", id: "r3" });
   });
 
   it("queue cap: a recipient with too many unacked messages gets queue_full for its senders", async () => {

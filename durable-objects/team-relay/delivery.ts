@@ -1,8 +1,12 @@
 /**
  * The team's message log, per-recipient cursors and pending requests, all in the relay's SQLite.
- * Every function here is synchronous: a caller can allocate a seq, insert the message, record
- * its recipients and stage its audit event with no `await` in between, so they commit as one
- * (Durable Object output gate) and nothing is acknowledged before it is durable.
+ * Every function here is synchronous: a caller can allocate a seq, insert the message and record
+ * its recipients with no `await` in between, so they commit as one (Durable Object output gate)
+ * and nothing is acknowledged before it is durable. The message row is also the source of its
+ * audit event (audit-staging.ts), so a direct message costs exactly one row written.
+ *
+ * The log has no secondary index (each index entry is billed as a row written): lookups by
+ * recipient are range scans on `seq` from a cursor, and the rest is cached (log-cache.ts).
  */
 import type { DeliverFrame, DeliveryKind } from "../../workers/shared/relay/protocol";
 import type { z } from "zod";
@@ -18,6 +22,8 @@ export type StoredMessage = {
   body: string;
   created_at: number;
   expires_at: number;
+  /** JSON array of recipients skipped because their queue was full (broadcast/topic), or null. */
+  skipped: string | null;
 };
 
 export interface NewMessage {
@@ -29,6 +35,8 @@ export interface NewMessage {
   recipients: string[];
   topic?: string;
   inReplyTo?: string;
+  /** Recipients a broadcast/publish skipped (queue full); recorded for the audit event. */
+  skipped?: string[];
   now: number;
   expiresAt: number;
 }
@@ -37,6 +45,7 @@ export function headSeq(sql: SqlStorage): number {
   return sql.exec<{ head: number | null }>("SELECT max(seq) AS head FROM messages").one().head ?? 0;
 }
 
+/** A scan of the log: call it only when LogCache.mightContain says so (a retry, or a hash collision). */
 export function findBySenderId(sql: SqlStorage, sender: string, clientId: string): { seq: number } | null {
   return sql.exec<{ seq: number }>("SELECT seq FROM messages WHERE sender = ? AND client_id = ?", sender, clientId).toArray()[0] ?? null;
 }
@@ -45,7 +54,7 @@ export function findBySenderId(sql: SqlStorage, sender: string, clientId: string
 export function insertMessage(sql: SqlStorage, seq: number, m: NewMessage): void {
   const direct = m.kind === "direct" || m.kind === "request" || m.kind === "reply";
   sql.exec(
-    "INSERT INTO messages (seq, kind, sender, recipient, topic, client_id, in_reply_to, body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO messages (seq, kind, sender, recipient, topic, client_id, in_reply_to, body, created_at, expires_at, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     seq,
     m.kind,
     m.sender,
@@ -56,6 +65,7 @@ export function insertMessage(sql: SqlStorage, seq: number, m: NewMessage): void
     m.body,
     m.now,
     m.expiresAt,
+    m.skipped?.length ? JSON.stringify(m.skipped) : null,
   );
   if (!direct) for (const r of m.recipients) sql.exec("INSERT INTO fanout (recipient, seq) VALUES (?, ?)", r, seq);
 }
@@ -116,6 +126,7 @@ export function advanceCursor(sql: SqlStorage, agentId: string, seq: number): nu
   return seq;
 }
 
+/** A scan of the log (no expiry index): cached by LogCache. */
 export function nextExpiry(sql: SqlStorage, head: number): number | null {
   return sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM messages WHERE seq < ?", head).one().at;
 }
@@ -123,12 +134,13 @@ export function nextExpiry(sql: SqlStorage, head: number): number | null {
 /**
  * Deletes expired messages and their fanout rows — except the newest message, whose seq is the
  * head: keeping it means max(seq) never goes backwards, so seqs are never reused. Its body is
- * blanked instead once it expires (no one can be sent it any more).
+ * blanked instead once it expires (no one can be sent it any more). Nothing at or beyond the
+ * audit flush cursor is touched: a message is its own audit record until its event is flushed.
  */
-export function purgeExpired(sql: SqlStorage, head: number, now: number): void {
-  sql.exec("DELETE FROM fanout WHERE seq IN (SELECT seq FROM messages WHERE expires_at <= ? AND seq < ?)", now, head);
-  sql.exec("DELETE FROM messages WHERE expires_at <= ? AND seq < ?", now, head);
-  sql.exec("UPDATE messages SET body = 'null' WHERE seq = ? AND expires_at <= ? AND body <> 'null'", head, now);
+export function purgeExpired(sql: SqlStorage, head: number, now: number, auditFlushedSeq: number): void {
+  sql.exec("DELETE FROM fanout WHERE seq IN (SELECT seq FROM messages WHERE expires_at <= ? AND seq < ? AND seq <= ?)", now, head, auditFlushedSeq);
+  sql.exec("DELETE FROM messages WHERE expires_at <= ? AND seq < ? AND seq <= ?", now, head, auditFlushedSeq);
+  sql.exec("UPDATE messages SET body = 'null' WHERE seq = ? AND expires_at <= ? AND body <> 'null' AND seq <= ?", head, now, auditFlushedSeq);
 }
 
 export type PendingRequest = {

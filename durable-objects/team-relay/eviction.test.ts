@@ -9,6 +9,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { agentEdge, join, relayFixture, relayStub, setAllowlist } from "../../test/workers/relay-harness";
+import { acceptedEventId, auditFlushedSeq } from "./audit-staging";
+import { purgeExpired } from "./delivery";
 import type { TeamRelay } from "./team-relay";
 
 async function poison(teamId: string): Promise<void> {
@@ -47,6 +49,10 @@ describe("eviction mid-stream", () => {
     const live: number[] = [];
     for (let i = 0; i < 6; i++) live.push((await bob.next({ type: "deliver" })).body);
     expect(live).toEqual([0, 1, 2, 3, 4, 5]);
+    // Idempotency survives too: the new instance rebuilt its (sender, client id) index from the log.
+    alice.send({ type: "send", id: "e1", to: b.id, body: "retry of e1" });
+    expect((await alice.next({ type: "accepted", id: "e1" })).seq).toBe(seqs[1]);
+    await bob.none({ type: "deliver" });
     const welcome = await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay, state) => ({
       teamId: relay.teamId,
       attachments: state.getWebSockets().map((ws) => ws.deserializeAttachment()),
@@ -66,43 +72,85 @@ describe("eviction mid-stream", () => {
   });
 });
 
-describe("audit staging", () => {
-  it("stages accepted and denied decisions with the body hash, flushes them in a batch by alarm, none lost across eviction, no duplicates on a re-run", async () => {
+describe("audit of accepted messages: derived from the log by a flush cursor", () => {
+  const outboxCount = (teamId: string) => runInDurableObject(relayStub(teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM audit_outbox").one().n);
+  const flushedSeq = (teamId: string) => runInDurableObject(relayStub(teamId), (_: TeamRelay, state) => Number(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'audit_flushed_seq'").one().value));
+
+  it("accepted messages stage nothing extra; denials go to the outbox; the alarm flushes both after an eviction, with ids derived from (team, seq); a repeated flush adds nothing", async () => {
     const f = await relayFixture([{}, {}]);
     const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     alice.send({ type: "send", id: "ok1", to: b.id, body: { hello: "world" } });
     const { seq } = await alice.next({ type: "accepted", id: "ok1" });
+    alice.send({ type: "send", id: "ok2", to: b.id, body: [2] });
+    const { seq: seq2 } = await alice.next({ type: "accepted", id: "ok2" });
     await setAllowlist(f, { edges: [] });
     alice.send({ type: "send", id: "no1", to: b.id, body: "x" });
     await alice.next({ type: "denied", id: "no1" });
 
-    // Nothing in D1 yet: the hot path wrote only to the relay's SQLite.
+    // Nothing in D1 yet: the hot path wrote only to the relay's SQLite — the messages themselves,
+    // and an outbox row for the denial only (it has no message row to derive it from).
     expect(await auditRows(f.teamId)).toEqual([]);
-    const staged = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec("SELECT count(*) AS n FROM audit_outbox").one().n);
-    expect(staged).toBe(2);
+    expect(await outboxCount(f.teamId)).toBe(1);
+    expect(await flushedSeq(f.teamId)).toBe(0);
 
     await poison(f.teamId);
     await evictDurableObject(relayStub(f.teamId), { webSockets: "hibernate" });
     expect(await runDurableObjectAlarm(relayStub(f.teamId))).toBe(true);
 
     const rows = await auditRows(f.teamId);
-    expect(rows.map((r) => [r.action, r.outcome, r.actor_id])).toEqual([
-      ["relay.message_accepted", "success", a.id],
-      ["relay.message_denied", "denied", a.id],
+    expect(rows.map((r) => [r.action, r.outcome, r.actor_id, r.details.clientId])).toEqual([
+      ["relay.message_accepted", "success", a.id, "ok1"],
+      ["relay.message_accepted", "success", a.id, "ok2"],
+      ["relay.message_denied", "denied", a.id, "no1"],
     ]);
     const expectedHash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify({ hello: "world" }))))].map((x) => x.toString(16).padStart(2, "0")).join("");
-    expect(rows[0]!.details).toMatchObject({ seq, kind: "direct", clientId: "ok1", to: [b.id], bodySha256: expectedHash, teamId: f.teamId });
-    expect(rows[1]!.details).toMatchObject({ clientId: "no1", code: "not_allowed" });
-    expect(await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec("SELECT count(*) AS n FROM audit_outbox").one().n)).toBe(0);
+    expect(rows[0]!.details).toEqual({ teamId: f.teamId, seq, kind: "direct", clientId: "ok1", to: [b.id], recipient: b.id, bodySha256: expectedHash, bytes: JSON.stringify({ hello: "world" }).length });
+    expect(rows[2]!.details).toMatchObject({ clientId: "no1", code: "not_allowed" });
+    // Deterministic ids: the same (team, seq) always gives the same id.
+    const createdAt = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ created_at: number }>("SELECT created_at FROM messages WHERE seq = ?", seq).one().created_at);
+    expect(rows[0]!.id).toBe(acceptedEventId(f.teamId, seq, createdAt));
+    expect(await outboxCount(f.teamId)).toBe(0);
+    expect(await flushedSeq(f.teamId)).toBe(seq2);
 
-    // A flush repeated after D1 already has the rows (the at-least-once case) adds nothing.
+    // A crash after D1 took the batch but before the cursor moved: the next flush rebuilds the
+    // same events with the same ids, and the audit trail ignores them. Same for the outbox.
     await runInDurableObject(relayStub(f.teamId), async (relay: TeamRelay, state) => {
-      const events = rows.map((r) => ({ id: r.id }));
-      for (const e of events) state.storage.sql.exec("INSERT INTO audit_outbox (id, event) VALUES (?, ?)", e.id, JSON.stringify({ id: e.id, at: 1, tenantId: f.tenantId, actor: { type: "agent", id: a.id, name: null }, action: "relay.message_accepted", details: { teamId: f.teamId }, ip: null, userAgent: null }));
+      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'audit_flushed_seq'");
+      const denied = rows[2]!;
+      state.storage.sql.exec("INSERT INTO audit_outbox (id, event) VALUES (?, ?)", denied.id, JSON.stringify({ id: denied.id, at: 1, tenantId: f.tenantId, actor: { type: "agent", id: a.id, name: null }, action: "relay.message_denied", details: { teamId: f.teamId }, ip: null, userAgent: null }));
       await relay.alarm();
     });
-    expect((await auditRows(f.teamId)).length).toBe(2);
+    expect((await auditRows(f.teamId)).map((r) => r.id)).toEqual(rows.map((r) => r.id));
+    expect(await flushedSeq(f.teamId)).toBe(seq2);
+    expect(await outboxCount(f.teamId)).toBe(0);
+  });
+
+  it("an expired message is not purged before its audit event is flushed", async () => {
+    const f = await relayFixture([{}, {}]);
+    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    await setAllowlist(f, { edges: [agentEdge(a, b)] });
+    const alice = await join(f, a);
+    const seqs: number[] = [];
+    for (const [id, ttlSeconds] of [["short1", 1], ["short2", 1], ["long", 3600]] as const) {
+      alice.send({ type: "send", id, to: b.id, body: { id }, ttlSeconds });
+      seqs.push((await alice.next({ type: "accepted", id })).seq);
+    }
+    await new Promise((r) => setTimeout(r, 1100));
+    // A purge while the events are unflushed leaves every row (and body) in place.
+    const left = await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay, state) => {
+      purgeExpired(relay.sql, relay.head, Date.now(), auditFlushedSeq(relay.sql));
+      return state.storage.sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM messages ORDER BY seq").toArray();
+    });
+    expect(left.map((m) => m.seq)).toEqual(seqs);
+    // The alarm flushes first, then purges what is both expired and flushed.
+    await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => relay.alarm());
+    const rows = await auditRows(f.teamId);
+    expect(rows.map((r) => r.details.clientId)).toEqual(["short1", "short2", "long"]);
+    const hashOf = async (v: unknown) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(v))))].map((x) => x.toString(16).padStart(2, "0")).join("");
+    expect(rows[0]!.details.bodySha256).toBe(await hashOf({ id: "short1" }));
+    const after = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq").toArray().map((m) => m.seq));
+    expect(after).toEqual([seqs[2]]);
   });
 });

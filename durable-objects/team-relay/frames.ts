@@ -1,15 +1,16 @@
 /**
  * Protocol v1, relay side: one handler per client frame. Decisions (allowlist, trust, rate,
- * queue cap) come first; then one synchronous transaction allocates the seq, stores the message
- * (and its recipients, pending request) and stages its audit event; only then is `accepted`
- * sent and the message delivered. Contract: docs/protocol.md.
+ * queue cap) come first; then one synchronous transaction allocates the seq and stores the
+ * message (and its recipients, pending request) — the stored message is also its audit record,
+ * flushed later by the alarm; only then is `accepted` sent and the message delivered. Denials
+ * have no message row, so their audit event is staged in the outbox. Contract: docs/protocol.md.
  */
 import { CLOCK_SKEW_SECONDS } from "../../workers/shared/agent-identity/claims";
 import { AGENT_CLOSE_CODES } from "../../workers/shared/agent-identity/errors";
 import type { Party } from "../../workers/shared/relay/allowlist";
 import { DEFAULT_TTL_SECONDS, parseClientFrame, PROTOCOL_VERSION, CLOSE_CODES, type ClientFrame, type DeliveryKind, type ServerFrame } from "../../workers/shared/relay/protocol";
 import type { ErrorCode } from "../../workers/shared/errors/catalogue";
-import { AUDIT_FLUSH_DELAY_MS, bodyHash, stageAudit } from "./audit-staging";
+import { AUDIT_FLUSH_DELAY_MS, stageAudit } from "./audit-staging";
 import { readySockets, sendFrame, setAttachment, type AgentAttachment } from "./connections";
 import { addPendingRequest, advanceCursor, cursorOf, deletePendingRequest, findBySenderId, findPendingForReply, insertMessage, pendingFor, queueLength, toDeliver } from "./delivery";
 import { allMembers, getMember, type Member } from "./members";
@@ -40,6 +41,7 @@ export async function handleAgentFrame(r: Relay, hooks: FrameHooks, ws: WebSocke
   switch (frame.type) {
     case "ack":
       advanceCursor(r.sql, att.agentId, Math.min(frame.seq, r.head));
+      r.cache.acked(att.agentId);
       return;
     case "subscribe":
       return subscribe(r, ws, att, frame);
@@ -60,7 +62,10 @@ function hello(r: Relay, ws: WebSocket, att: AgentAttachment, frame: Frame<"hell
   const now = Date.now();
   let from = cursorOf(r.sql, att.agentId);
   // resumeFrom beyond the cursor: the client processed more than it acked — treat it as an ack.
-  if (frame.resumeFrom !== undefined && frame.resumeFrom > from) from = advanceCursor(r.sql, att.agentId, Math.min(frame.resumeFrom, r.head));
+  if (frame.resumeFrom !== undefined && frame.resumeFrom > from) {
+    from = advanceCursor(r.sql, att.agentId, Math.min(frame.resumeFrom, r.head));
+    r.cache.acked(att.agentId);
+  }
   sendFrame(ws, { type: "welcome", v: PROTOCOL_VERSION, agentId: att.agentId, teamId: r.teamId, resumeFrom: from, head: r.head });
   // Synchronous from here to `ready`: no live delivery can slip in between replayed ones.
   for (let after = from; ; ) {
@@ -91,6 +96,11 @@ function subscribe(r: Relay, ws: WebSocket, att: AgentAttachment, frame: Frame<"
 
 async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAttachment, frame: MessageFrame): Promise<void> {
   const now = Date.now();
+  // Idempotency first: a client id this sender already used gets the original answer and nothing
+  // else — also when its rate bucket is empty, since a retry after a reconnect is not new traffic.
+  // The in-memory hash set answers "new" without SQL; only a possible repeat costs a scan.
+  const existing = r.cache.mightContain(att.agentId, frame.id) ? findBySenderId(r.sql, att.agentId, frame.id) : null;
+  if (existing) return sendFrame(ws, { type: "accepted", id: frame.id, seq: existing.seq });
   const rate = r.rates.take(att.agentId, att.trust, now);
   if (!rate.ok) {
     if (rate.firstRefusal) {
@@ -100,9 +110,6 @@ async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAtt
     const { messagesPerMinute } = trustLimits(att.trust);
     return error(ws, frame.id, "rate_limited", `Trust level ${att.trust} allows ${messagesPerMinute} messages per minute; retry in ${Math.ceil(rate.retryAfterMs / 1000)} s.`);
   }
-  // Idempotency: a client id this sender already used gets the original answer and nothing else.
-  const existing = findBySenderId(r.sql, att.agentId, frame.id);
-  if (existing) return sendFrame(ws, { type: "accepted", id: frame.id, seq: existing.seq });
 
   const sender = partyOf(att);
   const kind: DeliveryKind = frame.type === "send" ? "direct" : frame.type === "publish" ? "topic" : frame.type;
@@ -117,7 +124,7 @@ async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAtt
       const to = frame.to === att.agentId ? null : await hooks.member(frame.to);
       if (!to) return denied("not_found", `No agent ${frame.to} in this team.`);
       if (!r.allowlist.allows(sender, to)) return denied("not_allowed", `The allowlist has no edge from ${att.agentId} (${att.role}) to ${to.agentId} (${to.role}).`);
-      if (queueLength(r.sql, to.agentId, now) >= r.limits.queueCap) return denied("queue_full", `${to.agentId} has ${r.limits.queueCap} unacknowledged messages; retry later.`);
+      if (queued(r, to.agentId, now) >= r.limits.queueCap) return denied("queue_full", `${to.agentId} has ${r.limits.queueCap} unacknowledged messages; retry later.`);
       recipients = [to.agentId];
       break;
     }
@@ -151,24 +158,18 @@ async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAtt
   const ttlSeconds = "ttlSeconds" in frame && frame.ttlSeconds !== undefined ? frame.ttlSeconds : DEFAULT_TTL_SECONDS;
   const topic = frame.type === "publish" ? frame.topic : undefined;
   const inReplyTo = frame.type === "reply" ? frame.inReplyTo : undefined;
+  const expiresAt = now + ttlSeconds * 1000;
+  // One row for a direct message: its audit event is derived from it at flush time (audit-staging.ts).
   const seq = r.state.storage.transactionSync(() => {
     const seq = r.head + 1;
-    insertMessage(r.sql, seq, { kind, sender: att.agentId, clientId: frame.id, body: bodyJson, recipients, topic, inReplyTo, now, expiresAt: now + ttlSeconds * 1000 });
+    insertMessage(r.sql, seq, { kind, sender: att.agentId, clientId: frame.id, body: bodyJson, recipients, topic, inReplyTo, skipped, now, expiresAt });
     if (frame.type === "request") addPendingRequest(r.sql, { requester: att.agentId, request_id: frame.id, responder: recipients[0]!, seq, deadline: now + frame.timeoutMs });
     if (frame.type === "reply") deletePendingRequest(r.sql, recipients[0]!, frame.inReplyTo);
-    stageAudit(r.sql, {
-      tenantId: r.tenantId,
-      teamId: r.teamId,
-      agentId: att.agentId,
-      action: "relay.message_accepted",
-      outcome: "success",
-      target: auditTarget(r, frame),
-      details: { seq, kind, clientId: frame.id, to: recipients, ...(skipped.length ? { skippedQueueFull: skipped } : {}), ...targetDetails(frame), bodySha256: bodyHash(bodyJson), bytes: bodyJson.length },
-      at: now,
-    });
     return seq;
   });
   r.head = seq;
+  r.cache.accepted(att.agentId, frame.id, recipients, expiresAt);
+  r.counters.messagesAccepted++;
 
   sendFrame(ws, { type: "accepted", id: frame.id, seq });
   const deliver = toDeliver({ seq, kind, sender: att.agentId, topic: topic ?? null, client_id: frame.id, in_reply_to: inReplyTo ?? null, body: bodyJson });
@@ -180,8 +181,12 @@ async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAtt
 function splitByQueue(r: Relay, candidates: Member[], now: number): { recipients: string[]; skipped: string[] } {
   const recipients: string[] = [];
   const skipped: string[] = [];
-  for (const m of candidates) (queueLength(r.sql, m.agentId, now) >= r.limits.queueCap ? skipped : recipients).push(m.agentId);
+  for (const m of candidates) (queued(r, m.agentId, now) >= r.limits.queueCap ? skipped : recipients).push(m.agentId);
   return { recipients, skipped };
+}
+
+function queued(r: Relay, agentId: string, now: number): number {
+  return r.cache.queueLength(agentId, () => queueLength(r.sql, agentId, now));
 }
 
 function deny(r: Relay, ws: WebSocket, att: AgentAttachment, id: string, code: ErrorCode, reason: string, action: string, details: Record<string, unknown>, target: { type: string; id: string }): void {

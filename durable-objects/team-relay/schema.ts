@@ -44,6 +44,21 @@ const MIGRATIONS: string[][] = [
     // flushes them to the audit trail in batches and deletes them only after that write succeeded.
     "CREATE TABLE IF NOT EXISTS audit_outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL) WITHOUT ROWID",
   ],
+  [
+    // One row written per message: Cloudflare bills every index entry as a row written, so the
+    // message log keeps only its primary key (seq). The lookups those indexes served are range
+    // scans from a cursor (reads cost a thousandth of writes) or in-memory caches rebuilt from
+    // one scan (log-cache.ts). See docs/relay.md "Rows per message".
+    "DROP INDEX IF EXISTS messages_idempotency",
+    "DROP INDEX IF EXISTS messages_recipient",
+    "DROP INDEX IF EXISTS messages_expiry",
+    // Recipients a broadcast/publish skipped because their queue was full (JSON array), for its audit event.
+    "ALTER TABLE messages ADD COLUMN skipped TEXT",
+    // Accepted messages' audit events are derived from the log at flush time; this cursor says
+    // how far. Messages accepted before this migration had their events staged in audit_outbox,
+    // so the cursor starts at the current head (0 for a new relay).
+    "INSERT OR IGNORE INTO meta (key, value) SELECT 'audit_flushed_seq', CAST(coalesce(max(seq), 0) AS TEXT) FROM messages",
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

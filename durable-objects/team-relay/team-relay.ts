@@ -9,34 +9,42 @@ import type { Allowlist, Edge, TopicRule } from "../../workers/shared/relay/allo
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { AGENT_CLOSE_CODES } from "../../workers/shared/agent-identity/errors";
 import { HEARTBEAT, PROTOCOL_VERSION, SUBPROTOCOL } from "../../workers/shared/relay/protocol";
-import { compile, loadAllowlist, replaceAllowlist, type ReplaceResult } from "./allowlist";
-import { AUDIT_FLUSH_BATCH, AUDIT_FLUSH_DELAY_MS, flushAudit, stagedCount } from "./audit-staging";
+import { compile, editRule, loadAllowlist, replaceAllowlist, type EditResult, type ReplaceResult, type RuleEdit } from "./allowlist";
+import { AUDIT_FLUSH_BATCH, AUDIT_FLUSH_DELAY_MS, auditFlushedSeq, flushAccepted, flushStaged, stagedCount } from "./audit-staging";
 import { agentTag, attachmentOf, OBSERVER_TAG, readySockets, sendFrame, setAttachment, type Attachment } from "./connections";
 import { deletePendingRequest, dueRequests, headSeq, nextExpiry, nextRequestDeadline, purgeExpired } from "./delivery";
 import { handleAgentFrame } from "./frames";
+import { LogCache } from "./log-cache";
 import { deleteMember, fetchMembers, getMember, REFRESH_INTERVAL_MS, replaceMembers, upsertMember, type Member } from "./members";
 import { disconnect, sendPresenceSnapshot } from "./presence";
 import { RateLimits } from "./rate-limit";
 import { RELAY_LIMITS, type Relay, type RelayLimits } from "./relay-context";
 import { migrate, readMeta, writeMeta } from "./schema";
 import { IDENTITY_HEADER, type ConnectIdentity } from "./identity";
+import { SqlMeter, type RelayStats } from "./sql-meter";
 
 export class TeamRelay extends DurableObject<Env> implements Relay {
   readonly sql: SqlStorage;
   readonly rates = new RateLimits();
   readonly limits: RelayLimits = { ...RELAY_LIMITS };
+  private readonly meter = new SqlMeter();
+  readonly counters: RelayStats = this.meter.counters;
+  readonly cache = new LogCache(() => this.sql);
   head = 0;
   allowlist = new CompiledAllowlist({ edges: [], topics: [] });
   teamId = "";
   tenantId = "";
   private alarmAt: number | null = null;
   private lastMemberRefresh = 0;
+  private lastPurgeAt = 0;
   /** Frames are handled one at a time, in arrival order, even across the rare await (a D1 member lookup). */
   private queue: Promise<void> = Promise.resolve();
+  /** Alarm runs, one at a time: a flush awaits the audit trail, and two flushes of the same cursor would send one batch twice. */
+  private alarms: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
+    this.sql = this.meter.wrap(ctx.storage.sql);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
     void ctx.blockConcurrencyWhile(async () => {
       migrate(this.sql);
@@ -45,6 +53,9 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
       this.teamId = readMeta(this.sql, "team_id") ?? "";
       this.tenantId = readMeta(this.sql, "tenant_id") ?? "";
       this.alarmAt = await ctx.storage.getAlarm();
+      // Work left in storage with no alarm to do it (e.g. the process died between a commit and
+      // its setAlarm): arm one now rather than wait for the next frame to.
+      if (this.alarmAt === null) await this.rescheduleFromStorage();
     });
   }
 
@@ -122,6 +133,42 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
     return result;
   }
 
+  /** Adds or removes one edge or topic rule (idempotent: no change, no new version). */
+  editAllowlist(teamId: string, tenantId: string, edit: RuleEdit): EditResult {
+    this.bindTeam(teamId, tenantId);
+    const result = editRule(this.sql, edit);
+    if (result.ok && result.changed) this.allowlist = compile(result.allowlist);
+    return result;
+  }
+
+  /**
+   * The agent's template (role) or trust level changed in D1: update the member list and the
+   * attachments of its open sockets, so role edges, the rate limit and the broadcast right follow
+   * from its next frame (and frames naming it as recipient use the new role at once).
+   * Returns how many open sockets were updated.
+   */
+  updateMember(teamId: string, tenantId: string, member: Member): number {
+    this.bindTeam(teamId, tenantId);
+    const before = getMember(this.sql, member.agentId);
+    if (!before) return 0;
+    upsertMember(this.sql, member);
+    // A raised level starts a fresh bucket at the new burst; a lowered one is capped at the new burst by the bucket itself.
+    if (member.trust > before.trust) this.rates.forget(member.agentId);
+    let updated = 0;
+    for (const ws of this.ctx.getWebSockets(agentTag(member.agentId))) {
+      const att = attachmentOf(ws);
+      if (att?.kind !== "agent") continue;
+      setAttachment(ws, { ...att, role: member.role, trust: member.trust });
+      updated++;
+    }
+    return updated;
+  }
+
+  /** Counters since this instance started: SQL rows written/read (as billed), messages accepted, audit events flushed. */
+  async stats(): Promise<RelayStats> {
+    return this.meter.snapshot();
+  }
+
   /** Closes every connection of an agent (suspension: 4003). Returns how many were closed. */
   closeAgent(agentId: string, code: number, reason: string): number {
     const sockets = this.ctx.getWebSockets(agentTag(agentId));
@@ -138,15 +185,33 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
 
   // ---- alarm: request timeouts, audit flush, TTL purge. Runs at least once: every step is idempotent.
 
-  override async alarm(): Promise<void> {
+  override alarm(): Promise<void> {
+    const run = () => this.runAlarm();
+    this.alarms = this.alarms.then(run, run);
+    return this.alarms;
+  }
+
+  private async runAlarm(): Promise<void> {
     this.alarmAt = null;
     const now = Date.now();
     for (const p of dueRequests(this.sql, now)) {
       deletePendingRequest(this.sql, p.requester, p.request_id);
       for (const ws of readySockets(this.ctx, p.requester)) sendFrame(ws, { type: "timeout", id: p.request_id });
     }
-    purgeExpired(this.sql, this.head, now);
-    for (let i = 0; i < 10; i++) if ((await flushAudit(this.sql, this.env)) < AUDIT_FLUSH_BATCH) break;
+    // Flush before purging: a message is its own audit record until its event is flushed.
+    const team = { teamId: this.teamId, tenantId: this.tenantId };
+    for (let i = 0; i < 10; i++) {
+      const staged = await flushStaged(this.sql, this.env);
+      const accepted = await flushAccepted(this.sql, this.env, team);
+      this.counters.auditFlushed += staged + accepted;
+      if (staged < AUDIT_FLUSH_BATCH && accepted < AUDIT_FLUSH_BATCH) break;
+    }
+    const expiry = this.cache.nextExpiry(() => nextExpiry(this.sql, this.head));
+    if (expiry !== null && expiry <= now && now - this.lastPurgeAt >= this.limits.purgeIntervalMs) {
+      purgeExpired(this.sql, this.head, now, auditFlushedSeq(this.sql));
+      this.lastPurgeAt = now;
+      this.cache.purged();
+    }
     await this.rescheduleFromStorage();
   }
 
@@ -163,7 +228,10 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
 
   private async rescheduleFromStorage(): Promise<void> {
     const now = Date.now();
-    const candidates = [stagedCount(this.sql) > 0 ? now + AUDIT_FLUSH_DELAY_MS : null, nextRequestDeadline(this.sql), nextExpiry(this.sql, this.head)].filter((t): t is number => t !== null);
+    const unflushed = stagedCount(this.sql) > 0 || auditFlushedSeq(this.sql) < this.head;
+    const expiry = this.cache.nextExpiry(() => nextExpiry(this.sql, this.head));
+    const purgeAt = expiry === null ? null : Math.max(expiry, this.lastPurgeAt + this.limits.purgeIntervalMs);
+    const candidates = [unflushed ? now + AUDIT_FLUSH_DELAY_MS : null, nextRequestDeadline(this.sql), purgeAt].filter((t): t is number => t !== null);
     if (candidates.length > 0) await this.wakeAt(Math.max(now, Math.min(...candidates)));
   }
 

@@ -13,7 +13,10 @@ export function buildDashboard() {
   // --outDir is absolute, so the build can go outside web/ (tests); --emptyOutDir clears it there too.
   const args = ["run", "build", "-w", "web", "--", "--outDir", path.resolve(WEB_DIST), "--emptyOutDir"];
   return new Promise((resolve, reject) => {
-    const child = spawn("npm", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env: process.env });
+    // Always a production build: a parent's NODE_ENV (vitest sets "test") would otherwise give
+    // React's development build, with StrictMode's doubled effects.
+    const env = { ...process.env, NODE_ENV: "production" };
+    const child = spawn("npm", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env });
     let output = "";
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));

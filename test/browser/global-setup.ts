@@ -14,6 +14,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** http://localhost:<port> — the dashboard, as people open it. */
     dashboardUrl: string;
+    /** http://127.0.0.1:<port> — the API Worker itself, where agents connect (relay WebSockets, agent tokens). */
+    apiUrl: string;
     /** The stack's state directory (local D1), for the few things only a shell can do (granting operator). */
     stateDir: string;
   }
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject) {
 
   const stack = await startLocalStack({ logFile: STACK_LOG });
   project.provide("dashboardUrl", stack.dashboardUrl);
+  project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);
   process.stdout.write(`browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`);
 

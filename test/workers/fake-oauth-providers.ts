@@ -15,6 +15,8 @@
  * only web-standard globals.
  */
 
+import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
+
 /** Must match the bindings in vitest.config.ts. */
 export const FAKE_OAUTH_CLIENTS = {
   github: { clientId: "test-github-client", clientSecret: "test-github-secret" },
@@ -53,6 +55,8 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === "github.com" && url.pathname === "/login/oauth/access_token") return tokenEndpoint(request, "github");
   if (url.host === "oauth2.googleapis.com" && url.pathname === "/token") return tokenEndpoint(request, "google");
   if (url.host === "api.github.com") return githubApi(request, url);
+  // Alert webhooks (test/workers/fake-webhook-receiver.ts).
+  if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
   return fetch(request);
 }
 

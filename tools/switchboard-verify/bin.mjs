@@ -1,3 +1,96 @@
 #!/usr/bin/env node
-console.error("switchboard-verify: not implemented yet");
-process.exit(2);
+/**
+ * switchboard-verify: verifies Switchboard audit archives offline.
+ *
+ *   npx switchboard-verify <archive dir or files…> --keys <jwks.json | https://…/.well-known/audit-digest-keys.json>
+ *       [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]
+ *
+ * Exit codes: 0 intact · 1 something is missing, altered, reordered, truncated or unsigned · 2 usage
+ * or I/O error. Usage and output: tools/switchboard-verify/README.md.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
+import { verifyArchives } from "./lib/verify.mjs";
+
+const USAGE = `usage: switchboard-verify <archive dir or files…> --keys <jwks.json or URL> [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`;
+
+function fail(message) {
+  console.error(`switchboard-verify: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const args = { paths: [], keys: null, from: undefined, to: undefined, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--keys") args.keys = value();
+    else if (a === "--from") args.from = value();
+    else if (a === "--to") args.to = value();
+    else if (a === "--json") args.json = true;
+    else if (a === "-h" || a === "--help") {
+      console.log(USAGE);
+      process.exit(0);
+    } else if (a.startsWith("-")) fail(`unknown option ${a}`);
+    else args.paths.push(a);
+  }
+  if (args.paths.length === 0) fail("give at least one archive directory or file");
+  if (!args.keys) fail("--keys is required (the digest key set: a file, or the URL of /.well-known/audit-digest-keys.json)");
+  for (const d of [args.from, args.to]) if (d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d)) fail(`not a day: ${d}`);
+  return args;
+}
+
+async function collect(path, out) {
+  const info = await stat(path).catch(() => fail(`no such file or directory: ${path}`));
+  if (info.isDirectory()) {
+    for (const name of (await readdir(path)).sort()) await collect(join(path, name), out);
+  } else if (path.endsWith("digest.json") || path.endsWith(".jsonl.gz")) {
+    out.push(path);
+  }
+}
+
+async function loadKeys(source) {
+  try {
+    if (/^https?:\/\//.test(source)) {
+      const res = await fetch(source, { headers: { accept: "application/json" } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      return await res.json();
+    }
+    return JSON.parse(await readFile(source, "utf8"));
+  } catch (e) {
+    fail(`cannot read the key set ${source}: ${e.message}`);
+  }
+}
+
+const args = parseArgs(process.argv.slice(2));
+const jwks = await loadKeys(args.keys);
+const paths = [];
+for (const p of args.paths) await collect(resolve(p), paths);
+// The key file may sit inside the archive directory: it is not a digest.
+const keyPath = /^https?:\/\//.test(args.keys) ? null : resolve(args.keys);
+const files = [];
+for (const p of paths) {
+  if (p === keyPath) continue;
+  files.push({ path: relative(process.cwd(), p).split(sep).join("/") || p, bytes: new Uint8Array(await readFile(p)) });
+}
+
+const report = await verifyArchives({ files, jwks, from: args.from, to: args.to });
+
+if (args.json) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  for (const c of report.chains) {
+    console.log(`chain ${c.chainId}: ${c.days} day(s) ${c.firstDay} to ${c.lastDay}, seq ${c.fromSeq}–${c.toSeq}, ${c.events} event(s)`);
+  }
+  for (const n of report.notes) console.log(`note: ${n}`);
+  for (const p of report.problems) {
+    const where = [p.chainId, p.day].filter(Boolean).join(" ");
+    console.log(`FAIL [${p.kind}]${where ? ` ${where}` : ""}: ${p.message}`);
+  }
+  console.log(report.ok ? "INTACT: every digest is signed, every archive matches its digest, and the chain is complete." : `NOT INTACT: ${report.problems.length} problem(s).`);
+}
+process.exit(report.ok ? 0 : 1);

@@ -4,7 +4,7 @@
  *
  *   /login /login/mfa /signup /forgot-password /reset-password /dev/outbox   public
  *   / /tenants/new /invites/accept /account/security                          signed in
- *   /t/$tenantId/{agents,agents/new,agents/$agentId,teams,teams/$teamId,members,api-keys,settings}
+ *   /t/$tenantId/{agents,agents/new,agents/$agentId,teams,teams/$teamId,members,api-keys,settings,audit,alerts,alerts/rules}
  *   /operator /operator/tenants/$tenantId /operator/health                    platform operators
  */
 import { createRootRouteWithContext, createRoute, createRouter, lazyRouteComponent, Outlet, redirect } from "@tanstack/react-router";
@@ -31,6 +31,8 @@ import { TeamDetailScreen } from "./screens/tenant/team-detail";
 import { MembersScreen } from "./screens/tenant/members";
 import { ApiKeysScreen } from "./screens/tenant/api-keys";
 import { SettingsScreen } from "./screens/tenant/settings";
+import { AuditSearchSchema } from "./screens/tenant/audit/audit-search";
+import { AlertsInboxSearchSchema } from "./screens/tenant/alerts/alerts-search";
 import { OperatorLayout } from "./screens/operator/operator-layout";
 
 export interface RouterContext {
@@ -116,9 +118,16 @@ const agentNewRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/a
 const agentDetailRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents/$agentId", component: AgentDetailScreen });
 const teamsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams", component: TeamsScreen });
 const teamDetailRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId", component: TeamDetailScreen });
+// Lazy: the graph editor carries @xyflow/react, which only these pages need.
+const teamAllowlistRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/allowlist", component: lazyRouteComponent(() => import("./screens/tenant/relay/allowlist-screen"), "AllowlistScreen") });
+const teamFeedRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/feed", component: lazyRouteComponent(() => import("./screens/tenant/relay/feed-screen"), "FeedScreen") });
 const membersRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/members", component: MembersScreen });
 const apiKeysRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/api-keys", component: ApiKeysScreen });
 const settingsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/settings", component: SettingsScreen });
+// Lazy: audit and alert screens are visited now and then; their search schemas stay here (validated before loading).
+const auditRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/audit", validateSearch: AuditSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/audit/audit-log"), "AuditLogScreen") });
+const alertsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts", validateSearch: AlertsInboxSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/alerts/alerts-inbox"), "AlertsInboxScreen") });
+const alertRulesRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts/rules", component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen") });
 
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/", component: lazyRouteComponent(() => import("./screens/operator/tenants"), "OperatorTenantsScreen") });
@@ -137,7 +146,7 @@ const routeTree = rootRoute.addChildren([
     createTenantRoute,
     inviteAcceptRoute,
     securityRoute,
-    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, membersRoute, apiKeysRoute, settingsRoute]),
+    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
 ]);

@@ -21,7 +21,16 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/teams": { name: "intruders" },
   "PATCH /v1/tenants/{tenantId}/teams/{teamId}": { name: "hijacked" },
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/allowlist": { expectedVersion: 0, edges: [], topics: [] },
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/allowlist/edges": { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "ops" } },
+  "DELETE /v1/tenants/{tenantId}/teams/{teamId}/allowlist/edges": { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "ops" } },
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/allowlist/topics": { topic: "deploys.*", subject: { kind: "role", id: "ops" }, action: "publish" },
+  "DELETE /v1/tenants/{tenantId}/teams/{teamId}/allowlist/topics": { topic: "deploys.*", subject: { kind: "role", id: "ops" }, action: "publish" },
   "POST /v1/tenants/{tenantId}/api-keys": { name: "intruder", scopes: ["agents:read"] },
+  "POST /v1/tenants/{tenantId}/alert-rules": { name: "intruder", match: { action: "agent.suspended" } },
+  "PATCH /v1/tenants/{tenantId}/alert-rules/{ruleId}": { enabled: false },
+  "POST /v1/tenants/{tenantId}/webhooks": { url: "https://webhooks.test/intruder" },
+  "POST /v1/tenants/{tenantId}/alerts/{alertId}/resolve": { note: "hijacked" },
+  "POST /v1/tenants/{tenantId}/audit/verify": {},
 };
 
 let ownerA: TestUser;
@@ -39,6 +48,9 @@ const snapshotB = async () => {
     links: await q("select count(*) as n from team_agents where team_id in (select id from teams where tenant_id = ?)"),
     invites: await q("select count(*) as n, group_concat(coalesce(revoked_at, 0)) as r from invites where tenant_id = ?"),
     keys: await q("select count(*) as n, group_concat(coalesce(revoked_at, 0)) as r from api_keys where tenant_id = ?"),
+    alertRules: await q("select count(*) as n, group_concat(enabled) as e, group_concat(updated_at) as u from alert_rules where tenant_id = ?"),
+    alerts: await q("select count(*) as n, group_concat(status) as s from alerts where tenant_id = ?"),
+    webhooks: await q("select count(*) as n from webhooks where tenant_id = ?"),
   };
 };
 
@@ -56,7 +68,13 @@ beforeAll(async () => {
   const agent = await call(`/v1/tenants/${tenantId}/agents`, { body: { name: "B agent", template: "pm" }, cookie: ownerB.cookie });
   const team = await call(`/v1/tenants/${tenantId}/teams`, { body: { name: "B team", agentIds: [agent.body.agent.id] }, cookie: ownerB.cookie });
   const key = await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "B key", scopes: ["agents:read"] }, cookie: ownerB.cookie });
-  b = { tenantId, userId: memberB.id, inviteId: pending.body.invite.id, agentId: agent.body.agent.id, teamId: team.body.team.id, apiKeyId: key.body.apiKey.id, version: "1" };
+  b = { tenantId, userId: memberB.id, inviteId: pending.body.invite.id, agentId: agent.body.agent.id, teamId: team.body.team.id, apiKeyId: key.body.apiKey.id, version: "1", day: "2026-11-30", seq: "1" };
+  // Alerts: a rule, a webhook, and an alert row (alerts are only ever created by the ledger).
+  const webhook = await call(`/v1/tenants/${tenantId}/webhooks`, { body: { url: "https://webhooks.test/b" }, cookie: ownerB.cookie });
+  const rule = await call(`/v1/tenants/${tenantId}/alert-rules`, { body: { name: "B rule", match: { action: "agent.suspended" }, webhookIds: [webhook.body.webhook.id] }, cookie: ownerB.cookie });
+  const alertId = `alt_cross_${crypto.randomUUID()}`;
+  await env.DB.prepare("INSERT INTO alerts (id, tenant_id, rule_id, rule_name, severity, status, summary, count, first_seq, last_seq, first_event_at, last_event_at, sample_event_ids, fired_at) VALUES (?, ?, ?, 'B rule', 'info', 'open', 's', 1, 1, 1, 0, 0, '[]', 0)").bind(alertId, tenantId, rule.body.rule.id).run();
+  Object.assign(b, { ruleId: rule.body.rule.id, webhookId: webhook.body.webhook.id, alertId });
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 
@@ -88,7 +106,8 @@ describe("cross-tenant access answers 404 on every tenant route", () => {
 
   it("B's resource ids under A's tenant: 404, B unchanged", async () => {
     const before = await snapshotB();
-    const withSubResource = tenantRoutes.filter((r) => r.params.some((p) => p !== "tenantId" && p !== "version"));
+    // `version` and `seq` are positions inside a tenant (config version, audit chain seq), not ids: every tenant has a 1.
+    const withSubResource = tenantRoutes.filter((r) => r.params.some((p) => p !== "tenantId" && p !== "version" && p !== "seq"));
     expect(withSubResource.length).toBeGreaterThan(8);
     for (const route of withSubResource) {
       const path = fillPath(route.path, { ...b, tenantId: tenantA });

@@ -9,6 +9,11 @@
  * Set-Cookie, goes back untouched — redirects too (`redirect: "manual"`): the OAuth start and
  * callback answer 302 with cookies, and the browser, not this function, must follow them.
  * Static files and the SPA fallback never reach this function: Pages routes only `/v1/*` here.
+ *
+ * WebSocket upgrades (the dashboard's live relay feed, `/v1/tenants/…/relay/observe`) pass through
+ * the same way: the Upgrade header travels with the request, and the API's 101 response — with
+ * its WebSocket — is returned as is, so the browser's socket is joined to the relay's. Checked
+ * end to end by test/browser/relay.test.ts.
  */
 interface Env {
   API: Fetcher;

@@ -4,6 +4,7 @@
  */
 import { QueryCache, QueryClient, queryOptions } from "@tanstack/react-query";
 import { api, getAll, isApiError } from "./api";
+import type { Allowlist } from "@shared/relay/allowlist";
 import type { Agent, ApiKey, Invite, Me, Member, OperatorTenant, OperatorTenantDetail, PlatformHealth, Session, Team, TeamWithAgents, Tenant, TenantConfigVersion } from "./types";
 
 let unauthenticatedHandler: (() => void) | undefined;
@@ -38,6 +39,7 @@ export const keys = {
   agent: (tenantId: string, agentId: string) => ["tenant", tenantId, "agent", agentId] as const,
   teams: (tenantId: string) => ["tenant", tenantId, "teams"] as const,
   team: (tenantId: string, teamId: string) => ["tenant", tenantId, "team", teamId] as const,
+  allowlist: (tenantId: string, teamId: string) => ["tenant", tenantId, "team", teamId, "allowlist"] as const,
   members: (tenantId: string) => ["tenant", tenantId, "members"] as const,
   invites: (tenantId: string) => ["tenant", tenantId, "invites"] as const,
   apiKeys: (tenantId: string) => ["tenant", tenantId, "api-keys"] as const,
@@ -62,6 +64,14 @@ export const agentQuery = (tenantId: string, agentId: string) =>
 export const teamsQuery = (tenantId: string) => queryOptions({ queryKey: keys.teams(tenantId), queryFn: () => getAll<Team>(`${t(tenantId)}/teams`) });
 export const teamQuery = (tenantId: string, teamId: string) =>
   queryOptions({ queryKey: keys.team(tenantId, teamId), queryFn: () => api.get<TeamWithAgents>(`${t(tenantId)}/teams/${encodeURIComponent(teamId)}`) });
+
+export const allowlistQuery = (tenantId: string, teamId: string) =>
+  queryOptions({
+    queryKey: keys.allowlist(tenantId, teamId),
+    queryFn: () => api.get<{ allowlist: Allowlist }>(`${t(tenantId)}/teams/${encodeURIComponent(teamId)}/allowlist`).then((r) => r.allowlist),
+    // The editor works on a copy; a background refetch must not look like someone else's change.
+    staleTime: Infinity,
+  });
 
 export const membersQuery = (tenantId: string) => queryOptions({ queryKey: keys.members(tenantId), queryFn: () => getAll<Member>(`${t(tenantId)}/members`) });
 export const invitesQuery = (tenantId: string) => queryOptions({ queryKey: keys.invites(tenantId), queryFn: () => getAll<Invite>(`${t(tenantId)}/invites`) });

@@ -5,9 +5,15 @@
  */
 import { rotateSigningKeys } from "../../shared/agent-identity/signing-keys";
 import { emitAudit } from "../../shared/audit/emit";
+import { auditArchiveCron } from "../../shared/audit/archive/cron-job";
 
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   const now = controller.scheduledTime;
+  // Audit archives (docs/audit-archives.md): logged, not thrown, so it cannot hold up the jobs below.
+  await auditArchiveCron(env, now).then(
+    (result) => console.log(JSON.stringify({ level: "info", msg: "audit archive cron", cron: controller.cron, ...result })),
+    (error: unknown) => console.error(JSON.stringify({ level: "error", msg: "audit archive cron failed", cron: controller.cron, error: String(error) })),
+  );
   const result = await rotateSigningKeys(env, now);
   console.log(JSON.stringify({ level: "info", msg: "signing key rotation", cron: controller.cron, ...result }));
   if (result.created === null && result.deleted.length === 0) return;

@@ -4,10 +4,18 @@
  * capability it serves and is registered here. A batch for an unknown queue is retried (not
  * acked), so a misconfiguration never silently drops messages.
  */
+import { ALERT_WEBHOOKS_DLQ, ALERT_WEBHOOKS_QUEUE } from "../../shared/alerts/queue-message";
+import { handleAlertWebhooks, handleAlertWebhooksDeadLetters } from "./services/alerts/webhook-delivery";
+import { AUDIT_RETENTION_QUEUE, handleRetentionBatch } from "../../shared/audit/archive/retention-queue";
+
 export type QueueHandler = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
 /** Queue name (without any environment suffix) → handler. */
-const handlers: Record<string, QueueHandler> = {};
+const handlers: Record<string, QueueHandler> = {
+  [ALERT_WEBHOOKS_QUEUE]: (batch, env) => handleAlertWebhooks(batch, env),
+  [ALERT_WEBHOOKS_DLQ]: (batch, env) => handleAlertWebhooksDeadLetters(batch, env),
+  [AUDIT_RETENTION_QUEUE]: (batch, env) => handleRetentionBatch(batch, env),
+};
 
 export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const handler = handlers[batch.queue];

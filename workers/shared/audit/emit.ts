@@ -1,12 +1,17 @@
 /**
  * The single audit emit point. Every mutation and every authentication success or failure, in
- * every Worker, calls `emitAudit`. Today it writes one row to D1's `audit_events`; the audit-ledger
- * capability replaces this function's inside with a per-tenant hash-chained Durable Object
- * without touching its callers, which is why callers pass `Env` rather than a database handle.
+ * every Worker, calls `emitAudit` (or `emitAuditBatch` for events staged elsewhere first). Each
+ * event is appended to its chain's AuditLedger Durable Object (one per tenant, plus the platform
+ * chain for tenant-less events), which assigns seq/prevHash/hash, persists, mirrors to D1's
+ * `audit_events` and only then answers — so when these functions resolve the event is durable and,
+ * unless D1 failed (the ledger's alarm then retries), already queryable in D1. See docs/audit.md.
+ *
+ * Callers pass their Worker `Env` (typed loosely as `Pick<Env, "DB">` for historical reasons: the
+ * signature is shared by every caller); it must carry the `AUDIT_LEDGER` binding.
  */
 import { newId } from "../crypto/ids";
-import { createDb } from "../db/client";
-import { auditEvents, type AuditEventRow } from "../db/schema";
+import type { AuditEventRow } from "../db/schema";
+import { PLATFORM_CHAIN_ID } from "./chain";
 
 export interface AuditActor {
   type: AuditEventRow["actorType"];
@@ -30,7 +35,7 @@ export interface AuditEvent {
 
 export async function emitAudit(env: Pick<Env, "DB">, event: AuditEvent): Promise<void> {
   const at = event.at ?? Date.now();
-  await createDb(env.DB).insert(auditEvents).values(toRow(newId("audit", at), event, at));
+  await ledgerFor(env, chainIdFor(event)).append([{ ...event, id: newId("audit", at), at }]);
 }
 
 /** An event staged elsewhere first (e.g. a relay's outbox), carrying the id it was staged with. */
@@ -40,32 +45,29 @@ export interface StagedAuditEvent extends AuditEvent {
 }
 
 /**
- * Writes many events in ONE D1 batch (one round trip, one transaction). For callers that stage
- * events durably and flush them later (the TeamRelay): delivery is at least once, so each event
- * keeps the id it was staged with and a repeated flush is ignored (`INSERT OR IGNORE` on the id).
+ * Appends many events, in order, as ONE atomic append per chain (normally one: a relay's batch is
+ * one tenant's). For callers that stage events durably and flush them later (the TeamRelay):
+ * delivery is at least once, so each event keeps the id it was staged with and the ledger answers
+ * a repeated event with the seq it already has instead of appending it again.
  */
 export async function emitAuditBatch(env: Pick<Env, "DB">, events: StagedAuditEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const db = createDb(env.DB);
-  const [first, ...rest] = events.map((e) => db.insert(auditEvents).values(toRow(e.id, e, e.at)).onConflictDoNothing({ target: auditEvents.id }));
-  await db.batch([first!, ...rest]);
+  const byChain = new Map<string, StagedAuditEvent[]>();
+  for (const event of events) {
+    const chainId = chainIdFor(event);
+    const group = byChain.get(chainId);
+    if (group) group.push(event);
+    else byChain.set(chainId, [event]);
+  }
+  await Promise.all([...byChain].map(([chainId, group]) => ledgerFor(env, chainId).append(group)));
 }
 
-function toRow(id: string, event: AuditEvent, at: number) {
-  return {
-    id,
-    tenantId: event.tenantId,
-    at,
-    actorType: event.actor.type,
-    actorId: event.actor.id,
-    actorName: event.actor.name,
-    action: event.action,
-    targetType: event.target?.type ?? null,
-    targetId: event.target?.id ?? null,
-    severity: event.severity ?? "info",
-    outcome: event.outcome ?? "success",
-    details: event.details ?? {},
-    ip: event.ip,
-    userAgent: event.userAgent,
-  } satisfies typeof auditEvents.$inferInsert;
+function chainIdFor(event: Pick<AuditEvent, "tenantId">): string {
+  return event.tenantId ?? PLATFORM_CHAIN_ID;
+}
+
+/** The chain's ledger object. Exported for the audit API (verify's head) and tests. */
+export function ledgerFor(env: Pick<Env, "DB">, chainId: string): DurableObjectStub<import("../../../durable-objects/audit-ledger").AuditLedger> {
+  const namespace = (env as Partial<Env>).AUDIT_LEDGER;
+  if (!namespace) throw new Error("emitAudit needs the Worker's Env with the AUDIT_LEDGER Durable Object binding");
+  return namespace.get(namespace.idFromName(chainId));
 }

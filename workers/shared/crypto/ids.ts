@@ -19,6 +19,10 @@ export const ID_PREFIXES = {
   mfaChallenge: "mfa",
   passwordReset: "pwr",
   mail: "mail",
+  alertRule: "alr",
+  alert: "alt",
+  webhook: "whk",
+  webhookDelivery: "dlv",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
@@ -33,4 +37,17 @@ export function newId(kind: IdKind, nowMs: number = Date.now()): string {
   let rand = "";
   for (const byte of random) rand += ALPHABET[byte % 32];
   return `${ID_PREFIXES[kind]}_${time}${rand}`;
+}
+
+/**
+ * The id an event gets when it must be the same every time it is built (a record derived again
+ * on a retried flush, e.g. a relay message's audit event): the time part of `newId`, then 16
+ * characters taken from `seed` (e.g. a SHA-256 of what identifies the record) instead of random bits.
+ */
+export function derivedId(kind: IdKind, nowMs: number, seed: Uint8Array): string {
+  if (seed.length < 16) throw new Error("derivedId needs a seed of at least 16 bytes");
+  const time = newId(kind, nowMs).slice(ID_PREFIXES[kind].length + 1, ID_PREFIXES[kind].length + 11);
+  let rest = "";
+  for (const byte of seed.subarray(0, 16)) rest += ALPHABET[byte % 32];
+  return `${ID_PREFIXES[kind]}_${time}${rest}`;
 }

@@ -14,6 +14,7 @@ import type { Permission } from "../auth/permissions";
 import type { Role } from "../auth/roles";
 import type { PlanId } from "../plans";
 import type { TenantConfig } from "../schemas/tenant";
+import type { AlertMatch, AlertSeverity, AlertStatus } from "../schemas/alerts";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -218,8 +219,18 @@ export const auditEvents = sqliteTable(
     details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     ip: text("ip"),
     userAgent: text("user_agent"),
+    // The hash chain (workers/shared/audit/chain.ts), mirrored from the AuditLedger Durable Object
+    // that assigns them. Null only on rows written before the ledger existed.
+    chainId: text("chain_id"),
+    seq: integer("seq"),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
   },
-  (t) => [index("audit_tenant_idx").on(t.tenantId, t.at), index("audit_action_idx").on(t.action)],
+  (t) => [
+    index("audit_tenant_idx").on(t.tenantId, t.at),
+    index("audit_action_idx").on(t.action),
+    uniqueIndex("audit_chain_seq_unique").on(t.chainId, t.seq),
+  ],
 );
 
 /** One-time MFA recovery codes, stored hashed; `usedAt` marks a spent code. */
@@ -316,6 +327,183 @@ export const signingKeys = sqliteTable("signing_keys", {
   expiresAt: integer("expires_at"),
 });
 
+/**
+ * Alert rules (docs/alerts.md): evaluated inside the tenant's AuditLedger Durable Object, which
+ * keeps a copy in its own SQLite (the rules API pushes every change there). Hard-deleted: alerts
+ * keep the rule's name.
+ */
+export const alertRules = sqliteTable(
+  "alert_rules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    match: text("match", { mode: "json" }).$type<AlertMatch>().notNull(),
+    threshold: integer("threshold").notNull(),
+    windowSeconds: integer("window_seconds").notNull(),
+    severity: text("severity").$type<AlertSeverity>().notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    webhookIds: text("webhook_ids", { mode: "json" }).$type<string[]>().notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("alert_rules_tenant_idx").on(t.tenantId, t.id)],
+);
+
+/**
+ * Alerts fired by rules. Written by the ledger Durable Object (insert, then count/last seq as the
+ * alert grows during its quiet period); status changes come from the API only.
+ */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    ruleId: text("rule_id").notNull(),
+    ruleName: text("rule_name").notNull(),
+    severity: text("severity").$type<AlertSeverity>().notNull(),
+    status: text("status").$type<AlertStatus>().notNull().default("open"),
+    summary: text("summary").notNull(),
+    count: integer("count").notNull(),
+    firstSeq: integer("first_seq").notNull(),
+    lastSeq: integer("last_seq").notNull(),
+    firstEventAt: integer("first_event_at").notNull(),
+    lastEventAt: integer("last_event_at").notNull(),
+    sampleEventIds: text("sample_event_ids", { mode: "json" }).$type<string[]>().notNull(),
+    firedAt: integer("fired_at").notNull(),
+    acknowledgedAt: integer("acknowledged_at"),
+    acknowledgedBy: text("acknowledged_by"),
+    resolvedAt: integer("resolved_at"),
+    resolvedBy: text("resolved_by"),
+    resolutionNote: text("resolution_note"),
+  },
+  (t) => [index("alerts_tenant_idx").on(t.tenantId, t.id), index("alerts_tenant_status_idx").on(t.tenantId, t.status, t.id)],
+);
+
+/** Tenant webhook endpoints for alerts. The HMAC secret is AES-GCM encrypted (purpose "webhook-secret"). */
+export const webhooks = sqliteTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description").notNull().default(""),
+    secretEnc: text("secret_enc").notNull(),
+    secretPrefix: text("secret_prefix").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("webhooks_tenant_idx").on(t.tenantId, t.id)],
+);
+
+/**
+ * One row per (alert, webhook): the unit the ALERT_WEBHOOKS queue retries. `payload` is the exact
+ * JSON body, fixed at creation so every retry sends the same bytes (only the signature's timestamp changes).
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    webhookId: text("webhook_id")
+      .notNull()
+      .references(() => webhooks.id, { onDelete: "cascade" }),
+    alertId: text("alert_id").notNull(),
+    event: text("event").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status").$type<"pending" | "delivered" | "failed">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [index("webhook_deliveries_webhook_idx").on(t.webhookId, t.id), uniqueIndex("webhook_deliveries_alert_webhook_unique").on(t.alertId, t.webhookId)],
+);
+
+/** Every HTTP attempt of a delivery (queue redeliveries of the same attempt overwrite their row). */
+export const webhookDeliveryAttempts = sqliteTable(
+  "webhook_delivery_attempts",
+  {
+    deliveryId: text("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    at: integer("at").notNull(),
+    statusCode: integer("status_code"),
+    error: text("error"),
+    durationMs: integer("duration_ms").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })],
+);
+
+/**
+ * Audit archive checkpoints (workers/shared/audit/archive/): one row per audit chain (tenant id,
+ * or "platform"). `lastDay` is the newest UTC day whose archive and signed digest are in R2;
+ * `lastSeq`/`lastHash`/`lastDigest*` are what the next day's digest links to. Advanced only after
+ * both R2 objects are written, by a compare-and-set on `lastDay`, and only by the lease holder
+ * (`leaseOwner` until `leaseUntil`), so redelivered or concurrent jobs neither skip nor duplicate.
+ */
+export const auditArchiveCheckpoints = sqliteTable("audit_archive_checkpoints", {
+  chainId: text("chain_id").primaryKey(),
+  lastDay: text("last_day"),
+  lastSeq: integer("last_seq").notNull().default(0),
+  lastHash: text("last_hash").notNull(),
+  lastDigestKey: text("last_digest_key"),
+  lastDigestSha256: text("last_digest_sha256"),
+  leaseOwner: text("lease_owner"),
+  leaseUntil: integer("lease_until"),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/**
+ * The index of archived days (one row per chain and UTC day, written with the checkpoint), which
+ * the archives API lists. `archiveKey` is null for a day without events (its digest still proves
+ * the absence). `expiredAt` is set when the cold window deleted the R2 objects.
+ */
+export const auditArchives = sqliteTable(
+  "audit_archives",
+  {
+    chainId: text("chain_id").notNull(),
+    day: text("day").notNull(),
+    fromSeq: integer("from_seq").notNull(),
+    toSeq: integer("to_seq").notNull(),
+    count: integer("count").notNull(),
+    archiveKey: text("archive_key"),
+    archiveSha256: text("archive_sha256"),
+    archiveBytes: integer("archive_bytes"),
+    digestKey: text("digest_key").notNull(),
+    digestSha256: text("digest_sha256").notNull(),
+    kid: text("kid").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    expiredAt: integer("expired_at"),
+  },
+  (t) => [primaryKey({ columns: [t.chainId, t.day] })],
+);
+
+/**
+ * Keys that sign audit archive digests: Ed25519, a kid space of their own (`adk_…`), apart from
+ * the agent-token keys. Private keys AES-GCM encrypted (DATA_ENCRYPTION_KEY, purpose
+ * "audit-digest-key"). The newest unretired key signs; retired keys are never deleted and stay
+ * published at /.well-known/audit-digest-keys.json, since archives are verified years later.
+ */
+export const auditDigestKeys = sqliteTable("audit_digest_keys", {
+  kid: text("kid").primaryKey(),
+  publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  privateJwkEnc: text("private_jwk_enc").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+  retiredAt: integer("retired_at"),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
@@ -331,3 +519,10 @@ export type MfaChallengeRow = typeof mfaChallenges.$inferSelect;
 export type OauthAccountRow = typeof oauthAccounts.$inferSelect;
 export type PasswordResetTokenRow = typeof passwordResetTokens.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;
+export type WebhookRow = typeof webhooks.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
+export type AuditArchiveCheckpointRow = typeof auditArchiveCheckpoints.$inferSelect;
+export type AuditArchiveRow = typeof auditArchives.$inferSelect;
+export type AuditDigestKeyRow = typeof auditDigestKeys.$inferSelect;

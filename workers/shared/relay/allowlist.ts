@@ -45,6 +45,14 @@ export const AllowlistSchema = AllowlistRulesSchema.extend({
 }).meta({ id: "Allowlist" });
 export type Allowlist = z.infer<typeof AllowlistSchema>;
 
+/** Answer of the single-rule edits (POST/DELETE …/allowlist/edges and …/allowlist/topics). */
+export const AllowlistEditResultSchema = z
+  .object({
+    allowlist: AllowlistSchema,
+    changed: z.boolean().meta({ description: "False when the rule was already there (add) or already absent (remove): nothing changed, the version stayed." }),
+  })
+  .meta({ id: "AllowlistEditResult" });
+
 export const PutAllowlistInputSchema = AllowlistRulesSchema.extend({ expectedVersion: z.number().int().min(0) }).strict().meta({ id: "PutAllowlistInput" });
 export type PutAllowlistInput = z.infer<typeof PutAllowlistInputSchema>;
 
@@ -55,6 +63,10 @@ export interface Party {
 }
 
 export const subjectKey = (s: Subject) => `${s.kind}:${s.id}`;
+/** What makes two edges the same edge. */
+export const edgeKey = (e: Edge) => `${subjectKey(e.from)}>${subjectKey(e.to)}`;
+/** What makes two topic rules the same rule. */
+export const topicRuleKey = (r: TopicRule) => `${r.action}|${r.topic}|${subjectKey(r.subject)}`;
 
 /** An allowlist compiled for constant-time edge checks; rebuild it whenever the rules change. */
 export class CompiledAllowlist {
@@ -62,7 +74,7 @@ export class CompiledAllowlist {
   private readonly topics: TopicRule[];
 
   constructor(rules: { edges: Edge[]; topics: TopicRule[] }) {
-    this.edges = new Set(rules.edges.map((e) => `${subjectKey(e.from)}>${subjectKey(e.to)}`));
+    this.edges = new Set(rules.edges.map(edgeKey));
     this.topics = rules.topics;
   }
 
@@ -89,7 +101,7 @@ export function topicMatches(pattern: string, topic: string): boolean {
 
 /** Drops duplicate edges and rules, so the stored list (and its version) has one row per rule. */
 export function normalizeRules(rules: { edges: Edge[]; topics: TopicRule[] }): { edges: Edge[]; topics: TopicRule[] } {
-  const edges = new Map(rules.edges.map((e) => [`${subjectKey(e.from)}>${subjectKey(e.to)}`, e]));
-  const topics = new Map(rules.topics.map((r) => [`${r.action}|${r.topic}|${subjectKey(r.subject)}`, r]));
+  const edges = new Map(rules.edges.map((e) => [edgeKey(e), e]));
+  const topics = new Map(rules.topics.map((r) => [topicRuleKey(r), r]));
   return { edges: [...edges.values()], topics: [...topics.values()] };
 }

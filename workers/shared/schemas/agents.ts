@@ -20,7 +20,13 @@ export const CreateAgentInputSchema = z
 export type CreateAgentInput = z.infer<typeof CreateAgentInputSchema>;
 
 export const UpdateAgentInputSchema = z
-  .object({ name: AgentName.optional(), description: z.string().max(500).optional(), toolCategories: ToolList.optional(), trustLevel: TrustLevelSchema.optional() })
+  .object({
+    name: AgentName.optional(),
+    description: z.string().max(500).optional(),
+    template: AgentTemplateSchema.optional().meta({ description: "The agent's role on its teams' allowlists (role edges). Its tool categories stay as they are unless sent too." }),
+    toolCategories: ToolList.optional(),
+    trustLevel: TrustLevelSchema.optional(),
+  })
   .strict()
   .refine((v) => Object.keys(v).length > 0, { message: "Change at least one field." })
   .meta({ id: "UpdateAgentInput" });

@@ -1,7 +1,8 @@
 import { Link } from "@tanstack/react-router";
-import { Activity, Bot, Building, KeyRound, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
+import { Activity, Bell, Bot, Building, KeyRound, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
 import type { ReactNode } from "react";
 import { can, type Role } from "@/lib/permissions";
+import { OpenAlertsBadge } from "@/screens/tenant/alerts/open-alerts-badge";
 
 const linkClass =
   "flex items-center gap-2.5 rounded-md px-3 py-2 text-sm font-medium text-zinc-700 hover:bg-zinc-100 hover:text-zinc-900 data-[status=active]:bg-indigo-50 data-[status=active]:text-indigo-800";
@@ -32,6 +33,21 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
               <UsersRound className="size-4" aria-hidden="true" /> Teams
             </Link>
           </li>
+          {can(tenant.role, "audit:read") && (
+            <>
+              <li>
+                <Link to="/t/$tenantId/audit" params={params} className={linkClass}>
+                  <ScrollText className="size-4" aria-hidden="true" /> Audit log
+                </Link>
+              </li>
+              <li>
+                <Link to="/t/$tenantId/alerts" params={params} className={linkClass}>
+                  <Bell className="size-4" aria-hidden="true" /> Alerts
+                  <OpenAlertsBadge tenantId={tenant.id} />
+                </Link>
+              </li>
+            </>
+          )}
           {can(tenant.role, "members:read") && (
             <li>
               <Link to="/t/$tenantId/members" params={params} className={linkClass}>

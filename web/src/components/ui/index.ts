@@ -11,6 +11,7 @@ export { Checkbox, Input, Select, Textarea } from "./input";
 export { Label } from "./label";
 export { PageHeader } from "./page-header";
 export { SecretReveal } from "./secret-reveal";
+export { Sheet } from "./sheet";
 export { EmptyState, ErrorState, LoadingState } from "./states";
 export { Table, TBody, Td, Th, THead, Tr } from "./table";
 export { Tabs, TabsContent, TabsList, TabsTrigger } from "./tabs";

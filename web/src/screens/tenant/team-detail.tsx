@@ -14,6 +14,7 @@ import { applyApiError, describeError, useSchemaForm } from "@/lib/forms";
 import { agentsQuery, teamQuery, tenantPath } from "@/lib/queries";
 import type { Team, TeamWithAgents } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+import { TeamSectionNav } from "./team-section-nav";
 
 export function TeamDetailScreen() {
   const { tenantId } = useTenant();
@@ -69,6 +70,7 @@ function TeamDetail({ data: { team, agents } }: { data: TeamWithAgents }) {
           )
         }
       />
+      <TeamSectionNav teamId={team.id} />
       <CardSection title="Member agents" description={`${agents.length} ${agents.length === 1 ? "agent" : "agents"} in this team.`}>
         <div className="space-y-4">
           {writable && <AddAgent team={team} />}

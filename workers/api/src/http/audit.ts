@@ -1,5 +1,7 @@
+import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { emitAudit, type AuditActor, type AuditEvent } from "../../../shared/audit/emit";
+import { memberships, tenants } from "../../../shared/db/schema";
 import type { AppEnv, Principal } from "../env";
 
 export function actorOf(principal: Principal | null): AuditActor {
@@ -21,4 +23,21 @@ export function audit(c: Context<AppEnv>, event: Omit<AuditEvent, "actor" | "ip"
     ip: c.get("ip"),
     userAgent: c.get("userAgent"),
   });
+}
+
+/**
+ * Audits something that happened to a person's account rather than inside one tenant (a failed
+ * sign-in, a wrong MFA code): on the platform chain, and also on the chain of every tenant the
+ * person belongs to, so each tenant's admins see it in their log and their alert rules can fire
+ * on it (e.g. "repeated failed logins"). The per-account throttles bound how often this runs.
+ */
+export async function auditAccountEvent(c: Context<AppEnv>, userId: string, event: Omit<AuditEvent, "ip" | "userAgent" | "tenantId">): Promise<void> {
+  const rows = await c
+    .get("db")
+    .select({ tenantId: memberships.tenantId })
+    .from(memberships)
+    .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+    .where(and(eq(memberships.userId, userId), isNull(tenants.deletedAt)))
+    .all();
+  await Promise.all([null, ...rows.map((r) => r.tenantId)].map((tenantId) => audit(c, { ...event, tenantId })));
 }

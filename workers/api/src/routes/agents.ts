@@ -8,6 +8,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { AgentTemplateSchema, TEMPLATE_DEFAULTS } from "../../../shared/agent-templates";
+import type { TrustLevel } from "../../../shared/trust-levels";
 import { newId } from "../../../shared/crypto/ids";
 import { agents, teamAgents, type AgentRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
@@ -22,7 +23,7 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { toAgent } from "../serializers";
 import { newAgentSecret } from "../services/agent-secrets";
 import { insertWithinPlanLimit } from "../services/plan-limits";
-import { evictAgentFromRelays } from "../services/relay";
+import { evictAgentFromRelays, updateAgentOnRelays } from "../services/relay";
 import { assertTeamsExist, linkAgentToTeams, linkOrUndo, teamIdsByAgent } from "../services/team-links";
 
 export const agentsRoutes = new OpenAPIHono<AppEnv>();
@@ -138,7 +139,8 @@ agentsRoutes.openapi(
     method: "patch",
     path: "/v1/tenants/{tenantId}/agents/{agentId}",
     tags,
-    summary: "Change an agent's name, description, tool categories or trust level",
+    summary: "Change an agent's name, description, template, tool categories or trust level",
+    description: "A new template (the agent's role on allowlists) or trust level reaches the agent's open relay connections at once: role edges, its message rate and the broadcast right apply from its next frame.",
     request: { params: AgentParams, body: jsonBody(UpdateAgentInputSchema) },
     responses: { 200: jsonResponse(AgentEnvelope, "Updated.") },
   }),
@@ -150,6 +152,10 @@ agentsRoutes.openapi(
     const updated = await c.get("db").update(agents).set({ ...input, updatedAt: Date.now() }).where(liveAgent(tenant.id, agentId)).returning().get();
     if (!updated) throw notFound("Agent");
     const changed = Object.keys(input) as Array<keyof typeof input>;
+    if (updated.template !== before.template || updated.trustLevel !== before.trustLevel) {
+      const teamIds = (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [];
+      await updateAgentOnRelays(c.env, tenant.id, teamIds, { agentId, role: updated.template, trust: updated.trustLevel as TrustLevel });
+    }
     await audit(c, {
       action: "agent.updated",
       target: { type: "agent", id: agentId },

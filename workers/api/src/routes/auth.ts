@@ -6,7 +6,7 @@ import { memberships, sessions, tenants, users, type UserRow } from "../../../sh
 import { LoginInputSchema, LoginResultSchema, MeSchema, SessionSchema, SignupInputSchema, UserEnvelopeSchema } from "../../../shared/schemas/auth";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
-import { audit } from "../http/audit";
+import { audit, auditAccountEvent } from "../http/audit";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requirePrincipal, requireUser } from "../middleware/access";
 import { toSession, toUser } from "../serializers";
@@ -80,15 +80,16 @@ authRoutes.openapi(
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH, c.env.PASSWORD_PEPPER);
     if (!user || !user.passwordHash || !ok) {
       await accountLimiter.consume(LOGIN_LIMITS.perAccountFailures.limit, LOGIN_LIMITS.perAccountFailures.windowMs);
-      await audit(c, {
-        tenantId: null,
-        actor: { type: "anonymous", id: user?.id ?? null, name: email },
+      const failure = {
+        actor: { type: "anonymous" as const, id: user?.id ?? null, name: email },
         action: "auth.login_failed",
         target: user ? { type: "user", id: user.id } : null,
-        severity: "warning",
-        outcome: "failure",
+        severity: "warning" as const,
+        outcome: "failure" as const,
         details: { reason: user ? "wrong_password" : "unknown_email" },
-      });
+      };
+      if (user) await auditAccountEvent(c, user.id, failure);
+      else await audit(c, { ...failure, tenantId: null });
       throw new ApiError("invalid_credentials", "Email or password is incorrect.");
     }
     await accountLimiter.reset();

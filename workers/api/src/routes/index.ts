@@ -1,7 +1,11 @@
 import { adminRoutes } from "./admin";
 import { agentTokensRoutes } from "./agent-tokens";
 import { agentsRoutes } from "./agents";
+import { auditRoutes } from "./audit";
+import { alertRulesRoutes } from "./alert-rules";
+import { alertsRoutes } from "./alerts";
 import { apiKeysRoutes } from "./api-keys";
+import { auditArchivesRoutes } from "./audit-archives";
 import { authRoutes } from "./auth";
 import { devOutboxRoutes } from "./dev-outbox";
 import { healthRoutes } from "./health";
@@ -13,6 +17,7 @@ import { passwordResetRoutes } from "./password-reset";
 import { relayRoutes } from "./relay";
 import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
+import { webhooksRoutes } from "./webhooks";
 
-/** Every route module the API serves. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes];
+/** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, auditRoutes];

@@ -11,12 +11,14 @@ import { RELAY_AUDIENCE } from "../../../shared/agent-identity/claims";
 import { agentTokenWireError } from "../../../shared/agent-identity/errors";
 import { agents, teams } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { AllowlistSchema, PutAllowlistInputSchema } from "../../../shared/relay/allowlist";
+import { AllowlistEditResultSchema, AllowlistSchema, EdgeSchema, PutAllowlistInputSchema, TopicRuleSchema, type Edge, type Subject, type TopicRule } from "../../../shared/relay/allowlist";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../../shared/relay/protocol";
 import type { TrustLevel } from "../../../shared/trust-levels";
+import type { RuleEdit } from "../../../../durable-objects/team-relay/allowlist";
 import { IDENTITY_HEADER, type ConnectIdentity } from "../../../../durable-objects/team-relay/identity";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
+import { invalidFields } from "../http/validation-hook";
 import { audit } from "../http/audit";
 import { TeamParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
@@ -135,6 +137,59 @@ relayRoutes.openapi(
   },
 );
 
+/**
+ * Single-rule edits: add (POST) or remove (DELETE) one edge or one topic rule, the body being the
+ * rule itself in the allowlist document's schema. Idempotent, no `expectedVersion` (edits of
+ * single rules commute), applied to open connections at once, audited only when they change
+ * something. DELETE carries the rule as its JSON body: a rule has no id of its own, it IS its key.
+ */
+interface RuleKind<T extends Edge | TopicRule> {
+  /** Path segment under …/allowlist/. */
+  segment: "edges" | "topics";
+  schema: z.ZodType<T>;
+  noun: string;
+  /** Key of the rule in the audit event's details. */
+  detailKey: "edge" | "topicRule";
+  edit: (op: RuleEdit["op"], rule: T) => RuleEdit;
+  agentIds: (rule: T) => string[];
+}
+
+function ruleEditRoutes<T extends Edge | TopicRule>(kind: RuleKind<T>): void {
+  for (const op of ["add", "remove"] as const) {
+    relayRoutes.openapi(
+      defineRoute("teams:write", {
+        method: op === "add" ? "post" : "delete",
+        path: `/v1/tenants/{tenantId}/teams/{teamId}/allowlist/${kind.segment}`,
+        tags,
+        summary: op === "add" ? `Add one ${kind.noun} to a team's allowlist` : `Remove one ${kind.noun} from a team's allowlist`,
+        description: `${op === "add" ? "Adds" : "Removes"} exactly the ${kind.noun} in the body (the same shape as in the allowlist document). Idempotent: ${op === "add" ? "adding one that is already there" : "removing one that is not there"} answers 200 with \`changed: false\` and the version unchanged. No \`expectedVersion\`: single-rule edits do not conflict with each other. Applies to open relay connections immediately (their next frame is judged by the new rules) and is audited as \`team.allowlist_updated\` with the ${kind.noun}.${op === "add" ? " Agent subjects must be agents of this tenant." : ""}`,
+        request: { params: TeamParams, body: jsonBody(kind.schema) },
+        responses: {
+          200: jsonResponse(AllowlistEditResultSchema, "The allowlist after the edit, and whether it changed."),
+          ...(op === "add" ? { 409: jsonResponse(ErrorBodySchema, "`conflict`: the allowlist already holds the maximum number of these rules (`details.max`).") } : {}),
+        },
+      }),
+      async (c) => {
+        const team = await findTeam(c, c.req.valid("param").teamId);
+        // Validated against kind.schema by the route; the generic loses that type on the way.
+        const rule = c.req.valid("json") as T;
+        if (op === "add") await assertAgentsOfTenant(c, team.tenantId, kind.agentIds(rule));
+        const result = await relayOf(c.env, team.id).editAllowlist(team.id, team.tenantId, kind.edit(op, rule));
+        if (!result.ok) throw new ApiError("conflict", `The allowlist already holds ${result.max} ${kind.segment}; remove some first.`, { max: result.max, version: result.current.version });
+        if (result.changed) {
+          const { version, edges, topics } = result.allowlist;
+          await audit(c, { action: "team.allowlist_updated", target: { type: "team", id: team.id }, details: { version, op, [kind.detailKey]: rule, edges: edges.length, topics: topics.length } });
+        }
+        return c.json({ allowlist: result.allowlist, changed: result.changed }, 200);
+      },
+    );
+  }
+}
+
+const agentIdsOf = (subjects: Subject[]) => subjects.filter((s) => s.kind === "agent").map((s) => s.id);
+ruleEditRoutes<Edge>({ segment: "edges", schema: EdgeSchema, noun: "edge", detailKey: "edge", edit: (op, edge) => ({ op, edge }), agentIds: (e) => agentIdsOf([e.from, e.to]) });
+ruleEditRoutes<TopicRule>({ segment: "topics", schema: TopicRuleSchema, noun: "topic rule", detailKey: "topicRule", edit: (op, topic) => ({ op, topic }), agentIds: (t) => agentIdsOf([t.subject]) });
+
 function assertUpgrade(c: Context<AppEnv>): void {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", "This is a WebSocket endpoint: connect with `Upgrade: websocket`.");
 }
@@ -187,5 +242,5 @@ async function assertAgentsOfTenant(c: Context<AppEnv>, tenantId: string, agentI
     for (const r of rows) found.add(r.id);
   }
   const unknown = wanted.filter((id) => !found.has(id));
-  if (unknown.length > 0) throw new ApiError("validation_failed", "The allowlist names agents that are not agents of this tenant.", { issues: unknown.map((id) => ({ path: ["agentId"], message: `unknown agent ${id}` })), unknownAgentIds: unknown });
+  if (unknown.length > 0) throw invalidFields(unknown.map((id) => ({ path: "agentId", message: `Not an agent of this tenant: ${id}` })), { unknownAgentIds: unknown });
 }

@@ -6,6 +6,8 @@
  * min) closes the socket anyway.
  */
 import { AGENT_CLOSE_CODES } from "../../../shared/agent-identity/errors";
+import type { AgentTemplate } from "../../../shared/agent-templates";
+import type { TrustLevel } from "../../../shared/trust-levels";
 
 export function relayOf(env: Env, teamId: string) {
   return env.TEAM_RELAY.get(env.TEAM_RELAY.idFromName(teamId));
@@ -23,5 +25,18 @@ export async function evictAgentFromRelays(env: Env, teamIds: readonly string[],
   );
   results.forEach((r, i) => {
     if (r.status === "rejected") console.error(JSON.stringify({ msg: "relay eviction failed", teamId: teamIds[i], agentId, why, error: String(r.reason) }));
+  });
+}
+
+/**
+ * The agent's template (its role on allowlists) or trust level changed: each of its teams' relays
+ * updates its member list and the attachments of the agent's open sockets, so role edges, the
+ * rate limit and the broadcast right apply from the agent's next frame. Same failure rule as above:
+ * a relay that cannot be reached is logged, and picks the change up when the agent reconnects.
+ */
+export async function updateAgentOnRelays(env: Env, tenantId: string, teamIds: readonly string[], member: { agentId: string; role: AgentTemplate; trust: TrustLevel }): Promise<void> {
+  const results = await Promise.allSettled(teamIds.map((teamId) => relayOf(env, teamId).updateMember(teamId, tenantId, member)));
+  results.forEach((r, i) => {
+    if (r.status === "rejected") console.error(JSON.stringify({ msg: "relay member update failed", teamId: teamIds[i], agentId: member.agentId, error: String(r.reason) }));
   });
 }

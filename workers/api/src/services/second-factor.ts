@@ -8,7 +8,7 @@
 import type { Context } from "hono";
 import type { UserRow } from "../../../shared/db/schema";
 import type { AppEnv } from "../env";
-import { audit } from "../http/audit";
+import { audit, auditAccountEvent } from "../http/audit";
 import { consumeRecoveryCode, remainingRecoveryCodes } from "./recovery-codes";
 import { limiter, MFA_LIMITS, throwIfLimited } from "./throttle";
 import { consumeTotpCode } from "./totp";
@@ -26,7 +26,7 @@ export async function assertMfaNotLocked(c: Context<AppEnv>, userId: string): Pr
 /** Counts and audits a wrong code. `details` says where it was tried (purpose, challenge…). */
 export async function recordMfaFailure(c: Context<AppEnv>, user: UserRow, details: Record<string, unknown>): Promise<void> {
   await failureLimiter(c, user.id).consume(MFA_LIMITS.perAccountFailures.limit, MFA_LIMITS.perAccountFailures.windowMs);
-  await audit(c, { tenantId: null, actor: userActor(user), action: "auth.mfa_failed", target: { type: "user", id: user.id }, severity: "warning", outcome: "failure", details });
+  await auditAccountEvent(c, user.id, { actor: userActor(user), action: "auth.mfa_failed", target: { type: "user", id: user.id }, severity: "warning", outcome: "failure", details });
 }
 
 /**

@@ -273,7 +273,7 @@ describe("updating agents", () => {
     const { tenantId, owner } = await ownTenant();
     const { agent } = await createAgent(tenantId, owner);
     const path = `${agentsPath(tenantId)}/${agent.id}`;
-    for (const body of [{}, { trustLevel: 7 }, { trustLevel: -1 }, { toolCategories: ["docs", "docs"] }, { toolCategories: ["lasers"] }, { template: "ops" }, { status: "suspended" }, { secretHash: "x" }, { name: "" }]) {
+    for (const body of [{}, { trustLevel: 7 }, { trustLevel: -1 }, { toolCategories: ["docs", "docs"] }, { toolCategories: ["lasers"] }, { template: "wizard" }, { status: "suspended" }, { secretHash: "x" }, { name: "" }]) {
       expectError(await call(path, { method: "PATCH", body, cookie: owner.cookie }), 400, "validation_failed");
     }
     expect((await storedAgent(agent.id)).status).toBe("active");

@@ -147,5 +147,6 @@ describe("login throttling", () => {
     // another IP is unaffected
     const elsewhere = await call("/v1/auth/login", { body: { email: uniqueEmail("spray"), password: "whatever-password" }, headers: { "cf-connecting-ip": "203.0.113.78" } });
     expectError(elsewhere, 401, "invalid_credentials");
-  });
+    // 32 logins, each a full PBKDF2 plus an audit append (ledger commit + D1 mirror): more than the default 5 s on a busy machine.
+  }, 20_000);
 });

@@ -183,3 +183,135 @@ describe("allowlist API", () => {
     expectError(await call(`/v1/tenants/${tenantId}/teams/${f.teamId}/allowlist`, { cookie: f.owner.cookie }), 404, "not_found");
   });
 });
+
+describe("allowlist API: single-rule edits", () => {
+  const edges = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist/edges`;
+  const topics = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist/topics`;
+  const auditDetails = async (teamId: string) =>
+    (await env.DB.prepare("select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id").bind(teamId).all<{ details: string }>()).results.map((r) => JSON.parse(r.details));
+
+  it("adding an edge opens the next frame on an open connection; deleting it closes it; both idempotent and audited", async () => {
+    const f = await relayFixture([{}, {}]);
+    const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    const alice = await join(f, a);
+    const bob = await join(f, b);
+    alice.send({ type: "send", id: "before", to: b.id, body: 0 });
+    expect(await alice.next({ type: "denied", id: "before" })).toMatchObject({ code: "not_allowed" });
+
+    const added = await call(edges(f), { method: "POST", body: agentEdge(a, b), cookie: f.owner.cookie });
+    expect(added.status).toBe(200);
+    expect(added.body).toEqual({ changed: true, allowlist: { version: 1, edges: [agentEdge(a, b)], topics: [] } });
+    alice.send({ type: "send", id: "after-add", to: b.id, body: 1 });
+    const { seq } = await alice.next({ type: "accepted", id: "after-add" });
+    expect(await bob.next({ type: "deliver" })).toMatchObject({ seq, body: 1 });
+
+    // Adding it again changes nothing: same version, no audit event.
+    const again = await call(edges(f), { method: "POST", body: agentEdge(a, b), cookie: f.owner.cookie });
+    expect(again.body).toEqual({ changed: false, allowlist: { version: 1, edges: [agentEdge(a, b)], topics: [] } });
+
+    const removed = await call(edges(f), { method: "DELETE", body: agentEdge(a, b), cookie: f.owner.cookie });
+    expect(removed.body).toEqual({ changed: true, allowlist: { version: 2, edges: [], topics: [] } });
+    alice.send({ type: "send", id: "after-delete", to: b.id, body: 2 });
+    expect(await alice.next({ type: "denied", id: "after-delete" })).toMatchObject({ code: "not_allowed" });
+    await bob.none({ type: "deliver" });
+    expect((await call(edges(f), { method: "DELETE", body: agentEdge(a, b), cookie: f.owner.cookie })).body).toMatchObject({ changed: false, allowlist: { version: 2 } });
+
+    expect(await auditDetails(f.teamId)).toEqual([
+      { version: 1, op: "add", edge: agentEdge(a, b), edges: 1, topics: 0 },
+      { version: 2, op: "remove", edge: agentEdge(a, b), edges: 0, topics: 0 },
+    ]);
+    // A single-rule edit and a PUT share the version: a PUT built on the old version conflicts.
+    expectError(await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { method: "PUT", body: { expectedVersion: 1, edges: [], topics: [] }, cookie: f.owner.cookie }), 409, "version_conflict");
+  });
+
+  it("role → role edges and topic rules have the same endpoints' shape", async () => {
+    const f = await relayFixture([{ template: "pm" }, { template: "engineering" }]);
+    const [pm, eng] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    const p = await join(f, pm);
+    const e = await join(f, eng);
+    const roleEdge = { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "engineering" } };
+    expect((await call(edges(f), { method: "POST", body: roleEdge, cookie: f.owner.cookie })).body).toMatchObject({ changed: true, allowlist: { edges: [roleEdge] } });
+    p.send({ type: "send", id: "spec", to: eng.id, body: "spec" });
+    await p.next({ type: "accepted", id: "spec" });
+    const rule = { topic: "deploys.*", subject: { kind: "role", id: "engineering" }, action: "subscribe" };
+    e.send({ type: "subscribe", id: "s0", topic: "deploys.prod" });
+    expect(await e.next({ type: "denied", id: "s0" })).toMatchObject({ code: "not_allowed" });
+    expect((await call(topics(f), { method: "POST", body: rule, cookie: f.owner.cookie })).body).toMatchObject({ changed: true, allowlist: { version: 2, topics: [rule] } });
+    e.send({ type: "subscribe", id: "s1", topic: "deploys.prod" });
+    await e.next({ type: "accepted", id: "s1" });
+    expect((await call(topics(f), { method: "DELETE", body: rule, cookie: f.owner.cookie })).body).toMatchObject({ changed: true, allowlist: { version: 3, topics: [] } });
+    e.send({ type: "subscribe", id: "s2", topic: "deploys.prod" });
+    expect(await e.next({ type: "denied", id: "s2" })).toMatchObject({ code: "not_allowed" });
+  });
+
+  it("refuses viewers (403), other tenants' teams (404), bad edges and foreign agents (400 with the error shape)", async () => {
+    const f = await relayFixture([{}, {}]);
+    const other = await relayFixture([{}]);
+    const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    expectError(await call(edges(f), { method: "POST", body: agentEdge(a, b), cookie: f.viewer.cookie }), 403, "forbidden");
+    expectError(await call(edges(f), { method: "DELETE", body: agentEdge(a, b), cookie: f.viewer.cookie }), 403, "forbidden");
+    // Another tenant's team, addressed through my tenant or theirs: 404 either way.
+    expectError(await call(`/v1/tenants/${f.tenantId}/teams/${other.teamId}/allowlist/edges`, { method: "POST", body: agentEdge(a, b), cookie: f.owner.cookie }), 404, "not_found");
+    expectError(await call(`/v1/tenants/${other.tenantId}/teams/${other.teamId}/allowlist/edges`, { method: "POST", body: agentEdge(a, b), cookie: f.owner.cookie }), 404, "not_found");
+    for (const bad of [{ from: { kind: "role", id: "wizard" }, to: { kind: "role", id: "pm" } }, { from: { kind: "agent", id: a.id } }, { ...agentEdge(a, b), extra: 1 }, { topic: "a*b", subject: { kind: "role", id: "pm" }, action: "publish" }]) {
+      const res = await call(edges(f), { method: "POST", body: bad, cookie: f.owner.cookie });
+      expectError(res, 400, "validation_failed");
+      expect(res.body.error.details.issues.length).toBeGreaterThan(0);
+    }
+    const foreign = await call(edges(f), { method: "POST", body: agentEdge(a, other.agents[0]!), cookie: f.owner.cookie });
+    expectError(foreign, 400, "validation_failed");
+    expect(foreign.body.error.details.unknownAgentIds).toEqual([other.agents[0]!.id]);
+    expect((await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { cookie: f.owner.cookie })).body.allowlist.version).toBe(0);
+  });
+});
+
+describe("agent changes reach live connections", () => {
+  const patch = (f: RelayFixture, agentId: string, body: unknown) => call(`/v1/tenants/${f.tenantId}/agents/${agentId}`, { method: "PATCH", body, cookie: f.owner.cookie });
+
+  it("a new template moves the agent onto other role edges from its next frame, as sender and as recipient", async () => {
+    const f = await relayFixture([{ template: "custom" }, { template: "pm" }]);
+    const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    await setAllowlist(f, { edges: [{ from: { kind: "role", id: "engineering" }, to: { kind: "role", id: "pm" } }] });
+    const alice = await join(f, a);
+    const bob = await join(f, b);
+    alice.send({ type: "send", id: "as-custom", to: b.id, body: 0 });
+    expect(await alice.next({ type: "denied", id: "as-custom" })).toMatchObject({ code: "not_allowed" });
+
+    const res = await patch(f, a.id, { template: "engineering" });
+    expect(res.status).toBe(200);
+    expect(res.body.agent.template).toBe("engineering");
+    alice.send({ type: "send", id: "as-engineer", to: b.id, body: 1 });
+    await alice.next({ type: "accepted", id: "as-engineer" });
+    expect(await bob.next({ type: "deliver" })).toMatchObject({ id: "as-engineer" });
+
+    // The recipient's role counts too: bob stops being a pm, the edge no longer reaches him.
+    await patch(f, b.id, { template: "ops" });
+    alice.send({ type: "send", id: "to-ops", to: b.id, body: 2 });
+    expect(await alice.next({ type: "denied", id: "to-ops" })).toMatchObject({ code: "not_allowed" });
+    expect(alice.closed).toBeNull();
+  });
+
+  it("a new trust level changes the broadcast right and the message rate from the next frame", async () => {
+    const f = await relayFixture([{ trustLevel: 0 }, {}]);
+    const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    await setAllowlist(f, { edges: [agentEdge(a, b)] });
+    const alice = await join(f, a);
+    alice.send({ type: "broadcast", id: "b0", body: 0 });
+    expect(await alice.next({ type: "denied", id: "b0" })).toMatchObject({ code: "not_allowed", reason: "Trust level 0 may not broadcast." });
+    expect((await patch(f, a.id, { trustLevel: 3 })).status).toBe(200);
+    alice.send({ type: "broadcast", id: "b1", body: 1 });
+    await alice.next({ type: "accepted", id: "b1" });
+    // Level 3's burst (200) is far above level 0's (10).
+    for (let i = 0; i < 30; i++) alice.send({ type: "send", id: `r${i}`, to: b.id, body: i });
+    for (let i = 0; i < 30; i++) await alice.next({ type: "accepted", id: `r${i}` });
+    // And back down: level 0 may not broadcast, and its bucket is capped at level 0's burst (10).
+    await patch(f, a.id, { trustLevel: 0 });
+    alice.send({ type: "broadcast", id: "b2", body: 2 });
+    expect(await alice.next({ type: "denied", id: "b2" })).toMatchObject({ code: "not_allowed" });
+    for (let i = 0; i < 10; i++) alice.send({ type: "send", id: `s${i}`, to: b.id, body: i });
+    const answers = [];
+    for (let i = 0; i < 10; i++) answers.push(await alice.next({ id: `s${i}` }));
+    expect(answers.filter((f) => f.type === "accepted").length).toBe(9);
+    expect(answers[9]).toMatchObject({ type: "error", code: "rate_limited", message: expect.stringContaining("Trust level 0") });
+  });
+});

@@ -1,0 +1,1 @@
+export { AuditLedger, type AppendAck, type LedgerHead } from "./audit-ledger";

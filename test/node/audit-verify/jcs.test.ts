@@ -1,0 +1,100 @@
+/**
+ * The verifier's own RFC 8785 implementation (tools/switchboard-verify/lib/jcs.mjs) must agree with
+ * the `canonicalize` package the platform hashes entries with, byte for byte — including the
+ * tricky parts: number formatting, string escaping, UTF-16 key order. And a ledger entry's hash
+ * computed the verifier's way equals chain.ts's `hashEntry`.
+ */
+import { createHash } from "node:crypto";
+import canonicalize from "canonicalize";
+import { describe, expect, it } from "vitest";
+import { canonicalize as verifierCanonicalize } from "../../../tools/switchboard-verify/lib/jcs.mjs";
+import { GENESIS_HASH, hashEntry, sealEntry } from "../../../workers/shared/audit/chain";
+
+const SAMPLES: unknown[] = [
+  null,
+  true,
+  0,
+  -0,
+  1,
+  -1.5,
+  0.1 + 0.2,
+  1e21,
+  1e-7,
+  123456789012345680000,
+  Number.MAX_SAFE_INTEGER,
+  Number.MIN_VALUE,
+  "",
+  "plain",
+  'quote " backslash \\ slash / controls \u0000\u0001\u001f \b\f\n\r\t',
+  "unicode é ✓ 😀 \u2028\u2029",
+  [],
+  [1, "a", null, [true, {}]],
+  { b: 1, a: 2, "": 3, A: 4, é: 5, "😀": 6, "\u20ac": 7, "\r": 8, 10: 9, 1: 10 },
+  { nested: { z: [{ y: 1, x: 2 }], a: { c: null, b: undefined } } },
+];
+
+function random(seed: number) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+function randomValue(rand: () => number, depth = 0): unknown {
+  const r = rand();
+  if (depth > 3 || r < 0.3) {
+    const k = Math.floor(rand() * 5);
+    if (k === 0) return Math.floor(rand() * 1e6) - 5e5;
+    if (k === 1) return (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20);
+    if (k === 2) return String.fromCharCode(...Array.from({ length: Math.floor(rand() * 8) }, () => Math.floor(rand() * 0x3000)));
+    if (k === 3) return rand() < 0.5;
+    return null;
+  }
+  if (r < 0.6) return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
+  return Object.fromEntries(Array.from({ length: Math.floor(rand() * 5) }, () => [String.fromCharCode(...Array.from({ length: 1 + Math.floor(rand() * 3) }, () => 32 + Math.floor(rand() * 0x500))), randomValue(rand, depth + 1)]));
+}
+
+describe("the verifier's RFC 8785 canonicalisation", () => {
+  it("matches the canonicalize package on hand-picked edge cases", () => {
+    for (const sample of SAMPLES) expect(verifierCanonicalize(sample), JSON.stringify(sample)).toBe(canonicalize(sample));
+  });
+
+  it("refuses a lone surrogate, as the package does", () => {
+    for (const bad of ["\ud800", { "\udc00": 1 }]) {
+      expect(() => canonicalize(bad)).toThrow();
+      expect(() => verifierCanonicalize(bad)).toThrow();
+    }
+  });
+
+  it("matches it on 2,000 random JSON values", () => {
+    const rand = random(42);
+    for (let i = 0; i < 2000; i++) {
+      const value = randomValue(rand);
+      expect(verifierCanonicalize(value)).toBe(canonicalize(value));
+    }
+  });
+
+  it("hashes a ledger entry exactly as chain.ts does", async () => {
+    const rand = random(7);
+    for (let i = 0; i < 50; i++) {
+      const entry = await sealEntry({
+        v: 1,
+        chainId: "ten_x",
+        seq: i + 1,
+        id: `audit_${i}`,
+        at: 1_764_547_200_000 + i,
+        tenantId: "ten_x",
+        actor: { type: "agent", id: "agt_1", name: "Ops ✓" },
+        action: "relay.message_denied",
+        target: i % 2 ? null : { type: "team", id: "team_1" },
+        severity: "warning",
+        outcome: "denied",
+        details: { value: randomValue(rand), n: i },
+        ip: null,
+        userAgent: "ua",
+        prevHash: GENESIS_HASH,
+      });
+      const { hash, ...body } = entry;
+      expect(createHash("sha256").update(verifierCanonicalize(body), "utf8").digest("hex")).toBe(hash);
+      expect(await hashEntry(entry)).toBe(hash);
+    }
+  });
+});

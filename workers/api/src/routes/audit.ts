@@ -1,0 +1,118 @@
+/**
+ * The tenant's audit trail over HTTP: list with filters (newest first), one entry, verify a range
+ * of the hash chain, export a range as JSONL or CSV. Entries are the ledger's `LedgerEntry`
+ * exactly as hashed. Design, chain scheme and report meanings: docs/audit.md.
+ *
+ * Registered AFTER every other module with `/audit/...` paths (routes/index.ts): `/audit/{seq}`
+ * would otherwise answer `/audit/archives` with a validation error. Inside this module `export`
+ * is registered before `{seq}` for the same reason.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import {
+  AuditEntryEnvelopeSchema,
+  AuditListQuerySchema,
+  AuditPageSchema,
+  AuditSeqParamsSchema,
+  ExportQuerySchema,
+  VerifyInputSchema,
+  VerifyResultSchema,
+} from "../../../shared/schemas/audit";
+import type { AppEnv } from "../env";
+import { notFound } from "../http/api-error";
+import { audit } from "../http/audit";
+import { decodeCursor, toPage } from "../http/pagination";
+import { TenantParams } from "../http/params";
+import { defineRoute, jsonBody, jsonResponse } from "../http/route";
+import { exportFilename, exportStream, resolveExportRange } from "../services/audit-export";
+import { getEntry, listEntries } from "../services/audit-query";
+import { MAX_VERIFY_SPAN, verifyRange } from "../services/audit-verify";
+
+export const auditRoutes = new OpenAPIHono<AppEnv>();
+const tags = ["Audit"];
+
+auditRoutes.openapi(
+  defineRoute("audit:read", {
+    method: "get",
+    path: "/v1/tenants/{tenantId}/audit",
+    tags,
+    summary: "List the tenant's audit entries, newest first",
+    description:
+      "Filters combine with AND. `from`/`to` take milliseconds since the epoch or an ISO 8601 time (`from` inclusive, `to` exclusive). `q` matches a case-insensitive substring of the action. Covers D1's hot window (90 days by default; older days are in the archives).",
+    request: { params: TenantParams, query: AuditListQuerySchema },
+    responses: { 200: jsonResponse(AuditPageSchema, "A page of entries.") },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const { tenant } = c.get("tenantAccess");
+    const rows = await listEntries(c.get("db"), tenant.id, query, decodeCursor(query.cursor, "number"));
+    return c.json(toPage(rows, query.limit, (e) => e, (e) => e.seq), 200);
+  },
+);
+
+auditRoutes.openapi(
+  defineRoute("audit:read", {
+    method: "post",
+    path: "/v1/tenants/{tenantId}/audit/verify",
+    tags,
+    summary: "Verify the hash chain over a range",
+    description: `Recomputes every entry's hash in the range from D1's rows, checks each link and the seqs, compares with the ledger's own copy and head, and answers \`intact\` with the head, or the first broken link. At most ${MAX_VERIFY_SPAN.toLocaleString("en")} entries per call (default: the newest ones up to the head). A broken chain is itself audited (\`audit.chain_verify_failed\`, critical).`,
+    request: { params: TenantParams, body: jsonBody(VerifyInputSchema) },
+    responses: { 200: jsonResponse(VerifyResultSchema, "The verification result (a broken chain is a 200 with `status: broken`).") },
+  }),
+  async (c) => {
+    const { tenant } = c.get("tenantAccess");
+    const result = await verifyRange(c.env, c.get("db"), tenant.id, c.req.valid("json"));
+    if (result.status === "broken") {
+      await audit(c, { action: "audit.chain_verify_failed", severity: "critical", outcome: "failure", target: { type: "audit_chain", id: tenant.id }, details: { ...result.firstBreak } });
+    }
+    return c.json(result, 200);
+  },
+);
+
+auditRoutes.openapi(
+  defineRoute("audit:export", {
+    method: "get",
+    path: "/v1/tenants/{tenantId}/audit/export",
+    tags,
+    summary: "Export a range of the audit trail (JSONL or CSV), streamed",
+    description:
+      "A contiguous seq range (time bounds are turned into the seqs they cover), oldest first, as an attachment. JSONL: one `LedgerEntry` per line, exactly as hashed — verifiable offline with `npx switchboard-verify`. CSV: RFC 4180 with a header row, for spreadsheets. The export is audited (`audit.exported`).",
+    request: { params: TenantParams, query: ExportQuerySchema },
+    responses: {
+      200: {
+        description: "The export.",
+        content: { "application/x-ndjson": { schema: z.string() }, "text/csv": { schema: z.string() } },
+      },
+    },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const { tenant } = c.get("tenantAccess");
+    const db = c.get("db");
+    // The range is fixed before the export's own audit event is appended.
+    const range = await resolveExportRange(db, tenant.id, query);
+    await audit(c, { action: "audit.exported", target: { type: "audit_chain", id: tenant.id }, details: { format: query.format, fromSeq: range?.fromSeq ?? null, toSeq: range?.toSeq ?? null } });
+    return c.body(exportStream(db, tenant.id, range, query.format), 200, {
+      "Content-Type": query.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${exportFilename(tenant.id, range, query.format)}"`,
+      "Cache-Control": "private, no-store",
+    }) as never;
+  },
+);
+
+auditRoutes.openapi(
+  defineRoute("audit:read", {
+    method: "get",
+    path: "/v1/tenants/{tenantId}/audit/{seq}",
+    tags,
+    summary: "One audit entry by seq",
+    request: { params: AuditSeqParamsSchema },
+    responses: { 200: jsonResponse(AuditEntryEnvelopeSchema, "The entry.") },
+  }),
+  async (c) => {
+    const { tenant } = c.get("tenantAccess");
+    const entry = await getEntry(c.get("db"), tenant.id, c.req.valid("param").seq);
+    if (!entry) throw notFound("Audit entry");
+    return c.json({ entry }, 200);
+  },
+);
