@@ -193,8 +193,18 @@ function deny(r: Relay, ws: WebSocket, att: AgentAttachment, id: string, code: E
   const now = Date.now();
   stageAudit(r.sql, { tenantId: r.tenantId, teamId: r.teamId, agentId: att.agentId, action, outcome: "denied", target, details: { clientId: id, code, reason, ...details }, at: now });
   sendFrame(ws, { type: "denied", id, reason, code });
-  toObservers(r, { type: "denied", id, reason, code, from: att.agentId });
+  toObservers(r, { type: "denied", id, reason, code, from: att.agentId, ...observedTarget(details), at: now });
   void r.wakeAt(now + AUDIT_FLUSH_DELAY_MS);
+}
+
+/** What an observer is told about a refused frame: its kind and target (never its body). */
+function observedTarget(details: Record<string, unknown>): { kind?: DeliveryKind; to?: string[]; topic?: string } {
+  const { kind, recipient, topic } = details;
+  return {
+    ...(typeof kind === "string" ? { kind: kind as DeliveryKind } : {}),
+    ...(typeof recipient === "string" ? { to: [recipient] } : {}),
+    ...(typeof topic === "string" ? { topic } : {}),
+  };
 }
 
 function targetDetails(frame: MessageFrame): Record<string, unknown> {

@@ -285,6 +285,8 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await refused.waitFor();
     // The reason names the agents by name, not by id.
     expect(await refused.textContent()).toMatch(/no edge from Engineering \(engineering\) to PM \(pm\)/);
+    // The row says what was refused and to whom, like a delivered one.
+    expect(await refused.textContent()).toMatch(/Direct\s*Engineering\s*→\s*PM/);
     // Observers never see refused bodies (the relay does not send them): only the reason.
     expect(await page.getByText("can I skip the review?").count()).toBe(0);
     await checkScreen(page, "relay-feed", { heading: DEMO.team });

@@ -89,8 +89,15 @@ export const DeniedFrame = z.object({
   id: z.string(),
   reason: z.string(),
   code: z.string(),
-  /** Observer feed only: who was denied. */
+  /** Observer feed only: who was denied, ... */
   from: z.string().optional(),
+  /** ... what they tried (the delivery kind; absent for subscriptions) ... */
+  kind: DeliveryKindSchema.optional(),
+  /** ... to whom (direct sends and requests) or on which topic (publish, subscribe) ... */
+  to: z.array(z.string()).optional(),
+  topic: z.string().optional(),
+  /** ... and when the relay decided (ms since the epoch). */
+  at: z.number().int().optional(),
 });
 export const ErrorFrame = z.object({ type: z.literal("error"), id: z.string().nullable(), code: z.string(), message: z.string() });
 export const TimeoutFrame = z.object({ type: z.literal("timeout"), id: z.string() });

@@ -13,7 +13,7 @@ const PREVIEW_CHARS = 160;
 type Common = { key: string; receivedAt: number };
 export type FeedEntry =
   | (Common & { type: "message"; seq: number; kind: DeliveryKind; from: string; to: string[]; topic?: string; inReplyTo?: string; clientId: string; bodyBytes: number; preview: string; bodyJson: string })
-  | (Common & { type: "denied"; from?: string; code: string; reason: string; clientId: string })
+  | (Common & { type: "denied"; from?: string; kind?: DeliveryKind; to: string[]; topic?: string; code: string; reason: string; clientId: string })
   | (Common & { type: "presence"; agentId: string; status: "joined" | "left" })
   /** The feed was disconnected: observers get no replay, so anything sent meanwhile is missing here. */
   | (Common & { type: "gap"; text: string });
@@ -54,7 +54,8 @@ export function entryOf(frame: ServerFrame, receivedAt = Date.now()): FeedEntry 
       };
     }
     case "denied":
-      return { key: nextKey(), receivedAt, type: "denied", from: frame.from, code: frame.code, reason: frame.reason, clientId: frame.id };
+      // The relay's decision time when it says (older relays did not), else when it arrived.
+      return { key: nextKey(), receivedAt: frame.at ?? receivedAt, type: "denied", from: frame.from, kind: frame.kind, to: frame.to ?? [], topic: frame.topic, code: frame.code, reason: frame.reason, clientId: frame.id };
     case "presence":
       return { key: nextKey(), receivedAt, type: "presence", agentId: frame.agentId, status: frame.status };
     default:
@@ -90,7 +91,7 @@ export function isFiltering(f: FeedFilters): boolean {
 /** The agents a row is about (sender and recipients). */
 function agentsOf(e: FeedEntry): string[] {
   if (e.type === "message") return [e.from, ...e.to];
-  if (e.type === "denied") return e.from ? [e.from] : [];
+  if (e.type === "denied") return [...(e.from ? [e.from] : []), ...e.to];
   if (e.type === "presence") return [e.agentId];
   return [];
 }
@@ -102,7 +103,7 @@ function searchableText(e: FeedEntry, names: Map<string, string>): string {
     case "message":
       return [...who, e.kind, e.topic ?? "", e.clientId, e.bodyJson, String(e.seq)].join("\n");
     case "denied":
-      return [...who, "denied", e.code, e.reason, e.clientId].join("\n");
+      return [...who, "denied", e.kind ?? "", e.topic ?? "", e.code, e.reason, e.clientId].join("\n");
     case "presence":
       return [...who, e.status].join("\n");
     case "gap":
@@ -115,7 +116,7 @@ export function matches(e: FeedEntry, f: FeedFilters, names: Map<string, string>
   if (e.type === "gap") return !isFiltering(f);
   if (f.agentId && !agentsOf(e).includes(f.agentId)) return false;
   if (f.kind) {
-    if (f.kind === "presence" ? e.type !== "presence" : e.type !== "message" || e.kind !== f.kind) return false;
+    if (f.kind === "presence" ? e.type !== "presence" : (e.type !== "message" && e.type !== "denied") || e.kind !== f.kind) return false;
   }
   if (f.outcome === "allowed" && e.type !== "message") return false;
   if (f.outcome === "denied" && e.type !== "denied") return false;

@@ -71,7 +71,7 @@ describe("live feed rows", () => {
   ]);
   const deliver = (seq: number, body: unknown, extra: Partial<Extract<ServerFrame, { type: "deliver" }>> = {}): FeedEntry =>
     entryOf({ type: "deliver", seq, from: "agt_pm", kind: "direct", body, id: `c${seq}`, to: ["agt_eng"], ...extra })!;
-  const refused = entryOf({ type: "denied", id: "x", code: "not_allowed", reason: "The allowlist has no edge from agt_eng (engineering) to agt_pm (pm).", from: "agt_eng" })!;
+  const refused = entryOf({ type: "denied", id: "x", code: "not_allowed", reason: "The allowlist has no edge from agt_eng (engineering) to agt_pm (pm).", from: "agt_eng", kind: "direct", to: ["agt_pm"], at: 1_700_000_000_000 })!;
   const online = entryOf({ type: "presence", agentId: "agt_ops", status: "joined" })!;
 
   it("parses only frames the protocol defines; welcome is not a row", () => {
@@ -99,6 +99,10 @@ describe("live feed rows", () => {
     expect(keep({ agentId: "agt_eng" })).toEqual([rows[0]!.key, refused.key]);
     expect(keep({ agentId: "agt_ops" })).toEqual([online.key]);
     expect(keep({ kind: "topic" })).toEqual([rows[3]!.key]);
+    // A refusal carries its kind and target: the kind filter and the recipient's agent filter find it.
+    expect(keep({ kind: "direct" })).toEqual([rows[0]!.key, refused.key]);
+    expect(keep({ agentId: "agt_pm" })).toEqual([rows[0]!.key, refused.key, rows[3]!.key]);
+    expect(refused.receivedAt).toBe(1_700_000_000_000);
     expect(keep({ kind: "presence" })).toEqual([online.key]);
     expect(keep({ text: "SPEC" })).toEqual([rows[0]!.key]);
     // A name finds the rows of that agent even though frames carry ids.

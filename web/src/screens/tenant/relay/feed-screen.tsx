@@ -195,8 +195,13 @@ function FeedRow({ entry: e, name }: { entry: FeedEntry; name: (id: string) => s
         <Tr className="bg-red-50/40">
           {at}
           <Td className="text-zinc-500">—</Td>
-          <Td className="text-zinc-500">—</Td>
-          <Td className="font-medium">{e.from ? name(e.from) : "—"}</Td>
+          <Td>{e.kind ? humanize(e.kind) : e.topic ? "Subscribe" : <span className="text-zinc-500">—</span>}</Td>
+          <Td>
+            <span className="font-medium">{e.from ? name(e.from) : "—"}</span>
+            {e.to.length > 0 || e.topic ? " → " : null}
+            {e.topic ? <code className="rounded bg-zinc-100 px-1 font-mono text-xs">{e.topic}</code> : null}
+            {e.to.length > 0 ? <span className="font-medium">{e.to.map(name).join(", ")}</span> : null}
+          </Td>
           <Td>
             <Badge tone="danger" className="whitespace-nowrap">
               Refused · {e.code}

@@ -131,7 +131,10 @@ describe("observers", () => {
     expect(await watcher!.next({ type: "deliver" })).toMatchObject({ seq, from: a.id, to: [b.id], body: { x: 1 }, kind: "direct" });
     const bob = await join(f, b);
     bob.send({ type: "send", id: "blocked", to: a.id, body: 2 });
-    expect(await watcher!.next({ type: "denied" })).toMatchObject({ id: "blocked", from: b.id, code: "not_allowed" });
+    const denied = await watcher!.next({ type: "denied" });
+    expect(denied).toMatchObject({ id: "blocked", from: b.id, code: "not_allowed", kind: "direct", to: [a.id] });
+    expect(Math.abs(denied.at - Date.now())).toBeLessThan(60_000);
+    expect(denied).not.toHaveProperty("body");
     watcher!.send({ type: "send", id: "w", to: a.id, body: 1 });
     expect(await watcher!.next({ type: "error" })).toMatchObject({ code: "not_allowed" });
   });
