@@ -21,7 +21,7 @@ import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GENESIS_HASH, ledgerEntrySchema, verifyChain, type LedgerEntry } from "../../workers/shared/audit/chain";
 import { ROOT } from "../support/local-stack";
-import { checkScreen, launchChromium, newPerson, screenshotOnFailure, settled, type Person } from "./harness";
+import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const stateDir = inject("stateDir");
@@ -42,22 +42,7 @@ let viewer: Person | undefined;
 const viewerSockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
 let tenantId: string;
 
-let broken: string | null = null;
-function step(name: string, fn: () => Promise<void>) {
-  it(name, async () => {
-    if (broken) throw new Error(`not run: the earlier step "${broken}" failed`);
-    try {
-      await fn();
-      for (const person of [owner, viewer]) if (person) expect(person.pageErrors, "uncaught exceptions in the page").toEqual([]);
-    } catch (err) {
-      broken = name;
-      for (const [who, person] of [["owner", owner], ["viewer", viewer]] as const) {
-        if (person && !person.page.isClosed()) await screenshotOnFailure(person.page, `audit ${name} (${who})`);
-      }
-      throw err;
-    }
-  }, 90_000);
-}
+const step = story("audit ", () => ({ owner, viewer }));
 
 const nav = (page: Page) => page.getByRole("navigation", { name: "Main" });
 const eventsTable = (page: Page) => page.getByRole("table", { name: "Audit events, newest first" });
@@ -105,7 +90,7 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     await page.getByRole("button", { name: "Apply filters" }).click();
     await page.waitForURL(/[?&]action=agent\.created/);
     await expect.poll(async () => [...new Set(await actionButtons(page).allTextContents())]).toEqual(["agent.created"]);
-    expect(await actionButtons(page).count()).toBe(3);
+    await expect.poll(() => actionButtons(page).count()).toBe(3);
     await page.getByRole("group", { name: "Active filters" }).getByRole("button", { name: "Remove filter Action: agent.created" }).waitFor();
     await checkScreen(page, "audit-log-filtered", { heading: "Audit log" });
 
@@ -344,9 +329,11 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
 
     // An alert fired after the reconnect arrives over the new socket, with no reload.
     await page.evaluate("window.__noReload = true");
+    // This file's own agent again (resumed, then suspended): the seeded ones must stay active for the relay test.
     const agents = (await (await owner.page.request.get(api("/agents?limit=100"))).json()) as { data: Array<{ id: string; name: string; status: string }> };
-    const active = agents.data.find((a) => a.status === "active")!;
-    expect((await owner.page.request.post(api(`/agents/${active.id}/suspend`))).status()).toBe(200);
+    const drill = agents.data.find((a) => a.name === SUSPENDED_AGENT)!;
+    expect((await owner.page.request.post(api(`/agents/${drill.id}/resume`))).status()).toBe(200);
+    expect((await owner.page.request.post(api(`/agents/${drill.id}/suspend`))).status()).toBe(200);
     await page.getByRole("list", { name: "Open alerts" }).getByRole("heading", { name: "Agent suspended" }).waitFor();
     expect(await page.evaluate("window.__noReload === true")).toBe(true);
     // A viewer reads alerts but does not act on them.

@@ -7,7 +7,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Secret, TOTP } from "otpauth";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import { AXE_SCRIPT, CHROMIUM_PATH, SCREENSHOT_DIR } from "./config";
 
 const CHROMIUM_ARGS = [
@@ -145,4 +145,29 @@ export class Authenticator {
   lastCode(): string {
     return this.totp.generate({ timestamp: this.lastStep * 30_000 });
   }
+}
+
+/**
+ * A browser test file is one story told in steps that build on each other. `story(label, people)`
+ * returns its `step`: after a failed step the later ones fail at once naming it (instead of timing
+ * out one by one), every step also fails on an uncaught exception in any person's page, and a
+ * failure screenshots every open page. A `sideTrip` step may fail without stopping the story.
+ */
+export function story(label: string, people: () => Record<string, Person | undefined>) {
+  let broken: string | null = null;
+  return function step(name: string, fn: () => Promise<void>, { sideTrip = false } = {}) {
+    it(name, async () => {
+      if (broken) throw new Error(`not run: the earlier step "${broken}" failed`);
+      try {
+        await fn();
+        for (const person of Object.values(people())) if (person) expect(person.pageErrors, "uncaught exceptions in the page").toEqual([]);
+      } catch (err) {
+        if (!sideTrip) broken = name;
+        for (const [who, person] of Object.entries(people())) {
+          if (person && !person.page.isClosed()) await screenshotOnFailure(person.page, `${label}${name} (${who})`);
+        }
+        throw err;
+      }
+    }, 90_000);
+  };
 }

@@ -14,7 +14,7 @@
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
-import { checkScreen, launchChromium, newPerson, screenshotOnFailure, settled, type Person } from "./harness";
+import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const apiUrl = inject("apiUrl");
@@ -31,23 +31,7 @@ let teamId: string;
 const agentIds: Record<"PM" | "Engineering" | "Ops", string> = { PM: "", Engineering: "", Ops: "" };
 const sockets: AgentSocket[] = [];
 
-/** Steps share one story; after a failure the later ones say which step broke instead of timing out. */
-let broken: string | null = null;
-function step(name: string, fn: () => Promise<void>) {
-  it(name, async () => {
-    if (broken) throw new Error(`not run: the earlier step "${broken}" failed`);
-    try {
-      await fn();
-      for (const person of [owner, viewer]) if (person) expect(person.pageErrors, "uncaught exceptions in the page").toEqual([]);
-    } catch (err) {
-      broken = name;
-      for (const [who, person] of [["owner", owner], ["viewer", viewer]] as const) {
-        if (person && !person.page.isClosed()) await screenshotOnFailure(person.page, `relay ${name} (${who})`);
-      }
-      throw err;
-    }
-  }, 90_000);
-}
+const step = story("relay ", () => ({ owner, viewer }));
 
 /** The API as the signed-in person in `page` (their cookie, the dashboard's origin: what the page itself sends). */
 async function asPerson<T>(page: Page, method: string, path: string, data?: unknown): Promise<{ status: number; body: T }> {
@@ -113,7 +97,7 @@ async function agentToken(agentId: string): Promise<string> {
   const rotated = await asPerson<{ secret: string }>(owner.page, "POST", `/v1/tenants/${tenantId}/agents/${agentId}/rotate-secret`);
   expect(rotated.status).toBe(200);
   const res = await fetch(`${apiUrl}/v1/agent-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ agentId, secret: rotated.body.secret, teamId }) });
-  expect(res.status).toBe(200);
+  expect(res.status, await res.clone().text()).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
@@ -176,7 +160,7 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await form.getByLabel("To (recipient)").selectOption({ label: "Engineering" });
     await form.getByRole("button", { name: "Add message rule" }).click();
     await form.getByText("This rule already exists.").waitFor();
-    expect(await page.locator(".react-flow__edge").count()).toBe(1);
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
 
     // Drag from the Ops agent's handle onto the Engineering role's box.
     const ops = page.locator(".react-flow__node").filter({ has: page.getByText("Ops", { exact: true }) });
@@ -208,7 +192,7 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     const items = messageRules(page).getByRole("listitem");
     await items.first().waitFor();
     expect((await items.allTextContents()).map((t) => t.replace(/\s+/g, " ").trim()).sort()).toEqual(["Ops → may message All Engineering agents", "PM → may message Engineering"]);
-    expect(await page.locator(".react-flow__edge").count()).toBe(2);
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(2);
     // And the API agrees.
     const saved = await asPerson<{ allowlist: { version: number; edges: unknown[] } }>(page, "GET", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`);
     expect(saved.body.allowlist.version).toBe(1);
@@ -220,10 +204,10 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await page.getByRole("button", { name: "Remove 1 selected arrow" }).waitFor();
     await page.keyboard.press("Delete");
     await page.getByText("1 unsaved change").waitFor();
-    expect(await page.locator(".react-flow__edge").count()).toBe(1);
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
     await page.getByRole("button", { name: "Discard changes" }).click();
     await versionLine(page, 1).filter({ hasNotText: "unsaved" }).waitFor();
-    expect(await page.locator(".react-flow__edge").count()).toBe(2);
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(2);
   });
 
   step("a save that lost a race says so, reloads the other change and keeps the person's own", async () => {
@@ -245,7 +229,7 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     // Their topic rule is there; the removal is still pending.
     await page.getByRole("list", { name: "Topic rules" }).getByText("deploys.*").waitFor();
     await messageRules(page).getByRole("listitem").filter({ hasText: "Ops" }).filter({ hasText: "Removed, unsaved" }).waitFor();
-    expect(await page.locator(".react-flow__edge").count()).toBe(1);
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
     await checkScreen(page, "relay-allowlist-conflict", { heading: DEMO.team });
 
     await page.getByRole("button", { name: "Save allowlist" }).click();
@@ -372,7 +356,7 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     expect(await main(page).getByRole("button", { name: /Save allowlist|Remove rule|Add message rule|Add topic rule/ }).count()).toBe(0);
     expect(await page.locator(".react-flow__handle.source.connectable").count()).toBe(0);
     // The rules are drawn for the viewer too.
-    expect(await page.locator(".react-flow__edge").count()).toBe(1);
+    await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
     await messageRules(page).getByRole("listitem").filter({ hasText: "PM" }).waitFor();
     await checkScreen(page, "relay-allowlist-viewer", { heading: DEMO.team });
     // The API refuses the change the UI did not offer.
