@@ -1,0 +1,74 @@
+/**
+ * Bench-only build of the API Worker, variant (e) of bench/README.md. Never deployed.
+ *
+ * Everything an agent touches is the product: the Hono app verifies the agent token and forwards
+ * the upgrade, and the TeamRelay below IS the product class (subclassed, not copied). The bench
+ * adds, outside the message path:
+ *   - `GET /__bench/relay-stats?team=…` → the relay's own `stats()` counters plus the time the
+ *     object was constructed (so the wake-up test can tell that it really had been evicted);
+ *   - with the binding `BENCH_UNLIMITED_RATES = "1"`, the per-agent token buckets (a trust-level
+ *     policy: 50 msg/s at trust 4) are replaced by ones that always admit, so the throughput
+ *     figures are the relay's capacity, not the policy. `npm run bench -- --product-rate-limits`
+ *     keeps the product's buckets;
+ *   - a diagnostic switch that turns the alarm off (below).
+ */
+import api, { TeamRelay as ProductTeamRelay } from "../../../workers/api/src/index";
+import type { RateLimits, TakeResult } from "../../../durable-objects/team-relay/rate-limit";
+
+// Every other class the API Worker exports (RateLimiter, AuditLedger, …); the local TeamRelay below shadows the product's.
+export * from "../../../workers/api/src/index";
+
+/** The counters the relay exposes over RPC (since the object started). */
+export interface RelayStats {
+  rowsWritten: number;
+  rowsRead: number;
+  messagesAccepted: number;
+  auditFlushed: number;
+}
+
+type BenchEnv = Env & { BENCH_UNLIMITED_RATES?: string; BENCH_SKIP_ALARM?: string };
+
+class AdmitAll {
+  take(): TakeResult {
+    return { ok: true };
+  }
+  forget(): void {}
+}
+
+export class TeamRelay extends ProductTeamRelay {
+  readonly bornAt = Date.now();
+
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, env);
+    if (env.BENCH_UNLIMITED_RATES === "1") (this as { rates: RateLimits }).rates = new AdmitAll() as unknown as RateLimits;
+  }
+
+  /**
+   * Diagnostic only (`npm run bench -- --diagnose-no-alarm`): with `BENCH_SKIP_ALARM = "1"` the
+   * alarm — audit flush, request timeouts, TTL purge — does nothing, to separate the cost of the
+   * message path from the cost of the deferred audit work. Never a product figure.
+   */
+  override async alarm(): Promise<void> {
+    if ((this.env as BenchEnv).BENCH_SKIP_ALARM === "1") return;
+    return super.alarm();
+  }
+
+  /** `stats()` is the relay's RPC method; `null` if this checkout's relay does not have it yet. */
+  async benchStats(): Promise<{ bornAt: number; stats: RelayStats | null }> {
+    const self = this as unknown as { stats?: () => Promise<RelayStats> | RelayStats };
+    return { bornAt: this.bornAt, stats: typeof self.stats === "function" ? await self.stats.call(this) : null };
+  }
+}
+
+export default {
+  ...api,
+  async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/__bench/relay-stats") {
+      const team = url.searchParams.get("team") ?? "";
+      const relay = env.TEAM_RELAY.get(env.TEAM_RELAY.idFromName(team)) as unknown as DurableObjectStub<TeamRelay>;
+      return Response.json(await relay.benchStats());
+    }
+    return api.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<BenchEnv>;
