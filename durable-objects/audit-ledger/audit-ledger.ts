@@ -63,19 +63,29 @@ export class AuditLedger extends DurableObject<Env> {
     });
   }
 
-  /** Appends events (one tenant's, in order) atomically; idempotent by event id. */
-  async append(events: AppendInput[]): Promise<AppendAck> {
+  /**
+   * Appends events (one tenant's, in order) atomically; idempotent by event id.
+   *
+   * `awaitMirror` (default true): acknowledge only once D1 has the entries too, so a request that
+   * emitted an event can read it back at once. Batch emitters that staged their events durably and
+   * never read them back (the relay's audit flush) pass false: they are acknowledged as soon as the
+   * chain has committed — the entries are durable here, and the mirror follows at once, coalesced
+   * with the next batches (or from the alarm, already set by the commit, if it fails). That keeps a
+   * D1 round trip per batch off the relay's flush loop.
+   */
+  async append(events: AppendInput[], options: { awaitMirror?: boolean } = {}): Promise<AppendAck> {
     if (events.length === 0) return this.ack([], 0);
     const chainId = chainIdOf(events[0]!);
     const { result, alarmScheduled } = this.commit(chainId, events);
     const maxSeq = Math.max(...result.seqs);
-    const mirrored = await this.mirror.upTo(maxSeq).then(
+    const mirroring = this.mirror.upTo(maxSeq).then(
       () => true,
       (error: unknown) => {
         console.error(`audit ledger ${chainId}: D1 mirror failed, the alarm retries`, error);
         return false;
       },
     );
+    const mirrored = options.awaitMirror === false ? (this.ctx.waitUntil(mirroring), this.mirror.mirroredSeq >= maxSeq) : await mirroring;
     await alarmScheduled;
     if (result.appended.length > 0) await this.runHook(chainId, result.appended);
     return { ...this.ack(result.seqs, result.appended.length), mirrored };

@@ -21,8 +21,6 @@ import type { StoredMessage } from "./delivery";
 import { readMeta, writeMeta } from "./schema";
 
 export const AUDIT_FLUSH_BATCH = 100;
-/** How long staged events may wait for a flush: batches form under load, and an idle team is still flushed promptly. */
-export const AUDIT_FLUSH_DELAY_MS = 2_000;
 
 export interface RelayAuditInput {
   tenantId: string;

@@ -10,7 +10,7 @@ import { AGENT_CLOSE_CODES } from "../../workers/shared/agent-identity/errors";
 import type { Party } from "../../workers/shared/relay/allowlist";
 import { DEFAULT_TTL_SECONDS, parseClientFrame, PROTOCOL_VERSION, CLOSE_CODES, type ClientFrame, type DeliveryKind, type ServerFrame } from "../../workers/shared/relay/protocol";
 import type { ErrorCode } from "../../workers/shared/errors/catalogue";
-import { AUDIT_FLUSH_DELAY_MS, stageAudit } from "./audit-staging";
+import { stageAudit } from "./audit-staging";
 import { readySockets, sendFrame, setAttachment, type AgentAttachment } from "./connections";
 import { addPendingRequest, advanceCursor, cursorOf, deletePendingRequest, findBySenderId, findPendingForReply, insertMessage, pendingFor, queueLength, toDeliver } from "./delivery";
 import { allMembers, getMember, type Member } from "./members";
@@ -91,7 +91,7 @@ function subscribe(r: Relay, ws: WebSocket, att: AgentAttachment, frame: Frame<"
     stageAudit(r.sql, { tenantId: r.tenantId, teamId: r.teamId, agentId: att.agentId, action: "relay.subscription_allowed", outcome: "success", target: { type: "topic", id: frame.topic }, details: { topic: frame.topic, clientId: frame.id }, at: now });
   });
   sendFrame(ws, { type: "accepted", id: frame.id, seq: r.head });
-  void r.wakeAt(now + AUDIT_FLUSH_DELAY_MS);
+  void r.wakeAt(now + r.limits.auditFlushDelayMs);
 }
 
 async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAttachment, frame: MessageFrame): Promise<void> {
@@ -105,7 +105,7 @@ async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAtt
   if (!rate.ok) {
     if (rate.firstRefusal) {
       stageAudit(r.sql, { tenantId: r.tenantId, teamId: r.teamId, agentId: att.agentId, action: "relay.rate_limited", outcome: "denied", details: { clientId: frame.id, kind: frame.type, trust: att.trust, retryAfterMs: rate.retryAfterMs }, at: now });
-      await r.wakeAt(now + AUDIT_FLUSH_DELAY_MS);
+      await r.wakeAt(now + r.limits.auditFlushDelayMs);
     }
     const { messagesPerMinute } = trustLimits(att.trust);
     return error(ws, frame.id, "rate_limited", `Trust level ${att.trust} allows ${messagesPerMinute} messages per minute; retry in ${Math.ceil(rate.retryAfterMs / 1000)} s.`);
@@ -175,7 +175,7 @@ async function message(r: Relay, hooks: FrameHooks, ws: WebSocket, att: AgentAtt
   const deliver = toDeliver({ seq, kind, sender: att.agentId, topic: topic ?? null, client_id: frame.id, in_reply_to: inReplyTo ?? null, body: bodyJson });
   for (const recipient of recipients) for (const socket of readySockets(r.state, recipient)) sendFrame(socket, deliver);
   toObservers(r, { ...deliver, to: recipients });
-  await r.wakeAt(Math.min(now + AUDIT_FLUSH_DELAY_MS, frame.type === "request" ? now + frame.timeoutMs : Infinity));
+  await r.wakeAt(Math.min(now + r.limits.auditFlushDelayMs, frame.type === "request" ? now + frame.timeoutMs : Infinity));
 }
 
 function splitByQueue(r: Relay, candidates: Member[], now: number): { recipients: string[]; skipped: string[] } {
@@ -194,7 +194,7 @@ function deny(r: Relay, ws: WebSocket, att: AgentAttachment, id: string, code: E
   stageAudit(r.sql, { tenantId: r.tenantId, teamId: r.teamId, agentId: att.agentId, action, outcome: "denied", target, details: { clientId: id, code, reason, ...details }, at: now });
   sendFrame(ws, { type: "denied", id, reason, code });
   toObservers(r, { type: "denied", id, reason, code, from: att.agentId, ...observedTarget(details), at: now });
-  void r.wakeAt(now + AUDIT_FLUSH_DELAY_MS);
+  void r.wakeAt(now + r.limits.auditFlushDelayMs);
 }
 
 /** What an observer is told about a refused frame: its kind and target (never its body). */

@@ -18,9 +18,15 @@ export interface RelayLimits {
    * the deletes costs nothing but a little storage.
    */
   purgeIntervalMs: number;
+  /**
+   * How long audit events may wait for a flush: under load batches of 100 form well within it, and
+   * an idle team's events still reach the audit trail within a second. A backlog left after one
+   * alarm run is flushed at once, not after this delay.
+   */
+  auditFlushDelayMs: number;
 }
 
-export const RELAY_LIMITS: RelayLimits = { queueCap: 1000, maxSocketsPerAgent: 5, purgeIntervalMs: 60_000 };
+export const RELAY_LIMITS: RelayLimits = { queueCap: 1000, maxSocketsPerAgent: 5, purgeIntervalMs: 60_000, auditFlushDelayMs: 500 };
 
 export interface Relay {
   readonly state: DurableObjectState;

@@ -10,7 +10,7 @@ import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { AGENT_CLOSE_CODES } from "../../workers/shared/agent-identity/errors";
 import { HEARTBEAT, PROTOCOL_VERSION, SUBPROTOCOL } from "../../workers/shared/relay/protocol";
 import { compile, editRule, loadAllowlist, replaceAllowlist, type EditResult, type ReplaceResult, type RuleEdit } from "./allowlist";
-import { AUDIT_FLUSH_BATCH, AUDIT_FLUSH_DELAY_MS, auditFlushedSeq, flushAccepted, flushStaged, stagedCount } from "./audit-staging";
+import { AUDIT_FLUSH_BATCH, auditFlushedSeq, flushAccepted, flushStaged, stagedCount } from "./audit-staging";
 import { agentTag, attachmentOf, OBSERVER_TAG, readySockets, sendFrame, setAttachment, type Attachment } from "./connections";
 import { deletePendingRequest, dueRequests, headSeq, nextExpiry, nextRequestDeadline, purgeExpired } from "./delivery";
 import { handleAgentFrame } from "./frames";
@@ -200,11 +200,16 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
     }
     // Flush before purging: a message is its own audit record until its event is flushed.
     const team = { teamId: this.teamId, tenantId: this.tenantId };
+    // At most 10 batches per run keeps one alarm short; a backlog left after them is flushed by
+    // an alarm set for right away, not after the coalescing delay (which would cap the audit
+    // trail at 10 batches per delay, whatever the ledger could take).
+    let backlog = false;
     for (let i = 0; i < 10; i++) {
       const staged = await flushStaged(this.sql, this.env);
       const accepted = await flushAccepted(this.sql, this.env, team);
       this.counters.auditFlushed += staged + accepted;
-      if (staged < AUDIT_FLUSH_BATCH && accepted < AUDIT_FLUSH_BATCH) break;
+      backlog = staged >= AUDIT_FLUSH_BATCH || accepted >= AUDIT_FLUSH_BATCH;
+      if (!backlog) break;
     }
     const expiry = this.cache.nextExpiry(() => nextExpiry(this.sql, this.head));
     if (expiry !== null && expiry <= now && now - this.lastPurgeAt >= this.limits.purgeIntervalMs) {
@@ -212,7 +217,7 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
       this.lastPurgeAt = now;
       this.cache.purged();
     }
-    await this.rescheduleFromStorage();
+    await this.rescheduleFromStorage(backlog);
   }
 
   async wakeAt(at: number): Promise<void> {
@@ -226,12 +231,13 @@ export class TeamRelay extends DurableObject<Env> implements Relay {
     }
   }
 
-  private async rescheduleFromStorage(): Promise<void> {
+  private async rescheduleFromStorage(backlog = false): Promise<void> {
     const now = Date.now();
     const unflushed = stagedCount(this.sql) > 0 || auditFlushedSeq(this.sql) < this.head;
+    if (unflushed && backlog) return this.wakeAt(now);
     const expiry = this.cache.nextExpiry(() => nextExpiry(this.sql, this.head));
     const purgeAt = expiry === null ? null : Math.max(expiry, this.lastPurgeAt + this.limits.purgeIntervalMs);
-    const candidates = [unflushed ? now + AUDIT_FLUSH_DELAY_MS : null, nextRequestDeadline(this.sql), purgeAt].filter((t): t is number => t !== null);
+    const candidates = [unflushed ? now + this.limits.auditFlushDelayMs : null, nextRequestDeadline(this.sql), purgeAt].filter((t): t is number => t !== null);
     if (candidates.length > 0) await this.wakeAt(Math.max(now, Math.min(...candidates)));
   }
 

@@ -7,7 +7,7 @@
  * What it proves: `accepted` meant durable — every accepted message is in the relay's SQLite
  * after the crash and is delivered to the recipient, who was offline the whole time, exactly once
  * and in seq order; and every accepted message's audit event reaches the audit trail afterwards
- * (the crash hit before the 2 s flush; the restarted relay flushes from its log cursor), once each.
+ * (the crash usually hits before the first 0.5 s flush; the restarted relay flushes the rest from its log cursor), once each.
  * What it does not prove: a crash in the middle of a SQLite commit (that atomicity is the
  * platform's), or behaviour on Cloudflare's storage (local workerd persists to disk files).
  */

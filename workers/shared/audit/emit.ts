@@ -58,7 +58,9 @@ export async function emitAuditBatch(env: Pick<Env, "DB">, events: StagedAuditEv
     if (group) group.push(event);
     else byChain.set(chainId, [event]);
   }
-  await Promise.all([...byChain].map(([chainId, group]) => ledgerFor(env, chainId).append(group)));
+  // Acknowledged once the chain has committed (see AuditLedger.append): these callers never read
+  // their events back, so they need not wait for the D1 mirror.
+  await Promise.all([...byChain].map(([chainId, group]) => ledgerFor(env, chainId).append(group, { awaitMirror: false })));
 }
 
 function chainIdFor(event: Pick<AuditEvent, "tenantId">): string {

@@ -26,8 +26,10 @@ export function devOutboxEnabled(env: Pick<Env, "ENVIRONMENT">): boolean {
 
 export async function sendMail(env: Env, mail: Mail): Promise<void> {
   if (devOutboxEnabled(env)) {
-    const id = newId("mail");
-    await createDb(env.DB).insert(devOutbox).values({ id, to: mail.to, subject: mail.subject, text: mail.text, createdAt: Date.now() });
+    // One clock reading for both, so the id's time prefix and createdAt never disagree across a ms tick.
+    const createdAt = Date.now();
+    const id = newId("mail", createdAt);
+    await createDb(env.DB).insert(devOutbox).values({ id, to: mail.to, subject: mail.subject, text: mail.text, createdAt });
     console.log(JSON.stringify({ level: "info", msg: "mail kept in the dev outbox (GET /v1/dev/outbox)", id, to: mail.to, subject: mail.subject, text: mail.text }));
     return;
   }
