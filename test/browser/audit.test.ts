@@ -21,7 +21,7 @@ import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { GENESIS_HASH, ledgerEntrySchema, verifyChain, type LedgerEntry } from "../../workers/shared/audit/chain";
 import { ROOT } from "../support/local-stack";
-import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const stateDir = inject("stateDir");
@@ -63,9 +63,7 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
   step("logs in and opens the audit log from the nav: the seeded events are there, newest first", async () => {
     const { page } = owner;
     await page.goto("/login");
-    await page.getByLabel("Email").fill(OWNER.email);
-    await page.getByLabel("Password").fill(OWNER.password);
-    await page.getByRole("button", { name: "Log in" }).click();
+    await fillLogin(page, OWNER);
     await page.waitForURL(/\/t\/ten_[^/]+\/agents/);
     tenantId = page.url().match(/\/t\/(ten_[^/?]+)/)![1]!;
 

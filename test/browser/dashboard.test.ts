@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ROOT } from "../support/local-stack";
-import { Authenticator, checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { Authenticator, checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const stateDir = inject("stateDir");
@@ -41,12 +41,6 @@ const h1 = (page: Page) => page.getByRole("heading", { level: 1 });
 
 async function openUserMenu(page: Page, name: string) {
   await page.getByRole("button", { name: `Account menu: ${name}` }).click();
-}
-
-async function fillLogin(page: Page, who: { email: string; password: string }) {
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Log in" }).click();
 }
 
 beforeAll(async () => {

@@ -171,3 +171,10 @@ export function story(label: string, people: () => Record<string, Person | undef
     }, 90_000);
   };
 }
+
+/** Fills and submits the log-in form on the current page, as a person would. */
+export async function fillLogin(page: Page, who: { email: string; password: string }) {
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+}

@@ -14,7 +14,7 @@
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import WebSocket from "ws";
-import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const apiUrl = inject("apiUrl");
@@ -123,9 +123,7 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
   step("the demo owner logs in and opens the Sprint team's allowlist", async () => {
     const { page } = owner;
     await page.goto("/login");
-    await page.getByLabel("Email").fill(DEMO.email);
-    await page.getByLabel("Password").fill(DEMO.password);
-    await page.getByRole("button", { name: "Log in" }).click();
+    await fillLogin(page, DEMO);
     await page.waitForURL(/\/t\/ten_[^/]+\//);
     tenantId = page.url().match(/\/t\/(ten_[^/]+)\//)![1]!;
     const agents = await asPerson<{ data: Array<{ id: string; name: keyof typeof agentIds }> }>(page, "GET", `/v1/tenants/${tenantId}/agents`);

@@ -15,6 +15,7 @@
  */
 import canonicalize from "canonicalize";
 import { z } from "zod";
+import { sha256Hex } from "../crypto/sha256";
 
 export const CHAIN_SCHEME_VERSION = 1;
 export const GENESIS_HASH = "0".repeat(64);
@@ -58,11 +59,6 @@ export function canonicalEntry(body: LedgerEntryBody): string {
   return text;
 }
 
-export async function sha256Hex(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export async function hashEntry(body: LedgerEntryBody): Promise<string> {
   return sha256Hex(canonicalEntry(body));

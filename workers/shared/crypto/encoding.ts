@@ -16,12 +16,3 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   return crypto.subtle.timingSafeEqual(a, b);
 }
-
-export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
-  const bytes = typeof data === "string" ? utf8(data) : data;
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
-}
-
-export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  return [...(await sha256(data))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -3,7 +3,8 @@
  * readable prefix. They are stored as SHA-256 hashes: with 256 bits of entropy a slow KDF adds
  * nothing, and a fast hash keeps per-request API-key checks cheap.
  */
-import { b64url, constantTimeEqual, sha256, sha256Hex } from "./encoding";
+import { b64url, constantTimeEqual } from "./encoding";
+import { sha256, sha256Hex } from "./sha256";
 
 export function randomToken(bytes = 32): string {
   return b64url.encode(crypto.getRandomValues(new Uint8Array(bytes)));

@@ -13,5 +13,5 @@ export { PageHeader } from "./page-header";
 export { SecretReveal } from "./secret-reveal";
 export { Sheet } from "./sheet";
 export { EmptyState, ErrorState, LoadingState } from "./states";
-export { Table, TBody, Td, Th, THead, Tr } from "./table";
+export { ActionsTh, Table, TBody, Td, Th, THead, Tr } from "./table";
 export { Tabs, TabsContent, TabsList, TabsTrigger } from "./tabs";

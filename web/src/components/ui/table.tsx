@@ -28,6 +28,15 @@ export function Th({ className, ...rest }: ThHTMLAttributes<HTMLTableCellElement
   return <th scope="col" className={cn("px-4 py-3 text-left text-xs font-semibold tracking-wide text-zinc-700 uppercase", className)} {...rest} />;
 }
 
+/** The header of a row-actions column: named for screen readers, blank on screen. */
+export function ActionsTh() {
+  return (
+    <Th>
+      <span className="sr-only">Actions</span>
+    </Th>
+  );
+}
+
 export function Td({ className, ...rest }: TdHTMLAttributes<HTMLTableCellElement>) {
   return <td className={cn("px-4 py-3 text-zinc-800", className)} {...rest} />;
 }

@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
-import { Badge, Button, CardSection, ConfirmDialog, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Badge, Button, CardSection, ConfirmDialog, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { QueryState } from "@/components/query-state";
 import { api } from "@/lib/api";
 import { formatDateTime, formatRelative } from "@/lib/format";
@@ -47,9 +47,7 @@ export function SessionsCard() {
                 <Th>IP address</Th>
                 <Th>Signed in</Th>
                 <Th>Last active</Th>
-                <Th>
-                  <span className="sr-only">Actions</span>
-                </Th>
+                <ActionsTh />
               </Tr>
             </THead>
             <TBody>

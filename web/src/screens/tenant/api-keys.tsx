@@ -8,7 +8,7 @@ import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { apiKeyState, ApiKeyStateBadge } from "@/components/status-badges";
-import { Alert, Badge, Button, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Badge, Button, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate, formatRelative } from "@/lib/format";
 import { applyApiError, useSchemaForm } from "@/lib/forms";
@@ -51,11 +51,7 @@ export function ApiKeysScreen() {
                 <Th>Status</Th>
                 <Th>Expires</Th>
                 <Th>Last used</Th>
-                {can("api_keys:write") && (
-                  <Th>
-                    <span className="sr-only">Actions</span>
-                  </Th>
-                )}
+                {can("api_keys:write") && <ActionsTh />}
               </Tr>
             </THead>
             <TBody>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { Badge, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Badge, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
 import { configVersionsQuery, membersQuery, tenantPath } from "@/lib/queries";
@@ -40,9 +40,7 @@ export function ConfigHistory({ tenant }: { tenant: Tenant }) {
                 <Th>Change</Th>
                 <Th>By</Th>
                 <Th>When</Th>
-                <Th>
-                  <span className="sr-only">Actions</span>
-                </Th>
+                <ActionsTh />
               </Tr>
             </THead>
             <TBody>

@@ -5,7 +5,7 @@ import type { Role } from "@shared/auth/roles";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { InviteStatusBadge, RoleBadge } from "@/components/status-badges";
-import { Alert, Badge, Button, ConfirmDialog, PageHeader, Select, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Badge, Button, ConfirmDialog, PageHeader, Select, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate, humanize } from "@/lib/format";
 import { describeError } from "@/lib/forms";
@@ -54,11 +54,7 @@ export function MembersScreen() {
                     <Th>Role</Th>
                     <Th>Status</Th>
                     <Th>Expires</Th>
-                    {can("members:write") && (
-                      <Th>
-                        <span className="sr-only">Actions</span>
-                      </Th>
-                    )}
+                    {can("members:write") && <ActionsTh />}
                   </Tr>
                 </THead>
                 <TBody>
@@ -115,11 +111,7 @@ function MembersTable({ members }: { members: Member[] }) {
           <Th>Email</Th>
           <Th>Role</Th>
           <Th>Joined</Th>
-          {can("members:write") && (
-            <Th>
-              <span className="sr-only">Actions</span>
-            </Th>
-          )}
+          {can("members:write") && <ActionsTh />}
         </Tr>
       </THead>
       <TBody>

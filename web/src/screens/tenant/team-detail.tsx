@@ -7,7 +7,7 @@ import { UpdateTeamInputSchema } from "@shared/schemas/teams";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
 import { applyApiError, describeError, useSchemaForm } from "@/lib/forms";
@@ -83,11 +83,7 @@ function TeamDetail({ data: { team, agents } }: { data: TeamWithAgents }) {
                   <Th>Agent</Th>
                   <Th>Template</Th>
                   <Th>Status</Th>
-                  {writable && (
-                    <Th>
-                      <span className="sr-only">Actions</span>
-                    </Th>
-                  )}
+                  {writable && <ActionsTh />}
                 </Tr>
               </THead>
               <TBody>

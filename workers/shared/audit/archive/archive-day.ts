@@ -6,7 +6,8 @@
  * after writing and before recording its checkpoint resumes without rewriting history. Anything
  * else found at those keys (a half-written day) is overwritten: no checkpoint ever pointed to it.
  */
-import { CHAIN_SCHEME_VERSION, sha256Hex, type LedgerEntry } from "../chain";
+import { sha256Hex } from "../../crypto/sha256";
+import { CHAIN_SCHEME_VERSION, type LedgerEntry } from "../chain";
 import { buildArchive, type BuiltArchive } from "./archive-file";
 import { isDeepStrictEqual } from "./deep-equal";
 import { DIGEST_ALG, DIGEST_VERSION, digestFileText, digestSchema, digestSha256, digestSignatureValid, signDigest, type Digest, type UnsignedDigest } from "./digest";

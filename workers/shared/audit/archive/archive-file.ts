@@ -3,7 +3,8 @@
  * (so each line re-hashes on its own), in seq order, gzip-compressed with CompressionStream.
  * Web APIs only, so the same code runs in the Worker and in Node.
  */
-import { sha256Hex, type LedgerEntry } from "../chain";
+import { sha256Hex } from "../../crypto/sha256";
+import type { LedgerEntry } from "../chain";
 
 export interface BuiltArchive {
   bytes: Uint8Array<ArrayBuffer>;

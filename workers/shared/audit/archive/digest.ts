@@ -17,7 +17,8 @@
  */
 import canonicalize from "canonicalize";
 import { z } from "zod";
-import { CHAIN_SCHEME_VERSION, sha256Hex } from "../chain";
+import { sha256Hex } from "../../crypto/sha256";
+import { CHAIN_SCHEME_VERSION } from "../chain";
 
 export const DIGEST_VERSION = 1;
 export const DIGEST_ALG = "EdDSA";

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { ALERT_RULE_TEMPLATES } from "@shared/alerts/templates";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { Alert, Badge, Button, CardSection, ConfirmDialog, PageHeader, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Badge, Button, CardSection, ConfirmDialog, PageHeader, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { describeError } from "@/lib/forms";
 import { SeverityBadge } from "../audit/audit-badges";
 import { alertKeys, alertRulesQuery, alertsApi, webhooksQuery, type AlertRule } from "./alerts-api";
@@ -114,11 +114,7 @@ function RulesTable({ rules, webhookCount, onEdit }: { rules: AlertRule[]; webho
             <Th>Severity</Th>
             <Th>Webhooks</Th>
             <Th>Status</Th>
-            {writable && (
-              <Th>
-                <span className="sr-only">Actions</span>
-              </Th>
-            )}
+            {writable && <ActionsTh />}
           </Tr>
         </THead>
         <TBody>

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { CreateWebhookInputSchema } from "@shared/schemas/alerts";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { formatDate } from "@/lib/format";
 import { applyApiError, useSchemaForm } from "@/lib/forms";
 import { alertKeys, alertsApi, type CreatedWebhook, type CreateWebhookInput, type Webhook } from "./alerts-api";
@@ -34,11 +34,7 @@ export function WebhooksCard({ webhooks }: { webhooks: UseQueryResult<Webhook[]>
                 <Th>URL</Th>
                 <Th>Secret</Th>
                 <Th>Added</Th>
-                {writable && (
-                  <Th>
-                    <span className="sr-only">Actions</span>
-                  </Th>
-                )}
+                {writable && <ActionsTh />}
               </Tr>
             </THead>
             <TBody>
