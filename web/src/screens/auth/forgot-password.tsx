@@ -5,7 +5,7 @@ import { ForgotPasswordInputSchema } from "@shared/schemas/mfa";
 import { AuthLayout } from "@/components/layout/auth-layout";
 import { Alert, Button, Field, FormAlert, Input } from "@/components/ui";
 import { api } from "@/lib/api";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { identityPaths } from "@/lib/identity-api";
 import { devOutboxQuery } from "./dev-outbox-probe";
 
@@ -14,17 +14,13 @@ type ForgotForm = { email: string };
 export function ForgotPasswordScreen() {
   const [sentTo, setSentTo] = useState<string | null>(null);
   const form = useSchemaForm<ForgotForm, typeof ForgotPasswordInputSchema>(ForgotPasswordInputSchema, { defaultValues: { email: "" } });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   // Only after sending: a successful probe means this is local development with a mail outbox.
   const outbox = useQuery({ ...devOutboxQuery, enabled: sentTo !== null });
 
-  const onSubmit = form.handleSubmit(async (values) => {
-    try {
-      await api.post(identityPaths.forgotPassword, values);
-      setSentTo(values.email);
-    } catch (err) {
-      applyApiError(form, err);
-    }
+  const send = useFormMutation(form, {
+    mutationFn: (values) => api.post(identityPaths.forgotPassword, values),
+    onSuccess: (_, values) => setSentTo(values.email),
   });
 
   const footer = (
@@ -54,12 +50,12 @@ export function ForgotPasswordScreen() {
 
   return (
     <AuthLayout title="Reset your password" description="Enter your account's email and we will send you a link to choose a new password." footer={footer}>
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={send.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Email" error={errors.email?.message}>
           <Input type="email" autoComplete="email" autoFocus {...form.register("email")} />
         </Field>
-        <Button type="submit" pending={isSubmitting} className="w-full">
+        <Button type="submit" pending={send.isPending} className="w-full">
           Send reset link
         </Button>
       </form>

@@ -11,7 +11,7 @@ import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
 import { Alert, Badge, Button, buttonClass, Card, EmptyState, ErrorState, Field, FieldSet, FormAlert, Input, LoadingState, PageHeader, SecretReveal, Textarea } from "@/components/ui";
 import { api } from "@/lib/api";
 import { TOOL_OPTIONS, toolLabel, toTrustLevel, trustInfo } from "@/lib/agent-form";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { applyApiError, useFormMutation, useSchemaForm } from "@/lib/forms";
 import { teamsQuery, tenantPath, tenantQuery } from "@/lib/queries";
 import type { AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
@@ -47,7 +47,7 @@ export function AgentWizardScreen() {
     defaultValues: { template: "pm", name: "", description: "", toolCategories: [...TEMPLATE_DEFAULTS.pm.tools], trustLevel: "", teamIds: [] },
     toInput,
   });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   const values = form.watch();
 
   if (!can("agents:write")) {
@@ -64,16 +64,19 @@ export function AgentWizardScreen() {
     if (fields.length === 0 || (await form.trigger(fields, { shouldFocus: true }))) setStep((s) => s + 1);
   };
 
-  const submit = form.handleSubmit(async (input) => {
-    try {
-      const result = await api.post<AgentWithSecret>(`${tenantPath(tenantId)}/agents`, input);
+  const create = useFormMutation(form, {
+    mutationFn: (input) => api.post<AgentWithSecret>(`${tenantPath(tenantId)}/agents`, input),
+    onSuccess: async (result) => {
       setCreated(result);
       await invalidate();
-    } catch (err) {
+    },
+    onError: (err) => {
+      // The API's answer on the form, then the first step with a field it names.
       applyApiError(form, err);
       const firstBad = STEPS.findIndex((s) => s.fields.some((f) => form.getFieldState(f).error));
       if (firstBad >= 0) setStep(firstBad);
-    }
+      return true;
+    },
   });
 
   const defaultTrust = tenant.data?.config.defaultTrustLevel;
@@ -141,7 +144,7 @@ export function AgentWizardScreen() {
           onSubmit={(e) => {
             e.preventDefault();
             if (step < STEPS.length - 1) void next();
-            else void submit();
+            else void create.submit();
           }}
           className="space-y-6"
         >
@@ -229,7 +232,7 @@ export function AgentWizardScreen() {
 
           <div className="flex flex-wrap justify-between gap-2 border-t border-zinc-200 pt-4">
             {step > 0 ? (
-              <Button variant="secondary" onClick={() => setStep((s) => s - 1)} disabled={isSubmitting}>
+              <Button variant="secondary" onClick={() => setStep((s) => s - 1)} disabled={create.isPending}>
                 Back
               </Button>
             ) : (
@@ -240,7 +243,7 @@ export function AgentWizardScreen() {
             {step < STEPS.length - 1 ? (
               <Button type="submit">Next: {STEPS[step + 1]!.title}</Button>
             ) : (
-              <Button type="submit" pending={isSubmitting}>
+              <Button type="submit" pending={create.isPending}>
                 Create agent
               </Button>
             )}

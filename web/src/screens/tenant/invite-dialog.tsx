@@ -5,7 +5,7 @@ import { useTenant } from "@/components/layout/tenant-context";
 import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Select } from "@/components/ui";
 import { api } from "@/lib/api";
 import { humanize } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { grantableRoles } from "@/lib/permissions";
 import { tenantPath } from "@/lib/queries";
 import type { CreatedInvite } from "@/lib/types";
@@ -26,18 +26,17 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
   const invalidate = useInvalidateTenant();
   const [created, setCreated] = useState<CreatedInvite | null>(null);
   const form = useSchemaForm<InviteForm, typeof CreateInviteInputSchema>(CreateInviteInputSchema, { defaultValues: { email: "", role: "member" } });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   const roles = grantableRoles(role);
   const selected = form.watch("role");
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      const result = await api.post<CreatedInvite>(`${tenantPath(tenantId)}/invites`, input);
+  const create = useFormMutation(form, {
+    mutationFn: (input) => api.post<CreatedInvite>(`${tenantPath(tenantId)}/invites`, input),
+    onSuccess: async (result) => {
       setCreated(result);
       await invalidate();
-    } catch (err) {
-      applyApiError(form, err, { already_member: "email", conflict: "email", owner_required: "role" });
-    }
+    },
+    codeFields: { already_member: "email", conflict: "email", owner_required: "role" },
   });
 
   const close = (o: boolean) => {
@@ -64,7 +63,7 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
             </DialogFooter>
           </>
         ) : (
-          <form onSubmit={onSubmit} noValidate className="space-y-4">
+          <form onSubmit={create.submit} noValidate className="space-y-4">
             <FormAlert errors={errors} />
             <Field label="Email" error={errors.email?.message}>
               <Input type="email" autoComplete="off" {...form.register("email")} />
@@ -82,7 +81,7 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
               <DialogClose asChild>
                 <Button variant="secondary">Cancel</Button>
               </DialogClose>
-              <Button type="submit" pending={isSubmitting}>
+              <Button type="submit" pending={create.isPending}>
                 Create invite
               </Button>
             </DialogFooter>

@@ -10,7 +10,7 @@ import { QueryState } from "@/components/query-state";
 import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { agentsQuery, teamsQuery, tenantPath } from "@/lib/queries";
 import type { Team } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
@@ -72,17 +72,15 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
     defaultValues: { name: "", description: "", agentIds: [] },
     toInput: (v: TeamForm) => ({ ...v, description: v.description === "" ? undefined : v.description }),
   });
-  const { errors, isSubmitting } = form.formState;
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      const { team } = await api.post<{ team: Team }>(`${tenantPath(tenantId)}/teams`, input);
+  const { errors } = form.formState;
+  const create = useFormMutation(form, {
+    mutationFn: (input) => api.post<{ team: Team }>(`${tenantPath(tenantId)}/teams`, input),
+    onSuccess: async ({ team }) => {
       await invalidate();
       onOpenChange(false);
       form.reset();
       await navigate({ to: "/t/$tenantId/teams/$teamId", params: { tenantId, teamId: team.id } });
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
   return (
     <Dialog
@@ -93,7 +91,7 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
       }}
     >
       <DialogContent title="New team" description="Name the team and, if you like, add agents now." className="max-w-xl">
-        <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <form onSubmit={create.submit} noValidate className="space-y-4">
           <FormAlert errors={errors} />
           <Field label="Team name" error={errors.name?.message}>
             <Input placeholder="e.g. Sprint team" {...form.register("name")} />
@@ -116,7 +114,7 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
             <DialogClose asChild>
               <Button variant="secondary">Cancel</Button>
             </DialogClose>
-            <Button type="submit" pending={isSubmitting}>
+            <Button type="submit" pending={create.isPending}>
               Create team
             </Button>
           </DialogFooter>

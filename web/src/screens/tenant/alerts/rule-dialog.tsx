@@ -5,7 +5,7 @@ import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { Button, Checkbox, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, Label, Select, Textarea } from "@/components/ui";
 import { humanize, ordinal } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { OUTCOMES } from "../audit/audit-search";
 import { alertKeys, alertsApi, type AlertRule, type Webhook } from "./alerts-api";
 
@@ -87,26 +87,23 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
   const queryClient = useQueryClient();
   const editing = "rule" in draft ? draft.rule : null;
   const form = useSchemaForm<RuleForm, typeof CreateAlertRuleInputSchema>(CreateAlertRuleInputSchema, { defaultValues: formValues(draft), toInput: (v: RuleForm) => toInput(draft, v) });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   // The API names the window in seconds; the form asks for minutes, so its limits are said in minutes.
   const windowError = (errors as FieldErrors<{ windowSeconds: number }>).windowSeconds && windowMinutesProblem(form.watch("windowMinutes"));
   const threshold = form.watch("threshold");
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      if (editing) await alertsApi.updateRule(tenantId, editing.id, input);
-      else await alertsApi.createRule(tenantId, input);
+  const save = useFormMutation(form, {
+    mutationFn: (input) => (editing ? alertsApi.updateRule(tenantId, editing.id, input) : alertsApi.createRule(tenantId, input)),
+    onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: alertKeys.rules(tenantId) });
       onDone();
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
 
   const title = editing ? `Edit rule: ${editing.name}` : "title" in draft ? `New rule from template: ${draft.title}` : "New alert rule";
   return (
     <DialogContent title={title} description="A rule watches audit events as they are written and fires an alert when enough of them match." className="sm:max-w-2xl">
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={save.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Name" error={errors.name?.message}>
           <Input autoComplete="off" {...form.register("name")} />
@@ -173,7 +170,7 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
           <DialogClose asChild>
             <Button variant="secondary">Cancel</Button>
           </DialogClose>
-          <Button type="submit" pending={isSubmitting}>
+          <Button type="submit" pending={save.isPending}>
             {editing ? "Save rule" : "Create rule"}
           </Button>
         </DialogFooter>
