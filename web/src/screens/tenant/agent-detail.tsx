@@ -7,13 +7,14 @@ import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { Badge, Button, CardSection, ConfirmDialog, Dialog, DialogContent, DialogFooter, DialogClose, PageHeader, SecretReveal } from "@/components/ui";
+import { Badge, Button, CardSection, ConfirmDialog, Dialog, DialogContent, DialogFooter, DialogClose, IdValue, PageHeader, SecretReveal } from "@/components/ui";
 import { api } from "@/lib/api";
 import { toolLabel } from "@/lib/agent-form";
 import { formatDateTime } from "@/lib/format";
 import { agentQuery, teamsQuery, tenantPath } from "@/lib/queries";
 import type { Agent, AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+import { ConnectAgentPanel } from "./connect-agent-panel";
 import { EditAgentDialog } from "./edit-agent-dialog";
 
 export function AgentDetailScreen() {
@@ -170,7 +171,7 @@ function AgentDetail({ agent }: { agent: Agent }) {
         <CardSection title="Identity">
           <dl className="space-y-4 text-sm">
             <Row label="Agent ID">
-              <code className="font-mono text-xs">{agent.id}</code>
+              <IdValue id={agent.id} label="agent ID" />
             </Row>
             <Row label="Secret">
               <code className="font-mono text-xs">{agent.secretPrefix}…</code>
@@ -181,6 +182,8 @@ function AgentDetail({ agent }: { agent: Agent }) {
           </dl>
         </CardSection>
       </div>
+
+      <ConnectAgentPanel agent={agent} showAgentId={false} className="mt-6" />
 
       <EditAgentDialog agent={agent} open={editing} onOpenChange={setEditing} />
 

@@ -15,6 +15,7 @@ import { applyApiError, useFormMutation, useSchemaForm } from "@/lib/forms";
 import { teamsQuery, tenantPath, tenantQuery } from "@/lib/queries";
 import type { AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+import { ConnectAgentPanel } from "./connect-agent-panel";
 
 type AgentForm = { template: AgentTemplate; name: string; description: string; toolCategories: ToolCategory[]; trustLevel: string; teamIds: string[] };
 
@@ -87,10 +88,13 @@ export function AgentWizardScreen() {
     return (
       <>
         <PageHeader title="Agent created" description={`${created.agent.name} is ready. Give it this secret: it exchanges it for short-lived tokens.`} />
-        <Card className="max-w-2xl space-y-6 p-6">
-          <SecretReveal label="Agent secret" value={created.secret}>
-            Only a hash of this secret is stored. If you lose it, rotate the secret from the agent's page and update the agent.
-          </SecretReveal>
+        <div className="max-w-3xl space-y-6">
+          <Card className="p-6">
+            <SecretReveal label="Agent secret" value={created.secret}>
+              Only a hash of this secret is stored. If you lose it, rotate the secret from the agent's page and update the agent.
+            </SecretReveal>
+          </Card>
+          <ConnectAgentPanel agent={created.agent} secret={created.secret} />
           <div className="flex flex-wrap gap-2">
             <Link to="/t/$tenantId/agents/$agentId" params={{ tenantId, agentId: created.agent.id }} className={buttonClass("primary")}>
               I have stored the secret — open the agent
@@ -106,7 +110,7 @@ export function AgentWizardScreen() {
               Create another agent
             </Button>
           </div>
-        </Card>
+        </div>
       </>
     );
   }

@@ -6,7 +6,7 @@ import { PLANS } from "@shared/plans";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
-import { Alert, Badge, Button, CardSection, Checkbox, ConfirmDialog, Field, FormAlert, Input, Label, PageHeader } from "@/components/ui";
+import { Alert, Badge, Button, CardSection, Checkbox, ConfirmDialog, Field, FormAlert, IdValue, Input, Label, PageHeader } from "@/components/ui";
 import { api } from "@/lib/api";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { keys, tenantPath, tenantQuery } from "@/lib/queries";
@@ -76,7 +76,7 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
       title="General"
       description={
         <>
-          Plan: <Badge tone="accent">{PLANS[tenant.plan].name}</Badge> · Config version {tenant.configVersion}
+          Plan: <Badge tone="accent">{PLANS[tenant.plan].name}</Badge> · Config version {tenant.configVersion} · Tenant ID <IdValue id={tenant.id} label="tenant ID" />
         </>
       }
     >

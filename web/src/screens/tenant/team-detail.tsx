@@ -7,7 +7,7 @@ import { UpdateTeamInputSchema } from "@shared/schemas/teams";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { ActionsTh, Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, IdValue, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
 import { describeError, useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -123,8 +123,8 @@ function TeamDetail({ data: { team, agents } }: { data: TeamWithAgents }) {
           )}
         </div>
       </CardSection>
-      <p className="mt-4 text-xs text-zinc-600">
-        Team ID <code className="font-mono">{team.id}</code> · created {formatDateTime(team.createdAt)}
+      <p className="mt-4 flex flex-wrap items-center gap-x-1.5 text-xs text-zinc-600">
+        Team ID <IdValue id={team.id} label="team ID" /> · created {formatDateTime(team.createdAt)}
       </p>
       <EditTeamDialog team={team} open={editing} onOpenChange={setEditing} />
     </>
