@@ -15,7 +15,7 @@ describe("the agent's connection snippets", () => {
   it("says what is missing instead of inventing it: a secret shown only once, a team not chosen yet", () => {
     const text = envFile({ apiOrigin: "https://api.example.com", agentId: "agt_1" });
     expect(parseEnv(text)).toMatchObject({ SWITCHBOARD_AGENT_SECRET: "", SWITCHBOARD_TEAM_ID: "" });
-    expect(text).toMatch(/^# The secret shown when the agent was created/m);
+    expect(text).toMatch(/^# The agent's secret: shown once/m);
     expect(text).toMatch(/^# Add the agent to a team first/m);
   });
 

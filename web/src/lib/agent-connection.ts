@@ -29,7 +29,7 @@ export function envFile(c: AgentConnection): string {
   return [
     `${AGENT_ENV.url}=${c.apiOrigin}`,
     `${AGENT_ENV.agentId}=${c.agentId}`,
-    ...(c.secret ? [] : ["# The secret shown when the agent was created. Lost it? Rotate the secret on the agent's page."]),
+    ...(c.secret ? [] : ["# The agent's secret: shown once, when the agent was created or its secret rotated."]),
     `${AGENT_ENV.secret}=${c.secret ?? ""}`,
     ...(c.teamId ? [] : ["# Add the agent to a team first: agents connect to a team's relay."]),
     `${AGENT_ENV.teamId}=${c.teamId ?? ""}`,
@@ -49,7 +49,8 @@ const agent = new SwitchboardAgent({
 });
 
 agent.on("message", (m) => console.log(\`#\${m.seq} \${m.kind} from \${m.from}:\`, m.body));
-agent.on("request", async (req) => ({ received: req.body })); // the returned value is the reply
+// A request's reply is whatever the handler returns.
+agent.on("request", async (req) => ({ received: req.body }));
 
 await agent.connect();
 console.log("Connected to the team's relay. Ctrl-C to stop.");

@@ -8,7 +8,8 @@ export function CodeBlock({ code, label, caption }: { code: string; /** What is 
         <figcaption className="font-mono text-xs text-zinc-700">{caption ?? label}</figcaption>
         <CopyButton value={code} label={`Copy ${label}`} />
       </div>
-      <pre className="overflow-x-auto bg-zinc-900 p-3 font-mono text-[13px] leading-relaxed text-zinc-50">
+      {/* Focusable: a keyboard can scroll a long line into view. */}
+      <pre tabIndex={0} aria-label={caption ?? label} className="overflow-x-auto bg-zinc-900 p-3 font-mono text-[13px] leading-relaxed text-zinc-50 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-400">
         <code>{code}</code>
       </pre>
     </figure>

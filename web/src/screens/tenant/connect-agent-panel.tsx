@@ -15,7 +15,7 @@ import { teamsQuery } from "@/lib/queries";
 import type { Agent } from "@/lib/types";
 
 export function ConnectAgentPanel({ agent, secret, showAgentId = true, className }: { agent: Agent; secret?: string; showAgentId?: boolean; className?: string }) {
-  const { tenantId } = useTenant();
+  const { tenantId, can } = useTenant();
   const teams = useQuery(teamsQuery(tenantId));
   const [chosenTeam, setChosenTeam] = useState<string | undefined>(undefined);
   const teamId = chosenTeam !== undefined && agent.teamIds.includes(chosenTeam) ? chosenTeam : agent.teamIds[0];
@@ -24,13 +24,13 @@ export function ConnectAgentPanel({ agent, secret, showAgentId = true, className
   const connection = { apiOrigin, agentId: agent.id, secret, teamId };
 
   return (
+    <section aria-label="Connect this agent" className={className}>
     <CardSection
       title="Connect this agent"
       description="Your agent's program connects to its team's relay with the Switchboard SDK. It exchanges the agent's secret for short-lived tokens by itself."
-      className={className}
     >
       <div className="space-y-5">
-        <dl className="grid gap-x-4 gap-y-3 text-sm sm:grid-cols-[8rem_minmax(0,1fr)]">
+        <dl className="grid items-center gap-x-4 gap-y-2 text-sm sm:grid-cols-[8rem_minmax(0,1fr)]">
           <dt className="font-medium text-zinc-700">API URL</dt>
           <dd>
             <IdValue id={apiOrigin} label="API URL" />
@@ -78,7 +78,7 @@ export function ConnectAgentPanel({ agent, secret, showAgentId = true, className
           </Alert>
         )}
 
-        <Step n={1} title="Put these in the agent's environment" intro={secret ? "The file holds the agent's secret: keep it out of version control." : "The secret was shown only when the agent was created; if you no longer have it, rotate it on this page."}>
+        <Step n={1} title="Put these in the agent's environment" intro={secret ? "The file holds the agent's secret: keep it out of version control." : `The secret was shown only when the agent was created. ${can("agents:credentials") ? "If you no longer have it, rotate it on this page." : "If it is lost, an owner or admin can rotate it."}`}>
           <CodeBlock code={envFile(connection)} label="environment variables" caption=".env" />
         </Step>
         <Step n={2} title="Install the SDK">
@@ -111,12 +111,13 @@ export function ConnectAgentPanel({ agent, secret, showAgentId = true, className
         </p>
       </div>
     </CardSection>
+    </section>
   );
 }
 
 function Step({ n, title, intro, children }: { n: number; title: string; intro?: ReactNode; children: ReactNode }) {
   return (
-    <section aria-label={`Step ${n}: ${title}`} className="space-y-2">
+    <div className="space-y-2">
       <h3 className="flex items-center gap-2 text-sm font-semibold text-zinc-900">
         <span aria-hidden="true" className="flex size-5 items-center justify-center rounded-full bg-indigo-100 text-xs text-indigo-800">
           {n}
@@ -125,6 +126,6 @@ function Step({ n, title, intro, children }: { n: number; title: string; intro?:
       </h3>
       {intro && <p className="text-sm text-zinc-700">{intro}</p>}
       {children}
-    </section>
+    </div>
   );
 }

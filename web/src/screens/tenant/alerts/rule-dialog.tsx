@@ -67,11 +67,15 @@ export function thresholdHint(value: string): string {
   return n === 1 ? "1 = every matching event fires." : `Fires at the ${ordinal(n)} match in the window.`;
 }
 
+/** 10 → "10 seconds", 86400 → "24 hours". */
+const spoken = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} hours` : seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`);
+
 /** What is wrong with the window, in the minutes the form asks for. */
 export function windowMinutesProblem(value: string): string {
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) return "Enter a number of minutes.";
-  return `Enter between ${WINDOW_MINUTES.min.toLocaleString("en-US")} and ${WINDOW_MINUTES.max.toLocaleString("en-US")} minutes.`;
+  const minutes = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return `Enter between ${minutes(WINDOW_MINUTES.min)} and ${minutes(WINDOW_MINUTES.max)} minutes (${spoken(ALERT_LIMITS.minWindowSeconds)} to ${spoken(ALERT_LIMITS.maxWindowSeconds)}).`;
 }
 
 export function RuleDialog({ draft, webhooks, onClose }: { draft: RuleDraft | null; webhooks: Webhook[]; onClose: () => void }) {
