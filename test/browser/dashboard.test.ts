@@ -166,7 +166,7 @@ describe("a new person, from sign-up to a team of agents", () => {
     agentSecret = (await page.getByTestId("secret-value").textContent())!.trim();
     expect(agentSecret).toMatch(/^sba_[\w-]{20,}$/);
     // How to connect it comes with the secret; with no team yet, the panel says to add one first.
-    await page.getByRole("region", { name: "Connect this agent" }).getByText("Add the agent to a team first").waitFor();
+    await page.getByRole("region", { name: "Connect this agent" }).getByRole("status").getByText("Add the agent to a team first").waitFor();
     await page.getByRole("button", { name: "Copy agent secret" }).click();
     await page.getByRole("button", { name: "Copied" }).waitFor();
     expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(agentSecret);
