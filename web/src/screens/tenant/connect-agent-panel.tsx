@@ -70,11 +70,11 @@ export function ConnectAgentPanel({ agent, secret, showAgentId = true, className
 
         {teamId === undefined && (
           <Alert tone="warning" title="Add the agent to a team first">
-            Agents talk to each other inside a team, over its relay.{" "}
+            Agents talk to each other inside a team, over its relay. {secret ? "Once you have stored the secret, open " : "Open "}
             <Link to="/t/$tenantId/teams" params={{ tenantId }} className="font-medium underline underline-offset-2">
-              Open Teams
+              Teams
             </Link>{" "}
-            to create one or add {agent.name} to one; its team ID then shows here and on the agent's page.
+            to create one or add {agent.name} to one; the agent's page then shows its team ID.
           </Alert>
         )}
 
