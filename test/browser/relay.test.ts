@@ -360,6 +360,10 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     expect(gaps[1]!, `waits between attempts: ${gaps.join(", ")} ms`).toBeGreaterThan(gaps[0]! * 1.4);
     await expect.poll(async () => Number((await badge.textContent())!.match(/(\d+) s/)![1]), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
 
+    await checkScreen(page, "relay-feed-reconnecting", { heading: DEMO.team });
+    // Presence comes over the connection: while it is down the feed does not pretend to know.
+    await page.getByText("Online now: not known while disconnected").waitFor();
+
     reachable = true;
     const clickedAt = Date.now();
     const tried = attempts.length;

@@ -48,7 +48,10 @@ function Feed({ team }: { team: TeamWithAgents }) {
           <ConnectionBadge status={feed.status} />
           <span className="text-zinc-600">
             Online now:{" "}
-            {feed.online.size === 0 ? (
+            {feed.status.state !== "live" ? (
+              // Presence comes over the connection: while it is down, any list would be stale.
+              "not known while disconnected"
+            ) : feed.online.size === 0 ? (
               "no agents"
             ) : (
               <span className="font-medium text-zinc-900">
