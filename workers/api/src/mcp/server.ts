@@ -10,6 +10,7 @@ import { McpServer, OAuthError, OAuthErrorCode, requireBearerAuth, type AuthInfo
 import { createMcpHandler } from "agents/mcp/server";
 import { agentFromToken, type AgentContext } from "../services/agent-caller";
 import { ApiError } from "../http/api-error";
+import { registerPrompts } from "./prompts";
 import { registerResources } from "./resources";
 import { registerTools } from "./tools";
 
@@ -55,9 +56,10 @@ export async function serveMcp(request: Request, env: Env): Promise<Response> {
     ({ authInfo }) => {
       const agent = authInfo?.extra?.agent as AgentContext | undefined;
       if (!agent) throw new Error("MCP factory called without a verified agent");
-      const server = new McpServer(MCP_SERVER_INFO, { capabilities: { tools: {}, resources: {} }, instructions: MCP_INSTRUCTIONS });
+      const server = new McpServer(MCP_SERVER_INFO, { capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, instructions: MCP_INSTRUCTIONS });
       registerTools(server, env, agent);
       registerResources(server, env, agent);
+      registerPrompts(server, agent);
       return server;
     },
     {
