@@ -35,6 +35,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/teams/{teamId}/coordination/tasks": { title: "intruder" },
   "POST /v1/tenants/{tenantId}/teams/{teamId}/coordination/workflows": { template: "sprint-handoff", title: "intruder" },
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/coordination/settings": {},
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/apply": { yaml: "apiVersion: switchboard.dev/v1\nkind: Team\nmetadata: { name: hijacked }\nspec: {}\n", dryRun: false },
 };
 
 let ownerA: TestUser;
