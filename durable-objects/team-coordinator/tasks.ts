@@ -164,6 +164,17 @@ export function nextLeaseExpiry(sql: SqlStorage): number | null {
 
 const CLAIM_SCAN = 50;
 
+function creatorOf(t: TaskRow, members: MemberLookup): { agentId: string; role: AgentTemplate } | null {
+  const creator = JSON.parse(t.created_by) as CoordActor;
+  if (creator.type !== "agent" || !creator.id) return null;
+  const role = members.role(creator.id);
+  return role ? { agentId: creator.id, role } : null;
+}
+
+function mayClaimFrom(t: TaskRow, caller: Extract<Caller, { kind: "agent" }>, ctx: { allowlist: CompiledAllowlist; members: MemberLookup }): boolean {
+  return mayCoordinate(caller, "task.claim", { allowlist: ctx.allowlist, from: creatorOf(t, ctx.members) }).ok;
+}
+
 export function claimTask(
   co: CoordState,
   caller: Extract<Caller, { kind: "agent" }>,
@@ -183,19 +194,20 @@ export function claimTask(
     if (t.capability && !caps.includes(t.capability)) return fail("forbidden", `The task wants the capability ${t.capability}.`, { capability: t.capability });
     candidates = [t];
   } else {
-    candidates = sql
-      .exec<TaskRow>(
-        `SELECT * FROM tasks WHERE state = 'queued' AND (assignee IS NULL OR assignee = ?) AND (capability IS NULL OR capability IN (${capsSql})) ORDER BY priority DESC, seq LIMIT ${CLAIM_SCAN}`,
-        caller.agentId,
-        ...caps,
-      )
-      .toArray();
+    // Usually the first candidate is allowed: read a few rows, and more only if the allowlist refused them.
+    const scan = (limit: number) =>
+      sql
+        .exec<TaskRow>(
+          `SELECT * FROM tasks WHERE state = 'queued' AND (assignee IS NULL OR assignee = ?) AND (capability IS NULL OR capability IN (${capsSql})) ORDER BY priority DESC, seq LIMIT ${limit}`,
+          caller.agentId,
+          ...caps,
+        )
+        .toArray();
+    candidates = scan(4);
+    if (candidates.length === 4 && !candidates.some((t) => mayClaimFrom(t, caller, ctx))) candidates = scan(CLAIM_SCAN);
   }
   for (const t of candidates) {
-    const creator = JSON.parse(t.created_by) as CoordActor;
-    const fromRole = creator.type === "agent" && creator.id ? ctx.members.role(creator.id) : null;
-    const from = creator.type === "agent" && creator.id && fromRole ? { agentId: creator.id, role: fromRole } : null;
-    const decision = mayCoordinate(caller, "task.claim", { allowlist: ctx.allowlist, from });
+    const decision = mayCoordinate(caller, "task.claim", { allowlist: ctx.allowlist, from: creatorOf(t, ctx.members) });
     if (!decision.ok) {
       if (input.taskId) {
         co.stage({ actor: actorOf(caller), action: "coordination.task_claim_denied", target: { type: "task", id: t.id }, outcome: "denied", details: { reason: decision.code, ...decision.details } });

@@ -47,6 +47,10 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
   /** Lock name → callbacks of acquirers waiting for it (in memory: a waiter is a live RPC). */
   private readonly waiters = new Map<string, Set<() => void>>();
   private alarmAt: number | null = null;
+  /** Earliest lease deadline known (a cache: 0 means "look"); claims skip the expiry scan before it. */
+  private leaseCheckAt = 0;
+  /** Capabilities agents advertised (a cache of the presence table, refreshed by heartbeat). */
+  private readonly capabilities = new Map<string, string[]>();
   private alarms: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -130,9 +134,14 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     await this.enter(team, caller);
     const now = Date.now();
     this.expireDueLeases(now);
-    const capabilities = [...advertisedCapabilities(this.sql, caller.agentId), ...(input.capabilities ?? [])];
-    const r = claimTask(this, caller, { taskId: input.taskId, capabilities }, this.ctxFor(), now);
-    if (r.ok && r.value) this.wakeAt(now + r.value.visibilityTimeoutMs);
+    let advertised = this.capabilities.get(caller.agentId);
+    if (!advertised) this.capabilities.set(caller.agentId, (advertised = advertisedCapabilities(this.sql, caller.agentId)));
+    const r = claimTask(this, caller, { taskId: input.taskId, capabilities: [...advertised, ...(input.capabilities ?? [])] }, this.ctxFor(), now);
+    if (r.ok && r.value) {
+      const lease = now + r.value.visibilityTimeoutMs;
+      this.leaseCheckAt = Math.min(this.leaseCheckAt, lease);
+      this.wakeAt(lease);
+    }
     this.scheduleFlush();
     return r;
   }
@@ -244,6 +253,7 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     await this.enter(team, caller);
     const now = Date.now();
     heartbeat(this, this.touches, caller.agentId, input, now);
+    this.capabilities.delete(caller.agentId);
     return presenceOf(this.sql, this.members.all().filter((m) => m.agentId === caller.agentId), now)[0]!;
   }
 
@@ -348,7 +358,9 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
   // ---- helpers
 
   private expireDueLeases(now: number): void {
+    if (now < this.leaseCheckAt) return;
     for (const dead of expireLeases(this, now)) onTaskDead(this, dead, now);
+    this.leaseCheckAt = nextLeaseExpiry(this.sql) ?? Number.POSITIVE_INFINITY;
   }
 
   private ctxFor() {
