@@ -4,7 +4,8 @@
  * of the API Worker, bench/workers/coordination, run by Miniflare with the root wrangler.toml's
  * bindings), written to bench/results/coordination-<time>.json.
  *
- *   floor      a no-op-ish coordinator RPC (getSettings), sequential: the Durable Object RPC floor
+ *   floor      a no-op-ish coordinator RPC (getSettings), sequential: the Durable Object RPC floor,
+ *              and the same RPC from 16 concurrent callers: the RPC rate ceiling the claims sit under
  *   locks      acquire + release, sequential, timed inside workerd      target: p50 ≤ 2 ms
  *   claims     16 concurrent claimers emptying a queue of N tasks        target: ≥ 2,000 claims/s per team
  *   http/mcp   the same operation (heartbeat) as `POST /v1/agent/heartbeat` and as the MCP tool
@@ -101,11 +102,12 @@ try {
   const mcpHeartbeat = () => mcp.callTool({ name: "heartbeat", arguments: { status: "bench" } });
   for (let i = 0; i < 20; i++) (await httpHeartbeat(), await mcpHeartbeat());
 
-  const runs = { floor: [], locks: [], claims: [], http: [], mcp: [] };
+  const runs = { floor: [], floorThroughput: [], locks: [], claims: [], http: [], mcp: [] };
   for (let rep = 0; rep < REPS; rep++) {
     log(`• repetition ${rep + 1}/${REPS}`);
     runs.floor.push(await benchGet(`/__bench/coord/floor?n=${N_LOCKS}`));
     runs.locks.push(await benchGet(`/__bench/coord/locks?n=${N_LOCKS}`));
+    runs.floorThroughput.push(await benchGet(`/__bench/coord/floor-throughput?n=${N_TASKS}&concurrency=16`));
     runs.claims.push(await benchGet(`/__bench/coord/claims?tasks=${N_TASKS}&concurrency=16`));
     const http = [];
     const viaMcp = [];
@@ -127,6 +129,7 @@ try {
     floorRpcP50Ms: median(runs.floor.map((r) => r.p50)),
     lockAcquireReleaseP50Ms: median(runs.locks.map((r) => r.p50)),
     lockAcquireReleaseP99Ms: median(runs.locks.map((r) => r.p99)),
+    floorRpcPerSecondC16: median(runs.floorThroughput.map((r) => r.callsPerSecond)),
     claimsPerSecond: median(runs.claims.map((r) => r.claimsPerSecond)),
     heartbeatHttpP50Ms: median(runs.http),
     heartbeatMcpP50Ms: median(runs.mcp),

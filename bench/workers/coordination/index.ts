@@ -4,6 +4,7 @@
  * `/__bench/coord/*`, which drives the coordinator's RPCs in a loop from inside workerd and times
  * each call, so the figures are the object's latency and throughput without HTTP or Node in the way:
  *   - `floor?n`            one cheap RPC (getSettings): the Durable Object RPC floor;
+ *   - `floor-throughput?n&concurrency` the same RPC from `concurrency` callers: the RPC rate ceiling;
  *   - `locks?n`            acquire + release of one lock, sequential: latency per pair;
  *   - `claims?tasks&concurrency` create `tasks` tasks, then `concurrency` claimers claim until the
  *     queue is empty: claims/s (each claim is the product's full claim: lease expiry check,
@@ -41,6 +42,22 @@ async function bench(url: URL, env: Env): Promise<Response> {
       samples.push(performance.now() - t0);
     }
     return Response.json(summary(samples));
+  }
+  if (url.pathname === "/__bench/coord/floor-throughput") {
+    // The same concurrency as the claims run, on the cheapest RPC: the ceiling any claim rate sits under.
+    const concurrency = Number(q.get("concurrency") ?? 16);
+    let done = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (done < n) {
+          done++;
+          await stub.getSettings(team);
+        }
+      }),
+    );
+    const ms = performance.now() - t0;
+    return Response.json({ calls: done, concurrency, ms, callsPerSecond: (done / ms) * 1000 });
   }
   if (url.pathname === "/__bench/coord/locks") {
     const samples: number[] = [];
