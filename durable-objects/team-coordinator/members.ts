@@ -16,9 +16,13 @@ export class MemberCache {
 
   constructor(private readonly db: () => D1Database) {}
 
+  /** True when the cache can answer for `wanted` without a reload (the caller may skip `ensure`). */
+  fresh(now: number, wanted: Array<string | null | undefined> = []): boolean {
+    return now - this.loadedAt < MEMBERS_TTL_MS && !wanted.some((id) => id && !this.byId.has(id));
+  }
+
   async ensure(teamId: string, now: number, wanted: Array<string | null | undefined> = []): Promise<void> {
-    const missing = wanted.some((id) => id && !this.byId.has(id));
-    if (now - this.loadedAt < MEMBERS_TTL_MS && !missing) return;
+    if (this.fresh(now, wanted)) return;
     const rows = await this.db()
       .prepare(
         `SELECT a.id, a.name, a.template, a.trust_level, a.status FROM team_agents ta

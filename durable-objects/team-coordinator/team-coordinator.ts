@@ -371,7 +371,9 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
   private async enter(team: TeamRef, caller: Caller, wanted: Array<string | null | undefined> = []): Promise<void> {
     this.bind(team);
     const now = Date.now();
-    await Promise.all([this.members.ensure(team.teamId, now, caller.kind === "agent" ? [caller.agentId, ...wanted] : wanted), this.refreshAllowlist(now)]);
+    const ids = caller.kind === "agent" ? [caller.agentId, ...wanted] : wanted;
+    // The hot path (caches fresh) does not await at all: no extra turn of the event loop per call.
+    if (!this.members.fresh(now, ids) || now - this.allowlistAt >= ALLOWLIST_TTL_MS) await Promise.all([this.members.ensure(team.teamId, now, ids), this.refreshAllowlist(now)]);
     if (caller.kind === "agent") touch(this.sql, this.touches, caller.agentId, now);
   }
 

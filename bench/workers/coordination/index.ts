@@ -76,7 +76,8 @@ async function bench(url: URL, env: Env): Promise<Response> {
     const concurrency = Number(q.get("concurrency") ?? 16);
     const label = `bench-${crypto.randomUUID().slice(0, 8)}`;
     for (let i = 0; i < tasks; i++) {
-      const r = await stub.createTask(team, person, { title: `t${i}`, capability: label });
+      // Leases longer than the bench: an earlier repetition's claims must not be re-delivered in the middle of a later one.
+      const r = await stub.createTask(team, person, { title: `t${i}`, capability: label, visibilityTimeoutMs: 86_400_000 });
       if (!r.ok) throw new Error(JSON.stringify(r.error));
     }
     let claimed = 0;
