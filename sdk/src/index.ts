@@ -9,3 +9,5 @@ export { defaultTransport, nodeGlobalTransport, relayUrl, subprotocolTransport, 
 export { ClientClosedError, ConnectionClosedError, RelayDeniedError, RelayFrameError, RequestTimeoutError, SwitchboardError, TokenExchangeError } from "./errors";
 export { newClientId } from "./ids";
 export * from "./protocol";
+export { CoordinationClient, CoordinationError, type CoordinationClientOptions } from "./coordination";
+export type * from "./coordination-types";

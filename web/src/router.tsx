@@ -121,6 +121,8 @@ const teamDetailRoute = createRoute({ getParentRoute: () => tenantRoute, path: "
 // Lazy: the graph editor carries @xyflow/react, which only these pages need.
 const teamAllowlistRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/allowlist", component: lazyRouteComponent(() => import("./screens/tenant/relay/allowlist-screen"), "AllowlistScreen") });
 const teamFeedRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/feed", component: lazyRouteComponent(() => import("./screens/tenant/relay/feed-screen"), "FeedScreen") });
+// Lazy: the coordination screen (tasks, locks, hand-offs, memory, presence, workflows, YAML).
+const teamCoordinationRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/coordination", component: lazyRouteComponent(() => import("./screens/tenant/coordination/coordination-screen"), "CoordinationScreen") });
 const membersRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/members", component: MembersScreen });
 const apiKeysRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/api-keys", component: ApiKeysScreen });
 const settingsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/settings", component: SettingsScreen });
@@ -146,7 +148,7 @@ const routeTree = rootRoute.addChildren([
     createTenantRoute,
     inviteAcceptRoute,
     securityRoute,
-    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute]),
+    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
 ]);

@@ -19,3 +19,18 @@ export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: stri
   4: { label: "Autonomous", description: "Highest limits; still bound by allowlists and audited.", messagesPerMinute: 3000, messageBurst: 500, mayBroadcast: true },
 };
 export const DEFAULT_TRUST_LEVEL: TrustLevel = 1;
+
+/**
+ * Coordination (locks, tasks, hand-offs, memory; docs/coordination.md): what an agent of each
+ * level may do in its team's shared state. Read only through `mayCoordinate`
+ * (workers/shared/coordination/policy.ts), the one place that answers "may this agent do this?".
+ * `createTasks`: create tasks and start nothing else; `teamMemoryWrite`: write team-scoped memory;
+ * `memoryQuotaBytes`: the agent's private memory; `maxHeldLocks`: locks held at once.
+ */
+export const COORDINATION_TRUST: Record<TrustLevel, { maxHeldLocks: number; createTasks: boolean; teamMemoryWrite: boolean; memoryQuotaBytes: number }> = {
+  0: { maxHeldLocks: 2, createTasks: false, teamMemoryWrite: false, memoryQuotaBytes: 256 * 1024 },
+  1: { maxHeldLocks: 5, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 1024 * 1024 },
+  2: { maxHeldLocks: 20, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 4 * 1024 * 1024 },
+  3: { maxHeldLocks: 50, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 8 * 1024 * 1024 },
+  4: { maxHeldLocks: 100, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 16 * 1024 * 1024 },
+};

@@ -31,6 +31,11 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/webhooks": { url: "https://webhooks.test/intruder" },
   "POST /v1/tenants/{tenantId}/alerts/{alertId}/resolve": { note: "hijacked" },
   "POST /v1/tenants/{tenantId}/audit/verify": {},
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/coordination/locks/force-release": { name: "repo:main" },
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/coordination/tasks": { title: "intruder" },
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/coordination/workflows": { template: "sprint-handoff", title: "intruder" },
+  "PUT /v1/tenants/{tenantId}/teams/{teamId}/coordination/settings": {},
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/apply": { yaml: "apiVersion: switchboard.dev/v1\nkind: Team\nmetadata: { name: hijacked }\nspec: {}\n", dryRun: false },
 };
 
 let ownerA: TestUser;
@@ -75,6 +80,8 @@ beforeAll(async () => {
   const alertId = `alt_cross_${crypto.randomUUID()}`;
   await env.DB.prepare("INSERT INTO alerts (id, tenant_id, rule_id, rule_name, severity, status, summary, count, first_seq, last_seq, first_event_at, last_event_at, sample_event_ids, fired_at) VALUES (?, ?, ?, 'B rule', 'info', 'open', 's', 1, 1, 1, 0, 0, '[]', 0)").bind(alertId, tenantId, rule.body.rule.id).run();
   Object.assign(b, { ruleId: rule.body.rule.id, webhookId: webhook.body.webhook.id, alertId });
+  // Coordination sub-resources live in the team's coordinator; the team lookup answers first.
+  Object.assign(b, { taskId: "task_cross", memoryId: "mem_cross", runId: "wfr_cross" });
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

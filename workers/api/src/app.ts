@@ -32,6 +32,7 @@ export function createApp() {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", { type: "apiKey", in: "cookie", name: "sb_session" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key: `sbk_…`" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "agentToken", { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "An agent token for a team (`POST /v1/agent-tokens` with `teamId`); see docs/agent-identity.md." });
   app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO });
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Switchboard API reference" }));
 

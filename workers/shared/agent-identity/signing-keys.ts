@@ -150,6 +150,8 @@ const unknownKids = new Map<string, number>();
 const UNKNOWN_KIDS_MAX = 1000;
 const UNKNOWN_KID_LOOKUPS_PER_SECOND = 10;
 const lookupWindow = { startedAt: 0, used: 0 };
+/** Lookups in flight by kid. */
+const keyLookups = new Map<string, Promise<CachedKey | null>>();
 /** Our kids are RFC 7638 SHA-256 thumbprints; anything else is not worth a lookup. */
 const KID_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
@@ -159,12 +161,20 @@ export async function verificationKey(env: Pick<Env, "DB">, kid: string, now: nu
   const clock = Date.now();
   let entry: CachedKey | null | undefined = publicKeyCache.get(kid);
   if (!entry || clock - entry.fetchedAt >= PUBLIC_KEY_CACHE_MS) {
-    if (!entry) {
-      const missedAt = unknownKids.get(kid);
-      if (missedAt !== undefined && clock - missedAt < PUBLIC_KEY_CACHE_MS) return null;
-      if (!takeLookup(clock)) return null;
+    // Single flight: a burst of tokens with the same kid (the first requests an isolate serves)
+    // shares one lookup, instead of each spending the unknown-kid budget and being refused past it.
+    const pending = keyLookups.get(kid);
+    if (pending) entry = await pending;
+    else {
+      if (!entry) {
+        const missedAt = unknownKids.get(kid);
+        if (missedAt !== undefined && clock - missedAt < PUBLIC_KEY_CACHE_MS) return null;
+        if (!takeLookup(clock)) return null;
+      }
+      const lookup = loadPublicKey(env, kid, clock).finally(() => keyLookups.delete(kid));
+      keyLookups.set(kid, lookup);
+      entry = await lookup;
     }
-    entry = await loadPublicKey(env, kid, clock);
   }
   if (!entry || (entry.expiresAt !== null && entry.expiresAt <= now)) return null;
   return entry;

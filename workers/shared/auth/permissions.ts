@@ -24,6 +24,8 @@ export const PERMISSIONS = [
   "audit:export",
   /** Alert rules and webhooks; resolving alerts. Reading alerts needs only audit:read. */
   "alerts:write",
+  /** Coordination administration: force-release any lock, apply a team YAML (docs/coordination.md). Admins and owners. */
+  "coordination:admin",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;

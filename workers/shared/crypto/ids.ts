@@ -23,6 +23,11 @@ export const ID_PREFIXES = {
   alert: "alt",
   webhook: "whk",
   webhookDelivery: "dlv",
+  // Coordination (durable-objects/team-coordinator).
+  task: "task",
+  handoff: "hof",
+  memory: "mem",
+  workflowRun: "wfr",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

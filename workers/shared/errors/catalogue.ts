@@ -39,6 +39,10 @@ export const ERROR_CATALOGUE = {
   upgrade_required: { status: 426, description: "The route is a WebSocket endpoint: send `Upgrade: websocket`." },
   rate_limited: { status: 429, description: "Too many attempts; retry after the number of seconds in the `Retry-After` header (on the relay: the agent's message rate for its trust level)." },
   queue_full: { status: 429, description: "Relay: the recipient has too many unacknowledged messages; retry after it catches up." },
+  lock_held: { status: 409, description: "Coordination: the lock is held by someone else; `details` names the holder, `expiresAt` and its fencing token. Retry later or acquire with `waitMs`." },
+  lease_lost: { status: 409, description: "Coordination: you no longer hold this lock or task claim (released, expired, re-delivered or taken over); the fencing token or claim token is stale." },
+  quota_exceeded: { status: 409, description: "Coordination: the memory quota (the agent's, by trust level, or the team's) would be exceeded; `details` gives the quota and usage. Forget entries or use a TTL." },
+  unavailable: { status: 503, description: "This deployment does not provide the capability yet (e.g. MCP relay messaging before the relay's RPC lands); `details.missing` names what is missing. Not retryable until it does." },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -28,7 +28,8 @@ export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"
     ...config,
     responses: { ...STANDARD_ERRORS, ...config.responses },
     middleware: [requireAccess(access)] as const,
-    security: access === "public" ? [] : AUTHENTICATED,
+    // A public route may still name the credential it checks itself (agent routes: the agent token).
+    security: config.security ?? (access === "public" ? [] : AUTHENTICATED),
     "x-access": access,
   });
 }

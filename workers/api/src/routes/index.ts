@@ -18,6 +18,10 @@ import { relayRoutes } from "./relay";
 import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
 import { webhooksRoutes } from "./webhooks";
+import { agentCoordinationRoutes } from "./agent-coordination";
+import { coordinationRoutes } from "./coordination";
+import { mcpRoutes } from "./mcp";
+import { teamYamlRoutes } from "./team-yaml";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, auditRoutes];
