@@ -31,6 +31,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/webhooks": { url: "https://webhooks.test/intruder" },
   "POST /v1/tenants/{tenantId}/alerts/{alertId}/resolve": { note: "hijacked" },
   "POST /v1/tenants/{tenantId}/audit/verify": {},
+  "POST /v1/tenants/{tenantId}/projects": { name: "intruders" },
+  "PATCH /v1/tenants/{tenantId}/projects/{projectId}": { name: "hijacked" },
+  "PUT /v1/tenants/{tenantId}/projects/{projectId}/members/{userId}": { role: "viewer" },
+  "PUT /v1/tenants/{tenantId}/sso": { issuer: "https://idp.example.test", clientId: "intruder", clientSecret: "s", emailDomains: ["intruder.test"] },
 };
 
 let ownerA: TestUser;
@@ -51,6 +55,8 @@ const snapshotB = async () => {
     alertRules: await q("select count(*) as n, group_concat(enabled) as e, group_concat(updated_at) as u from alert_rules where tenant_id = ?"),
     alerts: await q("select count(*) as n, group_concat(status) as s from alerts where tenant_id = ?"),
     webhooks: await q("select count(*) as n from webhooks where tenant_id = ?"),
+    projects: await q("select count(*) as n, group_concat(name) as names, group_concat(coalesce(archived_at, 0)) as a from projects where tenant_id = ?"),
+    projectRoles: await q("select count(*) as n, group_concat(role) as r from project_members where tenant_id = ?"),
   };
 };
 
@@ -75,6 +81,9 @@ beforeAll(async () => {
   const alertId = `alt_cross_${crypto.randomUUID()}`;
   await env.DB.prepare("INSERT INTO alerts (id, tenant_id, rule_id, rule_name, severity, status, summary, count, first_seq, last_seq, first_event_at, last_event_at, sample_event_ids, fired_at) VALUES (?, ?, ?, 'B rule', 'info', 'open', 's', 1, 1, 1, 0, 0, '[]', 0)").bind(alertId, tenantId, rule.body.rule.id).run();
   Object.assign(b, { ruleId: rule.body.rule.id, webhookId: webhook.body.webhook.id, alertId });
+  const project = await call(`/v1/tenants/${tenantId}/projects`, { body: { name: "B project" }, cookie: ownerB.cookie });
+  await call(`/v1/tenants/${tenantId}/projects/${project.body.project.id}/members/${memberB.id}`, { method: "PUT", body: { role: "viewer" }, cookie: ownerB.cookie });
+  Object.assign(b, { projectId: project.body.project.id });
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

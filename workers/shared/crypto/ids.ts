@@ -23,6 +23,8 @@ export const ID_PREFIXES = {
   alert: "alt",
   webhook: "whk",
   webhookDelivery: "dlv",
+  project: "prj",
+  ssoConnection: "sso",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

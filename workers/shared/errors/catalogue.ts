@@ -39,6 +39,10 @@ export const ERROR_CATALOGUE = {
   upgrade_required: { status: 426, description: "The route is a WebSocket endpoint: send `Upgrade: websocket`." },
   rate_limited: { status: 429, description: "Too many attempts; retry after the number of seconds in the `Retry-After` header (on the relay: the agent's message rate for its trust level)." },
   queue_full: { status: 429, description: "Relay: the recipient has too many unacknowledged messages; retry after it catches up." },
+  project_archived: { status: 409, description: "The project is archived: it takes no new or changed agents, teams or API keys until it is unarchived." },
+  sso_required: { status: 403, description: "This account belongs to a tenant that requires single sign-on for its email domain: sign in with SSO (`details.ssoStartUrl`). Password and GitHub/Google sign-in are refused." },
+  sso_not_configured: { status: 404, description: "No single sign-on connection serves this email domain (or it is disabled)." },
+  domain_taken: { status: 409, description: "Another tenant's SSO connection already claims this email domain; `details.domain` names it." },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

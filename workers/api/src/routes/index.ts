@@ -14,10 +14,12 @@ import { membersRoutes } from "./members";
 import { mfaRoutes } from "./mfa";
 import { oauthRoutes } from "./oauth";
 import { passwordResetRoutes } from "./password-reset";
+import { projectsRoutes } from "./projects";
+import { ssoRoutes } from "./sso";
 import { relayRoutes } from "./relay";
 import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
 import { webhooksRoutes } from "./webhooks";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, projectsRoutes, ssoRoutes, auditRoutes];
