@@ -80,6 +80,9 @@ describe("single sign-on through the local OpenID provider", () => {
     await page.waitForURL((url) => url.href.startsWith(dashboard) && url.pathname.startsWith(`/t/${tenantId}`));
     await settled(page);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).first().textContent()).toMatch(/Agents/);
+    // The tenant's screens have loaded (the project selector appears once projects are read).
+    await expect.poll(() => page.getByLabel("Project").isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("Loading agents").count()).toBe(0);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-03-signed-in.png") });
     const me = (await page.evaluate(async () => (await fetch("/v1/me")).json())) as { user: { email: string }; memberships: unknown[] };
     expect(me.user.email).toBe(grace.email);
