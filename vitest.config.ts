@@ -2,6 +2,8 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
+// @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
+import { freePort } from "./scripts/lib/oidc-dev-provider.mjs";
 
 /**
  * Three projects:
@@ -13,6 +15,10 @@ import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./d1-migrations");
+  // Two real OpenID providers (oidc-provider) for the SSO tests, started by the workers project's
+  // global setup on these ports (test/workers/oidc-global-setup.ts); tenant A's and tenant B's.
+  process.env.SB_TEST_OIDC_PORT_A ??= String(await freePort());
+  process.env.SB_TEST_OIDC_PORT_B ??= String(await freePort());
   return {
     test: {
       projects: [
@@ -31,6 +37,8 @@ export default defineConfig(async () => {
                   GITHUB_CLIENT_SECRET: "test-github-secret",
                   GOOGLE_CLIENT_ID: "test-google-client",
                   GOOGLE_CLIENT_SECRET: "test-google-secret",
+                  TEST_OIDC_ISSUER_A: `http://127.0.0.1:${process.env.SB_TEST_OIDC_PORT_A}`,
+                  TEST_OIDC_ISSUER_B: `http://127.0.0.1:${process.env.SB_TEST_OIDC_PORT_B}`,
                 },
                 // The Worker's fetch() to the internet: GitHub and Google are impersonated there.
                 outboundService: fakeOAuthProviders,
@@ -44,6 +52,7 @@ export default defineConfig(async () => {
             // beside the browser and node projects' local stacks on 2 cores: 5 s is too tight there.
             testTimeout: 20_000,
             setupFiles: ["./test/workers/apply-migrations.ts"],
+            globalSetup: ["./test/workers/oidc-global-setup.ts"],
           },
         },
         {

@@ -19,6 +19,9 @@ import { assertPortFree } from "./lib/port.mjs";
 import { stackProcesses } from "./lib/stack.mjs";
 import { buildDashboard } from "./lib/web-build.mjs";
 import { printSecrets, seed } from "./seed.mjs";
+import { OIDC_ENABLED, OIDC_ISSUER } from "./lib/config.mjs";
+import { DEMO_SSO } from "./lib/demo.mjs";
+import { seedSso } from "./lib/demo-sso.mjs";
 
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 5_000;
@@ -156,6 +159,10 @@ async function main() {
 
   say(`• Seeding the demo tenant through the API (${INTERNAL_URL})`);
   const seeded = await seed({ baseUrl: INTERNAL_URL, log: (line) => say(`  ${line}`) });
+  if (OIDC_ENABLED) {
+    await seedSso({ baseUrl: INTERNAL_URL, tenantId: seeded.tenantId });
+    say(`• SSO: the demo tenant signs in ${DEMO_SSO.domain} through ${OIDC_ISSUER}; on the login page use "Sign in with SSO" as ${DEMO_SSO.people.map((p) => p.email).join(" or ")} (any password at the provider)`);
+  }
   banner(seeded);
 }
 

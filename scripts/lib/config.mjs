@@ -44,3 +44,11 @@ export const WEB_INTERNAL_URL = `http://${LISTEN_HOST}:${WEB_PORT}`;
 export function displayPath(p) {
   return p.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, p) : p;
 }
+
+/**
+ * A local OpenID provider for trying single sign-on (docs/sso.md): `SWITCHBOARD_OIDC=1 npm start`
+ * also runs oidc-provider (scripts/oidc-provider.mjs) and connects the demo tenant's SSO to it.
+ */
+export const OIDC_ENABLED = process.env.SWITCHBOARD_OIDC === "1";
+export const OIDC_PORT = portFromEnv("SWITCHBOARD_OIDC_PORT", 8790);
+export const OIDC_ISSUER = `http://${LISTEN_HOST}:${OIDC_PORT}`;

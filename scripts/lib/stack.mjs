@@ -13,7 +13,8 @@
  * docs/decisions.md ("Dashboard hosting") says why the dashboard is a second process instead.
  */
 import path from "node:path";
-import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
+import { spawn } from "node:child_process";
+import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, OIDC_ENABLED, OIDC_ISSUER, OIDC_PORT, PUBLIC_URL, REPO_ROOT, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
 
 /**
@@ -65,5 +66,19 @@ export function stackProcesses() {
           { ...spawnOptions, cwd: WEB_DIR },
         ),
     },
+    // SWITCHBOARD_OIDC=1: a local OpenID provider to sign in with SSO (docs/sso.md).
+    ...(OIDC_ENABLED
+      ? [
+          {
+            name: "Local OpenID provider (oidc-provider)",
+            port: OIDC_PORT,
+            portEnv: "SWITCHBOARD_OIDC_PORT",
+            readyUrl: `${OIDC_ISSUER}/.well-known/openid-configuration`,
+            readyStatus: 200,
+            publicUrl: OIDC_ISSUER,
+            start: () => spawn(process.execPath, [path.join(REPO_ROOT, "scripts/oidc-provider.mjs")], { ...spawnOptions, env: { ...process.env } }),
+          },
+        ]
+      : []),
   ];
 }

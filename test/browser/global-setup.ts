@@ -9,6 +9,8 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ROOT, startLocalStack } from "../support/local-stack";
 import { CHROMIUM_PATH, SCREENSHOT_DIR, STACK_LOG } from "./config";
+// @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
+import { freePort } from "../../scripts/lib/oidc-dev-provider.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,6 +20,8 @@ declare module "vitest" {
     apiUrl: string;
     /** The stack's state directory (local D1), for the few things only a shell can do (granting operator). */
     stateDir: string;
+    /** The local OpenID provider the stack runs for SSO (SWITCHBOARD_OIDC=1, docs/sso.md). */
+    oidcIssuer: string;
   }
 }
 
@@ -39,7 +43,11 @@ export default async function setup(project: TestProject) {
   rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
+  // The stack also runs the local OpenID provider and connects the demo tenant's SSO to it.
+  process.env.SWITCHBOARD_OIDC = "1";
+  process.env.SWITCHBOARD_OIDC_PORT = String(await freePort());
   const stack = await startLocalStack({ logFile: STACK_LOG });
+  project.provide("oidcIssuer", `http://127.0.0.1:${process.env.SWITCHBOARD_OIDC_PORT}`);
   project.provide("dashboardUrl", stack.dashboardUrl);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);

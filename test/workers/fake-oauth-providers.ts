@@ -16,6 +16,7 @@
  */
 
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
+import { FAKE_OIDC_HOST, fakeOidcProvider } from "./fake-oidc-provider";
 
 /** Must match the bindings in vitest.config.ts. */
 export const FAKE_OAUTH_CLIENTS = {
@@ -57,7 +58,12 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === "api.github.com") return githubApi(request, url);
   // Alert webhooks (test/workers/fake-webhook-receiver.ts).
   if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
-  return fetch(request);
+  // A misbehaving OpenID provider for SSO's ugly paths (test/workers/fake-oidc-provider.ts).
+  if (url.host === FAKE_OIDC_HOST) return fakeOidcProvider(request);
+  // Out for real (the SSO tests' oidc-provider on 127.0.0.1). Miniflare's Request is not Node's:
+  // rebuild it, and hand redirects back to the Worker as they are.
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+  return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
 }
 
 async function tokenEndpoint(request: Request, provider: "github" | "google"): Promise<Response> {

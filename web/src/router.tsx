@@ -104,7 +104,8 @@ const securityRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/account/security"), "SecurityScreen"),
 });
 
-const tenantRoute = createRoute({ getParentRoute: () => appRoute, path: "/t/$tenantId", component: TenantLayout });
+// `?project=<id>`: the project selector's choice (docs/projects.md), kept in the URL for every tenant screen.
+const tenantRoute = createRoute({ getParentRoute: () => appRoute, path: "/t/$tenantId", validateSearch: (s: Record<string, unknown>): { project?: string } => ({ project: stringParam(s, "project") }), component: TenantLayout });
 const tenantIndexRoute = createRoute({
   getParentRoute: () => tenantRoute,
   path: "/",

@@ -36,6 +36,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/teams/{teamId}/coordination/workflows": { template: "sprint-handoff", title: "intruder" },
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/coordination/settings": {},
   "POST /v1/tenants/{tenantId}/teams/{teamId}/apply": { yaml: "apiVersion: switchboard.dev/v1\nkind: Team\nmetadata: { name: hijacked }\nspec: {}\n", dryRun: false },
+  "POST /v1/tenants/{tenantId}/projects": { name: "intruders" },
+  "PATCH /v1/tenants/{tenantId}/projects/{projectId}": { name: "hijacked" },
+  "PUT /v1/tenants/{tenantId}/projects/{projectId}/members/{userId}": { role: "viewer" },
+  "PUT /v1/tenants/{tenantId}/sso": { issuer: "https://idp.example.test", clientId: "intruder", clientSecret: "s", emailDomains: ["intruder.test"] },
 };
 
 let ownerA: TestUser;
@@ -56,6 +60,8 @@ const snapshotB = async () => {
     alertRules: await q("select count(*) as n, group_concat(enabled) as e, group_concat(updated_at) as u from alert_rules where tenant_id = ?"),
     alerts: await q("select count(*) as n, group_concat(status) as s from alerts where tenant_id = ?"),
     webhooks: await q("select count(*) as n from webhooks where tenant_id = ?"),
+    projects: await q("select count(*) as n, group_concat(name) as names, group_concat(coalesce(archived_at, 0)) as a from projects where tenant_id = ?"),
+    projectRoles: await q("select count(*) as n, group_concat(role) as r from project_members where tenant_id = ?"),
   };
 };
 
@@ -82,6 +88,9 @@ beforeAll(async () => {
   Object.assign(b, { ruleId: rule.body.rule.id, webhookId: webhook.body.webhook.id, alertId });
   // Coordination sub-resources live in the team's coordinator; the team lookup answers first.
   Object.assign(b, { taskId: "task_cross", memoryId: "mem_cross", runId: "wfr_cross" });
+  const project = await call(`/v1/tenants/${tenantId}/projects`, { body: { name: "B project" }, cookie: ownerB.cookie });
+  await call(`/v1/tenants/${tenantId}/projects/${project.body.project.id}/members/${memberB.id}`, { method: "PUT", body: { role: "viewer" }, cookie: ownerB.cookie });
+  Object.assign(b, { projectId: project.body.project.id });
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

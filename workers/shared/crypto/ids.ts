@@ -28,6 +28,8 @@ export const ID_PREFIXES = {
   handoff: "hof",
   memory: "mem",
   workflowRun: "wfr",
+  project: "prj",
+  ssoConnection: "sso",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -8,7 +8,7 @@
  * Soft-deleted rows (`deleted_at`) are invisible to the API and answer 404.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { AgentTemplate, ToolCategory } from "../agent-templates";
 import type { Permission } from "../auth/permissions";
 import type { Role } from "../auth/roles";
@@ -143,8 +143,10 @@ export const agents = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     deletedAt: integer("deleted_at"),
+    /** The project it belongs to (docs/projects.md). Null only on rows written before projects existed (or by old code during the rollout): read as the tenant's default project. */
+    projectId: text("project_id").references((): AnySQLiteColumn => projects.id),
   },
-  (t) => [index("agents_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [index("agents_tenant_idx").on(t.tenantId, t.id), index("agents_project_idx").on(t.tenantId, t.projectId, t.id)],
 );
 
 export const teams = sqliteTable(
@@ -159,8 +161,10 @@ export const teams = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     deletedAt: integer("deleted_at"),
+    /** As agents.projectId; a team's agents are all in the team's project. */
+    projectId: text("project_id").references((): AnySQLiteColumn => projects.id),
   },
-  (t) => [index("teams_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [index("teams_tenant_idx").on(t.tenantId, t.id), index("teams_project_idx").on(t.tenantId, t.projectId, t.id)],
 );
 
 export const teamAgents = sqliteTable(
@@ -194,6 +198,8 @@ export const apiKeys = sqliteTable(
     expiresAt: integer("expires_at"),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
+    /** Null: the key works across the tenant (every key made before projects existed). Set: the key sees only this project's agents, teams and keys. */
+    projectId: text("project_id").references((): AnySQLiteColumn => projects.id),
   },
   (t) => [uniqueIndex("api_keys_prefix_unique").on(t.prefix), index("api_keys_tenant_idx").on(t.tenantId, t.id)],
 );
@@ -526,3 +532,119 @@ export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AuditArchiveCheckpointRow = typeof auditArchiveCheckpoints.$inferSelect;
 export type AuditArchiveRow = typeof auditArchives.$inferSelect;
 export type AuditDigestKeyRow = typeof auditDigestKeys.$inferSelect;
+
+/**
+ * Projects (docs/projects.md): the unit a tenant separates work into. Agents, teams and API keys
+ * carry a `project_id`; later project-scoped tables (runs, budgets…) follow the same convention.
+ * Every tenant has a default project whose id is derived from the tenant's (`prj_` + the tenant
+ * id's body, see shared/projects.ts), so the backfill migration, old rows with a null
+ * `project_id` and code that creates it lazily all agree on it without a lookup.
+ */
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    /** Archived projects accept no new or changed agents, teams or keys; their data stays readable. */
+    archivedAt: integer("archived_at"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("projects_tenant_idx").on(t.tenantId, t.id), uniqueIndex("projects_tenant_name_unique").on(t.tenantId, t.name)],
+);
+
+/**
+ * A member's role inside one project, which can only NARROW their tenant role (the effective role
+ * is the less powerful of the two; see auth/permissions.ts `projectRoleHas`). No row: the tenant role applies.
+ */
+export const projectMembers = sqliteTable(
+  "project_members",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<Role>().notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("project_members_tenant_user_idx").on(t.tenantId, t.userId)],
+);
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type ProjectMemberRow = typeof projectMembers.$inferSelect;
+
+/**
+ * Single sign-on (docs/sso.md): one OpenID Connect connection per tenant. The client secret is
+ * AES-GCM encrypted with DATA_ENCRYPTION_KEY (purpose "sso-client-secret") until the vault exists.
+ */
+export const ssoConnections = sqliteTable(
+  "sso_connections",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    issuer: text("issuer").notNull(),
+    clientId: text("client_id").notNull(),
+    clientSecretEnc: text("client_secret_enc").notNull(),
+    /** Lower-cased email domains this connection signs in; each is claimed by one tenant only (sso_domains). */
+    emailDomains: text("email_domains", { mode: "json" }).$type<string[]>().notNull(),
+    /** The ID-token claim holding the person's groups. */
+    groupsClaim: text("groups_claim").notNull().default("groups"),
+    groupRoles: text("group_roles", { mode: "json" }).$type<Array<{ group: string; role: Role }>>().notNull(),
+    /** Role for a person none of whose groups is mapped; null refuses them. */
+    defaultRole: text("default_role").$type<Role>(),
+    /** Off unless the tenant opts in: no group mapping grants (or takes away) the owner role. */
+    allowOwnerFromGroups: integer("allow_owner_from_groups", { mode: "boolean" }).notNull().default(false),
+    jitProvisioning: integer("jit_provisioning", { mode: "boolean" }).notNull().default(true),
+    ssoRequired: integer("sso_required", { mode: "boolean" }).notNull().default(false),
+    /** The owner who may still sign in with a password while SSO is required (break-glass). */
+    breakGlassUserId: text("break_glass_user_id").references(() => users.id, { onDelete: "set null" }),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("sso_connections_tenant_unique").on(t.tenantId)],
+);
+
+/** Which tenant's connection serves an email domain: the login page routes by it, so a domain has one owner. */
+export const ssoDomains = sqliteTable("sso_domains", {
+  domain: text("domain").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  connectionId: text("connection_id")
+    .notNull()
+    .references(() => ssoConnections.id, { onDelete: "cascade" }),
+});
+
+/** A person at a tenant's identity provider (issuer + `sub`), linked to a Switchboard user. */
+export const ssoIdentities = sqliteTable(
+  "sso_identities",
+  {
+    connectionId: text("connection_id")
+      .notNull()
+      .references(() => ssoConnections.id, { onDelete: "cascade" }),
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    lastLoginAt: integer("last_login_at"),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.issuer, t.subject] }), index("sso_identities_user_idx").on(t.userId)],
+);
+
+export type SsoConnectionRow = typeof ssoConnections.$inferSelect;
+export type SsoIdentityRow = typeof ssoIdentities.$inferSelect;

@@ -43,6 +43,10 @@ export const ERROR_CATALOGUE = {
   lease_lost: { status: 409, description: "Coordination: you no longer hold this lock or task claim (released, expired, re-delivered or taken over); the fencing token or claim token is stale." },
   quota_exceeded: { status: 409, description: "Coordination: the memory quota (the agent's, by trust level, or the team's) would be exceeded; `details` gives the quota and usage. Forget entries or use a TTL." },
   unavailable: { status: 503, description: "This deployment does not provide the capability yet (e.g. MCP relay messaging before the relay's RPC lands); `details.missing` names what is missing. Not retryable until it does." },
+  project_archived: { status: 409, description: "The project is archived: it takes no new or changed agents, teams or API keys until it is unarchived." },
+  sso_required: { status: 403, description: "This account belongs to a tenant that requires single sign-on for its email domain: sign in with SSO (`details.ssoStartUrl`). Password and GitHub/Google sign-in are refused." },
+  sso_not_configured: { status: 404, description: "No single sign-on connection serves this email domain (or it is disabled)." },
+  domain_taken: { status: 409, description: "Another tenant's SSO connection already claims this email domain; `details.domain` names it." },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

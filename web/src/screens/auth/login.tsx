@@ -10,6 +10,7 @@ import { resetSessionCache } from "@/lib/session";
 import { saveChallenge } from "./mfa-challenge";
 import { OAuthButtons } from "./oauth-buttons";
 import { oauthErrorMessage } from "./oauth-errors";
+import { SsoButton } from "./sso-button";
 
 
 type LoginForm = { email: string; password: string };
@@ -68,7 +69,8 @@ export function LoginScreen() {
           Log in
         </Button>
       </form>
-      <div className="mt-4">
+      <div className="mt-4 space-y-2">
+        <SsoButton email={form.watch("email")} next={next} />
         <OAuthButtons next={next} />
       </div>
     </AuthLayout>

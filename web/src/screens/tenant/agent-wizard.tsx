@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, useNavigate } from "@tanstack/react-router";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Check } from "lucide-react";
 import { useState } from "react";
 import { Controller, type FieldPath } from "react-hook-form";
@@ -40,7 +40,8 @@ export function AgentWizardScreen() {
   const { tenantId, can } = useTenant();
   const navigate = useNavigate();
   const invalidate = useInvalidateTenant();
-  const teams = useQuery(teamsQuery(tenantId));
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const teams = useQuery(teamsQuery(tenantId, project));
   const tenant = useQuery(tenantQuery(tenantId));
   const [step, setStep] = useState(0);
   const [created, setCreated] = useState<AgentWithSecret | null>(null);
@@ -66,7 +67,8 @@ export function AgentWizardScreen() {
   };
 
   const create = useFormMutation(form, {
-    mutationFn: (input) => api.post<AgentWithSecret>(`${tenantPath(tenantId)}/agents`, input),
+    // Into the project chosen in the selector (none chosen: the API's default project).
+    mutationFn: (input) => api.post<AgentWithSecret>(`${tenantPath(tenantId)}/agents`, { ...input, projectId: project }),
     onSuccess: async (result) => {
       setCreated(result);
       await invalidate();

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, useNavigate } from "@tanstack/react-router";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Plus, UsersRound } from "lucide-react";
 import { useState } from "react";
 import { Controller } from "react-hook-form";
@@ -17,7 +17,8 @@ import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 
 export function TeamsScreen() {
   const { tenantId, can } = useTenant();
-  const teams = useQuery(teamsQuery(tenantId));
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const teams = useQuery(teamsQuery(tenantId, project));
   const [creating, setCreating] = useState(false);
   const newTeam = can("teams:write") ? (
     <Button onClick={() => setCreating(true)}>
@@ -67,14 +68,16 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
   const { tenantId } = useTenant();
   const navigate = useNavigate();
   const invalidate = useInvalidateTenant();
-  const agents = useQuery({ ...agentsQuery(tenantId, { status: "active" }), enabled: open });
+  // New teams go into the selected project, with agents of that project (a team's agents share its project).
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const agents = useQuery({ ...agentsQuery(tenantId, { status: "active", projectId: project }), enabled: open });
   const form = useSchemaForm<TeamForm, typeof CreateTeamInputSchema>(CreateTeamInputSchema, {
     defaultValues: { name: "", description: "", agentIds: [] },
     toInput: (v: TeamForm) => ({ ...v, description: v.description === "" ? undefined : v.description }),
   });
   const { errors } = form.formState;
   const create = useFormMutation(form, {
-    mutationFn: (input) => api.post<{ team: Team }>(`${tenantPath(tenantId)}/teams`, input),
+    mutationFn: (input) => api.post<{ team: Team }>(`${tenantPath(tenantId)}/teams`, { ...input, projectId: project }),
     onSuccess: async ({ team }) => {
       await invalidate();
       onOpenChange(false);

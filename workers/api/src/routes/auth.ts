@@ -13,6 +13,7 @@ import { toSession, toUser } from "../serializers";
 import { issueMfaChallenge } from "../services/mfa-challenge";
 import { clearSessionCookie, createSession } from "../services/sessions";
 import { limiter, LOGIN_LIMITS, throwIfLimited } from "../services/throttle";
+import { refuseIfSsoRequired } from "../services/sso/refuse";
 
 export const authRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Auth"];
@@ -93,6 +94,8 @@ authRoutes.openapi(
       throw new ApiError("invalid_credentials", "Email or password is incorrect.");
     }
     await accountLimiter.reset();
+    // After the password check, so the refusal tells nothing to someone without the password.
+    await refuseIfSsoRequired(c, user, "password");
     if (needsRehash(user.passwordHash)) {
       await db.update(users).set({ passwordHash: await hashPassword(password, c.env.PASSWORD_PEPPER), updatedAt: Date.now() }).where(eq(users.id, user.id));
     }

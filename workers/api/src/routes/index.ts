@@ -14,6 +14,8 @@ import { membersRoutes } from "./members";
 import { mfaRoutes } from "./mfa";
 import { oauthRoutes } from "./oauth";
 import { passwordResetRoutes } from "./password-reset";
+import { projectsRoutes } from "./projects";
+import { ssoRoutes } from "./sso";
 import { relayRoutes } from "./relay";
 import { teamsRoutes } from "./teams";
 import { tenantRoutes } from "./tenants";
@@ -24,4 +26,4 @@ import { mcpRoutes } from "./mcp";
 import { teamYamlRoutes } from "./team-yaml";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, auditRoutes];

@@ -3,15 +3,14 @@
  * into ApiErrors, and the caller for a person or API key acting on a team from the dashboard/API.
  */
 import type { Context } from "hono";
-import { and, eq, isNull } from "drizzle-orm";
 import type { Caller } from "../../../shared/coordination/policy";
-import { teams } from "../../../shared/db/schema";
 import type { CoordResult } from "../../../../durable-objects/team-coordinator/context";
 import type { TeamCoordinator, TeamRef } from "../../../../durable-objects/team-coordinator/team-coordinator";
 import type { AppEnv } from "../env";
-import { ApiError, notFound } from "../http/api-error";
+import { ApiError } from "../http/api-error";
 import { actorOf } from "../http/audit";
 import { requirePrincipal } from "../middleware/access";
+import { findTeamInScope } from "./team-scope";
 
 /**
  * The team's coordinator as its methods' own types. Workers' RPC stub type maps every answer
@@ -36,10 +35,12 @@ export function personCaller(c: Context<AppEnv>): Caller {
   return { kind: "person", actor: { type: principal.type, id: actor.id, name: actor.name }, admin: c.get("tenantAccess").permissions.has("coordination:admin") };
 }
 
-/** The route's team, in the route's tenant (404 otherwise, whatever the reason). */
+/**
+ * The route's team, in the route's tenant and within the caller's project scope (404 otherwise,
+ * whatever the reason): reads need teams:read in the team's project, changes teams:write.
+ */
 export async function teamOf(c: Context<AppEnv>, teamId: string): Promise<TeamRef & { name: string; description: string }> {
-  const { tenant } = c.get("tenantAccess");
-  const row = await c.get("db").select().from(teams).where(and(eq(teams.id, teamId), eq(teams.tenantId, tenant.id), isNull(teams.deletedAt))).get();
-  if (!row) throw notFound("Team");
+  const writes = c.req.method !== "GET";
+  const row = await findTeamInScope(c, teamId, writes ? "teams:write" : "teams:read", { write: writes });
   return { teamId: row.id, tenantId: row.tenantId, name: row.name, description: row.description };
 }

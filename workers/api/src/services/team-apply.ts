@@ -23,6 +23,10 @@ import { coordinatorOf, personCaller } from "./coordination";
 import { insertWithinPlanLimit } from "./plan-limits";
 import { evictAgentFromRelays, relayOf, updateAgentOnRelays } from "./relay";
 import { linkAgentsToTeam } from "./team-links";
+import { inProject } from "./projects";
+import { defaultProjectId, projectIdOf } from "../../../shared/projects";
+
+type Project = { id: string; isDefault: boolean };
 
 type TeamRef = { teamId: string; tenantId: string; name: string; description: string };
 
@@ -41,8 +45,9 @@ export async function loadTeamState(c: Context<AppEnv>, team: TeamRef): Promise<
   return { name: team.name, description: team.description, members, allowlist, settings };
 }
 
-async function tenantAgents(c: Context<AppEnv>, tenantId: string): Promise<TenantAgents> {
-  const rows = await c.get("db").select({ id: agents.id, name: agents.name, template: agents.template, trustLevel: agents.trustLevel, description: agents.description }).from(agents).where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt))).all();
+/** The agents a team document may name: live agents of the team's project (a team holds agents of its own project only, docs/projects.md). */
+async function tenantAgents(c: Context<AppEnv>, tenantId: string, project: Project): Promise<TenantAgents> {
+  const rows = await c.get("db").select({ id: agents.id, name: agents.name, template: agents.template, trustLevel: agents.trustLevel, description: agents.description }).from(agents).where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt), inProject(agents.projectId, project))).all();
   const byName = new Map<string, (typeof rows)[number]>();
   const ambiguous = new Set<string>();
   for (const r of rows) {
@@ -60,9 +65,17 @@ export interface ApplyOutcome {
   yaml: TeamDocument;
 }
 
+/** The team's project, as the project filters take it. */
+async function teamProject(c: Context<AppEnv>, team: TeamRef): Promise<Project> {
+  const row = await c.get("db").select({ tenantId: teams.tenantId, projectId: teams.projectId }).from(teams).where(eq(teams.id, team.teamId)).get();
+  const id = projectIdOf(row ?? { tenantId: team.tenantId, projectId: null });
+  return { id, isDefault: id === defaultProjectId(team.tenantId) };
+}
+
 export async function applyTeamDocument(c: Context<AppEnv>, team: TeamRef, doc: TeamDocument, dryRun: boolean): Promise<ApplyOutcome> {
   const state = await loadTeamState(c, team);
-  const tenant = await tenantAgents(c, team.tenantId);
+  const project = await teamProject(c, team);
+  const tenant = await tenantAgents(c, team.tenantId, project);
   const diff = diffTeam(state, doc, tenant);
   if (!diff.ok) throw invalidFields(diff.issues);
   const { changes } = diff;
@@ -82,11 +95,11 @@ export async function applyTeamDocument(c: Context<AppEnv>, team: TeamRef, doc: 
   for (const ch of changes) {
     if (ch.kind !== "agent.create") continue;
     const { secret, secretHash, secretPrefix } = await newAgentSecret();
-    const row: AgentRow = { id: newId("agent", now), tenantId: team.tenantId, name: ch.name, description: ch.description, template: ch.template, toolCategories: [...TEMPLATE_DEFAULTS[ch.template].tools], trustLevel: ch.trustLevel, status: "active", secretHash, secretPrefix, secretRotatedAt: now, createdAt: now, updatedAt: now, deletedAt: null };
+    const row: AgentRow = { id: newId("agent", now), tenantId: team.tenantId, name: ch.name, description: ch.description, template: ch.template, toolCategories: [...TEMPLATE_DEFAULTS[ch.template].tools], trustLevel: ch.trustLevel, status: "active", secretHash, secretPrefix, secretRotatedAt: now, createdAt: now, updatedAt: now, deletedAt: null, projectId: project.id };
     await insertWithinPlanLimit(c, "agents", agents, row, and(eq(agents.tenantId, team.tenantId), isNull(agents.deletedAt))!);
     ids.set(ch.name, row.id);
     createdAgents.push({ id: row.id, name: row.name, secret });
-    await audit(c, { action: "agent.created", target: { type: "agent", id: row.id }, details: { name: row.name, template: row.template, trustLevel: row.trustLevel, via: "yaml", teamId: team.teamId } });
+    await audit(c, { action: "agent.created", target: { type: "agent", id: row.id }, details: { name: row.name, template: row.template, trustLevel: row.trustLevel, via: "yaml", teamId: team.teamId, projectId: project.id } });
   }
 
   const updates = new Map<string, Partial<Pick<AgentRow, "template" | "trustLevel" | "description">>>();
@@ -103,7 +116,7 @@ export async function applyTeamDocument(c: Context<AppEnv>, team: TeamRef, doc: 
 
   const adds = changes.filter((ch) => ch.kind === "member.add").map((ch) => ids.get((ch as { name: string }).name)!);
   if (adds.length) {
-    const linked = await linkAgentsToTeam(db, team.tenantId, team.teamId, adds, now);
+    const linked = await linkAgentsToTeam(db, team.tenantId, team.teamId, adds, now, project);
     for (const agentId of linked) await audit(c, { action: "team.agent_added", target: { type: "team", id: team.teamId }, details: { agentId, via: "yaml" } });
   }
   for (const ch of changes) {
