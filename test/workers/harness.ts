@@ -103,4 +103,7 @@ export function expectError(res: CallResult, status: number, code: string): void
     throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
   }
   if (typeof res.body.error.message !== "string" || res.body.error.message.length === 0) throw new Error("error without a message");
+  // Every error body carries the request's id, the same as the X-Request-Id header.
+  const requestId = res.headers.get("x-request-id");
+  if (!requestId || res.body.error.requestId !== requestId) throw new Error(`error.requestId ${res.body.error.requestId} does not match X-Request-Id ${requestId}`);
 }

@@ -1,5 +1,5 @@
 /**
- * The API Worker's Hono app. Middleware order matters: request context → body guard (so bad
+ * The API Worker's Hono app. Middleware order matters: request id (and log context) → request context → body guard (so bad
  * bodies fail before anything else) → authentication (+ CSRF) → the route's own access check
  * (declared through defineRoute) → zod validation → handler.
  */
@@ -10,6 +10,7 @@ import { notFoundHandler, onError } from "./http/error-handler";
 import { validationHook } from "./http/validation-hook";
 import { authenticate } from "./middleware/authenticate";
 import { requestBody } from "./middleware/request-body";
+import { requestContext } from "./middleware/request-context";
 import { requestMeta } from "./middleware/request-meta";
 import { ROUTE_MODULES } from "./routes";
 
@@ -27,7 +28,7 @@ export const DOCUMENT_ROUTES = [
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use("*", requestMeta, requestBody, authenticate);
+  app.use("*", requestContext, requestMeta, requestBody, authenticate);
   for (const module of ROUTE_MODULES) app.route("/", module);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", { type: "apiKey", in: "cookie", name: "sb_session" });

@@ -6,16 +6,17 @@
 import { rotateSigningKeys } from "../../shared/agent-identity/signing-keys";
 import { emitAudit } from "../../shared/audit/emit";
 import { auditArchiveCron } from "../../shared/audit/archive/cron-job";
+import { log } from "../../shared/observability/log";
 
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   const now = controller.scheduledTime;
   // Audit archives (docs/audit-archives.md): logged, not thrown, so it cannot hold up the jobs below.
   await auditArchiveCron(env, now).then(
-    (result) => console.log(JSON.stringify({ level: "info", msg: "audit archive cron", cron: controller.cron, ...result })),
-    (error: unknown) => console.error(JSON.stringify({ level: "error", msg: "audit archive cron failed", cron: controller.cron, error: String(error) })),
+    (result) => log.info("audit archive cron", { cron: controller.cron, ...result }),
+    (error: unknown) => log.error("audit archive cron failed", { cron: controller.cron, error }),
   );
   const result = await rotateSigningKeys(env, now);
-  console.log(JSON.stringify({ level: "info", msg: "signing key rotation", cron: controller.cron, ...result }));
+  log.info("signing key rotation", { cron: controller.cron, ...result });
   if (result.created === null && result.deleted.length === 0) return;
   await emitAudit(env, {
     tenantId: null,

@@ -24,5 +24,7 @@ export interface AppEnv {
     tenantAccess: TenantAccess;
     ip: string | null;
     userAgent: string | null;
+    /** Set first (middleware/request-context.ts): in the X-Request-Id header, error bodies, logs and audit details. */
+    requestId: string;
   };
 }

@@ -7,6 +7,7 @@
 import { ALERT_WEBHOOKS_DLQ, ALERT_WEBHOOKS_QUEUE } from "../../shared/alerts/queue-message";
 import { handleAlertWebhooks, handleAlertWebhooksDeadLetters } from "./services/alerts/webhook-delivery";
 import { AUDIT_RETENTION_QUEUE, handleRetentionBatch } from "../../shared/audit/archive/retention-queue";
+import { log } from "../../shared/observability/log";
 
 export type QueueHandler = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -20,7 +21,7 @@ const handlers: Record<string, QueueHandler> = {
 export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const handler = handlers[batch.queue];
   if (!handler) {
-    console.error(JSON.stringify({ level: "error", msg: "no handler for queue", queue: batch.queue }));
+    log.error("no handler for queue", { queue: batch.queue });
     batch.retryAll();
     return;
   }

@@ -23,6 +23,8 @@ export const ID_PREFIXES = {
   alert: "alt",
   webhook: "whk",
   webhookDelivery: "dlv",
+  /** API request ids (`X-Request-Id`, error bodies, logs, audit details). */
+  request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

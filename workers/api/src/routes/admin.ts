@@ -17,6 +17,7 @@ import { decodeCursor, toPage } from "../http/pagination";
 import { TenantParams } from "../http/params";
 import { defineRoute, jsonResponse } from "../http/route";
 import { toMember, toTenant } from "../serializers";
+import { log } from "../../../shared/observability/log";
 
 export const adminRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Operator"];
@@ -117,7 +118,7 @@ adminRoutes.openapi(
         .from(sql`(select 1)`);
       counts = row!;
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "admin health: D1 query failed", error: String(err) }));
+      log.error("admin health: D1 query failed", { error: err });
       return c.json({ status: "degraded" as const, d1: { reachable: false, latencyMs: null }, counts: null, latestMigration: null, time: new Date().toISOString() }, 503);
     }
     const latencyMs = Date.now() - started;

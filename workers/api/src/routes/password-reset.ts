@@ -21,6 +21,7 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { allowedOrigins } from "../middleware/csrf";
 import { sendMail } from "../services/mail";
 import { FORGOT_PASSWORD_LIMITS, limiter, throwIfLimited } from "../services/throttle";
+import { log } from "../../../shared/observability/log";
 
 export const passwordResetRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Auth"];
@@ -43,7 +44,7 @@ passwordResetRoutes.openapi(
     throwIfLimited(await limiter(c.env, `forgot:email:${email}`).consume(perEmail.limit, perEmail.windowMs), "password reset requests for this address");
     const origin = linkOrigin(c);
     c.executionCtx.waitUntil(
-      mailResetLink(c, email, origin).catch((err) => console.error(JSON.stringify({ level: "error", msg: "password reset mail failed", error: String(err) }))),
+      mailResetLink(c, email, origin).catch((err) => log.error("password reset mail failed", { error: err })),
     );
     return c.json({ ok: true as const }, 202);
   },
