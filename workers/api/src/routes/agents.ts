@@ -70,7 +70,7 @@ agentsRoutes.openapi(
       updatedAt: now,
       deletedAt: null,
     };
-    await insertWithinPlanLimit(c, "agents", agents, row, and(eq(agents.tenantId, tenant.id), isNull(agents.deletedAt))!);
+    await insertWithinPlanLimit(c, "agents", agents, row);
     const linked = await linkOrUndo(
       () => linkAgentToTeams(db, tenant.id, row.id, teamIds, now),
       () => db.delete(agents).where(eq(agents.id, row.id)),

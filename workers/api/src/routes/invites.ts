@@ -10,12 +10,12 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { ownerRuleViolation } from "../../../shared/auth/owner-rules";
 import { RoleSchema } from "../../../shared/auth/roles";
 import { newId } from "../../../shared/crypto/ids";
 import { hashSecret, randomToken } from "../../../shared/crypto/secrets";
 import { invites, memberships, tenants, users, type InviteRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { planLimit } from "../../../shared/plans";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
 import { AcceptInviteInputSchema, CreatedInviteSchema, CreateInviteInputSchema, InvitePreviewSchema, InviteSchema } from "../../../shared/schemas/members";
 import type { AppEnv, Principal } from "../env";
@@ -26,7 +26,8 @@ import { InviteParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requirePrincipal, requireUser } from "../middleware/access";
 import { inviteStatus, toInvite } from "../serializers";
-import { planLimitError } from "../services/plan-limits";
+import { pendingInviteAt } from "../services/invite-status";
+import { insertWithinPlanLimit } from "../services/plan-limits";
 
 export const invitesRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Invites"];
@@ -79,7 +80,7 @@ invitesRoutes.openapi(
   async (c) => {
     const { email, role } = c.req.valid("json");
     const { tenant, role: callerRole } = c.get("tenantAccess");
-    if (role === "owner" && callerRole !== "owner") throw new ApiError("owner_required", "Only an owner may invite an owner.");
+    if (ownerRuleViolation(callerRole, null, role)) throw new ApiError("owner_required", "Only an owner may invite an owner.");
     const db = c.get("db");
     const member = await db
       .select({ userId: memberships.userId })
@@ -104,21 +105,16 @@ invitesRoutes.openapi(
       acceptedBy: null,
       revokedAt: null,
     };
-    const max = planLimit(tenant.plan, "members");
-    const withinLimit =
-      max === null
-        ? sql`1`
-        : sql`(SELECT count(*) FROM memberships WHERE tenant_id = ${tenant.id}) + (SELECT count(*) FROM invites AS p WHERE p.tenant_id = ${tenant.id} AND ${pendingAt("p", now)}) < ${max}`;
-    const result = await db.run(sql`
-      INSERT INTO invites (id, tenant_id, email, role, token_hash, invited_by, created_at, expires_at)
-      SELECT ${invite.id}, ${invite.tenantId}, ${invite.email}, ${invite.role}, ${invite.tokenHash}, ${invite.invitedBy}, ${invite.createdAt}, ${invite.expiresAt}
-      WHERE NOT EXISTS (SELECT 1 FROM invites AS p WHERE p.tenant_id = ${tenant.id} AND p.email = ${email} AND ${pendingAt("p", now)})
-        AND ${withinLimit}`);
-    if (result.meta.changes === 0) {
-      const duplicate = await db.select({ id: invites.id }).from(invites).where(and(eq(invites.tenantId, tenant.id), eq(invites.email, email), pendingAt("invites", now))).get();
-      if (duplicate) throw new ApiError("conflict", `${email} already has a pending invite. Revoke it to send a new one.`, { inviteId: duplicate.id });
-      throw planLimitError(c, "members", max!);
-    }
+    const pendingForEmail = and(eq(invites.tenantId, tenant.id), eq(invites.email, email), pendingInviteAt("invites", now));
+    await insertWithinPlanLimit(c, "members", invites, invite, {
+      now,
+      // One pending invite per email, checked in the same statement as the seat count.
+      also: sql`NOT EXISTS (SELECT 1 FROM ${invites} WHERE ${pendingForEmail})`,
+      explainRefusal: async () => {
+        const duplicate = await db.select({ id: invites.id }).from(invites).where(pendingForEmail).get();
+        return duplicate ? new ApiError("conflict", `${email} already has a pending invite. Revoke it to send a new one.`, { inviteId: duplicate.id }) : null;
+      },
+    });
 
     logDevOutbox(c, email, tenant.id, token);
     await audit(c, { action: "invite.created", target: { type: "invite", id: invite.id }, details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString() } });
@@ -221,7 +217,7 @@ invitesRoutes.openapi(
         db
           .update(invites)
           .set({ acceptedAt: now, acceptedBy: user.id })
-          .where(and(eq(invites.id, invite.id), pendingAt("invites", now))),
+          .where(and(eq(invites.id, invite.id), pendingInviteAt("invites", now))),
         // Inserts only if this request's mark landed: a request that lost the race inserts nothing.
         db
           .insert(memberships)
@@ -244,12 +240,6 @@ invitesRoutes.openapi(
     return c.json({ tenantId: invite.tenantId, role: invite.role }, 200);
   },
 );
-
-/** SQL: the invite row named `alias` is still usable at `now` (the SQL twin of `inviteStatus(…) === "pending"`). */
-function pendingAt(alias: string, now: number) {
-  const t = sql.identifier(alias);
-  return sql`${t}.accepted_at IS NULL AND ${t}.revoked_at IS NULL AND ${t}.expires_at > ${now}`;
-}
 
 /** There is no mail yet: the invite goes to the log. The token only appears there in local development. */
 function logDevOutbox(c: Context<AppEnv>, email: string, tenantId: string, token: string): void {

@@ -452,7 +452,7 @@ describe("audit", () => {
       expect(JSON.stringify(row)).not.toContain(rotated.body.secret);
     }
     expect(byAction["agent.created"].details).toMatchObject({ template: "support", toolCategories: TEMPLATE_DEFAULTS.support.tools, trustLevel: 1 });
-    expect(byAction["agent.updated"].details).toEqual({ changed: ["name", "trustLevel"], from: { name: "Agent", trustLevel: 1 }, to: { name: "Helpdesk", trustLevel: 2 } });
+    expect(byAction["agent.updated"].details).toEqual({ changed: ["name", "trustLevel"], from: { name: "Agent", trustLevel: 1 }, to: { name: "Helpdesk", trustLevel: 2 }, requestId: expect.stringMatching(/^req_/) });
     expect(byAction["agent.suspended"].severity).toBe("warning");
     expect(byAction["agent.secret_rotated"].severity).toBe("warning");
     expect(byAction["agent.resumed"].severity).toBe("info");
