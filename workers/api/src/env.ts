@@ -6,7 +6,14 @@ import type { Database } from "../../shared/db/client";
 /** Who is making the request, after authentication. */
 export type Principal =
   | { type: "user"; user: UserRow; session: SessionRow }
-  | { type: "api_key"; apiKey: ApiKeyRow };
+  | {
+      type: "api_key";
+      apiKey: ApiKeyRow;
+      /** What the key may do now: its scopes, limited to its maker's current role (services/api-key-authority.ts). */
+      permissions: ReadonlySet<Permission>;
+      /** The role, today, of the person at the end of the key's chain of makers. */
+      creatorRole: Role;
+    };
 
 /** The tenant a `{tenantId}` route acts on, and what the principal may do there. */
 export interface TenantAccess {

@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
+import { PERMISSIONS } from "../../../shared/auth/permissions";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../../shared/crypto/password";
 import { newId } from "../../../shared/crypto/ids";
 import { memberships, sessions, tenants, users, type UserRow } from "../../../shared/db/schema";
@@ -178,7 +179,8 @@ authRoutes.openapi(
     const principal = requirePrincipal(c);
     if (principal.type === "api_key") {
       const { apiKey } = principal;
-      return c.json({ principal: "api_key" as const, user: null, memberships: [], apiKey: { id: apiKey.id, tenantId: apiKey.tenantId, name: apiKey.name, scopes: apiKey.scopes } }, 200);
+      const permissions = PERMISSIONS.filter((p) => principal.permissions.has(p));
+      return c.json({ principal: "api_key" as const, user: null, memberships: [], apiKey: { id: apiKey.id, tenantId: apiKey.tenantId, name: apiKey.name, scopes: apiKey.scopes, permissions } }, 200);
     }
     const { user } = principal;
     const rows = await c
