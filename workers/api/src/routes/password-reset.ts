@@ -20,6 +20,7 @@ import { audit } from "../http/audit";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { allowedOrigins } from "../middleware/csrf";
 import { sendMail } from "../services/mail";
+import { accountFailuresKey } from "../services/login-throttle";
 import { FORGOT_PASSWORD_LIMITS, limiter, throwIfLimited } from "../services/throttle";
 import { log } from "../../../shared/observability/log";
 
@@ -81,7 +82,7 @@ passwordResetRoutes.openapi(
     ]);
     const user = await db.select({ email: users.email }).from(users).where(eq(users.id, claimed.userId)).get();
     // The person proved they own the address: failed guesses by others no longer lock them out.
-    if (user) await limiter(c.env, `login:account:${user.email}`).reset();
+    if (user) await limiter(c.env, accountFailuresKey(user.email)).reset();
     await audit(c, {
       tenantId: null,
       actor: { type: "user", id: claimed.userId, name: user?.email ?? null },
