@@ -15,6 +15,7 @@
  * only web-standard globals.
  */
 
+import { FAKE_RESEND_HOST, fakeMailProvider } from "./fake-mail-provider";
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
 
 /** Must match the bindings in vitest.config.ts. */
@@ -57,6 +58,8 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === "api.github.com") return githubApi(request, url);
   // Alert webhooks (test/workers/fake-webhook-receiver.ts).
   if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
+  // The mail provider (test/workers/fake-mail-provider.ts).
+  if (url.host === FAKE_RESEND_HOST) return fakeMailProvider(request);
   return fetch(request);
 }
 

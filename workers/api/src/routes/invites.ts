@@ -22,11 +22,13 @@ import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
 import { decodeCursor, toPage } from "../http/pagination";
+import { linkOrigin } from "../http/link-origin";
 import { InviteParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requirePrincipal, requireUser } from "../middleware/access";
 import { inviteStatus, toInvite } from "../serializers";
 import { pendingInviteAt } from "../services/invite-status";
+import { sendMail } from "../services/mail";
 import { insertWithinPlanLimit } from "../services/plan-limits";
 
 export const invitesRoutes = new OpenAPIHono<AppEnv>();
@@ -69,7 +71,7 @@ invitesRoutes.openapi(
     path: "/v1/tenants/{tenantId}/invites",
     tags,
     summary: "Invite an email to the tenant with a role; returns the token once",
-    description: `The invite expires after ${INVITE_TTL_MS / 86_400_000} days. Only an owner may invite an owner. Pending invites count towards the plan's member limit.`,
+    description: `The invite expires after ${INVITE_TTL_MS / 86_400_000} days. Only an owner may invite an owner. Pending invites count towards the plan's member limit. The invitee is mailed a link to \`<origin>/invites/accept?token=…\`; \`mail.status\` says whether it was sent (\`sent\`), kept in the dev outbox, not sent because this deployment has no mail provider (\`not_configured\`), or refused by the provider (\`failed\`) — in the last two cases hand the link over yourself.`,
     request: { params: TenantParams, body: jsonBody(CreateInviteInputSchema) },
     responses: {
       201: jsonResponse(CreatedInviteSchema, "Created. `token` is shown only in this response."),
@@ -116,9 +118,9 @@ invitesRoutes.openapi(
       },
     });
 
-    logDevOutbox(c, email, tenant.id, token);
-    await audit(c, { action: "invite.created", target: { type: "invite", id: invite.id }, details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString() } });
-    return c.json({ invite: toInvite(invite), token }, 201);
+    const mail = await mailInvite(c, invite, token);
+    await audit(c, { action: "invite.created", target: { type: "invite", id: invite.id }, details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString(), mail: mail.status } });
+    return c.json({ invite: toInvite(invite), token, mail: { status: mail.status } }, 201);
   },
 );
 
@@ -241,10 +243,25 @@ invitesRoutes.openapi(
   },
 );
 
-/** There is no mail yet: the invite goes to the log. The token only appears there in local development. */
-function logDevOutbox(c: Context<AppEnv>, email: string, tenantId: string, token: string): void {
-  const development = c.env.ENVIRONMENT === "development";
-  console.log(JSON.stringify({ level: "info", msg: "invite created (dev outbox)", email, tenantId, acceptPath: "/v1/invites/accept", ...(development ? { token } : {}) }));
+/** Mails the invitee the accept link (the dashboard's /invites/accept page). The token appears only in the mail and in the creator's answer. */
+function mailInvite(c: Context<AppEnv>, invite: InviteRow, token: string) {
+  const principal = requirePrincipal(c);
+  const inviter = principal.type === "user" ? `${principal.user.name} (${principal.user.email})` : `An API key ("${principal.apiKey.name}")`;
+  const { tenant } = c.get("tenantAccess");
+  const link = `${linkOrigin(c)}/invites/accept?token=${encodeURIComponent(token)}`;
+  return sendMail(c.env, {
+    to: invite.email,
+    idempotencyKey: `invite/${invite.id}`,
+    subject: `You are invited to ${tenant.name} on Switchboard`,
+    text: [
+      `${inviter} invited you to join ${tenant.name} on Switchboard as ${/^[aeiou]/.test(invite.role) ? "an" : "a"} ${invite.role}.`,
+      "",
+      `Open this link, and sign in or sign up as ${invite.email}, to accept (it works until ${new Date(invite.expiresAt).toUTCString()}):`,
+      link,
+      "",
+      "If you did not expect this invite, ignore this mail.",
+    ].join("\n"),
+  });
 }
 
 const invitedBy = (p: Principal) => (p.type === "user" ? p.user.id : p.apiKey.id);
