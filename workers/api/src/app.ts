@@ -12,6 +12,7 @@ import { authenticate } from "./middleware/authenticate";
 import { requestBody } from "./middleware/request-body";
 import { requestContext } from "./middleware/request-context";
 import { requestMeta } from "./middleware/request-meta";
+import { TAGS } from "./http/openapi-operations";
 import { ROUTE_MODULES } from "./routes";
 
 export const OPENAPI_INFO = {
@@ -31,9 +32,21 @@ export function createApp() {
   app.use("*", requestContext, requestMeta, requestBody, authenticate);
   for (const module of ROUTE_MODULES) app.route("/", module);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", { type: "apiKey", in: "cookie", name: "sb_session" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key: `sbk_…`" });
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", { type: "apiKey", in: "cookie", name: "sb_session", description: "A person's session, set by `POST /v1/auth/login` (HttpOnly cookie)." });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key, `Authorization: Bearer sbk_…`: scoped to one tenant, acting with at most its creator's current permissions." });
+  app.openAPIRegistry.registerComponent("securitySchemes", "agentToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "A short-lived agent token (EdDSA JWT) from `POST /v1/agent-tokens`: `Authorization: Bearer <token>` (browsers' WebSockets: the `bearer.<token>` subprotocol).",
+  });
+  // A function, so `servers` names the deployment that served the document: a client generated from it calls the same API.
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: OPENAPI_INFO,
+    servers: [{ url: new URL(c.req.url).origin, description: "This deployment" }],
+    tags: TAGS,
+  }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Switchboard API reference" }));
 
   app.onError(onError);

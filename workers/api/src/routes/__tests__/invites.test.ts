@@ -132,7 +132,7 @@ describe("invite flow", () => {
     const failed = await send(`refused-${uniqueEmail()}`, provider);
     expect(failed.status).toBe(201);
     expect(failed.body.mail).toEqual({ status: "failed" });
-    const [audited] = (await auditRows(tenantId, "invite.created")).filter((r) => r.target_id === failed.body.invite.id);
+    const [audited] = (await auditRows(tenantId, "invite.created")).filter((r) => (r as Record<string, unknown>).target_id === failed.body.invite.id);
     expect(audited!.details).toMatchObject({ mail: "failed" });
   });
 
