@@ -4,7 +4,7 @@
  * (declared through defineRoute) → zod validation → handler.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
+import { referencePage } from "./docs/reference-page";
 import type { AppEnv } from "./env";
 import { notFoundHandler, onError } from "./http/error-handler";
 import { validationHook } from "./http/validation-hook";
@@ -47,7 +47,7 @@ export function createApp() {
     servers: [{ url: new URL(c.req.url).origin, description: "This deployment" }],
     tags: TAGS,
   }));
-  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Switchboard API reference" }));
+  app.get("/docs", referencePage);
 
   app.onError(onError);
   app.notFound(notFoundHandler(() => app.routes.filter((r) => r.method !== "ALL")));
