@@ -172,7 +172,8 @@ describe("npm start", () => {
   });
 
   it("seeds again without duplicating anything", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8" });
+    // The stack's own data directory: the seed finds the scripts' API key there (scripts.vars).
+    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8", env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir } });
     expect(stdout).toContain("nothing to seed");
     expect(stdout).toContain(tenantId);
     expect(stdout).not.toMatch(/shown ONCE/);
