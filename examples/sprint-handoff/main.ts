@@ -16,7 +16,7 @@ import { SwitchboardAgent, type IncomingMessage, type SwitchboardAgentOptions } 
 import { setUpDemo, type DemoAgent } from "./setup";
 
 /** The same port variable as `npm start` (SWITCHBOARD_PORT), unless a whole URL is given. */
-const URL_ = process.env.SWITCHBOARD_URL ?? `http://localhost:${process.env.SWITCHBOARD_PORT || 8787}`;
+const URL_ = process.env.SWITCHBOARD_URL || `http://localhost:${process.env.SWITCHBOARD_PORT || 8787}`;
 /** SWITCHBOARD_API_KEY, else the local scripts' key that `npm start` keeps in .dev.vars (or the state directory's scripts.vars). */
 const CREDENTIALS = readCredentials();
 const EMAIL = process.env.SWITCHBOARD_EMAIL ?? "owner@acme.test";

@@ -33,7 +33,7 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 const seedAgain = (env: Record<string, string> = {}) => run(["scripts/seed.mjs", "--url", stack.url], env);
-const runExample = () => run([`${ROOT}/node_modules/tsx/dist/cli.mjs`, "examples/sprint-handoff/main.ts"]);
+const runExample = (env: Record<string, string> = {}) => run([`${ROOT}/node_modules/tsx/dist/cli.mjs`, "examples/sprint-handoff/main.ts"], env);
 const activeSessions = async () => (await owner.call<{ data: unknown[] }>("GET", "/v1/me/sessions")).data.length;
 
 beforeAll(async () => {
@@ -94,9 +94,10 @@ describe("the local scripts authenticate with a scoped API key", () => {
     expect(seeded.code, seeded.output).toBe(0);
     expect(seeded.output).toContain("nothing to seed");
 
-    const example = await runExample();
+    // Pointed at the stack the way `npm start` is: SWITCHBOARD_PORT alone (no SWITCHBOARD_URL).
+    const example = await runExample({ SWITCHBOARD_URL: "", SWITCHBOARD_PORT: new URL(stack.url).port });
     expect(example.code, example.output).toBe(0);
-    expect(example.output).toContain("with the API key from");
+    expect(example.output).toContain(`at http://localhost:${new URL(stack.url).port} with the API key from`);
     expect(example.output).toContain("Sprint hand-off complete");
     expect(await activeSessions()).toBe(before);
   }, 120_000);

@@ -18,7 +18,7 @@ import { ROUTE_MODULES } from "./routes";
 export const OPENAPI_INFO = {
   title: "Switchboard API",
   version: "1.0.0",
-  description: "Control plane for teams of AI agents. Errors always have the shape `{ error: { code, message, details? } }`; codes are listed in docs/errors.md.",
+  description: "Control plane for teams of AI agents. Errors always have the shape `{ error: { code, message, details?, requestId } }`; codes are listed in docs/errors.md. Every response carries its request's id in `X-Request-Id`.",
 };
 
 /** Paths served outside defineRoute, on purpose: documents about the API, not API operations. */
