@@ -9,7 +9,7 @@
  * the browser tests (test/browser/) of the dashboard itself.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -84,6 +84,14 @@ describe("npm start", () => {
     const asset = await api(script, { base: stack.dashboardUrl });
     expect(asset.res.status).toBe(200);
     expect(asset.res.headers.get("content-type")).toContain("javascript");
+  });
+
+  it("builds the dashboard without source maps: none deployed, none referenced", () => {
+    const dist = path.join(stack.stateDir, "web-dist");
+    const files = readdirSync(dist, { recursive: true }).map(String);
+    expect(files.some((f) => f.endsWith(".js"))).toBe(true);
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
+    for (const f of files.filter((f) => /\.(js|css)$/.test(f))) expect(readFileSync(path.join(dist, f), "utf8"), f).not.toContain("sourceMappingURL");
   });
 
   it("answers /v1 on the dashboard's origin from the API: login sets the session cookie there, /v1/me works with it", async () => {
