@@ -95,7 +95,7 @@ async function stop(code) {
   process.exit(code);
 }
 
-function banner({ tenantId, secrets }) {
+function banner({ tenantId, tenantName, secrets, credentialsFile }) {
   const url = PUBLIC_URL;
   const { email, password, name } = DEMO.owner;
   say();
@@ -103,7 +103,7 @@ function banner({ tenantId, secrets }) {
   say(`  ${READY_MARKER}`);
   say();
   say(`  Dashboard    ${WEB_PUBLIC_URL}`);
-  say(`  Demo login   ${email} / ${password}   (${name}, owner of "${DEMO.tenantName}")`);
+  say(`  Demo login   ${email} / ${password}   (${name}, owner of "${tenantName}")`);
   say();
   say(`  API          ${url}`);
   say(`  API docs     ${url}/docs`);
@@ -112,6 +112,7 @@ function banner({ tenantId, secrets }) {
   say();
   say(`  Demo tenant  ${tenantId}`);
   say(`  Local data   ${displayPath(STATE_DIR)}   (stop, delete it, start again for a clean slate)`);
+  say(`  Scripts' key ${displayPath(credentialsFile)}   (SWITCHBOARD_API_KEY: the seed and the examples use it, so MFA on the demo owner does not stop them)`);
   say();
   if (secrets.length) printSecrets(secrets, (line) => say(line));
   else say(`  Agent secrets were shown once, when the agents were created. For a new one:\n    POST ${url}/v1/tenants/${tenantId}/agents/{agentId}/rotate-secret`);

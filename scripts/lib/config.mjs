@@ -18,8 +18,10 @@ function portFromEnv(name, fallback) {
 export const API_PORT = portFromEnv("SWITCHBOARD_PORT", 8787);
 /** The dashboard (`wrangler pages dev`): people open this one. */
 export const WEB_PORT = portFromEnv("SWITCHBOARD_WEB_PORT", 8788);
+/** The local data of `npm start` when SWITCHBOARD_STATE_DIR does not say otherwise. */
+export const DEFAULT_STATE_DIR = path.resolve(REPO_ROOT, ".wrangler/state");
 /** Where wrangler keeps local D1 and Durable Object data; migrations and `wrangler dev` must agree on it. */
-export const STATE_DIR = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_STATE_DIR || ".wrangler/state");
+export const STATE_DIR = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_STATE_DIR || DEFAULT_STATE_DIR);
 /**
  * wrangler's dev registry: how the dashboard's `API` service binding finds this stack's API
  * process. One per state directory (not wrangler's per-user default), so two stacks running side

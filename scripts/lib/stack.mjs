@@ -28,6 +28,14 @@ import { spawnWrangler } from "./wrangler.mjs";
  * @property {() => import("node:child_process").ChildProcess} start
  */
 
+/**
+ * `--inspector-port 0`: the devtools port is picked by the OS when it binds. wrangler's default
+ * checks that 9229 is free and binds it a moment later; two wrangler processes starting together
+ * (this stack's API and dashboard, or another stack's) could both see it free, and one then died
+ * with "Address already in use (socket direct:1:default)".
+ */
+const INSPECTOR = ["--inspector-port", "0"];
+
 // detached: its own process group, which start.mjs stops as a whole (wrangler + workerd).
 // The terminal is ours: no hotkey prompt, and Ctrl-C reaches start.mjs rather than wrangler's key handler.
 const spawnOptions = { detached: true, stdio: ["ignore", "inherit", "inherit"], env: { CLOUDFLARE_DEV_REGISTRY_PATH: DEV_REGISTRY_DIR } };
@@ -44,7 +52,7 @@ export function stackProcesses() {
       publicUrl: PUBLIC_URL,
       start: () =>
         spawnWrangler(
-          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
+          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), ...INSPECTOR, "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
           spawnOptions,
         ),
     },
@@ -62,7 +70,7 @@ export function stackProcesses() {
           // Run from web/: Pages reads web/wrangler.toml and web/functions/ from its working directory.
           // Its own --persist-to: two workerd processes sharing one directory fail with SQLITE_BUSY
           // on wrangler's cache database. The dashboard keeps no data of its own.
-          ["pages", "dev", WEB_DIST, "--ip", LISTEN_HOST, "--port", String(WEB_PORT), "--persist-to", path.join(STATE_DIR, "dashboard"), "--show-interactive-dev-session=false"],
+          ["pages", "dev", WEB_DIST, "--ip", LISTEN_HOST, "--port", String(WEB_PORT), ...INSPECTOR, "--persist-to", path.join(STATE_DIR, "dashboard"), "--show-interactive-dev-session=false"],
           { ...spawnOptions, cwd: WEB_DIR },
         ),
     },

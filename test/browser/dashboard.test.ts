@@ -465,5 +465,10 @@ describe("the other main screens", () => {
     await checkScreen(page, "operator-tenant-detail", { heading: /Hopper Labs/ });
     await nav(page).getByRole("link", { name: "Platform health" }).click();
     await checkScreen(page, "operator-health", { heading: "Platform health" });
+    // Health covers more than D1: every queue and dead-letter queue, each cron job, the archives.
+    for (const section of ["Queues", "Cron jobs", "Audit archives"]) await page.getByRole("heading", { level: 2, name: section }).waitFor();
+    await page.getByRole("cell", { name: "switchboard-audit-retention-dlq" }).waitFor();
+    await page.getByRole("cell", { name: /Signing key rotation/ }).waitFor();
+    await page.getByText("R2 bucket").waitFor();
   }, { sideTrip: true });
 });

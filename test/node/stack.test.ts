@@ -9,7 +9,7 @@
  * the browser tests (test/browser/) of the dashboard itself.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -84,6 +84,14 @@ describe("npm start", () => {
     const asset = await api(script, { base: stack.dashboardUrl });
     expect(asset.res.status).toBe(200);
     expect(asset.res.headers.get("content-type")).toContain("javascript");
+  });
+
+  it("builds the dashboard without source maps: none deployed, none referenced", () => {
+    const dist = path.join(stack.stateDir, "web-dist");
+    const files = readdirSync(dist, { recursive: true }).map(String);
+    expect(files.some((f) => f.endsWith(".js"))).toBe(true);
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
+    for (const f of files.filter((f) => /\.(js|css)$/.test(f))) expect(readFileSync(path.join(dist, f), "utf8"), f).not.toContain("sourceMappingURL");
   });
 
   it("answers /v1 on the dashboard's origin from the API: login sets the session cookie there, /v1/me works with it", async () => {
@@ -172,7 +180,8 @@ describe("npm start", () => {
   });
 
   it("seeds again without duplicating anything", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8" });
+    // The stack's own data directory: the seed finds the scripts' API key there (scripts.vars).
+    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8", env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir } });
     expect(stdout).toContain("nothing to seed");
     expect(stdout).toContain(tenantId);
     expect(stdout).not.toMatch(/shown ONCE/);

@@ -9,7 +9,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { closed, freePort, killGroup, ROOT } from "./local-stack";
-// @ts-expect-error -- a plain .mjs module of the local-stack scripts, no types
 import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
 
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -33,7 +32,7 @@ export class WranglerDev {
       this.port = await freePort();
       await run(["d1", "migrations", "apply", "switchboard", "--local", "--persist-to", this.stateDir]);
     }
-    const child = spawn(process.execPath, [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(this.port), "--persist-to", this.stateDir, "--show-interactive-dev-session=false"], {
+    const child = spawn(process.execPath, [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(this.port), "--inspector-port", "0", "--persist-to", this.stateDir, "--show-interactive-dev-session=false"], {
       cwd: ROOT,
       env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(this.stateDir, "dev-registry") },
       stdio: ["ignore", "pipe", "pipe"],

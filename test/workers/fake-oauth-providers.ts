@@ -15,6 +15,7 @@
  * only web-standard globals.
  */
 
+import { FAKE_RESEND_HOST, fakeMailProvider } from "./fake-mail-provider";
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
 import { FAKE_OIDC_HOST, fakeOidcProvider } from "./fake-oidc-provider";
 
@@ -58,6 +59,8 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === "api.github.com") return githubApi(request, url);
   // Alert webhooks (test/workers/fake-webhook-receiver.ts).
   if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
+  // The mail provider (test/workers/fake-mail-provider.ts).
+  if (url.host === FAKE_RESEND_HOST) return fakeMailProvider(request);
   // A misbehaving OpenID provider for SSO's ugly paths (test/workers/fake-oidc-provider.ts).
   if (url.host === FAKE_OIDC_HOST) return fakeOidcProvider(request);
   // Out for real (the SSO tests' oidc-provider on 127.0.0.1). Miniflare's Request is not Node's:

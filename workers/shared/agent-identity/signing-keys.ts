@@ -15,6 +15,7 @@ import { decryptField, encryptField } from "../crypto/encryption";
 import { createDb } from "../db/client";
 import { signingKeys, type SigningKeyRow } from "../db/schema";
 import { AGENT_TOKEN_ALG, AGENT_TOKEN_TTL_SECONDS, CLOCK_SKEW_SECONDS } from "./claims";
+import { log } from "../observability/log";
 
 type KeyEnv = Pick<Env, "DB" | "DATA_ENCRYPTION_KEY">;
 export type SigningAlg = SigningKeyRow["alg"];
@@ -70,7 +71,7 @@ export async function currentSigningKey(env: KeyEnv, now: number = Date.now(), r
     if (retried) throw err;
     // Typically DATA_ENCRYPTION_KEY was rotated. Signing keys are disposable: retire this one (its
     // public half keeps verifying the tokens it signed) and sign with a fresh key.
-    console.error(JSON.stringify({ level: "error", msg: "signing key cannot be decrypted; retiring it", kid: row.kid, error: String(err) }));
+    log.error("signing key cannot be decrypted; retiring it", { kid: row.kid, error: err });
     await env.DB.prepare("UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE kid = ?3 AND retired_at IS NULL").bind(now, now + RETIRED_KEY_LIFETIME_MS, row.kid).run();
     return currentSigningKey(env, now, true);
   }

@@ -30,6 +30,8 @@ export const ID_PREFIXES = {
   workflowRun: "wfr",
   project: "prj",
   ssoConnection: "sso",
+  /** API request ids (`X-Request-Id`, error bodies, logs, audit details). */
+  request: "req",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

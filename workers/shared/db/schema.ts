@@ -648,3 +648,22 @@ export const ssoIdentities = sqliteTable(
 
 export type SsoConnectionRow = typeof ssoConnections.$inferSelect;
 export type SsoIdentityRow = typeof ssoIdentities.$inferSelect;
+
+/**
+ * The last run of each cron job (workers/api/src/cron.ts), for the operator console's health: one
+ * row per job, overwritten at every run's start and end. A row stuck in `running` past a run's
+ * time limit means the invocation died mid-job.
+ */
+export const cronRuns = sqliteTable("cron_runs", {
+  job: text("job").primaryKey(),
+  lastStartedAt: integer("last_started_at").notNull(),
+  lastFinishedAt: integer("last_finished_at"),
+  lastStatus: text("last_status").$type<"running" | "ok" | "failed">().notNull(),
+  /** The failure's message (never a stack or secrets: the operator console shows it). */
+  lastError: text("last_error"),
+  lastSuccessAt: integer("last_success_at"),
+  /** What the last successful run did (e.g. `{ enqueued: 3 }`), as the job reports it. */
+  lastSummary: text("last_summary", { mode: "json" }).$type<Record<string, unknown>>(),
+  runs: integer("runs").notNull().default(0),
+});
+export type CronRunRow = typeof cronRuns.$inferSelect;

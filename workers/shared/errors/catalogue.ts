@@ -61,7 +61,10 @@ export const ErrorBodySchema = z
       code: ErrorCodeSchema,
       message: z.string().meta({ description: "A sentence for a person; do not parse it." }),
       details: z.record(z.string(), z.unknown()).optional(),
+      requestId: z.string().meta({ description: "This request's id, also in the `X-Request-Id` response header; quote it when reporting a problem.", example: "req_01JD0000000000000000000000" }),
     }),
   })
   .meta({ id: "Error" });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+/** An error as a handler builds it: the request id is added on the way out (workers/api/src/middleware/request-context.ts). */
+export type ErrorBodyWithoutRequestId = { error: Omit<ErrorBody["error"], "requestId"> };

@@ -20,7 +20,6 @@ import { coordinatorOf, unwrap } from "../services/coordination";
 
 export const agentCoordinationRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Agent coordination"];
-const security = [{ agentToken: [] }];
 const AGENT_ERRORS = {
   401: jsonResponse(ErrorBodySchema, "`unauthenticated`: no agent token, or it is invalid (`details.reason`)."),
   403: jsonResponse(ErrorBodySchema, "`agent_suspended`; `forbidden` (not a team token, or a role/trust limit); `not_allowed` (the team's allowlist or the agent's trust level refuses it)."),
@@ -39,7 +38,6 @@ function route<P extends string, X extends Pick<RouteConfig, "request">, M exten
     tags,
     summary,
     description: `${description} Authenticated by a team agent token.`,
-    security,
     ...extra,
     responses: { 200: ok, ...AGENT_ERRORS, ...(conflicts ? { 409: jsonResponse(ErrorBodySchema, conflicts) } : {}) },
   });

@@ -76,7 +76,7 @@ agentsRoutes.openapi(
       deletedAt: null,
       projectId: project.id,
     };
-    await insertWithinPlanLimit(c, "agents", agents, row, and(eq(agents.tenantId, tenant.id), isNull(agents.deletedAt))!);
+    await insertWithinPlanLimit(c, "agents", agents, row);
     const linked = await linkOrUndo(
       () => linkAgentToTeams(db, tenant.id, row.id, teamIds, now, project),
       () => db.delete(agents).where(eq(agents.id, row.id)),

@@ -1,7 +1,7 @@
 /**
  * API keys: credentials for automation, scoped to one tenant. A key carries a subset of its
- * creator's permissions (an API key's permissions are its scopes, so a key cannot mint a stronger
- * key either). The key is shown once; only its prefix and hash are stored. Revocation is read on
+ * creator's permissions, re-checked against the creator's current role at every request
+ * (services/api-key-authority.ts), so a key cannot mint a stronger key or outlive its creator's role. The key is shown once; only its prefix and hash are stored. Revocation is read on
  * every request (api-key-auth.ts), so it applies from the next request on.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
@@ -39,7 +39,7 @@ apiKeysRoutes.openapi(
     tags,
     summary: "Create an API key (the key is returned once)",
     description:
-      "Each scope must be a permission the caller holds in this tenant; asking for more is 403 naming the missing scopes. With `projectId` the key is bound to that project (the caller's role there must allow the scopes); a key made by a project-bound key is bound to the same project. A tenant-wide key cannot carry a project-scoped permission that the caller's role in some project does not allow.",
+      "Each scope must be a permission the caller holds in this tenant; asking for more is 403 naming the missing scopes. With `projectId` the key is bound to that project (the caller's role there must allow the scopes); a key made by a project-bound key is bound to the same project. A tenant-wide key cannot carry a project-scoped permission that the caller's role in some project does not allow. A key never does more than its creator may do *now*: at every request its scopes are limited to its creator's current role (a demoted creator's keys lose those permissions: 403 with `details.creatorRole`), and when the creator leaves or is removed from the tenant the key — and any key it made — stops working (401, `details.reason: creator_not_member`).",
     request: { params: TenantParams, body: jsonBody(CreateApiKeyInputSchema) },
     responses: { 201: jsonResponse(CreatedApiKeySchema, "Created. Store `key` now: it is never shown again.") },
   }),

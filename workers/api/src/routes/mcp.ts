@@ -33,7 +33,6 @@ for (const method of ["post", "get", "delete", "options"] as const) {
       tags,
       summary: method === "post" ? "MCP endpoint (JSON-RPC over Streamable HTTP)" : method === "options" ? "MCP CORS preflight" : `MCP ${method.toUpperCase()} (405: the server is stateless, no GET stream or sessions)`,
       description: MCP_DESCRIPTION,
-      security: method === "options" ? [] : [{ agentToken: [] }],
       responses: {
         200: { description: "A JSON-RPC response (application/json) or an SSE stream (text/event-stream)." },
         ...(method === "options" ? { 204: { description: "Preflight answer." } } : {}),

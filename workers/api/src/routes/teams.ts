@@ -53,7 +53,7 @@ teamsRoutes.openapi(
     await assertAgentsJoinable(db, tenant.id, agentIds, project);
     const now = Date.now();
     const row: TeamRow = { id: newId("team", now), tenantId: tenant.id, name: input.name, description: input.description ?? "", createdAt: now, updatedAt: now, deletedAt: null, projectId: project.id };
-    await insertWithinPlanLimit(c, "teams", teams, row, and(eq(teams.tenantId, tenant.id), isNull(teams.deletedAt))!);
+    await insertWithinPlanLimit(c, "teams", teams, row);
     const linked = await linkOrUndo(
       () => linkAgentsToTeam(db, tenant.id, row.id, agentIds, now, project),
       () => db.delete(teams).where(eq(teams.id, row.id)),

@@ -96,7 +96,7 @@ export async function applyTeamDocument(c: Context<AppEnv>, team: TeamRef, doc: 
     if (ch.kind !== "agent.create") continue;
     const { secret, secretHash, secretPrefix } = await newAgentSecret();
     const row: AgentRow = { id: newId("agent", now), tenantId: team.tenantId, name: ch.name, description: ch.description, template: ch.template, toolCategories: [...TEMPLATE_DEFAULTS[ch.template].tools], trustLevel: ch.trustLevel, status: "active", secretHash, secretPrefix, secretRotatedAt: now, createdAt: now, updatedAt: now, deletedAt: null, projectId: project.id };
-    await insertWithinPlanLimit(c, "agents", agents, row, and(eq(agents.tenantId, team.tenantId), isNull(agents.deletedAt))!);
+    await insertWithinPlanLimit(c, "agents", agents, row);
     ids.set(ch.name, row.id);
     createdAgents.push({ id: row.id, name: row.name, secret });
     await audit(c, { action: "agent.created", target: { type: "agent", id: row.id }, details: { name: row.name, template: row.template, trustLevel: row.trustLevel, via: "yaml", teamId: team.teamId, projectId: project.id } });

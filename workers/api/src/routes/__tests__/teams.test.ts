@@ -304,7 +304,9 @@ describe("audit", () => {
     const rows = await auditRows(team.id);
     expect(rows.map((r) => r.action).sort()).toEqual(["team.agent_added", "team.agent_removed", "team.created", "team.deleted", "team.updated"]);
     for (const row of rows) expect(row).toMatchObject({ tenant_id: tenantId, actor_id: owner.id, severity: "info" });
-    const byAction = Object.fromEntries(rows.map((r) => [r.action, r.details]));
+    // Every event carries the id of the request that caused it; the rest is compared exactly.
+    for (const row of rows) expect(row.details.requestId).toMatch(/^req_/);
+    const byAction = Object.fromEntries(rows.map((r) => [r.action, (({ requestId: _requestId, ...rest }) => rest)(r.details)]));
     // Every team event names the team's project, so audit views can filter by project (docs/projects.md).
     const projectId = defaultProjectId(tenantId);
     expect(byAction["team.created"]).toEqual({ name: "Audited", agentIds: [a.agent.id], projectId });

@@ -92,7 +92,7 @@ export async function signInWithSso(c: Context<AppEnv>, connection: SsoConnectio
     if (!connection.jitProvisioning) return fail("sso_not_provisioned", user.id);
     if (mapped === null) return fail("sso_no_role", user.id);
     try {
-      await insertWithinPlanLimit(c, "members", memberships, { tenantId: connection.tenantId, userId: user.id, role: mapped, createdAt: Date.now() }, eq(memberships.tenantId, connection.tenantId));
+      await insertWithinPlanLimit(c, "members", memberships, { tenantId: connection.tenantId, userId: user.id, role: mapped, createdAt: Date.now() });
     } catch (err) {
       if (err instanceof ApiError && err.code === "plan_limit_exceeded") return fail("sso_not_provisioned", user.id);
       throw err;
