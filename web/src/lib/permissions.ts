@@ -17,26 +17,7 @@ export function permissionsOf(role: Role | null | undefined): Permission[] {
   return role ? [...ROLE_PERMISSIONS[role]] : [];
 }
 
-/**
- * The owner-only rule, as the API applies it in its members and invites routes: only an owner
- * grants the owner role, or changes or removes an owner.
- * STILL A COPY: workers/shared/auth/ has no home for this rule yet (the API checks it in
- * routes/members.ts `assertMayTouch` and routes/invites.ts). When the shared module exports it,
- * this function becomes an import.
- */
-function ownerRuleAllows(actor: Role, target: Role): boolean {
-  return target !== "owner" || actor === "owner";
-}
-
-/** Roles `actor` may grant: members:write is needed to grant anything, and only owners grant owner. */
-export function grantableRoles(actor: Role | null | undefined): Role[] {
-  if (!actor || !can(actor, "members:write")) return [];
-  return ROLES.filter((r) => ownerRuleAllows(actor, r));
-}
-
-/** Whether `actor` may change or remove a member who has `target` role (only owners touch owners). */
-export function mayManageMember(actor: Role | null | undefined, target: Role): boolean {
-  return !!actor && can(actor, "members:write") && ownerRuleAllows(actor, target);
-}
+/** The owner rules, exactly as the API applies them (one home: workers/shared/auth/owner-rules.ts). */
+export { grantableRoles, mayManageMember } from "@shared/auth/owner-rules";
 
 export { ROLES, roleRank };
