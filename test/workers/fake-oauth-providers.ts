@@ -15,6 +15,7 @@
  * only web-standard globals.
  */
 
+import { fakeEgressUpstream, UPSTREAM_SUFFIX } from "./fake-egress-upstream";
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
 
 /** Must match the bindings in vitest.config.ts. */
@@ -57,6 +58,8 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === "api.github.com") return githubApi(request, url);
   // Alert webhooks (test/workers/fake-webhook-receiver.ts).
   if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
+  // The egress proxy's upstreams (test/workers/fake-egress-upstream.ts).
+  if (url.hostname.endsWith(UPSTREAM_SUFFIX)) return fakeEgressUpstream(request);
   return fetch(request);
 }
 

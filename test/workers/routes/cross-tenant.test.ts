@@ -31,6 +31,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/webhooks": { url: "https://webhooks.test/intruder" },
   "POST /v1/tenants/{tenantId}/alerts/{alertId}/resolve": { note: "hijacked" },
   "POST /v1/tenants/{tenantId}/audit/verify": {},
+  "POST /v1/tenants/{tenantId}/agents/{agentId}/egress/rules": { host: "api.example.com" },
+  "PUT /v1/tenants/{tenantId}/agents/{agentId}/egress/mode": { mode: "live" },
+  "POST /v1/tenants/{tenantId}/agents/{agentId}/egress/test": { url: "https://api.example.com/" },
+  "POST /v1/tenants/{tenantId}/egress/deny-rules": { host: "api.example.com" },
 };
 
 let ownerA: TestUser;
@@ -51,6 +55,8 @@ const snapshotB = async () => {
     alertRules: await q("select count(*) as n, group_concat(enabled) as e, group_concat(updated_at) as u from alert_rules where tenant_id = ?"),
     alerts: await q("select count(*) as n, group_concat(status) as s from alerts where tenant_id = ?"),
     webhooks: await q("select count(*) as n from webhooks where tenant_id = ?"),
+    egressRules: await q("select count(*) as n, group_concat(host) as h from egress_rules where tenant_id = ?"),
+    egressModes: await q("select count(*) as n, group_concat(mode) as m from agent_egress where tenant_id = ?"),
   };
 };
 
@@ -75,6 +81,11 @@ beforeAll(async () => {
   const alertId = `alt_cross_${crypto.randomUUID()}`;
   await env.DB.prepare("INSERT INTO alerts (id, tenant_id, rule_id, rule_name, severity, status, summary, count, first_seq, last_seq, first_event_at, last_event_at, sample_event_ids, fired_at) VALUES (?, ?, ?, 'B rule', 'info', 'open', 's', 1, 1, 1, 0, 0, '[]', 0)").bind(alertId, tenantId, rule.body.rule.id).run();
   Object.assign(b, { ruleId: rule.body.rule.id, webhookId: webhook.body.webhook.id, alertId });
+  // Egress: an agent rule and a tenant deny rule.
+  const egressRule = await call(`/v1/tenants/${tenantId}/agents/${b.agentId}/egress/rules`, { body: { host: "api.example.com" }, cookie: ownerB.cookie });
+  const denyRule = await call(`/v1/tenants/${tenantId}/egress/deny-rules`, { body: { host: "evil.example.com" }, cookie: ownerB.cookie });
+  if (egressRule.status !== 201 || denyRule.status !== 201) throw new Error("seeding tenant B's egress rules failed");
+  Object.assign(b, { egressRuleId: egressRule.body.rule.id, denyRuleId: denyRule.body.rule.id });
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

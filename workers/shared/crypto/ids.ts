@@ -23,6 +23,11 @@ export const ID_PREFIXES = {
   alert: "alt",
   webhook: "whk",
   webhookDelivery: "dlv",
+  egressRule: "egr",
+  egressCall: "egc",
+  secret: "sec",
+  vaultKey: "vk",
+  skill: "skl",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -24,6 +24,7 @@ import { toAgent } from "../serializers";
 import { newAgentSecret } from "../services/agent-secrets";
 import { insertWithinPlanLimit } from "../services/plan-limits";
 import { evictAgentFromRelays, updateAgentOnRelays } from "../services/relay";
+import { invalidateEgressGates } from "../services/egress";
 import { assertTeamsExist, linkAgentToTeams, linkOrUndo, teamIdsByAgent } from "../services/team-links";
 
 export const agentsRoutes = new OpenAPIHono<AppEnv>();
@@ -156,6 +157,8 @@ agentsRoutes.openapi(
       const teamIds = (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [];
       await updateAgentOnRelays(c.env, tenant.id, teamIds, { agentId, role: updated.template, trust: updated.trustLevel as TrustLevel });
     }
+    // Egress hook: the trust level decides the agent's egress methods and limits.
+    if (updated.trustLevel !== before.trustLevel) await invalidateEgressGates(c.env, [agentId]);
     await audit(c, {
       action: "agent.updated",
       target: { type: "agent", id: agentId },
@@ -187,6 +190,7 @@ agentsRoutes.openapi(
     ]);
     if (update.meta.changes === 0) throw notFound("Agent");
     await evictAgentFromRelays(c.env, teamIds, agent.id, "removed");
+    await invalidateEgressGates(c.env, [agent.id]);
     await audit(c, { action: "agent.deleted", target: { type: "agent", id: agent.id }, details: { name: agent.name, removedFromTeams: teamIds } });
     return c.body(null, 204);
   },
@@ -214,6 +218,8 @@ for (const to of ["suspended", "active"] as const) {
         throw new ApiError("conflict", to === "suspended" ? "The agent is already suspended." : "The agent is not suspended, so there is nothing to resume.", { status: to });
       }
       if (to === "suspended") await evictAgentFromRelays(c.env, (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [], agentId, "suspended");
+      // Egress hook: the gate refuses a suspended agent's next call (and serves a resumed one).
+      await invalidateEgressGates(c.env, [agentId]);
       await audit(c, to === "suspended" ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning" } : { action: "agent.resumed", target: { type: "agent", id: agentId } });
       return c.json({ agent: await withTeams(c, updated) }, 200);
     },
