@@ -79,6 +79,7 @@ CREATE TABLE `secrets` (
 );
 --> statement-breakpoint
 CREATE INDEX `secrets_tenant_idx` ON `secrets` (`tenant_id`,`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `secrets_tenant_name_live_unique` ON `secrets` (`tenant_id`,`name`) WHERE deleted_at is null;--> statement-breakpoint
 CREATE TABLE `skill_versions` (
 	`skill_id` text NOT NULL,
 	`version` text NOT NULL,

@@ -62,7 +62,7 @@ export interface CallOutcome {
 }
 
 export type Evaluation =
-  | { verdict: Verdict; mode: "mock" | "live"; credential: { secretId: string; name: string } | null; trustLevel: number }
+  | { verdict: Omit<Extract<Verdict, { decision: "allow" }>, "url"> | Extract<Verdict, { decision: "deny" }>; mode: "mock" | "live"; credential: { secretId: string; name: string } | null; trustLevel: number }
   | { verdict: { decision: "deny"; reason: DenyReason | "wrong_tenant"; detail: string }; mode: null; credential: null; trustLevel: number | null };
 
 interface Ticket {
@@ -171,7 +171,9 @@ export class EgressGate extends DurableObject<Env> {
     const verdict = state.status === "suspended" ? ({ decision: "deny", reason: "agent_suspended", detail: "the agent is suspended" } as const) : decideEgress(skill ? skill.policy : state.policy, { method: input.method, url: input.url, trustLevel: state.trustLevel }, { platformHosts: input.platformHosts });
     const spec = verdict.decision === "allow" ? matchCredential(state, { method: input.method, url: verdict.url, host: verdict.host, skill: input.skill, now: Date.now() }) : null;
     const mode = state.mode === "live" && (!skill || skill.mode === "live") ? "live" : "mock";
-    return { verdict, mode, credential: spec ? { secretId: spec.secretId, name: spec.name } : null, trustLevel: state.trustLevel };
+    // Plain data over RPC (a URL object does not serialise).
+    const plain = verdict.decision === "allow" ? { decision: "allow" as const, reason: verdict.reason, ruleId: verdict.ruleId, source: verdict.source, host: verdict.host } : verdict;
+    return { verdict: plain, mode, credential: spec ? { secretId: spec.secretId, name: spec.name } : null, trustLevel: state.trustLevel };
   }
 
   /** Diagnostics for tests and the bench. */

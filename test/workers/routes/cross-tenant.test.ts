@@ -35,6 +35,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "PUT /v1/tenants/{tenantId}/agents/{agentId}/egress/mode": { mode: "live" },
   "POST /v1/tenants/{tenantId}/agents/{agentId}/egress/test": { url: "https://api.example.com/" },
   "POST /v1/tenants/{tenantId}/egress/deny-rules": { host: "api.example.com" },
+  "POST /v1/tenants/{tenantId}/secrets": { name: "HIJACK", value: "0123456789abcdef", host: "api.example.com", injection: { type: "header", name: "x-api-key", format: "{value}" }, scope: { agents: ["agt_x"] } },
+  "PATCH /v1/tenants/{tenantId}/secrets/{secretId}": { description: "hijacked" },
+  "POST /v1/tenants/{tenantId}/secrets/{secretId}/rotate": { value: "hijacked-value-0123" },
 };
 
 let ownerA: TestUser;
@@ -57,6 +60,7 @@ const snapshotB = async () => {
     webhooks: await q("select count(*) as n from webhooks where tenant_id = ?"),
     egressRules: await q("select count(*) as n, group_concat(host) as h from egress_rules where tenant_id = ?"),
     egressModes: await q("select count(*) as n, group_concat(mode) as m from agent_egress where tenant_id = ?"),
+    secrets: await q("select count(*) as n, group_concat(current_version) as v, group_concat(description) as d, group_concat(coalesce(deleted_at, 0)) as del from secrets where tenant_id = ?"),
   };
 };
 
@@ -86,6 +90,9 @@ beforeAll(async () => {
   const denyRule = await call(`/v1/tenants/${tenantId}/egress/deny-rules`, { body: { host: "evil.example.com" }, cookie: ownerB.cookie });
   if (egressRule.status !== 201 || denyRule.status !== 201) throw new Error("seeding tenant B's egress rules failed");
   Object.assign(b, { egressRuleId: egressRule.body.rule.id, denyRuleId: denyRule.body.rule.id });
+  const secretB = await call(`/v1/tenants/${tenantId}/secrets`, { body: { name: "B_TOKEN", value: "b-secret-value-0123", host: "api.example.com", injection: { type: "header", name: "authorization" }, scope: { agents: [b.agentId] } }, cookie: ownerB.cookie });
+  if (secretB.status !== 201) throw new Error(`seeding tenant B's secret failed: ${JSON.stringify(secretB.body)}`);
+  b.secretId = secretB.body.secret.id;
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

@@ -6,6 +6,7 @@
 import { rotateSigningKeys } from "../../shared/agent-identity/signing-keys";
 import { emitAudit } from "../../shared/audit/emit";
 import { auditArchiveCron } from "../../shared/audit/archive/cron-job";
+import { rewrapVaultKeys } from "../../shared/vault/rewrap";
 
 export async function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   const now = controller.scheduledTime;
@@ -13,6 +14,11 @@ export async function scheduled(controller: ScheduledController, env: Env, _ctx:
   await auditArchiveCron(env, now).then(
     (result) => console.log(JSON.stringify({ level: "info", msg: "audit archive cron", cron: controller.cron, ...result })),
     (error: unknown) => console.error(JSON.stringify({ level: "error", msg: "audit archive cron failed", cron: controller.cron, error: String(error) })),
+  );
+  // Vault KEK rotation (docs/secrets.md): re-wrap data keys still under an older KEK. Logged, not thrown.
+  await rewrapVaultKeys(env, { now }).then(
+    (result) => console.log(JSON.stringify({ level: result.missingKekIds.length ? "error" : "info", msg: "vault rewrap", cron: controller.cron, ...result })),
+    (error: unknown) => console.error(JSON.stringify({ level: "error", msg: "vault rewrap failed", cron: controller.cron, error: String(error) })),
   );
   const result = await rotateSigningKeys(env, now);
   console.log(JSON.stringify({ level: "info", msg: "signing key rotation", cron: controller.cron, ...result }));

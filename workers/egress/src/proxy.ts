@@ -72,7 +72,8 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
   let injection: Injection | null = admission.injection;
   let response: Response;
   for (let hop = 0; ; hop++) {
-    if (injection) secrets.push(injection.secret);
+    // Redact the secret and what was sent (e.g. `Bearer <secret>`): an echo may encode the whole header value.
+    if (injection) secrets.push(injection.secret, ...(injection.value !== injection.secret ? [injection.value] : []));
     const outgoing = withCredential(url, headers, injection);
     try {
       response = await fetch(devUpstream(outgoing.url, env.ENVIRONMENT, env.EGRESS_DEV_UPSTREAMS), { method, headers: outgoing.headers, body: body && method !== "GET" && method !== "HEAD" ? body : undefined, redirect: "manual", signal: deadline });

@@ -627,7 +627,7 @@ export const secrets = sqliteTable(
     updatedAt: integer("updated_at").notNull().default(now),
     deletedAt: integer("deleted_at"),
   },
-  (t) => [index("secrets_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [index("secrets_tenant_idx").on(t.tenantId, t.id), uniqueIndex("secrets_tenant_name_live_unique").on(t.tenantId, t.name).where(sql`deleted_at is null`)],
 );
 
 export const secretVersions = sqliteTable(

@@ -39,7 +39,8 @@ export async function tenantDataKey(env: VaultEnv, tenantId: string, options: { 
 }
 
 export function unwrap(env: VaultEnv, row: { id: string; tenantId: string; kekId: string; wrappedKey: string }): Promise<CryptoKey> {
-  const cacheKey = `${row.id}|${row.kekId}|${row.wrappedKey}`;
+  // Keyed by the KEK list too: an isolate only ever sees one, but a test (or a misconfiguration) must not reuse a key unwrapped under another.
+  const cacheKey = `${row.id}|${row.kekId}|${row.wrappedKey}|${env.VAULT_KEKS ?? ""}`;
   let key = cache.get(cacheKey);
   if (!key) {
     key = (async () => {

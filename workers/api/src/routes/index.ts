@@ -9,6 +9,8 @@ import { auditArchivesRoutes } from "./audit-archives";
 import { authRoutes } from "./auth";
 import { devOutboxRoutes } from "./dev-outbox";
 import { egressRoutes } from "./egress";
+import { secretsRoutes } from "./secrets";
+import { vaultAdminRoutes } from "./vault-admin";
 import { healthRoutes } from "./health";
 import { invitesRoutes } from "./invites";
 import { membersRoutes } from "./members";
@@ -21,4 +23,4 @@ import { tenantRoutes } from "./tenants";
 import { webhooksRoutes } from "./webhooks";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, egressRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, egressRoutes, secretsRoutes, vaultAdminRoutes, auditRoutes];
