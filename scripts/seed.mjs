@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { ApiClient, ApiError } from "./lib/api-client.mjs";
 import { displayPath, INTERNAL_URL, STATE_DIR } from "./lib/config.mjs";
 import { DEMO } from "./lib/demo.mjs";
+import { seedEgress } from "./lib/egress.mjs";
 
 /**
  * @param {{ baseUrl: string, log?: (line: string) => void }} options
@@ -56,6 +57,9 @@ export async function seed({ baseUrl, log = () => {} }) {
       created.push(`team membership ${agentId}`);
     }
   }
+
+  // Egress (docs/egress.md): Engineering may call the local demo stub.
+  await seedEgress(api, base, await api.listAll(`${base}/agents?limit=100`), created);
 
   log(created.length ? `Seeded: ${created.join(", ")}.` : "Demo data already present; nothing to seed.");
   return { tenantId, teamId: team.id, created, secrets };

@@ -15,6 +15,7 @@
 import path from "node:path";
 import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
+import { egressProcess } from "./egress.mjs";
 
 /**
  * @typedef {object} StackProcess
@@ -65,5 +66,7 @@ export function stackProcesses() {
           { ...spawnOptions, cwd: WEB_DIR },
         ),
     },
+    // The egress proxy: its own wrangler dev and port (scripts/lib/egress.mjs says why).
+    egressProcess(),
   ];
 }

@@ -9,3 +9,4 @@ export { defaultTransport, nodeGlobalTransport, relayUrl, subprotocolTransport, 
 export { ClientClosedError, ConnectionClosedError, RelayDeniedError, RelayFrameError, RequestTimeoutError, SwitchboardError, TokenExchangeError } from "./errors";
 export { newClientId } from "./ids";
 export * from "./protocol";
+export { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, forwardUrl, type EgressOptions, type EgressOutcome, type EnvelopeRequest } from "./egress";
