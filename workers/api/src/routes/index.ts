@@ -10,6 +10,7 @@ import { authRoutes } from "./auth";
 import { devOutboxRoutes } from "./dev-outbox";
 import { egressRoutes } from "./egress";
 import { secretsRoutes } from "./secrets";
+import { skillsRoutes } from "./skills";
 import { vaultAdminRoutes } from "./vault-admin";
 import { healthRoutes } from "./health";
 import { invitesRoutes } from "./invites";
@@ -23,4 +24,4 @@ import { tenantRoutes } from "./tenants";
 import { webhooksRoutes } from "./webhooks";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, egressRoutes, secretsRoutes, vaultAdminRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, egressRoutes, secretsRoutes, skillsRoutes, vaultAdminRoutes, auditRoutes];
