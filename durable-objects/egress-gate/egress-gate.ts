@@ -75,6 +75,16 @@ interface Ticket {
   mockedBy: string | null;
 }
 
+/**
+ * A call goes out only if the agent is live and, when a skill is involved — the call is made in the
+ * skill's name, or only a skill's network permission allows it — that skill's install is live too.
+ * Installing a skill in mock mode therefore never lets its hosts be reached for real.
+ */
+function modeOf(state: GateState, skill: GateState["skills"] extends Map<string, infer S> ? S | undefined : never, verdict: Verdict | null): "mock" | "live" {
+  const via = skill ?? (verdict?.decision === "allow" && verdict.source.type === "skill" ? state.skills.get(verdict.source.skill) : undefined);
+  return state.mode === "live" && (!via || via.mode === "live") ? "live" : "mock";
+}
+
 export class EgressGate extends DurableObject<Env> {
   private state: GateState | null = null;
   private loading: Promise<GateState | null> | null = null;
@@ -105,11 +115,11 @@ export class EgressGate extends DurableObject<Env> {
 
     const skill = call.skill !== null ? state.skills.get(call.skill) : undefined;
     if (call.skill !== null && !skill) return refuse({ ok: false, reason: "skill_not_installed", detail: `skill ${call.skill} is not installed on this agent` });
-    const mode = state.mode === "live" && (!skill || skill.mode === "live") ? "live" : "mock";
-    context.mode = mode;
-
+    context.mode = modeOf(state, skill, null);
     const verdict = decideEgress(skill ? skill.policy : state.policy, { method: call.method, url: call.url, trustLevel: state.trustLevel }, { platformHosts: call.platformHosts });
     if (verdict.decision === "deny") return refuse({ ok: false, reason: verdict.reason, detail: verdict.detail }, verdict.ruleId);
+    const mode = modeOf(state, skill, verdict);
+    context.mode = mode;
 
     const limits = TRUST_LEVELS[state.trustLevel] ?? TRUST_LEVELS[0]!;
     this.expireTickets(now);
@@ -170,7 +180,7 @@ export class EgressGate extends DurableObject<Env> {
     if (input.skill !== null && !skill) return { verdict: { decision: "deny", reason: "skill_not_installed", detail: `skill ${input.skill} is not installed` }, mode: null, credential: null, trustLevel: state.trustLevel };
     const verdict = state.status === "suspended" ? ({ decision: "deny", reason: "agent_suspended", detail: "the agent is suspended" } as const) : decideEgress(skill ? skill.policy : state.policy, { method: input.method, url: input.url, trustLevel: state.trustLevel }, { platformHosts: input.platformHosts });
     const spec = verdict.decision === "allow" ? matchCredential(state, { method: input.method, url: verdict.url, host: verdict.host, skill: input.skill, now: Date.now() }) : null;
-    const mode = state.mode === "live" && (!skill || skill.mode === "live") ? "live" : "mock";
+    const mode = modeOf(state, skill, verdict.decision === "allow" ? verdict : null);
     // Plain data over RPC (a URL object does not serialise).
     const plain = verdict.decision === "allow" ? { decision: "allow" as const, reason: verdict.reason, ruleId: verdict.ruleId, source: verdict.source, host: verdict.host } : verdict;
     return { verdict: plain, mode, credential: spec ? { secretId: spec.secretId, name: spec.name } : null, trustLevel: state.trustLevel };

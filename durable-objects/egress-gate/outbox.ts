@@ -13,7 +13,9 @@ export const FLUSH_BATCH = 100;
 export const FLUSH_DELAY_MS = 1_000;
 
 export function createOutboxTables(sql: SqlStorage): void {
-  sql.exec(`CREATE TABLE IF NOT EXISTS audit_outbox (id TEXT PRIMARY KEY, event TEXT NOT NULL, day TEXT, allowed INTEGER NOT NULL DEFAULT 0, denied INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0)`);
+  // rowid key, no other index: every index entry is a billed row written (docs/relay.md), so an
+  // insert and its delete cost one row each. Event ids are fresh per event (newId), never re-staged.
+  sql.exec(`CREATE TABLE IF NOT EXISTS audit_outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, event TEXT NOT NULL, day TEXT, allowed INTEGER NOT NULL DEFAULT 0, denied INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0)`);
   sql.exec(`CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, allowed INTEGER NOT NULL, denied INTEGER NOT NULL, bytes_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL, flushed INTEGER NOT NULL DEFAULT 0)`);
 }
 
@@ -27,7 +29,7 @@ export interface Metered {
 export function stage(sql: SqlStorage, event: StagedAuditEvent, metered?: Metered): void {
   const day = metered ? new Date(event.at).toISOString().slice(0, 10) : null;
   sql.exec(
-    "INSERT OR IGNORE INTO audit_outbox (id, event, day, allowed, denied, bytes_out, bytes_in) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO audit_outbox (id, event, day, allowed, denied, bytes_out, bytes_in) VALUES (?, ?, ?, ?, ?, ?, ?)",
     event.id,
     JSON.stringify(event),
     day,
@@ -45,7 +47,7 @@ export function stagedCount(sql: SqlStorage): number {
 /** One batch: to the ledger, then (one transaction) out of the outbox and into the usage totals. Returns how many. */
 export async function flushBatch(ctx: DurableObjectState, env: Pick<Env, "DB">, tenantId: string): Promise<number> {
   const sql = ctx.storage.sql;
-  const rows = sql.exec<{ id: string; event: string; day: string | null; allowed: number; denied: number; bytes_out: number; bytes_in: number }>("SELECT * FROM audit_outbox ORDER BY id LIMIT ?", FLUSH_BATCH).toArray();
+  const rows = sql.exec<{ seq: number; id: string; event: string; day: string | null; allowed: number; denied: number; bytes_out: number; bytes_in: number }>("SELECT * FROM audit_outbox ORDER BY seq LIMIT ?", FLUSH_BATCH).toArray();
   if (rows.length === 0) return 0;
   await emitAuditBatch(env, rows.map((r) => JSON.parse(r.event) as StagedAuditEvent));
   ctx.storage.transactionSync(() => {
@@ -62,7 +64,7 @@ export async function flushBatch(ctx: DurableObjectState, env: Pick<Env, "DB">, 
           r.bytes_in,
         );
       }
-      sql.exec("DELETE FROM audit_outbox WHERE id = ?", r.id);
+      sql.exec("DELETE FROM audit_outbox WHERE seq = ?", r.seq);
     }
   });
   return rows.length;

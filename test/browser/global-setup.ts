@@ -18,6 +18,8 @@ declare module "vitest" {
     apiUrl: string;
     /** The stack's state directory (local D1), for the few things only a shell can do (granting operator). */
     stateDir: string;
+    /** http://127.0.0.1:<port> — the egress proxy (agents' outbound calls). */
+    egressUrl: string;
   }
 }
 
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject) {
   project.provide("dashboardUrl", stack.dashboardUrl);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);
+  project.provide("egressUrl", stack.egressUrl);
   process.stdout.write(`browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`);
 
   return async () => {

@@ -305,3 +305,31 @@ describe("audit and metering", () => {
     expect(alerts.body.data.map((a: any) => a.ruleName)).toContain("Egress denied");
   });
 });
+
+describe("the EgressOutbound entrypoint (a skill's globalOutbound, issue 19)", () => {
+  it("runs the same pipeline as the agent, in the skill's name, from trusted props", async () => {
+    const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
+    const { EgressOutbound } = await import("./index");
+    const agent = await egressAgent({ rules: [{ host: "other.upstream.example" }] });
+    const base = `/v1/tenants/${agent.tenantId}`;
+    await call(`${base}/skills`, { body: { name: "outbound-skill", version: "1.0.0", title: "Outbound", network: [{ host: "api.upstream.example", methods: ["GET"] }] }, cookie: agent.owner.cookie });
+    await call(`${base}/agents/${agent.agentId}/skills/outbound-skill`, { method: "PUT", body: { mode: "live" }, cookie: agent.owner.cookie });
+    const ctx = createExecutionContext();
+    const props = { tenant: agent.tenantId, agent: agent.agentId, skill: "outbound-skill", version: "1.0.0", run: "run-1" };
+    const outbound = new EgressOutbound(Object.assign(Object.create(ctx), { props, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
+    const t = tok();
+    const allowed = await outbound.fetch(new Request(`${API}/echo/${t}`, { headers: { authorization: "Bearer smuggled" } }));
+    expect(allowed.status).toBe(200);
+    expect((await upstreamSaw(t))[0]!.headers.authorization).toBeUndefined();
+    // Only the skill's network: the agent's own rule for other.upstream.example does not apply in the skill's name.
+    expect((await outbound.fetch(new Request("https://other.upstream.example/echo/x"))).status).toBe(403);
+    expect((await outbound.fetch(new Request("http://169.254.169.254/"))).status).toBe(403);
+    // Props naming another tenant are refused, as a forged token would be.
+    const forged = new EgressOutbound(Object.assign(Object.create(ctx), { props: { ...props, tenant: "ten_forged" }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
+    expect((await forged.fetch(new Request(`${API}/echo/x`))).status).toBe(401);
+    await waitOnExecutionContext(ctx);
+    await flushGate(agent.agentId);
+    const events = await egressEvents(agent.tenantId, agent.agentId);
+    expect(events.find((e) => e.action === "egress.request_allowed")!.details).toMatchObject({ via: "outbound", skill: "outbound-skill", run: "run-1", reason: "skill_rule" });
+  });
+});

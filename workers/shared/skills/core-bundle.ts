@@ -14,7 +14,7 @@ export const CORE_BUNDLE: SkillManifestInput[] = [
     title: "GitHub",
     description: "Read repositories, issues and pull requests; comment and open issues. Needs a GitHub token (fine-grained, repository-scoped).",
     network: [{ host: "api.github.com", methods: ["GET", "POST", "PATCH"], pathPrefix: "/repos" }, { host: "api.github.com", methods: ["GET"], pathPrefix: "/user" }],
-    env: [{ name: "GITHUB_TOKEN", description: "Injected as `Authorization: Bearer …` for api.github.com.", required: true }],
+    env: [{ name: "GITHUB_TOKEN", description: "Injected as Authorization: Bearer … for api.github.com.", required: true }],
     files: [],
     mocks: [
       { method: "GET", url: "https://api.github.com/user", status: 200, body: { login: "mock-user", id: 1 } },
@@ -28,7 +28,7 @@ export const CORE_BUNDLE: SkillManifestInput[] = [
     title: "Slack",
     description: "Post messages to channels the bot is in.",
     network: [{ host: "slack.com", methods: ["POST"], pathPrefix: "/api/chat.postMessage" }, { host: "slack.com", methods: ["GET"], pathPrefix: "/api/conversations.list" }],
-    env: [{ name: "SLACK_BOT_TOKEN", description: "A bot token (xoxb-…), injected as `Authorization: Bearer …`.", required: true }],
+    env: [{ name: "SLACK_BOT_TOKEN", description: "A bot token (xoxb-…), injected as Authorization: Bearer ….", required: true }],
     files: [],
     mocks: [
       { method: "POST", url: "https://slack.com/api/chat.postMessage", status: 200, body: { ok: true, channel: "C0MOCK", ts: "1700000000.000100" } },
@@ -41,7 +41,7 @@ export const CORE_BUNDLE: SkillManifestInput[] = [
     title: "Linear",
     description: "Query and create Linear issues through its GraphQL API.",
     network: [{ host: "api.linear.app", methods: ["POST"], pathPrefix: "/graphql" }],
-    env: [{ name: "LINEAR_API_KEY", description: "A personal or OAuth API key, injected as `Authorization: …`.", required: true }],
+    env: [{ name: "LINEAR_API_KEY", description: "A personal or OAuth API key, injected as the Authorization header.", required: true }],
     files: [],
     mocks: [{ method: "POST", url: "https://api.linear.app/graphql", status: 200, body: { data: { issues: { nodes: [{ id: "mock-1", title: "Mock issue" }] } } } }],
   },

@@ -147,6 +147,13 @@ describe("manifest enforcement", () => {
     const missing = await egressRequest(`/proxy/https/api.upstream.example/echo/${t}`, { token: agent.token, headers: { "x-switchboard-skill": "acme-deploy" } });
     expect(missing.status).toBe(501);
     expect(await upstreamSaw(t)).toEqual([]);
+    // The agent's own call (no skill header) that only the mock-mode skill's network allows stays mock too.
+    const agentLevel = await egressRequest("/proxy/https/api.upstream.example/echo/mocked", { token: agent.token });
+    expect(agentLevel.status).toBe(202);
+    expect(agentLevel.headers.get("x-switchboard-egress-mode")).toBe("mock");
+    const t2 = crypto.randomUUID();
+    expect((await egressRequest(`/proxy/https/api.upstream.example/echo/${t2}`, { token: agent.token })).status).toBe(501);
+    expect(await upstreamSaw(t2)).toEqual([]);
     expect(await upstreamSaw("/echo/mocked")).toEqual([]);
   });
 });
