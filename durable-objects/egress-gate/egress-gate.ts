@@ -129,16 +129,24 @@ export class EgressGate extends DurableObject<Env> {
 
     const ticketId = context.callId;
     const ticket: Ticket = { call: context, verdict, startedAt: now, bytesOut: call.bytesOut, platformHosts: call.platformHosts, secrets: [], mockedBy: null };
+    // The slot is taken in the same synchronous run as the check above: any `await` before this line
+    // would let concurrent admits all pass the concurrency check (an object runs others at an await).
+    this.tickets.set(ticketId, ticket);
     if (mode === "mock") {
       const mock = findMock(state, { method: call.method, url: verdict.url, skill: call.skill });
-      if (!mock) return refuse({ ok: false, reason: "mock_no_match", detail: "mock mode and no declared response matches" });
+      if (!mock) {
+        this.tickets.delete(ticketId);
+        return refuse({ ok: false, reason: "mock_no_match", detail: "mock mode and no declared response matches" });
+      }
       ticket.mockedBy = mock.skill;
-      this.tickets.set(ticketId, ticket);
       return { ok: true, ticket: ticketId, mode, url: verdict.url.href, mock };
     }
-    const injection = await this.credentialFor(state, ticket, verdict.url, verdict.host, now);
-    this.tickets.set(ticketId, ticket);
-    return { ok: true, ticket: ticketId, mode, url: verdict.url.href, injection };
+    try {
+      return { ok: true, ticket: ticketId, mode, url: verdict.url.href, injection: await this.credentialFor(state, ticket, verdict.url, verdict.host, now) };
+    } catch (err) {
+      this.tickets.delete(ticketId);
+      throw err;
+    }
   }
 
   /** A redirect hop of an admitted call: the same policy again, and the credential for THIS host only (none elsewhere). */

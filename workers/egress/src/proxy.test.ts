@@ -249,7 +249,8 @@ describe("limits", () => {
 
   it("limits calls in flight per agent", async () => {
     const agent = await egressAgent({ trustLevel: 1, rules: [{ host: "api.upstream.example" }] });
-    const results = await Promise.all(Array.from({ length: 8 }, () => egressRequest("/proxy/https/api.upstream.example/slow?ms=300", { token: agent.token })));
+    // Slow enough that all ten are admitted while the first four are still in flight, even on a loaded machine.
+    const results = await Promise.all(Array.from({ length: 10 }, () => egressRequest("/proxy/https/api.upstream.example/slow?ms=2000", { token: agent.token })));
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(4);
     const limited = await Promise.all(results.filter((r) => r.status === 429).map((r) => r.json() as Promise<any>));
