@@ -173,5 +173,8 @@ describe("egress, secrets and skills, as the demo owner", () => {
     await activity.getByText("no_matching_rule").waitFor({ timeout: 30_000 });
     await settled(page);
     await checkScreen(page, "egress-agent-activity", { heading: "Egress browser agent: egress" });
+    // The browser test files share one stack and the demo owner: leave them with one tenant again.
+    const deleted = await page.evaluate(async (id) => (await fetch(`/v1/tenants/${id}`, { method: "DELETE" })).status, setup.tenantId);
+    expect(deleted).toBe(204);
   });
 });
