@@ -35,6 +35,8 @@ export interface GateCall {
   method: string;
   url: string;
   skill: string | null;
+  /** The skill version the calling code is (the skill runtime's props): must be the installed one. */
+  skillVersion?: string | null;
   run: string | null;
   via: "envelope" | "forward" | "outbound";
   droppedHeaders: string[];
@@ -115,6 +117,8 @@ export class EgressGate extends DurableObject<Env> {
 
     const skill = call.skill !== null ? state.skills.get(call.skill) : undefined;
     if (call.skill !== null && !skill) return refuse({ ok: false, reason: "skill_not_installed", detail: `skill ${call.skill} is not installed on this agent` });
+    // Code of one version must not run with another version's permissions (an upgrade or a yank in between).
+    if (skill && call.skillVersion && call.skillVersion !== skill.version) return refuse({ ok: false, reason: "skill_not_installed", detail: `${skill.name}@${call.skillVersion} is not the installed version (${skill.version})` });
     context.mode = modeOf(state, skill, null);
     const verdict = decideEgress(skill ? skill.policy : state.policy, { method: call.method, url: call.url, trustLevel: state.trustLevel }, { platformHosts: call.platformHosts });
     if (verdict.decision === "deny") return refuse({ ok: false, reason: verdict.reason, detail: verdict.detail }, verdict.ruleId);

@@ -41,7 +41,7 @@ export function egressProcess() {
     readyUrl: `${EGRESS_INTERNAL_URL}/health`,
     readyStatus: 200,
     publicUrl: EGRESS_PUBLIC_URL,
-    // Through egress-dev.mjs, which starts wrangler only once the API and dashboard answer (it says why).
+    // Through egress-dev.mjs, which gives it an inspector port of its own (it says why).
     start: () =>
       spawn(
         nodeForWrangler(),

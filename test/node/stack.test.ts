@@ -46,7 +46,7 @@ beforeAll(async () => {
   stack = await startLocalStack();
   base = stack.apiUrl;
   tenantId = stack.tenantId;
-}, 150_000);
+}, 200_000);
 
 afterAll(async () => {
   await stack?.stop();

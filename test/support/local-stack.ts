@@ -67,7 +67,7 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
  * @param logFile also write everything the stack prints to this file (wrangler's request log and
  *   errors), for reading after a failed test: vitest shows only the test's own output.
  */
-export async function startLocalStack({ timeoutMs = 120_000, logFile }: { timeoutMs?: number; logFile?: string } = {}): Promise<LocalStack> {
+export async function startLocalStack({ timeoutMs = 180_000, logFile }: { timeoutMs?: number; logFile?: string } = {}): Promise<LocalStack> {
   const [apiPort, webPort, egressPort, stubPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const stateDir = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
   const child = spawn("npm", ["start"], {

@@ -14,6 +14,8 @@ export interface EgressIdentity {
   agentId: string;
   tenantId: string;
   skill: string | null;
+  /** Set by the skill runtime only (props): the installed version must match. */
+  skillVersion?: string | null;
   run: string | null;
   via: "envelope" | "forward" | "outbound";
 }

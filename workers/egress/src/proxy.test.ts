@@ -328,6 +328,11 @@ describe("the EgressOutbound entrypoint (a skill's globalOutbound, issue 19)", (
     // Props naming another tenant are refused, as a forged token would be.
     const forged = new EgressOutbound(Object.assign(Object.create(ctx), { props: { ...props, tenant: "ten_forged" }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
     expect((await forged.fetch(new Request(`${API}/echo/x`))).status).toBe(401);
+    // Code of another version than the installed one gets nothing.
+    const stale = new EgressOutbound(Object.assign(Object.create(ctx), { props: { ...props, version: "0.9.0" }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
+    const staleRes = await stale.fetch(new Request(`${API}/echo/x`));
+    expect(staleRes.status).toBe(403);
+    expect(((await staleRes.json()) as any).error.details.reason).toBe("skill_not_installed");
     await waitOnExecutionContext(ctx);
     await flushGate(agent.agentId);
     const events = await egressEvents(agent.tenantId, agent.agentId);

@@ -47,6 +47,7 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
     method: req.method,
     url: req.url,
     skill: who.skill,
+    skillVersion: who.skillVersion ?? null,
     run: who.run,
     via: who.via,
     droppedHeaders: droppedRequestHeaders(req.headers),
