@@ -16,8 +16,11 @@ export async function scheduled(controller: ScheduledController, env: Env, _ctx:
     (error: unknown) => console.error(JSON.stringify({ level: "error", msg: "audit archive cron failed", cron: controller.cron, error: String(error) })),
   );
   // Vault KEK rotation (docs/secrets.md): re-wrap data keys still under an older KEK. Logged, not thrown.
+  // Silent when there was nothing to move (every day but a rotation's).
   await rewrapVaultKeys(env, { now }).then(
-    (result) => console.log(JSON.stringify({ level: result.missingKekIds.length ? "error" : "info", msg: "vault rewrap", cron: controller.cron, ...result })),
+    (result) => {
+      if (result.rewrapped > 0 || result.remaining > 0) console.log(JSON.stringify({ level: result.missingKekIds.length ? "error" : "info", msg: "vault rewrap", cron: controller.cron, ...result }));
+    },
     (error: unknown) => console.error(JSON.stringify({ level: "error", msg: "vault rewrap failed", cron: controller.cron, error: String(error) })),
   );
   const result = await rotateSigningKeys(env, now);
