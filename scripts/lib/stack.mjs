@@ -16,6 +16,7 @@ import path from "node:path";
 import { spawn } from "node:child_process";
 import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, OIDC_ENABLED, OIDC_ISSUER, OIDC_PORT, PUBLIC_URL, REPO_ROOT, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
+import { egressProcess } from "./egress.mjs";
 
 /**
  * @typedef {object} StackProcess
@@ -88,5 +89,7 @@ export function stackProcesses() {
           },
         ]
       : []),
+    // The egress proxy: its own wrangler dev and port (scripts/lib/egress.mjs says why).
+    egressProcess(),
   ];
 }

@@ -22,6 +22,8 @@ declare module "vitest" {
     stateDir: string;
     /** The local OpenID provider the stack runs for SSO (SWITCHBOARD_OIDC=1, docs/sso.md). */
     oidcIssuer: string;
+    /** http://127.0.0.1:<port> — the egress proxy (agents' outbound calls). */
+    egressUrl: string;
   }
 }
 
@@ -51,6 +53,7 @@ export default async function setup(project: TestProject) {
   project.provide("dashboardUrl", stack.dashboardUrl);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);
+  project.provide("egressUrl", stack.egressUrl);
   process.stdout.write(`browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`);
 
   return async () => {

@@ -32,6 +32,11 @@ export const ID_PREFIXES = {
   ssoConnection: "sso",
   /** API request ids (`X-Request-Id`, error bodies, logs, audit details). */
   request: "req",
+  egressRule: "egr",
+  egressCall: "egc",
+  secret: "sec",
+  vaultKey: "vk",
+  skill: "skl",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
