@@ -46,10 +46,9 @@ export default async function setup(project: TestProject) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
   // The stack also runs the local OpenID provider and connects the demo tenant's SSO to it.
-  process.env.SWITCHBOARD_OIDC = "1";
-  process.env.SWITCHBOARD_OIDC_PORT = String(await freePort());
-  const stack = await startLocalStack({ logFile: STACK_LOG });
-  project.provide("oidcIssuer", `http://127.0.0.1:${process.env.SWITCHBOARD_OIDC_PORT}`);
+  const oidcPort = await freePort();
+  const stack = await startLocalStack({ logFile: STACK_LOG, oidcPort });
+  project.provide("oidcIssuer", `http://127.0.0.1:${oidcPort}`);
   project.provide("dashboardUrl", stack.dashboardUrl);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);

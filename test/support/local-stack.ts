@@ -64,11 +64,15 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
 }
 
 /**
+ * @param oidcPort run the local OpenID provider on this port and connect the demo tenant's SSO to it.
  * @param logFile also write everything the stack prints to this file (wrangler's request log and
  *   errors), for reading after a failed test: vitest shows only the test's own output.
  */
-export async function startLocalStack({ timeoutMs = 180_000, logFile }: { timeoutMs?: number; logFile?: string } = {}): Promise<LocalStack> {
+export async function startLocalStack({ timeoutMs = 180_000, logFile, oidcPort }: { timeoutMs?: number; logFile?: string; oidcPort?: number } = {}): Promise<LocalStack> {
   const [apiPort, webPort, egressPort, stubPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // Set per stack, never through process.env: the node and browser projects share one process,
+  // and a stack started by one must not inherit another's OpenID provider (CI saw exactly that).
+  const oidcEnv = oidcPort ? { SWITCHBOARD_OIDC: "1", SWITCHBOARD_OIDC_PORT: String(oidcPort) } : { SWITCHBOARD_OIDC: "", SWITCHBOARD_OIDC_PORT: String(await freePort()) };
   const stateDir = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
   const child = spawn("npm", ["start"], {
     cwd: ROOT,
@@ -78,6 +82,7 @@ export async function startLocalStack({ timeoutMs = 180_000, logFile }: { timeou
       SWITCHBOARD_WEB_PORT: String(webPort),
       SWITCHBOARD_EGRESS_PORT: String(egressPort),
       SWITCHBOARD_STUB_PORT: String(stubPort),
+      ...oidcEnv,
       SWITCHBOARD_STATE_DIR: stateDir,
       SWITCHBOARD_WEB_DIST: path.join(stateDir, "web-dist"),
     },
