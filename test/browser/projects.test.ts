@@ -1,7 +1,8 @@
 /**
  * The project selector (docs/projects.md) in a real Chromium: its choice is `?project=` in the URL,
  * lists show only that project's agents and teams, the choice survives a reload and follows the
- * side navigation, and "All projects" shows everything again. Screenshots: projects-*.png.
+ * side navigation, and "All projects" shows everything again; API keys made in a project are bound
+ * to it. Screenshots: projects-*.png.
  */
 import path from "node:path";
 import type { Browser } from "playwright-core";
@@ -73,5 +74,30 @@ describe("the project selector", () => {
 
     await page.getByLabel("Project").selectOption({ label: "All projects" });
     await page.waitForURL((url) => !url.searchParams.has("project"));
+  });
+
+  step("API keys follow the project: a key made there is bound to it, and other projects do not list it", async () => {
+    const { page } = person;
+    await post(page, `/v1/tenants/${tenantId}/api-keys`, { name: "Tenant-wide CI", scopes: ["agents:read"] });
+    await page.goto(`/t/${tenantId}/api-keys?project=${projectId}`);
+    await settled(page);
+    await page.getByRole("button", { name: "New API key" }).click();
+    const dialog = page.getByRole("dialog", { name: "New API key" });
+    await dialog.getByLabel("Key name").fill("Research CI");
+    await dialog.getByText("agents:read", { exact: true }).click();
+    expect(await dialog.getByLabel("Only for project Research").isChecked()).toBe(true);
+    await dialog.getByRole("button", { name: "Create key" }).click();
+    await page.getByRole("button", { name: "I have stored the key" }).click();
+    const table = page.getByRole("table", { name: "API keys" });
+    await expect.poll(() => table.getByRole("row", { name: /Research CI/ }).getByRole("cell", { name: "Research", exact: true }).isVisible()).toBe(true);
+    await expect.poll(() => table.getByRole("row", { name: /Tenant-wide CI/ }).getByText("All projects").isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "projects-03-api-keys-in-research.png") });
+    // The default project lists the tenant-wide key, not Research's.
+    const projects = (await page.evaluate(async (t) => (await fetch(`/v1/tenants/${t}/projects`)).json(), tenantId)) as { data: Array<{ id: string }> };
+    const defaultProject = projects.data.find((p) => p.id !== projectId)!.id;
+    await page.goto(`/t/${tenantId}/api-keys?project=${defaultProject}`);
+    await settled(page);
+    await expect.poll(() => table.getByRole("row", { name: /Tenant-wide CI/ }).isVisible()).toBe(true);
+    expect(await table.getByRole("row", { name: /Research CI/ }).count()).toBe(0);
   });
 });

@@ -80,7 +80,9 @@ export const allowlistQuery = (tenantId: string, teamId: string) =>
 
 export const membersQuery = (tenantId: string) => queryOptions({ queryKey: keys.members(tenantId), queryFn: () => getAll<Member>(`${t(tenantId)}/members`) });
 export const invitesQuery = (tenantId: string) => queryOptions({ queryKey: keys.invites(tenantId), queryFn: () => getAll<Invite>(`${t(tenantId)}/invites`) });
-export const apiKeysQuery = (tenantId: string) => queryOptions({ queryKey: keys.apiKeys(tenantId), queryFn: () => getAll<ApiKey>(`${t(tenantId)}/api-keys`) });
+/** `projectId`: the keys that work in that project (bound to it, or tenant-wide); the key keeps every variant under keys.apiKeys for invalidation. */
+export const apiKeysQuery = (tenantId: string, projectId?: string) =>
+  queryOptions({ queryKey: projectId ? [...keys.apiKeys(tenantId), { projectId }] : keys.apiKeys(tenantId), queryFn: () => getAll<ApiKey>(`${t(tenantId)}/api-keys`, projectId ? { projectId } : undefined) });
 export const configVersionsQuery = (tenantId: string) =>
   queryOptions({ queryKey: keys.configVersions(tenantId), queryFn: () => getAll<TenantConfigVersion>(`${t(tenantId)}/config/versions`, {}, 5) });
 

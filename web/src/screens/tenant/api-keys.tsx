@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { KeyRound, Plus } from "lucide-react";
+import { useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { Controller } from "react-hook-form";
 import type { Permission } from "@shared/auth/permissions";
@@ -8,18 +9,22 @@ import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { apiKeyState, ApiKeyStateBadge } from "@/components/status-badges";
-import { ActionsTh, Alert, Badge, Button, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Badge, Button, Checkbox, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, Label, PageHeader, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate, formatRelative } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { permissionsOf } from "@/lib/permissions";
-import { apiKeysQuery, tenantPath } from "@/lib/queries";
+import { apiKeysQuery, projectsQuery, tenantPath } from "@/lib/queries";
 import type { CreatedApiKey } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 
 export function ApiKeysScreen() {
   const { tenantId, can } = useTenant();
-  const keys = useQuery({ ...apiKeysQuery(tenantId), enabled: can("api_keys:read") });
+  // The tenant-wide project selector's choice (tenant-layout.tsx): the keys that work in that project.
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const keys = useQuery({ ...apiKeysQuery(tenantId, project), enabled: can("api_keys:read") });
+  const projects = useQuery(projectsQuery(tenantId));
+  const projectName = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
   const invalidate = useInvalidateTenant();
   const [creating, setCreating] = useState(false);
   const createButton = can("api_keys:write") ? (
@@ -48,6 +53,7 @@ export function ApiKeysScreen() {
                 <Th>Name</Th>
                 <Th>Key</Th>
                 <Th>Scopes</Th>
+                <Th>Project</Th>
                 <Th>Status</Th>
                 <Th>Expires</Th>
                 <Th>Last used</Th>
@@ -70,6 +76,7 @@ export function ApiKeysScreen() {
                         ))}
                       </span>
                     </Td>
+                    <Td className="whitespace-nowrap text-zinc-700">{k.projectId ? (projectName.get(k.projectId) ?? k.projectId) : "All projects"}</Td>
                     <Td>
                       <ApiKeyStateBadge state={state} />
                     </Td>
@@ -102,24 +109,25 @@ export function ApiKeysScreen() {
           </Table>
         )}
       </QueryState>
-      <CreateKeyDialog open={creating} onOpenChange={setCreating} />
+      <CreateKeyDialog open={creating} onOpenChange={setCreating} project={project ? { id: project, name: projectName.get(project) ?? project } : undefined} />
     </>
   );
 }
 
-type KeyForm = { name: string; scopes: Permission[]; expiresAt: string };
+type KeyForm = { name: string; scopes: Permission[]; expiresAt: string; bindToProject: boolean };
 
 /** A date input's "YYYY-MM-DD" → the end of that day, local time, as the API's ISO time. */
 const endOfDayIso = (date: string) => (date ? new Date(`${date}T23:59:59`).toISOString() : undefined);
 
-function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
+/** `project`: the project the selector is on; the new key is bound to it unless the person unticks that. */
+function CreateKeyDialog({ open, onOpenChange, project }: { open: boolean; onOpenChange: (o: boolean) => void; project?: { id: string; name: string } }) {
   const { tenantId, role } = useTenant();
   const invalidate = useInvalidateTenant();
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const grantable = permissionsOf(role);
   const form = useSchemaForm<KeyForm, typeof CreateApiKeyInputSchema>(CreateApiKeyInputSchema, {
-    defaultValues: { name: "", scopes: [], expiresAt: "" },
-    toInput: (v: KeyForm) => ({ name: v.name, scopes: v.scopes, expiresAt: endOfDayIso(v.expiresAt) }),
+    defaultValues: { name: "", scopes: [], expiresAt: "", bindToProject: true },
+    toInput: (v: KeyForm) => ({ name: v.name, scopes: v.scopes, expiresAt: endOfDayIso(v.expiresAt), projectId: project && v.bindToProject ? project.id : undefined }),
   });
   const { errors } = form.formState;
   const create = useFormMutation(form, {
@@ -165,6 +173,17 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
             <Field label="Expires on (optional)" error={errors.expiresAt?.message} hint="Leave empty for a key that does not expire." className="max-w-56 space-y-1.5">
               <Input type="date" min={tomorrow} {...form.register("expiresAt")} />
             </Field>
+            {project && (
+              <div className="flex items-start gap-3">
+                <Checkbox id="bindToProject" className="mt-0.5" aria-describedby="bindToProject-hint" {...form.register("bindToProject")} />
+                <div>
+                  <Label htmlFor="bindToProject">Only for project {project.name}</Label>
+                  <p id="bindToProject-hint" className="text-xs text-zinc-600">
+                    The key then sees only this project's agents, teams and keys. Untick for a key that works across the tenant.
+                  </p>
+                </div>
+              </div>
+            )}
             <DialogFooter>
               <DialogClose asChild>
                 <Button variant="secondary">Cancel</Button>
