@@ -242,3 +242,47 @@ describe("mock mode", () => {
     expect(await upstreamSaw(tag)).toEqual([]);
   });
 });
+
+describe("isolates and deployment", () => {
+  it("one caller's invocations share the version's warm isolate; another agent gets its own", async () => {
+    const a = await egressAgent();
+    await publishAndInstall(a, pkg(`let calls = 0; export function run() { calls++; return { calls }; }`));
+    const tokenA = await relayToken(a);
+    const [first, second] = await Promise.all([invoke(tokenA, "acme-tools", "run", {}), invoke(tokenA, "acme-tools", "run", {})]);
+    expect([first.body.output.calls, second.body.output.calls].sort()).toEqual([1, 2]);
+    // Another agent of the same tenant, same version: its own isolate (the props say who calls).
+    const created = await call(`/v1/tenants/${a.tenantId}/agents`, { body: { name: `other-${crypto.randomUUID().slice(0, 8)}`, template: "engineering", trustLevel: 2 }, cookie: a.owner.cookie });
+    const other: EgressAgent = { ...a, agentId: created.body.agent.id, secret: created.body.secret };
+    await call(`/v1/tenants/${a.tenantId}/agents/${other.agentId}/skills/acme-tools`, { method: "PUT", body: { mode: "live" }, cookie: a.owner.cookie });
+    expect((await invoke(await relayToken(other), "acme-tools", "run", {})).body.output).toEqual({ calls: 1 });
+  });
+
+  it("without a Worker Loader binding, running code is refused with a clear error; publishing still works", async () => {
+    const agent = await egressAgent();
+    await publishAndInstall(agent, pkg(`export function run() { return {}; }`));
+    const res = await call("/v1/agent/skills/acme-tools/tools/run", { body: { input: {} }, headers: { authorization: `Bearer ${await relayToken(agent)}` }, env: { LOADER: undefined } as Partial<Env> });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("skill_runtime_unavailable");
+    expect(res.body.error.message).toContain("Worker Loader");
+  });
+
+  it("the core web-fetch skill is code run this way: declared hosts answer (mock mode here), any other is refused", async () => {
+    const agent = await egressAgent();
+    const base = `/v1/tenants/${agent.tenantId}`;
+    const installed = await call(`${base}/agents/${agent.agentId}/skills/web-fetch`, { method: "PUT", body: { version: "1.1.0", mode: "mock" }, cookie: agent.owner.cookie });
+    expect(installed.status, JSON.stringify(installed.body)).toBe(200);
+    const token = await relayToken(agent);
+    const tools = await call("/v1/agent/skills/tools", { headers: { authorization: `Bearer ${token}` } });
+    expect(tools.body.data.map((t: any) => `${t.skill}.${t.name}`)).toEqual(["web-fetch.fetch_json", "web-fetch.fetch_text"]);
+    const doc = await invoke(token, "web-fetch", "fetch_json", { url: "https://developer.mozilla.org/en-US/docs/Web/API/fetch/index.json" });
+    expect(doc.status, JSON.stringify(doc.body)).toBe(200);
+    expect(doc.body.output).toMatchObject({ ok: true, status: 200, data: { doc: { title: "Window: fetch() method" } } });
+    const tag = crypto.randomUUID();
+    const other = await invoke(token, "web-fetch", "fetch_json", { url: `https://api.upstream.example/echo/${tag}` });
+    expect(other.body.output).toMatchObject({ ok: false, status: 403, refused: { code: "egress_denied", reason: "no_matching_rule" } });
+    expect(await upstreamSaw(tag)).toEqual([]);
+    const source = await call(`${base}/skills/web-fetch/versions/1.1.0/source`, { cookie: agent.owner.cookie });
+    expect(source.status).toBe(200);
+    expect(source.body.modules["index.js"]).toContain("export async function fetch_json");
+  });
+});
