@@ -71,7 +71,8 @@ export interface RunRequest {
   hash: string;
   code: () => Promise<StoredSkillCode>;
   settings: Record<string, string | number | boolean>;
-  outbound: Fetcher;
+  /** The isolate's only network (null: none at all — the bench). */
+  outbound: Fetcher | null;
   tool: string;
   input: unknown;
   /** A dry run loads a fresh isolate (`load`), never a cached one. */
