@@ -3,9 +3,11 @@
  * Dynamic Worker (the Worker Loader binding of local workerd), with the egress proxy as its only
  * network and the manifest's settings as its only env — and the ugly paths.
  */
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
-import { call } from "../../../../../test/workers/harness";
+import { BASE, call } from "../../../../../test/workers/harness";
+import { coordFixture } from "../../../../../test/workers/coordination-harness";
 import { egressAgent, egressEvents, flushGate, upstreamSaw, type EgressAgent } from "../../../../../test/workers/egress-harness";
 
 const anyObject = { type: "object" };
@@ -284,5 +286,32 @@ describe("isolates and deployment", () => {
     const source = await call(`${base}/skills/web-fetch/versions/1.1.0/source`, { cookie: agent.owner.cookie });
     expect(source.status).toBe(200);
     expect(source.body.modules["index.js"]).toContain("export async function fetch_json");
+  });
+});
+
+describe("MCP", () => {
+  it("the installed skills' tools are among the agent's MCP tools, and run the same way", async () => {
+    const f = await coordFixture([{ template: "engineering" }]);
+    const agent = f.agents[0]!;
+    const tools = [{ name: "run", description: "Doubles n.", inputSchema: { type: "object", required: ["n"], properties: { n: { type: "integer" } } }, outputSchema: { type: "object" } }];
+    const body = pkg(`export function run(input, ctx) { return { doubled: input.n * 2, greeting: ctx.settings.GREETING }; }`, { tools });
+    expect((await call(`/v1/tenants/${f.tenantId}/skills`, { body, cookie: f.owner.cookie })).status).toBe(201);
+    expect((await call(`/v1/tenants/${f.tenantId}/agents/${agent.id}/skills/acme-tools`, { method: "PUT", body: { mode: "mock" }, cookie: f.owner.cookie })).status).toBe(200);
+    const client = new Client({ name: "skill-test", version: "1.0.0" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), { fetch: (url, init) => exports.default.fetch(new Request(url, init)), requestInit: { headers: { authorization: `Bearer ${f.tokens.get(agent.id)}` } } }));
+    try {
+      const listed = (await client.listTools()).tools.find((t) => t.name === "acme-tools__run");
+      expect(listed?.inputSchema).toMatchObject({ type: "object", required: ["n"] });
+      const result = (await client.callTool({ name: "acme-tools__run", arguments: { n: 21 } })) as { isError?: boolean; structuredContent?: any };
+      expect(result.isError ?? false).toBe(false);
+      expect(result.structuredContent).toMatchObject({ output: { doubled: 42, greeting: "hello" }, invocation: { skill: "acme-tools", tool: "run" } });
+      const bad = (await client.callTool({ name: "acme-tools__run", arguments: { n: "x" } })) as { isError?: boolean; structuredContent?: any };
+      expect(bad.isError).toBe(true);
+      expect(bad.structuredContent.error.code).toBe("validation_failed");
+    } finally {
+      await client.close();
+    }
+    const [event] = await skillEvents(f.tenantId, agent.id);
+    expect(event!.details).toMatchObject({ via: "mcp", tool: "run" });
   });
 });
