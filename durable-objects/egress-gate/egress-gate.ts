@@ -16,6 +16,7 @@
  * In SQLite: staged audit events and usage totals (outbox.ts), so nothing audited is lost.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { StagedAuditEvent } from "../../workers/shared/audit/emit";
 import { newId } from "../../workers/shared/crypto/ids";
 import { EGRESS_LIMITS } from "../../workers/shared/egress/limits";
 import { decideEgress, type Verdict } from "../../workers/shared/egress/policy";
@@ -196,6 +197,16 @@ export class EgressGate extends DurableObject<Env> {
     // Plain data over RPC (a URL object does not serialise).
     const plain = verdict.decision === "allow" ? { decision: "allow" as const, reason: verdict.reason, ruleId: verdict.ruleId, source: verdict.source, host: verdict.host } : verdict;
     return { verdict: plain, mode, credential: spec ? { secretId: spec.secretId, name: spec.name } : null, trustLevel: state.trustLevel };
+  }
+
+  /**
+   * The skill runtime (issue 19) stages its `skill.invoked` events here, on the agent's batched
+   * audit path (same outbox, same alarm flush through `emitAuditBatch`): one ledger append per
+   * batch, not one per invocation. Unmetered here: skill usage is metered by the runtime's hook.
+   */
+  async stageEvent(event: StagedAuditEvent): Promise<void> {
+    stage(this.ctx.storage.sql, event);
+    this.scheduleFlush();
   }
 
   /** Diagnostics for tests and the bench. */

@@ -8,6 +8,9 @@ export { TeamRelay } from "../../../durable-objects/team-relay";
 export { AuditLedger } from "../../../durable-objects/audit-ledger";
 export { TeamCoordinator } from "../../../durable-objects/team-coordinator";
 export { EgressGate } from "../../../durable-objects/egress-gate";
+// Skill runtime (docs/skills.md#code): the networks a skill's Dynamic Worker is given, through ctx.exports.
+export { EgressOutbound } from "../../egress/src/index";
+export { SkillMockOutbound } from "./skill-runtime/mock-outbound";
 
 const app = createApp();
 

@@ -27,4 +27,6 @@ export interface EgressProps {
   skill: string;
   version: string;
   run: string;
+  /** Hosts never called besides the egress Worker's own list: the API's and the dashboard's, when the loader runs in the API Worker. */
+  platformHosts?: string[];
 }

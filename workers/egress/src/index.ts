@@ -36,10 +36,11 @@ export default {
 /** What a skill's code gets as `globalOutbound`: its fetches, through the proxy, as the agent that runs it. */
 export class EgressOutbound extends WorkerEntrypoint<EgressEnv, EgressProps> {
   override async fetch(request: Request): Promise<Response> {
-    const { tenant, agent, skill, version, run } = this.ctx.props;
+    const { tenant, agent, skill, version, run, platformHosts } = this.ctx.props;
     const body = await bodyOf(request);
     if (body instanceof Response) return body;
-    const result = await proxyCall(this.env, (p) => this.ctx.waitUntil(p), { agentId: agent, tenantId: tenant, skill, skillVersion: version, run, via: "outbound" }, { method: request.method, url: request.url, headers: request.headers, body, selfHost: null });
+    const env = platformHosts?.length ? { ...this.env, EGRESS_PLATFORM_HOSTS: [this.env.EGRESS_PLATFORM_HOSTS ?? "", ...platformHosts].filter(Boolean).join(",") } : this.env;
+    const result = await proxyCall(env, (p) => this.ctx.waitUntil(p), { agentId: agent, tenantId: tenant, skill, skillVersion: version, run: run || null, via: "outbound" }, { method: request.method, url: request.url, headers: request.headers, body, selfHost: null });
     return asForwardResponse(result);
   }
 }

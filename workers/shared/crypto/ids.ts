@@ -37,6 +37,7 @@ export const ID_PREFIXES = {
   secret: "sec",
   vaultKey: "vk",
   skill: "skl",
+  skillInvocation: "ski",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

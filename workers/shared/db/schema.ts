@@ -832,6 +832,13 @@ export const skillVersions = sqliteTable(
     publishedBy: text("published_by"),
     publishedAt: integer("published_at").notNull().default(now),
     statusChangedAt: integer("status_changed_at"),
+    // Skill runtime (docs/skills.md#code): set when the version ships code. The code itself is in
+    // R2 (`codeKey`, or the Worker's own bundle for core skills: `core:<name>@<version>`); the index
+    // keeps what listing tools and keying isolates need without reading R2.
+    contentHash: text("content_hash"),
+    codeKey: text("code_key"),
+    codeBytes: integer("code_bytes"),
+    tools: text("tools", { mode: "json" }).$type<Array<Record<string, unknown>>>(),
   },
   (t) => [primaryKey({ columns: [t.skillId, t.version] })],
 );

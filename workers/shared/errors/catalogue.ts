@@ -53,6 +53,16 @@ export const ERROR_CATALOGUE = {
   egress_upstream_failed: { status: 502, description: "Egress proxy: the upstream could not be reached or broke off (DNS, connection, TLS)." },
   egress_response_too_large: { status: 502, description: "Egress proxy: the upstream's response is larger than the proxy returns; `details.maxBytes` gives the limit." },
   egress_upstream_timeout: { status: 504, description: "Egress proxy: the upstream did not answer within the call's time limit; `details.timeoutMs` gives it." },
+  skill_runtime_unavailable: { status: 503, description: "Skill runtime: this deployment has no Worker Loader binding (Dynamic Workers), so skill code cannot run; manifests, installs and the egress proxy still work (docs/deploy.md)." },
+  skill_not_runnable: { status: 409, description: "Skill runtime: the skill version has no code (a manifest-only skill governs the agent's own calls; it has no tools to call)." },
+  skill_version_yanked: { status: 409, description: "Skill runtime: the installed version was yanked; its code never runs. Install another version." },
+  skill_tool_not_found: { status: 404, description: "Skill runtime: the skill version has no tool of that name; `details.tools` lists its tools." },
+  skill_failed: { status: 502, description: "Skill runtime: the skill's code threw, could not load, or returned something that is not JSON; `details` says what." },
+  skill_output_invalid: { status: 502, description: "Skill runtime: the tool's output does not match its declared output schema; `details.issues` lists each problem." },
+  skill_output_too_large: { status: 502, description: "Skill runtime: the tool's output is larger than the response-size limit; `details.maxBytes` gives it." },
+  skill_cpu_limit: { status: 502, description: "Skill runtime: the invocation exceeded its CPU budget (the runtime's step meter, or the platform's CPU limit) and was stopped." },
+  skill_memory_limit: { status: 502, description: "Skill runtime: the invocation exceeded its memory budget (the runtime's allocation guard, or the isolate's memory limit) and was stopped." },
+  skill_timeout: { status: 504, description: "Skill runtime: the invocation did not finish within its wall-time limit; `details.wallMs` gives it." },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

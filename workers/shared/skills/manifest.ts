@@ -76,6 +76,15 @@ export const MockResponseSchema = z
   })
   .strict();
 
+export const SettingSchema = z
+  .object({
+    name: z.string().regex(ENV_NAME, "A setting name is UPPER_SNAKE_CASE."),
+    value: z.union([z.string().max(4096), z.number(), z.boolean()]),
+    description: z.string().max(500).optional(),
+  })
+  .strict()
+  .meta({ id: "SkillSetting" });
+
 export const SkillManifestSchema = z
   .object({
     name: z.string().regex(SKILL_NAME, "A skill name is lowercase letters, digits and dashes (2–40), starting with a letter."),
@@ -91,6 +100,12 @@ export const SkillManifestSchema = z
       .optional()
       .meta({ description: "The module a custom skill's code starts from (run by the skill runtime, issue 19)." }),
     mocks: z.array(MockResponseSchema).max(100).default([]),
+    settings: z
+      .array(SettingSchema)
+      .max(50)
+      .default([])
+      .refine((list) => new Set(list.map((s) => s.name)).size === list.length, "Setting names are unique.")
+      .meta({ description: "Non-secret settings a custom skill's code receives as its `env` (and nothing else: secrets never reach the code, the egress proxy injects them)." }),
   })
   .strict()
   .meta({ id: "SkillManifest" });

@@ -197,6 +197,11 @@ export const OPERATION_IDS: Record<string, string> = {
   "PUT /v1/tenants/{tenantId}/agents/{agentId}/skills/{skillName}": "installSkill",
   "DELETE /v1/tenants/{tenantId}/agents/{agentId}/skills/{skillName}": "uninstallSkill",
   "POST /v1/tenants/{tenantId}/skills/dry-run": "dryRunSkill",
+  // Skill runtime (docs/skills.md#code)
+  "GET /v1/agent/skills/tools": "listAgentSkillTools",
+  "POST /v1/agent/skills/{skillName}/tools/{tool}": "invokeSkillTool",
+  "GET /v1/tenants/{tenantId}/skills/{skillName}/versions/{version}/source": "getSkillVersionSource",
+  "GET /v1/tenants/{tenantId}/skills/{skillName}/invocations": "listSkillInvocations",
   // Operators and development
   "POST /v1/admin/vault/rewrap": "rewrapVaultKeys",
   "GET /v1/admin/tenants": "listAllTenants",

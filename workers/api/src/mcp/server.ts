@@ -13,6 +13,10 @@ import { ApiError } from "../http/api-error";
 import { registerPrompts } from "./prompts";
 import { registerResources } from "./resources";
 import { registerTools } from "./tools";
+import { registerSkillTools } from "./skill-tools";
+import { installedTools, type CallableTool } from "../skill-runtime/invoke";
+import { createDb } from "../../../shared/db/client";
+import { apiPlatformHosts } from "../services/egress";
 
 export const MCP_PATH = "/mcp";
 export const MCP_SERVER_INFO = { name: "switchboard", version: "1.0.0" };
@@ -50,6 +54,9 @@ function hostnameOf(url: string): string {
 /** Serves one MCP HTTP request (any method) for the API Worker. */
 export async function serveMcp(request: Request, env: Env): Promise<Response> {
   const metadataUrl = resourceMetadataUrl(request.url);
+  // Set once the caller is verified (below): the tools of its installed skills (skill-tools.ts).
+  let skillTools: CallableTool[] = [];
+  const platformHosts = apiPlatformHosts(request.url, env.ALLOWED_ORIGINS);
   const gate = requireBearerAuth({ verifier: verifierFor(env), requiredScopes: [MCP_SCOPE], resourceMetadataUrl: metadataUrl });
   // The wrapper answers CORS preflights and bad Host/Origin before auth: those carry no token.
   const handler = createMcpHandler(
@@ -58,6 +65,7 @@ export async function serveMcp(request: Request, env: Env): Promise<Response> {
       if (!agent) throw new Error("MCP factory called without a verified agent");
       const server = new McpServer(MCP_SERVER_INFO, { capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, instructions: MCP_INSTRUCTIONS });
       registerTools(server, env, agent);
+      registerSkillTools(server, env, agent, skillTools, platformHosts);
       registerResources(server, env, agent);
       registerPrompts(server, agent);
       return server;
@@ -72,6 +80,8 @@ export async function serveMcp(request: Request, env: Env): Promise<Response> {
   if (request.method === "OPTIONS") return handler.fetch(request);
   const auth = await gate(request);
   if (auth instanceof Response) return auth;
+  const agent = auth.extra?.agent as AgentContext | undefined;
+  if (agent) skillTools = await installedTools(createDb(env.DB), agent.caller.agentId);
   return handler.fetch(request, { authInfo: auth });
 }
 

@@ -11,6 +11,7 @@ import { devOutboxRoutes } from "./dev-outbox";
 import { egressRoutes } from "./egress";
 import { secretsRoutes } from "./secrets";
 import { skillsRoutes } from "./skills";
+import { skillRuntimeRoutes } from "./skill-runtime";
 import { vaultAdminRoutes } from "./vault-admin";
 import { healthRoutes } from "./health";
 import { invitesRoutes } from "./invites";
@@ -30,4 +31,4 @@ import { mcpRoutes } from "./mcp";
 import { teamYamlRoutes } from "./team-yaml";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, egressRoutes, secretsRoutes, skillsRoutes, vaultAdminRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, egressRoutes, secretsRoutes, skillsRoutes, skillRuntimeRoutes, vaultAdminRoutes, auditRoutes];

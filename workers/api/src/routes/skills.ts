@@ -13,6 +13,10 @@ import { agents, agentSkills, egressRules, secrets, skills, skillVersions, type 
 import { compilePolicy, decideEgress, type EgressRule } from "../../../shared/egress/policy";
 import { REASON_TEXT } from "../../../shared/egress/reasons";
 import { SkillManifestSchema, type SkillManifest } from "../../../shared/skills/manifest";
+import { analyzePackage } from "../../../shared/skills/code/analyze";
+import { SKILL_CODE_LIMITS } from "../../../shared/skills/code/limits";
+import { codeBytes, codeKeyFor, contentHash, SkillPackageInputSchema, type StoredSkillCode } from "../../../shared/skills/code/package";
+import type { ToolDefinition } from "../../../shared/skills/code/tools";
 import { DryRunInputSchema, DryRunReportSchema, InstalledSkillSchema, InstallSkillInputSchema, SkillSchema, StatusChangeInputSchema } from "../../../shared/schemas/skills";
 import { toIso } from "../../../shared/schemas/common";
 import type { TrustLevel } from "../../../shared/trust-levels";
@@ -24,6 +28,7 @@ import { AgentParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { apiPlatformHosts, invalidateEgressGates, invalidateTenantEgress } from "../services/egress";
 import { ensureCoreBundle, latestInstallable } from "../services/skills";
+import { dryRunTool } from "../skill-runtime/dry-run";
 
 export const skillsRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Skills"];
@@ -34,7 +39,8 @@ const SkillVersionParams = SkillParams.extend({ version: versionParam });
 const AgentSkillParams = AgentParams.extend({ skillName: nameParam });
 
 function toVersion(v: SkillVersionRow) {
-  return { version: v.version, status: v.status, statusMessage: v.statusMessage, manifest: v.manifest, publishedBy: v.publishedBy, publishedAt: toIso(v.publishedAt) };
+  const code = v.contentHash && v.tools ? { contentHash: v.contentHash, bytes: v.codeBytes ?? 0, tools: v.tools as unknown as ToolDefinition[] } : null;
+  return { version: v.version, status: v.status, statusMessage: v.statusMessage, manifest: v.manifest, publishedBy: v.publishedBy, publishedAt: toIso(v.publishedAt), code };
 }
 
 function toSkill(s: SkillRow, versions: SkillVersionRow[]) {
@@ -60,6 +66,27 @@ function manifestJsonSchema(): Record<string, unknown> {
   const root = rootName ? $defs[rootName] : rest;
   const defs = Object.fromEntries(Object.entries($defs).filter(([name]) => name !== rootName));
   return { $schema: generated.$schema, $id: "https://switchboard.dev/schemas/skill-manifest.json", title: "Switchboard skill manifest", ...root, ...(Object.keys(defs).length ? { $defs: defs } : {}) };
+}
+
+function parsePackage(raw: unknown): { manifest: SkillManifest; modules: Record<string, string>; tools: ToolDefinition[] } {
+  const parsed = SkillPackageInputSchema.safeParse(raw);
+  if (!parsed.success) throw new ApiError("validation_failed", "The skill package is not valid: `{ manifest, modules, tools }`.", { location: "body", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), code: i.code, message: i.message })) });
+  const manifest = parseManifest(parsed.data.manifest);
+  if (!manifest.handler) throw new ApiError("validation_failed", "A skill with code names its entry module in the manifest: `handler: { entry, runtime: \"workers\" }`.", { location: "body", issues: [{ path: "manifest.handler", code: "required", message: "Required with modules." }] });
+  const bytes = codeBytes(parsed.data.modules);
+  if (bytes > SKILL_CODE_LIMITS.maxCodeBytes) throw new ApiError("payload_too_large", `A skill's modules are at most ${SKILL_CODE_LIMITS.maxCodeBytes} bytes together.`, { maxBytes: SKILL_CODE_LIMITS.maxCodeBytes, bytes });
+  const analyzed = analyzePackage(parsed.data.modules, manifest.handler.entry);
+  if (!analyzed.ok) throw new ApiError("validation_failed", "The skill's code cannot be published (docs/skills.md#what-code-may-do).", { location: "modules", issues: analyzed.problems.map((p) => ({ path: `modules.${p.module}${p.line ? `:${p.line}` : ""}`, code: "code", message: p.message })) });
+  return { manifest, modules: parsed.data.modules, tools: parsed.data.tools };
+}
+
+/** Writes the code to R2 under its content hash (idempotent: same content, same key, same bytes). */
+async function storeCode(env: Env, tenantId: string, pkg: { manifest: SkillManifest; modules: Record<string, string>; tools: ToolDefinition[] }) {
+  const hash = await contentHash(pkg.manifest, pkg.modules, pkg.tools);
+  const key = codeKeyFor(tenantId, hash);
+  const stored: StoredSkillCode = { format: 1, name: pkg.manifest.name, version: pkg.manifest.version, entry: pkg.manifest.handler!.entry, modules: pkg.modules, tools: pkg.tools };
+  await env.SKILL_CODE.put(key, JSON.stringify(stored), { httpMetadata: { contentType: "application/json" }, customMetadata: { tenantId, contentHash: hash } });
+  return { contentHash: hash, codeKey: key, bytes: codeBytes(pkg.modules) };
 }
 
 function parseManifest(raw: unknown): SkillManifest {
@@ -124,15 +151,19 @@ skillsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/skills",
     tags,
     summary: "Publish a version of a custom skill to the tenant's private registry",
-    description: "The body is a manifest (GET /v1/skills/manifest.schema.json). A new name creates the skill; an existing custom skill gets a new version. Versions are immutable: publishing an existing version is 409. Core skill names are reserved.",
+    description: "The body is a manifest (GET /v1/skills/manifest.schema.json), or — for a skill with code — `{ manifest, modules, tools }` (SkillPackageInput: ES modules by relative name, the manifest's `handler.entry` among them, and the tool definitions; docs/skills.md#code). Code is checked before it is stored (imports only of its own modules, no dynamic import, size limits) and kept in R2 under its content hash. A new name creates the skill; an existing custom skill gets a new version. Versions are immutable: publishing an existing version is 409. Core skill names are reserved.",
     request: { params: TenantParams, body: jsonBody(z.record(z.string(), z.unknown()).meta({ description: "A SkillManifest." })) },
     responses: { 201: jsonResponse(z.object({ skill: SkillSchema }), "Published."), 409: jsonResponse(z.any(), "`conflict`: the version exists, or the name is a core skill's.") },
   }),
   async (c) => {
-    const manifest = parseManifest(c.req.valid("json"));
+    const body = c.req.valid("json");
+    const pkg = "modules" in body || "tools" in body ? parsePackage(body) : null;
+    const manifest = pkg ? pkg.manifest : parseManifest(body);
+    if (!pkg && manifest.handler) throw new ApiError("validation_failed", "A manifest with a handler ships code: publish `{ manifest, modules, tools }`.", { location: "body", issues: [{ path: "modules", code: "required", message: "The code of the handler." }] });
     const db = c.get("db");
     const tenantId = c.get("tenantAccess").tenant.id;
     await ensureCoreBundle(db, tenantId);
+    const code = pkg ? await storeCode(c.env, tenantId, pkg) : null;
     const now = Date.now();
     let skill = await db.select().from(skills).where(and(eq(skills.tenantId, tenantId), eq(skills.name, manifest.name))).get();
     if (skill?.publisher === "switchboard") throw new ApiError("conflict", `${manifest.name} is a core skill; publish yours under another name.`, { name: manifest.name });
@@ -141,11 +172,11 @@ skillsRoutes.openapi(
       await db.insert(skills).values(skill).onConflictDoNothing();
       skill = (await db.select().from(skills).where(and(eq(skills.tenantId, tenantId), eq(skills.name, manifest.name))).get())!;
     }
-    const row: SkillVersionRow = { skillId: skill.id, version: manifest.version, manifest: manifest as unknown as Record<string, unknown>, status: "published", statusMessage: null, publishedBy: actorOf(c.get("principal")).id, publishedAt: now, statusChangedAt: null };
+    const row: SkillVersionRow = { skillId: skill.id, version: manifest.version, manifest: manifest as unknown as Record<string, unknown>, status: "published", statusMessage: null, publishedBy: actorOf(c.get("principal")).id, publishedAt: now, statusChangedAt: null, contentHash: code?.contentHash ?? null, codeKey: code?.codeKey ?? null, codeBytes: code?.bytes ?? null, tools: (pkg?.tools as unknown as Array<Record<string, unknown>>) ?? null };
     const inserted = await db.insert(skillVersions).values(row).onConflictDoNothing().returning().get();
     if (!inserted) throw new ApiError("conflict", `${manifest.name}@${manifest.version} is already published; versions are immutable — publish a new version.`, { name: manifest.name, version: manifest.version });
     await db.update(skills).set({ title: manifest.title, description: manifest.description, updatedAt: now }).where(eq(skills.id, skill.id));
-    await audit(c, { action: "skill.published", target: { type: "skill", id: skill.id }, details: { name: manifest.name, version: manifest.version, network: manifest.network, env: manifest.env.map((e) => e.name), files: manifest.files } });
+    await audit(c, { action: "skill.published", target: { type: "skill", id: skill.id }, details: { name: manifest.name, version: manifest.version, network: manifest.network, env: manifest.env.map((e) => e.name), files: manifest.files, ...(code ? { contentHash: code.contentHash, codeBytes: code.bytes, tools: pkg!.tools.map((t) => t.name) } : {}) } });
     const versions = await db.select().from(skillVersions).where(eq(skillVersions.skillId, skill.id)).all();
     return c.json({ skill: toSkill({ ...skill, title: manifest.title, description: manifest.description }, versions) }, 201);
   },
@@ -284,6 +315,7 @@ skillsRoutes.openapi(
     const db = c.get("db");
     const { tenant } = c.get("tenantAccess");
     let manifest: SkillManifest;
+    let versionRow: SkillVersionRow | null = null;
     if (input.manifest) manifest = parseManifest(input.manifest);
     else {
       const { versions } = await findSkill(c, input.skill!);
@@ -291,7 +323,9 @@ skillsRoutes.openapi(
       const row = versions.find((v) => v.version === version);
       if (!row) throw notFound("Skill version");
       manifest = parseManifest(row.manifest);
+      versionRow = row;
     }
+    if (input.tool !== undefined && !versionRow) throw new ApiError("validation_failed", "Running a tool needs a published skill: give `skill` (and `version`), not `manifest`.", { issues: [{ path: "tool", code: "needs_skill", message: "Only with `skill`." }] });
     const trustLevel = (input.agentId ? (await findAgentInScope(c, input.agentId, "skills:read")).trustLevel : tenant.config.defaultTrustLevel) as TrustLevel;
     const [denyRows, secretRows] = await db.batch([
       db.select().from(egressRules).where(and(eq(egressRules.tenantId, tenant.id), isNull(egressRules.agentId))),
@@ -318,11 +352,13 @@ skillsRoutes.openapi(
       const secret = secretRows.find((s) => s.name === e.name && "skills" in s.scope && s.scope.skills.includes(manifest.name));
       return { name: e.name, required: e.required ?? true, secret: secret ? { id: secret.id, status: secret.expiresAt !== null && secret.expiresAt <= now ? ("expired" as const) : ("active" as const) } : null };
     });
+    const run = input.tool !== undefined && versionRow ? await dryRunTool(c.env, versionRow, manifest, { tool: input.tool, input: input.input, rules, trustLevel, platformHosts, given: input.responses ?? [] }) : null;
     return c.json(
       {
         skill: manifest.name,
         version: manifest.version,
         trustLevel,
+        run,
         calls: judged,
         env,
         summary: { allowed: judged.filter((j) => j.decision === "allow").length, denied: judged.filter((j) => j.decision === "deny").length, missingSecrets: env.filter((e) => e.required && (!e.secret || e.secret.status !== "active")).map((e) => e.name) },

@@ -6,6 +6,13 @@ import type { Database } from "../../../shared/db/client";
 import { skills, skillVersions, type SkillVersionRow } from "../../../shared/db/schema";
 import { CORE_BUNDLE } from "../../../shared/skills/core-bundle";
 import { compareSemver, SkillManifestSchema } from "../../../shared/skills/manifest";
+import { CORE_CODE } from "../../../shared/skills/core-code";
+
+/** The code columns of a core version that ships code (the code itself is in the Worker's bundle). */
+function coreCodeColumns(key: string) {
+  const core = CORE_CODE[key];
+  return core ? { contentHash: core.contentHash, codeKey: `core:${key}`, codeBytes: core.codeBytes, tools: core.code.tools as unknown as Array<Record<string, unknown>> } : {};
+}
 
 /**
  * Statements that put the core bundle into a tenant's catalog (idempotent: `INSERT OR IGNORE` on
@@ -18,7 +25,7 @@ export function coreBundleStatements(db: Database, tenantId: string, now: number
     const id = `skl_core_${manifest.name}_${tenantId}`;
     return [
       db.insert(skills).values({ id, tenantId, name: manifest.name, publisher: "switchboard", title: manifest.title, description: manifest.description, createdAt: now, updatedAt: now }).onConflictDoNothing(),
-      db.insert(skillVersions).values({ skillId: id, version: manifest.version, manifest: manifest as unknown as Record<string, unknown>, status: "published", publishedBy: null, publishedAt: now }).onConflictDoNothing(),
+      db.insert(skillVersions).values({ skillId: id, version: manifest.version, manifest: manifest as unknown as Record<string, unknown>, status: "published", publishedBy: null, publishedAt: now, ...coreCodeColumns(`${manifest.name}@${manifest.version}`) }).onConflictDoNothing(),
     ];
   });
 }

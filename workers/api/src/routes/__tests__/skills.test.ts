@@ -26,7 +26,7 @@ describe("catalog and registry", () => {
     const catalog = await call(`/v1/tenants/${agent.tenantId}/skills`, { cookie: agent.owner.cookie });
     expect(catalog.status).toBe(200);
     expect(catalog.body.data.map((s: any) => s.name)).toEqual(expect.arrayContaining(["github", "linear", "slack", "web-fetch"]));
-    expect(catalog.body.data.find((s: any) => s.name === "github")).toMatchObject({ publisher: "switchboard", latestVersion: "1.0.0" });
+    expect(catalog.body.data.find((s: any) => s.name === "github")).toMatchObject({ publisher: "switchboard", latestVersion: "1.1.0" });
     const schema = await call("/v1/skills/manifest.schema.json");
     expect(schema.status).toBe(200);
     expect(schema.body.properties).toHaveProperty("network");
