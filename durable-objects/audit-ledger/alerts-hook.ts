@@ -29,7 +29,8 @@ import { acceptLiveSocket, broadcastAlert, isLiveSocket, sendFrame } from "./ale
 import { flushOutbox, stagedCount } from "./alerts/outbox";
 import { cachedRules, reloadRules, rulesAreStale, rulesLoaded } from "./alerts/rules";
 import { alertsOf, readMeta, writeMeta, type AlertsInstance } from "./alerts/storage";
-import { entriesAfter, readHead, readMeta as readLedgerMeta } from "./storage";
+import { readHead, readMeta as readLedgerMeta } from "./storage/meta";
+import { localEntriesBetween } from "./storage/read";
 
 /** The most missed entries one call re-reads (a gap is one interrupted append, normally a handful). */
 const MAX_CATCH_UP = 5_000;
@@ -108,6 +109,17 @@ export async function flushAlerts(ctx: DurableObjectState, env: Env): Promise<vo
   }
 }
 
+/**
+ * For the ledger's commit (synchronous): whether to set the alarm that catches up entries the hook
+ * might never see (an eviction between the commit and the hook). Only chains that have enabled
+ * rules, or whose rules were never loaded, need it — so a tenant without rules costs no alarm.
+ */
+export function alertsWantCatchUp(ctx: DurableObjectState): boolean {
+  const inst = alertsOf(ctx);
+  if (readLedgerMeta(inst.sql, "chain_id") === PLATFORM_CHAIN_ID) return false;
+  return !rulesLoaded(inst) || cachedRules(inst).some((r) => r.enabled);
+}
+
 export function hasStagedAlerts(ctx: DurableObjectState): boolean {
   return stagedCount(alertsOf(ctx)) > 0;
 }
@@ -144,12 +156,12 @@ export async function alertsWebSocketClose(_ctx: DurableObjectState, _env: Env, 
   }
 }
 
-/** Entries with cursor < seq < beforeSeq from the ledger's table (it keeps them for days), capped so one call stays short. */
+/** Entries with cursor < seq < beforeSeq from the ledger's own segments, capped so one call stays short. */
 function missedEntries(sql: SqlStorage, chainId: string, cursor: number, beforeSeq: number): LedgerEntry[] {
-  const rows = entriesAfter(sql, cursor, MAX_CATCH_UP).filter((r) => r.seq < beforeSeq);
+  const entries = localEntriesBetween(sql, cursor, beforeSeq - 1, MAX_CATCH_UP);
   const expected = beforeSeq - cursor - 1;
-  if (rows.length < expected) log("alert evaluation skipped entries", chainId, `only ${rows.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
-  return rows.map((r) => JSON.parse(r.entry) as LedgerEntry);
+  if (entries.length < expected) log("alert evaluation skipped entries", chainId, `only ${entries.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
+  return entries;
 }
 
 function log(msg: string, chainId: string | null, err: unknown): void {

@@ -45,7 +45,7 @@ export async function handleRetentionBatch(batch: MessageBatch<unknown>, env: Re
     } catch (error) {
       console.error(JSON.stringify({ level: "error", msg: "audit retention job failed", chainId: parsed.data.chainId, attempts: message.attempts, error: String(error) }));
       // Once per message (not per retry): the daily cron re-enqueues, so an unfixed chain raises it daily.
-      if (error instanceof ChainNotArchivableError && error.reason.kind !== "mirror_behind" && message.attempts <= 1) await reportUnarchivable(env, error);
+      if (error instanceof ChainNotArchivableError && message.attempts <= 1) await reportUnarchivable(env, error);
       message.retry({ delaySeconds: Math.min(MAX_RETRY_SECONDS, 30 * 2 ** message.attempts) });
     }
   }
