@@ -33,6 +33,7 @@ import {
   type SegmentRow,
 } from "./storage/segments";
 import { SqlMeter, type LedgerStats } from "./sql-meter";
+import { quarantineStrays, strayLinks } from "./strays";
 import { importLinks, LOCAL_BYTES_BUDGET, moveOneSegment, storeFigures } from "./stores";
 import { matchExpression } from "./terms";
 
@@ -145,6 +146,7 @@ export class AuditLedger extends DurableObject<Env> {
     const plan = planAppend(chainId, this.head, events, fresh ? new Map() : this.existingSeqs(events), now);
     if (plan.links.length === 0) return plan;
     const seg = this.segmentForWrite(now);
+    quarantineStrays(this.sql, seg.k, this.head.seq, now);
     for (const link of plan.links) {
       insertBlock(this.sql, seg.k, link.row, link.payload, link.terms);
       seg.to_seq = link.row.to_seq;
@@ -268,14 +270,7 @@ export class AuditLedger extends DurableObject<Env> {
    * verify reports as `unexpected_entry`. Reads the local segments' tables, not the in-memory head.
    */
   async strayLinks(): Promise<Array<{ fromSeq: number; hash: string }>> {
-    const out: Array<{ fromSeq: number; hash: string }> = [];
-    for (const seg of this.segs) {
-      if (seg.store !== null) continue;
-      for (const r of this.sql.exec<{ from_seq: number; hash: string }>(`SELECT from_seq, hash FROM s${seg.k}_blocks WHERE to_seq > ? ORDER BY to_seq LIMIT 10`, this.head.seq)) {
-        out.push({ fromSeq: r.from_seq, hash: r.hash });
-      }
-    }
-    return out;
+    return strayLinks(this.sql, this.segs.filter((s) => s.store === null).map((s) => s.k), this.head.seq);
   }
 
   /** The link (seq range) holding `seq`, if the ledger holds it. */
