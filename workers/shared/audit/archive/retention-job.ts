@@ -64,10 +64,18 @@ export class ChainNotArchivableError extends Error {
   }
 }
 
-export async function runRetentionJob(env: RetentionEnv, job: RetentionJob, options: { maxDays?: number; leaseOwner?: string } = {}): Promise<RetentionJobResult> {
+export interface RetentionJobOptions {
+  maxDays?: number;
+  leaseOwner?: string;
+  /** The wall clock (tests move it; the queue consumer never passes one). */
+  clock?: () => number;
+}
+
+export async function runRetentionJob(env: RetentionEnv, job: RetentionJob, options: RetentionJobOptions = {}): Promise<RetentionJobResult> {
   const owner = options.leaseOwner ?? crypto.randomUUID();
   // Never ahead of the wall clock: a message from the future must not seal today or sign days that have not ended.
-  const asOf = Math.min(job.asOf, Date.now());
+  const clock = options.clock ?? Date.now;
+  const asOf = Math.min(job.asOf, clock());
   const result: RetentionJobResult = { chainId: job.chainId, status: "done", archived: [], reused: [], more: false, hotRowsDeleted: 0, coldDaysDeleted: [] };
   const checkpoint = await acquireLease(env.DB, job.chainId, owner, Date.now());
   if (!checkpoint) return { ...result, status: "busy" };
@@ -75,7 +83,7 @@ export async function runRetentionJob(env: RetentionEnv, job: RetentionJob, opti
     const policy = await retentionPolicyOf(env, job.chainId);
     const ledger = ledgerFor(env, job.chainId);
     const head = await ledger.currentHead();
-    const archivedThrough = await archiveClosedDays(env, job.chainId, asOf, head, policy, checkpoint, owner, options.maxDays ?? MAX_DAYS_PER_JOB, result);
+    const archivedThrough = await archiveClosedDays(env, job.chainId, asOf, clock, head, policy, checkpoint, owner, options.maxDays ?? MAX_DAYS_PER_JOB, result);
     const hotBefore = asOf - policy.hotDays * DAY_MS;
     const legacyDeleted = head.legacyTop > 0 ? await legacyDeleteArchived(env.DB, job.chainId, Math.min(archivedThrough, head.legacyTop), hotBefore) : 0;
     const dropped = await ledger.expire(archivedThrough, hotBefore);
@@ -92,6 +100,7 @@ async function archiveClosedDays(
   env: RetentionEnv,
   chainId: string,
   asOf: number,
+  clock: () => number,
   head: LedgerHead,
   policy: RetentionPolicy,
   start: Checkpoint,
@@ -114,7 +123,7 @@ async function archiveClosedDays(
     const walked = await walkDay(env, chainId, head, day, cp, toSeq);
 
     key ??= await currentDigestKey(env);
-    const now = Date.now();
+    const now = clock();
     const previousDigest = cp.digestKey && cp.digestSha256 ? { key: cp.digestKey, sha256: cp.digestSha256 } : null;
     const written = await archiveDay(
       env,
@@ -196,6 +205,7 @@ async function walkDay(env: RetentionEnv, chainId: string, head: LedgerHead, day
     byteLength: bytes,
     async write(writable) {
       const writer = writable.getWriter();
+      writer.closed.catch(() => undefined); // a failed upload is reported by the put; this is its echo
       try {
         if (legacyMember) await writer.write(legacyMember);
         for await (const piece of pieces()) {
