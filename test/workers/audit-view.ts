@@ -78,3 +78,8 @@ export async function auditRows<T = Record<string, unknown>>(sql: string, ...bin
 export async function auditRow<T = Record<string, unknown>>(sql: string, ...binds: unknown[]): Promise<T | null> {
   return (await auditRows<T>(sql, ...binds))[0] ?? null;
 }
+
+/** `env.DB.prepare(sql).bind(...).all()`'s shape, over the audit view. */
+export async function auditResults<T = Record<string, unknown>>(sql: string, ...binds: unknown[]): Promise<{ results: T[] }> {
+  return { results: await auditRows<T>(sql, ...binds) };
+}
