@@ -364,8 +364,13 @@ export class AuditLedger extends DurableObject<Env> {
   }
 
   /** Where the ledger's storage stands (operators, benchmarks). */
-  async storageFigures(): Promise<{ databaseBytes: number; segments: Array<Pick<SegmentRow, "k" | "from_seq" | "to_seq" | "store"> & { live: boolean }> }> {
-    return { databaseBytes: this.sql.databaseSize, segments: this.segs.map((s) => ({ k: s.k, from_seq: s.from_seq, to_seq: s.to_seq ?? this.head.seq, store: s.store, live: s.live })) };
+  async storageFigures(): Promise<{ databaseBytes: number; payloadBytes: number; segments: Array<Pick<SegmentRow, "k" | "from_seq" | "to_seq" | "store" | "bytes"> & { live: boolean }> }> {
+    return {
+      databaseBytes: this.sql.databaseSize,
+      // The stored gzip payloads: also what the archives of these entries will weigh in R2.
+      payloadBytes: this.segs.reduce((n, s) => n + (s.bytes ?? 0), 0),
+      segments: this.segs.map((s) => ({ k: s.k, from_seq: s.from_seq, to_seq: s.to_seq ?? this.head.seq, store: s.store, bytes: s.bytes, live: s.live })),
+    };
   }
 
   // ------------------------------------------------------------------ as a segment store

@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { describe, expect, it } from "vitest";
 import { canonicalize as verifierCanonicalize } from "../../../tools/switchboard-verify/lib/jcs.mjs";
-import { GENESIS_HASH, hashEntry, sealEntry } from "../../../workers/shared/audit/chain";
+import { canonicalLeaf, GENESIS_HASH, hashEntry, sealEntry, type LedgerLeaf } from "../../../workers/shared/audit/chain";
+import { entryHash } from "../../../tools/switchboard-verify/lib/chain.mjs";
 
 const SAMPLES: unknown[] = [
   null,
@@ -96,5 +97,36 @@ describe("the verifier's RFC 8785 canonicalisation", () => {
       expect(createHash("sha256").update(verifierCanonicalize(body), "utf8").digest("hex")).toBe(hash);
       expect(await hashEntry(entry)).toBe(hash);
     }
+  });
+
+  it("chain.ts's fast canonical leaf (member order assembled by hand) is the package's output, and falls back when the shape differs", async () => {
+    const rand = random(11);
+    const text = () => String.fromCharCode(...Array.from({ length: Math.floor(rand() * 6) }, () => 1 + Math.floor(rand() * 0x3000)));
+    for (let i = 0; i < 500; i++) {
+      const leaf: LedgerLeaf = {
+        v: 2,
+        chainId: text() || "c",
+        seq: 1 + Math.floor(rand() * 1e9),
+        id: text() || "i",
+        at: Math.floor(rand() * 2e12),
+        tenantId: rand() < 0.2 ? null : text(),
+        actor: { type: "agent", id: rand() < 0.3 ? null : text(), name: rand() < 0.5 ? null : text() },
+        action: text() || "a.b",
+        target: rand() < 0.3 ? null : { type: text(), id: text() },
+        severity: "info",
+        outcome: "success",
+        details: (randomValue(rand) as Record<string, unknown>) ?? {},
+        ip: rand() < 0.5 ? null : text(),
+        userAgent: rand() < 0.5 ? null : text(),
+      };
+      if (typeof leaf.details !== "object" || leaf.details === null || Array.isArray(leaf.details)) leaf.details = { value: leaf.details };
+      expect(canonicalLeaf(leaf)).toBe(canonicalize(leaf));
+      // And the verifier's independent rules agree on the leaf hash.
+      expect(await entryHash({ ...leaf, hash: "", block: {} })).toBe(await hashEntry(leaf));
+    }
+    // Not the exact shape (an extra member, a missing one, a non-integer seq): the generic path, same answer.
+    const base = { v: 2 as const, chainId: "c", seq: 1, id: "i", at: 1, tenantId: null, actor: { type: "user" as const, id: null, name: null }, action: "a", target: null, severity: "info" as const, outcome: "success" as const, details: {}, ip: null, userAgent: null };
+    for (const odd of [{ ...base, extra: 1 }, { ...base, seq: 1.5 }, { ...base, actor: { ...base.actor, extra: true } }]) expect(canonicalLeaf(odd as LedgerLeaf)).toBe(canonicalize(odd));
+    expect(() => canonicalLeaf({ ...base, action: "\ud800" })).toThrow();
   });
 });

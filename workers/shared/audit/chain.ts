@@ -96,8 +96,67 @@ export function canonicalEntry(body: LedgerEntryV1Body | LedgerEntryV1): string 
 
 /** v2: RFC 8785 JSON of the leaf (the entry without `hash` and `block`). */
 export function canonicalLeaf(entry: LedgerLeaf | LedgerEntryV2): string {
+  if (hasLeafShape(entry)) return canonicalLeafOfShape(entry);
   const { hash: _h, block: _b, ...leaf } = entry as LedgerEntryV2;
   return jcs(leaf);
+}
+
+/** The leaf's members in RFC 8785 order (sorted by UTF-16 code units). */
+const LEAF_KEYS = ["action", "actor", "at", "chainId", "details", "id", "ip", "outcome", "seq", "severity", "target", "tenantId", "userAgent", "v"] as const;
+const LEAF_KEY_SET = new Set<string>([...LEAF_KEYS, "hash", "block"]);
+// ES2024's String.prototype.isWellFormed (workerd, Node 22, current browsers): JCS refuses lone surrogates.
+const isStr = (x: unknown): x is string => typeof x === "string" && (x as string & { isWellFormed(): boolean }).isWellFormed();
+const isStrOrNull = (x: unknown) => x === null || isStr(x);
+const isInt = (x: unknown): x is number => Number.isSafeInteger(x);
+
+/**
+ * Whether an entry is exactly the leaf shape the ledger writes (every member present, nothing
+ * else, strings well formed, integers safe): then its canonical form can be assembled in member
+ * order instead of sorted generically — the same string, several times faster, which is what
+ * makes a verify of 100,000 entries fit in a request. Anything else takes the generic path.
+ */
+function hasLeafShape(e: unknown): e is LedgerLeaf {
+  if (e === null || typeof e !== "object") return false;
+  const keys = Object.keys(e);
+  if (keys.length < LEAF_KEYS.length || keys.length > LEAF_KEYS.length + 2 || !keys.every((k) => LEAF_KEY_SET.has(k))) return false;
+  const x = e as Record<string, unknown>;
+  if (LEAF_KEYS.some((k) => !(k in x))) return false;
+  const actor = x.actor as Record<string, unknown> | null;
+  const target = x.target as Record<string, unknown> | null;
+  return (
+    isStr(x.action) &&
+    actor !== null &&
+    typeof actor === "object" &&
+    Object.keys(actor).length === 3 &&
+    isStr(actor.type) &&
+    isStrOrNull(actor.id) &&
+    isStrOrNull(actor.name) &&
+    isInt(x.at) &&
+    isStr(x.chainId) &&
+    x.details !== null &&
+    typeof x.details === "object" &&
+    !Array.isArray(x.details) &&
+    isStr(x.id) &&
+    isStrOrNull(x.ip) &&
+    isStr(x.outcome) &&
+    isInt(x.seq) &&
+    isStr(x.severity) &&
+    (target === null || (typeof target === "object" && Object.keys(target).length === 2 && isStr(target.type) && isStr(target.id))) &&
+    isStrOrNull(x.tenantId) &&
+    isStrOrNull(x.userAgent) &&
+    x.v === CHAIN_SCHEME_VERSION
+  );
+}
+
+function canonicalLeafOfShape(e: LedgerLeaf): string {
+  const s = JSON.stringify;
+  const n = (x: string | null) => (x === null ? "null" : s(x));
+  const t = e.target;
+  return (
+    `{"action":${s(e.action)},"actor":{"id":${n(e.actor.id)},"name":${n(e.actor.name)},"type":${s(e.actor.type)}},"at":${s(e.at)},"chainId":${s(e.chainId)},` +
+    `"details":${jcs(e.details)},"id":${s(e.id)},"ip":${n(e.ip)},"outcome":${s(e.outcome)},"seq":${s(e.seq)},"severity":${s(e.severity)},` +
+    `"target":${t === null ? "null" : `{"id":${s(t.id)},"type":${s(t.type)}}`},"tenantId":${n(e.tenantId)},"userAgent":${n(e.userAgent)},"v":${s(e.v)}}`
+  );
 }
 
 /** v2: RFC 8785 JSON of a block header: `{ chainId, fromSeq, prevHash, root, toSeq, v: 2 }`. */

@@ -5,6 +5,7 @@
  * so every export is a contiguous piece of the chain that verifies on its own. JSONL lines are the
  * stored lines exactly — what the offline verifier checks; CSV is the same entries flattened.
  */
+import { gunzipSync } from "node:zlib";
 import { LEGACY_CHAIN_SCHEME_VERSION, type LedgerEntry } from "../../../shared/audit/chain";
 import { chainPieces, pieceEntries, pieceLines } from "../../../shared/audit/chain-reader";
 import { ledgerFor, type AuditEnv } from "../../../shared/audit/emit";
@@ -60,7 +61,13 @@ export function exportStream(env: ExportEnv, chainId: string, range: ExportRange
         }
         const next = pieces ? await pieces.next() : { done: true as const, value: undefined };
         if (next.done) return controller.close();
-        const text = format === "csv" ? pieceEntries(next.value).map((e) => csvLine(CSV_COLUMNS.map((c) => c.value(e)))).join("") : pieceLines(next.value).map((l) => `${l}\n`).join("");
+        const piece = next.value;
+        if (format === "jsonl" && piece.kind === "links") {
+          // A link's payload decompresses to exactly its JSONL lines: no parsing, no re-encoding.
+          for (const link of piece.links) controller.enqueue(new Uint8Array(gunzipSync(link.payload)));
+          return;
+        }
+        const text = format === "csv" ? pieceEntries(piece).map((e) => csvLine(CSV_COLUMNS.map((c) => c.value(e)))).join("") : pieceLines(piece).map((l) => `${l}\n`).join("");
         controller.enqueue(encoder.encode(text));
       },
       async cancel() {
