@@ -18,6 +18,7 @@
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { promisify } from "node:util";
@@ -122,8 +123,10 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
       expect(res.status(), await res.text()).toBeLessThan(300);
       return (await res.json().catch(() => null)) as T;
     };
+    // One agent of this file's own (the Free plan allows 5; the relay story needs the seeded ones as they are), writing to the seeded Ops, offline.
     const sender = (await asOwner<{ agent: { id: string } }>("POST", "/agents", { name: "Audit relay sender", template: "engineering" })).agent;
-    const recipient = (await asOwner<{ agent: { id: string } }>("POST", "/agents", { name: "Audit relay recipient", template: "ops" })).agent;
+    const seeded = await asOwner<{ data: Array<{ id: string; name: string }> }>("GET", "/agents");
+    const recipient = seeded.data.find((a) => a.name === "Ops")!;
     const team = (await asOwner<{ team: { id: string } }>("POST", "/teams", { name: "Audit drill team", agentIds: [sender.id, recipient.id] })).team;
     await asOwner("POST", `/teams/${team.id}/allowlist/edges`, { from: { kind: "agent", id: sender.id }, to: { kind: "agent", id: recipient.id } });
     const tokenOf = async (agentId: string) => {
@@ -151,7 +154,7 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     await page.goto(`/t/${tenantId}/audit?action=relay.message_accepted`);
     const row = eventsTable(page).getByRole("row").filter({ hasText: "relay.message_accepted" }).first();
     await row.getByText("Audit relay sender").waitFor();
-    await row.getByText("Audit relay recipient").waitFor();
+    await row.getByText("Ops", { exact: true }).waitFor();
     expect(await row.textContent()).not.toContain(`${sender.id}Agent`);
     // Every column, Result included, fits at 1366 px: no horizontal scrolling, the last header on screen.
     const fits = await page.getByTestId("audit-table").evaluate((table) => {
@@ -230,7 +233,10 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     // The documented path from this download to an offline verification (the panel's own words):
     // the verifier on the file, tied to the head the Verify panel showed.
     await page.getByText(/npx switchboard-verify audit-….jsonl/).waitFor();
-    const file = (await jsonl.path())!;
+    // Saved under the name the browser offers, as a person's download would be.
+    const file = join(tmpdir(), jsonl.suggestedFilename());
+    await jsonl.saveAs(file);
+    expect(file).toMatch(/audit-ten_[^/]+-1-\d+\.jsonl$/);
     const cli = await promisify(execFile)("npx", ["switchboard-verify", file, "--expect-head", verifiedHead], { cwd: ROOT });
     expect(cli.stdout).toMatch(/INTACT/);
     expect(cli.stdout).toContain(`head ${verifiedHead}`);

@@ -47,12 +47,16 @@ function parseArgs(argv) {
   return args;
 }
 
-async function collect(path, out) {
+/** Directories are searched for digests, archives and exports by name; a file named on the command line is taken whatever its name (a download may have been renamed). */
+async function collect(path, out, named = true) {
   const info = await stat(path).catch(() => fail(`no such file or directory: ${path}`));
   if (info.isDirectory()) {
-    for (const name of (await readdir(path)).sort()) await collect(join(path, name), out);
+    for (const name of (await readdir(path)).sort()) await collect(join(path, name), out, false);
   } else if (path.endsWith("digest.json") || path.endsWith(".jsonl.gz") || path.endsWith(".jsonl")) {
-    out.push(path);
+    out.push({ path, as: path });
+  } else if (named) {
+    // Not a digest or an archive by its name: read it as a JSONL export.
+    out.push({ path, as: path.endsWith(".gz") ? path : `${path}.jsonl` });
   }
 }
 
@@ -72,14 +76,15 @@ async function loadKeys(source) {
 const args = parseArgs(process.argv.slice(2));
 const paths = [];
 for (const p of args.paths) await collect(resolve(p), paths);
-if (paths.some((p) => p.endsWith("digest.json")) && !args.keys) fail("--keys is required to check digests (the digest key set: a file, or the URL of /.well-known/audit-digest-keys.json)");
+if (paths.some((p) => p.as.endsWith("digest.json")) && !args.keys) fail("--keys is required to check digests (the digest key set: a file, or the URL of /.well-known/audit-digest-keys.json)");
 const jwks = args.keys ? await loadKeys(args.keys) : { keys: [] };
 // The key file may sit inside the archive directory: it is not a digest.
 const keyPath = !args.keys || /^https?:\/\//.test(args.keys) ? null : resolve(args.keys);
 const files = [];
 for (const p of paths) {
-  if (p === keyPath) continue;
-  files.push({ path: relative(process.cwd(), p).split(sep).join("/") || p, bytes: new Uint8Array(await readFile(p)) });
+  if (p.path === keyPath) continue;
+  const shown = relative(process.cwd(), p.path).split(sep).join("/") || p.path;
+  files.push({ path: p.as === p.path ? shown : `${shown}.jsonl`, bytes: new Uint8Array(await readFile(p.path)) });
 }
 
 const report = await verifyArchives({ files, jwks, from: args.from, to: args.to, expectHead: args.expectHead });
