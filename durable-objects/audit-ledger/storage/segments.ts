@@ -96,10 +96,6 @@ export function dropSegmentTables(sql: SqlStorage, k: number): void {
   sql.exec(`DROP TABLE IF EXISTS ${t.blocks(k)}`);
 }
 
-export function hasSegmentTables(sql: SqlStorage, k: number): boolean {
-  return sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?", t.blocks(k)).one().n > 0;
-}
-
 /** Three rows written per link, whatever its size: block, payload, index document. */
 export function insertBlock(sql: SqlStorage, k: number, row: BlockRow, payload: Uint8Array, terms: string): void {
   sql.exec(
@@ -117,10 +113,6 @@ export function insertBlock(sql: SqlStorage, k: number, row: BlockRow, payload: 
   );
   sql.exec(`INSERT INTO ${t.payloads(k)} (to_seq, payload) VALUES (?, ?)`, row.to_seq, payload);
   sql.exec(`INSERT INTO ${t.terms(k)} (rowid, terms) VALUES (?, ?)`, row.to_seq, terms);
-}
-
-export function blockExists(sql: SqlStorage, k: number, toSeq: number): boolean {
-  return sql.exec(`SELECT 1 FROM ${t.blocks(k)} WHERE to_seq = ?`, toSeq).toArray().length > 0;
 }
 
 /** The link holding `seq`, if the segment has it. */

@@ -43,7 +43,3 @@ export function entryMatches(e: LedgerEntry, f: EntryFilter): boolean {
 export function requiredFragments(f: EntryFilter): string[] {
   return [f.actorId, f.action, f.targetId, f.targetType].filter((v): v is string => v !== undefined).map((v) => JSON.stringify(v));
 }
-
-export function isEmptyFilter(f: EntryFilter): boolean {
-  return Object.values(f).every((v) => v === undefined);
-}

@@ -1,6 +1,7 @@
 /**
- * The archive file of one day: JSONL, one LedgerEntry per line exactly as chain.ts defines it
- * (so each line re-hashes on its own), in seq order, gzip-compressed with CompressionStream.
+ * The gzip member of an archive that holds legacy (D1, scheme v1) entries: JSONL, one entry per
+ * line exactly as chain.ts defines it, in seq order, gzip-compressed with CompressionStream. (The
+ * ledger's links are archived as their stored payloads, workers/shared/audit/payload.ts.)
  * Web APIs only, so the same code runs in the Worker and in Node.
  */
 import { sha256Hex } from "../../crypto/sha256";
@@ -22,7 +23,3 @@ export async function gzip(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<Ar
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-export async function gunzipText(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Response(stream).text();
-}

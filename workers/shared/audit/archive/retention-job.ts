@@ -177,13 +177,14 @@ async function walkDay(env: RetentionEnv, chainId: string, head: LedgerHead, day
   for await (const piece of pieces()) {
     if (piece.kind === "legacy") legacy.push(...piece.entries);
     for (const entry of pieceEntries(piece)) {
-      const broken = await walker.push(entry);
+      const pushed = walker.push(entry);
+      const broken = pushed instanceof Promise ? await pushed : pushed;
       if (broken) throw fail(broken);
       if (entry.v !== LEGACY_CHAIN_SCHEME_VERSION) schemeVersion = 2;
       if (firstHash === null && walker.position.prevSeq >= cp.seq + 1) firstHash = walker.position.prevHash;
     }
   }
-  const open = await walker.finish();
+  const open = walker.finish();
   if (open) throw fail(open);
   if (walker.position.prevSeq !== toSeq) throw fail({ kind: "gap", seq: toSeq, expectedSeq: walker.position.prevSeq + 1 });
   if (walker.count === 0) return { count: 0, firstHash: null, lastHash: cp.hash, schemeVersion: 2 as const, archive: null };
