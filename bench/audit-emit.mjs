@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:audit [-- --quick] [--events N] [--no-baseline]`: the audit trail at relay volume,
+ * `npm run bench:audit [-- --quick] [--events N] [--no-baseline] [--baseline <commit>]`: the audit trail at relay volume,
  * in workerd (Miniflare), storage on tmpfs. Writes bench/results/audit-<time>.json and prints a
  * summary with the issue's targets (docs/cost.md, "An audit event").
  *
- *   A. Emit throughput, the block ledger against the previous ledger (built from `main`'s code,
- *      `git archive`, in the same run and the same workerd) and the pre-ledger baseline (one D1
+ *   A. Emit throughput, the block ledger against the previous ledger (built from the commit this
+ *      branch started from, `git archive`, in the same run and the same workerd) and the pre-ledger baseline (one D1
  *      insert per event): one event per append (sequential, and 32 in flight), and a relay's
  *      flush (100 events per append, sequential) — acknowledged, and for the previous ledger also
  *      queryable (its D1 mirror caught up). Round-robin over `reps` repetitions, medians.
@@ -42,14 +42,18 @@ const esbuild = `${root}node_modules/.bin/esbuild`;
 const bundle = (entry, out, cwd) =>
   execFileSync(esbuild, [entry, "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main", "--external:cloudflare:*", "--external:node:*", `--outfile=${out}`], { cwd, stdio: ["ignore", "ignore", "inherit"] });
 
-/** `main`'s tree (the previous ledger), built the same way, for the same-run comparison. */
+/**
+ * The previous ledger: the tree this branch started from (`git merge-base HEAD main`, or
+ * `--baseline <commit>`), built the same way, for the same-run comparison.
+ */
 function buildMainSnapshot() {
   const dir = `${work}/main`;
   mkdirSync(dir);
-  execFileSync("sh", ["-c", `git -C "${root}" archive main | tar -x -C "${dir}"`]);
+  const commit = valueOf("--baseline") ?? execFileSync("git", ["-C", root, "merge-base", "HEAD", "main"]).toString().trim();
+  execFileSync("sh", ["-c", `git -C "${root}" archive ${commit} | tar -x -C "${dir}"`]);
   symlinkSync(`${root}node_modules`, `${dir}/node_modules`);
   bundle(`${dir}/bench/audit-emit.worker.ts`, `${work}/main.js`, dir);
-  return { script: `${work}/main.js`, migrations: `${dir}/d1-migrations`, commit: execFileSync("git", ["-C", root, "rev-parse", "--short", "main"]).toString().trim() };
+  return { script: `${work}/main.js`, migrations: `${dir}/d1-migrations`, commit: commit.slice(0, 7) };
 }
 
 bundle(`${root}bench/audit-emit.worker.ts`, `${work}/new.js`, root);
@@ -92,7 +96,7 @@ async function main_() {
   await mf.ready;
   await migrate("audit-new", `${root}d1-migrations`);
   const mainDb = main ? await migrate("audit-main", main.migrations) : null;
-  log(`• audit bench (${quick ? "quick" : "full"}), ${REPS} rep(s), ${EVENTS.toLocaleString("en")} events for the query figures; load ${loadBefore.map((l) => l.toFixed(1)).join(" ")}${main ? `; previous ledger from main@${main.commit}` : ""}`);
+  log(`• audit bench (${quick ? "quick" : "full"}), ${REPS} rep(s), ${EVENTS.toLocaleString("en")} events for the query figures; load ${loadBefore.map((l) => l.toFixed(1)).join(" ")}${main ? `; previous ledger from ${main.commit}` : ""}`);
 
   // ---------------------------------------------------------------- A. throughput
   const modes = [
@@ -233,7 +237,7 @@ async function main_() {
     mode: quick ? "quick" : "full",
     reps: REPS,
     machine: { cpus: cpus().length, model: cpus()[0]?.model, loadBefore, loadAfter: loadavg() },
-    previousLedger: main ? `main@${main.commit}` : null,
+    previousLedger: main ? main.commit : null,
     throughput,
     cost,
     fill: { events: head.headSeq, seconds: Math.round(fillSeconds), eventsPerSec: Math.round(head.headSeq / fillSeconds), storage },
