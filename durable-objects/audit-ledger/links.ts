@@ -4,12 +4,12 @@
  * The hash rules are chain.ts's (here through the node:crypto twin); the payload format is
  * workers/shared/audit/payload.ts's.
  */
-import { CHAIN_SCHEME_VERSION, type LedgerEntry, type LedgerEntryV1, type LedgerEntryV2, type LedgerLeaf } from "../../workers/shared/audit/chain";
-import { blockHashSync, hashEntrySync, merkleRootSync } from "../../workers/shared/audit/chain-hash-node";
+import { canonicalLeaf, CHAIN_SCHEME_VERSION, lineOfLeaf, type LedgerEntry, type LedgerEntryV1, type LedgerEntryV2, type LedgerLeaf } from "../../workers/shared/audit/chain";
+import { blockHashSync, hashLeafTextSync, merkleRootSync } from "../../workers/shared/audit/chain-hash-node";
 import type { AuditEvent } from "../../workers/shared/audit/event";
 import type { ChainHead } from "./storage/meta";
 import type { BlockRow } from "./storage/segments";
-import { encodePayload } from "../../workers/shared/audit/payload";
+import { encodeLines, encodePayload } from "../../workers/shared/audit/payload";
 import { termsOf } from "./terms";
 
 export interface BuiltLink {
@@ -58,12 +58,15 @@ export function buildBlock(chainId: string, head: ChainHead, events: readonly Se
   const fromSeq = head.seq + 1;
   const toSeq = head.seq + events.length;
   const leaves = events.map((s, i) => toLeaf(chainId, fromSeq + i, s));
-  const leafHashes = leaves.map(hashEntrySync);
+  // Canonicalised once: the leaf text is hashed, and the stored line is that text with `block` and `hash` spliced in.
+  const leafTexts = leaves.map(canonicalLeaf);
+  const leafHashes = leafTexts.map(hashLeafTextSync);
   const root = merkleRootSync(leafHashes);
   const hash = blockHashSync({ chainId, fromSeq, toSeq, prevHash: head.hash, root });
   const block = { fromSeq, toSeq, prevHash: head.hash, root, hash };
   const entries: LedgerEntryV2[] = leaves.map((leaf, i) => ({ ...leaf, hash: leafHashes[i]!, block }));
-  return link(entries, { to_seq: toSeq, from_seq: fromSeq, v: CHAIN_SCHEME_VERSION, prev_hash: head.hash, root, hash }, now);
+  const payload = encodeLines(leafTexts.map((text, i) => lineOfLeaf(text, block, leafHashes[i]!)));
+  return link(entries, { to_seq: toSeq, from_seq: fromSeq, v: CHAIN_SCHEME_VERSION, prev_hash: head.hash, root, hash }, now, payload);
 }
 
 /** A v1 entry as its own link (carried over from a ledger written before blocks). */
@@ -71,8 +74,7 @@ export function legacyLink(entry: LedgerEntryV1, now: number): BuiltLink {
   return link([entry], { to_seq: entry.seq, from_seq: entry.seq, v: entry.v, prev_hash: entry.prevHash, root: null, hash: entry.hash }, now);
 }
 
-function link(entries: LedgerEntry[], row: Omit<BlockRow, "at_min" | "at_max" | "committed_at" | "bytes">, now: number): BuiltLink {
-  const payload = encodePayload(entries);
+function link(entries: LedgerEntry[], row: Omit<BlockRow, "at_min" | "at_max" | "committed_at" | "bytes">, now: number, payload = encodePayload(entries)): BuiltLink {
   let atMin = Infinity;
   let atMax = -Infinity;
   for (const e of entries) {

@@ -27,7 +27,11 @@ const NODE = Buffer.from([NODE_PREFIX]);
 
 export function hashEntrySync(entry: LedgerEntryV1Body | LedgerLeaf | LedgerEntry): string {
   if (entry.v === LEGACY_CHAIN_SCHEME_VERSION) return createHash("sha256").update(canonicalEntry(entry), "utf8").digest("hex");
-  return createHash("sha256").update(LEAF).update(canonicalLeaf(entry), "utf8").digest("hex");
+  return hashLeafTextSync(canonicalLeaf(entry));
+}
+
+export function hashLeafTextSync(leafText: string): string {
+  return createHash("sha256").update(LEAF).update(leafText, "utf8").digest("hex");
 }
 
 export function merkleRootSync(leafHashes: readonly string[]): string {
@@ -44,4 +48,4 @@ export function blockHashSync(header: BlockHeader): string {
   return createHash("sha256").update(canonicalBlockHeader(header), "utf8").digest("hex");
 }
 
-export const syncChainHasher: ChainHasher = { entry: hashEntrySync, root: merkleRootSync, block: blockHashSync };
+export const syncChainHasher: ChainHasher = { entry: hashEntrySync, leafText: hashLeafTextSync, root: merkleRootSync, block: blockHashSync };

@@ -5,7 +5,7 @@
  * over silently: the next piece simply starts later, and the walker reports the gap.
  */
 import type { LedgerHead, StoredLink } from "../../../durable-objects/audit-ledger";
-import type { LedgerEntry, LedgerEntryV1 } from "./chain";
+import { entryLine, type LedgerEntry, type LedgerEntryV1 } from "./chain";
 import { ledgerFor, type AuditEnv } from "./emit";
 import { legacyPage } from "./legacy-d1";
 import { payloadLines } from "./payload";
@@ -35,7 +35,7 @@ export async function* chainPieces(env: ReaderEnv, chainId: string, head: Pick<L
 
 /** A piece's JSONL lines, exactly as exported and archived. */
 export function pieceLines(piece: ChainPiece): string[] {
-  if (piece.kind === "legacy") return piece.entries.map((e) => JSON.stringify(e));
+  if (piece.kind === "legacy") return piece.entries.map(entryLine);
   return piece.links.flatMap((l) => payloadLines(l.payload));
 }
 

@@ -159,6 +159,83 @@ function canonicalLeafOfShape(e: LedgerLeaf): string {
   );
 }
 
+// ------------------------------------------------------------------ stored lines (JSONL)
+
+/**
+ * The line an entry is stored, exported and archived as: its RFC 8785 form. For a v2 entry that
+ * is its leaf's canonical text with two members spliced in at their sorted places — `block`
+ * between `at` and `chainId`, `hash` between `details` and `id` — so the writer canonicalises
+ * once (for the leaf hash) and a reader can take the leaf text back out without parsing
+ * (`leafOfLine`).
+ */
+export function entryLine(entry: LedgerEntry): string {
+  if (entry.v === CHAIN_SCHEME_VERSION && hasLeafShape(entry) && Object.keys(entry.block).length === 5) return lineOfLeaf(canonicalLeafOfShape(entry), entry.block, entry.hash);
+  return jcs(entry);
+}
+
+/** Where `block` goes in a leaf's canonical text: the top-level `,"chainId":` (action and actor before it hold only strings). */
+const chainIdAt = (leafText: string) => leafText.indexOf(',"chainId":"');
+/** Where `hash` goes: the last `,"id":"` (the members after `id` hold no such text; target's id opens with `{`). */
+const idAt = (leafText: string) => leafText.lastIndexOf(',"id":"');
+
+export function lineOfLeaf(leafText: string, block: BlockRef, hash: string): string {
+  const i = chainIdAt(leafText);
+  const j = idAt(leafText);
+  const blockText = `,"block":{"fromSeq":${block.fromSeq},"hash":"${block.hash}","prevHash":"${block.prevHash}","root":"${block.root}","toSeq":${block.toSeq}}`;
+  return `${leafText.slice(0, i)}${blockText}${leafText.slice(i, j)},"hash":"${hash}"${leafText.slice(j)}`;
+}
+
+/** A v2 line taken apart without parsing it: what the walker checks, and the leaf text to hash. */
+export interface LineLeaf {
+  seq: number;
+  chainId: string;
+  block: BlockRef;
+  hash: string;
+  leafText: string;
+}
+
+const INT = "(0|[1-9][0-9]{0,15})";
+const HEX = "([0-9a-f]{64})";
+const BLOCK_MEMBER = new RegExp(`,"block":\\{"fromSeq":${INT},"hash":"${HEX}","prevHash":"${HEX}","root":"${HEX}","toSeq":${INT}\\}`, "y");
+const HASH_MEMBER = new RegExp(`,"hash":"${HEX}"`, "y");
+const SEQ_MEMBER = new RegExp(`,"seq":${INT},"severity":`, "y");
+const CHAIN_ID_MEMBER = /,"chainId":"([^"\\]+)"/y;
+
+/**
+ * The inverse of `lineOfLeaf`, or null for any line not written exactly that way (then parse it
+ * and take the generic path). Sound for verification because every cut is checked against the
+ * leaf text itself: the removed members match a fixed pattern and sat exactly where `lineOfLeaf`
+ * puts them in the remaining text, so once the leaf text's hash checks out the line parses to
+ * that leaf plus `block` and `hash` — nothing hashed differs from what a parser would show.
+ */
+export function leafOfLine(line: string): LineLeaf | null {
+  if (!line.startsWith('{"action":"') || !line.endsWith(',"v":2}')) return null;
+  const i = line.indexOf(',"block":{"fromSeq":');
+  if (i < 0) return null;
+  BLOCK_MEMBER.lastIndex = i;
+  const b = BLOCK_MEMBER.exec(line);
+  if (!b) return null;
+  const afterBlock = i + b[0].length;
+  const j = line.lastIndexOf(',"hash":"');
+  if (j < afterBlock) return null;
+  HASH_MEMBER.lastIndex = j;
+  const h = HASH_MEMBER.exec(line);
+  if (!h) return null;
+  const leafText = line.slice(0, i) + line.slice(afterBlock, j) + line.slice(j + h[0].length);
+  const jInLeaf = j - b[0].length;
+  if (chainIdAt(leafText) !== i || idAt(leafText) !== jInLeaf) return null;
+  CHAIN_ID_MEMBER.lastIndex = i;
+  const c = CHAIN_ID_MEMBER.exec(leafText);
+  SEQ_MEMBER.lastIndex = leafText.lastIndexOf(',"seq":');
+  const q = SEQ_MEMBER.exec(leafText);
+  if (!c || !q) return null;
+  const block = { fromSeq: Number(b[1]), hash: b[2]!, prevHash: b[3]!, root: b[4]!, toSeq: Number(b[5]) };
+  if (!Number.isSafeInteger(block.fromSeq) || !Number.isSafeInteger(block.toSeq) || block.fromSeq < 1) return null;
+  const seq = Number(q[1]);
+  if (!Number.isSafeInteger(seq)) return null;
+  return { seq, chainId: c[1]!, block, hash: h[1]!, leafText };
+}
+
 /** v2: RFC 8785 JSON of a block header: `{ chainId, fromSeq, prevHash, root, toSeq, v: 2 }`. */
 export function canonicalBlockHeader(header: BlockHeader): string {
   return jcs({ v: CHAIN_SCHEME_VERSION, chainId: header.chainId, fromSeq: header.fromSeq, toSeq: header.toSeq, prevHash: header.prevHash, root: header.root });
@@ -201,10 +278,15 @@ function prefixed(prefix: number, ...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A v2 leaf hash from the leaf's canonical text. */
+export async function hashLeafText(leafText: string): Promise<string> {
+  return toHex(await sha256(prefixed(LEAF_PREFIX, utf8.encode(leafText))));
+}
+
 /** The hash an entry records in `hash`: v1 entry hash, or v2 leaf hash. */
 export async function hashEntry(entry: LedgerEntryV1Body | LedgerEntryV1 | LedgerLeaf | LedgerEntryV2): Promise<string> {
   if (entry.v === LEGACY_CHAIN_SCHEME_VERSION) return toHex(await sha256(canonicalEntry(entry)));
-  return toHex(await sha256(prefixed(LEAF_PREFIX, utf8.encode(canonicalLeaf(entry)))));
+  return hashLeafText(canonicalLeaf(entry));
 }
 
 /** RFC 6962 Merkle tree hash over leaf hashes (hex), in order. */
@@ -232,11 +314,12 @@ export async function sealEntry(body: LedgerEntryV1Body): Promise<LedgerEntryV1>
 /** How a verifier hashes: WebCrypto (`asyncChainHasher`) or node:crypto (`chain-hash-node.ts`). */
 export interface ChainHasher {
   entry(entry: LedgerEntry): string | Promise<string>;
+  leafText(leafText: string): string | Promise<string>;
   root(leafHashes: readonly string[]): string | Promise<string>;
   block(header: BlockHeader): string | Promise<string>;
 }
 
-export const asyncChainHasher: ChainHasher = { entry: hashEntry, root: merkleRoot, block: blockHash };
+export const asyncChainHasher: ChainHasher = { entry: hashEntry, leafText: hashLeafText, root: merkleRoot, block: blockHash };
 
 export type ChainBreak =
   | { kind: "gap"; seq: number; expectedSeq: number }
@@ -294,14 +377,10 @@ export class ChainWalker {
    * walk of 100,000 entries does not pay a promise per entry; with WebCrypto it answers a promise.
    */
   push(entry: LedgerEntry): ChainBreak | null | Promise<ChainBreak | null> {
-    if (this.block && (entry.v !== CHAIN_SCHEME_VERSION || entry.block.fromSeq !== this.block.ref.fromSeq)) {
-      // A new link began while the open block still expected entries.
-      return { kind: "gap", seq: entry.seq, expectedSeq: this.block.next };
-    }
-    const expected = this.expectedSeq;
-    if (entry.seq !== expected) return { kind: "gap", seq: entry.seq, expectedSeq: expected };
-
     if (entry.v === LEGACY_CHAIN_SCHEME_VERSION) {
+      const expected = this.expectedSeq;
+      if (this.block) return { kind: "gap", seq: entry.seq, expectedSeq: this.block.next }; // a new link began while the open block still expected entries
+      if (entry.seq !== expected) return { kind: "gap", seq: entry.seq, expectedSeq: expected };
       if (entry.prevHash !== this.position.prevHash) return { kind: "prev_hash_mismatch", seq: entry.seq, expected: this.position.prevHash, found: entry.prevHash };
       return then(this.hasher.entry(entry), (recomputed) => {
         if (recomputed !== entry.hash) return { kind: "hash_mismatch", seq: entry.seq, expected: recomputed, found: entry.hash };
@@ -310,21 +389,40 @@ export class ChainWalker {
         return null;
       });
     }
+    return this.pushLeaf(entry.seq, entry.chainId, entry.block, entry.hash, () => this.hasher.entry(entry));
+  }
 
-    if (!this.block) {
-      const ref = entry.block;
-      if (ref.fromSeq !== entry.seq || ref.toSeq < ref.fromSeq) return { kind: "gap", seq: entry.seq, expectedSeq: expected };
-      if (ref.prevHash !== this.position.prevHash) return { kind: "prev_hash_mismatch", seq: entry.seq, expected: this.position.prevHash, found: ref.prevHash };
-      this.block = { ref, chainId: entry.chainId, leaves: [], next: entry.seq };
-    } else if (!sameRef(entry.block, this.block.ref) || entry.chainId !== this.block.chainId) {
-      // Every entry of a block carries the same header: a different one means an edited line.
-      return { kind: "hash_mismatch", seq: entry.seq, expected: this.block.ref.hash, found: entry.block.hash };
+  /**
+   * Checks the next stored line (JSONL, as `entryLine` writes it): a v2 line is taken apart and its
+   * leaf text hashed as it stands, without parsing and re-canonicalising it (`leafOfLine`); any
+   * other line is parsed and pushed. Same verdicts as `push(JSON.parse(line))`.
+   */
+  pushLine(line: string): ChainBreak | null | Promise<ChainBreak | null> {
+    const cut = leafOfLine(line);
+    if (!cut) return this.push(JSON.parse(line) as LedgerEntry);
+    return this.pushLeaf(cut.seq, cut.chainId, cut.block, cut.hash, () => this.hasher.leafText(cut.leafText));
+  }
+
+  private pushLeaf(seq: number, chainId: string, ref: BlockRef, recorded: string, leafHash: () => string | Promise<string>): ChainBreak | null | Promise<ChainBreak | null> {
+    if (this.block && ref.fromSeq !== this.block.ref.fromSeq) {
+      // A new link began while the open block still expected entries.
+      return { kind: "gap", seq, expectedSeq: this.block.next };
     }
-    return then(this.hasher.entry(entry), (leaf) => {
-      if (leaf !== entry.hash) return { kind: "hash_mismatch", seq: entry.seq, expected: leaf, found: entry.hash };
+    const expected = this.expectedSeq;
+    if (seq !== expected) return { kind: "gap", seq, expectedSeq: expected };
+    if (!this.block) {
+      if (ref.fromSeq !== seq || ref.toSeq < ref.fromSeq) return { kind: "gap", seq, expectedSeq: expected };
+      if (ref.prevHash !== this.position.prevHash) return { kind: "prev_hash_mismatch", seq, expected: this.position.prevHash, found: ref.prevHash };
+      this.block = { ref, chainId, leaves: [], next: seq };
+    } else if (!sameRef(ref, this.block.ref) || chainId !== this.block.chainId) {
+      // Every entry of a block carries the same header: a different one means an edited line.
+      return { kind: "hash_mismatch", seq, expected: this.block.ref.hash, found: ref.hash };
+    }
+    return then(leafHash(), (leaf) => {
+      if (leaf !== recorded) return { kind: "hash_mismatch", seq, expected: leaf, found: recorded };
       this.block!.leaves.push(leaf);
-      this.block!.next = entry.seq + 1;
-      return entry.seq === this.block!.ref.toSeq ? this.closeBlock() : null;
+      this.block!.next = seq + 1;
+      return seq === this.block!.ref.toSeq ? this.closeBlock() : null;
     });
   }
 

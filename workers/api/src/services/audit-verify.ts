@@ -11,7 +11,7 @@
  * 4. links stored past the head (`unexpected_entry`).
  * Design and the report's meaning: docs/audit.md, "Verify".
  */
-import { ChainWalker, GENESIS_HASH, type ChainBreak, type ChainPosition, type LedgerEntry } from "../../../shared/audit/chain";
+import { ChainWalker, GENESIS_HASH, leafOfLine, type ChainBreak, type ChainPosition, type LedgerEntry } from "../../../shared/audit/chain";
 import { syncChainHasher } from "../../../shared/audit/chain-hash-node";
 import { chainPieces, type ChainPiece } from "../../../shared/audit/chain-reader";
 import { payloadLines } from "../../../shared/audit/payload";
@@ -28,11 +28,14 @@ type VerifyEnv = AuditEnv & Pick<Env, "DB">;
 /** Links read per call while verifying: small pages keep few entries alive at once (less GC, more cache hits). */
 const VERIFY_PAGE_BYTES = 512_000;
 
-/** A piece's entries one at a time, each parsed only when the walk reaches it. */
-function* entriesOf(piece: ChainPiece): Generator<LedgerEntry> {
+/** A piece's entries one at a time: legacy rows as entries, ledger links as their stored lines (hashed without parsing where they allow it). */
+function* entriesOf(piece: ChainPiece): Generator<LedgerEntry | string> {
   if (piece.kind === "legacy") return yield* piece.entries;
-  for (const link of piece.links) for (const line of payloadLines(link.payload)) yield JSON.parse(line) as LedgerEntry;
+  for (const link of piece.links) yield* payloadLines(link.payload);
 }
+
+/** The seq a stored line holds, cheaply: its first link's lines are skipped when a page starts before the range. */
+const seqOf = (e: LedgerEntry | string) => (typeof e === "string" ? (leafOfLine(e)?.seq ?? (JSON.parse(e) as LedgerEntry).seq) : e.seq);
 
 export async function verifyRange(env: VerifyEnv, chainId: string, input: VerifyInput): Promise<VerifyResult> {
   const ledger = ledgerFor(env, chainId);
@@ -56,12 +59,19 @@ export async function verifyRange(env: VerifyEnv, chainId: string, input: Verify
   const anchor = await anchorBefore(env, chainId, head.legacyTop, fromSeq);
   const witness = await checkpointWitness(env.DB, chainId, fromSeq, toSeq);
   let walker: ChainWalker | null = anchor ? new ChainWalker(anchor, syncChainHasher) : null;
+  let started = false;
   for await (const piece of chainPieces(env, chainId, head, fromSeq - 1, toSeq, VERIFY_PAGE_BYTES)) {
-    for (const entry of entriesOf(piece)) {
-      if (entry.seq < fromSeq) continue; // the first link of a page may start before the range (never with the widened range)
-      // With no anchor (the start of the hot window after retention), the first link's own prevHash is taken as given.
-      walker ??= new ChainWalker({ prevHash: entry.v === 1 ? entry.prevHash : entry.block.prevHash, prevSeq: fromSeq - 1 }, syncChainHasher);
-      const pushed = walker.push(entry);
+    for (const item of entriesOf(piece)) {
+      if (!started) {
+        if (seqOf(item) < fromSeq) continue; // the first link of a page may start before the range (never with the widened range)
+        started = true;
+      }
+      if (!walker) {
+        // With no anchor (the start of the hot window after retention), the first link's own prevHash is taken as given.
+        const entry = typeof item === "string" ? (JSON.parse(item) as LedgerEntry) : item;
+        walker = new ChainWalker({ prevHash: entry.v === 1 ? entry.prevHash : entry.block.prevHash, prevSeq: fromSeq - 1 }, syncChainHasher);
+      }
+      const pushed = typeof item === "string" ? walker.pushLine(item) : walker.push(item);
       const broken = pushed instanceof Promise ? await pushed : pushed;
       if (broken) return brokenAt(broken);
       if (witness && walker.position.prevSeq === witness.seq && walker.position.prevHash !== witness.hash) {

@@ -1,11 +1,11 @@
 /**
  * The gzip member of an archive that holds legacy (D1, scheme v1) entries: JSONL, one entry per
- * line exactly as chain.ts defines it, in seq order, gzip-compressed with CompressionStream. (The
+ * line in its RFC 8785 form (chain.ts `entryLine`, as the ledger stores lines), in seq order, gzip-compressed with CompressionStream. (The
  * ledger's links are archived as their stored payloads, workers/shared/audit/payload.ts.)
  * Web APIs only, so the same code runs in the Worker and in Node.
  */
 import { sha256Hex } from "../../crypto/sha256";
-import type { LedgerEntry } from "../chain";
+import { entryLine, type LedgerEntry } from "../chain";
 
 export interface BuiltArchive {
   bytes: Uint8Array<ArrayBuffer>;
@@ -13,7 +13,7 @@ export interface BuiltArchive {
 }
 
 export async function buildArchive(entries: readonly LedgerEntry[]): Promise<BuiltArchive> {
-  const text = entries.map((e) => `${JSON.stringify(e)}\n`).join("");
+  const text = entries.map((e) => `${entryLine(e)}\n`).join("");
   const bytes = await gzip(new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>);
   return { bytes, sha256: await sha256Hex(bytes) };
 }

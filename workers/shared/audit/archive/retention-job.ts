@@ -18,7 +18,8 @@ import { createDb } from "../../db/client";
 import { auditArchives } from "../../db/schema";
 import { ChainWalker, LEGACY_CHAIN_SCHEME_VERSION, type ChainBreak, type LedgerEntryV1 } from "../chain";
 import { syncChainHasher } from "../chain-hash-node";
-import { chainPieces, pieceEntries, type ChainPiece } from "../chain-reader";
+import { chainPieces, type ChainPiece } from "../chain-reader";
+import { payloadLines } from "../payload";
 import { ledgerFor } from "../emit";
 import { legacyDeleteArchived, legacyEarliestAt, legacyLastSeqBefore } from "../legacy-d1";
 import { archiveDay, type ArchiveSource } from "./archive-day";
@@ -174,14 +175,26 @@ async function walkDay(env: RetentionEnv, chainId: string, head: LedgerHead, day
   const legacy: LedgerEntryV1[] = [];
   const fail = (reason: ChainBreak) => new ChainNotArchivableError(chainId, day, reason);
   const pieces = (): AsyncGenerator<ChainPiece> => chainPieces(env, chainId, head, cp.seq, toSeq);
+  const settled = (broken: ChainBreak | null) => {
+    if (broken) throw fail(broken);
+    if (firstHash === null && walker.position.prevSeq >= cp.seq + 1) firstHash = walker.position.prevHash;
+  };
   for await (const piece of pieces()) {
-    if (piece.kind === "legacy") legacy.push(...piece.entries);
-    for (const entry of pieceEntries(piece)) {
-      const pushed = walker.push(entry);
-      const broken = pushed instanceof Promise ? await pushed : pushed;
-      if (broken) throw fail(broken);
-      if (entry.v !== LEGACY_CHAIN_SCHEME_VERSION) schemeVersion = 2;
-      if (firstHash === null && walker.position.prevSeq >= cp.seq + 1) firstHash = walker.position.prevHash;
+    if (piece.kind === "legacy") {
+      legacy.push(...piece.entries);
+      for (const entry of piece.entries) {
+        const pushed = walker.push(entry);
+        settled(pushed instanceof Promise ? await pushed : pushed);
+      }
+      continue;
+    }
+    for (const link of piece.links) {
+      if (link.v !== LEGACY_CHAIN_SCHEME_VERSION) schemeVersion = 2;
+      // Stored lines are hashed as they stand where they allow it (ChainWalker.pushLine): a day of 10 M entries is mostly this loop.
+      for (const line of payloadLines(link.payload)) {
+        const pushed = walker.pushLine(line);
+        settled(pushed instanceof Promise ? await pushed : pushed);
+      }
     }
   }
   const open = walker.finish();
