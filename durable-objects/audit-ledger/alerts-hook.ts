@@ -31,6 +31,7 @@ import { cachedRules, reloadRules, rulesAreStale, rulesLoaded } from "./alerts/r
 import { alertsOf, readMeta, writeMeta, type AlertsInstance } from "./alerts/storage";
 import { readHead, readMeta as readLedgerMeta } from "./storage/meta";
 import { localEntriesBetween } from "./storage/read";
+import { log } from "../../workers/shared/observability/log";
 
 /** The most missed entries one call re-reads (a gap is one interrupted append, normally a handful). */
 const MAX_CATCH_UP = 5_000;
@@ -43,11 +44,11 @@ export async function onEntriesAppended(ctx: DurableObjectState, env: Env, chain
     try {
       await reloadRules(inst, env, chainId);
     } catch (err) {
-      log("alert rules load failed; evaluating without rules, the next append retries", chainId, err);
+      logError("alert rules load failed; evaluating without rules, the next append retries", chainId, err);
     }
   } else if (rulesAreStale(inst)) {
     // Safety net for a lost poke: refresh in the background, evaluate now with the copy we have.
-    ctx.waitUntil(reloadRules(inst, env, chainId).catch((err: unknown) => log("alert rules reload failed", chainId, err)));
+    ctx.waitUntil(reloadRules(inst, env, chainId).catch((err: unknown) => logError("alert rules reload failed", chainId, err)));
   }
   evaluate(ctx, inst, chainId, entries);
   // The ledger acknowledges the append after this returns: the network part (D1, queue, sockets)
@@ -71,7 +72,7 @@ export async function alertsAlarm(ctx: DurableObjectState, env: Env): Promise<vo
       evaluate(ctx, inst, chainId, missedEntries(inst.sql, chainId, cursor, head + 1));
     }
   } catch (err) {
-    log("alerts alarm: catch-up failed", null, err);
+    logError("alerts alarm: catch-up failed", null, err);
   }
   if (hasStagedAlerts(ctx)) await flushAlerts(ctx, env);
 }
@@ -105,7 +106,7 @@ export async function flushAlerts(ctx: DurableObjectState, env: Env): Promise<vo
   try {
     await flushOutbox(ctx, alertsOf(ctx), env);
   } catch (err) {
-    log("alert flush failed; staged alerts are retried on the next append", null, err);
+    logError("alert flush failed; staged alerts are retried on the next append", null, err);
   }
 }
 
@@ -160,10 +161,10 @@ export async function alertsWebSocketClose(_ctx: DurableObjectState, _env: Env, 
 function missedEntries(sql: SqlStorage, chainId: string, cursor: number, beforeSeq: number): LedgerEntry[] {
   const entries = localEntriesBetween(sql, cursor, beforeSeq - 1, MAX_CATCH_UP);
   const expected = beforeSeq - cursor - 1;
-  if (entries.length < expected) log("alert evaluation skipped entries", chainId, `only ${entries.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
+  if (entries.length < expected) logError("alert evaluation skipped entries", chainId, `only ${entries.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
   return entries;
 }
 
-function log(msg: string, chainId: string | null, err: unknown): void {
-  console.error(JSON.stringify({ level: "error", msg, chainId, error: String(err) }));
+function logError(msg: string, chainId: string | null, err: unknown): void {
+  log.error(msg, { chainId, error: err });
 }

@@ -36,6 +36,7 @@ import { SqlMeter, type LedgerStats } from "./sql-meter";
 import { quarantineStrays, strayLinks } from "./strays";
 import { importLinks, LOCAL_BYTES_BUDGET, moveOneSegment, storeFigures } from "./stores";
 import { matchExpression } from "./terms";
+import { log } from "../../workers/shared/observability/log";
 
 /** A segment is sealed (and the next one opened) at this size… */
 export const SEGMENT_MAX_BYTES = 1_000_000_000;
@@ -435,7 +436,7 @@ export class AuditLedger extends DurableObject<Env> {
     try {
       await this.moveSegments();
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "audit ledger: moving a segment failed; the alarm retries", chainId: this.chainId, error: String(error) }));
+      log.error("audit ledger: moving a segment failed; the alarm retries", { chainId: this.chainId, error });
       next = Math.min(next ?? Infinity, now + 60_000);
     }
     if (next !== null) await this.scheduleAlarm(next);
@@ -500,7 +501,7 @@ export class AuditLedger extends DurableObject<Env> {
   private runHook(chainId: string, entries: LedgerEntry[]): Promise<void> {
     const run = this.hookQueue.then(() =>
       onEntriesAppended(this.ctx, this.env, chainId, entries).catch((error: unknown) => {
-        console.error(`audit ledger ${chainId}: alerts hook failed`, error);
+        log.error("audit ledger: alerts hook failed", { chainId, error });
       }),
     );
     this.hookQueue = run;

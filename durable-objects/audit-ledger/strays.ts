@@ -5,6 +5,7 @@
  * as evidence, still reported by verify — instead of failing on their keys forever.
  */
 import { t, type BlockRow } from "./storage/segments";
+import { log } from "../../workers/shared/observability/log";
 
 const DDL = "CREATE TABLE IF NOT EXISTS ledger_strays (found_at INTEGER NOT NULL, k INTEGER NOT NULL, to_seq INTEGER NOT NULL, from_seq INTEGER NOT NULL, hash TEXT NOT NULL, row TEXT NOT NULL, payload BLOB)";
 
@@ -19,7 +20,7 @@ export function quarantineStrays(sql: SqlStorage, k: number, headSeq: number, no
   }
   sql.exec(`DELETE FROM ${t.blocks(k)} WHERE to_seq > ?`, headSeq);
   sql.exec(`DELETE FROM ${t.payloads(k)} WHERE to_seq > ?`, headSeq);
-  console.error(JSON.stringify({ level: "error", msg: "audit ledger: links past the head moved aside (written outside the ledger)", k, count: rows.length }));
+  log.error("audit ledger: links past the head moved aside (written outside the ledger)", { k, count: rows.length });
 }
 
 export function strayLinks(sql: SqlStorage, localSegments: readonly number[], headSeq: number): Array<{ fromSeq: number; hash: string }> {

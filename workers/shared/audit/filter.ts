@@ -20,6 +20,22 @@ export interface EntryFilter {
   toMs?: number;
   /** Case-insensitive substring of the action, matched literally. */
   q?: string;
+  /** Events of one project: `details.projectId` equals it (docs/audit.md, "List"). */
+  projectId?: string;
+  /**
+   * With `projectId` the tenant's default project: also events about an agent or team that carry no
+   * project (recorded before projects existed; such agents and teams are the default project's).
+   */
+  projectIncludesUnscoped?: boolean;
+}
+
+/** Targets whose unscoped events belong to the default project (a null project_id reads as it). */
+const DEFAULT_PROJECT_TARGETS = new Set(["agent", "team"]);
+
+function inProject(e: LedgerEntry, f: EntryFilter): boolean {
+  const p = (e.details as Record<string, unknown> | null | undefined)?.projectId;
+  if (p === f.projectId) return true;
+  return f.projectIncludesUnscoped === true && (p === undefined || p === null) && DEFAULT_PROJECT_TARGETS.has(e.target?.type ?? "");
 }
 
 export function entryMatches(e: LedgerEntry, f: EntryFilter): boolean {
@@ -33,6 +49,7 @@ export function entryMatches(e: LedgerEntry, f: EntryFilter): boolean {
   if (f.fromMs !== undefined && e.at < f.fromMs) return false;
   if (f.toMs !== undefined && e.at >= f.toMs) return false;
   if (f.q !== undefined && !e.action.toLowerCase().includes(f.q.toLowerCase())) return false;
+  if (f.projectId !== undefined && !inProject(e, f)) return false;
   return true;
 }
 
@@ -41,5 +58,6 @@ export function entryMatches(e: LedgerEntry, f: EntryFilter): boolean {
  * parsing it (JSON.stringify escapes a value the same way inside the line and on its own).
  */
 export function requiredFragments(f: EntryFilter): string[] {
-  return [f.actorId, f.action, f.targetId, f.targetType].filter((v): v is string => v !== undefined).map((v) => JSON.stringify(v));
+  const project = f.projectIncludesUnscoped ? undefined : f.projectId;
+  return [f.actorId, f.action, f.targetId, f.targetType, project].filter((v): v is string => v !== undefined).map((v) => JSON.stringify(v));
 }

@@ -26,6 +26,10 @@ function conditions(chainId: string, legacyTop: number, f: EntryFilter): SQL[] {
   if (f.toMs !== undefined) c.push(lt(auditEvents.at, f.toMs));
   // instr, not LIKE: the user's text is matched literally (no % or _ wildcards to escape).
   if (f.q) c.push(sql`instr(lower(${auditEvents.action}), ${f.q.toLowerCase()}) > 0`);
+  if (f.projectId !== undefined) {
+    const project = sql`json_extract(${auditEvents.details}, '$.projectId')`;
+    c.push(f.projectIncludesUnscoped ? sql`(${project} = ${f.projectId} OR (${project} IS NULL AND ${auditEvents.targetType} IN ('agent', 'team')))` : sql`${project} = ${f.projectId}`);
+  }
   return c;
 }
 

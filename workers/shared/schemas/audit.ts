@@ -45,6 +45,7 @@ export const AuditListQuerySchema = z
     from: TimeBoundSchema.optional().meta({ description: "Events at or after this time." }),
     to: TimeBoundSchema.optional().meta({ description: "Events strictly before this time." }),
     q: text.optional().meta({ description: "Free text, matched as a case-insensitive substring of the action." }),
+    projectId: text.optional().meta({ description: "Only events of this project (`details.projectId`); the default project also has the unscoped events about agents and teams. Needs `audit:read` in that project." }),
   })
   .strict()
   .refine(timeRangeOk, { message: "`from` must be before `to`.", path: ["from"] });

@@ -25,6 +25,7 @@ import { TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { exportFilename, exportStream, resolveExportRange } from "../services/audit-export";
 import { getEntry, listEntries } from "../services/audit-query";
+import { requireInProject } from "../services/projects";
 import { MAX_VERIFY_SPAN, verifyRange } from "../services/audit-verify";
 
 export const auditRoutes = new OpenAPIHono<AppEnv>();
@@ -37,14 +38,16 @@ auditRoutes.openapi(
     tags,
     summary: "List the tenant's audit entries, newest first",
     description:
-      "Filters combine with AND. `from`/`to` take milliseconds since the epoch or an ISO 8601 time (`from` inclusive, `to` exclusive). `q` matches a case-insensitive substring of the action. Covers the hot window the tenant's ledger keeps (90 days by default; older days are in the archives). Entries are scheme v1 (each its own link) or v2 (entries of one block share `block`).",
+      "Filters combine with AND. `from`/`to` take milliseconds since the epoch or an ISO 8601 time (`from` inclusive, `to` exclusive). `q` matches a case-insensitive substring of the action. `projectId` keeps one project's events (those whose `details.projectId` is it; for the default project also the unscoped agent and team events). Covers the hot window the tenant's ledger keeps (90 days by default; older days are in the archives). Entries are scheme v1 (each its own link) or v2 (entries of one block share `block`).",
     request: { params: TenantParams, query: AuditListQuerySchema },
     responses: { 200: jsonResponse(AuditPageSchema, "A page of entries.") },
   }),
   async (c) => {
-    const query = c.req.valid("query");
+    const { projectId, ...query } = c.req.valid("query");
     const { tenant } = c.get("tenantAccess");
-    const rows = await listEntries(c.env, tenant.id, query, decodeCursor(query.cursor, "number"));
+    // A project's view needs audit:read in that project (a project role only narrows); unknown or another tenant's project: 404.
+    const project = projectId !== undefined ? await requireInProject(c, projectId, "audit:read") : undefined;
+    const rows = await listEntries(c.env, tenant.id, query, decodeCursor(query.cursor, "number"), project);
     return c.json(toPage(rows, query.limit, (e) => e, (e) => e.seq), 200);
   },
 );

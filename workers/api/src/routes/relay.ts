@@ -25,6 +25,8 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { allowedOrigins } from "../middleware/csrf";
 import { requirePrincipal } from "../middleware/access";
 import { relayOf } from "../services/relay";
+import { requireInProject } from "../services/projects";
+import { projectIdOf } from "../../../shared/projects";
 
 export const relayRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Relay"];
@@ -230,6 +232,11 @@ async function findTeam(c: Context<AppEnv>, teamId: string) {
   const { tenant } = c.get("tenantAccess");
   const row = await c.get("db").select().from(teams).where(and(eq(teams.id, teamId), eq(teams.tenantId, tenant.id), isNull(teams.deletedAt))).get();
   if (!row) throw notFound("Team");
+  // Project scope (docs/projects.md): watching needs teams:read in the team's project, allowlist changes teams:write.
+  const writes = c.req.method !== "GET";
+  await requireInProject(c, projectIdOf(row), writes ? "teams:write" : "teams:read", { write: writes }).catch((err: unknown) => {
+    throw err instanceof ApiError && err.code === "not_found" ? notFound("Team") : err;
+  });
   return row;
 }
 

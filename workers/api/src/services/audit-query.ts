@@ -12,7 +12,13 @@ import { parseTimeBound, type AuditListQuery } from "../../../shared/schemas/aud
 
 type QueryEnv = AuditEnv & Pick<Env, "DB">;
 
-export function filterOf(q: Omit<AuditListQuery, "limit" | "cursor">): EntryFilter {
+/** The project a list is narrowed to (resolved and access-checked by the route). */
+export interface ProjectScope {
+  id: string;
+  isDefault: boolean;
+}
+
+export function filterOf(q: Omit<AuditListQuery, "limit" | "cursor" | "projectId">, project?: ProjectScope): EntryFilter {
   return {
     actorType: q.actorType,
     actorId: q.actorId,
@@ -24,12 +30,13 @@ export function filterOf(q: Omit<AuditListQuery, "limit" | "cursor">): EntryFilt
     fromMs: q.from !== undefined ? parseTimeBound(q.from)! : undefined,
     toMs: q.to !== undefined ? parseTimeBound(q.to)! : undefined,
     q: q.q,
+    ...(project ? { projectId: project.id, projectIncludesUnscoped: project.isDefault } : {}),
   };
 }
 
 /** Newest first; `beforeSeq` is the cursor (the last seq of the previous page). Answers up to limit + 1 entries. */
-export async function listEntries(env: QueryEnv, chainId: string, q: AuditListQuery, beforeSeq: number | undefined): Promise<LedgerEntry[]> {
-  const filter = filterOf(q);
+export async function listEntries(env: QueryEnv, chainId: string, q: Omit<AuditListQuery, "projectId">, beforeSeq: number | undefined, project?: ProjectScope): Promise<LedgerEntry[]> {
+  const filter = filterOf(q, project);
   const want = q.limit + 1;
   const page = await ledgerFor(env, chainId).list(filter, beforeSeq ?? null, want);
   const entries: LedgerEntry[] = page.entries;

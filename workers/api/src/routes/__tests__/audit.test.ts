@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { GENESIS_HASH, hashEntry, ledgerEntrySchema, linkHashAfter, verifyChain, type LedgerEntry, type LedgerEntryV2 } from "../../../../shared/audit/chain";
 import { emitAudit, emitAuditBatch, type AuditEvent } from "../../../../shared/audit/emit";
 import { newId } from "../../../../shared/crypto/ids";
+import { defaultProjectId } from "../../../../shared/projects";
 import { BASE, call, createTenant, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
 import { forgeBlock, tamper } from "../../../../../test/workers/ledger-tamper";
 
@@ -86,6 +87,34 @@ describe("listing", () => {
     expect(await q("q=LOGIN")).toEqual(["auth.login_failed"]);
     expect(await q("q=%25")).toEqual([]); // literal, not a LIKE wildcard
     expect(await q("outcome=denied&severity=critical")).toEqual([]);
+  });
+
+  it("projectId keeps one project's events; the default project also has unscoped agent and team events; unknown or another tenant's project 404", async () => {
+    const t = await tenantWithRoles();
+    const alpha = await call(`/v1/tenants/${t.tenantId}/projects`, { body: { name: "Alpha" }, cookie: t.owner.cookie });
+    expect(alpha.status).toBe(201);
+    const alphaId: string = alpha.body.project.id;
+    const inAlpha = await call(`/v1/tenants/${t.tenantId}/agents`, { body: { name: "alpha-agent", template: "engineering", projectId: alphaId }, cookie: t.owner.cookie });
+    const inDefault = await call(`/v1/tenants/${t.tenantId}/agents`, { body: { name: "default-agent", template: "engineering" }, cookie: t.owner.cookie });
+    expect([inAlpha.status, inDefault.status]).toEqual([201, 201]);
+    const defaultId = defaultProjectId(t.tenantId);
+    // Recorded before projects existed: an agent event without projectId (the default project's), and a tenant-level one (no project's).
+    await emitAudit(env, ev(t.tenantId, { action: "agent.renamed", target: { type: "agent", id: "agt_old" } }));
+    await emitAudit(env, ev(t.tenantId, { action: "tenant.renamed", target: { type: "tenant", id: t.tenantId } }));
+    await emitAudit(env, ev(t.tenantId, { action: "widget.moved", details: { projectId: alphaId, note: `"projectId":"${defaultId}"` } }));
+    const list = async (query: string, cookie = t.viewer.cookie) => {
+      const res = await call(`${auditPath(t.tenantId)}?${query}`, { cookie });
+      expect(res.status).toBe(200);
+      return (res.body.data as LedgerEntry[]).map((e) => `${e.action}:${(e.details as { projectId?: string }).projectId ?? "-"}`);
+    };
+    expect(await list(`projectId=${alphaId}`)).toEqual([`widget.moved:${alphaId}`, `agent.created:${alphaId}`, `project.created:${alphaId}`]);
+    expect(await list(`projectId=${alphaId}&action=agent.created`)).toEqual([`agent.created:${alphaId}`]);
+    expect(await list(`projectId=${defaultId}`)).toEqual(["agent.renamed:-", `agent.created:${defaultId}`]);
+    expect((await list("limit=100")).length).toBeGreaterThan(6);
+    expectError(await call(`${auditPath(t.tenantId)}?projectId=prj_nope`, { cookie: t.viewer.cookie }), 404, "not_found");
+    const other = await signup("other-projects");
+    const otherTenant = await createTenant(other);
+    expectError(await call(`${auditPath(t.tenantId)}?projectId=${defaultProjectId(otherTenant)}`, { cookie: t.viewer.cookie }), 404, "not_found");
   });
 
   it("bad filters answer 400 validation_failed", async () => {

@@ -82,8 +82,8 @@ describe("registering webhooks", () => {
     expectError(await call(`${hooksPath(t.tenantId)}/${webhook.id}`, { method: "DELETE", cookie: t.owner.cookie }), 404, "not_found");
     const audit = await auditResults<{ action: string; details: string }>("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'webhook.%' ORDER BY seq", t.tenantId);
     expect(audit.results.map((r) => [r.action, JSON.parse(r.details)])).toEqual([
-      ["webhook.created", { host: "webhooks.test" }],
-      ["webhook.deleted", { host: "webhooks.test", removedFromRules: [rule.id] }],
+      ["webhook.created", { host: "webhooks.test", requestId: expect.stringMatching(/^req_/) }],
+      ["webhook.deleted", { host: "webhooks.test", removedFromRules: [rule.id], requestId: expect.stringMatching(/^req_/) }],
     ]);
   });
 
