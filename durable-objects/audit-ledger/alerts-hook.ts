@@ -29,7 +29,9 @@ import { acceptLiveSocket, broadcastAlert, isLiveSocket, sendFrame } from "./ale
 import { flushOutbox, stagedCount } from "./alerts/outbox";
 import { cachedRules, reloadRules, rulesAreStale, rulesLoaded } from "./alerts/rules";
 import { alertsOf, readMeta, writeMeta, type AlertsInstance } from "./alerts/storage";
-import { entriesAfter, readHead, readMeta as readLedgerMeta } from "./storage";
+import { readHead, readMeta as readLedgerMeta } from "./storage/meta";
+import { localEntriesBetween } from "./storage/read";
+import { log } from "../../workers/shared/observability/log";
 
 /** The most missed entries one call re-reads (a gap is one interrupted append, normally a handful). */
 const MAX_CATCH_UP = 5_000;
@@ -42,11 +44,11 @@ export async function onEntriesAppended(ctx: DurableObjectState, env: Env, chain
     try {
       await reloadRules(inst, env, chainId);
     } catch (err) {
-      log("alert rules load failed; evaluating without rules, the next append retries", chainId, err);
+      logError("alert rules load failed; evaluating without rules, the next append retries", chainId, err);
     }
   } else if (rulesAreStale(inst)) {
     // Safety net for a lost poke: refresh in the background, evaluate now with the copy we have.
-    ctx.waitUntil(reloadRules(inst, env, chainId).catch((err: unknown) => log("alert rules reload failed", chainId, err)));
+    ctx.waitUntil(reloadRules(inst, env, chainId).catch((err: unknown) => logError("alert rules reload failed", chainId, err)));
   }
   evaluate(ctx, inst, chainId, entries);
   // The ledger acknowledges the append after this returns: the network part (D1, queue, sockets)
@@ -70,7 +72,7 @@ export async function alertsAlarm(ctx: DurableObjectState, env: Env): Promise<vo
       evaluate(ctx, inst, chainId, missedEntries(inst.sql, chainId, cursor, head + 1));
     }
   } catch (err) {
-    log("alerts alarm: catch-up failed", null, err);
+    logError("alerts alarm: catch-up failed", null, err);
   }
   if (hasStagedAlerts(ctx)) await flushAlerts(ctx, env);
 }
@@ -104,8 +106,19 @@ export async function flushAlerts(ctx: DurableObjectState, env: Env): Promise<vo
   try {
     await flushOutbox(ctx, alertsOf(ctx), env);
   } catch (err) {
-    log("alert flush failed; staged alerts are retried on the next append", null, err);
+    logError("alert flush failed; staged alerts are retried on the next append", null, err);
   }
+}
+
+/**
+ * For the ledger's commit (synchronous): whether to set the alarm that catches up entries the hook
+ * might never see (an eviction between the commit and the hook). Only chains that have enabled
+ * rules, or whose rules were never loaded, need it — so a tenant without rules costs no alarm.
+ */
+export function alertsWantCatchUp(ctx: DurableObjectState): boolean {
+  const inst = alertsOf(ctx);
+  if (readLedgerMeta(inst.sql, "chain_id") === PLATFORM_CHAIN_ID) return false;
+  return !rulesLoaded(inst) || cachedRules(inst).some((r) => r.enabled);
 }
 
 export function hasStagedAlerts(ctx: DurableObjectState): boolean {
@@ -144,14 +157,14 @@ export async function alertsWebSocketClose(_ctx: DurableObjectState, _env: Env, 
   }
 }
 
-/** Entries with cursor < seq < beforeSeq from the ledger's table (it keeps them for days), capped so one call stays short. */
+/** Entries with cursor < seq < beforeSeq from the ledger's own segments, capped so one call stays short. */
 function missedEntries(sql: SqlStorage, chainId: string, cursor: number, beforeSeq: number): LedgerEntry[] {
-  const rows = entriesAfter(sql, cursor, MAX_CATCH_UP).filter((r) => r.seq < beforeSeq);
+  const entries = localEntriesBetween(sql, cursor, beforeSeq - 1, MAX_CATCH_UP);
   const expected = beforeSeq - cursor - 1;
-  if (rows.length < expected) log("alert evaluation skipped entries", chainId, `only ${rows.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
-  return rows.map((r) => JSON.parse(r.entry) as LedgerEntry);
+  if (entries.length < expected) logError("alert evaluation skipped entries", chainId, `only ${entries.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
+  return entries;
 }
 
-function log(msg: string, chainId: string | null, err: unknown): void {
-  console.error(JSON.stringify({ level: "error", msg, chainId, error: String(err) }));
+function logError(msg: string, chainId: string | null, err: unknown): void {
+  log.error(msg, { chainId, error: err });
 }

@@ -1,1 +1,1 @@
-export { AuditLedger, type AppendAck, type LedgerHead } from "./audit-ledger";
+export { AuditLedger, type AppendAck, type LedgerHead, type ListPage, type StoredLink } from "./audit-ledger";

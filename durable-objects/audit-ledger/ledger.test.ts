@@ -1,16 +1,28 @@
 /**
- * The AuditLedger in workerd: gapless and fork-free under concurrent emitters, idempotent retries,
- * atomic batches, nothing lost or duplicated across eviction, the D1 mirror and its cursor.
+ * The AuditLedger in workerd: gapless and fork-free under concurrent emitters, one block per
+ * append, idempotent retries, atomic appends, nothing lost or duplicated across eviction, reads
+ * right after the ack, segments sealed and dropped whole, and what an append costs in rows.
  */
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { GENESIS_HASH, hashEntry, verifyChain, type LedgerEntry } from "../../workers/shared/audit/chain";
+import {
+  asyncChainHasher,
+  blockHash,
+  GENESIS_HASH,
+  hashEntry,
+  merkleRoot,
+  verifyChain,
+  type LedgerEntry,
+  type LedgerEntryV2,
+} from "../../workers/shared/audit/chain";
+import { blockHashSync, hashEntrySync, merkleRootSync, syncChainHasher } from "../../workers/shared/audit/chain-hash-node";
 import { emitAudit, emitAuditBatch, ledgerFor, type AuditEvent, type StagedAuditEvent } from "../../workers/shared/audit/emit";
 import { newId } from "../../workers/shared/crypto/ids";
+import { chainEntries } from "../../test/workers/audit-view";
 import type { AuditLedger } from "./audit-ledger";
-import { hashEntrySync, toEntryBody, type AppendInput, type AppendResult } from "./append";
-import { LEDGER_RETENTION_MS } from "./retention";
+import { MAX_BLOCK_ENTRIES } from "./append";
+import { toLeaf } from "./links";
 
 let n = 0;
 function chain(label: string): string {
@@ -21,72 +33,71 @@ function event(tenantId: string | null, action = "thing.done", extra: Partial<Au
   return { tenantId, actor: { type: "user", id: "usr_1", name: "a@example.test" }, action, ip: "203.0.113.9", userAgent: "vitest", ...extra };
 }
 
-function staged(tenantId: string, action = "relay.message_accepted"): StagedAuditEvent {
+function staged(tenantId: string, action = "relay.message_accepted", extra: Partial<AuditEvent> = {}): StagedAuditEvent {
   const at = Date.now();
-  return { ...event(tenantId, action, { actor: { type: "agent", id: "agt_1", name: null } }), id: newId("audit", at), at };
-}
-
-async function ledgerEntries(chainId: string): Promise<LedgerEntry[]> {
-  return runInDurableObject(ledgerFor(env, chainId), (_: AuditLedger, state) =>
-    state.storage.sql
-      .exec<{ entry: string }>("SELECT entry FROM ledger_entries ORDER BY seq")
-      .toArray()
-      .map((r) => JSON.parse(r.entry) as LedgerEntry),
-  );
-}
-
-async function d1Rows(chainId: string): Promise<{ id: string; seq: number; hash: string; prev_hash: string }[]> {
-  const { results } = await env.DB.prepare("SELECT id, seq, hash, prev_hash FROM audit_events WHERE chain_id = ? ORDER BY seq").bind(chainId).all<{ id: string; seq: number; hash: string; prev_hash: string }>();
-  return results;
+  return { ...event(tenantId, action, { actor: { type: "agent", id: "agt_1", name: null }, ...extra }), id: newId("audit", at), at };
 }
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-/** Commits without the post-commit mirror — the state an eviction right after the commit leaves. */
-function commitOnly(chainId: string, events: AppendInput[]): Promise<AppendResult> {
-  return runInDurableObject(ledgerFor(env, chainId), (ledger: AuditLedger) => {
-    const { result } = (ledger as unknown as { commit(c: string, e: AppendInput[]): { result: AppendResult } }).commit(chainId, events);
-    return result;
-  });
-}
-
 describe("hashing", () => {
-  it("the synchronous SHA-256 used inside the transaction equals chain.ts's WebCrypto hashEntry", async () => {
-    const body = toEntryBody("ten_x", 7, GENESIS_HASH, "aud_1", event("ten_x", "a.b", { details: { z: 1, a: [1, "é", { y: null }], n: 1e21 } }), 1_700_000_000_000);
-    expect(hashEntrySync(body)).toBe(await hashEntry(body));
+  it("the synchronous node:crypto hashes equal chain.ts's WebCrypto ones: leaves, roots of 1…9 leaves, block headers", async () => {
+    const leaf = toLeaf("ten_x", 7, { id: "aud_1", at: 1_700_000_000_000, event: event("ten_x", "a.b", { details: { z: 1, a: [1, "é", { y: null }], n: 1e21 } }) });
+    expect(hashEntrySync(leaf)).toBe(await hashEntry(leaf));
+    for (let size = 1; size <= 9; size++) {
+      const leaves = Array.from({ length: size }, (_, i) => hashEntrySync({ ...leaf, seq: i + 1 }));
+      expect(merkleRootSync(leaves)).toBe(await merkleRoot(leaves));
+    }
+    const header = { chainId: "ten_x", fromSeq: 3, toSeq: 9, prevHash: GENESIS_HASH, root: "ab".repeat(32) };
+    expect(blockHashSync(header)).toBe(await blockHash(header));
+  });
+
+  it("the Merkle root follows RFC 6962: one leaf is its own root; two leaves are H(0x01 ‖ a ‖ b)", async () => {
+    const a = "11".repeat(32);
+    const b = "22".repeat(32);
+    expect(await merkleRoot([a])).toBe(a);
+    const bytes = new Uint8Array(65);
+    bytes[0] = 1;
+    bytes.set(Uint8Array.from(a.match(/../g)!.map((h) => parseInt(h, 16))), 1);
+    bytes.set(Uint8Array.from(b.match(/../g)!.map((h) => parseInt(h, 16))), 33);
+    const expected = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((x) => x.toString(16).padStart(2, "0")).join("");
+    expect(await merkleRoot([a, b])).toBe(expected);
   });
 });
 
 describe("appending", () => {
-  it("200 concurrent emitAudit calls plus 10 concurrent relay batches of 20: seqs 1..400, no gap, no fork, no duplicate, batches contiguous, all in D1 on ack", async () => {
+  it("200 concurrent emitAudit calls plus 10 concurrent relay batches of 20: seqs 1..400, no gap, no fork, no duplicate, each batch one block, readable on ack", async () => {
     const tenantId = chain("concurrent");
     const batches = Array.from({ length: 10 }, () => Array.from({ length: 20 }, () => staged(tenantId)));
     const singles = Array.from({ length: 200 }, (_, i) => emitAudit(env, event(tenantId, `single.${i}`)));
     const relays = batches.map((b) => ledgerFor(env, tenantId).append(b));
     const [, acks] = await Promise.all([Promise.all(singles), Promise.all(relays)]);
 
-    const entries = await ledgerEntries(tenantId);
+    const entries = await chainEntries(tenantId);
     expect(entries.map((e) => e.seq)).toEqual(range(1, 400));
     expect(new Set(entries.map((e) => e.id)).size).toBe(400);
     expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 })).toMatchObject({ ok: true, count: 400, headSeq: 400 });
-    // Each relay batch got consecutive seqs, in its own order.
+    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: 400 });
     for (const [i, ack] of acks.entries()) {
+      // Consecutive seqs, in the batch's order, as ONE block of 20.
       expect(ack.seqs).toEqual(range(ack.seqs[0]!, ack.seqs[0]! + 19));
-      expect(ack.seqs.map((s) => entries[s - 1]!.id)).toEqual(batches[i]!.map((e) => e.id));
+      const block = ack.seqs.map((s) => entries[s - 1]! as LedgerEntryV2);
+      expect(block.map((e) => e.id)).toEqual(batches[i]!.map((e) => e.id));
+      expect(new Set(block.map((e) => e.block.hash)).size).toBe(1);
+      expect(block[0]!.block).toMatchObject({ fromSeq: ack.seqs[0], toSeq: ack.seqs[19] });
     }
-    // Acknowledged means readable in D1: every entry is there, with its chain fields, once.
-    const rows = await d1Rows(tenantId);
-    expect(rows.map((r) => r.seq)).toEqual(range(1, 400));
-    expect(rows.map((r) => r.hash)).toEqual(entries.map((e) => e.hash));
+    // Acknowledged means readable: the newest entry is listed at once.
+    const page = await ledgerFor(env, tenantId).list({}, null, 1);
+    expect(page.entries[0]!.seq).toBe(400);
   });
 
-  it("a retried batch is idempotent: same seqs, nothing appended, nothing duplicated in D1; a partly new batch appends only the new events", async () => {
+  it("a retried batch is idempotent: same seqs, nothing appended; a partly new batch appends only the new events", async () => {
     const tenantId = chain("retry");
     const batch = Array.from({ length: 5 }, () => staged(tenantId));
     const first = await ledgerFor(env, tenantId).append(batch);
-    expect(first).toMatchObject({ seqs: [1, 2, 3, 4, 5], appended: 5, headSeq: 5, mirrored: true });
+    expect(first).toMatchObject({ seqs: [1, 2, 3, 4, 5], appended: 5, headSeq: 5 });
     const again = await ledgerFor(env, tenantId).append(batch);
     expect(again).toMatchObject({ seqs: [1, 2, 3, 4, 5], appended: 0, headSeq: 5, headHash: first.headHash });
     // Via the emit point too (the relay's flush path), and with the same event twice in one batch.
@@ -94,7 +105,28 @@ describe("appending", () => {
     const extra = staged(tenantId);
     const mixed = await ledgerFor(env, tenantId).append([batch[4]!, extra, extra]);
     expect(mixed.seqs).toEqual([5, 6, 6]);
-    expect((await d1Rows(tenantId)).map((r) => r.id)).toEqual([...batch.map((e) => e.id), extra.id]);
+    expect((await chainEntries(tenantId)).map((e) => e.id)).toEqual([...batch.map((e) => e.id), extra.id]);
+  });
+
+  it("a batch retried after the segment was sealed is still recognised (the previous segment is checked too)", async () => {
+    const tenantId = chain("retry-sealed");
+    const batch = Array.from({ length: 3 }, () => staged(tenantId));
+    await ledgerFor(env, tenantId).append(batch);
+    await ledgerFor(env, tenantId).sealOpenSegment();
+    await ledgerFor(env, tenantId).append([staged(tenantId)]); // opens segment 2
+    expect((await ledgerFor(env, tenantId).append(batch)).seqs).toEqual([1, 2, 3]);
+    expect((await ledgerFor(env, tenantId).currentHead()).headSeq).toBe(4);
+  });
+
+  it("a very large append is cut into blocks of at most MAX_BLOCK_ENTRIES that chain one after the other", async () => {
+    const tenantId = chain("large");
+    const events = Array.from({ length: MAX_BLOCK_ENTRIES + 10 }, () => staged(tenantId));
+    const ack = await ledgerFor(env, tenantId).append(events);
+    expect(ack.seqs).toEqual(range(1, MAX_BLOCK_ENTRIES + 10));
+    const entries = (await chainEntries(tenantId)) as LedgerEntryV2[];
+    expect(new Set(entries.map((e) => e.block.hash)).size).toBe(2);
+    expect(entries[MAX_BLOCK_ENTRIES]!.block.prevHash).toBe(entries[0]!.block.hash);
+    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: MAX_BLOCK_ENTRIES + 10 });
   });
 
   it("refuses events of another chain, and an append that fails leaves the chain untouched", async () => {
@@ -102,10 +134,12 @@ describe("appending", () => {
     await emitAudit(env, event(tenantId));
     const refused = await ledgerFor(env, tenantId)
       .append([staged(tenantId), staged(chain("other"))])
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(String(refused)).toMatch(/sent to ledger/);
-    const entries = await ledgerEntries(tenantId);
-    expect(entries.map((e) => e.seq)).toEqual([1]);
+    expect((await chainEntries(tenantId)).map((e) => e.seq)).toEqual([1]);
     expect((await ledgerFor(env, tenantId).append([staged(tenantId)])).seqs).toEqual([2]);
   });
 
@@ -113,110 +147,149 @@ describe("appending", () => {
     await emitAudit(env, event(null, "auth.login_failed", { outcome: "failure", severity: "warning" }));
     const head = await ledgerFor(env, "platform").currentHead();
     expect(head.chainId).toBe("platform");
-    const { results } = await env.DB.prepare("SELECT tenant_id, seq, action FROM audit_events WHERE chain_id = 'platform' ORDER BY seq DESC LIMIT 1").all();
-    expect(results[0]).toMatchObject({ tenant_id: null, seq: head.headSeq, action: "auth.login_failed" });
+    const entry = await ledgerFor(env, "platform").get(head.headSeq);
+    expect(entry).toMatchObject({ tenantId: null, seq: head.headSeq, action: "auth.login_failed", chainId: "platform" });
   });
 
-  it("keeps details as plain JSON so D1's copy hashes the same (undefined dropped, Date as string)", async () => {
+  it("keeps details as plain JSON so every copy hashes the same (undefined dropped, Date as string)", async () => {
     const tenantId = chain("json");
     await emitAudit(env, event(tenantId, "x.y", { details: { gone: undefined, when: new Date(0), nested: { list: [1, 2] } } }));
-    const [entry] = await ledgerEntries(tenantId);
+    const entry = await ledgerFor(env, tenantId).get(1);
     expect(entry!.details).toEqual({ when: "1970-01-01T00:00:00.000Z", nested: { list: [1, 2] } });
     expect(await hashEntry(entry!)).toBe(entry!.hash);
   });
 });
 
-describe("eviction and the mirror", () => {
-  it("evicted right after a commit: nothing in D1 yet, the alarm mirrors everything, the retried batch gets the same seqs", async () => {
-    const tenantId = chain("evict");
-    const batch = Array.from({ length: 30 }, () => staged(tenantId));
-    const committed = await commitOnly(tenantId, batch);
-    expect(committed.seqs).toEqual(range(1, 30));
-    expect(await d1Rows(tenantId)).toEqual([]);
-
+describe("eviction", () => {
+  it("evicted right after an append: the chain, its head and its index come back from storage; a retried batch gets the same seqs", async () => {
+    const tenantId = chain("evicted");
+    const batch = Array.from({ length: 4 }, () => staged(tenantId, "relay.message_denied", { outcome: "denied" }));
+    const ack = await ledgerFor(env, tenantId).append(batch);
+    // Poison the in-memory state: the next call must answer from storage, not memory.
+    await runInDurableObject(ledgerFor(env, tenantId), (ledger: AuditLedger) => {
+      (ledger as unknown as { head: { seq: number; hash: string } }).head = { seq: 999, hash: "f".repeat(64) };
+    });
     await evictDurableObject(ledgerFor(env, tenantId));
-    expect(await runDurableObjectAlarm(ledgerFor(env, tenantId))).toBe(true);
-    expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual(range(1, 30));
-
-    // The emitter never saw an ack (it was evicted), so it retries: same seqs, no duplicates.
-    const retried = await ledgerFor(env, tenantId).append(batch);
-    expect(retried).toMatchObject({ seqs: range(1, 30), appended: 0 });
-    expect((await d1Rows(tenantId)).map((r) => r.id)).toEqual(batch.map((e) => e.id));
-  });
-
-  it("a mirror that wrote a D1 page but crashed before moving its cursor repeats the page without duplicating it", async () => {
-    const tenantId = chain("mirror-crash");
-    const batch = Array.from({ length: 250 }, () => staged(tenantId));
-    await commitOnly(tenantId, batch);
-    // Simulate the crash: the first page reached D1, the cursor did not move.
-    const entries = await ledgerEntries(tenantId);
-    for (const e of entries.slice(0, 100)) {
-      await env.DB.prepare("INSERT INTO audit_events (id, tenant_id, at, actor_type, action, severity, outcome, details, chain_id, seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
-        .bind(e.id, e.tenantId, e.at, e.actor.type, e.action, e.severity, e.outcome, JSON.stringify(e.details), e.chainId, e.seq, e.prevHash, e.hash)
-        .run();
-    }
-    await evictDurableObject(ledgerFor(env, tenantId));
-    const head = await ledgerFor(env, tenantId).syncMirror();
-    expect(head).toMatchObject({ headSeq: 250, mirroredSeq: 250, headHash: entries[249]!.hash });
-    expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual(range(1, 250));
+    expect(await ledgerFor(env, tenantId).currentHead()).toMatchObject({ headSeq: 4, headHash: ack.headHash });
+    expect((await ledgerFor(env, tenantId).append(batch)).seqs).toEqual(ack.seqs);
+    expect((await ledgerFor(env, tenantId).list({ outcome: "denied" }, null, 10)).entries.map((e) => e.seq)).toEqual([4, 3, 2, 1]);
+    await emitAudit(env, event(tenantId));
+    expect(await verifyChain(await chainEntries(tenantId), { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: 5 });
   });
 
   it("concurrent emitters through an eviction: callers retry what failed, the chain ends gapless with every event exactly once", async () => {
     const tenantId = chain("evict-concurrent");
-    const events = Array.from({ length: 120 }, () => staged(tenantId));
-    const send = (e: StagedAuditEvent) => ledgerFor(env, tenantId).append([e]);
-    const first = events.map((e) => send(e).then(() => true, () => false));
+    const events = Array.from({ length: 60 }, () => staged(tenantId));
+    const send = async (e: StagedAuditEvent) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await ledgerFor(env, tenantId).append([e]);
+        } catch (error) {
+          if (attempt > 5) throw error;
+        }
+      }
+    };
+    const first = Promise.all(events.slice(0, 30).map(send));
     await evictDurableObject(ledgerFor(env, tenantId));
-    const results = await Promise.all(first);
-    // At-least-once callers (the relay's outbox) resend what they could not confirm.
-    await Promise.all(events.filter((_, i) => !results[i]).map(send));
-    await ledgerFor(env, tenantId).syncMirror();
+    await Promise.all([first, Promise.all(events.slice(30).map(send))]);
+    const entries = await chainEntries(tenantId);
+    expect(entries.map((e) => e.seq)).toEqual(range(1, 60));
+    expect(new Set(entries.map((e) => e.id))).toEqual(new Set(events.map((e) => e.id)));
+    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 }, asyncChainHasher)).toMatchObject({ ok: true });
+  });
+});
 
-    const entries = await ledgerEntries(tenantId);
-    expect(entries.map((e) => e.seq)).toEqual(range(1, 120));
-    expect(entries.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
-    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 })).toMatchObject({ ok: true, count: 120 });
-    expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual(range(1, 120));
+describe("segments", () => {
+  it("a sealed segment is followed by a new one that continues the chain; expiry drops whole segments, archived and old enough only", async () => {
+    const tenantId = chain("segments");
+    const ledger = () => ledgerFor(env, tenantId);
+    const long = Date.now() - 40 * 86_400_000;
+    await ledger().append([staged(tenantId, "old.a", { at: long }), staged(tenantId, "old.b", { at: long + 1 })].map((e) => ({ ...e, at: long })));
+    await ledger().sealOpenSegment();
+    await ledger().append([staged(tenantId, "new.a")]);
+    const figures = await ledger().storageFigures();
+    expect(figures.segments.map((s) => [s.k, s.from_seq, s.to_seq, s.live])).toEqual([
+      [1, 1, 2, false],
+      [2, 3, 3, true],
+    ]);
+    expect(await verifyChain(await chainEntries(tenantId), { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: 3 });
+
+    // Not archived yet: nothing goes, however old.
+    expect(await ledger().expire(0, Date.now() - 30 * 86_400_000)).toMatchObject({ segments: 0 });
+    // Archived through seq 2 and older than the window: segment 1 goes, with one DROP per table.
+    const before = await ledger().stats();
+    expect(await ledger().expire(2, Date.now() - 30 * 86_400_000)).toEqual({ segments: 1, entries: 2, throughSeq: 2 });
+    const after = await ledger().stats();
+    expect(after.rowsWritten - before.rowsWritten).toBeLessThanOrEqual(2); // the directory row, not one per entry
+    expect(await ledger().get(1)).toBeNull();
+    expect((await ledger().currentHead()).oldestSeq).toBe(3);
+    expect((await ledger().list({}, null, 10)).entries.map((e) => e.seq)).toEqual([3]);
+    // The chain goes on from the head after an eviction.
+    await evictDurableObject(ledger());
+    expect((await ledger().append([staged(tenantId)])).seqs).toEqual([4]);
+    const [three, four] = await ledger().links(2, 4);
+    expect(four!.prev_hash).toBe(three!.hash);
   });
 
-  it("when D1 refuses the mirror the append is still acknowledged (durable in the ledger), and the alarm mirrors once D1 is back", async () => {
-    const tenantId = chain("d1-down");
-    await ledgerFor(env, tenantId).append([staged(tenantId)]);
-    // A real D1 failure for this chain only: a trigger that aborts its inserts.
-    const trigger = `fail_${tenantId.replace(/[^a-z0-9_]/gi, "_")}`;
-    await env.DB.prepare(`CREATE TRIGGER ${trigger} BEFORE INSERT ON audit_events WHEN NEW.chain_id = '${tenantId}' BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END`).run();
-    try {
-      const ack = await ledgerFor(env, tenantId).append([staged(tenantId), staged(tenantId)]);
-      expect(ack).toMatchObject({ seqs: [2, 3], appended: 2, mirrored: false });
-      expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual([1]);
-      expect((await ledgerFor(env, tenantId).currentHead())).toMatchObject({ headSeq: 3, mirroredSeq: 1 });
-      // The alarm retries, fails again, and stays scheduled.
-      expect(await runDurableObjectAlarm(ledgerFor(env, tenantId))).toBe(true);
-      expect(await runInDurableObject(ledgerFor(env, tenantId), (_: AuditLedger, state) => state.storage.getAlarm())).not.toBeNull();
-      expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual([1]);
-    } finally {
-      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
+  it("moves old segments to store objects when over budget: reads, verify walks and expiry reach them there", async () => {
+    const tenantId = chain("stores");
+    const ledger = () => ledgerFor(env, tenantId);
+    for (let k = 0; k < 4; k++) {
+      await ledger().append(Array.from({ length: 10 }, (_, i) => staged(tenantId, `seg${k}.event`, { target: { type: "widget", id: `w${k}_${i}` } })));
+      await ledger().sealOpenSegment();
     }
-    await evictDurableObject(ledgerFor(env, tenantId));
-    expect(await runDurableObjectAlarm(ledgerFor(env, tenantId))).toBe(true);
-    expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect(await ledgerFor(env, tenantId).currentHead()).toMatchObject({ headSeq: 3, mirroredSeq: 3 });
+    await ledger().append([staged(tenantId, "open.event")]);
+    const moved = await ledger().moveSegments(0); // a budget of 0 bytes: move everything movable
+    expect(moved).toEqual([1, 2, 3]); // the two newest (4 sealed, 5 open) stay for duplicate checks
+    const figures = await ledger().storageFigures();
+    expect(figures.segments.filter((s) => s.store !== null).map((s) => s.store)).toEqual([`${tenantId}/segment/1`, `${tenantId}/segment/2`, `${tenantId}/segment/3`]);
+
+    expect((await ledger().get(5))!.action).toBe("seg0.event");
+    expect((await ledger().list({ targetId: "w1_3" }, null, 5)).entries.map((e) => e.seq)).toEqual([14]);
+    expect((await ledger().list({ q: "SEG2" }, null, 100)).entries).toHaveLength(10);
+    const entries = await chainEntries(tenantId);
+    expect(entries.map((e) => e.seq)).toEqual(range(1, 41));
+    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: 41 });
+
+    // Expiry deletes a moved segment's store entirely.
+    expect(await ledger().expire(20, Date.now() + 1000)).toMatchObject({ segments: 2, entries: 20 });
+    const store = env.AUDIT_LEDGER.get(env.AUDIT_LEDGER.idFromName(`${tenantId}/segment/1`));
+    expect(await runInDurableObject(store, (_: AuditLedger, state) => state.storage.sql.databaseSize)).toBeLessThan(20_000);
+    expect(await ledger().get(5)).toBeNull();
+    expect((await ledger().get(25))!.action).toBe("seg2.event");
+  });
+});
+
+describe("cost", () => {
+  it("an append costs four rows written whatever its size (block, payload, index document, head); a tenant without alert rules sets no alarm", async () => {
+    const tenantId = chain("cost");
+    await emitAuditBatch(env, [staged(tenantId)]); // opens the segment, loads the (empty) rules, records the action
+    const stats = () => ledgerFor(env, tenantId).stats();
+    let before = await stats();
+    await emitAuditBatch(env, Array.from({ length: 100 }, () => staged(tenantId)));
+    let after = await stats();
+    expect(after.rowsWritten - before.rowsWritten).toBe(4);
+    expect(after.alarmsSet - before.alarmsSet).toBe(0);
+    before = after;
+    await emitAudit(env, event(tenantId, "relay.message_accepted"));
+    after = await stats();
+    expect(after.rowsWritten - before.rowsWritten).toBe(4);
+    expect(after.entriesAppended - before.entriesAppended).toBe(1);
+    // A new action is one more row, once: the list of actions the `q` filter searches.
+    before = after;
+    await emitAudit(env, event(tenantId, "first.time"));
+    expect((await stats()).rowsWritten - before.rowsWritten).toBe(5);
   });
 
-  it("prunes mirrored entries past retention but keeps the head, and the chain continues from it after eviction", async () => {
-    const tenantId = chain("prune");
-    await ledgerFor(env, tenantId).append(Array.from({ length: 10 }, () => staged(tenantId)));
-    const before = await ledgerFor(env, tenantId).currentHead();
-    await runInDurableObject(ledgerFor(env, tenantId), (_: AuditLedger, state) => {
-      state.storage.sql.exec("UPDATE ledger_entries SET appended_at = ?", Date.now() - LEDGER_RETENTION_MS - 1000);
-    });
-    expect(await runDurableObjectAlarm(ledgerFor(env, tenantId))).toBe(true);
-    expect((await ledgerEntries(tenantId)).map((e) => e.seq)).toEqual([10]);
-    await evictDurableObject(ledgerFor(env, tenantId));
-    const next = await ledgerFor(env, tenantId).append([staged(tenantId)]);
-    expect(next.seqs).toEqual([11]);
-    const entries = await ledgerEntries(tenantId);
-    expect(entries[1]!.prevHash).toBe(before.headHash);
-    expect((await d1Rows(tenantId)).map((r) => r.seq)).toEqual(range(1, 11));
+  it("the index proposes blocks and every candidate is checked: a filtered page holds only exact matches", async () => {
+    const tenantId = chain("filters");
+    const mk = (actorId: string, targetId: string, action: string) => staged(tenantId, action, { actor: { type: "agent", id: actorId, name: null }, target: { type: "agent", id: targetId } });
+    // One block where agt_a and agt_b both appear, but never agt_a → agt_b.
+    await ledgerFor(env, tenantId).append([mk("agt_a", "agt_c", "relay.message_accepted"), mk("agt_c", "agt_b", "relay.message_accepted"), mk("agt_a", "agt_b", "relay.message_denied")]);
+    const page = await ledgerFor(env, tenantId).list({ actorId: "agt_a", targetId: "agt_b", action: "relay.message_accepted" }, null, 10);
+    expect(page.entries).toEqual([]);
+    const both = await ledgerFor(env, tenantId).list({ actorId: "agt_a", targetId: "agt_b" }, null, 10);
+    expect(both.entries.map((e: LedgerEntry) => e.seq)).toEqual([3]);
+    expect((await ledgerFor(env, tenantId).list({ q: "nothing-like-it" }, null, 10)).entries).toEqual([]);
   });
 });

@@ -5,10 +5,10 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { ledgerFor } from "../../workers/shared/audit/emit";
 import { describe, expect, it } from "vitest";
 import { agentEdge, join, relayFixture, relayStub, setAllowlist } from "../../test/workers/relay-harness";
 import type { TeamRelay } from "./team-relay";
+import { auditRow } from "../../test/workers/audit-view";
 
 const N = 200;
 
@@ -39,8 +39,7 @@ describe("rows written per direct message", () => {
     // The counter really counts: at least the N message rows.
     expect(written).toBeGreaterThanOrEqual(N);
     expect(perMessage).toBeLessThanOrEqual(1.1);
-    await ledgerFor(env, f.tenantId).syncMirror();
-    const audited = await env.DB.prepare("select count(*) as n from audit_events where action = 'relay.message_accepted' and json_extract(details, '$.teamId') = ?").bind(f.teamId).first<{ n: number }>();
+    const audited = await auditRow<{ n: number }>("select count(*) as n from audit_events where action = 'relay.message_accepted' and json_extract(details, '$.teamId') = ?", f.teamId);
     expect(audited!.n).toBe(N);
   });
 

@@ -6,13 +6,13 @@
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { ledgerFor } from "../../workers/shared/audit/emit";
 import { describe, expect, it } from "vitest";
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { agentEdge, join, relayFixture, relayStub, setAllowlist } from "../../test/workers/relay-harness";
 import { acceptedEventId, auditFlushedSeq } from "./audit-staging";
 import { purgeExpired } from "./delivery";
 import type { TeamRelay } from "./team-relay";
+import { auditResults } from "../../test/workers/audit-view";
 
 async function poison(teamId: string): Promise<void> {
   await runInDurableObject(relayStub(teamId), (relay: TeamRelay) => {
@@ -24,8 +24,7 @@ async function poison(teamId: string): Promise<void> {
 
 /** The relay's audit events as the audit trail's D1 window holds them (after the ledger's mirror caught up). */
 const auditRows = async (f: { tenantId: string; teamId: string }) => {
-  await ledgerFor(env, f.tenantId).syncMirror();
-  return (await env.DB.prepare("select id, action, outcome, actor_id, details from audit_events where action like 'relay.%' and json_extract(details, '$.teamId') = ? order by id").bind(f.teamId).all<Record<string, any>>()).results.map((r) => ({ ...r, details: JSON.parse(r.details) }) as Record<string, any>);
+  return (await auditResults<Record<string, any>>("select id, action, outcome, actor_id, details from audit_events where action like 'relay.%' and json_extract(details, '$.teamId') = ? order by id", f.teamId)).results.map((r) => ({ ...r, details: JSON.parse(r.details) }) as Record<string, any>);
 };
 
 describe("eviction mid-stream", () => {

@@ -1,29 +1,37 @@
 /**
  * The audit screens end to end in a real Chromium against the real local stack (`npm start`,
  * started once by global-setup.ts), as the seeded demo owner: the audit log with the seeded
- * events → a filter set through the form lands in the URL → the detail drawer, opened with the
- * keyboard, walks the hash chain → verify says "intact" → the JSONL export downloads, parses and
- * verifies offline with the chain's own verifier → an alert rule from a template, and a webhook
+ * events → a filter set through the form lands in the URL → relay events (agents talking over a
+ * real relay connection) read as names, and every column fits a 1366 px screen → the detail
+ * drawer, opened with the keyboard, walks the hash chain → verify says "intact" → the JSONL
+ * export downloads and verifies offline with the documented command (`switchboard-verify
+ * <file> --expect-head <head>`) → an alert rule from a template, and a webhook
  * whose secret is shown once → an agent suspended through the API → the alert appears live in the
  * open inbox (no reload) and in the nav badge → resolving it moves it to Resolved → a viewer
  * reads the same screens without being offered export, rule changes or resolving, and keeps getting
- * alerts after its socket is dropped → an event edited behind the API's back makes verify report
- * the broken link.
+ * alerts after its socket is dropped → an event edited in the ledger's storage behind the API's
+ * back makes verify report the broken link.
  *
  * Every screen is screenshotted into test-results/screenshots/ (prefix `audit-`) and checked with
  * axe-core (serious and critical violations fail the step softly). Steps share one story: when
  * one fails, the later ones stop at once and say which one broke.
  */
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { promisify } from "node:util";
+import { gunzipSync, gzipSync } from "node:zlib";
+import WebSocket from "ws";
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { GENESIS_HASH, ledgerEntrySchema, verifyChain, type LedgerEntry } from "../../workers/shared/audit/chain";
+import { GENESIS_HASH, ledgerEntrySchema, linkHashAfter, verifyChain, type LedgerEntry } from "../../workers/shared/audit/chain";
 import { ROOT } from "../support/local-stack";
 import { checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
+const apiUrl = inject("apiUrl");
 const stateDir = inject("stateDir");
 
 /** The demo data `npm start` seeds (scripts/lib/demo.mjs). */
@@ -41,6 +49,8 @@ let owner: Person;
 let viewer: Person | undefined;
 const viewerSockets: Array<{ page: WebSocketRoute; server: WebSocketRoute }> = [];
 let tenantId: string;
+/** The head hash the Verify panel showed, checked against the export offline. */
+let verifiedHead: string;
 
 const step = story("audit ", () => ({ owner, viewer }));
 
@@ -106,6 +116,60 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     await eventsTable(page).waitFor();
   });
 
+  step("relay events read as names: two agents talk over a real relay connection, and the log names them; every column fits 1366 px", async () => {
+    const { page } = owner;
+    const asOwner = async <T,>(method: string, path: string, data?: unknown) => {
+      const res = await page.request.fetch(api(path), { method, headers: { origin: dashboard }, data });
+      expect(res.status(), await res.text()).toBeLessThan(300);
+      return (await res.json().catch(() => null)) as T;
+    };
+    // One agent of this file's own (the Free plan allows 5; the relay story needs the seeded ones as they are), writing to the seeded Ops, offline.
+    const sender = (await asOwner<{ agent: { id: string } }>("POST", "/agents", { name: "Audit relay sender", template: "engineering" })).agent;
+    const seeded = await asOwner<{ data: Array<{ id: string; name: string }> }>("GET", "/agents");
+    const recipient = seeded.data.find((a) => a.name === "Ops")!;
+    const team = (await asOwner<{ team: { id: string } }>("POST", "/teams", { name: "Audit drill team", agentIds: [sender.id, recipient.id] })).team;
+    await asOwner("POST", `/teams/${team.id}/allowlist/edges`, { from: { kind: "agent", id: sender.id }, to: { kind: "agent", id: recipient.id } });
+    const tokenOf = async (agentId: string) => {
+      const { secret } = await asOwner<{ secret: string }>("POST", `/agents/${agentId}/rotate-secret`);
+      const res = await fetch(`${apiUrl}/v1/agent-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ agentId, secret, teamId: team.id }) });
+      return ((await res.json()) as { access_token: string }).access_token;
+    };
+    const ws = new WebSocket(`${apiUrl.replace(/^http/, "ws")}/v1/teams/${team.id}/relay`, ["switchboard.v1"], { headers: { authorization: `Bearer ${await tokenOf(sender.id)}` } });
+    const frames: Array<Record<string, unknown>> = [];
+    ws.on("message", (data) => data.toString() !== "pong" && frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    await new Promise<void>((resolve, reject) => (ws.once("open", () => resolve()), ws.once("error", reject)));
+    ws.send(JSON.stringify({ type: "hello", v: 1 }));
+    ws.send(JSON.stringify({ type: "send", id: "audit-drill-1", to: recipient.id, body: { text: "hello from the audit drill" } }));
+    await expect.poll(() => frames.some((f) => f.type === "accepted" && f.id === "audit-drill-1"), { timeout: 10_000 }).toBe(true);
+    ws.close();
+
+    // The relay flushes its audit events in batches (0.5 s): they appear with the agents' ids only…
+    await expect
+      .poll(async () => ((await (await page.request.get(api(`/audit?action=relay.message_accepted&actorId=${sender.id}`))).json()) as { data: LedgerEntry[] }).data.length, { timeout: 15_000 })
+      .toBe(1);
+    const [recorded] = ((await (await page.request.get(api(`/audit?action=relay.message_accepted&actorId=${sender.id}`))).json()) as { data: LedgerEntry[] }).data;
+    expect(recorded!.actor).toEqual({ type: "agent", id: sender.id, name: null });
+    // …and the log shows them as names.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`/t/${tenantId}/audit?action=relay.message_accepted`);
+    const row = eventsTable(page).getByRole("row").filter({ hasText: "relay.message_accepted" }).first();
+    await row.getByText("Audit relay sender").waitFor();
+    await row.getByText("Ops", { exact: true }).waitFor();
+    expect(await row.textContent()).not.toContain(`${sender.id}Agent`);
+    // Every column, Result included, fits at 1366 px: no horizontal scrolling, the last header on screen.
+    const fits = await page.getByTestId("audit-table").evaluate((table) => {
+      const wrapper = table.parentElement!;
+      const last = table.querySelector("thead th:last-child")!.getBoundingClientRect();
+      return { scrolls: wrapper.scrollWidth > wrapper.clientWidth, lastRight: last.right, viewport: table.ownerDocument.documentElement.clientWidth };
+    });
+    expect(fits.scrolls).toBe(false);
+    expect(fits.lastRight).toBeLessThanOrEqual(fits.viewport);
+    await checkScreen(page, "audit-log-relay-names-1366", { heading: "Audit log" });
+    await page.setViewportSize({ width: 1280, height: 860 });
+    await page.goto(`/t/${tenantId}/audit`);
+    await eventsTable(page).waitFor();
+  });
+
   step("opens an event's detail drawer with the keyboard and follows its hash link to the previous event", async () => {
     const { page } = owner;
     const first = actionButtons(page).filter({ hasText: "team.created" }).first();
@@ -129,7 +193,8 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     const previous = page.getByRole("dialog", { name: `Audit event #${seq - 1}` });
     await previous.waitFor();
     const prevJson = JSON.parse((await previous.getByLabel("Event JSON").textContent())!) as LedgerEntry;
-    expect(prevJson.hash).toBe(json.prevHash);
+    // Each API request's event is its own block, linked to the block before.
+    expect(json.v === 2 && linkHashAfter(prevJson)).toBe(json.v === 2 && json.block.prevHash);
     await page.waitForURL(new RegExp(`[?&]event=${seq - 1}(&|$)`));
 
     // Escape closes it and the URL forgets it; focus is back on the page.
@@ -148,7 +213,8 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     // The seed wrote 5 events in the tenant (tenant, three agents, team); the test added more.
     expect(Number(count!.replace(/,/g, ""))).toBeGreaterThanOrEqual(5);
     expect(Number(head)).toBeGreaterThanOrEqual(Number(count!.replace(/,/g, "")));
-    expect(await page.getByTestId("verify-head-hash").textContent()).toMatch(/^[0-9a-f]{64}$/);
+    verifiedHead = (await page.getByTestId("verify-head-hash").textContent())!.trim();
+    expect(verifiedHead).toMatch(/^[0-9a-f]{64}$/);
     await checkScreen(page, "audit-verify-intact", { heading: "Audit log" });
   });
 
@@ -164,6 +230,18 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     expect(entries[0]!.seq).toBe(1);
     const verdict = await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 });
     expect(verdict).toMatchObject({ ok: true, count: entries.length });
+    // The documented path from this download to an offline verification (the panel's own words):
+    // the verifier on the file, tied to the head the Verify panel showed.
+    await page.getByText(/npx switchboard-verify audit-….jsonl/).waitFor();
+    // Saved under the name the browser offers, as a person's download would be.
+    const file = join(tmpdir(), jsonl.suggestedFilename());
+    await jsonl.saveAs(file);
+    expect(file).toMatch(/audit-ten_[^/]+-1-\d+\.jsonl$/);
+    const cli = await promisify(execFile)("npx", ["switchboard-verify", file, "--expect-head", verifiedHead], { cwd: ROOT });
+    expect(cli.stdout).toMatch(/INTACT/);
+    expect(cli.stdout).toContain(`head ${verifiedHead}`);
+    const copied = await promisify(execFile)(process.execPath, [join(ROOT, "tools/switchboard-verify/bin.mjs"), file, "--expect-head", "0".repeat(64)], { cwd: ROOT }).catch((e: { code: number; stdout: string }) => e);
+    expect((copied as { code: number }).code).toBe(1); // a head it does not end at is reported
 
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
@@ -338,14 +416,10 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     expect(await page.getByRole("button", { name: /Resolve|Acknowledge/ }).count()).toBe(0);
   });
 
-  step("an event edited directly in D1 makes verify report the first broken link, in words", async () => {
+  step("an event edited in the ledger's storage makes verify report the first broken link, in words", async () => {
     const { page } = owner;
-    // What an attacker with database access would do: rewrite a past event's action in place.
-    await promisify(execFile)(
-      process.execPath,
-      ["node_modules/wrangler/bin/wrangler.js", "d1", "execute", "switchboard", "--local", "--persist-to", stateDir, "--command", `UPDATE audit_events SET action = 'agent.deleted' WHERE chain_id = '${tenantId}' AND seq = 3`],
-      { cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-    );
+    // What an attacker with access to the Durable Object's SQLite would do: rewrite a past event's action in place.
+    await editStoredEvent(tenantId, 3, (entry) => ({ ...entry, action: "agent.deleted" }));
     await nav(page).getByRole("link", { name: "Audit log" }).click();
     await eventsTable(page).waitFor();
     await page.getByRole("button", { name: "Verify chain" }).click();
@@ -405,3 +479,38 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     expect(((await (await page.request.get(api("/webhooks"))).json()) as { data: unknown[] }).data).toEqual([]);
   });
 });
+
+/** The tenant's ledger database in the local stack's state (`<state>/v3/do/switchboard-api-AuditLedger/<id>.sqlite`). */
+async function ledgerDatabase(chainId: string): Promise<string> {
+  const dir = join(stateDir, "v3", "do");
+  const files = (await readdir(dir, { recursive: true })).map(String).filter((f) => f.includes("AuditLedger") && f.endsWith(".sqlite") && !f.endsWith("metadata.sqlite"));
+  for (const f of files) {
+    const db = new DatabaseSync(join(dir, f), { readOnly: true });
+    try {
+      const row = db.prepare("SELECT value FROM ledger_meta WHERE key = 'chain_id'").get() as { value: string } | undefined;
+      if (row?.value === chainId) return join(dir, f);
+    } catch {
+      // not a ledger (a store, or another class)
+    } finally {
+      db.close();
+    }
+  }
+  throw new Error(`no ledger database for ${chainId} under ${dir}`);
+}
+
+/** Rewrites one stored entry (its block's gzip JSONL payload) without touching any hash. */
+async function editStoredEvent(chainId: string, seq: number, edit: (entry: LedgerEntry) => LedgerEntry): Promise<void> {
+  const db = new DatabaseSync(await ledgerDatabase(chainId));
+  try {
+    const segments = db.prepare("SELECT k FROM ledger_segments WHERE dropped_at IS NULL AND store IS NULL AND from_seq <= ? ORDER BY k DESC LIMIT 1").get(seq) as { k: number };
+    const row = db.prepare(`SELECT to_seq, payload FROM s${segments.k}_payloads WHERE to_seq >= ? ORDER BY to_seq LIMIT 1`).get(seq) as { to_seq: number; payload: Uint8Array };
+    const lines = gunzipSync(row.payload).toString("utf8").split("\n").filter(Boolean);
+    const edited = lines.map((l) => {
+      const entry = JSON.parse(l) as LedgerEntry;
+      return JSON.stringify(entry.seq === seq ? edit(entry) : entry);
+    });
+    db.prepare(`UPDATE s${segments.k}_payloads SET payload = ? WHERE to_seq = ?`).run(gzipSync(edited.map((l) => `${l}\n`).join("")), row.to_seq);
+  } finally {
+    db.close();
+  }
+}

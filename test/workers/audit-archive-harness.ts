@@ -1,6 +1,6 @@
 /**
  * Helpers for the audit archive tests (workerd): tenants seeded straight into D1 with a plan,
- * back-dated events appended through the real emit point (AuditLedger → D1 mirror), retention
+ * back-dated events appended through the real emit point (the tenant's AuditLedger), retention
  * messages run through the real queue handler, and R2 read back as the files a tenant would
  * download for the offline verifier.
  */
@@ -13,6 +13,7 @@ import { newId } from "../../workers/shared/crypto/ids";
 import type { PlanId } from "../../workers/shared/plans";
 import { DEFAULT_TENANT_CONFIG } from "../../workers/shared/schemas/tenant";
 import { queue } from "../../workers/api/src/queues";
+import { chainEntries } from "./audit-view";
 import { call } from "./harness";
 
 export const HOUR = 60 * 60 * 1000;
@@ -94,6 +95,7 @@ export async function archiveRows(chainId: string) {
   return (await env.DB.prepare("select * from audit_archives where chain_id = ? order by day").bind(chainId).all<Record<string, any>>()).results;
 }
 
-export async function d1Seqs(chainId: string): Promise<number[]> {
-  return (await env.DB.prepare("select seq from audit_events where chain_id = ? order by seq").bind(chainId).all<{ seq: number }>()).results.map((r) => r.seq);
+/** The seqs the chain's hot window still holds (the ledger's live segments). */
+export async function hotSeqs(chainId: string): Promise<number[]> {
+  return (await chainEntries(chainId)).map((e) => e.seq);
 }

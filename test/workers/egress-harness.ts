@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import egressWorker from "../../workers/egress/src/index";
 import type { EgressEnv } from "../../workers/egress/src/env";
 import { call, createTenant, signup, type TestUser } from "./harness";
+import { chainEntries } from "./audit-view";
 
 export const EGRESS_BASE = "https://egress.switchboard.test";
 
@@ -75,7 +76,7 @@ export async function upstreamSaw(token: string): Promise<Array<{ method: string
   return (await fetch(`https://log.upstream.example/requests?token=${encodeURIComponent(token)}`)).json();
 }
 
-/** Flushes the agent's gate (its alarm) so its staged audit events are in D1. */
+/** Flushes the agent's gate (its alarm) so its staged audit events are in the tenant's chain. */
 export async function flushGate(agentId: string): Promise<void> {
   const { runDurableObjectAlarm } = await import("cloudflare:test");
   const stub = env.EGRESS_GATE.get(env.EGRESS_GATE.idFromName(agentId));
@@ -83,6 +84,8 @@ export async function flushGate(agentId: string): Promise<void> {
 }
 
 export async function egressEvents(tenantId: string, agentId: string): Promise<Array<{ action: string; outcome: string; details: Record<string, any>; target_id: string | null }>> {
-  const rows = await env.DB.prepare("SELECT action, outcome, details, target_id FROM audit_events WHERE tenant_id = ? AND actor_id = ? AND (action LIKE 'egress.%' OR action = 'secret.used') ORDER BY seq").bind(tenantId, agentId).all<{ action: string; outcome: string; details: string; target_id: string | null }>();
-  return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
+  // Read through the tenant's ledger (the audit trail's only home), in seq order.
+  return (await chainEntries(tenantId))
+    .filter((e) => e.actor.id === agentId && (e.action.startsWith("egress.") || e.action === "secret.used"))
+    .map((e) => ({ action: e.action, outcome: e.outcome, details: e.details as Record<string, any>, target_id: e.target?.id ?? null }));
 }

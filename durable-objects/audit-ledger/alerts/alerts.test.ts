@@ -155,8 +155,9 @@ describe("eviction", () => {
     await emit(t.tenantId, "relay.message_denied", s(0));
     const stub = ledgerFor(env, t.tenantId);
     const missed: AppendInput[] = [1, 2].map((i) => ({ tenantId: t.tenantId, actor: { type: "agent", id: "a", name: null }, action: "relay.message_denied", outcome: "denied", ip: null, userAgent: null, at: s(i) }));
-    await runInDurableObject(stub, (ledger: AuditLedger) => {
-      (ledger as unknown as { commit(c: string, e: AppendInput[]): unknown }).commit(t.tenantId, missed);
+    await runInDurableObject(stub, (ledger: AuditLedger, state) => {
+      // The append's synchronous commit alone — what an eviction right after the commit leaves.
+      state.storage.transactionSync(() => (ledger as unknown as { commit(c: string, e: AppendInput[], fresh: boolean, now: number): unknown }).commit(t.tenantId, missed, true, Date.now()));
     });
     await evictDurableObject(stub);
     expect(await alertRows(t.tenantId)).toHaveLength(0);
@@ -172,8 +173,9 @@ describe("eviction: the alarm path", () => {
     await emit(t.tenantId, "relay.message_denied", s(0));
     const stub = ledgerFor(env, t.tenantId);
     const missed: AppendInput[] = [1, 2].map((i) => ({ tenantId: t.tenantId, actor: { type: "agent", id: "a", name: null }, action: "relay.message_denied", outcome: "denied", ip: null, userAgent: null, at: s(i) }));
-    await runInDurableObject(stub, (ledger: AuditLedger) => {
-      (ledger as unknown as { commit(c: string, e: AppendInput[]): unknown }).commit(t.tenantId, missed);
+    await runInDurableObject(stub, (ledger: AuditLedger, state) => {
+      // The append's synchronous commit alone — what an eviction right after the commit leaves.
+      state.storage.transactionSync(() => (ledger as unknown as { commit(c: string, e: AppendInput[], fresh: boolean, now: number): unknown }).commit(t.tenantId, missed, true, Date.now()));
     });
     await evictDurableObject(stub);
     const { alertsAlarm } = await import("../alerts-hook");

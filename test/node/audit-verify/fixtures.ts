@@ -7,8 +7,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import { GENESIS_HASH, sealEntry, type LedgerEntry } from "../../../workers/shared/audit/chain";
-import { buildArchive, gunzipText, gzip } from "../../../workers/shared/audit/archive/archive-file";
+import { gunzipSync, gzipSync } from "node:zlib";
+import { blockHash, GENESIS_HASH, hashEntry, merkleRoot, sealEntry, type LedgerEntry, type LedgerEntryV2, type LedgerLeaf } from "../../../workers/shared/audit/chain";
+import { buildArchive, gzip } from "../../../workers/shared/audit/archive/archive-file";
 import { digestFileText, digestSha256, signDigest, type Digest } from "../../../workers/shared/audit/archive/digest";
 import { archiveKey, dayStart, digestKey } from "../../../workers/shared/audit/archive/layout";
 
@@ -25,8 +26,12 @@ export interface Trail {
   cleanup: () => Promise<void>;
 }
 
-/** Days and how many events each had; seqs run on across days. */
-export async function buildTrail(plan: Array<[day: string, count: number]>, options: { kid?: string } = {}): Promise<Trail> {
+/**
+ * Days and how many events each had; seqs run on across days. `scheme: 2` writes them as the block
+ * ledger does: blocks of `blockSize` entries (Merkle root, block hash), each block's lines one gzip
+ * member, a day's archive the members concatenated.
+ */
+export async function buildTrail(plan: Array<[day: string, count: number]>, options: { kid?: string; scheme?: 1 | 2; blockSize?: number; signedAt?: (day: string) => string } = {}): Promise<Trail> {
   const dir = await mkdtemp(join(tmpdir(), "sb-verify-"));
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const jwk = await exportJWK(publicKey);
@@ -40,46 +45,71 @@ export async function buildTrail(plan: Array<[day: string, count: number]>, opti
   let previousDigest: Digest["previousDigest"] = null;
   for (const [day, count] of plan) {
     const entries: LedgerEntry[] = [];
-    for (let i = 0; i < count; i++) {
-      const entry = await sealEntry({
-        v: 1,
-        chainId: CHAIN,
-        seq: prevSeq + 1,
-        id: `audit_${day}_${i}`,
-        at: dayStart(day) + (i + 1) * 60_000,
-        tenantId: CHAIN,
-        actor: { type: "user", id: "usr_1", name: "ada@example.test" },
-        action: i % 2 ? "agent.created" : "relay.message_denied",
-        target: { type: "agent", id: `agt_${i}` },
-        severity: "info",
-        outcome: "success",
-        details: { i, note: "naïve ✓ \u2028", nested: { b: 1, a: [1.5, -0, 1e21] } },
-        ip: "203.0.113.7",
-        userAgent: "fixture",
-        prevHash,
-      });
-      entries.push(entry);
-      prevSeq = entry.seq;
-      prevHash = entry.hash;
+    const dayPrevHash = prevHash;
+    const fields = (i: number) => ({
+      chainId: CHAIN,
+      seq: prevSeq + 1,
+      id: `audit_${day}_${i}`,
+      at: dayStart(day) + (i + 1) * 60_000,
+      tenantId: CHAIN,
+      actor: { type: "user" as const, id: "usr_1", name: "ada@example.test" },
+      action: i % 2 ? "agent.created" : "relay.message_denied",
+      target: { type: "agent", id: `agt_${i}` },
+      severity: "info" as const,
+      outcome: "success" as const,
+      details: { i, note: "naïve ✓ \u2028", nested: { b: 1, a: [1.5, -0, 1e21] } },
+      ip: "203.0.113.7",
+      userAgent: "fixture",
+    });
+    const members: Uint8Array[] = [];
+    let firstHash: string | null = null;
+    if (options.scheme === 2) {
+      const size = options.blockSize ?? 3;
+      for (let i = 0; i < count; ) {
+        const n = Math.min(size, count - i);
+        const leaves: LedgerLeaf[] = [];
+        for (let j = 0; j < n; j++, i++) {
+          leaves.push({ v: 2, ...fields(i) });
+          prevSeq++;
+        }
+        const hashes = await Promise.all(leaves.map((l) => hashEntry(l)));
+        const root = await merkleRoot(hashes);
+        const fromSeq = leaves[0]!.seq;
+        const toSeq = leaves[n - 1]!.seq;
+        const hash = await blockHash({ chainId: CHAIN, fromSeq, toSeq, prevHash, root });
+        const block = leaves.map((l, k): LedgerEntryV2 => ({ ...l, hash: hashes[k]!, block: { fromSeq, toSeq, prevHash, root, hash } }));
+        entries.push(...block);
+        members.push(gzipSync(block.map((e) => `${JSON.stringify(e)}\n`).join("")));
+        firstHash ??= hash;
+        prevHash = hash;
+      }
+    } else {
+      for (let i = 0; i < count; i++) {
+        const entry = await sealEntry({ v: 1, ...fields(i), prevHash });
+        entries.push(entry);
+        firstHash ??= entry.hash;
+        prevSeq = entry.seq;
+        prevHash = entry.hash;
+      }
     }
     const first = entries[0];
-    const built = count > 0 ? await buildArchive(entries) : null;
+    const built = count === 0 ? null : options.scheme === 2 ? await concatenated(members) : await buildArchive(entries);
     const digest = await signDigest(
       {
         digestVersion: 1,
-        chainSchemeVersion: 1,
+        chainSchemeVersion: options.scheme ?? 1,
         chainId: CHAIN,
         tenantId: CHAIN,
         day,
         fromSeq: (first?.seq ?? prevSeq + 1) as number,
         toSeq: prevSeq,
         count,
-        prevHash: first?.prevHash ?? prevHash,
-        firstHash: first?.hash ?? null,
+        prevHash: dayPrevHash,
+        firstHash,
         lastHash: prevHash,
         archive: built ? { key: archiveKey(CHAIN, day), sha256: built.sha256, bytes: built.bytes.byteLength } : null,
         previousDigest,
-        signedAt: new Date(dayStart(day) + 86_400_000 + 3 * 3_600_000).toISOString(),
+        signedAt: options.signedAt?.(day) ?? new Date(dayStart(day) + 86_400_000 + 3 * 3_600_000).toISOString(),
         alg: "EdDSA",
         kid,
       },
@@ -95,6 +125,17 @@ export async function buildTrail(plan: Array<[day: string, count: number]>, opti
   return trail;
 }
 
+async function concatenated(members: Uint8Array[]): Promise<{ bytes: Uint8Array<ArrayBuffer>; sha256: string }> {
+  const bytes = new Uint8Array(Buffer.concat(members));
+  const { createHash } = await import("node:crypto");
+  return { bytes, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/** A day's entries as they are in its archive (all gzip members). */
+export async function archiveLines(trail: Trail, day: string): Promise<string[]> {
+  return gunzipSync(await readFile(trail.path(archiveKey(CHAIN, day)))).toString("utf8").split("\n").filter(Boolean);
+}
+
 async function put(path: string, data: Uint8Array | string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, data);
@@ -103,7 +144,7 @@ async function put(path: string, data: Uint8Array | string): Promise<void> {
 /** Rewrites a day's archive lines (decompress → edit → recompress); the digest is left as signed. */
 export async function editArchive(trail: Trail, day: string, edit: (lines: string[]) => string[]): Promise<void> {
   const path = trail.path(archiveKey(CHAIN, day));
-  const lines = (await gunzipText(new Uint8Array(await readFile(path)))).split("\n").filter(Boolean);
+  const lines = gunzipSync(await readFile(path)).toString("utf8").split("\n").filter(Boolean);
   const text = edit(lines).map((l) => `${l}\n`).join("");
   await writeFile(path, await gzip(new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>));
 }

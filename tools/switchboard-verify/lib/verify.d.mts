@@ -6,6 +6,7 @@ export type ProblemKind =
   | "bad_signature"
   | "signed_after_retirement"
   | "signed_before_key_created"
+  | "signed_before_day_ended"
   | "archive_missing"
   | "archive_altered"
   | "archive_truncated"
@@ -16,6 +17,9 @@ export type ProblemKind =
   | "entry_missing"
   | "entries_reordered"
   | "link_broken"
+  | "block_altered"
+  | "export_mismatch"
+  | "head_mismatch"
   | "count_mismatch"
   | "day_missing"
   | "duplicate_day"
@@ -43,9 +47,21 @@ export interface ChainSummary {
   events: number;
 }
 
+export interface ExportSummary {
+  file: string;
+  chainId?: string;
+  entries: number;
+  fromSeq?: number;
+  toSeq?: number;
+  headHash?: string;
+  /** Signed digests (supplied alongside) whose range the export covers and agrees with. */
+  digestsMatched?: number;
+}
+
 export interface VerifyReport {
   ok: boolean;
   chains: ChainSummary[];
+  exports: ExportSummary[];
   problems: Problem[];
   notes: string[];
 }
@@ -57,6 +73,8 @@ export interface VerifyInput {
   from?: string;
   /** Require a digest for every day up to this one (YYYY-MM-DD). */
   to?: string;
+  /** For exports: the link hash the last entry must end with (e.g. the head the dashboard's Verify showed). */
+  expectHead?: string;
 }
 
 export const GENESIS_HASH: string;

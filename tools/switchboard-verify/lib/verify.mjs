@@ -1,21 +1,28 @@
 /**
  * The verifier's core: given the files of one or more archived days (digest.json and
- * audit.jsonl.gz) and the published digest keys, say whether the audit trail they cover is intact
- * and, if not, exactly what is wrong. Web APIs only (WebCrypto Ed25519, DecompressionStream), so
- * it runs in Node 22 (bin.mjs) and in workerd (the platform's own tests).
+ * audit.jsonl.gz) and the published digest keys — and/or JSONL exports from the dashboard or the
+ * API — say whether the audit trail they cover is intact and, if not, exactly what is wrong.
+ * WebCrypto (Ed25519, SHA-256) and node:zlib (a day's archive is a multi-member gzip file, which
+ * DecompressionStream does not read), so it runs in Node 22 (bin.mjs) and in workerd with
+ * nodejs_compat (the platform's own tests). Hash rules: ./chain.mjs.
  *
  * What it checks (docs/audit-archives.md, "Verifying offline"):
  * 1. each digest: well-formed, signed by a published key (Ed25519 over its RFC 8785 form), not
  *    signed after that key was retired;
  * 2. each archive: present when the digest counts events, SHA-256 equal to the digest's, a complete
- *    gzip stream; every entry re-hashes to its `hash`, entries are in seq order, link by
- *    `prevHash`, and cover exactly fromSeq..toSeq with the digest's first/last hash;
+ *    gzip stream; every entry re-hashes to its `hash`, every block's Merkle root and hash
+ *    recompute, entries are in seq order, links chain by `prevHash`, and they cover exactly
+ *    fromSeq..toSeq with the digest's first/last link hash; the digest was signed after its day ended;
  * 3. across days, per chain: no day missing, seqs continue, each day's `prevHash` is the day
- *    before's `lastHash`, and each `previousDigest.sha256` is the SHA-256 of the day before's digest.
+ *    before's `lastHash`, and each `previousDigest.sha256` is the SHA-256 of the day before's digest;
+ * 4. each export (JSONL): the same entry, block and link checks over its range, and agreement with
+ *    every supplied signed digest whose range it covers (verifyExports).
  */
+import { gunzipSync, constants as zlibConstants } from "node:zlib";
+import { entryHash, GENESIS_HASH, linksOf, sha256Hex } from "./chain.mjs";
 import { canonicalize } from "./jcs.mjs";
 
-export const GENESIS_HASH = "0".repeat(64);
+export { GENESIS_HASH, sha256Hex };
 const DAY_MS = 86_400_000;
 /** Clock slack around a key's life: a job may sign a little after the retirement it raced with. */
 const RETIREMENT_GRACE_MS = 60 * 60 * 1000;
@@ -25,7 +32,7 @@ const HEX64 = /^[0-9a-f]{64}$/;
  * @param {{ files: Array<{ path: string, bytes: Uint8Array }>, jwks: { keys: any[] }, from?: string, to?: string }} input
  * @returns {Promise<import("./verify.d.mts").VerifyReport>}
  */
-export async function verifyArchives({ files, jwks, from, to }) {
+export async function verifyArchives({ files, jwks, from, to, expectHead }) {
   const problems = [];
   const notes = [];
   const problem = (kind, where, message, extra = {}) => problems.push({ kind, ...where, message, ...extra });
@@ -33,15 +40,19 @@ export async function verifyArchives({ files, jwks, from, to }) {
   const keys = await loadKeys(jwks, notes);
   const digests = [];
   const archives = [];
+  const exports = [];
   for (const file of files) {
-    if (file.path.endsWith(".jsonl.gz")) archives.push({ ...file, sha256: await sha256Hex(file.bytes), used: false });
+    if (file.path.endsWith(".jsonl")) exports.push(file);
+    else if (file.path.endsWith(".jsonl.gz")) archives.push({ ...file, sha256: await sha256Hex(file.bytes), used: false });
     else if (file.path.endsWith("digest.json")) {
       const parsed = parseDigest(file);
       if (parsed.ok) digests.push({ ...parsed.digest, _path: file.path });
       else problem("bad_digest", { file: file.path }, parsed.message);
     }
   }
-  if (digests.length === 0 && problems.length === 0) problem("nothing_to_verify", {}, "No digest files found (expected …/digest.json files next to their audit.jsonl.gz).");
+  if (digests.length === 0 && exports.length === 0 && problems.length === 0) {
+    problem("nothing_to_verify", {}, "Nothing to verify: no digest files (…/digest.json next to audit.jsonl.gz) and no JSONL export (*.jsonl).");
+  }
 
   // Per day.
   for (const digest of digests) {
@@ -81,7 +92,9 @@ export async function verifyArchives({ files, jwks, from, to }) {
     await checkChainOfDays(chainId, list, { from, to }, problem, notes);
     summaries.push({ chainId, days: list.length, firstDay: list[0].day, lastDay: list[list.length - 1].day, fromSeq: list[0].fromSeq, toSeq: list[list.length - 1].toSeq, events: list.reduce((n, d) => n + d.count, 0) });
   }
-  return { ok: problems.length === 0, chains: summaries, problems, notes };
+  const exported = [];
+  for (const file of exports) exported.push(await checkExport(file, digests, expectHead, problem, notes));
+  return { ok: problems.length === 0, chains: summaries, exports: exported, problems, notes };
 }
 
 // ---------------------------------------------------------------- digests and keys
@@ -138,6 +151,10 @@ async function checkSignature(digest, keys, where, problem) {
   if (entry.created !== null && signedAt < entry.created - RETIREMENT_GRACE_MS) {
     problem("signed_before_key_created", where, `Signed at ${digest.signedAt}, before key ${digest.kid} existed (${new Date(entry.created).toISOString()}): back-dated.`);
   }
+  const dayEnded = Date.parse(`${digest.day}T00:00:00.000Z`) + DAY_MS;
+  if (signedAt < dayEnded) {
+    problem("signed_before_day_ended", where, `Signed at ${digest.signedAt}, before ${digest.day} ended (${new Date(dayEnded).toISOString()}): a day can only be sealed once it is over, so this digest cannot be complete.`);
+  }
   if (entry.retired !== null && signedAt > entry.retired + RETIREMENT_GRACE_MS) {
     problem("signed_after_retirement", where, `Signed at ${digest.signedAt}, after key ${digest.kid} was retired (${new Date(entry.retired).toISOString()}).`);
   }
@@ -179,9 +196,8 @@ async function checkEntries(digest, archive, where, problem) {
 
   // Each entry's own hash.
   for (const { entry, line } of entries) {
-    const { hash, ...body } = entry;
-    const recomputed = await sha256Hex(new TextEncoder().encode(canonicalize(body)));
-    if (recomputed !== hash) problem("entry_altered", { ...where, seq: entry.seq }, `Seq ${entry.seq} altered (line ${line}): its content hashes to ${recomputed} but it records ${hash}.`);
+    const recomputed = await entryHash(entry);
+    if (recomputed !== entry.hash) problem("entry_altered", { ...where, seq: entry.seq }, `Seq ${entry.seq} altered (line ${line}): its content hashes to ${recomputed} but it records ${entry.hash}.`);
     if (entry.chainId !== digest.chainId) problem("entry_inserted", { ...where, seq: entry.seq }, `Seq ${entry.seq} (line ${line}) belongs to chain ${entry.chainId}, not ${digest.chainId}.`);
   }
 
@@ -231,20 +247,112 @@ async function checkEntries(digest, archive, where, problem) {
     problem("archive_truncated", { ...where, seq: maxPresent + 1 }, `Truncated: the archive ends at seq ${maxPresent} but the digest says the day ends at seq ${digest.toSeq}; seq ${range(maxPresent + 1, digest.toSeq)} missing.`, { fromSeq: maxPresent + 1, toSeq: digest.toSeq });
   }
 
-  // Links.
-  for (const seq of present) {
-    const expected = seq === digest.fromSeq ? digest.prevHash : chosen.get(seq - 1)?.entry.hash;
-    if (expected === undefined) continue; // after a hole, reported above
-    const found = chosen.get(seq).entry.prevHash;
-    if (found !== expected) {
-      problem("link_broken", { ...where, seq }, `Chain broken at seq ${seq}: its prevHash ${found} is not the hash of ${seq === digest.fromSeq ? "the previous day's last entry" : `seq ${seq - 1}`} (${expected}); seq ${seq - 1} was altered or replaced.`);
+  // Links: v1 entries, and v2 blocks (root and block hash recomputed), chained by prevHash.
+  const links = await linksOf(present.map((seq) => chosen.get(seq).entry));
+  reportLinkProblems(links, where, problem);
+  let expectedPrev = digest.prevHash;
+  let expectedFrom = digest.fromSeq;
+  for (const link of links) {
+    if (link.fromSeq !== expectedFrom) {
+      expectedPrev = undefined; // after a hole (reported above) the link before is unknown
+    } else if (expectedPrev !== undefined && link.prevHash !== expectedPrev) {
+      const before = link.fromSeq === digest.fromSeq ? "the previous day's last link" : `the link ending at seq ${link.fromSeq - 1}`;
+      problem("link_broken", { ...where, seq: link.fromSeq }, `Chain broken at seq ${link.fromSeq}: its prevHash ${link.prevHash} is not the hash of ${before} (${expectedPrev}); seq ${link.fromSeq - 1} was altered or replaced.`);
+    }
+    expectedPrev = link.hash;
+    expectedFrom = link.toSeq + 1;
+  }
+  const first = links[0];
+  if (first && first.fromSeq === digest.fromSeq && first.hash !== digest.firstHash) problem("entry_altered", { ...where, seq: first.fromSeq }, `Seq ${first.fromSeq} is not the signed first link (hash ${first.hash}, the digest says ${digest.firstHash}).`);
+  const lastLink = links.at(-1);
+  if (lastLink && lastLink.toSeq === digest.toSeq && lastLink.hash !== digest.lastHash) problem("entry_altered", { ...where, seq: lastLink.fromSeq }, `Seq ${lastLink.fromSeq}–${lastLink.toSeq} is not the signed last link (hash ${lastLink.hash}, the digest says ${digest.lastHash}).`);
+  if (entries.length !== digest.count) problem("count_mismatch", where, `The archive holds ${entries.length} entries; the digest says ${digest.count}.`);
+}
+
+/** Problems the link grouping found inside blocks (chain.mjs `linksOf`). */
+function reportLinkProblems(links, where, problem) {
+  for (const link of links) {
+    for (const p of link.problems) {
+      if (p.kind === "header") problem("entry_altered", { ...where, seq: p.seq }, `Seq ${p.seq} carries a different header for block ${link.fromSeq}–${link.toSeq} than the block's other entries.`);
+      if (p.kind === "root") problem("block_altered", { ...where, seq: link.fromSeq }, `Block ${link.fromSeq}–${link.toSeq} altered: its entries' Merkle root is ${p.expected} but the block records ${link.root} (an entry was changed and its own hash recomputed).`);
+      if (p.kind === "block_hash") problem("block_altered", { ...where, seq: link.fromSeq }, `Block ${link.fromSeq}–${link.toSeq} altered: its header hashes to ${p.expected} but it records ${link.hash}.`);
+      // "incomplete" blocks are reported as missing seqs by the caller.
     }
   }
-  const first = chosen.get(digest.fromSeq)?.entry;
-  if (first && first.hash !== digest.firstHash) problem("entry_altered", { ...where, seq: first.seq }, `Seq ${first.seq} is not the signed first entry (hash ${first.hash}, the digest says ${digest.firstHash}).`);
-  const lastEntry = chosen.get(digest.toSeq)?.entry;
-  if (lastEntry && lastEntry.hash !== digest.lastHash) problem("entry_altered", { ...where, seq: lastEntry.seq }, `Seq ${lastEntry.seq} is not the signed last entry (hash ${lastEntry.hash}, the digest says ${digest.lastHash}).`);
-  if (entries.length !== digest.count) problem("count_mismatch", where, `The archive holds ${entries.length} entries; the digest says ${digest.count}.`);
+}
+
+// ---------------------------------------------------------------- exports (JSONL from the dashboard or the API)
+
+/**
+ * One export file: every entry re-hashes, blocks are whole and recompute, seqs are consecutive and
+ * links chain. Its first link's prevHash is taken as given unless it starts at seq 1 (genesis);
+ * what anchors it is agreement with signed digests supplied alongside (any digest whose range
+ * the export covers must name the same link hashes) or `--expect-head` (the head hash the
+ * dashboard's Verify showed).
+ */
+async function checkExport(file, digests, expectHead, problem, notes) {
+  const where = { file: file.path };
+  const lines = new TextDecoder().decode(file.bytes).split("\n");
+  if (lines.at(-1) === "") lines.pop();
+  const entries = [];
+  lines.forEach((line, i) => {
+    try {
+      const entry = JSON.parse(line);
+      if (entry === null || typeof entry !== "object" || !Number.isInteger(entry.seq)) throw new Error("not a ledger entry");
+      entries.push(entry);
+    } catch (e) {
+      problem("entry_malformed", where, `Line ${i + 1} is not a ledger entry (${e.message}).`, { line: i + 1 });
+    }
+  });
+  if (entries.length === 0) {
+    problem("nothing_to_verify", where, "The export holds no entries.");
+    return { file: file.path, entries: 0 };
+  }
+  const chainId = entries[0].chainId;
+  const w = { ...where, chainId };
+  for (const [i, entry] of entries.entries()) {
+    const recomputed = await entryHash(entry);
+    if (recomputed !== entry.hash) problem("entry_altered", { ...w, seq: entry.seq }, `Seq ${entry.seq} altered (line ${i + 1}): its content hashes to ${recomputed} but it records ${entry.hash}.`);
+    if (entry.chainId !== chainId) problem("entry_inserted", { ...w, seq: entry.seq }, `Seq ${entry.seq} (line ${i + 1}) belongs to chain ${entry.chainId}, not ${chainId}.`);
+    if (i > 0 && entry.seq !== entries[i - 1].seq + 1) {
+      const prev = entries[i - 1].seq;
+      if (entry.seq <= prev) problem("entries_reordered", { ...w, seq: entry.seq }, `Entries out of order: seq ${entry.seq} (line ${i + 1}) comes after seq ${prev}.`);
+      else problem("entry_missing", { ...w, seq: prev + 1 }, `Deleted: seq ${range(prev + 1, entry.seq - 1)} missing from the export.`, { fromSeq: prev + 1, toSeq: entry.seq - 1 });
+    }
+  }
+  const links = await linksOf(entries);
+  reportLinkProblems(links, w, problem);
+  for (const link of links) {
+    const missing = link.problems.find((p) => p.kind === "incomplete");
+    if (missing && missing.missing.length > 0 && (link === links[0] || link === links.at(-1))) {
+      problem("entry_missing", { ...w, seq: missing.missing[0] }, `Block ${link.fromSeq}–${link.toSeq} is cut off: seq ${range(missing.missing[0], missing.missing.at(-1))} missing (an export holds whole blocks).`);
+    }
+  }
+  let prev = links[0].fromSeq === 1 ? GENESIS_HASH : links[0].prevHash;
+  if (links[0].fromSeq !== 1) notes.push(`${file.path} starts at seq ${links[0].fromSeq}: its first link's prevHash (${links[0].prevHash}) is taken as given; supply the digests of those days, or an export from seq 1, to anchor it.`);
+  for (const link of links) {
+    if (link.prevHash !== prev) problem("link_broken", { ...w, seq: link.fromSeq }, `Chain broken at seq ${link.fromSeq}: its prevHash ${link.prevHash} is not the hash of the link before it (${prev}).`);
+    prev = link.hash;
+  }
+  const head = links.at(-1);
+  if (expectHead && head.hash !== expectHead) problem("head_mismatch", { ...w, seq: head.toSeq }, `The export ends at seq ${head.toSeq} with hash ${head.hash}, not the expected head ${expectHead}.`);
+
+  // Agreement with signed digests of the same chain: the link hashes at their boundaries must match.
+  const ends = new Map(links.map((l) => [l.toSeq, l.hash]));
+  if (links[0].fromSeq === 1) ends.set(0, GENESIS_HASH);
+  else ends.set(links[0].fromSeq - 1, links[0].prevHash);
+  let matched = 0;
+  for (const d of digests.filter((x) => x.chainId === chainId)) {
+    const at = (seq) => ends.get(seq);
+    const startOk = at(d.fromSeq - 1);
+    const endOk = at(d.toSeq);
+    if (startOk === undefined || endOk === undefined) continue;
+    const wd = { ...w, day: d.day };
+    if (startOk !== d.prevHash) problem("export_mismatch", { ...wd, seq: d.fromSeq }, `The export's link before seq ${d.fromSeq} has hash ${startOk}; the signed digest of ${d.day} says ${d.prevHash}.`);
+    else if (endOk !== d.lastHash) problem("export_mismatch", { ...wd, seq: d.toSeq }, `The export's link ending at seq ${d.toSeq} has hash ${endOk}; the signed digest of ${d.day} says ${d.lastHash}.`);
+    else matched++;
+  }
+  return { file: file.path, chainId, entries: entries.length, fromSeq: entries[0].seq, toSeq: entries.at(-1).seq, headHash: head.hash, digestsMatched: matched };
 }
 
 // ---------------------------------------------------------------- across days
@@ -297,26 +405,21 @@ function stripPath(d) {
   return rest;
 }
 
+/** A gzip file's text, all members; for a cut or corrupt file, what could be read and why it stopped. */
 async function gunzipPartial(bytes) {
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
-  const decoder = new TextDecoder();
-  let text = "";
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-    return { text: text + decoder.decode(), complete: true, error: null };
+    return { text: gunzipSync(bytes).toString("utf8"), complete: true, error: null };
   } catch (e) {
+    let text = "";
+    try {
+      text = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString("utf8");
+    } catch {
+      // nothing readable
+    }
     return { text, complete: false, error: e?.message ?? String(e) };
   }
 }
 
-export async function sha256Hex(bytes) {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function fromBase64url(text) {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new Error("not base64url");

@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMember, call } from "../../../test/workers/harness";
+import { auditResults } from "../../../test/workers/audit-view";
 import { egressAgent, egressEvents, egressRequest, envelope, flushGate, upstreamSaw, type EgressAgent } from "../../../test/workers/egress-harness";
 
 const API = "https://api.upstream.example";
@@ -144,7 +145,7 @@ describe("the vault API", () => {
     expect(list.body.data.map((s: any) => s.id)).toEqual([created.id]);
     expect(one.body.secret).toMatchObject({ name: "UPSTREAM_TOKEN", host: "api.upstream.example", injection: { type: "header", name: "authorization", format: "Bearer {value}" }, scope: { agents: [agent.agentId] }, status: "active" });
     expect(JSON.stringify([list.body, one.body])).not.toContain(value);
-    const audit = await env.DB.prepare("select details from audit_events where tenant_id = ? and action like 'secret.%'").bind(agent.tenantId).all();
+    const audit = await auditResults("select details from audit_events where tenant_id = ? and action like 'secret.%'", agent.tenantId);
     expect(JSON.stringify(audit.results)).not.toContain(value);
   });
 

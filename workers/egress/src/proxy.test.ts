@@ -279,7 +279,7 @@ describe("audit and metering", () => {
     await envelope(agent.token, { url: `${API}/echo/a?token=do-not-log` });
     await envelope(agent.token, { url: "https://other.upstream.example/x" });
     await envelope(agent.token, { url: "http://169.254.169.254/" });
-    // Nothing in D1 until the gate flushes (batched, never one D1 write per call).
+    // Nothing in the trail until the gate flushes (batched, never one ledger append per call).
     expect(await egressEvents(agent.tenantId, agent.agentId)).toEqual([]);
     await flushGate(agent.agentId);
     const events = await egressEvents(agent.tenantId, agent.agentId);
@@ -294,6 +294,12 @@ describe("audit and metering", () => {
     expect(usage).toEqual({ allowed: 1, denied: 2 });
     const activity = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?outcome=denied`, { cookie: agent.owner.cookie });
     expect(activity.body.data.map((e: any) => e.details.reason)).toEqual(["private_address", "no_matching_rule"]);
+    // Without an outcome: both actions, newest first, read through the tenant's ledger like every audit reader.
+    const all = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?limit=2`, { cookie: agent.owner.cookie });
+    expect(all.body.data.map((e: any) => e.action)).toEqual(["egress.request_denied", "egress.request_denied"]);
+    const rest = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?limit=2&cursor=${all.body.nextCursor}`, { cookie: agent.owner.cookie });
+    expect(rest.body.data.map((e: any) => e.action)).toEqual(["egress.request_allowed"]);
+    expect(rest.body.nextCursor).toBeNull();
   });
 
   it("the egress-denied alert template fires on denials", async () => {

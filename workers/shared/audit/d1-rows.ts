@@ -1,14 +1,14 @@
 /**
- * The mapping between a LedgerEntry and its mirrored row in D1's `audit_events`, both ways. The
- * mirror writes rows with `entryToRow`; verify, export and the archiver read them back with
- * `rowToEntry`. The round trip is exact for every field the hash commits to (`details` is plain
- * JSON; the scheme version is not stored because v1 is the only one), so a row recomputes to the
- * same hash unless someone changed it.
+ * The legacy hot window: D1's `audit_events` rows the first ledger mirrored (scheme v1, one row per
+ * entry), and the mapping between such a row and its entry, both ways. Since the block ledger the
+ * ledger objects serve the hot window and nothing writes these rows; readers take seqs up to each
+ * chain's `legacyTop` from here until retention has deleted them (docs/audit.md, "Migrating from
+ * the D1 hot window"). The round trip is exact for every field the v1 hash commits to.
  */
-import { CHAIN_SCHEME_VERSION, type LedgerEntry } from "./chain";
+import { LEGACY_CHAIN_SCHEME_VERSION, type LedgerEntryV1 } from "./chain";
 import type { AuditEventRow, auditEvents } from "../db/schema";
 
-export function entryToRow(entry: LedgerEntry): typeof auditEvents.$inferInsert {
+export function entryToRow(entry: LedgerEntryV1): typeof auditEvents.$inferInsert {
   return {
     id: entry.id,
     tenantId: entry.tenantId,
@@ -38,9 +38,9 @@ export function isChainedRow(row: AuditEventRow): row is ChainedRow {
   return row.chainId !== null && row.seq !== null && row.prevHash !== null && row.hash !== null;
 }
 
-export function rowToEntry(row: ChainedRow): LedgerEntry {
+export function rowToEntry(row: ChainedRow): LedgerEntryV1 {
   return {
-    v: CHAIN_SCHEME_VERSION,
+    v: LEGACY_CHAIN_SCHEME_VERSION,
     chainId: row.chainId,
     seq: row.seq,
     id: row.id,

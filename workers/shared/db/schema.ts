@@ -205,8 +205,10 @@ export const apiKeys = sqliteTable(
 );
 
 /**
- * The audit trail. For now one D1 row per event written by `emitAudit`; the audit-ledger work
- * replaces the writer with a per-tenant hash-chained Durable Object without touching callers.
+ * The first ledger's hot window (legacy, read-only): one row per scheme-v1 entry, mirrored from the
+ * AuditLedger until the block ledger took the hot window into the ledger objects themselves
+ * (docs/audit.md, "Migrating from the D1 hot window"). Nothing writes here any more; retention
+ * deletes the rows as they age out, and a later release drops the table.
  */
 export const auditEvents = sqliteTable(
   "audit_events",

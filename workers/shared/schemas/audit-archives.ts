@@ -1,13 +1,15 @@
 /** Wire shapes of the audit archives API and the digest key set (docs/audit-archives.md). */
 import { z } from "zod";
 import { digestSchema } from "../audit/archive/digest";
+import { isDay } from "../audit/archive/layout";
 import { IsoTimeSchema } from "./common";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const ArchiveDaySchema = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: "A UTC day, YYYY-MM-DD." })
+  .refine(isDay, { message: "Not a calendar day." })
   .meta({ param: { name: "day", in: "path" }, example: "2026-11-30", description: "A UTC day, `YYYY-MM-DD`." });
 
 export const AuditArchiveSchema = z

@@ -4,12 +4,12 @@
  * verifies. No Worker imports here: the dashboard shares this file.
  */
 import { z } from "zod";
-import { ledgerEntryBodySchema, ledgerEntrySchema } from "../audit/chain";
+import { entryFieldsSchema, ledgerEntrySchema } from "../audit/chain";
 import { pageOf } from "./common";
 
 export const LedgerEntrySchema = ledgerEntrySchema.meta({ id: "LedgerEntry" });
 
-const entryShape = ledgerEntryBodySchema.shape;
+const entryShape = entryFieldsSchema.shape;
 const text = z.string().trim().min(1).max(200);
 
 /** A time bound: milliseconds since the epoch, or an ISO 8601 / RFC 3339 time with offset. */
@@ -45,6 +45,7 @@ export const AuditListQuerySchema = z
     from: TimeBoundSchema.optional().meta({ description: "Events at or after this time." }),
     to: TimeBoundSchema.optional().meta({ description: "Events strictly before this time." }),
     q: text.optional().meta({ description: "Free text, matched as a case-insensitive substring of the action." }),
+    projectId: text.optional().meta({ description: "Only events of this project (`details.projectId`); the default project also has the unscoped events about agents and teams. Needs `audit:read` in that project." }),
   })
   .strict()
   .refine(timeRangeOk, { message: "`from` must be before `to`.", path: ["from"] });
@@ -55,8 +56,8 @@ export const AuditEntryEnvelopeSchema = z.object({ entry: LedgerEntrySchema }).m
 
 export const VerifyInputSchema = z
   .object({
-    fromSeq: z.number().int().min(1).optional().meta({ description: "First seq to verify (default: the oldest in the hot window, or the newest 50,000)." }),
-    toSeq: z.number().int().min(1).optional().meta({ description: "Last seq to verify (default: the ledger's head)." }),
+    fromSeq: z.number().int().min(1).optional().meta({ description: "First seq to verify (default: the oldest in the hot window, or the newest 100,000). Widened to the start of its block." }),
+    toSeq: z.number().int().min(1).optional().meta({ description: "Last seq to verify (default: the ledger's head). Widened to the end of its block." }),
   })
   .strict()
   .refine(seqRangeOk, { message: "`fromSeq` must not be after `toSeq`.", path: ["fromSeq"] })

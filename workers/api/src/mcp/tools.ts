@@ -8,7 +8,6 @@ import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { GuardrailCheckInputSchema, guardrailEngine } from "../../../shared/coordination/guardrails";
 import { AcquireLockInputSchema, ClaimTaskInputSchema, CompleteTaskInputSchema, CreateHandoffInputSchema, CreateTaskInputSchema, FailTaskInputSchema, HeartbeatInputSchema, LockHandleInputSchema, ReadHandoffsInputSchema, RecallInputSchema, RememberInputSchema, RenewLockInputSchema } from "../../../shared/coordination/schemas";
-import { createDb } from "../../../shared/db/client";
 import { listEntries } from "../services/audit-query";
 import type { AgentContext } from "../services/agent-caller";
 import { coordinatorOf } from "../services/coordination";
@@ -167,7 +166,7 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
     { description: "Your own audit events (only yours), newest first, optionally one action such as coordination.task_claimed.", inputSchema: mcpInput(z.object({ limit: z.number().int().min(1).max(100).default(25), action: z.string().min(1).max(200).optional() }).strict()), annotations: { readOnlyHint: true } },
     (args) =>
       runTool(async () => {
-        const rows = await listEntries(createDb(env.DB), team.tenantId, { limit: args.limit, actorType: "agent", actorId: caller.agentId, ...(args.action ? { action: args.action } : {}) }, undefined);
+        const rows = await listEntries(env, team.tenantId, { limit: args.limit, actorType: "agent", actorId: caller.agentId, ...(args.action ? { action: args.action } : {}) }, undefined);
         return { events: rows.slice(0, args.limit) };
       }),
   );

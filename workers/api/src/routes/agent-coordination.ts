@@ -207,7 +207,7 @@ agentCoordinationRoutes.openapi(
   async (c) => {
     const a = await agentOf(c);
     const q = c.req.valid("query");
-    const rows = await listEntries(c.get("db"), a.team.tenantId, { limit: q.limit, actorType: "agent", actorId: a.caller.agentId, ...(q.action ? { action: q.action } : {}) }, decodeCursor(q.cursor, "number"));
+    const rows = await listEntries(c.env, a.team.tenantId, { limit: q.limit, actorType: "agent", actorId: a.caller.agentId, ...(q.action ? { action: q.action } : {}) }, decodeCursor(q.cursor, "number"));
     return c.json(toPage(rows, q.limit, (e) => e, (e) => e.seq), 200);
   },
 );

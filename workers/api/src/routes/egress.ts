@@ -5,10 +5,10 @@
  * Contract: docs/egress.md.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, isNull, or } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../../shared/crypto/ids";
-import { agentEgress, agents, agentSkills, auditEvents, egressRules, skills, skillVersions, type EgressRuleRow } from "../../../shared/db/schema";
+import { agentEgress, agents, agentSkills, egressRules, skills, skillVersions, type EgressRuleRow } from "../../../shared/db/schema";
 import { REASON_TEXT } from "../../../shared/egress/reasons";
 import { SkillManifestSchema } from "../../../shared/skills/manifest";
 import { AgentEgressSchema, CreateEgressRuleInputSchema, EgressDecisionSchema, EgressRuleSchema, EgressTestInputSchema, SetEgressModeInputSchema } from "../../../shared/schemas/egress";
@@ -23,7 +23,7 @@ import { decodeCursor, toPage } from "../http/pagination";
 import { AgentParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { apiPlatformHosts, invalidateEgressGates, invalidateTenantEgress, toEgressRule } from "../services/egress";
-import { rowToEntry, type ChainedRow } from "../../../shared/audit/d1-rows";
+import { listEntries } from "../services/audit-query";
 
 export const egressRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Egress"];
@@ -208,16 +208,11 @@ egressRoutes.openapi(
     const agent = await findAgentInScope(c, c.req.valid("param").agentId, "egress:read");
     const { limit, cursor, outcome } = c.req.valid("query");
     const after = decodeCursor(cursor, "number");
-    const actions = outcome === "allowed" ? ["egress.request_allowed"] : outcome === "denied" ? ["egress.request_denied"] : ["egress.request_allowed", "egress.request_denied"];
-    const rows = await c
-      .get("db")
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.chainId, agent.tenantId), eq(auditEvents.actorType, "agent"), eq(auditEvents.actorId, agent.id), inArray(auditEvents.action, actions), after !== undefined ? lt(auditEvents.seq, after) : undefined))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit + 1)
-      .all();
-    return c.json(toPage(rows as ChainedRow[], limit, rowToEntry, (r) => r.seq), 200);
+    // Read through the tenant's ledger like every audit reader. Without an outcome, both actions are
+    // the ones containing "egress.request_" (the list's `q`, matched literally).
+    const action = outcome === "allowed" ? "egress.request_allowed" : outcome === "denied" ? "egress.request_denied" : undefined;
+    const rows = await listEntries(c.env, agent.tenantId, { limit, actorType: "agent", actorId: agent.id, ...(action ? { action } : { q: "egress.request_" }) }, after);
+    return c.json(toPage(rows, limit, (e) => e, (e) => e.seq), 200);
   },
 );
 

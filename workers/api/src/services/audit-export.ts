@@ -1,37 +1,55 @@
 /**
- * Export: a contiguous seq range of a tenant's chain, streamed from D1 page by page (a pull
- * stream, so a slow client slows the reads instead of filling memory). JSONL lines are exactly
- * `LedgerEntry` objects — what the offline verifier checks; CSV is the same entries flattened for
- * spreadsheets. A time range is turned into the seq range it covers, so every export is a
- * contiguous piece of the chain and verifies on its own.
+ * Export: a contiguous seq range of a tenant's chain, streamed page by page (a pull stream, so a
+ * slow client slows the reads instead of filling memory). The range is widened to whole links (a
+ * block's entries only verify together) and time bounds are turned into the seq range they cover,
+ * so every export is a contiguous piece of the chain that verifies on its own. JSONL lines are the
+ * stored lines exactly — what the offline verifier checks; CSV is the same entries flattened.
  */
-import type { LedgerEntry } from "../../../shared/audit/chain";
-import type { Database } from "../../../shared/db/client";
+import { gunzipSync } from "node:zlib";
+import { LEGACY_CHAIN_SCHEME_VERSION, type LedgerEntry } from "../../../shared/audit/chain";
+import { chainPieces, pieceEntries, pieceLines } from "../../../shared/audit/chain-reader";
+import { ledgerFor, type AuditEnv } from "../../../shared/audit/emit";
+import { legacyBounds, legacySeqRangeForTimes } from "../../../shared/audit/legacy-d1";
 import { parseTimeBound, type ExportQuery } from "../../../shared/schemas/audit";
-import { entriesPage, seqBounds, seqRangeForTimes } from "./audit-query";
-
-export const EXPORT_PAGE = 500;
 
 export type ExportFormat = ExportQuery["format"];
+type ExportEnv = AuditEnv & Pick<Env, "DB">;
 
-/** The seq range an export covers, or null when nothing matches. */
-export async function resolveExportRange(db: Database, chainId: string, q: ExportQuery): Promise<{ fromSeq: number; toSeq: number } | null> {
-  const bounds = await seqBounds(db, chainId);
-  if (!bounds) return null;
-  let fromSeq = Math.max(q.fromSeq ?? bounds.min, bounds.min);
-  let toSeq = Math.min(q.toSeq ?? bounds.max, bounds.max);
-  if (q.from !== undefined || q.to !== undefined) {
-    const byTime = await seqRangeForTimes(db, chainId, q.from !== undefined ? parseTimeBound(q.from)! : undefined, q.to !== undefined ? parseTimeBound(q.to)! : undefined);
-    if (byTime.min === null || byTime.max === null) return null;
-    fromSeq = Math.max(fromSeq, byTime.min);
-    toSeq = Math.min(toSeq, byTime.max);
-  }
-  return fromSeq <= toSeq ? { fromSeq, toSeq } : null;
+export interface ExportRange {
+  fromSeq: number;
+  toSeq: number;
+  legacyTop: number;
 }
 
-export function exportStream(db: Database, chainId: string, range: { fromSeq: number; toSeq: number } | null, format: ExportFormat): ReadableStream<Uint8Array> {
+/** The seq range an export covers (whole links), or null when nothing matches. */
+export async function resolveExportRange(env: ExportEnv, chainId: string, q: ExportQuery): Promise<ExportRange | null> {
+  const ledger = ledgerFor(env, chainId);
+  const head = await ledger.currentHead();
+  if (head.headSeq === 0) return null;
+  const legacy = await legacyBounds(env.DB, chainId, head.legacyTop);
+  const min = legacy?.min ?? head.oldestSeq;
+  if (min === null) return null;
+  let fromSeq = Math.max(q.fromSeq ?? min, min);
+  let toSeq = Math.min(q.toSeq ?? head.headSeq, head.headSeq);
+  if (q.from !== undefined || q.to !== undefined) {
+    const fromMs = q.from !== undefined ? parseTimeBound(q.from)! : undefined;
+    const toMs = q.to !== undefined ? parseTimeBound(q.to)! : undefined;
+    const [old, hot] = await Promise.all([legacySeqRangeForTimes(env.DB, chainId, head.legacyTop, fromMs, toMs), ledger.seqRangeForTimes(fromMs, toMs)]);
+    const byTimeMin = old.min ?? hot.min;
+    const byTimeMax = hot.max ?? old.max;
+    if (byTimeMin === null || byTimeMax === null) return null;
+    fromSeq = Math.max(fromSeq, byTimeMin);
+    toSeq = Math.min(toSeq, byTimeMax);
+  }
+  if (fromSeq > toSeq) return null;
+  if (fromSeq > head.legacyTop) fromSeq = (await ledger.linkOf(fromSeq))?.fromSeq ?? fromSeq;
+  if (toSeq > head.legacyTop) toSeq = (await ledger.linkOf(toSeq))?.toSeq ?? toSeq;
+  return { fromSeq, toSeq, legacyTop: head.legacyTop };
+}
+
+export function exportStream(env: ExportEnv, chainId: string, range: ExportRange | null, format: ExportFormat): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  let after = range ? range.fromSeq - 1 : 0;
+  const pieces = range ? chainPieces(env, chainId, range, range.fromSeq - 1, range.toSeq) : null;
   let headerSent = format !== "csv";
   return new ReadableStream<Uint8Array>(
     {
@@ -41,22 +59,31 @@ export function exportStream(db: Database, chainId: string, range: { fromSeq: nu
           controller.enqueue(encoder.encode(csvLine(CSV_COLUMNS.map((c) => c.name))));
           return;
         }
-        if (!range || after >= range.toSeq) return controller.close();
-        const page = await entriesPage(db, chainId, after, range.toSeq, EXPORT_PAGE);
-        if (page.length === 0) return controller.close();
-        const text = format === "csv" ? page.map((e) => csvLine(CSV_COLUMNS.map((c) => c.value(e)))).join("") : page.map((e) => `${JSON.stringify(e)}\n`).join("");
+        const next = pieces ? await pieces.next() : { done: true as const, value: undefined };
+        if (next.done) return controller.close();
+        const piece = next.value;
+        if (format === "jsonl" && piece.kind === "links") {
+          // A link's payload decompresses to exactly its JSONL lines: no parsing, no re-encoding.
+          for (const link of piece.links) controller.enqueue(new Uint8Array(gunzipSync(link.payload)));
+          return;
+        }
+        const text = format === "csv" ? pieceEntries(piece).map((e) => csvLine(CSV_COLUMNS.map((c) => c.value(e)))).join("") : pieceLines(piece).map((l) => `${l}\n`).join("");
         controller.enqueue(encoder.encode(text));
-        after = page[page.length - 1]!.seq;
+      },
+      async cancel() {
+        await pieces?.return(undefined);
       },
     },
     { highWaterMark: 0 },
   );
 }
 
-export function exportFilename(tenantId: string, range: { fromSeq: number; toSeq: number } | null, format: ExportFormat): string {
+export function exportFilename(tenantId: string, range: ExportRange | null, format: ExportFormat): string {
   const span = range ? `${range.fromSeq}-${range.toSeq}` : "empty";
   return `audit-${tenantId}-${span}.${format}`;
 }
+
+const v2 = (e: LedgerEntry) => (e.v === LEGACY_CHAIN_SCHEME_VERSION ? null : e.block);
 
 const CSV_COLUMNS: { name: string; value: (e: LedgerEntry) => string | number | null }[] = [
   { name: "seq", value: (e) => e.seq },
@@ -76,8 +103,14 @@ const CSV_COLUMNS: { name: string; value: (e: LedgerEntry) => string | number | 
   { name: "details", value: (e) => JSON.stringify(e.details) },
   { name: "ip", value: (e) => e.ip },
   { name: "user_agent", value: (e) => e.userAgent },
-  { name: "prev_hash", value: (e) => e.prevHash },
+  // v1: the entry's own link; v2: its block's link (prev_hash = the block's prevHash).
+  { name: "prev_hash", value: (e) => (e.v === LEGACY_CHAIN_SCHEME_VERSION ? e.prevHash : e.block.prevHash) },
   { name: "hash", value: (e) => e.hash },
+  { name: "scheme", value: (e) => e.v },
+  { name: "block_from_seq", value: (e) => v2(e)?.fromSeq ?? null },
+  { name: "block_to_seq", value: (e) => v2(e)?.toSeq ?? null },
+  { name: "block_root", value: (e) => v2(e)?.root ?? null },
+  { name: "block_hash", value: (e) => v2(e)?.hash ?? null },
 ];
 
 /**

@@ -1,105 +1,133 @@
 /**
- * Verify: recomputes a tenant's chain over D1's rows for a seq range, page by page, and reports
- * the first broken link. Three sources of truth are compared:
- * 1. the rows themselves — each row's hash recomputed (RFC 8785 + SHA-256, chain.ts), each
- *    prevHash against the previous row's hash, seqs consecutive (`verifyChain`);
- * 2. the AuditLedger's own copy — the object still holds the hashes of recent entries (7 days) and
- *    always the head, so a rewritten suffix whose hashes were recomputed to look consistent is
- *    caught at its first forged seq, and a shortened chain is caught as `truncated`;
- * 3. rows past the head (`unexpected_entry`): D1 may not hold entries the ledger never wrote.
- * Design and the report's meaning: docs/audit.md.
+ * Verify: recomputes a tenant's chain over a seq range, page by page, and reports the first broken
+ * link. What it compares:
+ * 1. the entries themselves — every hash recomputed (v1 entry hashes; v2 leaf hashes, Merkle
+ *    roots and block hashes), every link's prevHash against the link before, seqs consecutive
+ *    (`ChainWalker` from chain.ts, with the node:crypto hasher);
+ * 2. the ledger's head, stored apart from the blocks — a cut-off or rewritten end of the chain;
+ * 3. the last archived day's checkpoint in D1 (`audit_archive_checkpoints`: the hash of the link
+ *    ending at its seq, signed in that day's digest) — a history rewritten with recomputed hashes
+ *    before the last archived day, even if the head was rewritten too;
+ * 4. links stored past the head (`unexpected_entry`).
+ * Design and the report's meaning: docs/audit.md, "Verify".
  */
-import { GENESIS_HASH, verifyChain, type ChainBreak, type LedgerEntry } from "../../../shared/audit/chain";
-import { ledgerFor } from "../../../shared/audit/emit";
-import type { Database } from "../../../shared/db/client";
+import { ChainWalker, GENESIS_HASH, leafOfLine, type ChainBreak, type ChainPosition, type LedgerEntry } from "../../../shared/audit/chain";
+import { syncChainHasher } from "../../../shared/audit/chain-hash-node";
+import { chainPieces, type ChainPiece } from "../../../shared/audit/chain-reader";
+import { payloadLines } from "../../../shared/audit/payload";
+import { ledgerFor, type AuditEnv } from "../../../shared/audit/emit";
+import { legacyBounds, legacyGet } from "../../../shared/audit/legacy-d1";
 import type { ChainBreakReport, VerifyInput, VerifyResult } from "../../../shared/schemas/audit";
 import { ApiError } from "../http/api-error";
-import { entriesPage, getEntry, seqBounds } from "./audit-query";
 
-export const VERIFY_PAGE = 500;
-/** Entries one verify call may cover (CPU and D1 reads per request); larger ranges are verified in parts. */
-export const MAX_VERIFY_SPAN = 50_000;
+/** Entries one verify call may cover (CPU per request); larger ranges are verified in parts. */
+export const MAX_VERIFY_SPAN = 100_000;
 
-export async function verifyRange(env: Env, db: Database, chainId: string, input: VerifyInput): Promise<VerifyResult> {
+type VerifyEnv = AuditEnv & Pick<Env, "DB">;
+
+/** Links read per call while verifying: small pages keep few entries alive at once (less GC, more cache hits). */
+const VERIFY_PAGE_BYTES = 512_000;
+
+/** A piece's entries one at a time: legacy rows as entries, ledger links as their stored lines (hashed without parsing where they allow it). */
+function* entriesOf(piece: ChainPiece): Generator<LedgerEntry | string> {
+  if (piece.kind === "legacy") return yield* piece.entries;
+  for (const link of piece.links) yield* payloadLines(link.payload);
+}
+
+/** The seq a stored line holds, cheaply: its first link's lines are skipped when a page starts before the range. */
+const seqOf = (e: LedgerEntry | string) => (typeof e === "string" ? (leafOfLine(e)?.seq ?? (JSON.parse(e) as LedgerEntry).seq) : e.seq);
+
+export async function verifyRange(env: VerifyEnv, chainId: string, input: VerifyInput): Promise<VerifyResult> {
   const ledger = ledgerFor(env, chainId);
-  const head = await ledger.syncMirror();
-  // Entries past the mirror cursor may legitimately be missing from D1 (a D1 outage the alarm is retrying).
-  const lastMirrored = Math.min(head.headSeq, head.mirroredSeq);
+  const head = await ledger.currentHead();
   if (input.fromSeq !== undefined && input.fromSeq > head.headSeq) {
     throw rangeError("fromSeq", `fromSeq is after the chain's head (${head.headSeq}).`);
   }
-  const toSeq = Math.min(input.toSeq ?? lastMirrored, lastMirrored);
-  const bounds = await seqBounds(db, chainId);
-  const fromSeq = input.fromSeq ?? Math.max(bounds?.min ?? 1, toSeq - MAX_VERIFY_SPAN + 1, 1);
+  let toSeq = Math.min(input.toSeq ?? head.headSeq, head.headSeq);
+  const legacy = await legacyBounds(env.DB, chainId, head.legacyTop);
+  const lowest = legacy?.min ?? head.oldestSeq ?? 1;
+  let fromSeq = input.fromSeq ?? Math.max(lowest, toSeq - MAX_VERIFY_SPAN + 1, 1);
   if (toSeq - fromSeq + 1 > MAX_VERIFY_SPAN) {
     throw rangeError("toSeq", `Verify at most ${MAX_VERIFY_SPAN.toLocaleString("en")} entries per call; split the range with fromSeq and toSeq.`);
   }
+  if (toSeq < fromSeq) return (await strayLink(ledger)) ?? { status: "intact", fromSeq, toSeq, count: 0, headSeq: head.headSeq, headHash: head.headHash };
 
-  if (toSeq < fromSeq) return (await forgedTail(db, chainId, head.headSeq, toSeq, bounds)) ?? { status: "intact", fromSeq, toSeq, count: 0, headSeq: head.headSeq, headHash: head.headHash };
+  // Blocks verify whole: widen the range to the links it touches.
+  if (fromSeq > head.legacyTop) fromSeq = (await ledger.linkOf(fromSeq))?.fromSeq ?? fromSeq;
+  if (toSeq > head.legacyTop) toSeq = (await ledger.linkOf(toSeq))?.toSeq ?? toSeq;
 
-  let start = await anchorBefore(db, ledger, chainId, fromSeq);
-  let after = fromSeq - 1;
-  let count = 0;
-  while (after < toSeq) {
-    const page = await entriesPage(db, chainId, after, toSeq, VERIFY_PAGE);
-    if (page.length === 0) break;
-    if (start === null) start = { prevHash: page[0]!.prevHash, prevSeq: fromSeq - 1 };
-    const walked = await verifyChain(page, start);
-    const chainBreak = walked.ok ? null : toReport(walked.break);
-    const witnessBreak = await compareWithLedger(ledger, page, chainBreak?.seq ?? Infinity);
-    const first = witnessBreak ?? chainBreak;
-    if (first) return broken(first);
-    if (!walked.ok) break; // unreachable: chainBreak is set
-    count += walked.count;
-    start = { prevHash: walked.headHash, prevSeq: walked.headSeq };
-    after = walked.headSeq;
+  const anchor = await anchorBefore(env, chainId, head.legacyTop, fromSeq);
+  const witness = await checkpointWitness(env.DB, chainId, fromSeq, toSeq);
+  let walker: ChainWalker | null = anchor ? new ChainWalker(anchor, syncChainHasher) : null;
+  let started = false;
+  for await (const piece of chainPieces(env, chainId, head, fromSeq - 1, toSeq, VERIFY_PAGE_BYTES)) {
+    for (const item of entriesOf(piece)) {
+      if (!started) {
+        if (seqOf(item) < fromSeq) continue; // the first link of a page may start before the range (never with the widened range)
+        started = true;
+      }
+      if (!walker) {
+        // With no anchor (the start of the hot window after retention), the first link's own prevHash is taken as given.
+        const entry = typeof item === "string" ? (JSON.parse(item) as LedgerEntry) : item;
+        walker = new ChainWalker({ prevHash: entry.v === 1 ? entry.prevHash : entry.block.prevHash, prevSeq: fromSeq - 1 }, syncChainHasher);
+      }
+      const pushed = typeof item === "string" ? walker.pushLine(item) : walker.push(item);
+      const broken = pushed instanceof Promise ? await pushed : pushed;
+      if (broken) return brokenAt(broken);
+      if (witness && walker.position.prevSeq === witness.seq && walker.position.prevHash !== witness.hash) {
+        return broken_({ seq: witness.seq, kind: "hash_mismatch", expected: witness.hash, found: walker.position.prevHash });
+      }
+    }
   }
-  if (after < toSeq) return broken({ seq: after + 1, kind: "truncated", expected: toSeq, found: after >= fromSeq ? after : null });
-  if (toSeq === head.headSeq && start && start.prevHash !== head.headHash) {
-    return broken({ seq: toSeq, kind: "hash_mismatch", expected: head.headHash, found: start.prevHash });
+  if (walker) {
+    const open = walker.finish();
+    if (open) return brokenAt(open);
   }
-  return (await forgedTail(db, chainId, head.headSeq, toSeq, bounds)) ?? { status: "intact", fromSeq, toSeq, count, headSeq: head.headSeq, headHash: head.headHash };
+  const reached = walker?.position.prevSeq ?? fromSeq - 1;
+  if (reached < toSeq) return broken_({ seq: reached + 1, kind: "truncated", expected: toSeq, found: reached >= fromSeq ? reached : null });
+  if (toSeq === head.headSeq && walker && walker.position.prevHash !== head.headHash) {
+    return broken_({ seq: toSeq, kind: "hash_mismatch", expected: head.headHash, found: walker.position.prevHash });
+  }
+  if (toSeq === head.headSeq) {
+    const stray = await strayLink(ledger);
+    if (stray) return stray;
+  }
+  return { status: "intact", fromSeq, toSeq, count: walker?.count ?? 0, headSeq: head.headSeq, headHash: head.headHash };
 }
-
-/** When the range reaches the head: a row after the head is one the ledger never wrote. */
-async function forgedTail(db: Database, chainId: string, headSeq: number, toSeq: number, bounds: { max: number } | null): Promise<VerifyResult | null> {
-  if (toSeq < headSeq || !bounds || bounds.max <= headSeq) return null;
-  const extra = (await entriesPage(db, chainId, headSeq, bounds.max, 1))[0];
-  return extra ? broken({ seq: extra.seq, kind: "unexpected_entry", expected: null, found: extra.hash }) : null;
-}
-
-type Ledger = ReturnType<typeof ledgerFor>;
 
 /**
- * What the entry before `fromSeq` must hash to: GENESIS for seq 1, else that row's hash in D1, else
- * the ledger's retained copy; null when neither holds it (the start of the hot window after
- * retention) — the first row's own prevHash is then taken as given.
+ * The link before `fromSeq`: GENESIS for seq 1, else the hash of the link ending at fromSeq - 1
+ * (a legacy row, or a ledger link); null when neither holds it any more (the start of the hot
+ * window after retention) — verify older history against the archives.
  */
-async function anchorBefore(db: Database, ledger: Ledger, chainId: string, fromSeq: number): Promise<{ prevHash: string; prevSeq: number } | null> {
+async function anchorBefore(env: VerifyEnv, chainId: string, legacyTop: number, fromSeq: number): Promise<ChainPosition | null> {
   if (fromSeq === 1) return { prevHash: GENESIS_HASH, prevSeq: 0 };
-  const previous = await getEntry(db, chainId, fromSeq - 1);
-  if (previous) return { prevHash: previous.hash, prevSeq: previous.seq };
-  const [retained] = await ledger.retainedHashes(fromSeq - 1, fromSeq - 1);
-  return retained ? { prevHash: retained.hash, prevSeq: retained.seq } : null;
-}
-
-/** The first entry of the page (before `beforeSeq`) whose hash differs from the ledger's own copy. */
-async function compareWithLedger(ledger: Ledger, page: LedgerEntry[], beforeSeq: number): Promise<ChainBreakReport | null> {
-  const witness = new Map((await ledger.retainedHashes(page[0]!.seq, page[page.length - 1]!.seq)).map((w) => [w.seq, w.hash]));
-  for (const entry of page) {
-    if (entry.seq >= beforeSeq) return null;
-    const expected = witness.get(entry.seq);
-    if (expected !== undefined && expected !== entry.hash) return { seq: entry.seq, kind: "hash_mismatch", expected, found: entry.hash };
+  const seq = fromSeq - 1;
+  if (seq <= legacyTop) {
+    const previous = await legacyGet(env.DB, chainId, legacyTop, seq);
+    return previous ? { prevHash: previous.hash, prevSeq: seq } : null;
   }
-  return null;
+  const [link] = await ledgerFor(env, chainId).links(seq - 1, seq, 1);
+  return link && link.to_seq === seq ? { prevHash: link.hash, prevSeq: seq } : null;
 }
 
-function toReport(b: ChainBreak): ChainBreakReport {
-  if (b.kind === "gap") return { seq: b.expectedSeq, kind: "gap", expected: b.expectedSeq, found: b.seq };
-  return { seq: b.seq, kind: b.kind, expected: b.expected, found: b.found };
+/** The last archived day's end, if it falls inside the range: a hash signed into a digest and kept in D1. */
+async function checkpointWitness(db: D1Database, chainId: string, fromSeq: number, toSeq: number): Promise<{ seq: number; hash: string } | null> {
+  const row = await db.prepare("SELECT last_seq AS seq, last_hash AS hash FROM audit_archive_checkpoints WHERE chain_id = ?1 AND last_day IS NOT NULL").bind(chainId).first<{ seq: number; hash: string }>();
+  return row && row.seq >= fromSeq && row.seq <= toSeq ? row : null;
 }
 
-function broken(firstBreak: ChainBreakReport): VerifyResult {
+async function strayLink(ledger: ReturnType<typeof ledgerFor>): Promise<VerifyResult | null> {
+  const [stray] = await ledger.strayLinks();
+  return stray ? broken_({ seq: stray.fromSeq, kind: "unexpected_entry", expected: null, found: stray.hash }) : null;
+}
+
+function brokenAt(b: ChainBreak): VerifyResult {
+  if (b.kind === "gap") return broken_({ seq: b.expectedSeq, kind: "gap", expected: b.expectedSeq, found: b.seq });
+  return broken_({ seq: b.seq, kind: b.kind, expected: b.expected, found: b.found });
+}
+
+function broken_(firstBreak: ChainBreakReport): VerifyResult {
   return { status: "broken", firstBreak };
 }
 

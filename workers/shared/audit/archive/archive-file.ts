@@ -1,10 +1,11 @@
 /**
- * The archive file of one day: JSONL, one LedgerEntry per line exactly as chain.ts defines it
- * (so each line re-hashes on its own), in seq order, gzip-compressed with CompressionStream.
+ * The gzip member of an archive that holds legacy (D1, scheme v1) entries: JSONL, one entry per
+ * line in its RFC 8785 form (chain.ts `entryLine`, as the ledger stores lines), in seq order, gzip-compressed with CompressionStream. (The
+ * ledger's links are archived as their stored payloads, workers/shared/audit/payload.ts.)
  * Web APIs only, so the same code runs in the Worker and in Node.
  */
 import { sha256Hex } from "../../crypto/sha256";
-import type { LedgerEntry } from "../chain";
+import { entryLine, type LedgerEntry } from "../chain";
 
 export interface BuiltArchive {
   bytes: Uint8Array<ArrayBuffer>;
@@ -12,7 +13,7 @@ export interface BuiltArchive {
 }
 
 export async function buildArchive(entries: readonly LedgerEntry[]): Promise<BuiltArchive> {
-  const text = entries.map((e) => `${JSON.stringify(e)}\n`).join("");
+  const text = entries.map((e) => `${entryLine(e)}\n`).join("");
   const bytes = await gzip(new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>);
   return { bytes, sha256: await sha256Hex(bytes) };
 }
@@ -22,7 +23,3 @@ export async function gzip(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<Ar
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-export async function gunzipText(data: Uint8Array<ArrayBuffer>): Promise<string> {
-  const stream = new Blob([data]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Response(stream).text();
-}

@@ -2,10 +2,11 @@
  * The digest of one archived day: a CloudTrail-style signed statement of which part of the chain
  * the day's archive holds and how it links to the day before. Format v1 (docs/audit-archives.md):
  *
- * - the range: `fromSeq`..`toSeq` (`count` entries; an empty day has `count` 0 and
- *   `toSeq` = `fromSeq` - 1), `prevHash` (the hash of entry `fromSeq` - 1, GENESIS_HASH before
- *   seq 1), `firstHash`/`lastHash` (`lastHash` = `prevHash` on an empty day, so days link
- *   uniformly: a day's `prevHash` is the day before's `lastHash`);
+ * - the range: `fromSeq`..`toSeq` (`count` entries, whole links; an empty day has `count` 0 and
+ *   `toSeq` = `fromSeq` - 1), `prevHash` (the hash of the link ending at `fromSeq` - 1, GENESIS_HASH
+ *   before seq 1), `firstHash`/`lastHash` (the day's first and last link hashes — a v1 entry's hash
+ *   or a v2 block's hash; `lastHash` = `prevHash` on an empty day, so days link uniformly: a day's
+ *   `prevHash` is the day before's `lastHash`);
  * - the archive: R2 key, SHA-256 of the gzip bytes as stored, size; null on an empty day;
  * - `previousDigest`: key and SHA-256 of the day before's digest (null for the chain's first);
  * - `signature`: Ed25519 over the UTF-8 of the RFC 8785 canonical JSON of the digest without
@@ -18,7 +19,7 @@
 import canonicalize from "canonicalize";
 import { z } from "zod";
 import { sha256Hex } from "../../crypto/sha256";
-import { CHAIN_SCHEME_VERSION } from "../chain";
+import { CHAIN_SCHEME_VERSION, LEGACY_CHAIN_SCHEME_VERSION } from "../chain";
 
 export const DIGEST_VERSION = 1;
 export const DIGEST_ALG = "EdDSA";
@@ -29,7 +30,8 @@ const seqNumber = z.number().int().nonnegative();
 export const unsignedDigestSchema = z
   .object({
     digestVersion: z.literal(DIGEST_VERSION),
-    chainSchemeVersion: z.literal(CHAIN_SCHEME_VERSION),
+    /** The newest chain scheme among the day's entries (1: v1 entries only; 2: blocks). */
+    chainSchemeVersion: z.union([z.literal(LEGACY_CHAIN_SCHEME_VERSION), z.literal(CHAIN_SCHEME_VERSION)]),
     chainId: z.string().min(1),
     tenantId: z.string().nullable(),
     day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

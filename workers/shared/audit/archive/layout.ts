@@ -15,8 +15,11 @@ export const DIGEST_FILE = "digest.json";
 /** `YYYY-MM-DD`, a real calendar day. */
 export const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
+/** A real calendar day: the pattern, and a date that exists (2026-13-45, 2026-02-30 and 0000-00-00 do not). */
 export function isDay(text: string): boolean {
-  return DAY_PATTERN.test(text) && dayOf(dayStart(text)) === text;
+  if (!DAY_PATTERN.test(text)) return false;
+  const start = dayStart(text);
+  return Number.isFinite(start) && dayOf(start) === text;
 }
 
 /** The UTC day a time falls in. */

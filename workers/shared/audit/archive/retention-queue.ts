@@ -9,6 +9,7 @@ import { emitAudit } from "../emit";
 import { PLATFORM_CHAIN_ID } from "../chain";
 import { dayOf, DAY_MS } from "./layout";
 import { ChainNotArchivableError, CLOSE_GRACE_MS, runRetentionJob } from "./retention-job";
+import { log } from "../../observability/log";
 
 /** The queue's name in wrangler.toml (what `batch.queue` says). */
 export const AUDIT_RETENTION_QUEUE = "switchboard-audit-retention";
@@ -29,7 +30,7 @@ export async function handleRetentionBatch(batch: MessageBatch<unknown>, env: Re
     const parsed = retentionMessageSchema.safeParse(message.body);
     if (!parsed.success) {
       // Retrying cannot fix a malformed message; the daily cron enqueues a good one.
-      console.error(JSON.stringify({ level: "error", msg: "audit retention: malformed message dropped", id: message.id, issues: parsed.error.issues }));
+      log.error("audit retention: malformed message dropped", { id: message.id, issues: parsed.error.issues });
       message.ack();
       continue;
     }
@@ -40,12 +41,12 @@ export async function handleRetentionBatch(batch: MessageBatch<unknown>, env: Re
         continue;
       }
       if (result.more) await env.AUDIT_RETENTION.send(parsed.data);
-      console.log(JSON.stringify({ level: "info", msg: "audit retention job", attempts: message.attempts, ...result }));
+      log.info("audit retention job", { attempts: message.attempts, ...result });
       message.ack();
     } catch (error) {
-      console.error(JSON.stringify({ level: "error", msg: "audit retention job failed", chainId: parsed.data.chainId, attempts: message.attempts, error: String(error) }));
+      log.error("audit retention job failed", { chainId: parsed.data.chainId, attempts: message.attempts, error });
       // Once per message (not per retry): the daily cron re-enqueues, so an unfixed chain raises it daily.
-      if (error instanceof ChainNotArchivableError && error.reason.kind !== "mirror_behind" && message.attempts <= 1) await reportUnarchivable(env, error);
+      if (error instanceof ChainNotArchivableError && message.attempts <= 1) await reportUnarchivable(env, error);
       message.retry({ delaySeconds: Math.min(MAX_RETRY_SECONDS, 30 * 2 ** message.attempts) });
     }
   }
@@ -63,7 +64,7 @@ async function reportUnarchivable(env: RetentionEnv, error: ChainNotArchivableEr
     details: { chainId: error.chainId, day: error.day, reason: error.reason },
     ip: null,
     userAgent: null,
-  }).catch((e: unknown) => console.error(JSON.stringify({ level: "error", msg: "could not audit an archive failure", error: String(e) })));
+  }).catch((e: unknown) => log.error("could not audit an archive failure", { error: e }));
 }
 
 /**

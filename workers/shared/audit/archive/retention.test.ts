@@ -2,15 +2,20 @@
  * Audit retention in workerd against real D1, R2, the AuditLedger and the queue handler: daily
  * archives with signed, linked digests (empty days included), idempotent re-runs, a consumer that
  * crashes between writing R2 and recording its checkpoint, the lease, refusing to sign a broken
- * chain, and the hot/cold windows. Every test has its own tenant (its own chain and ledger object).
+ * chain, never sealing a day that has not ended, and the hot/cold windows (whole segments). Every
+ * test has its own tenant (its own chain and ledger object).
  * The archives written here are also checked by the offline verifier's core (tools/switchboard-verify).
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyArchives } from "../../../../tools/switchboard-verify/lib/verify.mjs";
-import { at, AS_OF, archiveRows, checkpointOf, d1Seqs, daysAgo, deliver, digestKeySet, emitAt, r2Objects, seedTenant, verifierFiles } from "../../../../test/workers/audit-archive-harness";
-import { GENESIS_HASH, hashEntry, ledgerEntrySchema, PLATFORM_CHAIN_ID, type LedgerEntry } from "../chain";
-import { gunzipText, gzip } from "./archive-file";
+import { at, AS_OF, archiveRows, checkpointOf, daysAgo, deliver, digestKeySet, emitAt, hotSeqs, r2Objects, seedTenant, verifierFiles } from "../../../../test/workers/audit-archive-harness";
+import { auditRow } from "../../../../test/workers/audit-view";
+import { tamper } from "../../../../test/workers/ledger-tamper";
+import { GENESIS_HASH, hashEntry, ledgerEntrySchema, linkHashAfter, PLATFORM_CHAIN_ID, type LedgerEntry } from "../chain";
+import { emitAuditBatch, ledgerFor } from "../emit";
+import { encodePayload, payloadLines } from "../payload";
+import { newId } from "../../crypto/ids";
 import { digestSchema, digestSha256, type Digest } from "./digest";
 import { acquireLease, LEASE_MS } from "./checkpoint";
 import { archiveKey, DAY_MS, digestKey } from "./layout";
@@ -23,11 +28,7 @@ async function digestOf(chainId: string, day: string): Promise<Digest | null> {
 
 async function archiveEntries(chainId: string, day: string): Promise<LedgerEntry[]> {
   const object = await env.AUDIT_ARCHIVE.get(archiveKey(chainId, day));
-  const text = await gunzipText(new Uint8Array(await object!.arrayBuffer()));
-  return text
-    .split("\n")
-    .filter(Boolean)
-    .map((line) => ledgerEntrySchema.parse(JSON.parse(line)));
+  return payloadLines(new Uint8Array(await object!.arrayBuffer())).map((line) => ledgerEntrySchema.parse(JSON.parse(line)));
 }
 
 async function publicKeyFor(kid: string): Promise<CryptoKey> {
@@ -74,7 +75,8 @@ describe("daily archives", () => {
     const entries = await archiveEntries(tenantId, days[0]!);
     expect(entries.map((e) => e.seq)).toEqual([1, 2, 3]);
     for (const e of entries) expect(await hashEntry(e)).toBe(e.hash);
-    expect(entries[2]!.hash).toBe(d1.lastHash);
+    expect(linkHashAfter(entries[2]!)).toBe(d1.lastHash);
+    expect(d1).toMatchObject({ chainSchemeVersion: 2, firstHash: linkHashAfter(entries[0]!) });
     const stored = await env.AUDIT_ARCHIVE.get(archiveKey(tenantId, days[0]!));
     const storedBytes = new Uint8Array(await stored!.arrayBuffer());
     expect(d1.archive).toEqual({ key: archiveKey(tenantId, days[0]!), sha256: await sha256(storedBytes), bytes: storedBytes.byteLength });
@@ -118,6 +120,34 @@ describe("daily archives", () => {
     expect(later.archived).toEqual([daysAgo(1)]);
     expect((await digestOf(tenantId, daysAgo(1)))!.toSeq).toBe(1);
     expect(await digestOf(tenantId, daysAgo(0))).toBeNull();
+  });
+
+  it("a message with a clock in the future seals nothing that has not ended by the wall clock", async () => {
+    const tenantId = await seedTenant();
+    await emitAt(tenantId, [at(1, 10), at(0, 0, 5)]);
+    const future = Date.now() + 10 * DAY_MS;
+    const result = await runRetentionJob(env, { chainId: tenantId, asOf: future });
+    // Yesterday is sealed (it has ended); today and the days after it are not, whatever the message said.
+    expect(result.archived).toEqual([daysAgo(1)]);
+    expect(await digestOf(tenantId, daysAgo(0))).toBeNull();
+    expect(await digestOf(tenantId, daysAgo(-1))).toBeNull();
+    const digest = (await digestOf(tenantId, daysAgo(1)))!;
+    expect(Date.parse(digest.signedAt)).toBeGreaterThanOrEqual(Date.parse(`${digest.day}T00:00:00Z`) + DAY_MS);
+    // Nor does it age the hot window by its own clock: the recent events are all still there.
+    expect(await hotSeqs(tenantId)).toEqual([1, 2]);
+  });
+
+  it("archives a relay's blocks as they are stored: one gzip member per block, verifiable offline", async () => {
+    const tenantId = await seedTenant();
+    const base = at(1, 9);
+    await emitAuditBatch(env, Array.from({ length: 30 }, (_, i) => ({ tenantId, actor: { type: "agent" as const, id: `agt_${i % 3}`, name: null }, action: "relay.message_accepted", ip: null, userAgent: null, id: newId("audit", base + i), at: base + i })));
+    await emitAt(tenantId, [at(1, 10)]);
+    expect((await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF })).archived).toEqual([daysAgo(1)]);
+    const entries = await archiveEntries(tenantId, daysAgo(1));
+    expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    const report = await verifyArchives({ files: await verifierFiles(tenantId), jwks: await digestKeySet() });
+    expect(report.problems).toEqual([]);
+    expect(report.chains[0]).toMatchObject({ events: 31 });
   });
 });
 
@@ -193,40 +223,66 @@ describe("crashes, redeliveries and concurrency", () => {
 });
 
 describe("a chain that does not verify is never signed", () => {
-  it("an edited D1 row stops archiving at that day, retries the message, and raises a critical platform event", async () => {
+  it("an edited stored entry stops archiving at that day, retries the message, and raises a critical platform event", async () => {
     const { tenantId, days } = await tenantWithThreeDays();
-    await env.DB.prepare("update audit_events set action = 'tampered' where chain_id = ? and seq = 2").bind(tenantId).run();
+    await tamper(tenantId, (db) => db.editEntry(2, (e) => ({ ...e, action: "tampered" })));
     const res = await deliver({ chainId: tenantId, asOf: AS_OF });
     expect(res.acked).toBe(false);
     expect(res.retried).not.toBeNull();
     expect(await digestOf(tenantId, days[0]!)).toBeNull();
     expect(await checkpointOf(tenantId)).toMatchObject({ last_day: null });
-    const alarm = await env.DB.prepare("select severity, details from audit_events where chain_id = ? and action = 'audit.archive_failed' and target_id = ?").bind(PLATFORM_CHAIN_ID, tenantId).first<{ severity: string; details: string }>();
+    const alarm = await auditRow<{ severity: string; details: string }>("select severity, details from audit_events where chain_id = ? and action = 'audit.archive_failed' and target_id = ?", PLATFORM_CHAIN_ID, tenantId);
     expect(alarm?.severity).toBe("critical");
     expect(JSON.parse(alarm!.details)).toMatchObject({ day: days[0], reason: { kind: "hash_mismatch", seq: 2 } });
   });
 
-  it("a row missing from D1 (a gap) is refused too", async () => {
+  it("an entry missing from storage (a gap) is refused too", async () => {
     const { tenantId } = await tenantWithThreeDays();
-    await env.DB.prepare("delete from audit_events where chain_id = ? and seq = 2").bind(tenantId).run();
+    await tamper(tenantId, (db) => db.deleteLink(2));
     await expect(runRetentionJob(env, { chainId: tenantId, asOf: AS_OF })).rejects.toThrow(/gap/);
+  });
+
+  it("a payload changed between the job's two passes is refused by R2 (the declared SHA-256 no longer matches)", async () => {
+    const { tenantId, days } = await tenantWithThreeDays();
+    const original = await runInDurableObjectPayload(tenantId, 2);
+    // R2 checks the SHA-256 the first pass computed: simulate a change after it by making the second read differ.
+    const put = env.AUDIT_ARCHIVE.put.bind(env.AUDIT_ARCHIVE);
+    let changed = false;
+    (env.AUDIT_ARCHIVE as { put: typeof put }).put = async (key, value, options) => {
+      if (!changed && key.endsWith("audit.jsonl.gz")) {
+        changed = true;
+        await tamper(tenantId, (db) => db.editEntry(2, (e) => ({ ...e, details: { after: "the first pass" } }), "block"));
+      }
+      return put(key, value, options);
+    };
+    try {
+      await expect(runRetentionJob(env, { chainId: tenantId, asOf: AS_OF })).rejects.toThrow();
+    } finally {
+      (env.AUDIT_ARCHIVE as { put: typeof put }).put = put;
+    }
+    expect(await digestOf(tenantId, days[0]!)).toBeNull();
+    expect(original).toBeGreaterThan(0);
   });
 });
 
 describe("retention windows", () => {
-  it("deletes archived rows past the hot window and keeps rows not archived yet, however old", async () => {
+  it("drops whole segments past the hot window once archived, and keeps entries not archived yet, however old", async () => {
     const tenantId = await seedTenant("free"); // 30 days hot
-    await emitAt(tenantId, [at(40), at(40, 11), at(39), at(38), at(2)]);
-    // A job capped at one day: only the first day gets archived, so only its rows may go.
+    await emitAt(tenantId, [at(40), at(40, 11)]);
+    await ledgerFor(env, tenantId).sealOpenSegment(); // segment 1: seqs 1–2
+    await emitAt(tenantId, [at(39), at(38)]);
+    await ledgerFor(env, tenantId).sealOpenSegment(); // segment 2: seqs 3–4
+    await emitAt(tenantId, [at(2)]); // segment 3, open: seq 5
+    // A job capped at one day: only the first day gets archived, so only the first segment may go.
     const first = await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF }, { maxDays: 1 });
     expect(first).toMatchObject({ archived: [daysAgo(40)], more: true, hotRowsDeleted: 2 });
-    expect(await d1Seqs(tenantId)).toEqual([3, 4, 5]);
+    expect(await hotSeqs(tenantId)).toEqual([3, 4, 5]);
 
     const rest = await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF });
     expect(rest.archived).toHaveLength(39);
     expect(rest.hotRowsDeleted).toBe(2);
-    // The recent row stays hot; the archive still holds everything.
-    expect(await d1Seqs(tenantId)).toEqual([5]);
+    // The recent segment stays hot; the archive still holds everything.
+    expect(await hotSeqs(tenantId)).toEqual([5]);
     const report = await verifyArchives({ files: await verifierFiles(tenantId), jwks: await digestKeySet() });
     expect(report.problems).toEqual([]);
     expect(report.chains[0]).toMatchObject({ days: 40, events: 5 });
@@ -239,7 +295,7 @@ describe("retention windows", () => {
     expect((await r2Objects(tenantId)).length).toBe(5);
     // 88 days later the cold window (90 days back) starts 2 days ago: only the day 3 days ago is past it.
     const later = AS_OF + 88 * DAY_MS;
-    const result = await runRetentionJob(env, { chainId: tenantId, asOf: later }, { maxDays: 100 });
+    const result = await runRetentionJob(env, { chainId: tenantId, asOf: later }, { maxDays: 100, clock: () => later });
     expect(result.coldDaysDeleted).toEqual([daysAgo(3)]);
     const keys = (await r2Objects(tenantId)).map((o) => o.key);
     expect(keys).not.toContain(archiveKey(tenantId, daysAgo(3)));
@@ -258,7 +314,7 @@ describe("the offline verifier on archives the job wrote to R2", () => {
     const { tenantId, days } = await tenantWithThreeDays();
     await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF });
     const lines = (await archiveEntries(tenantId, days[0]!)).map((e) => (e.seq === 2 ? { ...e, action: "forged.action" } : e));
-    await env.AUDIT_ARCHIVE.put(archiveKey(tenantId, days[0]!), await gzip(new TextEncoder().encode(lines.map((l) => `${JSON.stringify(l)}\n`).join("")) as Uint8Array<ArrayBuffer>));
+    await env.AUDIT_ARCHIVE.put(archiveKey(tenantId, days[0]!), encodePayload(lines));
     await env.AUDIT_ARCHIVE.delete(digestKey(tenantId, days[1]!));
     const report = await verifyArchives({ files: await verifierFiles(tenantId), jwks: await digestKeySet() });
     expect(report.ok).toBe(false);
@@ -271,6 +327,12 @@ describe("the offline verifier on archives the job wrote to R2", () => {
     );
   });
 });
+
+/** The stored payload size of the link holding `seq` (a sanity check that the ledger holds it). */
+async function runInDurableObjectPayload(chainId: string, seq: number): Promise<number> {
+  const [link] = await ledgerFor(env, chainId).links(seq - 1, seq, 1);
+  return link?.payload.byteLength ?? 0;
+}
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -44,15 +44,17 @@ export const outcomeLabel = (o: Outcome) => OUTCOME[o].label;
 const ACTOR_LABELS: Record<LedgerEntry["actor"]["type"], string> = { user: "Person", api_key: "API key", agent: "Agent", system: "System", anonymous: "Anonymous" };
 export const actorTypeLabel = (t: LedgerEntry["actor"]["type"]) => ACTOR_LABELS[t];
 
-/** "Ada Owner", else the id, else the actor type ("System"). */
-export function actorDisplay(actor: LedgerEntry["actor"]): string {
-  return actor.name ?? actor.id ?? ACTOR_LABELS[actor.type];
+/** "Ada Owner" (recorded with the event, or the name the id has now), else the id, else the actor type ("System"). */
+export function actorDisplay(actor: LedgerEntry["actor"], names: ReadonlyMap<string, string> = new Map()): string {
+  return actor.name ?? (actor.id ? names.get(actor.id) : undefined) ?? actor.id ?? ACTOR_LABELS[actor.type];
 }
 
-/** The target's name as recorded with the event (`details.name`, e.g. the agent's name then), if any. */
-export function targetName(entry: LedgerEntry): string | undefined {
+/** The target's name: as recorded with the event (`details.name`, e.g. the agent's name then), else the name its id has now. */
+export function targetName(entry: LedgerEntry, names: ReadonlyMap<string, string> = new Map()): string | undefined {
+  if (!entry.target) return undefined;
   const name = entry.details.name;
-  return entry.target && typeof name === "string" && name !== "" ? name : undefined;
+  if (typeof name === "string" && name !== "") return name;
+  return names.get(entry.target.id);
 }
 
 /** "a1b2c3d4…e5f6": enough of a hash to recognise it; the full value is one click away. */

@@ -6,6 +6,7 @@ import { useTenant } from "@/components/layout/tenant-context";
 import { Button, EmptyState, ErrorState, LoadingState, PageHeader } from "@/components/ui";
 import { auditListQuery } from "./audit-api";
 import { AuditFilterBar } from "./audit-filters";
+import { useAuditNames } from "./audit-names";
 import { filtersOf, hasFilters, type AuditFilters } from "./audit-search";
 import { AuditTable } from "./audit-table";
 import { EventDrawer } from "./event-drawer";
@@ -19,6 +20,7 @@ export function AuditLogScreen() {
   const navigate = useNavigate({ from: "/t/$tenantId/audit" });
   const filters = useMemo(() => filtersOf(search), [search]);
   const list = useInfiniteQuery(auditListQuery(tenantId, filters));
+  const names = useAuditNames(tenantId);
   const entries = useMemo(() => list.data?.pages.flatMap((p) => p.data) ?? [], [list.data]);
   const bySeq = useMemo(() => new Map(entries.map((e) => [e.seq, e])), [entries]);
   const olderPagesError = list.isFetchNextPageError ? list.error : null;
@@ -30,7 +32,7 @@ export function AuditLogScreen() {
 
   return (
     <>
-      <PageHeader title="Audit log" description="Every change, sign-in and agent action in this tenant, newest first. Each event is chained to the one before it by its hash, so any later edit is detectable." />
+      <PageHeader title="Audit log" description="Every change, sign-in and agent action in this tenant, newest first. Events are hash-chained (the events written together form one block, and each block is chained to the one before it), so any later edit is detectable." />
       <div className="mb-6 grid gap-4 lg:grid-cols-2">
         <VerifyPanel tenantId={tenantId} onOpenEvent={openEvent} />
         {can("audit:export") && <ExportPanel tenantId={tenantId} from={filters.from} to={filters.to} />}
@@ -54,7 +56,7 @@ export function AuditLogScreen() {
               <RefreshCw className="size-4" aria-hidden="true" /> Refresh
             </Button>
           </div>
-          <AuditTable entries={entries} selectedSeq={search.event} onOpen={openEvent} />
+          <AuditTable entries={entries} names={names} selectedSeq={search.event} onOpen={openEvent} />
           <div className="mt-4 flex items-center justify-between gap-3 text-sm text-zinc-600">
             <p aria-live="polite">
               Showing {entries.length.toLocaleString()} {entries.length === 1 ? "event" : "events"}
@@ -69,7 +71,7 @@ export function AuditLogScreen() {
           {olderPagesError && <ErrorState error={olderPagesError} onRetry={() => void list.fetchNextPage()} title="Could not load older events" />}
         </>
       )}
-      <EventDrawer tenantId={tenantId} seq={search.event} loaded={bySeq} onSeq={openEvent} onFilterAction={(action) => setFilters({ ...filters, q: undefined, action })} />
+      <EventDrawer tenantId={tenantId} seq={search.event} loaded={bySeq} names={names} onSeq={openEvent} onFilterAction={(action) => setFilters({ ...filters, q: undefined, action })} />
     </>
   );
 }

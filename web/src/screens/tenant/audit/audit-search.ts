@@ -4,9 +4,9 @@
  * Invalid values are dropped (`.catch`) rather than failing the page: URLs get hand-edited.
  */
 import { z } from "zod";
-import { ledgerEntryBodySchema } from "@shared/audit/chain";
+import { entryFieldsSchema } from "@shared/audit/chain";
 
-const entry = ledgerEntryBodySchema.shape;
+const entry = entryFieldsSchema.shape;
 export const ACTOR_TYPES = entry.actor.shape.type.options;
 export const SEVERITIES = entry.severity.options;
 export const OUTCOMES = entry.outcome.options;

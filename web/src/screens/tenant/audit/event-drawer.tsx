@@ -1,12 +1,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { ArrowDown, ArrowUp, CheckCircle2, Filter, XCircle } from "lucide-react";
 import type { ReactNode } from "react";
-import { GENESIS_HASH, hashEntry } from "@shared/audit/chain";
+import { GENESIS_HASH, hashEntry, linkHashAfter } from "@shared/audit/chain";
 import { QueryState } from "@/components/query-state";
 import { Badge, Button, CopyButton, Sheet } from "@/components/ui";
 import { formatDateTime, formatRelative } from "@/lib/format";
 import { auditEventQuery, type LedgerEntry } from "./audit-api";
-import { actorTypeLabel, OutcomeBadge, SeverityBadge, targetName } from "./audit-badges";
+import { actorDisplay, actorTypeLabel, OutcomeBadge, SeverityBadge, targetName } from "./audit-badges";
+import type { NameLookup } from "./audit-names";
 
 interface EventDrawerProps {
   tenantId: string;
@@ -14,12 +15,13 @@ interface EventDrawerProps {
   seq: number | undefined;
   /** Entries already loaded by the list (shown at once, no request). */
   loaded: ReadonlyMap<number, LedgerEntry>;
+  names: NameLookup;
   onSeq: (seq: number | undefined) => void;
   onFilterAction: (action: string) => void;
 }
 
 /** The detail drawer: the event's fields, its place in the hash chain, and the raw JSON. */
-export function EventDrawer({ tenantId, seq, loaded, onSeq, onFilterAction }: EventDrawerProps) {
+export function EventDrawer({ tenantId, seq, loaded, names, onSeq, onFilterAction }: EventDrawerProps) {
   const fromList = seq !== undefined ? loaded.get(seq) : undefined;
   const event = useQuery({ ...auditEventQuery(tenantId, seq ?? 0), enabled: seq !== undefined && !fromList });
   const entry = fromList ?? event.data;
@@ -38,10 +40,10 @@ export function EventDrawer({ tenantId, seq, loaded, onSeq, onFilterAction }: Ev
       }
     >
       {fromList ? (
-        <EventBody tenantId={tenantId} entry={fromList} loaded={loaded} onSeq={onSeq} />
+        <EventBody tenantId={tenantId} entry={fromList} loaded={loaded} names={names} onSeq={onSeq} />
       ) : (
         <QueryState query={event} loadingLabel="Loading the event…" errorTitle="Could not load this event">
-          {(e) => <EventBody tenantId={tenantId} entry={e} loaded={loaded} onSeq={onSeq} />}
+          {(e) => <EventBody tenantId={tenantId} entry={e} loaded={loaded} names={names} onSeq={onSeq} />}
         </QueryState>
       )}
     </Sheet>
@@ -57,7 +59,7 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function EventBody({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry: LedgerEntry; loaded: ReadonlyMap<number, LedgerEntry>; onSeq: (seq: number) => void }) {
+function EventBody({ tenantId, entry, loaded, names, onSeq }: { tenantId: string; entry: LedgerEntry; loaded: ReadonlyMap<number, LedgerEntry>; names: NameLookup; onSeq: (seq: number) => void }) {
   const iso = new Date(entry.at).toISOString();
   const json = JSON.stringify(entry, null, 2);
   return (
@@ -68,7 +70,7 @@ function EventBody({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry
           <p className="font-mono text-xs text-zinc-600">{iso}</p>
         </Row>
         <Row label="Actor">
-          {entry.actor.name ?? "—"} <Badge>{actorTypeLabel(entry.actor.type)}</Badge>
+          {entry.actor.name || entry.actor.id ? actorDisplay(entry.actor, names) : "—"} <Badge>{actorTypeLabel(entry.actor.type)}</Badge>
           {entry.actor.id && <p className="font-mono text-xs text-zinc-600">{entry.actor.id}</p>}
         </Row>
         <Row label="Action">
@@ -77,7 +79,7 @@ function EventBody({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry
         <Row label="Target">
           {entry.target ? (
             <>
-              {entry.target.type} {targetName(entry) && <span className="font-medium">{targetName(entry)}</span>}
+              {entry.target.type} {targetName(entry, names) && <span className="font-medium">{targetName(entry, names)}</span>}
               <p className="font-mono text-xs text-zinc-600">{entry.target.id}</p>
             </>
           ) : (
@@ -117,15 +119,19 @@ function EventBody({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry
 }
 
 /**
- * The event's links in the chain: its prevHash must equal the previous event's hash. When the
- * previous event is at hand the drawer compares them (a quick look; "Verify chain" is the real check).
+ * The event's place in the hash chain. A v1 event is its own link: its prevHash must be the
+ * previous event's hash. A v2 event belongs to a block (the events written together): its own hash
+ * is a leaf of the block's Merkle root, and the block links to the link before it. When the
+ * previous link is at hand the drawer compares them (a quick look; "Verify chain" is the real check).
  */
 function HashChain({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry: LedgerEntry; loaded: ReadonlyMap<number, LedgerEntry>; onSeq: (seq: number) => void }) {
-  const prevSeq = entry.seq - 1;
-  const isFirst = entry.seq === 1 && entry.prevHash === GENESIS_HASH;
+  const link = entry.v === 1 ? { fromSeq: entry.seq, toSeq: entry.seq, prevHash: entry.prevHash } : entry.block;
+  const prevSeq = link.fromSeq - 1;
+  const isFirst = link.fromSeq === 1 && link.prevHash === GENESIS_HASH;
   const prevLoaded = loaded.get(prevSeq);
   const prev = useQuery({ ...auditEventQuery(tenantId, prevSeq), enabled: prevSeq >= 1 && !prevLoaded });
   const previous = prevLoaded ?? prev.data;
+  const previousLinkHash = previous ? linkHashAfter(previous) : null;
   const next = loaded.get(entry.seq + 1);
   // The same canonical-JSON + SHA-256 the ledger used (chain.ts), recomputed here: the browser
   // checks the event itself rather than taking the server's word for it.
@@ -136,31 +142,48 @@ function HashChain({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry
         <h3 id="hash-chain-heading" className="text-sm font-semibold text-zinc-900">
           Hash chain
         </h3>
-        <p className="mt-0.5 text-xs text-zinc-600">Each event's hash covers its content and the previous event's hash, so changing, removing or inserting any event breaks every link after it.</p>
+        <p className="mt-0.5 text-xs text-zinc-600">
+          {entry.v === 1
+            ? "This event is its own link: its hash covers its content and the previous event's hash, so changing, removing or inserting any event breaks every link after it."
+            : `This event is ${entry.seq - link.fromSeq + 1} of ${link.toSeq - link.fromSeq + 1} in block #${link.fromSeq}–${link.toSeq} (the events written together). Its hash is a leaf of the block's Merkle root; the block's hash covers that root and the previous link's hash, so changing, removing or inserting any event breaks every link after it.`}
+        </p>
       </div>
       <dl className="divide-y divide-zinc-100 px-4">
-        <Row label="Previous hash">
-          <HashValue value={entry.prevHash} label="previous hash" />
+        <Row label={entry.v === 1 ? "Previous hash" : "Previous link"}>
+          <HashValue value={link.prevHash} label="previous hash" />
           {isFirst ? (
-            <p className="mt-1 text-xs text-zinc-600">Genesis: this is the first event of the tenant's chain.</p>
+            <p className="mt-1 text-xs text-zinc-600">Genesis: this is the first link of the tenant's chain.</p>
           ) : (
             <div className="mt-1 flex flex-wrap items-center gap-2 text-xs">
               <Button variant="ghost" size="sm" onClick={() => onSeq(prevSeq)}>
                 <ArrowDown className="size-4" aria-hidden="true" /> Open previous event #{prevSeq}
               </Button>
-              {previous && (previous.hash === entry.prevHash ? (
-                <span className="inline-flex items-center gap-1 text-green-800">
-                  <CheckCircle2 className="size-3.5" aria-hidden="true" /> Matches the hash of #{prevSeq}
-                </span>
-              ) : (
-                <span className="inline-flex items-center gap-1 text-red-800">
-                  <XCircle className="size-3.5" aria-hidden="true" /> Does not match the hash of #{prevSeq}
-                </span>
-              ))}
+              {previousLinkHash &&
+                (previousLinkHash === link.prevHash ? (
+                  <span className="inline-flex items-center gap-1 text-green-800">
+                    <CheckCircle2 className="size-3.5" aria-hidden="true" /> Matches the hash of #{prevSeq}
+                    {previous?.v === 2 ? `'s block` : ""}
+                  </span>
+                ) : (
+                  <span className="inline-flex items-center gap-1 text-red-800">
+                    <XCircle className="size-3.5" aria-hidden="true" /> Does not match the hash of #{prevSeq}
+                    {previous?.v === 2 ? `'s block` : ""}
+                  </span>
+                ))}
             </div>
           )}
         </Row>
-        <Row label="Hash">
+        {entry.v === 2 && (
+          <>
+            <Row label="Block hash">
+              <HashValue value={entry.block.hash} label="block hash" />
+            </Row>
+            <Row label="Merkle root">
+              <HashValue value={entry.block.root} label="Merkle root" />
+            </Row>
+          </>
+        )}
+        <Row label={entry.v === 1 ? "Hash" : "Event hash"}>
           <HashValue value={entry.hash} label="hash" />
           {recomputed.data !== undefined &&
             (recomputed.data === entry.hash ? (

@@ -23,7 +23,10 @@ export function ExportPanel({ tenantId, from, to }: { tenantId: string; from?: s
         {link("csv", "Export CSV")}
       </div>
       <p className="mt-2 text-xs text-zinc-600">
-        JSONL keeps every field and hash (check it with <code className="font-mono">npx switchboard-verify</code>); CSV is for spreadsheets.
+        JSONL keeps every field and hash, and verifies offline (Node 22, no install): in a Switchboard checkout run{" "}
+        <code className="font-mono">npx switchboard-verify audit-….jsonl</code>
+        {" "}— or copy <code className="font-mono">tools/switchboard-verify</code> anywhere and run <code className="font-mono">node bin.mjs audit-….jsonl</code>. Add{" "}
+        <code className="font-mono">--expect-head</code> with the head hash Verify shows to tie the file to the chain. CSV is for spreadsheets.
       </p>
     </CardSection>
   );

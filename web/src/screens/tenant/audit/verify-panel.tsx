@@ -8,14 +8,19 @@ import { shortHash } from "./audit-badges";
 
 /** What each kind of break means, in words (exhaustive over the API's kinds: a new kind fails the typecheck). */
 const BREAK_KINDS: Record<ChainBreakReport["kind"], { title: string; meaning: string; expected: string; found: string }> = {
-  gap: { title: "An event is missing", meaning: "The sequence numbers skip here: an event was deleted.", expected: "Expected seq", found: "Found seq" },
+  gap: { title: "An event is missing", meaning: "The sequence numbers skip here: an event was deleted, or moved out of its block.", expected: "Expected seq", found: "Found seq" },
   prev_hash_mismatch: {
     title: "A link does not match",
-    meaning: "This event's previous-hash is not the hash of the event before it: an event was removed, inserted or reordered here.",
-    expected: "Previous event's hash",
-    found: "This event's prevHash",
+    meaning: "This link's previous hash is not the hash of the link before it: an event was removed, inserted or reordered here.",
+    expected: "Previous link's hash",
+    found: "This link's prevHash",
   },
-  hash_mismatch: { title: "An event was altered", meaning: "This event's content no longer produces its recorded hash, or differs from the ledger's own copy: it was edited after it was written.", expected: "Expected hash", found: "Found hash" },
+  hash_mismatch: {
+    title: "An event was altered",
+    meaning: "This event's content, or its block's Merkle root or hash, no longer produces the recorded hash, or differs from the ledger's head or the last archived day: it was edited after it was written.",
+    expected: "Expected hash",
+    found: "Found hash",
+  },
   truncated: { title: "The log ends early", meaning: "Events the ledger wrote are missing from the end of the range: the log was cut short.", expected: "Last seq expected", found: "Last seq found" },
   unexpected_entry: { title: "An event the ledger never wrote", meaning: "The log holds an event past the ledger's head: it was inserted from outside.", expected: "Expected", found: "Found hash" },
 };
@@ -68,7 +73,8 @@ function VerifyOutcome({ result, onOpenEvent }: { result: VerifyResult; onOpenEv
     return (
       <Alert tone="success" title={`Intact — ${result.count.toLocaleString()} ${result.count === 1 ? "event" : "events"}, head #${result.headSeq} ${shortHash(result.headHash)}`}>
         <p>
-          Events #{result.fromSeq} to #{result.toSeq} are unchanged and every link holds. Keep the head hash to prove later that nothing before it was rewritten.
+          Events #{result.fromSeq} to #{result.toSeq} are unchanged and every link holds. Keep the head hash to prove later that nothing before it was rewritten, and check an export against it
+          offline with <code className="font-mono">switchboard-verify &lt;export.jsonl&gt; --expect-head &lt;hash&gt;</code>.
         </p>
         <div className="mt-2 flex flex-wrap items-center gap-2">
           <code className="min-w-0 flex-1 font-mono text-xs break-all" data-testid="verify-head-hash">

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { log } from "../../../../shared/observability/log";
 import { createApp } from "../../app";
 import { call, createTenant, expectError, signup } from "../../../../../test/workers/harness";
+import { auditRow } from "../../../../../test/workers/audit-view";
 
 const REQUEST_ID = /^req_[0-9A-Z]{26}$/;
 
@@ -52,7 +53,7 @@ describe("request ids", () => {
     const owner = await signup("reqid-audit");
     const res = await call("/v1/tenants", { body: { name: "Request id tenant" }, cookie: owner.cookie });
     expect(res.status).toBe(201);
-    const row = await env.DB.prepare("select details from audit_events where tenant_id = ? and action = 'tenant.created'").bind(res.body.tenant.id).first<{ details: string }>();
+    const row = await auditRow<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'tenant.created'", res.body.tenant.id);
     expect(JSON.parse(row!.details).requestId).toBe(res.headers.get("x-request-id"));
   });
 

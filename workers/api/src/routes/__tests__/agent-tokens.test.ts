@@ -14,6 +14,7 @@ import { MIN_KEY_AGE_FOR_ROTATION_MS, RETIRED_KEY_LIFETIME_MS } from "../../../.
 import { call, expectError, tenantWithRoles, type CallResult, type TestUser } from "../../../../../test/workers/harness";
 import { scheduled } from "../../cron";
 import { AGENT_TOKEN_LIMITS } from "../../services/throttle";
+import { auditResults, auditRow } from "../../../../../test/workers/audit-view";
 
 let ipCounter = 0;
 /** A fresh source IP per call site, so per-IP failure counters of different tests do not mix. */
@@ -53,7 +54,7 @@ async function tokenFor(f: Fixture, extra: Record<string, unknown> = {}): Promis
 const me = (token: string) => call("/v1/agent/me", { headers: { authorization: `Bearer ${token}` } });
 
 async function auditRows(action: string, targetId: string): Promise<Array<Record<string, any>>> {
-  const rows = await env.DB.prepare("select * from audit_events where action = ? and target_id = ? order by id").bind(action, targetId).all<Record<string, any>>();
+  const rows = await auditResults<Record<string, any>>("select * from audit_events where action = ? and target_id = ? order by id", action, targetId);
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
@@ -177,7 +178,7 @@ describe("POST /v1/agent-tokens", () => {
 
     const ghost = "agt_01JD0000000000000000000GHOST";
     await exchange({ agentId: ghost, secret: "sba_wrong" });
-    const unknown = await env.DB.prepare("select * from audit_events where action = 'agent.token_refused' and details like ?").bind(`%${ghost}%`).first<Record<string, any>>();
+    const unknown = await auditRow<Record<string, any>>("select * from audit_events where action = 'agent.token_refused' and details like ?", `%${ghost}%`);
     expect(unknown).toMatchObject({ tenant_id: null, target_id: null, severity: "warning" });
     expect(JSON.parse(unknown!.details)).toMatchObject({ reason: "unknown_agent" });
   });
@@ -279,7 +280,7 @@ describe("rotation through the cron handler", () => {
       expect((await me(token)).status).toBe(200);
     }
 
-    const audit = await env.DB.prepare("select * from audit_events where action = 'signing_key.rotated' and target_id = ?").bind(newKid).first<Record<string, any>>();
+    const audit = await auditRow<Record<string, any>>("select * from audit_events where action = 'signing_key.rotated' and target_id = ?", newKid);
     expect(audit).toMatchObject({ tenant_id: null, actor_type: "system", severity: "info" });
     expect(JSON.parse(audit!.details)).toMatchObject({ created: newKid, retired: expect.arrayContaining([oldKid]) });
 

@@ -5,6 +5,7 @@ import { AGENT_TEMPLATES, TEMPLATE_DEFAULTS } from "../../../../shared/agent-tem
 import { hashSecret, secretMatches } from "../../../../shared/crypto/secrets";
 import type { PlanId } from "../../../../shared/plans";
 import { call, createTenant, expectError, signup, tenantWithRoles, type CallResult, type TestUser } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const agentsPath = (tenantId: string) => `/v1/tenants/${tenantId}/agents`;
 
@@ -29,7 +30,7 @@ async function storedAgent(agentId: string) {
 }
 
 async function auditRows(targetId: string): Promise<Array<Record<string, any>>> {
-  const rows = await env.DB.prepare("select action, severity, outcome, actor_id, tenant_id, details from audit_events where target_id = ?").bind(targetId).all<Record<string, any>>();
+  const rows = await auditResults<Record<string, any>>("select action, severity, outcome, actor_id, tenant_id, details from audit_events where target_id = ?", targetId);
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 

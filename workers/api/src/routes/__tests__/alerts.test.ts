@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { call, expectError, signup } from "../../../../../test/workers/harness";
 import { openSocket } from "../../../../../test/workers/relay-harness";
 import { alertRows, alertsTenant, createRule, emit, eventually } from "../../../../../test/workers/alerts-harness";
+import { auditResults, auditRow } from "../../../../../test/workers/audit-view";
 
 const rulesPath = (tenantId: string) => `/v1/tenants/${tenantId}/alert-rules`;
 const alertsPath = (tenantId: string) => `/v1/tenants/${tenantId}/alerts`;
@@ -32,7 +33,7 @@ describe("alert rules", () => {
     expect(patched.body.rule).toMatchObject({ threshold: 5, windowSeconds: 120, severity: "warning", enabled: true, name: "Denied" });
     expect((await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "DELETE", cookie: t.owner.cookie })).status).toBe(204);
     expectError(await call(`${rulesPath(t.tenantId)}/${rule.id}`, { cookie: t.owner.cookie }), 404, "not_found");
-    const audit = await env.DB.prepare("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert_rule.%' ORDER BY seq").bind(t.tenantId).all<{ action: string; details: string }>();
+    const audit = await auditResults<{ action: string; details: string }>("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert_rule.%' ORDER BY seq", t.tenantId);
     expect(audit.results.map((r) => r.action)).toEqual(["alert_rule.created", "alert_rule.updated", "alert_rule.deleted"]);
     expect(JSON.parse(audit.results[1]!.details)).toEqual({ changed: ["threshold", "windowSeconds"], from: { threshold: 1, windowSeconds: 300 }, to: { threshold: 5, windowSeconds: 120 }, requestId: expect.stringMatching(/^req_/) });
   });
@@ -116,7 +117,7 @@ describe("alert rules", () => {
     for (let i = 0; i < 3; i++) expectError(await call("/v1/auth/login", { body: { email: t.member.email, password: "wrong-password-123" } }), 401, "invalid_credentials");
     const alerts = await eventually(() => alertRows(t.tenantId), (rows) => rows.length > 0);
     expect(alerts).toEqual([expect.objectContaining({ ruleName: "Failed logins", severity: "warning", status: "open" })]);
-    const trail = await env.DB.prepare("SELECT count(*) AS n FROM audit_events WHERE tenant_id = ? AND action = 'auth.login_failed' AND target_id = ?").bind(t.tenantId, t.member.id).first<{ n: number }>();
+    const trail = await auditRow<{ n: number }>("SELECT count(*) AS n FROM audit_events WHERE tenant_id = ? AND action = 'auth.login_failed' AND target_id = ?", t.tenantId, t.member.id);
     expect(trail!.n).toBe(3);
     expect(await alertRows(bystander.tenantId)).toEqual([]);
   });
@@ -161,7 +162,7 @@ describe("the alerts inbox", () => {
     const again = await call(`${path}/resolve`, { method: "POST", cookie: t.owner.cookie });
     expectError(again, 409, "conflict");
     expect(again.body.error.details).toEqual({ status: "resolved" });
-    const audit = await env.DB.prepare("SELECT action, target_id, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert.%' ORDER BY seq").bind(t.tenantId).all<{ action: string; target_id: string; details: string }>();
+    const audit = await auditResults<{ action: string; target_id: string; details: string }>("SELECT action, target_id, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert.%' ORDER BY seq", t.tenantId);
     expect(audit.results.map((r) => [r.action, r.target_id])).toEqual([
       ["alert.acknowledged", alert!.id],
       ["alert.resolved", alert!.id],

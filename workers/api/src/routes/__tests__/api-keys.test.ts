@@ -5,6 +5,7 @@ import { hashSecret } from "../../../../shared/crypto/secrets";
 import { addMember, call, createTenant, expectError, signup, tenantWithRoles, type TestUser } from "../../../../../test/workers/harness";
 import { parseApiKey } from "../../services/api-key-auth";
 import { generateApiKey } from "../../services/api-key-issue";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 interface Created {
   apiKey: { id: string; prefix: string; scopes: Permission[]; createdBy: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null };
@@ -25,7 +26,7 @@ async function ownerAndTenant(label = "keys"): Promise<{ owner: TestUser; tenant
 }
 
 async function auditRows(targetId: string) {
-  const rows = await env.DB.prepare("select action, tenant_id, actor_type, actor_id, details, severity from audit_events where target_id = ? order by id").bind(targetId).all<{ action: string; tenant_id: string; actor_type: string; actor_id: string; details: string; severity: string }>();
+  const rows = await auditResults<{ action: string; tenant_id: string; actor_type: string; actor_id: string; details: string; severity: string }>("select action, tenant_id, actor_type, actor_id, details, severity from audit_events where target_id = ? order by id", targetId);
   return rows.results;
 }
 

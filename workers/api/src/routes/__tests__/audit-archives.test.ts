@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyArchives } from "../../../../../tools/switchboard-verify/lib/verify.mjs";
 import { AS_OF, at, daysAgo, digestKeySet, emitAt, verifierFiles } from "../../../../../test/workers/audit-archive-harness";
+import { auditRow } from "../../../../../test/workers/audit-view";
 import { call, createTenant, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
 import { archiveKey, DAY_MS } from "../../../../shared/audit/archive/layout";
 import { DIGEST_KEY_ROTATION_MS, rotateDigestKeys } from "../../../../shared/audit/archive/digest-keys";
@@ -58,7 +59,7 @@ describe("listing and fetching archives", () => {
     const bytes = await archiveRes.arrayBuffer();
     expect(await sha256(bytes)).toBe(digest.archive.sha256);
 
-    const audited = await env.DB.prepare("select actor_id, details from audit_events where action = 'audit.archive_downloaded' and tenant_id = ?").bind(tenantId).first<{ actor_id: string; details: string }>();
+    const audited = await auditRow<{ actor_id: string; details: string }>("select actor_id, details from audit_events where action = 'audit.archive_downloaded' and tenant_id = ?", tenantId);
     expect(audited?.actor_id).toBe(owner.id);
     expect(JSON.parse(audited!.details)).toMatchObject({ day, sha256: digest.archive.sha256 });
   });
@@ -71,8 +72,14 @@ describe("listing and fetching archives", () => {
     expect((await call(`${archivesPath(tenantId)}/${daysAgo(2)}/digest`, { cookie: owner.cookie })).status).toBe(200);
     expectError(await call(`${archivesPath(tenantId)}/${daysAgo(0)}/digest`, { cookie: owner.cookie }), 404, "not_found");
     expectError(await call(`${archivesPath(tenantId)}/2020-01-01/archive`, { cookie: owner.cookie }), 404, "not_found");
-    expectError(await call(`${archivesPath(tenantId)}/2026-02-30/digest`, { cookie: owner.cookie }), 400, "validation_failed");
-    expectError(await call(`${archivesPath(tenantId)}/yesterday/digest`, { cookie: owner.cookie }), 400, "validation_failed");
+    // Impossible dates are malformed days (400), never a server error: a month 13, a 32nd, year zero, a 30 February.
+    for (const day of ["2026-13-45", "2026-12-32", "0000-00-00", "2026-02-30", "yesterday", "2026-1-01"]) {
+      for (const file of ["digest", "archive"]) {
+        const res = await call(`${archivesPath(tenantId)}/${day}/${file}`, { cookie: owner.cookie });
+        expectError(res, 400, "validation_failed");
+        expect(JSON.stringify(res.body.error.details), day).toContain("day");
+      }
+    }
   });
 
   it("needs audit:export: admins and API keys with the scope may, members and viewers get 403, strangers 401", async () => {
@@ -143,7 +150,7 @@ describe("the digest key set", () => {
 
     // New days are signed by the new key; the whole trail, old key and new, verifies offline.
     await emitAt(tenantId, [at(0, 1)]);
-    const next = await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF + DAY_MS });
+    const next = await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF + DAY_MS }, { clock: () => AS_OF + DAY_MS });
     expect(next.archived).toEqual([daysAgo(0)]);
     const newest = JSON.parse(await (await env.AUDIT_ARCHIVE.get(`tenants/${tenantId}/${daysAgo(0).replace(/-/g, "/")}/digest.json`))!.text());
     expect(newest.kid).toBe(created[0]);

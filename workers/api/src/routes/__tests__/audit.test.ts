@@ -1,13 +1,17 @@
 /**
- * The audit API in workerd: list/filters/pagination, one entry, verify against tampering of D1's
- * rows (edited, deleted, inserted, reordered, truncated, a rewritten suffix, a forged tail),
- * streamed JSONL/CSV export, and the access rules (cross-tenant 404, role 403, bad input 400).
+ * The audit API in workerd: list/filters/pagination, one entry, verify against tampering of the
+ * ledger's storage (an edited entry, link or block, deleted, inserted, reordered, truncated, a
+ * rewritten suffix with or without the head, a forged tail), streamed JSONL/CSV export, and the
+ * access rules (cross-tenant 404, role 403, bad input 400).
  */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { GENESIS_HASH, hashEntry, ledgerEntrySchema, verifyChain, type LedgerEntry } from "../../../../shared/audit/chain";
-import { emitAudit, type AuditEvent } from "../../../../shared/audit/emit";
+import { GENESIS_HASH, hashEntry, ledgerEntrySchema, linkHashAfter, verifyChain, type LedgerEntry, type LedgerEntryV2 } from "../../../../shared/audit/chain";
+import { emitAudit, emitAuditBatch, type AuditEvent } from "../../../../shared/audit/emit";
+import { newId } from "../../../../shared/crypto/ids";
+import { defaultProjectId } from "../../../../shared/projects";
 import { BASE, call, createTenant, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
+import { forgeBlock, tamper } from "../../../../../test/workers/ledger-tamper";
 
 const auditPath = (tenantId: string) => `/v1/tenants/${tenantId}/audit`;
 
@@ -38,29 +42,10 @@ async function verify(tenantId: string, cookie: string, body: Record<string, unk
   return call(`${auditPath(tenantId)}/verify`, { body, cookie });
 }
 
-// ---- tampering D1 directly, as someone with database access would
+// ---- tampering with the ledger's storage directly, as someone with write access to it would
 
-async function row(tenantId: string, seq: number): Promise<Record<string, any>> {
-  return (await env.DB.prepare("SELECT * FROM audit_events WHERE chain_id = ? AND seq = ?").bind(tenantId, seq).first())!;
-}
-
-async function shiftSeqs(tenantId: string, fromSeq: number, by: number) {
-  // One row at a time, highest first, so the unique (chain_id, seq) index never collides.
-  const { results } = await env.DB.prepare("SELECT seq FROM audit_events WHERE chain_id = ? AND seq >= ? ORDER BY seq DESC").bind(tenantId, fromSeq).all<{ seq: number }>();
-  for (const r of results) await env.DB.prepare("UPDATE audit_events SET seq = ? WHERE chain_id = ? AND seq = ?").bind(r.seq + by, tenantId, r.seq).run();
-}
-
-async function insertEntry(e: LedgerEntry) {
-  await env.DB.prepare(
-    "INSERT INTO audit_events (id, tenant_id, at, actor_type, actor_id, actor_name, action, target_type, target_id, severity, outcome, details, ip, user_agent, chain_id, seq, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-  )
-    .bind(e.id, e.tenantId, e.at, e.actor.type, e.actor.id, e.actor.name, e.action, e.target?.type ?? null, e.target?.id ?? null, e.severity, e.outcome, JSON.stringify(e.details), e.ip, e.userAgent, e.chainId, e.seq, e.prevHash, e.hash)
-    .run();
-}
-
-async function forged(after: LedgerEntry, seq: number, action = "money.moved"): Promise<LedgerEntry> {
-  const body = { ...after, id: `aud_FORGED${seq}`, seq, prevHash: after.hash, action, at: after.at + 1 };
-  return { ...body, hash: await hashEntry(body) };
+async function entryAt(tenantId: string, seq: number, cookie: string): Promise<LedgerEntry> {
+  return (await call(`${auditPath(tenantId)}/${seq}`, { cookie })).body.entry as LedgerEntry;
 }
 
 describe("listing", () => {
@@ -104,6 +89,34 @@ describe("listing", () => {
     expect(await q("outcome=denied&severity=critical")).toEqual([]);
   });
 
+  it("projectId keeps one project's events; the default project also has unscoped agent and team events; unknown or another tenant's project 404", async () => {
+    const t = await tenantWithRoles();
+    const alpha = await call(`/v1/tenants/${t.tenantId}/projects`, { body: { name: "Alpha" }, cookie: t.owner.cookie });
+    expect(alpha.status).toBe(201);
+    const alphaId: string = alpha.body.project.id;
+    const inAlpha = await call(`/v1/tenants/${t.tenantId}/agents`, { body: { name: "alpha-agent", template: "engineering", projectId: alphaId }, cookie: t.owner.cookie });
+    const inDefault = await call(`/v1/tenants/${t.tenantId}/agents`, { body: { name: "default-agent", template: "engineering" }, cookie: t.owner.cookie });
+    expect([inAlpha.status, inDefault.status]).toEqual([201, 201]);
+    const defaultId = defaultProjectId(t.tenantId);
+    // Recorded before projects existed: an agent event without projectId (the default project's), and a tenant-level one (no project's).
+    await emitAudit(env, ev(t.tenantId, { action: "agent.renamed", target: { type: "agent", id: "agt_old" } }));
+    await emitAudit(env, ev(t.tenantId, { action: "tenant.renamed", target: { type: "tenant", id: t.tenantId } }));
+    await emitAudit(env, ev(t.tenantId, { action: "widget.moved", details: { projectId: alphaId, note: `"projectId":"${defaultId}"` } }));
+    const list = async (query: string, cookie = t.viewer.cookie) => {
+      const res = await call(`${auditPath(t.tenantId)}?${query}`, { cookie });
+      expect(res.status).toBe(200);
+      return (res.body.data as LedgerEntry[]).map((e) => `${e.action}:${(e.details as { projectId?: string }).projectId ?? "-"}`);
+    };
+    expect(await list(`projectId=${alphaId}`)).toEqual([`widget.moved:${alphaId}`, `agent.created:${alphaId}`, `project.created:${alphaId}`]);
+    expect(await list(`projectId=${alphaId}&action=agent.created`)).toEqual([`agent.created:${alphaId}`]);
+    expect(await list(`projectId=${defaultId}`)).toEqual(["agent.renamed:-", `agent.created:${defaultId}`]);
+    expect((await list("limit=100")).length).toBeGreaterThan(6);
+    expectError(await call(`${auditPath(t.tenantId)}?projectId=prj_nope`, { cookie: t.viewer.cookie }), 404, "not_found");
+    const other = await signup("other-projects");
+    const otherTenant = await createTenant(other);
+    expectError(await call(`${auditPath(t.tenantId)}?projectId=${defaultProjectId(otherTenant)}`, { cookie: t.viewer.cookie }), 404, "not_found");
+  });
+
   it("bad filters answer 400 validation_failed", async () => {
     const t = await tenantWithRoles();
     for (const query of ["severity=fatal", "limit=101", "limit=0", "from=yesterday", "from=2026-13-01T00:00:00Z", "actorType=robot", "nope=1", "from=2000&to=1000", "cursor=garbage", "q="]) {
@@ -129,7 +142,7 @@ describe("one entry", () => {
     const res = await call(`${auditPath(t.tenantId)}/1`, { cookie: t.viewer.cookie });
     expect(res.status).toBe(200);
     expect(res.body.entry.seq).toBe(1);
-    expect(res.body.entry.prevHash).toBe(GENESIS_HASH);
+    expect(res.body.entry.block).toMatchObject({ fromSeq: 1, prevHash: GENESIS_HASH });
     expect(await hashEntry(res.body.entry)).toBe(res.body.entry.hash);
     expectError(await call(`${auditPath(t.tenantId)}/99999`, { cookie: t.viewer.cookie }), 404, "not_found");
     expectError(await call(`${auditPath(t.tenantId)}/abc`, { cookie: t.viewer.cookie }), 400, "validation_failed");
@@ -144,7 +157,7 @@ describe("verify", () => {
     expect(all.status).toBe(200);
     const entries = await allEntries(t.tenantId, t.viewer.cookie);
     // Verifying appends nothing, so the head is the newest entry listed.
-    expect(all.body).toEqual({ status: "intact", fromSeq: 1, toSeq: entries[0]!.seq, count: entries[0]!.seq, headSeq: entries[0]!.seq, headHash: entries[0]!.hash });
+    expect(all.body).toEqual({ status: "intact", fromSeq: 1, toSeq: entries[0]!.seq, count: entries[0]!.seq, headSeq: entries[0]!.seq, headHash: linkHashAfter(entries[0]!) });
     expect((await verify(t.tenantId, t.viewer.cookie, { fromSeq: 3, toSeq: 5 })).body).toMatchObject({ status: "intact", fromSeq: 3, toSeq: 5, count: 3 });
     expectError(await verify(t.tenantId, t.viewer.cookie, { fromSeq: 5, toSeq: 3 }), 400, "validation_failed");
     expectError(await verify(t.tenantId, t.viewer.cookie, { fromSeq: 0 }), 400, "validation_failed");
@@ -152,94 +165,146 @@ describe("verify", () => {
     expectError(await verify(t.tenantId, t.viewer.cookie, { fromSeq: "1" }), 400, "validation_failed");
   });
 
-  it("while D1 refuses the mirror, verify covers what D1 should hold (not 'truncated'); once D1 is back it covers the head", async () => {
-    const t = await seeded(2);
-    const trigger = `fail_${t.tenantId}`;
-    await env.DB.prepare(`CREATE TRIGGER ${trigger} BEFORE INSERT ON audit_events WHEN NEW.chain_id = '${t.tenantId}' BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END`).run();
-    try {
-      await emitAudit(env, ev(t.tenantId, { action: "widget.while_d1_down" })); // acknowledged: durable in the ledger
-      const during = (await verify(t.tenantId, t.viewer.cookie)).body;
-      expect(during).toMatchObject({ status: "intact", fromSeq: 1 });
-      expect(during.toSeq).toBe(during.headSeq - 1);
-    } finally {
-      await env.DB.prepare(`DROP TRIGGER ${trigger}`).run();
-    }
-    const after = (await verify(t.tenantId, t.viewer.cookie)).body;
-    expect(after).toMatchObject({ status: "intact", fromSeq: 1 });
-    expect(after.toSeq).toBe(after.headSeq);
-    expect((await call(`${auditPath(t.tenantId)}/${after.headSeq}`, { cookie: t.viewer.cookie })).body.entry.action).toBe("widget.while_d1_down");
+  it("widens a range to whole blocks: a block of 20 from a relay verifies from any seq inside it", async () => {
+    const t = await seeded(1);
+    const at = Date.now();
+    await emitAuditBatch(env, Array.from({ length: 20 }, (_, i) => ({ ...ev(t.tenantId, { action: "relay.message_accepted" }), id: newId("audit", at + i), at: at + i })));
+    const head = (await verify(t.tenantId, t.viewer.cookie)).body;
+    expect((await verify(t.tenantId, t.viewer.cookie, { fromSeq: head.headSeq - 10, toSeq: head.headSeq - 5 })).body).toMatchObject({
+      status: "intact",
+      fromSeq: head.headSeq - 19,
+      toSeq: head.headSeq,
+      count: 20,
+    });
   });
 
   it("detects an edited event (its hash no longer recomputes) and audits the failure", async () => {
     const t = await seeded(6);
-    const r = await row(t.tenantId, 4);
-    await env.DB.prepare("UPDATE audit_events SET details = ? WHERE id = ?").bind(JSON.stringify({ edited: true }), r.id).run();
+    const stored = await entryAt(t.tenantId, 4, t.viewer.cookie);
+    await tamper(t.tenantId, (db) => db.editEntry(4, (e) => ({ ...e, details: { edited: true } })));
     const res = await verify(t.tenantId, t.viewer.cookie);
-    expect(res.body).toMatchObject({ status: "broken", firstBreak: { seq: 4, kind: "hash_mismatch", found: r.hash } });
-    expect(res.body.firstBreak.expected).not.toBe(r.hash);
+    expect(res.body).toMatchObject({ status: "broken", firstBreak: { seq: 4, kind: "hash_mismatch", found: stored.hash } });
+    expect(res.body.firstBreak.expected).not.toBe(stored.hash);
     const failures = await call(`${auditPath(t.tenantId)}?action=audit.chain_verify_failed`, { cookie: t.viewer.cookie });
     expect(failures.body.data[0]).toMatchObject({ severity: "critical", details: { seq: 4, kind: "hash_mismatch" } });
   });
 
-  it("detects an edited prevHash", async () => {
+  it("detects an entry of a relay's block edited with its own hash recomputed: the block's Merkle root no longer matches", async () => {
+    const t = await seeded(1);
+    const at = Date.now();
+    await emitAuditBatch(env, Array.from({ length: 8 }, (_, i) => ({ ...ev(t.tenantId, { action: "relay.message_accepted" }), id: newId("audit", at + i), at: at + i })));
+    const head = (await verify(t.tenantId, t.viewer.cookie)).body.headSeq as number;
+    const block = (await entryAt(t.tenantId, head, t.viewer.cookie)) as LedgerEntryV2;
+    await tamper(t.tenantId, (db) => db.editEntry(head - 3, (e) => ({ ...e, action: "relay.message_denied" }), "leaf"));
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: block.block.fromSeq, kind: "hash_mismatch", found: block.block.root } });
+  });
+
+  it("detects an edited link (a block's prevHash), whether or not its hash was recomputed", async () => {
     const t = await seeded(4);
-    await env.DB.prepare("UPDATE audit_events SET prev_hash = ? WHERE chain_id = ? AND seq = 3").bind("f".repeat(64), t.tenantId).run();
-    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 3, kind: "prev_hash_mismatch", found: "f".repeat(64), expected: (await row(t.tenantId, 2)).hash } });
+    const two = await entryAt(t.tenantId, 2, t.viewer.cookie);
+    await tamper(t.tenantId, (db) => {
+      const link = db.link(3);
+      db.writeLink(link, link.entries.map((e) => ({ ...e, block: { ...(e as LedgerEntryV2).block, prevHash: "f".repeat(64) } })));
+    });
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 3, kind: "prev_hash_mismatch", found: "f".repeat(64), expected: linkHashAfter(two) } });
+    await tamper(t.tenantId, (db) => db.rehashBlock(db.link(3), db.link(3).entries as LedgerEntryV2[], "e".repeat(64)));
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 3, kind: "prev_hash_mismatch", found: "e".repeat(64) } });
   });
 
   it("detects a deleted event as a gap", async () => {
     const t = await seeded(6);
-    await env.DB.prepare("DELETE FROM audit_events WHERE chain_id = ? AND seq = 5").bind(t.tenantId).run();
+    await tamper(t.tenantId, (db) => db.deleteLink(5));
     expect((await verify(t.tenantId, t.viewer.cookie)).body).toEqual({ status: "broken", firstBreak: { seq: 5, kind: "gap", expected: 5, found: 6 } });
   });
 
-  it("detects an inserted event, even one whose own hash and link are valid", async () => {
+  it("detects an event removed from inside a block", async () => {
+    const t = await seeded(1);
+    const at = Date.now();
+    await emitAuditBatch(env, Array.from({ length: 5 }, (_, i) => ({ ...ev(t.tenantId, { action: "relay.message_accepted" }), id: newId("audit", at + i), at: at + i })));
+    const head = (await verify(t.tenantId, t.viewer.cookie)).body.headSeq as number;
+    await tamper(t.tenantId, (db) => {
+      const link = db.link(head);
+      db.writeLink(link, link.entries.filter((e) => e.seq !== head - 2));
+    });
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toEqual({ status: "broken", firstBreak: { seq: head - 2, kind: "gap", expected: head - 2, found: head - 1 } });
+  });
+
+  it("detects an inserted event whose own hashes and link are valid, at the link after it", async () => {
     const t = await seeded(6);
-    const before = (await call(`${auditPath(t.tenantId)}/4`, { cookie: t.viewer.cookie })).body.entry as LedgerEntry;
-    await shiftSeqs(t.tenantId, 5, 1);
-    await insertEntry(await forged(before, 5));
-    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 5, kind: "hash_mismatch" } });
+    const four = await entryAt(t.tenantId, 4, t.viewer.cookie);
+    const head = (await verify(t.tenantId, t.viewer.cookie)).body.headSeq as number;
+    const fake = forgeBlock(four, 5, linkHashAfter(four)!);
+    await tamper(t.tenantId, (db) => {
+      // Make room at seq 5: every later link moves up by one (as rows would be renumbered), then the forgery goes in.
+      for (let seq = head; seq >= 5; seq--) {
+        const link = db.link(seq);
+        db.deleteLink(seq);
+        db.insertLink(link.entries.map((e) => ({ ...(e as LedgerEntryV2), seq: e.seq + 1 })));
+      }
+      db.insertLink(fake);
+    });
+    // The forgery itself links and hashes correctly; the first link after it cannot (its seqs and hashes are the old ones).
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 6 } });
   });
 
   it("detects reordered events", async () => {
     const t = await seeded(6);
-    const [a, b] = [await row(t.tenantId, 4), await row(t.tenantId, 5)];
-    await env.DB.prepare("UPDATE audit_events SET seq = -1 WHERE id = ?").bind(a.id).run();
-    await env.DB.prepare("UPDATE audit_events SET seq = 4 WHERE id = ?").bind(b.id).run();
-    await env.DB.prepare("UPDATE audit_events SET seq = 5 WHERE id = ?").bind(a.id).run();
-    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 4, kind: "prev_hash_mismatch", expected: (await row(t.tenantId, 3)).hash, found: b.prev_hash } });
+    await tamper(t.tenantId, (db) => {
+      const [a, b] = [db.link(4), db.link(5)];
+      db.writeLink(a, b.entries, b.row);
+      db.writeLink(b, a.entries, a.row);
+    });
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toEqual({ status: "broken", firstBreak: { seq: 4, kind: "gap", expected: 4, found: 5 } });
   });
 
   it("detects a truncated chain (the newest events deleted) against the ledger's head", async () => {
     const t = await seeded(6);
     const head = (await verify(t.tenantId, t.viewer.cookie)).body.headSeq as number;
-    await env.DB.prepare("DELETE FROM audit_events WHERE chain_id = ? AND seq > ?").bind(t.tenantId, head - 3).run();
+    await tamper(t.tenantId, (db) => {
+      for (let seq = head; seq > head - 3; seq--) db.deleteLink(seq);
+    });
     expect((await verify(t.tenantId, t.viewer.cookie)).body).toEqual({ status: "broken", firstBreak: { seq: head - 2, kind: "truncated", expected: head, found: head - 3 } });
   });
 
-  it("detects a suffix rewritten with recomputed hashes (consistent on its own) against the ledger's copy", async () => {
+  it("detects a suffix rewritten with recomputed hashes (consistent on its own) against the ledger's head", async () => {
     const t = await seeded(6);
+    const head = (await verify(t.tenantId, t.viewer.cookie)).body;
+    await rewriteFrom(t.tenantId, 4, head.headSeq);
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: head.headSeq, kind: "hash_mismatch", expected: head.headHash } });
+  });
+
+  it("a rewrite that also rewrote the head is caught by the last archived day's checkpoint, at its seq", async () => {
+    const t = await seeded(6);
+    const five = await entryAt(t.tenantId, 5, t.viewer.cookie);
+    // As the archiver leaves it after sealing a day that ended at seq 5 (the digest signs the same hash).
+    await env.DB.prepare("INSERT INTO audit_archive_checkpoints (chain_id, last_day, last_seq, last_hash, updated_at) VALUES (?, '2026-01-01', 5, ?, 0)").bind(t.tenantId, linkHashAfter(five)).run();
     const head = (await verify(t.tenantId, t.viewer.cookie)).body.headSeq as number;
-    let prev = (await call(`${auditPath(t.tenantId)}/3`, { cookie: t.viewer.cookie })).body.entry as LedgerEntry;
-    for (let seq = 4; seq <= head; seq++) {
-      const original = (await call(`${auditPath(t.tenantId)}/${seq}`, { cookie: t.viewer.cookie })).body.entry as LedgerEntry;
-      const body = { ...original, prevHash: prev.hash, action: seq === 4 ? "nothing.happened" : original.action };
-      const rewritten = { ...body, hash: await hashEntry(body) };
-      await env.DB.prepare("UPDATE audit_events SET action = ?, prev_hash = ?, hash = ? WHERE id = ?").bind(rewritten.action, rewritten.prevHash, rewritten.hash, original.id).run();
-      prev = rewritten;
-    }
-    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 4, kind: "hash_mismatch", found: (await row(t.tenantId, 4)).hash } });
+    const newHead = await rewriteFrom(t.tenantId, 4, head);
+    await tamper(t.tenantId, (db) => db.setHead(head, newHead));
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toMatchObject({ status: "broken", firstBreak: { seq: 5, kind: "hash_mismatch", expected: linkHashAfter(five) } });
   });
 
   it("detects an event forged after the head", async () => {
     const t = await seeded(2);
     const head = (await verify(t.tenantId, t.viewer.cookie)).body;
-    const last = (await call(`${auditPath(t.tenantId)}/${head.headSeq}`, { cookie: t.viewer.cookie })).body.entry as LedgerEntry;
-    const fake = await forged(last, head.headSeq + 1);
-    await insertEntry(fake);
-    expect((await verify(t.tenantId, t.viewer.cookie)).body).toEqual({ status: "broken", firstBreak: { seq: head.headSeq + 1, kind: "unexpected_entry", expected: null, found: fake.hash } });
+    const last = await entryAt(t.tenantId, head.headSeq, t.viewer.cookie);
+    const fake = forgeBlock(last, head.headSeq + 1, head.headHash);
+    await tamper(t.tenantId, (db) => db.insertLink(fake));
+    expect((await verify(t.tenantId, t.viewer.cookie)).body).toEqual({ status: "broken", firstBreak: { seq: head.headSeq + 1, kind: "unexpected_entry", expected: null, found: fake[0]!.block.hash } });
   });
 });
+
+/** Rewrites links fromSeq..toSeq (single-entry blocks) with a changed first action and every hash recomputed; answers the new last hash. */
+async function rewriteFrom(tenantId: string, fromSeq: number, toSeq: number): Promise<string> {
+  return tamper(tenantId, (db) => {
+    let prevHash = db.link(fromSeq - 1).row.hash;
+    for (let seq = fromSeq; seq <= toSeq; seq++) {
+      const edited = db.editEntry(seq, (e) => (seq === fromSeq ? { ...e, action: "nothing.happened" } : e), "leaf");
+      prevHash = db.rehashBlock(edited, db.link(seq).entries as LedgerEntryV2[], prevHash).row.hash;
+    }
+    return prevHash;
+  });
+}
 
 describe("export", () => {
   it("JSONL: an attachment of LedgerEntry lines that round-trip through verifyChain; audited", async () => {
@@ -262,7 +327,7 @@ describe("export", () => {
     const entries = ranged.trimEnd().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
     expect(entries.map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8]);
     const anchor = (await call(`${auditPath(t.tenantId)}/2`, { cookie: t.owner.cookie })).body.entry as LedgerEntry;
-    expect(await verifyChain(entries, { prevHash: anchor.hash, prevSeq: 2 })).toMatchObject({ ok: true, count: 6 });
+    expect(await verifyChain(entries, { prevHash: linkHashAfter(anchor)!, prevSeq: 2 })).toMatchObject({ ok: true, count: 6 });
 
     const e5 = (await call(`${auditPath(t.tenantId)}/5`, { cookie: t.owner.cookie })).body.entry as LedgerEntry;
     const byTime = await (await fetchExport(t.tenantId, t.owner.cookie, `from=${e5.at}&to=${encodeURIComponent(new Date(e5.at + 1).toISOString())}`)).text();
@@ -279,7 +344,9 @@ describe("export", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
     expect(res.headers.get("content-disposition")).toMatch(/\.csv"$/);
     const text = await res.text();
-    expect(text.split("\r\n")[0]).toBe("seq,id,at,at_ms,chain_id,tenant_id,actor_type,actor_id,actor_name,action,target_type,target_id,severity,outcome,details,ip,user_agent,prev_hash,hash");
+    expect(text.split("\r\n")[0]).toBe(
+      "seq,id,at,at_ms,chain_id,tenant_id,actor_type,actor_id,actor_name,action,target_type,target_id,severity,outcome,details,ip,user_agent,prev_hash,hash,scheme,block_from_seq,block_to_seq,block_root,block_hash",
+    );
     expect(text).toContain(',"Ada ""the, first""\nLovelace",widget.renamed,');
     expect(text).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(text).toContain(`"{""note"":""a,b""}"`);

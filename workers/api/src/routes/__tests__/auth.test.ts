@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { PBKDF2_ITERATIONS, parsePasswordHash } from "../../../../shared/crypto/password";
 import { call, expectError, PASSWORD, sessionCookieOf, signup, uniqueEmail } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 describe("signup, login, logout, me", () => {
   it("signs up, sets a hardened session cookie, and /v1/me answers with the user", async () => {
@@ -115,7 +116,7 @@ describe("signup, login, logout, me", () => {
     const user = await signup("audited");
     await call("/v1/auth/login", { body: { email: user.email, password: PASSWORD } });
     await call("/v1/auth/login", { body: { email: user.email, password: "wrong password!" } });
-    const rows = await env.DB.prepare("select action, outcome, severity from audit_events where actor_name = ? order by id").bind(user.email).all<{ action: string; outcome: string; severity: string }>();
+    const rows = await auditResults<{ action: string; outcome: string; severity: string }>("select action, outcome, severity from audit_events where actor_name = ? order by id", user.email);
     expect(rows.results.map((r) => r.action)).toEqual(["auth.signed_up", "auth.logged_in", "auth.login_failed"]);
     expect(rows.results[2]).toMatchObject({ outcome: "failure", severity: "warning" });
   });

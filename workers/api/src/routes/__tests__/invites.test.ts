@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { hashSecret } from "../../../../shared/crypto/secrets";
 import { addMember, call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, uniqueEmail, type TestUser } from "../../../../../test/workers/harness";
 import { INVITE_TTL_MS } from "../invites";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const invitesPath = (tenantId: string) => `/v1/tenants/${tenantId}/invites`;
 const invite = (tenantId: string, actor: TestUser, email: string, role = "member") => call(invitesPath(tenantId), { body: { email, role }, cookie: actor.cookie });
@@ -26,7 +27,7 @@ async function tenant(plan: "free" | "team" = "team") {
 }
 
 async function auditRows(tenantId: string, action: string) {
-  const { results } = await env.DB.prepare("select * from audit_events where tenant_id = ? and action = ? order by id").bind(tenantId, action).all<Record<string, string>>();
+  const { results } = await auditResults<Record<string, string>>("select * from audit_events where tenant_id = ? and action = ? order by id", tenantId, action);
   return results.map((r) => ({ ...r, details: JSON.parse(r.details!) }));
 }
 
@@ -89,7 +90,7 @@ describe("invite flow", () => {
     expect(JSON.stringify(listed.body)).not.toContain(token);
     expect(JSON.stringify(listed.body)).not.toMatch(/token/i);
     await accept(await signupAs(email), token);
-    const { results } = await env.DB.prepare("select details from audit_events where tenant_id = ?").bind(tenantId).all<{ details: string }>();
+    const { results } = await auditResults<{ details: string }>("select details from audit_events where tenant_id = ?", tenantId);
     expect(results.length).toBeGreaterThanOrEqual(3);
     for (const r of results) {
       expect(r.details).not.toContain(token);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashSecret, randomToken } from "../../../../shared/crypto/secrets";
 import { addMember, call, createTenant, expectError, signup, tenantWithRoles, type TestUser } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const members = (tenantId: string) => `/v1/tenants/${tenantId}/members`;
 const member = (tenantId: string, userId: string) => `${members(tenantId)}/${userId}`;
@@ -15,7 +16,7 @@ async function roleOf(tenantId: string, userId: string): Promise<string | null> 
 }
 
 async function auditRows(tenantId: string, action: string) {
-  const { results } = await env.DB.prepare("select * from audit_events where tenant_id = ? and action = ? order by id").bind(tenantId, action).all<Record<string, string>>();
+  const { results } = await auditResults<Record<string, string>>("select * from audit_events where tenant_id = ? and action = ? order by id", tenantId, action);
   return results.map((r) => ({ ...r, details: JSON.parse(r.details!) }));
 }
 

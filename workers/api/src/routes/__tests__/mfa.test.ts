@@ -5,6 +5,7 @@ import { decryptField } from "../../../../shared/crypto/encryption";
 import { createDb } from "../../../../shared/db/client";
 import { consumeTotpCode } from "../../services/totp";
 import { call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, addMember, type TestUser } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const STEP_MS = 30_000;
 
@@ -51,9 +52,7 @@ async function startLogin(user: TestUser): Promise<string> {
 const answer = (challengeToken: string, code: string) => call("/v1/auth/login/mfa", { body: { challengeToken, code } });
 
 async function auditOf(userId: string) {
-  const rows = await env.DB.prepare("select action, severity, outcome, details, actor_type from audit_events where actor_id = ? or target_id = ? order by id")
-    .bind(userId, userId)
-    .all<{ action: string; severity: string; outcome: string; details: string; actor_type: string }>();
+  const rows = await auditResults<{ action: string; severity: string; outcome: string; details: string; actor_type: string }>("select action, severity, outcome, details, actor_type from audit_events where actor_id = ? or target_id = ? order by id", userId, userId);
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
 }
 

@@ -13,6 +13,7 @@ import { putSso } from "../../../../../test/workers/sso-harness";
 import { fakeAuthorizationCode, type FakeIdentity, type GitHubScenario, type GoogleScenario } from "../../../../../test/workers/fake-oauth-providers";
 import { OAUTH_COOKIE_PATH, safeRedirectPath } from "../../services/oauth/flow";
 import { configuredProviders } from "../../services/oauth/providers";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 type Provider = "github" | "google";
 type Scenario<P extends Provider> = P extends "github" ? GitHubScenario : GoogleScenario;
@@ -81,7 +82,7 @@ async function oauthRows(userId: string) {
 }
 
 async function auditRows(action: string, predicate: (details: Record<string, unknown>) => boolean = () => true) {
-  const { results } = await env.DB.prepare("select actor_id, target_type, target_id, severity, outcome, details from audit_events where action = ?").bind(action).all<{ actor_id: string | null; target_type: string | null; target_id: string | null; severity: string; outcome: string; details: string }>();
+  const { results } = await auditResults<{ actor_id: string | null; target_type: string | null; target_id: string | null; severity: string; outcome: string; details: string }>("select actor_id, target_type, target_id, severity, outcome, details from audit_events where action = ?", action);
   return results.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })).filter((r) => predicate(r.details));
 }
 

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FAKE_RESEND_KEY } from "../../../../../test/workers/fake-mail-provider";
 import { call, expectError, PASSWORD, sessionCookieOf, signup, uniqueEmail } from "../../../../../test/workers/harness";
+import { auditResults, auditRow } from "../../../../../test/workers/audit-view";
 
 const NEW_PASSWORD = "a completely new passphrase";
 
@@ -36,7 +37,7 @@ const tokenIn = (mail: Mail) => {
 };
 
 async function auditActions(userId: string) {
-  const rows = await env.DB.prepare("select action, actor_type, severity from audit_events where target_id = ? order by id").bind(userId).all<{ action: string; actor_type: string; severity: string }>();
+  const rows = await auditResults<{ action: string; actor_type: string; severity: string }>("select action, actor_type, severity from audit_events where target_id = ? order by id", userId);
   return rows.results;
 }
 
@@ -71,7 +72,7 @@ describe("forgot password", () => {
 
     // Audited after the mail is sent, still after the 202: wait for it like for the mail.
     expect(await auditActionsOnceThere(user.id, "auth.password_reset_requested")).toContainEqual({ action: "auth.password_reset_requested", actor_type: "anonymous", severity: "info" });
-    expect((await env.DB.prepare("select count(*) as n from audit_events where action = 'auth.password_reset_requested' and actor_name = ?").bind(ghost).first<{ n: number }>())!.n).toBe(0);
+    expect((await auditRow<{ n: number }>("select count(*) as n from audit_events where action = 'auth.password_reset_requested' and actor_name = ?", ghost))!.n).toBe(0);
   });
 
   it("points the link at the dashboard the request came from, if it is one of ours", async () => {

@@ -5,6 +5,7 @@ import { newId } from "../../../../shared/crypto/ids";
 import { defaultProjectId } from "../../../../shared/projects";
 import { DEFAULT_TENANT_CONFIG } from "../../../../shared/schemas/tenant";
 import { call, createTenant, expectError, signup, tenantWithRoles, type TestUser } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const base = (tenantId: string) => `/v1/tenants/${tenantId}`;
 
@@ -60,7 +61,7 @@ describe("projects", () => {
 
     expectError(await call(`${base(tenantId)}/projects/${defaultProjectId(tenantId)}/archive`, { method: "POST", cookie: owner.cookie }), 409, "conflict");
 
-    const audit = await env.DB.prepare("select action, details from audit_events where tenant_id = ? and action like 'project.%' order by id").bind(tenantId).all<{ action: string; details: string }>();
+    const audit = await auditResults<{ action: string; details: string }>("select action, details from audit_events where tenant_id = ? and action like 'project.%' order by id", tenantId);
     expect(audit.results.map((r) => r.action)).toEqual(["project.created", "project.updated", "project.archived", "project.unarchived"]);
     expect(JSON.parse(audit.results[0]!.details)).toMatchObject({ projectId: alpha.id });
   });

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { issueAgentToken } from "../../../../shared/agent-identity/agent-token";
 import { call, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
 import { agentEdge, join, openSocket, relayFixture, setAllowlist, tokenFor, type RelayFixture } from "../../../../../test/workers/relay-harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const relayPath = (teamId: string) => `/v1/teams/${teamId}/relay`;
 
@@ -167,7 +168,7 @@ describe("allowlist API", () => {
     const stale = await call(path(f), { method: "PUT", body, cookie: f.owner.cookie });
     expectError(stale, 409, "version_conflict");
     expect(stale.body.error.details).toEqual({ currentVersion: 1 });
-    const audit = await env.DB.prepare("select details from audit_events where action = 'team.allowlist_updated' and target_id = ?").bind(f.teamId).all<{ details: string }>();
+    const audit = await auditResults<{ details: string }>("select details from audit_events where action = 'team.allowlist_updated' and target_id = ?", f.teamId);
     expect(audit.results.map((r) => JSON.parse(r.details))).toEqual([{ version: 1, edges: 1, topics: 1, requestId: expect.stringMatching(/^req_/) }]);
   });
 
@@ -192,7 +193,7 @@ describe("allowlist API: single-rule edits", () => {
   const topics = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist/topics`;
   const auditDetails = async (teamId: string) =>
     // Without each event's request id (every audited request carries one), to compare the rest exactly.
-    (await env.DB.prepare("select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id").bind(teamId).all<{ details: string }>()).results.map((r) => (({ requestId: _requestId, ...rest }) => rest)(JSON.parse(r.details)));
+    (await auditResults<{ details: string }>("select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id", teamId)).results.map((r) => (({ requestId: _requestId, ...rest }) => rest)(JSON.parse(r.details)));
 
   it("adding an edge opens the next frame on an open connection; deleting it closes it; both idempotent and audited", async () => {
     const f = await relayFixture([{}, {}]);

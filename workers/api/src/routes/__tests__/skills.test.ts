@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMember, call } from "../../../../../test/workers/harness";
+import { auditRow } from "../../../../../test/workers/audit-view";
 import { egressAgent, egressRequest, envelope, upstreamSaw } from "../../../../../test/workers/egress-harness";
 
 const manifest = (over: Record<string, unknown> = {}) => ({
@@ -164,7 +165,7 @@ describe("dry-run", () => {
     const base = `/v1/tenants/${agent.tenantId}`;
     const cookie = agent.owner.cookie;
     await call(`${base}/egress/deny-rules`, { body: { host: "slack.com" }, cookie });
-    const before = await env.DB.prepare("select count(*) as n from audit_events where tenant_id = ?").bind(agent.tenantId).first<{ n: number }>();
+    const before = await auditRow<{ n: number }>("select count(*) as n from audit_events where tenant_id = ?", agent.tenantId);
     const report = await call(`${base}/skills/dry-run`, { body: { manifest: manifest({ network: [{ host: "api.upstream.example", methods: ["GET", "POST"], pathPrefix: "/echo" }, { host: "slack.com", methods: ["POST"], pathPrefix: "/api" }] }), agentId: agent.agentId }, cookie });
     expect(report.status).toBe(200);
     expect(report.body.trustLevel).toBe(1);
@@ -177,7 +178,7 @@ describe("dry-run", () => {
     expect(report.body.summary).toEqual({ allowed: 2, denied: 2, missingSecrets: ["ACME_DEPLOY_TOKEN"] });
     const given = await call(`${base}/skills/dry-run`, { body: { skill: "github", calls: [{ method: "GET", url: "https://api.github.com/repos/acme/app" }, { method: "GET", url: "http://169.254.169.254/" }, { method: "DELETE", url: "https://api.github.com/repos/acme/app" }] }, cookie });
     expect(given.body.calls.map((x: any) => x.reason)).toEqual(["skill_rule", "private_address", "method_not_allowed"]);
-    const after = await env.DB.prepare("select count(*) as n from audit_events where tenant_id = ?").bind(agent.tenantId).first<{ n: number }>();
+    const after = await auditRow<{ n: number }>("select count(*) as n from audit_events where tenant_id = ?", agent.tenantId);
     expect(after!.n).toBe(before!.n);
     expect((await call(`${base}/skills/dry-run`, { body: {}, cookie })).status).toBe(400);
   });

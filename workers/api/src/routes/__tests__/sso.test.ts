@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FAKE_OIDC_CLIENT, FAKE_OIDC_ISSUER, fakeOidcCode, type FakeOidcScenario } from "../../../../../test/workers/fake-oidc-provider";
 import { call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, type TestUser } from "../../../../../test/workers/harness";
+import { auditResults, auditRow } from "../../../../../test/workers/audit-view";
 import { OIDC_TEST_CLIENTS } from "../../../../../test/workers/oidc-clients";
 import { finishSso, navigate, putSso, setProviderAccount, signInAtProvider, ssoLogin, startSso } from "../../../../../test/workers/sso-harness";
 
@@ -124,7 +125,7 @@ describe("SSO sign-in through a real OpenID provider", () => {
     await setProviderAccount(issuerA, email, { groups: ["marketing"] });
     expect(await roleIn(tenantId, (await ssoLogin(email)).cookie!)).toBe("viewer");
 
-    const events = await env.DB.prepare("select action, details from audit_events where tenant_id = ? and action in ('member.joined_via_sso', 'member.role_changed', 'auth.sso_login') order by seq").bind(tenantId).all<{ action: string; details: string }>();
+    const events = await auditResults<{ action: string; details: string }>("select action, details from audit_events where tenant_id = ? and action in ('member.joined_via_sso', 'member.role_changed', 'auth.sso_login') order by seq", tenantId);
     expect(events.results.map((e) => e.action)).toEqual(["member.joined_via_sso", "auth.sso_login", "member.role_changed", "auth.sso_login", "member.role_changed", "auth.sso_login"]);
     expect(JSON.parse(events.results[2]!.details)).toMatchObject({ from: "member", to: "admin", via: "sso" });
     // One identity, one user: the person signs in as themselves each time.
@@ -190,7 +191,7 @@ describe("SSO sign-in through a real OpenID provider", () => {
     expect((await call("/v1/auth/login", { body: { email: outsider.email, password: PASSWORD } })).status).toBe(200);
     // The break-glass owner signs in, and it is audited as critical.
     expect((await call("/v1/auth/login", { body: { email: owner.email, password: PASSWORD } })).status).toBe(200);
-    const glass = await env.DB.prepare("select severity from audit_events where tenant_id = ? and action = 'auth.sso_break_glass'").bind(tenantId).first<{ severity: string }>();
+    const glass = await auditRow<{ severity: string }>("select severity from audit_events where tenant_id = ? and action = 'auth.sso_break_glass'", tenantId);
     expect(glass).toEqual({ severity: "critical" });
     expect((await call("/v1/auth/sso/discover", { body: { email: member.email } })).body.required).toBe(true);
   });
@@ -227,7 +228,7 @@ describe("SSO sign-in through a real OpenID provider", () => {
     const signedIn = await ssoLogin(mallory);
     expect(signedIn.location).toBe(`/t/${b.tenantId}`);
     expectError(await call(`/v1/tenants/${a.tenantId}`, { cookie: signedIn.cookie! }), 404, "not_found");
-    const audit = await env.DB.prepare("select count(*) as n from audit_events where tenant_id = ? and action = 'auth.sso_failed'").bind(a.tenantId).first<{ n: number }>();
+    const audit = await auditRow<{ n: number }>("select count(*) as n from audit_events where tenant_id = ? and action = 'auth.sso_failed'", a.tenantId);
     expect(audit!.n).toBeGreaterThanOrEqual(2);
   });
 
@@ -258,14 +259,14 @@ describe("SSO ID-token validation (a misbehaving provider)", () => {
   it("accepts a well-formed token and refuses wrong issuer, audience, nonce, an expired token and bad signatures", async () => {
     const { tenantId, domain } = await fakeTenant();
     const ok = await viaFake(domain, "ok");
-    const why = await env.DB.prepare("select details from audit_events where tenant_id = ? and action = 'auth.sso_failed'").bind(tenantId).first<{ details: string }>();
+    const why = await auditRow<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'auth.sso_failed'", tenantId);
     expect(ok.location, why?.details).toBe(`/t/${tenantId}`);
     for (const scenario of ["wrong-issuer", "wrong-audience", "wrong-nonce", "expired", "bad-signature", "unknown-kid"] as const) {
       const res = await viaFake(domain, scenario);
       expect(res.location, scenario).toBe("/login?error=sso_failed");
       expect(res.cookie, scenario).toBeNull();
     }
-    const failures = await env.DB.prepare("select details from audit_events where tenant_id = ? and action = 'auth.sso_failed' order by seq").bind(tenantId).all<{ details: string }>();
+    const failures = await auditResults<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'auth.sso_failed' order by seq", tenantId);
     const errors = failures.results.map((r) => JSON.parse(r.details).error as string);
     expect(errors).toHaveLength(6);
     expect(errors[0]).toMatch(/iss/);

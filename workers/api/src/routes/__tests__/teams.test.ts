@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { PlanId } from "../../../../shared/plans";
 import { call, createTenant, expectError, signup, tenantWithRoles, type TestUser } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const teamsPath = (tenantId: string) => `/v1/tenants/${tenantId}/teams`;
 
@@ -36,7 +37,7 @@ async function linkCount(teamId: string, agentId?: string) {
 }
 
 async function auditRows(targetId: string): Promise<Array<Record<string, any>>> {
-  const rows = await env.DB.prepare("select action, severity, actor_id, tenant_id, details from audit_events where target_id = ?").bind(targetId).all<Record<string, any>>();
+  const rows = await auditResults<Record<string, any>>("select action, severity, actor_id, tenant_id, details from audit_events where target_id = ?", targetId);
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 describe("tenants", () => {
   it("creates a tenant with the creator as owner and default config at version 1", async () => {
@@ -124,7 +125,7 @@ describe("tenants", () => {
     await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "x" }, cookie: owner.cookie });
     await call(`/v1/tenants/${tenantId}/config/versions/1/rollback`, { method: "POST", cookie: owner.cookie });
     await call(`/v1/tenants/${tenantId}`, { method: "DELETE", cookie: owner.cookie });
-    const rows = await env.DB.prepare("select action, actor_id, target_id from audit_events where tenant_id = ? order by id").bind(tenantId).all<{ action: string; actor_id: string; target_id: string }>();
+    const rows = await auditResults<{ action: string; actor_id: string; target_id: string }>("select action, actor_id, target_id from audit_events where tenant_id = ? order by id", tenantId);
     expect(rows.results.map((r) => r.action)).toEqual(["tenant.created", "tenant.updated", "tenant.config_rolled_back", "tenant.deleted"]);
     expect(rows.results.every((r) => r.actor_id === owner.id && r.target_id === tenantId)).toBe(true);
   });

@@ -13,6 +13,7 @@ import { queue } from "../../queues";
 import { RETRY_DELAYS_SECONDS } from "../../services/alerts/webhook-delivery";
 import { call, expectError } from "../../../../../test/workers/harness";
 import { alertRows, alertsTenant, createRule, createWebhook, emit, eventually, recordedWebhooks, uniqueBucket, type AlertsTenant } from "../../../../../test/workers/alerts-harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const hooksPath = (tenantId: string) => `/v1/tenants/${tenantId}/webhooks`;
 
@@ -79,7 +80,7 @@ describe("registering webhooks", () => {
     expect((await call(`${hooksPath(t.tenantId)}/${webhook.id}`, { method: "DELETE", cookie: t.owner.cookie })).status).toBe(204);
     expect((await call(`/v1/tenants/${t.tenantId}/alert-rules/${rule.id}`, { cookie: t.owner.cookie })).body.rule.webhookIds).toEqual([]);
     expectError(await call(`${hooksPath(t.tenantId)}/${webhook.id}`, { method: "DELETE", cookie: t.owner.cookie }), 404, "not_found");
-    const audit = await env.DB.prepare("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'webhook.%' ORDER BY seq").bind(t.tenantId).all<{ action: string; details: string }>();
+    const audit = await auditResults<{ action: string; details: string }>("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'webhook.%' ORDER BY seq", t.tenantId);
     expect(audit.results.map((r) => [r.action, JSON.parse(r.details)])).toEqual([
       ["webhook.created", { host: "webhooks.test", requestId: expect.stringMatching(/^req_/) }],
       ["webhook.deleted", { host: "webhooks.test", removedFromRules: [rule.id], requestId: expect.stringMatching(/^req_/) }],
@@ -128,7 +129,7 @@ describe("testing a webhook", () => {
     expectError(await call(`${hooksPath(t.tenantId)}/${ok.id}/test`, { method: "POST", cookie: t.member.cookie }), 403, "forbidden");
     const other = await alertsTenant();
     expectError(await call(`${hooksPath(other.tenantId)}/${ok.id}/test`, { method: "POST", cookie: other.owner.cookie }), 404, "not_found");
-    const audit = await env.DB.prepare("SELECT outcome, details FROM audit_events WHERE tenant_id = ? AND action = 'webhook.tested' ORDER BY seq").bind(t.tenantId).all<{ outcome: string; details: string }>();
+    const audit = await auditResults<{ outcome: string; details: string }>("SELECT outcome, details FROM audit_events WHERE tenant_id = ? AND action = 'webhook.tested' ORDER BY seq", t.tenantId);
     expect(audit.results.map((r) => [r.outcome, JSON.parse(r.details).statusCode])).toEqual([
       ["success", 200],
       ["failure", 410],
