@@ -13,7 +13,8 @@ import { and, desc, eq } from "drizzle-orm";
 import { verifyAgentToken } from "../../../shared/agent-identity/agent-token";
 import { RELAY_AUDIENCE } from "../../../shared/agent-identity/claims";
 import { agentTokenWireError } from "../../../shared/agent-identity/errors";
-import { auditEvents, skills, skillVersions } from "../../../shared/db/schema";
+import { skills, skillVersions } from "../../../shared/db/schema";
+import { listEntries } from "../services/audit-query";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { toIso } from "../../../shared/schemas/common";
 import { ToolDefinitionSchema } from "../../../shared/skills/code/tools";
@@ -163,16 +164,11 @@ skillRuntimeRoutes.openapi(
     const tenantId = c.get("tenantAccess").tenant.id;
     const skill = await db.select({ id: skills.id }).from(skills).where(and(eq(skills.tenantId, tenantId), eq(skills.name, skillName))).get();
     if (!skill) throw notFound("Skill");
-    const rows = await db
-      .select()
-      .from(auditEvents)
-      .where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, "skill.invoked"), eq(auditEvents.targetId, skill.id)))
-      .orderBy(desc(auditEvents.at))
-      .limit(50)
-      .all();
-    const data = rows.map((r) => {
+    // Read through the tenant's ledger like every audit reader (services/audit-query).
+    const rows = await listEntries(c.env, tenantId, { limit: 50, action: "skill.invoked", targetType: "skill", targetId: skill.id }, undefined);
+    const data = rows.slice(0, 50).map((r) => {
       const d = r.details as Record<string, any>;
-      return { id: String(d.invocationId ?? r.id), at: toIso(r.at), agentId: r.actorId, version: String(d.version ?? ""), tool: String(d.tool ?? ""), outcome: r.outcome, error: d.error ?? null, durationMs: typeof d.durationMs === "number" ? d.durationMs : null, run: d.run ?? null, via: d.via ?? null };
+      return { id: String(d.invocationId ?? r.id), at: toIso(r.at), agentId: r.actor.id, version: String(d.version ?? ""), tool: String(d.tool ?? ""), outcome: r.outcome, error: d.error ?? null, durationMs: typeof d.durationMs === "number" ? d.durationMs : null, run: d.run ?? null, via: d.via ?? null };
     });
     return c.json({ data }, 200);
   },

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { BASE, call } from "../../../../../test/workers/harness";
 import { coordFixture } from "../../../../../test/workers/coordination-harness";
 import { egressAgent, egressEvents, flushGate, upstreamSaw, type EgressAgent } from "../../../../../test/workers/egress-harness";
+import { auditResults } from "../../../../../test/workers/audit-view";
 
 const anyObject = { type: "object" };
 
@@ -72,7 +73,7 @@ describe("publish and invoke", () => {
 
 async function skillEvents(tenantId: string, agentId: string) {
   await flushGate(agentId);
-  const rows = await env.DB.prepare("SELECT action, outcome, details FROM audit_events WHERE tenant_id = ? AND actor_id = ? AND action = 'skill.invoked' ORDER BY seq").bind(tenantId, agentId).all<{ action: string; outcome: string; details: string }>();
+  const rows = await auditResults<{ action: string; outcome: string; details: string }>("SELECT action, outcome, details FROM audit_events WHERE tenant_id = ? AND actor_id = ? AND action = 'skill.invoked' ORDER BY seq", tenantId, agentId);
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
