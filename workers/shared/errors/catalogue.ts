@@ -53,6 +53,8 @@ export const ERROR_CATALOGUE = {
   egress_upstream_failed: { status: 502, description: "Egress proxy: the upstream could not be reached or broke off (DNS, connection, TLS)." },
   egress_response_too_large: { status: 502, description: "Egress proxy: the upstream's response is larger than the proxy returns; `details.maxBytes` gives the limit." },
   egress_upstream_timeout: { status: 504, description: "Egress proxy: the upstream did not answer within the call's time limit; `details.timeoutMs` gives it." },
+  // Governance (docs/governance.md)
+  approval_required: { status: 403, description: "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued." },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
