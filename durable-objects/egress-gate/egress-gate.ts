@@ -19,7 +19,10 @@ import { DurableObject } from "cloudflare:workers";
 import type { StagedAuditEvent } from "../../workers/shared/audit/emit";
 import { newId } from "../../workers/shared/crypto/ids";
 import { EGRESS_LIMITS } from "../../workers/shared/egress/limits";
+import { egressGuardrails } from "../../workers/shared/egress/guardrails";
 import { decideEgress, type Verdict } from "../../workers/shared/egress/policy";
+import { guardrailEvent } from "../../workers/shared/guardrails/events";
+import type { GuardrailDecision } from "../../workers/shared/guardrails/policy";
 import type { DenyReason } from "../../workers/shared/egress/reasons";
 import { TRUST_LEVELS } from "../../workers/shared/trust-levels";
 import { unwrap } from "../../workers/shared/vault/data-keys";
@@ -44,9 +47,12 @@ export interface GateCall {
   bytesOut: number;
   /** Hosts the proxy never calls (its own, the API's, the dashboard's). */
   platformHosts: string[];
+  /** The request body (as sent, ≤ the proxy's request limit) and its content type, for the guardrails. */
+  body?: Uint8Array | null;
+  contentType?: string | null;
 }
 
-export type GateDenial = { ok: false; reason: DenyReason | "wrong_tenant"; detail: string; retryAfterSeconds?: number };
+export type GateDenial = { ok: false; reason: DenyReason | "wrong_tenant"; detail: string; retryAfterSeconds?: number; findings?: Array<{ ruleId: string; severity: string; action: string; reason: string }> };
 export type Admission =
   | { ok: true; ticket: string; mode: "live"; url: string; injection: Injection | null }
   | { ok: true; ticket: string; mode: "mock"; url: string; mock: MockAnswer }
@@ -123,6 +129,10 @@ export class EgressGate extends DurableObject<Env> {
     context.mode = modeOf(state, skill, null);
     const verdict = decideEgress(skill ? skill.policy : state.policy, { method: call.method, url: call.url, trustLevel: state.trustLevel }, { platformHosts: call.platformHosts });
     if (verdict.decision === "deny") return refuse({ ok: false, reason: verdict.reason, detail: verdict.detail }, verdict.ruleId);
+    // The guardrails read what the call DOES (method, URL, body): after the policy, before limits, so a refused call spends no token.
+    const guard = egressGuardrails(state.guardrails, state.trustLevel, { method: context.method, url: verdict.url.href, body: call.body ?? null, contentType: call.contentType ?? null });
+    if (guard.decision.findings.length > 0) this.stageGuardrail(context, now, guard.decision);
+    if (guard.refused) return refuse({ ok: false, reason: guard.reason, detail: guard.detail, findings: guard.decision.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, action: f.action, reason: f.reason })) });
     const mode = modeOf(state, skill, verdict);
     context.mode = mode;
 
@@ -162,6 +172,10 @@ export class EgressGate extends DurableObject<Env> {
     const skill = ticket.call.skill !== null ? state.skills.get(ticket.call.skill) : undefined;
     const verdict = decideEgress(skill ? skill.policy : state.policy, { method, url, trustLevel: state.trustLevel }, { platformHosts: ticket.platformHosts });
     if (verdict.decision === "deny") return { ok: false, reason: verdict.reason, detail: `redirect to ${url}: ${verdict.detail}` };
+    // A redirect can land on a destructive endpoint (a 307 keeps the method): the guardrails judge the hop's method and URL.
+    const guard = egressGuardrails(state.guardrails, state.trustLevel, { method, url: verdict.url.href, body: null, contentType: null });
+    if (guard.decision.findings.length > 0) this.stageGuardrail(ticket.call, Date.now(), guard.decision);
+    if (guard.refused) return { ok: false, reason: guard.reason, detail: `redirect to ${url}: ${guard.detail}` };
     return { ok: true, url: verdict.url.href, injection: await this.credentialFor(state, ticket, verdict.url, verdict.host, Date.now()) };
   }
 
@@ -243,6 +257,19 @@ export class EgressGate extends DurableObject<Env> {
     const injection = await openCredential(await this.dek.key, state.tenantId, spec);
     ticket.secrets.push({ secretId: spec.secretId, version: spec.version, host });
     return injection;
+  }
+
+  /** A guardrail decision with findings: its own audit event (unmetered: the call is metered by its allowed/denied event). */
+  private stageGuardrail(call: CallContext, now: number, decision: GuardrailDecision): void {
+    const host = (() => {
+      try {
+        return new URL(call.url).hostname;
+      } catch {
+        return null;
+      }
+    })();
+    stage(this.ctx.storage.sql, { ...guardrailEvent({ tenantId: call.tenantId, agentId: call.agentId, trustLevel: this.state?.trustLevel ?? null, via: "egress", subject: "http", extra: { callId: call.callId, method: call.method, host } }, decision), id: newId("audit", now), at: now, ip: null, userAgent: null });
+    this.scheduleFlush();
   }
 
   private stageDenial(call: CallContext, now: number, denial: GateDenial, bytesOut: number, ruleId?: string, hop?: number): void {

@@ -10,6 +10,8 @@ import { and, eq, isNull, or } from "drizzle-orm";
 import { createDb } from "../../workers/shared/db/client";
 import { agentEgress, agents, agentSkills, egressRules, secrets, secretVersions, skills, skillVersions, tenants, vaultKeys, type SecretInjection, type SecretScope } from "../../workers/shared/db/schema";
 import { compilePolicy, type CompiledPolicy, type EgressRule } from "../../workers/shared/egress/policy";
+import type { GuardrailPolicy } from "../../workers/shared/guardrails/policy";
+import { guardrailPolicyOf } from "../../workers/shared/guardrails/tenant-policy";
 import { SkillManifestSchema, type SkillManifest } from "../../workers/shared/skills/manifest";
 import type { TrustLevel } from "../../workers/shared/trust-levels";
 
@@ -47,13 +49,15 @@ export interface GateState {
   skills: Map<string, InstalledSkill>;
   credentials: CredentialSpec[];
   vaultKey: { id: string; tenantId: string; kekId: string; wrappedKey: string } | null;
+  /** The tenant's guardrail policy (config.guardrails): reaches the gate within STATE_TTL_MS of a change. */
+  guardrails: GuardrailPolicy;
   loadedAt: number;
 }
 
 export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now = Date.now()): Promise<GateState | null> {
   const db = createDb(env.DB);
   const agent = await db
-    .select({ tenantId: agents.tenantId, status: agents.status, deletedAt: agents.deletedAt, trustLevel: agents.trustLevel, tenantDeletedAt: tenants.deletedAt })
+    .select({ tenantId: agents.tenantId, status: agents.status, deletedAt: agents.deletedAt, trustLevel: agents.trustLevel, tenantDeletedAt: tenants.deletedAt, tenantConfig: tenants.config })
     .from(agents)
     .innerJoin(tenants, eq(tenants.id, agents.tenantId))
     .where(eq(agents.id, agentId))
@@ -125,6 +129,7 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
     skills: installed,
     credentials,
     vaultKey: keyRow[0] ?? null,
+    guardrails: guardrailPolicyOf(agent.tenantConfig),
     loadedAt: now,
   };
 }

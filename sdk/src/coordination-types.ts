@@ -135,10 +135,17 @@ export interface AgentPresence {
   currentTask: string | null;
 }
 
+/** What the tenant's guardrail policy says about an action (docs/governance.md). */
 export interface GuardrailVerdict {
+  /** The decision is `allow` or `log`: go ahead. */
   allowed: boolean;
+  /** The decision is `require_approval` (approvals do not exist yet: treat it as a refusal). */
   requiresApproval: boolean;
-  /** `none` while no guardrail engine is configured: then nothing was checked. */
+  decision: "allow" | "log" | "require_approval" | "block";
+  /** `native`: the built-in rule registry. */
   engine: string;
+  /** Trust level 3–4 turned `require_approval` into `log`. */
+  trustAdjusted: boolean;
   reasons: string[];
+  findings: Array<{ ruleId: string; pack: string; severity: "critical" | "high" | "medium"; action: "allow" | "log" | "require_approval" | "block"; reason: string; match: string }>;
 }

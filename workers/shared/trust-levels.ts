@@ -49,3 +49,22 @@ export const COORDINATION_TRUST: Record<TrustLevel, { maxHeldLocks: number; crea
   3: { maxHeldLocks: 50, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 8 * 1024 * 1024 },
   4: { maxHeldLocks: 100, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 16 * 1024 * 1024 },
 };
+
+/**
+ * Guardrails (docs/governance.md): `guardrailApprovals` — a guardrail finding whose tenant-policy
+ * action is `require_approval` waits for a person at levels 0–2; at levels 3–4 the agent acts
+ * without approval and the finding is logged. `block` blocks at every level. Read only through
+ * `governanceLimits`, by the guardrail decision (workers/shared/guardrails/policy.ts).
+ */
+export const GOVERNANCE_TRUST: Record<TrustLevel, { guardrailApprovals: boolean }> = {
+  0: { guardrailApprovals: true },
+  1: { guardrailApprovals: true },
+  2: { guardrailApprovals: true },
+  3: { guardrailApprovals: false },
+  4: { guardrailApprovals: false },
+};
+
+/** The governance row for `trust`; an out-of-range level gets level 0's. */
+export function governanceLimits(trust: TrustLevel) {
+  return (GOVERNANCE_TRUST[trust] ?? GOVERNANCE_TRUST[0])!;
+}

@@ -16,7 +16,7 @@ export function errorResponse(code: ErrorCode, message: string, details?: Record
 }
 
 export function denialResponse(denial: GateDenial): Response {
-  const details = { reason: denial.reason, detail: denial.detail };
+  const details = { reason: denial.reason, detail: denial.detail, ...(denial.findings ? { findings: denial.findings } : {}) };
   switch (denial.reason) {
     case "agent_suspended":
       return errorResponse("agent_suspended", "The agent is suspended. An admin must resume it before it can call out.", details);
@@ -26,6 +26,8 @@ export function denialResponse(denial: GateDenial): Response {
     case "rate_limited":
     case "concurrency_limited":
       return errorResponse("rate_limited", REASON_TEXT[denial.reason], details, { "retry-after": String(denial.retryAfterSeconds ?? 1) });
+    case "approval_required":
+      return errorResponse("approval_required", REASON_TEXT.approval_required, details);
     case "mock_no_match":
       return errorResponse("egress_mock_missing", REASON_TEXT.mock_no_match, details);
     default:

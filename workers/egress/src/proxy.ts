@@ -53,6 +53,8 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
     droppedHeaders: droppedRequestHeaders(req.headers),
     bytesOut: req.body?.byteLength ?? 0,
     platformHosts: hosts,
+    body: req.body,
+    contentType: headers.get("content-type"),
   });
   if (!admission.ok) return { kind: "denied", denial: admission };
   const ticket = admission.ticket;

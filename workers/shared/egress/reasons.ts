@@ -26,6 +26,9 @@ export const DENY_REASONS = [
   "concurrency_limited",
   "too_many_redirects",
   "mock_no_match",
+  // The guardrails (workers/shared/egress/guardrails.ts, docs/governance.md)
+  "guardrail_blocked",
+  "approval_required",
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -53,6 +56,8 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
   concurrency_limited: "The agent has too many egress calls in flight.",
   too_many_redirects: "The redirect chain is longer than the proxy follows.",
   mock_no_match: "Mock mode: no recorded or declared response matches this call, and nothing leaves in mock mode.",
+  guardrail_blocked: "The tenant's guardrail policy blocks this call: it deletes, destroys or moves money (details.findings).",
+  approval_required: "The tenant's guardrail policy requires a person's approval for this call at the agent's trust level; approvals are not available yet, so the call is refused (details.findings).",
   agent_rule: "Allowed by one of the agent's egress rules.",
   skill_rule: "Allowed by the network permissions of an installed skill.",
 };

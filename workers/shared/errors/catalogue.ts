@@ -63,6 +63,8 @@ export const ERROR_CATALOGUE = {
   skill_cpu_limit: { status: 502, description: "Skill runtime: the invocation exceeded its CPU budget (the runtime's step meter, or the platform's CPU limit) and was stopped." },
   skill_memory_limit: { status: 502, description: "Skill runtime: the invocation exceeded its memory budget (the runtime's allocation guard, or the isolate's memory limit) and was stopped." },
   skill_timeout: { status: 504, description: "Skill runtime: the invocation did not finish within its wall-time limit; `details.wallMs` gives it." },
+  // Governance (docs/governance.md)
+  approval_required: { status: 403, description: "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued." },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

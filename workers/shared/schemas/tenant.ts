@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { GuardrailPolicySchema } from "../guardrails/policy";
 import { PlanIdSchema } from "../plans";
 import { TrustLevelSchema, DEFAULT_TRUST_LEVEL } from "../trust-levels";
 import { IsoTimeSchema } from "./common";
@@ -6,6 +7,7 @@ import { IsoTimeSchema } from "./common";
 const configFields = {
   requireMfa: z.boolean().meta({ description: "Members must use MFA to sign in." }),
   defaultTrustLevel: TrustLevelSchema.meta({ description: "Trust level new agents start with." }),
+  guardrails: GuardrailPolicySchema.optional().meta({ description: "The tenant's guardrail policy (docs/governance.md): what a destructive operation found in an agent's command or egress call leads to. Absent: the default (critical → block, high → require_approval, medium → log)." }),
 };
 
 /** Tenant settings that are versioned: every change writes a new version that can be rolled back to. */

@@ -153,8 +153,8 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
   );
   server.registerTool(
     "check_guardrails",
-    { description: "Ask whether an action is allowed before taking it. NOTE: no guardrail engine is configured yet; the verdict then says engine \"none\" and checks nothing.", inputSchema: mcpInput(GuardrailCheckInputSchema), annotations: { readOnlyHint: true } },
-    (args) => runTool(async () => ({ ...(await guardrailEngine(env).check({ tenantId: team.tenantId, teamId: team.teamId, agentId: caller.agentId, trustLevel: caller.trust }, args)) })),
+    { description: "Ask, before you act, whether the tenant's guardrails allow a command line (`action: \"shell.exec\"`, `content`: the command), SQL (`action: \"sql\"`) or an HTTP call (`action: \"http.delete\"`, `resource`: the URL, `content`: the body). The verdict says allow, log, require_approval or block, with the destructive operations found.", inputSchema: mcpInput(GuardrailCheckInputSchema), annotations: { readOnlyHint: true } },
+    (args) => runTool(async () => ({ ...(await guardrailEngine(env).check({ tenantId: team.tenantId, teamId: team.teamId, agentId: caller.agentId, trustLevel: caller.trust }, args, "mcp")) })),
   );
   server.registerTool(
     "get_my_profile",

@@ -184,13 +184,13 @@ agentCoordinationRoutes.openapi(
   },
 );
 
-// ---- guardrails (stub engine until the governance issue) and own audit trail
+// ---- guardrails (docs/governance.md) and own audit trail
 
 agentCoordinationRoutes.openapi(
-  route("post", "/v1/agent/guardrails/check", "Check an action against guardrails", "Asks whether an action is allowed before taking it. No guardrail engine is configured yet: the verdict says `engine: \"none\"` and allows everything — it is not a check (docs/coordination.md).", { request: { body: jsonBody(GuardrailCheckInputSchema) } }, jsonResponse(GuardrailVerdictSchema, "The verdict.")),
+  route("post", "/v1/agent/guardrails/check", "Check an action against guardrails", "Asks, before acting, what the tenant's guardrail policy says about a command line, SQL or an HTTP call (see `action`): `allow`, `log`, `require_approval` or `block`, with the destructive operations found. Every check is an audit event (`guardrail.checked`). docs/governance.md.", { request: { body: jsonBody(GuardrailCheckInputSchema) } }, jsonResponse(GuardrailVerdictSchema, "The verdict.")),
   async (c) => {
     const a = await agentOf(c);
-    const verdict = await guardrailEngine(c.env).check({ tenantId: a.team.tenantId, teamId: a.team.teamId, agentId: a.caller.agentId, trustLevel: a.caller.trust }, c.req.valid("json"));
+    const verdict = await guardrailEngine(c.env).check({ tenantId: a.team.tenantId, teamId: a.team.teamId, agentId: a.caller.agentId, trustLevel: a.caller.trust }, c.req.valid("json"), "http", { ip: c.req.header("cf-connecting-ip") ?? null, userAgent: c.req.header("user-agent") ?? null });
     return c.json(verdict, 200);
   },
 );

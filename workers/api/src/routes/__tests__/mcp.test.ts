@@ -114,7 +114,8 @@ describe("MCP tools", () => {
     ok(await run(pm, "remember", { content: "Sprint 9 goal is SSO", scope: "team", tags: ["sprint-9"] }));
     expect(ok(await run(eng, "recall", { query: "SSO" })).memories[0].content).toBe("Sprint 9 goal is SSO");
 
-    expect(ok(await run(pm, "check_guardrails", { action: "deploy", resource: "prod" }))).toMatchObject({ allowed: true, engine: "none" });
+    expect(ok(await run(pm, "check_guardrails", { action: "deploy", resource: "prod" }))).toMatchObject({ allowed: true, decision: "allow", engine: "native", findings: [] });
+    expect(ok(await run(pm, "check_guardrails", { action: "shell.exec", content: "sudo bash -c 'rm -rf /'" }))).toMatchObject({ allowed: false, decision: "block", findings: [expect.objectContaining({ ruleId: "fs.rm_root" })] });
 
     for (const name of ["send_message", "request", "read_inbox", "ack"]) {
       const args = name === "send_message" || name === "request" ? { to: engId, body: { hi: 1 } } : name === "ack" ? { seq: 1 } : {};
