@@ -3,9 +3,9 @@
  * fake internet records what arrived): the call's method, URL and body are judged under the
  * tenant's guardrail policy and the agent's trust level; a refused call never reaches upstream.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, createTenant, signup } from "../../../test/workers/harness";
+import { chainEntries } from "../../../test/workers/audit-view";
 import { egressAgent, envelope, flushGate, upstreamSaw } from "../../../test/workers/egress-harness";
 
 const API = "https://api.upstream.example";
@@ -13,8 +13,7 @@ const tok = () => crypto.randomUUID();
 
 async function guardrailEvents(tenantId: string, agentId: string) {
   await flushGate(agentId);
-  const rows = await env.DB.prepare("SELECT outcome, details FROM audit_events WHERE tenant_id = ? AND actor_id = ? AND action = 'guardrail.checked' ORDER BY seq").bind(tenantId, agentId).all<{ outcome: string; details: string }>();
-  return rows.results.map((r) => ({ outcome: r.outcome, details: JSON.parse(r.details) }));
+  return (await chainEntries(tenantId)).filter((e) => e.actor.id === agentId && e.action === "guardrail.checked").map((e) => ({ outcome: e.outcome, details: e.details }));
 }
 
 describe("egress guardrails", () => {
