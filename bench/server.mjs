@@ -22,7 +22,7 @@ import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { WebSocketServer } from "ws";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
-const [relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm] = process.argv.slice(2);
+const [relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm, inspectorPort] = process.argv.slice(2);
 const root = new URL("..", import.meta.url).pathname;
 /** The API Worker's options from the root wrangler.toml (wrangler's own translation), minus what the bundle replaces. */
 const { workerOptions } = unstable_getMiniflareWorkerOptions(`${root}wrangler.toml`);
@@ -74,7 +74,8 @@ const options = convertV4MiniflareOptions({
     },
   ],
 });
-const mf = new Miniflare({ ...options, resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp` });
+// `inspectorPort` (bench/profile.mjs only): workerd's V8 inspector, for CPU profiles of the relay's isolate.
+const mf = new Miniflare({ ...options, resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp`, ...(inspectorPort ? { inspectorPort: Number(inspectorPort) } : {}) });
 
 /** Applies the drizzle-kit migrations (the same SQL wrangler applies) and the naive relay's tables. */
 async function migrate() {

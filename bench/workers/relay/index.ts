@@ -13,7 +13,8 @@
  *   - a diagnostic switch that turns the alarm off (below).
  */
 import api, { TeamRelay as ProductTeamRelay } from "../../../workers/api/src/index";
-import type { RateLimits, TakeResult } from "../../../durable-objects/team-relay/rate-limit";
+import type { RateCheck } from "../../../durable-objects/team-relay/judge";
+import type { RateLimits } from "../../../durable-objects/team-relay/rate-limit";
 
 // Every other class the API Worker exports (RateLimiter, AuditLedger, …); the local TeamRelay below shadows the product's.
 export * from "../../../workers/api/src/index";
@@ -29,9 +30,11 @@ export interface RelayStats {
 type BenchEnv = Env & { BENCH_UNLIMITED_RATES?: string; BENCH_SKIP_ALARM?: string };
 
 class AdmitAll {
-  take(): TakeResult {
+  check(): RateCheck {
     return { ok: true };
   }
+  consume(): void {}
+  refused(): void {}
   forget(): void {}
 }
 
@@ -40,7 +43,7 @@ export class TeamRelay extends ProductTeamRelay {
 
   constructor(ctx: DurableObjectState, env: BenchEnv) {
     super(ctx, env);
-    if (env.BENCH_UNLIMITED_RATES === "1") (this as { rates: RateLimits }).rates = new AdmitAll() as unknown as RateLimits;
+    if (env.BENCH_UNLIMITED_RATES === "1") this.core.rates = new AdmitAll() as unknown as RateLimits;
   }
 
   /**

@@ -13,7 +13,6 @@ import { agents, teams } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { AllowlistEditResultSchema, AllowlistSchema, EdgeSchema, PutAllowlistInputSchema, TopicRuleSchema, type Edge, type Subject, type TopicRule } from "../../../shared/relay/allowlist";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../../shared/relay/protocol";
-import type { TrustLevel } from "../../../shared/trust-levels";
 import type { RuleEdit } from "../../../../durable-objects/team-relay/allowlist";
 import { IDENTITY_HEADER, type ConnectIdentity } from "../../../../durable-objects/team-relay/identity";
 import type { AppEnv } from "../env";
@@ -71,7 +70,7 @@ relayRoutes.openapi(
     // Role and trust as they are now (the token's are snapshots from its issue time).
     const agent = await c.get("db").select({ template: agents.template, trustLevel: agents.trustLevel }).from(agents).where(eq(agents.id, claims.sub)).get();
     if (!agent) throw new ApiError("unauthenticated", "The agent no longer exists.", { reason: "agent_deleted" });
-    const identity: ConnectIdentity = { kind: "agent", teamId, tenantId: claims.tid, agentId: claims.sub, role: agent.template, trust: agent.trustLevel as TrustLevel, exp: claims.exp, subprotocol: viaSubprotocol || offersSubprotocol(c) };
+    const identity: ConnectIdentity = { kind: "agent", teamId, tenantId: claims.tid, agentId: claims.sub, role: agent.template, trust: agent.trustLevel, exp: claims.exp, subprotocol: viaSubprotocol || offersSubprotocol(c) };
     return forward(c, teamId, identity);
   },
 );
@@ -221,7 +220,10 @@ async function forward(c: Context<AppEnv>, teamId: string, identity: ConnectIden
   const response = await relayOf(c.env, teamId).fetch("https://relay.internal/connect", { headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) } });
   if (response.status !== 101) {
     const body = await response.text();
-    throw new ApiError(response.status === 429 ? "rate_limited" : "internal_error", response.status === 429 ? "This agent holds the maximum number of relay connections." : `The relay refused the connection: ${body.slice(0, 200)}`);
+    if (response.status === 429) throw new ApiError("rate_limited", "This agent holds the maximum number of connections to this team's relay.");
+    // Suspended while the upgrade was on its way (the relay read it from D1 after our check).
+    if (response.status === 403) throw new ApiError("agent_suspended", "The agent is suspended. An admin must resume it before it can connect.");
+    throw new ApiError("internal_error", `The relay refused the connection: ${body.slice(0, 200)}`);
   }
   return response;
 }
