@@ -41,7 +41,7 @@ export async function runAlarm(core: RelayCore): Promise<void> {
   }
   core.idempotency.seal(core.head);
   const later = Date.now();
-  if (core.cursors.due(later)) core.cursors.persist(later);
+  if (core.cursors.due(later, core.limits.cursorPersistMs)) core.cursors.persist(later);
   const expiry = core.nextExpiry();
   if (expiry !== null && expiry <= later && later - core.lastPurgeAt >= core.limits.purgeIntervalMs) {
     // Only what the stored audit cursor covers may go: write it first if the flush moved it.

@@ -4,8 +4,8 @@
  * because a row written per ack and per flush would cost more than the messages themselves
  * (a quiet team acks and flushes every message on its own: docs/cost.md).
  *
- * When the row is written: at most once per PERSIST_INTERVAL_MS by the alarm when something
- * changed, and when an agent's last connection closes with an ack not yet persisted. Besides, each
+ * When the row is written: at most once per `limits.cursorPersistMs` (a minute) by the alarm when
+ * something changed, and when an agent's last connection closes with an ack not yet persisted. Besides, each
  * ack is copied into the attachment of the socket it came on (free: not a storage write), so an
  * eviction with connections open loses nothing — the woken relay takes the highest of the row and
  * the attachments.
@@ -18,8 +18,6 @@
  *   derived from (team, seq), so the audit trail keeps one of each (docs/relay.md "Audit").
  * Messages are never purged beyond the *persisted* audit cursor, so no audit event can be lost.
  */
-export const PERSIST_INTERVAL_MS = 60_000;
-
 interface Stored {
   audit: number;
   acks: Record<string, number>;
@@ -77,9 +75,9 @@ export class Cursors {
     this.auditSeq = this.persisted.audit;
   }
 
-  /** Whether the row is behind and old enough to be written now. */
-  due(now: number): boolean {
-    return this.changed && now - this.lastPersistAt >= PERSIST_INTERVAL_MS;
+  /** Whether the row is behind and was written at least `intervalMs` ago. */
+  due(now: number, intervalMs: number): boolean {
+    return this.changed && now - this.lastPersistAt >= intervalMs;
   }
 
   /** Whether this agent's ack is not yet in the row. */

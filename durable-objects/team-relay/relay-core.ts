@@ -41,9 +41,15 @@ export interface RelayLimits {
    * alarm run is flushed at once, not after this delay.
    */
   auditFlushDelayMs: number;
+  /**
+   * Least time between two writes of the cursors row (acks and the audit cursor, cursors.ts): a
+   * quiet team — one message every few seconds — then pays one row per ~20 messages for its
+   * cursors instead of two per message.
+   */
+  cursorPersistMs: number;
 }
 
-export const RELAY_LIMITS: RelayLimits = { queueCap: 10_000, maxSocketsPerAgent: 5, replayPage: 500, purgeIntervalMs: 60_000, auditFlushDelayMs: 500 };
+export const RELAY_LIMITS: RelayLimits = { queueCap: 10_000, maxSocketsPerAgent: 5, replayPage: 500, purgeIntervalMs: 60_000, auditFlushDelayMs: 500, cursorPersistMs: 60_000 };
 
 export class RelayCore implements RelayView {
   /** The time of the frame being judged (set per frame). */

@@ -81,17 +81,21 @@ relayRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/relay/observe",
     tags,
     summary: "Watch a team's live relay feed (WebSocket, read-only)",
-    description: "For people (viewer or above) and API keys with teams:read. Streams `deliver` (with `to`), `presence` and `denied` (with `from`) frames as they happen; anything sent on it gets an `error` frame. Browsers connect with their session cookie; the `Origin` must be the dashboard's.",
+    description: "For people (viewer or above) and API keys with teams:read. Streams `deliver` (with `to`), `presence` and `denied` (with `from`) frames as they happen; anything sent on it gets an `error` frame. Browsers connect with their session cookie, and then the `Origin` must be present and allowed (the dashboard's): a cookie without an allowed Origin is refused with 403 `csrf_rejected`. An API key (`Authorization: Bearer`) may omit `Origin`; if it sends one, it must be allowed too.",
     request: { params: TeamParams },
-    responses: SWITCHING_PROTOCOLS,
+    responses: { ...SWITCHING_PROTOCOLS, 403: jsonResponse(ErrorBodySchema, "`csrf_rejected`: a session cookie without an allowed `Origin`, or any credential from a foreign `Origin`.") },
   }),
   async (c) => {
     const team = await findTeam(c, c.req.valid("param").teamId);
     assertUpgrade(c);
-    // WebSockets are not covered by CORS: without this, any site could open the feed with a visitor's cookie.
-    const origin = c.req.header("origin");
-    if (origin !== undefined && !allowedOrigins(c).has(origin)) throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
+    // WebSockets are not covered by CORS: without this, any site could open the feed with a visitor's
+    // cookie. A session cookie is a browser credential, and browsers always send Origin on a
+    // WebSocket: no Origin with a cookie is not a browser we can check, so it is refused. An API key
+    // (Authorization header) is not sent by browsers on their own: it may omit Origin.
     const principal = requirePrincipal(c);
+    const origin = c.req.header("origin");
+    if (origin === undefined && principal.type === "user") throw new ApiError("csrf_rejected", "A feed opened with a session cookie must come from an allowed Origin (browsers send it); scripts use an API key.");
+    if (origin !== undefined && !allowedOrigins(c).has(origin)) throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
     const userId = principal.type === "user" ? principal.user.id : principal.apiKey.id;
     return forward(c, team.id, { kind: "observer", teamId: team.id, tenantId: team.tenantId, userId, subprotocol: offersSubprotocol(c) });
   },
