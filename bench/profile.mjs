@@ -34,6 +34,8 @@ const BODY = Number(valueOf("--body", "256"));
 // 16 senders by default: with one, a saturating sender outruns its recipient's acks and meets the queue cap (docs/cost.md).
 const SENDERS = Number(valueOf("--agents", "16"));
 const VARIANT = valueOf("--variant", "e");
+/** `--wake`: profile the first frame after an eviction (20 s idle) instead of a burst. */
+const WAKE = args.includes("--wake");
 const INSPECTOR_PORT = 9400 + Math.floor(Math.random() * 500);
 const root = new URL("../", import.meta.url).pathname;
 const log = (line) => process.stdout.write(`${line}\n`);
@@ -45,6 +47,14 @@ function pinSelf(core) {
   } catch {
     log("! could not pin the client to core 1");
   }
+}
+
+/** One direct message after an idle period; resolves when it is accepted. */
+function wakeFrame(session) {
+  return new Promise((resolve) => {
+    session.on({ accepted: () => resolve({ accepted: 1, problems: 0, elapsedMs: 1 }), problem: () => resolve({ accepted: 1, problems: 1, elapsedMs: 1 }) });
+    session.send(session.agents[0], { type: "send", id: `wake-${Date.now()}`, to: session.agents[1].id, body: { pad: "x".repeat(246) } });
+  });
 }
 
 /** One Chrome DevTools Protocol session over the inspector's WebSocket. */
@@ -207,15 +217,20 @@ async function main() {
     const target = await targetOf(VARIANT === "e" ? "switchboard-api" : "bench-baselines");
     const inspector = await cdp(target);
     await inspector.send("Profiler.enable");
-    await inspector.send("Profiler.setSamplingInterval", { interval: 50 });
+    await inspector.send("Profiler.setSamplingInterval", { interval: WAKE ? 20 : 50 });
+    if (WAKE) {
+      log("• idling 20 s so workerd evicts the relay…");
+      await sleep(20_000);
+    }
     const before = VARIANT === "e" ? await relayStats() : null;
     await inspector.send("Profiler.start");
     const t0 = performance.now();
-    const burst = await throughput(session, { senders: SENDERS, bodyBytes: BODY, durationMs: 120_000, maxMessages: MESSAGES, window: 128 });
+    const burst = WAKE ? await wakeFrame(session) : await throughput(session, { senders: SENDERS, bodyBytes: BODY, durationMs: 120_000, maxMessages: MESSAGES, window: 128 });
     const burstMs = performance.now() - t0;
-    await settle();
+    if (!WAKE) await settle();
     const wallMs = performance.now() - t0;
     const { profile } = await inspector.send("Profiler.stop");
+    if (WAKE) log(`• first frame after the idle answered in ${burstMs.toFixed(2)} ms (the relay was ${before && (await relayStats()).messagesAccepted <= 1 ? "evicted" : "NOT evicted"})`);
     const after = VARIANT === "e" ? await relayStats() : null;
     inspector.close();
     await session.close();

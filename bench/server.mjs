@@ -18,7 +18,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { WebSocketServer } from "ws";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
@@ -75,7 +75,8 @@ const options = convertV4MiniflareOptions({
   ],
 });
 // `inspectorPort` (bench/profile.mjs only): workerd's V8 inspector, for CPU profiles of the relay's isolate.
-const mf = new Miniflare({ ...options, resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp`, ...(inspectorPort ? { inspectorPort: Number(inspectorPort) } : {}) });
+// The Workers' console output (errors from the relay, the ledger…) goes to stderr, where run.mjs shows it.
+const mf = new Miniflare({ ...options, log: new Log(LogLevel.WARN), resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp`, ...(inspectorPort ? { inspectorPort: Number(inspectorPort) } : {}) });
 
 /** Applies the drizzle-kit migrations (the same SQL wrangler applies) and the naive relay's tables. */
 async function migrate() {

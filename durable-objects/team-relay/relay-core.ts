@@ -161,6 +161,7 @@ export class RelayCore implements RelayView {
   wakeAt(at: number): void {
     if (this.alarmAt !== null && this.alarmAt <= at) return;
     this.alarmAt = at;
+    this.counters.alarmsSet++;
     // Not awaited: the storage API orders it with the writes of this run (and the output gate holds
     // the answers until it is stored); a failure surfaces on the next event.
     this.ctx.storage.setAlarm(at).catch((err: unknown) => {

@@ -15,10 +15,12 @@ export interface RelayStats {
   rowsRead: number;
   messagesAccepted: number;
   auditFlushed: number;
+  /** `setAlarm()` calls: not SQL, but each is billed as one row written. */
+  alarmsSet: number;
 }
 
 export class SqlMeter {
-  readonly counters: RelayStats = { rowsWritten: 0, rowsRead: 0, messagesAccepted: 0, auditFlushed: 0 };
+  readonly counters: RelayStats = { rowsWritten: 0, rowsRead: 0, messagesAccepted: 0, auditFlushed: 0, alarmsSet: 0 };
   private last: SqlStorageCursor<Record<string, SqlStorageValue>> | null = null;
 
   /**
