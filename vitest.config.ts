@@ -2,6 +2,8 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
+// @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
+import { freePort } from "./scripts/lib/oidc-dev-provider.mjs";
 
 /**
  * Three projects:
@@ -13,6 +15,10 @@ import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./d1-migrations");
+  // Two real OpenID providers (oidc-provider) for the SSO tests, started by the workers project's
+  // global setup on these ports (test/workers/oidc-global-setup.ts); tenant A's and tenant B's.
+  process.env.SB_TEST_OIDC_PORT_A ??= String(await freePort());
+  process.env.SB_TEST_OIDC_PORT_B ??= String(await freePort());
   return {
     test: {
       projects: [
@@ -27,10 +33,13 @@ export default defineConfig(async () => {
                   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
                   PASSWORD_PEPPER: "test-password-pepper-0123456789abcdef012345678",
                   DATA_ENCRYPTION_KEY: "test-data-encryption-key-0123456789abcdef01234",
+                  VAULT_KEKS: "test-vault-kek-0123456789abcdef0123456789abcdef",
                   GITHUB_CLIENT_ID: "test-github-client",
                   GITHUB_CLIENT_SECRET: "test-github-secret",
                   GOOGLE_CLIENT_ID: "test-google-client",
                   GOOGLE_CLIENT_SECRET: "test-google-secret",
+                  TEST_OIDC_ISSUER_A: `http://127.0.0.1:${process.env.SB_TEST_OIDC_PORT_A}`,
+                  TEST_OIDC_ISSUER_B: `http://127.0.0.1:${process.env.SB_TEST_OIDC_PORT_B}`,
                 },
                 // The Worker's fetch() to the internet: GitHub and Google are impersonated there.
                 outboundService: fakeOAuthProviders,
@@ -44,6 +53,7 @@ export default defineConfig(async () => {
             // beside the browser and node projects' local stacks on 2 cores: 5 s is too tight there.
             testTimeout: 20_000,
             setupFiles: ["./test/workers/apply-migrations.ts"],
+            globalSetup: ["./test/workers/oidc-global-setup.ts"],
           },
         },
         {

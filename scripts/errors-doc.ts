@@ -19,7 +19,8 @@ Every error the API returns has the same shape and a status code that matches it
   "error": {
     "code": "validation_failed",
     "message": "Invalid body: name: Too small: expected string to have >=1 characters",
-    "details": { "location": "body", "issues": [{ "path": "name", "code": "too_small", "message": "Too small: expected string to have >=1 characters" }] }
+    "details": { "location": "body", "issues": [{ "path": "name", "code": "too_small", "message": "Too small: expected string to have >=1 characters" }] },
+    "requestId": "req_01JD4ZQ5T2D8K9X3M7B1C6F0GH"
   }
 }
 \`\`\`
@@ -28,6 +29,10 @@ Every error the API returns has the same shape and a status code that matches it
 - \`message\` is for people; its wording may change, so do not parse it.
 - \`details\` is optional and code-specific (the failing fields, the permission you lack, the plan
   limit you hit, …); the table says what it holds for the codes that carry it.
+- \`requestId\` is this request's id, also in the \`X-Request-Id\` response header (every response
+  has one) and in the API's logs and the audit events the request caused: quote it when
+  reporting a problem. A caller may send its own \`X-Request-Id\` (up to 128 characters of
+  letters, digits, \`_\`, \`-\`, \`=\`) to trace a call end to end; anything else is replaced.
 - \`429 rate_limited\` also sets a \`Retry-After\` header; \`405 method_not_allowed\` sets \`Allow\`.
 
 WebSocket connections use the same codes: a problem with one frame is answered with an error

@@ -18,7 +18,11 @@ import { migrateLocal } from "./lib/migrate.mjs";
 import { assertPortFree } from "./lib/port.mjs";
 import { stackProcesses } from "./lib/stack.mjs";
 import { buildDashboard } from "./lib/web-build.mjs";
+import { EGRESS_PUBLIC_URL, STUB_HOST, STUB_PORT, startDemoStub } from "./lib/egress.mjs";
 import { printSecrets, seed } from "./seed.mjs";
+import { OIDC_ENABLED, OIDC_ISSUER } from "./lib/config.mjs";
+import { DEMO_SSO } from "./lib/demo.mjs";
+import { seedSso } from "./lib/demo-sso.mjs";
 
 const READY_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 5_000;
@@ -92,7 +96,7 @@ async function stop(code) {
   process.exit(code);
 }
 
-function banner({ tenantId, secrets }) {
+function banner({ tenantId, tenantName, secrets, credentialsFile }) {
   const url = PUBLIC_URL;
   const { email, password, name } = DEMO.owner;
   say();
@@ -100,15 +104,17 @@ function banner({ tenantId, secrets }) {
   say(`  ${READY_MARKER}`);
   say();
   say(`  Dashboard    ${WEB_PUBLIC_URL}`);
-  say(`  Demo login   ${email} / ${password}   (${name}, owner of "${DEMO.tenantName}")`);
+  say(`  Demo login   ${email} / ${password}   (${name}, owner of "${tenantName}")`);
   say();
   say(`  API          ${url}`);
   say(`  API docs     ${url}/docs`);
   say(`  OpenAPI      ${url}/openapi.json`);
   say(`  Health       ${url}/health`);
+  say(`  Egress       ${EGRESS_PUBLIC_URL}   (agents' outbound calls; demo stub: https://${STUB_HOST}/ for Engineering)`);
   say();
   say(`  Demo tenant  ${tenantId}`);
   say(`  Local data   ${displayPath(STATE_DIR)}   (stop, delete it, start again for a clean slate)`);
+  say(`  Scripts' key ${displayPath(credentialsFile)}   (SWITCHBOARD_API_KEY: the seed and the examples use it, so MFA on the demo owner does not stop them)`);
   say();
   if (secrets.length) printSecrets(secrets, (line) => say(line));
   else say(`  Agent secrets were shown once, when the agents were created. For a new one:\n    POST ${url}/v1/tenants/${tenantId}/agents/{agentId}/rotate-secret`);
@@ -143,6 +149,9 @@ async function main() {
   for (const proc of processes) await assertPortFree(proc.port, LISTEN_HOST, { envName: proc.portEnv });
 
   await Promise.all([migrate(), build()]);
+  // The egress demo's local "internet" (scripts/lib/egress.mjs); closes with this process.
+  await assertPortFree(STUB_PORT, LISTEN_HOST, { envName: "SWITCHBOARD_STUB_PORT" });
+  (await startDemoStub()).unref();
 
   for (const proc of processes) {
     say(`• Starting ${proc.name} on ${proc.publicUrl}`);
@@ -156,6 +165,10 @@ async function main() {
 
   say(`• Seeding the demo tenant through the API (${INTERNAL_URL})`);
   const seeded = await seed({ baseUrl: INTERNAL_URL, log: (line) => say(`  ${line}`) });
+  if (OIDC_ENABLED) {
+    await seedSso({ baseUrl: INTERNAL_URL, tenantId: seeded.tenantId });
+    say(`• SSO: the demo tenant signs in ${DEMO_SSO.domain} through ${OIDC_ISSUER}; on the login page use "Sign in with SSO" as ${DEMO_SSO.people.map((p) => p.email).join(" or ")} (any password at the provider)`);
+  }
   banner(seeded);
 }
 

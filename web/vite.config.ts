@@ -30,7 +30,10 @@ export default defineConfig(({ mode }) => {
     build: {
       outDir: "dist",
       emptyOutDir: true,
-      sourcemap: true,
+      // No source maps in what gets deployed: a public .map hands out the app's original source.
+      // `SWITCHBOARD_WEB_SOURCEMAP=hidden` writes them (without the sourceMappingURL comment) for an
+      // error tracker; move them out of dist/ before deploying (docs/deploy.md, step 8).
+      sourcemap: process.env.SWITCHBOARD_WEB_SOURCEMAP === "hidden" ? "hidden" : false,
       rolldownOptions: {
         output: {
           // Libraries change less often than the app: separate chunks stay cached across deploys.

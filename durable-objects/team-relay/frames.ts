@@ -5,6 +5,7 @@
  * in the rare case a frame names an agent the relay does not know yet (a D1 member refresh): then
  * that frame and every frame after it wait in a queue until it is done. Contract: docs/protocol.md.
  */
+import { log } from "../../workers/shared/observability/log";
 import { parseClientFrame, type ClientFrame } from "../../workers/shared/relay/protocol";
 import { applyVerdict, sendError } from "./effects";
 import { judge, judgeConnection } from "./judge";
@@ -76,7 +77,7 @@ export class FramePath {
   }
 
   private failed(ws: WebSocket, err: unknown): void {
-    console.error(JSON.stringify({ msg: "relay frame failed", teamId: this.core.teamId, error: String((err as Error)?.stack ?? err) }));
+    log.error("relay frame failed", { teamId: this.core.teamId, error: err });
     sendError(ws, null, "internal_error", "The relay could not handle this frame; it was not accepted.");
   }
 }

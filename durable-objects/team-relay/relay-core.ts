@@ -6,6 +6,7 @@
  * of the log (the idempotency tail: ≤ one segment), never the whole log: a woken relay answers
  * its first frame in a few milliseconds however long its log is (docs/relay.md).
  */
+import { log } from "../../workers/shared/observability/log";
 import { CompiledAllowlist, type Party } from "../../workers/shared/relay/allowlist";
 import type { TrustLevel } from "../../workers/shared/trust-levels";
 import { loadAllowlist } from "./allowlist";
@@ -166,7 +167,7 @@ export class RelayCore implements RelayView {
     // the answers until it is stored); a failure surfaces on the next event.
     this.ctx.storage.setAlarm(at).catch((err: unknown) => {
       this.alarmAt = null;
-      console.error(JSON.stringify({ msg: "relay setAlarm failed", teamId: this.teamId, error: String(err) }));
+      log.error("relay setAlarm failed", { teamId: this.teamId, error: err });
     });
   }
 }

@@ -3,7 +3,7 @@
  * their team's relay, using @switchboard/sdk.
  *
  *   npm start                                  # in another terminal: the local stack, seeded
- *   npx tsx examples/sprint-handoff/main.ts    # SWITCHBOARD_URL defaults to http://localhost:8787
+ *   npx tsx examples/sprint-handoff/main.ts    # the API at SWITCHBOARD_URL, else localhost:$SWITCHBOARD_PORT (8787)
  *
  * 1. PM asks Engineering for estimates (request → reply).
  * 2. PM broadcasts the sprint plan to the team (Engineering and Ops receive it).
@@ -11,10 +11,14 @@
  *
  * See README.md beside this file for what the setup step changes in the demo tenant.
  */
+import { readCredentials } from "../../scripts/lib/credentials.mjs";
 import { SwitchboardAgent, type IncomingMessage, type SwitchboardAgentOptions } from "../../sdk/src/index";
 import { setUpDemo, type DemoAgent } from "./setup";
 
-const URL_ = process.env.SWITCHBOARD_URL ?? "http://localhost:8787";
+/** The same port variable as `npm start` (SWITCHBOARD_PORT), unless a whole URL is given. */
+const URL_ = process.env.SWITCHBOARD_URL || `http://localhost:${process.env.SWITCHBOARD_PORT || 8787}`;
+/** SWITCHBOARD_API_KEY, else the local scripts' key that `npm start` keeps in .dev.vars (or the state directory's scripts.vars). */
+const CREDENTIALS = readCredentials();
 const EMAIL = process.env.SWITCHBOARD_EMAIL ?? "owner@acme.test";
 const PASSWORD = process.env.SWITCHBOARD_PASSWORD ?? "switchboard-demo";
 const DEADLINE_MS = 30_000;
@@ -54,8 +58,15 @@ async function webSocketOption(): Promise<Pick<SwitchboardAgentOptions, "WebSock
 }
 
 async function main(): Promise<void> {
-  say(`Setting up the demo tenant at ${URL_} as ${EMAIL}…`);
-  const setup = await setUpDemo({ url: URL_, email: EMAIL, password: PASSWORD });
+  say(`Setting up the demo tenant at ${URL_} ${CREDENTIALS.apiKey ? `with the API key from ${CREDENTIALS.source === "env" ? "SWITCHBOARD_API_KEY" : CREDENTIALS.file}` : `as ${EMAIL} (no API key found)`}…`);
+  const byPassword = { url: URL_, tenantId: CREDENTIALS.tenantId, email: EMAIL, password: PASSWORD };
+  const setup = await setUpDemo({ ...byPassword, apiKey: CREDENTIALS.apiKey }).catch((err: Error) => {
+    // A stored key from another (reset) database: the password may still work. A key given in
+    // SWITCHBOARD_API_KEY is what the person asked for, so its refusal stands.
+    if (CREDENTIALS.source !== "file" || !/API key was refused/.test(err.message)) throw err;
+    say(`  • ${err.message.split(" Run")[0]} — signing in as ${EMAIL} instead`);
+    return setUpDemo(byPassword);
+  });
   for (const note of setup.notes) say(`  • ${note}`);
   for (const a of [setup.pm, setup.engineering, setup.ops]) names.set(a.id, a.name);
 

@@ -1,8 +1,12 @@
 /**
- * The admin half of the example, done as the demo owner over the HTTP API (what a person does in
- * the dashboard): find the seeded agents and team, rotate the agents' secrets (secrets are shown
- * only once, at creation or rotation), give PM the trust level a broadcast needs, and add the
- * allowlist edges and topic rules the hand-off uses — keeping whatever rules are already there.
+ * The admin half of the example, done over the HTTP API (what a person does in the dashboard):
+ * find the seeded agents and team, rotate the agents' secrets (secrets are shown only once, at
+ * creation or rotation), give PM the trust level a broadcast needs, and add the allowlist edges
+ * and topic rules the hand-off uses — keeping whatever rules are already there.
+ *
+ * It authenticates like any automation should: with an API key (the local scripts' key that
+ * `npm start` made, or one you pass). The demo owner's password is only a fallback, and then the
+ * session is signed out at the end; with MFA on it cannot work, and the error says what to do.
  */
 
 export interface DemoAgent {
@@ -27,12 +31,16 @@ type Allowlist = { version: number; edges: Edge[]; topics: TopicRule[] };
 
 class Api {
   private cookie = "";
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly apiKey: string | null,
+  ) {}
 
   async call<T = any>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.cookie) headers.cookie = this.cookie;
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    else if (this.cookie) headers.cookie = this.cookie;
     let res: Response;
     try {
       res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -61,16 +69,61 @@ class Api {
 
 const agent = (id: string): Subject => ({ kind: "agent", id });
 
-export async function setUpDemo(options: { url: string; email: string; password: string; tenantName?: string; teamName?: string }): Promise<DemoSetup> {
-  const { tenantName = "Acme", teamName = "Sprint team" } = options;
-  const api = new Api(options.url.replace(/\/$/, ""));
-  const notes: string[] = [];
-  await api.call("POST", "/v1/auth/login", { email: options.email, password: options.password });
+export interface SetUpOptions {
+  url: string;
+  /** An API key of the demo tenant (`sbk_…`) with agents and teams permissions; preferred. */
+  apiKey?: string | null;
+  /** Without a key: sign in as this person (no MFA), then sign out at the end. */
+  email?: string;
+  password?: string;
+  /** Without a key: the tenant to use (else the one named `tenantName`). */
+  tenantId?: string | null;
+  tenantName?: string;
+  teamName?: string;
+}
 
+export async function setUpDemo(options: SetUpOptions): Promise<DemoSetup> {
+  const { tenantName = "Acme", teamName = "Sprint team" } = options;
+  const api = new Api(options.url.replace(/\/$/, ""), options.apiKey ?? null);
+  const notes: string[] = [];
+  const tenantId = options.apiKey ? await tenantOfKey(api) : await signIn(api, options, tenantName);
+  try {
+    return await setUpTenant(api, tenantId, teamName, notes);
+  } finally {
+    // A password sign-in made a session: end it, so runs do not pile sessions up.
+    if (!options.apiKey) await api.call("POST", "/v1/auth/logout").catch(() => undefined);
+  }
+}
+
+async function tenantOfKey(api: Api): Promise<string> {
+  try {
+    const me = await api.call<{ apiKey: { tenantId: string } }>("GET", "/v1/me");
+    return me.apiKey.tenantId;
+  } catch (err) {
+    if ((err as { status?: number }).status !== 401) throw err;
+    throw new Error(`The API key was refused (${(err as Error).message}). Run \`npm run seed\` (it makes the local scripts' key again), or pass a working key in SWITCHBOARD_API_KEY.`);
+  }
+}
+
+async function signIn(api: Api, options: SetUpOptions, tenantName: string): Promise<string> {
+  const { email = "", password = "" } = options;
+  const answer = await api.call<{ mfaRequired?: boolean }>("POST", "/v1/auth/login", { email, password });
+  if (answer.mfaRequired) {
+    throw new Error(
+      `${email} has MFA turned on, so this example cannot sign in with a password. Give it an API key instead: ` +
+        "`npm run seed` keeps one for the local scripts in .dev.vars (SWITCHBOARD_API_KEY), or create one in the dashboard (API keys) and set SWITCHBOARD_API_KEY.",
+    );
+  }
   const me = await api.call<{ memberships: { tenantId: string; tenantName: string; role: string }[] }>("GET", "/v1/me");
-  const tenantId = me.memberships.find((m) => m.tenantName === tenantName && (m.role === "owner" || m.role === "admin"))?.tenantId;
-  if (!tenantId) throw new Error(`${options.email} is not an owner or admin of a tenant named "${tenantName}". Run \`npm start\` (it seeds the demo).`);
+  const managed = me.memberships.filter((m) => m.role === "owner" || m.role === "admin");
+  const tenantId = (options.tenantId ? managed.find((m) => m.tenantId === options.tenantId) : managed.find((m) => m.tenantName === tenantName))?.tenantId;
+  if (!tenantId) throw new Error(`${email} is not an owner or admin of ${options.tenantId ?? `a tenant named "${tenantName}"`}. Run \`npm start\` (it seeds the demo).`);
+  return tenantId;
+}
+
+async function setUpTenant(api: Api, tenantId: string, teamName: string, notes: string[]): Promise<DemoSetup> {
   const base = `/v1/tenants/${tenantId}`;
+  const tenantName = (await api.call<{ tenant: { name: string } }>("GET", base)).tenant.name;
 
   const agents = await api.listAll<{ id: string; name: string; trustLevel: number }>(`${base}/agents?limit=100`);
   const find = (name: string) => {

@@ -1,6 +1,7 @@
 /**
- * A small HTTP client for the Switchboard API, as a non-browser caller: it keeps the session
- * cookie itself and sends no Origin header, so the CSRF check treats it like curl.
+ * A small HTTP client for the Switchboard API, as a non-browser caller: with an API key
+ * (`Authorization: Bearer`), or keeping a session cookie itself; it sends no Origin header, so the
+ * CSRF check treats it like curl.
  */
 export class ApiError extends Error {
   constructor(method, path, status, body) {
@@ -13,16 +14,18 @@ export class ApiError extends Error {
 }
 
 export class ApiClient {
-  /** @param {string} baseUrl */
-  constructor(baseUrl) {
+  /** @param {string} baseUrl @param {{ apiKey?: string }} [options] */
+  constructor(baseUrl, { apiKey } = {}) {
     this.baseUrl = baseUrl.replace(/\/$/, "");
     this.cookie = null;
+    this.apiKey = apiKey ?? null;
   }
 
   async request(method, path, body) {
     const headers = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.cookie) headers.cookie = this.cookie;
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    else if (this.cookie) headers.cookie = this.cookie;
     const res = await fetch(this.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const session = res.headers.getSetCookie().find((c) => c.startsWith("sb_session="));
     if (session) this.cookie = session.split(";")[0];
@@ -45,6 +48,9 @@ export class ApiClient {
   }
   put(path, body) {
     return this.request("PUT", path, body);
+  }
+  patch(path, body) {
+    return this.request("PATCH", path, body);
   }
 
   /** Every item of a paginated list (`{ data, nextCursor }`). */

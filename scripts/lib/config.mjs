@@ -18,8 +18,10 @@ function portFromEnv(name, fallback) {
 export const API_PORT = portFromEnv("SWITCHBOARD_PORT", 8787);
 /** The dashboard (`wrangler pages dev`): people open this one. */
 export const WEB_PORT = portFromEnv("SWITCHBOARD_WEB_PORT", 8788);
+/** The local data of `npm start` when SWITCHBOARD_STATE_DIR does not say otherwise. */
+export const DEFAULT_STATE_DIR = path.resolve(REPO_ROOT, ".wrangler/state");
 /** Where wrangler keeps local D1 and Durable Object data; migrations and `wrangler dev` must agree on it. */
-export const STATE_DIR = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_STATE_DIR || ".wrangler/state");
+export const STATE_DIR = path.resolve(REPO_ROOT, process.env.SWITCHBOARD_STATE_DIR || DEFAULT_STATE_DIR);
 /**
  * wrangler's dev registry: how the dashboard's `API` service binding finds this stack's API
  * process. One per state directory (not wrangler's per-user default), so two stacks running side
@@ -44,3 +46,11 @@ export const WEB_INTERNAL_URL = `http://${LISTEN_HOST}:${WEB_PORT}`;
 export function displayPath(p) {
   return p.startsWith(REPO_ROOT + path.sep) ? path.relative(REPO_ROOT, p) : p;
 }
+
+/**
+ * A local OpenID provider for trying single sign-on (docs/sso.md): `SWITCHBOARD_OIDC=1 npm start`
+ * also runs oidc-provider (scripts/oidc-provider.mjs) and connects the demo tenant's SSO to it.
+ */
+export const OIDC_ENABLED = process.env.SWITCHBOARD_OIDC === "1";
+export const OIDC_PORT = portFromEnv("SWITCHBOARD_OIDC_PORT", 8790);
+export const OIDC_ISSUER = `http://${LISTEN_HOST}:${OIDC_PORT}`;

@@ -13,8 +13,10 @@
  * docs/decisions.md ("Dashboard hosting") says why the dashboard is a second process instead.
  */
 import path from "node:path";
-import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
+import { spawn } from "node:child_process";
+import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, OIDC_ENABLED, OIDC_ISSUER, OIDC_PORT, PUBLIC_URL, REPO_ROOT, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
+import { egressProcess } from "./egress.mjs";
 
 /**
  * @typedef {object} StackProcess
@@ -26,6 +28,14 @@ import { spawnWrangler } from "./wrangler.mjs";
  * @property {string} publicUrl    printed in the banner
  * @property {() => import("node:child_process").ChildProcess} start
  */
+
+/**
+ * `--inspector-port 0`: the devtools port is picked by the OS when it binds. wrangler's default
+ * checks that 9229 is free and binds it a moment later; two wrangler processes starting together
+ * (this stack's API and dashboard, or another stack's) could both see it free, and one then died
+ * with "Address already in use (socket direct:1:default)".
+ */
+const INSPECTOR = ["--inspector-port", "0"];
 
 // detached: its own process group, which start.mjs stops as a whole (wrangler + workerd).
 // The terminal is ours: no hotkey prompt, and Ctrl-C reaches start.mjs rather than wrangler's key handler.
@@ -43,7 +53,7 @@ export function stackProcesses() {
       publicUrl: PUBLIC_URL,
       start: () =>
         spawnWrangler(
-          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
+          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), ...INSPECTOR, "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
           spawnOptions,
         ),
     },
@@ -61,9 +71,25 @@ export function stackProcesses() {
           // Run from web/: Pages reads web/wrangler.toml and web/functions/ from its working directory.
           // Its own --persist-to: two workerd processes sharing one directory fail with SQLITE_BUSY
           // on wrangler's cache database. The dashboard keeps no data of its own.
-          ["pages", "dev", WEB_DIST, "--ip", LISTEN_HOST, "--port", String(WEB_PORT), "--persist-to", path.join(STATE_DIR, "dashboard"), "--show-interactive-dev-session=false"],
+          ["pages", "dev", WEB_DIST, "--ip", LISTEN_HOST, "--port", String(WEB_PORT), ...INSPECTOR, "--persist-to", path.join(STATE_DIR, "dashboard"), "--show-interactive-dev-session=false"],
           { ...spawnOptions, cwd: WEB_DIR },
         ),
     },
+    // SWITCHBOARD_OIDC=1: a local OpenID provider to sign in with SSO (docs/sso.md).
+    ...(OIDC_ENABLED
+      ? [
+          {
+            name: "Local OpenID provider (oidc-provider)",
+            port: OIDC_PORT,
+            portEnv: "SWITCHBOARD_OIDC_PORT",
+            readyUrl: `${OIDC_ISSUER}/.well-known/openid-configuration`,
+            readyStatus: 200,
+            publicUrl: OIDC_ISSUER,
+            start: () => spawn(process.execPath, [path.join(REPO_ROOT, "scripts/oidc-provider.mjs")], { ...spawnOptions, env: { ...process.env } }),
+          },
+        ]
+      : []),
+    // The egress proxy: its own wrangler dev and port (scripts/lib/egress.mjs says why).
+    egressProcess(),
   ];
 }

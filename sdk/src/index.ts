@@ -9,3 +9,6 @@ export { defaultTransport, nodeGlobalTransport, relayUrl, subprotocolTransport, 
 export { ClientClosedError, ConnectionClosedError, RelayDeniedError, RelayFrameError, RequestTimeoutError, SwitchboardError, TokenExchangeError } from "./errors";
 export { newClientId } from "./ids";
 export * from "./protocol";
+export { CoordinationClient, CoordinationError, type CoordinationClientOptions } from "./coordination";
+export type * from "./coordination-types";
+export { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, forwardUrl, type EgressOptions, type EgressOutcome, type EnvelopeRequest } from "./egress";

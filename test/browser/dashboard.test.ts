@@ -165,6 +165,8 @@ describe("a new person, from sign-up to a team of agents", () => {
     await checkScreen(page, "agent-created-secret", { heading: "Agent created" });
     agentSecret = (await page.getByTestId("secret-value").textContent())!.trim();
     expect(agentSecret).toMatch(/^sba_[\w-]{20,}$/);
+    // How to connect it comes with the secret; with no team yet, the panel says to add one first.
+    await page.getByRole("region", { name: "Connect this agent" }).getByRole("status").getByText("Add the agent to a team first").waitFor();
     await page.getByRole("button", { name: "Copy agent secret" }).click();
     await page.getByRole("button", { name: "Copied" }).waitFor();
     expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(agentSecret);
@@ -463,5 +465,10 @@ describe("the other main screens", () => {
     await checkScreen(page, "operator-tenant-detail", { heading: /Hopper Labs/ });
     await nav(page).getByRole("link", { name: "Platform health" }).click();
     await checkScreen(page, "operator-health", { heading: "Platform health" });
+    // Health covers more than D1: every queue and dead-letter queue, each cron job, the archives.
+    for (const section of ["Queues", "Cron jobs", "Audit archives"]) await page.getByRole("heading", { level: 2, name: section }).waitFor();
+    await page.getByRole("cell", { name: "switchboard-audit-retention-dlq" }).waitFor();
+    await page.getByRole("cell", { name: /Signing key rotation/ }).waitFor();
+    await page.getByText("R2 bucket").waitFor();
   }, { sideTrip: true });
 });

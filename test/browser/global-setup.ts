@@ -9,6 +9,8 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ROOT, startLocalStack } from "../support/local-stack";
 import { CHROMIUM_PATH, SCREENSHOT_DIR, STACK_LOG } from "./config";
+// @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
+import { freePort } from "../../scripts/lib/oidc-dev-provider.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,6 +20,10 @@ declare module "vitest" {
     apiUrl: string;
     /** The stack's state directory (local D1), for the few things only a shell can do (granting operator). */
     stateDir: string;
+    /** The local OpenID provider the stack runs for SSO (SWITCHBOARD_OIDC=1, docs/sso.md). */
+    oidcIssuer: string;
+    /** http://127.0.0.1:<port> — the egress proxy (agents' outbound calls). */
+    egressUrl: string;
   }
 }
 
@@ -39,10 +45,14 @@ export default async function setup(project: TestProject) {
   rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
-  const stack = await startLocalStack({ logFile: STACK_LOG });
+  // The stack also runs the local OpenID provider and connects the demo tenant's SSO to it.
+  const oidcPort = await freePort();
+  const stack = await startLocalStack({ logFile: STACK_LOG, oidcPort });
+  project.provide("oidcIssuer", `http://127.0.0.1:${oidcPort}`);
   project.provide("dashboardUrl", stack.dashboardUrl);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);
+  project.provide("egressUrl", stack.egressUrl);
   process.stdout.write(`browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`);
 
   return async () => {

@@ -5,8 +5,9 @@
  * through the API meanwhile) makes the next save answer 409, which the editor explains and
  * recovers from. Then the live feed: two seeded agents, driven from here over real relay
  * WebSockets (`ws`, agent tokens from rotated secrets), send one allowed and one refused message,
- * and both appear in the feed as they happen; the filters and pause/resume work, and a cut
- * connection is re-established by itself. A viewer sees the
+ * and both appear in the feed as they happen; the filters and pause/resume work, a cut
+ * connection is re-established by itself, repeated failures back off further each time, and
+ * "Reconnect now" cuts the wait short. A viewer sees the
  * allowlist read-only and can still watch the feed.
  *
  * Screens are screenshotted (test-results/screenshots/NN-relay-*.png) and checked with axe-core.
@@ -336,6 +337,42 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await feedRows(page).filter({ hasText: /Reconnected after \d+ s\. Messages relayed while the feed was disconnected are not shown here/ }).waitFor();
     await sockets[0]!.send(agentIds.Engineering, { text: "after the reconnect" });
     await feedRows(page).first().filter({ hasText: "after the reconnect" }).waitFor();
+    await page.unrouteAll();
+  });
+
+  step("while the relay keeps dropping it, the feed waits longer each time; Reconnect now tries again at once", async () => {
+    const { page } = owner;
+    // Every connection is answered by Playwright itself and dropped at once, until `reachable`.
+    let reachable = false;
+    const attempts: number[] = [];
+    await page.routeWebSocket(/\/relay\/observe$/, (ws) => {
+      attempts.push(Date.now());
+      if (reachable) ws.connectToServer();
+      else void ws.close({ code: 1011, reason: "test: relay unreachable" });
+    });
+    const badge = page.getByText(/^Disconnected · retrying in \d+ s$/);
+    // The feed tries at once, then again after ~1 s, ~2 s, ~4 s (this page's curve is scaled by 0.8–1.2).
+    await page.reload();
+    await badge.waitFor();
+    await expect.poll(() => attempts.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+    const gaps = attempts.map((t, i, all) => (i === 0 ? 0 : t - all[i - 1]!)).slice(1);
+    // Each wait longer than the one before (doubling, give or take the per-page jitter and load).
+    expect(gaps[1]!, `waits between attempts: ${gaps.join(", ")} ms`).toBeGreaterThan(gaps[0]! * 1.4);
+    await expect.poll(async () => Number((await badge.textContent())!.match(/(\d+) s/)![1]), { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
+
+    await checkScreen(page, "relay-feed-reconnecting", { heading: DEMO.team });
+    // Presence comes over the connection: while it is down the feed does not pretend to know.
+    await page.getByText("Online now: not known while disconnected").waitFor();
+
+    reachable = true;
+    const clickedAt = Date.now();
+    const tried = attempts.length;
+    await page.getByRole("button", { name: "Reconnect now" }).click();
+    await page.getByText("Live", { exact: true }).waitFor();
+    expect(attempts.length).toBe(tried + 1);
+    // Not after the wait it was in (3 s or more): at once.
+    expect(attempts.at(-1)! - clickedAt).toBeLessThan(2_000);
+    await page.getByText("Online now:").filter({ hasText: "PM" }).waitFor();
     await page.unrouteAll();
   });
 

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ensureDevVars } from "../../scripts/lib/dev-vars.mjs";
 import { closed, freePort, killGroup, ROOT } from "../support/local-stack";
 
 const WRANGLER = path.join(ROOT, "node_modules/wrangler/bin/wrangler.js");
@@ -15,6 +16,8 @@ const wranglerEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE
 
 export interface ApiStack {
   url: string;
+  /** Its local data; also where the seed keeps the scripts' API key (`scripts.vars`). */
+  stateDir: string;
   /** The seed's output (demo tenant id, agent secrets). */
   seedOutput: string;
   readonly output: string;
@@ -33,13 +36,15 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = wranglerEnv):
 }
 
 export async function startApiStack({ timeoutMs = 90_000 } = {}): Promise<ApiStack> {
+  // The local secrets wrangler dev reads, as `npm start` makes them (a fresh clone has none yet).
+  ensureDevVars();
   const port = await freePort();
   const stateDir = mkdtempSync(path.join(tmpdir(), "switchboard-sdk-"));
   const url = `http://127.0.0.1:${port}`;
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "switchboard", "--local", "--persist-to", stateDir]);
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false"],
+    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir, "--show-interactive-dev-session=false"],
     { cwd: ROOT, env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
@@ -63,9 +68,11 @@ export async function startApiStack({ timeoutMs = 90_000 } = {}): Promise<ApiSta
       if (ok) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const seedOutput = await run(process.execPath, ["scripts/seed.mjs", "--url", url], process.env);
+    // The seed keeps its API key beside this stack's data, not in the checkout's .dev.vars.
+    const seedOutput = await run(process.execPath, ["scripts/seed.mjs", "--url", url], { ...process.env, SWITCHBOARD_STATE_DIR: stateDir });
     return {
       url,
+      stateDir,
       seedOutput,
       get output() {
         return output;

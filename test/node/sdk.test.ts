@@ -498,7 +498,8 @@ describe("examples/sprint-handoff", () => {
       // What the README says to run: npx tsx examples/sprint-handoff/main.ts
       const child = spawn(process.execPath, [`${ROOT}/node_modules/tsx/dist/cli.mjs`, "examples/sprint-handoff/main.ts"], {
         cwd: ROOT,
-        env: { ...process.env, SWITCHBOARD_URL: stack.url, ...env },
+        // This stack's data directory: where the seed kept the scripts' API key the example uses.
+        env: { ...process.env, SWITCHBOARD_URL: stack.url, SWITCHBOARD_STATE_DIR: stack.stateDir, ...env },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let out = "";

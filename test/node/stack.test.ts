@@ -9,12 +9,13 @@
  * the browser tests (test/browser/) of the dashboard itself.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closed, freePort, killGroup, ROOT, startLocalStack, type LocalStack } from "../support/local-stack";
+import { createEgressFetch, egressOutcome } from "../../sdk/src/index";
 
 // The values README.md documents; asserted here rather than imported so the docs are what is tested.
 const DEMO = { email: "owner@acme.test", password: "switchboard-demo", name: "Ada Owner", tenant: "Acme", agents: ["PM", "Engineering", "Ops"], team: "Sprint team" };
@@ -45,7 +46,7 @@ beforeAll(async () => {
   stack = await startLocalStack();
   base = stack.apiUrl;
   tenantId = stack.tenantId;
-}, 150_000);
+}, 200_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -84,6 +85,14 @@ describe("npm start", () => {
     const asset = await api(script, { base: stack.dashboardUrl });
     expect(asset.res.status).toBe(200);
     expect(asset.res.headers.get("content-type")).toContain("javascript");
+  });
+
+  it("builds the dashboard without source maps: none deployed, none referenced", () => {
+    const dist = path.join(stack.stateDir, "web-dist");
+    const files = readdirSync(dist, { recursive: true }).map(String);
+    expect(files.some((f) => f.endsWith(".js"))).toBe(true);
+    expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
+    for (const f of files.filter((f) => /\.(js|css)$/.test(f))) expect(readFileSync(path.join(dist, f), "utf8"), f).not.toContain("sourceMappingURL");
   });
 
   it("answers /v1 on the dashboard's origin from the API: login sets the session cookie there, /v1/me works with it", async () => {
@@ -172,7 +181,8 @@ describe("npm start", () => {
   });
 
   it("seeds again without duplicating anything", async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8" });
+    // The stack's own data directory: the seed finds the scripts' API key there (scripts.vars).
+    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8", env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir } });
     expect(stdout).toContain("nothing to seed");
     expect(stdout).toContain(tenantId);
     expect(stdout).not.toMatch(/shown ONCE/);
@@ -183,6 +193,26 @@ describe("npm start", () => {
     expect(agents.json.data.map((a: any) => a.name).sort()).toEqual([...DEMO.agents, "Support"].sort());
     const teams = await api(`/v1/tenants/${tenantId}/teams`, { cookie });
     expect(teams.json.data).toHaveLength(1);
+  });
+
+  it("lets the demo's Engineering agent call the local stub through the SDK's egress fetch, and refuses a denied host", async () => {
+    const secret = stack.output.match(/Engineering\s+(sba_\S+)/)![1]!;
+    const agents = await api(`/v1/tenants/${tenantId}/agents`, { cookie });
+    const agentId = agents.json.data.find((a: any) => a.name === "Engineering").id;
+    const egressFetch = createEgressFetch({ url: base, egressUrl: stack.egressUrl, agentId, secret });
+    const allowed = await egressFetch("https://stub.switchboard.test/hello?from=stack-test");
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("x-switchboard-egress")).toBe("allowed");
+    expect(await allowed.json()).toMatchObject({ service: "switchboard demo stub", method: "GET", path: "/hello?from=stack-test" });
+    const denied = await egressFetch("https://api.github.com/user");
+    expect(await egressOutcome(denied)).toMatchObject({ by: "proxy", status: 403, code: "egress_denied", reason: "no_matching_rule" });
+    const ssrf = await egressFetch("http://169.254.169.254/latest/meta-data/");
+    expect(await egressOutcome(ssrf)).toMatchObject({ by: "proxy", status: 403, reason: "private_address" });
+    // Another demo agent has no egress at all (default deny).
+    const pm = agents.json.data.find((a: any) => a.name === "PM");
+    const pmSecret = stack.output.match(/PM\s+(sba_\S+)/)![1]!;
+    const pmFetch = createEgressFetch({ url: base, egressUrl: stack.egressUrl, agentId: pm.id, secret: pmSecret });
+    expect(await egressOutcome(await pmFetch("https://stub.switchboard.test/hello"))).toMatchObject({ by: "proxy", reason: "no_matching_rule" });
   });
 
   it("refuses to start a second stack on a port that is taken, and says which variable moves it", async () => {

@@ -15,7 +15,10 @@
  * only web-standard globals.
  */
 
+import { FAKE_RESEND_HOST, fakeMailProvider } from "./fake-mail-provider";
+import { fakeEgressUpstream, UPSTREAM_SUFFIX } from "./fake-egress-upstream";
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
+import { FAKE_OIDC_HOST, fakeOidcProvider } from "./fake-oidc-provider";
 
 /** Must match the bindings in vitest.config.ts. */
 export const FAKE_OAUTH_CLIENTS = {
@@ -57,7 +60,16 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === "api.github.com") return githubApi(request, url);
   // Alert webhooks (test/workers/fake-webhook-receiver.ts).
   if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
-  return fetch(request);
+  // The mail provider (test/workers/fake-mail-provider.ts).
+  if (url.host === FAKE_RESEND_HOST) return fakeMailProvider(request);
+  // The egress proxy's upstreams (test/workers/fake-egress-upstream.ts).
+  if (url.hostname.endsWith(UPSTREAM_SUFFIX)) return fakeEgressUpstream(request);
+  // A misbehaving OpenID provider for SSO's ugly paths (test/workers/fake-oidc-provider.ts).
+  if (url.host === FAKE_OIDC_HOST) return fakeOidcProvider(request);
+  // Out for real (the SSO tests' oidc-provider on 127.0.0.1). Miniflare's Request is not Node's:
+  // rebuild it, and hand redirects back to the Worker as they are.
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
+  return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
 }
 
 async function tokenEndpoint(request: Request, provider: "github" | "google"): Promise<Response> {

@@ -3,7 +3,9 @@
  * against D1 with the migrations applied. Helpers seed people and tenants through the API itself;
  * `addMember` writes a membership row directly because the invite flow is tested on its own.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { createApp } from "../../workers/api/src/app";
 import type { Role } from "../../workers/shared/auth/roles";
 import { createDb } from "../../workers/shared/db/client";
 import { memberships } from "../../workers/shared/db/schema";
@@ -20,6 +22,12 @@ export interface CallOptions {
   cookie?: string;
   apiKey?: string;
   headers?: Record<string, string>;
+  /**
+   * Serve this request with the test Worker's bindings changed (e.g. `{ ENVIRONMENT: "production",
+   * RESEND_API_KEY: … }`): the real app (createApp) runs with the merged env, and the call waits
+   * for its `waitUntil` work.
+   */
+  env?: Partial<Env>;
 }
 
 export interface CallResult<T = any> {
@@ -40,7 +48,8 @@ export async function call<T = any>(path: string, options: CallOptions = {}): Pr
   }
   if (options.cookie) headers.set("cookie", options.cookie);
   if (options.apiKey) headers.set("authorization", `Bearer ${options.apiKey}`);
-  const res = await exports.default.fetch(new Request(`${BASE}${path}`, { method: options.method ?? (body !== undefined ? "POST" : "GET"), headers, body }));
+  const request = new Request(`${BASE}${path}`, { method: options.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
+  const res = options.env ? await fetchWithEnv(request, options.env) : await exports.default.fetch(request);
   const text = await res.text();
   let parsed: unknown = text;
   try {
@@ -49,6 +58,13 @@ export async function call<T = any>(path: string, options: CallOptions = {}): Pr
     // not JSON: keep the text
   }
   return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+async function fetchWithEnv(request: Request, overrides: Partial<Env>): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(request, { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export function sessionCookieOf(res: { headers: Headers }): string {
@@ -103,4 +119,7 @@ export function expectError(res: CallResult, status: number, code: string): void
     throw new Error(`expected ${status} ${code}, got ${res.status} ${JSON.stringify(res.body)}`);
   }
   if (typeof res.body.error.message !== "string" || res.body.error.message.length === 0) throw new Error("error without a message");
+  // Every error body carries the request's id, the same as the X-Request-Id header.
+  const requestId = res.headers.get("x-request-id");
+  if (!requestId || res.body.error.requestId !== requestId) throw new Error(`error.requestId ${res.body.error.requestId} does not match X-Request-Id ${requestId}`);
 }

@@ -2,9 +2,13 @@ import { QueryClientProvider } from "@tanstack/react-query";
 import { RouterProvider } from "@tanstack/react-router";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
+import { installDashboardErrorMap } from "./lib/error-map";
 import { onUnauthenticated, queryClient } from "./lib/queries";
 import { makeRouter } from "./router";
 import "./styles.css";
+
+// Every form validates with zod: its issues are said in plain words (lib/error-map.ts).
+installDashboardErrorMap();
 
 const router = makeRouter(queryClient);
 

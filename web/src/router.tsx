@@ -104,7 +104,8 @@ const securityRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/account/security"), "SecurityScreen"),
 });
 
-const tenantRoute = createRoute({ getParentRoute: () => appRoute, path: "/t/$tenantId", component: TenantLayout });
+// `?project=<id>`: the project selector's choice (docs/projects.md), kept in the URL for every tenant screen.
+const tenantRoute = createRoute({ getParentRoute: () => appRoute, path: "/t/$tenantId", validateSearch: (s: Record<string, unknown>): { project?: string } => ({ project: stringParam(s, "project") }), component: TenantLayout });
 const tenantIndexRoute = createRoute({
   getParentRoute: () => tenantRoute,
   path: "/",
@@ -121,6 +122,8 @@ const teamDetailRoute = createRoute({ getParentRoute: () => tenantRoute, path: "
 // Lazy: the graph editor carries @xyflow/react, which only these pages need.
 const teamAllowlistRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/allowlist", component: lazyRouteComponent(() => import("./screens/tenant/relay/allowlist-screen"), "AllowlistScreen") });
 const teamFeedRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/feed", component: lazyRouteComponent(() => import("./screens/tenant/relay/feed-screen"), "FeedScreen") });
+// Lazy: the coordination screen (tasks, locks, hand-offs, memory, presence, workflows, YAML).
+const teamCoordinationRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/coordination", component: lazyRouteComponent(() => import("./screens/tenant/coordination/coordination-screen"), "CoordinationScreen") });
 const membersRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/members", component: MembersScreen });
 const apiKeysRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/api-keys", component: ApiKeysScreen });
 const settingsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/settings", component: SettingsScreen });
@@ -128,6 +131,11 @@ const settingsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/s
 const auditRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/audit", validateSearch: AuditSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/audit/audit-log"), "AuditLogScreen") });
 const alertsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts", validateSearch: AlertsInboxSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/alerts/alerts-inbox"), "AlertsInboxScreen") });
 const alertRulesRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts/rules", component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen") });
+
+// Egress, secrets and skills (docs/egress.md, secrets.md, skills.md): lazy, one chunk each.
+const agentEgressRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents/$agentId/egress", component: lazyRouteComponent(() => import("./screens/tenant/egress/agent-egress"), "AgentEgressScreen") });
+const secretsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/secrets", component: lazyRouteComponent(() => import("./screens/tenant/egress/secrets"), "SecretsScreen") });
+const skillsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/skills", component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen") });
 
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/", component: lazyRouteComponent(() => import("./screens/operator/tenants"), "OperatorTenantsScreen") });
@@ -146,7 +154,7 @@ const routeTree = rootRoute.addChildren([
     createTenantRoute,
     inviteAcceptRoute,
     securityRoute,
-    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute]),
+    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute, agentEgressRoute, secretsRoute, skillsRoute]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
 ]);

@@ -39,8 +39,9 @@ async function freshTenant(): Promise<string> {
 async function apiKeyWith(tenantId: string, scopes: Permission[]): Promise<string> {
   const prefix = randomToken(16).replace(/[^A-Za-z0-9]/g, "").slice(0, 12).padEnd(12, "a");
   const key = `sbk_${prefix}_${randomToken()}`;
-  await env.DB.prepare("insert into api_keys (id, tenant_id, name, prefix, secret_hash, scopes, created_by) values (?, ?, 'matrix', ?, ?, ?, 'test')")
-    .bind(newId("apiKey"), tenantId, prefix, await hashSecret(key), JSON.stringify(scopes))
+  // Made by the tenant's owner: a key acts with at most its creator's current permissions.
+  await env.DB.prepare("insert into api_keys (id, tenant_id, name, prefix, secret_hash, scopes, created_by) values (?, ?, 'matrix', ?, ?, ?, ?)")
+    .bind(newId("apiKey"), tenantId, prefix, await hashSecret(key), JSON.stringify(scopes), users.owner.id)
     .run();
   return key;
 }

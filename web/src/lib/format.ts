@@ -30,3 +30,11 @@ export function humanize(value: string): string {
   const s = value.replace(/[_:-]+/g, " ").trim();
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+const ordinalRule = new Intl.PluralRules("en-US", { type: "ordinal" });
+const ORDINAL_SUFFIX: Record<string, string> = { one: "st", two: "nd", few: "rd", other: "th" };
+
+/** 1 → "1st", 2 → "2nd", 13 → "13th", 22 → "22nd" (the dashboard's sentences are English). */
+export function ordinal(n: number): string {
+  return `${n.toLocaleString("en-US")}${ORDINAL_SUFFIX[ordinalRule.select(n)] ?? "th"}`;
+}

@@ -1,9 +1,12 @@
 /**
- * Forms use the API's own zod schemas (workers/shared/schemas) for client-side validation, and
- * put the API's answer back on the form: `validation_failed` issues land on the fields they name,
- * anything else becomes the form-level alert (`errors.root.server`, shown by <FormAlert>).
+ * Forms use the API's own zod schemas (workers/shared/schemas) for client-side validation, send
+ * through a TanStack Query mutation (`useFormMutation`), and put the API's answer back on the
+ * form: `validation_failed` issues land on the fields they name, anything else becomes the
+ * form-level alert (`errors.root.server`, shown by <FormAlert>). zod's messages are the
+ * dashboard's own (lib/error-map.ts).
  */
 import { zodResolver } from "@hookform/resolvers/zod";
+import { useMutation } from "@tanstack/react-query";
 import { useForm, type DefaultValues, type FieldValues, type Path, type Resolver, type UseFormReturn } from "react-hook-form";
 import type { z } from "zod";
 import type { ErrorCode } from "@shared/errors/catalogue";
@@ -22,6 +25,37 @@ export function schemaResolver<Form extends FieldValues, S extends z.ZodType>(sc
 /** `useForm` with `schemaResolver`: `handleSubmit` hands over the parsed API input. */
 export function useSchemaForm<Form extends FieldValues, S extends z.ZodType>(schema: S, options: { defaultValues: DefaultValues<Form>; toInput?: (values: Form) => unknown }): UseFormReturn<Form, unknown, z.output<S>> {
   return useForm<Form, unknown, z.output<S>>({ resolver: schemaResolver<Form, S>(schema, options.toInput), defaultValues: options.defaultValues });
+}
+
+interface FormMutationOptions<Form extends FieldValues, Input, Result> {
+  /** Sends the parsed API input. */
+  mutationFn: (input: Input) => Promise<Result>;
+  /** After the API said yes (invalidate, navigate, show the result). Awaited; if it throws, the error lands on the form. */
+  onSuccess?: (result: Result, input: Input) => unknown;
+  /** Error codes that belong to one field (see `applyApiError`). */
+  codeFields?: CodeFieldMap<Form>;
+  /** Handles an error itself when it returns true (e.g. an expired link gets its own page); otherwise it lands on the form. */
+  onError?: (err: unknown) => boolean | void;
+}
+
+/**
+ * A form's submit as a TanStack Query mutation: `submit` (for `<form onSubmit>`) validates with the
+ * form's schema, then runs the mutation; the result's `isPending` drives the submit button.
+ */
+export function useFormMutation<Form extends FieldValues, Input, Result>(form: UseFormReturn<Form, unknown, Input>, options: FormMutationOptions<Form, Input, Result>) {
+  const mutation = useMutation({
+    mutationFn: options.mutationFn,
+    onSuccess: options.onSuccess,
+    onError: (err) => {
+      if (options.onError?.(err) !== true) applyApiError(form, err, options.codeFields);
+    },
+  });
+  // The error is on the form already: the promise handed to react-hook-form resolves either way.
+  const submit = form.handleSubmit((input) => mutation.mutateAsync(input).then(
+    () => undefined,
+    () => undefined,
+  ));
+  return { ...mutation, submit };
 }
 
 /** Error codes that are really about one field, for forms where the API answers with a specific code. */

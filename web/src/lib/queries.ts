@@ -5,6 +5,7 @@
 import { QueryCache, QueryClient, queryOptions } from "@tanstack/react-query";
 import { api, getAll, isApiError } from "./api";
 import type { Allowlist } from "@shared/relay/allowlist";
+import type { Project } from "@shared/schemas/projects";
 import type { Agent, ApiKey, Invite, Me, Member, OperatorTenant, OperatorTenantDetail, PlatformHealth, Session, Team, TeamWithAgents, Tenant, TenantConfigVersion } from "./types";
 
 let unauthenticatedHandler: (() => void) | undefined;
@@ -34,10 +35,11 @@ export const keys = {
   me: ["me"] as const,
   sessions: ["me", "sessions"] as const,
   tenant: (tenantId: string) => ["tenant", tenantId] as const,
-  agents: (tenantId: string, filters: { status?: string; template?: string } = {}) => ["tenant", tenantId, "agents", filters] as const,
+  agents: (tenantId: string, filters: { status?: string; template?: string; projectId?: string } = {}) => ["tenant", tenantId, "agents", filters] as const,
   agentsAll: (tenantId: string) => ["tenant", tenantId, "agents"] as const,
   agent: (tenantId: string, agentId: string) => ["tenant", tenantId, "agent", agentId] as const,
   teams: (tenantId: string) => ["tenant", tenantId, "teams"] as const,
+  projects: (tenantId: string) => ["tenant", tenantId, "projects"] as const,
   team: (tenantId: string, teamId: string) => ["tenant", tenantId, "team", teamId] as const,
   allowlist: (tenantId: string, teamId: string) => ["tenant", tenantId, "team", teamId, "allowlist"] as const,
   members: (tenantId: string) => ["tenant", tenantId, "members"] as const,
@@ -56,12 +58,15 @@ export const sessionsQuery = queryOptions({ queryKey: keys.sessions, queryFn: ()
 
 export const tenantQuery = (tenantId: string) => queryOptions({ queryKey: [...keys.tenant(tenantId), "self"], queryFn: () => api.get<{ tenant: Tenant }>(t(tenantId)).then((r) => r.tenant) });
 
-export const agentsQuery = (tenantId: string, filters: { status?: string; template?: string } = {}) =>
+export const agentsQuery = (tenantId: string, filters: { status?: string; template?: string; projectId?: string } = {}) =>
   queryOptions({ queryKey: keys.agents(tenantId, filters), queryFn: () => getAll<Agent>(`${t(tenantId)}/agents`, filters) });
 export const agentQuery = (tenantId: string, agentId: string) =>
   queryOptions({ queryKey: keys.agent(tenantId, agentId), queryFn: () => api.get<{ agent: Agent }>(`${t(tenantId)}/agents/${encodeURIComponent(agentId)}`).then((r) => r.agent) });
 
-export const teamsQuery = (tenantId: string) => queryOptions({ queryKey: keys.teams(tenantId), queryFn: () => getAll<Team>(`${t(tenantId)}/teams`) });
+/** `projectId`: only that project's teams (the project selector); the key keeps every variant under keys.teams for invalidation. */
+export const teamsQuery = (tenantId: string, projectId?: string) =>
+  queryOptions({ queryKey: projectId ? [...keys.teams(tenantId), { projectId }] : keys.teams(tenantId), queryFn: () => getAll<Team>(`${t(tenantId)}/teams`, projectId ? { projectId } : undefined) });
+export const projectsQuery = (tenantId: string) => queryOptions({ queryKey: keys.projects(tenantId), queryFn: () => getAll<Project>(`${t(tenantId)}/projects`) });
 export const teamQuery = (tenantId: string, teamId: string) =>
   queryOptions({ queryKey: keys.team(tenantId, teamId), queryFn: () => api.get<TeamWithAgents>(`${t(tenantId)}/teams/${encodeURIComponent(teamId)}`) });
 

@@ -6,7 +6,14 @@ import type { Database } from "../../shared/db/client";
 /** Who is making the request, after authentication. */
 export type Principal =
   | { type: "user"; user: UserRow; session: SessionRow }
-  | { type: "api_key"; apiKey: ApiKeyRow };
+  | {
+      type: "api_key";
+      apiKey: ApiKeyRow;
+      /** What the key may do now: its scopes, limited to its maker's current role (services/api-key-authority.ts). */
+      permissions: ReadonlySet<Permission>;
+      /** The role, today, of the person at the end of the key's chain of makers. */
+      creatorRole: Role;
+    };
 
 /** The tenant a `{tenantId}` route acts on, and what the principal may do there. */
 export interface TenantAccess {
@@ -24,5 +31,7 @@ export interface AppEnv {
     tenantAccess: TenantAccess;
     ip: string | null;
     userAgent: string | null;
+    /** Set first (middleware/request-context.ts): in the X-Request-Id header, error bodies, logs and audit details. */
+    requestId: string;
   };
 }

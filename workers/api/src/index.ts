@@ -6,6 +6,8 @@ import { queue } from "./queues";
 export { RateLimiter } from "../../../durable-objects/rate-limiter";
 export { TeamRelay } from "../../../durable-objects/team-relay";
 export { AuditLedger } from "../../../durable-objects/audit-ledger";
+export { TeamCoordinator } from "../../../durable-objects/team-coordinator";
+export { EgressGate } from "../../../durable-objects/egress-gate";
 
 const app = createApp();
 

@@ -7,6 +7,7 @@
 import { ALERT_WEBHOOKS_DLQ, ALERT_WEBHOOKS_QUEUE } from "../../shared/alerts/queue-message";
 import { handleAlertWebhooks, handleAlertWebhooksDeadLetters } from "./services/alerts/webhook-delivery";
 import { AUDIT_RETENTION_QUEUE, handleRetentionBatch } from "../../shared/audit/archive/retention-queue";
+import { log, withLogContext } from "../../shared/observability/log";
 
 export type QueueHandler = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -17,12 +18,15 @@ const handlers: Record<string, QueueHandler> = {
   [AUDIT_RETENTION_QUEUE]: (batch, env) => handleRetentionBatch(batch, env),
 };
 
-export async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  const handler = handlers[batch.queue];
-  if (!handler) {
-    console.error(JSON.stringify({ level: "error", msg: "no handler for queue", queue: batch.queue }));
-    batch.retryAll();
-    return;
-  }
-  await handler(batch, env, ctx);
+export function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  // Every line logged while handling the batch names its queue.
+  return withLogContext({ queue: batch.queue, messages: batch.messages.length }, async () => {
+    const handler = handlers[batch.queue];
+    if (!handler) {
+      log.error("no handler for queue");
+      batch.retryAll();
+      return;
+    }
+    await handler(batch, env, ctx);
+  });
 }

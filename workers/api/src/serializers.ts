@@ -8,6 +8,7 @@ import { toIso } from "../../shared/schemas/common";
 import type { InviteSchema, MemberSchema } from "../../shared/schemas/members";
 import type { Team } from "../../shared/schemas/teams";
 import type { Tenant } from "../../shared/schemas/tenant";
+import { projectIdOf } from "../../shared/projects";
 
 export const toUser = (u: UserRow): User => ({ id: u.id, email: u.email, name: u.name, isOperator: u.isOperator, createdAt: toIso(u.createdAt) });
 
@@ -61,6 +62,7 @@ export const toAgent = (a: AgentRow, teamIds: string[]): Agent => ({
   secretPrefix: a.secretPrefix,
   secretRotatedAt: toIso(a.secretRotatedAt),
   teamIds,
+  projectId: projectIdOf(a),
   createdAt: toIso(a.createdAt),
   updatedAt: toIso(a.updatedAt),
 });
@@ -71,6 +73,7 @@ export const toTeam = (t: TeamRow, agentIds: string[]): Team => ({
   name: t.name,
   description: t.description,
   agentIds,
+  projectId: projectIdOf(t),
   createdAt: toIso(t.createdAt),
   updatedAt: toIso(t.updatedAt),
 });
@@ -86,6 +89,7 @@ export const toApiKey = (k: ApiKeyRow): z.infer<typeof ApiKeySchema> => ({
   expiresAt: toIso(k.expiresAt),
   lastUsedAt: toIso(k.lastUsedAt),
   revokedAt: toIso(k.revokedAt),
+  projectId: k.projectId,
 });
 
 /** A membership joined with its user: what the members list and role changes read. */

@@ -15,6 +15,7 @@ import { decryptField, encryptField } from "../crypto/encryption";
 import { createDb } from "../db/client";
 import { signingKeys, type SigningKeyRow } from "../db/schema";
 import { AGENT_TOKEN_ALG, AGENT_TOKEN_TTL_SECONDS, CLOCK_SKEW_SECONDS } from "./claims";
+import { log } from "../observability/log";
 
 type KeyEnv = Pick<Env, "DB" | "DATA_ENCRYPTION_KEY">;
 export type SigningAlg = SigningKeyRow["alg"];
@@ -70,7 +71,7 @@ export async function currentSigningKey(env: KeyEnv, now: number = Date.now(), r
     if (retried) throw err;
     // Typically DATA_ENCRYPTION_KEY was rotated. Signing keys are disposable: retire this one (its
     // public half keeps verifying the tokens it signed) and sign with a fresh key.
-    console.error(JSON.stringify({ level: "error", msg: "signing key cannot be decrypted; retiring it", kid: row.kid, error: String(err) }));
+    log.error("signing key cannot be decrypted; retiring it", { kid: row.kid, error: err });
     await env.DB.prepare("UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE kid = ?3 AND retired_at IS NULL").bind(now, now + RETIRED_KEY_LIFETIME_MS, row.kid).run();
     return currentSigningKey(env, now, true);
   }
@@ -150,6 +151,8 @@ const unknownKids = new Map<string, number>();
 const UNKNOWN_KIDS_MAX = 1000;
 const UNKNOWN_KID_LOOKUPS_PER_SECOND = 10;
 const lookupWindow = { startedAt: 0, used: 0 };
+/** Lookups in flight by kid. */
+const keyLookups = new Map<string, Promise<CachedKey | null>>();
 /** Our kids are RFC 7638 SHA-256 thumbprints; anything else is not worth a lookup. */
 const KID_FORMAT = /^[A-Za-z0-9_-]{43}$/;
 
@@ -159,12 +162,20 @@ export async function verificationKey(env: Pick<Env, "DB">, kid: string, now: nu
   const clock = Date.now();
   let entry: CachedKey | null | undefined = publicKeyCache.get(kid);
   if (!entry || clock - entry.fetchedAt >= PUBLIC_KEY_CACHE_MS) {
-    if (!entry) {
-      const missedAt = unknownKids.get(kid);
-      if (missedAt !== undefined && clock - missedAt < PUBLIC_KEY_CACHE_MS) return null;
-      if (!takeLookup(clock)) return null;
+    // Single flight: a burst of tokens with the same kid (the first requests an isolate serves)
+    // shares one lookup, instead of each spending the unknown-kid budget and being refused past it.
+    const pending = keyLookups.get(kid);
+    if (pending) entry = await pending;
+    else {
+      if (!entry) {
+        const missedAt = unknownKids.get(kid);
+        if (missedAt !== undefined && clock - missedAt < PUBLIC_KEY_CACHE_MS) return null;
+        if (!takeLookup(clock)) return null;
+      }
+      const lookup = loadPublicKey(env, kid, clock).finally(() => keyLookups.delete(kid));
+      keyLookups.set(kid, lookup);
+      entry = await lookup;
     }
-    entry = await loadPublicKey(env, kid, clock);
   }
   if (!entry || (entry.expiresAt !== null && entry.expiresAt <= now)) return null;
   return entry;

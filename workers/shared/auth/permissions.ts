@@ -4,7 +4,7 @@
  * route table test checks that none is missing. API keys carry a subset of these as scopes.
  */
 import { z } from "zod";
-import type { Role } from "./roles";
+import { roleRank, type Role } from "./roles";
 
 export const PERMISSIONS = [
   "tenant:read",
@@ -24,11 +24,33 @@ export const PERMISSIONS = [
   "audit:export",
   /** Alert rules and webhooks; resolving alerts. Reading alerts needs only audit:read. */
   "alerts:write",
+  /** Coordination administration: force-release any lock, apply a team YAML (docs/coordination.md). Admins and owners. */
+  "coordination:admin",
+  /** Projects inside the tenant (docs/projects.md): everyone sees them, admins and owners make, rename and archive them. */
+  "projects:read",
+  "projects:write",
+  /** The tenant's single sign-on connection (docs/sso.md); its client secret is never read back. */
+  "sso:read",
+  "sso:write",
+  /** Egress: read agents' rules and mode, test a URL, read egress activity. */
+  "egress:read",
+  /** Egress: grant and remove rules, tenant deny rules, switch an agent between mock and live. */
+  "egress:write",
+  /** Secrets: metadata only (names, bindings, scopes, versions) — values are never readable. */
+  "secrets:read",
+  /** Secrets: create, rotate, re-scope, delete. */
+  "secrets:write",
+  /** Skills: browse the catalog and the private registry, dry-run. */
+  "skills:read",
+  /** Skills: publish custom skills to the tenant's registry, deprecate and yank versions. */
+  "skills:publish",
+  /** Skills: install and uninstall skills on agents (grants their network permissions). */
+  "skills:install",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
 
-const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read"];
+const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read", "projects:read", "egress:read", "skills:read"];
 
 /**
  * - owner: everything, including deleting the tenant and granting owner (see members service).
@@ -39,7 +61,7 @@ const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
   admin: new Set(PERMISSIONS.filter((p) => p !== "tenant:delete")),
-  member: new Set([...READ, "agents:write", "teams:write"]),
+  member: new Set([...READ, "agents:write", "teams:write", "secrets:read", "skills:publish"]),
   viewer: new Set(READ),
 };
 
@@ -53,3 +75,23 @@ export function roleHas(role: Role, permission: Permission): boolean {
  * route's `{tenantId}` holding that permission (through its role, or an API key's scopes).
  */
 export type RouteAccess = "public" | "authenticated" | "user" | "operator" | Permission;
+
+/**
+ * Project roles (docs/projects.md). These permissions act on a project's resources, so a person's
+ * role in that project (project_members) can narrow them; every other permission is tenant-wide
+ * and follows the tenant role only. The effective role in a project is the less powerful of the
+ * tenant role and the project role: a project role never widens. This is the one place for that rule.
+ */
+export const PROJECT_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(["agents:read", "agents:write", "agents:credentials", "teams:read", "teams:write", "api_keys:read", "api_keys:write", "audit:read"]);
+
+/** The role that applies inside a project: the narrower of the two. */
+export function effectiveProjectRole(tenantRole: Role, projectRole: Role | null): Role {
+  if (projectRole === null) return tenantRole;
+  return roleRank(projectRole) > roleRank(tenantRole) ? projectRole : tenantRole;
+}
+
+/** Whether a person with this tenant role (and project role, if any) holds `permission` inside the project. */
+export function projectRoleHas(tenantRole: Role, projectRole: Role | null, permission: Permission): boolean {
+  const role = PROJECT_SCOPED_PERMISSIONS.has(permission) ? effectiveProjectRole(tenantRole, projectRole) : tenantRole;
+  return roleHas(role, permission);
+}

@@ -23,6 +23,20 @@ export const ID_PREFIXES = {
   alert: "alt",
   webhook: "whk",
   webhookDelivery: "dlv",
+  // Coordination (durable-objects/team-coordinator).
+  task: "task",
+  handoff: "hof",
+  memory: "mem",
+  workflowRun: "wfr",
+  project: "prj",
+  ssoConnection: "sso",
+  /** API request ids (`X-Request-Id`, error bodies, logs, audit details). */
+  request: "req",
+  egressRule: "egr",
+  egressCall: "egc",
+  secret: "sec",
+  vaultKey: "vk",
+  skill: "skl",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

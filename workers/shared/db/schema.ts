@@ -8,7 +8,7 @@
  * Soft-deleted rows (`deleted_at`) are invisible to the API and answer 404.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex, type AnySQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { AgentTemplate, ToolCategory } from "../agent-templates";
 import type { Permission } from "../auth/permissions";
 import type { Role } from "../auth/roles";
@@ -144,8 +144,10 @@ export const agents = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     deletedAt: integer("deleted_at"),
+    /** The project it belongs to (docs/projects.md). Null only on rows written before projects existed (or by old code during the rollout): read as the tenant's default project. */
+    projectId: text("project_id").references((): AnySQLiteColumn => projects.id),
   },
-  (t) => [index("agents_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [index("agents_tenant_idx").on(t.tenantId, t.id), index("agents_project_idx").on(t.tenantId, t.projectId, t.id)],
 );
 
 export const teams = sqliteTable(
@@ -160,8 +162,10 @@ export const teams = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     deletedAt: integer("deleted_at"),
+    /** As agents.projectId; a team's agents are all in the team's project. */
+    projectId: text("project_id").references((): AnySQLiteColumn => projects.id),
   },
-  (t) => [index("teams_tenant_idx").on(t.tenantId, t.id)],
+  (t) => [index("teams_tenant_idx").on(t.tenantId, t.id), index("teams_project_idx").on(t.tenantId, t.projectId, t.id)],
 );
 
 export const teamAgents = sqliteTable(
@@ -195,6 +199,8 @@ export const apiKeys = sqliteTable(
     expiresAt: integer("expires_at"),
     lastUsedAt: integer("last_used_at"),
     revokedAt: integer("revoked_at"),
+    /** Null: the key works across the tenant (every key made before projects existed). Set: the key sees only this project's agents, teams and keys. */
+    projectId: text("project_id").references((): AnySQLiteColumn => projects.id),
   },
   (t) => [uniqueIndex("api_keys_prefix_unique").on(t.prefix), index("api_keys_tenant_idx").on(t.tenantId, t.id)],
 );
@@ -527,3 +533,329 @@ export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type AuditArchiveCheckpointRow = typeof auditArchiveCheckpoints.$inferSelect;
 export type AuditArchiveRow = typeof auditArchives.$inferSelect;
 export type AuditDigestKeyRow = typeof auditDigestKeys.$inferSelect;
+
+/**
+ * Projects (docs/projects.md): the unit a tenant separates work into. Agents, teams and API keys
+ * carry a `project_id`; later project-scoped tables (runs, budgets…) follow the same convention.
+ * Every tenant has a default project whose id is derived from the tenant's (`prj_` + the tenant
+ * id's body, see shared/projects.ts), so the backfill migration, old rows with a null
+ * `project_id` and code that creates it lazily all agree on it without a lookup.
+ */
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull().default(false),
+    /** Archived projects accept no new or changed agents, teams or keys; their data stays readable. */
+    archivedAt: integer("archived_at"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("projects_tenant_idx").on(t.tenantId, t.id), uniqueIndex("projects_tenant_name_unique").on(t.tenantId, t.name)],
+);
+
+/**
+ * A member's role inside one project, which can only NARROW their tenant role (the effective role
+ * is the less powerful of the two; see auth/permissions.ts `projectRoleHas`). No row: the tenant role applies.
+ */
+export const projectMembers = sqliteTable(
+  "project_members",
+  {
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").$type<Role>().notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("project_members_tenant_user_idx").on(t.tenantId, t.userId)],
+);
+
+export type ProjectRow = typeof projects.$inferSelect;
+export type ProjectMemberRow = typeof projectMembers.$inferSelect;
+
+/**
+ * Single sign-on (docs/sso.md): one OpenID Connect connection per tenant. The client secret is
+ * AES-GCM encrypted with DATA_ENCRYPTION_KEY (purpose "sso-client-secret") until the vault exists.
+ */
+export const ssoConnections = sqliteTable(
+  "sso_connections",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    issuer: text("issuer").notNull(),
+    clientId: text("client_id").notNull(),
+    clientSecretEnc: text("client_secret_enc").notNull(),
+    /** Lower-cased email domains this connection signs in; each is claimed by one tenant only (sso_domains). */
+    emailDomains: text("email_domains", { mode: "json" }).$type<string[]>().notNull(),
+    /** The ID-token claim holding the person's groups. */
+    groupsClaim: text("groups_claim").notNull().default("groups"),
+    groupRoles: text("group_roles", { mode: "json" }).$type<Array<{ group: string; role: Role }>>().notNull(),
+    /** Role for a person none of whose groups is mapped; null refuses them. */
+    defaultRole: text("default_role").$type<Role>(),
+    /** Off unless the tenant opts in: no group mapping grants (or takes away) the owner role. */
+    allowOwnerFromGroups: integer("allow_owner_from_groups", { mode: "boolean" }).notNull().default(false),
+    jitProvisioning: integer("jit_provisioning", { mode: "boolean" }).notNull().default(true),
+    ssoRequired: integer("sso_required", { mode: "boolean" }).notNull().default(false),
+    /** The owner who may still sign in with a password while SSO is required (break-glass). */
+    breakGlassUserId: text("break_glass_user_id").references(() => users.id, { onDelete: "set null" }),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("sso_connections_tenant_unique").on(t.tenantId)],
+);
+
+/** Which tenant's connection serves an email domain: the login page routes by it, so a domain has one owner. */
+export const ssoDomains = sqliteTable("sso_domains", {
+  domain: text("domain").primaryKey(),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  connectionId: text("connection_id")
+    .notNull()
+    .references(() => ssoConnections.id, { onDelete: "cascade" }),
+});
+
+/** A person at a tenant's identity provider (issuer + `sub`), linked to a Switchboard user. */
+export const ssoIdentities = sqliteTable(
+  "sso_identities",
+  {
+    connectionId: text("connection_id")
+      .notNull()
+      .references(() => ssoConnections.id, { onDelete: "cascade" }),
+    issuer: text("issuer").notNull(),
+    subject: text("subject").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    lastLoginAt: integer("last_login_at"),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.issuer, t.subject] }), index("sso_identities_user_idx").on(t.userId)],
+);
+
+export type SsoConnectionRow = typeof ssoConnections.$inferSelect;
+export type SsoIdentityRow = typeof ssoIdentities.$inferSelect;
+
+/**
+ * The last run of each cron job (workers/api/src/cron.ts), for the operator console's health: one
+ * row per job, overwritten at every run's start and end. A row stuck in `running` past a run's
+ * time limit means the invocation died mid-job.
+ */
+export const cronRuns = sqliteTable("cron_runs", {
+  job: text("job").primaryKey(),
+  lastStartedAt: integer("last_started_at").notNull(),
+  lastFinishedAt: integer("last_finished_at"),
+  lastStatus: text("last_status").$type<"running" | "ok" | "failed">().notNull(),
+  /** The failure's message (never a stack or secrets: the operator console shows it). */
+  lastError: text("last_error"),
+  lastSuccessAt: integer("last_success_at"),
+  /** What the last successful run did (e.g. `{ enqueued: 3 }`), as the job reports it. */
+  lastSummary: text("last_summary", { mode: "json" }).$type<Record<string, unknown>>(),
+  runs: integer("runs").notNull().default(0),
+});
+export type CronRunRow = typeof cronRuns.$inferSelect;
+
+// ── Egress proxy, secrets vault (docs/egress.md, docs/secrets.md) ─────────────────────────────
+
+/**
+ * Egress rules. `agentId` set: an allow rule granted to that agent. `agentId` null: a tenant-wide
+ * deny rule (subtracted from every agent's policy). Hard-deleted (the audit trail keeps them).
+ * Host patterns are stored canonical (workers/shared/egress/host-pattern.ts).
+ */
+export const egressRules = sqliteTable(
+  "egress_rules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id"),
+    effect: text("effect").$type<"allow" | "deny">().notNull(),
+    host: text("host").notNull(),
+    /** Upper-case HTTP methods, or null for any. */
+    methods: text("methods", { mode: "json" }).$type<string[] | null>(),
+    pathPrefix: text("path_prefix"),
+    schemes: text("schemes", { mode: "json" }).$type<Array<"https" | "http">>().notNull(),
+    description: text("description").notNull().default(""),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("egress_rules_tenant_agent_idx").on(t.tenantId, t.agentId)],
+);
+
+/** An agent's egress mode: `mock` (nothing leaves; answers from declared responses) until an admin switches it to `live`. No row = mock. */
+export const agentEgress = sqliteTable("agent_egress", {
+  agentId: text("agent_id")
+    .primaryKey()
+    .references(() => agents.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id").notNull(),
+  mode: text("mode").$type<"mock" | "live">().notNull(),
+  updatedBy: text("updated_by"),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** Metering: proxied calls per tenant, agent and UTC day, upserted by each agent's EgressGate in batches (never per call). */
+export const egressUsage = sqliteTable(
+  "egress_usage",
+  {
+    tenantId: text("tenant_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    day: text("day").notNull(),
+    allowed: integer("allowed").notNull().default(0),
+    denied: integer("denied").notNull().default(0),
+    bytesOut: integer("bytes_out").notNull().default(0),
+    bytesIn: integer("bytes_in").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.agentId, t.day] })],
+);
+
+/**
+ * Vault data keys: one AES-256-GCM data key (DEK) per tenant, stored only wrapped by a
+ * key-encryption key (KEK) from the VAULT_KEKS secret; `kekId` says which, so the KEK rotates
+ * by re-wrapping these rows (workers/shared/vault/rewrap.ts) while secrets stay untouched.
+ */
+export const vaultKeys = sqliteTable(
+  "vault_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    kekId: text("kek_id").notNull(),
+    wrappedKey: text("wrapped_key").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    rewrappedAt: integer("rewrapped_at"),
+  },
+  (t) => [uniqueIndex("vault_keys_tenant_unique").on(t.tenantId), index("vault_keys_kek_idx").on(t.kekId)],
+);
+
+/**
+ * Secrets: write-only credentials the egress proxy injects. Bound to one host (and optionally a
+ * path prefix and methods) and one injection scheme; scoped to agents or to skills. The value
+ * lives only in `secret_versions`, encrypted with the tenant's data key.
+ */
+export const secrets = sqliteTable(
+  "secrets",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    host: text("host").notNull(),
+    pathPrefix: text("path_prefix"),
+    methods: text("methods", { mode: "json" }).$type<string[] | null>(),
+    injection: text("injection", { mode: "json" }).$type<SecretInjection>().notNull(),
+    scope: text("scope", { mode: "json" }).$type<SecretScope>().notNull(),
+    currentVersion: integer("current_version").notNull(),
+    expiresAt: integer("expires_at"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("secrets_tenant_idx").on(t.tenantId, t.id), uniqueIndex("secrets_tenant_name_live_unique").on(t.tenantId, t.name).where(sql`deleted_at is null`)],
+);
+
+export const secretVersions = sqliteTable(
+  "secret_versions",
+  {
+    secretId: text("secret_id")
+      .notNull()
+      .references(() => secrets.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    vaultKeyId: text("vault_key_id").notNull(),
+    /** `v1.<iv>.<ciphertext>` under the tenant's data key, AAD = tenant|secret|version. */
+    ciphertext: text("ciphertext").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.version] })],
+);
+
+export type SecretInjection = { type: "header"; name: string; format: string } | { type: "query"; name: string };
+export type SecretScope = { agents: string[] } | { skills: string[] };
+export type EgressRuleRow = typeof egressRules.$inferSelect;
+export type AgentEgressRow = typeof agentEgress.$inferSelect;
+export type VaultKeyRow = typeof vaultKeys.$inferSelect;
+export type SecretRow = typeof secrets.$inferSelect;
+export type SecretVersionRow = typeof secretVersions.$inferSelect;
+
+// ── Skills (docs/skills.md) ───────────────────────────────────────────────────────────────────
+
+/**
+ * A tenant's skill catalog: the core bundle (publisher `switchboard`, copied in when the tenant is
+ * created) and the tenant's own private registry (publisher `tenant`). Names are unique per tenant.
+ */
+export const skills = sqliteTable(
+  "skills",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    publisher: text("publisher").$type<"switchboard" | "tenant">().notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("skills_tenant_name_unique").on(t.tenantId, t.name)],
+);
+
+/** Immutable published versions (semver); only the status moves: published → deprecated, or → yanked. */
+export const skillVersions = sqliteTable(
+  "skill_versions",
+  {
+    skillId: text("skill_id")
+      .notNull()
+      .references(() => skills.id, { onDelete: "cascade" }),
+    version: text("version").notNull(),
+    manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<"published" | "deprecated" | "yanked">().notNull().default("published"),
+    statusMessage: text("status_message"),
+    publishedBy: text("published_by"),
+    publishedAt: integer("published_at").notNull().default(now),
+    statusChangedAt: integer("status_changed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.skillId, t.version] })],
+);
+
+/** A skill installed on an agent, pinned to a version, with its own sandbox mode. */
+export const agentSkills = sqliteTable(
+  "agent_skills",
+  {
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    skillId: text("skill_id")
+      .notNull()
+      .references(() => skills.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    version: text("version").notNull(),
+    mode: text("mode").$type<"mock" | "live">().notNull(),
+    installedBy: text("installed_by"),
+    installedAt: integer("installed_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.skillId] }), index("agent_skills_tenant_idx").on(t.tenantId)],
+);
+
+export type SkillRow = typeof skills.$inferSelect;
+export type SkillVersionRow = typeof skillVersions.$inferSelect;
+export type AgentSkillRow = typeof agentSkills.$inferSelect;

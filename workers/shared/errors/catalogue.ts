@@ -39,7 +39,20 @@ export const ERROR_CATALOGUE = {
   upgrade_required: { status: 426, description: "The route is a WebSocket endpoint: send `Upgrade: websocket`." },
   rate_limited: { status: 429, description: "Too many attempts; retry after the number of seconds in the `Retry-After` header (on the relay: the agent's message rate for its trust level)." },
   queue_full: { status: 429, description: "Relay: the recipient has too many unacknowledged messages; retry after it catches up." },
+  lock_held: { status: 409, description: "Coordination: the lock is held by someone else; `details` names the holder, `expiresAt` and its fencing token. Retry later or acquire with `waitMs`." },
+  lease_lost: { status: 409, description: "Coordination: you no longer hold this lock or task claim (released, expired, re-delivered or taken over); the fencing token or claim token is stale." },
+  quota_exceeded: { status: 409, description: "Coordination: the memory quota (the agent's, by trust level, or the team's) would be exceeded; `details` gives the quota and usage. Forget entries or use a TTL." },
+  unavailable: { status: 503, description: "This deployment does not provide the capability yet (e.g. MCP relay messaging before the relay's RPC lands); `details.missing` names what is missing. Not retryable until it does." },
+  project_archived: { status: 409, description: "The project is archived: it takes no new or changed agents, teams or API keys until it is unarchived." },
+  sso_required: { status: 403, description: "This account belongs to a tenant that requires single sign-on for its email domain: sign in with SSO (`details.ssoStartUrl`). Password and GitHub/Google sign-in are refused." },
+  sso_not_configured: { status: 404, description: "No single sign-on connection serves this email domain (or it is disabled)." },
+  domain_taken: { status: 409, description: "Another tenant's SSO connection already claims this email domain; `details.domain` names it." },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
+  egress_denied: { status: 403, description: "Egress proxy: the call is not allowed — by the agent's policy, the SSRF guard, its trust level or a redirect hop; `details.reason` is the reason code (docs/egress.md)." },
+  egress_mock_missing: { status: 501, description: "Egress proxy, mock mode: no declared response matches the call, and nothing leaves in mock mode." },
+  egress_upstream_failed: { status: 502, description: "Egress proxy: the upstream could not be reached or broke off (DNS, connection, TLS)." },
+  egress_response_too_large: { status: 502, description: "Egress proxy: the upstream's response is larger than the proxy returns; `details.maxBytes` gives the limit." },
+  egress_upstream_timeout: { status: 504, description: "Egress proxy: the upstream did not answer within the call's time limit; `details.timeoutMs` gives it." },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -53,7 +66,10 @@ export const ErrorBodySchema = z
       code: ErrorCodeSchema,
       message: z.string().meta({ description: "A sentence for a person; do not parse it." }),
       details: z.record(z.string(), z.unknown()).optional(),
+      requestId: z.string().meta({ description: "This request's id, also in the `X-Request-Id` response header; quote it when reporting a problem.", example: "req_01JD0000000000000000000000" }),
     }),
   })
   .meta({ id: "Error" });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+/** An error as a handler builds it: the request id is added on the way out (workers/api/src/middleware/request-context.ts). */
+export type ErrorBodyWithoutRequestId = { error: Omit<ErrorBody["error"], "requestId"> };

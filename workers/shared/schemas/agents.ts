@@ -13,7 +13,8 @@ export const CreateAgentInputSchema = z
     description: z.string().max(500).optional(),
     toolCategories: ToolList.optional().meta({ description: "Defaults to the template's tools." }),
     trustLevel: TrustLevelSchema.optional().meta({ description: "Defaults to the tenant's defaultTrustLevel." }),
-    teamIds: z.array(z.string()).max(20).optional().meta({ description: "Teams to add the new agent to." }),
+    teamIds: z.array(z.string()).max(20).optional().meta({ description: "Teams to add the new agent to; they must be in the agent's project." }),
+    projectId: z.string().min(1).max(64).optional().meta({ description: "The project to create it in (docs/projects.md); defaults to the API key's project, else the tenant's default project." }),
   })
   .strict()
   .meta({ id: "CreateAgentInput" });
@@ -46,6 +47,7 @@ export const AgentSchema = z
     secretPrefix: z.string().meta({ description: "The first characters of the secret, to tell secrets apart. The secret itself is never returned again." }),
     secretRotatedAt: IsoTimeSchema,
     teamIds: z.array(z.string()),
+    projectId: z.string().meta({ description: "The project the agent belongs to." }),
     createdAt: IsoTimeSchema,
     updatedAt: IsoTimeSchema,
   })

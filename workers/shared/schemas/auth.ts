@@ -2,6 +2,7 @@ import { z } from "zod";
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "../auth/password-policy";
 import { RoleSchema } from "../auth/roles";
 import { EmailSchema, IsoTimeSchema } from "./common";
+import { PermissionSchema } from "../auth/permissions";
 
 export const PasswordSchema = z
   .string()
@@ -50,7 +51,13 @@ export const MeSchema = z
     user: UserSchema.nullable(),
     memberships: z.array(MembershipSummarySchema),
     apiKey: z
-      .object({ id: z.string(), tenantId: z.string(), name: z.string(), scopes: z.array(z.string()) })
+      .object({
+        id: z.string(),
+        tenantId: z.string(),
+        name: z.string(),
+        scopes: z.array(z.string()),
+        permissions: z.array(PermissionSchema).meta({ description: "What the key may do now: its scopes, limited to what the person who created it may do in the tenant today." }),
+      })
       .nullable(),
   })
   .meta({ id: "Me" });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { RoleSchema } from "../auth/roles";
 import { EmailSchema, IsoTimeSchema } from "./common";
+import { MailResultSchema } from "./mail";
 
 export const MemberSchema = z
   .object({ userId: z.string(), email: z.string(), name: z.string(), role: RoleSchema, joinedAt: IsoTimeSchema })
@@ -32,6 +33,8 @@ export const CreatedInviteSchema = z
   .object({
     invite: InviteSchema,
     token: z.string().meta({ description: "Shown once. The invitee accepts with it while signed in as the invited email." }),
+    /** Whether the invite link was mailed; anything but `sent` means nobody was mailed (`dev_outbox`: kept in the local dev outbox). */
+    mail: MailResultSchema,
   })
   .meta({ id: "CreatedInvite" });
 

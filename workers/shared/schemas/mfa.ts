@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { PasswordSchema } from "./auth";
 import { EmailSchema, IsoTimeSchema } from "./common";
+import { MailDeliverySchema } from "./mail";
 
 /** What an authenticator app shows: 6 digits (RFC 6238 defaults: SHA-1, 30 s steps). */
 export const TotpCodeSchema = z
@@ -69,6 +70,9 @@ export const ResetPasswordInputSchema = z
 export type ResetPasswordInput = z.infer<typeof ResetPasswordInputSchema>;
 
 export const OkSchema = z.object({ ok: z.literal(true) }).meta({ id: "Ok" });
+
+export const ForgotPasswordResultSchema = z.object({ ok: z.literal(true), mailDelivery: MailDeliverySchema }).meta({ id: "ForgotPasswordResult" });
+export type ForgotPasswordResult = z.infer<typeof ForgotPasswordResultSchema>;
 
 export const DevMailSchema = z
   .object({ id: z.string(), to: z.string(), subject: z.string(), text: z.string(), createdAt: IsoTimeSchema })

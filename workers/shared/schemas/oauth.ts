@@ -43,5 +43,7 @@ export const OAUTH_LOGIN_ERRORS = [
   "oauth_account_in_use",
   /** Linking from account security: the browser is no longer signed in as the person who started linking. */
   "oauth_link_session_changed",
+  /** The person's tenant requires single sign-on (docs/sso.md): sign in with SSO instead. */
+  "sso_required",
 ] as const;
 export type OAuthLoginError = (typeof OAUTH_LOGIN_ERRORS)[number];

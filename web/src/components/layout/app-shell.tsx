@@ -37,11 +37,11 @@ function SignedInShell({ me }: { me: Me & { user: NonNullable<Me["user"]> } }) {
         Skip to content
       </a>
       <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white">
-        <div className="mx-auto flex h-14 max-w-7xl items-center gap-4 px-4 sm:px-6">
-          <Logo />
+        <div className="mx-auto flex h-14 max-w-7xl items-center gap-3 px-4 sm:gap-4 sm:px-6">
+          <Logo compact />
           <div aria-hidden="true" className="h-6 w-px bg-zinc-200" />
           <TenantSwitcher memberships={me.memberships} currentTenantId={membership?.tenantId} />
-          <div className="ml-auto">
+          <div className="ml-auto shrink-0">
             <UserMenu user={me.user} />
           </div>
         </div>

@@ -1,5 +1,5 @@
-import { Link } from "@tanstack/react-router";
-import { Activity, Bell, Bot, Building, KeyRound, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
+import { Link, useSearch } from "@tanstack/react-router";
+import { Activity, Bell, Bot, Building, KeyRound, LockKeyhole, Package, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
 import type { ReactNode } from "react";
 import { can, type Role } from "@/lib/permissions";
 import { OpenAlertsBadge } from "@/screens/tenant/alerts/open-alerts-badge";
@@ -19,51 +19,68 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 /** Tenant sections (only what the role can read), the person's own pages, and the operator console. */
 export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: string; role: Role } | undefined; isOperator: boolean }) {
   const params = tenant ? { tenantId: tenant.id } : undefined;
+  // The project selector's choice (`?project=`, docs/projects.md) follows the person from screen to screen.
+  const { project } = useSearch({ strict: false }) as { project?: string };
+  const carry = { project };
   return (
     <nav aria-label="Main" className="space-y-6">
       {tenant && params && (
         <Section title={tenant.name}>
           <li>
-            <Link to="/t/$tenantId/agents" params={params} className={linkClass}>
+            <Link to="/t/$tenantId/agents" params={params} search={carry} className={linkClass}>
               <Bot className="size-4" aria-hidden="true" /> Agents
             </Link>
           </li>
           <li>
-            <Link to="/t/$tenantId/teams" params={params} className={linkClass}>
+            <Link to="/t/$tenantId/teams" params={params} search={carry} className={linkClass}>
               <UsersRound className="size-4" aria-hidden="true" /> Teams
             </Link>
           </li>
           {can(tenant.role, "audit:read") && (
             <>
               <li>
-                <Link to="/t/$tenantId/audit" params={params} className={linkClass}>
+                <Link to="/t/$tenantId/audit" params={params} search={carry} className={linkClass}>
                   <ScrollText className="size-4" aria-hidden="true" /> Audit log
                 </Link>
               </li>
               <li>
-                <Link to="/t/$tenantId/alerts" params={params} className={linkClass}>
+                <Link to="/t/$tenantId/alerts" params={params} search={carry} className={linkClass}>
                   <Bell className="size-4" aria-hidden="true" /> Alerts
                   <OpenAlertsBadge tenantId={tenant.id} />
                 </Link>
               </li>
             </>
           )}
+          {can(tenant.role, "skills:read") && (
+            <li>
+              <Link to="/t/$tenantId/skills" params={params} className={linkClass}>
+                <Package className="size-4" aria-hidden="true" /> Skills
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "secrets:read") && (
+            <li>
+              <Link to="/t/$tenantId/secrets" params={params} className={linkClass}>
+                <LockKeyhole className="size-4" aria-hidden="true" /> Secrets
+              </Link>
+            </li>
+          )}
           {can(tenant.role, "members:read") && (
             <li>
-              <Link to="/t/$tenantId/members" params={params} className={linkClass}>
+              <Link to="/t/$tenantId/members" params={params} search={carry} className={linkClass}>
                 <Users className="size-4" aria-hidden="true" /> Members
               </Link>
             </li>
           )}
           {can(tenant.role, "api_keys:read") && (
             <li>
-              <Link to="/t/$tenantId/api-keys" params={params} className={linkClass}>
+              <Link to="/t/$tenantId/api-keys" params={params} search={carry} className={linkClass}>
                 <KeyRound className="size-4" aria-hidden="true" /> API keys
               </Link>
             </li>
           )}
           <li>
-            <Link to="/t/$tenantId/settings" params={params} className={linkClass}>
+            <Link to="/t/$tenantId/settings" params={params} search={carry} className={linkClass}>
               <Settings className="size-4" aria-hidden="true" /> Settings
             </Link>
           </li>

@@ -12,7 +12,7 @@ export function TenantSwitcher({ memberships, currentTenantId }: { memberships: 
   return (
     <Dropdown.Root modal={false}>
       <Dropdown.Trigger
-        className="inline-flex h-9 max-w-64 items-center gap-2 rounded-md px-2.5 text-sm font-medium text-zinc-900 ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50"
+        className="inline-flex h-9 max-w-64 min-w-0 items-center gap-2 rounded-md px-2.5 text-sm font-medium text-zinc-900 ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50"
       >
         <Building2 className="size-4 shrink-0 text-zinc-600" aria-hidden="true" />
         <span className="truncate">

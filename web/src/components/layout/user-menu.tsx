@@ -1,4 +1,5 @@
 import * as Dropdown from "@radix-ui/react-dropdown-menu";
+import { useMutation } from "@tanstack/react-query";
 import { useNavigate } from "@tanstack/react-router";
 import { LogOut, ShieldCheck, UserRound, Wrench } from "lucide-react";
 import type { User } from "@/lib/types";
@@ -7,6 +8,7 @@ import { menuContent, menuItem, menuSeparator } from "./menu-styles";
 
 export function UserMenu({ user }: { user: User }) {
   const navigate = useNavigate();
+  const signOut = useMutation({ mutationFn: logout, onSuccess: () => navigate({ to: "/login" }) });
   return (
     <Dropdown.Root modal={false}>
       <Dropdown.Trigger className="inline-flex h-9 items-center gap-2 rounded-md px-2 text-sm font-medium text-zinc-800 hover:bg-zinc-100">
@@ -39,10 +41,7 @@ export function UserMenu({ user }: { user: User }) {
           <Dropdown.Separator className={menuSeparator} />
           <Dropdown.Item
             className={menuItem}
-            onSelect={async () => {
-              await logout();
-              await navigate({ to: "/login" });
-            }}
+            onSelect={() => signOut.mutate()}
           >
             <LogOut className="size-4" aria-hidden="true" />
             Log out

@@ -3,7 +3,9 @@ import { cn } from "@/lib/cn";
 
 export function Table({ className, caption, children, ...rest }: HTMLAttributes<HTMLTableElement> & { caption?: string }) {
   return (
-    <div className="overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
+    // `relative`: screen-reader-only text in cells (position: absolute) stays inside the scroll box
+    // instead of widening the page on a phone.
+    <div className="relative overflow-x-auto rounded-lg bg-white shadow-xs ring-1 ring-zinc-200">
       <table className={cn("min-w-full divide-y divide-zinc-200 text-sm", className)} {...rest}>
         {caption && <caption className="sr-only">{caption}</caption>}
         {children}

@@ -1,7 +1,7 @@
 /**
  * The dashboard's relay logic that needs no browser (run by vitest's `node` project): the allowlist editor's working-copy
  * operations (duplicates, self-edges, the rebase after a lost save) and the live feed's rows,
- * filters, bound and reconnect delays. The screens themselves are covered end to end by
+ * filters and bound (the reconnect curve is in lib/live-socket.test.ts). The screens themselves are covered end to end by
  * test/browser/relay.test.ts.
  */
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,6 @@ import type { Edge, TopicRule } from "@shared/relay/allowlist";
 import type { ServerFrame } from "@shared/relay/protocol";
 import { addEdge, changeCount, edgeKey, edgeProblem, parseSubjectKey, rebaseRules, removeEdges, removeTopicRule, topicRuleKey, type Rules } from "./allowlist-draft";
 import { entryOf, gapEntry, matches, MAX_FEED_ENTRIES, NO_FILTERS, parseServerFrame, prepend, type FeedEntry } from "./feed-entries";
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, reconnectDelay } from "./reconnect-delay";
 
 const agent = (id: string) => ({ kind: "agent" as const, id });
 const role = (id: "pm" | "engineering" | "ops") => ({ kind: "role" as const, id });
@@ -125,14 +124,5 @@ describe("live feed rows", () => {
     // Rows held during a pause arrive oldest first and end up newest first.
     const resumed = prepend(rows, [deliver(1001, 0), deliver(1002, 0)]);
     expect(resumed.slice(0, 2).map((r) => r.type === "message" && r.seq)).toEqual([1002, 1001]);
-  });
-});
-
-describe("reconnect delay", () => {
-  it("doubles from 1 s up to 30 s, with ±20 % jitter", () => {
-    const mid = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6, 7, 20].map((a) => reconnectDelay(a, mid))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-    expect(reconnectDelay(1, () => 0)).toBe(BACKOFF_FIRST_MS * 0.8);
-    expect(reconnectDelay(50, () => 1)).toBe(BACKOFF_MAX_MS * 1.2);
   });
 });

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { LinkedOAuthAccountsSchema, OAuthProviderId } from "@shared/schemas/oauth";
 import type { z } from "zod";
 import { useState } from "react";
@@ -81,29 +81,21 @@ export function LinkedAccountsCard() {
 
 /** Linking asks the API for the provider's URL (the session proves who links), then leaves for it. */
 function LinkButton({ provider, name }: { provider: OAuthProviderId; name: string }) {
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  // Leaving for the provider: the button stays busy until the page is gone.
+  const [leaving, setLeaving] = useState(false);
+  const link = useMutation({
+    mutationFn: () => api.post<{ url: string }>(identityPaths.oauthLink(provider, "/account/security")),
+    onSuccess: ({ url }) => {
+      setLeaving(true);
+      window.location.assign(url);
+    },
+  });
   return (
     <div className="space-y-2">
-      <Button
-        variant="secondary"
-        size="sm"
-        pending={pending}
-        onClick={async () => {
-          setPending(true);
-          setError(null);
-          try {
-            const { url } = await api.post<{ url: string }>(identityPaths.oauthLink(provider, "/account/security"));
-            window.location.assign(url);
-          } catch (err) {
-            setError(err);
-            setPending(false);
-          }
-        }}
-      >
+      <Button variant="secondary" size="sm" pending={link.isPending || leaving} onClick={() => link.mutate()}>
         Link {name}
       </Button>
-      {error !== null && <Alert tone="danger">{describeError(error)}</Alert>}
+      {link.isError && <Alert tone="danger">{describeError(link.error)}</Alert>}
     </div>
   );
 }

@@ -1,12 +1,12 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import QRCode from "qrcode";
 import { ShieldCheck, ShieldOff } from "lucide-react";
 import { useEffect, useState } from "react";
 import { SecondFactorInputSchema, TotpEnableInputSchema, type MfaStatus, type RecoveryCodes, type TotpSetup } from "@shared/schemas/mfa";
 import { Alert, Badge, Button, CardSection, Dialog, DialogClose, DialogContent, DialogFooter, ErrorState, Field, FormAlert, Input, LoadingState } from "@/components/ui";
-import { api, isApiError } from "@/lib/api";
+import { api } from "@/lib/api";
 import { formatDate } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { identityPaths } from "@/lib/identity-api";
 import { RecoveryCodesReveal } from "./recovery-codes";
 
@@ -15,22 +15,10 @@ export const mfaStatusQuery = { queryKey: ["me", "mfa"] as const, queryFn: () =>
 export function MfaCard() {
   const status = useQuery(mfaStatusQuery);
   const [enrolling, setEnrolling] = useState<TotpSetup | null>(null);
-  const [starting, setStarting] = useState(false);
-  const [startError, setStartError] = useState<unknown>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
 
   // Started by a click, not an effect: each setup call replaces the pending secret on the server.
-  const start = async () => {
-    setStarting(true);
-    setStartError(null);
-    try {
-      setEnrolling(await api.post<TotpSetup>(identityPaths.mfaSetup));
-    } catch (err) {
-      setStartError(err);
-    } finally {
-      setStarting(false);
-    }
-  };
+  const start = useMutation({ mutationFn: () => api.post<TotpSetup>(identityPaths.mfaSetup), onSuccess: setEnrolling });
 
   return (
     <CardSection
@@ -65,11 +53,11 @@ export function MfaCard() {
             <p className="flex items-center gap-2 text-sm text-zinc-700">
               <ShieldOff className="size-4 text-amber-700" aria-hidden="true" /> Your account is protected by your password only.
             </p>
-            <Button onClick={start} pending={starting}>
+            <Button onClick={() => start.mutate()} pending={start.isPending}>
               Turn on MFA
             </Button>
           </div>
-          {startError !== null && <ErrorState error={startError} title="Could not start MFA setup" />}
+          {start.isError && <ErrorState error={start.error} title="Could not start MFA setup" />}
         </div>
       )}
     </CardSection>
@@ -82,7 +70,7 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (codes: 
   const queryClient = useQueryClient();
   const [qr, setQr] = useState<string | null>(null);
   const form = useSchemaForm<CodeForm, typeof TotpEnableInputSchema>(TotpEnableInputSchema, { defaultValues: { code: "" } });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
 
   useEffect(() => {
     let cancelled = false;
@@ -94,16 +82,14 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (codes: 
     };
   }, [setup.otpauthUri]);
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      const { recoveryCodes } = await api.post<RecoveryCodes>(identityPaths.mfaEnable, input);
+  const enable = useFormMutation(form, {
+    mutationFn: (input) => api.post<RecoveryCodes>(identityPaths.mfaEnable, input),
+    onSuccess: async ({ recoveryCodes }) => {
       // Everything: a tenant that requires MFA answers differently now.
       await queryClient.invalidateQueries();
       onDone(recoveryCodes);
-    } catch (err) {
-      if (isApiError(err, "invalid_mfa_code")) form.setError("code", { type: err.code, message: err.message }, { shouldFocus: true });
-      else applyApiError(form, err);
-    }
+    },
+    codeFields: { invalid_mfa_code: "code" },
   });
 
   return (
@@ -122,13 +108,13 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (codes: 
           </li>
           <li>Enter the 6-digit code the app shows to confirm.</li>
         </ol>
-        <form onSubmit={onSubmit} noValidate className="space-y-3">
+        <form onSubmit={enable.submit} noValidate className="space-y-3">
           <FormAlert errors={errors} />
           <Field label="Authentication code" error={errors.code?.message}>
             <Input inputMode="numeric" autoComplete="one-time-code" placeholder="123456" className="w-40 font-mono tracking-widest" autoFocus {...form.register("code")} />
           </Field>
           <div className="flex gap-2">
-            <Button type="submit" pending={isSubmitting}>
+            <Button type="submit" pending={enable.isPending}>
               Verify and turn on
             </Button>
             <Button variant="secondary" onClick={onCancel}>
@@ -187,18 +173,16 @@ function EnabledMfa({ status, onNewCodes }: { status: MfaStatus; onNewCodes: (co
 function SecondFactorDialog({ open, onOpenChange, title, description, confirmLabel, tone, run }: { open: boolean; onOpenChange: (o: boolean) => void; title: string; description: string; confirmLabel: string; tone: "primary" | "danger"; run: (code: string) => Promise<unknown> }) {
   const queryClient = useQueryClient();
   const form = useSchemaForm<CodeForm, typeof SecondFactorInputSchema>(SecondFactorInputSchema, { defaultValues: { code: "" } });
-  const { errors, isSubmitting } = form.formState;
-  const onSubmit = form.handleSubmit(async ({ code }) => {
-    try {
-      await run(code);
+  const { errors } = form.formState;
+  const confirm = useFormMutation(form, {
+    mutationFn: ({ code }) => run(code),
+    onSuccess: async () => {
       // Everything: a tenant that requires MFA answers differently now.
       await queryClient.invalidateQueries();
       form.reset();
       onOpenChange(false);
-    } catch (err) {
-      if (isApiError(err, "invalid_mfa_code")) form.setError("code", { type: err.code, message: err.message }, { shouldFocus: true });
-      else applyApiError(form, err);
-    }
+    },
+    codeFields: { invalid_mfa_code: "code" },
   });
   return (
     <Dialog
@@ -209,7 +193,7 @@ function SecondFactorDialog({ open, onOpenChange, title, description, confirmLab
       }}
     >
       <DialogContent title={title} description={description}>
-        <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <form onSubmit={confirm.submit} noValidate className="space-y-4">
           <FormAlert errors={errors} />
           <Field label="Authentication or recovery code" error={errors.code?.message}>
             <Input autoComplete="one-time-code" className="font-mono tracking-widest" autoFocus {...form.register("code")} />
@@ -218,7 +202,7 @@ function SecondFactorDialog({ open, onOpenChange, title, description, confirmLab
             <DialogClose asChild>
               <Button variant="secondary">Cancel</Button>
             </DialogClose>
-            <Button type="submit" variant={tone} pending={isSubmitting}>
+            <Button type="submit" variant={tone} pending={confirm.isPending}>
               {confirmLabel}
             </Button>
           </DialogFooter>

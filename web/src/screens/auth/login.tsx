@@ -4,12 +4,13 @@ import { LoginInputSchema } from "@shared/schemas/auth";
 import { AuthLayout } from "@/components/layout/auth-layout";
 import { Alert, Button, Field, FormAlert, Input } from "@/components/ui";
 import { api } from "@/lib/api";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { identityPaths } from "@/lib/identity-api";
 import { resetSessionCache } from "@/lib/session";
 import { saveChallenge } from "./mfa-challenge";
 import { OAuthButtons } from "./oauth-buttons";
 import { oauthErrorMessage } from "./oauth-errors";
+import { SsoButton } from "./sso-button";
 
 
 type LoginForm = { email: string; password: string };
@@ -18,11 +19,11 @@ export function LoginScreen() {
   const { next, error } = useSearch({ from: "/login" });
   const navigate = useNavigate();
   const form = useSchemaForm<LoginForm, typeof LoginInputSchema>(LoginInputSchema, { defaultValues: { email: "", password: "" } });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
 
-  const onSubmit = form.handleSubmit(async (values) => {
-    try {
-      const result = await api.post<LoginResult>(identityPaths.login, values);
+  const login = useFormMutation(form, {
+    mutationFn: (values) => api.post<LoginResult>(identityPaths.login, values),
+    onSuccess: async (result) => {
       if ("mfaRequired" in result) {
         saveChallenge(result.challengeToken);
         await navigate({ to: "/login/mfa", search: { next } });
@@ -30,9 +31,7 @@ export function LoginScreen() {
       }
       await resetSessionCache();
       await navigate({ href: next ?? "/" });
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
 
   return (
@@ -53,7 +52,7 @@ export function LoginScreen() {
           {oauthErrorMessage(error)}
         </Alert>
       )}
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={login.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Email" error={errors.email?.message}>
           <Input type="email" autoComplete="username" autoFocus {...form.register("email")} />
@@ -66,11 +65,12 @@ export function LoginScreen() {
             Forgot your password?
           </Link>
         </div>
-        <Button type="submit" pending={isSubmitting} className="w-full">
+        <Button type="submit" pending={login.isPending} className="w-full">
           Log in
         </Button>
       </form>
-      <div className="mt-4">
+      <div className="mt-4 space-y-2">
+        <SsoButton email={form.watch("email")} next={next} />
         <OAuthButtons next={next} />
       </div>
     </AuthLayout>

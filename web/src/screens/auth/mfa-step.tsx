@@ -4,7 +4,7 @@ import { LoginMfaInputSchema } from "@shared/schemas/mfa";
 import { AuthLayout } from "@/components/layout/auth-layout";
 import { Alert, Button, Field, FormAlert, Input } from "@/components/ui";
 import { api, isApiError } from "@/lib/api";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { identityPaths } from "@/lib/identity-api";
 import { resetSessionCache } from "@/lib/session";
 import { clearChallenge, takeChallengeFromUrl } from "./mfa-challenge";
@@ -21,27 +21,28 @@ export function MfaStepScreen() {
     defaultValues: { code: "" },
     toInput: (v: CodeForm) => ({ challengeToken: challengeToken ?? "", code: v.code }),
   });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
 
-  const onSubmit = form.handleSubmit(async ({ code }) => {
-    try {
-      await api.post(identityPaths.loginMfa, { challengeToken, code });
+  const verify = useFormMutation(form, {
+    mutationFn: ({ code }) => api.post(identityPaths.loginMfa, { challengeToken, code }),
+    onSuccess: async () => {
       clearChallenge();
       await resetSessionCache();
       await navigate({ href: next ?? "/" });
-    } catch (err) {
+    },
+    onError: (err) => {
       if (isApiError(err, "token_expired") || isApiError(err, "unauthenticated")) {
         clearChallenge();
         setExpired(true);
-        return;
+        return true;
       }
       if (isApiError(err, "invalid_mfa_code")) {
         const left = err.details.attemptsRemaining;
         form.setError("code", { type: err.code, message: typeof left === "number" ? `${err.message} ${left} ${left === 1 ? "try" : "tries"} left.` : err.message }, { shouldFocus: true });
-        return;
+        return true;
       }
-      applyApiError(form, err);
-    }
+      return false;
+    },
   });
 
   if (!challengeToken || expired) {
@@ -65,7 +66,7 @@ export function MfaStepScreen() {
         </Link>
       }
     >
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={verify.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label={useRecovery ? "Recovery code" : "Authentication code"} error={errors.code?.message}>
           <Input
@@ -78,7 +79,7 @@ export function MfaStepScreen() {
             {...form.register("code")}
           />
         </Field>
-        <Button type="submit" pending={isSubmitting} className="w-full">
+        <Button type="submit" pending={verify.isPending} className="w-full">
           Verify and log in
         </Button>
         <button

@@ -5,7 +5,7 @@ import { ResetPasswordInputSchema } from "@shared/schemas/mfa";
 import { AuthLayout } from "@/components/layout/auth-layout";
 import { Alert, Button, buttonClass, Field, FormAlert, Input } from "@/components/ui";
 import { api, isApiError } from "@/lib/api";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { identityPaths } from "@/lib/identity-api";
 import { resetSessionCache } from "@/lib/session";
 
@@ -19,18 +19,20 @@ export function ResetPasswordScreen() {
     defaultValues: { password: "" },
     toInput: (v: ResetForm) => ({ token: token ?? "", password: v.password }),
   });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
 
-  const onSubmit = form.handleSubmit(async ({ password }) => {
-    try {
-      await api.post(identityPaths.resetPassword, { token, password });
+  const reset = useFormMutation(form, {
+    mutationFn: ({ password }) => api.post(identityPaths.resetPassword, { token, password }),
+    onSuccess: async () => {
       // Resetting signs out every session of the account, this browser's included.
       await resetSessionCache();
       setDone(true);
-    } catch (err) {
-      if (isApiError(err, "token_expired") || isApiError(err, "not_found")) setExpired(true);
-      else applyApiError(form, err);
-    }
+    },
+    onError: (err) => {
+      if (!isApiError(err, "token_expired") && !isApiError(err, "not_found")) return false;
+      setExpired(true);
+      return true;
+    },
   });
 
   const backToLogin = (
@@ -63,12 +65,12 @@ export function ResetPasswordScreen() {
 
   return (
     <AuthLayout title="Choose a new password" footer={backToLogin}>
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={reset.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="New password" error={errors.password?.message} hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}>
           <Input type="password" autoComplete="new-password" autoFocus {...form.register("password")} />
         </Field>
-        <Button type="submit" pending={isSubmitting} className="w-full">
+        <Button type="submit" pending={reset.isPending} className="w-full">
           Set new password
         </Button>
       </form>

@@ -4,7 +4,7 @@ import { PASSWORD_MIN_LENGTH } from "@shared/auth/password-policy";
 import { AuthLayout } from "@/components/layout/auth-layout";
 import { Button, Field, FormAlert, Input } from "@/components/ui";
 import { api } from "@/lib/api";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { identityPaths } from "@/lib/identity-api";
 import { resetSessionCache } from "@/lib/session";
 import { OAuthButtons } from "./oauth-buttons";
@@ -15,16 +15,15 @@ export function SignupScreen() {
   const { next } = useSearch({ from: "/signup" });
   const navigate = useNavigate();
   const form = useSchemaForm<SignupForm, typeof SignupInputSchema>(SignupInputSchema, { defaultValues: { name: "", email: "", password: "" } });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
 
-  const onSubmit = form.handleSubmit(async (values) => {
-    try {
-      await api.post(identityPaths.signup, values);
+  const signup = useFormMutation(form, {
+    mutationFn: (values) => api.post(identityPaths.signup, values),
+    onSuccess: async () => {
       await resetSessionCache();
       await navigate({ href: next ?? "/" });
-    } catch (err) {
-      applyApiError(form, err, { email_taken: "email" });
-    }
+    },
+    codeFields: { email_taken: "email" },
   });
 
   return (
@@ -40,7 +39,7 @@ export function SignupScreen() {
         </>
       }
     >
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={signup.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Your name" error={errors.name?.message}>
           <Input autoComplete="name" autoFocus {...form.register("name")} />
@@ -51,7 +50,7 @@ export function SignupScreen() {
         <Field label="Password" error={errors.password?.message} hint={`At least ${PASSWORD_MIN_LENGTH} characters.`}>
           <Input type="password" autoComplete="new-password" {...form.register("password")} />
         </Field>
-        <Button type="submit" pending={isSubmitting} className="w-full">
+        <Button type="submit" pending={signup.isPending} className="w-full">
           Create account
         </Button>
       </form>

@@ -5,7 +5,7 @@ import { PLANS } from "@shared/plans";
 import { trustLevelInfo } from "@shared/trust-levels";
 import { QueryState } from "@/components/query-state";
 import { RoleBadge } from "@/components/status-badges";
-import { Badge, CardSection, EmptyState, PageHeader, Table, TBody, Td, Th, THead, Tr, Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui";
+import { Badge, CardSection, EmptyState, IdValue, PageHeader, Table, TBody, Td, Th, THead, Tr, Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui";
 import { formatDate, formatDateTime } from "@/lib/format";
 import { operatorTenantQuery } from "@/lib/queries";
 import type { OperatorTenantDetail } from "@/lib/types";
@@ -36,7 +36,7 @@ function Detail({ detail: { tenant, members } }: { detail: OperatorTenantDetail 
             {tenant.name} {tenant.deletedAt ? <Badge tone="danger">Deleted</Badge> : <Badge tone="success">Active</Badge>}
           </span>
         }
-        description={<code className="font-mono text-xs">{tenant.id}</code>}
+        description={<IdValue id={tenant.id} label="tenant ID" />}
       />
       <Tabs defaultValue="overview">
         <TabsList aria-label="Tenant details">

@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { PLANS } from "@shared/plans";
 import { QueryState } from "@/components/query-state";
-import { Badge, PageHeader, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import { Badge, IdValue, PageHeader, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { formatDate } from "@/lib/format";
 import { operatorTenantsQuery } from "@/lib/queries";
 
@@ -32,7 +32,9 @@ export function OperatorTenantsScreen() {
                     <Link to="/operator/tenants/$tenantId" params={{ tenantId: t.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
                       {t.name}
                     </Link>
-                    <p className="font-mono text-xs text-zinc-600">{t.id}</p>
+                    <div className="text-zinc-600">
+                      <IdValue id={t.id} label={`tenant ID of ${t.name}`} />
+                    </div>
                   </Td>
                   <Td>{PLANS[t.plan].name}</Td>
                   <Td className="text-right tabular-nums">{t.counts.members}</Td>

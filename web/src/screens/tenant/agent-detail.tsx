@@ -7,13 +7,14 @@ import { trustLevelInfo } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { Badge, Button, CardSection, ConfirmDialog, Dialog, DialogContent, DialogFooter, DialogClose, PageHeader, SecretReveal } from "@/components/ui";
+import { Badge, Button, CardSection, ConfirmDialog, Dialog, DialogContent, DialogFooter, DialogClose, IdValue, PageHeader, SecretReveal } from "@/components/ui";
 import { api } from "@/lib/api";
 import { toolLabel } from "@/lib/agent-form";
 import { formatDateTime } from "@/lib/format";
 import { agentQuery, teamsQuery, tenantPath } from "@/lib/queries";
 import type { Agent, AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+import { ConnectAgentPanel } from "./connect-agent-panel";
 import { EditAgentDialog } from "./edit-agent-dialog";
 
 export function AgentDetailScreen() {
@@ -131,6 +132,12 @@ function AgentDetail({ agent }: { agent: Agent }) {
         description={agent.description || undefined}
         actions={actions}
       />
+      {/* Egress (docs/egress.md): rules, mode, test a URL, activity. */}
+      <p className="-mt-2 mb-4 text-sm">
+        <Link to="/t/$tenantId/agents/$agentId/egress" params={{ tenantId, agentId: agent.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+          Egress: rules, mode and activity →
+        </Link>
+      </p>
       <div className="grid gap-6 lg:grid-cols-2">
         <CardSection title="Configuration">
           <dl className="space-y-4 text-sm">
@@ -170,7 +177,7 @@ function AgentDetail({ agent }: { agent: Agent }) {
         <CardSection title="Identity">
           <dl className="space-y-4 text-sm">
             <Row label="Agent ID">
-              <code className="font-mono text-xs">{agent.id}</code>
+              <IdValue id={agent.id} label="agent ID" />
             </Row>
             <Row label="Secret">
               <code className="font-mono text-xs">{agent.secretPrefix}…</code>
@@ -181,6 +188,8 @@ function AgentDetail({ agent }: { agent: Agent }) {
           </dl>
         </CardSection>
       </div>
+
+      <ConnectAgentPanel agent={agent} showAgentId={false} className="mt-6" />
 
       <EditAgentDialog agent={agent} open={editing} onOpenChange={setEditing} />
 

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, useNavigate } from "@tanstack/react-router";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Check } from "lucide-react";
 import { useState } from "react";
 import { Controller, type FieldPath } from "react-hook-form";
@@ -11,10 +11,11 @@ import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
 import { Alert, Badge, Button, buttonClass, Card, EmptyState, ErrorState, Field, FieldSet, FormAlert, Input, LoadingState, PageHeader, SecretReveal, Textarea } from "@/components/ui";
 import { api } from "@/lib/api";
 import { TOOL_OPTIONS, toolLabel, toTrustLevel, trustInfo } from "@/lib/agent-form";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { applyApiError, useFormMutation, useSchemaForm } from "@/lib/forms";
 import { teamsQuery, tenantPath, tenantQuery } from "@/lib/queries";
 import type { AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+import { ConnectAgentPanel } from "./connect-agent-panel";
 
 type AgentForm = { template: AgentTemplate; name: string; description: string; toolCategories: ToolCategory[]; trustLevel: string; teamIds: string[] };
 
@@ -39,7 +40,8 @@ export function AgentWizardScreen() {
   const { tenantId, can } = useTenant();
   const navigate = useNavigate();
   const invalidate = useInvalidateTenant();
-  const teams = useQuery(teamsQuery(tenantId));
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const teams = useQuery(teamsQuery(tenantId, project));
   const tenant = useQuery(tenantQuery(tenantId));
   const [step, setStep] = useState(0);
   const [created, setCreated] = useState<AgentWithSecret | null>(null);
@@ -47,7 +49,7 @@ export function AgentWizardScreen() {
     defaultValues: { template: "pm", name: "", description: "", toolCategories: [...TEMPLATE_DEFAULTS.pm.tools], trustLevel: "", teamIds: [] },
     toInput,
   });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   const values = form.watch();
 
   if (!can("agents:write")) {
@@ -64,16 +66,20 @@ export function AgentWizardScreen() {
     if (fields.length === 0 || (await form.trigger(fields, { shouldFocus: true }))) setStep((s) => s + 1);
   };
 
-  const submit = form.handleSubmit(async (input) => {
-    try {
-      const result = await api.post<AgentWithSecret>(`${tenantPath(tenantId)}/agents`, input);
+  const create = useFormMutation(form, {
+    // Into the project chosen in the selector (none chosen: the API's default project).
+    mutationFn: (input) => api.post<AgentWithSecret>(`${tenantPath(tenantId)}/agents`, { ...input, projectId: project }),
+    onSuccess: async (result) => {
       setCreated(result);
       await invalidate();
-    } catch (err) {
+    },
+    onError: (err) => {
+      // The API's answer on the form, then the first step with a field it names.
       applyApiError(form, err);
       const firstBad = STEPS.findIndex((s) => s.fields.some((f) => form.getFieldState(f).error));
       if (firstBad >= 0) setStep(firstBad);
-    }
+      return true;
+    },
   });
 
   const defaultTrust = tenant.data?.config.defaultTrustLevel;
@@ -84,10 +90,13 @@ export function AgentWizardScreen() {
     return (
       <>
         <PageHeader title="Agent created" description={`${created.agent.name} is ready. Give it this secret: it exchanges it for short-lived tokens.`} />
-        <Card className="max-w-2xl space-y-6 p-6">
-          <SecretReveal label="Agent secret" value={created.secret}>
-            Only a hash of this secret is stored. If you lose it, rotate the secret from the agent's page and update the agent.
-          </SecretReveal>
+        <div className="max-w-3xl space-y-6">
+          <Card className="p-6">
+            <SecretReveal label="Agent secret" value={created.secret}>
+              Only a hash of this secret is stored. If you lose it, rotate the secret from the agent's page and update the agent.
+            </SecretReveal>
+          </Card>
+          <ConnectAgentPanel agent={created.agent} secret={created.secret} />
           <div className="flex flex-wrap gap-2">
             <Link to="/t/$tenantId/agents/$agentId" params={{ tenantId, agentId: created.agent.id }} className={buttonClass("primary")}>
               I have stored the secret — open the agent
@@ -103,7 +112,7 @@ export function AgentWizardScreen() {
               Create another agent
             </Button>
           </div>
-        </Card>
+        </div>
       </>
     );
   }
@@ -141,7 +150,7 @@ export function AgentWizardScreen() {
           onSubmit={(e) => {
             e.preventDefault();
             if (step < STEPS.length - 1) void next();
-            else void submit();
+            else void create.submit();
           }}
           className="space-y-6"
         >
@@ -229,7 +238,7 @@ export function AgentWizardScreen() {
 
           <div className="flex flex-wrap justify-between gap-2 border-t border-zinc-200 pt-4">
             {step > 0 ? (
-              <Button variant="secondary" onClick={() => setStep((s) => s - 1)} disabled={isSubmitting}>
+              <Button variant="secondary" onClick={() => setStep((s) => s - 1)} disabled={create.isPending}>
                 Back
               </Button>
             ) : (
@@ -240,7 +249,7 @@ export function AgentWizardScreen() {
             {step < STEPS.length - 1 ? (
               <Button type="submit">Next: {STEPS[step + 1]!.title}</Button>
             ) : (
-              <Button type="submit" pending={isSubmitting}>
+              <Button type="submit" pending={create.isPending}>
                 Create agent
               </Button>
             )}

@@ -14,11 +14,12 @@ export function AgentsScreen() {
   const { tenantId, can } = useTenant();
   const search = useSearch({ from: "/app/t/$tenantId/agents" });
   const navigate = useNavigate({ from: "/t/$tenantId/agents" });
-  const filters = { status: search.status, template: search.template };
+  // `project` is the tenant-wide project selector's choice (tenant-layout.tsx).
+  const filters = { status: search.status, template: search.template, projectId: search.project };
   const agents = useQuery(agentsQuery(tenantId, filters));
-  const teams = useQuery(teamsQuery(tenantId));
+  const teams = useQuery(teamsQuery(tenantId, search.project));
   const teamName = new Map((teams.data ?? []).map((t) => [t.id, t.name]));
-  const filtered = Boolean(filters.status || filters.template);
+  const filtered = Boolean(filters.status || filters.template || filters.projectId);
   const newAgent = can("agents:write") ? (
     <Link to="/t/$tenantId/agents/new" params={{ tenantId }} className={buttonClass("primary")}>
       <Plus className="size-4" aria-hidden="true" /> New agent

@@ -11,7 +11,7 @@ import { apiKeyState, ApiKeyStateBadge } from "@/components/status-badges";
 import { ActionsTh, Alert, Badge, Button, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate, formatRelative } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { permissionsOf } from "@/lib/permissions";
 import { apiKeysQuery, tenantPath } from "@/lib/queries";
 import type { CreatedApiKey } from "@/lib/types";
@@ -121,14 +121,14 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
     defaultValues: { name: "", scopes: [], expiresAt: "" },
     toInput: (v: KeyForm) => ({ name: v.name, scopes: v.scopes, expiresAt: endOfDayIso(v.expiresAt) }),
   });
-  const { errors, isSubmitting } = form.formState;
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      setCreated(await api.post<CreatedApiKey>(`${tenantPath(tenantId)}/api-keys`, input));
+  const { errors } = form.formState;
+  const create = useFormMutation(form, {
+    mutationFn: (input) => api.post<CreatedApiKey>(`${tenantPath(tenantId)}/api-keys`, input),
+    onSuccess: async (result) => {
+      setCreated(result);
       await invalidate();
-    } catch (err) {
-      applyApiError(form, err, { forbidden: "scopes" });
-    }
+    },
+    codeFields: { forbidden: "scopes" },
   });
   const close = (o: boolean) => {
     onOpenChange(o);
@@ -154,7 +154,7 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
             </DialogFooter>
           </>
         ) : (
-          <form onSubmit={onSubmit} noValidate className="space-y-4">
+          <form onSubmit={create.submit} noValidate className="space-y-4">
             <FormAlert errors={errors} />
             <Field label="Key name" error={errors.name?.message} hint="Say where it is used, e.g. “CI deploys”.">
               <Input autoComplete="off" {...form.register("name")} />
@@ -169,7 +169,7 @@ function CreateKeyDialog({ open, onOpenChange }: { open: boolean; onOpenChange: 
               <DialogClose asChild>
                 <Button variant="secondary">Cancel</Button>
               </DialogClose>
-              <Button type="submit" pending={isSubmitting}>
+              <Button type="submit" pending={create.isPending}>
                 Create key
               </Button>
             </DialogFooter>

@@ -8,7 +8,7 @@ import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
 import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, Textarea } from "@/components/ui";
 import { api } from "@/lib/api";
 import { TOOL_OPTIONS } from "@/lib/agent-form";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { tenantPath } from "@/lib/queries";
 import type { Agent } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
@@ -24,25 +24,23 @@ export function EditAgentDialog({ agent, open, onOpenChange }: { agent: Agent; o
     defaultValues: fromAgent(agent),
     toInput: (v: EditForm) => ({ ...v, trustLevel: Number(v.trustLevel) }),
   });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   useEffect(() => {
     if (open) form.reset(fromAgent(agent));
   }, [open, agent, form]);
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      await api.patch(`${tenantPath(tenantId)}/agents/${encodeURIComponent(agent.id)}`, input);
+  const save = useFormMutation(form, {
+    mutationFn: (input) => api.patch(`${tenantPath(tenantId)}/agents/${encodeURIComponent(agent.id)}`, input),
+    onSuccess: async () => {
       await invalidate();
       onOpenChange(false);
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
 
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogContent title={`Edit ${agent.name}`} className="max-w-2xl">
-        <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <form onSubmit={save.submit} noValidate className="space-y-4">
           <FormAlert errors={errors} />
           <Field label="Name" error={errors.name?.message}>
             <Input {...form.register("name")} />
@@ -60,7 +58,7 @@ export function EditAgentDialog({ agent, open, onOpenChange }: { agent: Agent; o
             <DialogClose asChild>
               <Button variant="secondary">Cancel</Button>
             </DialogClose>
-            <Button type="submit" pending={isSubmitting}>
+            <Button type="submit" pending={save.isPending}>
               Save changes
             </Button>
           </DialogFooter>

@@ -2,10 +2,10 @@ import { useState } from "react";
 import type { Role } from "@shared/auth/roles";
 import { CreateInviteInputSchema } from "@shared/schemas/members";
 import { useTenant } from "@/components/layout/tenant-context";
-import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Select } from "@/components/ui";
+import { Alert, Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Select } from "@/components/ui";
 import { api } from "@/lib/api";
 import { humanize } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { grantableRoles } from "@/lib/permissions";
 import { tenantPath } from "@/lib/queries";
 import type { CreatedInvite } from "@/lib/types";
@@ -26,18 +26,17 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
   const invalidate = useInvalidateTenant();
   const [created, setCreated] = useState<CreatedInvite | null>(null);
   const form = useSchemaForm<InviteForm, typeof CreateInviteInputSchema>(CreateInviteInputSchema, { defaultValues: { email: "", role: "member" } });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   const roles = grantableRoles(role);
   const selected = form.watch("role");
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      const result = await api.post<CreatedInvite>(`${tenantPath(tenantId)}/invites`, input);
+  const create = useFormMutation(form, {
+    mutationFn: (input) => api.post<CreatedInvite>(`${tenantPath(tenantId)}/invites`, input),
+    onSuccess: async (result) => {
       setCreated(result);
       await invalidate();
-    } catch (err) {
-      applyApiError(form, err, { already_member: "email", conflict: "email", owner_required: "role" });
-    }
+    },
+    codeFields: { already_member: "email", conflict: "email", owner_required: "role" },
   });
 
   const close = (o: boolean) => {
@@ -51,9 +50,11 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
 
   return (
     <Dialog open={open} onOpenChange={close}>
-      <DialogContent title={created ? "Invite created" : "Invite someone"} description={created ? `Send this link to ${created.invite.email}. They accept it while signed in with that email.` : "They join with the role you choose when they accept."}>
+      <DialogContent title={created ? "Invite created" : "Invite someone"} description={created ? inviteSentDescription(created) : "They join with the role you choose when they accept."}>
         {created ? (
           <>
+            {created.mail.status === "failed" && <Alert tone="warning">The mail to {created.invite.email} could not be sent. Send them this link yourself.</Alert>}
+            {created.mail.status === "not_configured" && <Alert tone="info">This Switchboard does not send email, so nobody was mailed. Send {created.invite.email} this link yourself.</Alert>}
             <SecretReveal label="Invite link" value={acceptUrl}>
               The link contains a one-time token that is shown only now. It expires on {new Date(created.invite.expiresAt).toLocaleDateString()}.
             </SecretReveal>
@@ -64,7 +65,7 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
             </DialogFooter>
           </>
         ) : (
-          <form onSubmit={onSubmit} noValidate className="space-y-4">
+          <form onSubmit={create.submit} noValidate className="space-y-4">
             <FormAlert errors={errors} />
             <Field label="Email" error={errors.email?.message}>
               <Input type="email" autoComplete="off" {...form.register("email")} />
@@ -82,7 +83,7 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
               <DialogClose asChild>
                 <Button variant="secondary">Cancel</Button>
               </DialogClose>
-              <Button type="submit" pending={isSubmitting}>
+              <Button type="submit" pending={create.isPending}>
                 Create invite
               </Button>
             </DialogFooter>
@@ -91,4 +92,12 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
       </DialogContent>
     </Dialog>
   );
+}
+
+/** What the dialog says after creating: only claim a mail that the API says was sent. */
+function inviteSentDescription(created: CreatedInvite): string {
+  const { email } = created.invite;
+  if (created.mail.status === "sent") return `We emailed ${email} this link. They accept it while signed in with that email.`;
+  if (created.mail.status === "dev_outbox") return `Running locally: the mail to ${email} is in the dev outbox. They accept the link while signed in with that email.`;
+  return `Send this link to ${email}. They accept it while signed in with that email.`;
 }

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { MailPlus } from "lucide-react";
 import { useState } from "react";
 import type { Role } from "@shared/auth/roles";
@@ -127,25 +127,15 @@ function MemberRow({ member }: { member: Member }) {
   const { tenantId, role: myRole, can } = useTenant();
   const me = useMe();
   const invalidate = useInvalidateTenant();
-  const [pendingRole, setPendingRole] = useState<Role | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const path = `${tenantPath(tenantId)}/members/${encodeURIComponent(member.userId)}`;
+  const changeRole = useMutation({
+    mutationFn: (role: Role) => api.patch(path, { role }),
+    onSuccess: () => invalidate(),
+  });
+  const pendingRole = changeRole.isPending ? changeRole.variables : null;
   const isMe = member.userId === me.user.id;
   const manageable = mayManageMember(myRole, member.role);
   const options = grantableRoles(myRole);
-  const path = `${tenantPath(tenantId)}/members/${encodeURIComponent(member.userId)}`;
-
-  const changeRole = async (role: Role) => {
-    setPendingRole(role);
-    setError(null);
-    try {
-      await api.patch(path, { role });
-      await invalidate();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setPendingRole(null);
-    }
-  };
 
   return (
     <Tr>
@@ -156,16 +146,16 @@ function MemberRow({ member }: { member: Member }) {
       <Td>
         {manageable ? (
           <div className="space-y-1">
-            <Select aria-label={`Role for ${member.name}`} className="w-36" value={pendingRole ?? member.role} disabled={pendingRole !== null} onChange={(e) => void changeRole(e.target.value as Role)}>
+            <Select aria-label={`Role for ${member.name}`} className="w-36" value={pendingRole ?? member.role} disabled={pendingRole !== null} onChange={(e) => changeRole.mutate(e.target.value as Role)}>
               {options.map((r) => (
                 <option key={r} value={r}>
                   {humanize(r)}
                 </option>
               ))}
             </Select>
-            {error !== null && (
+            {changeRole.isError && (
               <Alert tone="danger" className="max-w-xs">
-                {describeError(error)}
+                {describeError(changeRole.error)}
               </Alert>
             )}
           </div>

@@ -6,9 +6,9 @@ import { PLANS } from "@shared/plans";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
-import { Alert, Badge, Button, CardSection, Checkbox, ConfirmDialog, Field, FormAlert, Input, Label, PageHeader } from "@/components/ui";
+import { Alert, Badge, Button, CardSection, Checkbox, ConfirmDialog, Field, FormAlert, IdValue, Input, Label, PageHeader } from "@/components/ui";
 import { api } from "@/lib/api";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { keys, tenantPath, tenantQuery } from "@/lib/queries";
 import type { Tenant } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
@@ -49,7 +49,7 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
       expectedVersion: tenant.configVersion,
     }),
   });
-  const { errors, isSubmitting, isDirty } = form.formState;
+  const { errors, isDirty } = form.formState;
   const [savedVersion, setSavedVersion] = useState<number | null>(null);
   const conflict = errors.root?.server?.type === "version_conflict";
 
@@ -58,17 +58,17 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
     if (!form.formState.isDirty) form.reset(fromTenant(tenant));
   }, [tenant, form]);
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    setSavedVersion(null);
-    try {
-      const { tenant: updated } = await api.patch<{ tenant: Tenant }>(tenantPath(tenantId), input);
+  const save = useFormMutation(form, {
+    mutationFn: (input) => {
+      setSavedVersion(null);
+      return api.patch<{ tenant: Tenant }>(tenantPath(tenantId), input);
+    },
+    onSuccess: async ({ tenant: updated }) => {
       form.reset(fromTenant(updated));
       setSavedVersion(updated.configVersion);
       await invalidate();
       await queryClient.invalidateQueries({ queryKey: keys.me }); // the name shows in the tenant switcher
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
 
   return (
@@ -76,11 +76,11 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
       title="General"
       description={
         <>
-          Plan: <Badge tone="accent">{PLANS[tenant.plan].name}</Badge> · Config version {tenant.configVersion}
+          Plan: <Badge tone="accent">{PLANS[tenant.plan].name}</Badge> · Config version {tenant.configVersion} · Tenant ID <IdValue id={tenant.id} label="tenant ID" />
         </>
       }
     >
-      <form onSubmit={onSubmit} noValidate className="max-w-xl space-y-5">
+      <form onSubmit={save.submit} noValidate className="max-w-xl space-y-5">
         {!editable && <Alert tone="info">Only owners and admins can change settings.</Alert>}
         {conflict ? (
           <Alert
@@ -127,7 +127,7 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
         </fieldset>
         {editable && (
           <div className="flex gap-2">
-            <Button type="submit" pending={isSubmitting} disabled={!isDirty}>
+            <Button type="submit" pending={save.isPending} disabled={!isDirty}>
               Save changes
             </Button>
             {isDirty && (
@@ -179,6 +179,7 @@ function DangerZone({ tenant }: { tenant: Tenant }) {
               title={`Delete ${tenant.name}?`}
               description="Every agent, team and API key of this tenant stops working immediately. This cannot be undone from the dashboard."
               confirmLabel="Delete tenant"
+              confirmText={tenant.name}
               onConfirm={() => leaveOrDelete(() => api.delete(tenantPath(tenantId)))}
             />
           </div>

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { Bot, Pencil, Trash2 } from "lucide-react";
 import { useEffect, useState } from "react";
@@ -7,10 +7,10 @@ import { UpdateTeamInputSchema } from "@shared/schemas/teams";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { ActionsTh, Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
+import { ActionsTh, Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, IdValue, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
-import { applyApiError, describeError, useSchemaForm } from "@/lib/forms";
+import { describeError, useFormMutation, useSchemaForm } from "@/lib/forms";
 import { agentsQuery, teamQuery, tenantPath } from "@/lib/queries";
 import type { Team, TeamWithAgents } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
@@ -123,8 +123,8 @@ function TeamDetail({ data: { team, agents } }: { data: TeamWithAgents }) {
           )}
         </div>
       </CardSection>
-      <p className="mt-4 text-xs text-zinc-600">
-        Team ID <code className="font-mono">{team.id}</code> · created {formatDateTime(team.createdAt)}
+      <p className="mt-4 flex flex-wrap items-center gap-x-1.5 text-xs text-zinc-600">
+        Team ID <IdValue id={team.id} label="team ID" /> · created {formatDateTime(team.createdAt)}
       </p>
       <EditTeamDialog team={team} open={editing} onOpenChange={setEditing} />
     </>
@@ -136,27 +136,21 @@ function AddAgent({ team }: { team: Team }) {
   const invalidate = useInvalidateTenant();
   const agents = useQuery(agentsQuery(tenantId, { status: "active" }));
   const [agentId, setAgentId] = useState("");
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const add = useMutation({
+    mutationFn: (id: string) => api.put(`${tenantPath(tenantId)}/teams/${encodeURIComponent(team.id)}/agents/${encodeURIComponent(id)}`),
+    onSuccess: async () => {
+      setAgentId("");
+      await invalidate();
+    },
+  });
   const candidates = (agents.data ?? []).filter((a) => !team.agentIds.includes(a.id));
 
   return (
     <form
       className="flex flex-wrap items-end gap-2"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        if (!agentId) return;
-        setPending(true);
-        setError(null);
-        try {
-          await api.put(`${tenantPath(tenantId)}/teams/${encodeURIComponent(team.id)}/agents/${encodeURIComponent(agentId)}`);
-          setAgentId("");
-          await invalidate();
-        } catch (err) {
-          setError(err);
-        } finally {
-          setPending(false);
-        }
+        if (agentId) add.mutate(agentId);
       }}
     >
       <Field label="Add an agent" className="w-72 space-y-1">
@@ -169,15 +163,15 @@ function AddAgent({ team }: { team: Team }) {
           ))}
         </Select>
       </Field>
-      <Button type="submit" pending={pending} disabled={!agentId}>
+      <Button type="submit" pending={add.isPending} disabled={!agentId}>
         Add to team
       </Button>
       {agents.isSuccess && candidates.length === 0 && (
         <p className="w-full text-xs text-zinc-600">{agents.data.length === 0 ? "There are no active agents to add yet." : "Every active agent is already in this team."}</p>
       )}
-      {error !== null && (
+      {add.isError && (
         <Alert tone="danger" className="w-full">
-          {describeError(error)}
+          {describeError(add.error)}
         </Alert>
       )}
     </form>
@@ -192,23 +186,21 @@ function EditTeamDialog({ team, open, onOpenChange }: { team: Team; open: boolea
   const form = useSchemaForm<TeamEditForm, typeof UpdateTeamInputSchema>(UpdateTeamInputSchema, {
     defaultValues: { name: team.name, description: team.description },
   });
-  const { errors, isSubmitting } = form.formState;
+  const { errors } = form.formState;
   useEffect(() => {
     if (open) form.reset({ name: team.name, description: team.description });
   }, [open, team, form]);
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      await api.patch(`${tenantPath(tenantId)}/teams/${encodeURIComponent(team.id)}`, input);
+  const save = useFormMutation(form, {
+    mutationFn: (input) => api.patch(`${tenantPath(tenantId)}/teams/${encodeURIComponent(team.id)}`, input),
+    onSuccess: async () => {
       await invalidate();
       onOpenChange(false);
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
   return (
     <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogContent title={`Edit ${team.name}`}>
-        <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <form onSubmit={save.submit} noValidate className="space-y-4">
           <FormAlert errors={errors} />
           <Field label="Team name" error={errors.name?.message}>
             <Input {...form.register("name")} />
@@ -220,7 +212,7 @@ function EditTeamDialog({ team, open, onOpenChange }: { team: Team; open: boolea
             <DialogClose asChild>
               <Button variant="secondary">Cancel</Button>
             </DialogClose>
-            <Button type="submit" pending={isSubmitting}>
+            <Button type="submit" pending={save.isPending}>
               Save changes
             </Button>
           </DialogFooter>

@@ -3,7 +3,7 @@
  * page with its own URL, so a feed or a graph can be bookmarked and opened in a new tab).
  */
 import { Link } from "@tanstack/react-router";
-import { Network, Radio, UsersRound } from "lucide-react";
+import { ListChecks, Network, Radio, UsersRound } from "lucide-react";
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { useTenant } from "@/components/layout/tenant-context";
@@ -34,6 +34,11 @@ export function TeamSectionNav({ teamId }: { teamId: string }) {
         <li>
           <Link to="/t/$tenantId/teams/$teamId/feed" params={params} className={linkClass}>
             <Radio className="size-4" aria-hidden="true" /> Live feed
+          </Link>
+        </li>
+        <li>
+          <Link to="/t/$tenantId/teams/$teamId/coordination" params={params} className={linkClass}>
+            <ListChecks className="size-4" aria-hidden="true" /> Coordination
           </Link>
         </li>
       </ul>

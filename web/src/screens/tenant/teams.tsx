@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { Link, useNavigate } from "@tanstack/react-router";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { Plus, UsersRound } from "lucide-react";
 import { useState } from "react";
 import { Controller } from "react-hook-form";
@@ -10,14 +10,15 @@ import { QueryState } from "@/components/query-state";
 import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { agentsQuery, teamsQuery, tenantPath } from "@/lib/queries";
 import type { Team } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 
 export function TeamsScreen() {
   const { tenantId, can } = useTenant();
-  const teams = useQuery(teamsQuery(tenantId));
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const teams = useQuery(teamsQuery(tenantId, project));
   const [creating, setCreating] = useState(false);
   const newTeam = can("teams:write") ? (
     <Button onClick={() => setCreating(true)}>
@@ -67,22 +68,22 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
   const { tenantId } = useTenant();
   const navigate = useNavigate();
   const invalidate = useInvalidateTenant();
-  const agents = useQuery({ ...agentsQuery(tenantId, { status: "active" }), enabled: open });
+  // New teams go into the selected project, with agents of that project (a team's agents share its project).
+  const { project } = useSearch({ from: "/app/t/$tenantId" });
+  const agents = useQuery({ ...agentsQuery(tenantId, { status: "active", projectId: project }), enabled: open });
   const form = useSchemaForm<TeamForm, typeof CreateTeamInputSchema>(CreateTeamInputSchema, {
     defaultValues: { name: "", description: "", agentIds: [] },
     toInput: (v: TeamForm) => ({ ...v, description: v.description === "" ? undefined : v.description }),
   });
-  const { errors, isSubmitting } = form.formState;
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      const { team } = await api.post<{ team: Team }>(`${tenantPath(tenantId)}/teams`, input);
+  const { errors } = form.formState;
+  const create = useFormMutation(form, {
+    mutationFn: (input) => api.post<{ team: Team }>(`${tenantPath(tenantId)}/teams`, { ...input, projectId: project }),
+    onSuccess: async ({ team }) => {
       await invalidate();
       onOpenChange(false);
       form.reset();
       await navigate({ to: "/t/$tenantId/teams/$teamId", params: { tenantId, teamId: team.id } });
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
   return (
     <Dialog
@@ -93,7 +94,7 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
       }}
     >
       <DialogContent title="New team" description="Name the team and, if you like, add agents now." className="max-w-xl">
-        <form onSubmit={onSubmit} noValidate className="space-y-4">
+        <form onSubmit={create.submit} noValidate className="space-y-4">
           <FormAlert errors={errors} />
           <Field label="Team name" error={errors.name?.message}>
             <Input placeholder="e.g. Sprint team" {...form.register("name")} />
@@ -116,7 +117,7 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
             <DialogClose asChild>
               <Button variant="secondary">Cancel</Button>
             </DialogClose>
-            <Button type="submit" pending={isSubmitting}>
+            <Button type="submit" pending={create.isPending}>
               Create team
             </Button>
           </DialogFooter>

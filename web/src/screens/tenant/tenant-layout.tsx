@@ -7,6 +7,7 @@ import { isApiError } from "@/lib/api";
 import { rememberTenant } from "@/lib/last-tenant";
 import { tenantQuery } from "@/lib/queries";
 import { useMe } from "@/lib/session";
+import { ProjectSelector } from "./project-selector";
 
 /** /t/$tenantId: resolves the person's role in the tenant for every screen below. */
 export function TenantLayout() {
@@ -55,6 +56,7 @@ export function TenantLayout() {
   }
   return (
     <TenantContext.Provider value={value}>
+      <ProjectSelector tenantId={value.tenantId} />
       <Outlet />
     </TenantContext.Provider>
   );

@@ -1,4 +1,4 @@
-import { ERROR_CATALOGUE, type ErrorBody, type ErrorCode } from "../../../shared/errors/catalogue";
+import { ERROR_CATALOGUE, type ErrorBodyWithoutRequestId, type ErrorCode } from "../../../shared/errors/catalogue";
 
 /** Throw anywhere in a request to answer with the project's error shape and the code's status. */
 export class ApiError extends Error {
@@ -18,7 +18,7 @@ export class ApiError extends Error {
     return ERROR_CATALOGUE[this.code].status;
   }
 
-  toBody(): ErrorBody {
+  toBody(): ErrorBodyWithoutRequestId {
     return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
   }
 

@@ -12,12 +12,15 @@ export function actorOf(principal: Principal | null): AuditActor {
 
 /**
  * Audits an action of the current request: actor, ip and user agent come from the context; the
- * tenant from the route's tenant unless given. Awaited, so an acknowledged change has its record.
+ * tenant from the route's tenant unless given; `details.requestId` is the request's id, so an
+ * audit entry leads to the request's logs and to the error a caller quoted. Awaited, so an
+ * acknowledged change has its record.
  */
 export function audit(c: Context<AppEnv>, event: Omit<AuditEvent, "actor" | "ip" | "userAgent" | "tenantId"> & { tenantId?: string | null; actor?: AuditActor }): Promise<void> {
   const tenantId = event.tenantId !== undefined ? event.tenantId : (c.get("tenantAccess")?.tenant.id ?? null);
   return emitAudit(c.env, {
     ...event,
+    details: { ...event.details, requestId: c.get("requestId") },
     tenantId,
     actor: event.actor ?? actorOf(c.get("principal")),
     ip: c.get("ip"),

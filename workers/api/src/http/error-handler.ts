@@ -1,5 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { log } from "../../../shared/observability/log";
 import type { AppEnv } from "../env";
 import { ApiError } from "./api-error";
 
@@ -10,7 +11,7 @@ export const onError: ErrorHandler<AppEnv> = (err, c) => {
     const code = err.status === 400 ? "invalid_json" : err.status === 401 ? "unauthenticated" : "bad_request";
     return new ApiError(code, err.message || "Bad request.").toResponse();
   }
-  console.error(JSON.stringify({ level: "error", msg: "unhandled error", path: c.req.path, error: String(err), stack: (err as Error)?.stack }));
+  log.error("unhandled error", { method: c.req.method, path: c.req.path, error: err });
   return new ApiError("internal_error", "Something went wrong on our side. The request can be retried.").toResponse();
 };
 

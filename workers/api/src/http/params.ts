@@ -13,3 +13,5 @@ export const ApiKeyParams = TenantParams.extend({ apiKeyId: id("apiKeyId", "key_
 export const ConfigVersionParams = TenantParams.extend({ version: z.coerce.number().int().min(1).meta({ param: { name: "version", in: "path" }, example: 1 }) });
 /** A string, not the provider enum: an unknown or unconfigured provider is 404, not a validation error. */
 export const OAuthProviderParams = z.object({ provider: id("provider", "github") });
+export const ProjectParams = TenantParams.extend({ projectId: id("projectId", "prj_01JD0000000000000000000000") });
+export const ProjectMemberParams = ProjectParams.extend({ userId: id("userId", "usr_01JD0000000000000000000000") });

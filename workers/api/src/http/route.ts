@@ -10,6 +10,7 @@ import type { ZodType } from "zod";
 import type { RouteAccess } from "../../../shared/auth/permissions";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { requireAccess } from "../middleware/access";
+import { derivedOperationId, isAgentTokenRoute, OPERATION_IDS, operationKey } from "./openapi-operations";
 
 const errorResponse = (description: string) => ({ description, content: { "application/json": { schema: ErrorBodySchema } } });
 
@@ -21,14 +22,27 @@ const STANDARD_ERRORS = {
   429: errorResponse("Rate limited."),
 };
 
-const AUTHENTICATED: Array<Record<string, string[]>> = [{ sessionCookie: [] }, { apiKey: [] }];
+type Security = Array<Record<string, string[]>>;
+const SESSION_OR_API_KEY: Security = [{ sessionCookie: [] }, { apiKey: [] }];
+const SESSION_ONLY: Security = [{ sessionCookie: [] }];
+const AGENT_TOKEN: Security = [{ agentToken: [] }];
+
+/** Who may call, as OpenAPI security requirements: people-only routes take no API key; agent routes take an agent token. */
+function securityOf(access: RouteAccess, method: string, path: string): Security {
+  if (isAgentTokenRoute(operationKey(method, path))) return AGENT_TOKEN;
+  if (access === "public") return [];
+  if (access === "user" || access === "operator") return SESSION_ONLY;
+  return SESSION_OR_API_KEY;
+}
 
 export function defineRoute<P extends string, R extends Omit<RouteConfig, "path"> & { path: P }>(access: RouteAccess, config: R) {
+  const key = operationKey(config.method, config.path);
   return createRoute({
     ...config,
+    operationId: config.operationId ?? OPERATION_IDS[key] ?? derivedOperationId(config.method, config.path),
     responses: { ...STANDARD_ERRORS, ...config.responses },
     middleware: [requireAccess(access)] as const,
-    security: access === "public" ? [] : AUTHENTICATED,
+    security: securityOf(access, config.method, config.path),
     "x-access": access,
   });
 }

@@ -27,9 +27,7 @@ export function requireAccess(access: RouteAccess): MiddlewareHandler<AppEnv> {
     const tenantId = c.req.param("tenantId");
     if (!tenantId) throw new Error(`route ${c.req.path} declares ${access} but has no {tenantId}`);
     const tenantAccess = await resolveTenantAccess(c, principal, tenantId);
-    if (!tenantAccess.permissions.has(access)) {
-      throw new ApiError("forbidden", `Your ${tenantAccess.role ? `role (${tenantAccess.role})` : "API key"} does not allow ${access}.`, { permission: access });
-    }
+    if (!tenantAccess.permissions.has(access)) throw forbidden(principal, tenantAccess, access);
     c.set("tenantAccess", tenantAccess);
     return next();
   };
@@ -63,7 +61,7 @@ async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, ten
     if (principal.apiKey.tenantId !== tenantId) throw notFound("Tenant");
     const tenant = await db.select().from(tenants).where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt))).get();
     if (!tenant) throw notFound("Tenant");
-    return { tenant, role: null, permissions: new Set<Permission>(principal.apiKey.scopes) };
+    return { tenant, role: null, permissions: principal.permissions };
   }
   const row = await db
     .select({ tenant: tenants, role: memberships.role })
@@ -77,4 +75,12 @@ async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, ten
     throw new ApiError("mfa_required", "This tenant requires multi-factor authentication. Turn on MFA in your account security settings, then try again.", { tenantId });
   }
   return { tenant: row.tenant, role: row.role, permissions: ROLE_PERMISSIONS[row.role] };
+}
+
+function forbidden(principal: Principal, tenantAccess: TenantAccess, access: Permission): ApiError {
+  if (principal.type === "api_key" && principal.apiKey.scopes.includes(access)) {
+    // The scope is there, but the key's maker no longer holds it: say so, or the 403 looks like a bug.
+    return new ApiError("forbidden", `This API key has the scope ${access}, but the role its creator holds now (${principal.creatorRole}) does not allow it.`, { permission: access, creatorRole: principal.creatorRole });
+  }
+  return new ApiError("forbidden", `Your ${tenantAccess.role ? `role (${tenantAccess.role})` : "API key"} does not allow ${access}.`, { permission: access });
 }

@@ -1,13 +1,15 @@
 /**
  * Resolves the caller: `Authorization: Bearer <api key>` or the session cookie. A presented but
  * invalid credential is refused outright (401) rather than silently treated as anonymous, so a
- * client with a revoked key learns it at once. Cookie-authenticated changes pass the CSRF check.
+ * client with a revoked key learns it at once — as does one whose key lost its maker (see
+ * services/api-key-authority.ts). Cookie-authenticated changes pass the CSRF check.
  */
 import type { MiddlewareHandler } from "hono";
 import { isJwtShaped } from "../../../shared/agent-identity/agent-token";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { apiKeyFromBearer } from "../services/api-key-auth";
+import { apiKeyAuthority, type Authority } from "../services/api-key-authority";
 import { sessionFromCookie, SESSION_COOKIE } from "../services/sessions";
 import { assertSameOrigin } from "./csrf";
 
@@ -22,7 +24,10 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (isJwtShaped(credential.trim())) return next();
     const apiKey = await apiKeyFromBearer(c, credential.trim());
     if (!apiKey) throw new ApiError("unauthenticated", "The API key is invalid, expired or revoked.");
-    c.set("principal", { type: "api_key", apiKey });
+    // A key acts with at most its maker's permissions as they are now (api-key-authority.ts).
+    const authority = await apiKeyAuthority(c.get("db"), apiKey);
+    if (!authority.ok) throw new ApiError("unauthenticated", AUTHORITY_LOST[authority.reason], { reason: authority.reason });
+    c.set("principal", { type: "api_key", apiKey, permissions: authority.permissions, creatorRole: authority.creatorRole });
     return next();
   }
   if (c.req.header("cookie")?.includes(`${SESSION_COOKIE}=`)) {
@@ -33,4 +38,10 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     }
   }
   return next();
+};
+
+const AUTHORITY_LOST: Record<Extract<Authority, { ok: false }>["reason"], string> = {
+  creator_not_member: "The API key no longer works: the person who created it is no longer a member of its tenant. Ask an admin for a new key.",
+  creator_key_inactive: "The API key no longer works: the API key that created it has been revoked or has expired.",
+  chain_too_long: "The API key no longer works: it was created by a chain of more API keys than allowed.",
 };

@@ -20,20 +20,24 @@ import { decodeCursor, toPage } from "../http/pagination";
 import { AgentParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { toAgent } from "../serializers";
+import { listProjectFilter, requireProjectForCreate } from "../services/projects";
+import { projectIdOf } from "../../../shared/projects";
+import { ProjectFilterQuerySchema } from "../../../shared/schemas/projects";
+import { findAgentInScope as findAgent, liveAgent } from "../services/agent-scope";
 import { newAgentSecret } from "../services/agent-secrets";
 import { insertWithinPlanLimit } from "../services/plan-limits";
 import { evictAgentFromRelays, updateAgentOnRelays } from "../services/relay";
+import { invalidateEgressGates } from "../services/egress";
 import { assertTeamsExist, linkAgentToTeams, linkOrUndo, teamIdsByAgent } from "../services/team-links";
 
 export const agentsRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Agents"];
 const AgentEnvelope = z.object({ agent: AgentSchema });
-const AgentListQuerySchema = PageQuerySchema.extend({
+const AgentListQuerySchema = PageQuerySchema.extend(ProjectFilterQuerySchema.shape).extend({
   status: AgentStatusSchema.optional().meta({ description: "Only agents with this status." }),
   template: AgentTemplateSchema.optional().meta({ description: "Only agents made from this template." }),
 });
 
-const liveAgent = (tenantId: string, agentId: string) => and(eq(agents.id, agentId), eq(agents.tenantId, tenantId), isNull(agents.deletedAt));
 
 agentsRoutes.openapi(
   defineRoute("agents:write", {
@@ -41,7 +45,7 @@ agentsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/agents",
     tags,
     summary: "Create an agent; its secret is in this response only",
-    description: "Tool categories default to the template's; trust level to the tenant's `defaultTrustLevel`. `teamIds` must be teams of this tenant.",
+    description: "Tool categories default to the template's; trust level to the tenant's `defaultTrustLevel`. The agent is made in `projectId` (default: the API key's project, else the tenant's default project; 409 `project_archived` for an archived one); `teamIds` must be teams of that project.",
     request: { params: TenantParams, body: jsonBody(CreateAgentInputSchema) },
     responses: { 201: jsonResponse(AgentWithSecretSchema, "Created. Store the secret now: it is never shown again."), 402: jsonResponse(ErrorBodySchema, "`plan_limit_exceeded`: the plan's agent limit is reached.") },
   }),
@@ -50,7 +54,8 @@ agentsRoutes.openapi(
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
     const teamIds = [...new Set(input.teamIds ?? [])];
-    await assertTeamsExist(db, tenant.id, teamIds);
+    const project = await requireProjectForCreate(c, input.projectId, "agents:write");
+    await assertTeamsExist(db, tenant.id, teamIds, project);
     const now = Date.now();
     const { secret, secretHash, secretPrefix } = await newAgentSecret();
     const row: AgentRow = {
@@ -68,17 +73,18 @@ agentsRoutes.openapi(
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      projectId: project.id,
     };
-    await insertWithinPlanLimit(c, "agents", agents, row, and(eq(agents.tenantId, tenant.id), isNull(agents.deletedAt))!);
+    await insertWithinPlanLimit(c, "agents", agents, row);
     const linked = await linkOrUndo(
-      () => linkAgentToTeams(db, tenant.id, row.id, teamIds, now),
+      () => linkAgentToTeams(db, tenant.id, row.id, teamIds, now, project),
       () => db.delete(agents).where(eq(agents.id, row.id)),
     );
     linked.sort();
     await audit(c, {
       action: "agent.created",
       target: { type: "agent", id: row.id },
-      details: { name: row.name, template: row.template, toolCategories: row.toolCategories, trustLevel: row.trustLevel, teamIds: linked },
+      details: { name: row.name, template: row.template, toolCategories: row.toolCategories, trustLevel: row.trustLevel, teamIds: linked, projectId: project.id },
     });
     return c.json({ agent: toAgent(row, linked), secret }, 201);
   },
@@ -90,20 +96,23 @@ agentsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/agents",
     tags,
     summary: "List agents, oldest first",
+    description: "With `projectId`, only that project's agents; without, those of every project the caller may see (a project-bound API key: its project).",
     request: { params: TenantParams, query: AgentListQuerySchema },
     responses: { 200: jsonResponse(pageOf(AgentSchema, "AgentPage"), "A page of agents.") },
   }),
   async (c) => {
-    const { limit, cursor, status, template } = c.req.valid("query");
+    const { limit, cursor, status, template, projectId } = c.req.valid("query");
     const after = decodeCursor(cursor);
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
+    const inScope = await listProjectFilter(c, agents.projectId, "agents:read", projectId);
     const rows = await db
       .select()
       .from(agents)
       .where(
         and(
           eq(agents.tenantId, tenant.id),
+          inScope,
           isNull(agents.deletedAt),
           after !== undefined ? gt(agents.id, after) : undefined,
           status !== undefined ? eq(agents.status, status) : undefined,
@@ -147,7 +156,7 @@ agentsRoutes.openapi(
     const { agentId } = c.req.valid("param");
     const input = c.req.valid("json");
     const { tenant } = c.get("tenantAccess");
-    const before = await findAgent(c, agentId);
+    const before = await findAgent(c, agentId, "agents:write", { write: true });
     const updated = await c.get("db").update(agents).set({ ...input, updatedAt: Date.now() }).where(liveAgent(tenant.id, agentId)).returning().get();
     if (!updated) throw notFound("Agent");
     const changed = Object.keys(input) as Array<keyof typeof input>;
@@ -155,10 +164,12 @@ agentsRoutes.openapi(
       const teamIds = (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [];
       await updateAgentOnRelays(c.env, tenant.id, teamIds, { agentId, role: updated.template, trust: updated.trustLevel });
     }
+    // Egress hook: the trust level decides the agent's egress methods and limits.
+    if (updated.trustLevel !== before.trustLevel) await invalidateEgressGates(c.env, [agentId]);
     await audit(c, {
       action: "agent.updated",
       target: { type: "agent", id: agentId },
-      details: { changed, from: pick(before, changed), to: pick(updated, changed) },
+      details: { changed, from: pick(before, changed), to: pick(updated, changed), projectId: projectIdOf(before) },
     });
     return c.json({ agent: await withTeams(c, updated) }, 200);
   },
@@ -177,7 +188,7 @@ agentsRoutes.openapi(
     const { agentId } = c.req.valid("param");
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
-    const agent = await findAgent(c, agentId);
+    const agent = await findAgent(c, agentId, "agents:write");
     const teamIds = (await teamIdsByAgent(db, [agent.id])).get(agent.id) ?? [];
     const now = Date.now();
     const [update] = await db.batch([
@@ -186,7 +197,8 @@ agentsRoutes.openapi(
     ]);
     if (update.meta.changes === 0) throw notFound("Agent");
     await evictAgentFromRelays(c.env, teamIds, agent.id, "removed");
-    await audit(c, { action: "agent.deleted", target: { type: "agent", id: agent.id }, details: { name: agent.name, removedFromTeams: teamIds } });
+    await invalidateEgressGates(c.env, [agent.id]);
+    await audit(c, { action: "agent.deleted", target: { type: "agent", id: agent.id }, details: { name: agent.name, removedFromTeams: teamIds, projectId: projectIdOf(agent) } });
     return c.body(null, 204);
   },
 );
@@ -206,6 +218,8 @@ for (const to of ["suspended", "active"] as const) {
       const { agentId } = c.req.valid("param");
       const { tenant } = c.get("tenantAccess");
       const from = to === "suspended" ? "active" : "suspended";
+      // Suspending is a safety action and works in an archived project; resuming changes it, so it does not.
+      const agent = await findAgent(c, agentId, "agents:write", { write: to === "active" });
       // Conditional on the current status, so of two racing requests exactly one changes it.
       const updated = await c.get("db").update(agents).set({ status: to, updatedAt: Date.now() }).where(and(liveAgent(tenant.id, agentId), eq(agents.status, from))).returning().get();
       if (!updated) {
@@ -213,7 +227,10 @@ for (const to of ["suspended", "active"] as const) {
         throw new ApiError("conflict", to === "suspended" ? "The agent is already suspended." : "The agent is not suspended, so there is nothing to resume.", { status: to });
       }
       if (to === "suspended") await evictAgentFromRelays(c.env, (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [], agentId, "suspended");
-      await audit(c, to === "suspended" ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning" } : { action: "agent.resumed", target: { type: "agent", id: agentId } });
+      const projectId = projectIdOf(agent);
+      // Egress hook: the gate refuses a suspended agent's next call (and serves a resumed one).
+      await invalidateEgressGates(c.env, [agentId]);
+      await audit(c, to === "suspended" ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning", details: { projectId } } : { action: "agent.resumed", target: { type: "agent", id: agentId }, details: { projectId } });
       return c.json({ agent: await withTeams(c, updated) }, 200);
     },
   );
@@ -231,20 +248,15 @@ agentsRoutes.openapi(
   async (c) => {
     const { agentId } = c.req.valid("param");
     const { tenant } = c.get("tenantAccess");
+    const agent = await findAgent(c, agentId, "agents:credentials");
     const now = Date.now();
     const { secret, secretHash, secretPrefix } = await newAgentSecret();
     const updated = await c.get("db").update(agents).set({ secretHash, secretPrefix, secretRotatedAt: now, updatedAt: now }).where(liveAgent(tenant.id, agentId)).returning().get();
     if (!updated) throw notFound("Agent");
-    await audit(c, { action: "agent.secret_rotated", target: { type: "agent", id: agentId }, severity: "warning", details: { secretPrefix } });
+    await audit(c, { action: "agent.secret_rotated", target: { type: "agent", id: agentId }, severity: "warning", details: { secretPrefix, projectId: projectIdOf(agent) } });
     return c.json({ agent: await withTeams(c, updated), secret }, 200);
   },
 );
-
-async function findAgent(c: Context<AppEnv>, agentId: string): Promise<AgentRow> {
-  const row = await c.get("db").select().from(agents).where(liveAgent(c.get("tenantAccess").tenant.id, agentId)).get();
-  if (!row) throw notFound("Agent");
-  return row;
-}
 
 async function withTeams(c: Context<AppEnv>, agent: AgentRow) {
   const teamIds = await teamIdsByAgent(c.get("db"), [agent.id]);

@@ -1,11 +1,16 @@
 /**
  * API keys: credentials for automation, scoped to one tenant. A key carries a subset of its
- * creator's permissions (an API key's permissions are its scopes, so a key cannot mint a stronger
- * key either). The key is shown once; only its prefix and hash are stored. Revocation is read on
+ * creator's permissions, re-checked against the creator's current role at every request
+ * (services/api-key-authority.ts), so a key cannot mint a stronger key or outlive its creator's role. The key is shown once; only its prefix and hash are stored. Revocation is read on
  * every request (api-key-auth.ts), so it applies from the next request on.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import type { Context } from "hono";
+import { projectRoleHas, type Permission } from "../../../shared/auth/permissions";
+import { projectMembers } from "../../../shared/db/schema";
+import { ProjectFilterQuerySchema } from "../../../shared/schemas/projects";
+import { boundProjectId, requireInProject } from "../services/projects";
 import { newId } from "../../../shared/crypto/ids";
 import { apiKeys, type ApiKeyRow } from "../../../shared/db/schema";
 import { ApiKeySchema, CreateApiKeyInputSchema, CreatedApiKeySchema } from "../../../shared/schemas/api-keys";
@@ -33,7 +38,8 @@ apiKeysRoutes.openapi(
     path: "/v1/tenants/{tenantId}/api-keys",
     tags,
     summary: "Create an API key (the key is returned once)",
-    description: "Each scope must be a permission the caller holds in this tenant; asking for more is 403 naming the missing scopes.",
+    description:
+      "Each scope must be a permission the caller holds in this tenant; asking for more is 403 naming the missing scopes. With `projectId` the key is bound to that project (the caller's role there must allow the scopes); a key made by a project-bound key is bound to the same project. A tenant-wide key cannot carry a project-scoped permission that the caller's role in some project does not allow. A key never does more than its creator may do *now*: at every request its scopes are limited to its creator's current role (a demoted creator's keys lose those permissions: 403 with `details.creatorRole`), and when the creator leaves or is removed from the tenant the key — and any key it made — stops working (401, `details.reason: creator_not_member`).",
     request: { params: TenantParams, body: jsonBody(CreateApiKeyInputSchema) },
     responses: { 201: jsonResponse(CreatedApiKeySchema, "Created. Store `key` now: it is never shown again.") },
   }),
@@ -50,6 +56,7 @@ apiKeysRoutes.openapi(
     if (expiresAt !== null && expiresAt <= now) {
       throw validationError(new z.ZodError([{ code: "custom", path: ["expiresAt"], message: "Must be in the future.", input: input.expiresAt }]), "json");
     }
+    const projectId = await projectOfNewKey(c, input.projectId, scopes);
     const issued = await generateApiKey();
     const row: ApiKeyRow = {
       id: newId("apiKey", now),
@@ -63,9 +70,10 @@ apiKeysRoutes.openapi(
       expiresAt,
       lastUsedAt: null,
       revokedAt: null,
+      projectId,
     };
     await c.get("db").insert(apiKeys).values(row);
-    await audit(c, { action: "api_key.created", target: { type: "api_key", id: row.id }, details: { name: row.name, scopes, expiresAt: input.expiresAt ?? null } });
+    await audit(c, { action: "api_key.created", target: { type: "api_key", id: row.id }, details: { name: row.name, scopes, expiresAt: input.expiresAt ?? null, projectId } });
     return c.json({ apiKey: toApiKey(row), key: issued.key }, 201);
   },
 );
@@ -76,17 +84,22 @@ apiKeysRoutes.openapi(
     path: "/v1/tenants/{tenantId}/api-keys",
     tags,
     summary: "List the tenant's API keys, including revoked and expired ones (never the key itself)",
-    request: { params: TenantParams, query: PageQuerySchema },
+    description: "With `projectId`: the keys that work in that project (bound to it, or tenant-wide). A project-bound API key sees only its project's bound keys.",
+    request: { params: TenantParams, query: PageQuerySchema.extend(ProjectFilterQuerySchema.shape) },
     responses: { 200: jsonResponse(pageOf(ApiKeySchema, "ApiKeyPage"), "A page of API keys, oldest first.") },
   }),
   async (c) => {
-    const { limit, cursor } = c.req.valid("query");
+    const { limit, cursor, projectId } = c.req.valid("query");
     const after = decodeCursor(cursor);
+    const bound = boundProjectId(c);
+    const requested = projectId ?? bound;
+    if (requested !== null && requested !== undefined) await requireInProject(c, requested, "api_keys:read");
+    const inScope = bound !== null ? eq(apiKeys.projectId, bound) : requested ? or(eq(apiKeys.projectId, requested), isNull(apiKeys.projectId)) : undefined;
     const rows = await c
       .get("db")
       .select()
       .from(apiKeys)
-      .where(and(eq(apiKeys.tenantId, c.get("tenantAccess").tenant.id), after !== undefined ? gt(apiKeys.id, after) : undefined))
+      .where(and(eq(apiKeys.tenantId, c.get("tenantAccess").tenant.id), inScope, after !== undefined ? gt(apiKeys.id, after) : undefined))
       .orderBy(apiKeys.id)
       .limit(limit + 1)
       .all();
@@ -109,10 +122,44 @@ apiKeysRoutes.openapi(
     const db = c.get("db");
     const row = await db.select().from(apiKeys).where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.tenantId, tenantId))).get();
     if (!row) throw notFound("API key");
+    // A bound key's project decides (revoking works in an archived project); a project-bound caller cannot touch tenant-wide keys.
+    if (row.projectId !== null) await requireInProject(c, row.projectId, "api_keys:write").catch((err: unknown) => Promise.reject(err instanceof ApiError && err.code === "not_found" ? notFound("API key") : err));
+    else if (boundProjectId(c) !== null) throw notFound("API key");
     // Conditional on still being live, so two racing revocations yield one 204 and one 409.
     const result = await db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAt))).run();
     if (result.meta.changes === 0) throw new ApiError("conflict", "This API key is already revoked.");
-    await audit(c, { action: "api_key.revoked", target: { type: "api_key", id: row.id }, severity: "warning", details: { name: row.name, prefix: toApiKey(row).prefix } });
+    await audit(c, { action: "api_key.revoked", target: { type: "api_key", id: row.id }, severity: "warning", details: { name: row.name, prefix: toApiKey(row).prefix, projectId: row.projectId } });
     return c.body(null, 204);
   },
 );
+
+/**
+ * The project a new key is bound to (null: tenant-wide). A key never outgrows its creator: bound
+ * to the creator's project when the creator is a bound key; checked against the person's role in
+ * the named project; and a tenant-wide key may not carry a project-scoped scope that the person's
+ * role in some project withholds (it would act there with more than they have).
+ */
+async function projectOfNewKey(c: Context<AppEnv>, requested: string | undefined, scopes: Permission[]): Promise<string | null> {
+  const bound = boundProjectId(c);
+  const projectId = requested ?? bound;
+  if (projectId !== null && projectId !== undefined) {
+    for (const scope of scopes) await requireInProject(c, projectId, scope, { write: true });
+    return projectId;
+  }
+  const principal = requirePrincipal(c);
+  const { role, tenant } = c.get("tenantAccess");
+  if (principal.type !== "user" || role === null) return null;
+  const narrowed = await c
+    .get("db")
+    .select({ projectId: projectMembers.projectId, role: projectMembers.role })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.tenantId, tenant.id), eq(projectMembers.userId, principal.user.id)))
+    .all();
+  for (const m of narrowed) {
+    const withheld = scopes.filter((scope) => !projectRoleHas(role, m.role, scope));
+    if (withheld.length > 0) {
+      throw new ApiError("forbidden", `Your role in project ${m.projectId} does not allow ${withheld.join(", ")}, so a tenant-wide key cannot carry it. Bind the key to a project instead.`, { scopes: withheld, projectId: m.projectId });
+    }
+  }
+  return null;
+}

@@ -18,6 +18,7 @@ import { audit } from "../http/audit";
 import { decodeCursor, toPage } from "../http/pagination";
 import { TenantParams } from "../http/params";
 import { defineRoute, jsonResponse } from "../http/route";
+import { log } from "../../../shared/observability/log";
 
 export const auditArchivesRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Audit archives"];
@@ -128,7 +129,7 @@ async function archivedDay(c: Context<AppEnv>, day: string): Promise<AuditArchiv
 }
 
 function missingObject(day: string): ApiError {
-  console.error(JSON.stringify({ level: "error", msg: "indexed audit archive object missing from R2", day }));
+  log.error("indexed audit archive object missing from R2", { day });
   return new ApiError("internal_error", "The archive object is missing from storage. This has been logged.");
 }
 

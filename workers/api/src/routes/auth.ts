@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, isNull } from "drizzle-orm";
+import { PERMISSIONS } from "../../../shared/auth/permissions";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../../shared/crypto/password";
 import { newId } from "../../../shared/crypto/ids";
 import { memberships, sessions, tenants, users, type UserRow } from "../../../shared/db/schema";
@@ -12,7 +13,9 @@ import { requirePrincipal, requireUser } from "../middleware/access";
 import { toSession, toUser } from "../serializers";
 import { issueMfaChallenge } from "../services/mfa-challenge";
 import { clearSessionCookie, createSession } from "../services/sessions";
-import { limiter, LOGIN_LIMITS, throwIfLimited } from "../services/throttle";
+import { checkLoginThrottle } from "../services/login-throttle";
+import { LOGIN_LIMITS } from "../services/throttle";
+import { refuseIfSsoRequired } from "../services/sso/refuse";
 
 export const authRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Auth"];
@@ -63,23 +66,19 @@ authRoutes.openapi(
     path: "/v1/auth/login",
     tags,
     summary: "Sign in with email and password",
-    description: `Throttled per source IP (${LOGIN_LIMITS.perIp.limit} attempts / 15 min) and per account (${LOGIN_LIMITS.perAccountFailures.limit} failures / 15 min); over either, 429 with Retry-After. For an account with MFA on, a right password signs nobody in: the answer is \`{ mfaRequired: true, challengeToken }\` and no cookie; finish with \`POST /v1/auth/login/mfa\`.`,
+    description: `Throttled without letting anyone lock a person out (docs/decisions.md, Identity): per source IP (${LOGIN_LIMITS.perIp.limit} attempts / 15 min); per account and client — a browser that signed in to the account before (its \`sb_device\` cookie), else the source IP — (${LOGIN_LIMITS.perClientFailures.limit} failures / 15 min); and per account from unrecognised clients (${LOGIN_LIMITS.perAccountFailures.limit} failures / 15 min, which never refuses a recognised browser). Over any, 429 with Retry-After. For an account with MFA on, a right password signs nobody in: the answer is \`{ mfaRequired: true, challengeToken }\` and no cookie; finish with \`POST /v1/auth/login/mfa\`.`,
     request: { body: jsonBody(LoginInputSchema) },
     responses: { 200: jsonResponse(LoginResultSchema, "Signed in (`user`; the session cookie is set), or `mfaRequired` with a challenge to answer.") },
   }),
   async (c) => {
     const { email, password } = c.req.valid("json");
     const db = c.get("db");
-    const ipLimiter = limiter(c.env, `login:ip:${c.get("ip") ?? "unknown"}`);
-    const accountLimiter = limiter(c.env, `login:account:${email}`);
-    throwIfLimited(await ipLimiter.consume(LOGIN_LIMITS.perIp.limit, LOGIN_LIMITS.perIp.windowMs), "sign-in attempts from your network");
-    throwIfLimited(await accountLimiter.peek(LOGIN_LIMITS.perAccountFailures.limit, LOGIN_LIMITS.perAccountFailures.windowMs), "failed sign-in attempts for this account");
-
-    const user = await db.select().from(users).where(eq(users.email, email)).get();
+    const throttle = await checkLoginThrottle(c, email, () => db.select().from(users).where(eq(users.email, email)).get());
+    const { user } = throttle;
     // Verify against a dummy hash when there is no user so both paths take the same time.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH, c.env.PASSWORD_PEPPER);
     if (!user || !user.passwordHash || !ok) {
-      await accountLimiter.consume(LOGIN_LIMITS.perAccountFailures.limit, LOGIN_LIMITS.perAccountFailures.windowMs);
+      await throttle.recordFailure();
       const failure = {
         actor: { type: "anonymous" as const, id: user?.id ?? null, name: email },
         action: "auth.login_failed",
@@ -92,7 +91,9 @@ authRoutes.openapi(
       else await audit(c, { ...failure, tenantId: null });
       throw new ApiError("invalid_credentials", "Email or password is incorrect.");
     }
-    await accountLimiter.reset();
+    await throttle.recordSuccess();
+    // After the password check, so the refusal tells nothing to someone without the password.
+    await refuseIfSsoRequired(c, user, "password");
     if (needsRehash(user.passwordHash)) {
       await db.update(users).set({ passwordHash: await hashPassword(password, c.env.PASSWORD_PEPPER), updatedAt: Date.now() }).where(eq(users.id, user.id));
     }
@@ -178,7 +179,8 @@ authRoutes.openapi(
     const principal = requirePrincipal(c);
     if (principal.type === "api_key") {
       const { apiKey } = principal;
-      return c.json({ principal: "api_key" as const, user: null, memberships: [], apiKey: { id: apiKey.id, tenantId: apiKey.tenantId, name: apiKey.name, scopes: apiKey.scopes } }, 200);
+      const permissions = PERMISSIONS.filter((p) => principal.permissions.has(p));
+      return c.json({ principal: "api_key" as const, user: null, memberships: [], apiKey: { id: apiKey.id, tenantId: apiKey.tenantId, name: apiKey.name, scopes: apiKey.scopes, permissions } }, 200);
     }
     const { user } = principal;
     const rows = await c

@@ -10,23 +10,26 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { ownerRuleViolation } from "../../../shared/auth/owner-rules";
 import { RoleSchema } from "../../../shared/auth/roles";
 import { newId } from "../../../shared/crypto/ids";
 import { hashSecret, randomToken } from "../../../shared/crypto/secrets";
 import { invites, memberships, tenants, users, type InviteRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { planLimit } from "../../../shared/plans";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
 import { AcceptInviteInputSchema, CreatedInviteSchema, CreateInviteInputSchema, InvitePreviewSchema, InviteSchema } from "../../../shared/schemas/members";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
 import { decodeCursor, toPage } from "../http/pagination";
+import { linkOrigin } from "../http/link-origin";
 import { InviteParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requirePrincipal, requireUser } from "../middleware/access";
 import { inviteStatus, toInvite } from "../serializers";
-import { planLimitError } from "../services/plan-limits";
+import { pendingInviteAt } from "../services/invite-status";
+import { sendMail } from "../services/mail";
+import { insertWithinPlanLimit } from "../services/plan-limits";
 
 export const invitesRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Invites"];
@@ -68,7 +71,7 @@ invitesRoutes.openapi(
     path: "/v1/tenants/{tenantId}/invites",
     tags,
     summary: "Invite an email to the tenant with a role; returns the token once",
-    description: `The invite expires after ${INVITE_TTL_MS / 86_400_000} days. Only an owner may invite an owner. Pending invites count towards the plan's member limit.`,
+    description: `The invite expires after ${INVITE_TTL_MS / 86_400_000} days. Only an owner may invite an owner. Pending invites count towards the plan's member limit. The invitee is mailed a link to \`<origin>/invites/accept?token=…\`; \`mail.status\` says whether it was sent (\`sent\`), kept in the dev outbox, not sent because this deployment has no mail provider (\`not_configured\`), or refused by the provider (\`failed\`) — in the last two cases hand the link over yourself.`,
     request: { params: TenantParams, body: jsonBody(CreateInviteInputSchema) },
     responses: {
       201: jsonResponse(CreatedInviteSchema, "Created. `token` is shown only in this response."),
@@ -79,7 +82,7 @@ invitesRoutes.openapi(
   async (c) => {
     const { email, role } = c.req.valid("json");
     const { tenant, role: callerRole } = c.get("tenantAccess");
-    if (role === "owner" && callerRole !== "owner") throw new ApiError("owner_required", "Only an owner may invite an owner.");
+    if (ownerRuleViolation(callerRole, null, role)) throw new ApiError("owner_required", "Only an owner may invite an owner.");
     const db = c.get("db");
     const member = await db
       .select({ userId: memberships.userId })
@@ -104,25 +107,20 @@ invitesRoutes.openapi(
       acceptedBy: null,
       revokedAt: null,
     };
-    const max = planLimit(tenant.plan, "members");
-    const withinLimit =
-      max === null
-        ? sql`1`
-        : sql`(SELECT count(*) FROM memberships WHERE tenant_id = ${tenant.id}) + (SELECT count(*) FROM invites AS p WHERE p.tenant_id = ${tenant.id} AND ${pendingAt("p", now)}) < ${max}`;
-    const result = await db.run(sql`
-      INSERT INTO invites (id, tenant_id, email, role, token_hash, invited_by, created_at, expires_at)
-      SELECT ${invite.id}, ${invite.tenantId}, ${invite.email}, ${invite.role}, ${invite.tokenHash}, ${invite.invitedBy}, ${invite.createdAt}, ${invite.expiresAt}
-      WHERE NOT EXISTS (SELECT 1 FROM invites AS p WHERE p.tenant_id = ${tenant.id} AND p.email = ${email} AND ${pendingAt("p", now)})
-        AND ${withinLimit}`);
-    if (result.meta.changes === 0) {
-      const duplicate = await db.select({ id: invites.id }).from(invites).where(and(eq(invites.tenantId, tenant.id), eq(invites.email, email), pendingAt("invites", now))).get();
-      if (duplicate) throw new ApiError("conflict", `${email} already has a pending invite. Revoke it to send a new one.`, { inviteId: duplicate.id });
-      throw planLimitError(c, "members", max!);
-    }
+    const pendingForEmail = and(eq(invites.tenantId, tenant.id), eq(invites.email, email), pendingInviteAt("invites", now));
+    await insertWithinPlanLimit(c, "members", invites, invite, {
+      now,
+      // One pending invite per email, checked in the same statement as the seat count.
+      also: sql`NOT EXISTS (SELECT 1 FROM ${invites} WHERE ${pendingForEmail})`,
+      explainRefusal: async () => {
+        const duplicate = await db.select({ id: invites.id }).from(invites).where(pendingForEmail).get();
+        return duplicate ? new ApiError("conflict", `${email} already has a pending invite. Revoke it to send a new one.`, { inviteId: duplicate.id }) : null;
+      },
+    });
 
-    logDevOutbox(c, email, tenant.id, token);
-    await audit(c, { action: "invite.created", target: { type: "invite", id: invite.id }, details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString() } });
-    return c.json({ invite: toInvite(invite), token }, 201);
+    const mail = await mailInvite(c, invite, token);
+    await audit(c, { action: "invite.created", target: { type: "invite", id: invite.id }, details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString(), mail: mail.status } });
+    return c.json({ invite: toInvite(invite), token, mail: { status: mail.status } }, 201);
   },
 );
 
@@ -221,7 +219,7 @@ invitesRoutes.openapi(
         db
           .update(invites)
           .set({ acceptedAt: now, acceptedBy: user.id })
-          .where(and(eq(invites.id, invite.id), pendingAt("invites", now))),
+          .where(and(eq(invites.id, invite.id), pendingInviteAt("invites", now))),
         // Inserts only if this request's mark landed: a request that lost the race inserts nothing.
         db
           .insert(memberships)
@@ -245,16 +243,25 @@ invitesRoutes.openapi(
   },
 );
 
-/** SQL: the invite row named `alias` is still usable at `now` (the SQL twin of `inviteStatus(…) === "pending"`). */
-function pendingAt(alias: string, now: number) {
-  const t = sql.identifier(alias);
-  return sql`${t}.accepted_at IS NULL AND ${t}.revoked_at IS NULL AND ${t}.expires_at > ${now}`;
-}
-
-/** There is no mail yet: the invite goes to the log. The token only appears there in local development. */
-function logDevOutbox(c: Context<AppEnv>, email: string, tenantId: string, token: string): void {
-  const development = c.env.ENVIRONMENT === "development";
-  console.log(JSON.stringify({ level: "info", msg: "invite created (dev outbox)", email, tenantId, acceptPath: "/v1/invites/accept", ...(development ? { token } : {}) }));
+/** Mails the invitee the accept link (the dashboard's /invites/accept page). The token appears only in the mail and in the creator's answer. */
+function mailInvite(c: Context<AppEnv>, invite: InviteRow, token: string) {
+  const principal = requirePrincipal(c);
+  const inviter = principal.type === "user" ? `${principal.user.name} (${principal.user.email})` : `An API key ("${principal.apiKey.name}")`;
+  const { tenant } = c.get("tenantAccess");
+  const link = `${linkOrigin(c)}/invites/accept?token=${encodeURIComponent(token)}`;
+  return sendMail(c.env, {
+    to: invite.email,
+    idempotencyKey: `invite/${invite.id}`,
+    subject: `You are invited to ${tenant.name} on Switchboard`,
+    text: [
+      `${inviter} invited you to join ${tenant.name} on Switchboard as ${/^[aeiou]/.test(invite.role) ? "an" : "a"} ${invite.role}.`,
+      "",
+      `Open this link, and sign in or sign up as ${invite.email}, to accept (it works until ${new Date(invite.expiresAt).toUTCString()}):`,
+      link,
+      "",
+      "If you did not expect this invite, ignore this mail.",
+    ].join("\n"),
+  });
 }
 
 const invitedBy = (p: Principal) => (p.type === "user" ? p.user.id : p.apiKey.id);

@@ -1,14 +1,15 @@
 /**
  * Tenant members: list, change role, remove, and leave.
  *
- * Owner rules (one place, `assertMayTouch`): only an owner may grant the owner role or change or
- * remove an owner. The last-owner rule lives in the SQL of the UPDATE/DELETE itself
- * (`keepsAnOwner`): a count-then-write would let two concurrent demotions of the last two owners
- * both see "two owners" and leave none.
+ * Owner rules (shared/auth/owner-rules.ts, also used by invites and the dashboard): only an owner
+ * may grant the owner role or change or remove an owner. The last-owner rule lives in the SQL of
+ * the UPDATE/DELETE itself (`keepsAnOwner`): a count-then-write would let two concurrent demotions
+ * of the last two owners both see "two owners" and leave none.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { ownerRuleViolation } from "../../../shared/auth/owner-rules";
 import type { Role } from "../../../shared/auth/roles";
 import { memberships, users } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
@@ -148,11 +149,11 @@ async function findMember(c: Context<AppEnv>, userId: string): Promise<MemberVie
   return member;
 }
 
-/** Owners are changed, removed or created only by owners (API keys are never owners). */
+/** Owners are changed, removed or created only by owners (shared/auth/owner-rules.ts; API keys are never owners). */
 function assertMayTouch(c: Context<AppEnv>, currentRole: Role, newRole: Role | null): void {
-  if (c.get("tenantAccess").role === "owner") return;
-  if (currentRole === "owner") throw new ApiError("owner_required", "Only an owner may change or remove an owner.");
-  if (newRole === "owner") throw new ApiError("owner_required", "Only an owner may grant the owner role.");
+  const violation = ownerRuleViolation(c.get("tenantAccess").role, currentRole, newRole);
+  if (violation === "owner_target") throw new ApiError("owner_required", "Only an owner may change or remove an owner.");
+  if (violation === "owner_grant") throw new ApiError("owner_required", "Only an owner may grant the owner role.");
 }
 
 /**

@@ -31,6 +31,7 @@ import { beginFlow, callbackUrl, endFlow, OAUTH_FLOW_TTL_S, resumeFlow, safeRedi
 import { configuredProviders, isConfigured, isProviderId, OAUTH_PROVIDERS, type OAuthProfile } from "../services/oauth/providers";
 import { issueMfaChallenge } from "../services/mfa-challenge";
 import { createSession } from "../services/sessions";
+import { refuseIfSsoRequired } from "../services/sso/refuse";
 
 export const oauthRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Auth"];
@@ -118,6 +119,12 @@ oauthRoutes.openapi(
     }
     const { user } = result;
     const actor = { type: "user" as const, id: user.id, name: user.email };
+    try {
+      await refuseIfSsoRequired(c, user, provider);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === "sso_required") return c.redirect(failureLanding(flow, "sso_required"), 302);
+      throw err;
+    }
     if (result.account === "linked") {
       await audit(c, { tenantId: null, actor, action: "auth.oauth_linked", target: oauthTarget(provider, result.providerUserId), details: { provider, via: "verified_email" } });
     }

@@ -13,14 +13,16 @@ import { hashPassword } from "../../../shared/crypto/password";
 import { hashSecret, randomToken } from "../../../shared/crypto/secrets";
 import { passwordResetTokens, sessions, users } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { ForgotPasswordInputSchema, OkSchema, ResetPasswordInputSchema } from "../../../shared/schemas/mfa";
+import { ForgotPasswordInputSchema, ForgotPasswordResultSchema, OkSchema, ResetPasswordInputSchema } from "../../../shared/schemas/mfa";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { audit } from "../http/audit";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
-import { allowedOrigins } from "../middleware/csrf";
-import { sendMail } from "../services/mail";
+import { linkOrigin } from "../http/link-origin";
+import { mailDelivery, sendMail } from "../services/mail";
+import { accountFailuresKey } from "../services/login-throttle";
 import { FORGOT_PASSWORD_LIMITS, limiter, throwIfLimited } from "../services/throttle";
+import { log } from "../../../shared/observability/log";
 
 export const passwordResetRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Auth"];
@@ -32,20 +34,24 @@ passwordResetRoutes.openapi(
     path: "/v1/auth/password/forgot",
     tags,
     summary: "Email a password reset link",
-    description: `Always 202, whether or not the address has an account. If it has, a link to \`<origin>/reset-password?token=…\` valid for 30 minutes is mailed (in local development: to the dev outbox). Throttled per source IP (${FORGOT_PASSWORD_LIMITS.perIp.limit} / hour) and per address (${FORGOT_PASSWORD_LIMITS.perEmail.limit} / hour); over either, 429 with Retry-After.`,
+    description: `Always 202, whether or not the address has an account. If it has, a link to \`<origin>/reset-password?token=…\` valid for 30 minutes is mailed (in local development: to the dev outbox). \`mailDelivery\` says how this deployment delivers mail — \`not_configured\` means nothing is sent to anyone: say so rather than "check your email". Throttled per source IP (${FORGOT_PASSWORD_LIMITS.perIp.limit} / hour) and per address (${FORGOT_PASSWORD_LIMITS.perEmail.limit} / hour); over either, 429 with Retry-After.`,
     request: { body: jsonBody(ForgotPasswordInputSchema) },
-    responses: { 202: jsonResponse(OkSchema, "Accepted; if the account exists, the mail is on its way.") },
+    responses: { 202: jsonResponse(ForgotPasswordResultSchema, "Accepted; if the account exists and mail is delivered (`mailDelivery`), the mail is on its way.") },
   }),
   async (c) => {
     const { email } = c.req.valid("json");
     const { perIp, perEmail } = FORGOT_PASSWORD_LIMITS;
     throwIfLimited(await limiter(c.env, `forgot:ip:${c.get("ip") ?? "unknown"}`).consume(perIp.limit, perIp.windowMs), "password reset requests from your network");
     throwIfLimited(await limiter(c.env, `forgot:email:${email}`).consume(perEmail.limit, perEmail.windowMs), "password reset requests for this address");
-    const origin = linkOrigin(c);
-    c.executionCtx.waitUntil(
-      mailResetLink(c, email, origin).catch((err) => console.error(JSON.stringify({ level: "error", msg: "password reset mail failed", error: String(err) }))),
-    );
-    return c.json({ ok: true as const }, 202);
+    const delivery = mailDelivery(c.env);
+    // No token is made when no mail can carry it: a link nobody receives is only a liability.
+    if (delivery !== "not_configured") {
+      const origin = linkOrigin(c);
+      c.executionCtx.waitUntil(mailResetLink(c, email, origin).catch((err) => log.error("password reset mail failed", { error: err })));
+    } else {
+      log.warn("password reset asked for, but no mail provider is configured: nothing sent");
+    }
+    return c.json({ ok: true as const, mailDelivery: delivery }, 202);
   },
 );
 
@@ -80,7 +86,7 @@ passwordResetRoutes.openapi(
     ]);
     const user = await db.select({ email: users.email }).from(users).where(eq(users.id, claimed.userId)).get();
     // The person proved they own the address: failed guesses by others no longer lock them out.
-    if (user) await limiter(c.env, `login:account:${user.email}`).reset();
+    if (user) await limiter(c.env, accountFailuresKey(user.email)).reset();
     await audit(c, {
       tenantId: null,
       actor: { type: "user", id: claimed.userId, name: user?.email ?? null },
@@ -103,8 +109,9 @@ async function mailResetLink(c: Context<AppEnv>, email: string, origin: string):
   const id = newId("passwordReset", now);
   await db.insert(passwordResetTokens).values({ id, userId: user.id, tokenHash: await hashSecret(token), createdAt: now, expiresAt: now + RESET_TOKEN_TTL_MS, usedAt: null });
   const link = `${origin}/reset-password?token=${encodeURIComponent(token)}`;
-  await sendMail(c.env, {
+  const sent = await sendMail(c.env, {
     to: user.email,
+    idempotencyKey: `password-reset/${id}`,
     subject: "Reset your Switchboard password",
     text: [
       "Someone (hopefully you) asked to reset the password of your Switchboard account.",
@@ -115,14 +122,5 @@ async function mailResetLink(c: Context<AppEnv>, email: string, origin: string):
       "Resetting signs you out on every device. If you did not ask for this, ignore this mail: your password stays as it is.",
     ].join("\n"),
   });
-  await audit(c, { tenantId: null, actor: { type: "anonymous", id: null, name: null }, action: "auth.password_reset_requested", target: { type: "user", id: user.id }, details: { resetId: id } });
-}
-
-/**
- * Where the link should point: the dashboard the person is using. A browser's Origin header is
- * trusted only if it is one of ours (the CSRF allowlist); otherwise the API's own origin.
- */
-function linkOrigin(c: Context<AppEnv>): string {
-  const origin = c.req.header("origin");
-  return origin && allowedOrigins(c).has(origin) ? origin : new URL(c.req.url).origin;
+  await audit(c, { tenantId: null, actor: { type: "anonymous", id: null, name: null }, action: "auth.password_reset_requested", target: { type: "user", id: user.id }, details: { resetId: id, mail: sent.status } });
 }

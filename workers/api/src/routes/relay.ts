@@ -24,6 +24,7 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { allowedOrigins } from "../middleware/csrf";
 import { requirePrincipal } from "../middleware/access";
 import { relayOf } from "../services/relay";
+import { findTeamInScope } from "../services/team-scope";
 
 export const relayRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Relay"];
@@ -232,11 +233,10 @@ async function forward(c: Context<AppEnv>, teamId: string, identity: ConnectIden
   return response;
 }
 
-async function findTeam(c: Context<AppEnv>, teamId: string) {
-  const { tenant } = c.get("tenantAccess");
-  const row = await c.get("db").select().from(teams).where(and(eq(teams.id, teamId), eq(teams.tenantId, tenant.id), isNull(teams.deletedAt))).get();
-  if (!row) throw notFound("Team");
-  return row;
+/** The team through the one scoped lookup: watching needs teams:read in the team's project, allowlist changes teams:write. */
+function findTeam(c: Context<AppEnv>, teamId: string) {
+  const writes = c.req.method !== "GET";
+  return findTeamInScope(c, teamId, writes ? "teams:write" : "teams:read", { write: writes });
 }
 
 async function assertAgentsOfTenant(c: Context<AppEnv>, tenantId: string, agentIds: string[]): Promise<void> {

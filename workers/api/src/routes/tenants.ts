@@ -9,7 +9,8 @@ import canonicalize from "canonicalize";
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt } from "drizzle-orm";
 import { newId } from "../../../shared/crypto/ids";
-import { apiKeys, memberships, tenantConfigVersions, tenants, type TenantRow, type UserRow } from "../../../shared/db/schema";
+import { apiKeys, memberships, projects, tenantConfigVersions, tenants, type TenantRow, type UserRow } from "../../../shared/db/schema";
+import { defaultProjectRow } from "../services/projects";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
 import { CreateTenantInputSchema, DEFAULT_TENANT_CONFIG, TenantConfigSchema, TenantConfigVersionSchema, TenantSchema, UpdateTenantInputSchema, type TenantConfig } from "../../../shared/schemas/tenant";
 import type { AppEnv } from "../env";
@@ -20,6 +21,7 @@ import { ConfigVersionParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requireUser } from "../middleware/access";
 import { toTenant } from "../serializers";
+import { coreBundleStatements } from "../services/skills";
 import type { Context } from "hono";
 
 export const tenantRoutes = new OpenAPIHono<AppEnv>();
@@ -58,6 +60,9 @@ tenantRoutes.openapi(
       db.insert(tenants).values(tenant),
       db.insert(memberships).values({ tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
       db.insert(tenantConfigVersions).values({ tenantId: tenant.id, version: 1, name: tenant.name, config, reason: "created", createdBy: user.id, createdAt: now }),
+      db.insert(projects).values(defaultProjectRow(tenant.id, now)),
+      // Skills: the core bundle is in every new tenant's catalog (docs/skills.md).
+      ...coreBundleStatements(db, tenant.id, now),
     ]);
     await audit(c, { tenantId: tenant.id, action: "tenant.created", target: { type: "tenant", id: tenant.id }, details: { name: tenant.name } });
     return c.json({ tenant: toTenant(tenant) }, 201);

@@ -8,6 +8,7 @@
 import { CLOSE_CODES } from "../../../shared/relay/protocol";
 import type { AgentTemplate } from "../../../shared/agent-templates";
 import type { TrustLevel } from "../../../shared/trust-levels";
+import { log } from "../../../shared/observability/log";
 
 export function relayOf(env: Env, teamId: string) {
   return env.TEAM_RELAY.get(env.TEAM_RELAY.idFromName(teamId));
@@ -24,7 +25,7 @@ export async function evictAgentFromRelays(env: Env, teamIds: readonly string[],
     }),
   );
   results.forEach((r, i) => {
-    if (r.status === "rejected") console.error(JSON.stringify({ msg: "relay eviction failed", teamId: teamIds[i], agentId, why, error: String(r.reason) }));
+    if (r.status === "rejected") log.error("relay eviction failed", { teamId: teamIds[i], agentId, why, error: r.reason });
   });
 }
 
@@ -37,6 +38,6 @@ export async function evictAgentFromRelays(env: Env, teamIds: readonly string[],
 export async function updateAgentOnRelays(env: Env, tenantId: string, teamIds: readonly string[], member: { agentId: string; role: AgentTemplate; trust: TrustLevel }): Promise<void> {
   const results = await Promise.allSettled(teamIds.map((teamId) => relayOf(env, teamId).updateMember(teamId, tenantId, member)));
   results.forEach((r, i) => {
-    if (r.status === "rejected") console.error(JSON.stringify({ msg: "relay member update failed", teamId: teamIds[i], agentId: member.agentId, error: String(r.reason) }));
+    if (r.status === "rejected") log.error("relay member update failed", { teamId: teamIds[i], agentId: member.agentId, error: r.reason });
   });
 }

@@ -13,6 +13,7 @@ import { newId } from "../../../shared/crypto/ids";
 import { utf8 } from "../../../shared/crypto/encoding";
 import { sessions, users, type SessionRow, type UserRow } from "../../../shared/db/schema";
 import type { AppEnv } from "../env";
+import { rememberDevice } from "./known-device";
 
 export const SESSION_COOKIE = "sb_session";
 export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -55,6 +56,9 @@ export async function createSession(c: Context<AppEnv>, user: UserRow): Promise<
     path: "/",
     expires: new Date(row.expiresAt),
   });
+  // Every sign-in (password, MFA, OAuth, signup) makes this browser one the account has used:
+  // login throttling never locks a person out of it (login-throttle.ts).
+  await rememberDevice(c, user.id);
   return row;
 }
 

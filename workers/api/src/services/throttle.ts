@@ -1,6 +1,6 @@
 /**
- * Authentication throttling limits, in one place. Login: per source IP (all attempts) and per
- * account (failures). MFA: wrong codes per account, across sign-in challenges and account-security
+ * Authentication throttling limits, in one place. Login: per source IP (all attempts), per
+ * account and client (failures) and per account from unknown clients (failures). MFA: wrong codes per account, across sign-in challenges and account-security
  * actions, so a stolen password cannot buy unlimited guesses by opening new challenges. Password
  * reset requests: per source IP and per address (counted whether or not the account exists, so the
  * limit reveals nothing). All answer 429 with Retry-After.
@@ -8,9 +8,14 @@
 import type { RateLimitResult } from "../../../../durable-objects/rate-limiter";
 import { ApiError } from "../http/api-error";
 
+/** Sign-in: see services/login-throttle.ts for how these combine (nobody can lock a person out). */
 export const LOGIN_LIMITS = {
+  /** Every attempt from one source address, whatever the account. */
   perIp: { limit: 30, windowMs: 15 * 60 * 1000 },
-  perAccountFailures: { limit: 5, windowMs: 15 * 60 * 1000 },
+  /** Failures for one account from one client: a browser it signed in from before, or else a source address. */
+  perClientFailures: { limit: 5, windowMs: 15 * 60 * 1000 },
+  /** Failures for one account from clients it never signed in from, all addresses together (distributed guessing). */
+  perAccountFailures: { limit: 50, windowMs: 15 * 60 * 1000 },
 } as const;
 
 export const MFA_LIMITS = {

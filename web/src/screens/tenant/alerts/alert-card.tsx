@@ -1,3 +1,4 @@
+import { useMutation } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { CheckCircle2, Hand } from "lucide-react";
 import { useState } from "react";
@@ -66,30 +67,13 @@ export function AlertCard({ alert, actions }: { alert: Alert; actions?: AlertAct
 }
 
 function AcknowledgeButton({ alert, onAcknowledge }: { alert: Alert; onAcknowledge: () => Promise<unknown> }) {
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const acknowledge = useMutation({ mutationFn: onAcknowledge });
   return (
     <div>
-      <Button
-        variant="ghost"
-        size="sm"
-        pending={pending}
-        aria-label={`Acknowledge alert: ${alert.ruleName}`}
-        onClick={async () => {
-          setPending(true);
-          setError(null);
-          try {
-            await onAcknowledge();
-          } catch (err) {
-            setError(err);
-          } finally {
-            setPending(false);
-          }
-        }}
-      >
+      <Button variant="ghost" size="sm" pending={acknowledge.isPending} aria-label={`Acknowledge alert: ${alert.ruleName}`} onClick={() => acknowledge.mutate()}>
         <Hand className="size-4" aria-hidden="true" /> Acknowledge
       </Button>
-      {error !== null && <p role="alert" className="mt-1 max-w-56 text-xs text-red-700">{describeError(error)}</p>}
+      {acknowledge.isError && <p role="alert" className="mt-1 max-w-56 text-xs text-red-700">{describeError(acknowledge.error)}</p>}
     </div>
   );
 }
@@ -97,15 +81,14 @@ function AcknowledgeButton({ alert, onAcknowledge }: { alert: Alert; onAcknowled
 function ResolveButton({ alert, onResolve }: { alert: Alert; onResolve: (note: string | undefined) => Promise<unknown> }) {
   const [open, setOpen] = useState(false);
   const [note, setNote] = useState("");
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const resolve = useMutation({ mutationFn: (text: string | undefined) => onResolve(text), onSuccess: () => setOpen(false) });
   return (
     <Dialog
       open={open}
       onOpenChange={(o) => {
-        if (pending) return;
+        if (resolve.isPending) return;
         setOpen(o);
-        if (!o) setError(null);
+        if (!o) resolve.reset();
       }}
     >
       <Button variant="secondary" size="sm" onClick={() => setOpen(true)} aria-label={`Resolve alert: ${alert.ruleName}`}>
@@ -113,32 +96,23 @@ function ResolveButton({ alert, onResolve }: { alert: Alert; onResolve: (note: s
       </Button>
       <DialogContent title="Resolve this alert?" description={`“${alert.ruleName}” moves to Resolved. If the rule matches again, a new alert fires.`}>
         <form
-          onSubmit={async (e) => {
+          onSubmit={(e) => {
             e.preventDefault();
-            setPending(true);
-            setError(null);
-            try {
-              await onResolve(note.trim() || undefined);
-              setPending(false);
-              setOpen(false);
-            } catch (err) {
-              setPending(false);
-              setError(err);
-            }
+            resolve.mutate(note.trim() || undefined);
           }}
           className="space-y-4"
         >
           <Field label="Note (optional)" hint="What happened and what you did, for whoever reads this later.">
             <Textarea value={note} maxLength={1000} onChange={(e) => setNote(e.target.value)} />
           </Field>
-          {error !== null && <Notice tone="danger">{describeError(error)}</Notice>}
+          {resolve.isError && <Notice tone="danger">{describeError(resolve.error)}</Notice>}
           <DialogFooter>
             <DialogClose asChild>
-              <Button variant="secondary" disabled={pending}>
+              <Button variant="secondary" disabled={resolve.isPending}>
                 Cancel
               </Button>
             </DialogClose>
-            <Button type="submit" pending={pending}>
+            <Button type="submit" pending={resolve.isPending}>
               Resolve alert
             </Button>
           </DialogFooter>

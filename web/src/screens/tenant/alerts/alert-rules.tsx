@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Plus, SlidersHorizontal } from "lucide-react";
 import { useState } from "react";
 import { ALERT_RULE_TEMPLATES } from "@shared/alerts/templates";
@@ -87,22 +87,17 @@ function RulesTable({ rules, webhookCount, onEdit }: { rules: AlertRule[]; webho
   const { tenantId, can } = useTenant();
   const queryClient = useQueryClient();
   const writable = can("alerts:write");
-  const [toggleError, setToggleError] = useState<unknown>(null);
   const refresh = () => queryClient.invalidateQueries({ queryKey: alertKeys.rules(tenantId) });
-  const setEnabled = async (rule: AlertRule, enabled: boolean) => {
-    setToggleError(null);
-    try {
-      await alertsApi.updateRule(tenantId, rule.id, { enabled });
-    } catch (err) {
-      setToggleError(err);
-    }
-    await refresh();
-  };
+  const setEnabled = useMutation({
+    mutationFn: ({ rule, enabled }: { rule: AlertRule; enabled: boolean }) => alertsApi.updateRule(tenantId, rule.id, { enabled }),
+    // Refused or not, the switch shows what the server has.
+    onSettled: () => refresh(),
+  });
   return (
     <>
-      {toggleError !== null && (
+      {setEnabled.isError && (
         <Alert tone="danger" className="mb-3">
-          {describeError(toggleError)}
+          {describeError(setEnabled.error)}
         </Alert>
       )}
       <Table caption="Alert rules">
@@ -143,7 +138,7 @@ function RulesTable({ rules, webhookCount, onEdit }: { rules: AlertRule[]; webho
                     role="switch"
                     aria-checked={r.enabled}
                     aria-label={`Rule ${r.name} enabled`}
-                    onClick={() => void setEnabled(r, !r.enabled)}
+                    onClick={() => setEnabled.mutate({ rule: r, enabled: !r.enabled })}
                     className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${r.enabled ? "bg-indigo-600" : "bg-zinc-300"}`}
                   >
                     <span className={`inline-block size-5 rounded-full bg-white shadow transition-transform ${r.enabled ? "translate-x-5.5" : "translate-x-0.5"}`} aria-hidden="true" />

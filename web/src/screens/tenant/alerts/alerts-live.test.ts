@@ -1,12 +1,12 @@
 /**
- * The live inbox's pure parts: the reconnect delays and how a pushed alert lands in the cached
+ * The live inbox's pure part: how a pushed alert lands in the cached
  * lists (a real TanStack QueryClient; the socket itself is exercised by test/browser/audit.test.ts).
  */
 import { QueryClient } from "@tanstack/react-query";
 import { describe, expect, it } from "vitest";
 import type { Alert } from "@shared/schemas/alerts";
 import { alertKeys } from "./alerts-api";
-import { backoffDelay, upsertAlert } from "./alerts-live";
+import { upsertAlert } from "./alerts-live";
 
 const T = "ten_1";
 const alert = (id: string, status: Alert["status"]): Alert => ({
@@ -29,14 +29,6 @@ const alert = (id: string, status: Alert["status"]): Alert => ({
   resolvedAt: status === "resolved" ? "2026-12-01T10:05:00.000Z" : null,
   resolvedBy: null,
   resolutionNote: null,
-});
-
-describe("backoffDelay", () => {
-  it("doubles from 1 s to a 30 s ceiling, with half of each step random", () => {
-    const at = (attempt: number, r: number) => backoffDelay(attempt, () => r);
-    expect([0, 1, 2, 3, 4, 5, 6, 10].map((a) => at(a, 1))).toEqual([1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
-    expect([0, 1, 5, 10].map((a) => at(a, 0))).toEqual([500, 1000, 15000, 15000]);
-  });
 });
 
 describe("upsertAlert", () => {

@@ -4,8 +4,8 @@ import { ALERT_LIMITS, ALERT_SEVERITIES, CreateAlertRuleInputSchema, RULE_DEFAUL
 import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { Button, Checkbox, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, Label, Select, Textarea } from "@/components/ui";
-import { humanize } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { humanize, ordinal } from "@/lib/format";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { OUTCOMES } from "../audit/audit-search";
 import { alertKeys, alertsApi, type AlertRule, type Webhook } from "./alerts-api";
 
@@ -39,6 +39,9 @@ function formValues(draft: RuleDraft): RuleForm {
   };
 }
 
+/** A number input's text as a number; empty is NaN ("Enter a number."), not 0 ("Enter 1 or more."). */
+const numberField = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
+
 /** Form → API input. Match conditions the form does not show (actor, event severity) are kept as they were. */
 function toInput(draft: RuleDraft, v: RuleForm): CreateAlertRuleInput {
   const kept = "rule" in draft ? draft.rule.match : "template" in draft ? draft.template.match : {};
@@ -47,12 +50,32 @@ function toInput(draft: RuleDraft, v: RuleForm): CreateAlertRuleInput {
     name: v.name,
     description: v.description,
     match: { ...keptWithoutOutcome, action: v.match.action.trim(), ...(v.match.outcome ? { outcome: v.match.outcome as "success" | "failure" | "denied" } : {}) },
-    threshold: Number(v.threshold),
-    windowSeconds: Math.round(Number(v.windowMinutes) * 60),
+    threshold: numberField(v.threshold),
+    windowSeconds: Math.round(numberField(v.windowMinutes) * 60),
     severity: v.severity,
     enabled: v.enabled,
     webhookIds: v.webhookIds,
   };
+}
+
+const WINDOW_MINUTES = { min: ALERT_LIMITS.minWindowSeconds / 60, max: ALERT_LIMITS.maxWindowSeconds / 60 };
+
+/** The threshold field's hint, for whatever is typed (nothing, 0 and 2.5 included). */
+export function thresholdHint(value: string): string {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < 1) return "How many matching events make an alert: 1 fires on every one.";
+  return n === 1 ? "1 = every matching event fires." : `Fires at the ${ordinal(n)} match in the window.`;
+}
+
+/** 10 → "10 seconds", 86400 → "24 hours". */
+const spoken = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} hours` : seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`);
+
+/** What is wrong with the window, in the minutes the form asks for. */
+export function windowMinutesProblem(value: string): string {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) return "Enter a number of minutes.";
+  const minutes = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+  return `Enter between ${minutes(WINDOW_MINUTES.min)} and ${minutes(WINDOW_MINUTES.max)} minutes (${spoken(ALERT_LIMITS.minWindowSeconds)} to ${spoken(ALERT_LIMITS.maxWindowSeconds)}).`;
 }
 
 export function RuleDialog({ draft, webhooks, onClose }: { draft: RuleDraft | null; webhooks: Webhook[]; onClose: () => void }) {
@@ -68,26 +91,23 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
   const queryClient = useQueryClient();
   const editing = "rule" in draft ? draft.rule : null;
   const form = useSchemaForm<RuleForm, typeof CreateAlertRuleInputSchema>(CreateAlertRuleInputSchema, { defaultValues: formValues(draft), toInput: (v: RuleForm) => toInput(draft, v) });
-  const { errors, isSubmitting } = form.formState;
-  // The API names the window in seconds; the form asks for minutes.
-  const windowError = (errors as FieldErrors<{ windowSeconds: number }>).windowSeconds?.message;
-  const threshold = Number(form.watch("threshold"));
+  const { errors } = form.formState;
+  // The API names the window in seconds; the form asks for minutes, so its limits are said in minutes.
+  const windowError = (errors as FieldErrors<{ windowSeconds: number }>).windowSeconds && windowMinutesProblem(form.watch("windowMinutes"));
+  const threshold = form.watch("threshold");
 
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      if (editing) await alertsApi.updateRule(tenantId, editing.id, input);
-      else await alertsApi.createRule(tenantId, input);
+  const save = useFormMutation(form, {
+    mutationFn: (input) => (editing ? alertsApi.updateRule(tenantId, editing.id, input) : alertsApi.createRule(tenantId, input)),
+    onSuccess: async () => {
       await queryClient.invalidateQueries({ queryKey: alertKeys.rules(tenantId) });
       onDone();
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
 
   const title = editing ? `Edit rule: ${editing.name}` : "title" in draft ? `New rule from template: ${draft.title}` : "New alert rule";
   return (
     <DialogContent title={title} description="A rule watches audit events as they are written and fires an alert when enough of them match." className="sm:max-w-2xl">
-      <form onSubmit={onSubmit} noValidate className="space-y-4">
+      <form onSubmit={save.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Name" error={errors.name?.message}>
           <Input autoComplete="off" {...form.register("name")} />
@@ -116,11 +136,11 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
         <fieldset className="space-y-3 rounded-md p-4 ring-1 ring-zinc-200">
           <legend className="px-1 text-sm font-medium text-zinc-800">When it fires</legend>
           <div className="grid gap-3 sm:grid-cols-3">
-            <Field label="Threshold (events)" error={errors.threshold?.message} hint={threshold === 1 ? "1 = every matching event fires." : `Fires at the ${threshold}th match in the window.`}>
+            <Field label="Threshold (events)" error={errors.threshold?.message} hint={thresholdHint(threshold)}>
               <Input type="number" min={1} max={ALERT_LIMITS.maxThreshold} step={1} inputMode="numeric" {...form.register("threshold")} />
             </Field>
-            <Field label="Window (minutes)" error={windowError} hint={threshold === 1 ? "After it fires, matches within this time join the same alert." : "Matches are counted over this window; after it fires, more matches within it join the same alert."}>
-              <Input type="number" min={ALERT_LIMITS.minWindowSeconds / 60} max={ALERT_LIMITS.maxWindowSeconds / 60} step="any" inputMode="decimal" {...form.register("windowMinutes")} />
+            <Field label="Window (minutes)" error={windowError} hint={threshold === "1" ? "After it fires, matches within this time join the same alert." : "Matches are counted over this window; after it fires, more matches within it join the same alert."}>
+              <Input type="number" min={WINDOW_MINUTES.min} max={WINDOW_MINUTES.max} step="any" inputMode="decimal" {...form.register("windowMinutes")} />
             </Field>
             <Field label="Alert severity" error={errors.severity?.message}>
               <Select {...form.register("severity")}>
@@ -154,7 +174,7 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
           <DialogClose asChild>
             <Button variant="secondary">Cancel</Button>
           </DialogClose>
-          <Button type="submit" pending={isSubmitting}>
+          <Button type="submit" pending={save.isPending}>
             {editing ? "Save rule" : "Create rule"}
           </Button>
         </DialogFooter>

@@ -6,7 +6,7 @@ import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { ActionsTh, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { formatDate } from "@/lib/format";
-import { applyApiError, useSchemaForm } from "@/lib/forms";
+import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { alertKeys, alertsApi, type CreatedWebhook, type CreateWebhookInput, type Webhook } from "./alerts-api";
 
 /** Where alerts go besides the dashboard: HTTPS endpoints that receive each alert, signed with their own secret. */
@@ -85,14 +85,13 @@ function CreateWebhookDialog({ open, onOpenChange }: { open: boolean; onOpenChan
     defaultValues: { url: "", description: "" },
     toInput: (v) => ({ url: v.url.trim(), ...(v.description.trim() ? { description: v.description.trim() } : {}) }) satisfies CreateWebhookInput,
   });
-  const { errors, isSubmitting } = form.formState;
-  const onSubmit = form.handleSubmit(async (input) => {
-    try {
-      setCreated(await alertsApi.createWebhook(tenantId, input));
+  const { errors } = form.formState;
+  const create = useFormMutation(form, {
+    mutationFn: (input) => alertsApi.createWebhook(tenantId, input),
+    onSuccess: async (result) => {
+      setCreated(result);
       await queryClient.invalidateQueries({ queryKey: alertKeys.webhooks(tenantId) });
-    } catch (err) {
-      applyApiError(form, err);
-    }
+    },
   });
   const close = (o: boolean) => {
     onOpenChange(o);
@@ -116,7 +115,7 @@ function CreateWebhookDialog({ open, onOpenChange }: { open: boolean; onOpenChan
             </DialogFooter>
           </>
         ) : (
-          <form onSubmit={onSubmit} noValidate className="space-y-4">
+          <form onSubmit={create.submit} noValidate className="space-y-4">
             <FormAlert errors={errors} />
             <Field label="URL" error={errors.url?.message} hint="An https:// address that accepts POST requests.">
               <Input type="url" inputMode="url" autoComplete="off" spellCheck={false} placeholder="https://hooks.example.com/switchboard" {...form.register("url")} />
@@ -128,7 +127,7 @@ function CreateWebhookDialog({ open, onOpenChange }: { open: boolean; onOpenChan
               <DialogClose asChild>
                 <Button variant="secondary">Cancel</Button>
               </DialogClose>
-              <Button type="submit" pending={isSubmitting}>
+              <Button type="submit" pending={create.isPending}>
                 Add webhook
               </Button>
             </DialogFooter>

@@ -5,7 +5,7 @@
  * save that lost a race (409 version_conflict) reloads the latest version and re-applies the
  * person's own changes on top for them to review. Everyone else sees it read-only.
  */
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { Save, Undo2, Users } from "lucide-react";
 import { useEffect, useMemo, useState } from "react";
@@ -70,7 +70,6 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
   const [base, setBase] = useState<Allowlist>(saved);
   const [draft, setDraft] = useState<Rules>({ edges: saved.edges, topics: saved.topics });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [saving, setSaving] = useState(false);
   const [notice, setNotice] = useState<Notice | null>(null);
   const changes = changeCount(base, draft);
 
@@ -95,40 +94,39 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
   };
   const onAddTopic = (rule: TopicRule) => edit((r) => addTopicRule(r, rule));
 
-  const save = async () => {
-    setSaving(true);
-    setNotice(null);
-    const path = `${tenantPath(tenantId)}/teams/${encodeURIComponent(team.team.id)}/allowlist`;
-    try {
-      const input: PutAllowlistInput = { expectedVersion: base.version, edges: draft.edges, topics: draft.topics };
-      const { allowlist } = await api.put<{ allowlist: Allowlist }>(path, input);
+  const path = `${tenantPath(tenantId)}/teams/${encodeURIComponent(team.team.id)}/allowlist`;
+  const save = useMutation({
+    mutationFn: (input: PutAllowlistInput) => api.put<{ allowlist: Allowlist }>(path, input),
+    onMutate: () => setNotice(null),
+    onSuccess: ({ allowlist }) => {
       queryClient.setQueryData(keys.allowlist(tenantId, team.team.id), allowlist);
       setBase(allowlist);
       setDraft({ edges: allowlist.edges, topics: allowlist.topics });
       setSelected(new Set());
       setNotice({ tone: "success", title: `Saved as version ${allowlist.version}`, text: "Connected agents are judged by the new rules from their next message." });
-    } catch (err) {
-      if (isApiError(err, "version_conflict")) {
-        try {
-          const latest = await queryClient.fetchQuery({ ...allowlistQuery(tenantId, team.team.id), staleTime: 0 });
-          const rebased = rebaseRules(base, draft, latest);
-          setBase(latest);
-          setDraft(rebased);
-          setNotice({
-            tone: "warning",
-            title: "Someone else saved this allowlist while you were editing",
-            text: `Nothing of yours was saved. We loaded their version ${latest.version} and re-applied your ${changes} ${changes === 1 ? "change" : "changes"} on top of it. Check the rules, then save again.`,
-          });
-        } catch (reloadErr) {
-          setNotice({ tone: "danger", title: "Someone else changed this allowlist, and reloading it failed", text: describeError(reloadErr) });
-        }
-      } else {
+    },
+    // Awaited by the mutation: the Save button stays busy while a lost race is rebased.
+    onError: async (err, input) => {
+      if (!isApiError(err, "version_conflict")) {
         setNotice({ tone: "danger", title: "The allowlist was not saved", text: describeError(err) });
+        return;
       }
-    } finally {
-      setSaving(false);
-    }
-  };
+      try {
+        const latest = await queryClient.fetchQuery({ ...allowlistQuery(tenantId, team.team.id), staleTime: 0 });
+        const mine: Rules = { edges: input.edges, topics: input.topics };
+        const pending = changeCount(base, mine);
+        setBase(latest);
+        setDraft(rebaseRules(base, mine, latest));
+        setNotice({
+          tone: "warning",
+          title: "Someone else saved this allowlist while you were editing",
+          text: `Nothing of yours was saved. We loaded their version ${latest.version} and re-applied your ${pending} ${pending === 1 ? "change" : "changes"} on top of it. Check the rules, then save again.`,
+        });
+      } catch (reloadErr) {
+        setNotice({ tone: "danger", title: "Someone else changed this allowlist, and reloading it failed", text: describeError(reloadErr) });
+      }
+    },
+  });
 
   const discard = () => {
     setDraft({ edges: base.edges, topics: base.topics });
@@ -158,10 +156,10 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
         </p>
         {editable && (
           <div className="flex gap-2">
-            <Button variant="secondary" onClick={discard} disabled={changes === 0 || saving}>
+            <Button variant="secondary" onClick={discard} disabled={changes === 0 || save.isPending}>
               <Undo2 className="size-4" aria-hidden="true" /> Discard changes
             </Button>
-            <Button onClick={() => void save()} pending={saving} disabled={changes === 0}>
+            <Button onClick={() => save.mutate({ expectedVersion: base.version, edges: draft.edges, topics: draft.topics })} pending={save.isPending} disabled={changes === 0}>
               <Save className="size-4" aria-hidden="true" /> Save allowlist
             </Button>
           </div>

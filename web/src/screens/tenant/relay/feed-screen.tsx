@@ -6,7 +6,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "@tanstack/react-router";
 import { Pause, Play, RefreshCw, Trash2 } from "lucide-react";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import { useTenant } from "@/components/layout/tenant-context";
 import { Alert, Badge, Button, EmptyState, Field, Input, Select, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
 import { api } from "@/lib/api";
@@ -15,6 +15,7 @@ import { agentsQuery, tenantPath } from "@/lib/queries";
 import { isFiltering, KIND_FILTERS, matches, MAX_FEED_ENTRIES, NO_FILTERS, type FeedEntry, type FeedFilters } from "@/lib/relay/feed-entries";
 import { agentNames } from "@/lib/relay/subjects";
 import { useRelayFeed, type FeedStatus } from "@/lib/relay/use-relay-feed";
+import { useNow } from "@/lib/use-now";
 import type { TeamWithAgents } from "@/lib/types";
 import { TeamSubPage } from "../team-section-nav";
 
@@ -47,7 +48,10 @@ function Feed({ team }: { team: TeamWithAgents }) {
           <ConnectionBadge status={feed.status} />
           <span className="text-zinc-600">
             Online now:{" "}
-            {feed.online.size === 0 ? (
+            {feed.status.state !== "live" ? (
+              // Presence comes over the connection: while it is down, any list would be stale.
+              "not known while disconnected"
+            ) : feed.online.size === 0 ? (
               "no agents"
             ) : (
               <span className="font-medium text-zinc-900">
@@ -60,7 +64,7 @@ function Feed({ team }: { team: TeamWithAgents }) {
           </span>
         </div>
         <div className="flex flex-wrap gap-2">
-          {(feed.status.state === "waiting" || feed.status.state === "stopped") && (
+          {(feed.status.state === "reconnecting" || feed.status.state === "stopped") && (
             <Button variant="secondary" size="sm" onClick={feed.reconnectNow}>
               <RefreshCw className="size-4" aria-hidden="true" /> Reconnect now
             </Button>
@@ -246,7 +250,7 @@ function pretty(json: string): string {
 }
 
 function ConnectionBadge({ status }: { status: FeedStatus }) {
-  const now = useNow(status.state === "waiting");
+  const now = useNow(status.state === "reconnecting");
   switch (status.state) {
     case "live":
       return (
@@ -256,21 +260,9 @@ function ConnectionBadge({ status }: { status: FeedStatus }) {
       );
     case "connecting":
       return <Badge tone="info">{status.attempt === 0 ? "Connecting…" : `Reconnecting… (attempt ${status.attempt + 1})`}</Badge>;
-    case "waiting":
+    case "reconnecting":
       return <Badge tone="warning">Disconnected · retrying in {Math.max(0, Math.ceil((status.retryAt - now) / 1000))} s</Badge>;
     case "stopped":
       return <Badge tone="danger">Not connected</Badge>;
   }
-}
-
-/** The current time, re-rendered every second while `ticking`. */
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now());
-    const t = window.setInterval(() => setNow(Date.now()), 1000);
-    return () => window.clearInterval(t);
-  }, [ticking]);
-  return now;
 }

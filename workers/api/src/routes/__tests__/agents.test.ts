@@ -1,3 +1,4 @@
+import { defaultProjectId } from "../../../../shared/projects";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AGENT_TEMPLATES, TEMPLATE_DEFAULTS } from "../../../../shared/agent-templates";
@@ -452,7 +453,9 @@ describe("audit", () => {
       expect(JSON.stringify(row)).not.toContain(rotated.body.secret);
     }
     expect(byAction["agent.created"].details).toMatchObject({ template: "support", toolCategories: TEMPLATE_DEFAULTS.support.tools, trustLevel: 1 });
-    expect(byAction["agent.updated"].details).toEqual({ changed: ["name", "trustLevel"], from: { name: "Agent", trustLevel: 1 }, to: { name: "Helpdesk", trustLevel: 2 } });
+    // Every agent event names the agent's project, so audit views can filter by project (docs/projects.md), and the request that caused it.
+    expect(byAction["agent.updated"].details).toEqual({ changed: ["name", "trustLevel"], from: { name: "Agent", trustLevel: 1 }, to: { name: "Helpdesk", trustLevel: 2 }, projectId: defaultProjectId(tenantId), requestId: expect.stringMatching(/^req_/) });
+    for (const row of rows) expect(row.details).toMatchObject({ projectId: defaultProjectId(tenantId) });
     expect(byAction["agent.suspended"].severity).toBe("warning");
     expect(byAction["agent.secret_rotated"].severity).toBe("warning");
     expect(byAction["agent.resumed"].severity).toBe("info");

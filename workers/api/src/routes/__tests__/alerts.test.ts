@@ -34,7 +34,7 @@ describe("alert rules", () => {
     expectError(await call(`${rulesPath(t.tenantId)}/${rule.id}`, { cookie: t.owner.cookie }), 404, "not_found");
     const audit = await env.DB.prepare("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert_rule.%' ORDER BY seq").bind(t.tenantId).all<{ action: string; details: string }>();
     expect(audit.results.map((r) => r.action)).toEqual(["alert_rule.created", "alert_rule.updated", "alert_rule.deleted"]);
-    expect(JSON.parse(audit.results[1]!.details)).toEqual({ changed: ["threshold", "windowSeconds"], from: { threshold: 1, windowSeconds: 300 }, to: { threshold: 5, windowSeconds: 120 } });
+    expect(JSON.parse(audit.results[1]!.details)).toEqual({ changed: ["threshold", "windowSeconds"], from: { threshold: 1, windowSeconds: 300 }, to: { threshold: 5, windowSeconds: 120 }, requestId: expect.stringMatching(/^req_/) });
   });
 
   it("members and viewers cannot write rules (403); they can read them", async () => {

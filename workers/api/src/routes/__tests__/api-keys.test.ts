@@ -291,3 +291,64 @@ describe("revoking API keys", () => {
     expect((await call(`${keysPath(tenantId)}/${apiKey.id}`, { method: "DELETE", cookie: admin.cookie })).status).toBe(204);
   });
 });
+
+describe("a key acts with at most its creator's current permissions", () => {
+  const setRole = (tenantId: string, owner: TestUser, userId: string, role: string) => call(`/v1/tenants/${tenantId}/members/${userId}`, { method: "PATCH", body: { role }, cookie: owner.cookie });
+
+  it("an admin demoted to viewer cannot change roles with a key minted earlier; promoted again, the key works again", async () => {
+    const { tenantId, owner, admin, member } = await tenantWithRoles("demoted-key");
+    const { key } = await createKey(tenantId, { cookie: admin.cookie }, ["members:write", "members:read", "agents:read"]);
+    // As admin, the key changes a role.
+    expect((await setRole(tenantId, owner, member.id, "viewer")).status).toBe(200);
+    expect((await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "member" }, apiKey: key })).status).toBe(200);
+
+    expect((await setRole(tenantId, owner, admin.id, "viewer")).status).toBe(200);
+    const refused = await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "viewer" }, apiKey: key });
+    expectError(refused, 403, "forbidden");
+    expect(refused.body.error.details).toEqual({ permission: "members:write", creatorRole: "viewer" });
+    expect(refused.body.error.message).toMatch(/creator/);
+    // What a viewer may do, the key still may (within its scopes).
+    expect((await call(`/v1/tenants/${tenantId}/agents`, { apiKey: key })).status).toBe(200);
+    const me = await call("/v1/me", { apiKey: key });
+    expect(me.body.apiKey).toMatchObject({ scopes: ["members:write", "members:read", "agents:read"], permissions: ["members:read", "agents:read"] });
+
+    expect((await setRole(tenantId, owner, admin.id, "admin")).status).toBe(200);
+    expect((await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "viewer" }, apiKey: key })).status).toBe(200);
+  });
+
+  it("a removed member's keys stop working at once (401), and so do keys those keys made", async () => {
+    const { tenantId, owner, admin } = await tenantWithRoles("removed-key");
+    const parent = await createKey(tenantId, { cookie: admin.cookie }, ["api_keys:write", "agents:read"]);
+    const child = await createKey(tenantId, { apiKey: parent.key }, ["agents:read"]);
+    expect((await call(`/v1/tenants/${tenantId}/agents`, { apiKey: child.key })).status).toBe(200);
+
+    expect((await call(`/v1/tenants/${tenantId}/members/${admin.id}`, { method: "DELETE", cookie: owner.cookie })).status).toBe(204);
+    for (const key of [parent.key, child.key]) {
+      const res = await call(`/v1/tenants/${tenantId}/agents`, { apiKey: key });
+      expectError(res, 401, "unauthenticated");
+      expect(res.body.error.details).toEqual({ reason: "creator_not_member" });
+      expectError(await call("/v1/me", { apiKey: key }), 401, "unauthenticated");
+    }
+  });
+
+  it("a member who leaves on their own loses their keys too", async () => {
+    const { tenantId, admin } = await tenantWithRoles("left-key");
+    const { key } = await createKey(tenantId, { cookie: admin.cookie }, ["agents:read"]);
+    expect((await call(`/v1/me/memberships/${tenantId}`, { method: "DELETE", cookie: admin.cookie })).status).toBe(204);
+    expectError(await call(`/v1/tenants/${tenantId}/agents`, { apiKey: key }), 401, "unauthenticated");
+  });
+
+  it("a key made by a key stops when its maker is revoked, and is limited by its maker's creator", async () => {
+    const { tenantId, owner, admin } = await tenantWithRoles("chain-key");
+    const parent = await createKey(tenantId, { cookie: admin.cookie }, ["api_keys:write", "members:write", "agents:read"]);
+    const child = await createKey(tenantId, { apiKey: parent.key }, ["members:write", "agents:read"]);
+    expect((await setRole(tenantId, owner, admin.id, "member")).status).toBe(200);
+    const me = await call("/v1/me", { apiKey: child.key });
+    expect(me.body.apiKey.permissions).toEqual(["agents:read"]);
+
+    expect((await call(`${keysPath(tenantId)}/${parent.apiKey.id}`, { method: "DELETE", cookie: owner.cookie })).status).toBe(204);
+    const res = await call(`/v1/tenants/${tenantId}/agents`, { apiKey: child.key });
+    expectError(res, 401, "unauthenticated");
+    expect(res.body.error.details).toEqual({ reason: "creator_key_inactive" });
+  });
+});

@@ -122,17 +122,64 @@ describe("signup, login, logout, me", () => {
 });
 
 describe("login throttling", () => {
-  it("locks an account after 5 failures with 429 and Retry-After, even for the right password", async () => {
+  const login = (email: string, password: string, ip: string, cookie?: string) => call("/v1/auth/login", { body: { email, password }, headers: { "cf-connecting-ip": ip, ...(cookie ? { cookie } : {}) } });
+  const deviceCookieOf = (res: { headers: Headers }) => `sb_device=${/sb_device=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")![1]}`;
+
+  it("the attack: five wrong passwords from one address lock that address out of the account, not the person", async () => {
     const user = await signup("throttle");
-    for (let i = 0; i < 5; i++) {
-      const headers = { "cf-connecting-ip": `198.51.100.${i}` };
-      expectError(await call("/v1/auth/login", { body: { email: user.email, password: "wrong password" }, headers }), 401, "invalid_credentials");
-    }
-    const locked = await call("/v1/auth/login", { body: { email: user.email, password: PASSWORD }, headers: { "cf-connecting-ip": "198.51.100.99" } });
+    for (let i = 0; i < 5; i++) expectError(await login(user.email, "wrong password", "198.51.100.7"), 401, "invalid_credentials");
+    // The guessing client is refused even with the right password, with Retry-After…
+    const locked = await login(user.email, PASSWORD, "198.51.100.7");
     expectError(locked, 429, "rate_limited");
     const retryAfter = Number(locked.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    // …while the person, signing in from anywhere else, is not (before the fix: 429 here).
+    expect((await login(user.email, PASSWORD, "198.51.100.8")).status).toBe(200);
+  });
+
+  it("guessing spread over many addresses is capped for unrecognised clients; a browser that signed in before still gets in", async () => {
+    const user = await signup("distributed");
+    const signedIn = await login(user.email, PASSWORD, "192.0.2.1");
+    expect(signedIn.status).toBe(200);
+    const device = deviceCookieOf(signedIn);
+    const deviceSetCookie = signedIn.headers.getSetCookie().find((c) => c.startsWith("sb_device="));
+    expect(deviceSetCookie).toMatch(/HttpOnly/i);
+    expect(deviceSetCookie).toMatch(/Path=\/v1\/auth/i);
+
+    // 50 failures (the per-account cap for unrecognised clients), 5 from each of 10 addresses.
+    for (let a = 0; a < 10; a++) {
+      const ip = `203.0.113.${100 + a}`;
+      await Promise.all(Array.from({ length: 5 }, async () => expectError(await login(user.email, "wrong password", ip), 401, "invalid_credentials")));
+    }
+    // A new address without the cookie: refused, even with the right password (the protection)…
+    const stranger = await login(user.email, PASSWORD, "203.0.113.200");
+    expectError(stranger, 429, "rate_limited");
+    expect(stranger.body.error.message).toMatch(/browser you used before|reset your password/);
+    // …the person's own browser, from any address: in.
+    expect((await login(user.email, PASSWORD, "203.0.113.201", device)).status).toBe(200);
+    // A device cookie issued to another account vouches for nothing here.
+    const other = await signup("other-device");
+    const otherDevice = deviceCookieOf(await login(other.email, PASSWORD, "192.0.2.2"));
+    expectError(await login(user.email, PASSWORD, "203.0.113.202", otherDevice), 429, "rate_limited");
+    // A forged cookie neither.
+    expectError(await login(user.email, PASSWORD, "203.0.113.203", `sb_device=${device.split("=")[1]!.slice(0, -2)}xx`), 429, "rate_limited");
+  }, 60_000);
+
+  it("a recognised browser that keeps failing is locked out itself (a stolen cookie buys no guesses); others are not", async () => {
+    const user = await signup("device-fails");
+    const device = deviceCookieOf(await login(user.email, PASSWORD, "192.0.2.10"));
+    for (let i = 0; i < 5; i++) expectError(await login(user.email, "wrong password", `192.0.2.${20 + i}`, device), 401, "invalid_credentials");
+    expectError(await login(user.email, PASSWORD, "192.0.2.30", device), 429, "rate_limited");
+    expect((await login(user.email, PASSWORD, "192.0.2.31")).status).toBe(200);
+  });
+
+  it("a success clears its own client's failures", async () => {
+    const user = await signup("clears");
+    for (let i = 0; i < 4; i++) expectError(await login(user.email, "wrong password", "198.51.100.40"), 401, "invalid_credentials");
+    expect((await login(user.email, PASSWORD, "198.51.100.40")).status).toBe(200);
+    for (let i = 0; i < 4; i++) expectError(await login(user.email, "wrong password", "198.51.100.40"), 401, "invalid_credentials");
+    expect((await login(user.email, PASSWORD, "198.51.100.40")).status).toBe(200);
   });
 
   it("limits attempts per source IP across accounts", async () => {

@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { FAKE_RESEND_KEY } from "../../../../../test/workers/fake-mail-provider";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { hashSecret } from "../../../../shared/crypto/secrets";
 import { addMember, call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, uniqueEmail, type TestUser } from "../../../../../test/workers/harness";
@@ -34,7 +35,7 @@ async function membershipCount(tenantId: string, userId: string): Promise<number
   return row!.n;
 }
 
-// The dev outbox logs every invite (with its token, in development); keep test output readable.
+// Mail is logged (never its text); keep test output readable.
 let log: MockInstance<typeof console.log>;
 beforeEach(() => {
   log = vi.spyOn(console, "log").mockImplementation(() => undefined);
@@ -96,14 +97,43 @@ describe("invite flow", () => {
     }
   });
 
-  it("logs the token to the dev outbox only in development", async () => {
+  it("mails the invitee the accept link; locally it lands in the dev outbox, and the answer says so", async () => {
     const { owner, tenantId } = await tenant();
     const email = uniqueEmail("outbox");
-    const { token } = (await invite(tenantId, owner, email)).body;
-    const lines = log.mock.calls.map((args) => String(args[0])).filter((line) => line.includes("dev outbox"));
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({ level: "info", msg: "invite created (dev outbox)", email, tenantId, acceptPath: "/v1/invites/accept", token });
-    expect(env.ENVIRONMENT).toBe("development");
+    const created = await invite(tenantId, owner, email);
+    expect(created.body.mail).toEqual({ status: "dev_outbox" });
+    const mail = await env.DB.prepare("select subject, text from dev_outbox where `to` = ?").bind(email).first<{ subject: string; text: string }>();
+    expect(mail!.subject).toBe("You are invited to Test tenant on Switchboard");
+    expect(mail!.text).toContain(`http://localhost:8787/invites/accept?token=${encodeURIComponent(created.body.token)}`);
+    expect(mail!.text).toContain("as a member");
+    // The token reaches nobody else: not the logs.
+    expect(log.mock.calls.map((args) => String(args[0])).join("\n")).not.toContain(created.body.token);
+  });
+
+  it("in production: sent through the mail provider (status sent), or honestly not (not_configured, failed) — the invite exists either way", async () => {
+    const { owner, tenantId } = await tenant();
+    const provider = { ENVIRONMENT: "production", RESEND_API_KEY: FAKE_RESEND_KEY, MAIL_FROM: "Switchboard <no-reply@mail.switchboard.test>" };
+    const send = (email: string, overrides: Partial<Env>) => call(invitesPath(tenantId), { body: { email, role: "viewer" }, cookie: owner.cookie, headers: { origin: "http://localhost:5173" }, env: overrides });
+
+    const sentTo = uniqueEmail("mailed");
+    const sent = await send(sentTo, provider);
+    expect(sent.status).toBe(201);
+    expect(sent.body.mail).toEqual({ status: "sent" });
+    const recorded = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(sentTo)}`)).json()) as { accepted: { text: string; idempotencyKey: string }[] };
+    expect(recorded.accepted).toHaveLength(1);
+    expect(recorded.accepted[0]!.idempotencyKey).toBe(`invite/${sent.body.invite.id}`);
+    // the link points at the dashboard the owner used
+    expect(recorded.accepted[0]!.text).toContain(`http://localhost:5173/invites/accept?token=${encodeURIComponent(sent.body.token)}`);
+
+    const unconfigured = await send(uniqueEmail("unmailed"), { ENVIRONMENT: "production" });
+    expect(unconfigured.status).toBe(201);
+    expect(unconfigured.body.mail).toEqual({ status: "not_configured" });
+
+    const failed = await send(`refused-${uniqueEmail()}`, provider);
+    expect(failed.status).toBe(201);
+    expect(failed.body.mail).toEqual({ status: "failed" });
+    const [audited] = (await auditRows(tenantId, "invite.created")).filter((r) => (r as Record<string, unknown>).target_id === failed.body.invite.id);
+    expect(audited!.details).toMatchObject({ mail: "failed" });
   });
 
   it("refuses an accept by an account with a different email (403 invite_email_mismatch)", async () => {

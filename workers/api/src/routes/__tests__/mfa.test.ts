@@ -159,7 +159,7 @@ describe("login with MFA", () => {
     const tail = rows.filter((r) => r.action.startsWith("auth.")).map((r) => r.action);
     expect(tail.slice(-3)).toEqual(["auth.mfa_challenged", "auth.mfa_failed", "auth.logged_in"]);
     expect(rows.find((r) => r.action === "auth.mfa_failed")).toMatchObject({ severity: "warning", outcome: "failure", details: { purpose: "login" } });
-    expect(rows.at(-1)!.details).toEqual({ mfa: "totp" });
+    expect(rows.at(-1)!.details).toEqual({ mfa: "totp", requestId: expect.stringMatching(/^req_/) });
   });
 
   it("documents the login answer as either a user or an MFA challenge", async () => {
@@ -272,7 +272,7 @@ describe("login with MFA", () => {
 
     const rows = await auditOf(user.id);
     expect(rows.find((r) => r.action === "auth.recovery_code_used")).toMatchObject({ severity: "warning", details: { purpose: "login", remaining: 9 } });
-    expect(rows.filter((r) => r.action === "auth.logged_in").at(-1)!.details).toEqual({ mfa: "recovery_code" });
+    expect(rows.filter((r) => r.action === "auth.logged_in").at(-1)!.details).toEqual({ mfa: "recovery_code", requestId: expect.stringMatching(/^req_/) });
   });
 });
 

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { FAKE_RESEND_KEY } from "../../../../../test/workers/fake-mail-provider";
 import { call, expectError, PASSWORD, sessionCookieOf, signup, uniqueEmail } from "../../../../../test/workers/harness";
 
 const NEW_PASSWORD = "a completely new passphrase";
@@ -170,5 +171,42 @@ describe("reset password", () => {
     const res = await reset("whatever", "short");
     expectError(res, 400, "validation_failed");
     expect(res.body.error.details.issues[0]).toMatchObject({ path: "password" });
+  });
+});
+
+describe("forgot password: what the answer says about mail", () => {
+  const production = { ENVIRONMENT: "production" };
+  const withProvider = { ...production, RESEND_API_KEY: FAKE_RESEND_KEY, MAIL_FROM: "Switchboard <no-reply@mail.switchboard.test>" };
+
+  it("locally (dev outbox) says dev_outbox", async () => {
+    const user = await signup("says-outbox");
+    const res = await forgot(user.email);
+    expect(res.body).toEqual({ ok: true, mailDelivery: "dev_outbox" });
+  });
+
+  it("in production without a mail provider says not_configured, mails nobody and makes no token", async () => {
+    const user = await signup("says-nothing");
+    const res = await call("/v1/auth/password/forgot", { body: { email: user.email }, headers: freshIp(), env: production });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ ok: true, mailDelivery: "not_configured" });
+    const tokens = await env.DB.prepare("select count(*) as n from password_reset_tokens where user_id = ?").bind(user.id).first<{ n: number }>();
+    expect(tokens!.n).toBe(0);
+    expect((await env.DB.prepare("select count(*) as n from dev_outbox where `to` = ?").bind(user.email).first<{ n: number }>())!.n).toBe(0);
+  });
+
+  it("in production with the provider: mails the link through it (once per request, idempotently) and says email; the link works", async () => {
+    const user = await signup("says-email");
+    const ghost = uniqueEmail("ghost-email");
+    const known = await call("/v1/auth/password/forgot", { body: { email: user.email }, headers: freshIp(), env: withProvider });
+    const unknown = await call("/v1/auth/password/forgot", { body: { email: ghost }, headers: freshIp(), env: withProvider });
+    expect(known.body).toEqual({ ok: true, mailDelivery: "email" });
+    expect(unknown.body).toEqual(known.body);
+    const sent = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(user.email)}`)).json()) as { accepted: { subject: string; text: string; idempotencyKey: string }[] };
+    expect(sent.accepted).toHaveLength(1);
+    expect(sent.accepted[0]!.idempotencyKey).toMatch(/^password-reset\/pwr_/);
+    const token = tokenIn({ to: user.email, ...sent.accepted[0]! });
+    expect((await reset(token)).status).toBe(200);
+    const ghostSent = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(ghost)}`)).json()) as { attempts: number };
+    expect(ghostSent.attempts).toBe(0);
   });
 });

@@ -221,7 +221,7 @@ describe("allowlist API", () => {
     expectError(stale, 409, "version_conflict");
     expect(stale.body.error.details).toEqual({ currentVersion: 1 });
     const audit = await env.DB.prepare("select details from audit_events where action = 'team.allowlist_updated' and target_id = ?").bind(f.teamId).all<{ details: string }>();
-    expect(audit.results.map((r) => JSON.parse(r.details))).toEqual([{ version: 1, edges: 1, topics: 1 }]);
+    expect(audit.results.map((r) => JSON.parse(r.details))).toEqual([{ version: 1, edges: 1, topics: 1, requestId: expect.stringMatching(/^req_/) }]);
   });
 
   it("refuses agents of another tenant, bad subjects and unknown fields", async () => {
@@ -244,7 +244,8 @@ describe("allowlist API: single-rule edits", () => {
   const edges = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist/edges`;
   const topics = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist/topics`;
   const auditDetails = async (teamId: string) =>
-    (await env.DB.prepare("select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id").bind(teamId).all<{ details: string }>()).results.map((r) => JSON.parse(r.details));
+    // Without each event's request id (every audited request carries one), to compare the rest exactly.
+    (await env.DB.prepare("select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id").bind(teamId).all<{ details: string }>()).results.map((r) => (({ requestId: _requestId, ...rest }) => rest)(JSON.parse(r.details)));
 
   it("adding an edge opens the next frame on an open connection; deleting it closes it; both idempotent and audited", async () => {
     const f = await relayFixture([{}, {}]);

@@ -1,3 +1,4 @@
+import { defaultProjectId } from "../../../../shared/projects";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { PlanId } from "../../../../shared/plans";
@@ -303,11 +304,15 @@ describe("audit", () => {
     const rows = await auditRows(team.id);
     expect(rows.map((r) => r.action).sort()).toEqual(["team.agent_added", "team.agent_removed", "team.created", "team.deleted", "team.updated"]);
     for (const row of rows) expect(row).toMatchObject({ tenant_id: tenantId, actor_id: owner.id, severity: "info" });
-    const byAction = Object.fromEntries(rows.map((r) => [r.action, r.details]));
-    expect(byAction["team.created"]).toEqual({ name: "Audited", agentIds: [a.agent.id] });
-    expect(byAction["team.updated"]).toEqual({ changed: ["description"], from: { description: "" }, to: { description: "now described" } });
-    expect(byAction["team.agent_added"]).toEqual({ agentId: b.agent.id });
-    expect(byAction["team.agent_removed"]).toEqual({ agentId: a.agent.id });
-    expect(byAction["team.deleted"]).toEqual({ name: "Audited", removedAgentIds: [b.agent.id] });
+    // Every event carries the id of the request that caused it; the rest is compared exactly.
+    for (const row of rows) expect(row.details.requestId).toMatch(/^req_/);
+    const byAction = Object.fromEntries(rows.map((r) => [r.action, (({ requestId: _requestId, ...rest }) => rest)(r.details)]));
+    // Every team event names the team's project, so audit views can filter by project (docs/projects.md).
+    const projectId = defaultProjectId(tenantId);
+    expect(byAction["team.created"]).toEqual({ name: "Audited", agentIds: [a.agent.id], projectId });
+    expect(byAction["team.updated"]).toEqual({ changed: ["description"], from: { description: "" }, to: { description: "now described" }, projectId });
+    expect(byAction["team.agent_added"]).toEqual({ agentId: b.agent.id, projectId });
+    expect(byAction["team.agent_removed"]).toEqual({ agentId: a.agent.id, projectId });
+    expect(byAction["team.deleted"]).toEqual({ name: "Audited", removedAgentIds: [b.agent.id], projectId });
   });
 });

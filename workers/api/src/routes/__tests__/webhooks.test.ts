@@ -81,8 +81,8 @@ describe("registering webhooks", () => {
     expectError(await call(`${hooksPath(t.tenantId)}/${webhook.id}`, { method: "DELETE", cookie: t.owner.cookie }), 404, "not_found");
     const audit = await env.DB.prepare("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'webhook.%' ORDER BY seq").bind(t.tenantId).all<{ action: string; details: string }>();
     expect(audit.results.map((r) => [r.action, JSON.parse(r.details)])).toEqual([
-      ["webhook.created", { host: "webhooks.test" }],
-      ["webhook.deleted", { host: "webhooks.test", removedFromRules: [rule.id] }],
+      ["webhook.created", { host: "webhooks.test", requestId: expect.stringMatching(/^req_/) }],
+      ["webhook.deleted", { host: "webhooks.test", removedFromRules: [rule.id], requestId: expect.stringMatching(/^req_/) }],
     ]);
   });
 

@@ -6,6 +6,7 @@
  */
 import { ALERTS_ORIGIN, ALERTS_PATHS, IDENTITY_HEADER, type LiveIdentity } from "../../../../shared/alerts/ledger-endpoints";
 import type { Alert } from "../../../../shared/schemas/alerts";
+import { log } from "../../../../shared/observability/log";
 
 export function ledgerOf(env: Env, tenantId: string) {
   return env.AUDIT_LEDGER.get(env.AUDIT_LEDGER.idFromName(tenantId));
@@ -16,7 +17,7 @@ async function poke(env: Env, tenantId: string, path: string, body: unknown): Pr
     const res = await ledgerOf(env, tenantId).fetch(`${ALERTS_ORIGIN}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`${res.status} ${(await res.text()).slice(0, 200)}`);
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", msg: "alerts ledger poke failed", tenantId, path, error: String(err) }));
+    log.error("alerts ledger poke failed", { tenantId, path, error: err });
   }
 }
 

@@ -11,6 +11,7 @@ import { createDb } from "../../../../shared/db/client";
 import { webhookDeliveries, webhookDeliveryAttempts, webhooks } from "../../../../shared/db/schema";
 import type { AlertWebhookMessage } from "../../../../shared/alerts/queue-message";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signatureHeader } from "../../../../shared/alerts/signature";
+import { log } from "../../../../shared/observability/log";
 
 export const WEBHOOK_SECRET_PURPOSE = "webhook-secret";
 /** Delay before attempt n+1, after attempt n failed (n = message.attempts, 1-based). ~4.5 h in all with max_retries = 8. */
@@ -33,7 +34,7 @@ export async function handleAlertWebhooks(batch: MessageBatch<unknown>, env: Env
       try {
         outcome = await attemptDelivery(env, deliveryId, message.attempts);
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", msg: "webhook attempt crashed", deliveryId, error: String(err) }));
+        log.error("webhook attempt crashed", { deliveryId, error: err });
         outcome = "retry";
       }
       if (outcome === "retry") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
@@ -52,7 +53,7 @@ export async function handleAlertWebhooksDeadLetters(batch: MessageBatch<unknown
       continue;
     }
     await db.update(webhookDeliveries).set({ status: "failed", updatedAt: Date.now() }).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending")));
-    console.error(JSON.stringify({ level: "warn", msg: "webhook delivery dead-lettered", deliveryId }));
+    log.warn("webhook delivery dead-lettered", { deliveryId });
     message.ack();
   }
 }
@@ -61,7 +62,7 @@ export async function handleAlertWebhooksDeadLetters(batch: MessageBatch<unknown
 function deliveryIdOf(message: Message<unknown>): string | null {
   const id = (message.body as Partial<AlertWebhookMessage> | null)?.deliveryId;
   if (typeof id === "string" && id.length > 0) return id;
-  console.error(JSON.stringify({ level: "error", msg: "malformed alert webhook message dropped", messageId: message.id }));
+  log.error("malformed alert webhook message dropped", { messageId: message.id });
   return null;
 }
 

@@ -1,0 +1,1 @@
+export { TeamCoordinator } from "./team-coordinator";

@@ -1,0 +1,144 @@
+/**
+ * Coordination wire types (locks, tasks, hand-offs, memory, presence) as the API answers them.
+ * Written out here rather than imported so the SDK stays self-contained; the contract is
+ * docs/coordination.md and /openapi.json (schemas Lock, Task, Handoff, Memory, AgentPresence).
+ */
+export interface CoordActor {
+  type: "agent" | "user" | "api_key" | "system";
+  id: string | null;
+  name?: string | null;
+}
+
+export interface Lock {
+  name: string;
+  holder: CoordActor;
+  /** Larger than every token issued before in the team; pass it to the resource you guard. */
+  fencingToken: number;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+export type TaskState = "blocked" | "queued" | "claimed" | "completed" | "dead" | "cancelled";
+
+export interface Task {
+  id: string;
+  title: string;
+  body: string;
+  labels: string[];
+  priority: number;
+  assignee: string | null;
+  capability: string | null;
+  dependsOn: string[];
+  state: TaskState;
+  attempts: number;
+  maxAttempts: number;
+  visibilityTimeoutMs: number;
+  claimedBy: string | null;
+  /** Only in a claim's answer: present it to complete or fail. */
+  claimToken: string | null;
+  leaseExpiresAt: string | null;
+  result: unknown;
+  lastError: string | null;
+  createdBy: CoordActor;
+  workflowRunId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CreateTask {
+  title: string;
+  body?: string;
+  labels?: string[];
+  priority?: number;
+  assignee?: string;
+  capability?: string;
+  dependsOn?: string[];
+  maxAttempts?: number;
+  visibilityTimeoutMs?: number;
+}
+
+export interface HandoffLink {
+  title: string;
+  url: string;
+}
+
+export interface Handoff {
+  id: string;
+  key: string;
+  version: number;
+  from: CoordActor;
+  to: string;
+  title: string;
+  done: string;
+  next: string;
+  links: HandoffLink[];
+  context: Record<string, unknown>;
+  taskId: string | null;
+  workflowRunId: string | null;
+  createdAt: string;
+  /** The read receipt: when the recipient first read this version. */
+  readAt: string | null;
+}
+
+export interface CreateHandoff {
+  to: string;
+  key?: string;
+  title: string;
+  done?: string;
+  next?: string;
+  links?: HandoffLink[];
+  context?: Record<string, unknown>;
+  taskId?: string;
+}
+
+export type MemoryKind = "episodic" | "working" | "procedural";
+
+export interface Memory {
+  id: string;
+  scope: "agent" | "team";
+  owner: string | null;
+  kind: MemoryKind;
+  content: string;
+  tags: string[];
+  bytes: number;
+  createdBy: CoordActor;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+export interface Remember {
+  content: string;
+  kind?: MemoryKind;
+  scope?: "agent" | "team";
+  tags?: string[];
+  ttlSeconds?: number;
+}
+
+export interface Recall {
+  query?: string;
+  tags?: string[];
+  kind?: MemoryKind;
+  scope?: "agent" | "team" | "all";
+  limit?: number;
+}
+
+export interface AgentPresence {
+  agentId: string;
+  name: string;
+  template: string;
+  trustLevel: number;
+  status: "active" | "suspended";
+  capabilities: string[];
+  online: boolean;
+  lastSeenAt: string | null;
+  statusText: string | null;
+  currentTask: string | null;
+}
+
+export interface GuardrailVerdict {
+  allowed: boolean;
+  requiresApproval: boolean;
+  /** `none` while no guardrail engine is configured: then nothing was checked. */
+  engine: string;
+  reasons: string[];
+}

@@ -1,0 +1,91 @@
+/**
+ * Single sign-on from the login page through a REAL local OpenID provider (oidc-provider, run by
+ * the stack with SWITCHBOARD_OIDC=1): an admin connects a new tenant to it through the API (its own
+ * tenant and email domain, so the demo tenant's members stay as other stories expect), then a person
+ * types their work email, chooses "Sign in with SSO", signs in at the provider's page and lands in
+ * the tenant with the role their groups map to. Screenshots: test-results/screenshots/sso-*.png.
+ */
+import path from "node:path";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject } from "vitest";
+// @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
+import { DEMO_SSO } from "../../scripts/lib/demo.mjs";
+import { SCREENSHOT_DIR } from "./config";
+import { launchChromium, newPerson, settled, story, type Person } from "./harness";
+
+const dashboard = inject("dashboardUrl");
+const issuer = inject("oidcIssuer");
+
+let browser: Browser;
+let admin: Person;
+let person: Person;
+let tenantId: string;
+const step = story("sso ", () => ({ admin, person }));
+const domain = `browser-${Date.now().toString(36)}.test`;
+const grace = { email: `grace@${domain}`, name: "Grace Engineer" };
+
+async function post(page: Person["page"], method: string, url: string, body: unknown): Promise<any> {
+  return page.evaluate(
+    async ([m, u, b]) => (await fetch(u as string, { method: m as string, headers: { "content-type": "application/json" }, body: JSON.stringify(b) })).json(),
+    [method, url, body] as const,
+  );
+}
+
+describe("single sign-on through the local OpenID provider", () => {
+  beforeAll(async () => {
+    browser = await launchChromium();
+    admin = await newPerson(browser, dashboard);
+    person = await newPerson(browser, dashboard);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  step("an owner connects a new tenant to the provider", async () => {
+    const { page } = admin;
+    await page.goto("/login");
+    expect((await post(page, "POST", "/v1/auth/signup", { email: `owner@${domain}`, password: "a long sso owner password", name: "Olga Owner" })).user).toBeDefined();
+    tenantId = (await post(page, "POST", "/v1/tenants", { name: "SSO Co" })).tenant.id;
+    const saved = await post(page, "PUT", `/v1/tenants/${tenantId}/sso`, {
+      issuer,
+      ...DEMO_SSO.client,
+      emailDomains: [domain],
+      groupRoles: DEMO_SSO.groupRoles,
+      defaultRole: "viewer",
+    });
+    expect(saved.connection).toMatchObject({ issuer, emailDomains: [domain], redirectUri: `${dashboard}/v1/auth/sso/callback` });
+    const res = await fetch(`${issuer}/__accounts/${encodeURIComponent(grace.email)}`, { method: "PUT", body: JSON.stringify({ name: grace.name, groups: ["engineering"] }) });
+    expect(res.status).toBe(204);
+  });
+
+  step("an email without SSO is told so on the login page", async () => {
+    const { page } = person;
+    await page.goto("/login");
+    await page.getByLabel("Email").fill("someone@no-sso.test");
+    await page.getByRole("button", { name: "Sign in with SSO" }).click();
+    await expect.poll(() => page.getByText("No single sign-on is set up for that email's domain").isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-01-no-sso-for-domain.png") });
+  });
+
+  step("a work email goes to the organisation's provider, and back signed in with the mapped role", async () => {
+    const { page } = person;
+    await page.getByLabel("Email").fill(grace.email);
+    await page.getByRole("button", { name: "Sign in with SSO" }).click();
+    await page.waitForURL((url) => url.href.startsWith(issuer));
+    // oidc-provider's own sign-in page, the login hint already filled in.
+    await expect.poll(() => page.locator('input[name="login"]').inputValue()).toBe(grace.email);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-02-provider-sign-in.png") });
+    await page.locator('input[name="password"]').fill("any password");
+    await page.getByRole("button", { name: "Sign-in" }).click();
+    await page.waitForURL((url) => url.href.startsWith(dashboard) && url.pathname.startsWith(`/t/${tenantId}`));
+    await settled(page);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).first().textContent()).toMatch(/Agents/);
+    // The tenant's screens have loaded (the project selector appears once projects are read).
+    await expect.poll(() => page.getByLabel("Project").isVisible()).toBe(true);
+    await expect.poll(() => page.getByText("Loading agents").count()).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-03-signed-in.png") });
+    const me = (await page.evaluate(async () => (await fetch("/v1/me")).json())) as { user: { email: string }; memberships: unknown[] };
+    expect(me.user.email).toBe(grace.email);
+    expect(me.memberships).toEqual([expect.objectContaining({ tenantId, tenantName: "SSO Co", role: "member" })]);
+  });
+});
