@@ -26,6 +26,7 @@ export async function runAlarm(core: RelayCore): Promise<void> {
   const now = Date.now();
   for (const r of core.requests.due(now)) {
     core.requests.close(r.seq);
+    core.replyWaiters.get(r.seq)?.(null);
     const text = JSON.stringify({ type: "timeout", id: r.requestId });
     for (const ws of core.connections.live(r.requester) ?? []) sendText(ws, text);
   }

@@ -139,7 +139,7 @@ export class Connections {
 }
 
 /** Sends a frame's JSON text; a socket that is closing is skipped (what it missed is replayed from its cursor). */
-export function sendText(ws: WebSocket, text: string): void {
+export function sendText(ws: Pick<WebSocket, "send">, text: string): void {
   try {
     ws.send(text);
   } catch {

@@ -6,7 +6,7 @@
  * The decision itself was made by judge.ts, which writes nothing.
  */
 import type { ErrorCode } from "../../workers/shared/errors/catalogue";
-import { PROTOCOL_VERSION, type ClientFrame } from "../../workers/shared/relay/protocol";
+import { CLOSE_CODES, PROTOCOL_VERSION, type ClientFrame } from "../../workers/shared/relay/protocol";
 import { bodyDigest, stageAudit } from "./audit-staging";
 import { sendText, type AgentAttachment } from "./connections";
 import { deliverText, insertMessage, type NewMessage } from "./delivery";
@@ -17,11 +17,30 @@ import { onReplayAck, startReplay } from "./replay";
 
 type MessageFrame = Extract<ClientFrame, { type: "send" | "broadcast" | "request" | "reply" | "publish" }>;
 
-export function applyVerdict(core: RelayCore, ws: WebSocket, sender: AgentAttachment, frame: ClientFrame, verdict: Verdict): void {
+/**
+ * The answer channel of a call that is not on a WebSocket (agent-rpc.ts: the MCP tools): it takes
+ * the frames the socket would have been sent — `accepted`, `denied`, `error` — so an RPC goes
+ * through exactly the effects a frame does and reads its answer from here.
+ */
+export class RpcAnswer {
+  readonly frames: Record<string, unknown>[] = [];
+  send(text: string): void {
+    this.frames.push(JSON.parse(text) as Record<string, unknown>);
+  }
+  get last(): Record<string, unknown> | null {
+    return this.frames[this.frames.length - 1] ?? null;
+  }
+}
+
+/** Where the sender's answer goes: its socket, or an RPC's answer. */
+export type Channel = WebSocket | RpcAnswer;
+
+export function applyVerdict(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: ClientFrame, verdict: Verdict): void {
   const id = "id" in frame ? frame.id : null;
   switch (verdict.verdict) {
     case "close":
       if (verdict.message) sendError(ws, id, "invalid_frame", verdict.message);
+      if (ws instanceof RpcAnswer) return sendError(ws, id, verdict.code === CLOSE_CODES.suspended.code ? "agent_suspended" : "unauthenticated", verdict.reason);
       return disconnect(core, ws, verdict.code, verdict.reason);
     case "error":
       if (verdict.rateLimited) rateRefused(core, sender, frame, verdict.rateLimited);
@@ -31,11 +50,13 @@ export function applyVerdict(core: RelayCore, ws: WebSocket, sender: AgentAttach
     case "accept":
       switch (verdict.action) {
         case "hello":
+          if (ws instanceof RpcAnswer) return; // an RPC has no connection to open
           if (verdict.ackTo !== null) acked(core, ws, sender, verdict.ackTo);
           sendText(ws, JSON.stringify({ type: "welcome", v: PROTOCOL_VERSION, agentId: sender.agentId, teamId: core.teamId, resumeFrom: verdict.replayFrom, head: core.head }));
           return startReplay(core, ws, core.connections.attachment(ws) as AgentAttachment, verdict.replayFrom);
         case "ack":
           acked(core, ws, sender, verdict.seq);
+          if (ws instanceof RpcAnswer) return;
           return onReplayAck(core, ws, core.connections.attachment(ws) as AgentAttachment, verdict.seq);
         case "duplicate":
           return sendAccepted(ws, id!, verdict.seq);
@@ -53,7 +74,7 @@ export function applyVerdict(core: RelayCore, ws: WebSocket, sender: AgentAttach
 }
 
 /** Stores an accepted message (one row for a direct one), answers `accepted`, delivers it. */
-function store(core: RelayCore, ws: WebSocket, sender: AgentAttachment, frame: MessageFrame, out: Outgoing): void {
+function store(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: MessageFrame, out: Outgoing): void {
   const now = core.now;
   const seq = core.head + 1;
   const message: NewMessage = {
@@ -89,6 +110,8 @@ function store(core: RelayCore, ws: WebSocket, sender: AgentAttachment, frame: M
 
   sendAccepted(ws, frame.id, seq);
   const stored = { seq, kind: out.kind, sender: sender.agentId, topic: out.topic ?? null, client_id: frame.id, in_reply_to: out.inReplyTo ?? null, request_seq: out.requestSeq ?? null, body: message.body };
+  // A requester waiting on an RPC (agent-rpc.ts) gets its reply as soon as it is stored.
+  if (out.requestSeq !== undefined) core.replyWaiters.get(out.requestSeq)?.({ ...stored, recipient: out.recipients[0] ?? null, created_at: now, expires_at: out.expiresAt, skipped: null });
   const text = deliverText(stored);
   for (const r of out.recipients) {
     const sockets = core.connections.live(r);
@@ -102,7 +125,7 @@ function store(core: RelayCore, ws: WebSocket, sender: AgentAttachment, frame: M
   core.wakeAt(Math.min(now + core.limits.auditFlushDelayMs, out.deadline ?? Infinity));
 }
 
-function deny(core: RelayCore, ws: WebSocket, sender: AgentAttachment, frame: ClientFrame, verdict: Extract<Verdict, { verdict: "deny" }>): void {
+function deny(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: ClientFrame, verdict: Extract<Verdict, { verdict: "deny" }>): void {
   const now = core.now;
   const id = (frame as { id: string }).id;
   if (verdict.consumesRate) core.rates.consume(sender.agentId, sender.trust, now);
@@ -126,7 +149,7 @@ function deny(core: RelayCore, ws: WebSocket, sender: AgentAttachment, frame: Cl
   core.wakeAt(now + core.limits.auditFlushDelayMs);
 }
 
-function subscribe(core: RelayCore, ws: WebSocket, sender: AgentAttachment, id: string, topic: string): void {
+function subscribe(core: RelayCore, ws: Channel, sender: AgentAttachment, id: string, topic: string): void {
   const now = core.now;
   core.ctx.storage.transactionSync(() => {
     core.subscriptions.add(topic, sender.agentId);
@@ -145,17 +168,23 @@ function rateRefused(core: RelayCore, sender: AgentAttachment, frame: ClientFram
 }
 
 /** An ack (or a hello's `resumeFrom`): the cursor in memory, the queue, and a copy in the socket's attachment. */
-function acked(core: RelayCore, ws: WebSocket, sender: AgentAttachment, seq: number): void {
+function acked(core: RelayCore, ws: Channel, sender: AgentAttachment, seq: number): void {
   if (!core.cursors.ack(sender.agentId, seq)) return;
   core.queues.acked(sender.agentId, seq);
+  // An RPC agent has no connection whose close would persist its ack: the row is written now
+  // (one row per MCP ack, which is already a whole request).
+  if (ws instanceof RpcAnswer) {
+    core.cursors.persist(core.now);
+    return;
+  }
   const att = core.connections.attachment(ws);
   if (att?.kind === "agent") core.connections.set(ws, { ...att, acked: seq });
 }
 
-function sendAccepted(ws: WebSocket, id: string, seq: number): void {
+function sendAccepted(ws: Channel, id: string, seq: number): void {
   sendText(ws, `{"type":"accepted","id":${JSON.stringify(id)},"seq":${seq}}`);
 }
 
-export function sendError(ws: WebSocket, id: string | null, code: ErrorCode, message: string): void {
+export function sendError(ws: Channel, id: string | null, code: ErrorCode, message: string): void {
   sendText(ws, JSON.stringify({ type: "error", id, code, message }));
 }

@@ -12,7 +12,7 @@ import type { TrustLevel } from "../../workers/shared/trust-levels";
 import { loadAllowlist } from "./allowlist";
 import { Connections } from "./connections";
 import { Cursors } from "./cursors";
-import { headSeq, nextExpiry } from "./delivery";
+import { headSeq, nextExpiry, type StoredMessage } from "./delivery";
 import { IdempotencyIndex } from "./idempotency";
 import type { OpenRequest, RateCheck, RelayView } from "./judge";
 import { Members, type Member } from "./members";
@@ -65,6 +65,8 @@ export class RelayCore implements RelayView {
   readonly roster: Members;
   readonly subscriptions: Subscriptions;
   readonly requests: OpenRequests;
+  /** Requests made over RPC whose caller is waiting for the reply (agent-rpc.ts): request seq → settle(reply row, or null on timeout). In memory only: a waiting call keeps the object alive. */
+  readonly replyWaiters = new Map<number, (reply: StoredMessage | null) => void>();
   readonly cursors: Cursors;
   readonly queues: Queues;
   readonly idempotency: IdempotencyIndex;

@@ -7,9 +7,11 @@
  * picture.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { CoordResult } from "../team-coordinator/context";
 import type { Allowlist, Edge, TopicRule } from "../../workers/shared/relay/allowlist";
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { CLOSE_CODES, HEARTBEAT } from "../../workers/shared/relay/protocol";
+import { AgentRpc, type InboxMessage, type RpcAgent } from "./agent-rpc";
 import { reschedule, runAlarm } from "./alarm";
 import { editRule, loadAllowlist, replaceAllowlist, type EditResult, type ReplaceResult, type RuleEdit } from "./allowlist";
 import { bindTeam, connect } from "./connect";
@@ -20,11 +22,15 @@ import { RelayCore } from "./relay-core";
 import { migrate } from "./schema";
 import { SqlMeter, type RelayStats } from "./sql-meter";
 
+type RelayTeam = { teamId: string; tenantId: string };
+type RpcResult<T> = CoordResult<T>;
+
 export class TeamRelay extends DurableObject<Env> {
   private readonly meter = new SqlMeter();
   /** The relay's state; public for tests (poisoned and inspected through runInDurableObject). */
   readonly core: RelayCore;
   private readonly frames: FramePath;
+  private readonly rpc: AgentRpc;
   /** Alarm runs, one at a time: a flush awaits the audit trail, and two flushes of the same cursor would send one batch twice. */
   private alarms: Promise<void> = Promise.resolve();
 
@@ -35,6 +41,7 @@ export class TeamRelay extends DurableObject<Env> {
     migrate(sql);
     this.core = new RelayCore(ctx, env, sql, this.meter.counters);
     this.frames = new FramePath(this.core);
+    this.rpc = new AgentRpc(this.core, this.frames);
     void ctx.blockConcurrencyWhile(async () => {
       this.core.alarmAt = await ctx.storage.getAlarm();
       // Work left in storage with no alarm to do it (e.g. the process died between a commit and
@@ -112,6 +119,38 @@ export class TeamRelay extends DurableObject<Env> {
       updated++;
     }
     return updated;
+  }
+
+  // ---- messaging RPCs for agents off the WebSocket (the MCP tools): the frame's judge and effects (agent-rpc.ts)
+
+  /** The `send` frame: `{ seq }` once stored, or the denial/error it would get on the socket. */
+  agentSend(team: RelayTeam, agent: RpcAgent, input: { to: string; body: unknown; clientId: string; ttlSeconds?: number }): Promise<RpcResult<{ seq: number }>> {
+    bindTeam(this.core, team.teamId, team.tenantId);
+    return this.rpc.send(agent, input);
+  }
+
+  /** The `request` frame; resolves with the reply once it is stored, or `request_timeout` after `timeoutMs`. */
+  agentRequest(team: RelayTeam, agent: RpcAgent, input: { to: string; body: unknown; clientId: string; timeoutMs: number }): Promise<RpcResult<{ seq: number; reply: InboxMessage }>> {
+    bindTeam(this.core, team.teamId, team.tenantId);
+    return this.rpc.request(agent, input);
+  }
+
+  /** The `reply` frame (`inReplyTo` = the request's `req-<seq>` id). */
+  agentReply(team: RelayTeam, agent: RpcAgent, input: { inReplyTo: string; body: unknown; clientId: string }): Promise<RpcResult<{ seq: number }>> {
+    bindTeam(this.core, team.teamId, team.tenantId);
+    return this.rpc.reply(agent, input);
+  }
+
+  /** Messages after the agent's cursor, oldest first, without moving it. */
+  agentInbox(team: RelayTeam, agent: RpcAgent, input: { limit: number }): RpcResult<{ messages: InboxMessage[]; cursor: number; head: number }> {
+    bindTeam(this.core, team.teamId, team.tenantId);
+    return this.rpc.inbox(agent, input);
+  }
+
+  /** The cumulative `ack`. */
+  agentAck(team: RelayTeam, agent: RpcAgent, input: { seq: number }): RpcResult<{ cursor: number }> {
+    bindTeam(this.core, team.teamId, team.tenantId);
+    return this.rpc.ack(agent, input);
   }
 
   /** Counters since this instance started: SQL rows written/read (as billed), messages accepted, audit events flushed. */
