@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [--reps N] [--agents 1,16,64] [--only c,e] [--product-rate-limits]
- * [--disk] [--diagnose-no-alarm]`: the relay benchmark. What it measures, the flags, and why it is
+ * `npm run bench [-- --quick] [--reps N] [--agents 1,16,64] [--only c,e] [--tests throughput,wake]
+ * [--product-rate-limits] [--disk] [--diagnose-no-alarm]`: the relay benchmark. What it measures, the flags, and why it is
  * built this way: bench/README.md. Not part of `npm test`.
  *
  * This process is the load client: it pins itself to core 1, starts the server side pinned to
@@ -14,10 +14,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { cpus, loadavg, tmpdir } from "node:os";
 import { setUpRelayTenant } from "./lib/relay-tenant.mjs";
 import { summarise, printSummary } from "./lib/report.mjs";
-import { broadcast, requestReply, rowsPerMessage, throughput, wakeUp } from "./lib/scenarios.mjs";
+import { backlog, broadcast, fillLog, requestReply, rowsPerMessage, throughput, wakeUp } from "./lib/scenarios.mjs";
 import { buildWorkers, startServer } from "./lib/server-process.mjs";
 import { Session } from "./lib/session.mjs";
-import { variants as allVariants } from "./lib/variants.mjs";
+import { relayVariant, variants as allVariants } from "./lib/variants.mjs";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -27,6 +27,8 @@ const skipAlarm = args.includes("--diagnose-no-alarm");
 const valueOf = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 /** `--only c,e`: a subset of the variants (for working on the bench; a real run compares all five). */
 const only = valueOf("--only")?.split(",");
+/** `--tests throughput,wake`: a subset of the measurements (for working on one; a real run does all). */
+const tests = valueOf("--tests")?.split(",");
 
 const CONFIG = {
   mode: quick ? "quick" : "full",
@@ -44,8 +46,12 @@ const CONFIG = {
   broadcastWindow: 8,
   broadcastBodyBytes: 256,
   wakeIdleMs: 20_000,
+  /** (e)'s wake-up is measured with this many messages in its relay's log (each in its own team). */
+  wakeLogSizes: quick ? [1_000, 20_000] : [1_000, 100_000],
+  wakeSamples: quick ? 1 : 2,
   rowsMessages: quick ? 300 : 1000,
-  trickleMessages: quick ? 4 : 8,
+  /** Low traffic, one message per 2.5 s: 24 span one minute, the interval at which the relay writes its cursors row. */
+  trickleMessages: quick ? 8 : 24,
   trickleGapMs: 2500,
   unlimitedRates: !productRateLimits,
   diagnoseNoAlarm: skipAlarm,
@@ -96,7 +102,7 @@ async function main() {
     for (let i = 0; i < AGENTS_NEEDED; i++) await tenant.tokenOf(i);
     const variants = allVariants(server.urls, tenant).filter((v) => !only || only.includes(v.key));
     const byKey = Object.fromEntries(variants.map((v) => [v.key, v]));
-    const relayLife = async () => (await (await fetch(`${server.urls.relayUrl}__bench/relay-stats?team=${tenant.teamId}`)).json());
+    const relayLife = async (teamId = tenant.teamId) => (await (await fetch(`${server.urls.relayUrl}__bench/relay-stats?team=${teamId}`)).json());
     const naiveLife = async (room) => {
       const s = await (await fetch(`${server.urls.baselinesUrl}naive/stats?room=${room}`)).json();
       return { bornAt: s.bornAt, stats: s };
@@ -107,29 +113,47 @@ async function main() {
       log(`  ${sample.variant} ${sample.test}${sample.agents !== undefined ? ` agents=${sample.agents}` : ""}${sample.bodyBytes ? ` body=${sample.bodyBytes}` : ""}${sample.recipients ? ` recipients=${sample.recipients}` : ""}: ${brief(sample)}`);
     };
 
+    const wanted = (test) => !tests || tests.includes(test);
+    // The wake-up test's relays: one team per log size (its own relay and log), agents 0 → 1, filled once.
+    const wakeTeams = [];
+    if (byKey.e && wanted("wake")) {
+      for (const size of CONFIG.wakeLogSizes) {
+        const team = await tenant.addTeam(`Wake ${size}`, [0, 1], [[0, 1]]);
+        const variant = relayVariant(server.urls, tenant, team);
+        const session = new Session(variant, 2, `wake-e-${size}`);
+        await session.open();
+        log(`• filling the wake-up test's relay with ${size.toLocaleString("en")} messages…`);
+        const fill = await fillLog(session, size);
+        const settled = await auditSettle(() => relayLife(team.teamId), 300_000);
+        log(`  ${fill.accepted} messages in ${(fill.elapsedMs / 1000).toFixed(1)} s, audit flushed in ${(settled.auditDrainMs / 1000).toFixed(1)} s`);
+        await session.close();
+        wakeTeams.push({ size, team, variant });
+      }
+    }
+
     for (let rep = 0; rep < CONFIG.reps; rep++) {
       log(`• repetition ${rep + 1}/${CONFIG.reps}`);
-      for (const senders of CONFIG.agentCounts) {
+      for (const senders of wanted("throughput") || wanted("requestReply") ? CONFIG.agentCounts : []) {
         for (const v of rotate(variants, rep + senders)) {
           if (v.key === "e") await tenant.setEdges(ringEdges(senders));
           const session = new Session(v, senders === 1 ? 2 : senders, "bench");
           await session.open();
-          for (const bodyBytes of CONFIG.bodySizes) {
+          for (const bodyBytes of wanted("throughput") ? CONFIG.bodySizes : []) {
             const result = await throughput(session, { senders, bodyBytes, durationMs: CONFIG.throughputMs, maxMessages: CONFIG.throughputMaxMessages, window: CONFIG.throughputWindow });
             // The relay defers its audit writes (alarm flush): wait for them, so the next test does not
             // pay for this one, and report how long the deferred work took.
-            const audit = v.key === "e" && !skipAlarm ? await auditSettle(relayLife) : {};
+            const audit = v.key === "e" && !skipAlarm ? await auditSettle(() => relayLife()) : {};
             // Sustained: the burst's messages over the burst plus the time their audit flush took.
             const sustained = audit.auditDrainMs !== undefined ? { sustainedPerSec: result.accepted / ((result.elapsedMs + audit.auditDrainMs) / 1000) } : {};
             record({ rep, variant: v.key, test: "throughput", agents: senders, bodyBytes, ...result, ...audit, ...sustained });
           }
-          for (const bodyBytes of CONFIG.bodySizes) {
+          for (const bodyBytes of wanted("requestReply") ? CONFIG.bodySizes : []) {
             record({ rep, variant: v.key, test: "requestReply", agents: senders, bodyBytes, ratePerSec: CONFIG.requestReplyRate, ...(await requestReply(session, { senders, bodyBytes, ratePerSec: CONFIG.requestReplyRate, durationMs: CONFIG.requestReplyMs })) });
           }
           await session.close();
         }
       }
-      for (const recipients of CONFIG.broadcastRecipients) {
+      for (const recipients of wanted("broadcast") ? CONFIG.broadcastRecipients : []) {
         for (const v of rotate(variants.filter((x) => x.broadcast), rep + recipients)) {
           if (v.key === "e") await tenant.setEdges(Array.from({ length: recipients }, (_, i) => [0, i + 1]));
           const session = new Session(v, recipients + 1, `bcast${recipients}`);
@@ -140,32 +164,51 @@ async function main() {
       }
 
       // Rows per message: (e) from its stats(), (d) from D1's meta.
-      await tenant.setEdges(ringEdges(1));
-      for (const v of [byKey.e, byKey.d].filter(Boolean)) {
-        const session = new Session(v, 2, "rows");
-        await session.open();
-        const statsOf = v.key === "e" ? relayLife : () => naiveLife("rows");
-        record({ rep, variant: v.key, test: "rows", ...(await rowsPerMessage(session, { messages: CONFIG.rowsMessages, statsOf })) });
-        record({ rep, variant: v.key, test: "rowsTrickle", ...(await rowsPerMessage(session, { messages: CONFIG.trickleMessages, gapMs: CONFIG.trickleGapMs, statsOf })) });
-        await session.close();
+      if (wanted("rows")) {
+        await tenant.setEdges(ringEdges(1));
+        for (const v of [byKey.e, byKey.d].filter(Boolean)) {
+          const session = new Session(v, 2, "rows");
+          await session.open();
+          const statsOf = v.key === "e" ? () => relayLife() : () => naiveLife("rows");
+          record({ rep, variant: v.key, test: "rows", ...(await rowsPerMessage(session, { messages: CONFIG.rowsMessages, statsOf })) });
+          record({ rep, variant: v.key, test: "rowsTrickle", ...(await rowsPerMessage(session, { messages: CONFIG.trickleMessages, gapMs: CONFIG.trickleGapMs, statsOf })) });
+          await session.close();
+        }
       }
 
-      // Wake-up: the DO variants idle side by side (one wait), then each is woken in turn.
-      const wakeSessions = [];
-      for (const v of variants.filter((x) => x.hibernates)) {
-        const session = new Session(v, 2, `wake${rep}`);
-        await session.open();
-        wakeSessions.push(session);
+      // Wake-up: the objects idle side by side (one wait), then each is woken in turn; (e) with a
+      // 1,000- and a 100,000-message log in its relay.
+      if (wanted("wake")) {
+        const wakeSessions = [];
+        for (const v of variants.filter((x) => x.hibernates && x.key !== "e")) {
+          const session = new Session(v, 2, `wake${rep}`);
+          await session.open();
+          wakeSessions.push({ session, lifeOf: v.key === "d" ? () => naiveLife(`wake${rep}`).then((x) => x.bornAt) : null, extra: {} });
+        }
+        for (const { size, team, variant } of wakeTeams) {
+          const session = new Session(variant, 2, `wake-e-${size}`);
+          await session.open();
+          wakeSessions.push({ session, lifeOf: () => relayLife(team.teamId).then((x) => x.bornAt), team, extra: { logMessages: size } });
+        }
+        for (let sample = 0; sample < CONFIG.wakeSamples; sample++) {
+          log(`  (idling ${CONFIG.wakeIdleMs / 1000} s so workerd evicts the objects: wake-up sample ${sample + 1}/${CONFIG.wakeSamples})`);
+          const wakes = await Promise.all(wakeSessions.map((w) => wakeUp(w.session, { idleMs: CONFIG.wakeIdleMs, lifeOf: w.lifeOf })));
+          for (const [i, w] of wakeSessions.entries()) {
+            // (e): what the woken instance read from SQL so far (it rebuilds its memory from storage).
+            const extra = w.team ? { rowsReadSinceWake: (await relayLife(w.team.teamId)).stats?.rowsRead ?? null } : {};
+            record({ rep, variant: w.session.variant.key, test: "wake", ...wakes[i], ...w.extra, ...extra });
+          }
+        }
+        for (const w of wakeSessions) await w.session.close();
       }
-      log(`  (idling ${CONFIG.wakeIdleMs / 1000} s so workerd evicts the objects)`);
-      const lifeOf = { c: null, d: () => naiveLife(`wake${rep}`).then((s) => s.bornAt), e: () => relayLife().then((s) => s.bornAt) };
-      const wakes = await Promise.all(wakeSessions.map((s) => wakeUp(s, { idleMs: CONFIG.wakeIdleMs, lifeOf: lifeOf[s.variant.key] })));
-      for (const [i, s] of wakeSessions.entries()) {
-        // (e): what the woken instance read from SQL so far (its caches are rebuilt from the log).
-        const extra = s.variant.key === "e" ? { rowsReadSinceWake: (await relayLife()).stats?.rowsRead ?? null } : {};
-        record({ rep, variant: s.variant.key, test: "wake", ...wakes[i], ...extra });
+
+      // An offline recipient's backlog at the product's cap, then its paginated replay (a fresh team: an empty queue).
+      if (byKey.e && wanted("backlog")) {
+        const team = await tenant.addTeam(`Backlog ${rep}`, [0, 1], [[0, 1]]);
+        log(`  (backlog: filling an offline recipient's queue until queue_full, then replaying it)`);
+        record({ rep, variant: "e", test: "backlog", ...(await backlog(relayVariant(server.urls, tenant, team))) });
+        await auditSettle(() => relayLife(team.teamId), 120_000);
       }
-      for (const s of wakeSessions) await s.close();
     }
   } finally {
     await server.stop().catch(stopServer);
@@ -194,13 +237,13 @@ async function main() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls the relay's stats() until every accepted message's audit event has been flushed (≤ 30 s). */
-async function auditSettle(relayLife) {
+/** Polls the relay's stats() until every accepted message's audit event has been flushed (≤ 30 s by default). */
+async function auditSettle(relayLife, timeoutMs = 30_000) {
   const t0 = performance.now();
   let s = await relayLife();
   if (!s.stats) return {};
   const backlog = Math.max(0, s.stats.messagesAccepted - s.stats.auditFlushed);
-  while (s.stats.auditFlushed < s.stats.messagesAccepted && performance.now() - t0 < 30_000) {
+  while (s.stats.auditFlushed < s.stats.messagesAccepted && performance.now() - t0 < timeoutMs) {
     await sleep(200);
     s = await relayLife();
   }
@@ -214,8 +257,9 @@ function brief(s) {
   if (s.test === "throughput") return `${r(s.messagesPerSec)} msg/s${problems}${s.auditBacklog !== undefined ? ` (audit backlog ${s.auditBacklog} flushed in ${r(s.auditDrainMs / 1000, 1)} s → sustained ${s.auditDrained ? "" : "≤ "}${r(s.sustainedPerSec)} msg/s)` : ""}`;
   if (s.test === "requestReply") return `p50 ${r(s.p50, 2)} p95 ${r(s.p95, 2)} p99 ${r(s.p99, 2)} ms (${s.completed}/${s.requests})${problems}`;
   if (s.test === "broadcast") return `${r(s.deliveriesPerSec)} deliveries/s${problems}`;
-  if (s.test === "wake") return `${r(s.wakeMs, 2)} ms after ${s.idleMs / 1000} s idle (evicted: ${s.evicted})${s.rowsReadSinceWake !== undefined ? `, ${s.rowsReadSinceWake} SQL rows read since` : ""}`;
-  if (s.test === "rows" || s.test === "rowsTrickle") return `${r(s.rowsWrittenPerMessage, 3)} rows written/message${s.note ? ` (${s.note})` : ""}`;
+  if (s.test === "wake") return `${r(s.wakeMs, 2)} ms after ${s.idleMs / 1000} s idle (evicted: ${s.evicted})${s.logMessages ? `, ${s.logMessages} messages in the log` : ""}${s.rowsReadSinceWake !== undefined ? `, ${s.rowsReadSinceWake} SQL rows read since` : ""}`;
+  if (s.test === "backlog") return `${s.accepted} accepted, then ${s.refusal?.code ?? "no refusal"}; replayed ${s.replayed} in ${r(s.replayMs)} ms (in order once: ${s.inOrderOnce}); ${s.framesBeforeFirstAck} frames before the first ack`;
+  if (s.test === "rows" || s.test === "rowsTrickle") return `${r(s.rowsWrittenPerMessage, 3)} SQL rows written/message${s.alarmsSetPerMessage !== undefined ? ` (+ ${r(s.alarmsSetPerMessage, 3)} setAlarm)` : ""}${s.note ? ` (${s.note})` : ""}`;
   return "";
 }
 

@@ -18,11 +18,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { createInterface } from "node:readline";
-import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { WebSocketServer } from "ws";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
-const [relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm] = process.argv.slice(2);
+const [relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm, inspectorPort] = process.argv.slice(2);
 const root = new URL("..", import.meta.url).pathname;
 /** The API Worker's options from the root wrangler.toml (wrangler's own translation), minus what the bundle replaces. */
 const { workerOptions } = unstable_getMiniflareWorkerOptions(`${root}wrangler.toml`);
@@ -74,7 +74,9 @@ const options = convertV4MiniflareOptions({
     },
   ],
 });
-const mf = new Miniflare({ ...options, resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp` });
+// `inspectorPort` (bench/profile.mjs only): workerd's V8 inspector, for CPU profiles of the relay's isolate.
+// The Workers' console output (errors from the relay, the ledger…) goes to stderr, where run.mjs shows it.
+const mf = new Miniflare({ ...options, log: new Log(LogLevel.WARN), resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp`, ...(inspectorPort ? { inspectorPort: Number(inspectorPort) } : {}) });
 
 /** Applies the drizzle-kit migrations (the same SQL wrangler applies) and the naive relay's tables. */
 async function migrate() {

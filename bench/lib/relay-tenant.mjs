@@ -30,28 +30,42 @@ export async function setUpRelayTenant({ baseUrl, sql, agentCount }) {
   const team = (await api.post(`${base}/teams`, { name: "Bench team", agentIds: ids.slice(0, TEAM_CREATE_MAX) })).team;
   for (const id of ids.slice(TEAM_CREATE_MAX)) await api.put(`${base}/teams/${team.id}/agents/${id}`);
 
-  let version = (await api.get(`${base}/teams/${team.id}/allowlist`)).allowlist.version;
   const agentSubject = (i) => ({ kind: "agent", id: ids[i] });
+
+  /** A team's handle: its allowlist and its team-scoped tokens (a token is issued for one team). */
+  function teamHandle(teamId) {
+    let version = null;
+    const tokens = new Map();
+    return {
+      teamId,
+      /** Replaces the allowlist with these directed edges (agent index → agent index). */
+      async setEdges(pairs) {
+        version ??= (await api.get(`${base}/teams/${teamId}/allowlist`)).allowlist.version;
+        const edges = pairs.map(([from, to]) => ({ from: agentSubject(from), to: agentSubject(to) }));
+        const res = await api.put(`${base}/teams/${teamId}/allowlist`, { expectedVersion: version, edges, topics: [] });
+        version = res.allowlist.version;
+      },
+      /** A team-scoped agent token from the real exchange (cached until it nears expiry). */
+      async tokenOf(i) {
+        const cached = tokens.get(i);
+        if (cached && Date.now() - cached.at <= TOKEN_REFRESH_MS) return cached.token;
+        const res = await api.post("/v1/agent-tokens", { agentId: agents[i].id, secret: agents[i].secret, teamId });
+        tokens.set(i, { token: res.access_token, at: Date.now() });
+        return res.access_token;
+      },
+    };
+  }
 
   return {
     tenantId,
-    teamId: team.id,
     agents,
-    /** Replaces the allowlist with these directed edges (agent index → agent index). */
-    async setEdges(pairs) {
-      const edges = pairs.map(([from, to]) => ({ from: agentSubject(from), to: agentSubject(to) }));
-      const res = await api.put(`${base}/teams/${team.id}/allowlist`, { expectedVersion: version, edges, topics: [] });
-      version = res.allowlist.version;
-    },
-    /** A team-scoped agent token from the real exchange (cached until it nears expiry). */
-    async tokenOf(i) {
-      const agent = agents[i];
-      if (!agent.token || Date.now() - agent.tokenAt > TOKEN_REFRESH_MS) {
-        const res = await api.post("/v1/agent-tokens", { agentId: agent.id, secret: agent.secret, teamId: team.id });
-        agent.token = res.access_token;
-        agent.tokenAt = Date.now();
-      }
-      return agent.token;
+    ...teamHandle(team.id),
+    /** Another team of the same tenant, with these agents (by index) and edges: each has its own relay (and log). */
+    async addTeam(name, agentIndexes, pairs) {
+      const created = (await api.post(`${base}/teams`, { name, agentIds: agentIndexes.map((i) => ids[i]) })).team;
+      const handle = teamHandle(created.id);
+      await handle.setEdges(pairs);
+      return handle;
     },
   };
 }

@@ -1,9 +1,13 @@
 /**
- * Medians across repetitions, the comparison table, and the targets of issue 5:
- *   1. relay throughput ≥ 60 % of the DO echo's (c) — the ceiling for any DO relay
- *   2. relay throughput ≥ 5× the naive D1-per-message relay's (d)
- *   3. relay request/reply p50 ≤ 2 ms
- *   4. ≤ 1.1 rows written per direct message, its audit event included
+ * Medians across repetitions, the comparison table, and the targets (issue 10):
+ *   1. relay burst throughput ≥ 60 % of the DO echo's (c) — the ceiling for any DO relay — and
+ *      sustained (audit flushed) ≥ 40 %; both ≥ 5× the naive D1-per-message relay (d)
+ *   2. request/reply p50 ≤ 1.3 × (c)'s p50 in the same configuration, and p99 ≤ 10 ms
+ *   3. wake-up after eviction p50 ≤ 5 ms with 1,000 and with 100,000 messages in the log
+ *   4. ≤ 1.1 SQL rows written per direct message, its audit included, in bursts and at one
+ *      message per 2.5 s (setAlarm calls, billed as rows, are reported beside it)
+ *   5. an offline recipient's 10,000-message backlog: queue_full at the cap, a paginated replay
+ *      (at most two pages before an ack), every message in order once
  * A target is "met" only if it holds in every measured configuration; the per-configuration
  * ratios are in the JSON.
  */
@@ -46,12 +50,12 @@ export function summarise(samples, config) {
     recipients,
     deliveriesPerSec: Object.fromEntries(KEYS.map((k) => [k, med(pick(samples, "broadcast", (s) => s.variant === k && s.recipients === recipients), "deliveriesPerSec")])),
   }));
-  const wake = Object.fromEntries(
-    ["c", "d", "e"].map((k) => {
-      const list = pick(samples, "wake", (s) => s.variant === k);
-      return [k, { wakeMs: med(list, "wakeMs"), evicted: `${list.filter((s) => s.evicted).length}/${list.length}`, samplesMs: list.map((s) => s.wakeMs) }];
-    }),
-  );
+  const wakeOf = (list) => ({ wakeMs: med(list, "wakeMs"), evicted: `${list.filter((x) => x.evicted).length}/${list.length}`, samplesMs: list.map((x) => x.wakeMs), rowsReadSinceWake: list.map((x) => x.rowsReadSinceWake).filter((x) => x !== undefined) });
+  const wake = {
+    ...Object.fromEntries(["c", "d"].map((k) => [k, wakeOf(pick(samples, "wake", (x) => x.variant === k))])),
+    ...Object.fromEntries((config.wakeLogSizes ?? []).map((size) => [`e@${size}`, wakeOf(pick(samples, "wake", (x) => x.variant === "e" && x.logMessages === size))])),
+  };
+  const backlogRuns = pick(samples, "backlog");
   const rows = Object.fromEntries(
     ["d", "e"].map((k) => {
       const list = pick(samples, "rows", (s) => s.variant === k);
@@ -61,8 +65,10 @@ export function summarise(samples, config) {
         {
           rowsWrittenPerMessage: med(list, "rowsWrittenPerMessage"),
           rowsReadPerMessage: med(list, "rowsReadPerMessage"),
+          alarmsSetPerMessage: med(list, "alarmsSetPerMessage"),
           lowTrafficRowsWrittenPerMessage: med(trickle, "rowsWrittenPerMessage"),
           lowTrafficRowsReadPerMessage: med(trickle, "rowsReadPerMessage"),
+          lowTrafficAlarmsSetPerMessage: med(trickle, "alarmsSetPerMessage"),
           note: list.find((s) => s.note)?.note,
         },
       ];
@@ -70,16 +76,27 @@ export function summarise(samples, config) {
   );
   const problems = samples.filter((s) => s.problems).map((s) => ({ variant: s.variant, test: s.test, agents: s.agents, bodyBytes: s.bodyBytes, recipients: s.recipients, problems: s.problems, last: s.lastProblem }));
 
+  const rr = (agents) => requestReply.filter((t) => t.agents === agents);
   const targets = [
     target("relay burst throughput ≥ 60% of the DO echo (c)", throughput.map((t) => t.relayVsDoEcho), (r) => r !== null && r >= 0.6, (r) => `${pct(r)}`),
-    target("relay sustained throughput (audit flushed) ≥ 60% of (c)", throughput.map((t) => t.relaySustainedVsDoEcho), (r) => r !== null && r >= 0.6, (r) => `${pct(r)}`),
+    target("relay sustained throughput (audit flushed) ≥ 40% of (c)", throughput.map((t) => t.relaySustainedVsDoEcho), (r) => r !== null && r >= 0.4, (r) => `${pct(r)}`),
     target("relay burst throughput ≥ 5× the naive D1 relay (d)", throughput.map((t) => t.relayVsNaive), (r) => r !== null && r >= 5, (r) => `${fix(r, 1)}×`),
     target("relay sustained throughput (audit flushed) ≥ 5× (d)", throughput.map((t) => t.relaySustainedVsNaive), (r) => r !== null && r >= 5, (r) => `${fix(r, 1)}×`),
-    target("relay request/reply p50 ≤ 2 ms", requestReply.map((t) => t.p50.e), (v) => v !== null && v <= 2, (v) => `${fix(v, 2)} ms`),
-    target("≤ 1.1 rows written per direct message, audit included (burst)", [rows.e.rowsWrittenPerMessage], (v) => v !== null && v <= 1.1, (v) => (v === null ? `n/a${rows.e.note ? ` (${rows.e.note})` : ""}` : fix(v, 3))),
-    target("≤ 1.1 rows written per direct message, audit included (low traffic)", [rows.e.lowTrafficRowsWrittenPerMessage], (v) => v !== null && v <= 1.1, (v) => (v === null ? "n/a" : fix(v, 3))),
+    ...[...new Set(requestReply.map((t) => t.agents))].flatMap((agents) => [
+      target(`request/reply p50 ≤ 1.3× (c)'s p50, ${agents} agent${agents > 1 ? "s" : ""}`, rr(agents).map((t) => ratio(t.p50.e, t.p50.c)), (v) => v !== null && v <= 1.3, (v) => `${fix(v, 2)}×`),
+      target(`request/reply p99 ≤ 10 ms, ${agents} agent${agents > 1 ? "s" : ""}`, rr(agents).map((t) => t.p99.e), (v) => v !== null && v <= 10, (v) => `${fix(v, 1)} ms`),
+    ]),
+    ...(config.wakeLogSizes ?? []).map((size) => target(`wake-up after eviction p50 ≤ 5 ms, ${size.toLocaleString("en")} messages in the log`, [wake[`e@${size}`].wakeMs], (v) => v !== null && v <= 5, (v) => `${fix(v, 2)} ms`)),
+    target("≤ 1.1 SQL rows written per direct message, audit included (burst)", [rows.e.rowsWrittenPerMessage], (v) => v !== null && v <= 1.1, (v) => (v === null ? `n/a${rows.e.note ? ` (${rows.e.note})` : ""}` : fix(v, 3))),
+    target("≤ 1.1 SQL rows written per direct message, audit included (one message per 2.5 s)", [rows.e.lowTrafficRowsWrittenPerMessage], (v) => v !== null && v <= 1.1, (v) => (v === null ? "n/a" : fix(v, 3))),
+    target(
+      "backlog: queue_full at 10,000, paginated replay (≤ 2 pages before an ack), all in order once",
+      backlogRuns,
+      (b) => b.accepted === 10_000 && b.refusal?.code === "queue_full" && b.replayed === b.accepted && b.inOrderOnce && b.framesBeforeFirstAck !== null && b.framesBeforeFirstAck <= 1000,
+      (b) => `${b.accepted} then ${b.refusal?.code}; ${b.replayed} replayed in ${fix(b.replayMs / 1000, 1)} s, ${b.framesBeforeFirstAck} before the first ack`,
+    ),
   ];
-  return { requestReplyRate: config.requestReplyRate, throughput, requestReply, broadcast, wake, rows, problems, targets };
+  return { requestReplyRate: config.requestReplyRate, throughput, requestReply, broadcast, wake, rows, backlog: backlogRuns, problems, targets };
 }
 
 function target(name, values, ok, show) {
@@ -109,13 +126,18 @@ export function printSummary(summary, log) {
   log("\nBroadcast, deliveries/s (256 B)");
   log(head("recipients"));
   for (const t of summary.broadcast) log(`${String(t.recipients).padEnd(22)}${KEYS.map((k) => cell(t.deliveriesPerSec[k])).join("")}`);
-  log("\nWake-up after hibernation (first frame after ~20 s idle), ms");
-  for (const [k, w] of Object.entries(summary.wake)) log(`  ${k}: ${fix(w.wakeMs, 2)} ms (evicted in ${w.evicted} runs)`);
+  log("\nWake-up after hibernation (first frame after ~20 s idle), ms — p50 (samples; SQL rows read by the woken relay)");
+  for (const [k, w] of Object.entries(summary.wake)) log(`  ${k.padEnd(10)} ${fix(w.wakeMs, 2)} ms (${w.samplesMs.map((x) => fix(x, 1)).join(", ")}; evicted in ${w.evicted})${w.rowsReadSinceWake.length ? `; rows read ${w.rowsReadSinceWake.join(", ")}` : ""}`);
   log("\nRows per relayed direct message (256 B, with acks and the audit flush)");
   for (const [k, r] of Object.entries(summary.rows)) {
-    log(`  ${k}: burst ${fix(r.rowsWrittenPerMessage, 3)} written, ${fix(r.rowsReadPerMessage, 2)} read; low traffic (one message per 2.5 s) ${fix(r.lowTrafficRowsWrittenPerMessage, 2)} written, ${fix(r.lowTrafficRowsReadPerMessage, 1)} read${r.note ? ` (${r.note})` : ""}`);
+    const alarms = (v) => (v === null || v === undefined ? "" : ` + ${fix(v, 3)} setAlarm`);
+    log(`  ${k}: burst ${fix(r.rowsWrittenPerMessage, 3)} written${alarms(r.alarmsSetPerMessage)}, ${fix(r.rowsReadPerMessage, 2)} read; one message per 2.5 s ${fix(r.lowTrafficRowsWrittenPerMessage, 3)} written${alarms(r.lowTrafficAlarmsSetPerMessage)}, ${fix(r.lowTrafficRowsReadPerMessage, 1)} read${r.note ? ` (${r.note})` : ""}`);
   }
-  log("  (SQL rows only: setAlarm() calls, billed as one row written each, are not in stats(); see docs/cost.md)");
+  log("  (setAlarm() calls are not SQL, but each is billed as one row written; see docs/cost.md)");
+  if (summary.backlog.length) {
+    log("\nBacklog (an offline recipient at the queue cap)");
+    for (const b of summary.backlog) log(`  ${b.accepted} accepted, then ${b.refusal?.code}: ${b.refusal?.reason}; replay ${b.replayed} in ${fix(b.replayMs / 1000, 2)} s, in order once: ${b.inOrderOnce}; ${b.framesBeforeFirstAck} frames before the first ack, ≤ ${b.maxUnackedFrames} unacked after`);
+  }
   if (summary.problems.length) {
     log("\nError/denied frames seen:");
     for (const p of summary.problems) log(`  ${p.variant} ${p.test} ${p.agents ?? p.recipients ?? ""}: ${p.problems} × ${p.last?.code}: ${p.last?.message ?? p.last?.reason ?? ""}`);

@@ -12,6 +12,7 @@
  * - broadcast: one sender keeps `window` broadcasts unanswered; deliveries/s are counted at the
  *   recipients, from the first send to the last delivery.
  */
+import WebSocket from "ws";
 import { nextId } from "./session.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -243,5 +244,142 @@ export async function rowsPerMessage(session, { messages, statsOf, gapMs = 0 }) 
   if (after.bornAt !== before.bornAt) return { gapMs, messages: accepted, rowsWrittenPerMessage: null, note: "the object restarted during the measurement" };
   const d = (k) => (after.stats[k] ?? 0) - (before.stats[k] ?? 0);
   const perMessage = (k) => Math.round((d(k) / d("messagesAccepted")) * 1000) / 1000;
-  return { gapMs, messages: d("messagesAccepted"), rowsWritten: d("rowsWritten"), rowsRead: d("rowsRead"), auditFlushed: d("auditFlushed"), rowsWrittenPerMessage: perMessage("rowsWritten"), rowsReadPerMessage: perMessage("rowsRead") };
+  const alarms = after.stats.alarmsSet !== undefined ? { alarmsSet: d("alarmsSet"), alarmsSetPerMessage: perMessage("alarmsSet") } : {};
+  return { gapMs, messages: d("messagesAccepted"), rowsWritten: d("rowsWritten"), rowsRead: d("rowsRead"), auditFlushed: d("auditFlushed"), rowsWrittenPerMessage: perMessage("rowsWritten"), rowsReadPerMessage: perMessage("rowsRead"), ...alarms };
 }
+
+/**
+ * Fills a relay's log with `messages` direct messages (agent 0 → agent 1, acked), as fast as the
+ * relay takes them — the log the wake-up test then wakes against. Paced by the recipient's acks
+ * as well as by `accepted`: a saturating sender's frames queue at the object ahead of the
+ * recipient's acks (docs/cost.md), so an unpaced fill of 100,000 would meet the queue cap.
+ */
+export async function fillLog(session, messages) {
+  const [sender, recipient] = session.agents;
+  const body = bodyOf(256);
+  const t0 = performance.now();
+  let sent = 0;
+  let accepted = 0;
+  let inFlight = 0;
+  const problemsBefore = session.problems;
+  let pausedUntil = 0;
+  await new Promise((resolve) => {
+    const pump = () => {
+      if (performance.now() < pausedUntil) return;
+      while (accepted + inFlight < messages && inFlight < 128 && accepted + inFlight - recipient.acked < 2048) {
+        inFlight += 1;
+        sent += 1;
+        session.send(sender, { type: "send", id: nextId(0), to: recipient.id, body });
+      }
+    };
+    // Acks arrive on a timer (session.mjs): re-check every 25 ms whether the pacing allows more, and whether it is done.
+    const timer = setInterval(() => (accepted >= messages ? (clearInterval(timer), resolve()) : pump()), 25);
+    session.on({
+      accepted() {
+        accepted += 1;
+        inFlight -= 1;
+        pump();
+      },
+      // queue_full: the relay has not seen the recipient's acks yet (they queue behind the sender's
+      // frames). Back off a little; the message is sent again under a new id.
+      problem() {
+        inFlight -= 1;
+        pausedUntil = performance.now() + 50;
+      },
+    });
+    pump();
+  });
+  return { accepted, elapsedMs: Math.round(performance.now() - t0), problems: session.problems - problemsBefore };
+}
+
+/**
+ * An offline recipient's backlog, at the product's limits: one sender sends to an agent that is
+ * not connected until the relay answers `queue_full` (the cap, documented as 10,000), then the
+ * recipient connects and acks as a client does (every 64 deliveries or 25 ms). Reports how many
+ * were accepted before `queue_full`, the refusal itself, the replay's time, whether it came in seq
+ * order once each, and the most deliver frames the client ever held unacknowledged — the relay
+ * sends the next page only when acks release it, so this stays within two pages.
+ */
+export async function backlog(variant, { senderIndex = 0, recipientIndex = 1 } = {}) {
+  const open = async (index, onFrame) => {
+    const { url, headers } = await variant.connection(index, "backlog");
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject), ws.once("unexpected-response", (_q, r) => reject(new Error(`upgrade refused ${r.statusCode}`)))));
+    ws.on("message", (d) => {
+      const text = d.toString();
+      if (text !== "pong") onFrame(JSON.parse(text));
+    });
+    ws.send(JSON.stringify({ type: "hello", v: 1 }));
+    return ws;
+  };
+  // 1. Fill until queue_full, with a window of 128 in flight.
+  let accepted = 0;
+  let refusal = null;
+  let inFlight = 0;
+  let n = 0;
+  let sender;
+  const filled = new Promise((resolve) => {
+    const pump = () => {
+      while (!refusal && inFlight < 128) {
+        inFlight += 1;
+        sender.send(JSON.stringify({ type: "send", id: `bk-${RUN_ID}-${++n}`, to: variant.agentId(recipientIndex), body: bodyOf(256) }));
+      }
+      if (refusal && inFlight === 0) resolve();
+    };
+    open(senderIndex, (frame) => {
+      if (frame.type === "welcome") return pump();
+      if (frame.type === "accepted") accepted += 1;
+      else if (frame.type === "denied" || frame.type === "error") refusal ??= frame;
+      else return;
+      inFlight -= 1;
+      pump();
+    }).then((ws) => (sender = ws));
+  });
+  await filled;
+  sender.close();
+
+  let framesBeforeFirstAck = null;
+  // 2. The recipient comes back, and first acks nothing: the relay must stop after its window
+  //    (two pages). Then it acks as a client does, to the end.
+  const t0 = performance.now();
+  const seqs = [];
+  let ackedCount = 0;
+  let maxUnacked = 0;
+  let head = null;
+  let acking = false;
+  let lastFrameAt = performance.now();
+  let recipient;
+  await new Promise((resolve) => {
+    const flush = () => {
+      if (acking && seqs.length > ackedCount) {
+        ackedCount = seqs.length;
+        recipient.send(JSON.stringify({ type: "ack", seq: seqs[seqs.length - 1] }));
+      }
+    };
+    const timer = setInterval(flush, 25);
+    const done = () => (clearInterval(timer), clearInterval(stall), flush(), resolve());
+    const stall = setInterval(() => {
+      if (!acking && seqs.length > 0 && performance.now() - lastFrameAt > 300) {
+        framesBeforeFirstAck = seqs.length;
+        acking = true;
+        flush();
+      }
+    }, 50);
+    open(recipientIndex, (frame) => {
+      if (frame.type === "welcome") head = frame.head;
+      if (frame.type !== "deliver") return;
+      lastFrameAt = performance.now();
+      seqs.push(frame.seq);
+      maxUnacked = Math.max(maxUnacked, seqs.length - ackedCount);
+      if (seqs.length - ackedCount >= 64) flush();
+      if (seqs.length >= accepted) done();
+    }).then((ws) => (recipient = ws));
+    setTimeout(done, 180_000);
+  });
+  const replayMs = performance.now() - t0; // includes the deliberate no-ack pause (≥ 300 ms)
+  recipient.close();
+  const inOrder = seqs.every((s, i) => i === 0 || s > seqs[i - 1]);
+  return { accepted, refusal: refusal && { type: refusal.type, code: refusal.code, reason: refusal.reason ?? refusal.message }, replayed: seqs.length, replayMs: Math.round(replayMs), inOrderOnce: inOrder && new Set(seqs).size === seqs.length, framesBeforeFirstAck, maxUnackedFrames: maxUnacked, headAtWelcome: head };
+}
+
+const RUN_ID = Date.now().toString(36);

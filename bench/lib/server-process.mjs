@@ -26,8 +26,8 @@ export function buildWorkers(outDir) {
 }
 
 /** @returns {Promise<{ urls: object, sql: Function, stop: Function, pid: number }>} */
-export async function startServer({ relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm = false, core }) {
-  const child = spawn("taskset", ["-c", String(core), process.execPath, `${root}bench/server.mjs`, relayScript, baselinesScript, stateDir, unlimitedRates ? "1" : "0", skipAlarm ? "1" : "0"], {
+export async function startServer({ relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm = false, core, inspectorPort }) {
+  const child = spawn("taskset", ["-c", String(core), process.execPath, `${root}bench/server.mjs`, relayScript, baselinesScript, stateDir, unlimitedRates ? "1" : "0", skipAlarm ? "1" : "0", inspectorPort ? String(inspectorPort) : ""], {
     cwd: root,
     // Miniflare's own temporary files go where the state goes (tmpfs unless --disk).
     env: { ...process.env, TMPDIR: dirname(stateDir) },

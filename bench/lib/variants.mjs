@@ -18,14 +18,20 @@ export function variants(urls, tenant) {
     { key: "b", name: "worker-echo", kind: "echo", broadcast: false, hibernates: false, agentId: plain, connection: async (_i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}echo?room=${room}`, headers: {} }) },
     { key: "c", name: "do-echo", kind: "echo", broadcast: true, hibernates: true, agentId: plain, connection: async (_i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}do-echo?room=${room}`, headers: {} }) },
     { key: "d", name: "naive-d1", kind: "relay", broadcast: true, hibernates: true, agentId: plain, connection: async (i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}naive?room=${room}&agent=a${i}`, headers: {} }) },
-    {
-      key: "e",
-      name: "relay",
-      kind: "relay",
-      broadcast: true,
-      hibernates: true,
-      agentId: (index) => tenant.agents[index].id,
-      connection: async (index) => ({ url: `${wsUrl(urls.relayUrl)}v1/teams/${tenant.teamId}/relay`, headers: { authorization: `Bearer ${await tenant.tokenOf(index)}` } }),
-    },
+    relayVariant(urls, tenant, tenant),
   ];
+}
+
+/** Variant (e) on one team of the bench tenant (the main team by default; the wake and backlog tests use teams of their own). */
+export function relayVariant(urls, tenant, team) {
+  return {
+    key: "e",
+    name: "relay",
+    kind: "relay",
+    broadcast: true,
+    hibernates: true,
+    teamId: team.teamId,
+    agentId: (index) => tenant.agents[index].id,
+    connection: async (index) => ({ url: `${wsUrl(urls.relayUrl)}v1/teams/${team.teamId}/relay`, headers: { authorization: `Bearer ${await team.tokenOf(index)}` } }),
+  };
 }

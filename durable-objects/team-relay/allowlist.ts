@@ -4,7 +4,7 @@
  * D1 transactions. The compiled form is a cache, rebuilt at start-up and after every change, and
  * consulted for every frame — which is how a change reaches open connections at once.
  */
-import { AllowlistRulesSchema, CompiledAllowlist, edgeKey, MAX_EDGES, MAX_TOPIC_RULES, normalizeRules, topicRuleKey, type Allowlist, type Edge, type TopicRule } from "../../workers/shared/relay/allowlist";
+import { AllowlistRulesSchema, edgeKey, MAX_EDGES, MAX_TOPIC_RULES, normalizeRules, topicRuleKey, type Allowlist, type Edge, type TopicRule } from "../../workers/shared/relay/allowlist";
 import { readMeta, writeMeta } from "./schema";
 
 export function loadAllowlist(sql: SqlStorage): Allowlist {
@@ -54,8 +54,4 @@ export function editRule(sql: SqlStorage, edit: RuleEdit): EditResult {
   const result = replaceAllowlist(sql, current.version, { edges, topics });
   if (!result.ok) throw new Error("allowlist changed under a synchronous edit");
   return { ok: true, changed: true, allowlist: result.allowlist };
-}
-
-export function compile(allowlist: Allowlist): CompiledAllowlist {
-  return new CompiledAllowlist(allowlist);
 }

@@ -9,16 +9,16 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { agentEdge, join, relayFixture, relayStub, setAllowlist } from "../../test/workers/relay-harness";
-import { acceptedEventId, auditFlushedSeq } from "./audit-staging";
+import { acceptedEventId } from "./audit-staging";
 import { purgeExpired } from "./delivery";
 import type { TeamRelay } from "./team-relay";
 import { auditResults } from "../../test/workers/audit-view";
 
 async function poison(teamId: string): Promise<void> {
   await runInDurableObject(relayStub(teamId), (relay: TeamRelay) => {
-    relay.head = -1_000;
-    relay.allowlist = new CompiledAllowlist({ edges: [], topics: [] });
-    relay.teamId = "team_poisoned";
+    relay.core.head = -1_000;
+    relay.core.allowlist = new CompiledAllowlist({ edges: [], topics: [] });
+    relay.core.teamId = "team_poisoned";
   });
 }
 
@@ -57,7 +57,7 @@ describe("eviction mid-stream", () => {
     expect((await alice.next({ type: "accepted", id: "e1" })).seq).toBe(seqs[1]);
     await bob.none({ type: "deliver" });
     const welcome = await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay, state) => ({
-      teamId: relay.teamId,
+      teamId: relay.core.teamId,
       attachments: state.getWebSockets().map((ws) => ws.deserializeAttachment()),
     }));
     expect(welcome.teamId).toBe(f.teamId);
@@ -77,7 +77,7 @@ describe("eviction mid-stream", () => {
 
 describe("audit of accepted messages: derived from the log by a flush cursor", () => {
   const outboxCount = (teamId: string) => runInDurableObject(relayStub(teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM audit_outbox").one().n);
-  const flushedSeq = (teamId: string) => runInDurableObject(relayStub(teamId), (_: TeamRelay, state) => Number(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'audit_flushed_seq'").one().value));
+  const flushedSeq = (teamId: string) => runInDurableObject(relayStub(teamId), (relay: TeamRelay) => relay.core.cursors.audit);
 
   it("accepted messages stage nothing extra; denials go to the outbox; the alarm flushes both after an eviction, with ids derived from (team, seq); a repeated flush adds nothing", async () => {
     const f = await relayFixture([{}, {}]);
@@ -117,10 +117,11 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     expect(await outboxCount(f.teamId)).toBe(0);
     expect(await flushedSeq(f.teamId)).toBe(seq2);
 
-    // A crash after D1 took the batch but before the cursor moved: the next flush rebuilds the
-    // same events with the same ids, and the audit trail ignores them. Same for the outbox.
+    // The cursor is persisted lazily (cursors.ts): a crash or an eviction before it is written
+    // leaves it behind, and the next flush rebuilds the same events with the same ids — the audit
+    // trail keeps one of each. Same for an outbox row whose delete was lost.
     await runInDurableObject(relayStub(f.teamId), async (relay: TeamRelay, state) => {
-      state.storage.sql.exec("UPDATE meta SET value = '0' WHERE key = 'audit_flushed_seq'");
+      relay.core.cursors.forgetUnpersistedAudit();
       const denied = rows[2]!;
       state.storage.sql.exec("INSERT INTO audit_outbox (id, event) VALUES (?, ?)", denied.id, JSON.stringify({ id: denied.id, at: 1, tenantId: f.tenantId, actor: { type: "agent", id: a.id, name: null }, action: "relay.message_denied", details: { teamId: f.teamId }, ip: null, userAgent: null }));
       await relay.alarm();
@@ -128,6 +129,10 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     expect((await auditRows(f)).map((r) => r.id)).toEqual(rows.map((r) => r.id));
     expect(await flushedSeq(f.teamId)).toBe(seq2);
     expect(await outboxCount(f.teamId)).toBe(0);
+    // And across an eviction: the woken relay re-arms its alarm for the unpersisted flush and repeats it harmlessly.
+    await evictDurableObject(relayStub(f.teamId), { webSockets: "hibernate" });
+    await runDurableObjectAlarm(relayStub(f.teamId));
+    expect((await auditRows(f)).map((r) => r.id)).toEqual(rows.map((r) => r.id));
   });
 
   it("an expired message is not purged before its audit event is flushed", async () => {
@@ -136,7 +141,7 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     // Hold the automatic flush back for this test: it runs the alarm itself, after the purge.
     await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => {
-      relay.limits.auditFlushDelayMs = 60_000;
+      relay.core.limits.auditFlushDelayMs = 60_000;
     });
     const alice = await join(f, a);
     const seqs: number[] = [];
@@ -147,7 +152,7 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     await new Promise((r) => setTimeout(r, 1100));
     // A purge while the events are unflushed leaves every row (and body) in place.
     const left = await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay, state) => {
-      purgeExpired(relay.sql, relay.head, Date.now(), auditFlushedSeq(relay.sql));
+      purgeExpired(relay.core.sql, relay.core.head, Date.now(), relay.core.cursors.persistedAudit);
       return state.storage.sql.exec<{ seq: number; body: string }>("SELECT seq, body FROM messages ORDER BY seq").toArray();
     });
     expect(left.map((m) => m.seq)).toEqual(seqs);

@@ -1,57 +1,48 @@
 /**
- * Presence: an agent's first ready connection announces `joined`, its last one closing announces
- * `left`. Only agents that share an allowlist edge with it (either direction) are told — who is
- * online is itself information the allowlist governs — and every observer is.
+ * Presence: an agent's first live connection announces `joined`, its last one closing announces
+ * `left`. Who is told is judged (judge.ts: the online agents it shares an allowlist edge with, in
+ * either direction); every observer is told too. Also how a connection ends from our side.
  */
-import type { ServerFrame } from "../../workers/shared/relay/protocol";
-import { attachmentOf, observers, readySockets, sendFrame, setAttachment, type AgentAttachment } from "./connections";
-import type { Relay } from "./relay-context";
+import type { AgentAttachment } from "./connections";
+import { sendText } from "./connections";
+import { judge } from "./judge";
+import type { RelayCore } from "./relay-core";
 
-export function announce(r: Relay, agent: { agentId: string; role: AgentAttachment["role"] }, status: "joined" | "left"): void {
-  const frame: ServerFrame = { type: "presence", agentId: agent.agentId, status };
-  for (const ws of r.state.getWebSockets()) {
-    if (ws.readyState !== WebSocket.OPEN) continue;
-    const att = attachmentOf(ws);
-    if (!att) continue;
-    if (att.kind === "observer") {
-      sendFrame(ws, frame);
-      continue;
-    }
-    if (!att.ready || att.agentId === agent.agentId) continue;
-    const peer = { agentId: att.agentId, role: att.role };
-    if (r.allowlist.allows(peer, agent) || r.allowlist.allows(agent, peer)) sendFrame(ws, frame);
-  }
+type Subject = Pick<AgentAttachment, "agentId" | "role" | "trust" | "exp" | "ready">;
+
+export function announce(core: RelayCore, agent: Subject, status: "joined" | "left"): void {
+  const verdict = judge({ type: "presence", status }, agent, core);
+  if (verdict.verdict !== "accept" || verdict.action !== "presence") return;
+  const text = JSON.stringify({ type: "presence", agentId: agent.agentId, status });
+  for (const peer of verdict.recipients) for (const ws of core.connections.live(peer) ?? []) sendText(ws, text);
+  for (const ws of core.connections.observers()) sendText(ws, text);
 }
 
-export function toObservers(r: Relay, frame: ServerFrame): void {
-  for (const ws of observers(r.state)) sendFrame(ws, frame);
+/** Tells a socket that just went live who is online already (an agent: the peers it may see; an observer: everyone). */
+export function sendPresenceSnapshot(core: RelayCore, ws: WebSocket, viewer: Subject | null): void {
+  const agents = viewer ? presenceOf(core, viewer) : [...core.connections.online()].map((p) => p.agentId);
+  for (const agentId of agents) sendText(ws, JSON.stringify({ type: "presence", agentId, status: "joined" }));
+}
+
+function presenceOf(core: RelayCore, viewer: Subject): string[] {
+  const verdict = judge({ type: "presence-snapshot" }, viewer, core);
+  return verdict.verdict === "accept" && verdict.action === "presence" ? verdict.recipients : [];
 }
 
 /**
- * Ends one agent connection from our side. Marks it not ready first, so the `left` announcement
- * happens exactly once (here, or in webSocketClose for connections the client ended).
+ * Ends one connection from our side (or mirrors the client's close). The `left` announcement
+ * happens exactly once, when the agent's last live socket goes; an ack not yet persisted is
+ * written when the agent's last socket goes (its attachment carried it until now: cursors.ts).
  */
-export function disconnect(r: Relay, ws: WebSocket, code: number, reason: string): void {
-  const att = attachmentOf(ws);
-  if (att?.kind === "agent" && att.ready) {
-    setAttachment(ws, { ...att, ready: false });
-    if (readySockets(r.state, att.agentId, ws).length === 0) announce(r, att, "left");
+export function disconnect(core: RelayCore, ws: WebSocket, code: number, reason: string): void {
+  const att = core.connections.forget(ws);
+  if (att?.kind === "agent") {
+    if (att.ready && !att.replay && !core.connections.live(att.agentId)) announce(core, att, "left");
+    if (core.cursors.unpersistedAck(att.agentId) && core.connections.ofAgent(att.agentId).every((other) => other === ws || core.connections.attachment(other) === null)) core.cursors.persist(Date.now());
   }
   try {
     ws.close(code, reason);
   } catch {
     // already closed
-  }
-}
-
-/** Tells a socket that just joined who is online already (for an agent: the peers it shares an edge with). */
-export function sendPresenceSnapshot(r: Relay, ws: WebSocket, viewer: AgentAttachment | null): void {
-  const seen = new Set<string>();
-  for (const other of r.state.getWebSockets()) {
-    const att = attachmentOf(other);
-    if (other === ws || other.readyState !== WebSocket.OPEN || att?.kind !== "agent" || !att.ready || seen.has(att.agentId)) continue;
-    if (viewer && (att.agentId === viewer.agentId || !(r.allowlist.allows(viewer, att) || r.allowlist.allows(att, viewer)))) continue;
-    seen.add(att.agentId);
-    sendFrame(ws, { type: "presence", agentId: att.agentId, status: "joined" });
   }
 }

@@ -9,7 +9,8 @@
  * one burst earlier than it would otherwise have had; it can never raise the sustained rate.
  * An agent cannot force an eviction (sending keeps the object awake). See docs/relay.md.
  */
-import { TRUST_LEVELS, type TrustLevel } from "../../workers/shared/trust-levels";
+import { trustLimits, type TrustLevel } from "../../workers/shared/trust-levels";
+import type { RateCheck } from "./judge";
 
 interface Bucket {
   tokens: number;
@@ -18,34 +19,45 @@ interface Bucket {
   reported: boolean;
 }
 
-export type TakeResult = { ok: true } | { ok: false; retryAfterMs: number; firstRefusal: boolean };
-
+/**
+ * Token buckets, read by the judge (`check`, pure) and changed by the effects (`consume` after an
+ * admitted frame, `refused` after a refused one): the decision and its effect stay apart.
+ */
 export class RateLimits {
   private readonly buckets = new Map<string, Bucket>();
 
-  take(agentId: string, trust: TrustLevel, now = Date.now()): TakeResult {
+  /** Would one more message be admitted at `now`? Changes nothing. */
+  check(agentId: string, trust: TrustLevel, now: number): RateCheck {
     const { messagesPerMinute, messageBurst } = trustLimits(trust);
     const perMs = messagesPerMinute / 60_000;
-    const bucket = this.buckets.get(agentId) ?? { tokens: messageBurst, at: now, reported: false };
-    bucket.tokens = Math.min(messageBurst, bucket.tokens + (now - bucket.at) * perMs);
-    bucket.at = now;
-    this.buckets.set(agentId, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      bucket.reported = false;
-      return { ok: true };
-    }
-    const firstRefusal = !bucket.reported;
-    bucket.reported = true;
-    return { ok: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / perMs), firstRefusal };
+    const bucket = this.buckets.get(agentId);
+    const tokens = bucket ? Math.min(messageBurst, bucket.tokens + (now - bucket.at) * perMs) : messageBurst;
+    if (tokens >= 1) return { ok: true };
+    return { ok: false, retryAfterMs: Math.ceil((1 - tokens) / perMs), firstRefusal: !bucket?.reported };
+  }
+
+  /** Takes one token (the frame was admitted). */
+  consume(agentId: string, trust: TrustLevel, now: number): void {
+    const bucket = this.refill(agentId, trust, now);
+    bucket.tokens -= 1;
+    bucket.reported = false;
+  }
+
+  /** A frame was refused for the rate: the spell is now reported. */
+  refused(agentId: string, trust: TrustLevel, now: number): void {
+    this.refill(agentId, trust, now).reported = true;
   }
 
   forget(agentId: string): void {
     this.buckets.delete(agentId);
   }
-}
 
-/** The trust table's row for a level; an unknown level gets level 0's (the most restrictive) limits. */
-export function trustLimits(trust: number): (typeof TRUST_LEVELS)[TrustLevel] {
-  return TRUST_LEVELS[trust as TrustLevel] ?? TRUST_LEVELS[0]!;
+  private refill(agentId: string, trust: TrustLevel, now: number): Bucket {
+    const { messagesPerMinute, messageBurst } = trustLimits(trust);
+    const bucket = this.buckets.get(agentId) ?? { tokens: messageBurst, at: now, reported: false };
+    bucket.tokens = Math.min(messageBurst, bucket.tokens + (now - bucket.at) * (messagesPerMinute / 60_000));
+    bucket.at = now;
+    this.buckets.set(agentId, bucket);
+    return bucket;
+  }
 }

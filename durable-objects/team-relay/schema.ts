@@ -59,6 +59,35 @@ const MIGRATIONS: string[][] = [
     // so the cursor starts at the current head (0 for a new relay).
     "INSERT OR IGNORE INTO meta (key, value) SELECT 'audit_flushed_seq', CAST(coalesce(max(seq), 0) AS TEXT) FROM messages",
   ],
+  [
+    // Replies are bound to a request by its seq (the `req-<seq>` id of its deliver frame), so open
+    // requests are keyed by seq — and carry no secondary index: the table only ever holds the
+    // requests still waiting for an answer, which the relay keeps in memory (requests.ts).
+    `CREATE TABLE IF NOT EXISTS open_requests (
+      seq INTEGER PRIMARY KEY,
+      requester TEXT NOT NULL,
+      request_id TEXT NOT NULL,
+      responder TEXT NOT NULL,
+      deadline INTEGER NOT NULL
+    )`,
+    "INSERT OR IGNORE INTO open_requests (seq, requester, request_id, responder, deadline) SELECT seq, requester, request_id, responder, deadline FROM pending_requests",
+    "DROP TABLE IF EXISTS pending_requests",
+    // A reply's bound request (for its deliver frame's `requestSeq` and its audit event).
+    "ALTER TABLE messages ADD COLUMN request_seq INTEGER",
+    // The idempotency index, summarised: one row per sealed run of IDEMPOTENCY_SEGMENT seqs (the
+    // 32-bit hashes of its (sender, client id) pairs, sorted), so a woken relay reads a few blobs
+    // instead of scanning its log (idempotency.ts).
+    "CREATE TABLE IF NOT EXISTS idem_segments (segment INTEGER PRIMARY KEY, hashes BLOB NOT NULL)",
+    // Ack cursors and the audit flush cursor in ONE row, persisted lazily (cursors.ts): a lost update
+    // only replays what the agent had acked, or re-sends audit events the ledger already has.
+    `INSERT OR IGNORE INTO meta (key, value) SELECT 'cursors', json_object(
+       'audit', CAST(coalesce((SELECT value FROM meta WHERE key = 'audit_flushed_seq'), '0') AS INTEGER),
+       'acks', (SELECT coalesce(json_group_object(agent_id, acked_seq), json_object()) FROM cursors))`,
+    "DELETE FROM meta WHERE key = 'audit_flushed_seq'",
+    "DROP TABLE IF EXISTS cursors",
+    // A member the API suspended (closeAgent 4003): its frames close the socket until D1 says it is active again.
+    "ALTER TABLE members ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0",
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

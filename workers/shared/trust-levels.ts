@@ -35,6 +35,29 @@ export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: stri
 };
 export const DEFAULT_TRUST_LEVEL: TrustLevel = 1;
 
+export type TrustLevelRow = (typeof TRUST_LEVELS)[TrustLevel];
+/** Every level, in order (for pickers). */
+export const TRUST_LEVEL_VALUES = Object.keys(TRUST_LEVELS).map(Number) as TrustLevel[];
+
+/** A number from outside (a D1 row, an API answer, a stored member) as a trust level, or null if it is none. */
+export function asTrustLevel(value: number): TrustLevel | null {
+  return Number.isInteger(value) && value in TRUST_LEVELS ? (value as TrustLevel) : null;
+}
+
+/** The table's row for a value, or null if the value is not a level (for display: show it as unknown). */
+export function trustLevelInfo(value: number): TrustLevelRow | null {
+  const level = asTrustLevel(value);
+  return level === null ? null : TRUST_LEVELS[level]!;
+}
+
+/**
+ * What a level may do, for enforcement (rate limits, broadcast right): a value that is not a level
+ * gets level 0's row — the most restrictive — so a corrupt or future value fails closed.
+ */
+export function trustLimits(value: number): TrustLevelRow {
+  return trustLevelInfo(value) ?? TRUST_LEVELS[0]!;
+}
+
 /**
  * Coordination (locks, tasks, hand-offs, memory; docs/coordination.md): what an agent of each
  * level may do in its team's shared state. Read only through `mayCoordinate`

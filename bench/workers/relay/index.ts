@@ -13,25 +13,21 @@
  *   - a diagnostic switch that turns the alarm off (below).
  */
 import api, { TeamRelay as ProductTeamRelay } from "../../../workers/api/src/index";
-import type { RateLimits, TakeResult } from "../../../durable-objects/team-relay/rate-limit";
+import type { RateCheck } from "../../../durable-objects/team-relay/judge";
+import type { RateLimits } from "../../../durable-objects/team-relay/rate-limit";
+import type { RelayStats } from "../../../durable-objects/team-relay/sql-meter";
 
 // Every other class the API Worker exports (RateLimiter, AuditLedger, …); the local TeamRelay below shadows the product's.
 export * from "../../../workers/api/src/index";
 
-/** The counters the relay exposes over RPC (since the object started). */
-export interface RelayStats {
-  rowsWritten: number;
-  rowsRead: number;
-  messagesAccepted: number;
-  auditFlushed: number;
-}
-
 type BenchEnv = Env & { BENCH_UNLIMITED_RATES?: string; BENCH_SKIP_ALARM?: string };
 
 class AdmitAll {
-  take(): TakeResult {
+  check(): RateCheck {
     return { ok: true };
   }
+  consume(): void {}
+  refused(): void {}
   forget(): void {}
 }
 
@@ -40,7 +36,7 @@ export class TeamRelay extends ProductTeamRelay {
 
   constructor(ctx: DurableObjectState, env: BenchEnv) {
     super(ctx, env);
-    if (env.BENCH_UNLIMITED_RATES === "1") (this as { rates: RateLimits }).rates = new AdmitAll() as unknown as RateLimits;
+    if (env.BENCH_UNLIMITED_RATES === "1") this.core.rates = new AdmitAll() as unknown as RateLimits;
   }
 
   /**
@@ -53,10 +49,9 @@ export class TeamRelay extends ProductTeamRelay {
     return super.alarm();
   }
 
-  /** `stats()` is the relay's RPC method; `null` if this checkout's relay does not have it yet. */
-  async benchStats(): Promise<{ bornAt: number; stats: RelayStats | null }> {
-    const self = this as unknown as { stats?: () => Promise<RelayStats> | RelayStats };
-    return { bornAt: this.bornAt, stats: typeof self.stats === "function" ? await self.stats.call(this) : null };
+  /** The relay's own `stats()` and when this instance was constructed (the wake-up test's proof of an eviction). */
+  async benchStats(): Promise<{ bornAt: number; stats: RelayStats }> {
+    return { bornAt: this.bornAt, stats: await this.stats() };
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Role } from "@shared/auth/roles";
-import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
+import { trustLevelInfo } from "@shared/trust-levels";
 import { humanize } from "@/lib/format";
 import type { Agent, ApiKey, Invite } from "@/lib/types";
 import { Badge, type BadgeTone } from "./ui";
@@ -19,7 +19,7 @@ export function RoleBadge({ role }: { role: Role }) {
 }
 
 export function TrustBadge({ level }: { level: number }) {
-  const info = TRUST_LEVELS[level as TrustLevel];
+  const info = trustLevelInfo(level);
   return (
     <Badge tone="neutral">
       {level} · {info?.label ?? "Unknown"}

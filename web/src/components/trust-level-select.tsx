@@ -1,9 +1,7 @@
 import { forwardRef, type SelectHTMLAttributes } from "react";
-import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
+import { TRUST_LEVEL_VALUES } from "@shared/trust-levels";
 import { trustInfo } from "@/lib/agent-form";
 import { Select } from "./ui";
-
-const LEVELS = Object.keys(TRUST_LEVELS).map(Number) as TrustLevel[];
 
 /** What a trust level allows, for a field hint under the select. */
 export function trustHint(level: string | number | undefined): string {
@@ -16,7 +14,7 @@ export const TrustLevelSelect = forwardRef<HTMLSelectElement, SelectHTMLAttribut
   return (
     <Select ref={ref} {...rest}>
       {defaultOption && <option value="">{defaultOption}</option>}
-      {LEVELS.map((l) => (
+      {TRUST_LEVEL_VALUES.map((l) => (
         <option key={l} value={String(l)}>
           {l} · {trustInfo(l).label}
         </option>

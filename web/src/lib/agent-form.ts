@@ -1,5 +1,5 @@
 import { TOOL_CATEGORIES, type ToolCategory } from "@shared/agent-templates";
-import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
+import { trustLevelInfo } from "@shared/trust-levels";
 import { humanize } from "./format";
 
 /** Tool categories as checkbox options, labelled for people. */
@@ -14,5 +14,5 @@ export const toTrustLevel = (v: string): number | undefined => (v === "" ? undef
 
 /** The trust-level table's entry for a level (levels come from the API as plain numbers). */
 export function trustInfo(level: number): { label: string; description: string } {
-  return TRUST_LEVELS[level as TrustLevel] ?? { label: "Unknown", description: "" };
+  return trustLevelInfo(level) ?? { label: "Unknown", description: "" };
 }

@@ -4,6 +4,7 @@
  * new failure reason cannot ship without deciding what clients see.
  */
 import type { ErrorCode } from "../errors/catalogue";
+import { CLOSE_CODES, type CloseCode } from "../relay/protocol";
 import type { AgentTokenError, AgentTokenFailure } from "./agent-token";
 
 export interface WireError {
@@ -35,16 +36,9 @@ export function agentTokenWireError(failure: AgentTokenFailure): WireError {
 }
 
 /**
- * Close codes the relay uses when it ends a connection because of the agent's identity
- * (contract in docs/agent-identity.md). 4003 mirrors HTTP 403 agent_suspended; 4001 mirrors 401:
- * the token expired or the agent is gone, and reconnecting needs a fresh token (which a deleted
- * agent cannot get).
+ * The close code a live relay connection gets for a failed identity (contract in
+ * docs/agent-identity.md; the codes themselves live with the protocol, `CLOSE_CODES`).
  */
-export const AGENT_CLOSE_CODES = {
-  suspended: { code: 4003, reason: "agent suspended" },
-  unauthenticated: { code: 4001, reason: "agent token invalid" },
-} as const;
-
-export function agentCloseFor(failure: AgentTokenFailure): (typeof AGENT_CLOSE_CODES)[keyof typeof AGENT_CLOSE_CODES] {
-  return failure.error === "agent_inactive" && failure.agentState === "suspended" ? AGENT_CLOSE_CODES.suspended : AGENT_CLOSE_CODES.unauthenticated;
+export function agentCloseFor(failure: AgentTokenFailure): CloseCode {
+  return failure.error === "agent_inactive" && failure.agentState === "suspended" ? CLOSE_CODES.suspended : CLOSE_CODES.tokenInvalid;
 }

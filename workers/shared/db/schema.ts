@@ -15,6 +15,7 @@ import type { Role } from "../auth/roles";
 import type { PlanId } from "../plans";
 import type { TenantConfig } from "../schemas/tenant";
 import type { AlertMatch, AlertSeverity, AlertStatus } from "../schemas/alerts";
+import type { TrustLevel } from "../trust-levels";
 
 const now = sql`(unixepoch('subsec') * 1000)`;
 
@@ -134,7 +135,7 @@ export const agents = sqliteTable(
     description: text("description").notNull().default(""),
     template: text("template").$type<AgentTemplate>().notNull(),
     toolCategories: text("tool_categories", { mode: "json" }).$type<ToolCategory[]>().notNull(),
-    trustLevel: integer("trust_level").notNull(),
+    trustLevel: integer("trust_level").$type<TrustLevel>().notNull(),
     status: text("status").$type<"active" | "suspended">().notNull().default("active"),
     /** SHA-256 of the agent secret (high-entropy, so a slow KDF adds nothing). */
     secretHash: text("secret_hash").notNull(),

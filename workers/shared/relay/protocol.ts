@@ -21,21 +21,75 @@ export const MAX_TTL_SECONDS = 7 * 24 * 60 * 60;
 export const MAX_REQUEST_TIMEOUT_MS = 5 * 60 * 1000;
 export const MIN_REQUEST_TIMEOUT_MS = 100;
 
-/** Close codes the relay uses (4001/4003 are the agent-identity contract). */
+/**
+ * Every WebSocket close code the relay uses: the one home of them (the agent-identity rules map a
+ * token failure onto `tokenInvalid`/`suspended`, the API's suspend/remove calls use them, the SDK
+ * reacts to them). 4003 mirrors HTTP 403 `agent_suspended`; 4001 mirrors 401: the token expired or
+ * the agent is gone, and reconnecting needs a fresh token (which a deleted agent cannot get).
+ * Contract: docs/protocol.md "Close codes".
+ */
 export const CLOSE_CODES = {
   normal: { code: 1000, reason: "bye" },
   protocolVersion: { code: 4400, reason: "unsupported protocol version" },
   tokenInvalid: { code: 4001, reason: "agent token invalid" },
   suspended: { code: 4003, reason: "agent suspended" },
 } as const;
+export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
+
+/**
+ * The `id` the relay gives a request in the `deliver` frame its recipient gets: `req-<seq>`, unique
+ * in the team. A reply names it in `inReplyTo`, which binds the reply to that one request (its seq)
+ * whoever else used the same client id. See docs/protocol.md "Requests and replies".
+ */
+export const REQUEST_ID_PREFIX = "req-";
+export const requestIdOf = (seq: number) => `${REQUEST_ID_PREFIX}${seq}`;
+/** The request seq a reply's `inReplyTo` names, or null if it names none (an old client id, garbage). */
+export function requestSeqOf(inReplyTo: string): number | null {
+  if (!inReplyTo.startsWith(REQUEST_ID_PREFIX)) return null;
+  const digits = inReplyTo.slice(REQUEST_ID_PREFIX.length);
+  if (!/^[1-9][0-9]{0,15}$/.test(digits)) return null;
+  const seq = Number(digits);
+  return Number.isSafeInteger(seq) ? seq : null;
+}
 
 /** A client's id for a frame: echoed in `accepted`, `denied` and `error`; the idempotency key of sends. */
 const ClientId = z.string().min(1).max(128);
 const AgentId = z.string().min(1).max(64);
 /** A topic name: dot/slash/dash separated words. `*` is reserved for allowlist patterns. */
 export const TopicSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:/-]+$/, "letters, digits and . _ : / - only");
-/** Any JSON value. */
-const Body = z.unknown().refine((v) => v !== undefined, "body is required");
+/**
+ * Any JSON value (object, array, string, number, boolean or null) whose strings — keys included —
+ * are well-formed Unicode. A lone surrogate can only arrive through a `\\uD800`-style escape; it is
+ * refused because it has no UTF-8 form and no RFC 8785 canonical form, which the audit trail's
+ * `bodySha256` is computed over (docs/protocol.md "Body").
+ */
+const Body = z
+  .unknown()
+  .refine((v) => v !== undefined, "body is required")
+  .refine((v) => isWellFormedJson(v), "strings must be well-formed Unicode (no lone surrogates)");
+
+/** `String.prototype.isWellFormed` (ES2024) where the runtime has it; the same test by regex elsewhere. */
+const wellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function" ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed() : (s) => !/\p{Cs}/u.test(s);
+
+/** True if every string in a parsed JSON value (keys included) is well-formed UTF-16. */
+export function isWellFormedJson(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (!wellFormed(v)) return false;
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item);
+    } else if (v !== null && typeof v === "object") {
+      for (const [k, item] of Object.entries(v)) {
+        if (!wellFormed(k)) return false;
+        stack.push(item);
+      }
+    }
+  }
+  return true;
+}
 
 export const HelloFrame = z.object({ type: z.literal("hello"), v: z.number().int(), resumeFrom: z.number().int().min(0).optional() }).strict();
 export const SendFrame = z.object({ type: z.literal("send"), id: ClientId, to: AgentId, body: Body, ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional() }).strict();
@@ -43,7 +97,7 @@ export const BroadcastFrame = z.object({ type: z.literal("broadcast"), id: Clien
 export const RequestFrame = z
   .object({ type: z.literal("request"), id: ClientId, to: AgentId, body: Body, timeoutMs: z.number().int().min(MIN_REQUEST_TIMEOUT_MS).max(MAX_REQUEST_TIMEOUT_MS) })
   .strict();
-/** `inReplyTo` is the `id` of the request's deliver frame. */
+/** `inReplyTo` is the `id` of the request's deliver frame (`req-<seq>`): it names exactly one request. */
 export const ReplyFrame = z.object({ type: z.literal("reply"), id: ClientId, inReplyTo: ClientId, body: Body }).strict();
 export const SubscribeFrame = z.object({ type: z.literal("subscribe"), id: ClientId, topic: TopicSchema }).strict();
 export const UnsubscribeFrame = z.object({ type: z.literal("unsubscribe"), id: ClientId, topic: TopicSchema }).strict();
@@ -76,10 +130,16 @@ export const DeliverFrame = z.object({
   from: z.string(),
   kind: DeliveryKindSchema,
   body: z.unknown(),
-  /** The sender's client id (for a request: what the reply's `inReplyTo` must name). */
+  /**
+   * The sender's client id — except for `kind: "request"`, where it is the relay's id of the
+   * request (`req-<seq>`), unique in the team: what the reply's `inReplyTo` must name.
+   */
   id: z.string(),
   topic: z.string().optional(),
+  /** `kind: "reply"`: the client id the requester gave its request (what its `accepted` echoed). */
   inReplyTo: z.string().optional(),
+  /** `kind: "reply"`: the seq of the request this reply answers. */
+  requestSeq: z.number().int().optional(),
   /** Observer feed only: the recipients. */
   to: z.array(z.string()).optional(),
 });

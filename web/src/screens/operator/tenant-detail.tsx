@@ -2,7 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import type { ReactNode } from "react";
 import { PLANS } from "@shared/plans";
-import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
+import { trustLevelInfo } from "@shared/trust-levels";
 import { QueryState } from "@/components/query-state";
 import { RoleBadge } from "@/components/status-badges";
 import { Badge, CardSection, EmptyState, IdValue, PageHeader, Table, TBody, Td, Th, THead, Tr, Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui";
@@ -63,7 +63,7 @@ function Detail({ detail: { tenant, members } }: { detail: OperatorTenantDetail 
               <dl className="space-y-3 text-sm">
                 <Row label="Require MFA">{tenant.config.requireMfa ? "Yes" : "No"}</Row>
                 <Row label="Default trust level">
-                  {tenant.config.defaultTrustLevel} · {TRUST_LEVELS[tenant.config.defaultTrustLevel as TrustLevel]?.label}
+                  {tenant.config.defaultTrustLevel} · {trustLevelInfo(tenant.config.defaultTrustLevel)?.label}
                 </Row>
                 <Row label="Config version">{tenant.configVersion}</Row>
                 <Row label="Created">{formatDateTime(tenant.createdAt)}</Row>

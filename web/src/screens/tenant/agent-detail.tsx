@@ -3,7 +3,7 @@ import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { Pause, Pencil, Play, RotateCw, Trash2 } from "lucide-react";
 import { useState } from "react";
 import { TEMPLATE_DEFAULTS } from "@shared/agent-templates";
-import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
+import { trustLevelInfo } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
@@ -37,7 +37,7 @@ function AgentDetail({ agent }: { agent: Agent }) {
   const [editing, setEditing] = useState(false);
   const base = `${tenantPath(tenantId)}/agents/${encodeURIComponent(agent.id)}`;
   const teamName = new Map((teams.data ?? []).map((t) => [t.id, t.name]));
-  const trust = TRUST_LEVELS[agent.trustLevel as TrustLevel];
+  const trust = trustLevelInfo(agent.trustLevel);
 
   const actions = (
     <>

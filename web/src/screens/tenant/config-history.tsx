@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { TRUST_LEVELS, type TrustLevel } from "@shared/trust-levels";
+import { trustLevelInfo } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { ActionsTh, Badge, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
@@ -14,7 +14,7 @@ import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 const FIELDS: Array<{ key: string; label: string; get: (v: { name: string; config: Tenant["config"] }) => string }> = [
   { key: "name", label: "Tenant name", get: (v) => v.name },
   { key: "requireMfa", label: "Require MFA", get: (v) => (v.config.requireMfa ? "Yes" : "No") },
-  { key: "defaultTrustLevel", label: "Default trust level", get: (v) => `${v.config.defaultTrustLevel} · ${TRUST_LEVELS[v.config.defaultTrustLevel as TrustLevel]?.label ?? ""}` },
+  { key: "defaultTrustLevel", label: "Default trust level", get: (v) => `${v.config.defaultTrustLevel} · ${trustLevelInfo(v.config.defaultTrustLevel)?.label ?? ""}` },
 ];
 
 export function diffWithCurrent(version: TenantConfigVersion, current: Tenant) {

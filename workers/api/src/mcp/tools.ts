@@ -22,6 +22,7 @@ const JsonBody = z.unknown().meta({ description: "Any JSON value (≤ 64 KiB)." 
 export const TOOL_NAMES = [
   "send_message",
   "request",
+  "reply",
   "read_inbox",
   "ack",
   "acquire_lock",
@@ -65,6 +66,15 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
       annotations: { openWorldHint: false },
     },
     (args) => runTool(async () => value(await relay.request(team, caller, { ...args, clientId: crypto.randomUUID() }))),
+  );
+  server.registerTool(
+    "reply",
+    {
+      description: "Answer a request another agent sent you (seen in read_inbox with kind `request`). `inReplyTo` is that message's `id` (`req-<seq>`); one reply per request, before its timeout.",
+      inputSchema: mcpInput(z.object({ inReplyTo: z.string().min(1).max(128).describe("The request's `id` from read_inbox (`req-<seq>`)."), body: JsonBody, clientId: z.string().min(1).max(128).optional().describe("Idempotency key; default: a new UUID.") }).strict()),
+      annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (args) => runTool(async () => value(await relay.reply(team, caller, { ...args, clientId: args.clientId ?? crypto.randomUUID() }))),
   );
   server.registerTool(
     "read_inbox",

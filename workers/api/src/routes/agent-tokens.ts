@@ -15,7 +15,6 @@ import { agents, teamAgents, teams, tenants, type AgentRow } from "../../../shar
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { AgentMeSchema, AgentTokenRequestSchema, AgentTokenResponseSchema, JwksSchema } from "../../../shared/schemas/agent-tokens";
 import { toIso } from "../../../shared/schemas/common";
-import type { TrustLevel } from "../../../shared/trust-levels";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -79,7 +78,7 @@ agentTokensRoutes.openapi(
       throw new ApiError("forbidden", "The agent is not a member of this team.", { teamId });
     }
 
-    const issued = await issueAgentToken(c.env, { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel as TrustLevel }, { audience: TOKEN_AUDIENCES[audience] });
+    const issued = await issueAgentToken(c.env, { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel }, { audience: TOKEN_AUDIENCES[audience] });
     await audit(c, {
       tenantId: agent.tenantId,
       actor: { type: "agent", id: agent.id, name: agent.name },

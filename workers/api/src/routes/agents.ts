@@ -8,7 +8,6 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { AgentTemplateSchema, TEMPLATE_DEFAULTS } from "../../../shared/agent-templates";
-import type { TrustLevel } from "../../../shared/trust-levels";
 import { newId } from "../../../shared/crypto/ids";
 import { agents, teamAgents, type AgentRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
@@ -163,7 +162,7 @@ agentsRoutes.openapi(
     const changed = Object.keys(input) as Array<keyof typeof input>;
     if (updated.template !== before.template || updated.trustLevel !== before.trustLevel) {
       const teamIds = (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [];
-      await updateAgentOnRelays(c.env, tenant.id, teamIds, { agentId, role: updated.template, trust: updated.trustLevel as TrustLevel });
+      await updateAgentOnRelays(c.env, tenant.id, teamIds, { agentId, role: updated.template, trust: updated.trustLevel });
     }
     // Egress hook: the trust level decides the agent's egress methods and limits.
     if (updated.trustLevel !== before.trustLevel) await invalidateEgressGates(c.env, [agentId]);

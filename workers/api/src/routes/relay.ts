@@ -13,7 +13,6 @@ import { agents, teams } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { AllowlistEditResultSchema, AllowlistSchema, EdgeSchema, PutAllowlistInputSchema, TopicRuleSchema, type Edge, type Subject, type TopicRule } from "../../../shared/relay/allowlist";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../../shared/relay/protocol";
-import type { TrustLevel } from "../../../shared/trust-levels";
 import type { RuleEdit } from "../../../../durable-objects/team-relay/allowlist";
 import { IDENTITY_HEADER, type ConnectIdentity } from "../../../../durable-objects/team-relay/identity";
 import type { AppEnv } from "../env";
@@ -25,8 +24,7 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { allowedOrigins } from "../middleware/csrf";
 import { requirePrincipal } from "../middleware/access";
 import { relayOf } from "../services/relay";
-import { requireInProject } from "../services/projects";
-import { projectIdOf } from "../../../shared/projects";
+import { findTeamInScope } from "../services/team-scope";
 
 export const relayRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Relay"];
@@ -73,7 +71,7 @@ relayRoutes.openapi(
     // Role and trust as they are now (the token's are snapshots from its issue time).
     const agent = await c.get("db").select({ template: agents.template, trustLevel: agents.trustLevel }).from(agents).where(eq(agents.id, claims.sub)).get();
     if (!agent) throw new ApiError("unauthenticated", "The agent no longer exists.", { reason: "agent_deleted" });
-    const identity: ConnectIdentity = { kind: "agent", teamId, tenantId: claims.tid, agentId: claims.sub, role: agent.template, trust: agent.trustLevel as TrustLevel, exp: claims.exp, subprotocol: viaSubprotocol || offersSubprotocol(c) };
+    const identity: ConnectIdentity = { kind: "agent", teamId, tenantId: claims.tid, agentId: claims.sub, role: agent.template, trust: agent.trustLevel, exp: claims.exp, subprotocol: viaSubprotocol || offersSubprotocol(c) };
     return forward(c, teamId, identity);
   },
 );
@@ -84,17 +82,21 @@ relayRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/relay/observe",
     tags,
     summary: "Watch a team's live relay feed (WebSocket, read-only)",
-    description: "For people (viewer or above) and API keys with teams:read. Streams `deliver` (with `to`), `presence` and `denied` (with `from`) frames as they happen; anything sent on it gets an `error` frame. Browsers connect with their session cookie; the `Origin` must be the dashboard's.",
+    description: "For people (viewer or above) and API keys with teams:read. Streams `deliver` (with `to`), `presence` and `denied` (with `from`) frames as they happen; anything sent on it gets an `error` frame. Browsers connect with their session cookie, and then the `Origin` must be present and allowed (the dashboard's): a cookie without an allowed Origin is refused with 403 `csrf_rejected`. An API key (`Authorization: Bearer`) may omit `Origin`; if it sends one, it must be allowed too.",
     request: { params: TeamParams },
-    responses: SWITCHING_PROTOCOLS,
+    responses: { ...SWITCHING_PROTOCOLS, 403: jsonResponse(ErrorBodySchema, "`csrf_rejected`: a session cookie without an allowed `Origin`, or any credential from a foreign `Origin`.") },
   }),
   async (c) => {
     const team = await findTeam(c, c.req.valid("param").teamId);
     assertUpgrade(c);
-    // WebSockets are not covered by CORS: without this, any site could open the feed with a visitor's cookie.
-    const origin = c.req.header("origin");
-    if (origin !== undefined && !allowedOrigins(c).has(origin)) throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
+    // WebSockets are not covered by CORS: without this, any site could open the feed with a visitor's
+    // cookie. A session cookie is a browser credential, and browsers always send Origin on a
+    // WebSocket: no Origin with a cookie is not a browser we can check, so it is refused. An API key
+    // (Authorization header) is not sent by browsers on their own: it may omit Origin.
     const principal = requirePrincipal(c);
+    const origin = c.req.header("origin");
+    if (origin === undefined && principal.type === "user") throw new ApiError("csrf_rejected", "A feed opened with a session cookie must come from an allowed Origin (browsers send it); scripts use an API key.");
+    if (origin !== undefined && !allowedOrigins(c).has(origin)) throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
     const userId = principal.type === "user" ? principal.user.id : principal.apiKey.id;
     return forward(c, team.id, { kind: "observer", teamId: team.id, tenantId: team.tenantId, userId, subprotocol: offersSubprotocol(c) });
   },
@@ -223,21 +225,18 @@ async function forward(c: Context<AppEnv>, teamId: string, identity: ConnectIden
   const response = await relayOf(c.env, teamId).fetch("https://relay.internal/connect", { headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) } });
   if (response.status !== 101) {
     const body = await response.text();
-    throw new ApiError(response.status === 429 ? "rate_limited" : "internal_error", response.status === 429 ? "This agent holds the maximum number of relay connections." : `The relay refused the connection: ${body.slice(0, 200)}`);
+    if (response.status === 429) throw new ApiError("rate_limited", "This agent holds the maximum number of connections to this team's relay.");
+    // Suspended while the upgrade was on its way (the relay read it from D1 after our check).
+    if (response.status === 403) throw new ApiError("agent_suspended", "The agent is suspended. An admin must resume it before it can connect.");
+    throw new ApiError("internal_error", `The relay refused the connection: ${body.slice(0, 200)}`);
   }
   return response;
 }
 
-async function findTeam(c: Context<AppEnv>, teamId: string) {
-  const { tenant } = c.get("tenantAccess");
-  const row = await c.get("db").select().from(teams).where(and(eq(teams.id, teamId), eq(teams.tenantId, tenant.id), isNull(teams.deletedAt))).get();
-  if (!row) throw notFound("Team");
-  // Project scope (docs/projects.md): watching needs teams:read in the team's project, allowlist changes teams:write.
+/** The team through the one scoped lookup: watching needs teams:read in the team's project, allowlist changes teams:write. */
+function findTeam(c: Context<AppEnv>, teamId: string) {
   const writes = c.req.method !== "GET";
-  await requireInProject(c, projectIdOf(row), writes ? "teams:write" : "teams:read", { write: writes }).catch((err: unknown) => {
-    throw err instanceof ApiError && err.code === "not_found" ? notFound("Team") : err;
-  });
-  return row;
+  return findTeamInScope(c, teamId, writes ? "teams:write" : "teams:read", { write: writes });
 }
 
 async function assertAgentsOfTenant(c: Context<AppEnv>, tenantId: string, agentIds: string[]): Promise<void> {

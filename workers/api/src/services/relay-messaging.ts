@@ -1,29 +1,21 @@
 /**
  * What the MCP messaging tools (`send_message`, `request`, `read_inbox`, `ack`) need from the
- * team relay, as one small interface. The relay's internals (and how replies bind to requests)
- * are being rewritten on another branch, so this module does NOT reach into them: the only
- * implementation today is `RELAY_MESSAGING_NOT_WIRED`, which answers every call with the
- * `unavailable` error naming the relay RPC it waits for. Wiring it is: implement
- * `relayMessaging(env)` over those RPCs (listed in docs/mcp.md "Relay messaging") — the tools,
- * their schemas and their tests already go through this interface.
+ * team relay, as one small interface, implemented over the relay's agent RPCs (`agentSend`,
+ * `agentRequest`, `agentReply`, `agentInbox`, `agentAck` on TeamRelay). Those RPCs turn each call
+ * into the frame an agent would send on the relay WebSocket and run it through the same `judge`
+ * and effects (durable-objects/team-relay/agent-rpc.ts): allowlist, rate, queue cap, idempotency,
+ * audit and reply binding are the relay's, not re-implemented here. Contract: docs/mcp.md.
  */
 import type { CoordResult } from "../../../../durable-objects/team-coordinator/context";
 import type { TeamRef } from "../../../../durable-objects/team-coordinator/team-coordinator";
 import type { Caller } from "../../../shared/coordination/policy";
+import type { InboxMessage } from "../../../../durable-objects/team-relay/agent-rpc";
+import { relayOf } from "./relay";
 
 type AgentCaller = Extract<Caller, { kind: "agent" }>;
 
-export interface InboxMessage {
-  seq: number;
-  from: string;
-  kind: "direct" | "broadcast" | "request" | "reply" | "topic";
-  /** The sender's client id; a request's id is what `reply` answers. */
-  id: string;
-  body: unknown;
-  topic?: string;
-  inReplyTo?: string;
-  at: string;
-}
+/** One relay message as an inbox shows it (the relay's own type). */
+export type { InboxMessage };
 
 export interface RelayMessaging {
   /** A direct message, allowlist-checked, durable when answered; idempotent by `clientId`. */
@@ -38,17 +30,17 @@ export interface RelayMessaging {
   ack(team: TeamRef, agent: AgentCaller, input: { seq: number }): Promise<CoordResult<{ cursor: number }>>;
 }
 
-const missing = (rpc: string) =>
-  Promise.resolve({ ok: false as const, error: { code: "unavailable" as const, message: `Relay messaging over MCP is not wired on this deployment yet: it needs the relay RPC \`${rpc}\` (docs/mcp.md). Use the relay WebSocket (docs/protocol.md) meanwhile; coordination tools work.`, details: { missing: `TeamRelay.${rpc}` } } });
+/** The agent as the API read it (token verified, role and trust from D1): what the relay judges. */
+const agentOf = (a: AgentCaller) => ({ agentId: a.agentId, role: a.role, trust: a.trust });
 
-export const RELAY_MESSAGING_NOT_WIRED: RelayMessaging = {
-  send: () => missing("agentSend"),
-  request: () => missing("agentRequest"),
-  reply: () => missing("agentReply"),
-  readInbox: () => missing("agentInbox"),
-  ack: () => missing("agentAck"),
-};
-
-export function relayMessaging(_env: Env): RelayMessaging {
-  return RELAY_MESSAGING_NOT_WIRED;
+export function relayMessaging(env: Env): RelayMessaging {
+  const relay = (team: TeamRef) => relayOf(env, team.teamId);
+  const ref = (team: TeamRef) => ({ teamId: team.teamId, tenantId: team.tenantId });
+  return {
+    send: async (team, from, input) => (await relay(team).agentSend(ref(team), agentOf(from), input)) as CoordResult<{ seq: number }>,
+    request: async (team, from, input) => (await relay(team).agentRequest(ref(team), agentOf(from), input)) as CoordResult<{ seq: number; reply: InboxMessage }>,
+    reply: async (team, from, input) => (await relay(team).agentReply(ref(team), agentOf(from), input)) as CoordResult<{ seq: number }>,
+    readInbox: async (team, agent, input) => (await relay(team).agentInbox(ref(team), agentOf(agent), input)) as CoordResult<{ messages: InboxMessage[]; cursor: number; head: number }>,
+    ack: async (team, agent, input) => (await relay(team).agentAck(ref(team), agentOf(agent), input)) as CoordResult<{ cursor: number }>,
+  };
 }

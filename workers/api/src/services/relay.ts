@@ -5,7 +5,7 @@
  * still stands, the failure is logged, and the agent's next frame after its token expires (≤ 15
  * min) closes the socket anyway.
  */
-import { AGENT_CLOSE_CODES } from "../../../shared/agent-identity/errors";
+import { CLOSE_CODES } from "../../../shared/relay/protocol";
 import type { AgentTemplate } from "../../../shared/agent-templates";
 import type { TrustLevel } from "../../../shared/trust-levels";
 import { log } from "../../../shared/observability/log";
@@ -21,7 +21,7 @@ export async function evictAgentFromRelays(env: Env, teamIds: readonly string[],
   const results = await Promise.allSettled(
     teamIds.map((teamId) => {
       const relay = relayOf(env, teamId);
-      return why === "suspended" ? relay.closeAgent(agentId, AGENT_CLOSE_CODES.suspended.code, AGENT_CLOSE_CODES.suspended.reason) : relay.removeMember(agentId);
+      return why === "suspended" ? relay.closeAgent(agentId, CLOSE_CODES.suspended.code, CLOSE_CODES.suspended.reason) : relay.removeMember(agentId);
     }),
   );
   results.forEach((r, i) => {

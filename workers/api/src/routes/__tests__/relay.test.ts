@@ -3,11 +3,13 @@
  * allowlist API, and the API hooks that close sockets (suspend 4003, delete/remove 4001).
  * Delivery semantics are tested beside the Durable Object (durable-objects/team-relay/).
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { issueAgentToken } from "../../../../shared/agent-identity/agent-token";
-import { call, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
-import { agentEdge, join, openSocket, relayFixture, setAllowlist, tokenFor, type RelayFixture } from "../../../../../test/workers/relay-harness";
+import { BASE, call, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
+import type { TeamRelay } from "../../../../../durable-objects/team-relay/team-relay";
+import { agentEdge, connectAgent, join, openSocket, relayFixture, relayStub, setAllowlist, tokenFor, type RelayFixture } from "../../../../../test/workers/relay-harness";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 const relayPath = (teamId: string) => `/v1/teams/${teamId}/relay`;
@@ -102,6 +104,38 @@ describe("closing sockets from the API", () => {
     expect(bob.closed).toBeNull();
   });
 
+  it("suspension closes a socket that has not sent hello yet with 4003 too", async () => {
+    const f = await relayFixture([{}, {}]);
+    const [a] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    const early = await connectAgent(f.teamId, await tokenFor(a, f.teamId));
+    expect((await call(`/v1/tenants/${f.tenantId}/agents/${a.id}/suspend`, { method: "POST", cookie: f.owner.cookie })).status).toBe(200);
+    expect(await early.waitClosed(1000)).toEqual({ code: 4003, reason: "agent suspended" });
+  });
+
+  it("an upgrade racing a suspension is refused, and a socket that escaped the close is closed at its next frame — hello included", async () => {
+    const f = await relayFixture([{}, {}]);
+    const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
+    const token = await tokenFor(a, f.teamId);
+    const escaped = await connectAgent(f.teamId, token);
+    const stub = relayStub(f.teamId);
+    // The race: the API checked the token, then the suspension landed in D1 and its closeAgent call
+    // ran before the relay accepted this upgrade. The relay reads D1 at the upgrade, and refuses.
+    await env.DB.prepare("update agents set status = 'suspended' where id = ?").bind(a.id).run();
+    const identity = { kind: "agent", teamId: f.teamId, tenantId: f.tenantId, agentId: a.id, role: "custom", trust: 2, exp: Math.floor(Date.now() / 1000) + 600, subprotocol: false };
+    const raced = await stub.fetch("https://relay.internal/connect", { headers: { upgrade: "websocket", "x-relay-identity": JSON.stringify(identity) } });
+    expect(raced.status).toBe(403);
+    expect(await raced.json()).toMatchObject({ error: { code: "agent_suspended" } });
+    // A socket the close did not reach (here: opened before, and the relay told directly) is closed at its next frame, hello or not.
+    await runInDurableObject(stub, (relay: TeamRelay) => relay.core.roster.upsert({ ...relay.core.roster.get(a.id)!, suspended: true }));
+    escaped.send({ type: "hello", v: 1 });
+    expect(await escaped.waitClosed(1000)).toEqual({ code: 4003, reason: "agent suspended" });
+    // Resumed in D1: the next upgrade reads it and the agent is back.
+    expect((await call(`/v1/tenants/${f.tenantId}/agents/${a.id}/resume`, { method: "POST", cookie: f.owner.cookie })).status).toBe(200);
+    const back = await join(f, a);
+    back.send({ type: "send", id: "back", to: b.id, body: 1 });
+    expect(await back.next({ id: "back" })).toMatchObject({ type: "denied", code: "not_allowed" });
+  });
+
   it("removing the agent from the team, or deleting it, closes with 4001", async () => {
     const f = await relayFixture([{}, {}]);
     const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
@@ -122,7 +156,7 @@ describe("observers", () => {
     const f = await relayFixture([{}, {}]);
     const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
-    const { client: watcher, response } = await openSocket(observePath(f), { cookie: f.viewer.cookie });
+    const { client: watcher, response } = await openSocket(observePath(f), { cookie: f.viewer.cookie, origin: new URL(BASE).origin });
     expect(response.status).toBe(101);
     await watcher!.next({ type: "welcome" });
     const alice = await join(f, a);
@@ -146,9 +180,28 @@ describe("observers", () => {
     await refused(observePath(f), { cookie: outsider.cookie }, 404, "not_found");
     await refused(observePath(f), {}, 401, "unauthenticated");
     await refused(observePath(f), { cookie: f.viewer.cookie, origin: "https://evil.example" }, 403, "csrf_rejected");
+    // A cookie is a browser credential and browsers always send Origin: none at all is refused too.
+    await refused(observePath(f), { cookie: f.viewer.cookie }, 403, "csrf_rejected");
     // Another tenant's team under your own tenant id is 404.
     const other = await relayFixture([{}]);
     await refused(`/v1/tenants/${f.tenantId}/teams/${other.teamId}/relay/observe`, { cookie: f.owner.cookie }, 404, "not_found");
+  });
+});
+
+describe("observers with an API key", () => {
+  const observePath = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/relay/observe`;
+
+  it("may omit Origin (not a browser credential), but a foreign Origin is still refused; the scope is needed", async () => {
+    const f = await relayFixture([{}]);
+    const key = await call(`/v1/tenants/${f.tenantId}/api-keys`, { body: { name: "feed", scopes: ["teams:read"] }, cookie: f.owner.cookie });
+    expect(key.status).toBe(201);
+    const { client, response } = await openSocket(observePath(f), { authorization: `Bearer ${key.body.key}` });
+    expect(response.status).toBe(101);
+    expect(await client!.next({ type: "welcome" })).toMatchObject({ teamId: f.teamId });
+    client!.close();
+    await refused(observePath(f), { authorization: `Bearer ${key.body.key}`, origin: "https://evil.example" }, 403, "csrf_rejected");
+    const narrow = await call(`/v1/tenants/${f.tenantId}/api-keys`, { body: { name: "agents only", scopes: ["agents:read"] }, cookie: f.owner.cookie });
+    await refused(observePath(f), { authorization: `Bearer ${narrow.body.key}` }, 403, "forbidden");
   });
 });
 
