@@ -32,6 +32,9 @@ export const ID_PREFIXES = {
   ssoConnection: "sso",
   /** API request ids (`X-Request-Id`, error bodies, logs, audit details). */
   request: "req",
+  // Billing (docs/billing.md).
+  budget: "bgt",
+  usageReport: "ur",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -47,6 +47,10 @@ export const ERROR_CATALOGUE = {
   sso_required: { status: 403, description: "This account belongs to a tenant that requires single sign-on for its email domain: sign in with SSO (`details.ssoStartUrl`). Password and GitHub/Google sign-in are refused." },
   sso_not_configured: { status: 404, description: "No single sign-on connection serves this email domain (or it is disabled)." },
   domain_taken: { status: 409, description: "Another tenant's SSO connection already claims this email domain; `details.domain` names it." },
+  budget_exceeded: { status: 402, description: "A hard budget cap (the tenant's or the agent's, in units or cents) or the plan's usage allowance is reached for this month; `details` gives the kind, the agent and the limits (docs/billing.md). Over HTTP a 402; on the relay an error frame with this code, the connection stays open." },
+  invalid_signature: { status: 400, description: "Billing webhooks: the `Stripe-Signature` header is missing, malformed, signed with another secret or outside the 5-minute tolerance. Nothing was processed." },
+  livemode_mismatch: { status: 400, description: "Billing webhooks: a test-mode event reached a live deployment, or the reverse. Refused and audited (`billing.webhook_rejected`)." },
+  billing_provider_unavailable: { status: 503, description: "Stripe could not be reached or refused the call; nothing changed. Retry in a moment." },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -171,6 +171,18 @@ export const OPERATION_IDS: Record<string, string> = {
   "POST /v1/auth/sso/discover": "discoverSso",
   "GET /v1/auth/sso/start": "startSsoLogin",
   "GET /v1/auth/sso/callback": "completeSsoLogin",
+  // Billing (docs/billing.md)
+  "GET /v1/tenants/{tenantId}/billing": "getBilling",
+  "POST /v1/tenants/{tenantId}/billing/checkout": "startCheckout",
+  "POST /v1/tenants/{tenantId}/billing/plan": "changePlan",
+  "POST /v1/tenants/{tenantId}/billing/portal": "openBillingPortal",
+  "GET /v1/tenants/{tenantId}/billing/invoices": "listInvoices",
+  "GET /v1/tenants/{tenantId}/billing/usage": "getUsageHistory",
+  "GET /v1/tenants/{tenantId}/budgets": "listBudgets",
+  "POST /v1/tenants/{tenantId}/budgets": "createBudget",
+  "PATCH /v1/tenants/{tenantId}/budgets/{budgetId}": "updateBudget",
+  "DELETE /v1/tenants/{tenantId}/budgets/{budgetId}": "deleteBudget",
+  "POST /v1/billing/webhooks": "receiveStripeWebhook",
   // Operators and development
   "GET /v1/admin/tenants": "listAllTenants",
   "GET /v1/admin/tenants/{tenantId}": "getAnyTenant",
@@ -224,6 +236,7 @@ export const TAGS: { name: string; description: string }[] = [
   { name: "MCP", description: "The Model Context Protocol endpoint (Streamable HTTP, stateless) through which any MCP client acts as an agent with its agent token (docs/mcp.md)." },
   { name: "Projects", description: "Projects inside a tenant: agents, teams and API keys belong to one, and members may hold a narrower role in one (docs/projects.md)." },
   { name: "Single sign-on", description: "The tenant's OpenID Connect connection (group → role mapping, just-in-time members, SSO required) and the sign-in flow it drives (docs/sso.md)." },
+  { name: "Billing", description: "The tenant's plan and Stripe subscription (Checkout, plan changes, the Customer Portal, invoices), usage this month against the plan's allowances, budgets with soft and hard caps, and Stripe's webhook endpoint (docs/billing.md)." },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },
 ];
