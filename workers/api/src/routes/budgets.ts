@@ -82,7 +82,8 @@ budgetsRoutes.openapi(
     try {
       await db.insert(budgets).values(row);
     } catch (error) {
-      if (/UNIQUE/.test(String(error))) throw new ApiError("conflict", `There is already a ${input.metric} budget for ${input.agentId ? "this agent" : "the tenant"}; change it instead.`, { metric: input.metric, agentId: input.agentId });
+      // drizzle wraps D1's error: the constraint is named in its cause.
+      if (/UNIQUE/.test(`${String(error)} ${String((error as { cause?: unknown }).cause)}`)) throw new ApiError("conflict", `There is already a ${input.metric} budget for ${input.agentId ? "this agent" : "the tenant"}; change it instead.`, { metric: input.metric, agentId: input.agentId });
       throw error;
     }
     await audit(c, { action: "budget.created", target: { type: "budget", id: row.id }, details: { agentId: row.agentId, metric: row.metric, softLimit: row.softLimit, hardLimit: row.hardLimit } });

@@ -76,7 +76,7 @@ export async function processStripeEvent(env: Env, event: Stripe.Event): Promise
     await db.batch([dedupRow, ...effects.statements]);
   } catch (error) {
     // Lost a race with a concurrent delivery of the same event: its batch committed, ours rolled back whole.
-    if (/UNIQUE|PRIMARY KEY/.test(String(error)) && (await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get())) {
+    if (/UNIQUE|PRIMARY KEY/.test(`${String(error)} ${String((error as { cause?: unknown }).cause)}`) && (await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get())) {
       return { outcome: effects.outcome, duplicate: true };
     }
     throw error;
