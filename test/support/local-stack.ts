@@ -74,6 +74,8 @@ export async function startLocalStack({ timeoutMs = 120_000, logFile }: { timeou
       SWITCHBOARD_WEB_PORT: String(webPort),
       SWITCHBOARD_STATE_DIR: stateDir,
       SWITCHBOARD_WEB_DIST: path.join(stateDir, "web-dist"),
+      // The local Stripe fake (docs/billing.md) on a port of its own too.
+      SWITCHBOARD_STRIPE_FAKE_PORT: String(await freePort()),
     },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so stop() reaches npm, node, wrangler and workerd together.
