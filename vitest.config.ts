@@ -34,6 +34,7 @@ export default defineConfig(async () => {
                   SESSION_SECRET: "test-session-secret-0123456789abcdef0123456789",
                   PASSWORD_PEPPER: "test-password-pepper-0123456789abcdef012345678",
                   DATA_ENCRYPTION_KEY: "test-data-encryption-key-0123456789abcdef01234",
+                  VAULT_KEKS: "test-vault-kek-0123456789abcdef0123456789abcdef",
                   GITHUB_CLIENT_ID: "test-github-client",
                   GITHUB_CLIENT_SECRET: "test-github-secret",
                   GOOGLE_CLIENT_ID: "test-google-client",

@@ -19,6 +19,7 @@ import { ApiClient, ApiError } from "./lib/api-client.mjs";
 import { displayPath, INTERNAL_URL, STATE_DIR } from "./lib/config.mjs";
 import { API_KEY_VAR, readCredentials, saveCredentials, SCRIPT_KEY_NAME, SCRIPT_KEY_SCOPES } from "./lib/credentials.mjs";
 import { DEMO } from "./lib/demo.mjs";
+import { seedEgress } from "./lib/egress.mjs";
 
 /**
  * @param {{ baseUrl: string, log?: (line: string) => void }} options
@@ -60,6 +61,15 @@ export async function seed({ baseUrl, log = () => {} }) {
       await api.client.put(`${base}/teams/${team.id}/agents/${agentId}`);
       created.push(`team membership ${agentId}`);
     }
+  }
+
+  // Egress (docs/egress.md): Engineering may call the local demo stub. A scripts' key made before
+  // egress existed lacks its scopes: say so rather than fail the whole seed.
+  try {
+    await seedEgress(api.client, base, await api.client.listAll(`${base}/agents?limit=100`), created);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 403)) throw err;
+    log(`Egress demo not seeded: the scripts' API key lacks ${SCRIPT_KEY_SCOPES.filter((s) => s.startsWith("egress:")).join(" and ")} (it predates them). Revoke "${SCRIPT_KEY_NAME}" in the dashboard and run \`npm run seed\` to get a new one.`);
   }
 
   const { tenant } = await api.client.get(base);

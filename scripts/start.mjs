@@ -18,6 +18,7 @@ import { migrateLocal } from "./lib/migrate.mjs";
 import { assertPortFree } from "./lib/port.mjs";
 import { stackProcesses } from "./lib/stack.mjs";
 import { buildDashboard } from "./lib/web-build.mjs";
+import { EGRESS_PUBLIC_URL, STUB_HOST, STUB_PORT, startDemoStub } from "./lib/egress.mjs";
 import { printSecrets, seed } from "./seed.mjs";
 import { OIDC_ENABLED, OIDC_ISSUER } from "./lib/config.mjs";
 import { DEMO_SSO } from "./lib/demo.mjs";
@@ -109,6 +110,7 @@ function banner({ tenantId, tenantName, secrets, credentialsFile }) {
   say(`  API docs     ${url}/docs`);
   say(`  OpenAPI      ${url}/openapi.json`);
   say(`  Health       ${url}/health`);
+  say(`  Egress       ${EGRESS_PUBLIC_URL}   (agents' outbound calls; demo stub: https://${STUB_HOST}/ for Engineering)`);
   say();
   say(`  Demo tenant  ${tenantId}`);
   say(`  Local data   ${displayPath(STATE_DIR)}   (stop, delete it, start again for a clean slate)`);
@@ -147,6 +149,9 @@ async function main() {
   for (const proc of processes) await assertPortFree(proc.port, LISTEN_HOST, { envName: proc.portEnv });
 
   await Promise.all([migrate(), build()]);
+  // The egress demo's local "internet" (scripts/lib/egress.mjs); closes with this process.
+  await assertPortFree(STUB_PORT, LISTEN_HOST, { envName: "SWITCHBOARD_STUB_PORT" });
+  (await startDemoStub()).unref();
 
   for (const proc of processes) {
     say(`• Starting ${proc.name} on ${proc.publicUrl}`);

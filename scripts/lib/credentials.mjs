@@ -17,7 +17,7 @@ import path from "node:path";
 import { DEFAULT_STATE_DIR, REPO_ROOT, STATE_DIR } from "./config.mjs";
 
 /** What the key may do: exactly what the seed and the examples need (docs/local-development.md). */
-export const SCRIPT_KEY_SCOPES = ["tenant:read", "agents:read", "agents:write", "agents:credentials", "teams:read", "teams:write"];
+export const SCRIPT_KEY_SCOPES = ["tenant:read", "agents:read", "agents:write", "agents:credentials", "teams:read", "teams:write", "egress:read", "egress:write"];
 export const SCRIPT_KEY_NAME = "Local scripts (npm start, npm run seed, examples)";
 export const API_KEY_VAR = "SWITCHBOARD_API_KEY";
 export const TENANT_ID_VAR = "SWITCHBOARD_TENANT_ID";

@@ -8,6 +8,8 @@ export const DEMO = {
     { name: "Ops", template: "ops" },
   ],
   team: { name: "Sprint team", description: "The demo team: PM, Engineering and Ops working one sprint." },
+  // Egress: Engineering may GET the local demo stub (scripts/lib/egress.mjs) and is live; every other host is refused.
+  egress: { agent: "Engineering", host: "stub.switchboard.test" },
 };
 
 /**

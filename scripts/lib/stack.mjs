@@ -17,6 +17,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, OIDC_ENABLED, OIDC_ISSUER, OIDC_PORT, PUBLIC_URL, REPO_ROOT, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
 import { STRIPE_FAKE_ENABLED, STRIPE_FAKE_KEYS, STRIPE_FAKE_PORT, STRIPE_FAKE_PUBLIC_URL, STRIPE_FAKE_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
+import { egressProcess } from "./egress.mjs";
 
 /**
  * @typedef {object} StackProcess
@@ -89,6 +90,8 @@ export function stackProcesses() {
           },
         ]
       : []),
+    // The egress proxy: its own wrangler dev and port (scripts/lib/egress.mjs says why).
+    egressProcess(),
     // Billing against the local Stripe fake (docs/billing.md, "Local Stripe"), unless .dev.vars has a real test key.
     ...(STRIPE_FAKE_ENABLED
       ? [

@@ -21,6 +21,8 @@ import { defaultTransport, relayUrl, wsPackageTransport, type OpenSocket, type W
 export type { ConnectionState } from "./connection";
 
 export interface SwitchboardAgentOptions extends AgentCredentials {
+  /** The team whose relay to join (the agent must be a member). */
+  teamId: string;
   /** A `ws`-compatible WebSocket constructor (Node 20: `(await import("ws")).WebSocket`). Default: the runtime's own. */
   WebSocket?: WsConstructor;
   /** Full control over opening the socket (overrides `WebSocket`). */

@@ -11,3 +11,4 @@ export { newClientId } from "./ids";
 export * from "./protocol";
 export { CoordinationClient, CoordinationError, type CoordinationClientOptions } from "./coordination";
 export type * from "./coordination-types";
+export { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, forwardUrl, type EgressOptions, type EgressOutcome, type EnvelopeRequest } from "./egress";

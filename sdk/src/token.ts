@@ -12,8 +12,10 @@ export interface AgentCredentials {
   agentId: string;
   /** The agent secret (`sba_…`), shown once at creation or rotation. */
   secret: string;
-  /** The team whose relay the token is for. */
-  teamId: string;
+  /** The team whose relay the token is for (relay tokens; an egress token has none). */
+  teamId?: string;
+  /** `relay` (default) or `egress`: a token for the egress proxy (sdk/src/egress.ts). */
+  audience?: "relay" | "egress";
 }
 
 export interface AgentToken {
@@ -33,7 +35,7 @@ export async function exchangeAgentToken(creds: AgentCredentials, fetchImpl: typ
     res = await fetchImpl(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ agentId: creds.agentId, secret: creds.secret, teamId: creds.teamId }),
+      body: JSON.stringify({ agentId: creds.agentId, secret: creds.secret, ...(creds.teamId !== undefined ? { teamId: creds.teamId } : {}), ...(creds.audience ? { audience: creds.audience } : {}) }),
     });
   } catch (cause) {
     throw new TokenExchangeError(`Cannot reach ${url}: ${String((cause as Error)?.message ?? cause)}`, "network_error", 0, null, { cause });

@@ -22,6 +22,8 @@ declare module "vitest" {
     stateDir: string;
     /** The local OpenID provider the stack runs for SSO (SWITCHBOARD_OIDC=1, docs/sso.md). */
     oidcIssuer: string;
+    /** http://127.0.0.1:<port> — the egress proxy (agents' outbound calls). */
+    egressUrl: string;
   }
 }
 
@@ -44,13 +46,13 @@ export default async function setup(project: TestProject) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
   // The stack also runs the local OpenID provider and connects the demo tenant's SSO to it.
-  process.env.SWITCHBOARD_OIDC = "1";
-  process.env.SWITCHBOARD_OIDC_PORT = String(await freePort());
-  const stack = await startLocalStack({ logFile: STACK_LOG });
-  project.provide("oidcIssuer", `http://127.0.0.1:${process.env.SWITCHBOARD_OIDC_PORT}`);
+  const oidcPort = await freePort();
+  const stack = await startLocalStack({ logFile: STACK_LOG, oidcPort });
+  project.provide("oidcIssuer", `http://127.0.0.1:${oidcPort}`);
   project.provide("dashboardUrl", stack.dashboardUrl);
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);
+  project.provide("egressUrl", stack.egressUrl);
   process.stdout.write(`browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`);
 
   return async () => {

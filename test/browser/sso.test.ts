@@ -1,6 +1,6 @@
 /**
  * Single sign-on from the login page through a REAL local OpenID provider (oidc-provider, run by
- * the stack with SWITCHBOARD_OIDC=1): an admin connects a new tenant to it through the API (its own
+ * the stack with SWITCHBOARD_OIDC=1): an owner connects a new tenant to it on the Settings screen (its own
  * tenant and email domain, so the demo tenant's members stay as other stories expect), then a person
  * types their work email, chooses "Sign in with SSO", signs in at the provider's page and lands in
  * the tenant with the role their groups map to. Screenshots: test-results/screenshots/sso-*.png.
@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 // @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
 import { DEMO_SSO } from "../../scripts/lib/demo.mjs";
 import { SCREENSHOT_DIR } from "./config";
-import { launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const issuer = inject("oidcIssuer");
@@ -41,19 +41,33 @@ describe("single sign-on through the local OpenID provider", () => {
     await browser?.close();
   });
 
-  step("an owner connects a new tenant to the provider", async () => {
+  step("an owner connects a new tenant to the provider on the Settings screen", async () => {
     const { page } = admin;
     await page.goto("/login");
     expect((await post(page, "POST", "/v1/auth/signup", { email: `owner@${domain}`, password: "a long sso owner password", name: "Olga Owner" })).user).toBeDefined();
     tenantId = (await post(page, "POST", "/v1/tenants", { name: "SSO Co" })).tenant.id;
-    const saved = await post(page, "PUT", `/v1/tenants/${tenantId}/sso`, {
-      issuer,
-      ...DEMO_SSO.client,
-      emailDomains: [domain],
-      groupRoles: DEMO_SSO.groupRoles,
-      defaultRole: "viewer",
-    });
-    expect(saved.connection).toMatchObject({ issuer, emailDomains: [domain], redirectUri: `${dashboard}/v1/auth/sso/callback` });
+    await page.goto(`/t/${tenantId}/settings`);
+    await checkScreen(page, "sso-settings-empty", { heading: "Settings" });
+    const form = page.getByRole("form", { name: "Single sign-on" });
+    await form.getByText("No single sign-on is configured").waitFor();
+    await form.getByLabel("Issuer URL").fill(issuer);
+    await form.getByLabel("Client ID").fill(DEMO_SSO.client.clientId);
+    await form.getByLabel("Client secret").fill(DEMO_SSO.client.clientSecret);
+    await form.getByLabel("Group → role mapping").fill(DEMO_SSO.groupRoles.map((g: { group: string; role: string }) => `${g.group} = ${g.role}`).join("\n"));
+    await form.getByLabel("Role when no group matches").selectOption("viewer");
+    // A typo in a domain is named on its field, and nothing is saved.
+    await form.getByLabel("Email domains").fill(`${domain}, not a domain`);
+    await form.getByRole("button", { name: "Connect provider" }).click();
+    await form.getByText(/Entry 2: .*domain/).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-00-settings-field-error.png"), fullPage: true });
+    expect((await post(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined)).error?.code).toBe("not_found");
+    await form.getByLabel("Email domains").fill(domain);
+    await form.getByRole("button", { name: "Connect provider" }).click();
+    await form.getByText("Single sign-on saved.").waitFor();
+    await form.getByText(`${dashboard}/v1/auth/sso/callback`).waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-00-settings-connected.png"), fullPage: true });
+    const saved = await post(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined);
+    expect(saved.connection).toMatchObject({ issuer, clientId: DEMO_SSO.client.clientId, clientSecretSet: true, emailDomains: [domain], groupRoles: DEMO_SSO.groupRoles, defaultRole: "viewer", redirectUri: `${dashboard}/v1/auth/sso/callback` });
     const res = await fetch(`${issuer}/__accounts/${encodeURIComponent(grace.email)}`, { method: "PUT", body: JSON.stringify({ name: grace.name, groups: ["engineering"] }) });
     expect(res.status).toBe(204);
   });

@@ -44,7 +44,7 @@ function run(args: string[]): Promise<string> {
 async function startServer(): Promise<void> {
   const child = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false"],
+    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir, "--show-interactive-dev-session=false"],
     { cwd: ROOT, env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   server = child;

@@ -44,7 +44,7 @@ export async function startApiStack({ timeoutMs = 90_000 } = {}): Promise<ApiSta
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "switchboard", "--local", "--persist-to", stateDir]);
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", stateDir, "--show-interactive-dev-session=false"],
+    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir, "--show-interactive-dev-session=false"],
     { cwd: ROOT, env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") }, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";

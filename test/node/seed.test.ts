@@ -11,6 +11,7 @@ import path from "node:path";
 import { Secret, TOTP } from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT } from "../support/local-stack";
+import { SCRIPT_KEY_SCOPES } from "../../scripts/lib/credentials.mjs";
 import { OwnerApi, startApiStack, type ApiStack } from "./sdk-support";
 
 let stack: ApiStack;
@@ -59,7 +60,7 @@ describe("the local scripts authenticate with a scoped API key", () => {
     expect(existsSync(checkoutVars) ? readFileSync(checkoutVars, "utf8") : "").not.toContain(key!);
     // Scoped to what the scripts need, and nothing else.
     const me = await fetch(`${stack.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.json() as Promise<any>);
-    expect(me.apiKey).toMatchObject({ tenantId, scopes: ["tenant:read", "agents:read", "agents:write", "agents:credentials", "teams:read", "teams:write"] });
+    expect(me.apiKey).toMatchObject({ tenantId, scopes: SCRIPT_KEY_SCOPES });
   });
 
   it("seeding again uses the key: nothing duplicated, no new session", async () => {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closed, freePort, killGroup, ROOT, startLocalStack, type LocalStack } from "../support/local-stack";
+import { createEgressFetch, egressOutcome } from "../../sdk/src/index";
 
 // The values README.md documents; asserted here rather than imported so the docs are what is tested.
 const DEMO = { email: "owner@acme.test", password: "switchboard-demo", name: "Ada Owner", tenant: "Acme", agents: ["PM", "Engineering", "Ops"], team: "Sprint team" };
@@ -45,7 +46,7 @@ beforeAll(async () => {
   stack = await startLocalStack();
   base = stack.apiUrl;
   tenantId = stack.tenantId;
-}, 150_000);
+}, 200_000);
 
 afterAll(async () => {
   await stack?.stop();
@@ -192,6 +193,26 @@ describe("npm start", () => {
     expect(agents.json.data.map((a: any) => a.name).sort()).toEqual([...DEMO.agents, "Support"].sort());
     const teams = await api(`/v1/tenants/${tenantId}/teams`, { cookie });
     expect(teams.json.data).toHaveLength(1);
+  });
+
+  it("lets the demo's Engineering agent call the local stub through the SDK's egress fetch, and refuses a denied host", async () => {
+    const secret = stack.output.match(/Engineering\s+(sba_\S+)/)![1]!;
+    const agents = await api(`/v1/tenants/${tenantId}/agents`, { cookie });
+    const agentId = agents.json.data.find((a: any) => a.name === "Engineering").id;
+    const egressFetch = createEgressFetch({ url: base, egressUrl: stack.egressUrl, agentId, secret });
+    const allowed = await egressFetch("https://stub.switchboard.test/hello?from=stack-test");
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get("x-switchboard-egress")).toBe("allowed");
+    expect(await allowed.json()).toMatchObject({ service: "switchboard demo stub", method: "GET", path: "/hello?from=stack-test" });
+    const denied = await egressFetch("https://api.github.com/user");
+    expect(await egressOutcome(denied)).toMatchObject({ by: "proxy", status: 403, code: "egress_denied", reason: "no_matching_rule" });
+    const ssrf = await egressFetch("http://169.254.169.254/latest/meta-data/");
+    expect(await egressOutcome(ssrf)).toMatchObject({ by: "proxy", status: 403, reason: "private_address" });
+    // Another demo agent has no egress at all (default deny).
+    const pm = agents.json.data.find((a: any) => a.name === "PM");
+    const pmSecret = stack.output.match(/PM\s+(sba_\S+)/)![1]!;
+    const pmFetch = createEgressFetch({ url: base, egressUrl: stack.egressUrl, agentId: pm.id, secret: pmSecret });
+    expect(await egressOutcome(await pmFetch("https://stub.switchboard.test/hello"))).toMatchObject({ by: "proxy", reason: "no_matching_rule" });
   });
 
   it("refuses to start a second stack on a port that is taken, and says which variable moves it", async () => {

@@ -21,6 +21,10 @@ export interface LocalStack {
   readonly output: string;
   apiPort: number;
   webPort: number;
+  /** The egress proxy (its own wrangler dev) and the demo stub it may call (scripts/lib/egress.mjs). */
+  egressPort: number;
+  egressUrl: string;
+  stubPort: number;
   /** http://127.0.0.1:<port>: what the scripts use (no IPv6-first `localhost` surprises). */
   apiUrl: string;
   /** http://localhost:<port>: the dashboard as the banner prints it and people open it. */
@@ -60,11 +64,15 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
 }
 
 /**
+ * @param oidcPort run the local OpenID provider on this port and connect the demo tenant's SSO to it.
  * @param logFile also write everything the stack prints to this file (wrangler's request log and
  *   errors), for reading after a failed test: vitest shows only the test's own output.
  */
-export async function startLocalStack({ timeoutMs = 120_000, logFile }: { timeoutMs?: number; logFile?: string } = {}): Promise<LocalStack> {
-  const [apiPort, webPort] = [await freePort(), await freePort()];
+export async function startLocalStack({ timeoutMs = 180_000, logFile, oidcPort }: { timeoutMs?: number; logFile?: string; oidcPort?: number } = {}): Promise<LocalStack> {
+  const [apiPort, webPort, egressPort, stubPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  // Set per stack, never through process.env: the node and browser projects share one process,
+  // and a stack started by one must not inherit another's OpenID provider (CI saw exactly that).
+  const oidcEnv = oidcPort ? { SWITCHBOARD_OIDC: "1", SWITCHBOARD_OIDC_PORT: String(oidcPort) } : { SWITCHBOARD_OIDC: "", SWITCHBOARD_OIDC_PORT: String(await freePort()) };
   const stateDir = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
   const child = spawn("npm", ["start"], {
     cwd: ROOT,
@@ -72,6 +80,9 @@ export async function startLocalStack({ timeoutMs = 120_000, logFile }: { timeou
       ...process.env,
       SWITCHBOARD_PORT: String(apiPort),
       SWITCHBOARD_WEB_PORT: String(webPort),
+      SWITCHBOARD_EGRESS_PORT: String(egressPort),
+      SWITCHBOARD_STUB_PORT: String(stubPort),
+      ...oidcEnv,
       SWITCHBOARD_STATE_DIR: stateDir,
       SWITCHBOARD_WEB_DIST: path.join(stateDir, "web-dist"),
       // The local Stripe fake (docs/billing.md) on a port of its own too.
@@ -130,6 +141,9 @@ export async function startLocalStack({ timeoutMs = 120_000, logFile }: { timeou
     },
     apiPort,
     webPort,
+    egressPort,
+    egressUrl: `http://127.0.0.1:${egressPort}`,
+    stubPort,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     dashboardUrl: `http://localhost:${webPort}`,
     stateDir,

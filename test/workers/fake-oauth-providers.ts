@@ -16,6 +16,7 @@
  */
 
 import { FAKE_RESEND_HOST, fakeMailProvider } from "./fake-mail-provider";
+import { fakeEgressUpstream, UPSTREAM_SUFFIX } from "./fake-egress-upstream";
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
 import { FAKE_OIDC_HOST, fakeOidcProvider } from "./fake-oidc-provider";
 import { FAKE_STRIPE_HOST, fakeStripe } from "./fake-stripe-outbound";
@@ -62,6 +63,8 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.host === WEBHOOK_RECEIVER_HOST) return fakeWebhookReceiver(request);
   // The mail provider (test/workers/fake-mail-provider.ts).
   if (url.host === FAKE_RESEND_HOST) return fakeMailProvider(request);
+  // The egress proxy's upstreams (test/workers/fake-egress-upstream.ts).
+  if (url.hostname.endsWith(UPSTREAM_SUFFIX)) return fakeEgressUpstream(request);
   // A misbehaving OpenID provider for SSO's ugly paths (test/workers/fake-oidc-provider.ts).
   if (url.host === FAKE_OIDC_HOST) return fakeOidcProvider(request);
   // Stripe (scripts/stripe-fake/fake-stripe.ts; billing tests).

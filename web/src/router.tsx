@@ -134,6 +134,11 @@ const auditRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/audi
 const alertsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts", validateSearch: AlertsInboxSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/alerts/alerts-inbox"), "AlertsInboxScreen") });
 const alertRulesRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts/rules", component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen") });
 
+// Egress, secrets and skills (docs/egress.md, secrets.md, skills.md): lazy, one chunk each.
+const agentEgressRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents/$agentId/egress", component: lazyRouteComponent(() => import("./screens/tenant/egress/agent-egress"), "AgentEgressScreen") });
+const secretsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/secrets", component: lazyRouteComponent(() => import("./screens/tenant/egress/secrets"), "SecretsScreen") });
+const skillsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/skills", component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen") });
+
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/", component: lazyRouteComponent(() => import("./screens/operator/tenants"), "OperatorTenantsScreen") });
 const operatorTenantRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/tenants/$tenantId", component: lazyRouteComponent(() => import("./screens/operator/tenant-detail"), "OperatorTenantScreen") });
@@ -151,7 +156,7 @@ const routeTree = rootRoute.addChildren([
     createTenantRoute,
     inviteAcceptRoute,
     securityRoute,
-    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute, billingRoute]),
+    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute, agentEgressRoute, secretsRoute, skillsRoute, billingRoute]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
 ]);

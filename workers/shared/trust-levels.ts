@@ -8,15 +8,30 @@ export const TrustLevelSchema = z.number().int().min(0).max(4).meta({ id: "Trust
 export type TrustLevel = z.infer<typeof TrustLevelSchema>;
 
 /**
+ * Egress (the egress proxy, docs/egress.md): `egressMethods` are the HTTP methods the agent may use
+ * without a human (level 0: none — every outbound call needs approval; level 1: read-only);
+ * `egressRequestsPerMinute` / `egressBurst` are a token bucket per agent; `egressConcurrency` is how
+ * many calls may be in flight at once.
+ */
+export interface EgressTrustLimits {
+  egressMethods: readonly string[];
+  egressRequestsPerMinute: number;
+  egressBurst: number;
+  egressConcurrency: number;
+}
+const READ_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
+const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/**
  * `messagesPerMinute` is the relay's sustained rate per agent (send, broadcast, request, reply,
  * publish); `messageBurst` is how many it may send at once before that rate applies (token bucket).
  */
-export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean }> = {
-  0: { label: "Sandboxed", description: "Talks only to allowlisted peers; every external action needs approval.", messagesPerMinute: 30, messageBurst: 10, mayBroadcast: false },
-  1: { label: "Supervised", description: "Allowlisted peers; read-only egress; writes need approval.", messagesPerMinute: 120, messageBurst: 20, mayBroadcast: false },
-  2: { label: "Standard", description: "Allowlisted peers and egress; destructive actions need approval.", messagesPerMinute: 600, messageBurst: 100, mayBroadcast: true },
-  3: { label: "Trusted", description: "Acts without approval inside its allowlists.", messagesPerMinute: 1200, messageBurst: 200, mayBroadcast: true },
-  4: { label: "Autonomous", description: "Highest limits; still bound by allowlists and audited.", messagesPerMinute: 3000, messageBurst: 500, mayBroadcast: true },
+export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean } & EgressTrustLimits> = {
+  0: { label: "Sandboxed", description: "Talks only to allowlisted peers; every external action needs approval.", messagesPerMinute: 30, messageBurst: 10, mayBroadcast: false, egressMethods: [], egressRequestsPerMinute: 30, egressBurst: 5, egressConcurrency: 2 },
+  1: { label: "Supervised", description: "Allowlisted peers; read-only egress; writes need approval.", messagesPerMinute: 120, messageBurst: 20, mayBroadcast: false, egressMethods: READ_METHODS, egressRequestsPerMinute: 120, egressBurst: 20, egressConcurrency: 4 },
+  2: { label: "Standard", description: "Allowlisted peers and egress; destructive actions need approval.", messagesPerMinute: 600, messageBurst: 100, mayBroadcast: true, egressMethods: ALL_METHODS, egressRequestsPerMinute: 600, egressBurst: 60, egressConcurrency: 16 },
+  3: { label: "Trusted", description: "Acts without approval inside its allowlists.", messagesPerMinute: 1200, messageBurst: 200, mayBroadcast: true, egressMethods: ALL_METHODS, egressRequestsPerMinute: 1200, egressBurst: 120, egressConcurrency: 32 },
+  4: { label: "Autonomous", description: "Highest limits; still bound by allowlists and audited.", messagesPerMinute: 3000, messageBurst: 500, mayBroadcast: true, egressMethods: ALL_METHODS, egressRequestsPerMinute: 3000, egressBurst: 300, egressConcurrency: 64 },
 };
 export const DEFAULT_TRUST_LEVEL: TrustLevel = 1;
 

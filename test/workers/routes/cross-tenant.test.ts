@@ -40,6 +40,18 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "PATCH /v1/tenants/{tenantId}/projects/{projectId}": { name: "hijacked" },
   "PUT /v1/tenants/{tenantId}/projects/{projectId}/members/{userId}": { role: "viewer" },
   "PUT /v1/tenants/{tenantId}/sso": { issuer: "https://idp.example.test", clientId: "intruder", clientSecret: "s", emailDomains: ["intruder.test"] },
+  "POST /v1/tenants/{tenantId}/agents/{agentId}/egress/rules": { host: "api.example.com" },
+  "PUT /v1/tenants/{tenantId}/agents/{agentId}/egress/mode": { mode: "live" },
+  "POST /v1/tenants/{tenantId}/agents/{agentId}/egress/test": { url: "https://api.example.com/" },
+  "POST /v1/tenants/{tenantId}/egress/deny-rules": { host: "api.example.com" },
+  "POST /v1/tenants/{tenantId}/secrets": { name: "HIJACK", value: "0123456789abcdef", host: "api.example.com", injection: { type: "header", name: "x-api-key", format: "{value}" }, scope: { agents: ["agt_x"] } },
+  "PATCH /v1/tenants/{tenantId}/secrets/{secretId}": { description: "hijacked" },
+  "POST /v1/tenants/{tenantId}/secrets/{secretId}/rotate": { value: "hijacked-value-0123" },
+  "POST /v1/tenants/{tenantId}/skills": { name: "hijack", version: "9.9.9", title: "Hijack" },
+  "POST /v1/tenants/{tenantId}/skills/{skillName}/versions/{version}/deprecate": { message: "hijacked" },
+  "POST /v1/tenants/{tenantId}/skills/{skillName}/versions/{version}/yank": { message: "hijacked" },
+  "PUT /v1/tenants/{tenantId}/agents/{agentId}/skills/{skillName}": {},
+  "POST /v1/tenants/{tenantId}/skills/dry-run": { skill: "github" },
 };
 
 let ownerA: TestUser;
@@ -62,6 +74,12 @@ const snapshotB = async () => {
     webhooks: await q("select count(*) as n from webhooks where tenant_id = ?"),
     projects: await q("select count(*) as n, group_concat(name) as names, group_concat(coalesce(archived_at, 0)) as a from projects where tenant_id = ?"),
     projectRoles: await q("select count(*) as n, group_concat(role) as r from project_members where tenant_id = ?"),
+    egressRules: await q("select count(*) as n, group_concat(host) as h from egress_rules where tenant_id = ?"),
+    egressModes: await q("select count(*) as n, group_concat(mode) as m from agent_egress where tenant_id = ?"),
+    skills: await q("select count(*) as n, group_concat(name) as names from skills where tenant_id = ?"),
+    skillVersions: await q("select count(*) as n, group_concat(status) as s from skill_versions where skill_id in (select id from skills where tenant_id = ?)"),
+    installs: await q("select count(*) as n, group_concat(version) as v, group_concat(mode) as m from agent_skills where tenant_id = ?"),
+    secrets: await q("select count(*) as n, group_concat(current_version) as v, group_concat(description) as d, group_concat(coalesce(deleted_at, 0)) as del from secrets where tenant_id = ?"),
   };
 };
 
@@ -91,6 +109,19 @@ beforeAll(async () => {
   const project = await call(`/v1/tenants/${tenantId}/projects`, { body: { name: "B project" }, cookie: ownerB.cookie });
   await call(`/v1/tenants/${tenantId}/projects/${project.body.project.id}/members/${memberB.id}`, { method: "PUT", body: { role: "viewer" }, cookie: ownerB.cookie });
   Object.assign(b, { projectId: project.body.project.id });
+  // Egress: an agent rule and a tenant deny rule.
+  const egressRule = await call(`/v1/tenants/${tenantId}/agents/${b.agentId}/egress/rules`, { body: { host: "api.example.com" }, cookie: ownerB.cookie });
+  const denyRule = await call(`/v1/tenants/${tenantId}/egress/deny-rules`, { body: { host: "evil.example.com" }, cookie: ownerB.cookie });
+  if (egressRule.status !== 201 || denyRule.status !== 201) throw new Error("seeding tenant B's egress rules failed");
+  Object.assign(b, { egressRuleId: egressRule.body.rule.id, denyRuleId: denyRule.body.rule.id });
+  const secretB = await call(`/v1/tenants/${tenantId}/secrets`, { body: { name: "B_TOKEN", value: "b-secret-value-0123", host: "api.example.com", injection: { type: "header", name: "authorization" }, scope: { agents: [b.agentId] } }, cookie: ownerB.cookie });
+  if (secretB.status !== 201) throw new Error(`seeding tenant B's secret failed: ${JSON.stringify(secretB.body)}`);
+  b.secretId = secretB.body.secret.id;
+  // Skills: a private skill (core skill names exist in every tenant, so they prove nothing here), installed on B's agent.
+  const published = await call(`/v1/tenants/${tenantId}/skills`, { body: { name: "b-private", version: "1.0.0", title: "B only", network: [{ host: "api.example.com" }] }, cookie: ownerB.cookie });
+  const installed = await call(`/v1/tenants/${tenantId}/agents/${b.agentId}/skills/b-private`, { method: "PUT", body: {}, cookie: ownerB.cookie });
+  if (published.status !== 201 || installed.status !== 200) throw new Error("seeding tenant B's skill failed");
+  b.skillName = "b-private";
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

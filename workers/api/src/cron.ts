@@ -8,6 +8,7 @@ import { rotateSigningKeys } from "../../shared/agent-identity/signing-keys";
 import { emitAudit } from "../../shared/audit/emit";
 import { auditArchiveCron } from "../../shared/audit/archive/cron-job";
 import { log, withLogContext } from "../../shared/observability/log";
+import { rewrapVaultKeys } from "../../shared/vault/rewrap";
 import { recordCronRun } from "./services/health/cron-runs";
 import { billingSweep } from "./services/billing/jobs";
 
@@ -23,6 +24,16 @@ async function runJobs(controller: ScheduledController, env: Env): Promise<void>
     (result) => log.info("audit archive cron", { ...result }),
     (error: unknown) => {
       log.error("audit archive cron failed", { error });
+      failures.push(error);
+    },
+  );
+  // Vault KEK rotation (docs/secrets.md): re-wrap data keys still under an older KEK (a no-op every day but a rotation's).
+  await recordCronRun(env, "vault-rewrap", async () => ({ ...(await rewrapVaultKeys(env, { now })) })).then(
+    (result) => {
+      if (result.rewrapped > 0 || result.remaining > 0) (result.missingKekIds.length ? log.error : log.info)("vault rewrap", { ...result });
+    },
+    (error: unknown) => {
+      log.error("vault rewrap failed", { error });
       failures.push(error);
     },
   );

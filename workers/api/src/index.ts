@@ -7,6 +7,7 @@ export { RateLimiter } from "../../../durable-objects/rate-limiter";
 export { TeamRelay } from "../../../durable-objects/team-relay";
 export { AuditLedger } from "../../../durable-objects/audit-ledger";
 export { TeamCoordinator } from "../../../durable-objects/team-coordinator";
+export { EgressGate } from "../../../durable-objects/egress-gate";
 export { UsageMeter } from "../../../durable-objects/usage-meter";
 
 const app = createApp();

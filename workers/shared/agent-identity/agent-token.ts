@@ -102,6 +102,17 @@ const MAX_TOKEN_LENGTH = 4096;
  * in that team. A suspended or deleted agent's tokens fail from the moment the row changes.
  */
 export async function verifyAgentToken(env: Pick<Env, "DB">, token: string, options: VerifyOptions): Promise<AgentTokenResult> {
+  const verified = await verifyAgentTokenSignature(env, token, options);
+  return verified.ok ? checkAgent(env, verified.claims) : verified;
+}
+
+/**
+ * Steps 1–8 of the verification (docs/agent-identity.md §4): everything but the agent's current
+ * state, so no D1 read unless the signing key is not cached. For a caller that holds the agent's
+ * state itself and checks it right after (the egress proxy's per-agent EgressGate, which is told
+ * of suspensions and deletions at once) — every other caller uses `verifyAgentToken`.
+ */
+export async function verifyAgentTokenSignature(env: Pick<Env, "DB">, token: string, options: VerifyOptions): Promise<AgentTokenResult> {
   const now = options.now ?? Date.now();
   if (typeof token !== "string" || token.length > MAX_TOKEN_LENGTH || token.split(".").length !== 3) return fail("malformed");
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -136,7 +147,7 @@ export async function verifyAgentToken(env: Pick<Env, "DB">, token: string, opti
   }
   const parsed = AgentTokenClaimsSchema.safeParse(payload);
   if (!parsed.success) return fail("malformed");
-  return checkAgent(env, parsed.data);
+  return { ok: true, claims: parsed.data };
 }
 
 async function checkAgent(env: Pick<Env, "DB">, claims: AgentTokenClaims): Promise<AgentTokenResult> {

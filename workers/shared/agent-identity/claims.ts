@@ -9,6 +9,10 @@ import { TrustLevelSchema } from "../trust-levels";
 export const AGENT_TOKEN_ISSUER = "switchboard";
 /** The agent plane (the team relay, and `/v1/agent/*` diagnostics). */
 export const RELAY_AUDIENCE = "switchboard:relay";
+/** The egress proxy (workers/egress): a token for the relay is refused there and vice versa. */
+export const EGRESS_AUDIENCE = "switchboard:egress";
+/** What `POST /v1/agent-tokens` may be asked for (`audience`), and the `aud` each gets. */
+export const TOKEN_AUDIENCES = { relay: RELAY_AUDIENCE, egress: EGRESS_AUDIENCE } as const;
 /** Explicit type, so a session JWT or any other JWT signed elsewhere can never pass as an agent token. */
 export const AGENT_TOKEN_TYPE = "agent+jwt";
 /** The one algorithm we sign and accept (Ed25519, RFC 8037). */

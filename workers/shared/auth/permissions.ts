@@ -32,6 +32,20 @@ export const PERMISSIONS = [
   /** The tenant's single sign-on connection (docs/sso.md); its client secret is never read back. */
   "sso:read",
   "sso:write",
+  /** Egress: read agents' rules and mode, test a URL, read egress activity. */
+  "egress:read",
+  /** Egress: grant and remove rules, tenant deny rules, switch an agent between mock and live. */
+  "egress:write",
+  /** Secrets: metadata only (names, bindings, scopes, versions) — values are never readable. */
+  "secrets:read",
+  /** Secrets: create, rotate, re-scope, delete. */
+  "secrets:write",
+  /** Skills: browse the catalog and the private registry, dry-run. */
+  "skills:read",
+  /** Skills: publish custom skills to the tenant's registry, deprecate and yank versions. */
+  "skills:publish",
+  /** Skills: install and uninstall skills on agents (grants their network permissions). */
+  "skills:install",
   /** Billing (docs/billing.md): everyone sees the plan, usage and budgets (the banner says why an agent is refused); owners and admins buy, manage and set budgets. */
   "billing:read",
   "billing:write",
@@ -39,7 +53,7 @@ export const PERMISSIONS = [
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
 
-const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read", "projects:read", "billing:read"];
+const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read", "projects:read", "egress:read", "skills:read", "billing:read"];
 
 /**
  * - owner: everything, including deleting the tenant and granting owner (see members service).
@@ -50,7 +64,7 @@ const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   owner: new Set(PERMISSIONS),
   admin: new Set(PERMISSIONS.filter((p) => p !== "tenant:delete")),
-  member: new Set([...READ, "agents:write", "teams:write"]),
+  member: new Set([...READ, "agents:write", "teams:write", "secrets:read", "skills:publish"]),
   viewer: new Set(READ),
 };
 

@@ -32,6 +32,11 @@ export const ID_PREFIXES = {
   ssoConnection: "sso",
   /** API request ids (`X-Request-Id`, error bodies, logs, audit details). */
   request: "req",
+  egressRule: "egr",
+  egressCall: "egc",
+  secret: "sec",
+  vaultKey: "vk",
+  skill: "skl",
   // Billing (docs/billing.md).
   budget: "bgt",
   usageReport: "ur",

@@ -668,6 +668,197 @@ export const cronRuns = sqliteTable("cron_runs", {
 });
 export type CronRunRow = typeof cronRuns.$inferSelect;
 
+// ── Egress proxy, secrets vault (docs/egress.md, docs/secrets.md) ─────────────────────────────
+
+/**
+ * Egress rules. `agentId` set: an allow rule granted to that agent. `agentId` null: a tenant-wide
+ * deny rule (subtracted from every agent's policy). Hard-deleted (the audit trail keeps them).
+ * Host patterns are stored canonical (workers/shared/egress/host-pattern.ts).
+ */
+export const egressRules = sqliteTable(
+  "egress_rules",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id"),
+    effect: text("effect").$type<"allow" | "deny">().notNull(),
+    host: text("host").notNull(),
+    /** Upper-case HTTP methods, or null for any. */
+    methods: text("methods", { mode: "json" }).$type<string[] | null>(),
+    pathPrefix: text("path_prefix"),
+    schemes: text("schemes", { mode: "json" }).$type<Array<"https" | "http">>().notNull(),
+    description: text("description").notNull().default(""),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("egress_rules_tenant_agent_idx").on(t.tenantId, t.agentId)],
+);
+
+/** An agent's egress mode: `mock` (nothing leaves; answers from declared responses) until an admin switches it to `live`. No row = mock. */
+export const agentEgress = sqliteTable("agent_egress", {
+  agentId: text("agent_id")
+    .primaryKey()
+    .references(() => agents.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id").notNull(),
+  mode: text("mode").$type<"mock" | "live">().notNull(),
+  updatedBy: text("updated_by"),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** Metering: proxied calls per tenant, agent and UTC day, upserted by each agent's EgressGate in batches (never per call). */
+export const egressUsage = sqliteTable(
+  "egress_usage",
+  {
+    tenantId: text("tenant_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    day: text("day").notNull(),
+    allowed: integer("allowed").notNull().default(0),
+    denied: integer("denied").notNull().default(0),
+    bytesOut: integer("bytes_out").notNull().default(0),
+    bytesIn: integer("bytes_in").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.agentId, t.day] })],
+);
+
+/**
+ * Vault data keys: one AES-256-GCM data key (DEK) per tenant, stored only wrapped by a
+ * key-encryption key (KEK) from the VAULT_KEKS secret; `kekId` says which, so the KEK rotates
+ * by re-wrapping these rows (workers/shared/vault/rewrap.ts) while secrets stay untouched.
+ */
+export const vaultKeys = sqliteTable(
+  "vault_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    kekId: text("kek_id").notNull(),
+    wrappedKey: text("wrapped_key").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    rewrappedAt: integer("rewrapped_at"),
+  },
+  (t) => [uniqueIndex("vault_keys_tenant_unique").on(t.tenantId), index("vault_keys_kek_idx").on(t.kekId)],
+);
+
+/**
+ * Secrets: write-only credentials the egress proxy injects. Bound to one host (and optionally a
+ * path prefix and methods) and one injection scheme; scoped to agents or to skills. The value
+ * lives only in `secret_versions`, encrypted with the tenant's data key.
+ */
+export const secrets = sqliteTable(
+  "secrets",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    host: text("host").notNull(),
+    pathPrefix: text("path_prefix"),
+    methods: text("methods", { mode: "json" }).$type<string[] | null>(),
+    injection: text("injection", { mode: "json" }).$type<SecretInjection>().notNull(),
+    scope: text("scope", { mode: "json" }).$type<SecretScope>().notNull(),
+    currentVersion: integer("current_version").notNull(),
+    expiresAt: integer("expires_at"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("secrets_tenant_idx").on(t.tenantId, t.id), uniqueIndex("secrets_tenant_name_live_unique").on(t.tenantId, t.name).where(sql`deleted_at is null`)],
+);
+
+export const secretVersions = sqliteTable(
+  "secret_versions",
+  {
+    secretId: text("secret_id")
+      .notNull()
+      .references(() => secrets.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    vaultKeyId: text("vault_key_id").notNull(),
+    /** `v1.<iv>.<ciphertext>` under the tenant's data key, AAD = tenant|secret|version. */
+    ciphertext: text("ciphertext").notNull(),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.version] })],
+);
+
+export type SecretInjection = { type: "header"; name: string; format: string } | { type: "query"; name: string };
+export type SecretScope = { agents: string[] } | { skills: string[] };
+export type EgressRuleRow = typeof egressRules.$inferSelect;
+export type AgentEgressRow = typeof agentEgress.$inferSelect;
+export type VaultKeyRow = typeof vaultKeys.$inferSelect;
+export type SecretRow = typeof secrets.$inferSelect;
+export type SecretVersionRow = typeof secretVersions.$inferSelect;
+
+// ── Skills (docs/skills.md) ───────────────────────────────────────────────────────────────────
+
+/**
+ * A tenant's skill catalog: the core bundle (publisher `switchboard`, copied in when the tenant is
+ * created) and the tenant's own private registry (publisher `tenant`). Names are unique per tenant.
+ */
+export const skills = sqliteTable(
+  "skills",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    publisher: text("publisher").$type<"switchboard" | "tenant">().notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull().default(""),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("skills_tenant_name_unique").on(t.tenantId, t.name)],
+);
+
+/** Immutable published versions (semver); only the status moves: published → deprecated, or → yanked. */
+export const skillVersions = sqliteTable(
+  "skill_versions",
+  {
+    skillId: text("skill_id")
+      .notNull()
+      .references(() => skills.id, { onDelete: "cascade" }),
+    version: text("version").notNull(),
+    manifest: text("manifest", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    status: text("status").$type<"published" | "deprecated" | "yanked">().notNull().default("published"),
+    statusMessage: text("status_message"),
+    publishedBy: text("published_by"),
+    publishedAt: integer("published_at").notNull().default(now),
+    statusChangedAt: integer("status_changed_at"),
+  },
+  (t) => [primaryKey({ columns: [t.skillId, t.version] })],
+);
+
+/** A skill installed on an agent, pinned to a version, with its own sandbox mode. */
+export const agentSkills = sqliteTable(
+  "agent_skills",
+  {
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    skillId: text("skill_id")
+      .notNull()
+      .references(() => skills.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    version: text("version").notNull(),
+    mode: text("mode").$type<"mock" | "live">().notNull(),
+    installedBy: text("installed_by"),
+    installedAt: integer("installed_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.skillId] }), index("agent_skills_tenant_idx").on(t.tenantId)],
+);
+
+export type SkillRow = typeof skills.$inferSelect;
+export type SkillVersionRow = typeof skillVersions.$inferSelect;
+export type AgentSkillRow = typeof agentSkills.$inferSelect;
+
 /**
  * Billing (docs/billing.md). A tenant's Stripe customer, created in the background when the tenant
  * is (BILLING_JOBS queue, Stripe idempotency key `tenant-customer-<tenantId>`).

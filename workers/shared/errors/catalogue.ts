@@ -52,6 +52,11 @@ export const ERROR_CATALOGUE = {
   livemode_mismatch: { status: 400, description: "Billing webhooks: a test-mode event reached a live deployment, or the reverse. Refused and audited (`billing.webhook_rejected`)." },
   billing_provider_unavailable: { status: 503, description: "Stripe could not be reached or refused the call; nothing changed. Retry in a moment." },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
+  egress_denied: { status: 403, description: "Egress proxy: the call is not allowed — by the agent's policy, the SSRF guard, its trust level or a redirect hop; `details.reason` is the reason code (docs/egress.md)." },
+  egress_mock_missing: { status: 501, description: "Egress proxy, mock mode: no declared response matches the call, and nothing leaves in mock mode." },
+  egress_upstream_failed: { status: 502, description: "Egress proxy: the upstream could not be reached or broke off (DNS, connection, TLS)." },
+  egress_response_too_large: { status: 502, description: "Egress proxy: the upstream's response is larger than the proxy returns; `details.maxBytes` gives the limit." },
+  egress_upstream_timeout: { status: 504, description: "Egress proxy: the upstream did not answer within the call's time limit; `details.timeoutMs` gives it." },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

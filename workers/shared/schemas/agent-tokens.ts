@@ -7,8 +7,10 @@ export const AgentTokenRequestSchema = z
     agentId: z.string().min(1).max(64).meta({ description: "The agent's id (`agt_…`)." }),
     secret: z.string().min(1).max(256).meta({ description: "The agent secret (`sba_…`), as shown at creation or rotation." }),
     teamId: z.string().min(1).max(64).optional().meta({ description: "Ask for a token for this team; the agent must be a member. The token then carries `team`." }),
+    audience: z.enum(["relay", "egress"]).optional().meta({ description: "What the token is for: `relay` (default; aud `switchboard:relay`) or `egress` (aud `switchboard:egress`, for the egress proxy). Each is refused by the other." }),
   })
   .strict()
+  .refine((r) => !(r.audience === "egress" && r.teamId !== undefined), { message: "An egress token is not for a team: leave out teamId.", path: ["teamId"] })
   .meta({ id: "AgentTokenRequest" });
 export type AgentTokenRequest = z.infer<typeof AgentTokenRequestSchema>;
 

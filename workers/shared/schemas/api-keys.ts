@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { PermissionSchema } from "../auth/permissions";
+import { PERMISSIONS, PermissionSchema } from "../auth/permissions";
 import { IsoTimeSchema } from "./common";
 
 export const CreateApiKeyInputSchema = z
   .object({
     name: z.string().trim().min(1).max(80),
-    scopes: z.array(PermissionSchema).min(1).max(20).meta({ description: "Permissions the key carries; each must be one the creator holds." }),
+    scopes: z.array(PermissionSchema).min(1).max(PERMISSIONS.length).meta({ description: "Permissions the key carries; each must be one the creator holds." }),
     expiresAt: IsoTimeSchema.optional().meta({ description: "When the key stops working; omit for no expiry." }),
     projectId: z.string().min(1).max(64).optional().meta({ description: "Bind the key to one project: it then sees only that project's agents, teams and keys (docs/projects.md). Omit for a tenant-wide key." }),
   })

@@ -1,5 +1,5 @@
 import { Link, useSearch } from "@tanstack/react-router";
-import { Activity, Bell, Bot, Building, CreditCard, KeyRound, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
+import { Activity, Bell, Bot, Building, CreditCard, KeyRound, LockKeyhole, Package, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
 import type { ReactNode } from "react";
 import { can, type Role } from "@/lib/permissions";
 import { OpenAlertsBadge } from "@/screens/tenant/alerts/open-alerts-badge";
@@ -50,6 +50,20 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
                 </Link>
               </li>
             </>
+          )}
+          {can(tenant.role, "skills:read") && (
+            <li>
+              <Link to="/t/$tenantId/skills" params={params} className={linkClass}>
+                <Package className="size-4" aria-hidden="true" /> Skills
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "secrets:read") && (
+            <li>
+              <Link to="/t/$tenantId/secrets" params={params} className={linkClass}>
+                <LockKeyhole className="size-4" aria-hidden="true" /> Secrets
+              </Link>
+            </li>
           )}
           {can(tenant.role, "members:read") && (
             <li>

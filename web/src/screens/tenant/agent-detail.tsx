@@ -132,6 +132,12 @@ function AgentDetail({ agent }: { agent: Agent }) {
         description={agent.description || undefined}
         actions={actions}
       />
+      {/* Egress (docs/egress.md): rules, mode, test a URL, activity. */}
+      <p className="-mt-2 mb-4 text-sm">
+        <Link to="/t/$tenantId/agents/$agentId/egress" params={{ tenantId, agentId: agent.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+          Egress: rules, mode and activity →
+        </Link>
+      </p>
       <div className="grid gap-6 lg:grid-cols-2">
         <CardSection title="Configuration">
           <dl className="space-y-4 text-sm">

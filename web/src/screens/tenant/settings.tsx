@@ -13,6 +13,7 @@ import { keys, tenantPath, tenantQuery } from "@/lib/queries";
 import type { Tenant } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 import { ConfigHistory } from "./config-history";
+import { SsoSettings } from "./sso-settings";
 
 export function SettingsScreen() {
   const { tenantId } = useTenant();
@@ -25,6 +26,7 @@ export function SettingsScreen() {
           <div className="space-y-6">
             <GeneralSettings tenant={t} />
             <ConfigHistory tenant={t} />
+            <SsoSettings />
             <DangerZone tenant={t} />
           </div>
         )}

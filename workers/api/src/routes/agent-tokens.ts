@@ -7,7 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { issueAgentToken, verifyAgentToken } from "../../../shared/agent-identity/agent-token";
-import { AGENT_TOKEN_TTL_SECONDS, RELAY_AUDIENCE } from "../../../shared/agent-identity/claims";
+import { AGENT_TOKEN_TTL_SECONDS, RELAY_AUDIENCE, TOKEN_AUDIENCES } from "../../../shared/agent-identity/claims";
 import { agentTokenWireError } from "../../../shared/agent-identity/errors";
 import { publishedKeys } from "../../../shared/agent-identity/signing-keys";
 import { secretMatches } from "../../../shared/crypto/secrets";
@@ -37,7 +37,7 @@ agentTokensRoutes.openapi(
     path: "/v1/agent-tokens",
     tags,
     summary: "Exchange an agent's id and secret for a short-lived agent token",
-    description: `Client-credentials exchange for agents (no browser involved). The token is an EdDSA-signed JWT valid for ${AGENT_TOKEN_TTL_SECONDS} s with audience \`${RELAY_AUDIENCE}\`; exchange again before it expires. With \`teamId\`, the agent must be a member of that team and the token carries it. Failures are throttled per source IP (${AGENT_TOKEN_LIMITS.perIpFailures.limit} / 15 min, then every request from it is refused) and per agent id (${AGENT_TOKEN_LIMITS.perAgentFailures.limit} wrong attempts / 15 min, then wrong attempts get 429; the right secret still works): 429 with Retry-After.`,
+    description: `Client-credentials exchange for agents (no browser involved). The token is an EdDSA-signed JWT valid for ${AGENT_TOKEN_TTL_SECONDS} s with audience \`${RELAY_AUDIENCE}\` (or \`switchboard:egress\` with \`audience: "egress"\`, for the egress proxy); exchange again before it expires. With \`teamId\`, the agent must be a member of that team and the token carries it. Failures are throttled per source IP (${AGENT_TOKEN_LIMITS.perIpFailures.limit} / 15 min, then every request from it is refused) and per agent id (${AGENT_TOKEN_LIMITS.perAgentFailures.limit} wrong attempts / 15 min, then wrong attempts get 429; the right secret still works): 429 with Retry-After.`,
     request: { body: jsonBody(AgentTokenRequestSchema) },
     responses: {
       200: jsonResponse(AgentTokenResponseSchema, "The token."),
@@ -46,7 +46,7 @@ agentTokensRoutes.openapi(
     },
   }),
   async (c) => {
-    const { agentId, secret, teamId } = c.req.valid("json");
+    const { agentId, secret, teamId, audience = "relay" } = c.req.valid("json");
     const db = c.get("db");
     const { perIpFailures, perAgentFailures } = AGENT_TOKEN_LIMITS;
     const ipLimiter = limiter(c.env, `agent-token:ip:${c.get("ip") ?? "unknown"}`);
@@ -85,13 +85,13 @@ agentTokensRoutes.openapi(
       if (error instanceof ApiError && error.code === "budget_exceeded") await refused(c, agent, "budget_exceeded");
       throw error;
     });
-    const issued = await issueAgentToken(c.env, { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel as TrustLevel });
+    const issued = await issueAgentToken(c.env, { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel as TrustLevel }, { audience: TOKEN_AUDIENCES[audience] });
     await audit(c, {
       tenantId: agent.tenantId,
       actor: { type: "agent", id: agent.id, name: agent.name },
       action: "agent.token_issued",
       target: { type: "agent", id: agent.id },
-      details: { kid: issued.kid, jti: issued.claims.jti, teamId: teamId ?? null, expiresAt: toIso(issued.claims.exp * 1000) },
+      details: { kid: issued.kid, jti: issued.claims.jti, teamId: teamId ?? null, audience: issued.claims.aud, expiresAt: toIso(issued.claims.exp * 1000) },
     });
     return c.json({ access_token: issued.token, token_type: "Bearer" as const, expires_in: AGENT_TOKEN_TTL_SECONDS, kid: issued.kid }, 200);
   },

@@ -21,13 +21,14 @@ import { decodeCursor, toPage } from "../http/pagination";
 import { AgentParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { toAgent } from "../serializers";
-import { listProjectFilter, requireInProject, requireProjectForCreate, type ProjectAccessOptions } from "../services/projects";
+import { listProjectFilter, requireProjectForCreate } from "../services/projects";
 import { projectIdOf } from "../../../shared/projects";
 import { ProjectFilterQuerySchema } from "../../../shared/schemas/projects";
-import type { Permission } from "../../../shared/auth/permissions";
+import { findAgentInScope as findAgent, liveAgent } from "../services/agent-scope";
 import { newAgentSecret } from "../services/agent-secrets";
 import { insertWithinPlanLimit } from "../services/plan-limits";
 import { evictAgentFromRelays, updateAgentOnRelays } from "../services/relay";
+import { invalidateEgressGates } from "../services/egress";
 import { assertTeamsExist, linkAgentToTeams, linkOrUndo, teamIdsByAgent } from "../services/team-links";
 
 export const agentsRoutes = new OpenAPIHono<AppEnv>();
@@ -38,7 +39,6 @@ const AgentListQuerySchema = PageQuerySchema.extend(ProjectFilterQuerySchema.sha
   template: AgentTemplateSchema.optional().meta({ description: "Only agents made from this template." }),
 });
 
-const liveAgent = (tenantId: string, agentId: string) => and(eq(agents.id, agentId), eq(agents.tenantId, tenantId), isNull(agents.deletedAt));
 
 agentsRoutes.openapi(
   defineRoute("agents:write", {
@@ -165,6 +165,8 @@ agentsRoutes.openapi(
       const teamIds = (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [];
       await updateAgentOnRelays(c.env, tenant.id, teamIds, { agentId, role: updated.template, trust: updated.trustLevel as TrustLevel });
     }
+    // Egress hook: the trust level decides the agent's egress methods and limits.
+    if (updated.trustLevel !== before.trustLevel) await invalidateEgressGates(c.env, [agentId]);
     await audit(c, {
       action: "agent.updated",
       target: { type: "agent", id: agentId },
@@ -196,6 +198,7 @@ agentsRoutes.openapi(
     ]);
     if (update.meta.changes === 0) throw notFound("Agent");
     await evictAgentFromRelays(c.env, teamIds, agent.id, "removed");
+    await invalidateEgressGates(c.env, [agent.id]);
     await audit(c, { action: "agent.deleted", target: { type: "agent", id: agent.id }, details: { name: agent.name, removedFromTeams: teamIds, projectId: projectIdOf(agent) } });
     return c.body(null, 204);
   },
@@ -226,6 +229,8 @@ for (const to of ["suspended", "active"] as const) {
       }
       if (to === "suspended") await evictAgentFromRelays(c.env, (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [], agentId, "suspended");
       const projectId = projectIdOf(agent);
+      // Egress hook: the gate refuses a suspended agent's next call (and serves a resumed one).
+      await invalidateEgressGates(c.env, [agentId]);
       await audit(c, to === "suspended" ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning", details: { projectId } } : { action: "agent.resumed", target: { type: "agent", id: agentId }, details: { projectId } });
       return c.json({ agent: await withTeams(c, updated) }, 200);
     },
@@ -253,16 +258,6 @@ agentsRoutes.openapi(
     return c.json({ agent: await withTeams(c, updated), secret }, 200);
   },
 );
-
-/** A live agent of the tenant, once the caller may use `permission` in its project (404 outside a project-bound key's project). */
-async function findAgent(c: Context<AppEnv>, agentId: string, permission: Permission = "agents:read", options: ProjectAccessOptions = {}): Promise<AgentRow> {
-  const row = await c.get("db").select().from(agents).where(liveAgent(c.get("tenantAccess").tenant.id, agentId)).get();
-  if (!row) throw notFound("Agent");
-  await requireInProject(c, projectIdOf(row), permission, options).catch((err: unknown) => {
-    throw err instanceof ApiError && err.code === "not_found" ? notFound("Agent") : err;
-  });
-  return row;
-}
 
 async function withTeams(c: Context<AppEnv>, agent: AgentRow) {
   const teamIds = await teamIdsByAgent(c.get("db"), [agent.id]);

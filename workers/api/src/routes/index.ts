@@ -8,6 +8,10 @@ import { apiKeysRoutes } from "./api-keys";
 import { auditArchivesRoutes } from "./audit-archives";
 import { authRoutes } from "./auth";
 import { devOutboxRoutes } from "./dev-outbox";
+import { egressRoutes } from "./egress";
+import { secretsRoutes } from "./secrets";
+import { skillsRoutes } from "./skills";
+import { vaultAdminRoutes } from "./vault-admin";
 import { healthRoutes } from "./health";
 import { invitesRoutes } from "./invites";
 import { membersRoutes } from "./members";
@@ -29,4 +33,4 @@ import { billingWebhookRoutes } from "./billing-webhooks";
 import { budgetsRoutes } from "./budgets";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, billingRoutes, billingWebhookRoutes, budgetsRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, egressRoutes, secretsRoutes, skillsRoutes, vaultAdminRoutes, billingRoutes, billingWebhookRoutes, budgetsRoutes, auditRoutes];

@@ -22,6 +22,7 @@ import { ConfigVersionParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { requireUser } from "../middleware/access";
 import { toTenant } from "../serializers";
+import { coreBundleStatements } from "../services/skills";
 import type { Context } from "hono";
 
 export const tenantRoutes = new OpenAPIHono<AppEnv>();
@@ -61,6 +62,8 @@ tenantRoutes.openapi(
       db.insert(memberships).values({ tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
       db.insert(tenantConfigVersions).values({ tenantId: tenant.id, version: 1, name: tenant.name, config, reason: "created", createdBy: user.id, createdAt: now }),
       db.insert(projects).values(defaultProjectRow(tenant.id, now)),
+      // Skills: the core bundle is in every new tenant's catalog (docs/skills.md).
+      ...coreBundleStatements(db, tenant.id, now),
     ]);
     await audit(c, { tenantId: tenant.id, action: "tenant.created", target: { type: "tenant", id: tenant.id }, details: { name: tenant.name } });
     // Its Stripe customer is made in the background (docs/billing.md): the tenant works at once, whatever Stripe's state.

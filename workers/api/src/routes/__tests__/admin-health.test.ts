@@ -44,6 +44,7 @@ describe("GET /v1/admin/health", () => {
     expect(body.cronJobs.map((j: any) => [j.job, j.state, j.status])).toEqual([
       ["audit-archive", "never_run", "ok"],
       ["signing-key-rotation", "never_run", "ok"],
+      ["vault-rewrap", "never_run", "ok"],
       ["billing-sweep", "never_run", "ok"],
     ]);
     expect(body.archives).toMatchObject({ r2: { reachable: true }, chains: 0, chainsBehind: 0, staleLeases: 0, status: "ok" });

@@ -7,7 +7,9 @@
 import { env, exports } from "cloudflare:workers";
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, it } from "vitest";
-import { BASE, call, expectError, sessionCookieOf, signup, uniqueEmail, type CallResult } from "../../../../../test/workers/harness";
+import { BASE, call, createTenant, expectError, sessionCookieOf, signup, uniqueEmail, type CallResult } from "../../../../../test/workers/harness";
+import { OIDC_TEST_CLIENTS } from "../../../../../test/workers/oidc-clients";
+import { putSso } from "../../../../../test/workers/sso-harness";
 import { fakeAuthorizationCode, type FakeIdentity, type GitHubScenario, type GoogleScenario } from "../../../../../test/workers/fake-oauth-providers";
 import { OAUTH_COOKIE_PATH, safeRedirectPath } from "../../services/oauth/flow";
 import { configuredProviders } from "../../services/oauth/providers";
@@ -453,5 +455,37 @@ describe("linked providers in account security", () => {
     await linkFromAccountSecurity(person.cookie, "github", "verified-primary", identity("unlink-password"));
     expect((await call("/v1/me/oauth/github", { method: "DELETE", cookie: person.cookie })).status).toBe(204);
     expect((await call("/v1/me/oauth", { cookie: person.cookie })).body).toEqual({ data: [], hasPassword: true });
+  });
+});
+
+describe("a tenant that requires single sign-on", () => {
+  it("refuses GitHub and Google sign-in for its members at its domain, audited, and lets the same person in once SSO is no longer required", async () => {
+    const domain = `sso-required-${crypto.randomUUID().slice(0, 8)}.test`;
+    const owner = await signup("sso-owner");
+    const tenantId = await createTenant(owner, "SSO required Co");
+    const settings = { issuer: env.TEST_OIDC_ISSUER_A, ...OIDC_TEST_CLIENTS.a, emailDomains: [domain], breakGlassUserId: owner.id };
+    expect((await putSso(tenantId, owner.cookie, settings)).status).toBe(200);
+    // People at the domain who first came in through GitHub and Google, then became members.
+    const viaGithub = identity("gh-member", `gh-member-${crypto.randomUUID().slice(0, 6)}@${domain}`);
+    const viaGoogle = { ...identity("google-member", `google-member-${crypto.randomUUID().slice(0, 6)}@${domain}`), id: `sub-${crypto.randomUUID()}` };
+    for (const [provider, scenario, who] of [["github", "verified-primary", viaGithub], ["google", "verified", viaGoogle]] as const) {
+      const first = await signInWith(provider, scenario, who);
+      expect(first.status, provider).toBe(302);
+      const userId = (await call("/v1/me", { cookie: sessionCookieOf(first) })).body.user.id as string;
+      await env.DB.prepare("insert into memberships (tenant_id, user_id, role) values (?, ?, 'member')").bind(tenantId, userId).run();
+    }
+    expect((await putSso(tenantId, owner.cookie, { ...settings, ssoRequired: true })).status).toBe(200);
+
+    for (const [provider, scenario, who] of [["github", "verified-primary", viaGithub], ["google", "verified", viaGoogle]] as const) {
+      const refused = await signInWith(provider, scenario, who);
+      expect(refused.status, provider).toBe(302);
+      expect(location(refused), provider).toBe("/login?error=sso_required");
+      expect(refused.headers.getSetCookie().some((c) => c.startsWith("sb_session=")), provider).toBe(false);
+      expect(await auditRows("auth.login_failed", (d) => d.reason === "sso_required" && d.method === provider), provider).toHaveLength(1);
+    }
+
+    expect((await putSso(tenantId, owner.cookie, { ...settings, ssoRequired: false })).status).toBe(200);
+    const again = await signInWith("github", "verified-primary", viaGithub);
+    expect(location(again)).not.toContain("error=");
   });
 });

@@ -177,6 +177,26 @@ describe("project scope on team sub-resources", () => {
   });
 });
 
+describe("project scope on agent sub-resources", () => {
+  it("a project-bound key reaches its project's agents' egress and skills, and gets 404 for another project's agent", async () => {
+    const owner = await signup("proj-egress");
+    const tenantId = await createTenant(owner, "Proj egress");
+    const alpha = await createProject(tenantId, owner.cookie, "Alpha");
+    const inside = (await createAgent(tenantId, { cookie: owner.cookie }, { projectId: alpha.id })).body.agent;
+    const outside = (await createAgent(tenantId, { cookie: owner.cookie })).body.agent;
+    const key = await createKey(tenantId, owner, ["agents:read", "egress:read", "egress:write", "skills:read", "skills:install"], alpha.id);
+
+    expect((await call(`${base(tenantId)}/agents/${inside.id}/egress`, { apiKey: key })).status).toBe(200);
+    expect((await call(`${base(tenantId)}/agents/${inside.id}/egress/rules`, { body: { host: "api.example.com" }, apiKey: key })).status).toBe(201);
+    expectError(await call(`${base(tenantId)}/agents/${outside.id}/egress`, { apiKey: key }), 404, "not_found");
+    expectError(await call(`${base(tenantId)}/agents/${outside.id}/egress/rules`, { body: { host: "api.example.com" }, apiKey: key }), 404, "not_found");
+    expectError(await call(`${base(tenantId)}/agents/${outside.id}/skills`, { apiKey: key }), 404, "not_found");
+    expectError(await call(`${base(tenantId)}/agents/${outside.id}/skills/github`, { method: "PUT", body: {}, apiKey: key }), 404, "not_found");
+    const rules = await call(`${base(tenantId)}/agents/${outside.id}/egress`, { cookie: owner.cookie });
+    expect(rules.body.rules).toEqual([]);
+  });
+});
+
 describe("the default-project migration", () => {
   it("backfills data written before projects (and by old code mid-rollout), idempotently; null rows read as the default project meanwhile", async () => {
     const owner = await signup("proj-migration");

@@ -1,0 +1,1 @@
+export { EgressGate, type Admission, type CallOutcome, type Evaluation, type GateCall, type HopCheck } from "./egress-gate";

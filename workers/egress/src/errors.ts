@@ -1,0 +1,34 @@
+/**
+ * The proxy's refusals and failures on the wire: the API's error shape and codes (the catalogue),
+ * plus `x-switchboard-egress: denied | error` so a caller of the forward form can tell the proxy's
+ * answer from the upstream's. One mapping from gate reason to code.
+ */
+import { ERROR_CATALOGUE, type ErrorCode } from "../../shared/errors/catalogue";
+import { REASON_TEXT } from "../../shared/egress/reasons";
+import type { GateDenial } from "../../../durable-objects/egress-gate/egress-gate";
+
+export function errorResponse(code: ErrorCode, message: string, details?: Record<string, unknown>, headers: Record<string, string> = {}): Response {
+  const status = ERROR_CATALOGUE[code].status;
+  return Response.json(
+    { error: { code, message, ...(details ? { details } : {}) } },
+    { status, headers: { "x-switchboard-egress": code === "egress_denied" || status === 401 || status === 403 || status === 429 ? "denied" : "error", "cache-control": "no-store", ...headers } },
+  );
+}
+
+export function denialResponse(denial: GateDenial): Response {
+  const details = { reason: denial.reason, detail: denial.detail };
+  switch (denial.reason) {
+    case "agent_suspended":
+      return errorResponse("agent_suspended", "The agent is suspended. An admin must resume it before it can call out.", details);
+    case "agent_deleted":
+    case "wrong_tenant":
+      return errorResponse("unauthenticated", "The agent token does not belong to a live agent of its tenant.", details, { "www-authenticate": 'Bearer error="invalid_token"' });
+    case "rate_limited":
+    case "concurrency_limited":
+      return errorResponse("rate_limited", REASON_TEXT[denial.reason], details, { "retry-after": String(denial.retryAfterSeconds ?? 1) });
+    case "mock_no_match":
+      return errorResponse("egress_mock_missing", REASON_TEXT.mock_no_match, details);
+    default:
+      return errorResponse("egress_denied", REASON_TEXT[denial.reason], details);
+  }
+}

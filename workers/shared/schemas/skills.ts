@@ -1,0 +1,88 @@
+/** Skills shapes: catalog entries, versions, installs, dry-run reports (docs/skills.md). zod only. */
+import { z } from "zod";
+import { EgressModeSchema, EgressReasonSchema } from "./egress";
+import { IsoTimeSchema } from "./common";
+
+export const SkillVersionStatusSchema = z.enum(["published", "deprecated", "yanked"]).meta({ id: "SkillVersionStatus" });
+
+export const SkillVersionSchema = z
+  .object({
+    version: z.string(),
+    status: SkillVersionStatusSchema,
+    statusMessage: z.string().nullable(),
+    manifest: z.record(z.string(), z.unknown()).meta({ description: "The manifest as published (SkillManifest)." }),
+    publishedBy: z.string().nullable(),
+    publishedAt: IsoTimeSchema,
+  })
+  .meta({ id: "SkillVersion" });
+
+export const SkillSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    title: z.string(),
+    description: z.string(),
+    publisher: z.enum(["switchboard", "tenant"]),
+    latestVersion: z.string().nullable().meta({ description: "Highest installable version (published or deprecated, not yanked; pre-releases only if nothing else)." }),
+    versions: z.array(SkillVersionSchema),
+  })
+  .meta({ id: "Skill" });
+
+export const InstallSkillInputSchema = z
+  .object({
+    version: z.string().max(64).optional().meta({ description: "Default: the latest installable version." }),
+    mode: EgressModeSchema.optional().meta({ description: "Default `mock`: the skill's calls are answered by its declared mocks until an admin sets `live`." }),
+  })
+  .strict()
+  .meta({ id: "InstallSkillInput" });
+
+export const InstalledSkillSchema = z
+  .object({
+    name: z.string(),
+    version: z.string(),
+    mode: EgressModeSchema,
+    status: SkillVersionStatusSchema,
+    installedAt: IsoTimeSchema,
+    installedBy: z.string().nullable(),
+    manifest: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: "InstalledSkill" });
+
+export const StatusChangeInputSchema = z.object({ message: z.string().min(1).max(500) }).strict().meta({ id: "SkillStatusChangeInput" });
+
+export const DryRunInputSchema = z
+  .object({
+    manifest: z.record(z.string(), z.unknown()).optional().meta({ description: "A manifest not yet published (validated like a publish)." }),
+    skill: z.string().max(40).optional().meta({ description: "Or a skill of the catalog…" }),
+    version: z.string().max(64).optional().meta({ description: "…at this version (default: latest)." }),
+    agentId: z.string().max(64).optional().meta({ description: "Judge as if installed on this agent (its trust level); default: the tenant's default trust level." }),
+    calls: z
+      .array(z.object({ method: z.string().regex(/^[A-Za-z]{1,16}$/).default("GET"), url: z.string().min(1).max(4096) }).strict())
+      .max(500)
+      .optional()
+      .meta({ description: "The calls to judge (a recorded session); default: one probe per declared network permission and method, plus each declared mock." }),
+  })
+  .strict()
+  .refine((v) => (v.manifest === undefined) !== (v.skill === undefined), "Give either `manifest` or `skill`.")
+  .meta({ id: "SkillDryRunInput" });
+
+export const DryRunReportSchema = z
+  .object({
+    skill: z.string(),
+    version: z.string(),
+    trustLevel: z.number().int(),
+    calls: z.array(
+      z.object({
+        method: z.string(),
+        url: z.string(),
+        decision: z.enum(["allow", "deny"]),
+        reason: EgressReasonSchema,
+        message: z.string(),
+        detail: z.string().nullable(),
+        source: z.enum(["declared", "mock", "given"]),
+      }),
+    ),
+    env: z.array(z.object({ name: z.string(), required: z.boolean(), secret: z.object({ id: z.string(), status: z.enum(["active", "expired"]) }).nullable() })).meta({ description: "Each declared env name and the secret scoped to this skill that provides it, if any." }),
+    summary: z.object({ allowed: z.number().int(), denied: z.number().int(), missingSecrets: z.array(z.string()) }),
+  })
+  .meta({ id: "SkillDryRunReport" });
