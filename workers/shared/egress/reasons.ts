@@ -26,6 +26,8 @@ export const DENY_REASONS = [
   "concurrency_limited",
   "too_many_redirects",
   "mock_no_match",
+  // Billing (docs/billing.md): a hard budget on egress calls (the agent's or the tenant's) is reached.
+  "budget_exceeded",
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -53,6 +55,7 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
   concurrency_limited: "The agent has too many egress calls in flight.",
   too_many_redirects: "The redirect chain is longer than the proxy follows.",
   mock_no_match: "Mock mode: no recorded or declared response matches this call, and nothing leaves in mock mode.",
+  budget_exceeded: "A hard budget on egress calls (the agent's, the tenant's, or the plan's allowance) is used up for this month.",
   agent_rule: "Allowed by one of the agent's egress rules.",
   skill_rule: "Allowed by the network permissions of an installed skill.",
 };
