@@ -4,7 +4,7 @@
  * limits, budgets and invoices. Everyone reads it; owners and admins (`billing:write`) buy and set
  * budgets. The plan only changes when Stripe's events arrive, so after Checkout the screen polls.
  */
-import { useMutation, useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSearch } from "@tanstack/react-router";
 import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
@@ -66,11 +66,14 @@ export function BillingAlerts({ alerts }: { alerts: BillingOverview["alerts"] })
 
 function PlanSection({ data, canWrite }: { data: BillingOverview; canWrite: boolean }) {
   const { tenantId } = useTenant();
+  const queryClient = useQueryClient();
   const go = useMutation({
     mutationFn: (action: { kind: "checkout" | "plan"; plan: PlanId } | { kind: "portal" }) =>
       action.kind === "portal" ? api.post<{ url: string }>(`${tenantPath(tenantId)}/billing/portal`) : action.kind === "checkout" ? api.post<{ url: string }>(`${tenantPath(tenantId)}/billing/checkout`, { plan: action.plan }) : api.post<{ url?: string }>(`${tenantPath(tenantId)}/billing/plan`, { plan: action.plan }),
     onSuccess: (res) => {
-      if (res.url) window.location.assign(res.url);
+      if (res.url) return window.location.assign(res.url);
+      // A plan change answers 202: the plan follows Stripe's event, seconds later.
+      for (const ms of [2000, 5000, 10_000]) setTimeout(() => void queryClient.invalidateQueries({ queryKey: billingOverviewQuery(tenantId).queryKey }), ms);
     },
   });
   const sub = data.subscription;
@@ -114,6 +117,11 @@ function PlanSection({ data, canWrite }: { data: BillingOverview; canWrite: bool
       </dl>
       {!data.configured && <Alert tone="info" className="mt-4">Billing through Stripe is not set up on this deployment: the plan is set by the platform operator (docs/deploy.md, "Stripe").</Alert>}
       {data.configured && !canWrite && <p className="mt-4 text-sm text-zinc-600">Owners and admins change the plan and payment details.</p>}
+      {go.isSuccess && go.variables?.kind === "plan" && (
+        <Alert tone="info" className="mt-4">
+          Plan change requested: it shows here as soon as Stripe confirms it (prorated on the next invoice).
+        </Alert>
+      )}
       {go.error && (
         <Alert tone="danger" className="mt-4">
           {go.error.message}
