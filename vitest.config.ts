@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
+import { TEST_STRIPE } from "./test/workers/stripe-constants";
 // @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
 import { freePort } from "./scripts/lib/oidc-dev-provider.mjs";
 
@@ -40,6 +41,10 @@ export default defineConfig(async () => {
                   GOOGLE_CLIENT_SECRET: "test-google-secret",
                   TEST_OIDC_ISSUER_A: `http://127.0.0.1:${process.env.SB_TEST_OIDC_PORT_A}`,
                   TEST_OIDC_ISSUER_B: `http://127.0.0.1:${process.env.SB_TEST_OIDC_PORT_B}`,
+                  // Billing against the Stripe fake (test/workers/fake-stripe-outbound.ts), reached at api.stripe.com.
+                  STRIPE_SECRET_KEY: TEST_STRIPE.secretKey,
+                  STRIPE_WEBHOOK_SECRET: TEST_STRIPE.webhookSecret,
+                  STRIPE_PRICES: JSON.stringify(TEST_STRIPE.prices),
                 },
                 // The Worker's fetch() to the internet: GitHub and Google are impersonated there.
                 outboundService: fakeOAuthProviders,

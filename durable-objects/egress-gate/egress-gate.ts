@@ -17,6 +17,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { StagedAuditEvent } from "../../workers/shared/audit/emit";
+import { budgetExceeded, checkBudget } from "../../workers/shared/billing/usage";
+import { log } from "../../workers/shared/observability/log";
 import { newId } from "../../workers/shared/crypto/ids";
 import { EGRESS_LIMITS } from "../../workers/shared/egress/limits";
 import { egressGuardrails } from "../../workers/shared/egress/guardrails";
@@ -31,6 +33,9 @@ import { allowedEvent, deniedEvent, secretUsedEvent, type AllowedOutcome, type C
 import { findMock, type MockAnswer } from "./mocks";
 import { createOutboxTables, FLUSH_DELAY_MS, flushBatch, flushUsage, stage, stagedCount } from "./outbox";
 import { loadGateState, STATE_TTL_MS, type GateState } from "./state";
+
+/** How long the gate trusts the UsageMeter's last budget answer (docs/billing.md). */
+const BUDGET_TTL_MS = 10_000;
 
 export interface GateCall {
   agentId: string;
@@ -103,6 +108,8 @@ export class EgressGate extends DurableObject<Env> {
   private dek: { id: string; key: Promise<CryptoKey> } | null = null;
   /** An alarm is set (memory only: after an eviction the first staged event sets it again, which is harmless). */
   private alarmPending = false;
+  /** The agent's egress budget as the tenant's UsageMeter last judged it (docs/billing.md): asked at most every BUDGET_TTL_MS, not per call. */
+  private budget: { refusal: string | null; at: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -121,6 +128,9 @@ export class EgressGate extends DurableObject<Env> {
     if (!state || state.status === "deleted") return refuse({ ok: false, reason: "agent_deleted", detail: "the agent does not exist" });
     if (state.tenantId !== call.tenantId) return refuse({ ok: false, reason: "wrong_tenant", detail: "the caller's tenant is not the agent's" });
     if (state.status === "suspended") return refuse({ ok: false, reason: "agent_suspended", detail: "the agent is suspended" });
+    // Billing: a hard budget on egress calls refuses before anything else is spent (402 budget_exceeded).
+    const overBudget = await this.budgetRefusal(state.tenantId, call.agentId, now);
+    if (overBudget) return refuse({ ok: false, reason: "budget_exceeded", detail: overBudget });
 
     const skill = call.skill !== null ? state.skills.get(call.skill) : undefined;
     if (call.skill !== null && !skill) return refuse({ ok: false, reason: "skill_not_installed", detail: `skill ${call.skill} is not installed on this agent` });
@@ -239,6 +249,24 @@ export class EgressGate extends DurableObject<Env> {
     }
     if (stagedCount(this.ctx.storage.sql) > 0) this.scheduleFlush();
     else if (this.tickets.size > 0) await this.ctx.storage.setAlarm(Date.now() + EGRESS_LIMITS.timeoutMs);
+  }
+
+  /**
+   * Why the agent may not make another egress call this month, or null. Cached for BUDGET_TTL_MS:
+   * usage reaches the meter at this gate's flush anyway, so a hard cap holds to within a flush
+   * window of calls. If the meter cannot answer, the call goes on (logged): billing must not take
+   * egress down.
+   */
+  private async budgetRefusal(tenantId: string, agentId: string, now: number): Promise<string | null> {
+    if (this.budget && now - this.budget.at < BUDGET_TTL_MS) return this.budget.refusal;
+    try {
+      const check = await checkBudget(this.env, { tenantId, agentId, kind: "egress_calls" });
+      this.budget = { refusal: check.decision === "hard_exceeded" ? budgetExceeded(check).message : null, at: now };
+    } catch (error) {
+      log.warn("budget check unavailable; allowing", { agentId, error });
+      return null;
+    }
+    return this.budget.refusal;
   }
 
   private async currentState(agentId: string, now: number): Promise<GateState | null> {

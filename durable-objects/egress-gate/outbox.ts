@@ -7,6 +7,7 @@
  * once), and the day's absolute totals are upserted into D1's `egress_usage` (idempotent: `max`
  * of totals, the gate being the only writer of its agent's row).
  */
+import { recordUsage } from "../../workers/shared/billing/usage";
 import { emitAuditBatch, type StagedAuditEvent } from "../../workers/shared/audit/emit";
 
 export const FLUSH_BATCH = 100;
@@ -71,9 +72,14 @@ export async function flushBatch(ctx: DurableObjectState, env: Pick<Env, "DB">, 
 }
 
 /** Upserts the days whose totals moved since the last upsert into D1 (absolute totals: idempotent). */
-export async function flushUsage(sql: SqlStorage, env: Pick<Env, "DB">, agentId: string): Promise<void> {
+export async function flushUsage(sql: SqlStorage, env: Pick<Env, "DB" | "USAGE_METER">, agentId: string): Promise<void> {
   const days = sql.exec<{ day: string; tenant_id: string; allowed: number; denied: number; bytes_out: number; bytes_in: number }>("SELECT * FROM usage WHERE flushed = 0").toArray();
   if (days.length === 0) return;
+  // Billing (docs/billing.md, "Metering"): each day's running total of allowed calls goes to the
+  // tenant's UsageMeter, which adds only the growth since the last total it saw for this counter —
+  // so a flush retried after a failure counts nothing twice. It runs first: if the meter cannot
+  // answer, nothing is marked flushed and the next alarm sends the totals again.
+  await recordUsage(env, days.map((d) => ({ tenantId: d.tenant_id, agentId, kind: "egress_calls" as const, counter: `egress:${agentId}:${d.day}`, total: d.allowed, at: Date.parse(d.day) })));
   await env.DB.batch(
     days.map((d) =>
       env.DB.prepare(

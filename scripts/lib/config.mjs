@@ -2,6 +2,7 @@
  * Settings of the local stack, in one place. Environment overrides exist so a test (or a second
  * checkout) can run its own stack beside a developer's without sharing a port or a database.
  */
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -54,3 +55,22 @@ export function displayPath(p) {
 export const OIDC_ENABLED = process.env.SWITCHBOARD_OIDC === "1";
 export const OIDC_PORT = portFromEnv("SWITCHBOARD_OIDC_PORT", 8790);
 export const OIDC_ISSUER = `http://${LISTEN_HOST}:${OIDC_PORT}`;
+
+/**
+ * The local Stripe fake (docs/billing.md, "Local Stripe"): `npm start` runs it and points the API
+ * at it unless .dev.vars has a STRIPE_SECRET_KEY of its own (a real test account) or
+ * SWITCHBOARD_STRIPE_FAKE=0. The key and signing secret are the fake's, not secrets.
+ */
+export const STRIPE_FAKE_PORT = portFromEnv("SWITCHBOARD_STRIPE_FAKE_PORT", 8791);
+export const STRIPE_FAKE_URL = `http://${LISTEN_HOST}:${STRIPE_FAKE_PORT}`;
+export const STRIPE_FAKE_PUBLIC_URL = `http://localhost:${STRIPE_FAKE_PORT}`;
+export const STRIPE_FAKE_KEYS = { secretKey: "sk_test_switchboard_local_fake", webhookSecret: "whsec_switchboard_local_fake" };
+export const STRIPE_FAKE_ENABLED = process.env.SWITCHBOARD_STRIPE_FAKE !== "0" && !devVarsHasStripeKey();
+
+function devVarsHasStripeKey() {
+  try {
+    return /^\s*STRIPE_SECRET_KEY\s*=\s*["']?[^"'\s]/m.test(readFileSync(path.join(REPO_ROOT, ".dev.vars"), "utf8"));
+  } catch {
+    return false;
+  }
+}

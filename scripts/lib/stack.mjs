@@ -13,8 +13,9 @@
  * docs/decisions.md ("Dashboard hosting") says why the dashboard is a second process instead.
  */
 import path from "node:path";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, OIDC_ENABLED, OIDC_ISSUER, OIDC_PORT, PUBLIC_URL, REPO_ROOT, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
+import { STRIPE_FAKE_ENABLED, STRIPE_FAKE_KEYS, STRIPE_FAKE_PORT, STRIPE_FAKE_PUBLIC_URL, STRIPE_FAKE_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
 import { egressProcess } from "./egress.mjs";
 
@@ -53,7 +54,7 @@ export function stackProcesses() {
       publicUrl: PUBLIC_URL,
       start: () =>
         spawnWrangler(
-          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), ...INSPECTOR, "--persist-to", STATE_DIR, "--show-interactive-dev-session=false"],
+          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), ...INSPECTOR, "--persist-to", STATE_DIR, "--show-interactive-dev-session=false", ...stripeFakeVars()],
           spawnOptions,
         ),
     },
@@ -91,5 +92,42 @@ export function stackProcesses() {
       : []),
     // The egress proxy: its own wrangler dev and port (scripts/lib/egress.mjs says why).
     egressProcess(),
+    // Billing against the local Stripe fake (docs/billing.md, "Local Stripe"), unless .dev.vars has a real test key.
+    ...(STRIPE_FAKE_ENABLED
+      ? [
+          {
+            name: "Local Stripe fake",
+            port: STRIPE_FAKE_PORT,
+            portEnv: "SWITCHBOARD_STRIPE_FAKE_PORT",
+            // 401 without an API key: the fake serves.
+            readyUrl: `${STRIPE_FAKE_URL}/v1/customers`,
+            readyStatus: 401,
+            publicUrl: STRIPE_FAKE_PUBLIC_URL,
+            start: () =>
+              spawn(process.execPath, [TSX_CLI, path.join(REPO_ROOT, "scripts/stripe-fake/server.ts")], {
+                ...spawnOptions,
+                env: {
+                  ...process.env,
+                  STRIPE_FAKE_PORT: String(STRIPE_FAKE_PORT),
+                  STRIPE_FAKE_HOST: LISTEN_HOST,
+                  STRIPE_FAKE_PUBLIC_ORIGIN: STRIPE_FAKE_PUBLIC_URL,
+                  STRIPE_FAKE_SECRET_KEY: STRIPE_FAKE_KEYS.secretKey,
+                  STRIPE_FAKE_WEBHOOK_SECRET: STRIPE_FAKE_KEYS.webhookSecret,
+                  STRIPE_FAKE_WEBHOOK_URL: `${INTERNAL_URL}/v1/billing/webhooks`,
+                  STRIPE_FAKE_STATE: path.join(STATE_DIR, "stripe-fake.json"),
+                },
+              }),
+          },
+        ]
+      : []),
   ];
+}
+
+const TSX_CLI = path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs");
+
+/** The API's Stripe settings for the fake (`--var` wins over .dev.vars): its key, its signing secret, where it listens, its price catalogue. */
+function stripeFakeVars() {
+  if (!STRIPE_FAKE_ENABLED) return [];
+  const prices = execFileSync(process.execPath, [TSX_CLI, path.join(REPO_ROOT, "scripts/stripe-fake/print-prices.ts")], { encoding: "utf8" }).trim();
+  return ["--var", `STRIPE_SECRET_KEY:${STRIPE_FAKE_KEYS.secretKey}`, "--var", `STRIPE_WEBHOOK_SECRET:${STRIPE_FAKE_KEYS.webhookSecret}`, "--var", `STRIPE_API_BASE:${STRIPE_FAKE_URL}`, "--var", `STRIPE_PRICES:${prices}`];
 }

@@ -85,6 +85,8 @@ export async function startLocalStack({ timeoutMs = 180_000, logFile, oidcPort }
       ...oidcEnv,
       SWITCHBOARD_STATE_DIR: stateDir,
       SWITCHBOARD_WEB_DIST: path.join(stateDir, "web-dist"),
+      // The local Stripe fake (docs/billing.md) on a port of its own too.
+      SWITCHBOARD_STRIPE_FAKE_PORT: String(await freePort()),
     },
     stdio: ["ignore", "pipe", "pipe"],
     // Its own process group, so stop() reaches npm, node, wrangler and workerd together.

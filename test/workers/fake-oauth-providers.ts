@@ -19,6 +19,7 @@ import { FAKE_RESEND_HOST, fakeMailProvider } from "./fake-mail-provider";
 import { fakeEgressUpstream, UPSTREAM_SUFFIX } from "./fake-egress-upstream";
 import { fakeWebhookReceiver, WEBHOOK_RECEIVER_HOST } from "./fake-webhook-receiver";
 import { FAKE_OIDC_HOST, fakeOidcProvider } from "./fake-oidc-provider";
+import { FAKE_STRIPE_HOST, fakeStripe } from "./fake-stripe-outbound";
 
 /** Must match the bindings in vitest.config.ts. */
 export const FAKE_OAUTH_CLIENTS = {
@@ -66,6 +67,8 @@ export async function fakeOAuthProviders(request: Request): Promise<Response> {
   if (url.hostname.endsWith(UPSTREAM_SUFFIX)) return fakeEgressUpstream(request);
   // A misbehaving OpenID provider for SSO's ugly paths (test/workers/fake-oidc-provider.ts).
   if (url.host === FAKE_OIDC_HOST) return fakeOidcProvider(request);
+  // Stripe (scripts/stripe-fake/fake-stripe.ts; billing tests).
+  if (url.host === FAKE_STRIPE_HOST) return fakeStripe(request);
   // Out for real (the SSO tests' oidc-provider on 127.0.0.1). Miniflare's Request is not Node's:
   // rebuild it, and hand redirects back to the Worker as they are.
   const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();

@@ -127,6 +127,8 @@ const teamCoordinationRoute = createRoute({ getParentRoute: () => tenantRoute, p
 const membersRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/members", component: MembersScreen });
 const apiKeysRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/api-keys", component: ApiKeysScreen });
 const settingsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/settings", component: SettingsScreen });
+// Billing (docs/billing.md): `?checkout=success|canceled` is where Stripe Checkout sends the person back.
+const billingRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/billing", validateSearch: (s: Record<string, unknown>): { checkout?: string } => ({ checkout: stringParam(s, "checkout") }), component: lazyRouteComponent(() => import("./screens/tenant/billing/billing-screen"), "BillingScreen") });
 // Lazy: audit and alert screens are visited now and then; their search schemas stay here (validated before loading).
 const auditRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/audit", validateSearch: AuditSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/audit/audit-log"), "AuditLogScreen") });
 const alertsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts", validateSearch: AlertsInboxSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/alerts/alerts-inbox"), "AlertsInboxScreen") });
@@ -154,7 +156,7 @@ const routeTree = rootRoute.addChildren([
     createTenantRoute,
     inviteAcceptRoute,
     securityRoute,
-    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute, agentEgressRoute, secretsRoute, skillsRoute]),
+    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute, agentEgressRoute, secretsRoute, skillsRoute, billingRoute]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
 ]);

@@ -52,6 +52,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/skills/{skillName}/versions/{version}/yank": { message: "hijacked" },
   "PUT /v1/tenants/{tenantId}/agents/{agentId}/skills/{skillName}": {},
   "POST /v1/tenants/{tenantId}/skills/dry-run": { skill: "github" },
+  "POST /v1/tenants/{tenantId}/billing/checkout": { plan: "team" },
+  "POST /v1/tenants/{tenantId}/billing/plan": { plan: "business" },
+  "POST /v1/tenants/{tenantId}/budgets": { metric: "relay_messages", hardLimit: 1 },
+  "PATCH /v1/tenants/{tenantId}/budgets/{budgetId}": { hardLimit: 0 },
 };
 
 let ownerA: TestUser;
@@ -80,6 +84,8 @@ const snapshotB = async () => {
     skillVersions: await q("select count(*) as n, group_concat(status) as s from skill_versions where skill_id in (select id from skills where tenant_id = ?)"),
     installs: await q("select count(*) as n, group_concat(version) as v, group_concat(mode) as m from agent_skills where tenant_id = ?"),
     secrets: await q("select count(*) as n, group_concat(current_version) as v, group_concat(description) as d, group_concat(coalesce(deleted_at, 0)) as del from secrets where tenant_id = ?"),
+    budgets: await q("select count(*) as n, group_concat(hard_limit) as h from budgets where tenant_id = ?"),
+    plan: await q("select plan from tenants where id = ?"),
   };
 };
 
@@ -122,6 +128,10 @@ beforeAll(async () => {
   const installed = await call(`/v1/tenants/${tenantId}/agents/${b.agentId}/skills/b-private`, { method: "PUT", body: {}, cookie: ownerB.cookie });
   if (published.status !== 201 || installed.status !== 200) throw new Error("seeding tenant B's skill failed");
   b.skillName = "b-private";
+  // Billing: a budget (docs/billing.md).
+  const budgetB = await call(`/v1/tenants/${tenantId}/budgets`, { body: { metric: "egress_calls", hardLimit: 5 }, cookie: ownerB.cookie });
+  if (budgetB.status !== 201) throw new Error(`seeding tenant B's budget failed: ${JSON.stringify(budgetB.body)}`);
+  b.budgetId = budgetB.body.budget.id;
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

@@ -10,6 +10,7 @@ import { auditArchiveCron } from "../../shared/audit/archive/cron-job";
 import { log, withLogContext } from "../../shared/observability/log";
 import { rewrapVaultKeys } from "../../shared/vault/rewrap";
 import { recordCronRun } from "./services/health/cron-runs";
+import { billingSweep } from "./services/billing/jobs";
 
 export function scheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
   return withLogContext({ cron: controller.cron }, () => runJobs(controller, env));
@@ -40,6 +41,14 @@ async function runJobs(controller: ScheduledController, env: Env): Promise<void>
     (result) => log.info("signing key rotation", { ...result }),
     (error: unknown) => {
       log.error("signing key rotation failed", { error });
+      failures.push(error);
+    },
+  );
+  // Billing: tenants still without a Stripe customer, usage not yet reported (docs/billing.md).
+  await recordCronRun(env, "billing-sweep", () => billingSweep(env, now)).then(
+    (result) => log.info("billing sweep", { ...result }),
+    (error: unknown) => {
+      log.error("billing sweep failed", { error });
       failures.push(error);
     },
   );

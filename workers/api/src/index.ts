@@ -11,6 +11,7 @@ export { EgressGate } from "../../../durable-objects/egress-gate";
 // Skill runtime (docs/skills.md#code): the networks a skill's Dynamic Worker is given, through ctx.exports.
 export { EgressOutbound } from "../../egress/src/index";
 export { SkillMockOutbound } from "./skill-runtime/mock-outbound";
+export { UsageMeter } from "../../../durable-objects/usage-meter";
 
 const app = createApp();
 

@@ -8,6 +8,9 @@ import { ALERT_WEBHOOKS_DLQ, ALERT_WEBHOOKS_QUEUE } from "../../shared/alerts/qu
 import { handleAlertWebhooks, handleAlertWebhooksDeadLetters } from "./services/alerts/webhook-delivery";
 import { AUDIT_RETENTION_QUEUE, handleRetentionBatch } from "../../shared/audit/archive/retention-queue";
 import { log, withLogContext } from "../../shared/observability/log";
+import { BILLING_JOBS_QUEUE, STRIPE_EVENTS_QUEUE } from "./services/billing/queue-messages";
+import { handleStripeEvents } from "./services/billing/stripe-events";
+import { handleBillingJobs } from "./services/billing/jobs";
 
 export type QueueHandler = (batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext) => Promise<void>;
 
@@ -16,6 +19,9 @@ const handlers: Record<string, QueueHandler> = {
   [ALERT_WEBHOOKS_QUEUE]: (batch, env) => handleAlertWebhooks(batch, env),
   [ALERT_WEBHOOKS_DLQ]: (batch, env) => handleAlertWebhooksDeadLetters(batch, env),
   [AUDIT_RETENTION_QUEUE]: (batch, env) => handleRetentionBatch(batch, env),
+  // Billing (docs/billing.md).
+  [STRIPE_EVENTS_QUEUE]: (batch, env) => handleStripeEvents(batch, env),
+  [BILLING_JOBS_QUEUE]: (batch, env) => handleBillingJobs(batch, env),
 };
 
 export function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

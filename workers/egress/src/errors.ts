@@ -11,7 +11,7 @@ export function errorResponse(code: ErrorCode, message: string, details?: Record
   const status = ERROR_CATALOGUE[code].status;
   return Response.json(
     { error: { code, message, ...(details ? { details } : {}) } },
-    { status, headers: { "x-switchboard-egress": code === "egress_denied" || status === 401 || status === 403 || status === 429 ? "denied" : "error", "cache-control": "no-store", ...headers } },
+    { status, headers: { "x-switchboard-egress": code === "egress_denied" || code === "budget_exceeded" || status === 401 || status === 403 || status === 429 ? "denied" : "error", "cache-control": "no-store", ...headers } },
   );
 }
 
@@ -28,6 +28,8 @@ export function denialResponse(denial: GateDenial): Response {
       return errorResponse("rate_limited", REASON_TEXT[denial.reason], details, { "retry-after": String(denial.retryAfterSeconds ?? 1) });
     case "approval_required":
       return errorResponse("approval_required", REASON_TEXT.approval_required, details);
+    case "budget_exceeded":
+      return errorResponse("budget_exceeded", `${REASON_TEXT.budget_exceeded} ${denial.detail}`, details);
     case "mock_no_match":
       return errorResponse("egress_mock_missing", REASON_TEXT.mock_no_match, details);
     default:

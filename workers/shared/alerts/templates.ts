@@ -35,4 +35,10 @@ export const ALERT_RULE_TEMPLATES: AlertRuleTemplate[] = [
     description: "3 outbound calls refused by the egress proxy within 5 minutes: an agent trying to reach a host outside its allowlist.",
     rule: { name: "Egress denied", match: { action: "egress.request_denied" }, threshold: 3, windowSeconds: 300, severity: "warning" },
   },
+  {
+    id: "budget-caps",
+    title: "Budget caps reached",
+    description: "Every soft or hard budget cap (and the plan's monthly allowance) reached, per tenant or agent (docs/billing.md). Created for you with the first budget.",
+    rule: { name: "Budget caps reached", match: { action: "budget.*" }, threshold: 1, windowSeconds: 60, severity: "warning" },
+  },
 ];

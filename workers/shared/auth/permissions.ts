@@ -46,11 +46,14 @@ export const PERMISSIONS = [
   "skills:publish",
   /** Skills: install and uninstall skills on agents (grants their network permissions). */
   "skills:install",
+  /** Billing (docs/billing.md): everyone sees the plan, usage and budgets (the banner says why an agent is refused); owners and admins buy, manage and set budgets. */
+  "billing:read",
+  "billing:write",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
 
-const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read", "projects:read", "egress:read", "skills:read"];
+const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read", "projects:read", "egress:read", "skills:read", "billing:read"];
 
 /**
  * - owner: everything, including deleting the tenant and granting owner (see members service).

@@ -38,6 +38,9 @@ export const ID_PREFIXES = {
   vaultKey: "vk",
   skill: "skl",
   skillInvocation: "ski",
+  // Billing (docs/billing.md).
+  budget: "bgt",
+  usageReport: "ur",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

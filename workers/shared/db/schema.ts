@@ -868,3 +868,130 @@ export const agentSkills = sqliteTable(
 export type SkillRow = typeof skills.$inferSelect;
 export type SkillVersionRow = typeof skillVersions.$inferSelect;
 export type AgentSkillRow = typeof agentSkills.$inferSelect;
+
+/**
+ * Billing (docs/billing.md). A tenant's Stripe customer, created in the background when the tenant
+ * is (BILLING_JOBS queue, Stripe idempotency key `tenant-customer-<tenantId>`).
+ */
+export const billingCustomers = sqliteTable(
+  "billing_customers",
+  {
+    tenantId: text("tenant_id")
+      .primaryKey()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    stripeCustomerId: text("stripe_customer_id").notNull(),
+    livemode: integer("livemode", { mode: "boolean" }).notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("billing_customers_stripe_unique").on(t.stripeCustomerId)],
+);
+
+/**
+ * Stripe subscriptions as last seen, one row per subscription. `stateAt` (Stripe's clock, unix
+ * seconds) is the `created` of the event whose snapshot this is, or the time it was re-fetched:
+ * an older event never overwrites a newer state (docs/billing.md, "Ordering"). The tenant's plan is
+ * derived from these rows in the same D1 batch that changes them.
+ */
+export const billingSubscriptions = sqliteTable(
+  "billing_subscriptions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    status: text("status").$type<import("../schemas/billing").SubscriptionStatus>().notNull(),
+    /** The plan its base price buys; null when the price is not one of ours. */
+    plan: text("plan").$type<PlanId>(),
+    priceId: text("price_id"),
+    currentPeriodEnd: integer("current_period_end"),
+    cancelAtPeriodEnd: integer("cancel_at_period_end", { mode: "boolean" }).notNull().default(false),
+    trialEnd: integer("trial_end"),
+    stateAt: integer("state_at").notNull(),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("billing_subscriptions_tenant_idx").on(t.tenantId)],
+);
+
+/**
+ * Stripe events processed by the queue consumer: the dedup row, inserted in the SAME D1 batch as
+ * the event's effects (so "seen" always means "applied"). `audit` holds the audit events the
+ * effects produced, re-emitted (idempotently, by id) when a duplicate arrives after a crash.
+ */
+export const stripeEvents = sqliteTable("stripe_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  created: integer("created").notNull(),
+  livemode: integer("livemode", { mode: "boolean" }).notNull(),
+  tenantId: text("tenant_id"),
+  outcome: text("outcome").notNull(),
+  audit: text("audit", { mode: "json" }).$type<unknown[]>().notNull(),
+  processedAt: integer("processed_at").notNull(),
+});
+
+/**
+ * Usage per tenant, month, kind and agent (`agent_id` '' = the tenant's total), flushed in batches
+ * by the tenant's UsageMeter Durable Object (absolute values, only ever growing). `reported` is how
+ * much of a tenant total has been turned into usage_reports rows.
+ */
+export const usageCounters = sqliteTable(
+  "usage_counters",
+  {
+    tenantId: text("tenant_id").notNull(),
+    period: text("period").notNull(),
+    kind: text("kind").$type<import("../billing/usage-kinds").UsageKind>().notNull(),
+    agentId: text("agent_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    reported: integer("reported").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.period, t.kind, t.agentId] })],
+);
+
+/**
+ * One Stripe meter event each: `id` is the meter event's `identifier`, so a resend after a crash or
+ * a redelivered job is counted once by Stripe. Rows of a tenant add up to its counters' `reported`.
+ * Status: pending → sent; `not_billable` when the tenant had no paid subscription (nothing sent).
+ */
+export const usageReports = sqliteTable(
+  "usage_reports",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    period: text("period").notNull(),
+    kind: text("kind").$type<import("../billing/usage-kinds").UsageKind>().notNull(),
+    quantity: integer("quantity").notNull(),
+    /** The counter's `reported` before and after this row: rows of a counter tile it without gaps. */
+    fromTotal: integer("from_total").notNull(),
+    toTotal: integer("to_total").notNull(),
+    status: text("status").$type<"pending" | "sent" | "not_billable" | "expired">().notNull(),
+    createdAt: integer("created_at").notNull(),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("usage_reports_tenant_status_idx").on(t.tenantId, t.status)],
+);
+
+/** Budgets (docs/billing.md): soft and hard caps per month, per tenant (`scope_key` '*') or per agent. */
+export const budgets = sqliteTable(
+  "budgets",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id"),
+    /** `agent_id`, or '*' for the tenant: one budget per scope and metric. */
+    scopeKey: text("scope_key").notNull(),
+    metric: text("metric").$type<import("../schemas/billing").BudgetMetric>().notNull(),
+    softLimit: integer("soft_limit"),
+    hardLimit: integer("hard_limit"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("budgets_scope_unique").on(t.tenantId, t.scopeKey, t.metric)],
+);
+
+export type BillingCustomerRow = typeof billingCustomers.$inferSelect;
+export type BillingSubscriptionRow = typeof billingSubscriptions.$inferSelect;
+export type UsageReportRow = typeof usageReports.$inferSelect;
+export type BudgetRow = typeof budgets.$inferSelect;

@@ -29,6 +29,8 @@ export const DENY_REASONS = [
   // The guardrails (workers/shared/egress/guardrails.ts, docs/governance.md)
   "guardrail_blocked",
   "approval_required",
+  // Billing (docs/billing.md): a hard budget on egress calls (the agent's or the tenant's) is reached.
+  "budget_exceeded",
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -58,6 +60,7 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
   mock_no_match: "Mock mode: no recorded or declared response matches this call, and nothing leaves in mock mode.",
   guardrail_blocked: "The tenant's guardrail policy blocks this call: it deletes, destroys or moves money (details.findings).",
   approval_required: "The tenant's guardrail policy requires a person's approval for this call at the agent's trust level; approvals are not available yet, so the call is refused (details.findings).",
+  budget_exceeded: "A hard budget on egress calls (the agent's, the tenant's, or the plan's allowance) is used up for this month.",
   agent_rule: "Allowed by one of the agent's egress rules.",
   skill_rule: "Allowed by the network permissions of an installed skill.",
 };

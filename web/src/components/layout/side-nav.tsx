@@ -1,5 +1,5 @@
 import { Link, useSearch } from "@tanstack/react-router";
-import { Activity, Bell, Bot, Building, KeyRound, LockKeyhole, Package, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
+import { Activity, Bell, Bot, Building, CreditCard, KeyRound, LockKeyhole, Package, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
 import type { ReactNode } from "react";
 import { can, type Role } from "@/lib/permissions";
 import { OpenAlertsBadge } from "@/screens/tenant/alerts/open-alerts-badge";
@@ -76,6 +76,13 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
             <li>
               <Link to="/t/$tenantId/api-keys" params={params} search={carry} className={linkClass}>
                 <KeyRound className="size-4" aria-hidden="true" /> API keys
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "billing:read") && (
+            <li>
+              <Link to="/t/$tenantId/billing" params={params} search={carry} className={linkClass}>
+                <CreditCard className="size-4" aria-hidden="true" /> Billing
               </Link>
             </li>
           )}

@@ -8,6 +8,7 @@ import { rememberTenant } from "@/lib/last-tenant";
 import { tenantQuery } from "@/lib/queries";
 import { useMe } from "@/lib/session";
 import { ProjectSelector } from "./project-selector";
+import { OverBudgetBanner } from "./billing/over-budget-banner";
 
 /** /t/$tenantId: resolves the person's role in the tenant for every screen below. */
 export function TenantLayout() {
@@ -57,6 +58,7 @@ export function TenantLayout() {
   return (
     <TenantContext.Provider value={value}>
       <ProjectSelector tenantId={value.tenantId} />
+      <OverBudgetBanner />
       <Outlet />
     </TenantContext.Provider>
   );

@@ -202,6 +202,18 @@ export const OPERATION_IDS: Record<string, string> = {
   "POST /v1/agent/skills/{skillName}/tools/{tool}": "invokeSkillTool",
   "GET /v1/tenants/{tenantId}/skills/{skillName}/versions/{version}/source": "getSkillVersionSource",
   "GET /v1/tenants/{tenantId}/skills/{skillName}/invocations": "listSkillInvocations",
+  // Billing (docs/billing.md)
+  "GET /v1/tenants/{tenantId}/billing": "getBilling",
+  "POST /v1/tenants/{tenantId}/billing/checkout": "startCheckout",
+  "POST /v1/tenants/{tenantId}/billing/plan": "changePlan",
+  "POST /v1/tenants/{tenantId}/billing/portal": "openBillingPortal",
+  "GET /v1/tenants/{tenantId}/billing/invoices": "listInvoices",
+  "GET /v1/tenants/{tenantId}/billing/usage": "getUsageHistory",
+  "GET /v1/tenants/{tenantId}/budgets": "listBudgets",
+  "POST /v1/tenants/{tenantId}/budgets": "createBudget",
+  "PATCH /v1/tenants/{tenantId}/budgets/{budgetId}": "updateBudget",
+  "DELETE /v1/tenants/{tenantId}/budgets/{budgetId}": "deleteBudget",
+  "POST /v1/billing/webhooks": "receiveStripeWebhook",
   // Operators and development
   "POST /v1/admin/vault/rewrap": "rewrapVaultKeys",
   "GET /v1/admin/tenants": "listAllTenants",
@@ -259,6 +271,7 @@ export const TAGS: { name: string; description: string }[] = [
   { name: "Egress", description: "What each agent may call outside (rules, tenant deny rules, mock or live mode), a URL tester, and the calls it made through the egress proxy (docs/egress.md)." },
   { name: "Secrets", description: "The tenant's vault: write-only secrets bound to one host and injected by the egress proxy, never readable again (docs/secrets.md)." },
   { name: "Skills", description: "The skill catalog and the tenant's private registry (manifests with enforced network and env), installs per agent, and the dry-run report (docs/skills.md)." },
+  { name: "Billing", description: "The tenant's plan and Stripe subscription (Checkout, plan changes, the Customer Portal, invoices), usage this month against the plan's allowances, budgets with soft and hard caps, and Stripe's webhook endpoint (docs/billing.md)." },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },
 ];

@@ -20,6 +20,7 @@ import { ApiError } from "../http/api-error";
 import { audit } from "../http/audit";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { AGENT_TOKEN_LIMITS, limiter, throwIfLimited } from "../services/throttle";
+import { recordAgentActive } from "../services/billing/budget-guard";
 
 export const agentTokensRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Agent identity"];
@@ -78,6 +79,11 @@ agentTokensRoutes.openapi(
       throw new ApiError("forbidden", "The agent is not a member of this team.", { teamId });
     }
 
+    // Billing: the first token of the month makes the agent an active agent (docs/billing.md); past a hard cap on active agents, no token.
+    await recordAgentActive(c.env, agent).catch(async (error: unknown) => {
+      if (error instanceof ApiError && error.code === "budget_exceeded") await refused(c, agent, "budget_exceeded");
+      throw error;
+    });
     const issued = await issueAgentToken(c.env, { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel }, { audience: TOKEN_AUDIENCES[audience] });
     await audit(c, {
       tenantId: agent.tenantId,
@@ -152,8 +158,8 @@ async function isLiveTeamMember(c: Context<AppEnv>, agent: AgentRow, teamId: str
  * Audits a refused exchange. The actor is the agent only when it proved its secret; otherwise the
  * caller is anonymous and the agent (if it exists) is the target, in its tenant's trail.
  */
-function refused(c: Context<AppEnv>, agent: AgentRow | null, reason: "unknown_agent" | "wrong_secret" | "suspended" | "not_in_team", details: Record<string, unknown> = {}): Promise<void> {
-  const authenticated = reason === "suspended" || reason === "not_in_team";
+function refused(c: Context<AppEnv>, agent: AgentRow | null, reason: "unknown_agent" | "wrong_secret" | "suspended" | "not_in_team" | "budget_exceeded", details: Record<string, unknown> = {}): Promise<void> {
+  const authenticated = reason === "suspended" || reason === "not_in_team" || reason === "budget_exceeded";
   return audit(c, {
     tenantId: agent?.tenantId ?? null,
     actor: authenticated && agent ? { type: "agent", id: agent.id, name: agent.name } : { type: "anonymous", id: null, name: null },

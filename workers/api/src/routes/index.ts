@@ -29,6 +29,9 @@ import { agentCoordinationRoutes } from "./agent-coordination";
 import { coordinationRoutes } from "./coordination";
 import { mcpRoutes } from "./mcp";
 import { teamYamlRoutes } from "./team-yaml";
+import { billingRoutes } from "./billing";
+import { billingWebhookRoutes } from "./billing-webhooks";
+import { budgetsRoutes } from "./budgets";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
-export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, egressRoutes, secretsRoutes, skillsRoutes, skillRuntimeRoutes, vaultAdminRoutes, auditRoutes];
+export const ROUTE_MODULES = [healthRoutes, authRoutes, tenantRoutes, membersRoutes, invitesRoutes, agentsRoutes, teamsRoutes, apiKeysRoutes, adminRoutes, mfaRoutes, passwordResetRoutes, oauthRoutes, devOutboxRoutes, agentTokensRoutes, relayRoutes, auditArchivesRoutes, alertRulesRoutes, alertsRoutes, webhooksRoutes, agentCoordinationRoutes, coordinationRoutes, teamYamlRoutes, mcpRoutes, projectsRoutes, ssoRoutes, egressRoutes, secretsRoutes, skillsRoutes, skillRuntimeRoutes, vaultAdminRoutes, billingRoutes, billingWebhookRoutes, budgetsRoutes, auditRoutes];

@@ -25,6 +25,7 @@ import { allowedOrigins } from "../middleware/csrf";
 import { requirePrincipal } from "../middleware/access";
 import { relayOf } from "../services/relay";
 import { findTeamInScope } from "../services/team-scope";
+import { assertWithinBudget } from "../services/billing/budget-guard";
 
 export const relayRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Relay"];
@@ -49,6 +50,7 @@ relayRoutes.openapi(
     responses: {
       ...SWITCHING_PROTOCOLS,
       401: jsonResponse(ErrorBodySchema, "`unauthenticated`: no agent token, or it is invalid (`details.reason`)."),
+      402: jsonResponse(ErrorBodySchema, "`budget_exceeded`: the agent's (or the tenant's) relay messages are at a hard cap this month (docs/billing.md)."),
       403: jsonResponse(ErrorBodySchema, "`agent_suspended`; or `forbidden`: the token was issued for another team (or for none)."),
     },
   }),
@@ -71,6 +73,8 @@ relayRoutes.openapi(
     // Role and trust as they are now (the token's are snapshots from its issue time).
     const agent = await c.get("db").select({ template: agents.template, trustLevel: agents.trustLevel }).from(agents).where(eq(agents.id, claims.sub)).get();
     if (!agent) throw new ApiError("unauthenticated", "The agent no longer exists.", { reason: "agent_deleted" });
+    // Billing: an agent whose relay messages are hard-capped this month cannot connect (402; docs/billing.md).
+    await assertWithinBudget(c.env, { tenantId: claims.tid, agentId: claims.sub, kind: "relay_messages" });
     const identity: ConnectIdentity = { kind: "agent", teamId, tenantId: claims.tid, agentId: claims.sub, role: agent.template, trust: agent.trustLevel, exp: claims.exp, subprotocol: viaSubprotocol || offersSubprotocol(c) };
     return forward(c, teamId, identity);
   },

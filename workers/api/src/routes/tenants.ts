@@ -11,6 +11,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { newId } from "../../../shared/crypto/ids";
 import { apiKeys, memberships, projects, tenantConfigVersions, tenants, type TenantRow, type UserRow } from "../../../shared/db/schema";
 import { defaultProjectRow } from "../services/projects";
+import { enqueueCustomerCreation } from "../services/billing/customers";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
 import { CreateTenantInputSchema, DEFAULT_TENANT_CONFIG, TenantConfigSchema, TenantConfigVersionSchema, TenantSchema, UpdateTenantInputSchema, type TenantConfig } from "../../../shared/schemas/tenant";
 import type { AppEnv } from "../env";
@@ -65,6 +66,8 @@ tenantRoutes.openapi(
       ...coreBundleStatements(db, tenant.id, now),
     ]);
     await audit(c, { tenantId: tenant.id, action: "tenant.created", target: { type: "tenant", id: tenant.id }, details: { name: tenant.name } });
+    // Its Stripe customer is made in the background (docs/billing.md): the tenant works at once, whatever Stripe's state.
+    await enqueueCustomerCreation(c.env, tenant.id);
     return c.json({ tenant: toTenant(tenant) }, 201);
   },
 );

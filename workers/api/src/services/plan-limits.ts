@@ -12,7 +12,7 @@ import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Context } from "hono";
 import { agents, invites, memberships, teams } from "../../../shared/db/schema";
-import { PLANS, planLimit, type PlanLimitName } from "../../../shared/plans";
+import { PLANS, planLimit, type PlanId, type PlanLimitName } from "../../../shared/plans";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { pendingInviteAt } from "./invite-status";
@@ -60,4 +60,16 @@ export async function insertWithinPlanLimit<T extends SQLiteTable>(c: Context<Ap
   if (explained) throw explained;
   if (max === null) throw new Error(`insert into a plan-limited table changed nothing without a limit (${limit})`);
   throw planLimitError(c, limit, max);
+}
+
+/**
+ * What the tenant uses of each plan limit, against `plan`'s maxima (one query). After a downgrade
+ * `used` can be above `max`: nothing is removed, new ones are refused (docs/billing.md, "Downgrades").
+ */
+export async function planLimitsUsage(db: import("../../../shared/db/client").Database, tenantId: string, plan: PlanId, now = Date.now()): Promise<Array<{ limit: PlanLimitName; used: number; max: number | null }>> {
+  const names: PlanLimitName[] = ["agents", "teams", "members"];
+  const [row] = await db
+    .select(Object.fromEntries(names.map((n) => [n, usageOf(n, tenantId, now).mapWith(Number)])) as Record<PlanLimitName, SQL<number>>)
+    .from(sql`(select 1)`);
+  return names.map((limit) => ({ limit, used: row?.[limit] ?? 0, max: planLimit(plan, limit) }));
 }

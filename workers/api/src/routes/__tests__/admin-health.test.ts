@@ -36,11 +36,16 @@ describe("GET /v1/admin/health", () => {
       ["switchboard-audit-retention-dlq", "dead_letter", 0, "ok"],
       ["switchboard-alert-webhooks", "work", 0, "ok"],
       ["switchboard-alert-webhooks-dlq", "dead_letter", 0, "ok"],
+      ["switchboard-stripe-events", "work", 0, "ok"],
+      ["switchboard-stripe-events-dlq", "dead_letter", 0, "ok"],
+      ["switchboard-billing-jobs", "work", 0, "ok"],
+      ["switchboard-billing-jobs-dlq", "dead_letter", 0, "ok"],
     ]);
     expect(body.cronJobs.map((j: any) => [j.job, j.state, j.status])).toEqual([
       ["audit-archive", "never_run", "ok"],
       ["signing-key-rotation", "never_run", "ok"],
       ["vault-rewrap", "never_run", "ok"],
+      ["billing-sweep", "never_run", "ok"],
     ]);
     expect(body.archives).toMatchObject({ r2: { reachable: true }, chains: 0, chainsBehind: 0, staleLeases: 0, status: "ok" });
     expect(body.d1.reachable).toBe(true);
@@ -54,7 +59,7 @@ describe("GET /v1/admin/health", () => {
     await waitOnExecutionContext(ctx);
     const body = await health();
     const byJob = Object.fromEntries(body.cronJobs.map((j: any) => [j.job, j]));
-    for (const job of ["audit-archive", "signing-key-rotation"]) {
+    for (const job of ["audit-archive", "signing-key-rotation", "billing-sweep"]) {
       expect(byJob[job]).toMatchObject({ state: "ok", status: "ok", runs: 1, lastError: null });
       expect(Date.parse(byJob[job].lastSuccessAt)).toBeGreaterThan(Date.now() - 60_000);
     }

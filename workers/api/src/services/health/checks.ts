@@ -62,6 +62,10 @@ export function queuesOf(env: Env, db: Database, now: number): QueueSpec[] {
         return row?.n ?? 0;
       },
     },
+    { name: "switchboard-stripe-events", role: "work", queue: env.STRIPE_EVENTS },
+    { name: "switchboard-stripe-events-dlq", role: "dead_letter", queue: env.STRIPE_EVENTS_DLQ },
+    { name: "switchboard-billing-jobs", role: "work", queue: env.BILLING_JOBS },
+    { name: "switchboard-billing-jobs-dlq", role: "dead_letter", queue: env.BILLING_JOBS_DLQ },
   ];
 }
 

@@ -14,6 +14,7 @@ export const CRON_JOBS = {
   "audit-archive": { description: "Rotate the audit digest key when due, enqueue one retention job per audit chain", maxQuietMs: 26 * 60 * 60 * 1000 },
   "signing-key-rotation": { description: "Rotate agent-token signing keys, drop expired ones", maxQuietMs: 26 * 60 * 60 * 1000 },
   "vault-rewrap": { description: "Re-wrap tenants' vault data keys still under an older key-encryption key (docs/secrets.md)", maxQuietMs: 26 * 60 * 60 * 1000 },
+  "billing-sweep": { description: "Enqueue Stripe customers still missing and usage not yet reported to Stripe", maxQuietMs: 26 * 60 * 60 * 1000 },
 } as const;
 export type CronJob = keyof typeof CRON_JOBS;
 
