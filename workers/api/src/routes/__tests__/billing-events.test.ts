@@ -10,14 +10,15 @@ import { and, eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../../../shared/db/client";
-import { auditEvents, billingSubscriptions, stripeEvents } from "../../../../shared/db/schema";
+import { billingSubscriptions, stripeEvents } from "../../../../shared/db/schema";
+import { auditRow, auditRows } from "../../../../../test/workers/audit-view";
 import { call, expectError } from "../../../../../test/workers/harness";
 import { tokenFor, type RelayAgent } from "../../../../../test/workers/relay-harness";
 import { apply, deliveriesOf, fakeControl, planOf, postWebhook, subscribedTenant, tenantWithCustomer } from "../../../../../test/workers/stripe-test";
 import { processStripeEvent } from "../../services/billing/stripe-events";
 
 const db = () => createDb(env.DB);
-const auditCount = async (tenantId: string | null, action: string) => (await db().select().from(auditEvents).where(and(eq(auditEvents.action, action), tenantId === null ? undefined : eq(auditEvents.tenantId, tenantId))).all()).length;
+const auditCount = async (tenantId: string | null, action: string) => (tenantId === null ? await auditRows("select id from audit_events where action = ?", action) : await auditRows("select id from audit_events where action = ? and tenant_id = ?", action, tenantId)).length;
 
 describe("Stripe events → plan", () => {
   it("Checkout and payment make the tenant's plan the one bought, with the tenant bound server-side", async () => {
@@ -102,7 +103,7 @@ describe("Stripe events → plan", () => {
     const event = { id: `evt_unknown_${crypto.randomUUID().slice(0, 8)}`, object: "event", type: "customer.subscription.created", created: Math.floor(Date.now() / 1000), livemode: false, data: { object: { id: "sub_nobody", object: "subscription", customer: "cus_nobody", status: "active", items: { data: [] }, cancel_at_period_end: false, trial_end: null, metadata: { tenantId: t.tenantId } } } } as unknown as Stripe.Event;
     expect(await processStripeEvent(env, event)).toEqual({ outcome: "unknown_customer", duplicate: false });
     expect(await planOf(t.tenantId)).toBe("free");
-    expect((await db().select().from(auditEvents).where(eq(auditEvents.action, "billing.webhook_unmatched")).all()).some((r) => r.tenantId === null && (r.details as any).eventId === event.id)).toBe(true);
+    expect((await auditRows<{ tenant_id: string | null; details: string }>("select tenant_id, details from audit_events where action = 'billing.webhook_unmatched'")).some((r) => r.tenant_id === null && JSON.parse(r.details).eventId === event.id)).toBe(true);
     expect((await processStripeEvent(env, event)).duplicate).toBe(true);
   });
 
@@ -139,8 +140,8 @@ describe("downgrade below what the tenant uses", () => {
     await fetch(`https://api.stripe.com/v1/subscriptions/${t.subscriptionId}`, { method: "DELETE", headers: { authorization: "Bearer sk_test_switchboard_vitest" } });
     await apply((await deliveriesOf(t.customer)).at(-1)!);
     expect(await planOf(t.tenantId)).toBe("free");
-    const over = await db().select().from(auditEvents).where(and(eq(auditEvents.tenantId, t.tenantId), eq(auditEvents.action, "billing.over_plan_limit"))).get();
-    expect(over?.details).toMatchObject({ plan: "free", limits: [{ limit: "agents", used: 7, max: 5 }] });
+    const over = await auditRow<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'billing.over_plan_limit'", t.tenantId);
+    expect(JSON.parse(over!.details)).toMatchObject({ plan: "free", limits: [{ limit: "agents", used: 7, max: 5 }] });
     // Everything is still there, and still works for agents already active this month.
     expect((await call(`/v1/tenants/${t.tenantId}/agents`, { cookie: t.owner.cookie })).body.data).toHaveLength(7);
     for (const a of agents) await tokenFor(a);

@@ -9,7 +9,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { recordUsage, usageMeterFor } from "../../../../shared/billing/usage";
 import { createDb } from "../../../../shared/db/client";
-import { auditEvents } from "../../../../shared/db/schema";
+import { auditRows } from "../../../../../test/workers/audit-view";
 import { call, createTenant, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
 import { openSocket, relayFixture, tokenFor } from "../../../../../test/workers/relay-harness";
 import { fakeControl, subscribedTenant, tenantWithCustomer } from "../../../../../test/workers/stripe-test";
@@ -114,7 +114,7 @@ describe("hard budgets refuse usage", () => {
     again.client!.close();
     // The soft and hard caps reached became audit events (which the "Budget caps reached" rule alerts on) at the flush.
     await usageMeterFor(env, f.tenantId).flush();
-    const actions = (await createDb(env.DB).select({ action: auditEvents.action }).from(auditEvents).where(and(eq(auditEvents.tenantId, f.tenantId))).all()).map((r) => r.action);
+    const actions = (await auditRows<{ action: string }>("select action from audit_events where tenant_id = ?", f.tenantId)).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(["budget.created", "budget.soft_cap_reached", "budget.hard_cap_reached", "budget.updated"]));
   });
 

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../../../shared/db/client";
-import { auditEvents } from "../../../../shared/db/schema";
+import { auditRows } from "../../../../../test/workers/audit-view";
 import { eq } from "drizzle-orm";
 import { call, expectError } from "../../../../../test/workers/harness";
 import { postWebhook, sign, TEST_STRIPE } from "../../../../../test/workers/stripe-test";
@@ -54,8 +54,9 @@ describe("POST /v1/billing/webhooks — signatures", () => {
     const payload = eventPayload({ livemode: true });
     const id = JSON.parse(payload).id;
     expectError(await postWebhook(payload, await sign(payload)), 400, "livemode_mismatch");
-    const rows = await createDb(env.DB).select().from(auditEvents).where(eq(auditEvents.action, "billing.webhook_rejected")).all();
-    expect(rows.find((r) => r.targetId === id)).toMatchObject({ tenantId: null, outcome: "denied", details: expect.objectContaining({ reason: "livemode_mismatch", eventLivemode: true }) });
+    const rows = await auditRows<{ target_id: string; tenant_id: string | null; outcome: string; details: string }>("select target_id, tenant_id, outcome, details from audit_events where action = 'billing.webhook_rejected'");
+    const row = rows.find((r) => r.target_id === id);
+    expect({ ...row, details: JSON.parse(row!.details) }).toMatchObject({ tenant_id: null, outcome: "denied", details: expect.objectContaining({ reason: "livemode_mismatch", eventLivemode: true }) });
   });
 
   it("answers 503 (so Stripe retries) when the queue refuses, and 503 unavailable without a Stripe key", async () => {
