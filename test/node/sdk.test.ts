@@ -17,7 +17,7 @@
  * Each test builds its own tenant (createWorld), so tests never share agents, cursors or relays.
  */
 import { execFile, spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { publint } from "publint";
@@ -37,6 +37,7 @@ import {
   type SwitchboardAgentOptions,
 } from "../../sdk/src/index";
 import { ROOT } from "../support/local-stack";
+import { envFile, program as connectPanelProgram, PROGRAM_FILE } from "../../web/src/lib/agent-connection";
 import { cleanEnv, packAndInstallSdk, type PackedSdk } from "./sdk-package-support";
 import { createWorld, eventually, OwnerApi, startApiStack, type ApiStack, type TestAgent, type World } from "./sdk-support";
 
@@ -573,13 +574,21 @@ describe("the published package: npm pack, installed from the tarball into a fre
   });
 
   it("passes publint (strict) and @arethetypeswrong/cli (ESM-only profile) on the tarball", async () => {
-    const tarball = readFileSync(packed.tarball);
-    const lint = await publint({ pkgDir: path.join(ROOT, "sdk"), pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) }, level: "suggestion", strict: true });
+    // publint on the tarball's contents as npm unpacked them (pack: false: exactly these files).
+    const installed = path.join(packed.app, "node_modules/@switchboard/sdk");
+    const lint = await publint({ pkgDir: installed, pack: false, level: "suggestion", strict: true });
     expect(lint.messages).toEqual([]);
+    // The same check does fail on a broken manifest (`types` must come first in a condition map).
+    const broken = path.join(packed.dir, "broken");
+    cpSync(installed, broken, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(broken, "package.json"), "utf8"));
+    writeFileSync(path.join(broken, "package.json"), JSON.stringify({ ...manifest, exports: { ".": { default: "./dist/index.js", types: "./dist/index.d.ts" } } }));
+    expect((await publint({ pkgDir: broken, pack: false, strict: true })).messages.map((m) => m.code)).toContain("EXPORTS_TYPES_SHOULD_BE_FIRST");
     const attw = await runFile(process.execPath, [path.join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), packed.tarball, "--profile", "esm-only", "--format", "table"], { env: cleanEnv({ NO_COLOR: "1" }) }).catch((e: { code: number; stdout: string }) => e);
     expect("code" in attw ? attw.code : 0, attw.stdout).toBe(0);
-    expect(attw.stdout).toMatch(/node16 \(from ESM\)\s*│\s*🟢 \(ESM\)/);
-    expect(attw.stdout).toMatch(/bundler\s*│\s*🟢/);
+    const table = attw.stdout.replace(/\x1b\[[0-9;]*m/g, "");
+    expect(table).toMatch(/node16 \(from ESM\)\s*│\s*🟢 \(ESM\)/);
+    expect(table).toMatch(/bundler\s*│\s*🟢/);
   }, 60_000);
 
   it("runs sdk/README.md's quick start verbatim: connect, send, request answered by another agent, close", async () => {
@@ -597,11 +606,27 @@ describe("the published package: npm pack, installed from the tarball into a fre
     const { stdout } = await runFile(process.execPath, ["agent.ts"], {
       cwd: packed.app,
       timeout: 30_000,
-      env: cleanEnv({ SWITCHBOARD_URL: stack.url, AGENT_ID: world.agents.me!.id, AGENT_SECRET: world.agents.me!.secret, TEAM_ID: world.teamId, PEER_ID: world.agents.peer!.id }),
+      env: cleanEnv({ SWITCHBOARD_URL: stack.url, SWITCHBOARD_AGENT_ID: world.agents.me!.id, SWITCHBOARD_AGENT_SECRET: world.agents.me!.secret, SWITCHBOARD_TEAM_ID: world.teamId, PEER_AGENT_ID: world.agents.peer!.id }),
     });
     expect(stdout).toMatch(/stored as #\d+/);
     expect(stdout).toContain("reply: { estimate: 3, asked: { ask: 'estimate' } }");
     await eventually(() => got.some((m) => m.kind === "direct" && JSON.stringify(m.body) === JSON.stringify({ text: "spec ready" })), "the quick start's message at the peer");
+  }, 40_000);
+
+  it("runs the dashboard's \"Connect this agent\" program with its env file: connects, and stops cleanly on Ctrl-C", async () => {
+    const world = await createWorld(owner, "connect-panel", ["bot"]);
+    const bot = world.agents.bot!;
+    writeFileSync(path.join(packed.app, PROGRAM_FILE), connectPanelProgram);
+    writeFileSync(path.join(packed.app, ".env"), envFile({ apiOrigin: stack.url, agentId: bot.id, secret: bot.secret, teamId: world.teamId }));
+    const child = spawn(process.execPath, ["--env-file=.env", PROGRAM_FILE], { cwd: packed.app, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const connected = await eventually(() => output.includes("Connected to the team's relay."), "the program to connect", 20_000).then(() => true, () => false);
+    child.kill("SIGINT");
+    expect(connected, output).toBe(true);
+    expect(await exited, output).toBe(0);
   }, 40_000);
 
   it("examples/agents-sdk-worker (a Cloudflare Agents SDK agent using the SDK) typechecks against the built package", async () => {
