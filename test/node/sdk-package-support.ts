@@ -14,10 +14,10 @@ import { ROOT } from "../support/local-stack";
 const run = promisify(execFile);
 
 /** npm run from a vitest started by npm inherits `npm_config_*` (workspace, prefix…): drop them. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.toLowerCase().startsWith("npm_")) env[key] = value;
-  return { ...env, ...extra };
+export function cleanEnv(extra: Record<string, string> = {}) {
+  const env = { ...process.env, ...extra };
+  for (const key of Object.keys(env)) if (key.toLowerCase().startsWith("npm_") && !(key in extra)) delete env[key];
+  return env;
 }
 
 export async function npm(args: string[], cwd: string): Promise<string> {
