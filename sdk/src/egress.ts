@@ -11,7 +11,9 @@
  * - `egressEnvelope(options, request)` — the JSON envelope (`POST /v1/fetch`): body as text or
  *   base64, the redirects followed and the call id for the audit trail.
  */
-import { EgressEnvelopeResponseSchema, type EgressEnvelopeResponse } from "../../workers/shared/schemas/egress";
+import { EgressEnvelopeResponseSchema, type EgressEnvelopeResponse } from "@switchboard/protocol/egress";
+
+export type { EgressEnvelopeResponse };
 import { SwitchboardError } from "./errors";
 import { TokenSource } from "./token";
 

@@ -1,14 +1,24 @@
-/** @switchboard/sdk — a TypeScript client for Switchboard agents. Guide: sdk/README.md. */
+/**
+ * @switchboard/sdk — a TypeScript client for Switchboard agents. Guide: sdk/README.md.
+ *
+ * The package's whole public surface (its `exports` map has only this entry): 20 runtime names
+ * and the types their signatures use. Internals — backoff arithmetic, the outbox and inbox, the
+ * zod frame schemas — stay private so they can change without a major version; the wire contract
+ * itself is docs/protocol.md.
+ */
+// The relay client (1)
 export { SwitchboardAgent, type SwitchboardAgentOptions, type SendOptions, type RequestOptions, type ConnectionState } from "./client";
-export type { MessageBody } from "./protocol";
 export type { AgentEvents, IncomingMessage, IncomingRequest, ReplyOptions } from "./messages";
 export type { Accepted } from "./outbox";
+export type { MessageBody, ServerFrame, ClientFrame, DeliverFrame, WelcomeFrame, DeliveryKind } from "./protocol";
+// Tokens (2): one exchange, or a renewing source shared by several clients
 export { exchangeAgentToken, TokenSource, type AgentCredentials, type AgentToken } from "./token";
-export { Backoff, backoffCeiling, backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
-export { defaultTransport, nodeGlobalTransport, relayUrl, subprotocolTransport, workersFetchTransport, wsPackageTransport, type OpenSocket, type OpenSocketInit, type SocketLike, type WsConstructor } from "./transport";
+// Transports (4): how the socket is opened, per runtime
+export { nodeGlobalTransport, subprotocolTransport, workersFetchTransport, wsPackageTransport, type OpenSocket, type OpenSocketInit, type SocketLike, type WsConstructor } from "./transport";
+// Errors (7)
 export { ClientClosedError, ConnectionClosedError, RelayDeniedError, RelayFrameError, RequestTimeoutError, SwitchboardError, TokenExchangeError } from "./errors";
-export { newClientId } from "./ids";
-export * from "./protocol";
+// Coordination over HTTP (2)
 export { CoordinationClient, CoordinationError, type CoordinationClientOptions } from "./coordination";
 export type * from "./coordination-types";
-export { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, forwardUrl, type EgressOptions, type EgressOutcome, type EnvelopeRequest } from "./egress";
+// Outbound HTTP through the egress proxy (4)
+export { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, type EgressOptions, type EgressOutcome, type EnvelopeRequest, type EgressEnvelopeResponse } from "./egress";

@@ -1,6 +1,6 @@
 /**
  * The wire types the SDK speaks, taken from the relay's own zod schemas
- * (workers/shared/relay/protocol.ts) so the two can never drift. Nothing here redefines a frame.
+ * (@switchboard/protocol, packages/protocol) so the two can never drift. Nothing here redefines a frame.
  */
 import type { z } from "zod";
 import {
@@ -12,9 +12,8 @@ import {
   ServerFrameSchema,
   TimeoutFrame,
   WelcomeFrame,
-  type ClientFrame,
-  type ServerFrame,
-} from "../../workers/shared/relay/protocol";
+} from "@switchboard/protocol/relay";
+import type { ClientFrame, DeliveryKind, ServerFrame } from "@switchboard/protocol/relay";
 
 export {
   CLOSE_CODES,
@@ -30,8 +29,8 @@ export {
   ClientFrameSchema,
   ServerFrameSchema,
   TopicSchema,
-} from "../../workers/shared/relay/protocol";
-export type { ClientFrame, ServerFrame, DeliveryKind } from "../../workers/shared/relay/protocol";
+} from "@switchboard/protocol/relay";
+export type { ClientFrame, ServerFrame, DeliveryKind };
 
 export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
 export type AcceptedFrame = z.infer<typeof AcceptedFrame>;

@@ -3,7 +3,7 @@
  * and exchanged again shortly before that runs out. There are no refresh tokens: the secret is
  * the refresh credential (docs/agent-identity.md).
  */
-import { AgentTokenResponseSchema } from "../../workers/shared/schemas/agent-tokens";
+import { AgentTokenResponseSchema } from "@switchboard/protocol/agent-token";
 import { TokenExchangeError } from "./errors";
 
 export interface AgentCredentials {

@@ -5,7 +5,8 @@
  * test/node/stack.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, forwardUrl } from "../../sdk/src/index";
+import { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError } from "../../sdk/src/index";
+import { forwardUrl } from "../../sdk/src/egress";
 
 function scripted(handlers: Array<(url: string, init: RequestInit) => Response>) {
   const seen: Array<{ url: string; init: RequestInit }> = [];

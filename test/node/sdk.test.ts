@@ -6,14 +6,21 @@
  * messages arrive once and in order; frames in flight are re-sent under the same id and delivered
  * once; a message whose handler was running is handled once), manual acks and cursors, token
  * renewal, 4001/4003 handling, close() from inside a handler — and the sprint hand-off example,
- * run as a child process exactly as its README says.
+ * run as a child process exactly as its README says; and the published package: built, packed,
+ * linted (publint, @arethetypeswrong/cli), installed from the tarball into a fresh project outside
+ * the repo, running sdk/README.md's quick start verbatim against this file's stack, and the Agents
+ * SDK example (examples/agents-sdk-worker) typechecked against the built package.
  *
  * Not covered here: a real browser, and Workers over a real network (test/workers/sdk-workers.test.ts
  * runs the SDK inside workerd through the test Worker's own fetch).
  *
  * Each test builds its own tenant (createWorld), so tests never share agents, cursors or relays.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { promisify } from "node:util";
+import { publint } from "publint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket as WsWebSocket } from "ws";
 import {
@@ -30,6 +37,8 @@ import {
   type SwitchboardAgentOptions,
 } from "../../sdk/src/index";
 import { ROOT } from "../support/local-stack";
+import { envFile, program as connectPanelProgram, PROGRAM_FILE } from "../../web/src/lib/agent-connection";
+import { cleanEnv, packAndInstallSdk, type PackedSdk } from "./sdk-package-support";
 import { createWorld, eventually, OwnerApi, startApiStack, type ApiStack, type TestAgent, type World } from "./sdk-support";
 
 let stack: ApiStack;
@@ -527,5 +536,101 @@ describe("examples/sprint-handoff", () => {
     expect(code, output).toBe(0);
     for (const line of TRANSCRIPT) expect(output).toContain(line);
     expect(output).not.toMatch(/added \d+ allowlist rule/); // the rules from the first run are still there
+  }, 60_000);
+});
+
+describe("the published package: npm pack, installed from the tarball into a fresh project outside the repo", () => {
+  let packed: PackedSdk;
+  const runFile = promisify(execFile);
+
+  beforeAll(async () => {
+    packed = await packAndInstallSdk();
+  }, 150_000);
+  afterAll(() => {
+    if (packed) rmSync(packed.dir, { recursive: true, force: true });
+  });
+
+  it("ships only dist/ (ESM + one bundled .d.ts) that reaches nothing outside the package, and exports ~20 public names", async () => {
+    const installed = path.join(packed.app, "node_modules/@switchboard/sdk");
+    const manifest = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
+    expect(manifest.private).toBeUndefined();
+    expect(manifest.exports["."]).toEqual({ types: "./dist/index.d.ts", default: "./dist/index.js" });
+    expect(Object.keys(manifest.dependencies ?? {})).toEqual([]);
+    const js = readFileSync(path.join(installed, "dist/index.js"), "utf8");
+    const dts = readFileSync(path.join(installed, "dist/index.d.ts"), "utf8");
+    // The protocol is bundled in: the only import left is the zod peer dependency.
+    for (const code of [js, dts]) expect([...code.matchAll(/from "([^"]+)"/g)].map((m) => m[1])).toEqual(["zod"]);
+    const sdk = await import(path.join(installed, "dist/index.js"));
+    const names = Object.keys(sdk).sort();
+    expect(names).toEqual(
+      [
+        "ClientClosedError", "ConnectionClosedError", "CoordinationClient", "CoordinationError", "EgressRefusedError", "RelayDeniedError", "RelayFrameError", "RequestTimeoutError",
+        "SwitchboardAgent", "SwitchboardError", "TokenExchangeError", "TokenSource", "createEgressClient", "createEgressFetch", "egressOutcome", "exchangeAgentToken",
+        "nodeGlobalTransport", "subprotocolTransport", "workersFetchTransport", "wsPackageTransport",
+      ].sort(),
+    );
+    // Internals stay internal.
+    for (const internal of ["Backoff", "backoffDelay", "ServerFrameSchema", "ClientFrameSchema", "parseServerFrame", "Outbox"]) expect(names).not.toContain(internal);
+  });
+
+  it("passes publint (strict) and @arethetypeswrong/cli (ESM-only profile) on the tarball", async () => {
+    // publint on the tarball's contents as npm unpacked them (pack: false: exactly these files).
+    const installed = path.join(packed.app, "node_modules/@switchboard/sdk");
+    const lint = await publint({ pkgDir: installed, pack: false, level: "suggestion", strict: true });
+    expect(lint.messages).toEqual([]);
+    // The same check does fail on a broken manifest (`types` must come first in a condition map).
+    const broken = path.join(packed.dir, "broken");
+    cpSync(installed, broken, { recursive: true });
+    const manifest = JSON.parse(readFileSync(path.join(broken, "package.json"), "utf8"));
+    writeFileSync(path.join(broken, "package.json"), JSON.stringify({ ...manifest, exports: { ".": { default: "./dist/index.js", types: "./dist/index.d.ts" } } }));
+    expect((await publint({ pkgDir: broken, pack: false, strict: true })).messages.map((m) => m.code)).toContain("EXPORTS_TYPES_SHOULD_BE_FIRST");
+    const attw = await runFile(process.execPath, [path.join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), packed.tarball, "--profile", "esm-only", "--format", "table"], { env: cleanEnv({ NO_COLOR: "1" }) }).catch((e: { code: number; stdout: string }) => e);
+    expect("code" in attw ? attw.code : 0, attw.stdout).toBe(0);
+    const table = attw.stdout.replace(/\x1b\[[0-9;]*m/g, "");
+    expect(table).toMatch(/node16 \(from ESM\)\s*│\s*🟢 \(ESM\)/);
+    expect(table).toMatch(/bundler\s*│\s*🟢/);
+  }, 60_000);
+
+  it("runs sdk/README.md's quick start verbatim: connect, send, request answered by another agent, close", async () => {
+    const readme = readFileSync(path.join(ROOT, "sdk/README.md"), "utf8");
+    const quickStart = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
+    writeFileSync(path.join(packed.app, "agent.ts"), quickStart);
+
+    const world = await createWorld(owner, "quickstart", ["me", "peer"], { edges: [{ from: "me", to: "peer" }] });
+    const peer = agentFor(world, world.agents.peer!);
+    const got = inboxOf(peer);
+    peer.on("request", (req) => ({ estimate: 3, asked: req.body }));
+    await peer.connect();
+
+    // As the README says to run it: `node agent.ts` (Node 22.18+ strips the types itself).
+    const { stdout } = await runFile(process.execPath, ["agent.ts"], {
+      cwd: packed.app,
+      timeout: 30_000,
+      env: cleanEnv({ SWITCHBOARD_URL: stack.url, SWITCHBOARD_AGENT_ID: world.agents.me!.id, SWITCHBOARD_AGENT_SECRET: world.agents.me!.secret, SWITCHBOARD_TEAM_ID: world.teamId, PEER_AGENT_ID: world.agents.peer!.id }),
+    });
+    expect(stdout).toMatch(/stored as #\d+/);
+    expect(stdout).toContain("reply: { estimate: 3, asked: { ask: 'estimate' } }");
+    await eventually(() => got.some((m) => m.kind === "direct" && JSON.stringify(m.body) === JSON.stringify({ text: "spec ready" })), "the quick start's message at the peer");
+  }, 40_000);
+
+  it("runs the dashboard's \"Connect this agent\" program with its env file: connects, and stops cleanly on Ctrl-C", async () => {
+    const world = await createWorld(owner, "connect-panel", ["bot"]);
+    const bot = world.agents.bot!;
+    writeFileSync(path.join(packed.app, PROGRAM_FILE), connectPanelProgram);
+    writeFileSync(path.join(packed.app, ".env"), envFile({ apiOrigin: stack.url, agentId: bot.id, secret: bot.secret, teamId: world.teamId }));
+    const child = spawn(process.execPath, ["--env-file=.env", PROGRAM_FILE], { cwd: packed.app, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (c) => (output += c));
+    child.stderr.on("data", (c) => (output += c));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    const connected = await eventually(() => output.includes("Connected to the team's relay."), "the program to connect", 20_000).then(() => true, () => false);
+    child.kill("SIGINT");
+    expect(connected, output).toBe(true);
+    expect(await exited, output).toBe(0);
+  }, 40_000);
+
+  it("examples/agents-sdk-worker (a Cloudflare Agents SDK agent using the SDK) typechecks against the built package", async () => {
+    const result = await runFile(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "examples/agents-sdk-worker"], { cwd: ROOT }).catch((e: { code: number; stdout: string }) => e);
+    expect("code" in result ? result.code : 0, result.stdout).toBe(0);
   }, 60_000);
 });

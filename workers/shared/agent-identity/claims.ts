@@ -17,7 +17,7 @@ export const TOKEN_AUDIENCES = { relay: RELAY_AUDIENCE, egress: EGRESS_AUDIENCE 
 export const AGENT_TOKEN_TYPE = "agent+jwt";
 /** The one algorithm we sign and accept (Ed25519, RFC 8037). */
 export const AGENT_TOKEN_ALG = "EdDSA";
-export const AGENT_TOKEN_TTL_SECONDS = 15 * 60;
+export { AGENT_TOKEN_TTL_SECONDS } from "@switchboard/protocol/agent-token";
 export const CLOCK_SKEW_SECONDS = 30;
 
 export const AgentTokenClaimsSchema = z.object({
