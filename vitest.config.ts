@@ -53,10 +53,15 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
+            // Two files at a time: each file has its own isolated storage, and workerd runs beside
+            // vitest, so on 2 cores this nearly halves the project's time. The node and browser
+            // projects start real stacks (wrangler, Chromium) and stay one file at a time, after it.
+            maxWorkers: 2,
+            sequence: { groupOrder: 0 },
             include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "test/workers/**/*.test.ts"],
-            // Sign-ups and logins hash at workerd's PBKDF2 maximum, and `npm test` runs this project
-            // beside the browser and node projects' local stacks on 2 cores: 5 s is too tight there.
-            testTimeout: 20_000,
+            // Sign-ups and logins hash at workerd's PBKDF2 maximum, and two files share 2 cores (with
+            // the browser project's idle stack): the default 5 s is too tight there.
+            testTimeout: 60_000,
             setupFiles: ["./test/workers/apply-migrations.ts"],
             globalSetup: ["./test/workers/oidc-global-setup.ts"],
           },
@@ -66,6 +71,8 @@ export default defineConfig(async () => {
           resolve: { alias: { "@shared": fileURLToPath(new URL("./workers/shared", import.meta.url)), "@": fileURLToPath(new URL("./web/src", import.meta.url)) } },
           test: {
             name: "node",
+            maxWorkers: 1,
+            sequence: { groupOrder: 1 },
             include: ["test/node/**/*.test.ts", "web/src/**/*.test.ts"],
             environment: "node",
             testTimeout: 120_000,
@@ -75,6 +82,8 @@ export default defineConfig(async () => {
         {
           test: {
             name: "browser",
+            maxWorkers: 1,
+            sequence: { groupOrder: 2 },
             include: ["test/browser/**/*.test.ts"],
             environment: "node",
             globalSetup: ["./test/browser/global-setup.ts"],
