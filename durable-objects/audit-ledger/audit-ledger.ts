@@ -32,7 +32,7 @@ import {
   type BlockWithPayload,
   type SegmentRow,
 } from "./storage/segments";
-import { SqlMeter, type LedgerStats } from "./sql-meter";
+import { ledgerMeter, type LedgerStats } from "./sql-meter";
 import { quarantineStrays, strayLinks } from "./strays";
 import { importLinks, LOCAL_BYTES_BUDGET, moveOneSegment, storeFigures } from "./stores";
 import { matchExpression } from "./terms";
@@ -86,7 +86,7 @@ interface Segment extends SegmentRow {
 
 export class AuditLedger extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  private readonly meter = new SqlMeter();
+  private readonly meter = ledgerMeter();
   private head: ChainHead = { seq: 0, hash: "" };
   private chainId: string | null = null;
   private legacyTop = 0;

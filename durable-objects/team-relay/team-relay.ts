@@ -20,13 +20,13 @@ import type { Member } from "./members";
 import { disconnect } from "./presence";
 import { RelayCore } from "./relay-core";
 import { migrate } from "./schema";
-import { SqlMeter, type RelayStats } from "./sql-meter";
+import { relayMeter, type RelayStats } from "./sql-meter";
 
 type RelayTeam = { teamId: string; tenantId: string };
 type RpcResult<T> = CoordResult<T>;
 
 export class TeamRelay extends DurableObject<Env> {
-  private readonly meter = new SqlMeter();
+  private readonly meter = relayMeter();
   /** The relay's state; public for tests (poisoned and inspected through runInDurableObject). */
   readonly core: RelayCore;
   private readonly frames: FramePath;
@@ -36,7 +36,7 @@ export class TeamRelay extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const sql = this.meter.wrap(ctx.storage.sql);
+    const sql = this.meter.wrap(ctx.storage.sql, { execOnly: true });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT.request, HEARTBEAT.response));
     migrate(sql);
     this.core = new RelayCore(ctx, env, sql, this.meter.counters);

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 import { SCREENSHOT_DIR } from "./config";
-import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { checkScreen, launchChromium, newPerson, pageFetch, type Person, settled, story } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 
@@ -17,15 +17,6 @@ let person: Person;
 let tenantId: string;
 const step = story("billing ", () => ({ person }));
 
-async function post(page: Person["page"], url: string, body: unknown): Promise<any> {
-  return page.evaluate(
-    async ([u, b]) => {
-      const res = await fetch(u as string, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
-      return res.json();
-    },
-    [url, body] as const,
-  );
-}
 
 describe("billing", () => {
   beforeAll(async () => {
@@ -39,9 +30,9 @@ describe("billing", () => {
   step("a new tenant is on the free plan, with its usage against the plan", async () => {
     const { page } = person;
     await page.goto("/login");
-    const signedUp = await post(page, "/v1/auth/signup", { email: `bea-${Date.now()}@billing.test`, password: "a long billing password", name: "Bea Billing" });
+    const signedUp = await pageFetch(page, "POST", "/v1/auth/signup", { email: `bea-${Date.now()}@billing.test`, password: "a long billing password", name: "Bea Billing" });
     expect(signedUp.user).toBeDefined();
-    tenantId = (await post(page, "/v1/tenants", { name: "Billing Co" })).tenant.id;
+    tenantId = (await pageFetch(page, "POST", "/v1/tenants", { name: "Billing Co" })).tenant.id;
     await page.goto(`/t/${tenantId}/billing`);
     await checkScreen(page, "billing-free", { heading: "Billing" });
     await page.getByRole("heading", { name: "Free plan" }).waitFor();

@@ -178,3 +178,17 @@ export async function fillLogin(page: Page, who: { email: string; password: stri
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Log in" }).click();
 }
+
+/**
+ * The API from inside the page (its cookie and origin, exactly what the dashboard sends), for a
+ * story's setup steps; answers the parsed JSON body whatever the status (tests assert on it).
+ */
+export async function pageFetch(page: Page, method: string, url: string, body?: unknown): Promise<any> {
+  return page.evaluate(
+    async ([m, u, b]) => {
+      const res = await fetch(u as string, { method: m as string, headers: b === undefined ? {} : { "content-type": "application/json" }, body: b === undefined ? undefined : JSON.stringify(b) });
+      return res.json();
+    },
+    [method, url, body] as const,
+  );
+}

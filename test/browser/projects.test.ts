@@ -8,7 +8,7 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 import { SCREENSHOT_DIR } from "./config";
-import { launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { launchChromium, newPerson, pageFetch, type Person, settled, story } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 
@@ -18,15 +18,6 @@ let tenantId: string;
 let projectId: string;
 const step = story("projects ", () => ({ person }));
 
-async function post(page: Person["page"], url: string, body: unknown): Promise<any> {
-  return page.evaluate(
-    async ([u, b]) => {
-      const res = await fetch(u as string, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(b) });
-      return res.json();
-    },
-    [url, body] as const,
-  );
-}
 
 describe("the project selector", () => {
   beforeAll(async () => {
@@ -41,13 +32,13 @@ describe("the project selector", () => {
     const { page } = person;
     // A person of their own, so the demo owner's tenants (other stories') stay as they are.
     await page.goto("/login");
-    const signedUp = await post(page, "/v1/auth/signup", { email: `pia-${Date.now()}@projects.test`, password: "a long projects password", name: "Pia Projects" });
+    const signedUp = await pageFetch(page, "POST", "/v1/auth/signup", { email: `pia-${Date.now()}@projects.test`, password: "a long projects password", name: "Pia Projects" });
     expect(signedUp.user).toBeDefined();
-    tenantId = (await post(page, "/v1/tenants", { name: "Projects Co" })).tenant.id;
-    projectId = (await post(page, `/v1/tenants/${tenantId}/projects`, { name: "Research" })).project.id;
-    await post(page, `/v1/tenants/${tenantId}/agents`, { name: "Default bot", template: "ops" });
-    await post(page, `/v1/tenants/${tenantId}/agents`, { name: "Research bot", template: "engineering", projectId });
-    await post(page, `/v1/tenants/${tenantId}/teams`, { name: "Research team", projectId });
+    tenantId = (await pageFetch(page, "POST", "/v1/tenants", { name: "Projects Co" })).tenant.id;
+    projectId = (await pageFetch(page, "POST", `/v1/tenants/${tenantId}/projects`, { name: "Research" })).project.id;
+    await pageFetch(page, "POST", `/v1/tenants/${tenantId}/agents`, { name: "Default bot", template: "ops" });
+    await pageFetch(page, "POST", `/v1/tenants/${tenantId}/agents`, { name: "Research bot", template: "engineering", projectId });
+    await pageFetch(page, "POST", `/v1/tenants/${tenantId}/teams`, { name: "Research team", projectId });
   });
 
   step("choosing a project puts it in the URL and filters the lists; reload and navigation keep it", async () => {
@@ -78,7 +69,7 @@ describe("the project selector", () => {
 
   step("API keys follow the project: a key made there is bound to it, and other projects do not list it", async () => {
     const { page } = person;
-    await post(page, `/v1/tenants/${tenantId}/api-keys`, { name: "Tenant-wide CI", scopes: ["agents:read"] });
+    await pageFetch(page, "POST", `/v1/tenants/${tenantId}/api-keys`, { name: "Tenant-wide CI", scopes: ["agents:read"] });
     await page.goto(`/t/${tenantId}/api-keys?project=${projectId}`);
     await settled(page);
     await page.getByRole("button", { name: "New API key" }).click();

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 // @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
 import { DEMO_SSO } from "../../scripts/lib/demo.mjs";
 import { SCREENSHOT_DIR } from "./config";
-import { checkScreen, launchChromium, newPerson, settled, story, type Person } from "./harness";
+import { checkScreen, launchChromium, newPerson, pageFetch, type Person, settled, story } from "./harness";
 
 const dashboard = inject("dashboardUrl");
 const issuer = inject("oidcIssuer");
@@ -24,12 +24,6 @@ const step = story("sso ", () => ({ admin, person }));
 const domain = `browser-${Date.now().toString(36)}.test`;
 const grace = { email: `grace@${domain}`, name: "Grace Engineer" };
 
-async function post(page: Person["page"], method: string, url: string, body: unknown): Promise<any> {
-  return page.evaluate(
-    async ([m, u, b]) => (await fetch(u as string, { method: m as string, headers: { "content-type": "application/json" }, body: JSON.stringify(b) })).json(),
-    [method, url, body] as const,
-  );
-}
 
 describe("single sign-on through the local OpenID provider", () => {
   beforeAll(async () => {
@@ -44,8 +38,8 @@ describe("single sign-on through the local OpenID provider", () => {
   step("an owner connects a new tenant to the provider on the Settings screen", async () => {
     const { page } = admin;
     await page.goto("/login");
-    expect((await post(page, "POST", "/v1/auth/signup", { email: `owner@${domain}`, password: "a long sso owner password", name: "Olga Owner" })).user).toBeDefined();
-    tenantId = (await post(page, "POST", "/v1/tenants", { name: "SSO Co" })).tenant.id;
+    expect((await pageFetch(page, "POST", "/v1/auth/signup", { email: `owner@${domain}`, password: "a long sso owner password", name: "Olga Owner" })).user).toBeDefined();
+    tenantId = (await pageFetch(page, "POST", "/v1/tenants", { name: "SSO Co" })).tenant.id;
     await page.goto(`/t/${tenantId}/settings`);
     await checkScreen(page, "sso-settings-empty", { heading: "Settings" });
     const form = page.getByRole("form", { name: "Single sign-on" });
@@ -60,13 +54,13 @@ describe("single sign-on through the local OpenID provider", () => {
     await form.getByRole("button", { name: "Connect provider" }).click();
     await form.getByText(/Entry 2: .*domain/).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-00-settings-field-error.png"), fullPage: true });
-    expect((await post(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined)).error?.code).toBe("not_found");
+    expect((await pageFetch(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined)).error?.code).toBe("not_found");
     await form.getByLabel("Email domains").fill(domain);
     await form.getByRole("button", { name: "Connect provider" }).click();
     await form.getByText("Single sign-on saved.").waitFor();
     await form.getByText(`${dashboard}/v1/auth/sso/callback`).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-00-settings-connected.png"), fullPage: true });
-    const saved = await post(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined);
+    const saved = await pageFetch(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined);
     expect(saved.connection).toMatchObject({ issuer, clientId: DEMO_SSO.client.clientId, clientSecretSet: true, emailDomains: [domain], groupRoles: DEMO_SSO.groupRoles, defaultRole: "viewer", redirectUri: `${dashboard}/v1/auth/sso/callback` });
     const res = await fetch(`${issuer}/__accounts/${encodeURIComponent(grace.email)}`, { method: "PUT", body: JSON.stringify({ name: grace.name, groups: ["engineering"] }) });
     expect(res.status).toBe(204);
