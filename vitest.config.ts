@@ -68,7 +68,12 @@ export default defineConfig(async () => {
         },
         {
           // Also the dashboard's unit tests (web/src/**/*.test.ts, pure modules), with its import aliases.
-          resolve: { alias: { "@shared": fileURLToPath(new URL("./workers/shared", import.meta.url)), "@": fileURLToPath(new URL("./web/src", import.meta.url)) } },
+          resolve: {
+            alias: {
+              "@shared": fileURLToPath(new URL("./workers/shared", import.meta.url)),
+              "@": fileURLToPath(new URL("./web/src", import.meta.url)),
+            },
+          },
           test: {
             name: "node",
             maxWorkers: 1,

@@ -34,13 +34,34 @@ const SAMPLES = 21;
 const log = (line) => process.stdout.write(`${line}\n`);
 
 // Cloudflare list prices (docs/cost.md, read 2026-12-01).
-const PRICE = { rowWritten: 1.0 / 1e6, doRequest: 0.15 / 1e6, doGbSecond: 12.5 / 1e6, doStorageGbMonth: 0.2, r2GbMonth: 0.015, hotMonths: 3, coldMonths: 12 };
+const PRICE = {
+  rowWritten: 1.0 / 1e6,
+  doRequest: 0.15 / 1e6,
+  doGbSecond: 12.5 / 1e6,
+  doStorageGbMonth: 0.2,
+  r2GbMonth: 0.015,
+  hotMonths: 3,
+  coldMonths: 12,
+};
 
 const scratch = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const work = mkdtempSync(`${scratch}/audit-bench-`);
 const esbuild = `${root}node_modules/.bin/esbuild`;
 const bundle = (entry, out, cwd) =>
-  execFileSync(esbuild, [entry, "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main", "--external:cloudflare:*", "--external:node:*", `--outfile=${out}`], { cwd, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync(
+    esbuild,
+    [
+      entry,
+      "--bundle",
+      "--format=esm",
+      "--platform=neutral",
+      "--main-fields=module,main",
+      "--external:cloudflare:*",
+      "--external:node:*",
+      `--outfile=${out}`,
+    ],
+    { cwd, stdio: ["ignore", "ignore", "inherit"] },
+  );
 
 /**
  * The previous ledger: the tree this branch started from (`git merge-base HEAD main`, or
@@ -68,15 +89,22 @@ const worker = (name, script) => ({
   durableObjects: { AUDIT_LEDGER: { className: "AuditLedger", useSQLite: true } },
 });
 const mf = new Miniflare({
-  ...convertV4MiniflareOptions({ host: "127.0.0.1", port: 0, workers: [worker("audit-new", `${work}/new.js`), ...(main ? [worker("audit-main", main.script)] : [])] }),
+  ...convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    workers: [worker("audit-new", `${work}/new.js`), ...(main ? [worker("audit-main", main.script)] : [])],
+  }),
   resourcePersistencePath: `${work}/state`,
   resourceTmpPath: `${work}/tmp`,
 });
 
 async function migrate(name, dir) {
   const db = await mf.getD1Database("DB", name);
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
-    for (const statement of readFileSync(`${dir}/${file}`, "utf8").split("--> statement-breakpoint")) if (statement.trim()) await db.prepare(statement).run();
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(`${dir}/${file}`, "utf8").split("--> statement-breakpoint"))
+      if (statement.trim()) await db.prepare(statement).run();
   }
   return db;
 }
@@ -117,7 +145,9 @@ async function main_() {
   await mf.ready;
   await migrate("audit-new", `${root}d1-migrations`);
   const mainDb = main ? await migrate("audit-main", main.migrations) : null;
-  log(`• audit bench (${quick ? "quick" : "full"}), ${REPS} rep(s), ${EVENTS.toLocaleString("en")} events for the query figures; load ${loadBefore.map((l) => l.toFixed(1)).join(" ")}${main ? `; previous ledger from ${main.commit}` : ""}`);
+  log(
+    `• audit bench (${quick ? "quick" : "full"}), ${REPS} rep(s), ${EVENTS.toLocaleString("en")} events for the query figures; load ${loadBefore.map((l) => l.toFixed(1)).join(" ")}${main ? `; previous ledger from ${main.commit}` : ""}`,
+  );
 
   // ---------------------------------------------------------------- A. throughput
   const modes = [
@@ -143,7 +173,9 @@ async function main_() {
         if (w === "audit-main") {
           // The previous ledger's reads came from D1: an event was queryable once its mirror caught up.
           // Its bench Worker names the chain itself; this run's chain is the newest one in D1.
-          const { chain_id: tenant } = await mainDb.prepare("SELECT chain_id FROM audit_events WHERE chain_id IS NOT NULL ORDER BY rowid DESC LIMIT 1").first();
+          const { chain_id: tenant } = await mainDb
+            .prepare("SELECT chain_id FROM audit_events WHERE chain_id IS NOT NULL ORDER BY rowid DESC LIMIT 1")
+            .first();
           for (;;) {
             const row = await mainDb.prepare("SELECT count(*) AS n FROM audit_events WHERE chain_id = ?").bind(tenant).first();
             if (row.n >= r.n) break;
@@ -152,16 +184,40 @@ async function main_() {
           queryableMs = performance.now() - t0;
         }
         const key = `${w === "audit-new" ? "new" : "main"}:${m.name}`;
-        (A[key] ??= []).push({ rep, eventsPerSec: r.n / (r.ms / 1000), queryablePerSec: r.n / (queryableMs / 1000), meters: r.meters ?? null });
-        log(`  rep ${rep + 1} ${key.padEnd(18)} ${Math.round(r.n / (r.ms / 1000)).toLocaleString("en").padStart(7)} events/s acked${w === "audit-main" ? `, ${Math.round(r.n / (queryableMs / 1000)).toLocaleString("en")} queryable` : ""}`);
+        (A[key] ??= []).push({
+          rep,
+          eventsPerSec: r.n / (r.ms / 1000),
+          queryablePerSec: r.n / (queryableMs / 1000),
+          meters: r.meters ?? null,
+        });
+        log(
+          `  rep ${rep + 1} ${key.padEnd(18)} ${Math.round(r.n / (r.ms / 1000))
+            .toLocaleString("en")
+            .padStart(
+              7,
+            )} events/s acked${w === "audit-main" ? `, ${Math.round(r.n / (queryableMs / 1000)).toLocaleString("en")} queryable` : ""}`,
+        );
       }
     }
   }
-  const throughput = Object.fromEntries(Object.entries(A).map(([k, runs]) => [k, { ackedPerSec: Math.round(median(runs.map((r) => r.eventsPerSec))), queryablePerSec: Math.round(median(runs.map((r) => r.queryablePerSec ?? r.eventsPerSec))) }]));
+  const throughput = Object.fromEntries(
+    Object.entries(A).map(([k, runs]) => [
+      k,
+      {
+        ackedPerSec: Math.round(median(runs.map((r) => r.eventsPerSec))),
+        queryablePerSec: Math.round(median(runs.map((r) => r.queryablePerSec ?? r.eventsPerSec))),
+      },
+    ]),
+  );
 
   // ---------------------------------------------------------------- B. cost from the meters
   const meterOf = (key) => A[key].at(-1).meters;
-  const perEvent = (m) => ({ rowsWritten: m.rowsWritten / m.entriesAppended, alarmsSet: m.alarmsSet / m.entriesAppended, appends: m.appends / m.entriesAppended, rowsRead: m.rowsRead / m.entriesAppended });
+  const perEvent = (m) => ({
+    rowsWritten: m.rowsWritten / m.entriesAppended,
+    alarmsSet: m.alarmsSet / m.entriesAppended,
+    appends: m.appends / m.entriesAppended,
+    rowsRead: m.rowsRead / m.entriesAppended,
+  });
 
   // ---------------------------------------------------------------- C. a tenant with EVENTS events
   const tenant = `ten_bench_big_${Date.now()}`;
@@ -172,14 +228,22 @@ async function main_() {
   let storage = null;
   let head = null;
   for (let from = 0; from < EVENTS; from += FILL_CHUNK) {
-    const r = await call("audit-new", `/fill?tenant=${tenant}&n=${Math.min(FILL_CHUNK, EVENTS - from)}&from=${from}&batch=100&singleEvery=1000&startAt=${startAt}&spacingMs=10`, { method: "POST" });
+    const r = await call(
+      "audit-new",
+      `/fill?tenant=${tenant}&n=${Math.min(FILL_CHUNK, EVENTS - from)}&from=${from}&batch=100&singleEvery=1000&startAt=${startAt}&spacingMs=10`,
+      { method: "POST" },
+    );
     fillMeters = fillMeters ? Object.fromEntries(Object.keys(r.meters).map((k) => [k, fillMeters[k] + r.meters[k]])) : r.meters;
     storage = r.storage;
     head = r.head;
-    process.stdout.write(`  ${(from + FILL_CHUNK).toLocaleString("en")} (${Math.round((from + FILL_CHUNK) / ((performance.now() - fillStart) / 1000)).toLocaleString("en")} events/s)\r`);
+    process.stdout.write(
+      `  ${(from + FILL_CHUNK).toLocaleString("en")} (${Math.round((from + FILL_CHUNK) / ((performance.now() - fillStart) / 1000)).toLocaleString("en")} events/s)\r`,
+    );
   }
   const fillSeconds = (performance.now() - fillStart) / 1000;
-  log(`  filled ${head.headSeq.toLocaleString("en")} entries in ${fillSeconds.toFixed(0)} s; database ${(storage.databaseBytes / 1e6).toFixed(0)} MB`);
+  log(
+    `  filled ${head.headSeq.toLocaleString("en")} entries in ${fillSeconds.toFixed(0)} s; database ${(storage.databaseBytes / 1e6).toFixed(0)} MB`,
+  );
 
   const hourAgo = startAt + Math.floor(EVENTS * 10 * 0.5);
   const filters = [
@@ -205,23 +269,43 @@ async function main_() {
       inside.push(r.ms);
       count = r.count;
     }
-    queries.push({ filter: label, query: qs, entries: count, p50Ms: +median(wall).toFixed(2), p95Ms: +pct(wall, 95).toFixed(2), workerP50Ms: median(inside) });
-    log(`  list ${label.padEnd(40)} ${String(count).padStart(3)} entries  p50 ${median(wall).toFixed(1)} ms  p95 ${pct(wall, 95).toFixed(1)} ms`);
+    queries.push({
+      filter: label,
+      query: qs,
+      entries: count,
+      p50Ms: +median(wall).toFixed(2),
+      p95Ms: +pct(wall, 95).toFixed(2),
+      workerP50Ms: median(inside),
+    });
+    log(
+      `  list ${label.padEnd(40)} ${String(count).padStart(3)} entries  p50 ${median(wall).toFixed(1)} ms  p95 ${pct(wall, 95).toFixed(1)} ms`,
+    );
   }
 
   const verifies = [];
   for (let i = 0; i < 3; i++) {
     const t0 = performance.now();
     const cpu0 = workerdCpuMs();
-    const r = await call("audit-new", `/verify?tenant=${tenant}&fromSeq=${head.headSeq - VERIFY_SPAN + 1}&toSeq=${head.headSeq}`, { method: "POST" });
+    const r = await call("audit-new", `/verify?tenant=${tenant}&fromSeq=${head.headSeq - VERIFY_SPAN + 1}&toSeq=${head.headSeq}`, {
+      method: "POST",
+    });
     verifies.push({ ms: performance.now() - t0, cpuMs: workerdCpuMs() - cpu0, result: r.result });
   }
-  const verify = { entries: verifies[0].result.count, status: verifies[0].result.status, p50Ms: Math.round(median(verifies.map((v) => v.ms))), cpuP50Ms: median(verifies.map((v) => v.cpuMs)) };
-  log(`  verify ${verify.entries.toLocaleString("en")} entries: ${verify.status}, p50 ${verify.p50Ms} ms wall, ${verify.cpuP50Ms} ms workerd CPU`);
+  const verify = {
+    entries: verifies[0].result.count,
+    status: verifies[0].result.status,
+    p50Ms: Math.round(median(verifies.map((v) => v.ms))),
+    cpuP50Ms: median(verifies.map((v) => v.cpuMs)),
+  };
+  log(
+    `  verify ${verify.entries.toLocaleString("en")} entries: ${verify.status}, p50 ${verify.p50Ms} ms wall, ${verify.cpuP50Ms} ms workerd CPU`,
+  );
   const t0 = performance.now();
   const exp = await call("audit-new", `/export?tenant=${tenant}&fromSeq=${head.headSeq - VERIFY_SPAN + 1}&toSeq=${head.headSeq}`);
   const exportMs = performance.now() - t0;
-  log(`  export ${(exp.range.toSeq - exp.range.fromSeq + 1).toLocaleString("en")} entries (${(exp.bytes / 1e6).toFixed(1)} MB JSONL) in ${exportMs.toFixed(0)} ms`);
+  log(
+    `  export ${(exp.range.toSeq - exp.range.fromSeq + 1).toLocaleString("en")} entries (${(exp.bytes / 1e6).toFixed(1)} MB JSONL) in ${exportMs.toFixed(0)} ms`,
+  );
 
   // ---------------------------------------------------------------- prices
   const batched = perEvent(meterOf("new:batched-100"));
@@ -235,19 +319,50 @@ async function main_() {
   const price = (m) => {
     const rows = (m.rowsWritten + m.alarmsSet) * PRICE.rowWritten * 1e6;
     const requests = m.appends * PRICE.doRequest * 1e6;
-    const hot = (bytesPerEvent * 1e6) / 1e9 * PRICE.doStorageGbMonth * PRICE.hotMonths;
-    const cold = (archiveBytesPerEvent * 1e6) / 1e9 * PRICE.r2GbMonth * PRICE.coldMonths;
+    const hot = ((bytesPerEvent * 1e6) / 1e9) * PRICE.doStorageGbMonth * PRICE.hotMonths;
+    const cold = ((archiveBytesPerEvent * 1e6) / 1e9) * PRICE.r2GbMonth * PRICE.coldMonths;
     const duration = m.appends * 1e6 * (appendMs / 1000) * 0.128 * PRICE.doGbSecond;
-    return { rows: +rows.toFixed(4), requests: +requests.toFixed(4), hotStorage: +hot.toFixed(4), archive: +cold.toFixed(4), duration: +duration.toFixed(4), total: +(rows + requests + hot + cold + duration).toFixed(3) };
+    return {
+      rows: +rows.toFixed(4),
+      requests: +requests.toFixed(4),
+      hotStorage: +hot.toFixed(4),
+      archive: +cold.toFixed(4),
+      duration: +duration.toFixed(4),
+      total: +(rows + requests + hot + cold + duration).toFixed(3),
+    };
   };
-  const cost = { perEvent: { batched100: batched, single, relayTrafficFill: fill }, bytesPerEventHot: Math.round(bytesPerEvent), payloadBytesPerEvent: Math.round(archiveBytesPerEvent), msPerAppend: +appendMs.toFixed(2), dollarsPerMillionEvents: { relayFlush100: price(batched), singleApiEvent: price(single), relayTrafficFill: price(fill) } };
+  const cost = {
+    perEvent: { batched100: batched, single, relayTrafficFill: fill },
+    bytesPerEventHot: Math.round(bytesPerEvent),
+    payloadBytesPerEvent: Math.round(archiveBytesPerEvent),
+    msPerAppend: +appendMs.toFixed(2),
+    dollarsPerMillionEvents: { relayFlush100: price(batched), singleApiEvent: price(single), relayTrafficFill: price(fill) },
+  };
 
   const targets = [
-    { target: "≤ $1.00 per million audit events all-in (relay traffic)", value: cost.dollarsPerMillionEvents.relayTrafficFill.total, met: cost.dollarsPerMillionEvents.relayTrafficFill.total <= 1 },
-    { target: `filtered first page ≤ 50 ms p50 at ${head.headSeq.toLocaleString("en")} events (worst filter)`, value: Math.max(...queries.map((q) => q.p50Ms)), met: Math.max(...queries.map((q) => q.p50Ms)) <= 50 },
-    { target: `verify of ${verify.entries.toLocaleString("en")} entries ≤ 2 s`, value: verify.p50Ms, met: verify.p50Ms <= 2000 && verify.status === "intact" },
+    {
+      target: "≤ $1.00 per million audit events all-in (relay traffic)",
+      value: cost.dollarsPerMillionEvents.relayTrafficFill.total,
+      met: cost.dollarsPerMillionEvents.relayTrafficFill.total <= 1,
+    },
+    {
+      target: `filtered first page ≤ 50 ms p50 at ${head.headSeq.toLocaleString("en")} events (worst filter)`,
+      value: Math.max(...queries.map((q) => q.p50Ms)),
+      met: Math.max(...queries.map((q) => q.p50Ms)) <= 50,
+    },
+    {
+      target: `verify of ${verify.entries.toLocaleString("en")} entries ≤ 2 s`,
+      value: verify.p50Ms,
+      met: verify.p50Ms <= 2000 && verify.status === "intact",
+    },
     ...(main
-      ? [{ target: "a relay's flush sink (100 per append, acked) does not fall vs the previous ledger (same run)", value: `${throughput["new:batched-100"].ackedPerSec} vs ${throughput["main:batched-100"].ackedPerSec} events/s`, met: throughput["new:batched-100"].ackedPerSec >= throughput["main:batched-100"].ackedPerSec }]
+      ? [
+          {
+            target: "a relay's flush sink (100 per append, acked) does not fall vs the previous ledger (same run)",
+            value: `${throughput["new:batched-100"].ackedPerSec} vs ${throughput["main:batched-100"].ackedPerSec} events/s`,
+            met: throughput["new:batched-100"].ackedPerSec >= throughput["main:batched-100"].ackedPerSec,
+          },
+        ]
       : []),
   ];
 
@@ -278,7 +393,11 @@ async function main_() {
   console.table(cost.dollarsPerMillionEvents);
   log("targets:");
   for (const t of targets) log(`  ${t.met ? "met    " : "NOT met"}  ${t.target}: ${t.value}`);
-  log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(" ")}; written ${out}`);
+  log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}; written ${out}`,
+  );
 }
 
 try {

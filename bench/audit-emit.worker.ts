@@ -40,7 +40,16 @@ function relayEvent(tenantId: string, i: number, at: number): StagedAuditEvent {
     target: { type: "agent", id: recipient },
     details: denied
       ? { teamId: "team_01BENCH", kind: "direct", to: recipient, reason: "not_allowed" }
-      : { teamId: "team_01BENCH", seq: i, kind: "direct", clientId: `c${i}`, to: [recipient], recipient, bodySha256: (i * 2654435761).toString(16).padStart(8, "0").repeat(8), bytes: 256 },
+      : {
+          teamId: "team_01BENCH",
+          seq: i,
+          kind: "direct",
+          clientId: `c${i}`,
+          to: [recipient],
+          recipient,
+          bodySha256: (i * 2654435761).toString(16).padStart(8, "0").repeat(8),
+          bytes: 256,
+        },
     severity: denied ? "warning" : "info",
     outcome: denied ? "denied" : "success",
     ip: null,
@@ -92,8 +101,25 @@ export default {
           Array.from({ length: n }, (_, i) => apiEvent(tenantId, i)),
           concurrency,
           (e) =>
-            env.DB.prepare("INSERT INTO audit_events (id, tenant_id, at, actor_type, actor_id, actor_name, action, target_type, target_id, severity, outcome, details, ip, user_agent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-              .bind(newId("audit"), e.tenantId, Date.now(), e.actor.type, e.actor.id, e.actor.name, e.action, e.target!.type, e.target!.id, e.severity!, e.outcome!, JSON.stringify(e.details), e.ip, e.userAgent)
+            env.DB.prepare(
+              "INSERT INTO audit_events (id, tenant_id, at, actor_type, actor_id, actor_name, action, target_type, target_id, severity, outcome, details, ip, user_agent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            )
+              .bind(
+                newId("audit"),
+                e.tenantId,
+                Date.now(),
+                e.actor.type,
+                e.actor.id,
+                e.actor.name,
+                e.action,
+                e.target!.type,
+                e.target!.id,
+                e.severity!,
+                e.outcome!,
+                JSON.stringify(e.details),
+                e.ip,
+                e.userAgent,
+              )
               .run(),
         );
       } else if (mode === "single") {
@@ -104,14 +130,23 @@ export default {
         );
       } else if (mode === "batched") {
         const batches: StagedAuditEvent[][] = [];
-        for (let i = 0; i < n; i += batch) batches.push(Array.from({ length: Math.min(batch, n - i) }, (_, j) => relayEvent(tenantId, i + j, Date.now())));
+        for (let i = 0; i < n; i += batch)
+          batches.push(Array.from({ length: Math.min(batch, n - i) }, (_, j) => relayEvent(tenantId, i + j, Date.now())));
         await pool(batches, concurrency, (b) => emitAuditBatch(fullEnv, b));
       } else {
         return new Response("unknown mode", { status: 400 });
       }
       const ms = Date.now() - started;
       const after = mode === "d1-direct" ? null : await ledgerFor(fullEnv, tenantId).stats();
-      return Response.json({ mode, n, batch: mode === "batched" ? batch : 1, concurrency, ms, tenantId, meters: before && after ? diff(before, after) : null });
+      return Response.json({
+        mode,
+        n,
+        batch: mode === "batched" ? batch : 1,
+        concurrency,
+        ms,
+        tenantId,
+        meters: before && after ? diff(before, after) : null,
+      });
     }
 
     if (url.pathname === "/fill") {
@@ -125,12 +160,21 @@ export default {
       for (let i = from; i < from + n; ) {
         if (singleEvery > 0 && i % singleEvery === 0) await emitAudit(fullEnv, { ...apiEvent(tenantId, i), at: startAt + i * spacing });
         const size = Math.min(batch, from + n - i);
-        await emitAuditBatch(fullEnv, Array.from({ length: size }, (_, j) => relayEvent(tenantId, i + j, startAt + (i + j) * spacing)));
+        await emitAuditBatch(
+          fullEnv,
+          Array.from({ length: size }, (_, j) => relayEvent(tenantId, i + j, startAt + (i + j) * spacing)),
+        );
         i += size;
       }
       const after = await ledgerFor(fullEnv, tenantId).stats();
       const storage = await ledgerFor(fullEnv, tenantId).storageFigures();
-      return Response.json({ n, ms: Date.now() - started, meters: diff(before, after), storage, head: await ledgerFor(fullEnv, tenantId).currentHead() });
+      return Response.json({
+        n,
+        ms: Date.now() - started,
+        meters: diff(before, after),
+        storage,
+        head: await ledgerFor(fullEnv, tenantId).currentHead(),
+      });
     }
 
     if (url.pathname === "/list") {
@@ -143,13 +187,20 @@ export default {
 
     if (url.pathname === "/verify") {
       const t0 = Date.now();
-      const result = await verifyRange(fullEnv, tenantId, { fromSeq: q.has("fromSeq") ? num("fromSeq", 1) : undefined, toSeq: q.has("toSeq") ? num("toSeq", 1) : undefined });
+      const result = await verifyRange(fullEnv, tenantId, {
+        fromSeq: q.has("fromSeq") ? num("fromSeq", 1) : undefined,
+        toSeq: q.has("toSeq") ? num("toSeq", 1) : undefined,
+      });
       return Response.json({ result, ms: Date.now() - t0 });
     }
 
     if (url.pathname === "/export") {
       const t0 = Date.now();
-      const range = await resolveExportRange(fullEnv, tenantId, { format: "jsonl", fromSeq: q.has("fromSeq") ? num("fromSeq", 1) : undefined, toSeq: q.has("toSeq") ? num("toSeq", 1) : undefined });
+      const range = await resolveExportRange(fullEnv, tenantId, {
+        format: "jsonl",
+        fromSeq: q.has("fromSeq") ? num("fromSeq", 1) : undefined,
+        toSeq: q.has("toSeq") ? num("toSeq", 1) : undefined,
+      });
       let bytes = 0;
       const reader = exportStream(fullEnv, tenantId, range, "jsonl").getReader();
       for (;;) {
@@ -161,7 +212,10 @@ export default {
     }
 
     if (url.pathname === "/stats") {
-      return Response.json({ meters: await ledgerFor(fullEnv, tenantId).stats(), storage: await ledgerFor(fullEnv, tenantId).storageFigures() });
+      return Response.json({
+        meters: await ledgerFor(fullEnv, tenantId).stats(),
+        storage: await ledgerFor(fullEnv, tenantId).storageFigures(),
+      });
     }
     return new Response("not found", { status: 404 });
   },

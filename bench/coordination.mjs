@@ -35,7 +35,20 @@ const disk = process.argv.includes("--disk");
 const work = mkdtempSync(`${!disk && existsSync("/dev/shm") ? "/dev/shm" : tmpdir()}/coord-bench-`);
 const log = (m) => process.stderr.write(`${m}\n`);
 log("• building the bench Worker (wrangler deploy --dry-run)…");
-execFileSync(process.execPath, [`${root}node_modules/wrangler/bin/wrangler.js`, "deploy", "--dry-run", "--outdir", `${work}/build`, "-c", "wrangler.toml", "bench/workers/coordination/index.ts"], { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "ignore", "inherit"] });
+execFileSync(
+  process.execPath,
+  [
+    `${root}node_modules/wrangler/bin/wrangler.js`,
+    "deploy",
+    "--dry-run",
+    "--outdir",
+    `${work}/build`,
+    "-c",
+    "wrangler.toml",
+    "bench/workers/coordination/index.ts",
+  ],
+  { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "ignore", "inherit"] },
+);
 const script = `${work}/build/index.js`;
 
 const { workerOptions } = unstable_getMiniflareWorkerOptions(`${root}wrangler.toml`);
@@ -49,7 +62,16 @@ const mf = new Miniflare({
   ...convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
-    workers: [{ ...apiOptions, name: "switchboard-api", modules: [{ type: "ESModule", path: script }], modulesRoot: dirname(script), bindings: { ...apiOptions.bindings, ...vars, ALLOWED_ORIGINS: "http://127.0.0.1" }, unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }],
+    workers: [
+      {
+        ...apiOptions,
+        name: "switchboard-api",
+        modules: [{ type: "ESModule", path: script }],
+        modulesRoot: dirname(script),
+        bindings: { ...apiOptions.bindings, ...vars, ALLOWED_ORIGINS: "http://127.0.0.1" },
+        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+      },
+    ],
   }),
   resourcePersistencePath: `${work}/state`,
   resourceTmpPath: `${work}/tmp`,
@@ -60,15 +82,22 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   await mf.ready;
   const db = await mf.getD1Database("DB", "switchboard-api");
-  for (const file of readdirSync(`${root}d1-migrations`).filter((f) => f.endsWith(".sql")).sort()) {
-    for (const statement of readFileSync(`${root}d1-migrations/${file}`, "utf8").split("--> statement-breakpoint")) if (statement.trim()) await db.prepare(statement).run();
+  for (const file of readdirSync(`${root}d1-migrations`)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(`${root}d1-migrations/${file}`, "utf8").split("--> statement-breakpoint"))
+      if (statement.trim()) await db.prepare(statement).run();
   }
   const base = (await mf.unsafeGetDirectURL("switchboard-api")).href.replace(/\/$/, "");
 
   // A tenant, a team of two agents (trust 4), the allowlist open between them, team tokens.
   let cookie = "";
   const api = async (method, path, body, headers = {}) => {
-    const res = await fetch(base + path, { method, headers: { "content-type": "application/json", origin: "http://127.0.0.1", ...(cookie ? { cookie } : {}), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(base + path, {
+      method,
+      headers: { "content-type": "application/json", origin: "http://127.0.0.1", ...(cookie ? { cookie } : {}), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const set = res.headers.getSetCookie().find((c) => c.startsWith("sb_session="));
     if (set) cookie = set.split(";")[0];
     const json = await res.json().catch(() => null);
@@ -83,7 +112,10 @@ try {
     const r = await api("POST", `/v1/tenants/${tenantId}/agents`, { name: template, template, trustLevel: 4, teamIds: [teamId] });
     agents.push({ id: r.agent.id, secret: r.secret, template });
   }
-  await api("POST", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist/edges`, { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "engineering" } });
+  await api("POST", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist/edges`, {
+    from: { kind: "role", id: "pm" },
+    to: { kind: "role", id: "engineering" },
+  });
   const token = (await api("POST", "/v1/agent-tokens", { agentId: agents[1].id, secret: agents[1].secret, teamId })).access_token;
   const benchQuery = `team=${teamId}&tenant=${tenantId}&agent=${agents[1].id}&role=engineering`;
   const benchGet = async (path) => {
@@ -97,10 +129,19 @@ try {
   await benchGet(`/__bench/coord/claims?tasks=200&concurrency=8`);
 
   const mcp = new Client({ name: "bench", version: "1.0.0" }, { versionNegotiation: { mode: "auto" } });
-  await mcp.connect(new StreamableHTTPClientTransport(new URL(`${base.replace("127.0.0.1", "localhost")}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
-  const httpHeartbeat = () => fetch(`${base}/v1/agent/heartbeat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ status: "bench" }) }).then((r) => r.json());
+  await mcp.connect(
+    new StreamableHTTPClientTransport(new URL(`${base.replace("127.0.0.1", "localhost")}/mcp`), {
+      requestInit: { headers: { authorization: `Bearer ${token}` } },
+    }),
+  );
+  const httpHeartbeat = () =>
+    fetch(`${base}/v1/agent/heartbeat`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ status: "bench" }),
+    }).then((r) => r.json());
   const mcpHeartbeat = () => mcp.callTool({ name: "heartbeat", arguments: { status: "bench" } });
-  for (let i = 0; i < 20; i++) (await httpHeartbeat(), await mcpHeartbeat());
+  for (let i = 0; i < 20; i++) await httpHeartbeat(), await mcpHeartbeat();
 
   const runs = { floor: [], floorThroughput: [], locks: [], claims: [], http: [], mcp: [] };
   for (let rep = 0; rep < REPS; rep++) {
@@ -135,13 +176,32 @@ try {
     heartbeatMcpP50Ms: median(runs.mcp),
   };
   result.mcpOverheadP50Ms = result.heartbeatMcpP50Ms - result.heartbeatHttpP50Ms;
-  const verdict = { lockP50: result.lockAcquireReleaseP50Ms <= TARGETS.lockPairP50Ms, claims: result.claimsPerSecond >= TARGETS.claimsPerSecond };
+  const verdict = {
+    lockP50: result.lockAcquireReleaseP50Ms <= TARGETS.lockPairP50Ms,
+    claims: result.claimsPerSecond >= TARGETS.claimsPerSecond,
+  };
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), node: process.version };
   console.table(Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Math.round(v * 100) / 100])));
-  console.log(`targets: lock acquire+release p50 ≤ ${TARGETS.lockPairP50Ms} ms → ${verdict.lockP50 ? "met" : "MISSED"}; claims ≥ ${TARGETS.claimsPerSecond}/s → ${verdict.claims ? "met" : "MISSED"}; load average ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `targets: lock acquire+release p50 ≤ ${TARGETS.lockPairP50Ms} ms → ${verdict.lockP50 ? "met" : "MISSED"}; claims ≥ ${TARGETS.claimsPerSecond}/s → ${verdict.claims ? "met" : "MISSED"}; load average ${machine.loadavg.map((l) => l.toFixed(2)).join(" ")}`,
+  );
   mkdirSync(`${root}bench/results`, { recursive: true });
   const file = `${root}bench/results/coordination-${new Date().toISOString().replace(/[:.]/g, "-")}.json`;
-  writeFileSync(file, JSON.stringify({ config: { quick, disk, reps: REPS, locks: N_LOCKS, tasks: N_TASKS, calls: N_CALLS, concurrency: 16 }, machine, targets: TARGETS, verdict, result, runs }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        config: { quick, disk, reps: REPS, locks: N_LOCKS, tasks: N_TASKS, calls: N_CALLS, concurrency: 16 },
+        machine,
+        targets: TARGETS,
+        verdict,
+        result,
+        runs,
+      },
+      null,
+      2,
+    ),
+  );
   log(`• wrote ${file}`);
 } finally {
   await mf.dispose();

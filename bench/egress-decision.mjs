@@ -8,9 +8,26 @@
 export function decisionBench({ compilePolicy, decideEgress }, { rules = 1000, iterations = 200_000 } = {}) {
   const list = [];
   for (let i = 0; i < rules; i++) {
-    list.push({ id: `r${i}`, effect: "allow", host: i % 2 ? `api${i}.vendor${i}.com` : `*.zone${i}.net`, methods: i % 3 ? ["GET", "POST"] : null, pathPrefix: i % 5 ? null : "/v1", schemes: ["https"], source: { type: "agent" } });
+    list.push({
+      id: `r${i}`,
+      effect: "allow",
+      host: i % 2 ? `api${i}.vendor${i}.com` : `*.zone${i}.net`,
+      methods: i % 3 ? ["GET", "POST"] : null,
+      pathPrefix: i % 5 ? null : "/v1",
+      schemes: ["https"],
+      source: { type: "agent" },
+    });
   }
-  for (let i = 0; i < 20; i++) list.push({ id: `d${i}`, effect: "deny", host: `blocked${i}.example.org`, methods: null, pathPrefix: null, schemes: ["https", "http"], source: { type: "tenant" } });
+  for (let i = 0; i < 20; i++)
+    list.push({
+      id: `d${i}`,
+      effect: "deny",
+      host: `blocked${i}.example.org`,
+      methods: null,
+      pathPrefix: null,
+      schemes: ["https", "http"],
+      source: { type: "tenant" },
+    });
   const compileStart = performance.now();
   const policy = compilePolicy(list);
   const compileMs = performance.now() - compileStart;
@@ -37,5 +54,13 @@ export function decisionBench({ compilePolicy, decideEgress }, { rules = 1000, i
   const meanUs = ((performance.now() - t0) * 1000) / batch;
   const sorted = [...samples].sort((a, b) => a - b);
   const pct = (p) => +sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(2);
-  return { rules: policy.ruleCount, compileMs: +compileMs.toFixed(2), iterations, p50Us: pct(50), p90Us: pct(90), p99Us: pct(99), batchMeanUs: +meanUs.toFixed(2) };
+  return {
+    rules: policy.ruleCount,
+    compileMs: +compileMs.toFixed(2),
+    iterations,
+    p50Us: pct(50),
+    p90Us: pct(90),
+    p99Us: pct(99),
+    batchMeanUs: +meanUs.toFixed(2),
+  };
 }

@@ -35,8 +35,25 @@ const esbuild = `${root}node_modules/.bin/esbuild`;
 // this machine's shared disk an fsync per SQLite commit measures the disk, not the proxy. --disk keeps it on disk.
 const scratch = !process.argv.includes("--disk") && existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const work = mkdtempSync(`${scratch}/egress-bench-`);
-execFileSync(esbuild, [`${root}bench/egress.worker.ts`, "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main", "--external:cloudflare:*", "--external:node:*", `--outfile=${work}/worker.js`], { stdio: ["ignore", "ignore", "inherit"] });
-execFileSync(esbuild, [`${root}workers/shared/egress/policy.ts`, "--bundle", "--format=esm", "--platform=node", `--outfile=${work}/policy.mjs`], { stdio: ["ignore", "ignore", "inherit"] });
+execFileSync(
+  esbuild,
+  [
+    `${root}bench/egress.worker.ts`,
+    "--bundle",
+    "--format=esm",
+    "--platform=neutral",
+    "--main-fields=module,main",
+    "--external:cloudflare:*",
+    "--external:node:*",
+    `--outfile=${work}/worker.js`,
+  ],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
+execFileSync(
+  esbuild,
+  [`${root}workers/shared/egress/policy.ts`, "--bundle", "--format=esm", "--platform=node", `--outfile=${work}/policy.mjs`],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
 
 const stub = http.createServer((req, res) => {
   res.writeHead(200, { "content-type": "application/json" });
@@ -54,7 +71,10 @@ const mf = new Miniflare({
     compatibilityDate: "2026-11-01",
     compatibilityFlags: ["nodejs_compat"],
     d1Databases: { DB: "egress-bench" },
-    durableObjects: { EGRESS_GATE: { className: "EgressGate", useSQLite: true }, AUDIT_LEDGER: { className: "AuditLedger", useSQLite: true } },
+    durableObjects: {
+      EGRESS_GATE: { className: "EgressGate", useSQLite: true },
+      AUDIT_LEDGER: { className: "AuditLedger", useSQLite: true },
+    },
     bindings: {
       ENVIRONMENT: "development",
       EGRESS_PLATFORM_HOSTS: "",
@@ -77,8 +97,11 @@ const round3 = (x) => +x.toFixed(3);
 try {
   const base = (await mf.ready).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
-  for (const file of readdirSync(`${root}d1-migrations`).filter((f) => f.endsWith(".sql")).sort()) {
-    for (const statement of readFileSync(`${root}d1-migrations/${file}`, "utf8").split("--> statement-breakpoint")) if (statement.trim()) await db.prepare(statement).run();
+  for (const file of readdirSync(`${root}d1-migrations`)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
+    for (const statement of readFileSync(`${root}d1-migrations/${file}`, "utf8").split("--> statement-breakpoint"))
+      if (statement.trim()) await db.prepare(statement).run();
   }
   const plain = await (await fetch(`${base}/__bench/setup?agents=${AGENTS}`, { method: "POST" })).json();
   const secret = await (await fetch(`${base}/__bench/setup?agents=${AGENTS}&secret=1`, { method: "POST" })).json();
@@ -86,13 +109,16 @@ try {
   let n = 0;
   const variants = {
     direct: () => fetch(`${base}/__bench/direct/ping`),
-    proxy: () => fetch(`${base}/proxy/https/stub.bench.example/ping`, { headers: { authorization: `Bearer ${plain.tokens[n++ % AGENTS]}` } }),
-    "proxy+secret": () => fetch(`${base}/proxy/https/stub.bench.example/ping`, { headers: { authorization: `Bearer ${secret.tokens[n++ % AGENTS]}` } }),
+    proxy: () =>
+      fetch(`${base}/proxy/https/stub.bench.example/ping`, { headers: { authorization: `Bearer ${plain.tokens[n++ % AGENTS]}` } }),
+    "proxy+secret": () =>
+      fetch(`${base}/proxy/https/stub.bench.example/ping`, { headers: { authorization: `Bearer ${secret.tokens[n++ % AGENTS]}` } }),
   };
   const check = async (name, res) => {
     const body = await res.text();
     if (res.status !== 200) throw new Error(`${name}: ${res.status} ${body}`);
-    if (name === "proxy+secret" && !body.includes('"auth":"present"')) throw new Error("proxy+secret: the credential did not reach the stub");
+    if (name === "proxy+secret" && !body.includes('"auth":"present"'))
+      throw new Error("proxy+secret: the credential did not reach the stub");
   };
   // Warm-up: isolates, gates (state load, first D1 reads), JIT, connection pools.
   for (const [name, run] of Object.entries(variants)) for (let i = 0; i < 200; i++) await check(name, await run());
@@ -112,7 +138,18 @@ try {
     process.stdout.write(`round ${round + 1}/${ROUNDS}\r`);
   }
   process.stdout.write("\n");
-  const stats = Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { calls: xs.length, p50Ms: round3(percentile(xs, 50)), p90Ms: round3(percentile(xs, 90)), p99Ms: round3(percentile(xs, 99)), meanMs: round3(xs.reduce((a, b) => a + b, 0) / xs.length) }]));
+  const stats = Object.fromEntries(
+    Object.entries(samples).map(([k, xs]) => [
+      k,
+      {
+        calls: xs.length,
+        p50Ms: round3(percentile(xs, 50)),
+        p90Ms: round3(percentile(xs, 90)),
+        p99Ms: round3(percentile(xs, 99)),
+        meanMs: round3(xs.reduce((a, b) => a + b, 0) / xs.length),
+      },
+    ]),
+  );
   const added = (k) => ({ p50Ms: round3(stats[k].p50Ms - stats.direct.p50Ms), p99Ms: round3(stats[k].p99Ms - stats.direct.p99Ms) });
   const overhead = { proxy: added("proxy"), "proxy+secret": added("proxy+secret") };
 
@@ -136,7 +173,11 @@ try {
     decision,
     auditedAllowedCalls: audited,
     targets,
-    meetsTargets: { proxyP50: overhead.proxy.p50Ms <= targets.proxyP50AddedMs, proxyP99: overhead.proxy.p99Ms <= targets.proxyP99AddedMs, decisionP50: decision.p50Us <= targets.decisionP50Us },
+    meetsTargets: {
+      proxyP50: overhead.proxy.p50Ms <= targets.proxyP50AddedMs,
+      proxyP99: overhead.proxy.p99Ms <= targets.proxyP99AddedMs,
+      decisionP50: decision.p50Us <= targets.decisionP50Us,
+    },
   };
   mkdirSync(`${root}bench/results`, { recursive: true });
   const out = `${root}bench/results/egress-${result.at.replace(/[:.]/g, "-")}.json`;
@@ -144,7 +185,11 @@ try {
   console.table(stats);
   console.table(overhead);
   console.table({ decision });
-  console.log(`audited allowed calls: ${audited}; meets targets: ${JSON.stringify(result.meetsTargets)}; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `audited allowed calls: ${audited}; meets targets: ${JSON.stringify(result.meetsTargets)}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   console.log(`written ${out}`);
 } finally {
   await mf.dispose();

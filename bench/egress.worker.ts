@@ -29,19 +29,29 @@ export default {
       const res = await fetch(`${env.STUB_ORIGIN}/${url.pathname.slice("/__bench/direct/".length)}${url.search}`, { redirect: "manual" });
       return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
     }
-    if (url.pathname === "/__bench/setup") return setup(env, Number(url.searchParams.get("agents") ?? 10), url.searchParams.get("secret") === "1");
+    if (url.pathname === "/__bench/setup")
+      return setup(env, Number(url.searchParams.get("agents") ?? 10), url.searchParams.get("secret") === "1");
     return egress.fetch(request, env, ctx);
   },
 };
 
 async function setup(env: BenchEnv, n: number, withSecret: boolean): Promise<Response> {
   const tenantId = newId("tenant");
-  const stmts = [env.DB.prepare("INSERT INTO tenants (id, name, plan, config) VALUES (?, 'bench', 'free', ?)").bind(tenantId, JSON.stringify(DEFAULT_TENANT_CONFIG))];
+  const stmts = [
+    env.DB.prepare("INSERT INTO tenants (id, name, plan, config) VALUES (?, 'bench', 'free', ?)").bind(
+      tenantId,
+      JSON.stringify(DEFAULT_TENANT_CONFIG),
+    ),
+  ];
   const agentIds = Array.from({ length: n }, () => newId("agent"));
   for (const id of agentIds) {
     stmts.push(
-      env.DB.prepare("INSERT INTO agents (id, tenant_id, name, template, tool_categories, trust_level, secret_hash, secret_prefix) VALUES (?, ?, ?, 'engineering', '[]', 4, 'x', 'x')").bind(id, tenantId, id),
-      env.DB.prepare("INSERT INTO egress_rules (id, tenant_id, agent_id, effect, host, methods, schemes) VALUES (?, ?, ?, 'allow', 'stub.bench.example', '[\"GET\"]', '[\"https\"]')").bind(newId("egressRule"), tenantId, id),
+      env.DB.prepare(
+        "INSERT INTO agents (id, tenant_id, name, template, tool_categories, trust_level, secret_hash, secret_prefix) VALUES (?, ?, ?, 'engineering', '[]', 4, 'x', 'x')",
+      ).bind(id, tenantId, id),
+      env.DB.prepare(
+        "INSERT INTO egress_rules (id, tenant_id, agent_id, effect, host, methods, schemes) VALUES (?, ?, ?, 'allow', 'stub.bench.example', '[\"GET\"]', '[\"https\"]')",
+      ).bind(newId("egressRule"), tenantId, id),
       env.DB.prepare("INSERT INTO agent_egress (agent_id, tenant_id, mode) VALUES (?, ?, 'live')").bind(id, tenantId),
     );
   }
@@ -50,10 +60,27 @@ async function setup(env: BenchEnv, n: number, withSecret: boolean): Promise<Res
     const dek = (await tenantDataKey(env, tenantId, { create: true }))!;
     const secretId = newId("secret");
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO secrets (id, tenant_id, name, host, injection, scope, current_version) VALUES (?, ?, 'BENCH_TOKEN', 'stub.bench.example', ?, ?, 1)").bind(secretId, tenantId, JSON.stringify({ type: "header", name: "authorization", format: "Bearer {value}" }), JSON.stringify({ agents: agentIds })),
-      env.DB.prepare("INSERT INTO secret_versions (secret_id, version, vault_key_id, ciphertext) VALUES (?, 1, ?, ?)").bind(secretId, dek.vaultKeyId, await seal(dek.key, new TextEncoder().encode("bench-secret-value-0123456789"), secretAad(tenantId, secretId, 1))),
+      env.DB.prepare(
+        "INSERT INTO secrets (id, tenant_id, name, host, injection, scope, current_version) VALUES (?, ?, 'BENCH_TOKEN', 'stub.bench.example', ?, ?, 1)",
+      ).bind(
+        secretId,
+        tenantId,
+        JSON.stringify({ type: "header", name: "authorization", format: "Bearer {value}" }),
+        JSON.stringify({ agents: agentIds }),
+      ),
+      env.DB.prepare("INSERT INTO secret_versions (secret_id, version, vault_key_id, ciphertext) VALUES (?, 1, ?, ?)").bind(
+        secretId,
+        dek.vaultKeyId,
+        await seal(dek.key, new TextEncoder().encode("bench-secret-value-0123456789"), secretAad(tenantId, secretId, 1)),
+      ),
     ]);
   }
-  const tokens = await Promise.all(agentIds.map(async (agentId) => (await issueAgentToken(env as unknown as Env, { agentId, tenantId, role: "engineering", trust: 4 }, { audience: EGRESS_AUDIENCE })).token));
+  const tokens = await Promise.all(
+    agentIds.map(
+      async (agentId) =>
+        (await issueAgentToken(env as unknown as Env, { agentId, tenantId, role: "engineering", trust: 4 }, { audience: EGRESS_AUDIENCE }))
+          .token,
+    ),
+  );
   return Response.json({ tenantId, agentIds, tokens });
 }

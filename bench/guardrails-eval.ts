@@ -28,7 +28,8 @@ const cases: Case[] = readFileSync(file, "utf8")
   .filter((l) => l.trim())
   .map((l, i) => {
     const c = JSON.parse(l) as Case;
-    if (typeof c.command !== "string" || (c.expected !== "deny" && c.expected !== "allow")) throw new Error(`${file}:${i + 1}: needs "command" and "expected": "deny" | "allow"`);
+    if (typeof c.command !== "string" || (c.expected !== "deny" && c.expected !== "allow"))
+      throw new Error(`${file}:${i + 1}: needs "command" and "expected": "deny" | "allow"`);
     return c;
   });
 
@@ -50,7 +51,13 @@ for (const c of cases) {
       if (denied) x.falsePositives++;
     }
   }
-  if (denied !== (c.expected === "deny")) misses.push({ expected: c.expected, category: c.category, command: c.command, rules: d.findings.map((f) => `${f.ruleId}:${f.action}`) });
+  if (denied !== (c.expected === "deny"))
+    misses.push({
+      expected: c.expected,
+      category: c.category,
+      command: c.command,
+      rules: d.findings.map((f) => `${f.ruleId}:${f.action}`),
+    });
 }
 
 const pct = (n: number, d: number) => (d === 0 ? null : +((100 * n) / d).toFixed(2));
@@ -59,10 +66,20 @@ const categories = Object.fromEntries([...per].sort(([a], [b]) => a.localeCompar
 const report = { file, cases: cases.length, at: new Date().toISOString(), overall: summarise(total), categories, misses };
 
 const rows = [["category", "deny", "blocked", "block %", "allow", "FP", "FP %"]];
-for (const [k, s] of [...Object.entries(categories), ["ALL", summarise(total)] as const]) rows.push([k, String(s.deny), String(s.denied), String(s.blockRatePct ?? "–"), String(s.allow), String(s.falsePositives), String(s.falsePositiveRatePct ?? "–")]);
+for (const [k, s] of [...Object.entries(categories), ["ALL", summarise(total)] as const])
+  rows.push([
+    k,
+    String(s.deny),
+    String(s.denied),
+    String(s.blockRatePct ?? "–"),
+    String(s.allow),
+    String(s.falsePositives),
+    String(s.falsePositiveRatePct ?? "–"),
+  ]);
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
-if (!quiet) for (const m of misses) console.log(`${m.expected === "deny" ? "MISSED" : "FALSE+"} [${m.category}] ${m.command}  ${m.rules.join(" ")}`);
+if (!quiet)
+  for (const m of misses) console.log(`${m.expected === "deny" ? "MISSED" : "FALSE+"} [${m.category}] ${m.command}  ${m.rules.join(" ")}`);
 
 const outDir = join(root, "bench/results");
 mkdirSync(outDir, { recursive: true });

@@ -12,15 +12,29 @@ import { fileURLToPath } from "node:url";
 import { checkGuardrails, DEFAULT_GUARDRAIL_POLICY } from "../workers/shared/guardrails/index";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const file = resolve(process.argv.slice(2).find((a) => !a.startsWith("--")) ?? join(root, "../../shared/eval/guardrails/commands.dev.jsonl"));
+const file = resolve(
+  process.argv.slice(2).find((a) => !a.startsWith("--")) ?? join(root, "../../shared/eval/guardrails/commands.dev.jsonl"),
+);
 const commands = readFileSync(file, "utf8")
   .split("\n")
   .filter((l) => l.trim())
   .map((l) => (JSON.parse(l) as { command: string }).command);
 const http = [
   { kind: "http", method: "GET", url: "https://api.github.com/repos/acme/app/pulls?state=open" },
-  { kind: "http", method: "POST", url: "https://api.stripe.com/v1/payouts", body: "amount=1000&currency=eur", contentType: "application/x-www-form-urlencoded" },
-  { kind: "http", method: "POST", url: "https://ci.example.com/run", body: JSON.stringify({ command: "sudo rm -rf /", note: "x".repeat(500) }), contentType: "application/json" },
+  {
+    kind: "http",
+    method: "POST",
+    url: "https://api.stripe.com/v1/payouts",
+    body: "amount=1000&currency=eur",
+    contentType: "application/x-www-form-urlencoded",
+  },
+  {
+    kind: "http",
+    method: "POST",
+    url: "https://ci.example.com/run",
+    body: JSON.stringify({ command: "sudo rm -rf /", note: "x".repeat(500) }),
+    contentType: "application/json",
+  },
 ] as const;
 const subjects = [...commands.map((command) => ({ kind: "command", command }) as const), ...http];
 
@@ -46,7 +60,20 @@ const slowest = [...perSubject.keys()]
   .sort((a, b) => perSubject[b]! - perSubject[a]!)
   .slice(0, 5)
   .map((i) => ({ meanUs: +perSubject[i]!.toFixed(1), subject: JSON.stringify(subjects[i]).slice(0, 120) }));
-const result = { file, subjects: subjects.length, calls: samples.length, p50Us: pct(50), p90Us: pct(90), p99Us: pct(99), maxUs: pct(100), batchMeanUs: +batchMeanUs.toFixed(2), loadavg: loadavg().map((x) => +x.toFixed(2)), node: process.version, at: new Date().toISOString(), slowest };
+const result = {
+  file,
+  subjects: subjects.length,
+  calls: samples.length,
+  p50Us: pct(50),
+  p90Us: pct(90),
+  p99Us: pct(99),
+  maxUs: pct(100),
+  batchMeanUs: +batchMeanUs.toFixed(2),
+  loadavg: loadavg().map((x) => +x.toFixed(2)),
+  node: process.version,
+  at: new Date().toISOString(),
+  slowest,
+};
 console.log(JSON.stringify(result, null, 2));
 console.log(`p50 ${result.p50Us} µs (target ≤ 50) ${result.p50Us <= 50 ? "OK" : "MISSED"}`);
 const outDir = join(root, "bench/results");

@@ -52,7 +52,10 @@ function pinSelf(core) {
 /** One direct message after an idle period; resolves when it is accepted. */
 function wakeFrame(session) {
   return new Promise((resolve) => {
-    session.on({ accepted: () => resolve({ accepted: 1, problems: 0, elapsedMs: 1 }), problem: () => resolve({ accepted: 1, problems: 1, elapsedMs: 1 }) });
+    session.on({
+      accepted: () => resolve({ accepted: 1, problems: 0, elapsedMs: 1 }),
+      problem: () => resolve({ accepted: 1, problems: 1, elapsedMs: 1 }),
+    });
     session.send(session.agents[0], { type: "send", id: `wake-${Date.now()}`, to: session.agents[1].id, body: { pad: "x".repeat(246) } });
   });
 }
@@ -191,7 +194,14 @@ async function main() {
   const work = mkdtempSync(`${scratch}/switchboard-profile-`);
   log("• building the bench Workers…");
   const built = buildWorkers(`${work}/build`);
-  const server = await startServer({ relayScript: built.relay, baselinesScript: built.baselines, stateDir: `${work}/state`, unlimitedRates: true, core: 0, inspectorPort: INSPECTOR_PORT });
+  const server = await startServer({
+    relayScript: built.relay,
+    baselinesScript: built.baselines,
+    stateDir: `${work}/state`,
+    unlimitedRates: true,
+    core: 0,
+    inspectorPort: INSPECTOR_PORT,
+  });
   const loadBefore = loadavg();
   try {
     const agentsNeeded = SENDERS === 1 ? 2 : SENDERS;
@@ -225,12 +235,17 @@ async function main() {
     const before = VARIANT === "e" ? await relayStats() : null;
     await inspector.send("Profiler.start");
     const t0 = performance.now();
-    const burst = WAKE ? await wakeFrame(session) : await throughput(session, { senders: SENDERS, bodyBytes: BODY, durationMs: 120_000, maxMessages: MESSAGES, window: 128 });
+    const burst = WAKE
+      ? await wakeFrame(session)
+      : await throughput(session, { senders: SENDERS, bodyBytes: BODY, durationMs: 120_000, maxMessages: MESSAGES, window: 128 });
     const burstMs = performance.now() - t0;
     if (!WAKE) await settle();
     const wallMs = performance.now() - t0;
     const { profile } = await inspector.send("Profiler.stop");
-    if (WAKE) log(`• first frame after the idle answered in ${burstMs.toFixed(2)} ms (the relay was ${before && (await relayStats()).messagesAccepted <= 1 ? "evicted" : "NOT evicted"})`);
+    if (WAKE)
+      log(
+        `• first frame after the idle answered in ${burstMs.toFixed(2)} ms (the relay was ${before && (await relayStats()).messagesAccepted <= 1 ? "evicted" : "NOT evicted"})`,
+      );
     const after = VARIANT === "e" ? await relayStats() : null;
     inspector.close();
     await session.close();
@@ -240,8 +255,14 @@ async function main() {
     const n = burst.accepted;
     const perMsg = (us) => Math.round((us / n) * 100) / 100;
     const busy = total.all - total.idle;
-    const rows = [...self].filter(([k]) => k !== "(idle)").sort((a, b) => b[1] - a[1]).map(([bucket, us]) => ({ bucket, usPerMessage: perMsg(us), share: Math.round((us / busy) * 1000) / 10 }));
-    const fnRows = [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, 60).map(([fn, us]) => ({ fn, usPerMessage: perMsg(us) }));
+    const rows = [...self]
+      .filter(([k]) => k !== "(idle)")
+      .sort((a, b) => b[1] - a[1])
+      .map(([bucket, us]) => ({ bucket, usPerMessage: perMsg(us), share: Math.round((us / busy) * 1000) / 10 }));
+    const fnRows = [...inclusive]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 60)
+      .map(([fn, us]) => ({ fn, usPerMessage: perMsg(us) }));
     const result = {
       command: `npm run bench:profile${args.length ? ` -- ${args.join(" ")}` : ""}`,
       at: new Date().toISOString(),
@@ -264,12 +285,18 @@ async function main() {
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     writeFileSync(`${root}bench/results/profile-${stamp}.json`, `${JSON.stringify(result, null, 2)}\n`);
     writeFileSync(`${root}bench/results/profile-${stamp}.cpuprofile`, JSON.stringify(profile));
-    log(`\n${VARIANT === "e" ? "relay" : "do-echo"}: ${n} messages (${BODY} B, ${SENDERS} sender${SENDERS > 1 ? "s" : ""}), burst ${result.burstMessagesPerSec} msg/s; profiled busy time ${perMsg(busy)} µs per message (burst + audit flush)`);
+    log(
+      `\n${VARIANT === "e" ? "relay" : "do-echo"}: ${n} messages (${BODY} B, ${SENDERS} sender${SENDERS > 1 ? "s" : ""}), burst ${result.burstMessagesPerSec} msg/s; profiled busy time ${perMsg(busy)} µs per message (burst + audit flush)`,
+    );
     log("\nSelf time by bucket, µs per accepted message (share of busy time)");
     for (const r of rows) log(`  ${r.usPerMessage.toFixed(2).padStart(8)}  ${`${r.share}%`.padStart(6)}  ${r.bucket}`);
     log("\nInclusive time of functions, µs per accepted message (top 60)");
     for (const r of fnRows) log(`  ${r.usPerMessage.toFixed(2).padStart(8)}  ${r.fn}`);
-    log(`\nload average ${loadBefore.map((x) => x.toFixed(2)).join(" ")} → ${loadavg().map((x) => x.toFixed(2)).join(" ")}; results in bench/results/profile-${stamp}.json (+ .cpuprofile)`);
+    log(
+      `\nload average ${loadBefore.map((x) => x.toFixed(2)).join(" ")} → ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(" ")}; results in bench/results/profile-${stamp}.json (+ .cpuprofile)`,
+    );
   } finally {
     await server.stop().catch(() => server.kill());
     rmSync(work, { recursive: true, force: true });

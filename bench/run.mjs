@@ -88,10 +88,19 @@ async function main() {
   const work = mkdtempSync(`${scratch}/switchboard-bench-`);
   const startedAt = new Date();
   if (skipAlarm) log("! DIAGNOSTIC RUN: the relay's alarm is off (no audit flush, no purge). These are not product figures.");
-  log(`• switchboard relay bench (${CONFIG.mode}, ${CONFIG.reps} repetition${CONFIG.reps > 1 ? "s" : ""}); client on core ${CONFIG.clientCore}, workerd on core ${CONFIG.serverCore}`);
+  log(
+    `• switchboard relay bench (${CONFIG.mode}, ${CONFIG.reps} repetition${CONFIG.reps > 1 ? "s" : ""}); client on core ${CONFIG.clientCore}, workerd on core ${CONFIG.serverCore}`,
+  );
   log("• building the bench Workers (wrangler deploy --dry-run)…");
   const built = buildWorkers(`${work}/build`);
-  const server = await startServer({ relayScript: built.relay, baselinesScript: built.baselines, stateDir: `${work}/state`, unlimitedRates: CONFIG.unlimitedRates, skipAlarm, core: CONFIG.serverCore });
+  const server = await startServer({
+    relayScript: built.relay,
+    baselinesScript: built.baselines,
+    stateDir: `${work}/state`,
+    unlimitedRates: CONFIG.unlimitedRates,
+    skipAlarm,
+    core: CONFIG.serverCore,
+  });
   const stopServer = () => server.kill();
   process.on("SIGINT", () => (stopServer(), process.exit(130)));
   const samples = [];
@@ -102,7 +111,8 @@ async function main() {
     for (let i = 0; i < AGENTS_NEEDED; i++) await tenant.tokenOf(i);
     const variants = allVariants(server.urls, tenant).filter((v) => !only || only.includes(v.key));
     const byKey = Object.fromEntries(variants.map((v) => [v.key, v]));
-    const relayLife = async (teamId = tenant.teamId) => (await (await fetch(`${server.urls.relayUrl}__bench/relay-stats?team=${teamId}`)).json());
+    const relayLife = async (teamId = tenant.teamId) =>
+      await (await fetch(`${server.urls.relayUrl}__bench/relay-stats?team=${teamId}`)).json();
     const naiveLife = async (room) => {
       const s = await (await fetch(`${server.urls.baselinesUrl}naive/stats?room=${room}`)).json();
       return { bornAt: s.bornAt, stats: s };
@@ -110,7 +120,9 @@ async function main() {
 
     const record = (sample) => {
       samples.push(sample);
-      log(`  ${sample.variant} ${sample.test}${sample.agents !== undefined ? ` agents=${sample.agents}` : ""}${sample.bodyBytes ? ` body=${sample.bodyBytes}` : ""}${sample.recipients ? ` recipients=${sample.recipients}` : ""}: ${brief(sample)}`);
+      log(
+        `  ${sample.variant} ${sample.test}${sample.agents !== undefined ? ` agents=${sample.agents}` : ""}${sample.bodyBytes ? ` body=${sample.bodyBytes}` : ""}${sample.recipients ? ` recipients=${sample.recipients}` : ""}: ${brief(sample)}`,
+      );
     };
 
     const wanted = (test) => !tests || tests.includes(test);
@@ -125,7 +137,9 @@ async function main() {
         log(`• filling the wake-up test's relay with ${size.toLocaleString("en")} messages…`);
         const fill = await fillLog(session, size);
         const settled = await auditSettle(() => relayLife(team.teamId), 300_000);
-        log(`  ${fill.accepted} messages in ${(fill.elapsedMs / 1000).toFixed(1)} s, audit flushed in ${(settled.auditDrainMs / 1000).toFixed(1)} s`);
+        log(
+          `  ${fill.accepted} messages in ${(fill.elapsedMs / 1000).toFixed(1)} s, audit flushed in ${(settled.auditDrainMs / 1000).toFixed(1)} s`,
+        );
         await session.close();
         wakeTeams.push({ size, team, variant });
       }
@@ -139,26 +153,62 @@ async function main() {
           const session = new Session(v, senders === 1 ? 2 : senders, "bench");
           await session.open();
           for (const bodyBytes of wanted("throughput") ? CONFIG.bodySizes : []) {
-            const result = await throughput(session, { senders, bodyBytes, durationMs: CONFIG.throughputMs, maxMessages: CONFIG.throughputMaxMessages, window: CONFIG.throughputWindow });
+            const result = await throughput(session, {
+              senders,
+              bodyBytes,
+              durationMs: CONFIG.throughputMs,
+              maxMessages: CONFIG.throughputMaxMessages,
+              window: CONFIG.throughputWindow,
+            });
             // The relay defers its audit writes (alarm flush): wait for them, so the next test does not
             // pay for this one, and report how long the deferred work took.
             const audit = v.key === "e" && !skipAlarm ? await auditSettle(() => relayLife()) : {};
             // Sustained: the burst's messages over the burst plus the time their audit flush took.
-            const sustained = audit.auditDrainMs !== undefined ? { sustainedPerSec: result.accepted / ((result.elapsedMs + audit.auditDrainMs) / 1000) } : {};
+            const sustained =
+              audit.auditDrainMs !== undefined
+                ? { sustainedPerSec: result.accepted / ((result.elapsedMs + audit.auditDrainMs) / 1000) }
+                : {};
             record({ rep, variant: v.key, test: "throughput", agents: senders, bodyBytes, ...result, ...audit, ...sustained });
           }
           for (const bodyBytes of wanted("requestReply") ? CONFIG.bodySizes : []) {
-            record({ rep, variant: v.key, test: "requestReply", agents: senders, bodyBytes, ratePerSec: CONFIG.requestReplyRate, ...(await requestReply(session, { senders, bodyBytes, ratePerSec: CONFIG.requestReplyRate, durationMs: CONFIG.requestReplyMs })) });
+            record({
+              rep,
+              variant: v.key,
+              test: "requestReply",
+              agents: senders,
+              bodyBytes,
+              ratePerSec: CONFIG.requestReplyRate,
+              ...(await requestReply(session, {
+                senders,
+                bodyBytes,
+                ratePerSec: CONFIG.requestReplyRate,
+                durationMs: CONFIG.requestReplyMs,
+              })),
+            });
           }
           await session.close();
         }
       }
       for (const recipients of wanted("broadcast") ? CONFIG.broadcastRecipients : []) {
-        for (const v of rotate(variants.filter((x) => x.broadcast), rep + recipients)) {
+        for (const v of rotate(
+          variants.filter((x) => x.broadcast),
+          rep + recipients,
+        )) {
           if (v.key === "e") await tenant.setEdges(Array.from({ length: recipients }, (_, i) => [0, i + 1]));
           const session = new Session(v, recipients + 1, `bcast${recipients}`);
           await session.open();
-          record({ rep, variant: v.key, test: "broadcast", recipients, bodyBytes: CONFIG.broadcastBodyBytes, ...(await broadcast(session, { bodyBytes: CONFIG.broadcastBodyBytes, durationMs: CONFIG.broadcastMs, window: CONFIG.broadcastWindow })) });
+          record({
+            rep,
+            variant: v.key,
+            test: "broadcast",
+            recipients,
+            bodyBytes: CONFIG.broadcastBodyBytes,
+            ...(await broadcast(session, {
+              bodyBytes: CONFIG.broadcastBodyBytes,
+              durationMs: CONFIG.broadcastMs,
+              window: CONFIG.broadcastWindow,
+            })),
+          });
           await session.close();
         }
       }
@@ -171,7 +221,12 @@ async function main() {
           await session.open();
           const statsOf = v.key === "e" ? () => relayLife() : () => naiveLife("rows");
           record({ rep, variant: v.key, test: "rows", ...(await rowsPerMessage(session, { messages: CONFIG.rowsMessages, statsOf })) });
-          record({ rep, variant: v.key, test: "rowsTrickle", ...(await rowsPerMessage(session, { messages: CONFIG.trickleMessages, gapMs: CONFIG.trickleGapMs, statsOf })) });
+          record({
+            rep,
+            variant: v.key,
+            test: "rowsTrickle",
+            ...(await rowsPerMessage(session, { messages: CONFIG.trickleMessages, gapMs: CONFIG.trickleGapMs, statsOf })),
+          });
           await session.close();
         }
       }
@@ -221,8 +276,21 @@ async function main() {
     finishedAt: finishedAt.toISOString(),
     command: `npm run bench${args.length ? ` -- ${args.join(" ")}` : ""}`,
     config: CONFIG,
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version, loadavgBefore: loadBefore, loadavgAfter: loadavg(), clientPinned: pinned },
-    variants: { a: "node-echo (ws)", b: "worker-echo (workerd)", c: "do-echo (hibernatable DO, no storage)", d: "naive-d1 (awaits D1 inserts per message)", e: "relay (TeamRelay via the API Worker)" },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      node: process.version,
+      loadavgBefore: loadBefore,
+      loadavgAfter: loadavg(),
+      clientPinned: pinned,
+    },
+    variants: {
+      a: "node-echo (ws)",
+      b: "worker-echo (workerd)",
+      c: "do-echo (hibernatable DO, no storage)",
+      d: "naive-d1 (awaits D1 inserts per message)",
+      e: "relay (TeamRelay via the API Worker)",
+    },
     summary,
     samples,
   };
@@ -254,12 +322,17 @@ async function auditSettle(relayLife, timeoutMs = 30_000) {
 function brief(s) {
   const r = (v, d = 0) => (v === null || v === undefined ? "–" : Number(v).toFixed(d));
   const problems = s.problems ? ` problems=${s.problems} (${s.lastProblem?.code ?? ""})` : "";
-  if (s.test === "throughput") return `${r(s.messagesPerSec)} msg/s${problems}${s.auditBacklog !== undefined ? ` (audit backlog ${s.auditBacklog} flushed in ${r(s.auditDrainMs / 1000, 1)} s → sustained ${s.auditDrained ? "" : "≤ "}${r(s.sustainedPerSec)} msg/s)` : ""}`;
-  if (s.test === "requestReply") return `p50 ${r(s.p50, 2)} p95 ${r(s.p95, 2)} p99 ${r(s.p99, 2)} ms (${s.completed}/${s.requests})${problems}`;
+  if (s.test === "throughput")
+    return `${r(s.messagesPerSec)} msg/s${problems}${s.auditBacklog !== undefined ? ` (audit backlog ${s.auditBacklog} flushed in ${r(s.auditDrainMs / 1000, 1)} s → sustained ${s.auditDrained ? "" : "≤ "}${r(s.sustainedPerSec)} msg/s)` : ""}`;
+  if (s.test === "requestReply")
+    return `p50 ${r(s.p50, 2)} p95 ${r(s.p95, 2)} p99 ${r(s.p99, 2)} ms (${s.completed}/${s.requests})${problems}`;
   if (s.test === "broadcast") return `${r(s.deliveriesPerSec)} deliveries/s${problems}`;
-  if (s.test === "wake") return `${r(s.wakeMs, 2)} ms after ${s.idleMs / 1000} s idle (evicted: ${s.evicted})${s.logMessages ? `, ${s.logMessages} messages in the log` : ""}${s.rowsReadSinceWake !== undefined ? `, ${s.rowsReadSinceWake} SQL rows read since` : ""}`;
-  if (s.test === "backlog") return `${s.accepted} accepted, then ${s.refusal?.code ?? "no refusal"}; replayed ${s.replayed} in ${r(s.replayMs)} ms (in order once: ${s.inOrderOnce}); ${s.framesBeforeFirstAck} frames before the first ack`;
-  if (s.test === "rows" || s.test === "rowsTrickle") return `${r(s.rowsWrittenPerMessage, 3)} SQL rows written/message${s.alarmsSetPerMessage !== undefined ? ` (+ ${r(s.alarmsSetPerMessage, 3)} setAlarm)` : ""}${s.note ? ` (${s.note})` : ""}`;
+  if (s.test === "wake")
+    return `${r(s.wakeMs, 2)} ms after ${s.idleMs / 1000} s idle (evicted: ${s.evicted})${s.logMessages ? `, ${s.logMessages} messages in the log` : ""}${s.rowsReadSinceWake !== undefined ? `, ${s.rowsReadSinceWake} SQL rows read since` : ""}`;
+  if (s.test === "backlog")
+    return `${s.accepted} accepted, then ${s.refusal?.code ?? "no refusal"}; replayed ${s.replayed} in ${r(s.replayMs)} ms (in order once: ${s.inOrderOnce}); ${s.framesBeforeFirstAck} frames before the first ack`;
+  if (s.test === "rows" || s.test === "rowsTrickle")
+    return `${r(s.rowsWrittenPerMessage, 3)} SQL rows written/message${s.alarmsSetPerMessage !== undefined ? ` (+ ${r(s.alarmsSetPerMessage, 3)} setAlarm)` : ""}${s.note ? ` (${s.note})` : ""}`;
   return "";
 }
 

@@ -76,13 +76,21 @@ const options = convertV4MiniflareOptions({
 });
 // `inspectorPort` (bench/profile.mjs only): workerd's V8 inspector, for CPU profiles of the relay's isolate.
 // The Workers' console output (errors from the relay, the ledger…) goes to stderr, where run.mjs shows it.
-const mf = new Miniflare({ ...options, log: new Log(LogLevel.WARN), resourcePersistencePath: stateDir, resourceTmpPath: `${stateDir}/tmp`, ...(inspectorPort ? { inspectorPort: Number(inspectorPort) } : {}) });
+const mf = new Miniflare({
+  ...options,
+  log: new Log(LogLevel.WARN),
+  resourcePersistencePath: stateDir,
+  resourceTmpPath: `${stateDir}/tmp`,
+  ...(inspectorPort ? { inspectorPort: Number(inspectorPort) } : {}),
+});
 
 /** Applies the drizzle-kit migrations (the same SQL wrangler applies) and the naive relay's tables. */
 async function migrate() {
   const db = await mf.getD1Database("DB", "switchboard-api");
   const dir = `${root}d1-migrations`;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     for (const statement of readFileSync(`${dir}/${file}`, "utf8").split("--> statement-breakpoint")) {
       if (statement.trim()) await db.prepare(statement).run();
     }
@@ -111,7 +119,15 @@ const commands = {
   async sql({ binding, worker, statements }) {
     const db = await mf.getD1Database(binding, worker);
     const results = [];
-    for (const { sql, params = [] } of statements) results.push((await db.prepare(sql).bind(...params).all()).results);
+    for (const { sql, params = [] } of statements)
+      results.push(
+        (
+          await db
+            .prepare(sql)
+            .bind(...params)
+            .all()
+        ).results,
+      );
     return results;
   },
   async stop() {
@@ -125,7 +141,9 @@ await migrate();
 const echo = await nodeEcho();
 const relayUrl = await mf.unsafeGetDirectURL("switchboard-api");
 const baselinesUrl = await mf.unsafeGetDirectURL("bench-baselines");
-process.stdout.write(`${JSON.stringify({ ready: true, relayUrl: relayUrl.href, baselinesUrl: baselinesUrl.href, nodeEchoUrl: `ws://127.0.0.1:${echo.address().port}`, pid: process.pid })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ready: true, relayUrl: relayUrl.href, baselinesUrl: baselinesUrl.href, nodeEchoUrl: `ws://127.0.0.1:${echo.address().port}`, pid: process.pid })}\n`,
+);
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (!line.trim()) continue;

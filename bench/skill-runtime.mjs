@@ -25,7 +25,20 @@ const esbuild = `${root}node_modules/.bin/esbuild`;
 
 const scratch = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const work = mkdtempSync(`${scratch}/skill-bench-`);
-execFileSync(esbuild, [`${root}bench/skill-runtime.worker.ts`, "--bundle", "--format=esm", "--platform=neutral", "--main-fields=module,main", "--external:cloudflare:*", "--external:node:*", `--outfile=${work}/worker.js`], { stdio: ["ignore", "ignore", "inherit"] });
+execFileSync(
+  esbuild,
+  [
+    `${root}bench/skill-runtime.worker.ts`,
+    "--bundle",
+    "--format=esm",
+    "--platform=neutral",
+    "--main-fields=module,main",
+    "--external:cloudflare:*",
+    "--external:node:*",
+    `--outfile=${work}/worker.js`,
+  ],
+  { stdio: ["ignore", "ignore", "inherit"] },
+);
 
 const mf = new Miniflare({
   ...convertV4MiniflareOptions({
@@ -69,7 +82,12 @@ try {
     process.stdout.write(`round ${round + 1}/${ROUNDS}\r`);
   }
   process.stdout.write("\n");
-  const stats = Object.fromEntries(Object.entries(samples).map(([k, xs]) => [k, { calls: xs.length, p50Ms: round3(percentile(xs, 50)), p90Ms: round3(percentile(xs, 90)), p99Ms: round3(percentile(xs, 99)) }]));
+  const stats = Object.fromEntries(
+    Object.entries(samples).map(([k, xs]) => [
+      k,
+      { calls: xs.length, p50Ms: round3(percentile(xs, 50)), p90Ms: round3(percentile(xs, 90)), p99Ms: round3(percentile(xs, 99)) },
+    ]),
+  );
   const added = (k) => ({ p50Ms: round3(stats[k].p50Ms - stats.inproc.p50Ms), p99Ms: round3(stats[k].p99Ms - stats.inproc.p99Ms) });
   const overhead = { warm: added("warm"), "cold-isolate": added("cold-isolate"), cold: added("cold") };
   const targets = { warmP50AddedMs: 5, coldP50AddedMs: 60 };
@@ -90,7 +108,11 @@ try {
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.table(stats);
   console.table(overhead);
-  console.log(`meets targets: ${JSON.stringify(result.meetsTargets)}; load average ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `meets targets: ${JSON.stringify(result.meetsTargets)}; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   console.log(`written ${out}`);
 } finally {
   await mf.dispose();

@@ -29,7 +29,14 @@ async function summarize(input: { items: Array<{ n: number; name: string }> }) {
   return { count: input.items.length, total, first: input.items[0]?.name ?? null };
 }
 
-const CODE: StoredSkillCode = { format: 1, name: "bench", version: "1.0.0", entry: "index.js", modules: { "index.js": SOURCE }, tools: [{ name: "summarize", description: "Sums.", inputSchema: { type: "object" }, outputSchema: { type: "object" } }] };
+const CODE: StoredSkillCode = {
+  format: 1,
+  name: "bench",
+  version: "1.0.0",
+  entry: "index.js",
+  modules: { "index.js": SOURCE },
+  tools: [{ name: "summarize", description: "Sums.", inputSchema: { type: "object" }, outputSchema: { type: "object" } }],
+};
 const INPUT = { items: Array.from({ length: 20 }, (_, i) => ({ n: i, name: `item-${i}` })) };
 let coldCounter = 0;
 
@@ -41,7 +48,15 @@ export default {
       const fresh = `${Date.now()}-${coldCounter++}`;
       const hash = path === "/__bench/cold" ? `cold-${fresh}` : "warm";
       const id = path === "/__bench/warm" ? "bench:warm" : `bench:${fresh}`;
-      const outcome = await runTool(env, { id, hash, code: async () => CODE, settings: {}, outbound: null, tool: "summarize", input: INPUT });
+      const outcome = await runTool(env, {
+        id,
+        hash,
+        code: async () => CODE,
+        settings: {},
+        outbound: null,
+        tool: "summarize",
+        input: INPUT,
+      });
       if (!outcome.ok) return Response.json(outcome, { status: 500 });
       return Response.json(outcome.output);
     }

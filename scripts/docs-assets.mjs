@@ -20,7 +20,9 @@ export const REDOC_TARGET = path.join(ROOT, "workers/api/public/docs/assets/redo
 /** @returns {{ copied: boolean, version: string }} */
 export function copyDocsAssets() {
   if (!existsSync(REDOC_SOURCE)) {
-    throw new Error(`${path.relative(ROOT, REDOC_SOURCE)} is missing: run \`npm install\` (the API reference UI comes from the @redocly/cli devDependency).`);
+    throw new Error(
+      `${path.relative(ROOT, REDOC_SOURCE)} is missing: run \`npm install\` (the API reference UI comes from the @redocly/cli devDependency).`,
+    );
   }
   const source = readFileSync(REDOC_SOURCE);
   const version = /Version: ([\w.-]+)/.exec(source.subarray(0, 400).toString())?.[1] ?? "unknown";

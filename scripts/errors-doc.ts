@@ -7,7 +7,9 @@ import { ERROR_CATALOGUE } from "../workers/shared/errors/catalogue";
 const escapeCell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
 
 export function renderErrorsDoc(catalogue: Record<string, { status: number; description: string }> = ERROR_CATALOGUE): string {
-  const rows = Object.entries(catalogue).map(([code, { status, description }]) => `| \`${code}\` | ${status} | ${escapeCell(description)} |`);
+  const rows = Object.entries(catalogue).map(
+    ([code, { status, description }]) => `| \`${code}\` | ${status} | ${escapeCell(description)} |`,
+  );
   return `<!-- Generated from workers/shared/errors/catalogue.ts by \`npm run docs:errors\`. Do not edit by hand: a test fails when this file and the catalogue differ. -->
 
 # Errors

@@ -19,9 +19,18 @@ const platforms = [
   ["windows-64", "win32", "x64"],
 ];
 for (const [name, os, cpu] of platforms) {
-  lock.packages[`node_modules/@cloudflare/workerd-${name}`] ??= { version, cpu: [cpu], dev: true, license: "Apache-2.0", optional: true, os: [os], engines: { node: ">=16" } };
+  lock.packages[`node_modules/@cloudflare/workerd-${name}`] ??= {
+    version,
+    cpu: [cpu],
+    dev: true,
+    license: "Apache-2.0",
+    optional: true,
+    os: [os],
+    engines: { node: ">=16" },
+  };
 }
 const sorted = {};
-for (const key of Object.keys(lock.packages).sort((a, b) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b, "en")))) sorted[key] = lock.packages[key];
+for (const key of Object.keys(lock.packages).sort((a, b) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b, "en"))))
+  sorted[key] = lock.packages[key];
 lock.packages = sorted;
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);

@@ -69,7 +69,9 @@ export async function seed({ baseUrl, log = () => {} }) {
     await seedEgress(api.client, base, await api.client.listAll(`${base}/agents?limit=100`), created);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 403)) throw err;
-    log(`Egress demo not seeded: the scripts' API key lacks ${SCRIPT_KEY_SCOPES.filter((s) => s.startsWith("egress:")).join(" and ")} (it predates them). Revoke "${SCRIPT_KEY_NAME}" in the dashboard and run \`npm run seed\` to get a new one.`);
+    log(
+      `Egress demo not seeded: the scripts' API key lacks ${SCRIPT_KEY_SCOPES.filter((s) => s.startsWith("egress:")).join(" and ")} (it predates them). Revoke "${SCRIPT_KEY_NAME}" in the dashboard and run \`npm run seed\` to get a new one.`,
+    );
   }
 
   const { tenant } = await api.client.get(base);
@@ -109,7 +111,9 @@ async function bootstrapWithPassword(baseUrl, credentials, created) {
   const owned = me.memberships.filter((m) => m.role === "owner");
   // The recorded demo tenant; else (data from before the tenant was recorded) the owner's first
   // tenant, which the seed made right after signing up. Never by name: people rename it.
-  let tenantId = owned.find((m) => m.tenantId === credentials.tenantId)?.tenantId ?? [...owned].sort((a, b) => a.tenantId.localeCompare(b.tenantId))[0]?.tenantId;
+  let tenantId =
+    owned.find((m) => m.tenantId === credentials.tenantId)?.tenantId ??
+    [...owned].sort((a, b) => a.tenantId.localeCompare(b.tenantId))[0]?.tenantId;
   if (!tenantId) {
     tenantId = (await session.post("/v1/tenants", { name: DEMO.tenantName })).tenant.id;
     created.push(`tenant ${DEMO.tenantName}`);

@@ -11,7 +11,17 @@
  * SWITCHBOARD_PORT, SWITCHBOARD_WEB_PORT, SWITCHBOARD_STATE_DIR (and SWITCHBOARD_WEB_DIST) run a
  * second, independent stack (the smoke and browser tests do).
  */
-import { API_PORT, displayPath, INTERNAL_URL, LISTEN_HOST, PUBLIC_URL, STATE_DIR, WEB_DIST, WEB_PORT, WEB_PUBLIC_URL } from "./lib/config.mjs";
+import {
+  API_PORT,
+  displayPath,
+  INTERNAL_URL,
+  LISTEN_HOST,
+  PUBLIC_URL,
+  STATE_DIR,
+  WEB_DIST,
+  WEB_PORT,
+  WEB_PUBLIC_URL,
+} from "./lib/config.mjs";
 import { ensureDevVars } from "./lib/dev-vars.mjs";
 import { DEMO } from "./lib/demo.mjs";
 import { migrateLocal } from "./lib/migrate.mjs";
@@ -114,10 +124,15 @@ function banner({ tenantId, tenantName, secrets, credentialsFile }) {
   say();
   say(`  Demo tenant  ${tenantId}`);
   say(`  Local data   ${displayPath(STATE_DIR)}   (stop, delete it, start again for a clean slate)`);
-  say(`  Scripts' key ${displayPath(credentialsFile)}   (SWITCHBOARD_API_KEY: the seed and the examples use it, so MFA on the demo owner does not stop them)`);
+  say(
+    `  Scripts' key ${displayPath(credentialsFile)}   (SWITCHBOARD_API_KEY: the seed and the examples use it, so MFA on the demo owner does not stop them)`,
+  );
   say();
   if (secrets.length) printSecrets(secrets, (line) => say(line));
-  else say(`  Agent secrets were shown once, when the agents were created. For a new one:\n    POST ${url}/v1/tenants/${tenantId}/agents/{agentId}/rotate-secret`);
+  else
+    say(
+      `  Agent secrets were shown once, when the agents were created. For a new one:\n    POST ${url}/v1/tenants/${tenantId}/agents/{agentId}/rotate-secret`,
+    );
   say();
   say("  Try it:");
   say(`    curl -c sb.cookies -H 'content-type: application/json' \\`);
@@ -144,7 +159,8 @@ async function main() {
   if (devVars.created) say("• Created .dev.vars with fresh random local secrets");
   else if (devVars.added.length) say(`• Added to .dev.vars (new in .dev.vars.example): ${devVars.added.join(", ")}`);
 
-  if (API_PORT === WEB_PORT) throw new Error(`SWITCHBOARD_PORT and SWITCHBOARD_WEB_PORT are both ${API_PORT}: the API and the dashboard need a port each.`);
+  if (API_PORT === WEB_PORT)
+    throw new Error(`SWITCHBOARD_PORT and SWITCHBOARD_WEB_PORT are both ${API_PORT}: the API and the dashboard need a port each.`);
   const processes = stackProcesses();
   for (const proc of processes) await assertPortFree(proc.port, LISTEN_HOST, { envName: proc.portEnv });
 
@@ -167,10 +183,11 @@ async function main() {
   const seeded = await seed({ baseUrl: INTERNAL_URL, log: (line) => say(`  ${line}`) });
   if (OIDC_ENABLED) {
     await seedSso({ baseUrl: INTERNAL_URL, tenantId: seeded.tenantId });
-    say(`• SSO: the demo tenant signs in ${DEMO_SSO.domain} through ${OIDC_ISSUER}; on the login page use "Sign in with SSO" as ${DEMO_SSO.people.map((p) => p.email).join(" or ")} (any password at the provider)`);
+    say(
+      `• SSO: the demo tenant signs in ${DEMO_SSO.domain} through ${OIDC_ISSUER}; on the login page use "Sign in with SSO" as ${DEMO_SSO.people.map((p) => p.email).join(" or ")} (any password at the provider)`,
+    );
   }
   banner(seeded);
 }
 
 main().catch((err) => fail(err?.message ?? String(err)));
-

@@ -25,7 +25,11 @@ export function summarise(samples, config) {
       const at = (key, test) => pick(samples, test, (s) => s.variant === key && s.agents === agents && s.bodyBytes === bodyBytes);
       const tp = Object.fromEntries(KEYS.map((k) => [k, med(at(k, "throughput"), "messagesPerSec")]));
       const relayRuns = at("e", "throughput");
-      const relayAudit = { backlog: med(relayRuns, "auditBacklog"), drainMs: med(relayRuns, "auditDrainMs"), allDrained: relayRuns.every((r) => r.auditDrained !== false) };
+      const relayAudit = {
+        backlog: med(relayRuns, "auditBacklog"),
+        drainMs: med(relayRuns, "auditDrainMs"),
+        allDrained: relayRuns.every((r) => r.auditDrained !== false),
+      };
       const relaySustained = med(relayRuns, "sustainedPerSec");
       throughput.push({
         agents,
@@ -41,19 +45,39 @@ export function summarise(samples, config) {
       requestReply.push({
         agents,
         bodyBytes,
-        ...Object.fromEntries(["p50", "p95", "p99"].map((p) => [p, Object.fromEntries(KEYS.map((k) => [k, med(at(k, "requestReply"), p)]))])),
+        ...Object.fromEntries(
+          ["p50", "p95", "p99"].map((p) => [p, Object.fromEntries(KEYS.map((k) => [k, med(at(k, "requestReply"), p)]))]),
+        ),
         missing: Object.fromEntries(KEYS.map((k) => [k, at(k, "requestReply").reduce((n, s) => n + (s.missing ?? 0), 0)])),
       });
     }
   }
   const broadcast = config.broadcastRecipients.map((recipients) => ({
     recipients,
-    deliveriesPerSec: Object.fromEntries(KEYS.map((k) => [k, med(pick(samples, "broadcast", (s) => s.variant === k && s.recipients === recipients), "deliveriesPerSec")])),
+    deliveriesPerSec: Object.fromEntries(
+      KEYS.map((k) => [
+        k,
+        med(
+          pick(samples, "broadcast", (s) => s.variant === k && s.recipients === recipients),
+          "deliveriesPerSec",
+        ),
+      ]),
+    ),
   }));
-  const wakeOf = (list) => ({ wakeMs: med(list, "wakeMs"), evicted: `${list.filter((x) => x.evicted).length}/${list.length}`, samplesMs: list.map((x) => x.wakeMs), rowsReadSinceWake: list.map((x) => x.rowsReadSinceWake).filter((x) => x !== undefined) });
+  const wakeOf = (list) => ({
+    wakeMs: med(list, "wakeMs"),
+    evicted: `${list.filter((x) => x.evicted).length}/${list.length}`,
+    samplesMs: list.map((x) => x.wakeMs),
+    rowsReadSinceWake: list.map((x) => x.rowsReadSinceWake).filter((x) => x !== undefined),
+  });
   const wake = {
     ...Object.fromEntries(["c", "d"].map((k) => [k, wakeOf(pick(samples, "wake", (x) => x.variant === k))])),
-    ...Object.fromEntries((config.wakeLogSizes ?? []).map((size) => [`e@${size}`, wakeOf(pick(samples, "wake", (x) => x.variant === "e" && x.logMessages === size))])),
+    ...Object.fromEntries(
+      (config.wakeLogSizes ?? []).map((size) => [
+        `e@${size}`,
+        wakeOf(pick(samples, "wake", (x) => x.variant === "e" && x.logMessages === size)),
+      ]),
+    ),
   };
   const backlogRuns = pick(samples, "backlog");
   const rows = Object.fromEntries(
@@ -74,29 +98,103 @@ export function summarise(samples, config) {
       ];
     }),
   );
-  const problems = samples.filter((s) => s.problems).map((s) => ({ variant: s.variant, test: s.test, agents: s.agents, bodyBytes: s.bodyBytes, recipients: s.recipients, problems: s.problems, last: s.lastProblem }));
+  const problems = samples
+    .filter((s) => s.problems)
+    .map((s) => ({
+      variant: s.variant,
+      test: s.test,
+      agents: s.agents,
+      bodyBytes: s.bodyBytes,
+      recipients: s.recipients,
+      problems: s.problems,
+      last: s.lastProblem,
+    }));
 
   const rr = (agents) => requestReply.filter((t) => t.agents === agents);
   const targets = [
-    target("relay burst throughput ≥ 60% of the DO echo (c)", throughput.map((t) => t.relayVsDoEcho), (r) => r !== null && r >= 0.6, (r) => `${pct(r)}`),
-    target("relay sustained throughput (audit flushed) ≥ 40% of (c)", throughput.map((t) => t.relaySustainedVsDoEcho), (r) => r !== null && r >= 0.4, (r) => `${pct(r)}`),
-    target("relay burst throughput ≥ 5× the naive D1 relay (d)", throughput.map((t) => t.relayVsNaive), (r) => r !== null && r >= 5, (r) => `${fix(r, 1)}×`),
-    target("relay sustained throughput (audit flushed) ≥ 5× (d)", throughput.map((t) => t.relaySustainedVsNaive), (r) => r !== null && r >= 5, (r) => `${fix(r, 1)}×`),
+    target(
+      "relay burst throughput ≥ 60% of the DO echo (c)",
+      throughput.map((t) => t.relayVsDoEcho),
+      (r) => r !== null && r >= 0.6,
+      (r) => `${pct(r)}`,
+    ),
+    target(
+      "relay sustained throughput (audit flushed) ≥ 40% of (c)",
+      throughput.map((t) => t.relaySustainedVsDoEcho),
+      (r) => r !== null && r >= 0.4,
+      (r) => `${pct(r)}`,
+    ),
+    target(
+      "relay burst throughput ≥ 5× the naive D1 relay (d)",
+      throughput.map((t) => t.relayVsNaive),
+      (r) => r !== null && r >= 5,
+      (r) => `${fix(r, 1)}×`,
+    ),
+    target(
+      "relay sustained throughput (audit flushed) ≥ 5× (d)",
+      throughput.map((t) => t.relaySustainedVsNaive),
+      (r) => r !== null && r >= 5,
+      (r) => `${fix(r, 1)}×`,
+    ),
     ...[...new Set(requestReply.map((t) => t.agents))].flatMap((agents) => [
-      target(`request/reply p50 ≤ 1.3× (c)'s p50, ${agents} agent${agents > 1 ? "s" : ""}`, rr(agents).map((t) => ratio(t.p50.e, t.p50.c)), (v) => v !== null && v <= 1.3, (v) => `${fix(v, 2)}×`),
-      target(`request/reply p99 ≤ 10 ms, ${agents} agent${agents > 1 ? "s" : ""}`, rr(agents).map((t) => t.p99.e), (v) => v !== null && v <= 10, (v) => `${fix(v, 1)} ms`),
+      target(
+        `request/reply p50 ≤ 1.3× (c)'s p50, ${agents} agent${agents > 1 ? "s" : ""}`,
+        rr(agents).map((t) => ratio(t.p50.e, t.p50.c)),
+        (v) => v !== null && v <= 1.3,
+        (v) => `${fix(v, 2)}×`,
+      ),
+      target(
+        `request/reply p99 ≤ 10 ms, ${agents} agent${agents > 1 ? "s" : ""}`,
+        rr(agents).map((t) => t.p99.e),
+        (v) => v !== null && v <= 10,
+        (v) => `${fix(v, 1)} ms`,
+      ),
     ]),
-    ...(config.wakeLogSizes ?? []).map((size) => target(`wake-up after eviction p50 ≤ 5 ms, ${size.toLocaleString("en")} messages in the log`, [wake[`e@${size}`].wakeMs], (v) => v !== null && v <= 5, (v) => `${fix(v, 2)} ms`)),
-    target("≤ 1.1 SQL rows written per direct message, audit included (burst)", [rows.e.rowsWrittenPerMessage], (v) => v !== null && v <= 1.1, (v) => (v === null ? `n/a${rows.e.note ? ` (${rows.e.note})` : ""}` : fix(v, 3))),
-    target("≤ 1.1 SQL rows written per direct message, audit included (one message per 2.5 s)", [rows.e.lowTrafficRowsWrittenPerMessage], (v) => v !== null && v <= 1.1, (v) => (v === null ? "n/a" : fix(v, 3))),
+    ...(config.wakeLogSizes ?? []).map((size) =>
+      target(
+        `wake-up after eviction p50 ≤ 5 ms, ${size.toLocaleString("en")} messages in the log`,
+        [wake[`e@${size}`].wakeMs],
+        (v) => v !== null && v <= 5,
+        (v) => `${fix(v, 2)} ms`,
+      ),
+    ),
+    target(
+      "≤ 1.1 SQL rows written per direct message, audit included (burst)",
+      [rows.e.rowsWrittenPerMessage],
+      (v) => v !== null && v <= 1.1,
+      (v) => (v === null ? `n/a${rows.e.note ? ` (${rows.e.note})` : ""}` : fix(v, 3)),
+    ),
+    target(
+      "≤ 1.1 SQL rows written per direct message, audit included (one message per 2.5 s)",
+      [rows.e.lowTrafficRowsWrittenPerMessage],
+      (v) => v !== null && v <= 1.1,
+      (v) => (v === null ? "n/a" : fix(v, 3)),
+    ),
     target(
       "backlog: queue_full at 10,000, paginated replay (≤ 2 pages before an ack), all in order once",
       backlogRuns,
-      (b) => b.accepted === 10_000 && b.refusal?.code === "queue_full" && b.replayed === b.accepted && b.inOrderOnce && b.framesBeforeFirstAck !== null && b.framesBeforeFirstAck <= 1000,
-      (b) => `${b.accepted} then ${b.refusal?.code}; ${b.replayed} replayed in ${fix(b.replayMs / 1000, 1)} s, ${b.framesBeforeFirstAck} before the first ack`,
+      (b) =>
+        b.accepted === 10_000 &&
+        b.refusal?.code === "queue_full" &&
+        b.replayed === b.accepted &&
+        b.inOrderOnce &&
+        b.framesBeforeFirstAck !== null &&
+        b.framesBeforeFirstAck <= 1000,
+      (b) =>
+        `${b.accepted} then ${b.refusal?.code}; ${b.replayed} replayed in ${fix(b.replayMs / 1000, 1)} s, ${b.framesBeforeFirstAck} before the first ack`,
     ),
   ];
-  return { requestReplyRate: config.requestReplyRate, throughput, requestReply, broadcast, wake, rows, backlog: backlogRuns, problems, targets };
+  return {
+    requestReplyRate: config.requestReplyRate,
+    throughput,
+    requestReply,
+    broadcast,
+    wake,
+    rows,
+    backlog: backlogRuns,
+    problems,
+    targets,
+  };
 }
 
 function target(name, values, ok, show) {
@@ -116,31 +214,51 @@ export function printSummary(summary, log) {
   log(`${head("agents × body")}  e sust.   e/c  e/d   sust/c sust/d`);
   for (const t of summary.throughput) {
     const ratios = `${pct(t.relayVsDoEcho).padStart(6)}${`${fix(t.relayVsNaive, 1)}×`.padStart(6)}${pct(t.relaySustainedVsDoEcho).padStart(8)}${`${fix(t.relaySustainedVsNaive, 1)}×`.padStart(7)}`;
-    log(`${`${t.agents} × ${t.bodyBytes} B`.padEnd(22)}${KEYS.map((k) => cell(t.messagesPerSec[k])).join("")}${cell(t.relaySustainedPerSec)}${ratios}`);
+    log(
+      `${`${t.agents} × ${t.bodyBytes} B`.padEnd(22)}${KEYS.map((k) => cell(t.messagesPerSec[k])).join("")}${cell(t.relaySustainedPerSec)}${ratios}`,
+    );
   }
   log("Relay audit events still to flush when a burst ended, and how long the flush took:");
-  for (const t of summary.throughput) if (t.relayAudit.backlog !== null) log(`  ${t.agents} × ${t.bodyBytes} B: ${fix(t.relayAudit.backlog)} events, ${fix(t.relayAudit.drainMs / 1000, 1)} s${t.relayAudit.allDrained ? "" : " (NOT fully flushed within 30 s: sustained is an upper bound)"}`);
+  for (const t of summary.throughput)
+    if (t.relayAudit.backlog !== null)
+      log(
+        `  ${t.agents} × ${t.bodyBytes} B: ${fix(t.relayAudit.backlog)} events, ${fix(t.relayAudit.drainMs / 1000, 1)} s${t.relayAudit.allDrained ? "" : " (NOT fully flushed within 30 s: sustained is an upper bound)"}`,
+      );
   log(`\nRequest/reply latency (open loop, ${summary.requestReplyRate} req/s), ms p50 / p99`);
   log(`${"agents × body".padEnd(22)}${KEYS.map((k) => k.padStart(16)).join("")}`);
-  for (const t of summary.requestReply) log(`${`${t.agents} × ${t.bodyBytes} B`.padEnd(22)}${KEYS.map((k) => `${fix(t.p50[k], 2)} / ${fix(t.p99[k], 1)}`.padStart(16)).join("")}`);
+  for (const t of summary.requestReply)
+    log(
+      `${`${t.agents} × ${t.bodyBytes} B`.padEnd(22)}${KEYS.map((k) => `${fix(t.p50[k], 2)} / ${fix(t.p99[k], 1)}`.padStart(16)).join("")}`,
+    );
   log("\nBroadcast, deliveries/s (256 B)");
   log(head("recipients"));
   for (const t of summary.broadcast) log(`${String(t.recipients).padEnd(22)}${KEYS.map((k) => cell(t.deliveriesPerSec[k])).join("")}`);
   log("\nWake-up after hibernation (first frame after ~20 s idle), ms — p50 (samples; SQL rows read by the woken relay)");
-  for (const [k, w] of Object.entries(summary.wake)) log(`  ${k.padEnd(10)} ${fix(w.wakeMs, 2)} ms (${w.samplesMs.map((x) => fix(x, 1)).join(", ")}; evicted in ${w.evicted})${w.rowsReadSinceWake.length ? `; rows read ${w.rowsReadSinceWake.join(", ")}` : ""}`);
+  for (const [k, w] of Object.entries(summary.wake))
+    log(
+      `  ${k.padEnd(10)} ${fix(w.wakeMs, 2)} ms (${w.samplesMs.map((x) => fix(x, 1)).join(", ")}; evicted in ${w.evicted})${w.rowsReadSinceWake.length ? `; rows read ${w.rowsReadSinceWake.join(", ")}` : ""}`,
+    );
   log("\nRows per relayed direct message (256 B, with acks and the audit flush)");
   for (const [k, r] of Object.entries(summary.rows)) {
     const alarms = (v) => (v === null || v === undefined ? "" : ` + ${fix(v, 3)} setAlarm`);
-    log(`  ${k}: burst ${fix(r.rowsWrittenPerMessage, 3)} written${alarms(r.alarmsSetPerMessage)}, ${fix(r.rowsReadPerMessage, 2)} read; one message per 2.5 s ${fix(r.lowTrafficRowsWrittenPerMessage, 3)} written${alarms(r.lowTrafficAlarmsSetPerMessage)}, ${fix(r.lowTrafficRowsReadPerMessage, 1)} read${r.note ? ` (${r.note})` : ""}`);
+    log(
+      `  ${k}: burst ${fix(r.rowsWrittenPerMessage, 3)} written${alarms(r.alarmsSetPerMessage)}, ${fix(r.rowsReadPerMessage, 2)} read; one message per 2.5 s ${fix(r.lowTrafficRowsWrittenPerMessage, 3)} written${alarms(r.lowTrafficAlarmsSetPerMessage)}, ${fix(r.lowTrafficRowsReadPerMessage, 1)} read${r.note ? ` (${r.note})` : ""}`,
+    );
   }
   log("  (setAlarm() calls are not SQL, but each is billed as one row written; see docs/cost.md)");
   if (summary.backlog.length) {
     log("\nBacklog (an offline recipient at the queue cap)");
-    for (const b of summary.backlog) log(`  ${b.accepted} accepted, then ${b.refusal?.code}: ${b.refusal?.reason}; replay ${b.replayed} in ${fix(b.replayMs / 1000, 2)} s, in order once: ${b.inOrderOnce}; ${b.framesBeforeFirstAck} frames before the first ack, ≤ ${b.maxUnackedFrames} unacked after`);
+    for (const b of summary.backlog)
+      log(
+        `  ${b.accepted} accepted, then ${b.refusal?.code}: ${b.refusal?.reason}; replay ${b.replayed} in ${fix(b.replayMs / 1000, 2)} s, in order once: ${b.inOrderOnce}; ${b.framesBeforeFirstAck} frames before the first ack, ≤ ${b.maxUnackedFrames} unacked after`,
+      );
   }
   if (summary.problems.length) {
     log("\nError/denied frames seen:");
-    for (const p of summary.problems) log(`  ${p.variant} ${p.test} ${p.agents ?? p.recipients ?? ""}: ${p.problems} × ${p.last?.code}: ${p.last?.message ?? p.last?.reason ?? ""}`);
+    for (const p of summary.problems)
+      log(
+        `  ${p.variant} ${p.test} ${p.agents ?? p.recipients ?? ""}: ${p.problems} × ${p.last?.code}: ${p.last?.message ?? p.last?.reason ?? ""}`,
+      );
   }
   log("\nTargets (met only if met in every configuration):");
   for (const t of summary.targets) log(`  ${t.met ? "MET    " : "NOT MET"}  ${t.name}  [${t.metIn}]  ${t.values.join(", ")}`);

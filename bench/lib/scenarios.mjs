@@ -106,13 +106,26 @@ export async function requestReply(session, { senders, bodyBytes, ratePerSec, du
       const i = next % senders;
       const id = nextId(i);
       scheduled.set(id, t0 + next * interval);
-      session.send(session.agents[i], { type: "request", id, to: session.agents[ringPeer(i, senders, session.agents.length)].id, body, timeoutMs: 30_000 });
+      session.send(session.agents[i], {
+        type: "request",
+        id,
+        to: session.agents[ringPeer(i, senders, session.agents.length)].id,
+        body,
+        timeoutMs: 30_000,
+      });
       next += 1;
     }
     await sleep(Math.max(0, Math.min(1, t0 + next * interval - performance.now())));
   }
   await waitUntil(() => scheduled.size === 0, DRAIN_MS);
-  return { ...percentiles(latencies), requests: total, completed: latencies.length, missing: scheduled.size, problems: session.problems - problemsBefore, lastProblem: session.problems > problemsBefore ? session.lastProblem : undefined };
+  return {
+    ...percentiles(latencies),
+    requests: total,
+    completed: latencies.length,
+    missing: scheduled.size,
+    problems: session.problems - problemsBefore,
+    lastProblem: session.problems > problemsBefore ? session.lastProblem : undefined,
+  };
 }
 
 export async function broadcast(session, { bodyBytes, durationMs, window }) {
@@ -236,16 +249,31 @@ export async function rowsPerMessage(session, { messages, statsOf, gapMs = 0 }) 
   await sleep(200); // the last acks
   let after = await statsOf();
   const end = performance.now() + 10_000;
-  while (after.stats?.auditFlushed !== undefined && after.stats.auditFlushed - before.stats.auditFlushed < after.stats.messagesAccepted - before.stats.messagesAccepted && performance.now() < end) {
+  while (
+    after.stats?.auditFlushed !== undefined &&
+    after.stats.auditFlushed - before.stats.auditFlushed < after.stats.messagesAccepted - before.stats.messagesAccepted &&
+    performance.now() < end
+  ) {
     await sleep(250);
     after = await statsOf();
   }
-  if (!after.stats || !before.stats) return { gapMs, messages: accepted, rowsWrittenPerMessage: null, note: "the object has no stats() yet" };
-  if (after.bornAt !== before.bornAt) return { gapMs, messages: accepted, rowsWrittenPerMessage: null, note: "the object restarted during the measurement" };
+  if (!after.stats || !before.stats)
+    return { gapMs, messages: accepted, rowsWrittenPerMessage: null, note: "the object has no stats() yet" };
+  if (after.bornAt !== before.bornAt)
+    return { gapMs, messages: accepted, rowsWrittenPerMessage: null, note: "the object restarted during the measurement" };
   const d = (k) => (after.stats[k] ?? 0) - (before.stats[k] ?? 0);
   const perMessage = (k) => Math.round((d(k) / d("messagesAccepted")) * 1000) / 1000;
   const alarms = after.stats.alarmsSet !== undefined ? { alarmsSet: d("alarmsSet"), alarmsSetPerMessage: perMessage("alarmsSet") } : {};
-  return { gapMs, messages: d("messagesAccepted"), rowsWritten: d("rowsWritten"), rowsRead: d("rowsRead"), auditFlushed: d("auditFlushed"), rowsWrittenPerMessage: perMessage("rowsWritten"), rowsReadPerMessage: perMessage("rowsRead"), ...alarms };
+  return {
+    gapMs,
+    messages: d("messagesAccepted"),
+    rowsWritten: d("rowsWritten"),
+    rowsRead: d("rowsRead"),
+    auditFlushed: d("auditFlushed"),
+    rowsWrittenPerMessage: perMessage("rowsWritten"),
+    rowsReadPerMessage: perMessage("rowsRead"),
+    ...alarms,
+  };
 }
 
 /**
@@ -304,7 +332,13 @@ export async function backlog(variant, { senderIndex = 0, recipientIndex = 1 } =
   const open = async (index, onFrame) => {
     const { url, headers } = await variant.connection(index, "backlog");
     const ws = new WebSocket(url, { headers, perMessageDeflate: false });
-    await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject), ws.once("unexpected-response", (_q, r) => reject(new Error(`upgrade refused ${r.statusCode}`)))));
+    await new Promise(
+      (resolve, reject) => (
+        ws.once("open", resolve),
+        ws.once("error", reject),
+        ws.once("unexpected-response", (_q, r) => reject(new Error(`upgrade refused ${r.statusCode}`)))
+      ),
+    );
     ws.on("message", (d) => {
       const text = d.toString();
       if (text !== "pong") onFrame(JSON.parse(text));
@@ -379,7 +413,16 @@ export async function backlog(variant, { senderIndex = 0, recipientIndex = 1 } =
   const replayMs = performance.now() - t0; // includes the deliberate no-ack pause (≥ 300 ms)
   recipient.close();
   const inOrder = seqs.every((s, i) => i === 0 || s > seqs[i - 1]);
-  return { accepted, refusal: refusal && { type: refusal.type, code: refusal.code, reason: refusal.reason ?? refusal.message }, replayed: seqs.length, replayMs: Math.round(replayMs), inOrderOnce: inOrder && new Set(seqs).size === seqs.length, framesBeforeFirstAck, maxUnackedFrames: maxUnacked, headAtWelcome: head };
+  return {
+    accepted,
+    refusal: refusal && { type: refusal.type, code: refusal.code, reason: refusal.reason ?? refusal.message },
+    replayed: seqs.length,
+    replayMs: Math.round(replayMs),
+    inOrderOnce: inOrder && new Set(seqs).size === seqs.length,
+    framesBeforeFirstAck,
+    maxUnackedFrames: maxUnacked,
+    headAtWelcome: head,
+  };
 }
 
 const RUN_ID = Date.now().toString(36);

@@ -16,7 +16,11 @@ const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLAR
  */
 export function buildWorkers(outDir) {
   const wrangler = (name, wranglerArgs) => {
-    execFileSync(process.execPath, [`${root}node_modules/wrangler/bin/wrangler.js`, "deploy", "--dry-run", "--outdir", `${outDir}/${name}`, ...wranglerArgs], { cwd: root, env: WRANGLER_ENV, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync(
+      process.execPath,
+      [`${root}node_modules/wrangler/bin/wrangler.js`, "deploy", "--dry-run", "--outdir", `${outDir}/${name}`, ...wranglerArgs],
+      { cwd: root, env: WRANGLER_ENV, stdio: ["ignore", "ignore", "inherit"] },
+    );
     return `${outDir}/${name}/index.js`;
   };
   return {
@@ -27,13 +31,28 @@ export function buildWorkers(outDir) {
 
 /** @returns {Promise<{ urls: object, sql: Function, stop: Function, pid: number }>} */
 export async function startServer({ relayScript, baselinesScript, stateDir, unlimitedRates, skipAlarm = false, core, inspectorPort }) {
-  const child = spawn("taskset", ["-c", String(core), process.execPath, `${root}bench/server.mjs`, relayScript, baselinesScript, stateDir, unlimitedRates ? "1" : "0", skipAlarm ? "1" : "0", inspectorPort ? String(inspectorPort) : ""], {
-    cwd: root,
-    // Miniflare's own temporary files go where the state goes (tmpfs unless --disk).
-    env: { ...process.env, TMPDIR: dirname(stateDir) },
-    stdio: ["pipe", "pipe", "inherit"],
-    detached: true,
-  });
+  const child = spawn(
+    "taskset",
+    [
+      "-c",
+      String(core),
+      process.execPath,
+      `${root}bench/server.mjs`,
+      relayScript,
+      baselinesScript,
+      stateDir,
+      unlimitedRates ? "1" : "0",
+      skipAlarm ? "1" : "0",
+      inspectorPort ? String(inspectorPort) : "",
+    ],
+    {
+      cwd: root,
+      // Miniflare's own temporary files go where the state goes (tmpfs unless --disk).
+      env: { ...process.env, TMPDIR: dirname(stateDir) },
+      stdio: ["pipe", "pipe", "inherit"],
+      detached: true,
+    },
+  );
   const lines = createInterface({ input: child.stdout });
   const waiting = new Map();
   let ready;

@@ -121,7 +121,12 @@ export class Session {
       }
       case "reply":
         h.accepted(agent, frame.id);
-        return h.deliver(this.agents[senderOf(frame.inReplyTo)], { type: "deliver", kind: "reply", id: frame.id, inReplyTo: frame.inReplyTo });
+        return h.deliver(this.agents[senderOf(frame.inReplyTo)], {
+          type: "deliver",
+          kind: "reply",
+          id: frame.id,
+          inReplyTo: frame.inReplyTo,
+        });
       default:
         return;
     }

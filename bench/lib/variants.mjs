@@ -14,10 +14,42 @@ const wsUrl = (http) => http.replace(/^http/, "ws");
 export function variants(urls, tenant) {
   const plain = (index) => `a${index}`;
   return [
-    { key: "a", name: "node-echo", kind: "echo", broadcast: true, hibernates: false, agentId: plain, connection: async () => ({ url: urls.nodeEchoUrl, headers: {} }) },
-    { key: "b", name: "worker-echo", kind: "echo", broadcast: false, hibernates: false, agentId: plain, connection: async (_i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}echo?room=${room}`, headers: {} }) },
-    { key: "c", name: "do-echo", kind: "echo", broadcast: true, hibernates: true, agentId: plain, connection: async (_i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}do-echo?room=${room}`, headers: {} }) },
-    { key: "d", name: "naive-d1", kind: "relay", broadcast: true, hibernates: true, agentId: plain, connection: async (i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}naive?room=${room}&agent=a${i}`, headers: {} }) },
+    {
+      key: "a",
+      name: "node-echo",
+      kind: "echo",
+      broadcast: true,
+      hibernates: false,
+      agentId: plain,
+      connection: async () => ({ url: urls.nodeEchoUrl, headers: {} }),
+    },
+    {
+      key: "b",
+      name: "worker-echo",
+      kind: "echo",
+      broadcast: false,
+      hibernates: false,
+      agentId: plain,
+      connection: async (_i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}echo?room=${room}`, headers: {} }),
+    },
+    {
+      key: "c",
+      name: "do-echo",
+      kind: "echo",
+      broadcast: true,
+      hibernates: true,
+      agentId: plain,
+      connection: async (_i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}do-echo?room=${room}`, headers: {} }),
+    },
+    {
+      key: "d",
+      name: "naive-d1",
+      kind: "relay",
+      broadcast: true,
+      hibernates: true,
+      agentId: plain,
+      connection: async (i, room) => ({ url: `${wsUrl(urls.baselinesUrl)}naive?room=${room}&agent=a${i}`, headers: {} }),
+    },
     relayVariant(urls, tenant, tenant),
   ];
 }
@@ -32,6 +64,9 @@ export function relayVariant(urls, tenant, team) {
     hibernates: true,
     teamId: team.teamId,
     agentId: (index) => tenant.agents[index].id,
-    connection: async (index) => ({ url: `${wsUrl(urls.relayUrl)}v1/teams/${team.teamId}/relay`, headers: { authorization: `Bearer ${await team.tokenOf(index)}` } }),
+    connection: async (index) => ({
+      url: `${wsUrl(urls.relayUrl)}v1/teams/${team.teamId}/relay`,
+      headers: { authorization: `Bearer ${await team.tokenOf(index)}` },
+    }),
   };
 }

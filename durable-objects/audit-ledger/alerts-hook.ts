@@ -36,7 +36,12 @@ import { log } from "../../workers/shared/observability/log";
 /** The most missed entries one call re-reads (a gap is one interrupted append, normally a handful). */
 const MAX_CATCH_UP = 5_000;
 
-export async function onEntriesAppended(ctx: DurableObjectState, env: Env, chainId: string, entries: readonly LedgerEntry[]): Promise<void> {
+export async function onEntriesAppended(
+  ctx: DurableObjectState,
+  env: Env,
+  chainId: string,
+  entries: readonly LedgerEntry[],
+): Promise<void> {
   if (chainId === PLATFORM_CHAIN_ID || entries.length === 0) return;
   const inst = alertsOf(ctx);
   if (!rulesLoaded(inst)) {
@@ -144,11 +149,23 @@ export async function handleAlertsFetch(ctx: DurableObjectState, env: Env, reque
   return new Response("Not found.", { status: 404 });
 }
 
-export async function alertsWebSocketMessage(ctx: DurableObjectState, _env: Env, ws: WebSocket, _message: string | ArrayBuffer): Promise<void> {
+export async function alertsWebSocketMessage(
+  ctx: DurableObjectState,
+  _env: Env,
+  ws: WebSocket,
+  _message: string | ArrayBuffer,
+): Promise<void> {
   if (isLiveSocket(ctx, ws)) sendFrame(ws, { type: "error", code: "not_allowed", message: "The alerts feed is read-only." });
 }
 
-export async function alertsWebSocketClose(_ctx: DurableObjectState, _env: Env, ws: WebSocket, code: number, reason: string, _wasClean: boolean): Promise<void> {
+export async function alertsWebSocketClose(
+  _ctx: DurableObjectState,
+  _env: Env,
+  ws: WebSocket,
+  code: number,
+  reason: string,
+  _wasClean: boolean,
+): Promise<void> {
   // Echo the close so clients see a clean close rather than 1006 (1005/1006/1015 may not be sent).
   try {
     ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
@@ -161,7 +178,8 @@ export async function alertsWebSocketClose(_ctx: DurableObjectState, _env: Env, 
 function missedEntries(sql: SqlStorage, chainId: string, cursor: number, beforeSeq: number): LedgerEntry[] {
   const entries = localEntriesBetween(sql, cursor, beforeSeq - 1, MAX_CATCH_UP);
   const expected = beforeSeq - cursor - 1;
-  if (entries.length < expected) logError("alert evaluation skipped entries", chainId, `only ${entries.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
+  if (entries.length < expected)
+    logError("alert evaluation skipped entries", chainId, `only ${entries.length} of seq ${cursor + 1}..${beforeSeq - 1} could be re-read`);
   return entries;
 }
 

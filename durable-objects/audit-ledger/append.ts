@@ -31,7 +31,13 @@ export interface AppendPlan {
  * What an append writes: the new blocks after `head`, given the seqs the duplicate check found.
  * Pure apart from reading the clock for events without a time; never mutates `head`.
  */
-export function planAppend(chainId: string, head: ChainHead, events: readonly AppendInput[], existing: ReadonlyMap<string, number>, now: number): AppendPlan {
+export function planAppend(
+  chainId: string,
+  head: ChainHead,
+  events: readonly AppendInput[],
+  existing: ReadonlyMap<string, number>,
+  now: number,
+): AppendPlan {
   const fresh: Sequenced[] = [];
   const seqs: number[] = [];
   const assigned = new Map<string, number>();
@@ -64,7 +70,8 @@ export function planAppend(chainId: string, head: ChainHead, events: readonly Ap
 function fitBlock(chainId: string, head: ChainHead, events: readonly Sequenced[], now: number): BuiltLink {
   const built = buildBlock(chainId, head, events, now);
   if (built.payload.byteLength <= MAX_BLOCK_PAYLOAD_BYTES || events.length === 1) {
-    if (built.payload.byteLength > 1_900_000) throw new Error(`audit event ${events[0]!.id} is too large to store (${built.payload.byteLength} bytes compressed)`);
+    if (built.payload.byteLength > 1_900_000)
+      throw new Error(`audit event ${events[0]!.id} is too large to store (${built.payload.byteLength} bytes compressed)`);
     return built;
   }
   return fitBlock(chainId, head, events.slice(0, Math.ceil(events.length / 2)), now);

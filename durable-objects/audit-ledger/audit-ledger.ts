@@ -14,12 +14,29 @@ import { DurableObject } from "cloudflare:workers";
 import type { LedgerEntry } from "../../workers/shared/audit/chain";
 import { chainIdFor } from "../../workers/shared/audit/event";
 import type { EntryFilter } from "../../workers/shared/audit/filter";
-import { alertsAlarm, alertsWantCatchUp, alertsWebSocketClose, alertsWebSocketMessage, handleAlertsFetch, hasStagedAlerts, onEntriesAppended } from "./alerts-hook";
+import {
+  alertsAlarm,
+  alertsWantCatchUp,
+  alertsWebSocketClose,
+  alertsWebSocketMessage,
+  handleAlertsFetch,
+  hasStagedAlerts,
+  onEntriesAppended,
+} from "./alerts-hook";
 import { planAppend, type AppendInput } from "./append";
 import { localSegment, remoteSegment, storeStub, type SegmentReader } from "./segment-reader";
 import { readHead, readMeta, writeHead, writeMeta, type ChainHead } from "./storage/meta";
 import { dropLegacyEntries, legacySeqsOfIds, migrate } from "./storage/migrate";
-import { entryAt, findIds, firstSeqAtOrAfter, lastLinkBefore, lastSeqBefore, linkOf, listInSegment, type ListRequest } from "./storage/read";
+import {
+  entryAt,
+  findIds,
+  firstSeqAtOrAfter,
+  lastLinkBefore,
+  lastSeqBefore,
+  linkOf,
+  listInSegment,
+  type ListRequest,
+} from "./storage/read";
 import {
   blocksFrom,
   dropSegmentTables,
@@ -182,7 +199,20 @@ export class AuditLedger extends DurableObject<Env> {
       const k = this.maxK + 1;
       openSegmentRow(this.sql, k, this.head.seq + 1, now);
       this.maxK = k;
-      open = { k, from_seq: this.head.seq + 1, opened_at: now, sealed_at: null, to_seq: null, at_min: null, at_max: null, bytes: 0, entries: 0, store: null, dropped_at: null, live: true };
+      open = {
+        k,
+        from_seq: this.head.seq + 1,
+        opened_at: now,
+        sealed_at: null,
+        to_seq: null,
+        at_min: null,
+        at_max: null,
+        bytes: 0,
+        entries: 0,
+        store: null,
+        dropped_at: null,
+        live: true,
+      };
       this.segs.push(open);
     }
     return open;
@@ -271,7 +301,11 @@ export class AuditLedger extends DurableObject<Env> {
    * verify reports as `unexpected_entry`. Reads the local segments' tables, not the in-memory head.
    */
   async strayLinks(): Promise<Array<{ fromSeq: number; hash: string }>> {
-    return strayLinks(this.sql, this.segs.filter((s) => s.store === null).map((s) => s.k), this.head.seq);
+    return strayLinks(
+      this.sql,
+      this.segs.filter((s) => s.store === null).map((s) => s.k),
+      this.head.seq,
+    );
   }
 
   /** The link (seq range) holding `seq`, if the ledger holds it. */
@@ -365,12 +399,23 @@ export class AuditLedger extends DurableObject<Env> {
   }
 
   /** Where the ledger's storage stands (operators, benchmarks). */
-  async storageFigures(): Promise<{ databaseBytes: number; payloadBytes: number; segments: Array<Pick<SegmentRow, "k" | "from_seq" | "to_seq" | "store" | "bytes"> & { live: boolean }> }> {
+  async storageFigures(): Promise<{
+    databaseBytes: number;
+    payloadBytes: number;
+    segments: Array<Pick<SegmentRow, "k" | "from_seq" | "to_seq" | "store" | "bytes"> & { live: boolean }>;
+  }> {
     return {
       databaseBytes: this.sql.databaseSize,
       // The stored gzip payloads: also what the archives of these entries will weigh in R2.
       payloadBytes: this.segs.reduce((n, s) => n + (s.bytes ?? 0), 0),
-      segments: this.segs.map((s) => ({ k: s.k, from_seq: s.from_seq, to_seq: s.to_seq ?? this.head.seq, store: s.store, bytes: s.bytes, live: s.live })),
+      segments: this.segs.map((s) => ({
+        k: s.k,
+        from_seq: s.from_seq,
+        to_seq: s.to_seq ?? this.head.seq,
+        store: s.store,
+        bytes: s.bytes,
+        live: s.live,
+      })),
     };
   }
 
@@ -467,7 +512,12 @@ export class AuditLedger extends DurableObject<Env> {
     this.head = readHead(this.sql);
     this.chainId = readMeta(this.sql, "chain_id");
     this.legacyTop = Number(readMeta(this.sql, "legacy_top") ?? 0);
-    this.actions = new Set(this.sql.exec<{ action: string }>("SELECT action FROM ledger_actions").toArray().map((r) => r.action));
+    this.actions = new Set(
+      this.sql
+        .exec<{ action: string }>("SELECT action FROM ledger_actions")
+        .toArray()
+        .map((r) => r.action),
+    );
     this.maxK = this.sql.exec<{ k: number | null }>("SELECT max(k) AS k FROM ledger_segments").one().k ?? 0;
     this.segs = segments(this.sql).map((row) => {
       if (row.sealed_at !== null) return { ...row, live: false };

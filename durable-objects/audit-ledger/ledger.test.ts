@@ -30,7 +30,14 @@ function chain(label: string): string {
 }
 
 function event(tenantId: string | null, action = "thing.done", extra: Partial<AuditEvent> = {}): AuditEvent {
-  return { tenantId, actor: { type: "user", id: "usr_1", name: "a@example.test" }, action, ip: "203.0.113.9", userAgent: "vitest", ...extra };
+  return {
+    tenantId,
+    actor: { type: "user", id: "usr_1", name: "a@example.test" },
+    action,
+    ip: "203.0.113.9",
+    userAgent: "vitest",
+    ...extra,
+  };
 }
 
 function staged(tenantId: string, action = "relay.message_accepted", extra: Partial<AuditEvent> = {}): StagedAuditEvent {
@@ -44,7 +51,11 @@ function range(from: number, to: number): number[] {
 
 describe("hashing", () => {
   it("the synchronous node:crypto hashes equal chain.ts's WebCrypto ones: leaves, roots of 1…9 leaves, block headers", async () => {
-    const leaf = toLeaf("ten_x", 7, { id: "aud_1", at: 1_700_000_000_000, event: event("ten_x", "a.b", { details: { z: 1, a: [1, "é", { y: null }], n: 1e21 } }) });
+    const leaf = toLeaf("ten_x", 7, {
+      id: "aud_1",
+      at: 1_700_000_000_000,
+      event: event("ten_x", "a.b", { details: { z: 1, a: [1, "é", { y: null }], n: 1e21 } }),
+    });
     expect(hashEntrySync(leaf)).toBe(await hashEntry(leaf));
     for (let size = 1; size <= 9; size++) {
       const leaves = Array.from({ length: size }, (_, i) => hashEntrySync({ ...leaf, seq: i + 1 }));
@@ -126,7 +137,10 @@ describe("appending", () => {
     const entries = (await chainEntries(tenantId)) as LedgerEntryV2[];
     expect(new Set(entries.map((e) => e.block.hash)).size).toBe(2);
     expect(entries[MAX_BLOCK_ENTRIES]!.block.prevHash).toBe(entries[0]!.block.hash);
-    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: MAX_BLOCK_ENTRIES + 10 });
+    expect(await verifyChain(entries, { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({
+      ok: true,
+      count: MAX_BLOCK_ENTRIES + 10,
+    });
   });
 
   it("refuses events of another chain, and an append that fails leaves the chain untouched", async () => {
@@ -174,7 +188,10 @@ describe("eviction", () => {
     expect((await ledgerFor(env, tenantId).append(batch)).seqs).toEqual(ack.seqs);
     expect((await ledgerFor(env, tenantId).list({ outcome: "denied" }, null, 10)).entries.map((e) => e.seq)).toEqual([4, 3, 2, 1]);
     await emitAudit(env, event(tenantId));
-    expect(await verifyChain(await chainEntries(tenantId), { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: 5 });
+    expect(await verifyChain(await chainEntries(tenantId), { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({
+      ok: true,
+      count: 5,
+    });
   });
 
   it("concurrent emitters through an eviction: callers retry what failed, the chain ends gapless with every event exactly once", async () => {
@@ -204,7 +221,9 @@ describe("segments", () => {
     const tenantId = chain("segments");
     const ledger = () => ledgerFor(env, tenantId);
     const long = Date.now() - 40 * 86_400_000;
-    await ledger().append([staged(tenantId, "old.a", { at: long }), staged(tenantId, "old.b", { at: long + 1 })].map((e) => ({ ...e, at: long })));
+    await ledger().append(
+      [staged(tenantId, "old.a", { at: long }), staged(tenantId, "old.b", { at: long + 1 })].map((e) => ({ ...e, at: long })),
+    );
     await ledger().sealOpenSegment();
     await ledger().append([staged(tenantId, "new.a")]);
     const figures = await ledger().storageFigures();
@@ -212,7 +231,10 @@ describe("segments", () => {
       [1, 1, 2, false],
       [2, 3, 3, true],
     ]);
-    expect(await verifyChain(await chainEntries(tenantId), { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({ ok: true, count: 3 });
+    expect(await verifyChain(await chainEntries(tenantId), { prevHash: GENESIS_HASH, prevSeq: 0 }, syncChainHasher)).toMatchObject({
+      ok: true,
+      count: 3,
+    });
 
     // Not archived yet: nothing goes, however old.
     expect(await ledger().expire(0, Date.now() - 30 * 86_400_000)).toMatchObject({ segments: 0 });
@@ -235,14 +257,20 @@ describe("segments", () => {
     const tenantId = chain("stores");
     const ledger = () => ledgerFor(env, tenantId);
     for (let k = 0; k < 4; k++) {
-      await ledger().append(Array.from({ length: 10 }, (_, i) => staged(tenantId, `seg${k}.event`, { target: { type: "widget", id: `w${k}_${i}` } })));
+      await ledger().append(
+        Array.from({ length: 10 }, (_, i) => staged(tenantId, `seg${k}.event`, { target: { type: "widget", id: `w${k}_${i}` } })),
+      );
       await ledger().sealOpenSegment();
     }
     await ledger().append([staged(tenantId, "open.event")]);
     const moved = await ledger().moveSegments(0); // a budget of 0 bytes: move everything movable
     expect(moved).toEqual([1, 2, 3]); // the two newest (4 sealed, 5 open) stay for duplicate checks
     const figures = await ledger().storageFigures();
-    expect(figures.segments.filter((s) => s.store !== null).map((s) => s.store)).toEqual([`${tenantId}/segment/1`, `${tenantId}/segment/2`, `${tenantId}/segment/3`]);
+    expect(figures.segments.filter((s) => s.store !== null).map((s) => s.store)).toEqual([
+      `${tenantId}/segment/1`,
+      `${tenantId}/segment/2`,
+      `${tenantId}/segment/3`,
+    ]);
 
     expect((await ledger().get(5))!.action).toBe("seg0.event");
     expect((await ledger().list({ targetId: "w1_3" }, null, 5)).entries.map((e) => e.seq)).toEqual([14]);
@@ -266,7 +294,10 @@ describe("cost", () => {
     await emitAuditBatch(env, [staged(tenantId)]); // opens the segment, loads the (empty) rules, records the action
     const stats = () => ledgerFor(env, tenantId).stats();
     let before = await stats();
-    await emitAuditBatch(env, Array.from({ length: 100 }, () => staged(tenantId)));
+    await emitAuditBatch(
+      env,
+      Array.from({ length: 100 }, () => staged(tenantId)),
+    );
     let after = await stats();
     expect(after.rowsWritten - before.rowsWritten).toBe(4);
     expect(after.alarmsSet - before.alarmsSet).toBe(0);
@@ -283,9 +314,14 @@ describe("cost", () => {
 
   it("the index proposes blocks and every candidate is checked: a filtered page holds only exact matches", async () => {
     const tenantId = chain("filters");
-    const mk = (actorId: string, targetId: string, action: string) => staged(tenantId, action, { actor: { type: "agent", id: actorId, name: null }, target: { type: "agent", id: targetId } });
+    const mk = (actorId: string, targetId: string, action: string) =>
+      staged(tenantId, action, { actor: { type: "agent", id: actorId, name: null }, target: { type: "agent", id: targetId } });
     // One block where agt_a and agt_b both appear, but never agt_a → agt_b.
-    await ledgerFor(env, tenantId).append([mk("agt_a", "agt_c", "relay.message_accepted"), mk("agt_c", "agt_b", "relay.message_accepted"), mk("agt_a", "agt_b", "relay.message_denied")]);
+    await ledgerFor(env, tenantId).append([
+      mk("agt_a", "agt_c", "relay.message_accepted"),
+      mk("agt_c", "agt_b", "relay.message_accepted"),
+      mk("agt_a", "agt_b", "relay.message_denied"),
+    ]);
     const page = await ledgerFor(env, tenantId).list({ actorId: "agt_a", targetId: "agt_b", action: "relay.message_accepted" }, null, 10);
     expect(page.entries).toEqual([]);
     const both = await ledgerFor(env, tenantId).list({ actorId: "agt_a", targetId: "agt_b" }, null, 10);

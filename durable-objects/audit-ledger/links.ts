@@ -4,7 +4,15 @@
  * The hash rules are chain.ts's (here through the node:crypto twin); the payload format is
  * workers/shared/audit/payload.ts's.
  */
-import { canonicalLeaf, CHAIN_SCHEME_VERSION, lineOfLeaf, type LedgerEntry, type LedgerEntryV1, type LedgerEntryV2, type LedgerLeaf } from "../../workers/shared/audit/chain";
+import {
+  canonicalLeaf,
+  CHAIN_SCHEME_VERSION,
+  lineOfLeaf,
+  type LedgerEntry,
+  type LedgerEntryV1,
+  type LedgerEntryV2,
+  type LedgerLeaf,
+} from "../../workers/shared/audit/chain";
 import { blockHashSync, hashLeafTextSync, merkleRootSync } from "../../workers/shared/audit/chain-hash-node";
 import type { AuditEvent } from "../../workers/shared/audit/event";
 import type { ChainHead } from "./storage/meta";
@@ -71,15 +79,29 @@ export function buildBlock(chainId: string, head: ChainHead, events: readonly Se
 
 /** A v1 entry as its own link (carried over from a ledger written before blocks). */
 export function legacyLink(entry: LedgerEntryV1, now: number): BuiltLink {
-  return link([entry], { to_seq: entry.seq, from_seq: entry.seq, v: entry.v, prev_hash: entry.prevHash, root: null, hash: entry.hash }, now);
+  return link(
+    [entry],
+    { to_seq: entry.seq, from_seq: entry.seq, v: entry.v, prev_hash: entry.prevHash, root: null, hash: entry.hash },
+    now,
+  );
 }
 
-function link(entries: LedgerEntry[], row: Omit<BlockRow, "at_min" | "at_max" | "committed_at" | "bytes">, now: number, payload = encodePayload(entries)): BuiltLink {
+function link(
+  entries: LedgerEntry[],
+  row: Omit<BlockRow, "at_min" | "at_max" | "committed_at" | "bytes">,
+  now: number,
+  payload = encodePayload(entries),
+): BuiltLink {
   let atMin = Infinity;
   let atMax = -Infinity;
   for (const e of entries) {
     atMin = Math.min(atMin, e.at);
     atMax = Math.max(atMax, e.at);
   }
-  return { row: { ...row, at_min: atMin, at_max: atMax, committed_at: now, bytes: payload.byteLength }, payload, terms: termsOf(entries), entries };
+  return {
+    row: { ...row, at_min: atMin, at_max: atMax, committed_at: now, bytes: payload.byteLength },
+    payload,
+    terms: termsOf(entries),
+    entries,
+  };
 }

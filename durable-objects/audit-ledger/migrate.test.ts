@@ -14,7 +14,14 @@ import { describe, expect, it } from "vitest";
 import { verifyArchives } from "../../tools/switchboard-verify/lib/verify.mjs";
 import { at, AS_OF, daysAgo, digestKeySet, verifierFiles } from "../../test/workers/audit-archive-harness";
 import { BASE, call, tenantWithRoles } from "../../test/workers/harness";
-import { GENESIS_HASH, linkHashAfter, sealEntry, verifyChain, type LedgerEntry, type LedgerEntryV1 } from "../../workers/shared/audit/chain";
+import {
+  GENESIS_HASH,
+  linkHashAfter,
+  sealEntry,
+  verifyChain,
+  type LedgerEntry,
+  type LedgerEntryV1,
+} from "../../workers/shared/audit/chain";
 import { runRetentionJob } from "../../workers/shared/audit/archive/retention-job";
 import { entryToRow } from "../../workers/shared/audit/d1-rows";
 import { emitAudit, emitAuditBatch, ledgerFor } from "../../workers/shared/audit/emit";
@@ -57,10 +64,19 @@ async function asLeftByTheFirstLedger(chainId: string, entries: LedgerEntryV1[],
     await state.storage.deleteAll();
     const sql = state.storage.sql;
     sql.exec("CREATE TABLE ledger_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-    sql.exec("CREATE TABLE ledger_entries (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, entry TEXT NOT NULL, hash TEXT NOT NULL, appended_at INTEGER NOT NULL)");
+    sql.exec(
+      "CREATE TABLE ledger_entries (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, entry TEXT NOT NULL, hash TEXT NOT NULL, appended_at INTEGER NOT NULL)",
+    );
     for (const e of entries) sql.exec("INSERT INTO ledger_entries VALUES (?, ?, ?, ?, ?)", e.seq, e.id, JSON.stringify(e), e.hash, e.at);
     const last = entries[entries.length - 1]!;
-    for (const [k, v] of [["schema_version", "1"], ["chain_id", chainId], ["head_seq", String(last.seq)], ["head_hash", last.hash], ["mirrored_seq", String(mirrored)]]) sql.exec("INSERT INTO ledger_meta VALUES (?, ?)", k, v);
+    for (const [k, v] of [
+      ["schema_version", "1"],
+      ["chain_id", chainId],
+      ["head_seq", String(last.seq)],
+      ["head_hash", last.hash],
+      ["mirrored_seq", String(mirrored)],
+    ])
+      sql.exec("INSERT INTO ledger_meta VALUES (?, ?)", k, v);
   });
   // D1: the rows the first ledger had mirrored (and no others).
   await env.DB.prepare("DELETE FROM audit_events WHERE chain_id = ?").bind(chainId).run();
@@ -92,9 +108,26 @@ describe("from the first ledger (D1 hot window) to the block ledger", () => {
     expect(await ledger.currentHead()).toMatchObject({ headSeq: 8, headHash: legacy[7]!.hash, legacyTop: 6, oldestSeq: 7 });
 
     // New events continue the chain from the v1 head, as blocks.
-    await emitAudit(env, { tenantId: t.tenantId, actor: { type: "system", id: null, name: "test" }, action: "agent.created", ip: null, userAgent: null });
+    await emitAudit(env, {
+      tenantId: t.tenantId,
+      actor: { type: "system", id: null, name: "test" },
+      action: "agent.created",
+      ip: null,
+      userAgent: null,
+    });
     const now = Date.now();
-    await emitAuditBatch(env, [0, 1, 2].map((i) => ({ tenantId: t.tenantId, actor: { type: "agent" as const, id: "agt_r", name: null }, action: "relay.message_accepted", ip: null, userAgent: null, id: `aud_new_${i}`, at: now + i })));
+    await emitAuditBatch(
+      env,
+      [0, 1, 2].map((i) => ({
+        tenantId: t.tenantId,
+        actor: { type: "agent" as const, id: "agt_r", name: null },
+        action: "relay.message_accepted",
+        ip: null,
+        userAgent: null,
+        id: `aud_new_${i}`,
+        at: now + i,
+      })),
+    );
     const nine = (await ledger.get(9))!;
     expect(nine).toMatchObject({ v: 2, block: { fromSeq: 9, toSeq: 9, prevHash: legacy[7]!.hash } });
 
@@ -106,17 +139,40 @@ describe("from the first ledger (D1 hot window) to the block ledger", () => {
     expect((await call(`/v1/tenants/${t.tenantId}/audit/3`, { cookie: t.viewer.cookie })).body.entry).toEqual(legacy[2]);
 
     // Verify walks D1's rows, the carried-over v1 entries and the blocks; so does an export.
-    expect((await call(`/v1/tenants/${t.tenantId}/audit/verify`, { body: {}, cookie: t.viewer.cookie })).body).toMatchObject({ status: "intact", fromSeq: 1, toSeq: 12, count: 12 });
-    const exported = await exports.default.fetch(new Request(`${BASE}/v1/tenants/${t.tenantId}/audit/export?format=jsonl`, { headers: { cookie: t.owner.cookie } }));
+    expect((await call(`/v1/tenants/${t.tenantId}/audit/verify`, { body: {}, cookie: t.viewer.cookie })).body).toMatchObject({
+      status: "intact",
+      fromSeq: 1,
+      toSeq: 12,
+      count: 12,
+    });
+    const exported = await exports.default.fetch(
+      new Request(`${BASE}/v1/tenants/${t.tenantId}/audit/export?format=jsonl`, { headers: { cookie: t.owner.cookie } }),
+    );
     const text = await exported.text();
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as LedgerEntry);
+    const lines = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l) as LedgerEntry);
     expect(lines.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(await verifyChain(lines, { prevHash: GENESIS_HASH, prevSeq: 0 })).toMatchObject({ ok: true, count: 12 });
-    const offline = await verifyArchives({ files: [{ path: "audit-export.jsonl", bytes: new TextEncoder().encode(text) }], jwks: { keys: [] } });
+    const offline = await verifyArchives({
+      files: [{ path: "audit-export.jsonl", bytes: new TextEncoder().encode(text) }],
+      jwks: { keys: [] },
+    });
     expect(offline.problems).toEqual([]);
 
     // A relay batch flushed just before the upgrade and retried after it is not appended again.
-    const retried = await ledger.append([7, 8].map((s) => ({ ...legacy[s - 1]!, id: legacy[s - 1]!.id, at: legacy[s - 1]!.at, tenantId: t.tenantId, actor: legacy[s - 1]!.actor, ip: null, userAgent: null })));
+    const retried = await ledger.append(
+      [7, 8].map((s) => ({
+        ...legacy[s - 1]!,
+        id: legacy[s - 1]!.id,
+        at: legacy[s - 1]!.at,
+        tenantId: t.tenantId,
+        actor: legacy[s - 1]!.actor,
+        ip: null,
+        userAgent: null,
+      })),
+    );
     expect(retried).toMatchObject({ seqs: [7, 8], appended: 0 });
 
     // Archives seal the old days (v1 entries) and today's blocks alike; the trail verifies offline.
@@ -127,9 +183,13 @@ describe("from the first ledger (D1 hot window) to the block ledger", () => {
     expect(report.problems).toEqual([]);
     expect(report.chains[0]).toMatchObject({ fromSeq: 1, toSeq: expect.any(Number) });
     expect(report.chains[0]!.toSeq).toBeGreaterThanOrEqual(12);
-    const lastDay = JSON.parse(await (await env.AUDIT_ARCHIVE.get(`tenants/${t.tenantId}/${daysAgo(0).replace(/-/g, "/")}/digest.json`))!.text());
+    const lastDay = JSON.parse(
+      await (await env.AUDIT_ARCHIVE.get(`tenants/${t.tenantId}/${daysAgo(0).replace(/-/g, "/")}/digest.json`))!.text(),
+    );
     expect(lastDay.chainSchemeVersion).toBe(2);
-    const firstDay = JSON.parse(await (await env.AUDIT_ARCHIVE.get(`tenants/${t.tenantId}/${daysAgo(5).replace(/-/g, "/")}/digest.json`))!.text());
+    const firstDay = JSON.parse(
+      await (await env.AUDIT_ARCHIVE.get(`tenants/${t.tenantId}/${daysAgo(5).replace(/-/g, "/")}/digest.json`))!.text(),
+    );
     expect(firstDay).toMatchObject({ chainSchemeVersion: 1, fromSeq: 1, prevHash: GENESIS_HASH });
     expect(linkHashAfter(all.find((e) => e.seq === 12)!)).toBeTruthy();
   });
@@ -138,7 +198,13 @@ describe("from the first ledger (D1 hot window) to the block ledger", () => {
     const t = await tenantWithRoles("Aging");
     const legacy = await v1Chain(t.tenantId, 4, 40);
     await asLeftByTheFirstLedger(t.tenantId, legacy, 4);
-    await emitAudit(env, { tenantId: t.tenantId, actor: { type: "system", id: null, name: "test" }, action: "agent.created", ip: null, userAgent: null });
+    await emitAudit(env, {
+      tenantId: t.tenantId,
+      actor: { type: "system", id: null, name: "test" },
+      action: "agent.created",
+      ip: null,
+      userAgent: null,
+    });
     // The tenant's plan keeps 90 days hot: 100 days on, everything archived and old goes.
     const later = AS_OF + 100 * 86_400_000;
     await runRetentionJob(env, { chainId: t.tenantId, asOf: later }, { clock: () => later, maxDays: 200 });
@@ -146,13 +212,26 @@ describe("from the first ledger (D1 hot window) to the block ledger", () => {
     expect(left!.n).toBe(0);
 
     const stub = ledgerFor(env, t.tenantId);
-    const tables = () => runInDurableObject(stub, (_: AuditLedger, state) => state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name = 'ledger_entries'").toArray().length);
+    const tables = () =>
+      runInDurableObject(
+        stub,
+        (_: AuditLedger, state) =>
+          state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE name = 'ledger_entries'").toArray().length,
+      );
     expect(await tables()).toBe(1);
-    await runInDurableObject(stub, (_: AuditLedger, state) => state.storage.sql.exec("UPDATE ledger_meta SET value = '0' WHERE key = 'legacy_entries_drop_at'"));
+    await runInDurableObject(stub, (_: AuditLedger, state) =>
+      state.storage.sql.exec("UPDATE ledger_meta SET value = '0' WHERE key = 'legacy_entries_drop_at'"),
+    );
     await runDurableObjectAlarm(stub);
     expect(await tables()).toBe(0);
     // The chain goes on.
-    await emitAudit(env, { tenantId: t.tenantId, actor: { type: "system", id: null, name: "test" }, action: "agent.deleted", ip: null, userAgent: null });
+    await emitAudit(env, {
+      tenantId: t.tenantId,
+      actor: { type: "system", id: null, name: "test" },
+      action: "agent.deleted",
+      ip: null,
+      userAgent: null,
+    });
     expect((await ledgerFor(env, t.tenantId).currentHead()).headSeq).toBe(6);
   });
 });

@@ -29,7 +29,19 @@ export function localSegment(sql: SqlStorage, k: number): SegmentReader {
   };
 }
 
-type StoreRpc = Pick<AuditLedger, "storeImport" | "storeFigures" | "storeList" | "storeGet" | "storeLinks" | "storeLastLinkBefore" | "storeFirstSeqAtOrAfter" | "storeLastSeqBefore" | "storeLinkOf" | "storeDrop">;
+type StoreRpc = Pick<
+  AuditLedger,
+  | "storeImport"
+  | "storeFigures"
+  | "storeList"
+  | "storeGet"
+  | "storeLinks"
+  | "storeLastLinkBefore"
+  | "storeFirstSeqAtOrAfter"
+  | "storeLastSeqBefore"
+  | "storeLinkOf"
+  | "storeDrop"
+>;
 
 /** A segment store's stub (typed by the class's own signatures: see LedgerStub in emit.ts). */
 export function storeStub(env: Pick<Env, "AUDIT_LEDGER">, store: string): StoreRpc {

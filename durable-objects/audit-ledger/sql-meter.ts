@@ -15,4 +15,5 @@ export interface LedgerStats {
   blocksWritten: number;
 }
 
-export const ledgerMeter = () => new SqlMeter<LedgerStats>({ rowsWritten: 0, rowsRead: 0, alarmsSet: 0, appends: 0, entriesAppended: 0, blocksWritten: 0 });
+export const ledgerMeter = () =>
+  new SqlMeter<LedgerStats>({ rowsWritten: 0, rowsRead: 0, alarmsSet: 0, appends: 0, entriesAppended: 0, blocksWritten: 0 });

@@ -12,7 +12,16 @@
 import type { LedgerEntry } from "../../workers/shared/audit/chain";
 import { payloadEntries } from "../../workers/shared/audit/payload";
 import { storeStub } from "./segment-reader";
-import { blocksFrom, createSegmentTables, dropSegmentTables, insertBlock, markSegmentMoved, segmentFigures, type BlockWithPayload, type SegmentRow } from "./storage/segments";
+import {
+  blocksFrom,
+  createSegmentTables,
+  dropSegmentTables,
+  insertBlock,
+  markSegmentMoved,
+  segmentFigures,
+  type BlockWithPayload,
+  type SegmentRow,
+} from "./storage/segments";
 import { termsOf } from "./terms";
 
 /** A root object keeps its database under this size; older segments move out. */
@@ -25,7 +34,13 @@ export function storeName(chainId: string, k: number): string {
 }
 
 /** Moves the oldest movable segment if the database is over budget; true if one moved. */
-export async function moveOneSegment(ctx: DurableObjectState, env: Pick<Env, "AUDIT_LEDGER">, chainId: string, live: readonly SegmentRow[], budgetBytes: number): Promise<SegmentRow | null> {
+export async function moveOneSegment(
+  ctx: DurableObjectState,
+  env: Pick<Env, "AUDIT_LEDGER">,
+  chainId: string,
+  live: readonly SegmentRow[],
+  budgetBytes: number,
+): Promise<SegmentRow | null> {
   const sql = ctx.storage.sql;
   if (sql.databaseSize <= budgetBytes) return null;
   const movable = live.slice(0, Math.max(0, live.length - 2)).filter((s) => s.sealed_at !== null && s.store === null);

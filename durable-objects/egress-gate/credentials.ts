@@ -22,7 +22,10 @@ export interface Injection {
   secret: string;
 }
 
-export function matchCredential(state: GateState, call: { method: string; url: URL; host: string; skill: string | null; now: number }): CredentialSpec | null {
+export function matchCredential(
+  state: GateState,
+  call: { method: string; url: URL; host: string; skill: string | null; now: number },
+): CredentialSpec | null {
   const method = call.method.toUpperCase();
   const candidates = state.credentials.filter((c) => {
     if (c.host !== call.host) return false;

@@ -57,7 +57,13 @@ export interface GateCall {
   contentType?: string | null;
 }
 
-export type GateDenial = { ok: false; reason: DenyReason | "wrong_tenant"; detail: string; retryAfterSeconds?: number; findings?: Array<{ ruleId: string; severity: string; action: string; reason: string }> };
+export type GateDenial = {
+  ok: false;
+  reason: DenyReason | "wrong_tenant";
+  detail: string;
+  retryAfterSeconds?: number;
+  findings?: Array<{ ruleId: string; severity: string; action: string; reason: string }>;
+};
 export type Admission =
   | { ok: true; ticket: string; mode: "live"; url: string; injection: Injection | null }
   | { ok: true; ticket: string; mode: "mock"; url: string; mock: MockAnswer }
@@ -76,8 +82,18 @@ export interface CallOutcome {
 }
 
 export type Evaluation =
-  | { verdict: Omit<Extract<Verdict, { decision: "allow" }>, "url"> | Extract<Verdict, { decision: "deny" }>; mode: "mock" | "live"; credential: { secretId: string; name: string } | null; trustLevel: number }
-  | { verdict: { decision: "deny"; reason: DenyReason | "wrong_tenant"; detail: string }; mode: null; credential: null; trustLevel: number | null };
+  | {
+      verdict: Omit<Extract<Verdict, { decision: "allow" }>, "url"> | Extract<Verdict, { decision: "deny" }>;
+      mode: "mock" | "live";
+      credential: { secretId: string; name: string } | null;
+      trustLevel: number;
+    }
+  | {
+      verdict: { decision: "deny"; reason: DenyReason | "wrong_tenant"; detail: string };
+      mode: null;
+      credential: null;
+      trustLevel: number | null;
+    };
 
 interface Ticket {
   call: CallContext;
@@ -94,8 +110,13 @@ interface Ticket {
  * skill's name, or only a skill's network permission allows it — that skill's install is live too.
  * Installing a skill in mock mode therefore never lets its hosts be reached for real.
  */
-function modeOf(state: GateState, skill: GateState["skills"] extends Map<string, infer S> ? S | undefined : never, verdict: Verdict | null): "mock" | "live" {
-  const via = skill ?? (verdict?.decision === "allow" && verdict.source.type === "skill" ? state.skills.get(verdict.source.skill) : undefined);
+function modeOf(
+  state: GateState,
+  skill: GateState["skills"] extends Map<string, infer S> ? S | undefined : never,
+  verdict: Verdict | null,
+): "mock" | "live" {
+  const via =
+    skill ?? (verdict?.decision === "allow" && verdict.source.type === "skill" ? state.skills.get(verdict.source.skill) : undefined);
   return state.mode === "live" && (!via || via.mode === "live") ? "live" : "mock";
 }
 
@@ -119,41 +140,94 @@ export class EgressGate extends DurableObject<Env> {
   async admit(call: GateCall): Promise<Admission> {
     const now = Date.now();
     const state = await this.currentState(call.agentId, now);
-    const context: CallContext = { callId: newId("egressCall", now), tenantId: state?.tenantId ?? call.tenantId, agentId: call.agentId, method: call.method.toUpperCase(), url: call.url, skill: call.skill, run: call.run, via: call.via, mode: state?.mode ?? "mock", droppedHeaders: call.droppedHeaders };
+    const context: CallContext = {
+      callId: newId("egressCall", now),
+      tenantId: state?.tenantId ?? call.tenantId,
+      agentId: call.agentId,
+      method: call.method.toUpperCase(),
+      url: call.url,
+      skill: call.skill,
+      run: call.run,
+      via: call.via,
+      mode: state?.mode ?? "mock",
+      droppedHeaders: call.droppedHeaders,
+    };
     const refuse = (denial: GateDenial, ruleId?: string): GateDenial => {
       // A caller that is not this agent (no such agent, another tenant) gets no audit entry in anyone's trail.
       if (state && denial.reason !== "wrong_tenant") this.stageDenial(context, now, denial, call.bytesOut, ruleId);
       return denial;
     };
     if (!state || state.status === "deleted") return refuse({ ok: false, reason: "agent_deleted", detail: "the agent does not exist" });
-    if (state.tenantId !== call.tenantId) return refuse({ ok: false, reason: "wrong_tenant", detail: "the caller's tenant is not the agent's" });
+    if (state.tenantId !== call.tenantId)
+      return refuse({ ok: false, reason: "wrong_tenant", detail: "the caller's tenant is not the agent's" });
     if (state.status === "suspended") return refuse({ ok: false, reason: "agent_suspended", detail: "the agent is suspended" });
     // Billing: a hard budget on egress calls refuses before anything else is spent (402 budget_exceeded).
     const overBudget = await this.budgetRefusal(state.tenantId, call.agentId, now);
     if (overBudget) return refuse({ ok: false, reason: "budget_exceeded", detail: overBudget });
 
     const skill = call.skill !== null ? state.skills.get(call.skill) : undefined;
-    if (call.skill !== null && !skill) return refuse({ ok: false, reason: "skill_not_installed", detail: `skill ${call.skill} is not installed on this agent` });
+    if (call.skill !== null && !skill)
+      return refuse({ ok: false, reason: "skill_not_installed", detail: `skill ${call.skill} is not installed on this agent` });
     // Code of one version must not run with another version's permissions (an upgrade or a yank in between).
-    if (skill && call.skillVersion && call.skillVersion !== skill.version) return refuse({ ok: false, reason: "skill_not_installed", detail: `${skill.name}@${call.skillVersion} is not the installed version (${skill.version})` });
+    if (skill && call.skillVersion && call.skillVersion !== skill.version)
+      return refuse({
+        ok: false,
+        reason: "skill_not_installed",
+        detail: `${skill.name}@${call.skillVersion} is not the installed version (${skill.version})`,
+      });
     context.mode = modeOf(state, skill, null);
-    const verdict = decideEgress(skill ? skill.policy : state.policy, { method: call.method, url: call.url, trustLevel: state.trustLevel }, { platformHosts: call.platformHosts });
+    const verdict = decideEgress(
+      skill ? skill.policy : state.policy,
+      { method: call.method, url: call.url, trustLevel: state.trustLevel },
+      { platformHosts: call.platformHosts },
+    );
     if (verdict.decision === "deny") return refuse({ ok: false, reason: verdict.reason, detail: verdict.detail }, verdict.ruleId);
     // The guardrails read what the call DOES (method, URL, body): after the policy, before limits, so a refused call spends no token.
-    const guard = egressGuardrails(state.guardrails, state.trustLevel, { method: context.method, url: verdict.url.href, body: call.body ?? null, contentType: call.contentType ?? null });
+    const guard = egressGuardrails(state.guardrails, state.trustLevel, {
+      method: context.method,
+      url: verdict.url.href,
+      body: call.body ?? null,
+      contentType: call.contentType ?? null,
+    });
     if (guard.decision.findings.length > 0) this.stageGuardrail(context, now, guard.decision);
-    if (guard.refused) return refuse({ ok: false, reason: guard.reason, detail: guard.detail, findings: guard.decision.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, action: f.action, reason: f.reason })) });
+    if (guard.refused)
+      return refuse({
+        ok: false,
+        reason: guard.reason,
+        detail: guard.detail,
+        findings: guard.decision.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, action: f.action, reason: f.reason })),
+      });
     const mode = modeOf(state, skill, verdict);
     context.mode = mode;
 
     const limits = TRUST_LEVELS[state.trustLevel] ?? TRUST_LEVELS[0]!;
     this.expireTickets(now);
-    if (this.inFlight() >= limits.egressConcurrency) return refuse({ ok: false, reason: "concurrency_limited", detail: `${limits.egressConcurrency} calls in flight`, retryAfterSeconds: 1 });
+    if (this.inFlight() >= limits.egressConcurrency)
+      return refuse({
+        ok: false,
+        reason: "concurrency_limited",
+        detail: `${limits.egressConcurrency} calls in flight`,
+        retryAfterSeconds: 1,
+      });
     const wait = this.takeToken(now, limits.egressRequestsPerMinute, limits.egressBurst);
-    if (wait > 0) return refuse({ ok: false, reason: "rate_limited", detail: `${limits.egressRequestsPerMinute} calls per minute`, retryAfterSeconds: Math.ceil(wait / 1000) });
+    if (wait > 0)
+      return refuse({
+        ok: false,
+        reason: "rate_limited",
+        detail: `${limits.egressRequestsPerMinute} calls per minute`,
+        retryAfterSeconds: Math.ceil(wait / 1000),
+      });
 
     const ticketId = context.callId;
-    const ticket: Ticket = { call: context, verdict, startedAt: now, bytesOut: call.bytesOut, platformHosts: call.platformHosts, secrets: [], mockedBy: null };
+    const ticket: Ticket = {
+      call: context,
+      verdict,
+      startedAt: now,
+      bytesOut: call.bytesOut,
+      platformHosts: call.platformHosts,
+      secrets: [],
+      mockedBy: null,
+    };
     // The slot is taken in the same synchronous run as the check above: any `await` before this line
     // would let concurrent admits all pass the concurrency check (an object runs others at an await).
     this.tickets.set(ticketId, ticket);
@@ -167,7 +241,13 @@ export class EgressGate extends DurableObject<Env> {
       return { ok: true, ticket: ticketId, mode, url: verdict.url.href, mock };
     }
     try {
-      return { ok: true, ticket: ticketId, mode, url: verdict.url.href, injection: await this.credentialFor(state, ticket, verdict.url, verdict.host, now) };
+      return {
+        ok: true,
+        ticket: ticketId,
+        mode,
+        url: verdict.url.href,
+        injection: await this.credentialFor(state, ticket, verdict.url, verdict.host, now),
+      };
     } catch (err) {
       this.tickets.delete(ticketId);
       throw err;
@@ -180,7 +260,11 @@ export class EgressGate extends DurableObject<Env> {
     const state = this.state;
     if (!ticket || !state) return { ok: false, reason: "too_many_redirects", detail: "the call's ticket expired" };
     const skill = ticket.call.skill !== null ? state.skills.get(ticket.call.skill) : undefined;
-    const verdict = decideEgress(skill ? skill.policy : state.policy, { method, url, trustLevel: state.trustLevel }, { platformHosts: ticket.platformHosts });
+    const verdict = decideEgress(
+      skill ? skill.policy : state.policy,
+      { method, url, trustLevel: state.trustLevel },
+      { platformHosts: ticket.platformHosts },
+    );
     if (verdict.decision === "deny") return { ok: false, reason: verdict.reason, detail: `redirect to ${url}: ${verdict.detail}` };
     // A redirect can land on a destructive endpoint (a 307 keeps the method): the guardrails judge the hop's method and URL.
     const guard = egressGuardrails(state.guardrails, state.trustLevel, { method, url: verdict.url.href, body: null, contentType: null });
@@ -196,7 +280,14 @@ export class EgressGate extends DurableObject<Env> {
     this.tickets.delete(ticketId);
     const now = Date.now();
     if (outcome.deniedHop) {
-      this.stageDenial({ ...ticket.call }, now, { ok: false, reason: outcome.deniedHop.reason, detail: outcome.deniedHop.detail }, ticket.bytesOut, undefined, outcome.deniedHop.hop);
+      this.stageDenial(
+        { ...ticket.call },
+        now,
+        { ok: false, reason: outcome.deniedHop.reason, detail: outcome.deniedHop.detail },
+        ticket.bytesOut,
+        undefined,
+        outcome.deniedHop.hop,
+      );
       return;
     }
     this.stageAllowed(ticket, now, outcome);
@@ -210,16 +301,48 @@ export class EgressGate extends DurableObject<Env> {
   }
 
   /** "Test a URL": the decision and what would be injected, with no side effects (no limits, no audit, nothing sent). */
-  async evaluate(input: { agentId: string; tenantId: string; method: string; url: string; skill: string | null; platformHosts: string[] }): Promise<Evaluation> {
+  async evaluate(input: {
+    agentId: string;
+    tenantId: string;
+    method: string;
+    url: string;
+    skill: string | null;
+    platformHosts: string[];
+  }): Promise<Evaluation> {
     const state = await this.currentState(input.agentId, Date.now());
-    if (!state || state.tenantId !== input.tenantId) return { verdict: { decision: "deny", reason: "wrong_tenant", detail: "not this tenant's agent" }, mode: null, credential: null, trustLevel: null };
+    if (!state || state.tenantId !== input.tenantId)
+      return {
+        verdict: { decision: "deny", reason: "wrong_tenant", detail: "not this tenant's agent" },
+        mode: null,
+        credential: null,
+        trustLevel: null,
+      };
     const skill = input.skill !== null ? state.skills.get(input.skill) : undefined;
-    if (input.skill !== null && !skill) return { verdict: { decision: "deny", reason: "skill_not_installed", detail: `skill ${input.skill} is not installed` }, mode: null, credential: null, trustLevel: state.trustLevel };
-    const verdict = state.status === "suspended" ? ({ decision: "deny", reason: "agent_suspended", detail: "the agent is suspended" } as const) : decideEgress(skill ? skill.policy : state.policy, { method: input.method, url: input.url, trustLevel: state.trustLevel }, { platformHosts: input.platformHosts });
-    const spec = verdict.decision === "allow" ? matchCredential(state, { method: input.method, url: verdict.url, host: verdict.host, skill: input.skill, now: Date.now() }) : null;
+    if (input.skill !== null && !skill)
+      return {
+        verdict: { decision: "deny", reason: "skill_not_installed", detail: `skill ${input.skill} is not installed` },
+        mode: null,
+        credential: null,
+        trustLevel: state.trustLevel,
+      };
+    const verdict =
+      state.status === "suspended"
+        ? ({ decision: "deny", reason: "agent_suspended", detail: "the agent is suspended" } as const)
+        : decideEgress(
+            skill ? skill.policy : state.policy,
+            { method: input.method, url: input.url, trustLevel: state.trustLevel },
+            { platformHosts: input.platformHosts },
+          );
+    const spec =
+      verdict.decision === "allow"
+        ? matchCredential(state, { method: input.method, url: verdict.url, host: verdict.host, skill: input.skill, now: Date.now() })
+        : null;
     const mode = modeOf(state, skill, verdict.decision === "allow" ? verdict : null);
     // Plain data over RPC (a URL object does not serialise).
-    const plain = verdict.decision === "allow" ? { decision: "allow" as const, reason: verdict.reason, ruleId: verdict.ruleId, source: verdict.source, host: verdict.host } : verdict;
+    const plain =
+      verdict.decision === "allow"
+        ? { decision: "allow" as const, reason: verdict.reason, ruleId: verdict.ruleId, source: verdict.source, host: verdict.host }
+        : verdict;
     return { verdict: plain, mode, credential: spec ? { secretId: spec.secretId, name: spec.name } : null, trustLevel: state.trustLevel };
   }
 
@@ -296,12 +419,32 @@ export class EgressGate extends DurableObject<Env> {
         return null;
       }
     })();
-    stage(this.ctx.storage.sql, { ...guardrailEvent({ tenantId: call.tenantId, agentId: call.agentId, trustLevel: this.state?.trustLevel ?? null, via: "egress", subject: "http", extra: { callId: call.callId, method: call.method, host } }, decision), id: newId("audit", now), at: now, ip: null, userAgent: null });
+    stage(this.ctx.storage.sql, {
+      ...guardrailEvent(
+        {
+          tenantId: call.tenantId,
+          agentId: call.agentId,
+          trustLevel: this.state?.trustLevel ?? null,
+          via: "egress",
+          subject: "http",
+          extra: { callId: call.callId, method: call.method, host },
+        },
+        decision,
+      ),
+      id: newId("audit", now),
+      at: now,
+      ip: null,
+      userAgent: null,
+    });
     this.scheduleFlush();
   }
 
   private stageDenial(call: CallContext, now: number, denial: GateDenial, bytesOut: number, ruleId?: string, hop?: number): void {
-    stage(this.ctx.storage.sql, deniedEvent(call, now, { reason: denial.reason, detail: denial.detail, ruleId: ruleId ?? null, hop }), { allowed: false, bytesOut, bytesIn: 0 });
+    stage(this.ctx.storage.sql, deniedEvent(call, now, { reason: denial.reason, detail: denial.detail, ruleId: ruleId ?? null, hop }), {
+      allowed: false,
+      bytesOut,
+      bytesIn: 0,
+    });
     this.scheduleFlush();
   }
 
@@ -343,7 +486,13 @@ export class EgressGate extends DurableObject<Env> {
     for (const [id, ticket] of this.tickets) {
       if (now - ticket.startedAt > EGRESS_LIMITS.timeoutMs + 5_000) {
         this.tickets.delete(id);
-        this.stageAllowed(ticket, now, { status: null, bytesIn: 0, redirects: [], redactions: 0, error: "no_release: the proxy never reported the call's end" });
+        this.stageAllowed(ticket, now, {
+          status: null,
+          bytesIn: 0,
+          redirects: [],
+          redactions: 0,
+          error: "no_release: the proxy never reported the call's end",
+        });
       }
     }
   }
@@ -362,7 +511,9 @@ export class EgressGate extends DurableObject<Env> {
 
   private stagedTenant(): string | null {
     const row = this.ctx.storage.sql.exec<{ event: string }>("SELECT event FROM audit_outbox LIMIT 1").toArray()[0];
-    return row ? (JSON.parse(row.event) as { tenantId: string }).tenantId : (this.ctx.storage.sql.exec<{ tenant_id: string }>("SELECT tenant_id FROM usage LIMIT 1").toArray()[0]?.tenant_id ?? null);
+    return row
+      ? (JSON.parse(row.event) as { tenantId: string }).tenantId
+      : (this.ctx.storage.sql.exec<{ tenant_id: string }>("SELECT tenant_id FROM usage LIMIT 1").toArray()[0]?.tenant_id ?? null);
   }
 
   private stagedAgent(): string | null {

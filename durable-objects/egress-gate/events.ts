@@ -31,10 +31,21 @@ function target(url: string): { scheme: string | null; host: string | null; path
 }
 
 function base(call: CallContext, at: number): Omit<StagedAuditEvent, "action" | "details" | "severity" | "outcome" | "target"> {
-  return { id: newId("audit", at), at, tenantId: call.tenantId, actor: { type: "agent", id: call.agentId, name: null }, ip: null, userAgent: null };
+  return {
+    id: newId("audit", at),
+    at,
+    tenantId: call.tenantId,
+    actor: { type: "agent", id: call.agentId, name: null },
+    ip: null,
+    userAgent: null,
+  };
 }
 
-export function deniedEvent(call: CallContext, at: number, denial: { reason: string; detail: string; ruleId?: string | null; hop?: number }): StagedAuditEvent {
+export function deniedEvent(
+  call: CallContext,
+  at: number,
+  denial: { reason: string; detail: string; ruleId?: string | null; hop?: number },
+): StagedAuditEvent {
   const t = target(call.url);
   return {
     ...base(call, at),
@@ -42,7 +53,20 @@ export function deniedEvent(call: CallContext, at: number, denial: { reason: str
     target: t.host ? { type: "host", id: t.host } : null,
     severity: "warning",
     outcome: "denied",
-    details: { callId: call.callId, method: call.method, ...t, reason: denial.reason, detail: denial.detail, ruleId: denial.ruleId ?? null, skill: call.skill, run: call.run, via: call.via, mode: call.mode, ...(denial.hop ? { hop: denial.hop } : {}), droppedHeaders: call.droppedHeaders },
+    details: {
+      callId: call.callId,
+      method: call.method,
+      ...t,
+      reason: denial.reason,
+      detail: denial.detail,
+      ruleId: denial.ruleId ?? null,
+      skill: call.skill,
+      run: call.run,
+      via: call.via,
+      mode: call.mode,
+      ...(denial.hop ? { hop: denial.hop } : {}),
+      droppedHeaders: call.droppedHeaders,
+    },
   };
 }
 
@@ -92,7 +116,11 @@ export function allowedEvent(call: CallContext, at: number, o: AllowedOutcome): 
   };
 }
 
-export function secretUsedEvent(call: CallContext, at: number, secret: { secretId: string; version: number; host: string }): StagedAuditEvent {
+export function secretUsedEvent(
+  call: CallContext,
+  at: number,
+  secret: { secretId: string; version: number; host: string },
+): StagedAuditEvent {
   return {
     ...base(call, at),
     action: "secret.used",

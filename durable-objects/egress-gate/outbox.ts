@@ -16,8 +16,12 @@ export const FLUSH_DELAY_MS = 1_000;
 export function createOutboxTables(sql: SqlStorage): void {
   // rowid key, no other index: every index entry is a billed row written (docs/relay.md), so an
   // insert and its delete cost one row each. Event ids are fresh per event (newId), never re-staged.
-  sql.exec(`CREATE TABLE IF NOT EXISTS audit_outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, event TEXT NOT NULL, day TEXT, allowed INTEGER NOT NULL DEFAULT 0, denied INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0)`);
-  sql.exec(`CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, allowed INTEGER NOT NULL, denied INTEGER NOT NULL, bytes_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL, flushed INTEGER NOT NULL DEFAULT 0)`);
+  sql.exec(
+    `CREATE TABLE IF NOT EXISTS audit_outbox (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, event TEXT NOT NULL, day TEXT, allowed INTEGER NOT NULL DEFAULT 0, denied INTEGER NOT NULL DEFAULT 0, bytes_out INTEGER NOT NULL DEFAULT 0, bytes_in INTEGER NOT NULL DEFAULT 0)`,
+  );
+  sql.exec(
+    `CREATE TABLE IF NOT EXISTS usage (day TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, allowed INTEGER NOT NULL, denied INTEGER NOT NULL, bytes_out INTEGER NOT NULL, bytes_in INTEGER NOT NULL, flushed INTEGER NOT NULL DEFAULT 0)`,
+  );
 }
 
 export interface Metered {
@@ -48,9 +52,23 @@ export function stagedCount(sql: SqlStorage): number {
 /** One batch: to the ledger, then (one transaction) out of the outbox and into the usage totals. Returns how many. */
 export async function flushBatch(ctx: DurableObjectState, env: Pick<Env, "DB">, tenantId: string): Promise<number> {
   const sql = ctx.storage.sql;
-  const rows = sql.exec<{ seq: number; id: string; event: string; day: string | null; allowed: number; denied: number; bytes_out: number; bytes_in: number }>("SELECT * FROM audit_outbox ORDER BY seq LIMIT ?", FLUSH_BATCH).toArray();
+  const rows = sql
+    .exec<{
+      seq: number;
+      id: string;
+      event: string;
+      day: string | null;
+      allowed: number;
+      denied: number;
+      bytes_out: number;
+      bytes_in: number;
+    }>("SELECT * FROM audit_outbox ORDER BY seq LIMIT ?", FLUSH_BATCH)
+    .toArray();
   if (rows.length === 0) return 0;
-  await emitAuditBatch(env, rows.map((r) => JSON.parse(r.event) as StagedAuditEvent));
+  await emitAuditBatch(
+    env,
+    rows.map((r) => JSON.parse(r.event) as StagedAuditEvent),
+  );
   ctx.storage.transactionSync(() => {
     for (const r of rows) {
       if (r.day !== null) {
@@ -73,13 +91,27 @@ export async function flushBatch(ctx: DurableObjectState, env: Pick<Env, "DB">, 
 
 /** Upserts the days whose totals moved since the last upsert into D1 (absolute totals: idempotent). */
 export async function flushUsage(sql: SqlStorage, env: Pick<Env, "DB" | "USAGE_METER">, agentId: string): Promise<void> {
-  const days = sql.exec<{ day: string; tenant_id: string; allowed: number; denied: number; bytes_out: number; bytes_in: number }>("SELECT * FROM usage WHERE flushed = 0").toArray();
+  const days = sql
+    .exec<{ day: string; tenant_id: string; allowed: number; denied: number; bytes_out: number; bytes_in: number }>(
+      "SELECT * FROM usage WHERE flushed = 0",
+    )
+    .toArray();
   if (days.length === 0) return;
   // Billing (docs/billing.md, "Metering"): each day's running total of allowed calls goes to the
   // tenant's UsageMeter, which adds only the growth since the last total it saw for this counter —
   // so a flush retried after a failure counts nothing twice. It runs first: if the meter cannot
   // answer, nothing is marked flushed and the next alarm sends the totals again.
-  await recordUsage(env, days.map((d) => ({ tenantId: d.tenant_id, agentId, kind: "egress_calls" as const, counter: `egress:${agentId}:${d.day}`, total: d.allowed, at: Date.parse(d.day) })));
+  await recordUsage(
+    env,
+    days.map((d) => ({
+      tenantId: d.tenant_id,
+      agentId,
+      kind: "egress_calls" as const,
+      counter: `egress:${agentId}:${d.day}`,
+      total: d.allowed,
+      at: Date.parse(d.day),
+    })),
+  );
   await env.DB.batch(
     days.map((d) =>
       env.DB.prepare(

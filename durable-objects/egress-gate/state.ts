@@ -8,7 +8,20 @@
  */
 import { and, eq, isNull, or } from "drizzle-orm";
 import { createDb } from "../../workers/shared/db/client";
-import { agentEgress, agents, agentSkills, egressRules, secrets, secretVersions, skills, skillVersions, tenants, vaultKeys, type SecretInjection, type SecretScope } from "../../workers/shared/db/schema";
+import {
+  agentEgress,
+  agents,
+  agentSkills,
+  egressRules,
+  secrets,
+  secretVersions,
+  skills,
+  skillVersions,
+  tenants,
+  vaultKeys,
+  type SecretInjection,
+  type SecretScope,
+} from "../../workers/shared/db/schema";
 import { compilePolicy, type CompiledPolicy, type EgressRule } from "../../workers/shared/egress/policy";
 import type { GuardrailPolicy } from "../../workers/shared/guardrails/policy";
 import { guardrailPolicyOf } from "../../workers/shared/guardrails/tenant-policy";
@@ -57,7 +70,14 @@ export interface GateState {
 export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now = Date.now()): Promise<GateState | null> {
   const db = createDb(env.DB);
   const agent = await db
-    .select({ tenantId: agents.tenantId, status: agents.status, deletedAt: agents.deletedAt, trustLevel: agents.trustLevel, tenantDeletedAt: tenants.deletedAt, tenantConfig: tenants.config })
+    .select({
+      tenantId: agents.tenantId,
+      status: agents.status,
+      deletedAt: agents.deletedAt,
+      trustLevel: agents.trustLevel,
+      tenantDeletedAt: tenants.deletedAt,
+      tenantConfig: tenants.config,
+    })
     .from(agents)
     .innerJoin(tenants, eq(tenants.id, agents.tenantId))
     .where(eq(agents.id, agentId))
@@ -66,7 +86,10 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
   const tenantId = agent.tenantId;
   const [modeRow, ruleRows, skillRows, secretRows, keyRow] = await db.batch([
     db.select({ mode: agentEgress.mode }).from(agentEgress).where(eq(agentEgress.agentId, agentId)),
-    db.select().from(egressRules).where(and(eq(egressRules.tenantId, tenantId), or(eq(egressRules.agentId, agentId), isNull(egressRules.agentId)))),
+    db
+      .select()
+      .from(egressRules)
+      .where(and(eq(egressRules.tenantId, tenantId), or(eq(egressRules.agentId, agentId), isNull(egressRules.agentId)))),
     db
       .select({ name: skills.name, version: agentSkills.version, mode: agentSkills.mode, manifest: skillVersions.manifest })
       .from(agentSkills)
@@ -81,7 +104,15 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
     db.select().from(vaultKeys).where(eq(vaultKeys.tenantId, tenantId)),
   ]);
 
-  const toRule = (r: (typeof ruleRows)[number]): EgressRule => ({ id: r.id, effect: r.effect, host: r.host, methods: r.methods, pathPrefix: r.pathPrefix, schemes: r.schemes, source: r.agentId ? { type: "agent" } : { type: "tenant" } });
+  const toRule = (r: (typeof ruleRows)[number]): EgressRule => ({
+    id: r.id,
+    effect: r.effect,
+    host: r.host,
+    methods: r.methods,
+    pathPrefix: r.pathPrefix,
+    schemes: r.schemes,
+    source: r.agentId ? { type: "agent" } : { type: "tenant" },
+  });
   const denyRules = ruleRows.filter((r) => r.effect === "deny" && r.agentId === null).map(toRule);
   const agentRules = ruleRows.filter((r) => r.effect === "allow" && r.agentId === agentId).map(toRule);
 
@@ -90,21 +121,33 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
   for (const row of skillRows) {
     const parsed = SkillManifestSchema.safeParse(row.manifest);
     if (!parsed.success) continue; // a manifest that no longer validates grants nothing
-    const rules = parsed.data.network.map((n, i): EgressRule => ({
-      id: `skill:${row.name}@${row.version}#${i}`,
-      effect: "allow",
-      host: n.host,
-      methods: n.methods ?? null,
-      pathPrefix: n.pathPrefix ?? null,
-      schemes: n.schemes ?? ["https"],
-      source: { type: "skill", skill: row.name, version: row.version },
-    }));
+    const rules = parsed.data.network.map(
+      (n, i): EgressRule => ({
+        id: `skill:${row.name}@${row.version}#${i}`,
+        effect: "allow",
+        host: n.host,
+        methods: n.methods ?? null,
+        pathPrefix: n.pathPrefix ?? null,
+        schemes: n.schemes ?? ["https"],
+        source: { type: "skill", skill: row.name, version: row.version },
+      }),
+    );
     skillRules.push(...rules);
-    installed.set(row.name, { name: row.name, version: row.version, mode: row.mode, manifest: parsed.data, policy: compilePolicy([...rules, ...denyRules]) });
+    installed.set(row.name, {
+      name: row.name,
+      version: row.version,
+      mode: row.mode,
+      manifest: parsed.data,
+      policy: compilePolicy([...rules, ...denyRules]),
+    });
   }
 
   const credentials: CredentialSpec[] = secretRows
-    .filter(({ secret }) => ("agents" in secret.scope ? secret.scope.agents.includes(agentId) : secret.scope.skills.some((s) => installed.get(s)?.manifest.env.some((e) => e.name === secret.name))))
+    .filter(({ secret }) =>
+      "agents" in secret.scope
+        ? secret.scope.agents.includes(agentId)
+        : secret.scope.skills.some((s) => installed.get(s)?.manifest.env.some((e) => e.name === secret.name)),
+    )
     .map(({ secret, ciphertext }) => ({
       secretId: secret.id,
       name: secret.name,

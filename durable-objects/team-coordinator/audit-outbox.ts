@@ -39,7 +39,10 @@ export function stagedCount(sql: SqlStorage): number {
 export async function flushAudit(sql: SqlStorage, env: Pick<Env, "DB">, limit = AUDIT_FLUSH_BATCH): Promise<number> {
   const rows = sql.exec<{ id: string; event: string }>("SELECT id, event FROM audit_outbox ORDER BY id LIMIT ?", limit).toArray();
   if (rows.length === 0) return 0;
-  await emitAuditBatch(env, rows.map((r) => JSON.parse(r.event) as StagedAuditEvent));
+  await emitAuditBatch(
+    env,
+    rows.map((r) => JSON.parse(r.event) as StagedAuditEvent),
+  );
   for (let i = 0; i < rows.length; i += 50) {
     const ids = rows.slice(i, i + 50).map((r) => r.id);
     sql.exec(`DELETE FROM audit_outbox WHERE id IN (${ids.map(() => "?").join(",")})`, ...ids);

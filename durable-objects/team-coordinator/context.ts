@@ -17,7 +17,10 @@ export interface CoordError {
 export type CoordResult<T> = { ok: true; value: T } | { ok: false; error: CoordError };
 
 export const ok = <T>(value: T): CoordResult<T> => ({ ok: true, value });
-export const fail = <T = never>(code: ErrorCode, message: string, details?: Record<string, unknown>): CoordResult<T> => ({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
+export const fail = <T = never>(code: ErrorCode, message: string, details?: Record<string, unknown>): CoordResult<T> => ({
+  ok: false,
+  error: { code, message, ...(details ? { details } : {}) },
+});
 
 export interface CoordAuditInput {
   actor: CoordActor;

@@ -26,7 +26,17 @@ type LockRow = {
 const holderId = (caller: Caller) => callerKey(caller);
 
 export function toLock(r: LockRow): Lock {
-  return { name: r.name, holder: { type: r.holder_type, id: r.holder_type === "agent" ? r.holder_id : (r.holder_id?.split(":")[1] ?? null), name: r.holder_name }, fencingToken: r.fence, acquiredAt: iso(r.acquired_at), expiresAt: iso(r.expires_at) };
+  return {
+    name: r.name,
+    holder: {
+      type: r.holder_type,
+      id: r.holder_type === "agent" ? r.holder_id : (r.holder_id?.split(":")[1] ?? null),
+      name: r.holder_name,
+    },
+    fencingToken: r.fence,
+    acquiredAt: iso(r.acquired_at),
+    expiresAt: iso(r.expires_at),
+  };
 }
 
 function row(sql: SqlStorage, name: string): LockRow | undefined {
@@ -45,14 +55,34 @@ export function tryAcquire(co: CoordState, caller: Caller, name: string, ttlMs: 
   const me = holderId(caller);
   const existing = row(sql, name);
   if (existing && existing.expires_at > now && existing.holder_id !== me) {
-    if (audit) co.stage({ actor: actorOf(caller), action: "coordination.lock_denied", target: { type: "lock", id: name }, outcome: "denied", details: { holder: existing.holder_id, fencingToken: existing.fence } });
-    return { ...fail("lock_held", `The lock ${name} is held until ${iso(existing.expires_at)}.`, { holder: toLock(existing).holder, expiresAt: iso(existing.expires_at), fencingToken: existing.fence }), retryAt: existing.expires_at };
+    if (audit)
+      co.stage({
+        actor: actorOf(caller),
+        action: "coordination.lock_denied",
+        target: { type: "lock", id: name },
+        outcome: "denied",
+        details: { holder: existing.holder_id, fencingToken: existing.fence },
+      });
+    return {
+      ...fail("lock_held", `The lock ${name} is held until ${iso(existing.expires_at)}.`, {
+        holder: toLock(existing).holder,
+        expiresAt: iso(existing.expires_at),
+        fencingToken: existing.fence,
+      }),
+      retryAt: existing.expires_at,
+    };
   }
   if (!existing || existing.holder_id !== me) {
     const held = sql.exec<{ n: number }>("SELECT count(*) AS n FROM locks WHERE holder_id = ? AND expires_at > ?", me, now).one().n;
     const decision = mayCoordinate(caller, "lock.acquire", { heldLocks: held });
     if (!decision.ok) {
-      co.stage({ actor: actorOf(caller), action: "coordination.lock_denied", target: { type: "lock", id: name }, outcome: "denied", details: { reason: decision.code, ...decision.details } });
+      co.stage({
+        actor: actorOf(caller),
+        action: "coordination.lock_denied",
+        target: { type: "lock", id: name },
+        outcome: "denied",
+        details: { reason: decision.code, ...decision.details },
+      });
       return fail(decision.code, decision.message, decision.details);
     }
   }
@@ -60,19 +90,42 @@ export function tryAcquire(co: CoordState, caller: Caller, name: string, ttlMs: 
   const fence = currentFence(sql) + 1;
   writeMeta(sql, "fence", String(fence));
   const actor = actorOf(caller);
-  const r: LockRow = { name, holder_type: actor.type, holder_id: me, holder_name: actor.name ?? null, fence, acquired_at: now, expires_at: now + ttlMs };
+  const r: LockRow = {
+    name,
+    holder_type: actor.type,
+    holder_id: me,
+    holder_name: actor.name ?? null,
+    fence,
+    acquired_at: now,
+    expires_at: now + ttlMs,
+  };
   sql.exec(
     "INSERT INTO locks (name, holder_type, holder_id, holder_name, fence, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET holder_type = excluded.holder_type, holder_id = excluded.holder_id, holder_name = excluded.holder_name, fence = excluded.fence, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at",
-    r.name, r.holder_type, r.holder_id, r.holder_name, r.fence, r.acquired_at, r.expires_at,
+    r.name,
+    r.holder_type,
+    r.holder_id,
+    r.holder_name,
+    r.fence,
+    r.acquired_at,
+    r.expires_at,
   );
-  co.stage({ actor, action: "coordination.lock_acquired", target: { type: "lock", id: name }, details: { fencingToken: fence, ttlMs, ...(existing && existing.holder_id !== me ? { tookOverExpiredFrom: existing.holder_id } : {}) } });
+  co.stage({
+    actor,
+    action: "coordination.lock_acquired",
+    target: { type: "lock", id: name },
+    details: { fencingToken: fence, ttlMs, ...(existing && existing.holder_id !== me ? { tookOverExpiredFrom: existing.holder_id } : {}) },
+  });
   return ok(toLock(r));
 }
 
 function held(co: CoordState, caller: Caller, name: string, fencingToken: number, now: number): CoordResult<LockRow> {
   const existing = row(co.sql, name);
   if (!existing || existing.expires_at <= now || existing.holder_id !== holderId(caller) || existing.fence !== fencingToken) {
-    return fail("lease_lost", `You do not hold the lock ${name} with fencing token ${fencingToken} (released, expired or taken over).`, { name, fencingToken, currentFencingToken: existing && existing.expires_at > now ? existing.fence : null });
+    return fail("lease_lost", `You do not hold the lock ${name} with fencing token ${fencingToken} (released, expired or taken over).`, {
+      name,
+      fencingToken,
+      currentFencingToken: existing && existing.expires_at > now ? existing.fence : null,
+    });
   }
   return ok(existing);
 }
@@ -89,20 +142,40 @@ export function renew(co: CoordState, caller: Caller, name: string, fencingToken
   const h = held(co, caller, name, fencingToken, now);
   if (!h.ok) return h;
   co.sql.exec("UPDATE locks SET expires_at = ? WHERE name = ?", now + ttlMs, name);
-  co.stage({ actor: actorOf(caller), action: "coordination.lock_renewed", target: { type: "lock", id: name }, details: { fencingToken, ttlMs } });
+  co.stage({
+    actor: actorOf(caller),
+    action: "coordination.lock_renewed",
+    target: { type: "lock", id: name },
+    details: { fencingToken, ttlMs },
+  });
   return ok(toLock({ ...h.value, expires_at: now + ttlMs }));
 }
 
-export function forceRelease(co: CoordState, caller: Caller, name: string, now: number): CoordResult<{ released: boolean; previous: Lock | null }> {
+export function forceRelease(
+  co: CoordState,
+  caller: Caller,
+  name: string,
+  now: number,
+): CoordResult<{ released: boolean; previous: Lock | null }> {
   const decision = mayCoordinate(caller, "lock.force_release");
   if (!decision.ok) {
-    co.stage({ actor: actorOf(caller), action: "coordination.lock_force_release_denied", target: { type: "lock", id: name }, outcome: "denied" });
+    co.stage({
+      actor: actorOf(caller),
+      action: "coordination.lock_force_release_denied",
+      target: { type: "lock", id: name },
+      outcome: "denied",
+    });
     return fail(decision.code, decision.message, decision.details);
   }
   const existing = row(co.sql, name);
   const live = existing && existing.expires_at > now ? existing : null;
   if (existing) co.sql.exec("DELETE FROM locks WHERE name = ?", name);
-  co.stage({ actor: actorOf(caller), action: "coordination.lock_force_released", target: { type: "lock", id: name }, details: { previousHolder: live?.holder_id ?? null, fencingToken: live?.fence ?? null } });
+  co.stage({
+    actor: actorOf(caller),
+    action: "coordination.lock_force_released",
+    target: { type: "lock", id: name },
+    details: { previousHolder: live?.holder_id ?? null, fencingToken: live?.fence ?? null },
+  });
   return ok({ released: live !== null, previous: live ? toLock(live) : null });
 }
 

@@ -33,7 +33,18 @@ export class MemberCache {
       )
       .bind(teamId)
       .all<{ id: string; name: string; template: string; trust_level: number; status: string }>();
-    this.byId = new Map(rows.results.map((r) => [r.id, { agentId: r.id, name: r.name, template: r.template as AgentTemplate, trustLevel: r.trust_level as TrustLevel, status: r.status as MemberInfo["status"] }]));
+    this.byId = new Map(
+      rows.results.map((r) => [
+        r.id,
+        {
+          agentId: r.id,
+          name: r.name,
+          template: r.template as AgentTemplate,
+          trustLevel: r.trust_level as TrustLevel,
+          status: r.status as MemberInfo["status"],
+        },
+      ]),
+    );
     this.loadedAt = now;
   }
 

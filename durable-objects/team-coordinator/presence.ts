@@ -24,14 +24,29 @@ export function touch(sql: SqlStorage, lastTouch: Map<string, number>, agentId: 
   const previous = lastTouch.get(agentId);
   if (previous !== undefined && now - previous < TOUCH_INTERVAL_MS) return;
   lastTouch.set(agentId, now);
-  sql.exec("INSERT INTO presence (agent_id, capabilities, last_seen) VALUES (?, '[]', ?) ON CONFLICT (agent_id) DO UPDATE SET last_seen = excluded.last_seen", agentId, now);
+  sql.exec(
+    "INSERT INTO presence (agent_id, capabilities, last_seen) VALUES (?, '[]', ?) ON CONFLICT (agent_id) DO UPDATE SET last_seen = excluded.last_seen",
+    agentId,
+    now,
+  );
 }
 
-export function heartbeat(co: CoordState, lastTouch: Map<string, number>, agentId: string, input: { capabilities?: string[]; status?: string; currentTask?: string | null }, now: number): void {
+export function heartbeat(
+  co: CoordState,
+  lastTouch: Map<string, number>,
+  agentId: string,
+  input: { capabilities?: string[]; status?: string; currentTask?: string | null },
+  now: number,
+): void {
   const { sql } = co;
   lastTouch.set(agentId, now);
-  sql.exec("INSERT INTO presence (agent_id, capabilities, last_seen) VALUES (?, '[]', ?) ON CONFLICT (agent_id) DO UPDATE SET last_seen = excluded.last_seen", agentId, now);
-  if (input.capabilities) sql.exec("UPDATE presence SET capabilities = ? WHERE agent_id = ?", JSON.stringify([...new Set(input.capabilities)]), agentId);
+  sql.exec(
+    "INSERT INTO presence (agent_id, capabilities, last_seen) VALUES (?, '[]', ?) ON CONFLICT (agent_id) DO UPDATE SET last_seen = excluded.last_seen",
+    agentId,
+    now,
+  );
+  if (input.capabilities)
+    sql.exec("UPDATE presence SET capabilities = ? WHERE agent_id = ?", JSON.stringify([...new Set(input.capabilities)]), agentId);
   if (input.status !== undefined) sql.exec("UPDATE presence SET status_text = ? WHERE agent_id = ?", input.status, agentId);
   if (input.currentTask !== undefined) sql.exec("UPDATE presence SET current_task = ? WHERE agent_id = ?", input.currentTask, agentId);
 }
@@ -50,7 +65,12 @@ export interface MemberInfo {
 }
 
 export function presenceOf(sql: SqlStorage, members: MemberInfo[], now: number): AgentPresence[] {
-  const rows = new Map(sql.exec<PresenceRow>("SELECT * FROM presence").toArray().map((r) => [r.agent_id, r]));
+  const rows = new Map(
+    sql
+      .exec<PresenceRow>("SELECT * FROM presence")
+      .toArray()
+      .map((r) => [r.agent_id, r]),
+  );
   return members.map((m) => {
     const p = rows.get(m.agentId);
     const caps = [...new Set([m.template, ...(p ? (JSON.parse(p.capabilities) as string[]) : [])])];

@@ -104,14 +104,22 @@ export function createTask(
   }
   const decision = mayCoordinate(caller, "task.create", { allowlist: ctx.allowlist, target });
   if (!decision.ok) {
-    co.stage({ actor, action: "coordination.task_create_denied", outcome: "denied", details: { reason: decision.code, assignee: input.assignee ?? null, ...decision.details } });
+    co.stage({
+      actor,
+      action: "coordination.task_create_denied",
+      outcome: "denied",
+      details: { reason: decision.code, assignee: input.assignee ?? null, ...decision.details },
+    });
     return fail(decision.code, decision.message, decision.details);
   }
   const deps = [...new Set(input.dependsOn ?? [])];
   let blocked = false;
   for (const dep of deps) {
     const d = sql.exec<{ state: TaskState }>("SELECT state FROM tasks WHERE id = ?", dep).toArray()[0];
-    if (!d) return fail("validation_failed", `dependsOn names a task that does not exist in this team: ${dep}`, { issues: [{ path: "dependsOn", message: `unknown task ${dep}` }] });
+    if (!d)
+      return fail("validation_failed", `dependsOn names a task that does not exist in this team: ${dep}`, {
+        issues: [{ path: "dependsOn", message: `unknown task ${dep}` }],
+      });
     if (d.state !== "completed") blocked = true;
   }
   const id = newId("task", now);
@@ -134,10 +142,38 @@ export function createTask(
   sql.exec(
     `INSERT INTO tasks (id, title, body, labels, priority, assignee, capability, depends_on, state, attempts, max_attempts, visibility_ms, created_by, workflow_run_id, step_key, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`,
-    r.id, r.title, r.body, r.labels, r.priority, r.assignee, r.capability, r.depends_on, r.state, r.max_attempts, r.visibility_ms, r.created_by, r.workflow_run_id, r.step_key, now, now,
+    r.id,
+    r.title,
+    r.body,
+    r.labels,
+    r.priority,
+    r.assignee,
+    r.capability,
+    r.depends_on,
+    r.state,
+    r.max_attempts,
+    r.visibility_ms,
+    r.created_by,
+    r.workflow_run_id,
+    r.step_key,
+    now,
+    now,
   );
   for (const dep of deps) sql.exec("INSERT OR IGNORE INTO task_deps (depends_on, task_id) VALUES (?, ?)", dep, id);
-  co.stage({ actor, action: "coordination.task_created", target: { type: "task", id }, details: { title: r.title, priority: r.priority, assignee: r.assignee, capability: r.capability, dependsOn: deps, state: r.state, workflowRunId: r.workflow_run_id } });
+  co.stage({
+    actor,
+    action: "coordination.task_created",
+    target: { type: "task", id },
+    details: {
+      title: r.title,
+      priority: r.priority,
+      assignee: r.assignee,
+      capability: r.capability,
+      dependsOn: deps,
+      state: r.state,
+      workflowRunId: r.workflow_run_id,
+    },
+  });
   return ok(toTask(getTaskRow(sql, id)!));
 }
 
@@ -150,9 +186,17 @@ export function expireLeases(co: CoordState, now: number): TaskRow[] {
     const toDead = t.attempts >= t.max_attempts;
     sql.exec(
       "UPDATE tasks SET state = ?, claimed_by = NULL, claim_token = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?",
-      toDead ? "dead" : "queued", `visibility timeout: not completed within ${t.visibility_ms} ms by ${t.claimed_by}`, now, t.id,
+      toDead ? "dead" : "queued",
+      `visibility timeout: not completed within ${t.visibility_ms} ms by ${t.claimed_by}`,
+      now,
+      t.id,
     );
-    co.stage({ actor: { type: "system", id: null, name: "coordinator" }, action: toDead ? "coordination.task_dead_lettered" : "coordination.task_redelivered", target: { type: "task", id: t.id }, details: { reason: "visibility_timeout", claimedBy: t.claimed_by, attempts: t.attempts, maxAttempts: t.max_attempts } });
+    co.stage({
+      actor: { type: "system", id: null, name: "coordinator" },
+      action: toDead ? "coordination.task_dead_lettered" : "coordination.task_redelivered",
+      target: { type: "task", id: t.id },
+      details: { reason: "visibility_timeout", claimedBy: t.claimed_by, attempts: t.attempts, maxAttempts: t.max_attempts },
+    });
     if (toDead) dead.push({ ...t, state: "dead" });
   }
   return dead;
@@ -171,7 +215,11 @@ function creatorOf(t: TaskRow, members: MemberLookup): { agentId: string; role: 
   return role ? { agentId: creator.id, role } : null;
 }
 
-function mayClaimFrom(t: TaskRow, caller: Extract<Caller, { kind: "agent" }>, ctx: { allowlist: CompiledAllowlist; members: MemberLookup }): boolean {
+function mayClaimFrom(
+  t: TaskRow,
+  caller: Extract<Caller, { kind: "agent" }>,
+  ctx: { allowlist: CompiledAllowlist; members: MemberLookup },
+): boolean {
   return mayCoordinate(caller, "task.claim", { allowlist: ctx.allowlist, from: creatorOf(t, ctx.members) }).ok;
 }
 
@@ -190,8 +238,10 @@ export function claimTask(
     const t = getTaskRow(sql, input.taskId);
     if (!t) return fail("not_found", "No such task in this team.", { taskId: input.taskId });
     if (t.state !== "queued") return fail("conflict", `The task is ${t.state}, not queued.`, { state: t.state, claimedBy: t.claimed_by });
-    if (t.assignee && t.assignee !== caller.agentId) return fail("forbidden", "The task is assigned to another agent.", { assignee: t.assignee });
-    if (t.capability && !caps.includes(t.capability)) return fail("forbidden", `The task wants the capability ${t.capability}.`, { capability: t.capability });
+    if (t.assignee && t.assignee !== caller.agentId)
+      return fail("forbidden", "The task is assigned to another agent.", { assignee: t.assignee });
+    if (t.capability && !caps.includes(t.capability))
+      return fail("forbidden", `The task wants the capability ${t.capability}.`, { capability: t.capability });
     candidates = [t];
   } else {
     // Usually the first candidate is allowed: read a few rows, and more only if the allowlist refused them.
@@ -210,16 +260,47 @@ export function claimTask(
     const decision = mayCoordinate(caller, "task.claim", { allowlist: ctx.allowlist, from: creatorOf(t, ctx.members) });
     if (!decision.ok) {
       if (input.taskId) {
-        co.stage({ actor: actorOf(caller), action: "coordination.task_claim_denied", target: { type: "task", id: t.id }, outcome: "denied", details: { reason: decision.code, ...decision.details } });
+        co.stage({
+          actor: actorOf(caller),
+          action: "coordination.task_claim_denied",
+          target: { type: "task", id: t.id },
+          outcome: "denied",
+          details: { reason: decision.code, ...decision.details },
+        });
         return fail(decision.code, decision.message, decision.details);
       }
       continue;
     }
     const token = crypto.randomUUID();
     const lease = now + t.visibility_ms;
-    sql.exec("UPDATE tasks SET state = 'claimed', attempts = attempts + 1, claimed_by = ?, claim_token = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?", caller.agentId, token, lease, now, t.id);
-    co.stage({ actor: actorOf(caller), action: "coordination.task_claimed", target: { type: "task", id: t.id }, details: { attempt: t.attempts + 1, leaseExpiresAt: iso(lease) } });
-    return ok(toTask({ ...t, state: "claimed", attempts: t.attempts + 1, claimed_by: caller.agentId, claim_token: token, lease_expires_at: lease, updated_at: now }, true));
+    sql.exec(
+      "UPDATE tasks SET state = 'claimed', attempts = attempts + 1, claimed_by = ?, claim_token = ?, lease_expires_at = ?, updated_at = ? WHERE id = ?",
+      caller.agentId,
+      token,
+      lease,
+      now,
+      t.id,
+    );
+    co.stage({
+      actor: actorOf(caller),
+      action: "coordination.task_claimed",
+      target: { type: "task", id: t.id },
+      details: { attempt: t.attempts + 1, leaseExpiresAt: iso(lease) },
+    });
+    return ok(
+      toTask(
+        {
+          ...t,
+          state: "claimed",
+          attempts: t.attempts + 1,
+          claimed_by: caller.agentId,
+          claim_token: token,
+          lease_expires_at: lease,
+          updated_at: now,
+        },
+        true,
+      ),
+    );
   }
   return ok(null);
 }
@@ -229,37 +310,80 @@ function leased(sql: SqlStorage, caller: Caller, taskId: string, claimToken: str
   if (!t) return fail("not_found", "No such task in this team.", { taskId });
   const who = caller.kind === "agent" ? caller.agentId : null;
   if (t.state !== "claimed" || t.claim_token !== claimToken || t.claimed_by !== who || (t.lease_expires_at ?? 0) <= now) {
-    return fail("lease_lost", "This claim is no longer yours: it expired and was re-delivered, or the task was settled or cancelled.", { taskId, state: t.state });
+    return fail("lease_lost", "This claim is no longer yours: it expired and was re-delivered, or the task was settled or cancelled.", {
+      taskId,
+      state: t.state,
+    });
   }
   return ok(t);
 }
 
-export function completeTask(co: CoordState, caller: Caller, input: { taskId: string; claimToken: string; result?: unknown }, now: number): CoordResult<{ task: Task; unblocked: string[] }> {
+export function completeTask(
+  co: CoordState,
+  caller: Caller,
+  input: { taskId: string; claimToken: string; result?: unknown },
+  now: number,
+): CoordResult<{ task: Task; unblocked: string[] }> {
   const { sql } = co;
   const l = leased(sql, caller, input.taskId, input.claimToken, now);
   if (!l.ok) return l;
   const result = input.result === undefined ? null : JSON.stringify(input.result);
-  if (result !== null && result.length > TASK_LIMITS.maxBodyBytes) return fail("payload_too_large", `The result is larger than ${TASK_LIMITS.maxBodyBytes} bytes of JSON.`, { maxBytes: TASK_LIMITS.maxBodyBytes });
-  sql.exec("UPDATE tasks SET state = 'completed', result = ?, claim_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?", result, now, input.taskId);
+  if (result !== null && result.length > TASK_LIMITS.maxBodyBytes)
+    return fail("payload_too_large", `The result is larger than ${TASK_LIMITS.maxBodyBytes} bytes of JSON.`, {
+      maxBytes: TASK_LIMITS.maxBodyBytes,
+    });
+  sql.exec(
+    "UPDATE tasks SET state = 'completed', result = ?, claim_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
+    result,
+    now,
+    input.taskId,
+  );
   const unblocked: string[] = [];
   for (const { task_id } of sql.exec<{ task_id: string }>("SELECT task_id FROM task_deps WHERE depends_on = ?", input.taskId).toArray()) {
-    const open = sql.exec<{ n: number }>("SELECT count(*) AS n FROM task_deps d JOIN tasks t ON t.id = d.depends_on WHERE d.task_id = ? AND t.state != 'completed'", task_id).one().n;
+    const open = sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM task_deps d JOIN tasks t ON t.id = d.depends_on WHERE d.task_id = ? AND t.state != 'completed'",
+        task_id,
+      )
+      .one().n;
     if (open === 0) {
       sql.exec("UPDATE tasks SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'blocked'", now, task_id);
       unblocked.push(task_id);
     }
   }
-  co.stage({ actor: actorOf(caller), action: "coordination.task_completed", target: { type: "task", id: input.taskId }, details: { attempts: l.value.attempts, unblocked, resultBytes: result?.length ?? 0 } });
+  co.stage({
+    actor: actorOf(caller),
+    action: "coordination.task_completed",
+    target: { type: "task", id: input.taskId },
+    details: { attempts: l.value.attempts, unblocked, resultBytes: result?.length ?? 0 },
+  });
   return ok({ task: toTask(getTaskRow(sql, input.taskId)!), unblocked });
 }
 
-export function failTask(co: CoordState, caller: Caller, input: { taskId: string; claimToken: string; error: string; retry: boolean }, now: number): CoordResult<Task> {
+export function failTask(
+  co: CoordState,
+  caller: Caller,
+  input: { taskId: string; claimToken: string; error: string; retry: boolean },
+  now: number,
+): CoordResult<Task> {
   const { sql } = co;
   const l = leased(sql, caller, input.taskId, input.claimToken, now);
   if (!l.ok) return l;
   const toDead = !input.retry || l.value.attempts >= l.value.max_attempts;
-  sql.exec("UPDATE tasks SET state = ?, claimed_by = NULL, claim_token = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?", toDead ? "dead" : "queued", input.error, now, input.taskId);
-  co.stage({ actor: actorOf(caller), action: toDead ? "coordination.task_dead_lettered" : "coordination.task_failed", target: { type: "task", id: input.taskId }, outcome: "failure", details: { attempts: l.value.attempts, maxAttempts: l.value.max_attempts, retry: input.retry, error: input.error.slice(0, 500) } });
+  sql.exec(
+    "UPDATE tasks SET state = ?, claimed_by = NULL, claim_token = NULL, lease_expires_at = NULL, last_error = ?, updated_at = ? WHERE id = ?",
+    toDead ? "dead" : "queued",
+    input.error,
+    now,
+    input.taskId,
+  );
+  co.stage({
+    actor: actorOf(caller),
+    action: toDead ? "coordination.task_dead_lettered" : "coordination.task_failed",
+    target: { type: "task", id: input.taskId },
+    outcome: "failure",
+    details: { attempts: l.value.attempts, maxAttempts: l.value.max_attempts, retry: input.retry, error: input.error.slice(0, 500) },
+  });
   return ok(toTask(getTaskRow(sql, input.taskId)!));
 }
 
@@ -270,8 +394,17 @@ export function cancelTask(co: CoordState, caller: Caller, taskId: string, now: 
   const t = getTaskRow(co.sql, taskId);
   if (!t) return fail("not_found", "No such task in this team.", { taskId });
   if (t.state === "completed" || t.state === "cancelled") return fail("conflict", `The task is already ${t.state}.`, { state: t.state });
-  co.sql.exec("UPDATE tasks SET state = 'cancelled', claimed_by = NULL, claim_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?", now, taskId);
-  co.stage({ actor: actorOf(caller), action: "coordination.task_cancelled", target: { type: "task", id: taskId }, details: { previousState: t.state } });
+  co.sql.exec(
+    "UPDATE tasks SET state = 'cancelled', claimed_by = NULL, claim_token = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?",
+    now,
+    taskId,
+  );
+  co.stage({
+    actor: actorOf(caller),
+    action: "coordination.task_cancelled",
+    target: { type: "task", id: taskId },
+    details: { previousState: t.state },
+  });
   return ok(toTask(getTaskRow(co.sql, taskId)!));
 }
 

@@ -12,7 +12,18 @@
 import { DurableObject } from "cloudflare:workers";
 import type { AgentTemplate } from "../../workers/shared/agent-templates";
 import type { Caller } from "../../workers/shared/coordination/policy";
-import { CoordinationSettingsSchema, LOCK_LIMITS, type AgentPresence, type CoordinationSettings, type Handoff, type Lock, type Memory, type Task, type TaskState, type WorkflowRun } from "../../workers/shared/coordination/schemas";
+import {
+  CoordinationSettingsSchema,
+  LOCK_LIMITS,
+  type AgentPresence,
+  type CoordinationSettings,
+  type Handoff,
+  type Lock,
+  type Memory,
+  type Task,
+  type TaskState,
+  type WorkflowRun,
+} from "../../workers/shared/coordination/schemas";
 import type { StartWorkflowInput } from "../../workers/shared/coordination/workflow-templates";
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { AUDIT_FLUSH_BATCH, AUDIT_FLUSH_DELAY_MS, flushAudit, stageAudit, stagedCount } from "./audit-outbox";
@@ -20,10 +31,33 @@ import { actorOf, fail, ok, type CoordAuditInput, type CoordResult, type CoordSt
 import { createHandoff, listHandoffs, readHandoffs, type HandoffCreate } from "./handoffs";
 import { currentFence, forceRelease, listLocks, nextLockExpiry, purgeExpiredLocks, release, renew, tryAcquire } from "./locks";
 import { MemberCache } from "./members";
-import { forget, memoryUsage, nextMemoryExpiry, purgeExpiredMemories, recall, remember, type RecallArgs, type RememberArgs } from "./memory";
+import {
+  forget,
+  memoryUsage,
+  nextMemoryExpiry,
+  purgeExpiredMemories,
+  recall,
+  remember,
+  type RecallArgs,
+  type RememberArgs,
+} from "./memory";
 import { advertisedCapabilities, heartbeat, presenceOf, touch } from "./presence";
 import { migrate, readMeta, writeMeta } from "./schema";
-import { cancelTask, claimTask, completeTask, createTask, expireLeases, failTask, getTaskRow, listTasks, nextLeaseExpiry, requeueTask, taskCounts, toTask, type TaskCreate } from "./tasks";
+import {
+  cancelTask,
+  claimTask,
+  completeTask,
+  createTask,
+  expireLeases,
+  failTask,
+  getTaskRow,
+  listTasks,
+  nextLeaseExpiry,
+  requeueTask,
+  taskCounts,
+  toTask,
+  type TaskCreate,
+} from "./tasks";
 import { getRun, listRuns, onTaskCompleted, onTaskDead, startRun } from "./workflows";
 
 export interface TeamRef {
@@ -93,7 +127,11 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     }
   }
 
-  async releaseLock(team: TeamRef, caller: Caller, input: { name: string; fencingToken: number }): Promise<CoordResult<{ released: true }>> {
+  async releaseLock(
+    team: TeamRef,
+    caller: Caller,
+    input: { name: string; fencingToken: number },
+  ): Promise<CoordResult<{ released: true }>> {
     await this.enter(team, caller);
     const r = release(this, caller, input.name, input.fencingToken, Date.now());
     if (r.ok) this.wakeWaiters(input.name);
@@ -101,7 +139,11 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     return r;
   }
 
-  async renewLock(team: TeamRef, caller: Caller, input: { name: string; fencingToken: number; ttlMs?: number }): Promise<CoordResult<Lock>> {
+  async renewLock(
+    team: TeamRef,
+    caller: Caller,
+    input: { name: string; fencingToken: number; ttlMs?: number },
+  ): Promise<CoordResult<Lock>> {
     await this.enter(team, caller);
     const r = renew(this, caller, input.name, input.fencingToken, input.ttlMs ?? this.settings.lockDefaultTtlMs, Date.now());
     this.scheduleFlush();
@@ -130,13 +172,23 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     return r;
   }
 
-  async claimTask(team: TeamRef, caller: AgentCaller, input: { taskId?: string; capabilities?: string[] }): Promise<CoordResult<Task | null>> {
+  async claimTask(
+    team: TeamRef,
+    caller: AgentCaller,
+    input: { taskId?: string; capabilities?: string[] },
+  ): Promise<CoordResult<Task | null>> {
     await this.enter(team, caller);
     const now = Date.now();
     this.expireDueLeases(now);
     let advertised = this.capabilities.get(caller.agentId);
     if (!advertised) this.capabilities.set(caller.agentId, (advertised = advertisedCapabilities(this.sql, caller.agentId)));
-    const r = claimTask(this, caller, { taskId: input.taskId, capabilities: [...advertised, ...(input.capabilities ?? [])] }, this.ctxFor(), now);
+    const r = claimTask(
+      this,
+      caller,
+      { taskId: input.taskId, capabilities: [...advertised, ...(input.capabilities ?? [])] },
+      this.ctxFor(),
+      now,
+    );
     if (r.ok && r.value) {
       const lease = now + r.value.visibilityTimeoutMs;
       this.leaseCheckAt = Math.min(this.leaseCheckAt, lease);
@@ -146,7 +198,11 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     return r;
   }
 
-  async completeTask(team: TeamRef, caller: AgentCaller, input: { taskId: string; claimToken: string; result?: unknown }): Promise<CoordResult<{ task: Task; unblocked: string[] }>> {
+  async completeTask(
+    team: TeamRef,
+    caller: AgentCaller,
+    input: { taskId: string; claimToken: string; result?: unknown },
+  ): Promise<CoordResult<{ task: Task; unblocked: string[] }>> {
     await this.enter(team, caller);
     const now = Date.now();
     const r = completeTask(this, caller, input, now);
@@ -155,7 +211,11 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     return r;
   }
 
-  async failTask(team: TeamRef, caller: AgentCaller, input: { taskId: string; claimToken: string; error: string; retry?: boolean }): Promise<CoordResult<Task>> {
+  async failTask(
+    team: TeamRef,
+    caller: AgentCaller,
+    input: { taskId: string; claimToken: string; error: string; retry?: boolean },
+  ): Promise<CoordResult<Task>> {
     await this.enter(team, caller);
     const now = Date.now();
     const r = failTask(this, caller, { ...input, retry: input.retry ?? true }, now);
@@ -178,7 +238,10 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     return r;
   }
 
-  async listTasks(team: TeamRef, filter: { state?: TaskState; limit: number }): Promise<{ tasks: Task[]; counts: Record<TaskState, number> }> {
+  async listTasks(
+    team: TeamRef,
+    filter: { state?: TaskState; limit: number },
+  ): Promise<{ tasks: Task[]; counts: Record<TaskState, number> }> {
     this.bind(team);
     this.expireDueLeases(Date.now());
     return { tasks: listTasks(this.sql, filter), counts: taskCounts(this.sql) };
@@ -195,7 +258,8 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
 
   async handoff(team: TeamRef, caller: Caller, input: HandoffCreate): Promise<CoordResult<Handoff>> {
     await this.enter(team, caller, [input.to]);
-    if (input.taskId && !getTaskRow(this.sql, input.taskId)) return fail("not_found", "No such task in this team.", { taskId: input.taskId });
+    if (input.taskId && !getTaskRow(this.sql, input.taskId))
+      return fail("not_found", "No such task in this team.", { taskId: input.taskId });
     const r = createHandoff(this, caller, input, this.ctxFor(), Date.now());
     this.scheduleFlush();
     return r;
@@ -229,7 +293,11 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     else this.bind(team);
     const r = recall(this.sql, caller?.agentId ?? null, input, Date.now());
     if (caller && r.ok) {
-      this.stage({ actor: actorOf(caller), action: "coordination.memory_recalled", details: { query: input.query ?? null, tags: input.tags ?? [], scope: input.scope, returned: r.value.map((m) => m.id) } });
+      this.stage({
+        actor: actorOf(caller),
+        action: "coordination.memory_recalled",
+        details: { query: input.query ?? null, tags: input.tags ?? [], scope: input.scope, returned: r.value.map((m) => m.id) },
+      });
       this.scheduleFlush();
     }
     return r;
@@ -242,19 +310,29 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     return r;
   }
 
-  async memoryUsage(team: TeamRef): Promise<{ teamBytes: number; teamQuotaBytes: number; agents: Array<{ agentId: string; bytes: number }> }> {
+  async memoryUsage(
+    team: TeamRef,
+  ): Promise<{ teamBytes: number; teamQuotaBytes: number; agents: Array<{ agentId: string; bytes: number }> }> {
     this.bind(team);
     return { ...memoryUsage(this.sql, Date.now()), teamQuotaBytes: this.settings.teamMemoryQuotaBytes };
   }
 
   // ---- discovery
 
-  async heartbeat(team: TeamRef, caller: AgentCaller, input: { capabilities?: string[]; status?: string; currentTask?: string | null }): Promise<AgentPresence> {
+  async heartbeat(
+    team: TeamRef,
+    caller: AgentCaller,
+    input: { capabilities?: string[]; status?: string; currentTask?: string | null },
+  ): Promise<AgentPresence> {
     await this.enter(team, caller);
     const now = Date.now();
     heartbeat(this, this.touches, caller.agentId, input, now);
     this.capabilities.delete(caller.agentId);
-    return presenceOf(this.sql, this.members.all().filter((m) => m.agentId === caller.agentId), now)[0]!;
+    return presenceOf(
+      this.sql,
+      this.members.all().filter((m) => m.agentId === caller.agentId),
+      now,
+    )[0]!;
   }
 
   async listAgents(team: TeamRef, caller: Caller | null): Promise<AgentPresence[]> {
@@ -271,7 +349,11 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
   async startWorkflow(team: TeamRef, caller: Caller, input: StartWorkflowInput): Promise<CoordResult<WorkflowRun>> {
     const explicit = Object.values(input.assignees ?? {});
     await this.enter(team, caller, explicit);
-    for (const id of explicit) if (!this.members.get(id)) return fail("validation_failed", `assignees names an agent that is not in this team: ${id}`, { issues: [{ path: "assignees", message: `not in team: ${id}` }] });
+    for (const id of explicit)
+      if (!this.members.get(id))
+        return fail("validation_failed", `assignees names an agent that is not in this team: ${id}`, {
+          issues: [{ path: "assignees", message: `not in team: ${id}` }],
+        });
     const assignees: Partial<Record<AgentTemplate, string>> = {};
     for (const role of ["pm", "engineering", "ops", "support", "custom"] as const) {
       const chosen = input.assignees?.[role] ?? this.members.firstOfRole(role);
@@ -337,7 +419,12 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
   private async reschedule(backlog = false): Promise<void> {
     const now = Date.now();
     const staged = stagedCount(this.sql) > 0;
-    const candidates = [staged ? (backlog ? now : now + AUDIT_FLUSH_DELAY_MS) : null, nextLeaseExpiry(this.sql), nextLockExpiry(this.sql), nextMemoryExpiry(this.sql)].filter((t): t is number => t !== null);
+    const candidates = [
+      staged ? (backlog ? now : now + AUDIT_FLUSH_DELAY_MS) : null,
+      nextLeaseExpiry(this.sql),
+      nextLockExpiry(this.sql),
+      nextMemoryExpiry(this.sql),
+    ].filter((t): t is number => t !== null);
     if (candidates.length > 0) this.wakeAt(Math.max(now, Math.min(...candidates)));
   }
 
@@ -373,7 +460,8 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
     const now = Date.now();
     const ids = caller.kind === "agent" ? [caller.agentId, ...wanted] : wanted;
     // The hot path (caches fresh) does not await at all: no extra turn of the event loop per call.
-    if (!this.members.fresh(now, ids) || now - this.allowlistAt >= ALLOWLIST_TTL_MS) await Promise.all([this.members.ensure(team.teamId, now, ids), this.refreshAllowlist(now)]);
+    if (!this.members.fresh(now, ids) || now - this.allowlistAt >= ALLOWLIST_TTL_MS)
+      await Promise.all([this.members.ensure(team.teamId, now, ids), this.refreshAllowlist(now)]);
     if (caller.kind === "agent") touch(this.sql, this.touches, caller.agentId, now);
   }
 
@@ -409,7 +497,8 @@ export class TeamCoordinator extends DurableObject<Env> implements CoordState {
 
   private bind(team: TeamRef): void {
     if (this.team.teamId === team.teamId && this.team.tenantId === team.tenantId) return;
-    if (this.team.teamId && this.team.teamId !== team.teamId) throw new Error(`coordinator of ${this.team.teamId} addressed as ${team.teamId}`);
+    if (this.team.teamId && this.team.teamId !== team.teamId)
+      throw new Error(`coordinator of ${this.team.teamId} addressed as ${team.teamId}`);
     writeMeta(this.sql, "team_id", team.teamId);
     writeMeta(this.sql, "tenant_id", team.tenantId);
     this.team = { ...team };

@@ -43,14 +43,29 @@ function toRun(sql: SqlStorage, r: RunRow): WorkflowRun {
     title: r.title,
     status: r.status,
     startedBy: JSON.parse(r.started_by) as CoordActor,
-    steps: steps.map((s) => ({ key: s.key, title: s.title, role: s.role, taskId: s.taskId, assignee: s.assignee, handoffId: s.handoffId, state: s.taskId ? (getTaskRow(sql, s.taskId)?.state ?? null) : null })),
+    steps: steps.map((s) => ({
+      key: s.key,
+      title: s.title,
+      role: s.role,
+      taskId: s.taskId,
+      assignee: s.assignee,
+      handoffId: s.handoffId,
+      state: s.taskId ? (getTaskRow(sql, s.taskId)?.state ?? null) : null,
+    })),
     params: JSON.parse(r.params) as Record<string, unknown>,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
 }
 
-export function startRun(co: CoordState, caller: Caller, input: StartWorkflowInput, assignees: Partial<Record<AgentTemplate, string>>, ctx: { allowlist: CompiledAllowlist; members: MemberLookup }, now: number): CoordResult<WorkflowRun> {
+export function startRun(
+  co: CoordState,
+  caller: Caller,
+  input: StartWorkflowInput,
+  assignees: Partial<Record<AgentTemplate, string>>,
+  ctx: { allowlist: CompiledAllowlist; members: MemberLookup },
+  now: number,
+): CoordResult<WorkflowRun> {
   const template = WORKFLOW_TEMPLATES[input.template];
   const runId = newId("workflowRun", now);
   const taskIds = new Map<string, string>();
@@ -79,9 +94,21 @@ export function startRun(co: CoordState, caller: Caller, input: StartWorkflowInp
   }
   co.sql.exec(
     "INSERT INTO workflow_runs (id, template, title, status, started_by, params, steps, created_at, updated_at) VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?)",
-    runId, template.id, input.title, JSON.stringify(actorOf(caller)), JSON.stringify({ details: input.details, assignees }), JSON.stringify(steps), now, now,
+    runId,
+    template.id,
+    input.title,
+    JSON.stringify(actorOf(caller)),
+    JSON.stringify({ details: input.details, assignees }),
+    JSON.stringify(steps),
+    now,
+    now,
   );
-  co.stage({ actor: actorOf(caller), action: "coordination.workflow_started", target: { type: "workflow_run", id: runId }, details: { template: template.id, title: input.title, tasks: [...taskIds.values()] } });
+  co.stage({
+    actor: actorOf(caller),
+    action: "coordination.workflow_started",
+    target: { type: "workflow_run", id: runId },
+    details: { template: template.id, title: input.title, tasks: [...taskIds.values()] },
+  });
   return ok(toRun(co.sql, co.sql.exec<RunRow>("SELECT * FROM workflow_runs WHERE id = ?", runId).one()));
 }
 
@@ -91,29 +118,59 @@ function loadRun(sql: SqlStorage, id: string): RunRow | undefined {
 
 function saveRun(co: CoordState, run: RunRow, steps: StoredStep[], status: WorkflowRun["status"], now: number): void {
   co.sql.exec("UPDATE workflow_runs SET steps = ?, status = ?, updated_at = ? WHERE id = ?", JSON.stringify(steps), status, now, run.id);
-  if (status !== run.status) co.stage({ actor: { type: "system", id: null, name: "workflow" }, action: `coordination.workflow_${status}`, target: { type: "workflow_run", id: run.id }, details: { template: run.template } });
+  if (status !== run.status)
+    co.stage({
+      actor: { type: "system", id: null, name: "workflow" },
+      action: `coordination.workflow_${status}`,
+      target: { type: "workflow_run", id: run.id },
+      details: { template: run.template },
+    });
 }
 
 /** A step's task completed: hand off to the next steps' agents, settle approvals, finish the run. */
-export function onTaskCompleted(co: CoordState, completer: Caller, task: TaskRow, result: unknown, ctx: { allowlist: CompiledAllowlist; members: MemberLookup }, now: number): void {
+export function onTaskCompleted(
+  co: CoordState,
+  completer: Caller,
+  task: TaskRow,
+  result: unknown,
+  ctx: { allowlist: CompiledAllowlist; members: MemberLookup },
+  now: number,
+): void {
   if (!task.workflow_run_id) return;
   const run = loadRun(co.sql, task.workflow_run_id);
   if (!run || run.status !== "running") return;
   const template = WORKFLOW_TEMPLATES[run.template as keyof typeof WORKFLOW_TEMPLATES];
   const steps = JSON.parse(run.steps) as StoredStep[];
   const stepTemplate = template?.steps.find((s) => s.key === task.step_key);
-  if (stepTemplate && "approval" in stepTemplate && stepTemplate.approval && (result as { approved?: unknown } | null)?.approved === false) {
-    for (const s of steps) if (s.taskId && s.taskId !== task.id && getTaskRow(co.sql, s.taskId)?.state !== "completed") cancelTask(co, { kind: "person", actor: { type: "system", id: null, name: "workflow" }, admin: true }, s.taskId, now);
+  if (
+    stepTemplate &&
+    "approval" in stepTemplate &&
+    stepTemplate.approval &&
+    (result as { approved?: unknown } | null)?.approved === false
+  ) {
+    for (const s of steps)
+      if (s.taskId && s.taskId !== task.id && getTaskRow(co.sql, s.taskId)?.state !== "completed")
+        cancelTask(co, { kind: "person", actor: { type: "system", id: null, name: "workflow" }, admin: true }, s.taskId, now);
     return saveRun(co, run, steps, "rejected", now);
   }
-  const nextSteps = (template?.steps ?? []).filter((s) => "dependsOn" in s && (s.dependsOn as readonly string[]).includes(task.step_key ?? ""));
+  const nextSteps = (template?.steps ?? []).filter(
+    (s) => "dependsOn" in s && (s.dependsOn as readonly string[]).includes(task.step_key ?? ""),
+  );
   for (const next of nextSteps) {
     const stored = steps.find((s) => s.key === next.key);
     if (!stored?.assignee) continue;
     const handoff = createHandoff(
       co,
       completer,
-      { to: stored.assignee, key: `${run.id}:${next.key}`, title: `${next.title}: ${run.title}`, done: typeof result === "string" ? result : JSON.stringify(result ?? null), next: next.body, context: { workflowRunId: run.id, fromStep: task.step_key, result: result ?? null }, taskId: stored.taskId ?? undefined },
+      {
+        to: stored.assignee,
+        key: `${run.id}:${next.key}`,
+        title: `${next.title}: ${run.title}`,
+        done: typeof result === "string" ? result : JSON.stringify(result ?? null),
+        next: next.body,
+        context: { workflowRunId: run.id, fromStep: task.step_key, result: result ?? null },
+        taskId: stored.taskId ?? undefined,
+      },
       ctx,
       now,
       run.id,
@@ -133,7 +190,10 @@ export function onTaskDead(co: CoordState, task: TaskRow, now: number): void {
 }
 
 export function listRuns(sql: SqlStorage, limit: number): WorkflowRun[] {
-  return sql.exec<RunRow>("SELECT * FROM workflow_runs ORDER BY created_at DESC, id DESC LIMIT ?", limit).toArray().map((r) => toRun(sql, r));
+  return sql
+    .exec<RunRow>("SELECT * FROM workflow_runs ORDER BY created_at DESC, id DESC LIMIT ?", limit)
+    .toArray()
+    .map((r) => toRun(sql, r));
 }
 
 export function getRun(sql: SqlStorage, id: string): CoordResult<WorkflowRun> {

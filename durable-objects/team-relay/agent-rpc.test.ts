@@ -36,7 +36,10 @@ describe("agent RPCs", () => {
     // Idempotent by client id, like the frame.
     expect(await stub.agentSend(ref, rpcAgent(a), { to: b.id, body: { x: 2 }, clientId: "m-1" })).toEqual({ ok: true, value: { seq } });
     // Invalid input is refused by the frame's schema.
-    expect(await stub.agentSend(ref, rpcAgent(a), { to: b.id, body: "\ud800", clientId: "bad" })).toMatchObject({ ok: false, error: { code: "invalid_frame" } });
+    expect(await stub.agentSend(ref, rpcAgent(a), { to: b.id, body: "\ud800", clientId: "bad" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_frame" },
+    });
   });
 
   it("a reply over RPC is bound to the request's seq: a foreign or second reply is refused and delivered to no one", async () => {
@@ -47,10 +50,23 @@ describe("agent RPCs", () => {
     const inbox = await stub.agentInbox(ref, rpcAgent(b), { limit: 10 });
     expect(inbox).toMatchObject({ ok: true, value: { messages: [{ seq, kind: "request", id: `req-${seq}`, from: a.id }] } });
     // C was not asked: its reply naming A's request is refused like a forged frame.
-    expect(await stub.agentReply(ref, rpcAgent(c), { inReplyTo: `req-${seq}`, body: "forged", clientId: "f-1" })).toMatchObject({ ok: false, error: { code: "request_timeout" } });
-    expect(await stub.agentReply(ref, rpcAgent(b), { inReplyTo: `req-${seq}`, body: { ok: true }, clientId: "r-1" })).toMatchObject({ ok: true });
-    expect(await ca.next({ type: "deliver", kind: "reply" })).toMatchObject({ from: b.id, inReplyTo: "q-1", requestSeq: seq, body: { ok: true } });
-    expect(await stub.agentReply(ref, rpcAgent(b), { inReplyTo: `req-${seq}`, body: "again", clientId: "r-2" })).toMatchObject({ ok: false, error: { code: "request_timeout" } });
+    expect(await stub.agentReply(ref, rpcAgent(c), { inReplyTo: `req-${seq}`, body: "forged", clientId: "f-1" })).toMatchObject({
+      ok: false,
+      error: { code: "request_timeout" },
+    });
+    expect(await stub.agentReply(ref, rpcAgent(b), { inReplyTo: `req-${seq}`, body: { ok: true }, clientId: "r-1" })).toMatchObject({
+      ok: true,
+    });
+    expect(await ca.next({ type: "deliver", kind: "reply" })).toMatchObject({
+      from: b.id,
+      inReplyTo: "q-1",
+      requestSeq: seq,
+      body: { ok: true },
+    });
+    expect(await stub.agentReply(ref, rpcAgent(b), { inReplyTo: `req-${seq}`, body: "again", clientId: "r-2" })).toMatchObject({
+      ok: false,
+      error: { code: "request_timeout" },
+    });
     await ca.none({ type: "deliver", kind: "reply" });
   });
 
@@ -60,7 +76,10 @@ describe("agent RPCs", () => {
     const asked = stub.agentRequest(ref, rpcAgent(a), { to: b.id, body: { ask: "status?" }, clientId: "q-rpc", timeoutMs: 10_000 });
     const req = await cb.next({ type: "deliver", kind: "request" });
     cb.send({ type: "reply", id: "r-ws", inReplyTo: req.id, body: { status: "green" } });
-    expect(await asked).toMatchObject({ ok: true, value: { seq: req.seq, reply: { from: b.id, kind: "reply", body: { status: "green" }, inReplyTo: "q-rpc", requestSeq: req.seq } } });
+    expect(await asked).toMatchObject({
+      ok: true,
+      value: { seq: req.seq, reply: { from: b.id, kind: "reply", body: { status: "green" }, inReplyTo: "q-rpc", requestSeq: req.seq } },
+    });
     const unanswered = await stub.agentRequest(ref, rpcAgent(a), { to: b.id, body: 1, clientId: "q-late", timeoutMs: 200 });
     expect(unanswered).toMatchObject({ ok: false, error: { code: "request_timeout" } });
   });
@@ -69,7 +88,10 @@ describe("agent RPCs", () => {
     const { a, b, ref, stub } = await team();
     const sent = (await stub.agentSend(ref, rpcAgent(a), { to: b.id, body: 1, clientId: "k-1" })) as { value: { seq: number } };
     expect(await stub.agentAck(ref, rpcAgent(b), { seq: sent.value.seq + 1000 })).toEqual({ ok: true, value: { cursor: sent.value.seq } }); // clamped to the head
-    expect(await stub.agentInbox(ref, rpcAgent(b), { limit: 10 })).toMatchObject({ ok: true, value: { messages: [], cursor: sent.value.seq } });
+    expect(await stub.agentInbox(ref, rpcAgent(b), { limit: 10 })).toMatchObject({
+      ok: true,
+      value: { messages: [], cursor: sent.value.seq },
+    });
     expect(await runInDurableObject(stub, (relay: TeamRelay) => relay.core.cursors.unpersistedAck(b.id))).toBe(false);
   });
 });

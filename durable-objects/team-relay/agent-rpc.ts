@@ -48,7 +48,10 @@ export const INBOX_MAX = 500;
 /** How long after a request's deadline the call gives up if the alarm has not answered (it normally does at the deadline). */
 const REQUEST_GRACE_MS = 2_000;
 
-const fail = <T>(code: ErrorCode, message: string, details?: Record<string, unknown>): CoordResult<T> => ({ ok: false, error: { code, message, ...(details ? { details } : {}) } });
+const fail = <T>(code: ErrorCode, message: string, details?: Record<string, unknown>): CoordResult<T> => ({
+  ok: false,
+  error: { code, message, ...(details ? { details } : {}) },
+});
 
 export class AgentRpc {
   constructor(
@@ -56,16 +59,34 @@ export class AgentRpc {
     private readonly frames: FramePath,
   ) {}
 
-  send(agent: RpcAgent, input: { to: string; body: unknown; clientId: string; ttlSeconds?: number }): Promise<CoordResult<{ seq: number }>> {
-    return this.message(agent, { type: "send", id: input.clientId, to: input.to, body: input.body, ...(input.ttlSeconds !== undefined ? { ttlSeconds: input.ttlSeconds } : {}) });
+  send(
+    agent: RpcAgent,
+    input: { to: string; body: unknown; clientId: string; ttlSeconds?: number },
+  ): Promise<CoordResult<{ seq: number }>> {
+    return this.message(agent, {
+      type: "send",
+      id: input.clientId,
+      to: input.to,
+      body: input.body,
+      ...(input.ttlSeconds !== undefined ? { ttlSeconds: input.ttlSeconds } : {}),
+    });
   }
 
   reply(agent: RpcAgent, input: { inReplyTo: string; body: unknown; clientId: string }): Promise<CoordResult<{ seq: number }>> {
     return this.message(agent, { type: "reply", id: input.clientId, inReplyTo: input.inReplyTo, body: input.body });
   }
 
-  async request(agent: RpcAgent, input: { to: string; body: unknown; clientId: string; timeoutMs: number }): Promise<CoordResult<{ seq: number; reply: InboxMessage }>> {
-    const sent = await this.message(agent, { type: "request", id: input.clientId, to: input.to, body: input.body, timeoutMs: input.timeoutMs });
+  async request(
+    agent: RpcAgent,
+    input: { to: string; body: unknown; clientId: string; timeoutMs: number },
+  ): Promise<CoordResult<{ seq: number; reply: InboxMessage }>> {
+    const sent = await this.message(agent, {
+      type: "request",
+      id: input.clientId,
+      to: input.to,
+      body: input.body,
+      timeoutMs: input.timeoutMs,
+    });
     if (!sent.ok) return sent;
     const { seq } = sent.value;
     const reply = await this.awaitReply(seq, agent.agentId);
@@ -107,11 +128,21 @@ export class AgentRpc {
     const core = this.core;
     core.now = Date.now();
     // The call is the connection: authenticated by the API just now, and past its `hello`.
-    const sender: AgentAttachment = { kind: "agent", agentId: agent.agentId, tenantId: core.tenantId, role: agent.role, trust: agent.trust, exp: Math.floor(core.now / 1000) + 60, connId: "rpc", ready: true };
+    const sender: AgentAttachment = {
+      kind: "agent",
+      agentId: agent.agentId,
+      tenantId: core.tenantId,
+      role: agent.role,
+      trust: agent.trust,
+      exp: Math.floor(core.now / 1000) + 60,
+      connId: "rpc",
+      ready: true,
+    };
     const answer = new RpcAnswer();
     applyVerdict(core, answer, sender, frame, judge(frame, sender, core));
     const out = answer.last;
-    if (out && (out.type === "denied" || out.type === "error")) return { frame: out, refused: fail(out.code as ErrorCode, String(out.reason ?? out.message ?? "refused")) };
+    if (out && (out.type === "denied" || out.type === "error"))
+      return { frame: out, refused: fail(out.code as ErrorCode, String(out.reason ?? out.message ?? "refused")) };
     return { frame: out, refused: null };
   }
 
@@ -134,7 +165,16 @@ export class AgentRpc {
 
 /** A request retried after it was answered: its reply from the log (a scan from the request's seq; rare). */
 function findReply(core: RelayCore, requestSeq: number, requester: string): StoredMessage | null {
-  return core.sql.exec<StoredMessage>("SELECT * FROM messages WHERE seq > ? AND request_seq = ? AND recipient = ? LIMIT 1", requestSeq, requestSeq, requester).toArray()[0] ?? null;
+  return (
+    core.sql
+      .exec<StoredMessage>(
+        "SELECT * FROM messages WHERE seq > ? AND request_seq = ? AND recipient = ? LIMIT 1",
+        requestSeq,
+        requestSeq,
+        requester,
+      )
+      .toArray()[0] ?? null
+  );
 }
 
 export function inboxMessage(m: StoredMessage): InboxMessage {

@@ -60,6 +60,8 @@ export function reschedule(core: RelayCore, backlog = false): void {
   const now = Date.now();
   const unflushed = core.cursors.audit < core.head || stagedCount(core.sql) > 0;
   if (unflushed && backlog) return core.wakeAt(now);
-  const candidates = [unflushed ? now + core.limits.auditFlushDelayMs : null, core.requests.nextDeadline()].filter((t): t is number => t !== null);
+  const candidates = [unflushed ? now + core.limits.auditFlushDelayMs : null, core.requests.nextDeadline()].filter(
+    (t): t is number => t !== null,
+  );
   if (candidates.length > 0) core.wakeAt(Math.max(now, Math.min(...candidates)));
 }

@@ -4,7 +4,17 @@
  * D1 transactions. The compiled form is a cache, rebuilt at start-up and after every change, and
  * consulted for every frame — which is how a change reaches open connections at once.
  */
-import { AllowlistRulesSchema, edgeKey, MAX_EDGES, MAX_TOPIC_RULES, normalizeRules, topicRuleKey, type Allowlist, type Edge, type TopicRule } from "../../workers/shared/relay/allowlist";
+import {
+  AllowlistRulesSchema,
+  edgeKey,
+  MAX_EDGES,
+  MAX_TOPIC_RULES,
+  normalizeRules,
+  topicRuleKey,
+  type Allowlist,
+  type Edge,
+  type TopicRule,
+} from "../../workers/shared/relay/allowlist";
 import { readMeta, writeMeta } from "./schema";
 
 export function loadAllowlist(sql: SqlStorage): Allowlist {
@@ -27,7 +37,9 @@ export function replaceAllowlist(sql: SqlStorage, expectedVersion: number, rules
 }
 
 export type RuleEdit = { op: "add" | "remove" } & ({ edge: Edge } | { topic: TopicRule });
-export type EditResult = { ok: true; changed: boolean; allowlist: Allowlist } | { ok: false; reason: "too_many"; max: number; current: Allowlist };
+export type EditResult =
+  | { ok: true; changed: boolean; allowlist: Allowlist }
+  | { ok: false; reason: "too_many"; max: number; current: Allowlist };
 
 /**
  * Adds or removes one edge or topic rule. Idempotent: adding a rule that is there, or removing

@@ -63,7 +63,10 @@ export function stagedCount(sql: SqlStorage): number {
 export async function flushStaged(sql: SqlStorage, env: Pick<Env, "DB">, limit = AUDIT_FLUSH_BATCH): Promise<number> {
   const rows = sql.exec<{ id: string; event: string }>("SELECT id, event FROM audit_outbox ORDER BY id LIMIT ?", limit).toArray();
   if (rows.length === 0) return 0;
-  await emitAuditBatch(env, rows.map((r) => JSON.parse(r.event) as StagedAuditEvent));
+  await emitAuditBatch(
+    env,
+    rows.map((r) => JSON.parse(r.event) as StagedAuditEvent),
+  );
   // Exactly the rows written (events staged meanwhile stay), in chunks under the bound-parameter limit.
   for (let i = 0; i < rows.length; i += 50) {
     const ids = rows.slice(i, i + 50).map((r) => r.id);
@@ -87,17 +90,29 @@ export function acceptedEventId(teamId: string, seq: number, at: number): string
  * Accepted messages after `from` → one batch of audit events. Returns the last seq sent (the
  * caller moves the cursor to it), or null when there was nothing to flush.
  */
-export async function flushAccepted(sql: SqlStorage, env: Pick<Env, "DB">, team: { teamId: string; tenantId: string }, from: number, limit = AUDIT_FLUSH_BATCH): Promise<{ last: number; count: number } | null> {
+export async function flushAccepted(
+  sql: SqlStorage,
+  env: Pick<Env, "DB">,
+  team: { teamId: string; tenantId: string },
+  from: number,
+  limit = AUDIT_FLUSH_BATCH,
+): Promise<{ last: number; count: number } | null> {
   const rows = sql.exec<StoredMessage>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", from, limit).toArray();
   if (rows.length === 0) return null;
   const fanned = new Map<number, string[]>();
   const oneToMany = rows.filter((m) => m.recipient === null).map((m) => m.seq);
   if (oneToMany.length > 0) {
-    for (const f of sql.exec<{ seq: number; recipient: string }>(`SELECT seq, recipient FROM fanout WHERE seq IN (${oneToMany.map(() => "?").join(",")}) ORDER BY seq, recipient`, ...oneToMany)) {
+    for (const f of sql.exec<{ seq: number; recipient: string }>(
+      `SELECT seq, recipient FROM fanout WHERE seq IN (${oneToMany.map(() => "?").join(",")}) ORDER BY seq, recipient`,
+      ...oneToMany,
+    )) {
       fanned.set(f.seq, [...(fanned.get(f.seq) ?? []), f.recipient]);
     }
   }
-  await emitAuditBatch(env, rows.map((m) => acceptedEvent(team, m, m.recipient !== null ? [m.recipient] : (fanned.get(m.seq) ?? []))));
+  await emitAuditBatch(
+    env,
+    rows.map((m) => acceptedEvent(team, m, m.recipient !== null ? [m.recipient] : (fanned.get(m.seq) ?? []))),
+  );
   return { last: rows[rows.length - 1]!.seq, count: rows.length };
 }
 
@@ -109,9 +124,19 @@ export async function flushAccepted(sql: SqlStorage, env: Pick<Env, "DB">, team:
  */
 export function acceptedEvent(team: { teamId: string; tenantId: string }, m: StoredMessage, to: string[]): StagedAuditEvent {
   const target =
-    m.kind === "direct" || m.kind === "request" ? { type: "agent", id: m.recipient! } : m.kind === "topic" ? { type: "topic", id: m.topic! } : { type: "team", id: team.teamId };
+    m.kind === "direct" || m.kind === "request"
+      ? { type: "agent", id: m.recipient! }
+      : m.kind === "topic"
+        ? { type: "topic", id: m.topic! }
+        : { type: "team", id: team.teamId };
   const targetDetails =
-    m.kind === "direct" || m.kind === "request" ? { recipient: m.recipient } : m.kind === "topic" ? { topic: m.topic } : m.kind === "reply" ? { inReplyTo: m.in_reply_to, requestSeq: m.request_seq } : {};
+    m.kind === "direct" || m.kind === "request"
+      ? { recipient: m.recipient }
+      : m.kind === "topic"
+        ? { topic: m.topic }
+        : m.kind === "reply"
+          ? { inReplyTo: m.in_reply_to, requestSeq: m.request_seq }
+          : {};
   const skipped = m.skipped ? (JSON.parse(m.skipped) as string[]) : [];
   return {
     id: acceptedEventId(team.teamId, m.seq, m.created_at),
@@ -120,7 +145,16 @@ export function acceptedEvent(team: { teamId: string; tenantId: string }, m: Sto
     actor: { type: "agent", id: m.sender, name: null },
     action: "relay.message_accepted",
     target,
-    details: { teamId: team.teamId, seq: m.seq, kind: m.kind, clientId: m.client_id, to, ...(skipped.length ? { skippedQueueFull: skipped } : {}), ...targetDetails, ...bodyDigest(JSON.parse(m.body)) },
+    details: {
+      teamId: team.teamId,
+      seq: m.seq,
+      kind: m.kind,
+      clientId: m.client_id,
+      to,
+      ...(skipped.length ? { skippedQueueFull: skipped } : {}),
+      ...targetDetails,
+      ...bodyDigest(JSON.parse(m.body)),
+    },
     severity: "info",
     outcome: "success",
     ip: null,

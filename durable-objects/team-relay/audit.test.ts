@@ -19,7 +19,10 @@ async function digestOf(canonicalText: string) {
 
 async function relayEvents(f: { tenantId: string; teamId: string }) {
   await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => relay.alarm());
-  const rows = await auditRows<{ action: string; details: string }>("select action, details from audit_events where action like 'relay.%' and json_extract(details, '$.teamId') = ? order by seq", f.teamId);
+  const rows = await auditRows<{ action: string; details: string }>(
+    "select action, details from audit_events where action like 'relay.%' and json_extract(details, '$.teamId') = ? order by seq",
+    f.teamId,
+  );
   return rows.map((r) => ({ action: r.action, details: JSON.parse(r.details) as Record<string, unknown> }));
 }
 
@@ -51,11 +54,33 @@ describe("audit of relayed messages", () => {
     expect(accepted.details).not.toHaveProperty("recipients");
     const denied = events.filter((e) => e.action === "relay.message_denied").map((e) => e.details);
     expect(denied).toEqual([
-      { teamId: f.teamId, clientId: "no-edge", code: "not_allowed", reason: expect.any(String), kind: "direct", recipient: c.id, ...expected },
-      { teamId: f.teamId, clientId: "stray", code: "request_timeout", reason: expect.any(String), kind: "reply", inReplyTo: "req-12345", ...(await digestOf('"late"')) },
+      {
+        teamId: f.teamId,
+        clientId: "no-edge",
+        code: "not_allowed",
+        reason: expect.any(String),
+        kind: "direct",
+        recipient: c.id,
+        ...expected,
+      },
+      {
+        teamId: f.teamId,
+        clientId: "stray",
+        code: "request_timeout",
+        reason: expect.any(String),
+        kind: "reply",
+        inReplyTo: "req-12345",
+        ...(await digestOf('"late"')),
+      },
     ]);
     // A subscription has no body, so no digest.
-    expect(events.find((e) => e.action === "relay.subscription_denied")!.details).toEqual({ teamId: f.teamId, clientId: "sub", code: "not_allowed", reason: expect.any(String), topic: "deploys.prod" });
+    expect(events.find((e) => e.action === "relay.subscription_denied")!.details).toEqual({
+      teamId: f.teamId,
+      clientId: "sub",
+      code: "not_allowed",
+      reason: expect.any(String),
+      topic: "deploys.prod",
+    });
   });
 
   it("a reply's event names the request it answers", async () => {
@@ -70,7 +95,16 @@ describe("audit of relayed messages", () => {
     bob.send({ type: "reply", id: "r", inReplyTo: req.id, body: [] });
     const reply = await bob.next({ type: "accepted", id: "r" });
     const events = await relayEvents(f);
-    expect(events.find((e) => e.details.seq === reply.seq)!.details).toEqual({ teamId: f.teamId, seq: reply.seq, kind: "reply", clientId: "r", to: [a.id], inReplyTo: "q", requestSeq: request.seq, ...(await digestOf("[]")) });
+    expect(events.find((e) => e.details.seq === reply.seq)!.details).toEqual({
+      teamId: f.teamId,
+      seq: reply.seq,
+      kind: "reply",
+      clientId: "r",
+      to: [a.id],
+      inReplyTo: "q",
+      requestSeq: request.seq,
+      ...(await digestOf("[]")),
+    });
     expect(events.find((e) => e.details.seq === request.seq)!.details).toMatchObject({ kind: "request", recipient: b.id });
   });
 

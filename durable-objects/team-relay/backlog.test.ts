@@ -47,7 +47,17 @@ describe("a full backlog", () => {
 
     const alice = await join(f, a);
     for (let i = 0; i < BACKLOG; i++) alice.send({ type: "send", id: `m${i}`, to: b.id, body: { i } });
-    await until(() => count(alice, "accepted") === BACKLOG, 60_000, "the backlog accepted", () => JSON.stringify({ accepted: count(alice, "accepted"), other: alice.inbox.filter((x) => x.type !== "accepted").slice(0, 3), closed: alice.closed }));
+    await until(
+      () => count(alice, "accepted") === BACKLOG,
+      60_000,
+      "the backlog accepted",
+      () =>
+        JSON.stringify({
+          accepted: count(alice, "accepted"),
+          other: alice.inbox.filter((x) => x.type !== "accepted").slice(0, 3),
+          closed: alice.closed,
+        }),
+    );
     const seqs = alice.inbox.filter((x) => x.type === "accepted").map((x) => x.seq as number);
     alice.inbox.length = 0;
 
@@ -56,7 +66,9 @@ describe("a full backlog", () => {
     const full = await alice.next({ type: "denied", id: "one-too-many" });
     expect(full).toMatchObject({ code: "queue_full", reason: `${b.id} has ${BACKLOG} unacknowledged messages; retry later.` });
     await runInDurableObject(stub, (relay: TeamRelay) => relay.alarm());
-    const denial = await auditRow<{ details: string }>("select details from audit_events where action = 'relay.message_denied' and json_extract(details, '$.clientId') = 'one-too-many'");
+    const denial = await auditRow<{ details: string }>(
+      "select details from audit_events where action = 'relay.message_denied' and json_extract(details, '$.clientId') = 'one-too-many'",
+    );
     expect(JSON.parse(denial!.details)).toMatchObject({ code: "queue_full", recipient: b.id, kind: "direct", bytes: 3 });
 
     // The recipient comes back and does not ack: two pages, then nothing more.

@@ -27,11 +27,24 @@ export async function connect(core: RelayCore, frames: FramePath, request: Reque
     if (full()) return tooMany(core);
     await frames.refreshMembers(true);
     const member = core.roster.get(identity.agentId);
-    if (member?.suspended) return Response.json({ error: { code: "agent_suspended", message: "The agent is suspended. An admin must resume it before it can connect." } }, { status: 403 });
+    if (member?.suspended)
+      return Response.json(
+        { error: { code: "agent_suspended", message: "The agent is suspended. An admin must resume it before it can connect." } },
+        { status: 403 },
+      );
     // Not in D1's list yet (a read racing the team change that added it): the API verified membership.
     if (!member) core.roster.upsert({ agentId: identity.agentId, role: identity.role, trust: identity.trust, suspended: false });
     if (full()) return tooMany(core);
-    attachment = { kind: "agent", agentId: identity.agentId, tenantId: identity.tenantId, role: identity.role, trust: identity.trust, exp: identity.exp, connId, ready: false };
+    attachment = {
+      kind: "agent",
+      agentId: identity.agentId,
+      tenantId: identity.tenantId,
+      role: identity.role,
+      trust: identity.trust,
+      exp: identity.exp,
+      connId,
+      ready: false,
+    };
     tags = [agentTag(identity.agentId)];
   } else {
     attachment = { kind: "observer", userId: identity.userId, tenantId: identity.tenantId, connId };
@@ -41,14 +54,35 @@ export async function connect(core: RelayCore, frames: FramePath, request: Reque
   core.ctx.acceptWebSocket(server, tags);
   core.connections.set(server, attachment);
   if (attachment.kind === "observer") {
-    server.send(JSON.stringify({ type: "welcome", v: PROTOCOL_VERSION, agentId: `observer:${attachment.userId}`, teamId: core.teamId, resumeFrom: core.head, head: core.head }));
+    server.send(
+      JSON.stringify({
+        type: "welcome",
+        v: PROTOCOL_VERSION,
+        agentId: `observer:${attachment.userId}`,
+        teamId: core.teamId,
+        resumeFrom: core.head,
+        head: core.head,
+      }),
+    );
     sendPresenceSnapshot(core, server, null);
   }
-  return new Response(null, { status: 101, webSocket: client, headers: identity.subprotocol ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {} });
+  return new Response(null, {
+    status: 101,
+    webSocket: client,
+    headers: identity.subprotocol ? { "Sec-WebSocket-Protocol": SUBPROTOCOL } : {},
+  });
 }
 
 function tooMany(core: RelayCore): Response {
-  return Response.json({ error: { code: "rate_limited", message: `An agent may hold ${core.limits.maxSocketsPerAgent} connections to a team's relay at once.` } }, { status: 429 });
+  return Response.json(
+    {
+      error: {
+        code: "rate_limited",
+        message: `An agent may hold ${core.limits.maxSocketsPerAgent} connections to a team's relay at once.`,
+      },
+    },
+    { status: 429 },
+  );
 }
 
 /** The first call names the team; every later one must name the same. */

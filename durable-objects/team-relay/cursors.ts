@@ -90,7 +90,10 @@ export class Cursors {
     this.lastPersistAt = now;
     if (!this.changed) return false;
     const next: Stored = { audit: this.auditSeq, acks: Object.fromEntries(this.acks) };
-    this.sql.exec("INSERT INTO meta (key, value) VALUES ('cursors', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(next));
+    this.sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('cursors', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      JSON.stringify(next),
+    );
     this.persisted = next;
     this.changed = false;
     return true;

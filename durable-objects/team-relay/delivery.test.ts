@@ -10,7 +10,7 @@ import type { TeamRelay } from "./team-relay";
 describe("direct send and the allowlist on an open connection", () => {
   it("denies without an edge, allows once the edge is added, denies again once it is removed", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     const alice = await join(f, a);
     const bob = await join(f, b);
 
@@ -22,7 +22,14 @@ describe("direct send and the allowlist on an open connection", () => {
     alice.send({ type: "send", id: "m2", to: b.id, body: { text: "hi again" } });
     const accepted = await alice.next({ type: "accepted", id: "m2" });
     expect(accepted.seq).toBeGreaterThan(0);
-    expect(await bob.next({ type: "deliver" })).toEqual({ type: "deliver", seq: accepted.seq, from: a.id, kind: "direct", body: { text: "hi again" }, id: "m2" });
+    expect(await bob.next({ type: "deliver" })).toEqual({
+      type: "deliver",
+      seq: accepted.seq,
+      from: a.id,
+      kind: "direct",
+      body: { text: "hi again" },
+      id: "m2",
+    });
     // Edges are directed: b may not answer with a send.
     bob.send({ type: "send", id: "r1", to: a.id, body: 1 });
     expect(await bob.next({ type: "denied", id: "r1" })).toMatchObject({ code: "not_allowed" });
@@ -37,7 +44,7 @@ describe("direct send and the allowlist on an open connection", () => {
 
   it("role → role edges allow every agent of the role", async () => {
     const f = await relayFixture([{ template: "pm" }, { template: "engineering" }]);
-    const [pm, eng] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [pm, eng] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [{ from: { kind: "role", id: "pm" }, to: { kind: "role", id: "engineering" } }] });
     const p = await join(f, pm);
     const e = await join(f, eng);
@@ -59,7 +66,7 @@ describe("direct send and the allowlist on an open connection", () => {
 describe("delivery guarantees", () => {
   it("duplicate client ids are accepted with the original seq and delivered once", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     const bob = await join(f, b);
@@ -70,13 +77,16 @@ describe("delivery guarantees", () => {
     expect(second.seq).toBe(first.seq);
     await bob.next({ type: "deliver", seq: first.seq });
     await bob.none({ type: "deliver" });
-    const rows = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec("SELECT count(*) AS n FROM messages WHERE client_id = 'dup'").one().n);
+    const rows = await runInDurableObject(
+      relayStub(f.teamId),
+      (_: TeamRelay, state) => state.storage.sql.exec("SELECT count(*) AS n FROM messages WHERE client_id = 'dup'").one().n,
+    );
     expect(rows).toBe(1);
   });
 
   it("an offline recipient gets everything on connect, in order; resume after reconnect is gap-free and exactly once per ack", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     const seqs: number[] = [];
@@ -109,7 +119,7 @@ describe("delivery guarantees", () => {
 
   it("welcome reports the cursor and the head", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     alice.send({ type: "send", id: "w", to: b.id, body: null });
@@ -123,12 +133,13 @@ describe("delivery guarantees", () => {
 describe("broadcast, request/reply, topics", () => {
   it("broadcast reaches the agents the sender has an edge to, and needs a trust level that may broadcast", async () => {
     const f = await relayFixture([{ trustLevel: 2 }, {}, {}, { trustLevel: 0 }]);
-    const [a, b, c, low] = f.agents as [typeof f.agents[0], typeof f.agents[0], typeof f.agents[0], typeof f.agents[0]];
+    const [a, b, c, low] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0], (typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b), agentEdge(a, c), agentEdge(low, b)] });
     const [ca, cb, cc, cl] = await Promise.all([join(f, a), join(f, b), join(f, c), join(f, low)]);
     ca.send({ type: "broadcast", id: "all", body: "standup" });
     const { seq } = await ca.next({ type: "accepted", id: "all" });
-    for (const client of [cb, cc]) expect(await client.next({ type: "deliver" })).toMatchObject({ seq, kind: "broadcast", from: a.id, body: "standup" });
+    for (const client of [cb, cc])
+      expect(await client.next({ type: "deliver" })).toMatchObject({ seq, kind: "broadcast", from: a.id, body: "standup" });
     await ca.none({ type: "deliver" });
     await cl.none({ type: "deliver" });
     cl.send({ type: "broadcast", id: "nope", body: 1 });
@@ -137,7 +148,7 @@ describe("broadcast, request/reply, topics", () => {
 
   it("request → reply: the request is delivered under the relay's id for it, the reply names that id and reaches the requester with its own client id; a request without a reply times out (alarm)", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     const bob = await join(f, b);
@@ -148,7 +159,16 @@ describe("broadcast, request/reply, topics", () => {
     // No b→a edge is needed to answer a request made to b.
     bob.send({ type: "reply", id: "r1", inReplyTo: req.id, body: { ok: true } });
     const replied = await bob.next({ type: "accepted", id: "r1" });
-    expect(await alice.next({ type: "deliver", kind: "reply" })).toEqual({ type: "deliver", seq: replied.seq, id: "r1", kind: "reply", from: b.id, inReplyTo: "q1", requestSeq: seq, body: { ok: true } });
+    expect(await alice.next({ type: "deliver", kind: "reply" })).toEqual({
+      type: "deliver",
+      seq: replied.seq,
+      id: "r1",
+      kind: "reply",
+      from: b.id,
+      inReplyTo: "q1",
+      requestSeq: seq,
+      body: { ok: true },
+    });
     // A second reply to the same request is refused, and never delivered.
     bob.send({ type: "reply", id: "r2", inReplyTo: req.id, body: {} });
     expect(await bob.next({ type: "denied", id: "r2" })).toMatchObject({ code: "request_timeout" });
@@ -171,7 +191,7 @@ describe("broadcast, request/reply, topics", () => {
 
   it("topics: subscribe and publish need topic rules (prefix wildcards work); unsubscribe stops delivery", async () => {
     const f = await relayFixture([{ template: "ops" }, { template: "engineering" }, {}]);
-    const [ops, eng, other] = f.agents as [typeof f.agents[0], typeof f.agents[0], typeof f.agents[0]];
+    const [ops, eng, other] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, {
       topics: [
         { topic: "deploys.*", subject: { kind: "role", id: "ops" }, action: "publish" },
@@ -185,7 +205,13 @@ describe("broadcast, request/reply, topics", () => {
     expect(await cx.next({ type: "denied", id: "s2" })).toMatchObject({ code: "not_allowed" });
     co.send({ type: "publish", id: "p1", topic: "deploys.prod", body: { version: "1.2.3" } });
     const { seq } = await co.next({ type: "accepted", id: "p1" });
-    expect(await ce.next({ type: "deliver" })).toMatchObject({ seq, kind: "topic", topic: "deploys.prod", from: ops.id, body: { version: "1.2.3" } });
+    expect(await ce.next({ type: "deliver" })).toMatchObject({
+      seq,
+      kind: "topic",
+      topic: "deploys.prod",
+      from: ops.id,
+      body: { version: "1.2.3" },
+    });
     ce.send({ type: "publish", id: "p2", topic: "deploys.prod", body: {} });
     expect(await ce.next({ type: "denied", id: "p2" })).toMatchObject({ code: "not_allowed" });
     ce.send({ type: "unsubscribe", id: "u1", topic: "deploys.prod" });
@@ -197,7 +223,7 @@ describe("broadcast, request/reply, topics", () => {
 
   it("presence: peers with an edge see joined and left", async () => {
     const f = await relayFixture([{}, {}, {}]);
-    const [a, b, stranger] = f.agents as [typeof f.agents[0], typeof f.agents[0], typeof f.agents[0]];
+    const [a, b, stranger] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     const cs = await join(f, stranger);
@@ -244,7 +270,7 @@ describe("bad frames and limits", () => {
 
   it("rate limit by trust level: the burst passes, the next frame gets rate_limited", async () => {
     const f = await relayFixture([{ trustLevel: 0 }, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     for (let i = 0; i < 10; i++) alice.send({ type: "send", id: `r${i}`, to: b.id, body: i });
@@ -259,7 +285,7 @@ describe("bad frames and limits", () => {
 
   it("queue cap: a recipient with too many unacked messages gets queue_full for its senders", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => {
@@ -284,7 +310,9 @@ describe("bad frames and limits", () => {
   it("ping gets pong without the relay's code", async () => {
     const f = await relayFixture([{}]);
     const alice = await join(f, f.agents[0]!);
-    const got = new Promise<string>((resolve) => alice.ws.addEventListener("message", (e) => typeof e.data === "string" && e.data === "pong" && resolve(e.data)));
+    const got = new Promise<string>((resolve) =>
+      alice.ws.addEventListener("message", (e) => typeof e.data === "string" && e.data === "pong" && resolve(e.data)),
+    );
     alice.inbox.length = 0;
     alice.ws.send("ping");
     expect(await got).toBe("pong");

@@ -78,7 +78,10 @@ export function insertMessage(sql: SqlStorage, seq: number, m: NewMessage): void
  * re-serialisation of the body). A request is delivered under the relay's id for it (`req-<seq>`),
  * which is what a reply must name. `to`: the observers' copy names the recipients.
  */
-export function deliverText(m: Pick<StoredMessage, "seq" | "kind" | "sender" | "topic" | "client_id" | "in_reply_to" | "request_seq" | "body">, to?: readonly string[]): string {
+export function deliverText(
+  m: Pick<StoredMessage, "seq" | "kind" | "sender" | "topic" | "client_id" | "in_reply_to" | "request_seq" | "body">,
+  to?: readonly string[],
+): string {
   const id = m.kind === "request" ? requestIdOf(m.seq) : m.client_id;
   let text = `{"type":"deliver","seq":${m.seq},"from":${JSON.stringify(m.sender)},"kind":"${m.kind}","body":${m.body},"id":${JSON.stringify(id)}`;
   if (m.topic !== null) text += `,"topic":${JSON.stringify(m.topic)}`;
@@ -118,8 +121,18 @@ export function nextExpiry(sql: SqlStorage, head: number): number | null {
  * and that fact is stored. Returns the oldest seq left.
  */
 export function purgeExpired(sql: SqlStorage, head: number, now: number, persistedAuditSeq: number): number {
-  sql.exec("DELETE FROM fanout WHERE seq IN (SELECT seq FROM messages WHERE expires_at <= ? AND seq < ? AND seq <= ?)", now, head, persistedAuditSeq);
+  sql.exec(
+    "DELETE FROM fanout WHERE seq IN (SELECT seq FROM messages WHERE expires_at <= ? AND seq < ? AND seq <= ?)",
+    now,
+    head,
+    persistedAuditSeq,
+  );
   sql.exec("DELETE FROM messages WHERE expires_at <= ? AND seq < ? AND seq <= ?", now, head, persistedAuditSeq);
-  sql.exec("UPDATE messages SET body = 'null' WHERE seq = ? AND expires_at <= ? AND body <> 'null' AND seq <= ?", head, now, persistedAuditSeq);
+  sql.exec(
+    "UPDATE messages SET body = 'null' WHERE seq = ? AND expires_at <= ? AND body <> 'null' AND seq <= ?",
+    head,
+    now,
+    persistedAuditSeq,
+  );
   return sql.exec<{ seq: number | null }>("SELECT min(seq) AS seq FROM messages").one().seq ?? head;
 }

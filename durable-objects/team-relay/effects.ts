@@ -40,7 +40,8 @@ export function applyVerdict(core: RelayCore, ws: Channel, sender: AgentAttachme
   switch (verdict.verdict) {
     case "close":
       if (verdict.message) sendError(ws, id, "invalid_frame", verdict.message);
-      if (ws instanceof RpcAnswer) return sendError(ws, id, verdict.code === CLOSE_CODES.suspended.code ? "agent_suspended" : "unauthenticated", verdict.reason);
+      if (ws instanceof RpcAnswer)
+        return sendError(ws, id, verdict.code === CLOSE_CODES.suspended.code ? "agent_suspended" : "unauthenticated", verdict.reason);
       return disconnect(core, ws, verdict.code, verdict.reason);
     case "error":
       if (verdict.rateLimited) rateRefused(core, sender, frame, verdict.rateLimited);
@@ -52,7 +53,17 @@ export function applyVerdict(core: RelayCore, ws: Channel, sender: AgentAttachme
         case "hello":
           if (ws instanceof RpcAnswer) return; // an RPC has no connection to open
           if (verdict.ackTo !== null) acked(core, ws, sender, verdict.ackTo);
-          sendText(ws, JSON.stringify({ type: "welcome", v: PROTOCOL_VERSION, agentId: sender.agentId, teamId: core.teamId, resumeFrom: verdict.replayFrom, head: core.head }));
+          sendText(
+            ws,
+            JSON.stringify({
+              type: "welcome",
+              v: PROTOCOL_VERSION,
+              agentId: sender.agentId,
+              teamId: core.teamId,
+              resumeFrom: verdict.replayFrom,
+              head: core.head,
+            }),
+          );
           return startReplay(core, ws, core.connections.attachment(ws) as AgentAttachment, verdict.replayFrom);
         case "ack":
           acked(core, ws, sender, verdict.seq);
@@ -96,7 +107,8 @@ function store(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: Mes
   } else {
     core.ctx.storage.transactionSync(() => {
       insertMessage(core.sql, seq, message);
-      if (out.deadline !== undefined) core.requests.add({ seq, requester: sender.agentId, requestId: frame.id, responder: out.recipients[0]!, deadline: out.deadline });
+      if (out.deadline !== undefined)
+        core.requests.add({ seq, requester: sender.agentId, requestId: frame.id, responder: out.recipients[0]!, deadline: out.deadline });
       if (out.requestSeq !== undefined) core.requests.close(out.requestSeq);
     });
   }
@@ -109,9 +121,25 @@ function store(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: Mes
   core.counters.messagesAccepted++;
 
   sendAccepted(ws, frame.id, seq);
-  const stored = { seq, kind: out.kind, sender: sender.agentId, topic: out.topic ?? null, client_id: frame.id, in_reply_to: out.inReplyTo ?? null, request_seq: out.requestSeq ?? null, body: message.body };
+  const stored = {
+    seq,
+    kind: out.kind,
+    sender: sender.agentId,
+    topic: out.topic ?? null,
+    client_id: frame.id,
+    in_reply_to: out.inReplyTo ?? null,
+    request_seq: out.requestSeq ?? null,
+    body: message.body,
+  };
   // A requester waiting on an RPC (agent-rpc.ts) gets its reply as soon as it is stored.
-  if (out.requestSeq !== undefined) core.replyWaiters.get(out.requestSeq)?.({ ...stored, recipient: out.recipients[0] ?? null, created_at: now, expires_at: out.expiresAt, skipped: null });
+  if (out.requestSeq !== undefined)
+    core.replyWaiters.get(out.requestSeq)?.({
+      ...stored,
+      recipient: out.recipients[0] ?? null,
+      created_at: now,
+      expires_at: out.expiresAt,
+      skipped: null,
+    });
   const text = deliverText(stored);
   for (const r of out.recipients) {
     const sockets = core.connections.live(r);
@@ -125,7 +153,13 @@ function store(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: Mes
   core.wakeAt(Math.min(now + core.limits.auditFlushDelayMs, out.deadline ?? Infinity));
 }
 
-function deny(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: ClientFrame, verdict: Extract<Verdict, { verdict: "deny" }>): void {
+function deny(
+  core: RelayCore,
+  ws: Channel,
+  sender: AgentAttachment,
+  frame: ClientFrame,
+  verdict: Extract<Verdict, { verdict: "deny" }>,
+): void {
   const now = core.now;
   const id = (frame as { id: string }).id;
   if (verdict.consumesRate) core.rates.consume(sender.agentId, sender.trust, now);
@@ -143,7 +177,15 @@ function deny(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: Clie
   sendText(ws, JSON.stringify({ type: "denied", id, reason: verdict.reason, code: verdict.code }));
   const observers = core.connections.observers();
   if (observers.size > 0) {
-    const text = JSON.stringify({ type: "denied", id, reason: verdict.reason, code: verdict.code, from: sender.agentId, ...verdict.audit.observed, at: now });
+    const text = JSON.stringify({
+      type: "denied",
+      id,
+      reason: verdict.reason,
+      code: verdict.code,
+      from: sender.agentId,
+      ...verdict.audit.observed,
+      at: now,
+    });
     for (const o of observers) sendText(o, text);
   }
   core.wakeAt(now + core.limits.auditFlushDelayMs);
@@ -153,17 +195,39 @@ function subscribe(core: RelayCore, ws: Channel, sender: AgentAttachment, id: st
   const now = core.now;
   core.ctx.storage.transactionSync(() => {
     core.subscriptions.add(topic, sender.agentId);
-    stageAudit(core.sql, { tenantId: core.tenantId, teamId: core.teamId, agentId: sender.agentId, action: "relay.subscription_allowed", outcome: "success", target: { type: "topic", id: topic }, details: { topic, clientId: id }, at: now });
+    stageAudit(core.sql, {
+      tenantId: core.tenantId,
+      teamId: core.teamId,
+      agentId: sender.agentId,
+      action: "relay.subscription_allowed",
+      outcome: "success",
+      target: { type: "topic", id: topic },
+      details: { topic, clientId: id },
+      at: now,
+    });
   });
   sendAccepted(ws, id, core.head);
   core.wakeAt(now + core.limits.auditFlushDelayMs);
 }
 
 /** Only the first refusal of a spell is audited: a flooding agent must not turn its flood into audit writes. */
-function rateRefused(core: RelayCore, sender: AgentAttachment, frame: ClientFrame, rate: { retryAfterMs: number; firstRefusal: boolean }): void {
+function rateRefused(
+  core: RelayCore,
+  sender: AgentAttachment,
+  frame: ClientFrame,
+  rate: { retryAfterMs: number; firstRefusal: boolean },
+): void {
   core.rates.refused(sender.agentId, sender.trust, core.now);
   if (!rate.firstRefusal) return;
-  stageAudit(core.sql, { tenantId: core.tenantId, teamId: core.teamId, agentId: sender.agentId, action: "relay.rate_limited", outcome: "denied", details: { clientId: (frame as { id?: string }).id ?? null, kind: frame.type, trust: sender.trust, retryAfterMs: rate.retryAfterMs }, at: core.now });
+  stageAudit(core.sql, {
+    tenantId: core.tenantId,
+    teamId: core.teamId,
+    agentId: sender.agentId,
+    action: "relay.rate_limited",
+    outcome: "denied",
+    details: { clientId: (frame as { id?: string }).id ?? null, kind: frame.type, trust: sender.trust, retryAfterMs: rate.retryAfterMs },
+    at: core.now,
+  });
   core.wakeAt(core.now + core.limits.auditFlushDelayMs);
 }
 

@@ -24,13 +24,18 @@ async function poison(teamId: string): Promise<void> {
 
 /** The relay's audit events as the audit trail's D1 window holds them (after the ledger's mirror caught up). */
 const auditRows = async (f: { tenantId: string; teamId: string }) => {
-  return (await auditResults<Record<string, any>>("select id, action, outcome, actor_id, details from audit_events where action like 'relay.%' and json_extract(details, '$.teamId') = ? order by id", f.teamId)).results.map((r) => ({ ...r, details: JSON.parse(r.details) }) as Record<string, any>);
+  return (
+    await auditResults<Record<string, any>>(
+      "select id, action, outcome, actor_id, details from audit_events where action like 'relay.%' and json_extract(details, '$.teamId') = ? order by id",
+      f.teamId,
+    )
+  ).results.map((r) => ({ ...r, details: JSON.parse(r.details) }) as Record<string, any>);
 };
 
 describe("eviction mid-stream", () => {
   it("loses nothing accepted, keeps the seq monotonic, and hibernated sockets keep their identity", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     const bob = await join(f, b);
@@ -61,7 +66,12 @@ describe("eviction mid-stream", () => {
       attachments: state.getWebSockets().map((ws) => ws.deserializeAttachment()),
     }));
     expect(welcome.teamId).toBe(f.teamId);
-    expect(welcome.attachments).toEqual(expect.arrayContaining([expect.objectContaining({ kind: "agent", agentId: a.id, ready: true }), expect.objectContaining({ kind: "agent", agentId: b.id, ready: true })]));
+    expect(welcome.attachments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: "agent", agentId: a.id, ready: true }),
+        expect.objectContaining({ kind: "agent", agentId: b.id, ready: true }),
+      ]),
+    );
     for (const att of welcome.attachments) expect(JSON.stringify(att).length).toBeLessThan(2048);
 
     // A reconnect after another eviction replays everything unacked, in order.
@@ -76,12 +86,16 @@ describe("eviction mid-stream", () => {
 });
 
 describe("audit of accepted messages: derived from the log by a flush cursor", () => {
-  const outboxCount = (teamId: string) => runInDurableObject(relayStub(teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM audit_outbox").one().n);
+  const outboxCount = (teamId: string) =>
+    runInDurableObject(
+      relayStub(teamId),
+      (_: TeamRelay, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM audit_outbox").one().n,
+    );
   const flushedSeq = (teamId: string) => runInDurableObject(relayStub(teamId), (relay: TeamRelay) => relay.core.cursors.audit);
 
   it("accepted messages stage nothing extra; denials go to the outbox; the alarm flushes both after an eviction, with ids derived from (team, seq); a repeated flush adds nothing", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     alice.send({ type: "send", id: "ok1", to: b.id, body: { hello: "world" } });
@@ -108,11 +122,28 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
       ["relay.message_accepted", "success", a.id, "ok2"],
       ["relay.message_denied", "denied", a.id, "no1"],
     ]);
-    const expectedHash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify({ hello: "world" }))))].map((x) => x.toString(16).padStart(2, "0")).join("");
-    expect(rows[0]!.details).toEqual({ teamId: f.teamId, seq, kind: "direct", clientId: "ok1", to: [b.id], recipient: b.id, bodySha256: expectedHash, bytes: JSON.stringify({ hello: "world" }).length });
+    const expectedHash = [
+      ...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify({ hello: "world" })))),
+    ]
+      .map((x) => x.toString(16).padStart(2, "0"))
+      .join("");
+    expect(rows[0]!.details).toEqual({
+      teamId: f.teamId,
+      seq,
+      kind: "direct",
+      clientId: "ok1",
+      to: [b.id],
+      recipient: b.id,
+      bodySha256: expectedHash,
+      bytes: JSON.stringify({ hello: "world" }).length,
+    });
     expect(rows[2]!.details).toMatchObject({ clientId: "no1", code: "not_allowed" });
     // Deterministic ids: the same (team, seq) always gives the same id.
-    const createdAt = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ created_at: number }>("SELECT created_at FROM messages WHERE seq = ?", seq).one().created_at);
+    const createdAt = await runInDurableObject(
+      relayStub(f.teamId),
+      (_: TeamRelay, state) =>
+        state.storage.sql.exec<{ created_at: number }>("SELECT created_at FROM messages WHERE seq = ?", seq).one().created_at,
+    );
     expect(rows[0]!.id).toBe(acceptedEventId(f.teamId, seq, createdAt));
     expect(await outboxCount(f.teamId)).toBe(0);
     expect(await flushedSeq(f.teamId)).toBe(seq2);
@@ -123,7 +154,20 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     await runInDurableObject(relayStub(f.teamId), async (relay: TeamRelay, state) => {
       relay.core.cursors.forgetUnpersistedAudit();
       const denied = rows[2]!;
-      state.storage.sql.exec("INSERT INTO audit_outbox (id, event) VALUES (?, ?)", denied.id, JSON.stringify({ id: denied.id, at: 1, tenantId: f.tenantId, actor: { type: "agent", id: a.id, name: null }, action: "relay.message_denied", details: { teamId: f.teamId }, ip: null, userAgent: null }));
+      state.storage.sql.exec(
+        "INSERT INTO audit_outbox (id, event) VALUES (?, ?)",
+        denied.id,
+        JSON.stringify({
+          id: denied.id,
+          at: 1,
+          tenantId: f.tenantId,
+          actor: { type: "agent", id: a.id, name: null },
+          action: "relay.message_denied",
+          details: { teamId: f.teamId },
+          ip: null,
+          userAgent: null,
+        }),
+      );
       await relay.alarm();
     });
     expect((await auditRows(f)).map((r) => r.id)).toEqual(rows.map((r) => r.id));
@@ -137,7 +181,7 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
 
   it("an expired message is not purged before its audit event is flushed", async () => {
     const f = await relayFixture([{}, {}]);
-    const [a, b] = f.agents as [typeof f.agents[0], typeof f.agents[0]];
+    const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     // Hold the automatic flush back for this test: it runs the alarm itself, after the purge.
     await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => {
@@ -145,7 +189,11 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     });
     const alice = await join(f, a);
     const seqs: number[] = [];
-    for (const [id, ttlSeconds] of [["short1", 1], ["short2", 1], ["long", 3600]] as const) {
+    for (const [id, ttlSeconds] of [
+      ["short1", 1],
+      ["short2", 1],
+      ["long", 3600],
+    ] as const) {
       alice.send({ type: "send", id, to: b.id, body: { id }, ttlSeconds });
       seqs.push((await alice.next({ type: "accepted", id })).seq);
     }
@@ -160,9 +208,17 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => relay.alarm());
     const rows = await auditRows(f);
     expect(rows.map((r) => r.details.clientId)).toEqual(["short1", "short2", "long"]);
-    const hashOf = async (v: unknown) => [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(v))))].map((x) => x.toString(16).padStart(2, "0")).join("");
+    const hashOf = async (v: unknown) =>
+      [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(v))))]
+        .map((x) => x.toString(16).padStart(2, "0"))
+        .join("");
     expect(rows[0]!.details.bodySha256).toBe(await hashOf({ id: "short1" }));
-    const after = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) => state.storage.sql.exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq").toArray().map((m) => m.seq));
+    const after = await runInDurableObject(relayStub(f.teamId), (_: TeamRelay, state) =>
+      state.storage.sql
+        .exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq")
+        .toArray()
+        .map((m) => m.seq),
+    );
     expect(after).toEqual([seqs[2]]);
   });
 });

@@ -87,4 +87,3 @@ function unknownRecipient(core: RelayCore, frame: ClientFrame): string | null {
   if ((frame.type === "send" || frame.type === "request") && frame.to !== undefined && !core.roster.get(frame.to)) return frame.to;
   return null;
 }
-

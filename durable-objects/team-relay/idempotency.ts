@@ -58,7 +58,10 @@ export class IdempotencyIndex {
       this.sealedThrough = segmentRange(row.segment).to;
     }
     if (this.recent.length > 0) this.liveFrom = this.recent[0]!.segment;
-    for (const row of sql.exec<{ seq: number; sender: string; client_id: string }>("SELECT seq, sender, client_id FROM messages WHERE seq > ?", this.sealedThrough)) {
+    for (const row of sql.exec<{ seq: number; sender: string; client_id: string }>(
+      "SELECT seq, sender, client_id FROM messages WHERE seq > ?",
+      this.sealedThrough,
+    )) {
       this.remember(idHash(row.sender, row.client_id), row.seq);
     }
   }
@@ -69,7 +72,9 @@ export class IdempotencyIndex {
     const inTail = this.tail.get(h);
     if (inTail !== undefined) {
       for (const seq of typeof inTail === "number" ? [inTail] : inTail) {
-        const row = this.sql.exec<{ sender: string; client_id: string }>("SELECT sender, client_id FROM messages WHERE seq = ?", seq).toArray()[0];
+        const row = this.sql
+          .exec<{ sender: string; client_id: string }>("SELECT sender, client_id FROM messages WHERE seq = ?", seq)
+          .toArray()[0];
         if (row && row.sender === sender && row.client_id === clientId) return seq;
       }
     }
@@ -138,13 +143,19 @@ export class IdempotencyIndex {
 
   /** For tests and stats. */
   shape(): { runEntries: number; recentSegments: number; sealedThrough: number; tail: number } {
-    return { runEntries: this.run.hashes.length, recentSegments: this.recent.length, sealedThrough: this.sealedThrough, tail: this.tail.size };
+    return {
+      runEntries: this.run.hashes.length,
+      recentSegments: this.recent.length,
+      sealedThrough: this.sealedThrough,
+      tail: this.tail.size,
+    };
   }
 
   /** Merges the recent segments into the run (linear: every input is sorted), dropping purged segments. */
   private merge(): void {
     let merged = this.keepLive(this.run);
-    for (const { segment, hashes } of this.recent) merged = mergeRuns(merged, { hashes, segments: new Uint32Array(hashes.length).fill(segment) });
+    for (const { segment, hashes } of this.recent)
+      merged = mergeRuns(merged, { hashes, segments: new Uint32Array(hashes.length).fill(segment) });
     this.run = merged;
     this.recent.length = 0;
   }
@@ -165,7 +176,15 @@ export class IdempotencyIndex {
 
   private confirmIn(segment: number, sender: string, clientId: string): number | null {
     const { from, to } = segmentRange(segment);
-    const row = this.sql.exec<{ seq: number }>("SELECT seq FROM messages WHERE seq BETWEEN ? AND ? AND sender = ? AND client_id = ? LIMIT 1", from, to, sender, clientId).toArray()[0];
+    const row = this.sql
+      .exec<{ seq: number }>(
+        "SELECT seq FROM messages WHERE seq BETWEEN ? AND ? AND sender = ? AND client_id = ? LIMIT 1",
+        from,
+        to,
+        sender,
+        clientId,
+      )
+      .toArray()[0];
     return row?.seq ?? null;
   }
 

@@ -12,10 +12,28 @@ import { judge, type OpenRequest, type PresenceQuestion, type RateCheck, type Re
 import type { Member } from "./members";
 
 const NOW = 1_800_000_000_000;
-const agent = (id: string, role: AgentTemplate, trust: TrustLevel = 2, suspended = false): Member => ({ agentId: id, role, trust, suspended });
-const MEMBERS = [agent("agt_a", "pm"), agent("agt_b", "engineering"), agent("agt_c", "ops", 0), agent("agt_low", "custom", 1), agent("agt_s", "custom", 2, true), agent("agt_full", "support")];
+const agent = (id: string, role: AgentTemplate, trust: TrustLevel = 2, suspended = false): Member => ({
+  agentId: id,
+  role,
+  trust,
+  suspended,
+});
+const MEMBERS = [
+  agent("agt_a", "pm"),
+  agent("agt_b", "engineering"),
+  agent("agt_c", "ops", 0),
+  agent("agt_low", "custom", 1),
+  agent("agt_s", "custom", 2, true),
+  agent("agt_full", "support"),
+];
 const e = (from: string, to: string): Edge => ({ from: { kind: "agent", id: from }, to: { kind: "agent", id: to } });
-const EDGES: Edge[] = [e("agt_a", "agt_b"), { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "ops" } }, e("agt_low", "agt_b"), e("agt_s", "agt_b"), e("agt_a", "agt_full")];
+const EDGES: Edge[] = [
+  e("agt_a", "agt_b"),
+  { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "ops" } },
+  e("agt_low", "agt_b"),
+  e("agt_s", "agt_b"),
+  e("agt_a", "agt_full"),
+];
 const TOPICS: TopicRule[] = [
   { topic: "deploys.*", subject: { kind: "role", id: "pm" }, action: "publish" },
   { topic: "deploys.*", subject: { kind: "role", id: "engineering" }, action: "subscribe" },
@@ -36,7 +54,18 @@ interface World {
 }
 
 function view(over: Partial<World> = {}): RelayView {
-  const w: World = { head: 100, queued: { agt_full: 10_000 }, stored: { "agt_a:dup": 42 }, rate: { ok: true }, open: [OPEN], subscribers: { "deploys.prod": ["agt_b", "agt_c", "agt_full", "agt_a"] }, online: ["agt_a", "agt_b", "agt_c"], cursors: { agt_b: 30 }, members: MEMBERS, ...over };
+  const w: World = {
+    head: 100,
+    queued: { agt_full: 10_000 },
+    stored: { "agt_a:dup": 42 },
+    rate: { ok: true },
+    open: [OPEN],
+    subscribers: { "deploys.prod": ["agt_b", "agt_c", "agt_full", "agt_a"] },
+    online: ["agt_a", "agt_b", "agt_c"],
+    cursors: { agt_b: 30 },
+    members: MEMBERS,
+    ...over,
+  };
   const byId = new Map(w.members.map((m) => [m.agentId, m]));
   return {
     now: NOW,
@@ -64,7 +93,8 @@ const sender = (id: string, over: Partial<Sender> = {}): Sender => {
 function shape(v: Verdict): string {
   switch (v.verdict) {
     case "accept":
-      if (v.action === "message") return `accept message ${v.message.kind} → ${v.message.recipients.join(",") || "nobody"}${v.message.skipped.length ? ` (skipped ${v.message.skipped.join(",")})` : ""}`;
+      if (v.action === "message")
+        return `accept message ${v.message.kind} → ${v.message.recipients.join(",") || "nobody"}${v.message.skipped.length ? ` (skipped ${v.message.skipped.join(",")})` : ""}`;
       if (v.action === "hello") return `accept hello from ${v.replayFrom}${v.ackTo !== null ? ` ack ${v.ackTo}` : ""}`;
       if (v.action === "ack") return `accept ack ${v.seq}`;
       if (v.action === "duplicate") return `accept duplicate ${v.seq}`;
@@ -108,7 +138,13 @@ describe("judge: every frame kind", () => {
     // hello
     ["hello: replay from the cursor", hello(), sender("agt_b", { ready: false }), {}, "accept hello from 30"],
     ["hello: resumeFrom beyond the cursor is an ack", hello(50), sender("agt_b", { ready: false }), {}, "accept hello from 50 ack 50"],
-    ["hello: resumeFrom beyond the head is clamped to it", hello(500), sender("agt_b", { ready: false }), {}, "accept hello from 100 ack 100"],
+    [
+      "hello: resumeFrom beyond the head is clamped to it",
+      hello(500),
+      sender("agt_b", { ready: false }),
+      {},
+      "accept hello from 100 ack 100",
+    ],
     ["hello: resumeFrom behind the cursor changes nothing", hello(10), sender("agt_b", { ready: false }), {}, "accept hello from 30"],
     ["hello: another protocol version closes 4400", hello(undefined, 2), sender("agt_b", { ready: false }), {}, "close 4400"],
     ["hello: twice is an error", hello(), sender("agt_b"), {}, "error invalid_frame"],
@@ -122,14 +158,38 @@ describe("judge: every frame kind", () => {
     ["send: to a stranger", send("agt_nobody"), sender("agt_a"), {}, "deny not_found"],
     ["send: to itself", send("agt_a"), sender("agt_a"), {}, "deny not_found"],
     ["send: to a full queue", send("agt_full"), sender("agt_a"), {}, "deny queue_full"],
-    ["send: to a suspended agent is queued (it keeps its queue)", send("agt_b"), sender("agt_a"), { members: MEMBERS.map((m) => (m.agentId === "agt_b" ? { ...m, suspended: true } : m)) }, "accept message direct → agt_b"],
-    ["send: a retried id is answered with the original seq, even when the rate is exhausted", send("agt_b", "dup"), sender("agt_a"), { rate: { ok: false, retryAfterMs: 10, firstRefusal: true } }, "accept duplicate 42"],
-    ["send: over the trust level's rate", send("agt_b"), sender("agt_a"), { rate: { ok: false, retryAfterMs: 1500, firstRefusal: true } }, "error rate_limited"],
+    [
+      "send: to a suspended agent is queued (it keeps its queue)",
+      send("agt_b"),
+      sender("agt_a"),
+      { members: MEMBERS.map((m) => (m.agentId === "agt_b" ? { ...m, suspended: true } : m)) },
+      "accept message direct → agt_b",
+    ],
+    [
+      "send: a retried id is answered with the original seq, even when the rate is exhausted",
+      send("agt_b", "dup"),
+      sender("agt_a"),
+      { rate: { ok: false, retryAfterMs: 10, firstRefusal: true } },
+      "accept duplicate 42",
+    ],
+    [
+      "send: over the trust level's rate",
+      send("agt_b"),
+      sender("agt_a"),
+      { rate: { ok: false, retryAfterMs: 1500, firstRefusal: true } },
+      "error rate_limited",
+    ],
     // request
     ["request: allowed", request("agt_b"), sender("agt_a"), {}, "accept message request → agt_b"],
     ["request: no edge", request("agt_a"), sender("agt_b"), {}, "deny not_allowed"],
     ["request: full queue", request("agt_full"), sender("agt_a"), {}, "deny queue_full"],
-    ["request: over the rate", request("agt_b"), sender("agt_a"), { rate: { ok: false, retryAfterMs: 1, firstRefusal: false } }, "error rate_limited"],
+    [
+      "request: over the rate",
+      request("agt_b"),
+      sender("agt_a"),
+      { rate: { ok: false, retryAfterMs: 1, firstRefusal: false } },
+      "error rate_limited",
+    ],
     // reply
     ["reply: to the open request made to this agent, no edge needed", reply("req-40"), sender("agt_b"), {}, "accept message reply → agt_a"],
     ["reply: to someone else's request (forged)", reply("req-40"), sender("agt_c"), {}, "deny request_timeout"],
@@ -138,32 +198,98 @@ describe("judge: every frame kind", () => {
     ["reply: to an expired request", reply("req-40"), sender("agt_b"), { open: [{ ...OPEN, deadline: NOW }] }, "deny request_timeout"],
     ["reply: to an answered request (closed)", reply("req-40"), sender("agt_b"), { open: [] }, "deny request_timeout"],
     ["reply: naming the requester's client id, not the request id", reply("q-1"), sender("agt_b"), {}, "deny request_timeout"],
-    ["reply: over the rate", reply("req-40"), sender("agt_b"), { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } }, "error rate_limited"],
+    [
+      "reply: over the rate",
+      reply("req-40"),
+      sender("agt_b"),
+      { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } },
+      "error rate_limited",
+    ],
     // broadcast
-    ["broadcast: to every member with an edge from the sender (queue-full ones skipped)", broadcast, sender("agt_a"), {}, "accept message broadcast → agt_b,agt_c (skipped agt_full)"],
+    [
+      "broadcast: to every member with an edge from the sender (queue-full ones skipped)",
+      broadcast,
+      sender("agt_a"),
+      {},
+      "accept message broadcast → agt_b,agt_c (skipped agt_full)",
+    ],
     ["broadcast: trust level 1 may not broadcast", broadcast, sender("agt_low"), {}, "deny not_allowed"],
     ["broadcast: trust level 0 may not broadcast", broadcast, sender("agt_c"), {}, "deny not_allowed"],
     ["broadcast: no edge at all", broadcast, sender("agt_b"), {}, "deny not_allowed"],
-    ["broadcast: every allowed queue full", broadcast, sender("agt_a"), { queued: { agt_b: 10_000, agt_c: 10_000, agt_full: 10_000 } }, "deny queue_full"],
-    ["broadcast: over the rate", broadcast, sender("agt_a"), { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } }, "error rate_limited"],
+    [
+      "broadcast: every allowed queue full",
+      broadcast,
+      sender("agt_a"),
+      { queued: { agt_b: 10_000, agt_c: 10_000, agt_full: 10_000 } },
+      "deny queue_full",
+    ],
+    [
+      "broadcast: over the rate",
+      broadcast,
+      sender("agt_a"),
+      { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } },
+      "error rate_limited",
+    ],
     // publish
-    ["publish: to subscribers whose subscribe rule still holds (not the publisher, not a queue-full one)", publish(), sender("agt_a"), {}, "accept message topic → agt_b (skipped agt_full)"],
+    [
+      "publish: to subscribers whose subscribe rule still holds (not the publisher, not a queue-full one)",
+      publish(),
+      sender("agt_a"),
+      {},
+      "accept message topic → agt_b (skipped agt_full)",
+    ],
     ["publish: no publish rule", publish(), sender("agt_b"), {}, "deny not_allowed"],
     ["publish: a topic outside the rule's prefix", publish("builds.prod"), sender("agt_a"), {}, "deny not_allowed"],
     ["publish: nobody subscribed is still accepted", publish("deploys.staging"), sender("agt_a"), {}, "accept message topic → nobody"],
-    ["publish: over the rate", publish(), sender("agt_a"), { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } }, "error rate_limited"],
+    [
+      "publish: over the rate",
+      publish(),
+      sender("agt_a"),
+      { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } },
+      "error rate_limited",
+    ],
     // subscribe / unsubscribe
     ["subscribe: allowed by a role rule", subscribe(), sender("agt_b"), {}, "accept subscribe deploys.prod"],
     ["subscribe: allowed by an agent rule", subscribe(), sender("agt_full"), {}, "accept subscribe deploys.prod"],
     ["subscribe: no rule", subscribe(), sender("agt_c"), {}, "deny not_allowed"],
-    ["subscribe: not rate-limited", subscribe(), sender("agt_b"), { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } }, "accept subscribe deploys.prod"],
+    [
+      "subscribe: not rate-limited",
+      subscribe(),
+      sender("agt_b"),
+      { rate: { ok: false, retryAfterMs: 1, firstRefusal: true } },
+      "accept subscribe deploys.prod",
+    ],
     ["unsubscribe: always accepted", unsubscribe, sender("agt_c"), {}, "accept unsubscribe deploys.prod"],
     // presence
-    ["presence: peers sharing an edge either way hear of it", { type: "presence", status: "joined" }, sender("agt_b"), {}, "accept presence → agt_a"],
+    [
+      "presence: peers sharing an edge either way hear of it",
+      { type: "presence", status: "joined" },
+      sender("agt_b"),
+      {},
+      "accept presence → agt_a",
+    ],
     ["presence: role edges count (pm → ops)", { type: "presence", status: "left" }, sender("agt_c"), {}, "accept presence → agt_a"],
-    ["presence: offline peers are not told", { type: "presence", status: "joined" }, sender("agt_b"), { online: ["agt_b", "agt_c"] }, "accept presence → nobody"],
-    ["presence snapshot: a newcomer sees the online peers it shares an edge with", { type: "presence-snapshot" }, sender("agt_a"), {}, "accept presence → agt_b,agt_c"],
-    ["presence snapshot: nobody for an agent with no edges", { type: "presence-snapshot" }, sender("agt_full"), { online: ["agt_b", "agt_c"] }, "accept presence → nobody"],
+    [
+      "presence: offline peers are not told",
+      { type: "presence", status: "joined" },
+      sender("agt_b"),
+      { online: ["agt_b", "agt_c"] },
+      "accept presence → nobody",
+    ],
+    [
+      "presence snapshot: a newcomer sees the online peers it shares an edge with",
+      { type: "presence-snapshot" },
+      sender("agt_a"),
+      {},
+      "accept presence → agt_b,agt_c",
+    ],
+    [
+      "presence snapshot: nobody for an agent with no edges",
+      { type: "presence-snapshot" },
+      sender("agt_full"),
+      { online: ["agt_b", "agt_c"] },
+      "accept presence → nobody",
+    ],
   ];
   it.each(rows)("%s", (_name, frame, from, world, expected) => {
     expect(shape(judge(frame, from, view(world)))).toBe(expected);
@@ -188,20 +314,45 @@ describe("judge: the connection's gates apply to every frame kind", () => {
 describe("judge: what the verdicts carry", () => {
   it("a reply is bound to the open request: recipient, the requester's client id and the request's seq", () => {
     const v = judge(reply("req-40"), sender("agt_b"), view());
-    expect(v).toMatchObject({ verdict: "accept", action: "message", message: { kind: "reply", recipients: ["agt_a"], inReplyTo: "q-1", requestSeq: 40 } });
+    expect(v).toMatchObject({
+      verdict: "accept",
+      action: "message",
+      message: { kind: "reply", recipients: ["agt_a"], inReplyTo: "q-1", requestSeq: 40 },
+    });
   });
   it("a request carries its deadline; a send its TTL", () => {
-    expect(judge(request("agt_b"), sender("agt_a"), view())).toMatchObject({ message: { deadline: NOW + 1000, expiresAt: NOW + 86_400_000 } });
-    expect(judge({ type: "send", id: "t", to: "agt_b", body: 1, ttlSeconds: 60 }, sender("agt_a"), view())).toMatchObject({ message: { expiresAt: NOW + 60_000 } });
+    expect(judge(request("agt_b"), sender("agt_a"), view())).toMatchObject({
+      message: { deadline: NOW + 1000, expiresAt: NOW + 86_400_000 },
+    });
+    expect(judge({ type: "send", id: "t", to: "agt_b", body: 1, ttlSeconds: 60 }, sender("agt_a"), view())).toMatchObject({
+      message: { expiresAt: NOW + 60_000 },
+    });
   });
   it("denials say what to audit and what observers see — never the body", () => {
     const v = judge(send("agt_a"), sender("agt_b"), view());
-    expect(v).toMatchObject({ verdict: "deny", consumesRate: true, audit: { action: "relay.message_denied", target: { type: "agent", id: "agt_a" }, details: { kind: "direct", recipient: "agt_a" }, observed: { kind: "direct", to: ["agt_a"] } } });
+    expect(v).toMatchObject({
+      verdict: "deny",
+      consumesRate: true,
+      audit: {
+        action: "relay.message_denied",
+        target: { type: "agent", id: "agt_a" },
+        details: { kind: "direct", recipient: "agt_a" },
+        observed: { kind: "direct", to: ["agt_a"] },
+      },
+    });
     expect(JSON.stringify(v)).not.toContain('"x":1');
-    expect(judge(subscribe(), sender("agt_c"), view())).toMatchObject({ verdict: "deny", consumesRate: false, audit: { action: "relay.subscription_denied", target: { type: "topic", id: "deploys.prod" } } });
+    expect(judge(subscribe(), sender("agt_c"), view())).toMatchObject({
+      verdict: "deny",
+      consumesRate: false,
+      audit: { action: "relay.subscription_denied", target: { type: "topic", id: "deploys.prod" } },
+    });
   });
   it("a rate refusal says whether it is the first of its spell (only that one is audited)", () => {
-    expect(judge(send("agt_b"), sender("agt_a"), view({ rate: { ok: false, retryAfterMs: 2000, firstRefusal: false } }))).toMatchObject({ verdict: "error", code: "rate_limited", rateLimited: { firstRefusal: false } });
+    expect(judge(send("agt_b"), sender("agt_a"), view({ rate: { ok: false, retryAfterMs: 2000, firstRefusal: false } }))).toMatchObject({
+      verdict: "error",
+      code: "rate_limited",
+      rateLimited: { firstRefusal: false },
+    });
   });
   it("judge changes nothing in the view it reads", () => {
     const w = view();

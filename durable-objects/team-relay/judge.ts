@@ -15,7 +15,14 @@
 import { CLOCK_SKEW_SECONDS } from "../../workers/shared/agent-identity/claims";
 import type { CompiledAllowlist, Party } from "../../workers/shared/relay/allowlist";
 import type { ErrorCode } from "../../workers/shared/errors/catalogue";
-import { CLOSE_CODES, DEFAULT_TTL_SECONDS, PROTOCOL_VERSION, requestSeqOf, type ClientFrame, type DeliveryKind } from "../../workers/shared/relay/protocol";
+import {
+  CLOSE_CODES,
+  DEFAULT_TTL_SECONDS,
+  PROTOCOL_VERSION,
+  requestSeqOf,
+  type ClientFrame,
+  type DeliveryKind,
+} from "../../workers/shared/relay/protocol";
 import { trustLimits, type TrustLevel } from "../../workers/shared/trust-levels";
 import type { Member } from "./members";
 
@@ -121,7 +128,12 @@ export function judge(frame: ClientFrame | PresenceQuestion, sender: Sender, vie
             verdict: "deny",
             code: "not_allowed",
             reason: `The allowlist does not let this agent subscribe to ${frame.topic}.`,
-            audit: { action: "relay.subscription_denied", target: { type: "topic", id: frame.topic }, details: { topic: frame.topic }, observed: { topic: frame.topic } },
+            audit: {
+              action: "relay.subscription_denied",
+              target: { type: "topic", id: frame.topic },
+              details: { topic: frame.topic },
+              observed: { topic: frame.topic },
+            },
             consumesRate: false,
           };
     case "unsubscribe":
@@ -143,12 +155,22 @@ export function judgeConnection(sender: Sender, view: Pick<RelayView, "now" | "m
 }
 
 function hello(frame: Frame<"hello">, sender: Sender, view: RelayView): Verdict {
-  if (frame.v !== PROTOCOL_VERSION) return { verdict: "close", ...CLOSE_CODES.protocolVersion, message: `This relay speaks protocol v${PROTOCOL_VERSION}; the client asked for v${frame.v}.` };
+  if (frame.v !== PROTOCOL_VERSION)
+    return {
+      verdict: "close",
+      ...CLOSE_CODES.protocolVersion,
+      message: `This relay speaks protocol v${PROTOCOL_VERSION}; the client asked for v${frame.v}.`,
+    };
   if (sender.ready) return error("invalid_frame", "hello was already sent on this connection.");
   const cursor = view.cursor(sender.agentId);
   // resumeFrom beyond the cursor: the client processed more than it acked — an ack (clamped to the head).
   const ackTo = frame.resumeFrom !== undefined && frame.resumeFrom > cursor ? Math.min(frame.resumeFrom, view.head) : null;
-  return { verdict: "accept", action: "hello", replayFrom: Math.max(cursor, ackTo ?? 0), ackTo: ackTo !== null && ackTo > cursor ? ackTo : null };
+  return {
+    verdict: "accept",
+    action: "hello",
+    replayFrom: Math.max(cursor, ackTo ?? 0),
+    ackTo: ackTo !== null && ackTo > cursor ? ackTo : null,
+  };
 }
 
 function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict {
@@ -159,10 +181,21 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
   const rate = view.rate(sender.agentId, sender.trust);
   if (!rate.ok) {
     const { messagesPerMinute } = trustLimits(sender.trust);
-    return { verdict: "error", code: "rate_limited", message: `Trust level ${sender.trust} allows ${messagesPerMinute} messages per minute; retry in ${Math.ceil(rate.retryAfterMs / 1000)} s.`, rateLimited: rate };
+    return {
+      verdict: "error",
+      code: "rate_limited",
+      message: `Trust level ${sender.trust} allows ${messagesPerMinute} messages per minute; retry in ${Math.ceil(rate.retryAfterMs / 1000)} s.`,
+      rateLimited: rate,
+    };
   }
   const kind: DeliveryKind = frame.type === "send" ? "direct" : frame.type === "publish" ? "topic" : frame.type;
-  const deny = (code: ErrorCode, reason: string, extra: Record<string, unknown> = {}): Verdict => ({ verdict: "deny", code, reason, audit: denialAudit(frame, kind, extra), consumesRate: true });
+  const deny = (code: ErrorCode, reason: string, extra: Record<string, unknown> = {}): Verdict => ({
+    verdict: "deny",
+    code,
+    reason,
+    audit: denialAudit(frame, kind, extra),
+    consumesRate: true,
+  });
   const expiresAt = view.now + ("ttlSeconds" in frame && frame.ttlSeconds !== undefined ? frame.ttlSeconds : DEFAULT_TTL_SECONDS) * 1000;
 
   switch (frame.type) {
@@ -170,8 +203,10 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
     case "request": {
       const to = frame.to === sender.agentId ? null : view.member(frame.to);
       if (!to) return deny("not_found", `No agent ${frame.to} in this team.`);
-      if (!view.allowlist.allows(sender, to)) return deny("not_allowed", `The allowlist has no edge from ${sender.agentId} (${sender.role}) to ${to.agentId} (${to.role}).`);
-      if (view.queued(to.agentId) >= view.queueCap) return deny("queue_full", `${to.agentId} has ${view.queueCap} unacknowledged messages; retry later.`);
+      if (!view.allowlist.allows(sender, to))
+        return deny("not_allowed", `The allowlist has no edge from ${sender.agentId} (${sender.role}) to ${to.agentId} (${to.role}).`);
+      if (view.queued(to.agentId) >= view.queueCap)
+        return deny("queue_full", `${to.agentId} has ${view.queueCap} unacknowledged messages; retry later.`);
       const message: Outgoing = { kind, recipients: [to.agentId], skipped: [], expiresAt };
       if (frame.type === "request") message.deadline = view.now + frame.timeoutMs;
       return { verdict: "accept", action: "message", message };
@@ -183,20 +218,31 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
       const seq = requestSeqOf(frame.inReplyTo);
       const open = seq === null ? null : view.openRequest(seq);
       if (!open || open.responder !== sender.agentId || open.deadline <= view.now) {
-        return deny("request_timeout", `No open request ${frame.inReplyTo} to this agent: it timed out, was answered, was not made to this agent, or never existed.`);
+        return deny(
+          "request_timeout",
+          `No open request ${frame.inReplyTo} to this agent: it timed out, was answered, was not made to this agent, or never existed.`,
+        );
       }
-      return { verdict: "accept", action: "message", message: { kind, recipients: [open.requester], skipped: [], inReplyTo: open.requestId, requestSeq: open.seq, expiresAt } };
+      return {
+        verdict: "accept",
+        action: "message",
+        message: { kind, recipients: [open.requester], skipped: [], inReplyTo: open.requestId, requestSeq: open.seq, expiresAt },
+      };
     }
     case "broadcast": {
       if (!trustLimits(sender.trust).mayBroadcast) return deny("not_allowed", `Trust level ${sender.trust} may not broadcast.`);
       const allowed: string[] = [];
       for (const m of view.members()) if (m.agentId !== sender.agentId && view.allowlist.allows(sender, m)) allowed.push(m.agentId);
       const { recipients, skipped } = splitByQueue(allowed, view);
-      if (recipients.length === 0) return allowed.length === 0 ? deny("not_allowed", "The allowlist lets this agent reach no one in the team.") : deny("queue_full", "Every allowed recipient's queue is full.");
+      if (recipients.length === 0)
+        return allowed.length === 0
+          ? deny("not_allowed", "The allowlist lets this agent reach no one in the team.")
+          : deny("queue_full", "Every allowed recipient's queue is full.");
       return { verdict: "accept", action: "message", message: { kind, recipients, skipped, expiresAt } };
     }
     case "publish": {
-      if (!view.allowlist.mayTopic(sender, frame.topic, "publish")) return deny("not_allowed", `The allowlist does not let this agent publish to ${frame.topic}.`);
+      if (!view.allowlist.mayTopic(sender, frame.topic, "publish"))
+        return deny("not_allowed", `The allowlist does not let this agent publish to ${frame.topic}.`);
       const subscribers: string[] = [];
       for (const agentId of view.subscribers(frame.topic)) {
         if (agentId === sender.agentId) continue;
@@ -222,9 +268,19 @@ function denialAudit(frame: MessageFrame, kind: DeliveryKind, extra: Record<stri
   switch (frame.type) {
     case "send":
     case "request":
-      return { action: "relay.message_denied", target: { type: "agent", id: frame.to }, details: { kind, recipient: frame.to, ...extra }, observed: { kind, to: [frame.to] } };
+      return {
+        action: "relay.message_denied",
+        target: { type: "agent", id: frame.to },
+        details: { kind, recipient: frame.to, ...extra },
+        observed: { kind, to: [frame.to] },
+      };
     case "publish":
-      return { action: "relay.message_denied", target: { type: "topic", id: frame.topic }, details: { kind, topic: frame.topic, ...extra }, observed: { kind, topic: frame.topic } };
+      return {
+        action: "relay.message_denied",
+        target: { type: "topic", id: frame.topic },
+        details: { kind, topic: frame.topic, ...extra },
+        observed: { kind, topic: frame.topic },
+      };
     case "reply":
       return { action: "relay.message_denied", target: null, details: { kind, inReplyTo: frame.inReplyTo, ...extra }, observed: { kind } };
     case "broadcast":

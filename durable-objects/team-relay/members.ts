@@ -24,7 +24,12 @@ export const REFRESH_INTERVAL_MS = 1_000;
 type Row = { agent_id: string; role: string; trust: number; suspended: number };
 
 /** A stored trust value that is not a level is read as level 0 (fail closed; see trustLimits). */
-const toMember = (r: Row): Member => ({ agentId: r.agent_id, role: r.role as AgentTemplate, trust: asTrustLevel(r.trust) ?? 0, suspended: r.suspended === 1 });
+const toMember = (r: Row): Member => ({
+  agentId: r.agent_id,
+  role: r.role as AgentTemplate,
+  trust: asTrustLevel(r.trust) ?? 0,
+  suspended: r.suspended === 1,
+});
 
 export class Members {
   private readonly byId = new Map<string, Member>();

@@ -38,7 +38,11 @@ export function disconnect(core: RelayCore, ws: WebSocket, code: number, reason:
   const att = core.connections.forget(ws);
   if (att?.kind === "agent") {
     if (att.ready && !att.replay && !core.connections.live(att.agentId)) announce(core, att, "left");
-    if (core.cursors.unpersistedAck(att.agentId) && core.connections.ofAgent(att.agentId).every((other) => other === ws || core.connections.attachment(other) === null)) core.cursors.persist(Date.now());
+    if (
+      core.cursors.unpersistedAck(att.agentId) &&
+      core.connections.ofAgent(att.agentId).every((other) => other === ws || core.connections.attachment(other) === null)
+    )
+      core.cursors.persist(Date.now());
   }
   try {
     ws.close(code, reason);

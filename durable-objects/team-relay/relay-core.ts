@@ -50,7 +50,14 @@ export interface RelayLimits {
   cursorPersistMs: number;
 }
 
-export const RELAY_LIMITS: RelayLimits = { queueCap: 10_000, maxSocketsPerAgent: 5, replayPage: 500, purgeIntervalMs: 60_000, auditFlushDelayMs: 500, cursorPersistMs: 60_000 };
+export const RELAY_LIMITS: RelayLimits = {
+  queueCap: 10_000,
+  maxSocketsPerAgent: 5,
+  replayPage: 500,
+  purgeIntervalMs: 60_000,
+  auditFlushDelayMs: 500,
+  cursorPersistMs: 60_000,
+};
 
 export class RelayCore implements RelayView {
   /** The time of the frame being judged (set per frame). */

@@ -7,7 +7,15 @@
  */
 import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { agentEdge, join, relayFixture, relayStub, setAllowlist, type RelayClient, type RelayFixture } from "../../test/workers/relay-harness";
+import {
+  agentEdge,
+  join,
+  relayFixture,
+  relayStub,
+  setAllowlist,
+  type RelayClient,
+  type RelayFixture,
+} from "../../test/workers/relay-harness";
 
 type Agent = RelayFixture["agents"][0];
 
@@ -37,12 +45,21 @@ describe("reply binding", () => {
 
     cb.send({ type: "reply", id: "r-1", inReplyTo: reqA.id, body: { key: "for A only" } });
     await cb.next({ type: "accepted", id: "r-1" });
-    expect(await ca.next({ type: "deliver", kind: "reply" })).toMatchObject({ from: b.id, inReplyTo: "q-shared", requestSeq: fromA, body: { key: "for A only" } });
+    expect(await ca.next({ type: "deliver", kind: "reply" })).toMatchObject({
+      from: b.id,
+      inReplyTo: "q-shared",
+      requestSeq: fromA,
+      body: { key: "for A only" },
+    });
     await cc.none({ type: "deliver" });
 
     cb.send({ type: "reply", id: "r-2", inReplyTo: reqC.id, body: { lunch: "yes" } });
     await cb.next({ type: "accepted", id: "r-2" });
-    expect(await cc.next({ type: "deliver", kind: "reply" })).toMatchObject({ inReplyTo: "q-shared", requestSeq: fromC, body: { lunch: "yes" } });
+    expect(await cc.next({ type: "deliver", kind: "reply" })).toMatchObject({
+      inReplyTo: "q-shared",
+      requestSeq: fromC,
+      body: { lunch: "yes" },
+    });
     await ca.none({ type: "deliver" });
   });
 
@@ -84,7 +101,16 @@ describe("reply binding", () => {
 
   it("malformed request ids in inReplyTo are refused like unknown ones", async () => {
     const { cd } = await threeAgents();
-    for (const [i, inReplyTo] of ["req-", "req-0", "req-01", "req--1", "req-1e3", "req-99999999999999999999", "REQ-1", " req-1"].entries()) {
+    for (const [i, inReplyTo] of [
+      "req-",
+      "req-0",
+      "req-01",
+      "req--1",
+      "req-1e3",
+      "req-99999999999999999999",
+      "REQ-1",
+      " req-1",
+    ].entries()) {
       cd.send({ type: "reply", id: `m${i}`, inReplyTo, body: null });
       expect(await cd.next({ type: "denied", id: `m${i}` })).toMatchObject({ code: "request_timeout" });
     }

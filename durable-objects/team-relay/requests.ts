@@ -24,7 +24,14 @@ export class OpenRequests {
 
   /** Inside the request's write (same synchronous run as its message row). */
   add(r: OpenRequest): void {
-    this.sql.exec("INSERT OR REPLACE INTO open_requests (seq, requester, request_id, responder, deadline) VALUES (?, ?, ?, ?, ?)", r.seq, r.requester, r.requestId, r.responder, r.deadline);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO open_requests (seq, requester, request_id, responder, deadline) VALUES (?, ?, ?, ?, ?)",
+      r.seq,
+      r.requester,
+      r.requestId,
+      r.responder,
+      r.deadline,
+    );
     this.bySeq.set(r.seq, r);
   }
 

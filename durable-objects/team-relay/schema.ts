@@ -97,7 +97,10 @@ export function migrate(sql: SqlStorage): void {
   const current = Number(sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").toArray()[0]?.value ?? 0);
   for (let version = current; version < MIGRATIONS.length; version++) {
     for (const statement of MIGRATIONS[version]!) sql.exec(statement);
-    sql.exec("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", String(version + 1));
+    sql.exec(
+      "INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      String(version + 1),
+    );
   }
 }
 

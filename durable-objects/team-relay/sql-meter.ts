@@ -15,4 +15,5 @@ export interface RelayStats {
   alarmsSet: number;
 }
 
-export const relayMeter = () => new SqlMeter<RelayStats>({ rowsWritten: 0, rowsRead: 0, messagesAccepted: 0, auditFlushed: 0, alarmsSet: 0 });
+export const relayMeter = () =>
+  new SqlMeter<RelayStats>({ rowsWritten: 0, rowsRead: 0, messagesAccepted: 0, auditFlushed: 0, alarmsSet: 0 });

@@ -8,7 +8,8 @@ export class Subscriptions {
   private readonly byTopic = new Map<string, Set<string>>();
 
   constructor(private readonly sql: SqlStorage) {
-    for (const row of sql.exec<{ topic: string; agent_id: string }>("SELECT topic, agent_id FROM subscriptions")) this.remember(row.topic, row.agent_id);
+    for (const row of sql.exec<{ topic: string; agent_id: string }>("SELECT topic, agent_id FROM subscriptions"))
+      this.remember(row.topic, row.agent_id);
   }
 
   subscribers(topic: string): Iterable<string> {

@@ -124,25 +124,41 @@ export class TeamRelay extends DurableObject<Env> {
   // ---- messaging RPCs for agents off the WebSocket (the MCP tools): the frame's judge and effects (agent-rpc.ts)
 
   /** The `send` frame: `{ seq }` once stored, or the denial/error it would get on the socket. */
-  agentSend(team: RelayTeam, agent: RpcAgent, input: { to: string; body: unknown; clientId: string; ttlSeconds?: number }): Promise<RpcResult<{ seq: number }>> {
+  agentSend(
+    team: RelayTeam,
+    agent: RpcAgent,
+    input: { to: string; body: unknown; clientId: string; ttlSeconds?: number },
+  ): Promise<RpcResult<{ seq: number }>> {
     bindTeam(this.core, team.teamId, team.tenantId);
     return this.rpc.send(agent, input);
   }
 
   /** The `request` frame; resolves with the reply once it is stored, or `request_timeout` after `timeoutMs`. */
-  agentRequest(team: RelayTeam, agent: RpcAgent, input: { to: string; body: unknown; clientId: string; timeoutMs: number }): Promise<RpcResult<{ seq: number; reply: InboxMessage }>> {
+  agentRequest(
+    team: RelayTeam,
+    agent: RpcAgent,
+    input: { to: string; body: unknown; clientId: string; timeoutMs: number },
+  ): Promise<RpcResult<{ seq: number; reply: InboxMessage }>> {
     bindTeam(this.core, team.teamId, team.tenantId);
     return this.rpc.request(agent, input);
   }
 
   /** The `reply` frame (`inReplyTo` = the request's `req-<seq>` id). */
-  agentReply(team: RelayTeam, agent: RpcAgent, input: { inReplyTo: string; body: unknown; clientId: string }): Promise<RpcResult<{ seq: number }>> {
+  agentReply(
+    team: RelayTeam,
+    agent: RpcAgent,
+    input: { inReplyTo: string; body: unknown; clientId: string },
+  ): Promise<RpcResult<{ seq: number }>> {
     bindTeam(this.core, team.teamId, team.tenantId);
     return this.rpc.reply(agent, input);
   }
 
   /** Messages after the agent's cursor, oldest first, without moving it. */
-  agentInbox(team: RelayTeam, agent: RpcAgent, input: { limit: number }): RpcResult<{ messages: InboxMessage[]; cursor: number; head: number }> {
+  agentInbox(
+    team: RelayTeam,
+    agent: RpcAgent,
+    input: { limit: number },
+  ): RpcResult<{ messages: InboxMessage[]; cursor: number; head: number }> {
     bindTeam(this.core, team.teamId, team.tenantId);
     return this.rpc.inbox(agent, input);
   }

@@ -38,7 +38,12 @@ describe("wake-up", () => {
       }
       // Those rows' audit events count as flushed, and b has processed them (this test is about
       // the log's length, not about a backlog: a recipient's backlog is counted from its cursor).
-      state.storage.sql.exec("UPDATE meta SET value = json_set(value, '$.audit', ?, '$.acks', json_object(?, ?)) WHERE key = 'cursors'", LOG, b.id, LOG);
+      state.storage.sql.exec(
+        "UPDATE meta SET value = json_set(value, '$.audit', ?, '$.acks', json_object(?, ?)) WHERE key = 'cursors'",
+        LOG,
+        b.id,
+        LOG,
+      );
     });
     // First wake: the rows were never seen, so the index is rebuilt from them once; the alarm seals the segments.
     await evictDurableObject(stub, { webSockets: "hibernate" });
@@ -56,11 +61,19 @@ describe("wake-up", () => {
     expect(read).toBeLessThan(IDEMPOTENCY_SEGMENT + 100);
 
     // Retries are still recognised: in a sealed segment, in the tail, and just accepted.
-    for (const [id, seq] of [["bulk-10", 10], [`bulk-${IDEMPOTENCY_SEGMENT * 2 + 7}`, IDEMPOTENCY_SEGMENT * 2 + 7], [`bulk-${LOG}`, LOG], ["fresh", LOG + 1]] as const) {
+    for (const [id, seq] of [
+      ["bulk-10", 10],
+      [`bulk-${IDEMPOTENCY_SEGMENT * 2 + 7}`, IDEMPOTENCY_SEGMENT * 2 + 7],
+      [`bulk-${LOG}`, LOG],
+      ["fresh", LOG + 1],
+    ] as const) {
       alice.send({ type: "send", id, to: b.id, body: "again" });
       expect((await alice.next({ type: "accepted", id })).seq).toBe(seq);
     }
-    const rows = await runInDurableObject(stub, (_: TeamRelay, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM messages").one().n);
+    const rows = await runInDurableObject(
+      stub,
+      (_: TeamRelay, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM messages").one().n,
+    );
     expect(rows).toBe(LOG + 1);
     // Another agent's id that happens to equal one of alice's is its own message.
     const bob = await join(f, b);
@@ -72,7 +85,14 @@ describe("wake-up", () => {
 
 describe("lazily persisted acks", () => {
   const storedCursors = (teamId: string) =>
-    runInDurableObject(relayStub(teamId), (_: TeamRelay, state) => JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'cursors'").one().value) as { audit: number; acks: Record<string, number> });
+    runInDurableObject(
+      relayStub(teamId),
+      (_: TeamRelay, state) =>
+        JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'cursors'").one().value) as {
+          audit: number;
+          acks: Record<string, number>;
+        },
+    );
 
   it("an ack is not a row written; it survives an eviction in the socket's attachment, and is written when the agent's last socket closes", async () => {
     const f = await relayFixture([{}, {}]);

@@ -27,11 +27,21 @@ export function writeMeta(sql: SqlStorage, key: string, value: string): void {
 
 /** Agent '' is the tenant's total. */
 export function counterValue(sql: SqlStorage, period: string, kind: UsageKind, agentId: string): number {
-  return sql.exec<{ quantity: number }>("SELECT quantity FROM counters WHERE period = ? AND kind = ? AND agent_id = ?", period, kind, agentId).toArray()[0]?.quantity ?? 0;
+  return (
+    sql
+      .exec<{ quantity: number }>("SELECT quantity FROM counters WHERE period = ? AND kind = ? AND agent_id = ?", period, kind, agentId)
+      .toArray()[0]?.quantity ?? 0
+  );
 }
 
 export function addToCounter(sql: SqlStorage, period: string, kind: UsageKind, agentId: string, quantity: number): void {
-  sql.exec("INSERT INTO counters (period, kind, agent_id, quantity) VALUES (?, ?, ?, ?) ON CONFLICT (period, kind, agent_id) DO UPDATE SET quantity = quantity + excluded.quantity", period, kind, agentId, quantity);
+  sql.exec(
+    "INSERT INTO counters (period, kind, agent_id, quantity) VALUES (?, ?, ?, ?) ON CONFLICT (period, kind, agent_id) DO UPDATE SET quantity = quantity + excluded.quantity",
+    period,
+    kind,
+    agentId,
+    quantity,
+  );
 }
 
 /** True the first time a key is seen. */
@@ -44,7 +54,12 @@ export function markOf(sql: SqlStorage, source: string): number | null {
 }
 
 export function setMark(sql: SqlStorage, source: string, position: number, now: number): void {
-  sql.exec("INSERT INTO marks (source, position, at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET position = excluded.position, at = excluded.at", source, position, now);
+  sql.exec(
+    "INSERT INTO marks (source, position, at) VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE SET position = excluded.position, at = excluded.at",
+    source,
+    position,
+    now,
+  );
 }
 
 export interface DirtyCounter {
@@ -55,11 +70,21 @@ export interface DirtyCounter {
 }
 
 export function dirtyCounters(sql: SqlStorage): DirtyCounter[] {
-  return sql.exec<DirtyCounter & Record<string, SqlStorageValue>>("SELECT period, kind, agent_id, quantity FROM counters WHERE quantity > flushed").toArray();
+  return sql
+    .exec<DirtyCounter & Record<string, SqlStorageValue>>("SELECT period, kind, agent_id, quantity FROM counters WHERE quantity > flushed")
+    .toArray();
 }
 
 export function markFlushed(sql: SqlStorage, counters: DirtyCounter[]): void {
-  for (const c of counters) sql.exec("UPDATE counters SET flushed = ? WHERE period = ? AND kind = ? AND agent_id = ? AND flushed < ?", c.quantity, c.period, c.kind, c.agent_id, c.quantity);
+  for (const c of counters)
+    sql.exec(
+      "UPDATE counters SET flushed = ? WHERE period = ? AND kind = ? AND agent_id = ? AND flushed < ?",
+      c.quantity,
+      c.period,
+      c.kind,
+      c.agent_id,
+      c.quantity,
+    );
 }
 
 /** Housekeeping: keys and marks older than the longest a producer retries; counters of months D1 has. */

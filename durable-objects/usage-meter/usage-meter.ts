@@ -93,7 +93,8 @@ export class UsageMeter extends DurableObject<Env> {
           if (quantity <= 0) continue;
           commit = () => setMark(this.sql, record.counter, record.total, now);
         }
-        if (!Number.isSafeInteger(quantity) || quantity < 0) throw new Error(`usage quantities are whole numbers (got ${quantity} for ${record.kind})`);
+        if (!Number.isSafeInteger(quantity) || quantity < 0)
+          throw new Error(`usage quantities are whole numbers (got ${quantity} for ${record.kind})`);
         if (options.enforce && recordPeriod === period) {
           const check = this.decide(config, period, { agentId, kind: record.kind, adding: quantity });
           if (check.decision === "hard_exceeded") {
@@ -121,7 +122,12 @@ export class UsageMeter extends DurableObject<Env> {
   async summary(tenantId: string): Promise<MeterSummary> {
     const config = await this.configFor(tenantId);
     const period = periodOf(Date.now());
-    const rows = this.sql.exec<{ kind: UsageKind; agent_id: string; quantity: number }>("SELECT kind, agent_id, quantity FROM counters WHERE period = ?", period).toArray();
+    const rows = this.sql
+      .exec<{ kind: UsageKind; agent_id: string; quantity: number }>(
+        "SELECT kind, agent_id, quantity FROM counters WHERE period = ?",
+        period,
+      )
+      .toArray();
     const totals = Object.fromEntries(USAGE_KIND_IDS.map((k) => [k, 0])) as Record<UsageKind, number>;
     for (const r of rows) if (r.agent_id === "") totals[r.kind] = r.quantity;
     const agentIds = [...new Set(config.budgets.map((b) => b.agentId).filter((a): a is string => a !== null))];
@@ -131,7 +137,11 @@ export class UsageMeter extends DurableObject<Env> {
       totals,
       byAgent: rows.filter((r) => r.agent_id !== "").map((r) => ({ agentId: r.agent_id, kind: r.kind, used: r.quantity })),
       tenant: USAGE_KIND_IDS.map((kind) => this.decide(config, period, { agentId: null, kind })),
-      agents: agentIds.flatMap((agentId) => USAGE_KIND_IDS.map((kind) => this.decide(config, period, { agentId, kind })).filter((c) => c.limits.some((l) => l.scope === "agent"))),
+      agents: agentIds.flatMap((agentId) =>
+        USAGE_KIND_IDS.map((kind) => this.decide(config, period, { agentId, kind })).filter((c) =>
+          c.limits.some((l) => l.scope === "agent"),
+        ),
+      ),
     };
   }
 
@@ -161,7 +171,10 @@ export class UsageMeter extends DurableObject<Env> {
     }
     const notices = this.sql.exec<{ id: string; event: string }>("SELECT id, event FROM notices ORDER BY id").toArray();
     if (notices.length > 0) {
-      await emitAuditBatch(this.env, notices.map((n) => JSON.parse(n.event) as StagedAuditEvent));
+      await emitAuditBatch(
+        this.env,
+        notices.map((n) => JSON.parse(n.event) as StagedAuditEvent),
+      );
       for (const n of notices) this.sql.exec("DELETE FROM notices WHERE id = ?", n.id);
     }
     if (counters.some((c) => c.agent_id === "")) await this.scheduleReport(tenantId, now);
@@ -176,11 +189,15 @@ export class UsageMeter extends DurableObject<Env> {
     this.alarmAt = null;
     await this.flush();
     // Records that arrived during the flush's awaits: flush them in the next window.
-    if (dirtyCounters(this.sql).length > 0 || this.sql.exec("SELECT 1 FROM notices LIMIT 1").toArray().length > 0) await this.scheduleFlush(Date.now());
+    if (dirtyCounters(this.sql).length > 0 || this.sql.exec("SELECT 1 FROM notices LIMIT 1").toArray().length > 0)
+      await this.scheduleFlush(Date.now());
   }
 
   private decide(config: MeterConfig, period: string, target: { agentId: string | null; kind: UsageKind; adding?: number }): BudgetCheck {
-    return decideBudget({ plan: config.plan, budgets: config.budgets, usage: (agentId, kind) => counterValue(this.sql, period, kind, agentId ?? "") }, target);
+    return decideBudget(
+      { plan: config.plan, budgets: config.budgets, usage: (agentId, kind) => counterValue(this.sql, period, kind, agentId ?? "") },
+      target,
+    );
   }
 
   /**
@@ -188,7 +205,13 @@ export class UsageMeter extends DurableObject<Env> {
    * hard cap is reached, an audit event (`budget.soft_cap_reached`, `budget.hard_cap_reached`,
    * `budget.plan_allowance_reached`) that alert rules turn into alerts and webhooks.
    */
-  private stageNotices(tenantId: string, config: MeterConfig, period: string, touched: Array<{ agentId: string | null; kind: UsageKind }>, now: number): void {
+  private stageNotices(
+    tenantId: string,
+    config: MeterConfig,
+    period: string,
+    touched: Array<{ agentId: string | null; kind: UsageKind }>,
+    now: number,
+  ): void {
     for (const target of touched) {
       for (const limit of this.decide(config, period, { ...target, adding: 0 }).limits) {
         const levels: Array<["soft" | "hard", number]> = [];
@@ -197,8 +220,14 @@ export class UsageMeter extends DurableObject<Env> {
         for (const [level, threshold] of levels) {
           const agentId = limit.scope === "agent" ? target.agentId : null;
           const key = [limit.budgetId ?? `plan:${limit.metric}`, agentId ?? "*", period, level, threshold].join("|");
-          if (this.sql.exec("INSERT INTO notified (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, now).rowsWritten === 0) continue;
-          const action = limit.source === "plan" ? "budget.plan_allowance_reached" : level === "hard" ? "budget.hard_cap_reached" : "budget.soft_cap_reached";
+          if (this.sql.exec("INSERT INTO notified (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, now).rowsWritten === 0)
+            continue;
+          const action =
+            limit.source === "plan"
+              ? "budget.plan_allowance_reached"
+              : level === "hard"
+                ? "budget.hard_cap_reached"
+                : "budget.soft_cap_reached";
           const event: StagedAuditEvent = {
             id: derivedId("audit", now, createHash("sha256").update(`usage-notice:${tenantId}:${key}`).digest()),
             at: now,
@@ -206,7 +235,16 @@ export class UsageMeter extends DurableObject<Env> {
             actor: { type: "system", id: null, name: "usage-meter" },
             action,
             target: limit.budgetId ? { type: "budget", id: limit.budgetId } : { type: "tenant", id: tenantId },
-            details: { metric: limit.metric, kind: target.kind, scope: limit.scope, agentId, used: limit.used, limit: threshold, level, period },
+            details: {
+              metric: limit.metric,
+              kind: target.kind,
+              scope: limit.scope,
+              agentId,
+              used: limit.used,
+              limit: threshold,
+              level,
+              period,
+            },
             severity: level === "hard" ? "critical" : "warning",
             outcome: "success",
             ip: null,
@@ -227,7 +265,15 @@ export class UsageMeter extends DurableObject<Env> {
     ]);
     this.config = {
       plan: ((tenant!.results[0] as { plan?: PlanId } | undefined)?.plan ?? "free") as PlanId,
-      budgets: (budgets!.results as Array<{ id: string; agent_id: string | null; metric: BudgetRule["metric"]; soft_limit: number | null; hard_limit: number | null }>).map((b) => ({ id: b.id, agentId: b.agent_id, metric: b.metric, softLimit: b.soft_limit, hardLimit: b.hard_limit })),
+      budgets: (
+        budgets!.results as Array<{
+          id: string;
+          agent_id: string | null;
+          metric: BudgetRule["metric"];
+          soft_limit: number | null;
+          hard_limit: number | null;
+        }>
+      ).map((b) => ({ id: b.id, agentId: b.agent_id, metric: b.metric, softLimit: b.soft_limit, hardLimit: b.hard_limit })),
       loadedAt: Date.now(),
     };
     return this.config;

@@ -58,7 +58,9 @@ async function webSocketOption(): Promise<Pick<SwitchboardAgentOptions, "WebSock
 }
 
 async function main(): Promise<void> {
-  say(`Setting up the demo tenant at ${URL_} ${CREDENTIALS.apiKey ? `with the API key from ${CREDENTIALS.source === "env" ? "SWITCHBOARD_API_KEY" : CREDENTIALS.file}` : `as ${EMAIL} (no API key found)`}…`);
+  say(
+    `Setting up the demo tenant at ${URL_} ${CREDENTIALS.apiKey ? `with the API key from ${CREDENTIALS.source === "env" ? "SWITCHBOARD_API_KEY" : CREDENTIALS.file}` : `as ${EMAIL} (no API key found)`}…`,
+  );
   const byPassword = { url: URL_, tenantId: CREDENTIALS.tenantId, email: EMAIL, password: PASSWORD };
   const setup = await setUpDemo({ ...byPassword, apiKey: CREDENTIALS.apiKey }).catch((err: Error) => {
     // A stored key from another (reset) database: the password may still work. A key given in
@@ -79,7 +81,9 @@ async function main(): Promise<void> {
 
   for (const agent of agents) {
     const name = who(agent.agentId);
-    agent.on("connected", ({ welcome, resumed }) => say(`${name} ${resumed ? "reconnected" : "connected"} (team head seq ${welcome.head})`));
+    agent.on("connected", ({ welcome, resumed }) =>
+      say(`${name} ${resumed ? "reconnected" : "connected"} (team head seq ${welcome.head})`),
+    );
     agent.on("reconnecting", ({ delayMs, reason }) => say(`${name} reconnecting in ${delayMs} ms (${reason})`));
     agent.on("denied", ({ frame }) => say(`${name} DENIED ${frame.id}: ${frame.code} — ${frame.reason}`));
     agent.on("error", (err) => say(`${name} error: ${err.code} — ${err.message}`));
@@ -131,14 +135,18 @@ async function main(): Promise<void> {
 
   // 1. Estimates.
   say(`PM → Engineering  request  estimates for ${STORIES.map((s) => s.key).join(", ")}`);
-  const reply = await pm.request(setup.engineering.id, { run: RUN, ask: "estimates", stories: STORIES } satisfies EstimateRequest, { timeoutMs: 10_000 });
+  const reply = await pm.request(setup.engineering.id, { run: RUN, ask: "estimates", stories: STORIES } satisfies EstimateRequest, {
+    timeoutMs: 10_000,
+  });
   const { estimates } = reply.body as EstimateReply;
   say(`[seq ${reply.seq}] Engineering → PM  reply  ${estimates.map((e) => `${e.key}: ${e.points} pts`).join(", ")}`);
 
   // 2. The plan, to everyone PM may reach.
   const plan: Plan = { run: RUN, sprint: 49, commitments: estimates, totalPoints: estimates.reduce((n, e) => n + e.points, 0) };
   const broadcast = await pm.broadcast(plan);
-  say(`[seq ${broadcast.seq}] PM ⇒ team  broadcast  sprint ${plan.sprint} plan: ${plan.commitments.length} stories, ${plan.totalPoints} points`);
+  say(
+    `[seq ${broadcast.seq}] PM ⇒ team  broadcast  sprint ${plan.sprint} plan: ${plan.commitments.length} stories, ${plan.totalPoints} points`,
+  );
 
   // 3. The release, to whoever follows #deploys.
   const deploy: Deploy = { run: RUN, release: "2026.12.1", window: "Thu 14:00 UTC" };

@@ -45,13 +45,19 @@ class Api {
     try {
       res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (err) {
-      throw new Error(`Cannot reach the Switchboard API at ${this.base} (${(err as Error).message}). Is \`npm start\` running? Set SWITCHBOARD_URL otherwise.`);
+      throw new Error(
+        `Cannot reach the Switchboard API at ${this.base} (${(err as Error).message}). Is \`npm start\` running? Set SWITCHBOARD_URL otherwise.`,
+      );
     }
     const session = res.headers.getSetCookie?.().find((c) => c.startsWith("sb_session="));
     if (session) this.cookie = session.split(";")[0]!;
     const text = await res.text();
     const json = text ? JSON.parse(text) : null;
-    if (!res.ok) throw Object.assign(new Error(`${method} ${path} → ${res.status} ${json?.error?.code ?? ""}: ${json?.error?.message ?? text}`), { status: res.status, code: json?.error?.code });
+    if (!res.ok)
+      throw Object.assign(new Error(`${method} ${path} → ${res.status} ${json?.error?.code ?? ""}: ${json?.error?.message ?? text}`), {
+        status: res.status,
+        code: json?.error?.code,
+      });
     return json as T;
   }
 
@@ -59,7 +65,10 @@ class Api {
     const items: T[] = [];
     let cursor: string | null = null;
     do {
-      const page: { data: T[]; nextCursor?: string | null } = await this.call("GET", cursor ? `${path}&cursor=${encodeURIComponent(cursor)}` : path);
+      const page: { data: T[]; nextCursor?: string | null } = await this.call(
+        "GET",
+        cursor ? `${path}&cursor=${encodeURIComponent(cursor)}` : path,
+      );
       items.push(...page.data);
       cursor = page.nextCursor ?? null;
     } while (cursor);
@@ -101,7 +110,9 @@ async function tenantOfKey(api: Api): Promise<string> {
     return me.apiKey.tenantId;
   } catch (err) {
     if ((err as { status?: number }).status !== 401) throw err;
-    throw new Error(`The API key was refused (${(err as Error).message}). Run \`npm run seed\` (it makes the local scripts' key again), or pass a working key in SWITCHBOARD_API_KEY.`);
+    throw new Error(
+      `The API key was refused (${(err as Error).message}). Run \`npm run seed\` (it makes the local scripts' key again), or pass a working key in SWITCHBOARD_API_KEY.`,
+    );
   }
 }
 
@@ -116,8 +127,13 @@ async function signIn(api: Api, options: SetUpOptions, tenantName: string): Prom
   }
   const me = await api.call<{ memberships: { tenantId: string; tenantName: string; role: string }[] }>("GET", "/v1/me");
   const managed = me.memberships.filter((m) => m.role === "owner" || m.role === "admin");
-  const tenantId = (options.tenantId ? managed.find((m) => m.tenantId === options.tenantId) : managed.find((m) => m.tenantName === tenantName))?.tenantId;
-  if (!tenantId) throw new Error(`${email} is not an owner or admin of ${options.tenantId ?? `a tenant named "${tenantName}"`}. Run \`npm start\` (it seeds the demo).`);
+  const tenantId = (
+    options.tenantId ? managed.find((m) => m.tenantId === options.tenantId) : managed.find((m) => m.tenantName === tenantName)
+  )?.tenantId;
+  if (!tenantId)
+    throw new Error(
+      `${email} is not an owner or admin of ${options.tenantId ?? `a tenant named "${tenantName}"`}. Run \`npm start\` (it seeds the demo).`,
+    );
   return tenantId;
 }
 

@@ -17,7 +17,16 @@ import path from "node:path";
 import { DEFAULT_STATE_DIR, REPO_ROOT, STATE_DIR } from "./config.mjs";
 
 /** What the key may do: exactly what the seed and the examples need (docs/local-development.md). */
-export const SCRIPT_KEY_SCOPES = ["tenant:read", "agents:read", "agents:write", "agents:credentials", "teams:read", "teams:write", "egress:read", "egress:write"];
+export const SCRIPT_KEY_SCOPES = [
+  "tenant:read",
+  "agents:read",
+  "agents:write",
+  "agents:credentials",
+  "teams:read",
+  "teams:write",
+  "egress:read",
+  "egress:write",
+];
 export const SCRIPT_KEY_NAME = "Local scripts (npm start, npm run seed, examples)";
 export const API_KEY_VAR = "SWITCHBOARD_API_KEY";
 export const TENANT_ID_VAR = "SWITCHBOARD_TENANT_ID";
@@ -49,7 +58,12 @@ export function readCredentials({ env = process.env, stateDir = STATE_DIR } = {}
   const stored = existsSync(file) ? parse(readFileSync(file, "utf8")) : {};
   const fromEnv = env[API_KEY_VAR]?.trim();
   if (fromEnv) return { apiKey: fromEnv, source: "env", tenantId: env[TENANT_ID_VAR]?.trim() || stored[TENANT_ID_VAR] || null, file };
-  return { apiKey: stored[API_KEY_VAR] || null, source: stored[API_KEY_VAR] ? "file" : null, tenantId: stored[TENANT_ID_VAR] || null, file };
+  return {
+    apiKey: stored[API_KEY_VAR] || null,
+    source: stored[API_KEY_VAR] ? "file" : null,
+    tenantId: stored[TENANT_ID_VAR] || null,
+    file,
+  };
 }
 
 /** Writes (or replaces) the two variables in the credentials file, leaving every other line as it is. */

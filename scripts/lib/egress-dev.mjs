@@ -21,6 +21,8 @@ const inspectorPort = await new Promise((resolve, reject) => {
     probe.close(() => resolve(port));
   });
 });
-const child = spawnWrangler([...process.argv.slice(2), "--inspector-port", String(inspectorPort)], { stdio: ["ignore", "inherit", "inherit"] });
+const child = spawnWrangler([...process.argv.slice(2), "--inspector-port", String(inspectorPort)], {
+  stdio: ["ignore", "inherit", "inherit"],
+});
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

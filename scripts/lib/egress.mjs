@@ -62,7 +62,12 @@ export function egressProcess() {
           `EGRESS_DEV_UPSTREAMS:${STUB_HOST}=http://${LISTEN_HOST}:${STUB_PORT}`,
           "--show-interactive-dev-session=false",
         ],
-        { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "inherit", "inherit"], env: wranglerEnv({ CLOUDFLARE_DEV_REGISTRY_PATH: DEV_REGISTRY_DIR }) },
+        {
+          cwd: REPO_ROOT,
+          detached: true,
+          stdio: ["ignore", "inherit", "inherit"],
+          env: wranglerEnv({ CLOUDFLARE_DEV_REGISTRY_PATH: DEV_REGISTRY_DIR }),
+        },
       ),
   };
 }
@@ -75,7 +80,16 @@ export function startDemoStub() {
   return new Promise((resolve, reject) => {
     const server = http.createServer((req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ ok: true, service: "switchboard demo stub", method: req.method, path: req.url, headerNames: Object.keys(req.headers).sort(), at: new Date().toISOString() }));
+      res.end(
+        JSON.stringify({
+          ok: true,
+          service: "switchboard demo stub",
+          method: req.method,
+          path: req.url,
+          headerNames: Object.keys(req.headers).sort(),
+          at: new Date().toISOString(),
+        }),
+      );
     });
     server.once("error", reject);
     server.listen(STUB_PORT, LISTEN_HOST, () => resolve(server));
@@ -88,7 +102,11 @@ export async function seedEgress(api, base, agents, created) {
   if (!engineering) return null;
   const egress = await api.get(`${base}/agents/${engineering.id}/egress`);
   if (!egress.rules.some((r) => r.host === STUB_HOST)) {
-    await api.post(`${base}/agents/${engineering.id}/egress/rules`, { host: STUB_HOST, methods: ["GET", "HEAD"], description: "The local demo stub (npm start)" });
+    await api.post(`${base}/agents/${engineering.id}/egress/rules`, {
+      host: STUB_HOST,
+      methods: ["GET", "HEAD"],
+      description: "The local demo stub (npm start)",
+    });
     created.push(`egress rule ${engineering.name} → ${STUB_HOST}`);
   }
   if (egress.mode !== "live") {

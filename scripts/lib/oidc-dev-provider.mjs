@@ -57,7 +57,10 @@ export async function startOidcProvider({ port, clients, accounts = [] }) {
     async findAccount(_ctx, id) {
       const person = people.get(String(id).toLowerCase());
       if (!person) return undefined;
-      return { accountId: id, claims: async () => ({ sub: id, email: id, email_verified: true, name: person.name, groups: person.groups }) };
+      return {
+        accountId: id,
+        claims: async () => ({ sub: id, email: id, email_verified: true, name: person.name, groups: person.groups }),
+      };
     },
     // Staff of a company's own provider are not asked for consent: grant what the client asked.
     async loadExistingGrant(ctx) {

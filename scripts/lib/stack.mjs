@@ -14,7 +14,23 @@
  */
 import path from "node:path";
 import { execFileSync, spawn } from "node:child_process";
-import { API_PORT, DEV_REGISTRY_DIR, INTERNAL_URL, LISTEN_HOST, OIDC_ENABLED, OIDC_ISSUER, OIDC_PORT, PUBLIC_URL, REPO_ROOT, STATE_DIR, WEB_DIR, WEB_DIST, WEB_INTERNAL_URL, WEB_PORT, WEB_PUBLIC_URL } from "./config.mjs";
+import {
+  API_PORT,
+  DEV_REGISTRY_DIR,
+  INTERNAL_URL,
+  LISTEN_HOST,
+  OIDC_ENABLED,
+  OIDC_ISSUER,
+  OIDC_PORT,
+  PUBLIC_URL,
+  REPO_ROOT,
+  STATE_DIR,
+  WEB_DIR,
+  WEB_DIST,
+  WEB_INTERNAL_URL,
+  WEB_PORT,
+  WEB_PUBLIC_URL,
+} from "./config.mjs";
 import { STRIPE_FAKE_ENABLED, STRIPE_FAKE_KEYS, STRIPE_FAKE_PORT, STRIPE_FAKE_PUBLIC_URL, STRIPE_FAKE_URL } from "./config.mjs";
 import { spawnWrangler } from "./wrangler.mjs";
 import { egressProcess } from "./egress.mjs";
@@ -54,7 +70,20 @@ export function stackProcesses() {
       publicUrl: PUBLIC_URL,
       start: () =>
         spawnWrangler(
-          ["dev", "--config", "wrangler.toml", "--ip", LISTEN_HOST, "--port", String(API_PORT), ...INSPECTOR, "--persist-to", STATE_DIR, "--show-interactive-dev-session=false", ...stripeFakeVars()],
+          [
+            "dev",
+            "--config",
+            "wrangler.toml",
+            "--ip",
+            LISTEN_HOST,
+            "--port",
+            String(API_PORT),
+            ...INSPECTOR,
+            "--persist-to",
+            STATE_DIR,
+            "--show-interactive-dev-session=false",
+            ...stripeFakeVars(),
+          ],
           spawnOptions,
         ),
     },
@@ -72,7 +101,19 @@ export function stackProcesses() {
           // Run from web/: Pages reads web/wrangler.toml and web/functions/ from its working directory.
           // Its own --persist-to: two workerd processes sharing one directory fail with SQLITE_BUSY
           // on wrangler's cache database. The dashboard keeps no data of its own.
-          ["pages", "dev", WEB_DIST, "--ip", LISTEN_HOST, "--port", String(WEB_PORT), ...INSPECTOR, "--persist-to", path.join(STATE_DIR, "dashboard"), "--show-interactive-dev-session=false"],
+          [
+            "pages",
+            "dev",
+            WEB_DIST,
+            "--ip",
+            LISTEN_HOST,
+            "--port",
+            String(WEB_PORT),
+            ...INSPECTOR,
+            "--persist-to",
+            path.join(STATE_DIR, "dashboard"),
+            "--show-interactive-dev-session=false",
+          ],
           { ...spawnOptions, cwd: WEB_DIR },
         ),
     },
@@ -86,7 +127,8 @@ export function stackProcesses() {
             readyUrl: `${OIDC_ISSUER}/.well-known/openid-configuration`,
             readyStatus: 200,
             publicUrl: OIDC_ISSUER,
-            start: () => spawn(process.execPath, [path.join(REPO_ROOT, "scripts/oidc-provider.mjs")], { ...spawnOptions, env: { ...process.env } }),
+            start: () =>
+              spawn(process.execPath, [path.join(REPO_ROOT, "scripts/oidc-provider.mjs")], { ...spawnOptions, env: { ...process.env } }),
           },
         ]
       : []),
@@ -128,6 +170,17 @@ const TSX_CLI = path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs");
 /** The API's Stripe settings for the fake (`--var` wins over .dev.vars): its key, its signing secret, where it listens, its price catalogue. */
 function stripeFakeVars() {
   if (!STRIPE_FAKE_ENABLED) return [];
-  const prices = execFileSync(process.execPath, [TSX_CLI, path.join(REPO_ROOT, "scripts/stripe-fake/print-prices.ts")], { encoding: "utf8" }).trim();
-  return ["--var", `STRIPE_SECRET_KEY:${STRIPE_FAKE_KEYS.secretKey}`, "--var", `STRIPE_WEBHOOK_SECRET:${STRIPE_FAKE_KEYS.webhookSecret}`, "--var", `STRIPE_API_BASE:${STRIPE_FAKE_URL}`, "--var", `STRIPE_PRICES:${prices}`];
+  const prices = execFileSync(process.execPath, [TSX_CLI, path.join(REPO_ROOT, "scripts/stripe-fake/print-prices.ts")], {
+    encoding: "utf8",
+  }).trim();
+  return [
+    "--var",
+    `STRIPE_SECRET_KEY:${STRIPE_FAKE_KEYS.secretKey}`,
+    "--var",
+    `STRIPE_WEBHOOK_SECRET:${STRIPE_FAKE_KEYS.webhookSecret}`,
+    "--var",
+    `STRIPE_API_BASE:${STRIPE_FAKE_URL}`,
+    "--var",
+    `STRIPE_PRICES:${prices}`,
+  ];
 }

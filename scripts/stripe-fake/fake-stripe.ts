@@ -25,15 +25,53 @@ import { PLANS, type PlanId } from "../../workers/shared/plans";
 import { USAGE_KINDS, USAGE_KIND_IDS, type UsageKind } from "../../workers/shared/billing/usage-kinds";
 
 type Customer = Pick<Stripe.Customer, "id" | "object" | "created" | "email" | "name" | "metadata" | "livemode">;
-type Price = Pick<Stripe.Price, "id" | "object" | "active" | "currency" | "unit_amount" | "nickname" | "livemode" | "metadata"> & { product: string; recurring: { interval: "month"; meter: string | null; usage_type: "licensed" | "metered" } };
-type SubscriptionItem = Pick<Stripe.SubscriptionItem, "id" | "object" | "created" | "current_period_start" | "current_period_end" | "metadata" | "subscription"> & { price: Price; quantity?: number };
-type Subscription = Pick<Stripe.Subscription, "id" | "object" | "created" | "status" | "metadata" | "cancel_at_period_end" | "canceled_at" | "trial_end" | "livemode"> & { customer: string; items: { object: "list"; data: SubscriptionItem[]; has_more: false; url: string } };
-type CheckoutSession = Pick<Stripe.Checkout.Session, "id" | "object" | "created" | "mode" | "status" | "payment_status" | "client_reference_id" | "metadata" | "success_url" | "cancel_url" | "livemode" | "url"> & { customer: string | null; subscription: string | null; line_items_input: Array<{ price: string; quantity?: number }>; subscription_metadata: Record<string, string>; trial_period_days: number | null };
+type Price = Pick<Stripe.Price, "id" | "object" | "active" | "currency" | "unit_amount" | "nickname" | "livemode" | "metadata"> & {
+  product: string;
+  recurring: { interval: "month"; meter: string | null; usage_type: "licensed" | "metered" };
+};
+type SubscriptionItem = Pick<
+  Stripe.SubscriptionItem,
+  "id" | "object" | "created" | "current_period_start" | "current_period_end" | "metadata" | "subscription"
+> & { price: Price; quantity?: number };
+type Subscription = Pick<
+  Stripe.Subscription,
+  "id" | "object" | "created" | "status" | "metadata" | "cancel_at_period_end" | "canceled_at" | "trial_end" | "livemode"
+> & { customer: string; items: { object: "list"; data: SubscriptionItem[]; has_more: false; url: string } };
+type CheckoutSession = Pick<
+  Stripe.Checkout.Session,
+  | "id"
+  | "object"
+  | "created"
+  | "mode"
+  | "status"
+  | "payment_status"
+  | "client_reference_id"
+  | "metadata"
+  | "success_url"
+  | "cancel_url"
+  | "livemode"
+  | "url"
+> & {
+  customer: string | null;
+  subscription: string | null;
+  line_items_input: Array<{ price: string; quantity?: number }>;
+  subscription_metadata: Record<string, string>;
+  trial_period_days: number | null;
+};
 type PortalSession = Pick<Stripe.BillingPortal.Session, "id" | "object" | "created" | "customer" | "return_url" | "livemode" | "url">;
-type Invoice = Pick<Stripe.Invoice, "id" | "object" | "created" | "status" | "number" | "amount_due" | "currency" | "hosted_invoice_url" | "livemode"> & { customer: string; subscription: string | null };
+type Invoice = Pick<
+  Stripe.Invoice,
+  "id" | "object" | "created" | "status" | "number" | "amount_due" | "currency" | "hosted_invoice_url" | "livemode"
+> & { customer: string; subscription: string | null };
 type Meter = Pick<Stripe.Billing.Meter, "id" | "object" | "created" | "display_name" | "event_name" | "status" | "livemode">;
-type MeterEvent = Pick<Stripe.Billing.MeterEvent, "object" | "created" | "event_name" | "identifier" | "payload" | "timestamp" | "livemode">;
-type FakeEvent = Pick<Stripe.Event, "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"> & { type: string; data: { object: unknown; previous_attributes?: Record<string, unknown> } };
+type MeterEvent = Pick<
+  Stripe.Billing.MeterEvent,
+  "object" | "created" | "event_name" | "identifier" | "payload" | "timestamp" | "livemode"
+>;
+type FakeEvent = Pick<Stripe.Event, "id" | "object" | "api_version" | "created" | "livemode" | "pending_webhooks" | "request"> & {
+  type: string;
+  data: { object: unknown; previous_attributes?: Record<string, unknown> };
+};
 
 /** A signed webhook request as Stripe would POST it. */
 export interface Delivery {
@@ -91,16 +129,48 @@ export class FakeStripe {
     private readonly options: FakeStripeOptions,
     state?: FakeStripeState,
   ) {
-    this.state = state ?? { seq: 0, clockOffsetSeconds: 0, customers: {}, idempotency: {}, sessions: {}, portals: {}, subscriptions: {}, invoices: {}, events: {}, meters: {}, meterEvents: [], deliveries: [] };
+    this.state = state ?? {
+      seq: 0,
+      clockOffsetSeconds: 0,
+      customers: {},
+      idempotency: {},
+      sessions: {},
+      portals: {},
+      subscriptions: {},
+      invoices: {},
+      events: {},
+      meters: {},
+      meterEvents: [],
+      deliveries: [],
+    };
     for (const [plan, ids] of Object.entries(fakePriceIds())) {
       for (const [what, id] of Object.entries(ids)) {
         const kind = what === "base" ? null : (what as UsageKind);
-        this.prices.set(id, { id, object: "price", active: true, currency: "usd", unit_amount: kind ? null : PLANS[plan as PlanId].priceCents, nickname: kind ? `${PLANS[plan as PlanId].name} ${USAGE_KINDS[kind].label}` : `${PLANS[plan as PlanId].name} plan`, livemode: false, metadata: { plan }, product: `prod_fake_${plan}`, recurring: { interval: "month", meter: kind ? `mtr_fake_${kind}` : null, usage_type: kind ? "metered" : "licensed" } });
+        this.prices.set(id, {
+          id,
+          object: "price",
+          active: true,
+          currency: "usd",
+          unit_amount: kind ? null : PLANS[plan as PlanId].priceCents,
+          nickname: kind ? `${PLANS[plan as PlanId].name} ${USAGE_KINDS[kind].label}` : `${PLANS[plan as PlanId].name} plan`,
+          livemode: false,
+          metadata: { plan },
+          product: `prod_fake_${plan}`,
+          recurring: { interval: "month", meter: kind ? `mtr_fake_${kind}` : null, usage_type: kind ? "metered" : "licensed" },
+        });
       }
     }
     for (const kind of USAGE_KIND_IDS) {
       const id = `mtr_fake_${kind}`;
-      this.state.meters[id] ??= { id, object: "billing.meter", created: this.now(), display_name: USAGE_KINDS[kind].label, event_name: USAGE_KINDS[kind].meterEventName, status: "active", livemode: false };
+      this.state.meters[id] ??= {
+        id,
+        object: "billing.meter",
+        created: this.now(),
+        display_name: USAGE_KINDS[kind].label,
+        event_name: USAGE_KINDS[kind].meterEventName,
+        status: "active",
+        livemode: false,
+      };
     }
   }
 
@@ -124,7 +194,8 @@ export class FakeStripe {
       if (request.headers.get("authorization") !== `Bearer ${this.options.secretKey}`) {
         return stripeError(401, "invalid_request_error", "Invalid API Key provided.", "api_key_invalid");
       }
-      const params = request.method === "GET" || request.method === "DELETE" ? Object.fromEntries(url.searchParams) : parseForm(await request.text());
+      const params =
+        request.method === "GET" || request.method === "DELETE" ? Object.fromEntries(url.searchParams) : parseForm(await request.text());
       const key = request.method === "POST" ? request.headers.get("idempotency-key") : null;
       if (key && this.state.idempotency[key]) {
         const replay = this.state.idempotency[key]!;
@@ -142,7 +213,15 @@ export class FakeStripe {
     const parts = path.split("/").filter(Boolean).slice(1); // after "v1"
     const [resource, id, sub] = parts;
     if (method === "POST" && path === "/v1/customers") {
-      const customer: Customer = { id: this.id("cus"), object: "customer", created: this.now(), email: params.email ?? null, name: params.name ?? null, metadata: params.metadata ?? {}, livemode: false };
+      const customer: Customer = {
+        id: this.id("cus"),
+        object: "customer",
+        created: this.now(),
+        email: params.email ?? null,
+        name: params.name ?? null,
+        metadata: params.metadata ?? {},
+        livemode: false,
+      };
       this.state.customers[customer.id] = customer;
       return Response.json(customer);
     }
@@ -150,8 +229,17 @@ export class FakeStripe {
     if (method === "POST" && path === "/v1/checkout/sessions") return this.createCheckout(params as Stripe.Checkout.SessionCreateParams);
     if (method === "POST" && path === "/v1/billing_portal/sessions") {
       const input = params as Stripe.BillingPortal.SessionCreateParams;
-      if (!input.customer || !this.state.customers[input.customer]) return stripeError(400, "invalid_request_error", `No such customer: '${input.customer}'`, "resource_missing");
-      const session: PortalSession = { id: this.id("bps"), object: "billing_portal.session", created: this.now(), customer: input.customer, return_url: input.return_url ?? null, livemode: false, url: "" };
+      if (!input.customer || !this.state.customers[input.customer])
+        return stripeError(400, "invalid_request_error", `No such customer: '${input.customer}'`, "resource_missing");
+      const session: PortalSession = {
+        id: this.id("bps"),
+        object: "billing_portal.session",
+        created: this.now(),
+        customer: input.customer,
+        return_url: input.return_url ?? null,
+        livemode: false,
+        url: "",
+      };
       session.url = `${this.options.publicOrigin}/portal/${session.id}`;
       this.state.portals[session.id] = session;
       return Response.json(session);
@@ -164,17 +252,29 @@ export class FakeStripe {
       if (method === "POST") return Response.json(await this.updateSubscription(subscription, params as Stripe.SubscriptionUpdateParams));
     }
     if (method === "GET" && path === "/v1/invoices") {
-      const data = Object.values(this.state.invoices).filter((i) => !params.customer || i.customer === params.customer).sort((a, b) => b.created - a.created);
+      const data = Object.values(this.state.invoices)
+        .filter((i) => !params.customer || i.customer === params.customer)
+        .sort((a, b) => b.created - a.created);
       return Response.json({ object: "list", data, has_more: false, url: "/v1/invoices" });
     }
     if (method === "GET" && resource === "events" && id) return this.found(this.state.events[id], "event", id);
     if (resource === "billing" && id === "meters") {
-      if (method === "GET") return Response.json({ object: "list", data: Object.values(this.state.meters), has_more: false, url: "/v1/billing/meters" });
-      const meter: Meter = { id: this.id("mtr"), object: "billing.meter", created: this.now(), display_name: params.display_name, event_name: params.event_name, status: "active", livemode: false };
+      if (method === "GET")
+        return Response.json({ object: "list", data: Object.values(this.state.meters), has_more: false, url: "/v1/billing/meters" });
+      const meter: Meter = {
+        id: this.id("mtr"),
+        object: "billing.meter",
+        created: this.now(),
+        display_name: params.display_name,
+        event_name: params.event_name,
+        status: "active",
+        livemode: false,
+      };
       this.state.meters[meter.id] = meter;
       return Response.json(meter);
     }
-    if (method === "POST" && resource === "billing" && id === "meter_events" && sub === undefined) return this.meterEvent(params as Stripe.Billing.MeterEventCreateParams);
+    if (method === "POST" && resource === "billing" && id === "meter_events" && sub === undefined)
+      return this.meterEvent(params as Stripe.Billing.MeterEventCreateParams);
     return notFound(path);
   }
 
@@ -184,10 +284,15 @@ export class FakeStripe {
 
   private createCheckout(input: Stripe.Checkout.SessionCreateParams): Response {
     if (input.mode !== "subscription") return stripeError(400, "invalid_request_error", "This fake supports mode=subscription only.");
-    if (!input.customer || !this.state.customers[input.customer]) return stripeError(400, "invalid_request_error", `No such customer: '${input.customer}'`, "resource_missing");
-    const items = (input.line_items ?? []).map((l) => ({ price: String(l.price), ...(l.quantity !== undefined ? { quantity: Number(l.quantity) } : {}) }));
+    if (!input.customer || !this.state.customers[input.customer])
+      return stripeError(400, "invalid_request_error", `No such customer: '${input.customer}'`, "resource_missing");
+    const items = (input.line_items ?? []).map((l) => ({
+      price: String(l.price),
+      ...(l.quantity !== undefined ? { quantity: Number(l.quantity) } : {}),
+    }));
     const unknown = items.find((i) => !this.prices.has(i.price));
-    if (items.length === 0 || unknown) return stripeError(400, "invalid_request_error", `No such price: '${unknown?.price}'`, "resource_missing");
+    if (items.length === 0 || unknown)
+      return stripeError(400, "invalid_request_error", `No such price: '${unknown?.price}'`, "resource_missing");
     if (!input.success_url) return stripeError(400, "invalid_request_error", "Missing required param: success_url.", "parameter_missing");
     const session: CheckoutSession = {
       id: this.id("cs_test"),
@@ -232,7 +337,12 @@ export class FakeStripe {
       trial_end: trialEnd,
       livemode: false,
       customer: session.customer!,
-      items: { object: "list", has_more: false, url: `/v1/subscription_items?subscription=${subscriptionId}`, data: session.line_items_input.map((l) => this.item(subscriptionId, l.price, now, l.quantity)) },
+      items: {
+        object: "list",
+        has_more: false,
+        url: `/v1/subscription_items?subscription=${subscriptionId}`,
+        data: session.line_items_input.map((l) => this.item(subscriptionId, l.price, now, l.quantity)),
+      },
     };
     this.state.subscriptions[subscriptionId] = subscription;
     Object.assign(session, { status: "complete", payment_status: trialEnd ? "no_payment_required" : "paid", subscription: subscriptionId });
@@ -243,12 +353,34 @@ export class FakeStripe {
   }
 
   private item(subscriptionId: string, priceId: string, now: number, quantity?: number): SubscriptionItem {
-    return { id: this.id("si"), object: "subscription_item", created: now, current_period_start: now, current_period_end: now + 30 * 86_400, metadata: {}, subscription: subscriptionId, price: this.prices.get(priceId)!, ...(quantity !== undefined ? { quantity } : {}) };
+    return {
+      id: this.id("si"),
+      object: "subscription_item",
+      created: now,
+      current_period_start: now,
+      current_period_end: now + 30 * 86_400,
+      metadata: {},
+      subscription: subscriptionId,
+      price: this.prices.get(priceId)!,
+      ...(quantity !== undefined ? { quantity } : {}),
+    };
   }
 
   private async invoice(subscription: Subscription, status: "paid" | "open"): Promise<Invoice> {
     const base = subscription.items.data.find((i) => i.price.recurring.usage_type === "licensed");
-    const invoice: Invoice = { id: this.id("in"), object: "invoice", created: this.now(), status, number: `FAKE-${String(this.state.seq).padStart(4, "0")}`, amount_due: base?.price.unit_amount ?? 0, currency: "usd", hosted_invoice_url: "", livemode: false, customer: subscription.customer, subscription: subscription.id };
+    const invoice: Invoice = {
+      id: this.id("in"),
+      object: "invoice",
+      created: this.now(),
+      status,
+      number: `FAKE-${String(this.state.seq).padStart(4, "0")}`,
+      amount_due: base?.price.unit_amount ?? 0,
+      currency: "usd",
+      hosted_invoice_url: "",
+      livemode: false,
+      customer: subscription.customer,
+      subscription: subscription.id,
+    };
     invoice.hosted_invoice_url = `${this.options.publicOrigin}/portal/invoice/${invoice.id}`;
     this.state.invoices[invoice.id] = invoice;
     await this.emit(status === "paid" ? "invoice.paid" : "invoice.payment_failed", invoice, subscription.customer);
@@ -303,24 +435,57 @@ export class FakeStripe {
     const meter = Object.values(this.state.meters).find((m) => m.event_name === input.event_name);
     if (!meter) return stripeError(400, "invalid_request_error", `No active meter found for event_name '${input.event_name}'.`);
     const customer = input.payload?.stripe_customer_id;
-    if (!customer || !this.state.customers[customer]) return stripeError(400, "invalid_request_error", `No such customer: '${customer}'`, "resource_missing");
+    if (!customer || !this.state.customers[customer])
+      return stripeError(400, "invalid_request_error", `No such customer: '${customer}'`, "resource_missing");
     if (!/^\d+$/.test(input.payload.value ?? "")) return stripeError(400, "invalid_request_error", "The value must be a whole number.");
     const timestamp = input.timestamp ? Number(input.timestamp) : this.now();
-    if (timestamp < this.now() - 35 * 86_400 || timestamp > this.now() + 300) return stripeError(400, "invalid_request_error", "Timestamp must be within the past 35 calendar days or up to 5 minutes in the future.");
+    if (timestamp < this.now() - 35 * 86_400 || timestamp > this.now() + 300)
+      return stripeError(
+        400,
+        "invalid_request_error",
+        "Timestamp must be within the past 35 calendar days or up to 5 minutes in the future.",
+      );
     const identifier = input.identifier ?? this.id("mev");
     if (this.state.meterEvents.some((e) => e.identifier === identifier)) {
-      return stripeError(400, "invalid_request_error", `An event with identifier '${identifier}' already exists.`, "resource_already_exists");
+      return stripeError(
+        400,
+        "invalid_request_error",
+        `An event with identifier '${identifier}' already exists.`,
+        "resource_already_exists",
+      );
     }
-    const event: MeterEvent = { object: "billing.meter_event", created: this.now(), event_name: input.event_name, identifier, payload: input.payload, timestamp, livemode: false };
+    const event: MeterEvent = {
+      object: "billing.meter_event",
+      created: this.now(),
+      event_name: input.event_name,
+      identifier,
+      payload: input.payload,
+      timestamp,
+      livemode: false,
+    };
     this.state.meterEvents.push(event);
     return Response.json(event);
   }
 
   private async emit(type: string, object: unknown, customer: string | null, previous?: Record<string, unknown>): Promise<void> {
-    const event: FakeEvent = { id: this.id("evt"), object: "event", api_version: API_VERSION, created: this.now(), livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object: structuredClone(object), ...(previous && Object.keys(previous).length ? { previous_attributes: previous } : {}) } };
+    const event: FakeEvent = {
+      id: this.id("evt"),
+      object: "event",
+      api_version: API_VERSION,
+      created: this.now(),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+      data: { object: structuredClone(object), ...(previous && Object.keys(previous).length ? { previous_attributes: previous } : {}) },
+    };
     this.state.events[event.id] = event;
     const payload = JSON.stringify(event, null, 2);
-    const signature = await this.signer.webhooks.generateTestHeaderStringAsync({ payload, secret: this.options.webhookSecret, timestamp: Math.floor(Date.now() / 1000) });
+    const signature = await this.signer.webhooks.generateTestHeaderStringAsync({
+      payload,
+      secret: this.options.webhookSecret,
+      timestamp: Math.floor(Date.now() / 1000),
+    });
     const delivery: Delivery = { eventId: event.id, type, customer, payload, signature };
     this.state.deliveries.push(delivery);
     this.options.onDelivery?.(delivery);
@@ -330,9 +495,22 @@ export class FakeStripe {
   private async control(request: Request, url: URL): Promise<Response> {
     const parts = url.pathname.split("/").filter(Boolean).slice(1);
     const body = request.method === "POST" ? ((await request.json().catch(() => ({}))) as Record<string, unknown>) : {};
-    if (parts[0] === "deliveries") return Response.json(this.state.deliveries.filter((d) => !url.searchParams.get("customer") || d.customer === url.searchParams.get("customer")));
-    if (parts[0] === "meter-events") return Response.json(this.state.meterEvents.filter((e) => !url.searchParams.get("customer") || e.payload.stripe_customer_id === url.searchParams.get("customer")));
-    if (parts[0] === "customers") return Response.json(Object.values(this.state.customers).filter((c) => !url.searchParams.get("tenantId") || c.metadata.tenantId === url.searchParams.get("tenantId")));
+    if (parts[0] === "deliveries")
+      return Response.json(
+        this.state.deliveries.filter((d) => !url.searchParams.get("customer") || d.customer === url.searchParams.get("customer")),
+      );
+    if (parts[0] === "meter-events")
+      return Response.json(
+        this.state.meterEvents.filter(
+          (e) => !url.searchParams.get("customer") || e.payload.stripe_customer_id === url.searchParams.get("customer"),
+        ),
+      );
+    if (parts[0] === "customers")
+      return Response.json(
+        Object.values(this.state.customers).filter(
+          (c) => !url.searchParams.get("tenantId") || c.metadata.tenantId === url.searchParams.get("tenantId"),
+        ),
+      );
     if (parts[0] === "clock" && request.method === "POST") {
       this.state.clockOffsetSeconds += Number(body.advanceSeconds ?? 0);
       return Response.json({ now: this.now() });
@@ -343,7 +521,8 @@ export class FakeStripe {
       if (parts[2] === "pay" && request.method === "POST") return Response.json(await this.pay(parts[1]));
       return Response.json(session);
     }
-    if (parts[0] === "subscriptions" && parts[1] && parts[2] === "status" && request.method === "POST") return Response.json(await this.setStatus(parts[1], body.status as Subscription["status"]));
+    if (parts[0] === "subscriptions" && parts[1] && parts[2] === "status" && request.method === "POST")
+      return Response.json(await this.setStatus(parts[1], body.status as Subscription["status"]));
     if (parts[0] === "subscriptions" && parts[1] && parts[2] === "trial-will-end" && request.method === "POST") {
       const subscription = this.state.subscriptions[parts[1]];
       if (!subscription) return notFound(url.pathname);
@@ -377,7 +556,12 @@ export class FakeStripe {
     }
     if (kind === "portal" && id === "invoice" && action) {
       const invoice = this.state.invoices[action];
-      return invoice ? html(`Invoice ${invoice.number}`, `<h1>Invoice ${escape(invoice.number ?? "")}</h1><p>$${(invoice.amount_due / 100).toFixed(2)} — ${escape(invoice.status ?? "")}</p>`) : html("Not found", "<p>No such invoice.</p>", 404);
+      return invoice
+        ? html(
+            `Invoice ${invoice.number}`,
+            `<h1>Invoice ${escape(invoice.number ?? "")}</h1><p>$${(invoice.amount_due / 100).toFixed(2)} — ${escape(invoice.status ?? "")}</p>`,
+          )
+        : html("Not found", "<p>No such invoice.</p>", 404);
     }
     if (kind === "portal" && id) {
       const portal = this.state.portals[id];
@@ -399,8 +583,12 @@ export class FakeStripe {
           const base = s.items.data.find((i) => i.price.recurring.usage_type === "licensed");
           const live = s.status !== "canceled";
           return `<li><strong>${escape(base?.price.nickname ?? s.id)}</strong> — ${escape(s.status)}${s.cancel_at_period_end ? " (cancels at period end)" : ""}
-            ${live ? `<form method="post" action="/portal/${id}/cancel-now"><input type="hidden" name="subscription" value="${s.id}"><button>Cancel now</button></form>
-            <form method="post" action="/portal/${id}/${s.cancel_at_period_end ? "renew" : "cancel-at-period-end"}"><input type="hidden" name="subscription" value="${s.id}"><button>${s.cancel_at_period_end ? "Renew" : "Cancel at period end"}</button></form>` : ""}</li>`;
+            ${
+              live
+                ? `<form method="post" action="/portal/${id}/cancel-now"><input type="hidden" name="subscription" value="${s.id}"><button>Cancel now</button></form>
+            <form method="post" action="/portal/${id}/${s.cancel_at_period_end ? "renew" : "cancel-at-period-end"}"><input type="hidden" name="subscription" value="${s.id}"><button>${s.cancel_at_period_end ? "Renew" : "Cancel at period end"}</button></form>`
+                : ""
+            }</li>`;
         })
         .join("");
       return html(

@@ -36,7 +36,15 @@ function save(): void {
 async function deliver(delivery: Delivery, attempt: number): Promise<void> {
   if (!webhookUrl) return;
   try {
-    const res = await fetch(webhookUrl, { method: "POST", headers: { "content-type": "application/json; charset=utf-8", "stripe-signature": delivery.signature, "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks) local-fake" }, body: delivery.payload });
+    const res = await fetch(webhookUrl, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "stripe-signature": delivery.signature,
+        "user-agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks) local-fake",
+      },
+      body: delivery.payload,
+    });
     if (res.ok) return;
     console.error(`[stripe-fake] ${delivery.type} ${delivery.eventId}: webhook answered ${res.status} (attempt ${attempt})`);
   } catch (error) {

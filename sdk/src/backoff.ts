@@ -27,7 +27,11 @@ export function backoffCeiling(attempt: number, { baseMs, capMs }: Pick<BackoffO
 }
 
 /** Full jitter: a uniformly random delay in [0, ceiling). `random` is injectable for tests. */
-export function backoffDelay(attempt: number, options: Pick<BackoffOptions, "baseMs" | "capMs">, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<BackoffOptions, "baseMs" | "capMs">,
+  random: () => number = Math.random,
+): number {
   return Math.floor(random() * backoffCeiling(attempt, options));
 }
 

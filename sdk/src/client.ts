@@ -14,7 +14,14 @@ import { Inbox } from "./inbox";
 import type { AgentEvents, IncomingMessage, IncomingRequest } from "./messages";
 import { Outbox, type Accepted } from "./outbox";
 import { PendingRequests } from "./pending-requests";
-import { ClientFrameSchema, MAX_FRAME_BYTES, type AnsweredClientFrame, type MessageBody, type ServerFrame, type WelcomeFrame } from "./protocol";
+import {
+  ClientFrameSchema,
+  MAX_FRAME_BYTES,
+  type AnsweredClientFrame,
+  type MessageBody,
+  type ServerFrame,
+  type WelcomeFrame,
+} from "./protocol";
 import { TokenSource, type AgentCredentials } from "./token";
 import { defaultTransport, relayUrl, wsPackageTransport, type OpenSocket, type WsConstructor } from "./transport";
 
@@ -110,10 +117,16 @@ export class SwitchboardAgent {
       autoAck: options.autoAck ?? true,
       resumeFrom: options.resumeFrom ?? 0,
       sendAck: (seq) => this.connection.send({ type: "ack", seq }),
-      claim: (message) => message.kind === "reply" && message.inReplyTo !== undefined && this.requests.replied(message as IncomingMessage & { inReplyTo: string }),
+      claim: (message) =>
+        message.kind === "reply" &&
+        message.inReplyTo !== undefined &&
+        this.requests.replied(message as IncomingMessage & { inReplyTo: string }),
       dispatch: (message) => this.dispatch(message),
       reply: (message, body, clientId) => this.submit({ type: "reply", id: clientId ?? newClientId(), inReplyTo: message.id, body }),
-      onHandlerError: (err) => this.emitError(new SwitchboardError(`A message handler threw: ${String((err as Error)?.message ?? err)}`, "handler_failed", { cause: err })),
+      onHandlerError: (err) =>
+        this.emitError(
+          new SwitchboardError(`A message handler threw: ${String((err as Error)?.message ?? err)}`, "handler_failed", { cause: err }),
+        ),
     });
     let resolve!: (w: WelcomeFrame) => void;
     let reject!: (e: unknown) => void;
@@ -162,19 +175,31 @@ export class SwitchboardAgent {
 
   /** A direct message. Resolves once the relay has stored it (`accepted`). */
   send(to: string, body: MessageBody, options: SendOptions = {}): Promise<Accepted> {
-    return this.submit({ type: "send", id: options.clientId ?? newClientId(), to, body, ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}) });
+    return this.submit({
+      type: "send",
+      id: options.clientId ?? newClientId(),
+      to,
+      body,
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+    });
   }
 
   /** To every team member this agent has an allowlist edge to (trust level 2+). */
   broadcast(body: MessageBody, options: SendOptions = {}): Promise<Accepted> {
-    return this.submit({ type: "broadcast", id: options.clientId ?? newClientId(), body, ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}) });
+    return this.submit({
+      type: "broadcast",
+      id: options.clientId ?? newClientId(),
+      body,
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+    });
   }
 
   /** Sends a request and resolves with the reply. Rejects with `RequestTimeoutError` when none comes in time. */
   async request(to: string, body: MessageBody, options: RequestOptions = {}): Promise<IncomingMessage> {
     const id = options.clientId ?? newClientId();
     const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
-    if (this.requests.has(id)) throw new SwitchboardError(`A request with client id ${id} is already waiting for its reply.`, "duplicate_request");
+    if (this.requests.has(id))
+      throw new SwitchboardError(`A request with client id ${id} is already waiting for its reply.`, "duplicate_request");
     const reply = this.requests.add(id, timeoutMs);
     try {
       // The deadline runs from now, connected or not: a request stuck offline times out too.
@@ -195,7 +220,13 @@ export class SwitchboardAgent {
   }
 
   publish(topic: string, body: MessageBody, options: SendOptions = {}): Promise<Accepted> {
-    return this.submit({ type: "publish", id: options.clientId ?? newClientId(), topic, body, ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}) });
+    return this.submit({
+      type: "publish",
+      id: options.clientId ?? newClientId(),
+      topic,
+      body,
+      ...(options.ttlSeconds !== undefined ? { ttlSeconds: options.ttlSeconds } : {}),
+    });
   }
 
   /** Acknowledges every message up to `seq` (only needed with `autoAck: false`). */
@@ -224,10 +255,18 @@ export class SwitchboardAgent {
     if (this.connection.state === "closed") return Promise.reject(new ClientClosedError());
     const checked = ClientFrameSchema.safeParse(frame);
     if (!checked.success) {
-      return Promise.reject(new SwitchboardError(`Invalid ${frame.type} frame: ${checked.error.issues.map((i) => `${i.path.join(".") || "(frame)"}: ${i.message}`).join("; ")}`, "invalid_frame"));
+      return Promise.reject(
+        new SwitchboardError(
+          `Invalid ${frame.type} frame: ${checked.error.issues.map((i) => `${i.path.join(".") || "(frame)"}: ${i.message}`).join("; ")}`,
+          "invalid_frame",
+        ),
+      );
     }
     const size = new TextEncoder().encode(JSON.stringify(frame)).byteLength;
-    if (size > MAX_FRAME_BYTES) return Promise.reject(new SwitchboardError(`Frames are limited to ${MAX_FRAME_BYTES} bytes; this one has ${size}.`, "frame_too_large"));
+    if (size > MAX_FRAME_BYTES)
+      return Promise.reject(
+        new SwitchboardError(`Frames are limited to ${MAX_FRAME_BYTES} bytes; this one has ${size}.`, "frame_too_large"),
+      );
     const { promise, added } = this.outbox.add(frame);
     // Sent now if connected; otherwise the outbox goes out right after the next welcome.
     if (added && this.connection.ready) this.connection.send(frame);
@@ -283,6 +322,8 @@ export class SwitchboardAgent {
   }
 
   private listenerFailed(err: unknown): void {
-    this.emitError(new SwitchboardError(`An event listener threw: ${String((err as Error)?.message ?? err)}`, "handler_failed", { cause: err }));
+    this.emitError(
+      new SwitchboardError(`An event listener threw: ${String((err as Error)?.message ?? err)}`, "handler_failed", { cause: err }),
+    );
   }
 }

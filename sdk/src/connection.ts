@@ -7,7 +7,15 @@ import type { Backoff } from "./backoff";
 import type { Emitter } from "./emitter";
 import { ClientClosedError, ConnectionClosedError, SwitchboardError, TokenExchangeError } from "./errors";
 import type { AgentEvents } from "./messages";
-import { CLOSE_CODES, HEARTBEAT, parseServerFrame, PROTOCOL_VERSION, type ClientFrame, type ServerFrame, type WelcomeFrame } from "./protocol";
+import {
+  CLOSE_CODES,
+  HEARTBEAT,
+  parseServerFrame,
+  PROTOCOL_VERSION,
+  type ClientFrame,
+  type ServerFrame,
+  type WelcomeFrame,
+} from "./protocol";
 import type { TokenSource } from "./token";
 import { OPEN, type OpenSocket, type SocketLike } from "./transport";
 
@@ -49,7 +57,13 @@ export class RelayConnection {
   private generation = 0;
   private welcomed = false;
   private consecutiveTokenRejections = 0;
-  private timers: { reconnect?: ReturnType<typeof setTimeout>; connect?: ReturnType<typeof setTimeout>; refresh?: ReturnType<typeof setTimeout>; ping?: ReturnType<typeof setInterval>; pong?: ReturnType<typeof setTimeout> } = {};
+  private timers: {
+    reconnect?: ReturnType<typeof setTimeout>;
+    connect?: ReturnType<typeof setTimeout>;
+    refresh?: ReturnType<typeof setTimeout>;
+    ping?: ReturnType<typeof setInterval>;
+    pong?: ReturnType<typeof setTimeout>;
+  } = {};
 
   constructor(
     private readonly options: ConnectionOptions,
@@ -93,7 +107,9 @@ export class RelayConnection {
     if (socket) safeClose(socket, CLIENT_CLOSE);
     this.hooks.onStopped(error);
     if (!byClient) this.hooks.events.emit("error", error);
-    this.hooks.events.emit("disconnected", { code, reason, willReconnect: false, ...(byClient ? {} : { error }) }, (err) => this.listenerFailed(err));
+    this.hooks.events.emit("disconnected", { code, reason, willReconnect: false, ...(byClient ? {} : { error }) }, (err) =>
+      this.listenerFailed(err),
+    );
   }
 
   // ---- opening
@@ -113,7 +129,10 @@ export class RelayConnection {
       if (error instanceof TokenExchangeError && error.fatal) return this.stop(error, 0, error.message);
       this.hooks.events.emit("error", error);
       const retryAfter = error instanceof TokenExchangeError ? error.retryAfterMs : null;
-      return this.scheduleReconnect("token_exchange_failed", retryAfter === null ? null : Math.max(retryAfter, this.options.backoff.next() ?? 0));
+      return this.scheduleReconnect(
+        "token_exchange_failed",
+        retryAfter === null ? null : Math.max(retryAfter, this.options.backoff.next() ?? 0),
+      );
     }
     if (this.superseded(generation)) return;
     let socket: SocketLike;
@@ -122,7 +141,12 @@ export class RelayConnection {
     } catch (err) {
       if (this.superseded(generation)) return;
       tokens.invalidate();
-      this.hooks.events.emit("error", new SwitchboardError(`Could not open the relay connection: ${String((err as Error)?.message ?? err)}`, "connect_failed", { cause: err }));
+      this.hooks.events.emit(
+        "error",
+        new SwitchboardError(`Could not open the relay connection: ${String((err as Error)?.message ?? err)}`, "connect_failed", {
+          cause: err,
+        }),
+      );
       return this.scheduleReconnect("connect_failed");
     }
     if (this.superseded(generation)) return safeClose(socket, CLIENT_CLOSE);
@@ -185,8 +209,22 @@ export class RelayConnection {
 
   private onClose(code: number, reason: string, opened: boolean): void {
     this.teardown();
-    if (code === CLOSE_CODES.suspended.code) return this.stop(new ConnectionClosedError("The agent was suspended (close 4003); an admin must resume it.", "agent_suspended", code), code, reason);
-    if (code === CLOSE_CODES.protocolVersion.code) return this.stop(new ConnectionClosedError("The relay does not speak this SDK's protocol version (close 4400).", "unsupported_protocol_version", code), code, reason);
+    if (code === CLOSE_CODES.suspended.code)
+      return this.stop(
+        new ConnectionClosedError("The agent was suspended (close 4003); an admin must resume it.", "agent_suspended", code),
+        code,
+        reason,
+      );
+    if (code === CLOSE_CODES.protocolVersion.code)
+      return this.stop(
+        new ConnectionClosedError(
+          "The relay does not speak this SDK's protocol version (close 4400).",
+          "unsupported_protocol_version",
+          code,
+        ),
+        code,
+        reason,
+      );
     this.hooks.events.emit("disconnected", { code, reason, willReconnect: true }, (err) => this.listenerFailed(err));
     if (code === CLOSE_CODES.tokenInvalid.code) {
       // Exchange once more and reconnect at once; if the exchange is refused, open() stops for good.
@@ -206,7 +244,9 @@ export class RelayConnection {
     this.generation++; // its late events are ignored from here on
     this.teardown();
     safeClose(socket, close);
-    this.hooks.events.emit("disconnected", { code: close.code, reason: close.reason, willReconnect: true }, (err) => this.listenerFailed(err));
+    this.hooks.events.emit("disconnected", { code: close.code, reason: close.reason, willReconnect: true }, (err) =>
+      this.listenerFailed(err),
+    );
     this.scheduleReconnect(why, delayMs);
   }
 
@@ -228,7 +268,12 @@ export class RelayConnection {
     this.current = "connecting";
     const { backoff } = this.options;
     const delay = delayMs ?? backoff.next();
-    if (delay === null) return this.stop(new ConnectionClosedError(`Gave up reconnecting after ${backoff.attempt} attempts.`, "reconnect_exhausted", null), 0, reason);
+    if (delay === null)
+      return this.stop(
+        new ConnectionClosedError(`Gave up reconnecting after ${backoff.attempt} attempts.`, "reconnect_exhausted", null),
+        0,
+        reason,
+      );
     this.hooks.events.emit("reconnecting", { attempt: backoff.attempt, delayMs: delay, reason }, (err) => this.listenerFailed(err));
     clearTimeout(this.timers.reconnect);
     this.timers.reconnect = setTimeout(() => void this.open(), delay);
@@ -275,7 +320,10 @@ export class RelayConnection {
   }
 
   private listenerFailed(err: unknown): void {
-    this.hooks.events.emit("error", new SwitchboardError(`An event listener threw: ${String((err as Error)?.message ?? err)}`, "handler_failed", { cause: err }));
+    this.hooks.events.emit(
+      "error",
+      new SwitchboardError(`An event listener threw: ${String((err as Error)?.message ?? err)}`, "handler_failed", { cause: err }),
+    );
   }
 }
 

@@ -147,5 +147,12 @@ export interface GuardrailVerdict {
   /** Trust level 3–4 turned `require_approval` into `log`. */
   trustAdjusted: boolean;
   reasons: string[];
-  findings: Array<{ ruleId: string; pack: string; severity: "critical" | "high" | "medium"; action: "allow" | "log" | "require_approval" | "block"; reason: string; match: string }>;
+  findings: Array<{
+    ruleId: string;
+    pack: string;
+    severity: "critical" | "high" | "medium";
+    action: "allow" | "log" | "require_approval" | "block";
+    reason: string;
+    match: string;
+  }>;
 }

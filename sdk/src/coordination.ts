@@ -5,7 +5,19 @@
  * client uses. Every refusal throws `CoordinationError` carrying the API's code
  * (`lock_held`, `lease_lost`, `not_allowed`, `quota_exceeded`, … — docs/errors.md).
  */
-import type { AgentPresence, CreateHandoff, CreateTask, GuardrailVerdict, Handoff, Lock, Memory, Recall, Remember, Task, TaskState } from "./coordination-types";
+import type {
+  AgentPresence,
+  CreateHandoff,
+  CreateTask,
+  GuardrailVerdict,
+  Handoff,
+  Lock,
+  Memory,
+  Recall,
+  Remember,
+  Task,
+  TaskState,
+} from "./coordination-types";
 import { SwitchboardError } from "./errors";
 import { TokenSource, type AgentCredentials } from "./token";
 
@@ -46,7 +58,13 @@ export class CoordinationClient {
   }
 
   async renewLock(lock: Pick<Lock, "name" | "fencingToken">, ttlMs?: number): Promise<Lock> {
-    return (await this.call<{ lock: Lock }>("POST", "/v1/agent/locks/renew", { name: lock.name, fencingToken: lock.fencingToken, ...(ttlMs ? { ttlMs } : {}) })).lock;
+    return (
+      await this.call<{ lock: Lock }>("POST", "/v1/agent/locks/renew", {
+        name: lock.name,
+        fencingToken: lock.fencingToken,
+        ...(ttlMs ? { ttlMs } : {}),
+      })
+    ).lock;
   }
 
   async releaseLock(lock: Pick<Lock, "name" | "fencingToken">): Promise<void> {
@@ -79,11 +97,17 @@ export class CoordinationClient {
   }
 
   async completeTask(task: Pick<Task, "id" | "claimToken">, result?: unknown): Promise<{ task: Task; unblocked: string[] }> {
-    return this.call("POST", "/v1/agent/tasks/complete", { taskId: task.id, claimToken: task.claimToken, ...(result === undefined ? {} : { result }) });
+    return this.call("POST", "/v1/agent/tasks/complete", {
+      taskId: task.id,
+      claimToken: task.claimToken,
+      ...(result === undefined ? {} : { result }),
+    });
   }
 
   async failTask(task: Pick<Task, "id" | "claimToken">, error: string, options: { retry?: boolean } = {}): Promise<Task> {
-    return (await this.call<{ task: Task }>("POST", "/v1/agent/tasks/fail", { taskId: task.id, claimToken: task.claimToken, error, ...options })).task;
+    return (
+      await this.call<{ task: Task }>("POST", "/v1/agent/tasks/fail", { taskId: task.id, claimToken: task.claimToken, error, ...options })
+    ).task;
   }
 
   async getTask(taskId: string): Promise<Task> {
@@ -149,11 +173,20 @@ export class CoordinationClient {
     try {
       res = await this.fetchImpl(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token.token}`, accept: "application/json", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          authorization: `Bearer ${token.token}`,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {
-      throw new CoordinationError(`Cannot reach ${this.base}: ${String((cause as Error)?.message ?? cause)}`, "network_error", 0, undefined);
+      throw new CoordinationError(
+        `Cannot reach ${this.base}: ${String((cause as Error)?.message ?? cause)}`,
+        "network_error",
+        0,
+        undefined,
+      );
     }
     const text = await res.text();
     let parsed: unknown = null;
@@ -169,6 +202,11 @@ export class CoordinationClient {
       return this.call<T>(method, path, body, true);
     }
     const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-    throw new CoordinationError(error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, error?.code ?? `http_${res.status}`, res.status, error?.details);
+    throw new CoordinationError(
+      error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
+      error?.code ?? `http_${res.status}`,
+      res.status,
+      error?.details,
+    );
   }
 }

@@ -53,12 +53,25 @@ export type EgressOutcome = { by: "upstream" } | { by: "proxy"; status: number; 
 export async function egressOutcome(res: Response): Promise<EgressOutcome> {
   const marker = res.headers.get("x-switchboard-egress");
   if (marker === "allowed" || marker === null) return { by: "upstream" };
-  const body = (await res.clone().json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { reason?: string } } } | null;
-  return { by: "proxy", status: res.status, code: body?.error?.code ?? `http_${res.status}`, reason: body?.error?.details?.reason ?? null, message: body?.error?.message ?? res.statusText };
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: { code?: string; message?: string; details?: { reason?: string } } } | null;
+  return {
+    by: "proxy",
+    status: res.status,
+    code: body?.error?.code ?? `http_${res.status}`,
+    reason: body?.error?.details?.reason ?? null,
+    message: body?.error?.message ?? res.statusText,
+  };
 }
 
 function tokens(options: EgressOptions): TokenSource {
-  return new TokenSource({ url: options.url, agentId: options.agentId, secret: options.secret, audience: "egress" }, 60_000, options.fetch ?? globalThis.fetch);
+  return new TokenSource(
+    { url: options.url, agentId: options.agentId, secret: options.secret, audience: "egress" },
+    60_000,
+    options.fetch ?? globalThis.fetch,
+  );
 }
 
 function proxyHeaders(options: EgressOptions, token: string, base?: HeadersInit): Headers {
@@ -84,7 +97,14 @@ export function createEgressFetch(options: EgressOptions): typeof fetch {
     const request = new Request(input, init);
     // Buffered once, so a retry after a token refresh can send it again.
     const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
-    const send = async (token: string) => doFetch(forwardUrl(options.egressUrl, request.url), { method: request.method, headers: proxyHeaders(options, token, request.headers), body, redirect: "manual", signal: request.signal });
+    const send = async (token: string) =>
+      doFetch(forwardUrl(options.egressUrl, request.url), {
+        method: request.method,
+        headers: proxyHeaders(options, token, request.headers),
+        body,
+        redirect: "manual",
+        signal: request.signal,
+      });
     let res = await send((await source.get()).token);
     if (res.status === 401) {
       source.invalidate();
@@ -114,7 +134,11 @@ export function createEgressClient(options: EgressOptions): { fetch(request: Env
   return {
     async fetch(request) {
       const send = async (token: string) =>
-        doFetch(`${options.egressUrl.replace(/\/$/, "")}/v1/fetch`, { method: "POST", headers: proxyHeaders(options, token, { "content-type": "application/json" }), body: JSON.stringify(request) });
+        doFetch(`${options.egressUrl.replace(/\/$/, "")}/v1/fetch`, {
+          method: "POST",
+          headers: proxyHeaders(options, token, { "content-type": "application/json" }),
+          body: JSON.stringify(request),
+        });
       let res = await send((await source.get()).token);
       if (res.status === 401) {
         source.invalidate();
@@ -123,7 +147,8 @@ export function createEgressClient(options: EgressOptions): { fetch(request: Env
       const outcome = await egressOutcome(res);
       if (outcome.by === "proxy") throw new EgressRefusedError(outcome.status, outcome.code, outcome.reason, outcome.message);
       const parsed = EgressEnvelopeResponseSchema.safeParse(await res.json());
-      if (!parsed.success) throw new EgressRefusedError(res.status, "invalid_response", null, "The egress proxy answered with an unexpected body.");
+      if (!parsed.success)
+        throw new EgressRefusedError(res.status, "invalid_response", null, "The egress proxy answered with an unexpected body.");
       return parsed.data;
     },
   };

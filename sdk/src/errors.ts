@@ -47,7 +47,10 @@ export class RequestTimeoutError extends SwitchboardError {
     readonly source: "relay" | "client",
     timeoutMs: number,
   ) {
-    super(`No reply to request ${requestId} within ${timeoutMs} ms (${source === "relay" ? "the relay's timeout" : "the client's timer"}).`, "request_timeout");
+    super(
+      `No reply to request ${requestId} within ${timeoutMs} ms (${source === "relay" ? "the relay's timeout" : "the client's timer"}).`,
+      "request_timeout",
+    );
   }
 }
 

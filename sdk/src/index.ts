@@ -14,11 +14,37 @@ export type { MessageBody, ServerFrame, ClientFrame, DeliverFrame, WelcomeFrame,
 // Tokens (2): one exchange, or a renewing source shared by several clients
 export { exchangeAgentToken, TokenSource, type AgentCredentials, type AgentToken } from "./token";
 // Transports (4): how the socket is opened, per runtime
-export { nodeGlobalTransport, subprotocolTransport, workersFetchTransport, wsPackageTransport, type OpenSocket, type OpenSocketInit, type SocketLike, type WsConstructor } from "./transport";
+export {
+  nodeGlobalTransport,
+  subprotocolTransport,
+  workersFetchTransport,
+  wsPackageTransport,
+  type OpenSocket,
+  type OpenSocketInit,
+  type SocketLike,
+  type WsConstructor,
+} from "./transport";
 // Errors (7)
-export { ClientClosedError, ConnectionClosedError, RelayDeniedError, RelayFrameError, RequestTimeoutError, SwitchboardError, TokenExchangeError } from "./errors";
+export {
+  ClientClosedError,
+  ConnectionClosedError,
+  RelayDeniedError,
+  RelayFrameError,
+  RequestTimeoutError,
+  SwitchboardError,
+  TokenExchangeError,
+} from "./errors";
 // Coordination over HTTP (2)
 export { CoordinationClient, CoordinationError, type CoordinationClientOptions } from "./coordination";
 export type * from "./coordination-types";
 // Outbound HTTP through the egress proxy (4)
-export { createEgressClient, createEgressFetch, egressOutcome, EgressRefusedError, type EgressOptions, type EgressOutcome, type EnvelopeRequest, type EgressEnvelopeResponse } from "./egress";
+export {
+  createEgressClient,
+  createEgressFetch,
+  egressOutcome,
+  EgressRefusedError,
+  type EgressOptions,
+  type EgressOutcome,
+  type EnvelopeRequest,
+  type EgressEnvelopeResponse,
+} from "./egress";

@@ -66,6 +66,10 @@ export function parseServerFrame(text: string): IncomingFrame {
   if (typeof type !== "string") return { kind: "invalid", message: "The relay sent a frame without a type." };
   if (!KNOWN_SERVER_TYPES.has(type)) return { kind: "unknown", type };
   const parsed = ServerFrameSchema.safeParse(raw);
-  if (!parsed.success) return { kind: "invalid", message: `Invalid ${type} frame from the relay: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(frame)"}: ${i.message}`).join("; ")}` };
+  if (!parsed.success)
+    return {
+      kind: "invalid",
+      message: `Invalid ${type} frame from the relay: ${parsed.error.issues.map((i) => `${i.path.join(".") || "(frame)"}: ${i.message}`).join("; ")}`,
+    };
   return { kind: "frame", frame: parsed.data };
 }

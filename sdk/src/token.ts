@@ -26,7 +26,11 @@ export interface AgentToken {
 }
 
 /** One exchange. Throws `TokenExchangeError` (with the API's code and status) on any failure. */
-export async function exchangeAgentToken(creds: AgentCredentials, fetchImpl: typeof fetch = globalThis.fetch, now: () => number = Date.now): Promise<AgentToken> {
+export async function exchangeAgentToken(
+  creds: AgentCredentials,
+  fetchImpl: typeof fetch = globalThis.fetch,
+  now: () => number = Date.now,
+): Promise<AgentToken> {
   const url = `${creds.url.replace(/\/$/, "")}/v1/agent-tokens`;
   // Measured before the request, so the computed expiry errs early rather than late.
   const startedAt = now();
@@ -35,7 +39,12 @@ export async function exchangeAgentToken(creds: AgentCredentials, fetchImpl: typ
     res = await fetchImpl(url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ agentId: creds.agentId, secret: creds.secret, ...(creds.teamId !== undefined ? { teamId: creds.teamId } : {}), ...(creds.audience ? { audience: creds.audience } : {}) }),
+      body: JSON.stringify({
+        agentId: creds.agentId,
+        secret: creds.secret,
+        ...(creds.teamId !== undefined ? { teamId: creds.teamId } : {}),
+        ...(creds.audience ? { audience: creds.audience } : {}),
+      }),
     });
   } catch (cause) {
     throw new TokenExchangeError(`Cannot reach ${url}: ${String((cause as Error)?.message ?? cause)}`, "network_error", 0, null, { cause });

@@ -36,19 +36,26 @@ export function wsPackageTransport(WebSocketCtor: WsConstructor): OpenSocket {
 
 /** Node 22+'s global WebSocket (undici), whose constructor also takes `{ protocols, headers }`. */
 export function nodeGlobalTransport(): OpenSocket {
-  const Ctor = globalThis.WebSocket as unknown as new (url: string, init: { protocols: string[]; headers: Record<string, string> }) => SocketLike;
+  const Ctor = globalThis.WebSocket as unknown as new (
+    url: string,
+    init: { protocols: string[]; headers: Record<string, string> },
+  ) => SocketLike;
   return ({ url, token }) => new Ctor(url, { protocols: [SUBPROTOCOL], headers: { authorization: `Bearer ${token}` } });
 }
 
 /** Browsers: the token travels as a subprotocol entry; the relay answers with `switchboard.v1` only. */
-export function subprotocolTransport(Ctor: new (url: string, protocols: string[]) => SocketLike = globalThis.WebSocket as never): OpenSocket {
+export function subprotocolTransport(
+  Ctor: new (url: string, protocols: string[]) => SocketLike = globalThis.WebSocket as never,
+): OpenSocket {
   return ({ url, token }) => new Ctor(url, [SUBPROTOCOL, `${BEARER_PROTOCOL_PREFIX}${token}`]);
 }
 
 /** Cloudflare Workers: an outbound WebSocket is a `fetch` with `Upgrade: websocket`, accepted by the caller. */
 export function workersFetchTransport(fetchImpl: typeof fetch = globalThis.fetch): OpenSocket {
   return async ({ url, token }) => {
-    const res = await fetchImpl(url.replace(/^ws/, "http"), { headers: { upgrade: "websocket", authorization: `Bearer ${token}`, "sec-websocket-protocol": SUBPROTOCOL } });
+    const res = await fetchImpl(url.replace(/^ws/, "http"), {
+      headers: { upgrade: "websocket", authorization: `Bearer ${token}`, "sec-websocket-protocol": SUBPROTOCOL },
+    });
     const ws = (res as Response & { webSocket?: (SocketLike & { accept(): void }) | null }).webSocket;
     if (res.status !== 101 || !ws) {
       const text = await res.text().catch(() => "");
@@ -64,7 +71,9 @@ export function defaultTransport(): OpenSocket {
   const g = globalThis as { navigator?: { userAgent?: string }; process?: { versions?: { node?: string } }; WebSocket?: unknown };
   if (g.navigator?.userAgent === "Cloudflare-Workers") return workersFetchTransport();
   if (typeof g.WebSocket !== "function") {
-    throw new Error("This runtime has no global WebSocket (Node 20). Pass the `ws` package: new SwitchboardAgent({ …, WebSocket: (await import(\"ws\")).WebSocket }).");
+    throw new Error(
+      'This runtime has no global WebSocket (Node 20). Pass the `ws` package: new SwitchboardAgent({ …, WebSocket: (await import("ws")).WebSocket }).',
+    );
   }
   if (g.process?.versions?.node) return nodeGlobalTransport();
   return subprotocolTransport();

@@ -52,7 +52,10 @@ afterAll(async () => {
 
 describe("/docs with the network cut to loopback", () => {
   it("renders the API's operations from the project's own assets", async () => {
-    const doc = (await (await fetch(`${apiUrl}/openapi.json`)).json()) as { tags: { name: string }[]; paths: Record<string, Record<string, { summary: string }>> };
+    const doc = (await (await fetch(`${apiUrl}/openapi.json`)).json()) as {
+      tags: { name: string }[];
+      paths: Record<string, Record<string, { summary: string }>>;
+    };
     const operationCount = Object.values(doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
     expect(operationCount).toBeGreaterThan(50);
 
@@ -108,7 +111,10 @@ describe("/docs with the network cut to loopback", () => {
       setTimeout(resolve, 2000);
     })`);
     const violations = await page.evaluate<CspViolation[]>("window.__csp");
-    expect(violations).toContainEqual({ blockedURI: "https://cdn.jsdelivr.net/npm/some-package/dist/evil.js", violatedDirective: "script-src-elem" });
+    expect(violations).toContainEqual({
+      blockedURI: "https://cdn.jsdelivr.net/npm/some-package/dist/evil.js",
+      violatedDirective: "script-src-elem",
+    });
     // The policy stopped it: it never reached the (cut) network.
     expect(offNetwork.some((u) => u.includes("evil.js"))).toBe(false);
   });

@@ -99,7 +99,10 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     await page.waitForURL(/[?&]action=agent\.created/);
     await expect.poll(async () => [...new Set(await actionButtons(page).allTextContents())]).toEqual(["agent.created"]);
     await expect.poll(() => actionButtons(page).count()).toBe(3);
-    await page.getByRole("group", { name: "Active filters" }).getByRole("button", { name: "Remove filter Action: agent.created" }).waitFor();
+    await page
+      .getByRole("group", { name: "Active filters" })
+      .getByRole("button", { name: "Remove filter Action: agent.created" })
+      .waitFor();
     await checkScreen(page, "audit-log-filtered", { heading: "Audit log" });
 
     await page.reload();
@@ -116,59 +119,88 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     await eventsTable(page).waitFor();
   });
 
-  step("relay events read as names: two agents talk over a real relay connection, and the log names them; every column fits 1366 px", async () => {
-    const { page } = owner;
-    const asOwner = async <T,>(method: string, path: string, data?: unknown) => {
-      const res = await page.request.fetch(api(path), { method, headers: { origin: dashboard }, data });
-      expect(res.status(), await res.text()).toBeLessThan(300);
-      return (await res.json().catch(() => null)) as T;
-    };
-    // One agent of this file's own (the Free plan allows 5; the relay story needs the seeded ones as they are), writing to the seeded Ops, offline.
-    const sender = (await asOwner<{ agent: { id: string } }>("POST", "/agents", { name: "Audit relay sender", template: "engineering" })).agent;
-    const seeded = await asOwner<{ data: Array<{ id: string; name: string }> }>("GET", "/agents");
-    const recipient = seeded.data.find((a) => a.name === "Ops")!;
-    const team = (await asOwner<{ team: { id: string } }>("POST", "/teams", { name: "Audit drill team", agentIds: [sender.id, recipient.id] })).team;
-    await asOwner("POST", `/teams/${team.id}/allowlist/edges`, { from: { kind: "agent", id: sender.id }, to: { kind: "agent", id: recipient.id } });
-    const tokenOf = async (agentId: string) => {
-      const { secret } = await asOwner<{ secret: string }>("POST", `/agents/${agentId}/rotate-secret`);
-      const res = await fetch(`${apiUrl}/v1/agent-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ agentId, secret, teamId: team.id }) });
-      return ((await res.json()) as { access_token: string }).access_token;
-    };
-    const ws = new WebSocket(`${apiUrl.replace(/^http/, "ws")}/v1/teams/${team.id}/relay`, ["switchboard.v1"], { headers: { authorization: `Bearer ${await tokenOf(sender.id)}` } });
-    const frames: Array<Record<string, unknown>> = [];
-    ws.on("message", (data) => data.toString() !== "pong" && frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-    await new Promise<void>((resolve, reject) => (ws.once("open", () => resolve()), ws.once("error", reject)));
-    ws.send(JSON.stringify({ type: "hello", v: 1 }));
-    ws.send(JSON.stringify({ type: "send", id: "audit-drill-1", to: recipient.id, body: { text: "hello from the audit drill" } }));
-    await expect.poll(() => frames.some((f) => f.type === "accepted" && f.id === "audit-drill-1"), { timeout: 10_000 }).toBe(true);
-    ws.close();
+  step(
+    "relay events read as names: two agents talk over a real relay connection, and the log names them; every column fits 1366 px",
+    async () => {
+      const { page } = owner;
+      const asOwner = async <T>(method: string, path: string, data?: unknown) => {
+        const res = await page.request.fetch(api(path), { method, headers: { origin: dashboard }, data });
+        expect(res.status(), await res.text()).toBeLessThan(300);
+        return (await res.json().catch(() => null)) as T;
+      };
+      // One agent of this file's own (the Free plan allows 5; the relay story needs the seeded ones as they are), writing to the seeded Ops, offline.
+      const sender = (await asOwner<{ agent: { id: string } }>("POST", "/agents", { name: "Audit relay sender", template: "engineering" }))
+        .agent;
+      const seeded = await asOwner<{ data: Array<{ id: string; name: string }> }>("GET", "/agents");
+      const recipient = seeded.data.find((a) => a.name === "Ops")!;
+      const team = (
+        await asOwner<{ team: { id: string } }>("POST", "/teams", { name: "Audit drill team", agentIds: [sender.id, recipient.id] })
+      ).team;
+      await asOwner("POST", `/teams/${team.id}/allowlist/edges`, {
+        from: { kind: "agent", id: sender.id },
+        to: { kind: "agent", id: recipient.id },
+      });
+      const tokenOf = async (agentId: string) => {
+        const { secret } = await asOwner<{ secret: string }>("POST", `/agents/${agentId}/rotate-secret`);
+        const res = await fetch(`${apiUrl}/v1/agent-tokens`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ agentId, secret, teamId: team.id }),
+        });
+        return ((await res.json()) as { access_token: string }).access_token;
+      };
+      const ws = new WebSocket(`${apiUrl.replace(/^http/, "ws")}/v1/teams/${team.id}/relay`, ["switchboard.v1"], {
+        headers: { authorization: `Bearer ${await tokenOf(sender.id)}` },
+      });
+      const frames: Array<Record<string, unknown>> = [];
+      ws.on("message", (data) => data.toString() !== "pong" && frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+      await new Promise<void>((resolve, reject) => (ws.once("open", () => resolve()), ws.once("error", reject)));
+      ws.send(JSON.stringify({ type: "hello", v: 1 }));
+      ws.send(JSON.stringify({ type: "send", id: "audit-drill-1", to: recipient.id, body: { text: "hello from the audit drill" } }));
+      await expect.poll(() => frames.some((f) => f.type === "accepted" && f.id === "audit-drill-1"), { timeout: 10_000 }).toBe(true);
+      ws.close();
 
-    // The relay flushes its audit events in batches (0.5 s): they appear with the agents' ids only…
-    await expect
-      .poll(async () => ((await (await page.request.get(api(`/audit?action=relay.message_accepted&actorId=${sender.id}`))).json()) as { data: LedgerEntry[] }).data.length, { timeout: 15_000 })
-      .toBe(1);
-    const [recorded] = ((await (await page.request.get(api(`/audit?action=relay.message_accepted&actorId=${sender.id}`))).json()) as { data: LedgerEntry[] }).data;
-    expect(recorded!.actor).toEqual({ type: "agent", id: sender.id, name: null });
-    // …and the log shows them as names.
-    await page.setViewportSize({ width: 1366, height: 768 });
-    await page.goto(`/t/${tenantId}/audit?action=relay.message_accepted`);
-    const row = eventsTable(page).getByRole("row").filter({ hasText: "relay.message_accepted" }).first();
-    await row.getByText("Audit relay sender").waitFor();
-    await row.getByText("Ops", { exact: true }).waitFor();
-    expect(await row.textContent()).not.toContain(`${sender.id}Agent`);
-    // Every column, Result included, fits at 1366 px: no horizontal scrolling, the last header on screen.
-    const fits = await page.getByTestId("audit-table").evaluate((table) => {
-      const wrapper = table.parentElement!;
-      const last = table.querySelector("thead th:last-child")!.getBoundingClientRect();
-      return { scrolls: wrapper.scrollWidth > wrapper.clientWidth, lastRight: last.right, viewport: table.ownerDocument.documentElement.clientWidth };
-    });
-    expect(fits.scrolls).toBe(false);
-    expect(fits.lastRight).toBeLessThanOrEqual(fits.viewport);
-    await checkScreen(page, "audit-log-relay-names-1366", { heading: "Audit log" });
-    await page.setViewportSize({ width: 1280, height: 860 });
-    await page.goto(`/t/${tenantId}/audit`);
-    await eventsTable(page).waitFor();
-  });
+      // The relay flushes its audit events in batches (0.5 s): they appear with the agents' ids only…
+      await expect
+        .poll(
+          async () =>
+            (
+              (await (await page.request.get(api(`/audit?action=relay.message_accepted&actorId=${sender.id}`))).json()) as {
+                data: LedgerEntry[];
+              }
+            ).data.length,
+          { timeout: 15_000 },
+        )
+        .toBe(1);
+      const [recorded] = (
+        (await (await page.request.get(api(`/audit?action=relay.message_accepted&actorId=${sender.id}`))).json()) as { data: LedgerEntry[] }
+      ).data;
+      expect(recorded!.actor).toEqual({ type: "agent", id: sender.id, name: null });
+      // …and the log shows them as names.
+      await page.setViewportSize({ width: 1366, height: 768 });
+      await page.goto(`/t/${tenantId}/audit?action=relay.message_accepted`);
+      const row = eventsTable(page).getByRole("row").filter({ hasText: "relay.message_accepted" }).first();
+      await row.getByText("Audit relay sender").waitFor();
+      await row.getByText("Ops", { exact: true }).waitFor();
+      expect(await row.textContent()).not.toContain(`${sender.id}Agent`);
+      // Every column, Result included, fits at 1366 px: no horizontal scrolling, the last header on screen.
+      const fits = await page.getByTestId("audit-table").evaluate((table) => {
+        const wrapper = table.parentElement!;
+        const last = table.querySelector("thead th:last-child")!.getBoundingClientRect();
+        return {
+          scrolls: wrapper.scrollWidth > wrapper.clientWidth,
+          lastRight: last.right,
+          viewport: table.ownerDocument.documentElement.clientWidth,
+        };
+      });
+      expect(fits.scrolls).toBe(false);
+      expect(fits.lastRight).toBeLessThanOrEqual(fits.viewport);
+      await checkScreen(page, "audit-log-relay-names-1366", { heading: "Audit log" });
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await page.goto(`/t/${tenantId}/audit`);
+      await eventsTable(page).waitFor();
+    },
+  );
 
   step("opens an event's detail drawer with the keyboard and follows its hash link to the previous event", async () => {
     const { page } = owner;
@@ -240,7 +272,11 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     const cli = await promisify(execFile)("npx", ["switchboard-verify", file, "--expect-head", verifiedHead], { cwd: ROOT });
     expect(cli.stdout).toMatch(/INTACT/);
     expect(cli.stdout).toContain(`head ${verifiedHead}`);
-    const copied = await promisify(execFile)(process.execPath, [join(ROOT, "tools/switchboard-verify/bin.mjs"), file, "--expect-head", "0".repeat(64)], { cwd: ROOT }).catch((e: { code: number; stdout: string }) => e);
+    const copied = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, "tools/switchboard-verify/bin.mjs"), file, "--expect-head", "0".repeat(64)],
+      { cwd: ROOT },
+    ).catch((e: { code: number; stdout: string }) => e);
     expect((copied as { code: number }).code).toBe(1); // a head it does not end at is reported
 
     const [csv] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
@@ -262,7 +298,9 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
 
   step("creates an alert rule from the “Agent suspended” template, and a webhook whose secret is shown once", async () => {
     const { page } = owner;
-    await nav(page).getByRole("link", { name: /^Alerts/ }).click();
+    await nav(page)
+      .getByRole("link", { name: /^Alerts/ })
+      .click();
     await page.getByText("No open alerts").waitFor();
     await checkScreen(page, "alerts-inbox-empty", { heading: "Alerts" });
 
@@ -275,7 +313,10 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     const hookDialog = page.getByRole("dialog", { name: "Add a webhook" });
     await hookDialog.getByLabel("URL").fill("http://not-https.example.test/hook");
     await hookDialog.getByRole("button", { name: "Add webhook" }).click();
-    await hookDialog.getByText(/Use https/).first().waitFor();
+    await hookDialog
+      .getByText(/Use https/)
+      .first()
+      .waitFor();
     await hookDialog.getByLabel("URL").fill("https://hooks.example.test/switchboard");
     await hookDialog.getByLabel("Description (optional)").fill("Security channel");
     await hookDialog.getByRole("button", { name: "Add webhook" }).click();
@@ -406,7 +447,9 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
     // An alert fired after the reconnect arrives over the new socket, with no reload.
     await page.evaluate("window.__noReload = true");
     // This file's own agent again (resumed, then suspended): the seeded ones must stay active for the relay test.
-    const agents = (await (await owner.page.request.get(api("/agents?limit=100"))).json()) as { data: Array<{ id: string; name: string; status: string }> };
+    const agents = (await (await owner.page.request.get(api("/agents?limit=100"))).json()) as {
+      data: Array<{ id: string; name: string; status: string }>;
+    };
     const drill = agents.data.find((a) => a.name === SUSPENDED_AGENT)!;
     expect((await owner.page.request.post(api(`/agents/${drill.id}/resume`))).status()).toBe(200);
     expect((await owner.page.request.post(api(`/agents/${drill.id}/suspend`))).status()).toBe(200);
@@ -444,19 +487,26 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
   step("acknowledges the open alert; then edits, turns off and deletes the rule, and deletes the webhook, each confirmed", async () => {
     const { page } = owner;
     await page.keyboard.press("Escape");
-    await nav(page).getByRole("link", { name: /^Alerts/ }).click();
+    await nav(page)
+      .getByRole("link", { name: /^Alerts/ })
+      .click();
     await page.getByRole("button", { name: "Acknowledge alert: Agent suspended" }).click();
     await page.getByText("No open alerts").waitFor();
     await expect.poll(() => nav(page).getByTestId("open-alerts-count").count()).toBe(0);
     await page.getByRole("tab", { name: "Acknowledged" }).click();
-    await page.getByRole("list", { name: "Acknowledged alerts" }).getByText(/someone is on it/).waitFor();
+    await page
+      .getByRole("list", { name: "Acknowledged alerts" })
+      .getByText(/someone is on it/)
+      .waitFor();
 
     await page.getByRole("navigation", { name: "Alerts sections" }).getByRole("link", { name: "Rules and webhooks" }).click();
     const rules = page.getByRole("table", { name: "Alert rules" });
     const toggle = rules.getByRole("switch", { name: "Rule Agent suspended enabled" });
     await toggle.click();
     await expect.poll(() => toggle.getAttribute("aria-checked")).toBe("false");
-    const stored = (await (await page.request.get(api("/alert-rules"))).json()) as { data: Array<{ enabled: boolean; threshold: number; windowSeconds: number }> };
+    const stored = (await (await page.request.get(api("/alert-rules"))).json()) as {
+      data: Array<{ enabled: boolean; threshold: number; windowSeconds: number }>;
+    };
     expect(stored.data[0]!.enabled).toBe(false);
 
     await page.getByRole("button", { name: "Edit rule Agent suspended" }).click();
@@ -483,7 +533,9 @@ describe("the audit log, verify, export and live alerts, as the demo owner", () 
 /** The tenant's ledger database in the local stack's state (`<state>/v3/do/switchboard-api-AuditLedger/<id>.sqlite`). */
 async function ledgerDatabase(chainId: string): Promise<string> {
   const dir = join(stateDir, "v3", "do");
-  const files = (await readdir(dir, { recursive: true })).map(String).filter((f) => f.includes("AuditLedger") && f.endsWith(".sqlite") && !f.endsWith("metadata.sqlite"));
+  const files = (await readdir(dir, { recursive: true }))
+    .map(String)
+    .filter((f) => f.includes("AuditLedger") && f.endsWith(".sqlite") && !f.endsWith("metadata.sqlite"));
   for (const f of files) {
     const db = new DatabaseSync(join(dir, f), { readOnly: true });
     try {
@@ -502,14 +554,22 @@ async function ledgerDatabase(chainId: string): Promise<string> {
 async function editStoredEvent(chainId: string, seq: number, edit: (entry: LedgerEntry) => LedgerEntry): Promise<void> {
   const db = new DatabaseSync(await ledgerDatabase(chainId));
   try {
-    const segments = db.prepare("SELECT k FROM ledger_segments WHERE dropped_at IS NULL AND store IS NULL AND from_seq <= ? ORDER BY k DESC LIMIT 1").get(seq) as { k: number };
-    const row = db.prepare(`SELECT to_seq, payload FROM s${segments.k}_payloads WHERE to_seq >= ? ORDER BY to_seq LIMIT 1`).get(seq) as { to_seq: number; payload: Uint8Array };
+    const segments = db
+      .prepare("SELECT k FROM ledger_segments WHERE dropped_at IS NULL AND store IS NULL AND from_seq <= ? ORDER BY k DESC LIMIT 1")
+      .get(seq) as { k: number };
+    const row = db.prepare(`SELECT to_seq, payload FROM s${segments.k}_payloads WHERE to_seq >= ? ORDER BY to_seq LIMIT 1`).get(seq) as {
+      to_seq: number;
+      payload: Uint8Array;
+    };
     const lines = gunzipSync(row.payload).toString("utf8").split("\n").filter(Boolean);
     const edited = lines.map((l) => {
       const entry = JSON.parse(l) as LedgerEntry;
       return JSON.stringify(entry.seq === seq ? edit(entry) : entry);
     });
-    db.prepare(`UPDATE s${segments.k}_payloads SET payload = ? WHERE to_seq = ?`).run(gzipSync(edited.map((l) => `${l}\n`).join("")), row.to_seq);
+    db.prepare(`UPDATE s${segments.k}_payloads SET payload = ? WHERE to_seq = ?`).run(
+      gzipSync(edited.map((l) => `${l}\n`).join("")),
+      row.to_seq,
+    );
   } finally {
     db.close();
   }

@@ -17,7 +17,6 @@ let person: Person;
 let tenantId: string;
 const step = story("billing ", () => ({ person }));
 
-
 describe("billing", () => {
   beforeAll(async () => {
     browser = await launchChromium();
@@ -30,7 +29,11 @@ describe("billing", () => {
   step("a new tenant is on the free plan, with its usage against the plan", async () => {
     const { page } = person;
     await page.goto("/login");
-    const signedUp = await pageFetch(page, "POST", "/v1/auth/signup", { email: `bea-${Date.now()}@billing.test`, password: "a long billing password", name: "Bea Billing" });
+    const signedUp = await pageFetch(page, "POST", "/v1/auth/signup", {
+      email: `bea-${Date.now()}@billing.test`,
+      password: "a long billing password",
+      name: "Bea Billing",
+    });
     expect(signedUp.user).toBeDefined();
     tenantId = (await pageFetch(page, "POST", "/v1/tenants", { name: "Billing Co" })).tenant.id;
     await page.goto(`/t/${tenantId}/billing`);

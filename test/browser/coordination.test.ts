@@ -20,7 +20,11 @@ let browser: Browser;
 let owner: Person;
 let tenantId = "";
 let teamId = "";
-const agents: Record<"PM" | "Engineering" | "Ops", { id: string; secret: string; token: string }> = { PM: { id: "", secret: "", token: "" }, Engineering: { id: "", secret: "", token: "" }, Ops: { id: "", secret: "", token: "" } };
+const agents: Record<"PM" | "Engineering" | "Ops", { id: string; secret: string; token: string }> = {
+  PM: { id: "", secret: "", token: "" },
+  Engineering: { id: "", secret: "", token: "" },
+  Ops: { id: "", secret: "", token: "" },
+};
 const step = story("coordination ", () => ({ owner }));
 
 async function asPerson<T = any>(page: Page, method: string, path: string, data?: unknown): Promise<T> {
@@ -31,7 +35,11 @@ async function asPerson<T = any>(page: Page, method: string, path: string, data?
 }
 
 async function asAgent<T = any>(who: keyof typeof agents, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${apiUrl}${path}`, { method, headers: { authorization: `Bearer ${agents[who].token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${agents[who].token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = await res.json();
   if (!res.ok) throw new Error(`${who} ${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
   return json as T;
@@ -54,17 +62,32 @@ describe("the coordination screen", () => {
     await page.goto("/login");
     expect((await page.request.post(`${dashboard}/v1/auth/signup`, { data: OWNER })).status()).toBe(201);
     tenantId = (await asPerson(page, "POST", "/v1/tenants", { name: "Coordination Co" })).tenant.id;
-    teamId = (await asPerson(page, "POST", `/v1/tenants/${tenantId}/teams`, { name: "Launch team", description: "Ships the launch" })).team.id;
-    for (const [name, template] of [["PM", "pm"], ["Engineering", "engineering"], ["Ops", "ops"]] as const) {
+    teamId = (await asPerson(page, "POST", `/v1/tenants/${tenantId}/teams`, { name: "Launch team", description: "Ships the launch" })).team
+      .id;
+    for (const [name, template] of [
+      ["PM", "pm"],
+      ["Engineering", "engineering"],
+      ["Ops", "ops"],
+    ] as const) {
       const res = await asPerson(page, "POST", `/v1/tenants/${tenantId}/agents`, { name, template, trustLevel: 2, teamIds: [teamId] });
       agents[name].id = res.agent.id;
       agents[name].secret = res.secret;
     }
-    for (const [from, to] of [["pm", "engineering"], ["engineering", "ops"]]) {
-      await asPerson(page, "POST", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist/edges`, { from: { kind: "role", id: from }, to: { kind: "role", id: to } });
+    for (const [from, to] of [
+      ["pm", "engineering"],
+      ["engineering", "ops"],
+    ]) {
+      await asPerson(page, "POST", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist/edges`, {
+        from: { kind: "role", id: from },
+        to: { kind: "role", id: to },
+      });
     }
     for (const name of Object.keys(agents) as Array<keyof typeof agents>) {
-      const res = await fetch(`${apiUrl}/v1/agent-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ agentId: agents[name].id, secret: agents[name].secret, teamId }) });
+      const res = await fetch(`${apiUrl}/v1/agent-tokens`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ agentId: agents[name].id, secret: agents[name].secret, teamId }),
+      });
       agents[name].token = ((await res.json()) as { access_token: string }).access_token;
     }
     await page.goto(`/t/${tenantId}/teams/${teamId}`);
@@ -92,8 +115,17 @@ describe("the coordination screen", () => {
     await asAgent("PM", "POST", "/v1/agent/heartbeat", { capabilities: ["planning"], status: "planning Sprint 12" });
     const plan = (await asAgent("PM", "POST", "/v1/agent/tasks/claim", {})).task;
     expect(plan.title).toContain("Plan the sprint");
-    await asAgent("PM", "POST", "/v1/agent/tasks/complete", { taskId: plan.id, claimToken: plan.claimToken, result: { goal: "Launch SSO", tickets: 3 } });
-    await asAgent("PM", "POST", "/v1/agent/memory", { content: "Sprint 12 goal: launch SSO to every tenant", scope: "team", kind: "episodic", tags: ["sprint-12"] });
+    await asAgent("PM", "POST", "/v1/agent/tasks/complete", {
+      taskId: plan.id,
+      claimToken: plan.claimToken,
+      result: { goal: "Launch SSO", tickets: 3 },
+    });
+    await asAgent("PM", "POST", "/v1/agent/memory", {
+      content: "Sprint 12 goal: launch SSO to every tenant",
+      scope: "team",
+      kind: "episodic",
+      tags: ["sprint-12"],
+    });
     const read = (await asAgent("Engineering", "POST", "/v1/agent/handoffs/read", {})).handoffs;
     expect(read[0].context.result).toEqual({ goal: "Launch SSO", tickets: 3 });
     const build = (await asAgent("Engineering", "POST", "/v1/agent/tasks/claim", {})).task;
@@ -119,7 +151,10 @@ describe("the coordination screen", () => {
     await tab(page, "Hand-offs").click();
     const handoffs = page.getByRole("table", { name: "Hand-offs" });
     await handoffs.getByText(/Build the sprint: Sprint 12/).waitFor();
-    await handoffs.getByText(/^read /).first().waitFor();
+    await handoffs
+      .getByText(/^read /)
+      .first()
+      .waitFor();
     await checkScreen(page, "coordination-handoffs", { heading: "Launch team" });
 
     await tab(page, "Memory").click();
@@ -148,7 +183,11 @@ describe("the coordination screen", () => {
     await expect.poll(async () => (await editor.inputValue()).includes("kind: Team")).toBe(true);
     const yaml = await editor.inputValue();
     expect(yaml).toContain("from: role:pm");
-    await editor.fill(yaml.replace("description: Ships the launch", "description: Ships the launch, weekly").replace("taskMaxAttempts: 3", "taskMaxAttempts: 4"));
+    await editor.fill(
+      yaml
+        .replace("description: Ships the launch", "description: Ships the launch, weekly")
+        .replace("taskMaxAttempts: 3", "taskMaxAttempts: 4"),
+    );
     await page.getByRole("button", { name: "Preview changes" }).click();
     const changes = page.getByRole("region", { name: "Changes" });
     await changes.getByText("2 changes (dry run)").waitFor();

@@ -121,7 +121,9 @@ describe("a new person, from sign-up to a team of agents", () => {
 
     await page.getByLabel("Authentication code").fill(authenticator.nextCode());
     await page.getByRole("button", { name: "Verify and log in" }).click();
-    await h1(page).filter({ hasText: `Welcome, ${OWNER.name}` }).waitFor();
+    await h1(page)
+      .filter({ hasText: `Welcome, ${OWNER.name}` })
+      .waitFor();
   });
 
   step("creates a tenant and sees its empty agent list", async () => {
@@ -227,7 +229,11 @@ describe("a new person, from sign-up to a team of agents", () => {
     await page.getByRole("button", { name: "Done" }).click();
 
     const invites = page.getByRole("table", { name: "Invites" });
-    await invites.getByRole("row").filter({ hasText: VIEWER.email }).filter({ hasText: /pending/i }).waitFor();
+    await invites
+      .getByRole("row")
+      .filter({ hasText: VIEWER.email })
+      .filter({ hasText: /pending/i })
+      .waitFor();
     expect(await page.content()).not.toContain(new URL(inviteLink).searchParams.get("token")!);
   });
 
@@ -253,7 +259,12 @@ describe("a new person, from sign-up to a team of agents", () => {
 
     // The owner sees the new member with the Viewer role.
     await owner.page.reload();
-    await owner.page.getByRole("table", { name: "Members" }).getByRole("row").filter({ hasText: VIEWER.email }).filter({ hasText: /viewer/i }).waitFor();
+    await owner.page
+      .getByRole("table", { name: "Members" })
+      .getByRole("row")
+      .filter({ hasText: VIEWER.email })
+      .filter({ hasText: /viewer/i })
+      .waitFor();
   });
 
   step("as a viewer, no change is offered anywhere", async () => {
@@ -264,7 +275,8 @@ describe("a new person, from sign-up to a team of agents", () => {
     await main.getByRole("link", { name: AGENT }).click();
     await h1(page).filter({ hasText: AGENT }).waitFor();
     await settled(page);
-    for (const name of ["Edit", "Suspend", "Rotate secret", "Delete"]) expect(await main.getByRole("button", { name: new RegExp(name) }).count(), name).toBe(0);
+    for (const name of ["Edit", "Suspend", "Rotate secret", "Delete"])
+      expect(await main.getByRole("button", { name: new RegExp(name) }).count(), name).toBe(0);
     // Typing the wizard's URL says the role cannot, instead of showing a form.
     await page.goto(`/t/${tenantId}/agents/new`);
     await page.getByText("Your role in this tenant cannot create agents.").waitFor();
@@ -277,7 +289,8 @@ describe("a new person, from sign-up to a team of agents", () => {
     await page.getByRole("table", { name: `Agents in ${TEAM}` }).waitFor();
     await settled(page);
     expect(await page.getByLabel("Add an agent").count()).toBe(0);
-    for (const name of ["Edit", "Delete team", "Remove", "Add to team"]) expect(await main.getByRole("button", { name: new RegExp(name) }).count(), name).toBe(0);
+    for (const name of ["Edit", "Delete team", "Remove", "Add to team"])
+      expect(await main.getByRole("button", { name: new RegExp(name) }).count(), name).toBe(0);
     await checkScreen(page, "viewer-team-detail", { heading: TEAM });
     await nav(page).getByRole("link", { name: "Teams" }).click();
     await page.getByRole("table", { name: "Teams" }).waitFor();
@@ -320,14 +333,28 @@ describe("a new person, from sign-up to a team of agents", () => {
       // The viewer's own session cookie, from the dashboard's origin — as the page itself would send it.
       const res = await viewer.page.request.fetch(a.path, { method: a.method, headers: { origin: dashboard }, data: a.body });
       const body = await res.json().catch(() => null);
-      results.push({ request: `${a.method} ${a.path.replace(base, "…")}`, status: res.status(), code: body?.error?.code, permission: body?.error?.details?.permission });
+      results.push({
+        request: `${a.method} ${a.path.replace(base, "…")}`,
+        status: res.status(),
+        code: body?.error?.code,
+        permission: body?.error?.details?.permission,
+      });
     }
     expect(results).toEqual(
-      attempts.map((a) => ({ request: `${a.method} ${a.path.replace(base, "…")}`, status: 403, code: "forbidden", permission: a.permission })),
+      attempts.map((a) => ({
+        request: `${a.method} ${a.path.replace(base, "…")}`,
+        status: 403,
+        code: "forbidden",
+        permission: a.permission,
+      })),
     );
 
     // Not a broken request: the owner's session sends the same change and it lands.
-    const renamed = await owner.page.request.fetch(base, { method: "PATCH", headers: { origin: dashboard }, data: { name: "Hopper Labs" } });
+    const renamed = await owner.page.request.fetch(base, {
+      method: "PATCH",
+      headers: { origin: dashboard },
+      data: { name: "Hopper Labs" },
+    });
     expect(renamed.status()).toBe(200);
     // And nothing the viewer tried happened.
     const agents = await owner.page.request.get(`${base}/agents`).then((r) => r.json());
@@ -336,139 +363,173 @@ describe("a new person, from sign-up to a team of agents", () => {
 });
 
 describe("the other main screens", () => {
-  step("API keys: the owner creates one and sees it once", async () => {
-    const { page } = owner;
-    await page.goto(`/t/${tenantId}/api-keys`);
-    await page.getByText("No API keys").waitFor();
-    await checkScreen(page, "api-keys-empty", { heading: "API keys" });
-    await page.getByRole("main").getByRole("button", { name: "New API key" }).first().click();
-    const dialog = page.getByRole("dialog");
-    await dialog.getByLabel("Key name").fill("CI deploys");
-    await dialog.getByRole("checkbox", { name: "agents:read" }).check();
-    await checkScreen(page, "api-key-new-dialog", { dialog: "New API key" });
-    await dialog.getByRole("button", { name: "Create key" }).click();
-    await page.getByRole("dialog", { name: "API key created" }).waitFor();
-    const key = (await page.getByTestId("secret-value").textContent())!.trim();
-    expect(key.length).toBeGreaterThan(20);
-    await checkScreen(page, "api-key-created", { dialog: "API key created" });
-    await page.getByRole("button", { name: "I have stored the key" }).click();
-    await page.getByRole("table", { name: "API keys" }).getByText("CI deploys").waitFor();
-    expect(await page.content()).not.toContain(key);
-    await checkScreen(page, "api-keys", { heading: "API keys" });
-  }, { sideTrip: true });
+  step(
+    "API keys: the owner creates one and sees it once",
+    async () => {
+      const { page } = owner;
+      await page.goto(`/t/${tenantId}/api-keys`);
+      await page.getByText("No API keys").waitFor();
+      await checkScreen(page, "api-keys-empty", { heading: "API keys" });
+      await page.getByRole("main").getByRole("button", { name: "New API key" }).first().click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Key name").fill("CI deploys");
+      await dialog.getByRole("checkbox", { name: "agents:read" }).check();
+      await checkScreen(page, "api-key-new-dialog", { dialog: "New API key" });
+      await dialog.getByRole("button", { name: "Create key" }).click();
+      await page.getByRole("dialog", { name: "API key created" }).waitFor();
+      const key = (await page.getByTestId("secret-value").textContent())!.trim();
+      expect(key.length).toBeGreaterThan(20);
+      await checkScreen(page, "api-key-created", { dialog: "API key created" });
+      await page.getByRole("button", { name: "I have stored the key" }).click();
+      await page.getByRole("table", { name: "API keys" }).getByText("CI deploys").waitFor();
+      expect(await page.content()).not.toContain(key);
+      await checkScreen(page, "api-keys", { heading: "API keys" });
+    },
+    { sideTrip: true },
+  );
 
-  step("settings: a change is saved as a new config version, listed in the history", async () => {
-    const { page } = owner;
-    await nav(page).getByRole("link", { name: "Settings" }).click();
-    await h1(page).filter({ hasText: "Settings" }).waitFor();
-    await settled(page);
-    await page.getByLabel("Default trust level for new agents").selectOption({ index: 2 });
-    await page.getByRole("button", { name: /Save/ }).click();
-    // Version 1 at creation; the owner's rename in the step before made version 2 (every change is a version).
-    await page.getByText(/Settings saved as version \d+\./).waitFor();
-    await page.getByRole("button", { name: "Compare version 1 with current" }).waitFor();
-    await checkScreen(page, "settings", { heading: "Settings" });
-    await page.getByRole("button", { name: "Compare version 1 with current" }).click();
-    await checkScreen(page, "settings-compare", { dialog: /Version 1 compared with current/ });
-    await page.keyboard.press("Escape");
-  }, { sideTrip: true });
+  step(
+    "settings: a change is saved as a new config version, listed in the history",
+    async () => {
+      const { page } = owner;
+      await nav(page).getByRole("link", { name: "Settings" }).click();
+      await h1(page).filter({ hasText: "Settings" }).waitFor();
+      await settled(page);
+      await page.getByLabel("Default trust level for new agents").selectOption({ index: 2 });
+      await page.getByRole("button", { name: /Save/ }).click();
+      // Version 1 at creation; the owner's rename in the step before made version 2 (every change is a version).
+      await page.getByText(/Settings saved as version \d+\./).waitFor();
+      await page.getByRole("button", { name: "Compare version 1 with current" }).waitFor();
+      await checkScreen(page, "settings", { heading: "Settings" });
+      await page.getByRole("button", { name: "Compare version 1 with current" }).click();
+      await checkScreen(page, "settings-compare", { dialog: /Version 1 compared with current/ });
+      await page.keyboard.press("Escape");
+    },
+    { sideTrip: true },
+  );
 
-  step("password reset: the mail in the dev outbox links to the dashboard, and the new password works", async () => {
-    const visitor = await newPerson(browser, dashboard);
-    const { page } = visitor;
-    try {
-      await page.goto("/login");
-      await page.getByRole("link", { name: "Forgot your password?" }).click();
-      await checkScreen(page, "forgot-password", { heading: "Reset your password" });
-      await page.getByLabel("Email").fill(VIEWER.email);
-      await page.getByRole("button", { name: "Send reset link" }).click();
-      await h1(page).filter({ hasText: "Check your email" }).waitFor();
-      await page.getByRole("link", { name: "open the dev mail outbox" }).click();
+  step(
+    "password reset: the mail in the dev outbox links to the dashboard, and the new password works",
+    async () => {
+      const visitor = await newPerson(browser, dashboard);
+      const { page } = visitor;
+      try {
+        await page.goto("/login");
+        await page.getByRole("link", { name: "Forgot your password?" }).click();
+        await checkScreen(page, "forgot-password", { heading: "Reset your password" });
+        await page.getByLabel("Email").fill(VIEWER.email);
+        await page.getByRole("button", { name: "Send reset link" }).click();
+        await h1(page).filter({ hasText: "Check your email" }).waitFor();
+        await page.getByRole("link", { name: "open the dev mail outbox" }).click();
 
-      // Mail goes out after the response; refresh like a person would until it is there.
-      const mail = page.getByRole("article").filter({ hasText: VIEWER.email });
+        // Mail goes out after the response; refresh like a person would until it is there.
+        const mail = page.getByRole("article").filter({ hasText: VIEWER.email });
+        await expect
+          .poll(
+            async () => {
+              if ((await mail.count()) > 0) return true;
+              await page.getByRole("button", { name: "Refresh" }).click();
+              return false;
+            },
+            { timeout: 20_000, interval: 500 },
+          )
+          .toBe(true);
+        await checkScreen(page, "dev-outbox", { heading: "Dev mail outbox" });
+        const link = mail.getByRole("link", { name: /reset-password/ });
+        // Built on the origin the API saw: the dashboard's, because /v1 is forwarded with its URL.
+        expect(await link.getAttribute("href")).toMatch(new RegExp(`^${dashboard}/reset-password\\?token=`));
+        await link.click();
+
+        await checkScreen(page, "reset-password", { heading: "Choose a new password" });
+        const newPassword = "a brand new viewer password";
+        await page.getByLabel("New password").fill(newPassword);
+        await page.getByRole("button", { name: "Set new password" }).click();
+        await h1(page).filter({ hasText: "Password changed" }).waitFor();
+        await page.getByRole("link", { name: "Log in" }).click();
+        await fillLogin(page, { email: VIEWER.email, password: newPassword });
+        await page.waitForURL(new RegExp(`/t/${tenantId}/agents`));
+        expect(visitor.pageErrors).toEqual([]);
+      } finally {
+        await visitor.context.close();
+      }
+    },
+    { sideTrip: true },
+  );
+
+  step(
+    "keyboard: skip link, account menu and a confirmation dialog work without a mouse",
+    async () => {
+      const { page } = owner;
+      await page.goto(`/t/${tenantId}/agents`);
+      await page.getByRole("row").filter({ hasText: AGENT }).waitFor();
+      const focused = () =>
+        page.evaluate<string>("(document.activeElement?.id || '') + '|' + (document.activeElement?.textContent || '').trim()");
+
+      await page.keyboard.press("Tab");
+      expect(await focused()).toBe("|Skip to content");
+      await page.keyboard.press("Enter");
+      expect((await focused()).startsWith("main|")).toBe(true);
+
+      const menuButton = page.getByRole("button", { name: `Account menu: ${OWNER.name}` });
+      await menuButton.focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("menuitem", { name: "Account security" }).waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByRole("menu").waitFor({ state: "detached" });
       await expect
-        .poll(
-          async () => {
-            if ((await mail.count()) > 0) return true;
-            await page.getByRole("button", { name: "Refresh" }).click();
-            return false;
-          },
-          { timeout: 20_000, interval: 500 },
-        )
+        .poll(() => menuButton.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement))
         .toBe(true);
-      await checkScreen(page, "dev-outbox", { heading: "Dev mail outbox" });
-      const link = mail.getByRole("link", { name: /reset-password/ });
-      // Built on the origin the API saw: the dashboard's, because /v1 is forwarded with its URL.
-      expect(await link.getAttribute("href")).toMatch(new RegExp(`^${dashboard}/reset-password\\?token=`));
-      await link.click();
 
-      await checkScreen(page, "reset-password", { heading: "Choose a new password" });
-      const newPassword = "a brand new viewer password";
-      await page.getByLabel("New password").fill(newPassword);
-      await page.getByRole("button", { name: "Set new password" }).click();
-      await h1(page).filter({ hasText: "Password changed" }).waitFor();
-      await page.getByRole("link", { name: "Log in" }).click();
-      await fillLogin(page, { email: VIEWER.email, password: newPassword });
-      await page.waitForURL(new RegExp(`/t/${tenantId}/agents`));
-      expect(visitor.pageErrors).toEqual([]);
-    } finally {
-      await visitor.context.close();
-    }
-  }, { sideTrip: true });
+      // A destructive action asks first; Escape cancels it and gives focus back.
+      await page.getByRole("main").getByRole("link", { name: AGENT }).click();
+      const suspend = page.getByRole("button", { name: "Suspend" });
+      await suspend.focus();
+      await page.keyboard.press("Enter");
+      await checkScreen(page, "agent-suspend-confirm", { dialog: `Suspend ${AGENT}?` });
+      await page.keyboard.press("Escape");
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      // Radix gives focus back to the trigger just after the dialog unmounts, not with it.
+      await expect.poll(() => suspend.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
+      expect(await page.getByText("Active", { exact: true }).first().isVisible()).toBe(true);
+    },
+    { sideTrip: true },
+  );
 
-  step("keyboard: skip link, account menu and a confirmation dialog work without a mouse", async () => {
-    const { page } = owner;
-    await page.goto(`/t/${tenantId}/agents`);
-    await page.getByRole("row").filter({ hasText: AGENT }).waitFor();
-    const focused = () => page.evaluate<string>("(document.activeElement?.id || '') + '|' + (document.activeElement?.textContent || '').trim()");
-
-    await page.keyboard.press("Tab");
-    expect(await focused()).toBe("|Skip to content");
-    await page.keyboard.press("Enter");
-    expect((await focused()).startsWith("main|")).toBe(true);
-
-    const menuButton = page.getByRole("button", { name: `Account menu: ${OWNER.name}` });
-    await menuButton.focus();
-    await page.keyboard.press("Enter");
-    await page.getByRole("menuitem", { name: "Account security" }).waitFor();
-    await page.keyboard.press("Escape");
-    await page.getByRole("menu").waitFor({ state: "detached" });
-    await expect.poll(() => menuButton.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
-
-    // A destructive action asks first; Escape cancels it and gives focus back.
-    await page.getByRole("main").getByRole("link", { name: AGENT }).click();
-    const suspend = page.getByRole("button", { name: "Suspend" });
-    await suspend.focus();
-    await page.keyboard.press("Enter");
-    await checkScreen(page, "agent-suspend-confirm", { dialog: `Suspend ${AGENT}?` });
-    await page.keyboard.press("Escape");
-    await page.getByRole("dialog").waitFor({ state: "detached" });
-    // Radix gives focus back to the trigger just after the dialog unmounts, not with it.
-    await expect.poll(() => suspend.evaluate((el) => el === (el.ownerDocument as { activeElement: unknown }).activeElement)).toBe(true);
-    expect(await page.getByText("Active", { exact: true }).first().isVisible()).toBe(true);
-  }, { sideTrip: true });
-
-  step("operator console: all tenants, a tenant's detail, platform health", async () => {
-    // No API route makes an operator (by design): docs/deploy.md grants it with SQL, as here.
-    await promisify(execFile)(
-      process.execPath,
-      ["node_modules/wrangler/bin/wrangler.js", "d1", "execute", "switchboard", "--local", "--persist-to", stateDir, "--command", `UPDATE users SET is_operator = 1 WHERE email = '${OWNER.email}'`],
-      { cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-    );
-    const { page } = owner;
-    await page.goto("/operator");
-    await page.getByRole("link", { name: "Hopper Labs" }).waitFor();
-    await checkScreen(page, "operator-tenants", { heading: "All tenants" });
-    await page.getByRole("link", { name: "Hopper Labs" }).click();
-    await h1(page).filter({ hasText: "Hopper Labs" }).waitFor();
-    await checkScreen(page, "operator-tenant-detail", { heading: /Hopper Labs/ });
-    await nav(page).getByRole("link", { name: "Platform health" }).click();
-    await checkScreen(page, "operator-health", { heading: "Platform health" });
-    // Health covers more than D1: every queue and dead-letter queue, each cron job, the archives.
-    for (const section of ["Queues", "Cron jobs", "Audit archives"]) await page.getByRole("heading", { level: 2, name: section }).waitFor();
-    await page.getByRole("cell", { name: "switchboard-audit-retention-dlq" }).waitFor();
-    await page.getByRole("cell", { name: /Signing key rotation/ }).waitFor();
-    await page.getByText("R2 bucket").waitFor();
-  }, { sideTrip: true });
+  step(
+    "operator console: all tenants, a tenant's detail, platform health",
+    async () => {
+      // No API route makes an operator (by design): docs/deploy.md grants it with SQL, as here.
+      await promisify(execFile)(
+        process.execPath,
+        [
+          "node_modules/wrangler/bin/wrangler.js",
+          "d1",
+          "execute",
+          "switchboard",
+          "--local",
+          "--persist-to",
+          stateDir,
+          "--command",
+          `UPDATE users SET is_operator = 1 WHERE email = '${OWNER.email}'`,
+        ],
+        { cwd: ROOT, env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+      );
+      const { page } = owner;
+      await page.goto("/operator");
+      await page.getByRole("link", { name: "Hopper Labs" }).waitFor();
+      await checkScreen(page, "operator-tenants", { heading: "All tenants" });
+      await page.getByRole("link", { name: "Hopper Labs" }).click();
+      await h1(page).filter({ hasText: "Hopper Labs" }).waitFor();
+      await checkScreen(page, "operator-tenant-detail", { heading: /Hopper Labs/ });
+      await nav(page).getByRole("link", { name: "Platform health" }).click();
+      await checkScreen(page, "operator-health", { heading: "Platform health" });
+      // Health covers more than D1: every queue and dead-letter queue, each cron job, the archives.
+      for (const section of ["Queues", "Cron jobs", "Audit archives"])
+        await page.getByRole("heading", { level: 2, name: section }).waitFor();
+      await page.getByRole("cell", { name: "switchboard-audit-retention-dlq" }).waitFor();
+      await page.getByRole("cell", { name: /Signing key rotation/ }).waitFor();
+      await page.getByText("R2 bucket").waitFor();
+    },
+    { sideTrip: true },
+  );
 });

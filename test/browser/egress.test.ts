@@ -67,7 +67,14 @@ describe("egress, secrets and skills, as the demo owner", () => {
     const { page } = owner;
     await page.getByRole("button", { name: "Upload a custom skill" }).click();
     const dialog = page.getByRole("dialog", { name: "Upload a custom skill" });
-    const manifest = { name: CUSTOM, version: "1.0.0", title: "Browser status", network: [{ host: "status.acme.example", methods: ["GET", "POST"], pathPrefix: "/api" }], env: [{ name: "ACME_STATUS_TOKEN" }], files: [] };
+    const manifest = {
+      name: CUSTOM,
+      version: "1.0.0",
+      title: "Browser status",
+      network: [{ host: "status.acme.example", methods: ["GET", "POST"], pathPrefix: "/api" }],
+      env: [{ name: "ACME_STATUS_TOKEN" }],
+      files: [],
+    };
     await dialog.getByLabel("Manifest (JSON)").fill(JSON.stringify(manifest, null, 2));
     await dialog.getByRole("button", { name: "Dry run" }).click();
     const report = dialog.getByRole("region", { name: "Dry-run report" });
@@ -150,7 +157,8 @@ describe("egress, secrets and skills, as the demo owner", () => {
     // Its own tenant and agent, so no other browser test's seeded agents are touched.
     const setup = await page.evaluate(async () => {
       const json = (r: Response) => r.json() as Promise<any>;
-      const post = (path: string, body: unknown, method = "POST") => fetch(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(json);
+      const post = (path: string, body: unknown, method = "POST") =>
+        fetch(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then(json);
       const tenant = await post("/v1/tenants", { name: "Egress browser tenant" });
       const base = `/v1/tenants/${tenant.tenant.id}`;
       const agent = await post(`${base}/agents`, { name: "Egress browser agent", template: "engineering" });
@@ -158,9 +166,15 @@ describe("egress, secrets and skills, as the demo owner", () => {
       await post(`${base}/agents/${agent.agent.id}/egress/mode`, { mode: "live" }, "PUT");
       return { tenantId: tenant.tenant.id as string, agentId: agent.agent.id as string, secret: agent.secret as string };
     });
-    const exchange = await fetch(`${apiUrl}/v1/agent-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ agentId: setup.agentId, secret: setup.secret, audience: "egress" }) });
+    const exchange = await fetch(`${apiUrl}/v1/agent-tokens`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ agentId: setup.agentId, secret: setup.secret, audience: "egress" }),
+    });
     const token = ((await exchange.json()) as { access_token: string }).access_token;
-    const allowed = await fetch(`${egressUrl}/proxy/https/stub.switchboard.test/from-browser-test`, { headers: { authorization: `Bearer ${token}` } });
+    const allowed = await fetch(`${egressUrl}/proxy/https/stub.switchboard.test/from-browser-test`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(allowed.status).toBe(200);
     const denied = await fetch(`${egressUrl}/proxy/https/api.github.com/user`, { headers: { authorization: `Bearer ${token}` } });
     expect(denied.status).toBe(403);

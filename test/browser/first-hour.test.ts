@@ -71,7 +71,10 @@ async function narrowShot(page: Page, name: string) {
     .filter((el) => !el.parentElement || el.parentElement.getBoundingClientRect().right <= innerWidth + 1)
     .slice(0, 5)
     .map((el) => el.tagName.toLowerCase() + "." + String(el.className).slice(0, 80) + " → " + Math.round(el.getBoundingClientRect().right))`);
-  expect(await page.evaluate<number>("document.documentElement.scrollWidth"), `wider than the screen: ${wide.join(" | ")}`).toBeLessThanOrEqual(PHONE.width);
+  expect(
+    await page.evaluate<number>("document.documentElement.scrollWidth"),
+    `wider than the screen: ${wide.join(" | ")}`,
+  ).toBeLessThanOrEqual(PHONE.width);
   await page.setViewportSize(LAPTOP);
 }
 
@@ -104,7 +107,9 @@ describe("a new person's first hour", () => {
     await page.getByLabel("Email").fill(PERSON.email);
     await page.getByLabel("Password").fill(PERSON.password);
     await page.getByRole("button", { name: "Create account" }).click();
-    await h1(page).filter({ hasText: `Welcome, ${PERSON.name}` }).waitFor();
+    await h1(page)
+      .filter({ hasText: `Welcome, ${PERSON.name}` })
+      .waitFor();
 
     await page.getByRole("button", { name: "Create tenant" }).click();
     expect(await fieldError(page, "Tenant name")).toBe("This field is required.");
@@ -150,7 +155,9 @@ describe("a new person's first hour", () => {
     await checkScreen(page, "first-hour-connect-panel", { heading: "Agent created" });
     await narrowShot(page, "connect-panel");
 
-    const agents = await page.request.get(`/v1/tenants/${tenantId}/agents`).then((r) => r.json() as Promise<{ data: Array<{ id: string; name: string; teamIds: string[] }> }>);
+    const agents = await page.request
+      .get(`/v1/tenants/${tenantId}/agents`)
+      .then((r) => r.json() as Promise<{ data: Array<{ id: string; name: string; teamIds: string[] }> }>);
     const created = agents.data.find((a) => a.name === AGENT)!;
     agentId = created.id;
     expect(created.teamIds).toEqual([teamId]);
@@ -163,9 +170,21 @@ describe("a new person's first hour", () => {
     expect(await panel.getByText(TEAM, { exact: true }).count()).toBeGreaterThan(0);
 
     const envText = await clipboardAfterClicking(page, panel.getByRole("button", { name: "Copy environment variables" }));
-    const env = Object.fromEntries(envText.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-    expect(env).toEqual({ SWITCHBOARD_URL: apiOrigin, SWITCHBOARD_AGENT_ID: agentId, SWITCHBOARD_AGENT_SECRET: secret, SWITCHBOARD_TEAM_ID: teamId });
-    expect(await clipboardAfterClicking(page, panel.getByRole("button", { name: "Copy install command" }))).toBe("npm install @switchboard/sdk");
+    const env = Object.fromEntries(
+      envText
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#"))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    expect(env).toEqual({
+      SWITCHBOARD_URL: apiOrigin,
+      SWITCHBOARD_AGENT_ID: agentId,
+      SWITCHBOARD_AGENT_SECRET: secret,
+      SWITCHBOARD_TEAM_ID: teamId,
+    });
+    expect(await clipboardAfterClicking(page, panel.getByRole("button", { name: "Copy install command" }))).toBe(
+      "npm install @switchboard/sdk",
+    );
     const code = await clipboardAfterClicking(page, panel.getByRole("button", { name: "Copy code" }));
     expect(code).toContain('import { SwitchboardAgent } from "@switchboard/sdk";');
     for (const name of Object.keys(env)) expect(code).toContain(`process.env.${name}`);
@@ -180,7 +199,11 @@ describe("a new person's first hour", () => {
     });
     expect(exchange.status, await exchange.clone().text()).toBe(200);
     const { access_token: token } = (await exchange.json()) as { access_token: string };
-    const ws = new WebSocket(`${env.SWITCHBOARD_URL!.replace(/^http/, "ws")}/v1/teams/${env.SWITCHBOARD_TEAM_ID}/relay`, ["switchboard.v1"], { headers: { authorization: `Bearer ${token}` } });
+    const ws = new WebSocket(
+      `${env.SWITCHBOARD_URL!.replace(/^http/, "ws")}/v1/teams/${env.SWITCHBOARD_TEAM_ID}/relay`,
+      ["switchboard.v1"],
+      { headers: { authorization: `Bearer ${token}` } },
+    );
     try {
       const welcome = await new Promise<Record<string, unknown>>((resolve, reject) => {
         ws.once("unexpected-response", (_req, res) => reject(new Error(`relay upgrade refused: ${res.statusCode}`)));
@@ -197,26 +220,29 @@ describe("a new person's first hour", () => {
     }
   });
 
-  step("ids have copy buttons on the agent's, the team's and the settings page; the agent's page has the panel without the secret", async () => {
-    const { page } = person;
-    await page.getByRole("link", { name: /I have stored the secret/ }).click();
-    await h1(page).filter({ hasText: AGENT }).waitFor();
-    expect(await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy agent ID" }))).toBe(agentId);
-    await page.getByRole("heading", { name: "Connect this agent" }).waitFor();
-    const envText = await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy environment variables" }));
-    expect(envText).toMatch(/^SWITCHBOARD_AGENT_SECRET=$/m);
-    expect(envText).toContain(`SWITCHBOARD_TEAM_ID=${teamId}`);
-    expect(await page.content()).not.toContain(secret);
-    await checkScreen(page, "first-hour-agent-detail", { heading: new RegExp(AGENT) });
+  step(
+    "ids have copy buttons on the agent's, the team's and the settings page; the agent's page has the panel without the secret",
+    async () => {
+      const { page } = person;
+      await page.getByRole("link", { name: /I have stored the secret/ }).click();
+      await h1(page).filter({ hasText: AGENT }).waitFor();
+      expect(await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy agent ID" }))).toBe(agentId);
+      await page.getByRole("heading", { name: "Connect this agent" }).waitFor();
+      const envText = await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy environment variables" }));
+      expect(envText).toMatch(/^SWITCHBOARD_AGENT_SECRET=$/m);
+      expect(envText).toContain(`SWITCHBOARD_TEAM_ID=${teamId}`);
+      expect(await page.content()).not.toContain(secret);
+      await checkScreen(page, "first-hour-agent-detail", { heading: new RegExp(AGENT) });
 
-    await page.goto(`/t/${tenantId}/teams/${teamId}`);
-    await h1(page).filter({ hasText: TEAM }).waitFor();
-    expect(await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy team ID" }))).toBe(teamId);
+      await page.goto(`/t/${tenantId}/teams/${teamId}`);
+      await h1(page).filter({ hasText: TEAM }).waitFor();
+      expect(await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy team ID" }))).toBe(teamId);
 
-    await nav(page).getByRole("link", { name: "Settings" }).click();
-    await h1(page).filter({ hasText: "Settings" }).waitFor();
-    expect(await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy tenant ID" }))).toBe(tenantId);
-  });
+      await nav(page).getByRole("link", { name: "Settings" }).click();
+      await h1(page).filter({ hasText: "Settings" }).waitFor();
+      expect(await clipboardAfterClicking(page, main(page).getByRole("button", { name: "Copy tenant ID" }))).toBe(tenantId);
+    },
+  );
 
   step("the alert rule form: threshold and window errors in words, the threshold hint as an ordinal", async () => {
     const { page } = person;
@@ -234,13 +260,20 @@ describe("a new person's first hour", () => {
     expect(await dialog.textContent()).not.toMatch(ZOD_ENGLISH);
     await checkScreen(page, "first-hour-alert-rule-errors", { dialog: "New alert rule" });
 
-    for (const [n, said] of [["2", "2nd"], ["3", "3rd"], ["11", "11th"], ["21", "21st"]] as const) {
+    for (const [n, said] of [
+      ["2", "2nd"],
+      ["3", "3rd"],
+      ["11", "11th"],
+      ["21", "21st"],
+    ] as const) {
       await threshold.fill(n);
       await dialog.getByText(`Fires at the ${said} match in the window.`).waitFor();
     }
     await dialog.getByLabel("Window (minutes)").fill("100000");
     await dialog.getByRole("button", { name: "Create rule" }).click();
-    await expect.poll(() => fieldError(page, "Window (minutes)", dialog)).toMatch(/^Enter between [\d.]+ and [\d,]+ minutes \(\d+ seconds to \d+ hours\)\.$/);
+    await expect
+      .poll(() => fieldError(page, "Window (minutes)", dialog))
+      .toMatch(/^Enter between [\d.]+ and [\d,]+ minutes \(\d+ seconds to \d+ hours\)\.$/);
     await page.keyboard.press("Escape");
     await dialog.waitFor({ state: "detached" });
   });
@@ -263,7 +296,9 @@ describe("a new person's first hour", () => {
     await narrowShot(page, "delete-tenant");
     expect(await confirm.isEnabled()).toBe(true);
     await confirm.click();
-    await h1(page).filter({ hasText: `Welcome, ${PERSON.name}` }).waitFor();
+    await h1(page)
+      .filter({ hasText: `Welcome, ${PERSON.name}` })
+      .waitFor();
     expect((await page.request.get(`/v1/tenants/${tenantId}`)).status()).toBe(404);
   });
 });

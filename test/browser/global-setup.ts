@@ -53,7 +53,9 @@ export default async function setup(project: TestProject) {
   project.provide("apiUrl", stack.apiUrl);
   project.provide("stateDir", stack.stateDir);
   project.provide("egressUrl", stack.egressUrl);
-  process.stdout.write(`browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`);
+  process.stdout.write(
+    `browser tests: stack on ${stack.dashboardUrl} (API ${stack.apiUrl}), its log in ${path.relative(ROOT, STACK_LOG)}; screenshots in ${path.relative(ROOT, SCREENSHOT_DIR)}/\n`,
+  );
 
   return async () => {
     await stack.stop();

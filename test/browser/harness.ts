@@ -111,7 +111,9 @@ export async function checkScreen(page: Page, name: string, expectation: { headi
   // A dialog is what the person sees in the viewport; a full-page capture would scroll under it.
   await page.screenshot({ path: file, fullPage: "heading" in expectation });
   const violations = await accessibilityViolations(page);
-  expect.soft(violations, `axe: serious/critical accessibility violations on "${name}" (${page.url()}):\n${violations.join("\n")}\n`).toEqual([]);
+  expect
+    .soft(violations, `axe: serious/critical accessibility violations on "${name}" (${page.url()}):\n${violations.join("\n")}\n`)
+    .toEqual([]);
 }
 
 /** What the page looked like when a step failed: `test-results/screenshots/FAILED-<step>.png`. */
@@ -186,7 +188,11 @@ export async function fillLogin(page: Page, who: { email: string; password: stri
 export async function pageFetch(page: Page, method: string, url: string, body?: unknown): Promise<any> {
   return page.evaluate(
     async ([m, u, b]) => {
-      const res = await fetch(u as string, { method: m as string, headers: b === undefined ? {} : { "content-type": "application/json" }, body: b === undefined ? undefined : JSON.stringify(b) });
+      const res = await fetch(u as string, {
+        method: m as string,
+        headers: b === undefined ? {} : { "content-type": "application/json" },
+        body: b === undefined ? undefined : JSON.stringify(b),
+      });
       return res.json();
     },
     [method, url, body] as const,

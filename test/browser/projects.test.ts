@@ -18,7 +18,6 @@ let tenantId: string;
 let projectId: string;
 const step = story("projects ", () => ({ person }));
 
-
 describe("the project selector", () => {
   beforeAll(async () => {
     browser = await launchChromium();
@@ -32,7 +31,11 @@ describe("the project selector", () => {
     const { page } = person;
     // A person of their own, so the demo owner's tenants (other stories') stay as they are.
     await page.goto("/login");
-    const signedUp = await pageFetch(page, "POST", "/v1/auth/signup", { email: `pia-${Date.now()}@projects.test`, password: "a long projects password", name: "Pia Projects" });
+    const signedUp = await pageFetch(page, "POST", "/v1/auth/signup", {
+      email: `pia-${Date.now()}@projects.test`,
+      password: "a long projects password",
+      name: "Pia Projects",
+    });
     expect(signedUp.user).toBeDefined();
     tenantId = (await pageFetch(page, "POST", "/v1/tenants", { name: "Projects Co" })).tenant.id;
     projectId = (await pageFetch(page, "POST", `/v1/tenants/${tenantId}/projects`, { name: "Research" })).project.id;
@@ -80,11 +83,27 @@ describe("the project selector", () => {
     await dialog.getByRole("button", { name: "Create key" }).click();
     await page.getByRole("button", { name: "I have stored the key" }).click();
     const table = page.getByRole("table", { name: "API keys" });
-    await expect.poll(() => table.getByRole("row", { name: /Research CI/ }).getByRole("cell", { name: "Research", exact: true }).isVisible()).toBe(true);
-    await expect.poll(() => table.getByRole("row", { name: /Tenant-wide CI/ }).getByText("All projects").isVisible()).toBe(true);
+    await expect
+      .poll(() =>
+        table
+          .getByRole("row", { name: /Research CI/ })
+          .getByRole("cell", { name: "Research", exact: true })
+          .isVisible(),
+      )
+      .toBe(true);
+    await expect
+      .poll(() =>
+        table
+          .getByRole("row", { name: /Tenant-wide CI/ })
+          .getByText("All projects")
+          .isVisible(),
+      )
+      .toBe(true);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "projects-03-api-keys-in-research.png") });
     // The default project lists the tenant-wide key, not Research's.
-    const projects = (await page.evaluate(async (t) => (await fetch(`/v1/tenants/${t}/projects`)).json(), tenantId)) as { data: Array<{ id: string }> };
+    const projects = (await page.evaluate(async (t) => (await fetch(`/v1/tenants/${t}/projects`)).json(), tenantId)) as {
+      data: Array<{ id: string }>;
+    };
     const defaultProject = projects.data.find((p) => p.id !== projectId)!.id;
     await page.goto(`/t/${tenantId}/api-keys?project=${defaultProject}`);
     await settled(page);

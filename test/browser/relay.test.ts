@@ -97,7 +97,11 @@ class AgentSocket {
 async function agentToken(agentId: string): Promise<string> {
   const rotated = await asPerson<{ secret: string }>(owner.page, "POST", `/v1/tenants/${tenantId}/agents/${agentId}/rotate-secret`);
   expect(rotated.status).toBe(200);
-  const res = await fetch(`${apiUrl}/v1/agent-tokens`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ agentId, secret: rotated.body.secret, teamId }) });
+  const res = await fetch(`${apiUrl}/v1/agent-tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ agentId, secret: rotated.body.secret, teamId }),
+  });
   expect(res.status, await res.clone().text()).toBe(200);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -127,7 +131,11 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await fillLogin(page, DEMO);
     await page.waitForURL(/\/t\/ten_[^/]+\//);
     tenantId = page.url().match(/\/t\/(ten_[^/]+)\//)![1]!;
-    const agents = await asPerson<{ data: Array<{ id: string; name: keyof typeof agentIds }> }>(page, "GET", `/v1/tenants/${tenantId}/agents`);
+    const agents = await asPerson<{ data: Array<{ id: string; name: keyof typeof agentIds }> }>(
+      page,
+      "GET",
+      `/v1/tenants/${tenantId}/agents`,
+    );
     for (const a of agents.body.data) if (a.name in agentIds) agentIds[a.name] = a.id;
     expect(Object.values(agentIds).every(Boolean), "the three demo agents are seeded").toBe(true);
 
@@ -142,7 +150,10 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     // Default deny, said in words, and every agent and role of the team is a box in the graph.
     await page.getByText(/No message rules: every message between these agents is refused/).waitFor();
     for (const label of ["PM", "Engineering", "Ops", "All Product manager agents", "All Engineering agents", "All Operations agents"]) {
-      await page.locator(".react-flow__node").filter({ has: page.getByText(label, { exact: true }) }).waitFor();
+      await page
+        .locator(".react-flow__node")
+        .filter({ has: page.getByText(label, { exact: true }) })
+        .waitFor();
     }
     await checkScreen(page, "relay-allowlist-empty", { heading: DEMO.team });
   });
@@ -190,10 +201,17 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await versionLine(page, 1).waitFor();
     const items = messageRules(page).getByRole("listitem");
     await items.first().waitFor();
-    expect((await items.allTextContents()).map((t) => t.replace(/\s+/g, " ").trim()).sort()).toEqual(["Ops → may message All Engineering agents", "PM → may message Engineering"]);
+    expect((await items.allTextContents()).map((t) => t.replace(/\s+/g, " ").trim()).sort()).toEqual([
+      "Ops → may message All Engineering agents",
+      "PM → may message Engineering",
+    ]);
     await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(2);
     // And the API agrees.
-    const saved = await asPerson<{ allowlist: { version: number; edges: unknown[] } }>(page, "GET", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`);
+    const saved = await asPerson<{ allowlist: { version: number; edges: unknown[] } }>(
+      page,
+      "GET",
+      `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`,
+    );
     expect(saved.body.allowlist.version).toBe(1);
     expect(saved.body.allowlist.edges).toHaveLength(2);
 
@@ -212,11 +230,19 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
   step("a save that lost a race says so, reloads the other change and keeps the person's own", async () => {
     const { page } = owner;
     // Someone else (here: the API directly) adds a topic rule: version 2.
-    const got = await asPerson<{ allowlist: { edges: unknown[]; topics: unknown[]; version: number } }>(page, "GET", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`);
+    const got = await asPerson<{ allowlist: { edges: unknown[]; topics: unknown[]; version: number } }>(
+      page,
+      "GET",
+      `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`,
+    );
     expect(got.status, JSON.stringify(got.body)).toBe(200);
     const current = got.body.allowlist;
     const theirs = { topic: "deploys.*", subject: { kind: "role", id: "ops" }, action: "publish" };
-    const put = await asPerson(page, "PUT", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`, { expectedVersion: current.version, edges: current.edges, topics: [theirs] });
+    const put = await asPerson(page, "PUT", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`, {
+      expectedVersion: current.version,
+      edges: current.edges,
+      topics: [theirs],
+    });
     expect(put.status).toBe(200);
 
     // This page still has version 1: remove the Ops rule and save.
@@ -233,7 +259,13 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
 
     await page.getByRole("button", { name: "Save allowlist" }).click();
     await page.getByText("Saved as version 3").waitFor();
-    const saved = (await asPerson<{ allowlist: { edges: unknown[]; topics: unknown[] } }>(page, "GET", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`)).body.allowlist;
+    const saved = (
+      await asPerson<{ allowlist: { edges: unknown[]; topics: unknown[] } }>(
+        page,
+        "GET",
+        `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`,
+      )
+    ).body.allowlist;
     expect(saved.edges).toEqual([{ from: { kind: "agent", id: agentIds.PM }, to: { kind: "agent", id: agentIds.Engineering } }]);
     expect(saved.topics).toEqual([theirs]);
   });
@@ -334,7 +366,9 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await page.getByText("Live", { exact: true }).waitFor();
     // One new connection, after the backoff — not a burst of them.
     expect(routes).toHaveLength(2);
-    await feedRows(page).filter({ hasText: /Reconnected after \d+ s\. Messages relayed while the feed was disconnected are not shown here/ }).waitFor();
+    await feedRows(page)
+      .filter({ hasText: /Reconnected after \d+ s\. Messages relayed while the feed was disconnected are not shown here/ })
+      .waitFor();
     await sockets[0]!.send(agentIds.Engineering, { text: "after the reconnect" });
     await feedRows(page).first().filter({ hasText: "after the reconnect" }).waitFor();
     await page.unrouteAll();
@@ -377,7 +411,10 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
   });
 
   step("a viewer sees the allowlist read-only and can watch the feed", async () => {
-    const invite = await asPerson<{ token: string }>(owner.page, "POST", `/v1/tenants/${tenantId}/invites`, { email: VIEWER.email, role: "viewer" });
+    const invite = await asPerson<{ token: string }>(owner.page, "POST", `/v1/tenants/${tenantId}/invites`, {
+      email: VIEWER.email,
+      role: "viewer",
+    });
     expect(invite.status).toBe(201);
     viewer = await newPerson(browser, dashboard);
     const { page } = viewer;
@@ -388,14 +425,22 @@ describe("the team relay screens: allowlist graph editor and live feed", () => {
     await versionLine(page, 3).waitFor();
     await page.getByText("Your role can see this allowlist but not change it.").waitFor();
     await settled(page);
-    expect(await main(page).getByRole("button", { name: /Save allowlist|Remove rule|Add message rule|Add topic rule/ }).count()).toBe(0);
+    expect(
+      await main(page)
+        .getByRole("button", { name: /Save allowlist|Remove rule|Add message rule|Add topic rule/ })
+        .count(),
+    ).toBe(0);
     expect(await page.locator(".react-flow__handle.source.connectable").count()).toBe(0);
     // The rules are drawn for the viewer too.
     await expect.poll(() => page.locator(".react-flow__edge").count()).toBe(1);
     await messageRules(page).getByRole("listitem").filter({ hasText: "PM" }).waitFor();
     await checkScreen(page, "relay-allowlist-viewer", { heading: DEMO.team });
     // The API refuses the change the UI did not offer.
-    const put = await asPerson<{ error: { code: string } }>(page, "PUT", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`, { expectedVersion: 3, edges: [], topics: [] });
+    const put = await asPerson<{ error: { code: string } }>(page, "PUT", `/v1/tenants/${tenantId}/teams/${teamId}/allowlist`, {
+      expectedVersion: 3,
+      edges: [],
+      topics: [],
+    });
     expect(put.status).toBe(403);
 
     await sectionNav(page).getByRole("link", { name: "Live feed" }).click();

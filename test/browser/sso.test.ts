@@ -24,7 +24,6 @@ const step = story("sso ", () => ({ admin, person }));
 const domain = `browser-${Date.now().toString(36)}.test`;
 const grace = { email: `grace@${domain}`, name: "Grace Engineer" };
 
-
 describe("single sign-on through the local OpenID provider", () => {
   beforeAll(async () => {
     browser = await launchChromium();
@@ -38,7 +37,15 @@ describe("single sign-on through the local OpenID provider", () => {
   step("an owner connects a new tenant to the provider on the Settings screen", async () => {
     const { page } = admin;
     await page.goto("/login");
-    expect((await pageFetch(page, "POST", "/v1/auth/signup", { email: `owner@${domain}`, password: "a long sso owner password", name: "Olga Owner" })).user).toBeDefined();
+    expect(
+      (
+        await pageFetch(page, "POST", "/v1/auth/signup", {
+          email: `owner@${domain}`,
+          password: "a long sso owner password",
+          name: "Olga Owner",
+        })
+      ).user,
+    ).toBeDefined();
     tenantId = (await pageFetch(page, "POST", "/v1/tenants", { name: "SSO Co" })).tenant.id;
     await page.goto(`/t/${tenantId}/settings`);
     await checkScreen(page, "sso-settings-empty", { heading: "Settings" });
@@ -47,7 +54,9 @@ describe("single sign-on through the local OpenID provider", () => {
     await form.getByLabel("Issuer URL").fill(issuer);
     await form.getByLabel("Client ID").fill(DEMO_SSO.client.clientId);
     await form.getByLabel("Client secret").fill(DEMO_SSO.client.clientSecret);
-    await form.getByLabel("Group → role mapping").fill(DEMO_SSO.groupRoles.map((g: { group: string; role: string }) => `${g.group} = ${g.role}`).join("\n"));
+    await form
+      .getByLabel("Group → role mapping")
+      .fill(DEMO_SSO.groupRoles.map((g: { group: string; role: string }) => `${g.group} = ${g.role}`).join("\n"));
     await form.getByLabel("Role when no group matches").selectOption("viewer");
     // A typo in a domain is named on its field, and nothing is saved.
     await form.getByLabel("Email domains").fill(`${domain}, not a domain`);
@@ -61,8 +70,19 @@ describe("single sign-on through the local OpenID provider", () => {
     await form.getByText(`${dashboard}/v1/auth/sso/callback`).waitFor();
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, "sso-00-settings-connected.png"), fullPage: true });
     const saved = await pageFetch(page, "GET", `/v1/tenants/${tenantId}/sso`, undefined);
-    expect(saved.connection).toMatchObject({ issuer, clientId: DEMO_SSO.client.clientId, clientSecretSet: true, emailDomains: [domain], groupRoles: DEMO_SSO.groupRoles, defaultRole: "viewer", redirectUri: `${dashboard}/v1/auth/sso/callback` });
-    const res = await fetch(`${issuer}/__accounts/${encodeURIComponent(grace.email)}`, { method: "PUT", body: JSON.stringify({ name: grace.name, groups: ["engineering"] }) });
+    expect(saved.connection).toMatchObject({
+      issuer,
+      clientId: DEMO_SSO.client.clientId,
+      clientSecretSet: true,
+      emailDomains: [domain],
+      groupRoles: DEMO_SSO.groupRoles,
+      defaultRole: "viewer",
+      redirectUri: `${dashboard}/v1/auth/sso/callback`,
+    });
+    const res = await fetch(`${issuer}/__accounts/${encodeURIComponent(grace.email)}`, {
+      method: "PUT",
+      body: JSON.stringify({ name: grace.name, groups: ["engineering"] }),
+    });
     expect(res.status).toBe(204);
   });
 

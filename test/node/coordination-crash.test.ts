@@ -19,10 +19,12 @@ describe("coordinator crash (SIGKILL of wrangler dev --persist-to, then restart)
     const { tenantId, agents, token } = await dev.teamOfAgents(["pm", "engineering"]);
     const [pm, eng] = agents as [(typeof agents)[0], (typeof agents)[0]];
     const [pmToken, engToken] = [await token(pm), await token(eng)];
-    const agentApi = (tok: string, pathname: string, body?: unknown) => dev.api("POST", pathname, body ?? {}, { authorization: `Bearer ${tok}` });
+    const agentApi = (tok: string, pathname: string, body?: unknown) =>
+      dev.api("POST", pathname, body ?? {}, { authorization: `Bearer ${tok}` });
 
     const tokens: number[] = [];
-    for (let i = 0; i < 20; i++) tokens.push((await agentApi(pmToken, "/v1/agent/locks/acquire", { name: `crash-${i}`, ttlMs: 600_000 })).lock.fencingToken);
+    for (let i = 0; i < 20; i++)
+      tokens.push((await agentApi(pmToken, "/v1/agent/locks/acquire", { name: `crash-${i}`, ttlMs: 600_000 })).lock.fencingToken);
     const task = (await agentApi(pmToken, "/v1/agent/tasks", { title: "survive", assignee: eng.id, visibilityTimeoutMs: 600_000 })).task;
     const claim = (await agentApi(engToken, "/v1/agent/tasks/claim", {})).task;
     expect(claim.id).toBe(task.id);
@@ -35,7 +37,11 @@ describe("coordinator crash (SIGKILL of wrangler dev --persist-to, then restart)
     // The PM still holds its locks; the engineer cannot take one.
     await expect(agentApi(engToken, "/v1/agent/locks/acquire", { name: "crash-0" })).rejects.toThrow(/409.*lock_held/);
     // The claim survived with its token: completing works.
-    const done = await agentApi(engToken, "/v1/agent/tasks/complete", { taskId: claim.id, claimToken: claim.claimToken, result: "after the crash" });
+    const done = await agentApi(engToken, "/v1/agent/tasks/complete", {
+      taskId: claim.id,
+      claimToken: claim.claimToken,
+      result: "after the crash",
+    });
     expect(done.task.state).toBe("completed");
 
     // Audit: the 20 acquisitions staged before the crash reach the trail after it.

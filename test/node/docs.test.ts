@@ -73,7 +73,7 @@ describe("sdk/README.md quick start", () => {
   const readme = readFileSync(path.join(ROOT, "sdk/README.md"), "utf8");
   const quickStart = /```ts\n([\s\S]*?)```/.exec(readme)![1]!;
 
-  it("says how to run it: top-level await needs an ES module (\"type\": \"module\")", () => {
+  it('says how to run it: top-level await needs an ES module ("type": "module")', () => {
     expect(quickStart).toMatch(/^await /m);
     const intro = readme.slice(0, readme.indexOf(quickStart));
     expect(intro).toContain('"type": "module"');
@@ -87,8 +87,20 @@ describe("sdk/README.md quick start", () => {
         writeFileSync(path.join(dir, "package.json"), JSON.stringify({ type: packageType }));
         const file = path.join(dir, "agent.ts");
         writeFileSync(file, quickStart.replace('"@switchboard/sdk"', JSON.stringify(path.join(ROOT, "sdk/src/index.ts"))));
-        const program = ts.createProgram([file], { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true, types: ["node"], typeRoots: [path.join(ROOT, "node_modules/@types")] });
-        return ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file).map((d) => d.code);
+        const program = ts.createProgram([file], {
+          module: ts.ModuleKind.NodeNext,
+          moduleResolution: ts.ModuleResolutionKind.NodeNext,
+          target: ts.ScriptTarget.ES2022,
+          noEmit: true,
+          skipLibCheck: true,
+          allowImportingTsExtensions: true,
+          types: ["node"],
+          typeRoots: [path.join(ROOT, "node_modules/@types")],
+        });
+        return ts
+          .getPreEmitDiagnostics(program)
+          .filter((d) => d.file?.fileName === file)
+          .map((d) => d.code);
       };
       expect(compile("module")).toEqual([]);
       expect(compile("commonjs")).toContain(1309); // "top-level 'await' expressions are only allowed when … module"

@@ -52,7 +52,10 @@ afterAll(async () => {
 
 function conformance(args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/@modelcontextprotocol/conformance/dist/index.js"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/@modelcontextprotocol/conformance/dist/index.js"), ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
@@ -64,11 +67,25 @@ function conformance(args: string[]): Promise<{ code: number; output: string }> 
 describe("MCP conformance suite", () => {
   const runs = [
     { name: "default run (2025-era wire)", args: [], baseline: "mcp-conformance-expected-failures.yml" },
-    { name: "--requirements 2026-07-28", args: ["--requirements", "2026-07-28"], baseline: "mcp-conformance-expected-failures-2026-07-28.yml" },
+    {
+      name: "--requirements 2026-07-28",
+      args: ["--requirements", "2026-07-28"],
+      baseline: "mcp-conformance-expected-failures-2026-07-28.yml",
+    },
   ];
   for (const run of runs) {
     it(`${run.name}: passes every scenario except the listed fixture-only ones`, async () => {
-      const { code, output } = await conformance(["server", "--url", proxyUrl, ...run.args, "--expected-failures", path.join(import.meta.dirname, run.baseline), "--timeout", "20000", ...(process.env.MCP_CONFORMANCE_OUT ? ["-o", process.env.MCP_CONFORMANCE_OUT] : [])]);
+      const { code, output } = await conformance([
+        "server",
+        "--url",
+        proxyUrl,
+        ...run.args,
+        "--expected-failures",
+        path.join(import.meta.dirname, run.baseline),
+        "--timeout",
+        "20000",
+        ...(process.env.MCP_CONFORMANCE_OUT ? ["-o", process.env.MCP_CONFORMANCE_OUT] : []),
+      ]);
       const summary = output.slice(output.lastIndexOf("=== SUMMARY ==="));
       console.log(`${run.name}\n${summary}`);
       expect(code, summary).toBe(0);

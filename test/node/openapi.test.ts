@@ -39,7 +39,9 @@ describe("OpenAPI document", () => {
 
   it("declares an access rule, a summary and the error schema on every operation", async () => {
     const doc = await document();
-    const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
     expect(operations.length).toBeGreaterThan(30);
     for (const { path, method, op } of operations) {
       expect(op["x-access"], `${method} ${path}`).toBeTruthy();
@@ -51,13 +53,18 @@ describe("OpenAPI document", () => {
 });
 
 describe("OpenAPI document, typed for clients", () => {
-  const operations = (doc: any) => Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+  const operations = (doc: any) =>
+    Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+    );
 
   it("gives every operation a unique camelCase operationId, chosen in openapi-operations.ts (none derived)", async () => {
     const doc = await document();
     const ops = operations(doc);
     const ids = ops.map(({ op }) => op.operationId);
-    const unnamed = ops.filter(({ path, method }) => !OPERATION_IDS[operationKey(method, path)]).map(({ path, method }) => `"${operationKey(method, path)}": "…",`);
+    const unnamed = ops
+      .filter(({ path, method }) => !OPERATION_IDS[operationKey(method, path)])
+      .map(({ path, method }) => `"${operationKey(method, path)}": "…",`);
     expect(unnamed, "add these to workers/api/src/http/openapi-operations.ts").toEqual([]);
     for (const { path, method, op } of ops) expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][A-Za-z0-9]*$/);
     expect(new Set(ids).size).toBe(ids.length);
@@ -99,7 +106,10 @@ describe("OpenAPI document, typed for clients", () => {
           timeout: 60_000,
         });
         const json = run.stdout.slice(run.stdout.indexOf("{"));
-        return JSON.parse(json) as { totals: { errors: number; warnings: number }; problems: { ruleId: string; message: string; severity: string }[] };
+        return JSON.parse(json) as {
+          totals: { errors: number; warnings: number };
+          problems: { ruleId: string; message: string; severity: string }[];
+        };
       };
       const clean = lint("openapi.json", doc);
       expect(clean.problems.filter((p) => p.severity === "error")).toEqual([]);
@@ -145,7 +155,15 @@ describe("OpenAPI document, typed for clients", () => {
     const compile = (name: string, source: string) => {
       const file = path.join(dir, name);
       writeFileSync(file, source);
-      const program = ts.createProgram([file], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, skipLibCheck: true, types: [] });
+      const program = ts.createProgram([file], {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.ESNext,
+        moduleResolution: ts.ModuleResolutionKind.Bundler,
+        skipLibCheck: true,
+        types: [],
+      });
       return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
     };
     expect(compile("good.ts", good)).toEqual([]);

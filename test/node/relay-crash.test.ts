@@ -44,8 +44,27 @@ function run(args: string[]): Promise<string> {
 async function startServer(): Promise<void> {
   const child = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir, "--show-interactive-dev-session=false"],
-    { cwd: ROOT, env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    [
+      WRANGLER,
+      "dev",
+      "--config",
+      "wrangler.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      "0",
+      "--persist-to",
+      stateDir,
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
   );
   server = child;
   child.stdout!.on("data", (c) => (output += c));
@@ -54,7 +73,13 @@ async function startServer(): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) throw new Error(`wrangler dev did not answer /health:\n${output}`);
-    if (await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status === 200, () => false)) return;
+    if (
+      await fetch(`${base}/health`, { signal: AbortSignal.timeout(5_000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -83,7 +108,10 @@ async function api<T = any>(method: string, pathname: string, body?: unknown): P
 type Frame = Record<string, any>;
 
 /** A relay connection that records every frame. */
-async function connect(teamId: string, token: string): Promise<{ ws: WebSocket; frames: Frame[]; waitFor(pred: (fs: Frame[]) => boolean, what: string, ms?: number): Promise<void> }> {
+async function connect(
+  teamId: string,
+  token: string,
+): Promise<{ ws: WebSocket; frames: Frame[]; waitFor(pred: (fs: Frame[]) => boolean, what: string, ms?: number): Promise<void> }> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/teams/${teamId}/relay`, { headers: { authorization: `Bearer ${token}` } });
   const frames: Frame[] = [];
   ws.on("message", (data) => frames.push(JSON.parse(String(data))));
@@ -121,7 +149,11 @@ afterAll(async () => {
 
 describe("relay crash (SIGKILL of wrangler dev --persist-to, then restart)", () => {
   it(`every accepted message survives: delivered exactly once and in order after the restart, and audited once each`, async () => {
-    await api("POST", "/v1/auth/signup", { email: `crash-${Date.now()}@example.test`, password: "crash-test-password-1", name: "Crash Tester" });
+    await api("POST", "/v1/auth/signup", {
+      email: `crash-${Date.now()}@example.test`,
+      password: "crash-test-password-1",
+      name: "Crash Tester",
+    });
     const tenantId = (await api("POST", "/v1/tenants", { name: "Crash" })).tenant.id as string;
     const t = `/v1/tenants/${tenantId}`;
     const teamId = (await api("POST", `${t}/teams`, { name: "Crash team" })).team.id as string;
@@ -131,8 +163,12 @@ describe("relay crash (SIGKILL of wrangler dev --persist-to, then restart)", () 
       agents.push({ id: res.agent.id as string, secret: res.secret as string });
     }
     const [sender, recipient] = agents as [(typeof agents)[0], (typeof agents)[0]];
-    await api("POST", `${t}/teams/${teamId}/allowlist/edges`, { from: { kind: "agent", id: sender.id }, to: { kind: "agent", id: recipient.id } });
-    const token = async (a: { id: string; secret: string }) => (await api("POST", "/v1/agent-tokens", { agentId: a.id, secret: a.secret, teamId })).access_token as string;
+    await api("POST", `${t}/teams/${teamId}/allowlist/edges`, {
+      from: { kind: "agent", id: sender.id },
+      to: { kind: "agent", id: recipient.id },
+    });
+    const token = async (a: { id: string; secret: string }) =>
+      (await api("POST", "/v1/agent-tokens", { agentId: a.id, secret: a.secret, teamId })).access_token as string;
     const recipientToken = await token(recipient);
 
     const alice = await connect(teamId, await token(sender));
@@ -169,7 +205,10 @@ describe("relay crash (SIGKILL of wrangler dev --persist-to, then restart)", () 
       events = [];
       let cursor: string | null = null;
       do {
-        const page: { data: Frame[]; nextCursor: string | null } = await api("GET", `${t}/audit?action=relay.message_accepted&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+        const page: { data: Frame[]; nextCursor: string | null } = await api(
+          "GET",
+          `${t}/audit?action=relay.message_accepted&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+        );
         events.push(...page.data);
         cursor = page.nextCursor;
       } while (cursor);

@@ -41,7 +41,10 @@ export async function packAndInstallSdk(): Promise<PackedSdk> {
   const tarball = path.join(dir, readdirSync(dir).find((f) => f.endsWith(".tgz"))!);
   const app = path.join(dir, "app");
   mkdirSync(app);
-  writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "my-agent", version: "1.0.0", private: true, type: "module" }, null, 2));
+  writeFileSync(
+    path.join(app, "package.json"),
+    JSON.stringify({ name: "my-agent", version: "1.0.0", private: true, type: "module" }, null, 2),
+  );
   await npm(["install", "--offline", "--no-audit", "--no-fund", tarball], app);
   return { dir, tarball, app };
 }

@@ -44,8 +44,27 @@ export async function startApiStack({ timeoutMs = 90_000 } = {}): Promise<ApiSta
   await run(process.execPath, [WRANGLER, "d1", "migrations", "apply", "switchboard", "--local", "--persist-to", stateDir]);
   const child: ChildProcess = spawn(
     process.execPath,
-    [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", "0", "--persist-to", stateDir, "--show-interactive-dev-session=false"],
-    { cwd: ROOT, env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") }, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    [
+      WRANGLER,
+      "dev",
+      "--config",
+      "wrangler.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      "0",
+      "--persist-to",
+      stateDir,
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: ROOT,
+      env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(stateDir, "dev-registry") },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
   );
   let output = "";
   child.stdout!.on("data", (c) => (output += c));
@@ -64,7 +83,10 @@ export async function startApiStack({ timeoutMs = 90_000 } = {}): Promise<ApiSta
     for (;;) {
       if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${output}`);
       if (Date.now() > deadline) throw new Error(`wrangler dev did not answer /health within ${timeoutMs / 1000} s:\n${output}`);
-      const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) }).then((r) => r.status === 200, () => false);
+      const ok = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) }).then(
+        (r) => r.status === 200,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -127,13 +149,23 @@ type TopicRule = { agent: string; topic: string; action: "publish" | "subscribe"
  * A fresh tenant (the free plan allows 5 agents and 2 teams, so each test gets its own) with one
  * team of `names` agents at `trustLevel`, and an allowlist of agent→agent edges and topic rules.
  */
-export async function createWorld(api: OwnerApi, label: string, names: string[], rules: { edges?: Rule[]; topics?: TopicRule[]; trustLevel?: number } = {}): Promise<World> {
+export async function createWorld(
+  api: OwnerApi,
+  label: string,
+  names: string[],
+  rules: { edges?: Rule[]; topics?: TopicRule[]; trustLevel?: number } = {},
+): Promise<World> {
   const tenantId = (await api.call("POST", "/v1/tenants", { name: `SDK ${label}` })).tenant.id as string;
   const base = `/v1/tenants/${tenantId}`;
   const teamId = (await api.call("POST", `${base}/teams`, { name: `${label} team` })).team.id as string;
   const agents: Record<string, TestAgent> = {};
   for (const name of names) {
-    const res = await api.call("POST", `${base}/agents`, { name, template: "custom", trustLevel: rules.trustLevel ?? 2, teamIds: [teamId] });
+    const res = await api.call("POST", `${base}/agents`, {
+      name,
+      template: "custom",
+      trustLevel: rules.trustLevel ?? 2,
+      teamIds: [teamId],
+    });
     agents[name] = { id: res.agent.id, name, secret: res.secret };
   }
   const subject = (name: string) => ({ kind: "agent", id: agents[name]!.id });

@@ -353,7 +353,12 @@ describe("reconnect and resume", () => {
     const world = await createWorld(owner, "heartbeat", ["a", "b"], { edges: [{ from: "a", to: "b" }] });
     const a = agentFor(world, world.agents.a!);
     const sockets = controlledSockets();
-    const b = agentFor(world, world.agents.b!, { openSocket: sockets.openSocket, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 300, reconnect: { baseMs: 50, capMs: 200 } });
+    const b = agentFor(world, world.agents.b!, {
+      openSocket: sockets.openSocket,
+      heartbeatIntervalMs: 200,
+      heartbeatTimeoutMs: 300,
+      reconnect: { baseMs: 50, capMs: 200 },
+    });
     const got = inboxOf(b);
     const reasons: string[] = [];
     b.on("reconnecting", (r) => void reasons.push(r.reason));
@@ -373,7 +378,13 @@ describe("reconnect and resume", () => {
   it("a request that cannot even be sent times out on the client's timer and is not sent after the reconnect", async () => {
     const world = await createWorld(owner, "client-timeout", ["pm", "eng"], { edges: [{ from: "pm", to: "eng" }] });
     const sockets = controlledSockets();
-    const pm = agentFor(world, world.agents.pm!, { openSocket: sockets.openSocket, requestGraceMs: 0, heartbeatIntervalMs: 200, heartbeatTimeoutMs: 300, reconnect: { baseMs: 50, capMs: 200 } });
+    const pm = agentFor(world, world.agents.pm!, {
+      openSocket: sockets.openSocket,
+      requestGraceMs: 0,
+      heartbeatIntervalMs: 200,
+      heartbeatTimeoutMs: 300,
+      reconnect: { baseMs: 50, capMs: 200 },
+    });
     const eng = agentFor(world, world.agents.eng!);
     const asked: string[] = [];
     eng.on("request", (req) => void asked.push(req.id));
@@ -386,7 +397,11 @@ describe("reconnect and resume", () => {
     expect(err).toMatchObject({ requestId: "q-lost", source: "client" });
     expect(Date.now() - started).toBeLessThan(2_000);
 
-    await eventually(() => sockets.sockets.length === 2 && pm.connectionState === "open", "pm reconnected after the heartbeat timeout", 5_000);
+    await eventually(
+      () => sockets.sockets.length === 2 && pm.connectionState === "open",
+      "pm reconnected after the heartbeat timeout",
+      5_000,
+    );
     const later = await pm.request(world.agents.eng!.id, "still there?", { clientId: "q-later", timeoutMs: 1_000 }).catch((e) => e);
     expect(later).toBeInstanceOf(RequestTimeoutError); // eng does not answer; what matters is what it saw
     expect(asked).toEqual(["q-later"]);
@@ -477,7 +492,9 @@ describe("identity over time", () => {
     const world = await createWorld(owner, "removed", ["a", "b"], { edges: [{ from: "a", to: "b" }] });
     const b = agentFor(world, world.agents.b!);
     await b.connect();
-    const stopped = new Promise<{ code: number; error?: unknown }>((resolve) => b.on("disconnected", (d) => void (d.willReconnect ? null : resolve(d))));
+    const stopped = new Promise<{ code: number; error?: unknown }>((resolve) =>
+      b.on("disconnected", (d) => void (d.willReconnect ? null : resolve(d))),
+    );
     await owner.call("DELETE", `/v1/tenants/${world.tenantId}/teams/${world.teamId}/agents/${world.agents.b!.id}`);
     const final = await stopped;
     expect(final.error).toBeInstanceOf(TokenExchangeError);
@@ -521,7 +538,14 @@ describe("examples/sprint-handoff", () => {
       });
     });
   }
-  const TRANSCRIPT = ["PM → Engineering  request", "Engineering → PM  reply", "PM ⇒ team  broadcast", "PM ⇒ #deploys  publish", "Ops → PM  ack", "Sprint hand-off complete"];
+  const TRANSCRIPT = [
+    "PM → Engineering  request",
+    "Engineering → PM  reply",
+    "PM ⇒ team  broadcast",
+    "PM ⇒ #deploys  publish",
+    "Ops → PM  ack",
+    "Sprint hand-off complete",
+  ];
 
   it("runs against the seeded stack with one command and prints the hand-off transcript", async () => {
     const { code, output } = await runExample();
@@ -564,13 +588,31 @@ describe("the published package: npm pack, installed from the tarball into a fre
     const names = Object.keys(sdk).sort();
     expect(names).toEqual(
       [
-        "ClientClosedError", "ConnectionClosedError", "CoordinationClient", "CoordinationError", "EgressRefusedError", "RelayDeniedError", "RelayFrameError", "RequestTimeoutError",
-        "SwitchboardAgent", "SwitchboardError", "TokenExchangeError", "TokenSource", "createEgressClient", "createEgressFetch", "egressOutcome", "exchangeAgentToken",
-        "nodeGlobalTransport", "subprotocolTransport", "workersFetchTransport", "wsPackageTransport",
+        "ClientClosedError",
+        "ConnectionClosedError",
+        "CoordinationClient",
+        "CoordinationError",
+        "EgressRefusedError",
+        "RelayDeniedError",
+        "RelayFrameError",
+        "RequestTimeoutError",
+        "SwitchboardAgent",
+        "SwitchboardError",
+        "TokenExchangeError",
+        "TokenSource",
+        "createEgressClient",
+        "createEgressFetch",
+        "egressOutcome",
+        "exchangeAgentToken",
+        "nodeGlobalTransport",
+        "subprotocolTransport",
+        "workersFetchTransport",
+        "wsPackageTransport",
       ].sort(),
     );
     // Internals stay internal.
-    for (const internal of ["Backoff", "backoffDelay", "ServerFrameSchema", "ClientFrameSchema", "parseServerFrame", "Outbox"]) expect(names).not.toContain(internal);
+    for (const internal of ["Backoff", "backoffDelay", "ServerFrameSchema", "ClientFrameSchema", "parseServerFrame", "Outbox"])
+      expect(names).not.toContain(internal);
   });
 
   it("passes publint (strict) and @arethetypeswrong/cli (ESM-only profile) on the tarball", async () => {
@@ -582,9 +624,18 @@ describe("the published package: npm pack, installed from the tarball into a fre
     const broken = path.join(packed.dir, "broken");
     cpSync(installed, broken, { recursive: true });
     const manifest = JSON.parse(readFileSync(path.join(broken, "package.json"), "utf8"));
-    writeFileSync(path.join(broken, "package.json"), JSON.stringify({ ...manifest, exports: { ".": { default: "./dist/index.js", types: "./dist/index.d.ts" } } }));
-    expect((await publint({ pkgDir: broken, pack: false, strict: true })).messages.map((m) => m.code)).toContain("EXPORTS_TYPES_SHOULD_BE_FIRST");
-    const attw = await runFile(process.execPath, [path.join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), packed.tarball, "--profile", "esm-only", "--format", "table"], { env: cleanEnv({ NO_COLOR: "1" }) }).catch((e: { code: number; stdout: string }) => e);
+    writeFileSync(
+      path.join(broken, "package.json"),
+      JSON.stringify({ ...manifest, exports: { ".": { default: "./dist/index.js", types: "./dist/index.d.ts" } } }),
+    );
+    expect((await publint({ pkgDir: broken, pack: false, strict: true })).messages.map((m) => m.code)).toContain(
+      "EXPORTS_TYPES_SHOULD_BE_FIRST",
+    );
+    const attw = await runFile(
+      process.execPath,
+      [path.join(ROOT, "node_modules/@arethetypeswrong/cli/dist/index.js"), packed.tarball, "--profile", "esm-only", "--format", "table"],
+      { env: cleanEnv({ NO_COLOR: "1" }) },
+    ).catch((e: { code: number; stdout: string }) => e);
     expect("code" in attw ? attw.code : 0, attw.stdout).toBe(0);
     const table = attw.stdout.replace(/\x1b\[[0-9;]*m/g, "");
     expect(table).toMatch(/node16 \(from ESM\)\s*│\s*🟢 \(ESM\)/);
@@ -606,31 +657,54 @@ describe("the published package: npm pack, installed from the tarball into a fre
     const { stdout } = await runFile(process.execPath, ["agent.ts"], {
       cwd: packed.app,
       timeout: 30_000,
-      env: cleanEnv({ SWITCHBOARD_URL: stack.url, SWITCHBOARD_AGENT_ID: world.agents.me!.id, SWITCHBOARD_AGENT_SECRET: world.agents.me!.secret, SWITCHBOARD_TEAM_ID: world.teamId, PEER_AGENT_ID: world.agents.peer!.id }),
+      env: cleanEnv({
+        SWITCHBOARD_URL: stack.url,
+        SWITCHBOARD_AGENT_ID: world.agents.me!.id,
+        SWITCHBOARD_AGENT_SECRET: world.agents.me!.secret,
+        SWITCHBOARD_TEAM_ID: world.teamId,
+        PEER_AGENT_ID: world.agents.peer!.id,
+      }),
     });
     expect(stdout).toMatch(/stored as #\d+/);
     expect(stdout).toContain("reply: { estimate: 3, asked: { ask: 'estimate' } }");
-    await eventually(() => got.some((m) => m.kind === "direct" && JSON.stringify(m.body) === JSON.stringify({ text: "spec ready" })), "the quick start's message at the peer");
+    await eventually(
+      () => got.some((m) => m.kind === "direct" && JSON.stringify(m.body) === JSON.stringify({ text: "spec ready" })),
+      "the quick start's message at the peer",
+    );
   }, 40_000);
 
-  it("runs the dashboard's \"Connect this agent\" program with its env file: connects, and stops cleanly on Ctrl-C", async () => {
+  it('runs the dashboard\'s "Connect this agent" program with its env file: connects, and stops cleanly on Ctrl-C', async () => {
     const world = await createWorld(owner, "connect-panel", ["bot"]);
     const bot = world.agents.bot!;
     writeFileSync(path.join(packed.app, PROGRAM_FILE), connectPanelProgram);
-    writeFileSync(path.join(packed.app, ".env"), envFile({ apiOrigin: stack.url, agentId: bot.id, secret: bot.secret, teamId: world.teamId }));
-    const child = spawn(process.execPath, ["--env-file=.env", PROGRAM_FILE], { cwd: packed.app, env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    writeFileSync(
+      path.join(packed.app, ".env"),
+      envFile({ apiOrigin: stack.url, agentId: bot.id, secret: bot.secret, teamId: world.teamId }),
+    );
+    const child = spawn(process.execPath, ["--env-file=.env", PROGRAM_FILE], {
+      cwd: packed.app,
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const connected = await eventually(() => output.includes("Connected to the team's relay."), "the program to connect", 20_000).then(() => true, () => false);
+    const connected = await eventually(() => output.includes("Connected to the team's relay."), "the program to connect", 20_000).then(
+      () => true,
+      () => false,
+    );
     child.kill("SIGINT");
     expect(connected, output).toBe(true);
     expect(await exited, output).toBe(0);
   }, 40_000);
 
   it("examples/agents-sdk-worker (a Cloudflare Agents SDK agent using the SDK) typechecks against the built package", async () => {
-    const result = await runFile(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "examples/agents-sdk-worker"], { cwd: ROOT }).catch((e: { code: number; stdout: string }) => e);
+    const result = await runFile(
+      process.execPath,
+      [path.join(ROOT, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "examples/agents-sdk-worker"],
+      { cwd: ROOT },
+    ).catch((e: { code: number; stdout: string }) => e);
     expect("code" in result ? result.code : 0, result.stdout).toBe(0);
   }, 60_000);
 });

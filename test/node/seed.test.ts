@@ -22,7 +22,11 @@ const storedVar = (name: string) => new RegExp(`^${name}="([^"]*)"$`, "m").exec(
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir, SWITCHBOARD_URL: stack.url, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir, SWITCHBOARD_URL: stack.url, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (c) => (output += c));
     child.stderr.on("data", (c) => (output += c));
@@ -34,7 +38,8 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ code: 
   });
 }
 const seedAgain = (env: Record<string, string> = {}) => run(["scripts/seed.mjs", "--url", stack.url], env);
-const runExample = (env: Record<string, string> = {}) => run([`${ROOT}/node_modules/tsx/dist/cli.mjs`, "examples/sprint-handoff/main.ts"], env);
+const runExample = (env: Record<string, string> = {}) =>
+  run([`${ROOT}/node_modules/tsx/dist/cli.mjs`, "examples/sprint-handoff/main.ts"], env);
 const activeSessions = async () => (await owner.call<{ data: unknown[] }>("GET", "/v1/me/sessions")).data.length;
 
 beforeAll(async () => {
@@ -87,7 +92,11 @@ describe("the local scripts authenticate with a scoped API key", () => {
     const setup = await owner.call<{ secret: string }>("POST", "/v1/me/mfa/totp/setup");
     const totp = new TOTP({ algorithm: "SHA1", digits: 6, period: 30, secret: Secret.fromBase32(setup.secret) });
     await owner.call("POST", "/v1/me/mfa/totp/enable", { code: totp.generate() });
-    const login = await fetch(`${stack.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "owner@acme.test", password: "switchboard-demo" }) });
+    const login = await fetch(`${stack.url}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "owner@acme.test", password: "switchboard-demo" }),
+    });
     expect(((await login.json()) as any).mfaRequired).toBe(true); // the password alone no longer signs in
 
     const before = await activeSessions();

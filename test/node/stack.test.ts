@@ -18,7 +18,14 @@ import { closed, freePort, killGroup, ROOT, startLocalStack, type LocalStack } f
 import { createEgressFetch, egressOutcome } from "../../sdk/src/index";
 
 // The values README.md documents; asserted here rather than imported so the docs are what is tested.
-const DEMO = { email: "owner@acme.test", password: "switchboard-demo", name: "Ada Owner", tenant: "Acme", agents: ["PM", "Engineering", "Ops"], team: "Sprint team" };
+const DEMO = {
+  email: "owner@acme.test",
+  password: "switchboard-demo",
+  name: "Ada Owner",
+  tenant: "Acme",
+  agents: ["PM", "Engineering", "Ops"],
+  team: "Sprint team",
+};
 
 let stack: LocalStack;
 let base: string;
@@ -31,7 +38,11 @@ async function api(pathname: string, init: { method?: string; body?: unknown; co
   if (init.cookie) headers.cookie = init.cookie;
   // What a browser on that page sends with a change: the CSRF check compares it with the request's origin.
   if (init.origin) headers.origin = init.origin;
-  const res = await fetch((init.base ?? base) + pathname, { method: init.method ?? "GET", headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+  const res = await fetch((init.base ?? base) + pathname, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
   const text = await res.text();
   let json: any = null;
   try {
@@ -92,7 +103,8 @@ describe("npm start", () => {
     const files = readdirSync(dist, { recursive: true }).map(String);
     expect(files.some((f) => f.endsWith(".js"))).toBe(true);
     expect(files.filter((f) => f.endsWith(".map"))).toEqual([]);
-    for (const f of files.filter((f) => /\.(js|css)$/.test(f))) expect(readFileSync(path.join(dist, f), "utf8"), f).not.toContain("sourceMappingURL");
+    for (const f of files.filter((f) => /\.(js|css)$/.test(f)))
+      expect(readFileSync(path.join(dist, f), "utf8"), f).not.toContain("sourceMappingURL");
   });
 
   it("answers /v1 on the dashboard's origin from the API: login sets the session cookie there, /v1/me works with it", async () => {
@@ -101,7 +113,12 @@ describe("npm start", () => {
     expect(anonymous.res.status).toBe(401);
     expect(anonymous.json.error.code).toBe("unauthenticated");
 
-    const login = await api("/v1/auth/login", { method: "POST", base: origin, origin, body: { email: DEMO.email, password: DEMO.password } });
+    const login = await api("/v1/auth/login", {
+      method: "POST",
+      base: origin,
+      origin,
+      body: { email: DEMO.email, password: DEMO.password },
+    });
     expect(login.res.status).toBe(200);
     const setCookie = login.res.headers.getSetCookie().find((c) => c.startsWith("sb_session="));
     expect(setCookie).toBeDefined();
@@ -118,9 +135,21 @@ describe("npm start", () => {
 
     // A change from the dashboard's origin passes the API's CSRF check (the origin is the
     // request's own, not an ALLOWED_ORIGINS entry); from any other origin it is refused.
-    const renamed = await api(`/v1/tenants/${tenantId}`, { method: "PATCH", base: origin, origin, cookie: dashboardCookie, body: { name: DEMO.tenant } });
+    const renamed = await api(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      base: origin,
+      origin,
+      cookie: dashboardCookie,
+      body: { name: DEMO.tenant },
+    });
     expect(renamed.res.status).toBe(200);
-    const forged = await api(`/v1/tenants/${tenantId}`, { method: "PATCH", base: origin, origin: "http://evil.example", cookie: dashboardCookie, body: { name: "Pwned" } });
+    const forged = await api(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      base: origin,
+      origin: "http://evil.example",
+      cookie: dashboardCookie,
+      body: { name: "Pwned" },
+    });
     expect(forged.res.status).toBe(403);
     expect(forged.json.error.code).toBe("csrf_rejected");
   });
@@ -151,14 +180,20 @@ describe("npm start", () => {
     const spec = await api("/openapi.json");
     expect(spec.res.status).toBe(200);
     expect(spec.json.openapi).toMatch(/^3\.1\./);
-    expect(Object.keys(spec.json.paths)).toEqual(expect.arrayContaining(["/v1/auth/login", "/v1/me", "/v1/tenants/{tenantId}/agents", "/v1/tenants/{tenantId}/teams"]));
+    expect(Object.keys(spec.json.paths)).toEqual(
+      expect.arrayContaining(["/v1/auth/login", "/v1/me", "/v1/tenants/{tenantId}/agents", "/v1/tenants/{tenantId}/teams"]),
+    );
   });
 
   it("has the three demo agents and the team with all three", async () => {
     const agents = await api(`/v1/tenants/${tenantId}/agents`, { cookie });
     expect(agents.res.status).toBe(200);
     expect(agents.json.data.map((a: any) => a.name).sort()).toEqual([...DEMO.agents].sort());
-    expect(Object.fromEntries(agents.json.data.map((a: any) => [a.name, a.template]))).toEqual({ PM: "pm", Engineering: "engineering", Ops: "ops" });
+    expect(Object.fromEntries(agents.json.data.map((a: any) => [a.name, a.template]))).toEqual({
+      PM: "pm",
+      Engineering: "engineering",
+      Ops: "ops",
+    });
 
     const teams = await api(`/v1/tenants/${tenantId}/teams`, { cookie });
     expect(teams.res.status).toBe(200);
@@ -182,7 +217,11 @@ describe("npm start", () => {
 
   it("seeds again without duplicating anything", async () => {
     // The stack's own data directory: the seed finds the scripts' API key there (scripts.vars).
-    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], { cwd: ROOT, encoding: "utf8", env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir } });
+    const { stdout } = await promisify(execFile)(process.execPath, ["scripts/seed.mjs", "--url", base], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, SWITCHBOARD_STATE_DIR: stack.stateDir },
+    });
     expect(stdout).toContain("nothing to seed");
     expect(stdout).toContain(tenantId);
     expect(stdout).not.toMatch(/shown ONCE/);
@@ -212,7 +251,10 @@ describe("npm start", () => {
     const pm = agents.json.data.find((a: any) => a.name === "PM");
     const pmSecret = stack.output.match(/PM\s+(sba_\S+)/)![1]!;
     const pmFetch = createEgressFetch({ url: base, egressUrl: stack.egressUrl, agentId: pm.id, secret: pmSecret });
-    expect(await egressOutcome(await pmFetch("https://stub.switchboard.test/hello"))).toMatchObject({ by: "proxy", reason: "no_matching_rule" });
+    expect(await egressOutcome(await pmFetch("https://stub.switchboard.test/hello"))).toMatchObject({
+      by: "proxy",
+      reason: "no_matching_rule",
+    });
   });
 
   it("refuses to start a second stack on a port that is taken, and says which variable moves it", async () => {
@@ -222,7 +264,13 @@ describe("npm start", () => {
         return await promisify(execFile)(process.execPath, ["scripts/start.mjs"], {
           cwd: ROOT,
           encoding: "utf8",
-          env: { ...process.env, SWITCHBOARD_PORT: String(apiPort), SWITCHBOARD_WEB_PORT: String(webPort), SWITCHBOARD_STATE_DIR: other, SWITCHBOARD_WEB_DIST: path.join(other, "web-dist") },
+          env: {
+            ...process.env,
+            SWITCHBOARD_PORT: String(apiPort),
+            SWITCHBOARD_WEB_PORT: String(webPort),
+            SWITCHBOARD_STATE_DIR: other,
+            SWITCHBOARD_WEB_DIST: path.join(other, "web-dist"),
+          },
         }).then(
           () => ({ code: 0, stderr: "" }),
           (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),

@@ -68,11 +68,21 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
  * @param logFile also write everything the stack prints to this file (wrangler's request log and
  *   errors), for reading after a failed test: vitest shows only the test's own output.
  */
-export async function startLocalStack({ timeoutMs = 180_000, logFile, oidcPort }: { timeoutMs?: number; logFile?: string; oidcPort?: number } = {}): Promise<LocalStack> {
+export async function startLocalStack({
+  timeoutMs = 180_000,
+  logFile,
+  oidcPort,
+}: {
+  timeoutMs?: number;
+  logFile?: string;
+  oidcPort?: number;
+} = {}): Promise<LocalStack> {
   const [apiPort, webPort, egressPort, stubPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   // Set per stack, never through process.env: the node and browser projects share one process,
   // and a stack started by one must not inherit another's OpenID provider (CI saw exactly that).
-  const oidcEnv = oidcPort ? { SWITCHBOARD_OIDC: "1", SWITCHBOARD_OIDC_PORT: String(oidcPort) } : { SWITCHBOARD_OIDC: "", SWITCHBOARD_OIDC_PORT: String(await freePort()) };
+  const oidcEnv = oidcPort
+    ? { SWITCHBOARD_OIDC: "1", SWITCHBOARD_OIDC_PORT: String(oidcPort) }
+    : { SWITCHBOARD_OIDC: "", SWITCHBOARD_OIDC_PORT: String(await freePort()) };
   const stateDir = mkdtempSync(path.join(tmpdir(), "switchboard-stack-"));
   const child = spawn("npm", ["start"], {
     cwd: ROOT,

@@ -32,12 +32,30 @@ export class WranglerDev {
       this.port = await freePort();
       await run(["d1", "migrations", "apply", "switchboard", "--local", "--persist-to", this.stateDir]);
     }
-    const child = spawn(process.execPath, [WRANGLER, "dev", "--config", "wrangler.toml", "--ip", "127.0.0.1", "--port", String(this.port), "--inspector-port", "0", "--persist-to", this.stateDir, "--show-interactive-dev-session=false"], {
-      cwd: ROOT,
-      env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(this.stateDir, "dev-registry") },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        WRANGLER,
+        "dev",
+        "--config",
+        "wrangler.toml",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        String(this.port),
+        "--inspector-port",
+        "0",
+        "--persist-to",
+        this.stateDir,
+        "--show-interactive-dev-session=false",
+      ],
+      {
+        cwd: ROOT,
+        env: { ...wranglerEnv, CLOUDFLARE_DEV_REGISTRY_PATH: path.join(this.stateDir, "dev-registry") },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     this.child = child;
     child.stdout!.on("data", (c) => (this.output += c));
     child.stderr!.on("data", (c) => (this.output += c));
@@ -45,7 +63,13 @@ export class WranglerDev {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`wrangler dev exited ${child.exitCode}:\n${this.output}`);
       if (Date.now() > deadline) throw new Error(`wrangler dev did not answer /health:\n${this.output}`);
-      if (await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status === 200, () => false)) return;
+      if (
+        await fetch(`${this.base}/health`, { signal: AbortSignal.timeout(5_000) }).then(
+          (r) => r.status === 200,
+          () => false,
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -77,8 +101,17 @@ export class WranglerDev {
   }
 
   /** A person, a tenant, a team of agents (pm, engineering, ops) with open edges, and team tokens for them. */
-  async teamOfAgents(templates: string[] = ["pm", "engineering", "ops"]): Promise<{ tenantId: string; teamId: string; agents: Array<{ id: string; secret: string; template: string }>; token(agent: { id: string; secret: string }): Promise<string> }> {
-    await this.api("POST", "/v1/auth/signup", { email: `node-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`, password: "node-test-password-1", name: "Node Tester" });
+  async teamOfAgents(templates: string[] = ["pm", "engineering", "ops"]): Promise<{
+    tenantId: string;
+    teamId: string;
+    agents: Array<{ id: string; secret: string; template: string }>;
+    token(agent: { id: string; secret: string }): Promise<string>;
+  }> {
+    await this.api("POST", "/v1/auth/signup", {
+      email: `node-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`,
+      password: "node-test-password-1",
+      name: "Node Tester",
+    });
     const tenantId = (await this.api("POST", "/v1/tenants", { name: "Node tests" })).tenant.id as string;
     const t = `/v1/tenants/${tenantId}`;
     const teamId = (await this.api("POST", `${t}/teams`, { name: "Node team" })).team.id as string;
@@ -87,8 +120,15 @@ export class WranglerDev {
       const res = await this.api("POST", `${t}/agents`, { name: `${template}-${i}`, template, trustLevel: 4, teamIds: [teamId] });
       agents.push({ id: res.agent.id as string, secret: res.secret as string, template });
     }
-    for (const a of agents) for (const b of agents) if (a !== b) await this.api("POST", `${t}/teams/${teamId}/allowlist/edges`, { from: { kind: "agent", id: a.id }, to: { kind: "agent", id: b.id } });
-    const token = async (a: { id: string; secret: string }) => (await this.api("POST", "/v1/agent-tokens", { agentId: a.id, secret: a.secret, teamId })).access_token as string;
+    for (const a of agents)
+      for (const b of agents)
+        if (a !== b)
+          await this.api("POST", `${t}/teams/${teamId}/allowlist/edges`, {
+            from: { kind: "agent", id: a.id },
+            to: { kind: "agent", id: b.id },
+          });
+    const token = async (a: { id: string; secret: string }) =>
+      (await this.api("POST", "/v1/agent-tokens", { agentId: a.id, secret: a.secret, teamId })).access_token as string;
     return { tenantId, teamId, agents, token };
   }
 }

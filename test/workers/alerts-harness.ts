@@ -31,7 +31,16 @@ export async function createWebhook(t: AlertsTenant, url: string): Promise<{ id:
 
 /** Emits one audit event of the tenant through the real emit point. `at` (ms) drives rule windows. */
 export function emit(tenantId: string, action: string, at: number, extra: Partial<AuditEvent> = {}): Promise<void> {
-  return emitAudit(env, { tenantId, actor: { type: "agent", id: "agt_test", name: null }, action, ip: null, userAgent: null, at, outcome: "denied", ...extra });
+  return emitAudit(env, {
+    tenantId,
+    actor: { type: "agent", id: "agt_test", name: null },
+    action,
+    ip: null,
+    userAgent: null,
+    at,
+    outcome: "denied",
+    ...extra,
+  });
 }
 
 /**
@@ -49,7 +58,9 @@ export async function settleAlerts(tenantId: string): Promise<void> {
 /** The tenant's alerts in D1, oldest first, after settling the ledger. */
 export async function alertRows(tenantId: string): Promise<AlertRow[]> {
   await settleAlerts(tenantId);
-  const { results } = await env.DB.prepare("SELECT * FROM alerts WHERE tenant_id = ? ORDER BY id").bind(tenantId).all<Record<string, any>>();
+  const { results } = await env.DB.prepare("SELECT * FROM alerts WHERE tenant_id = ? ORDER BY id")
+    .bind(tenantId)
+    .all<Record<string, any>>();
   return results.map((r) => ({
     id: r.id,
     tenantId: r.tenant_id,

@@ -30,8 +30,14 @@ export const at = (n: number, hour = 10, minute = 0): number => TODAY_START - n 
 export async function seedTenant(plan: PlanId = "team"): Promise<string> {
   const id = newId("tenant");
   await env.DB.batch([
-    env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'archive test', ?, ?)").bind(id, plan, JSON.stringify(DEFAULT_TENANT_CONFIG)),
-    env.DB.prepare("insert into tenant_config_versions (tenant_id, version, name, config, reason) values (?, 1, 'archive test', ?, 'created')").bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)),
+    env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'archive test', ?, ?)").bind(
+      id,
+      plan,
+      JSON.stringify(DEFAULT_TENANT_CONFIG),
+    ),
+    env.DB.prepare(
+      "insert into tenant_config_versions (tenant_id, version, name, config, reason) values (?, 1, 'archive test', ?, 'created')",
+    ).bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)),
   ]);
   return id;
 }
@@ -39,7 +45,15 @@ export async function seedTenant(plan: PlanId = "team"): Promise<string> {
 /** Appends events at the given times, in order, through the real ledger. */
 export async function emitAt(tenantId: string, times: number[], action = "test.event"): Promise<void> {
   for (const [i, time] of times.entries()) {
-    await emitAudit(env, { tenantId, actor: { type: "system", id: null, name: "test" }, action, details: { n: i, note: "é ✓ \u2028" }, ip: "203.0.113.9", userAgent: "archive-test", at: time });
+    await emitAudit(env, {
+      tenantId,
+      actor: { type: "system", id: null, name: "test" },
+      action,
+      details: { n: i, note: "é ✓ \u2028" },
+      ip: "203.0.113.9",
+      userAgent: "archive-test",
+      at: time,
+    });
   }
 }
 
@@ -92,7 +106,8 @@ export async function checkpointOf(chainId: string) {
 }
 
 export async function archiveRows(chainId: string) {
-  return (await env.DB.prepare("select * from audit_archives where chain_id = ? order by day").bind(chainId).all<Record<string, any>>()).results;
+  return (await env.DB.prepare("select * from audit_archives where chain_id = ? order by day").bind(chainId).all<Record<string, any>>())
+    .results;
 }
 
 /** The seqs the chain's hot window still holds (the ledger's live segments). */

@@ -71,7 +71,11 @@ async function refreshView(): Promise<void> {
 /** Rows of `sql` (written against `audit_events`) over every chain's entries as they are now. */
 export async function auditRows<T = Record<string, unknown>>(sql: string, ...binds: unknown[]): Promise<T[]> {
   await refreshView();
-  return (await env.DB.prepare(sql.replace(/\baudit_events\b/g, "audit_view")).bind(...binds).all<T>()).results;
+  return (
+    await env.DB.prepare(sql.replace(/\baudit_events\b/g, "audit_view"))
+      .bind(...binds)
+      .all<T>()
+  ).results;
 }
 
 /** The first row of `sql`, or null. */

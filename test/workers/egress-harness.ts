@@ -32,7 +32,10 @@ export interface AgentSetup {
 export async function egressAgent(setup: AgentSetup = {}): Promise<EgressAgent> {
   const owner = setup.owner ?? (await signup("egress-owner"));
   const tenantId = setup.tenantId ?? (await createTenant(owner, "Egress tenant"));
-  const created = await call(`/v1/tenants/${tenantId}/agents`, { body: { name: `agent-${crypto.randomUUID().slice(0, 8)}`, template: "engineering", trustLevel: setup.trustLevel ?? 2 }, cookie: owner.cookie });
+  const created = await call(`/v1/tenants/${tenantId}/agents`, {
+    body: { name: `agent-${crypto.randomUUID().slice(0, 8)}`, template: "engineering", trustLevel: setup.trustLevel ?? 2 },
+    cookie: owner.cookie,
+  });
   if (created.status !== 201) throw new Error(`agent: ${created.status} ${JSON.stringify(created.body)}`);
   const agentId = created.body.agent.id as string;
   for (const rule of setup.rules ?? []) {
@@ -40,7 +43,11 @@ export async function egressAgent(setup: AgentSetup = {}): Promise<EgressAgent> 
     if (res.status !== 201) throw new Error(`rule: ${res.status} ${JSON.stringify(res.body)}`);
   }
   if ((setup.mode ?? "live") === "live") {
-    const res = await call(`/v1/tenants/${tenantId}/agents/${agentId}/egress/mode`, { method: "PUT", body: { mode: "live" }, cookie: owner.cookie });
+    const res = await call(`/v1/tenants/${tenantId}/agents/${agentId}/egress/mode`, {
+      method: "PUT",
+      body: { mode: "live" },
+      cookie: owner.cookie,
+    });
     if (res.status !== 200) throw new Error(`mode: ${res.status} ${JSON.stringify(res.body)}`);
   }
   const token = await egressToken(agentId, created.body.secret);
@@ -56,7 +63,11 @@ export async function egressToken(agentId: string, secret: string): Promise<stri
 export const egressEnv = env as unknown as EgressEnv;
 
 /** One request to the egress Worker; waits for its background work (the gate's release). */
-export async function egressRequest(path: string, init: RequestInit & { token?: string } = {}, workerEnv: EgressEnv = egressEnv): Promise<Response> {
+export async function egressRequest(
+  path: string,
+  init: RequestInit & { token?: string } = {},
+  workerEnv: EgressEnv = egressEnv,
+): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("authorization", `Bearer ${init.token}`);
   const ctx = createExecutionContext();
@@ -67,12 +78,19 @@ export async function egressRequest(path: string, init: RequestInit & { token?: 
 
 /** The JSON envelope: POST /v1/fetch. */
 export async function envelope(token: string, body: Record<string, unknown>): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await egressRequest("/v1/fetch", { method: "POST", token, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await egressRequest("/v1/fetch", {
+    method: "POST",
+    token,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
 /** What the fake internet actually received for URLs containing `token`. */
-export async function upstreamSaw(token: string): Promise<Array<{ method: string; url: string; host: string; headers: Record<string, string>; body: string }>> {
+export async function upstreamSaw(
+  token: string,
+): Promise<Array<{ method: string; url: string; host: string; headers: Record<string, string>; body: string }>> {
   return (await fetch(`https://log.upstream.example/requests?token=${encodeURIComponent(token)}`)).json();
 }
 
@@ -83,7 +101,10 @@ export async function flushGate(agentId: string): Promise<void> {
   await runDurableObjectAlarm(stub);
 }
 
-export async function egressEvents(tenantId: string, agentId: string): Promise<Array<{ action: string; outcome: string; details: Record<string, any>; target_id: string | null }>> {
+export async function egressEvents(
+  tenantId: string,
+  agentId: string,
+): Promise<Array<{ action: string; outcome: string; details: Record<string, any>; target_id: string | null }>> {
   // Read through the tenant's ledger (the audit trail's only home), in seq order.
   return (await chainEntries(tenantId))
     .filter((e) => e.actor.id === agentId && (e.action.startsWith("egress.") || e.action === "secret.used"))

@@ -31,21 +31,34 @@ export async function fakeEgressUpstream(request: Request): Promise<Response> {
     return Response.json(seen.filter((r) => r.url.includes(token)));
   }
   const body = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
-  const record: SeenRequest = { method: request.method, url: request.url, host: url.hostname, headers: Object.fromEntries(request.headers), body };
+  const record: SeenRequest = {
+    method: request.method,
+    url: request.url,
+    host: url.hostname,
+    headers: Object.fromEntries(request.headers),
+    body,
+  };
   seen.push(record);
   if (seen.length > 5000) seen.splice(0, 1000);
 
   const path = url.pathname;
   if (path.startsWith("/echo-secret")) {
-    return new Response(`auth=${request.headers.get("authorization") ?? ""} key=${url.searchParams.get("key") ?? ""} b64=${btoa(request.headers.get("authorization") ?? "")}`, {
-      headers: { "content-type": "text/plain", "x-debug-auth": request.headers.get("authorization") ?? "" },
-    });
+    return new Response(
+      `auth=${request.headers.get("authorization") ?? ""} key=${url.searchParams.get("key") ?? ""} b64=${btoa(request.headers.get("authorization") ?? "")}`,
+      {
+        headers: { "content-type": "text/plain", "x-debug-auth": request.headers.get("authorization") ?? "" },
+      },
+    );
   }
   if (path.startsWith("/echo")) return Response.json(record, { headers: { "set-cookie": "session=abc; Path=/" } });
   if (path.startsWith("/redirect")) {
-    return new Response(null, { status: Number(url.searchParams.get("status") ?? 302), headers: { location: url.searchParams.get("to") ?? "/" } });
+    return new Response(null, {
+      status: Number(url.searchParams.get("status") ?? 302),
+      headers: { location: url.searchParams.get("to") ?? "/" },
+    });
   }
-  if (path.startsWith("/big")) return new Response("x".repeat(Number(url.searchParams.get("bytes") ?? 0)), { headers: { "content-type": "text/plain" } });
+  if (path.startsWith("/big"))
+    return new Response("x".repeat(Number(url.searchParams.get("bytes") ?? 0)), { headers: { "content-type": "text/plain" } });
   if (path.startsWith("/slow")) {
     await new Promise((r) => setTimeout(r, Number(url.searchParams.get("ms") ?? 100)));
     return new Response("slow", { headers: { "content-type": "text/plain" } });

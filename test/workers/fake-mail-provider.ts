@@ -40,9 +40,23 @@ export async function fakeMailProvider(request: Request): Promise<Response> {
   if (!auth) return problem(401, "missing_api_key", "Missing API key in the authorization header.");
   if (auth !== `Bearer ${FAKE_RESEND_KEY}`) return problem(403, "invalid_api_key", "API key is invalid.");
 
-  const body = (await request.json().catch(() => null)) as Partial<{ from: unknown; to: unknown; subject: unknown; text: unknown; html: unknown }> | null;
+  const body = (await request.json().catch(() => null)) as Partial<{
+    from: unknown;
+    to: unknown;
+    subject: unknown;
+    text: unknown;
+    html: unknown;
+  }> | null;
   const to = typeof body?.to === "string" ? [body.to] : Array.isArray(body?.to) ? (body.to as unknown[]) : [];
-  if (!body || typeof body.from !== "string" || !body.from || to.length === 0 || !to.every((t) => typeof t === "string") || typeof body.subject !== "string" || (typeof body.text !== "string" && typeof body.html !== "string")) {
+  if (
+    !body ||
+    typeof body.from !== "string" ||
+    !body.from ||
+    to.length === 0 ||
+    !to.every((t) => typeof t === "string") ||
+    typeof body.subject !== "string" ||
+    (typeof body.text !== "string" && typeof body.html !== "string")
+  ) {
     return problem(422, "validation_error", "Missing or invalid `from`, `to`, `subject` or `text`.");
   }
   const recipient = to[0] as string;
@@ -58,7 +72,14 @@ export async function fakeMailProvider(request: Request): Promise<Response> {
   if (repeated) return Response.json({ id: repeated });
   const id = `fake-resend-${++counter}`;
   if (idempotencyKey) byIdempotencyKey.set(idempotencyKey, id);
-  const mail: RecordedMail = { id, from: body.from, to: to as string[], subject: body.subject, text: String(body.text ?? ""), idempotencyKey };
+  const mail: RecordedMail = {
+    id,
+    from: body.from,
+    to: to as string[],
+    subject: body.subject,
+    text: String(body.text ?? ""),
+    idempotencyKey,
+  };
   accepted.set(recipient, [...(accepted.get(recipient) ?? []), mail]);
   return Response.json({ id });
 }

@@ -86,7 +86,9 @@ async function tokenEndpoint(request: Request, provider: "github" | "google"): P
   if (!request.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded")) return refuse("body must be form-encoded");
   const client = FAKE_OAUTH_CLIENTS[provider];
   if (request.headers.get("authorization") !== `Basic ${btoa(`${client.clientId}:${client.clientSecret}`)}`) {
-    return provider === "github" ? refuse("client credentials missing or wrong") : Response.json({ error: "invalid_client" }, { status: 401 });
+    return provider === "github"
+      ? refuse("client credentials missing or wrong")
+      : Response.json({ error: "invalid_client" }, { status: 401 });
   }
   const form = new URLSearchParams(await request.text());
   if (form.get("grant_type") !== "authorization_code") return refuse("grant_type must be authorization_code");
@@ -99,7 +101,8 @@ async function tokenEndpoint(request: Request, provider: "github" | "google"): P
   if ((await s256(verifier)) !== grant.codeChallenge) return refuse("PKCE code_verifier does not match the code_challenge");
 
   const accessToken = encodeJson({ provider, scenario: grant.scenario, identity: grant.identity });
-  if (provider === "github") return Response.json({ access_token: `gho_${accessToken}`, token_type: "bearer", scope: "read:user,user:email" });
+  if (provider === "github")
+    return Response.json({ access_token: `gho_${accessToken}`, token_type: "bearer", scope: "read:user,user:email" });
   const now = Math.floor(Date.now() / 1000);
   const claims = {
     iss: "https://accounts.google.com",
@@ -112,11 +115,21 @@ async function tokenEndpoint(request: Request, provider: "github" | "google"): P
     exp: now + 3600,
   };
   const idToken = `${encodeJson({ alg: "RS256", kid: "fake", typ: "JWT" })}.${encodeJson(claims)}.${encodeJson("not-a-real-signature")}`;
-  return Response.json({ access_token: `ya29.${accessToken}`, expires_in: 3599, token_type: "Bearer", scope: "openid email profile", id_token: idToken });
+  return Response.json({
+    access_token: `ya29.${accessToken}`,
+    expires_in: 3599,
+    token_type: "Bearer",
+    scope: "openid email profile",
+    id_token: idToken,
+  });
 }
 
 async function githubApi(request: Request, url: URL): Promise<Response> {
-  if (!request.headers.get("user-agent")) return Response.json({ message: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header" }, { status: 403 });
+  if (!request.headers.get("user-agent"))
+    return Response.json(
+      { message: "Request forbidden by administrative rules. Please make sure your request has a User-Agent header" },
+      { status: 403 },
+    );
   const token = /^(?:Bearer|token) gho_(.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
   const session = token ? decodeJson<{ provider: string; scenario: GitHubScenario; identity: FakeIdentity }>(token) : null;
   if (!session || session.provider !== "github") return Response.json({ message: "Bad credentials" }, { status: 401 });
@@ -160,5 +173,8 @@ function decodeJson<T>(text: string): T | null {
 }
 
 function bytesToB64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }

@@ -76,7 +76,11 @@ async function token(request: Request): Promise<Response> {
   const refuse = (error: string, status = 400) => Response.json({ error }, { status });
   // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64 (oauth4webapi encodes "-" as %2D).
   const basic = /^Basic (.+)$/.exec(request.headers.get("authorization") ?? "")?.[1];
-  const [id, secret] = basic ? atob(basic).split(":").map((part) => decodeURIComponent(part.replace(/\+/g, " "))) : [];
+  const [id, secret] = basic
+    ? atob(basic)
+        .split(":")
+        .map((part) => decodeURIComponent(part.replace(/\+/g, " ")))
+    : [];
   if (id !== FAKE_OIDC_CLIENT.clientId || secret !== FAKE_OIDC_CLIENT.clientSecret) return refuse("invalid_client", 401);
   const form = new URLSearchParams(await request.text());
   let grant: FakeOidcGrant;
@@ -93,7 +97,13 @@ async function token(request: Request): Promise<Response> {
   const [current] = await currentKeys();
   const now = Math.floor(Date.now() / 1000);
   const s = grant.scenario;
-  const claims = { email: grant.email, email_verified: true, name: grant.email.split("@")[0], groups: grant.groups ?? [], nonce: s === "wrong-nonce" ? "someone-elses-nonce" : grant.nonce };
+  const claims = {
+    email: grant.email,
+    email_verified: true,
+    name: grant.email.split("@")[0],
+    groups: grant.groups ?? [],
+    nonce: s === "wrong-nonce" ? "someone-elses-nonce" : grant.nonce,
+  };
   const signingKey = s === "bad-signature" || s === "unknown-kid" ? (await newKey()).privateKey : current!.privateKey;
   const idToken = await new SignJWT(claims)
     .setProtectedHeader({ alg: "RS256", kid: s === "unknown-kid" ? "not-published" : current!.kid, typ: "JWT" })
@@ -107,7 +117,10 @@ async function token(request: Request): Promise<Response> {
 }
 
 function b64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 }
 
 function unb64url(text: string): Uint8Array {

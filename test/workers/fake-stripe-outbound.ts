@@ -10,7 +10,11 @@ import { TEST_STRIPE } from "./stripe-constants";
 
 export const FAKE_STRIPE_HOST = "api.stripe.com";
 
-const fake = new FakeStripe({ secretKey: TEST_STRIPE.secretKey, webhookSecret: TEST_STRIPE.webhookSecret, publicOrigin: `https://${FAKE_STRIPE_HOST}` });
+const fake = new FakeStripe({
+  secretKey: TEST_STRIPE.secretKey,
+  webhookSecret: TEST_STRIPE.webhookSecret,
+  publicOrigin: `https://${FAKE_STRIPE_HOST}`,
+});
 
 export function fakeStripe(request: Request): Promise<Response> {
   return fake.handle(request);

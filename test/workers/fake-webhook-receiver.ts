@@ -25,7 +25,13 @@ export async function fakeWebhookReceiver(request: Request): Promise<Response> {
   if (request.method === "GET" && parts[0] === "__recorded" && parts[1]) return Response.json(recorded.get(parts[1]) ?? []);
   const bucket = parts[0];
   if (!bucket) return new Response("bucket required", { status: 400 });
-  const entry: RecordedWebhook = { method: request.method, path: url.pathname + url.search, headers: Object.fromEntries(request.headers), body: await request.text(), receivedAt: Date.now() };
+  const entry: RecordedWebhook = {
+    method: request.method,
+    path: url.pathname + url.search,
+    headers: Object.fromEntries(request.headers),
+    body: await request.text(),
+    receivedAt: Date.now(),
+  };
   recorded.set(bucket, [...(recorded.get(bucket) ?? []), entry]);
   return new Response(null, { status: Number(url.searchParams.get("status") ?? 200) });
 }

@@ -110,8 +110,19 @@ export async function addMember(tenantId: string, role: Role, user?: TestUser): 
 export async function tenantWithRoles(name = "Roles tenant") {
   const owner = await signup("owner");
   const tenantId = await createTenant(owner, name);
-  const [admin, member, viewer] = await Promise.all([addMember(tenantId, "admin"), addMember(tenantId, "member"), addMember(tenantId, "viewer")]);
-  return { tenantId, owner, admin: admin!, member: member!, viewer: viewer!, byRole: { owner, admin: admin!, member: member!, viewer: viewer! } as Record<Role, TestUser> };
+  const [admin, member, viewer] = await Promise.all([
+    addMember(tenantId, "admin"),
+    addMember(tenantId, "member"),
+    addMember(tenantId, "viewer"),
+  ]);
+  return {
+    tenantId,
+    owner,
+    admin: admin!,
+    member: member!,
+    viewer: viewer!,
+    byRole: { owner, admin: admin!, member: member!, viewer: viewer! } as Record<Role, TestUser>,
+  };
 }
 
 export function expectError(res: CallResult, status: number, code: string): void {
@@ -121,5 +132,6 @@ export function expectError(res: CallResult, status: number, code: string): void
   if (typeof res.body.error.message !== "string" || res.body.error.message.length === 0) throw new Error("error without a message");
   // Every error body carries the request's id, the same as the X-Request-Id header.
   const requestId = res.headers.get("x-request-id");
-  if (!requestId || res.body.error.requestId !== requestId) throw new Error(`error.requestId ${res.body.error.requestId} does not match X-Request-Id ${requestId}`);
+  if (!requestId || res.body.error.requestId !== requestId)
+    throw new Error(`error.requestId ${res.body.error.requestId} does not match X-Request-Id ${requestId}`);
 }

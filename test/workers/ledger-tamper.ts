@@ -25,7 +25,11 @@ export class LedgerStorage {
 
   /** The segment (local) whose range holds `seq`. */
   segmentOf(seq: number): number {
-    const rows = this.sql.exec<{ k: number; from_seq: number }>("SELECT k, from_seq FROM ledger_segments WHERE dropped_at IS NULL AND store IS NULL ORDER BY k").toArray();
+    const rows = this.sql
+      .exec<{ k: number; from_seq: number }>(
+        "SELECT k, from_seq FROM ledger_segments WHERE dropped_at IS NULL AND store IS NULL ORDER BY k",
+      )
+      .toArray();
     const seg = rows.filter((r) => r.from_seq <= seq).at(-1);
     if (!seg) throw new Error(`no local segment holds seq ${seq}`);
     return seg.k;
@@ -35,7 +39,9 @@ export class LedgerStorage {
     const k = this.segmentOf(seq);
     const row = this.sql.exec<BlockRow>(`SELECT * FROM s${k}_blocks WHERE to_seq >= ? ORDER BY to_seq LIMIT 1`, seq).toArray()[0];
     if (!row || row.from_seq > seq) throw new Error(`no link holds seq ${seq}`);
-    const payload = this.sql.exec<{ payload: ArrayBuffer }>(`SELECT payload FROM s${k}_payloads WHERE to_seq = ?`, row.to_seq).one().payload;
+    const payload = this.sql
+      .exec<{ payload: ArrayBuffer }>(`SELECT payload FROM s${k}_payloads WHERE to_seq = ?`, row.to_seq)
+      .one().payload;
     return { k, row, entries: payloadEntries(new Uint8Array(payload)) };
   }
 
@@ -44,7 +50,14 @@ export class LedgerStorage {
     const payload = encodePayload(entries);
     this.sql.exec(`UPDATE s${link.k}_payloads SET payload = ? WHERE to_seq = ?`, payload, link.row.to_seq);
     const next = { ...link.row, ...row, bytes: payload.byteLength };
-    this.sql.exec(`UPDATE s${link.k}_blocks SET prev_hash = ?, root = ?, hash = ?, bytes = ? WHERE to_seq = ?`, next.prev_hash, next.root, next.hash, next.bytes, link.row.to_seq);
+    this.sql.exec(
+      `UPDATE s${link.k}_blocks SET prev_hash = ?, root = ?, hash = ?, bytes = ? WHERE to_seq = ?`,
+      next.prev_hash,
+      next.root,
+      next.hash,
+      next.bytes,
+      link.row.to_seq,
+    );
   }
 
   /** Edits the entry at `seq`. `rehash`: "none" leaves every hash; "leaf" recomputes its own hash; "block" also the block's root and hash. */
@@ -110,7 +123,13 @@ export function forgeBlock(template: LedgerEntry, seq: number, prevHash: string,
   delete (leaf as { prevHash?: unknown }).prevHash;
   const hash = hashEntrySync(leaf as never);
   const root = merkleRootSync([hash]);
-  const block = { fromSeq: seq, toSeq: seq, prevHash, root, hash: blockHashSync({ chainId: template.chainId, fromSeq: seq, toSeq: seq, prevHash, root }) };
+  const block = {
+    fromSeq: seq,
+    toSeq: seq,
+    prevHash,
+    root,
+    hash: blockHashSync({ chainId: template.chainId, fromSeq: seq, toSeq: seq, prevHash, root }),
+  };
   return [{ ...(leaf as Omit<LedgerEntryV2, "hash" | "block">), hash, block }];
 }
 

@@ -13,7 +13,10 @@ export class RelayClient {
   closed: { code: number; reason: string } | null = null;
   private wake: (() => void) | null = null;
 
-  constructor(readonly ws: WebSocket, readonly response: Response) {
+  constructor(
+    readonly ws: WebSocket,
+    readonly response: Response,
+  ) {
     ws.addEventListener("message", (e) => {
       const text = typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
       // Heartbeat answers ("pong") are not JSON frames.
@@ -32,13 +35,19 @@ export class RelayClient {
 
   /** The first frame (oldest first) matching `match`, removed from the inbox; waits up to `timeoutMs`. */
   async next(match: Partial<Frame> | ((f: Frame) => boolean), timeoutMs = 3000): Promise<Frame> {
-    const test: (f: Frame) => boolean = typeof match === "function" ? (match as (f: Frame) => boolean) : (f: Frame) => Object.entries(match).every(([k, v]) => JSON.stringify(f[k]) === JSON.stringify(v));
+    const test: (f: Frame) => boolean =
+      typeof match === "function"
+        ? (match as (f: Frame) => boolean)
+        : (f: Frame) => Object.entries(match).every(([k, v]) => JSON.stringify(f[k]) === JSON.stringify(v));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.inbox.findIndex(test);
       if (i >= 0) return this.inbox.splice(i, 1)[0]!;
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no frame matching ${typeof match === "function" ? match.toString() : JSON.stringify(match)}; inbox: ${JSON.stringify(this.inbox)}; closed: ${JSON.stringify(this.closed)}`);
+      if (left <= 0)
+        throw new Error(
+          `no frame matching ${typeof match === "function" ? match.toString() : JSON.stringify(match)}; inbox: ${JSON.stringify(this.inbox)}; closed: ${JSON.stringify(this.closed)}`,
+        );
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         setTimeout(resolve, Math.min(left, 50));
@@ -75,7 +84,10 @@ export class RelayClient {
 }
 
 /** Opens a WebSocket through the Worker. Resolves to the client, or to the refusal response. */
-export async function openSocket(path: string, headers: Record<string, string> = {}): Promise<{ client: RelayClient | null; response: Response }> {
+export async function openSocket(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ client: RelayClient | null; response: Response }> {
   const response = await exports.default.fetch(new Request(`${BASE}${path}`, { headers: { upgrade: "websocket", ...headers } }));
   if (response.status !== 101 || !response.webSocket) return { client: null, response };
   response.webSocket.accept();
@@ -107,11 +119,17 @@ export async function relayFixture(specs: Array<{ template?: string; trustLevel?
   await env.DB.prepare("update tenants set plan = 'team' where id = ?").bind(tenantId).run();
   const agents: RelayAgent[] = [];
   for (const [i, spec] of specs.entries()) {
-    const res = await call(`/v1/tenants/${tenantId}/agents`, { body: { name: `Agent ${i}`, template: spec.template ?? "custom", trustLevel: spec.trustLevel ?? 2 }, cookie: owner.cookie });
+    const res = await call(`/v1/tenants/${tenantId}/agents`, {
+      body: { name: `Agent ${i}`, template: spec.template ?? "custom", trustLevel: spec.trustLevel ?? 2 },
+      cookie: owner.cookie,
+    });
     if (res.status !== 201) throw new Error(`create agent failed: ${res.status} ${JSON.stringify(res.body)}`);
     agents.push({ id: res.body.agent.id, secret: res.body.secret, template: spec.template ?? "custom" });
   }
-  const team = await call(`/v1/tenants/${tenantId}/teams`, { body: { name: "Relay team", agentIds: agents.map((a) => a.id) }, cookie: owner.cookie });
+  const team = await call(`/v1/tenants/${tenantId}/teams`, {
+    body: { name: "Relay team", agentIds: agents.map((a) => a.id) },
+    cookie: owner.cookie,
+  });
   if (team.status !== 201) throw new Error(`create team failed: ${team.status} ${JSON.stringify(team.body)}`);
   return { tenantId, owner, viewer, teamId: team.body.team.id, agents };
 }
@@ -119,7 +137,10 @@ export async function relayFixture(specs: Array<{ template?: string; trustLevel?
 let ip = 0;
 export async function tokenFor(agent: RelayAgent, teamId?: string): Promise<string> {
   ip = (ip % 250) + 1;
-  const res = await call("/v1/agent-tokens", { body: { agentId: agent.id, secret: agent.secret, ...(teamId ? { teamId } : {}) }, headers: { "cf-connecting-ip": `198.51.100.${ip}` } });
+  const res = await call("/v1/agent-tokens", {
+    body: { agentId: agent.id, secret: agent.secret, ...(teamId ? { teamId } : {}) },
+    headers: { "cf-connecting-ip": `198.51.100.${ip}` },
+  });
   if (res.status !== 200) throw new Error(`token exchange failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.access_token;
 }
@@ -134,7 +155,11 @@ export async function join(f: RelayFixture, agent: RelayAgent, resumeFrom?: numb
 export async function setAllowlist(f: RelayFixture, rules: { edges?: unknown[]; topics?: unknown[] }): Promise<number> {
   const current = await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { cookie: f.owner.cookie });
   if (current.status !== 200) throw new Error(`get allowlist failed: ${current.status} ${JSON.stringify(current.body)}`);
-  const res = await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { method: "PUT", body: { expectedVersion: current.body.allowlist.version, edges: rules.edges ?? [], topics: rules.topics ?? [] }, cookie: f.owner.cookie });
+  const res = await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, {
+    method: "PUT",
+    body: { expectedVersion: current.body.allowlist.version, edges: rules.edges ?? [], topics: rules.topics ?? [] },
+    cookie: f.owner.cookie,
+  });
   if (res.status !== 200) throw new Error(`put allowlist failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.allowlist.version;
 }

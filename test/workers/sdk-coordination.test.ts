@@ -47,7 +47,11 @@ describe("SDK CoordinationClient", () => {
     expect((await eng.heartbeat({ capabilities: ["go"], status: "idle" })).online).toBe(true);
     expect((await pm.listAgents()).map((a) => a.agentId).sort()).toEqual([pmSpec!.id, engSpec!.id].sort());
     expect(await pm.checkGuardrails({ action: "deploy" })).toMatchObject({ engine: "native", allowed: true, decision: "allow" });
-    expect(await pm.checkGuardrails({ action: "shell.exec", content: "git reset --hard" })).toMatchObject({ allowed: false, requiresApproval: true, decision: "require_approval" });
+    expect(await pm.checkGuardrails({ action: "shell.exec", content: "git reset --hard" })).toMatchObject({
+      allowed: false,
+      requiresApproval: true,
+      decision: "require_approval",
+    });
     await expect(pm.createTask({ title: "" })).rejects.toMatchObject({ code: "validation_failed", status: 400 });
   });
 });

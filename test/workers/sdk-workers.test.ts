@@ -20,7 +20,14 @@ afterEach(async () => {
 });
 
 function agent(f: RelayFixture, who: RelayAgent): SwitchboardAgent {
-  const a = new SwitchboardAgent({ url: BASE, agentId: who.id, secret: who.secret, teamId: f.teamId, fetch: workerFetch, openSocket: workersFetchTransport(workerFetch) });
+  const a = new SwitchboardAgent({
+    url: BASE,
+    agentId: who.id,
+    secret: who.secret,
+    teamId: f.teamId,
+    fetch: workerFetch,
+    openSocket: workersFetchTransport(workerFetch),
+  });
   open.push(a);
   return a;
 }

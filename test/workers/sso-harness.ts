@@ -67,7 +67,11 @@ export async function signInAtProvider(authorizeUrl: URL, login: string): Promis
   let next = await step(authorizeUrl);
   for (let i = 0; i < 5 && next.origin === authorizeUrl.origin; i++) {
     if (next.pathname.startsWith("/interaction/")) {
-      next = await step(next, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ prompt: "login", login, password: "any" }) });
+      next = await step(next, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ prompt: "login", login, password: "any" }),
+      });
     } else {
       next = await step(next);
     }

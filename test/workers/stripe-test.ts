@@ -15,22 +15,37 @@ export { TEST_STRIPE };
 const signer = new Stripe("sk_test_signer_only");
 
 export async function fakeControl<T = any>(path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`https://api.stripe.com/__fake/${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(
+    `https://api.stripe.com/__fake/${path}`,
+    body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+  );
   if (!res.ok) throw new Error(`fake control ${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
 
 export const deliveriesOf = (customer: string) => fakeControl<Delivery[]>(`deliveries?customer=${customer}`);
-export const meterEventsOf = (customer: string) => fakeControl<Array<{ identifier: string; event_name: string; payload: Record<string, string>; timestamp: number }>>(`meter-events?customer=${customer}`);
+export const meterEventsOf = (customer: string) =>
+  fakeControl<Array<{ identifier: string; event_name: string; payload: Record<string, string>; timestamp: number }>>(
+    `meter-events?customer=${customer}`,
+  );
 
 /** Stripe's signature header for `payload` (what Stripe sends), with a chosen secret and time. */
 export function sign(payload: string, options: { secret?: string; timestamp?: number } = {}): Promise<string> {
-  return signer.webhooks.generateTestHeaderStringAsync({ payload, secret: options.secret ?? TEST_STRIPE.webhookSecret, timestamp: options.timestamp ?? Math.floor(Date.now() / 1000) });
+  return signer.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: options.secret ?? TEST_STRIPE.webhookSecret,
+    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+  });
 }
 
 /** POSTs a webhook to the real endpoint. */
 export function postWebhook(payload: string, signature: string | null) {
-  return call("/v1/billing/webhooks", { method: "POST", rawBody: payload, contentType: "application/json; charset=utf-8", headers: signature === null ? {} : { "stripe-signature": signature } });
+  return call("/v1/billing/webhooks", {
+    method: "POST",
+    rawBody: payload,
+    contentType: "application/json; charset=utf-8",
+    headers: signature === null ? {} : { "stripe-signature": signature },
+  });
 }
 
 /** Applies a delivery through the real consumer (what the queue does), returning its outcome. */

@@ -76,7 +76,8 @@ async function loadKeys(source) {
 const args = parseArgs(process.argv.slice(2));
 const paths = [];
 for (const p of args.paths) await collect(resolve(p), paths);
-if (paths.some((p) => p.as.endsWith("digest.json")) && !args.keys) fail("--keys is required to check digests (the digest key set: a file, or the URL of /.well-known/audit-digest-keys.json)");
+if (paths.some((p) => p.as.endsWith("digest.json")) && !args.keys)
+  fail("--keys is required to check digests (the digest key set: a file, or the URL of /.well-known/audit-digest-keys.json)");
 const jwks = args.keys ? await loadKeys(args.keys) : { keys: [] };
 // The key file may sit inside the archive directory: it is not a digest.
 const keyPath = !args.keys || /^https?:\/\//.test(args.keys) ? null : resolve(args.keys);
@@ -105,7 +106,12 @@ if (args.json) {
     const where = [p.chainId, p.day].filter(Boolean).join(" ");
     console.log(`FAIL [${p.kind}]${where ? ` ${where}` : ""}: ${p.message}`);
   }
-  const what = [report.chains.length ? "every digest is signed, every archive matches its digest" : null, report.exports.length ? "every exported entry and block re-hashes" : null].filter(Boolean).join("; ");
+  const what = [
+    report.chains.length ? "every digest is signed, every archive matches its digest" : null,
+    report.exports.length ? "every exported entry and block re-hashes" : null,
+  ]
+    .filter(Boolean)
+    .join("; ");
   console.log(report.ok ? `INTACT: ${what}, and the chain is complete.` : `NOT INTACT: ${report.problems.length} problem(s).`);
 }
 process.exit(report.ok ? 0 : 1);

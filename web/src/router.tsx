@@ -59,7 +59,12 @@ const loginRoute = createRoute({
   beforeLoad: ({ search }) => redirectIfSignedIn(search.next),
   component: LoginScreen,
 });
-const loginMfaRoute = createRoute({ getParentRoute: () => rootRoute, path: "/login/mfa", validateSearch: nextSearch, component: MfaStepScreen });
+const loginMfaRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: "/login/mfa",
+  validateSearch: nextSearch,
+  component: MfaStepScreen,
+});
 const signupRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/signup",
@@ -105,7 +110,12 @@ const securityRoute = createRoute({
 });
 
 // `?project=<id>`: the project selector's choice (docs/projects.md), kept in the URL for every tenant screen.
-const tenantRoute = createRoute({ getParentRoute: () => appRoute, path: "/t/$tenantId", validateSearch: (s: Record<string, unknown>): { project?: string } => ({ project: stringParam(s, "project") }), component: TenantLayout });
+const tenantRoute = createRoute({
+  getParentRoute: () => appRoute,
+  path: "/t/$tenantId",
+  validateSearch: (s: Record<string, unknown>): { project?: string } => ({ project: stringParam(s, "project") }),
+  component: TenantLayout,
+});
 const tenantIndexRoute = createRoute({
   getParentRoute: () => tenantRoute,
   path: "/",
@@ -113,36 +123,99 @@ const tenantIndexRoute = createRoute({
     throw redirect({ to: "/t/$tenantId/agents", params });
   },
 });
-const agentsSearch = (s: Record<string, unknown>): { status?: string; template?: string } => ({ status: stringParam(s, "status"), template: stringParam(s, "template") });
-const agentsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents", validateSearch: agentsSearch, component: AgentsScreen });
+const agentsSearch = (s: Record<string, unknown>): { status?: string; template?: string } => ({
+  status: stringParam(s, "status"),
+  template: stringParam(s, "template"),
+});
+const agentsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/agents",
+  validateSearch: agentsSearch,
+  component: AgentsScreen,
+});
 const agentNewRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents/new", component: AgentWizardScreen });
 const agentDetailRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents/$agentId", component: AgentDetailScreen });
 const teamsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams", component: TeamsScreen });
 const teamDetailRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId", component: TeamDetailScreen });
 // Lazy: the graph editor carries @xyflow/react, which only these pages need.
-const teamAllowlistRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/allowlist", component: lazyRouteComponent(() => import("./screens/tenant/relay/allowlist-screen"), "AllowlistScreen") });
-const teamFeedRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/feed", component: lazyRouteComponent(() => import("./screens/tenant/relay/feed-screen"), "FeedScreen") });
+const teamAllowlistRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/teams/$teamId/allowlist",
+  component: lazyRouteComponent(() => import("./screens/tenant/relay/allowlist-screen"), "AllowlistScreen"),
+});
+const teamFeedRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/teams/$teamId/feed",
+  component: lazyRouteComponent(() => import("./screens/tenant/relay/feed-screen"), "FeedScreen"),
+});
 // Lazy: the coordination screen (tasks, locks, hand-offs, memory, presence, workflows, YAML).
-const teamCoordinationRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/teams/$teamId/coordination", component: lazyRouteComponent(() => import("./screens/tenant/coordination/coordination-screen"), "CoordinationScreen") });
+const teamCoordinationRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/teams/$teamId/coordination",
+  component: lazyRouteComponent(() => import("./screens/tenant/coordination/coordination-screen"), "CoordinationScreen"),
+});
 const membersRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/members", component: MembersScreen });
 const apiKeysRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/api-keys", component: ApiKeysScreen });
 const settingsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/settings", component: SettingsScreen });
 // Billing (docs/billing.md): `?checkout=success|canceled` is where Stripe Checkout sends the person back.
-const billingRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/billing", validateSearch: (s: Record<string, unknown>): { checkout?: string } => ({ checkout: stringParam(s, "checkout") }), component: lazyRouteComponent(() => import("./screens/tenant/billing/billing-screen"), "BillingScreen") });
+const billingRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/billing",
+  validateSearch: (s: Record<string, unknown>): { checkout?: string } => ({ checkout: stringParam(s, "checkout") }),
+  component: lazyRouteComponent(() => import("./screens/tenant/billing/billing-screen"), "BillingScreen"),
+});
 // Lazy: audit and alert screens are visited now and then; their search schemas stay here (validated before loading).
-const auditRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/audit", validateSearch: AuditSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/audit/audit-log"), "AuditLogScreen") });
-const alertsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts", validateSearch: AlertsInboxSearchSchema, component: lazyRouteComponent(() => import("./screens/tenant/alerts/alerts-inbox"), "AlertsInboxScreen") });
-const alertRulesRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/alerts/rules", component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen") });
+const auditRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/audit",
+  validateSearch: AuditSearchSchema,
+  component: lazyRouteComponent(() => import("./screens/tenant/audit/audit-log"), "AuditLogScreen"),
+});
+const alertsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/alerts",
+  validateSearch: AlertsInboxSearchSchema,
+  component: lazyRouteComponent(() => import("./screens/tenant/alerts/alerts-inbox"), "AlertsInboxScreen"),
+});
+const alertRulesRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/alerts/rules",
+  component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen"),
+});
 
 // Egress, secrets and skills (docs/egress.md, secrets.md, skills.md): lazy, one chunk each.
-const agentEgressRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/agents/$agentId/egress", component: lazyRouteComponent(() => import("./screens/tenant/egress/agent-egress"), "AgentEgressScreen") });
-const secretsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/secrets", component: lazyRouteComponent(() => import("./screens/tenant/egress/secrets"), "SecretsScreen") });
-const skillsRoute = createRoute({ getParentRoute: () => tenantRoute, path: "/skills", component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen") });
+const agentEgressRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/agents/$agentId/egress",
+  component: lazyRouteComponent(() => import("./screens/tenant/egress/agent-egress"), "AgentEgressScreen"),
+});
+const secretsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/secrets",
+  component: lazyRouteComponent(() => import("./screens/tenant/egress/secrets"), "SecretsScreen"),
+});
+const skillsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/skills",
+  component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen"),
+});
 
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
-const operatorIndexRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/", component: lazyRouteComponent(() => import("./screens/operator/tenants"), "OperatorTenantsScreen") });
-const operatorTenantRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/tenants/$tenantId", component: lazyRouteComponent(() => import("./screens/operator/tenant-detail"), "OperatorTenantScreen") });
-const operatorHealthRoute = createRoute({ getParentRoute: () => operatorRoute, path: "/health", component: lazyRouteComponent(() => import("./screens/operator/health"), "OperatorHealthScreen") });
+const operatorIndexRoute = createRoute({
+  getParentRoute: () => operatorRoute,
+  path: "/",
+  component: lazyRouteComponent(() => import("./screens/operator/tenants"), "OperatorTenantsScreen"),
+});
+const operatorTenantRoute = createRoute({
+  getParentRoute: () => operatorRoute,
+  path: "/tenants/$tenantId",
+  component: lazyRouteComponent(() => import("./screens/operator/tenant-detail"), "OperatorTenantScreen"),
+});
+const operatorHealthRoute = createRoute({
+  getParentRoute: () => operatorRoute,
+  path: "/health",
+  component: lazyRouteComponent(() => import("./screens/operator/health"), "OperatorHealthScreen"),
+});
 
 const routeTree = rootRoute.addChildren([
   loginRoute,
@@ -156,13 +229,39 @@ const routeTree = rootRoute.addChildren([
     createTenantRoute,
     inviteAcceptRoute,
     securityRoute,
-    tenantRoute.addChildren([tenantIndexRoute, agentsRoute, agentNewRoute, agentDetailRoute, teamsRoute, teamDetailRoute, teamAllowlistRoute, teamFeedRoute, teamCoordinationRoute, membersRoute, apiKeysRoute, settingsRoute, auditRoute, alertsRoute, alertRulesRoute, agentEgressRoute, secretsRoute, skillsRoute, billingRoute]),
+    tenantRoute.addChildren([
+      tenantIndexRoute,
+      agentsRoute,
+      agentNewRoute,
+      agentDetailRoute,
+      teamsRoute,
+      teamDetailRoute,
+      teamAllowlistRoute,
+      teamFeedRoute,
+      teamCoordinationRoute,
+      membersRoute,
+      apiKeysRoute,
+      settingsRoute,
+      auditRoute,
+      alertsRoute,
+      alertRulesRoute,
+      agentEgressRoute,
+      secretsRoute,
+      skillsRoute,
+      billingRoute,
+    ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
 ]);
 
 export function makeRouter(queryClient: QueryClient) {
-  return createRouter({ routeTree, context: { queryClient }, defaultPreload: "intent", defaultPreloadStaleTime: 0, scrollRestoration: true });
+  return createRouter({
+    routeTree,
+    context: { queryClient },
+    defaultPreload: "intent",
+    defaultPreloadStaleTime: 0,
+    scrollRestoration: true,
+  });
 }
 
 declare module "@tanstack/react-router" {

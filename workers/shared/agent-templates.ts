@@ -26,7 +26,15 @@ export type AgentTemplate = z.infer<typeof AgentTemplateSchema>;
 export const TEMPLATE_DEFAULTS: Record<AgentTemplate, { label: string; description: string; tools: ToolCategory[] }> = {
   pm: { label: "Product manager", description: "Plans work, writes specs, tracks tickets.", tools: ["messaging", "docs", "tickets"] },
   engineering: { label: "Engineering", description: "Writes and reviews code, runs CI.", tools: ["messaging", "code", "ci", "tickets"] },
-  ops: { label: "Operations", description: "Deploys, watches and responds to incidents.", tools: ["messaging", "deploy", "monitoring", "incidents"] },
-  support: { label: "Support", description: "Answers customers from the knowledge base.", tools: ["messaging", "tickets", "knowledge_base", "crm"] },
+  ops: {
+    label: "Operations",
+    description: "Deploys, watches and responds to incidents.",
+    tools: ["messaging", "deploy", "monitoring", "incidents"],
+  },
+  support: {
+    label: "Support",
+    description: "Answers customers from the knowledge base.",
+    tools: ["messaging", "tickets", "knowledge_base", "crm"],
+  },
   custom: { label: "Custom", description: "Starts with no tools; choose them yourself.", tools: [] },
 };

@@ -26,12 +26,65 @@ const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"]
  * `messagesPerMinute` is the relay's sustained rate per agent (send, broadcast, request, reply,
  * publish); `messageBurst` is how many it may send at once before that rate applies (token bucket).
  */
-export const TRUST_LEVELS: Record<TrustLevel, { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean } & EgressTrustLimits> = {
-  0: { label: "Sandboxed", description: "Talks only to allowlisted peers; every external action needs approval.", messagesPerMinute: 30, messageBurst: 10, mayBroadcast: false, egressMethods: [], egressRequestsPerMinute: 30, egressBurst: 5, egressConcurrency: 2 },
-  1: { label: "Supervised", description: "Allowlisted peers; read-only egress; writes need approval.", messagesPerMinute: 120, messageBurst: 20, mayBroadcast: false, egressMethods: READ_METHODS, egressRequestsPerMinute: 120, egressBurst: 20, egressConcurrency: 4 },
-  2: { label: "Standard", description: "Allowlisted peers and egress; destructive actions need approval.", messagesPerMinute: 600, messageBurst: 100, mayBroadcast: true, egressMethods: ALL_METHODS, egressRequestsPerMinute: 600, egressBurst: 60, egressConcurrency: 16 },
-  3: { label: "Trusted", description: "Acts without approval inside its allowlists.", messagesPerMinute: 1200, messageBurst: 200, mayBroadcast: true, egressMethods: ALL_METHODS, egressRequestsPerMinute: 1200, egressBurst: 120, egressConcurrency: 32 },
-  4: { label: "Autonomous", description: "Highest limits; still bound by allowlists and audited.", messagesPerMinute: 3000, messageBurst: 500, mayBroadcast: true, egressMethods: ALL_METHODS, egressRequestsPerMinute: 3000, egressBurst: 300, egressConcurrency: 64 },
+export const TRUST_LEVELS: Record<
+  TrustLevel,
+  { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean } & EgressTrustLimits
+> = {
+  0: {
+    label: "Sandboxed",
+    description: "Talks only to allowlisted peers; every external action needs approval.",
+    messagesPerMinute: 30,
+    messageBurst: 10,
+    mayBroadcast: false,
+    egressMethods: [],
+    egressRequestsPerMinute: 30,
+    egressBurst: 5,
+    egressConcurrency: 2,
+  },
+  1: {
+    label: "Supervised",
+    description: "Allowlisted peers; read-only egress; writes need approval.",
+    messagesPerMinute: 120,
+    messageBurst: 20,
+    mayBroadcast: false,
+    egressMethods: READ_METHODS,
+    egressRequestsPerMinute: 120,
+    egressBurst: 20,
+    egressConcurrency: 4,
+  },
+  2: {
+    label: "Standard",
+    description: "Allowlisted peers and egress; destructive actions need approval.",
+    messagesPerMinute: 600,
+    messageBurst: 100,
+    mayBroadcast: true,
+    egressMethods: ALL_METHODS,
+    egressRequestsPerMinute: 600,
+    egressBurst: 60,
+    egressConcurrency: 16,
+  },
+  3: {
+    label: "Trusted",
+    description: "Acts without approval inside its allowlists.",
+    messagesPerMinute: 1200,
+    messageBurst: 200,
+    mayBroadcast: true,
+    egressMethods: ALL_METHODS,
+    egressRequestsPerMinute: 1200,
+    egressBurst: 120,
+    egressConcurrency: 32,
+  },
+  4: {
+    label: "Autonomous",
+    description: "Highest limits; still bound by allowlists and audited.",
+    messagesPerMinute: 3000,
+    messageBurst: 500,
+    mayBroadcast: true,
+    egressMethods: ALL_METHODS,
+    egressRequestsPerMinute: 3000,
+    egressBurst: 300,
+    egressConcurrency: 64,
+  },
 };
 export const DEFAULT_TRUST_LEVEL: TrustLevel = 1;
 
@@ -65,7 +118,10 @@ export function trustLimits(value: number): TrustLevelRow {
  * `createTasks`: create tasks and start nothing else; `teamMemoryWrite`: write team-scoped memory;
  * `memoryQuotaBytes`: the agent's private memory; `maxHeldLocks`: locks held at once.
  */
-export const COORDINATION_TRUST: Record<TrustLevel, { maxHeldLocks: number; createTasks: boolean; teamMemoryWrite: boolean; memoryQuotaBytes: number }> = {
+export const COORDINATION_TRUST: Record<
+  TrustLevel,
+  { maxHeldLocks: number; createTasks: boolean; teamMemoryWrite: boolean; memoryQuotaBytes: number }
+> = {
   0: { maxHeldLocks: 2, createTasks: false, teamMemoryWrite: false, memoryQuotaBytes: 256 * 1024 },
   1: { maxHeldLocks: 5, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 1024 * 1024 },
   2: { maxHeldLocks: 20, createTasks: true, teamMemoryWrite: true, memoryQuotaBytes: 4 * 1024 * 1024 },

@@ -103,7 +103,13 @@ export class NaiveRelay extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
-    if (url.pathname === "/naive/stats") return Response.json({ rowsWritten: this.rowsWritten, rowsRead: this.rowsRead, messagesAccepted: this.messagesAccepted, bornAt: this.life.bornAt });
+    if (url.pathname === "/naive/stats")
+      return Response.json({
+        rowsWritten: this.rowsWritten,
+        rowsRead: this.rowsRead,
+        messagesAccepted: this.messagesAccepted,
+        bornAt: this.life.bornAt,
+      });
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("upgrade required", { status: 426 });
     const agent = url.searchParams.get("agent") ?? crypto.randomUUID();
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
@@ -125,16 +131,28 @@ export class NaiveRelay extends DurableObject<Env> {
       case "hello":
         return ws.send(JSON.stringify({ type: "welcome", v: 1, agentId: agent }));
       case "ack":
-        this.count(await db.prepare("UPDATE naive_cursors SET acked_seq = max(acked_seq, ?) WHERE team = ? AND agent = ?").bind(frame.seq, team, agent).run());
+        this.count(
+          await db
+            .prepare("UPDATE naive_cursors SET acked_seq = max(acked_seq, ?) WHERE team = ? AND agent = ?")
+            .bind(frame.seq, team, agent)
+            .run(),
+        );
         return;
       case "send":
       case "request":
       case "reply":
       case "broadcast": {
         let recipients: string[];
-        if (frame.type === "broadcast") recipients = this.ctx.getWebSockets().map((s) => (s.deserializeAttachment() as { agent: string }).agent).filter((a) => a !== agent);
+        if (frame.type === "broadcast")
+          recipients = this.ctx
+            .getWebSockets()
+            .map((s) => (s.deserializeAttachment() as { agent: string }).agent)
+            .filter((a) => a !== agent);
         else if (frame.type === "reply") {
-          const found = await db.prepare("SELECT sender FROM naive_messages WHERE team = ? AND client_id = ? AND kind = 'request'").bind(team, frame.inReplyTo).first<{ sender: string }>();
+          const found = await db
+            .prepare("SELECT sender FROM naive_messages WHERE team = ? AND client_id = ? AND kind = 'request'")
+            .bind(team, frame.inReplyTo)
+            .first<{ sender: string }>();
           this.rowsRead += 1;
           if (!found) return ws.send(JSON.stringify({ type: "denied", id: frame.id, code: "request_timeout" }));
           recipients = [found.sender];
@@ -142,32 +160,52 @@ export class NaiveRelay extends DurableObject<Env> {
         const body = JSON.stringify(frame.body);
         const now = Date.now();
         const inserted = await db
-          .prepare("INSERT INTO naive_messages (team, kind, sender, recipient, client_id, in_reply_to, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq")
+          .prepare(
+            "INSERT INTO naive_messages (team, kind, sender, recipient, client_id, in_reply_to, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+          )
           .bind(team, frame.type, agent, recipients.length === 1 ? recipients[0] : null, frame.id, frame.inReplyTo ?? null, body, now)
           .run<{ seq: number }>();
         this.count(inserted);
         const seq = inserted.results[0]!.seq;
         this.count(
           await db
-            .prepare("INSERT INTO naive_cursors (team, agent, delivered_seq, acked_seq) SELECT ?, value, ?, 0 FROM json_each(?) WHERE 1 ON CONFLICT (team, agent) DO UPDATE SET delivered_seq = excluded.delivered_seq")
+            .prepare(
+              "INSERT INTO naive_cursors (team, agent, delivered_seq, acked_seq) SELECT ?, value, ?, 0 FROM json_each(?) WHERE 1 ON CONFLICT (team, agent) DO UPDATE SET delivered_seq = excluded.delivered_seq",
+            )
             .bind(team, seq, JSON.stringify(recipients))
             .run(),
         );
         this.count(
           await db
             .prepare("INSERT INTO naive_audit (id, team, actor, action, details, at) VALUES (?, ?, ?, 'relay.message_accepted', ?, ?)")
-            .bind(crypto.randomUUID(), team, agent, JSON.stringify({ seq, kind: frame.type, clientId: frame.id, to: recipients, bytes: body.length }), now)
+            .bind(
+              crypto.randomUUID(),
+              team,
+              agent,
+              JSON.stringify({ seq, kind: frame.type, clientId: frame.id, to: recipients, bytes: body.length }),
+              now,
+            )
             .run(),
         );
         this.messagesAccepted += 1;
         ws.send(JSON.stringify({ type: "accepted", id: frame.id, seq }));
         const kind = frame.type === "send" ? "direct" : frame.type;
-        const deliver = JSON.stringify({ type: "deliver", seq, from: agent, kind, body: frame.body, id: frame.id, ...(frame.inReplyTo ? { inReplyTo: frame.inReplyTo } : {}) });
+        const deliver = JSON.stringify({
+          type: "deliver",
+          seq,
+          from: agent,
+          kind,
+          body: frame.body,
+          id: frame.id,
+          ...(frame.inReplyTo ? { inReplyTo: frame.inReplyTo } : {}),
+        });
         for (const r of recipients) for (const socket of this.ctx.getWebSockets(r)) socket.send(deliver);
         return;
       }
       default:
-        return ws.send(JSON.stringify({ type: "error", id: frame.id ?? null, code: "invalid_frame", message: `naive relay: ${frame.type}` }));
+        return ws.send(
+          JSON.stringify({ type: "error", id: frame.id ?? null, code: "invalid_frame", message: `naive relay: ${frame.type}` }),
+        );
     }
   }
 

@@ -16,7 +16,9 @@ import type { TeamCoordinator } from "../../../durable-objects/team-coordinator"
 
 export * from "../../../workers/api/src/index";
 
-type Stub = { [K in keyof TeamCoordinator]: TeamCoordinator[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never };
+type Stub = {
+  [K in keyof TeamCoordinator]: TeamCoordinator[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<Awaited<R>> : never;
+};
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -24,13 +26,25 @@ function percentile(sorted: number[], p: number): number {
 
 function summary(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+  };
 }
 
 async function bench(url: URL, env: Env): Promise<Response> {
   const q = url.searchParams;
   const team = { teamId: q.get("team")!, tenantId: q.get("tenant")! };
-  const agent: Extract<Caller, { kind: "agent" }> = { kind: "agent", agentId: q.get("agent")!, name: "bench", role: (q.get("role") ?? "engineering") as never, trust: 4 };
+  const agent: Extract<Caller, { kind: "agent" }> = {
+    kind: "agent",
+    agentId: q.get("agent")!,
+    name: "bench",
+    role: (q.get("role") ?? "engineering") as never,
+    trust: 4,
+  };
   const person: Caller = { kind: "person", actor: { type: "user", id: "usr_bench", name: "bench" }, admin: true };
   const stub = env.TEAM_COORDINATOR.get(env.TEAM_COORDINATOR.idFromName(team.teamId)) as unknown as Stub;
   const n = Number(q.get("n") ?? 1000);

@@ -23,7 +23,15 @@ describe("when a rule fires", () => {
     for (const at of [0, 10, 20]) await emit(t.tenantId, "relay.message_denied", s(at));
     let rows = await alertRows(t.tenantId);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ ruleId: rule.id, ruleName: "Denied burst", severity: "critical", status: "open", count: 3, firstEventAt: s(0), lastEventAt: s(20) });
+    expect(rows[0]).toMatchObject({
+      ruleId: rule.id,
+      ruleName: "Denied burst",
+      severity: "critical",
+      status: "open",
+      count: 3,
+      firstEventAt: s(0),
+      lastEventAt: s(20),
+    });
     expect(rows[0]!.sampleEventIds).toHaveLength(3);
     // Still hot (quiet period = 60 s from the event that crossed the threshold, i.e. until s(80)).
     for (const at of [30, 40, 79]) await emit(t.tenantId, "relay.message_denied", s(at));
@@ -61,7 +69,11 @@ describe("when a rule fires", () => {
     const rule = await createRule(t, { ...DENIED, enabled: false });
     for (const at of [0, 1, 2, 3]) await emit(t.tenantId, "relay.message_denied", s(at));
     expect(await alertRows(t.tenantId)).toHaveLength(0);
-    const patched = await call(`/v1/tenants/${t.tenantId}/alert-rules/${rule.id}`, { method: "PATCH", body: { enabled: true }, cookie: t.owner.cookie });
+    const patched = await call(`/v1/tenants/${t.tenantId}/alert-rules/${rule.id}`, {
+      method: "PATCH",
+      body: { enabled: true },
+      cookie: t.owner.cookie,
+    });
     expect(patched.status).toBe(200);
     for (const at of [4, 5]) await emit(t.tenantId, "relay.message_denied", s(at));
     expect(await alertRows(t.tenantId)).toHaveLength(0);
@@ -71,7 +83,11 @@ describe("when a rule fires", () => {
 
   it("threshold 1 alerts on every match; prefix, outcome and actor filters apply", async () => {
     const t = await alertsTenant();
-    await createRule(t, { name: "Any relay denial by agt_x", match: { action: "relay.*", outcome: "denied", actor: { id: "agt_x" } }, threshold: 1 });
+    await createRule(t, {
+      name: "Any relay denial by agt_x",
+      match: { action: "relay.*", outcome: "denied", actor: { id: "agt_x" } },
+      threshold: 1,
+    });
     const actor = { type: "agent" as const, id: "agt_x", name: null };
     await emit(t.tenantId, "relay.subscription_denied", s(0), { actor });
     await emit(t.tenantId, "relay.message_denied", s(0), { actor });
@@ -98,7 +114,9 @@ describe("the rules copy in the ledger", () => {
     const t = await alertsTenant();
     await emit(t.tenantId, "relay.message_accepted", s(0)); // the ledger loads the (empty) rule set
     const now = Date.now();
-    await env.DB.prepare("INSERT INTO alert_rules (id, tenant_id, name, description, match, threshold, window_seconds, severity, enabled, webhook_ids, created_at, updated_at) VALUES (?, ?, 'Unpoked', '', ?, 1, 60, 'info', 1, '[]', ?, ?)")
+    await env.DB.prepare(
+      "INSERT INTO alert_rules (id, tenant_id, name, description, match, threshold, window_seconds, severity, enabled, webhook_ids, created_at, updated_at) VALUES (?, ?, 'Unpoked', '', ?, 1, 60, 'info', 1, '[]', ?, ?)",
+    )
       .bind(`alr_unpoked_${crypto.randomUUID()}`, t.tenantId, JSON.stringify({ action: "agent.suspended" }), now, now)
       .run();
     await emit(t.tenantId, "agent.suspended", s(1));
@@ -138,7 +156,24 @@ describe("eviction", () => {
     const { cachedRules } = await import("./rules");
     await runInDurableObject(stub, (_: AuditLedger, state) => {
       const inst = alertsOf(state);
-      const entry = { v: 1, chainId: t.tenantId, seq: 999, id: "aud_staged_only", at: s(1), tenantId: t.tenantId, actor: { type: "agent", id: "a", name: null }, action: "relay.message_denied", target: null, severity: "info", outcome: "denied", details: {}, ip: null, userAgent: null, prevHash: "0".repeat(64), hash: "0".repeat(64) } as const;
+      const entry = {
+        v: 1,
+        chainId: t.tenantId,
+        seq: 999,
+        id: "aud_staged_only",
+        at: s(1),
+        tenantId: t.tenantId,
+        actor: { type: "agent", id: "a", name: null },
+        action: "relay.message_denied",
+        target: null,
+        severity: "info",
+        outcome: "denied",
+        details: {},
+        ip: null,
+        userAgent: null,
+        prevHash: "0".repeat(64),
+        hash: "0".repeat(64),
+      } as const;
       state.storage.transactionSync(() => evaluateEntry(inst, t.tenantId, cachedRules(inst), entry));
     });
     await evictDurableObject(stub);
@@ -154,10 +189,25 @@ describe("eviction", () => {
     await createRule(t, DENIED);
     await emit(t.tenantId, "relay.message_denied", s(0));
     const stub = ledgerFor(env, t.tenantId);
-    const missed: AppendInput[] = [1, 2].map((i) => ({ tenantId: t.tenantId, actor: { type: "agent", id: "a", name: null }, action: "relay.message_denied", outcome: "denied", ip: null, userAgent: null, at: s(i) }));
+    const missed: AppendInput[] = [1, 2].map((i) => ({
+      tenantId: t.tenantId,
+      actor: { type: "agent", id: "a", name: null },
+      action: "relay.message_denied",
+      outcome: "denied",
+      ip: null,
+      userAgent: null,
+      at: s(i),
+    }));
     await runInDurableObject(stub, (ledger: AuditLedger, state) => {
       // The append's synchronous commit alone — what an eviction right after the commit leaves.
-      state.storage.transactionSync(() => (ledger as unknown as { commit(c: string, e: AppendInput[], fresh: boolean, now: number): unknown }).commit(t.tenantId, missed, true, Date.now()));
+      state.storage.transactionSync(() =>
+        (ledger as unknown as { commit(c: string, e: AppendInput[], fresh: boolean, now: number): unknown }).commit(
+          t.tenantId,
+          missed,
+          true,
+          Date.now(),
+        ),
+      );
     });
     await evictDurableObject(stub);
     expect(await alertRows(t.tenantId)).toHaveLength(0);
@@ -172,10 +222,25 @@ describe("eviction: the alarm path", () => {
     await createRule(t, DENIED);
     await emit(t.tenantId, "relay.message_denied", s(0));
     const stub = ledgerFor(env, t.tenantId);
-    const missed: AppendInput[] = [1, 2].map((i) => ({ tenantId: t.tenantId, actor: { type: "agent", id: "a", name: null }, action: "relay.message_denied", outcome: "denied", ip: null, userAgent: null, at: s(i) }));
+    const missed: AppendInput[] = [1, 2].map((i) => ({
+      tenantId: t.tenantId,
+      actor: { type: "agent", id: "a", name: null },
+      action: "relay.message_denied",
+      outcome: "denied",
+      ip: null,
+      userAgent: null,
+      at: s(i),
+    }));
     await runInDurableObject(stub, (ledger: AuditLedger, state) => {
       // The append's synchronous commit alone — what an eviction right after the commit leaves.
-      state.storage.transactionSync(() => (ledger as unknown as { commit(c: string, e: AppendInput[], fresh: boolean, now: number): unknown }).commit(t.tenantId, missed, true, Date.now()));
+      state.storage.transactionSync(() =>
+        (ledger as unknown as { commit(c: string, e: AppendInput[], fresh: boolean, now: number): unknown }).commit(
+          t.tenantId,
+          missed,
+          true,
+          Date.now(),
+        ),
+      );
     });
     await evictDurableObject(stub);
     const { alertsAlarm } = await import("../alerts-hook");
@@ -190,5 +255,12 @@ describe("eviction: the alarm path", () => {
 
 async function emitAuditPlatform(): Promise<void> {
   const { emitAudit } = await import("../../../workers/shared/audit/emit");
-  await emitAudit(env, { tenantId: null, actor: { type: "anonymous", id: null, name: "x@example.test" }, action: "auth.login_failed", outcome: "failure", ip: null, userAgent: null });
+  await emitAudit(env, {
+    tenantId: null,
+    actor: { type: "anonymous", id: null, name: "x@example.test" },
+    action: "auth.login_failed",
+    outcome: "failure",
+    ip: null,
+    userAgent: null,
+  });
 }

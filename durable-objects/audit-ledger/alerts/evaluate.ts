@@ -19,14 +19,22 @@ import { ALERT_LIMITS } from "../../../workers/shared/schemas/alerts";
 import { stageAlert } from "./outbox";
 import type { AlertsInstance } from "./storage";
 
-export function evaluateEntry(inst: AlertsInstance, tenantId: string, rules: readonly AlertRuleRow[], entry: LedgerEntry, now = Date.now()): void {
+export function evaluateEntry(
+  inst: AlertsInstance,
+  tenantId: string,
+  rules: readonly AlertRuleRow[],
+  entry: LedgerEntry,
+  now = Date.now(),
+): void {
   for (const rule of rules) {
     if (!rule.enabled || !eventMatches(rule.match, entry)) continue;
     if (rule.threshold <= 1) {
       stageAlert(inst.sql, newAlert(tenantId, rule, [toWindowEvent(entry)], now), true, rule.webhookIds);
       continue;
     }
-    const active = inst.sql.exec<{ alert: string; quiet_until: number }>("SELECT alert, quiet_until FROM alert_active WHERE rule_id = ?", rule.id).toArray()[0];
+    const active = inst.sql
+      .exec<{ alert: string; quiet_until: number }>("SELECT alert, quiet_until FROM alert_active WHERE rule_id = ?", rule.id)
+      .toArray()[0];
     if (active && entry.at < active.quiet_until) {
       const grown = grow(JSON.parse(active.alert) as AlertRow, entry);
       inst.sql.exec("UPDATE alert_active SET alert = ? WHERE rule_id = ?", JSON.stringify(grown), rule.id);
@@ -35,14 +43,29 @@ export function evaluateEntry(inst: AlertsInstance, tenantId: string, rules: rea
     }
     if (active) inst.sql.exec("DELETE FROM alert_active WHERE rule_id = ?", rule.id);
     const windowMs = rule.windowSeconds * 1000;
-    inst.sql.exec("INSERT OR IGNORE INTO alert_window (rule_id, seq, at, event_id) VALUES (?, ?, ?, ?)", rule.id, entry.seq, entry.at, entry.id);
+    inst.sql.exec(
+      "INSERT OR IGNORE INTO alert_window (rule_id, seq, at, event_id) VALUES (?, ?, ?, ?)",
+      rule.id,
+      entry.seq,
+      entry.at,
+      entry.id,
+    );
     inst.sql.exec("DELETE FROM alert_window WHERE rule_id = ? AND at <= ?", rule.id, entry.at - windowMs);
     // Count in SQLite; materialise the window only when it fires (it can hold up to threshold − 1 rows).
-    if (inst.sql.exec<{ n: number }>("SELECT count(*) AS n FROM alert_window WHERE rule_id = ?", rule.id).one().n < rule.threshold) continue;
-    const events = inst.sql.exec<WindowEvent>("SELECT seq, at, event_id FROM alert_window WHERE rule_id = ? ORDER BY seq", rule.id).toArray();
+    if (inst.sql.exec<{ n: number }>("SELECT count(*) AS n FROM alert_window WHERE rule_id = ?", rule.id).one().n < rule.threshold)
+      continue;
+    const events = inst.sql
+      .exec<WindowEvent>("SELECT seq, at, event_id FROM alert_window WHERE rule_id = ? ORDER BY seq", rule.id)
+      .toArray();
     const alert = newAlert(tenantId, rule, events, now);
     inst.sql.exec("DELETE FROM alert_window WHERE rule_id = ?", rule.id);
-    inst.sql.exec("INSERT INTO alert_active (rule_id, alert_id, quiet_until, alert) VALUES (?, ?, ?, ?)", rule.id, alert.id, entry.at + windowMs, JSON.stringify(alert));
+    inst.sql.exec(
+      "INSERT INTO alert_active (rule_id, alert_id, quiet_until, alert) VALUES (?, ?, ?, ?)",
+      rule.id,
+      alert.id,
+      entry.at + windowMs,
+      JSON.stringify(alert),
+    );
     stageAlert(inst.sql, alert, true, rule.webhookIds);
   }
 }
@@ -70,7 +93,10 @@ function newAlert(tenantId: string, rule: AlertRuleRow, events: WindowEvent[], n
     ruleName: rule.name,
     severity: rule.severity,
     status: "open",
-    summary: rule.threshold <= 1 ? `${rule.match.action} matched` : `${events.length} × ${rule.match.action} within ${formatSeconds(rule.windowSeconds)}`,
+    summary:
+      rule.threshold <= 1
+        ? `${rule.match.action} matched`
+        : `${events.length} × ${rule.match.action} within ${formatSeconds(rule.windowSeconds)}`,
     count: events.length,
     firstSeq: first.seq,
     lastSeq: last.seq,

@@ -33,8 +33,17 @@ type OutboxRow = {
 export const FLUSH_BATCH = 20;
 
 export function stageAlert(sql: SqlStorage, alert: AlertRow, isNew: boolean, webhookIds: readonly string[]): void {
-  const existing = sql.exec<{ is_new: number; deliveries: string; version: number }>("SELECT is_new, deliveries, version FROM alert_outbox WHERE alert_id = ?", alert.id).toArray()[0];
-  const deliveries: StagedDelivery[] = existing ? JSON.parse(existing.deliveries) : isNew ? webhookIds.map((webhookId) => ({ webhookId, deliveryId: newId("webhookDelivery") })) : [];
+  const existing = sql
+    .exec<{ is_new: number; deliveries: string; version: number }>(
+      "SELECT is_new, deliveries, version FROM alert_outbox WHERE alert_id = ?",
+      alert.id,
+    )
+    .toArray()[0];
+  const deliveries: StagedDelivery[] = existing
+    ? JSON.parse(existing.deliveries)
+    : isNew
+      ? webhookIds.map((webhookId) => ({ webhookId, deliveryId: newId("webhookDelivery") }))
+      : [];
   sql.exec(
     "INSERT INTO alert_outbox (alert_id, alert, is_new, deliveries, version, staged_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(alert_id) DO UPDATE SET alert = excluded.alert, version = excluded.version",
     alert.id,
@@ -66,7 +75,12 @@ export function flushOutbox(ctx: DurableObjectState, inst: AlertsInstance, env: 
 }
 
 async function flushBatch(ctx: DurableObjectState, inst: AlertsInstance, env: Env): Promise<number> {
-  const rows = inst.sql.exec<OutboxRow>("SELECT alert_id, alert, is_new, deliveries, version FROM alert_outbox ORDER BY staged_at, alert_id LIMIT ?", FLUSH_BATCH).toArray();
+  const rows = inst.sql
+    .exec<OutboxRow>(
+      "SELECT alert_id, alert, is_new, deliveries, version FROM alert_outbox ORDER BY staged_at, alert_id LIMIT ?",
+      FLUSH_BATCH,
+    )
+    .toArray();
   if (rows.length === 0) return 0;
   const db = createDb(env.DB);
   const now = Date.now();
@@ -78,7 +92,12 @@ async function flushBatch(ctx: DurableObjectState, inst: AlertsInstance, env: En
       .onConflictDoUpdate({
         target: alerts.id,
         // Growth only: status, acknowledgement and resolution belong to the API.
-        set: { count: raw`excluded.count`, lastSeq: raw`excluded.last_seq`, lastEventAt: raw`excluded.last_event_at`, sampleEventIds: raw`excluded.sample_event_ids` },
+        set: {
+          count: raw`excluded.count`,
+          lastSeq: raw`excluded.last_seq`,
+          lastEventAt: raw`excluded.last_event_at`,
+          sampleEventIds: raw`excluded.sample_event_ids`,
+        },
       })
       .returning(),
   );
@@ -87,7 +106,13 @@ async function flushBatch(ctx: DurableObjectState, inst: AlertsInstance, env: En
     const alert = JSON.parse(row.alert) as AlertRow;
     return (JSON.parse(row.deliveries) as StagedDelivery[]).map((d) => {
       messages.push({ deliveryId: d.deliveryId, tenantId: alert.tenantId });
-      const payload: WebhookPayload = { id: d.deliveryId, type: "alert.fired", createdAt: new Date(now).toISOString(), tenantId: alert.tenantId, data: { alert: toAlert(alert) } };
+      const payload: WebhookPayload = {
+        id: d.deliveryId,
+        type: "alert.fired",
+        createdAt: new Date(now).toISOString(),
+        tenantId: alert.tenantId,
+        data: { alert: toAlert(alert) },
+      };
       // Only for a webhook of the same tenant that still exists; a stale id in the rule is skipped.
       return db
         .insert(webhookDeliveries)

@@ -15,7 +15,10 @@ import { readMeta, writeMeta, type AlertsInstance } from "./storage";
 export const RULES_MAX_AGE_MS = 60_000;
 
 export function cachedRules(inst: AlertsInstance): AlertRuleRow[] {
-  inst.rules ??= inst.sql.exec<{ rule: string }>("SELECT rule FROM alert_rules ORDER BY id").toArray().map((r) => JSON.parse(r.rule) as AlertRuleRow);
+  inst.rules ??= inst.sql
+    .exec<{ rule: string }>("SELECT rule FROM alert_rules ORDER BY id")
+    .toArray()
+    .map((r) => JSON.parse(r.rule) as AlertRuleRow);
   return inst.rules;
 }
 

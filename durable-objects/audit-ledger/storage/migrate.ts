@@ -38,7 +38,8 @@ function fromVersion1(sql: SqlStorage, now: number): void {
   writeMeta(sql, "legacy_top", mirrored);
   for (const key of ["head_seq", "head_hash", "mirrored_seq"]) deleteMeta(sql, key);
 
-  const hasEntriesTable = sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'ledger_entries'").one().n > 0;
+  const hasEntriesTable =
+    sql.exec<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'ledger_entries'").one().n > 0;
   if (!hasEntriesTable) return;
   // Entries committed but not yet in D1 when the old code stopped: they become segment 1's first links.
   const pending = sql.exec<{ entry: string }>("SELECT entry FROM ledger_entries WHERE seq > ? ORDER BY seq", mirrored).toArray();
@@ -60,7 +61,11 @@ export function legacySeqsOfIds(sql: SqlStorage, ids: readonly string[]): Map<st
   if (readMeta(sql, "legacy_entries_drop_at") === null) return found;
   for (let i = 0; i < ids.length; i += 90) {
     const chunk = ids.slice(i, i + 90);
-    for (const r of sql.exec<{ id: string; seq: number }>(`SELECT id, seq FROM ledger_entries WHERE id IN (${chunk.map(() => "?").join(",")})`, ...chunk)) found.set(r.id, r.seq);
+    for (const r of sql.exec<{ id: string; seq: number }>(
+      `SELECT id, seq FROM ledger_entries WHERE id IN (${chunk.map(() => "?").join(",")})`,
+      ...chunk,
+    ))
+      found.set(r.id, r.seq);
   }
   return found;
 }

@@ -28,7 +28,9 @@ export function listInSegment(sql: SqlStorage, k: number, req: ListRequest): { e
   const fragments = requiredFragments(req.filter);
   const { fromMs, toMs } = req.filter;
   // The candidates: links starting before the cursor, i.e. up to the one holding beforeSeq - 1.
-  let upTo = Number.isFinite(req.beforeSeq) ? (blockContaining(sql, k, req.beforeSeq - 1)?.to_seq ?? req.beforeSeq - 1) : Number.MAX_SAFE_INTEGER;
+  let upTo = Number.isFinite(req.beforeSeq)
+    ? (blockContaining(sql, k, req.beforeSeq - 1)?.to_seq ?? req.beforeSeq - 1)
+    : Number.MAX_SAFE_INTEGER;
   for (;;) {
     const candidates = req.match
       ? sql
@@ -85,7 +87,9 @@ export function findIds(sql: SqlStorage, k: number, ids: readonly string[]): Map
   const found = new Map<string, number>();
   if (ids.length === 0) return found;
   const wanted = new Set(ids);
-  const rows = sql.exec<{ r: number }>(`SELECT rowid AS r FROM ${t.terms(k)} WHERE ${t.terms(k)} MATCH ?`, idsExpression([...wanted])).toArray();
+  const rows = sql
+    .exec<{ r: number }>(`SELECT rowid AS r FROM ${t.terms(k)} WHERE ${t.terms(k)} MATCH ?`, idsExpression([...wanted]))
+    .toArray();
   for (const { r } of rows) {
     const payload = payloadOf(sql, k, r);
     if (!payload) continue;
@@ -96,7 +100,9 @@ export function findIds(sql: SqlStorage, k: number, ids: readonly string[]): Map
 
 /** The last seq of the last link after `afterSeq` whose entries all happened before `beforeMs` (a day's cut). */
 export function lastLinkBefore(sql: SqlStorage, k: number, afterSeq: number, beforeMs: number): number | null {
-  return sql.exec<{ s: number | null }>(`SELECT max(to_seq) AS s FROM ${t.blocks(k)} WHERE to_seq > ? AND at_max < ?`, afterSeq, beforeMs).one().s;
+  return sql
+    .exec<{ s: number | null }>(`SELECT max(to_seq) AS s FROM ${t.blocks(k)} WHERE to_seq > ? AND at_max < ?`, afterSeq, beforeMs)
+    .one().s;
 }
 
 /** The first seq whose event happened at or after `fromMs`; null if none in the segment. */
@@ -122,7 +128,6 @@ export function linkOf(sql: SqlStorage, k: number, seq: number): { fromSeq: numb
   const block = blockContaining(sql, k, seq);
   return block ? { fromSeq: block.from_seq, toSeq: block.to_seq } : null;
 }
-
 
 /**
  * Entries with afterSeq < seq <= toSeq from the segments held in this object (at most `max`), in

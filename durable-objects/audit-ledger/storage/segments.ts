@@ -131,7 +131,14 @@ export function payloadOf(sql: SqlStorage, k: number, toSeq: number): Uint8Array
  * payloads, until `maxBytes` of payload (at least one link). A payload row that is missing (a
  * tampered store) comes back empty; readers treat it as missing entries.
  */
-export function blocksFrom(sql: SqlStorage, k: number, afterSeq: number, toSeq: number, maxBytes: number, maxBlocks = 10_000): BlockWithPayload[] {
+export function blocksFrom(
+  sql: SqlStorage,
+  k: number,
+  afterSeq: number,
+  toSeq: number,
+  maxBytes: number,
+  maxBlocks = 10_000,
+): BlockWithPayload[] {
   const out: BlockWithPayload[] = [];
   let bytes = 0;
   const rows = sql.exec<BlockRow & { payload: ArrayBuffer | null }>(
@@ -150,13 +157,40 @@ export function blocksFrom(sql: SqlStorage, k: number, afterSeq: number, toSeq: 
 }
 
 /** What a segment holds, from its own tables (the open segment's figures after an eviction). */
-export function segmentFigures(sql: SqlStorage, k: number): { fromSeq: number | null; toSeq: number | null; atMin: number | null; atMax: number | null; bytes: number; entries: number; blocks: number } {
+export function segmentFigures(
+  sql: SqlStorage,
+  k: number,
+): {
+  fromSeq: number | null;
+  toSeq: number | null;
+  atMin: number | null;
+  atMax: number | null;
+  bytes: number;
+  entries: number;
+  blocks: number;
+} {
   const row = sql
-    .exec<{ from_seq: number | null; to_seq: number | null; at_min: number | null; at_max: number | null; bytes: number | null; entries: number | null; blocks: number }>(
+    .exec<{
+      from_seq: number | null;
+      to_seq: number | null;
+      at_min: number | null;
+      at_max: number | null;
+      bytes: number | null;
+      entries: number | null;
+      blocks: number;
+    }>(
       `SELECT min(from_seq) AS from_seq, max(to_seq) AS to_seq, min(at_min) AS at_min, max(at_max) AS at_max, sum(bytes) AS bytes, sum(to_seq - from_seq + 1) AS entries, count(*) AS blocks FROM ${t.blocks(k)}`,
     )
     .one();
-  return { fromSeq: row.from_seq, toSeq: row.to_seq, atMin: row.at_min, atMax: row.at_max, bytes: row.bytes ?? 0, entries: row.entries ?? 0, blocks: row.blocks };
+  return {
+    fromSeq: row.from_seq,
+    toSeq: row.to_seq,
+    atMin: row.at_min,
+    atMax: row.at_max,
+    bytes: row.bytes ?? 0,
+    entries: row.entries ?? 0,
+    blocks: row.blocks,
+  };
 }
 
 // ---------------------------------------------------------------- the directory (root objects)

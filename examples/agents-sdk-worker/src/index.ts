@@ -110,13 +110,21 @@ export class TriageAgent extends Agent<Env, TriageState> {
   }
 
   private record(m: IncomingMessage): void {
-    this.setState({ ...this.state, cursor: m.seq, handled: this.state.handled + 1, last: { seq: m.seq, from: m.from, kind: m.kind, body: m.body } });
+    this.setState({
+      ...this.state,
+      cursor: m.seq,
+      handled: this.state.handled + 1,
+      last: { seq: m.seq, from: m.from, kind: m.kind, body: m.body },
+    });
   }
 }
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     // `/agents/triage-agent/<name>/…` reaches the TriageAgent instance called <name>.
-    return (await routeAgentRequest(request, env)) ?? Response.json({ error: { code: "not_found", message: "Try /agents/triage-agent/<name>." } }, { status: 404 });
+    return (
+      (await routeAgentRequest(request, env)) ??
+      Response.json({ error: { code: "not_found", message: "Try /agents/triage-agent/<name>." } }, { status: 404 })
+    );
   },
 } satisfies ExportedHandler<Env>;

@@ -11,11 +11,22 @@ export const AgentTokenRequestSchema = z
   .object({
     agentId: z.string().min(1).max(64).meta({ description: "The agent's id (`agt_…`)." }),
     secret: z.string().min(1).max(256).meta({ description: "The agent secret (`sba_…`), as shown at creation or rotation." }),
-    teamId: z.string().min(1).max(64).optional().meta({ description: "Ask for a token for this team; the agent must be a member. The token then carries `team`." }),
-    audience: z.enum(["relay", "egress"]).optional().meta({ description: "What the token is for: `relay` (default; aud `switchboard:relay`) or `egress` (aud `switchboard:egress`, for the egress proxy). Each is refused by the other." }),
+    teamId: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .meta({ description: "Ask for a token for this team; the agent must be a member. The token then carries `team`." }),
+    audience: z.enum(["relay", "egress"]).optional().meta({
+      description:
+        "What the token is for: `relay` (default; aud `switchboard:relay`) or `egress` (aud `switchboard:egress`, for the egress proxy). Each is refused by the other.",
+    }),
   })
   .strict()
-  .refine((r) => !(r.audience === "egress" && r.teamId !== undefined), { message: "An egress token is not for a team: leave out teamId.", path: ["teamId"] })
+  .refine((r) => !(r.audience === "egress" && r.teamId !== undefined), {
+    message: "An egress token is not for a team: leave out teamId.",
+    path: ["teamId"],
+  })
   .meta({ id: "AgentTokenRequest" });
 export type AgentTokenRequest = z.infer<typeof AgentTokenRequestSchema>;
 
@@ -24,7 +35,10 @@ export const AgentTokenResponseSchema = z
   .object({
     access_token: z.string().meta({ description: "The agent token (a JWT, `typ: agent+jwt`). Send as `Authorization: Bearer <token>`." }),
     token_type: z.literal("Bearer"),
-    expires_in: z.number().int().meta({ description: `Seconds until it expires (${AGENT_TOKEN_TTL_SECONDS}).` }),
+    expires_in: z
+      .number()
+      .int()
+      .meta({ description: `Seconds until it expires (${AGENT_TOKEN_TTL_SECONDS}).` }),
     kid: z.string().meta({ description: "The signing key's id, published at /.well-known/jwks.json." }),
   })
   .meta({ id: "AgentTokenResponse" });

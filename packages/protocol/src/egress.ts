@@ -4,13 +4,18 @@
  */
 import { z } from "zod";
 
-export const EgressModeSchema = z.enum(["mock", "live"]).meta({ id: "EgressMode", description: "`mock`: nothing leaves, declared responses answer; `live`: real calls." });
+export const EgressModeSchema = z
+  .enum(["mock", "live"])
+  .meta({ id: "EgressMode", description: "`mock`: nothing leaves, declared responses answer; `live`: real calls." });
 
 /** `POST /v1/fetch` on the egress Worker. */
 export const EgressEnvelopeRequestSchema = z
   .object({
     url: z.string().min(1).max(4096),
-    method: z.string().regex(/^[A-Za-z]{1,16}$/).default("GET"),
+    method: z
+      .string()
+      .regex(/^[A-Za-z]{1,16}$/)
+      .default("GET"),
     headers: z.record(z.string().max(256), z.string().max(8192)).optional(),
     body: z.string().optional(),
     bodyEncoding: z.enum(["utf8", "base64"]).default("utf8"),

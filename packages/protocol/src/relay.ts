@@ -57,7 +57,11 @@ export function requestSeqOf(inReplyTo: string): number | null {
 const ClientId = z.string().min(1).max(128);
 const AgentId = z.string().min(1).max(64);
 /** A topic name: dot/slash/dash separated words. `*` is reserved for allowlist patterns. */
-export const TopicSchema = z.string().min(1).max(128).regex(/^[A-Za-z0-9._:/-]+$/, "letters, digits and . _ : / - only");
+export const TopicSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:/-]+$/, "letters, digits and . _ : / - only");
 /**
  * Any JSON value (object, array, string, number, boolean or null) whose strings — keys included —
  * are well-formed Unicode. A lone surrogate can only arrive through a `\\uD800`-style escape; it is
@@ -71,7 +75,9 @@ const Body = z
 
 /** `String.prototype.isWellFormed` (ES2024) where the runtime has it; the same test by regex elsewhere. */
 const wellFormed: (s: string) => boolean =
-  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function" ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed() : (s) => !/\p{Cs}/u.test(s);
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === "function"
+    ? (s) => (s as string & { isWellFormed(): boolean }).isWellFormed()
+    : (s) => !/\p{Cs}/u.test(s);
 
 /** True if every string in a parsed JSON value (keys included) is well-formed UTF-16. */
 export function isWellFormedJson(value: unknown): boolean {
@@ -92,21 +98,57 @@ export function isWellFormedJson(value: unknown): boolean {
   return true;
 }
 
-export const HelloFrame = z.object({ type: z.literal("hello"), v: z.number().int(), resumeFrom: z.number().int().min(0).optional() }).strict();
-export const SendFrame = z.object({ type: z.literal("send"), id: ClientId, to: AgentId, body: Body, ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional() }).strict();
-export const BroadcastFrame = z.object({ type: z.literal("broadcast"), id: ClientId, body: Body, ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional() }).strict();
+export const HelloFrame = z
+  .object({ type: z.literal("hello"), v: z.number().int(), resumeFrom: z.number().int().min(0).optional() })
+  .strict();
+export const SendFrame = z
+  .object({
+    type: z.literal("send"),
+    id: ClientId,
+    to: AgentId,
+    body: Body,
+    ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+  })
+  .strict();
+export const BroadcastFrame = z
+  .object({ type: z.literal("broadcast"), id: ClientId, body: Body, ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional() })
+  .strict();
 export const RequestFrame = z
-  .object({ type: z.literal("request"), id: ClientId, to: AgentId, body: Body, timeoutMs: z.number().int().min(MIN_REQUEST_TIMEOUT_MS).max(MAX_REQUEST_TIMEOUT_MS) })
+  .object({
+    type: z.literal("request"),
+    id: ClientId,
+    to: AgentId,
+    body: Body,
+    timeoutMs: z.number().int().min(MIN_REQUEST_TIMEOUT_MS).max(MAX_REQUEST_TIMEOUT_MS),
+  })
   .strict();
 /** `inReplyTo` is the `id` of the request's deliver frame (`req-<seq>`): it names exactly one request. */
 export const ReplyFrame = z.object({ type: z.literal("reply"), id: ClientId, inReplyTo: ClientId, body: Body }).strict();
 export const SubscribeFrame = z.object({ type: z.literal("subscribe"), id: ClientId, topic: TopicSchema }).strict();
 export const UnsubscribeFrame = z.object({ type: z.literal("unsubscribe"), id: ClientId, topic: TopicSchema }).strict();
-export const PublishFrame = z.object({ type: z.literal("publish"), id: ClientId, topic: TopicSchema, body: Body, ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional() }).strict();
+export const PublishFrame = z
+  .object({
+    type: z.literal("publish"),
+    id: ClientId,
+    topic: TopicSchema,
+    body: Body,
+    ttlSeconds: z.number().int().min(1).max(MAX_TTL_SECONDS).optional(),
+  })
+  .strict();
 /** Cumulative: everything up to and including `seq` was processed. */
 export const AckFrame = z.object({ type: z.literal("ack"), seq: z.number().int().min(0) }).strict();
 
-export const ClientFrameSchema = z.discriminatedUnion("type", [HelloFrame, SendFrame, BroadcastFrame, RequestFrame, ReplyFrame, SubscribeFrame, UnsubscribeFrame, PublishFrame, AckFrame]);
+export const ClientFrameSchema = z.discriminatedUnion("type", [
+  HelloFrame,
+  SendFrame,
+  BroadcastFrame,
+  RequestFrame,
+  ReplyFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  PublishFrame,
+  AckFrame,
+]);
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 export type ClientFrameType = ClientFrame["type"];
 export const CLIENT_FRAME_TYPES = ClientFrameSchema.options.map((o) => o.shape.type.value) as ClientFrameType[];
@@ -163,10 +205,20 @@ export const DeniedFrame = z.object({
 export const ErrorFrame = z.object({ type: z.literal("error"), id: z.string().nullable(), code: z.string(), message: z.string() });
 export const TimeoutFrame = z.object({ type: z.literal("timeout"), id: z.string() });
 
-export const ServerFrameSchema = z.discriminatedUnion("type", [WelcomeFrame, AcceptedFrame, DeliverFrame, PresenceFrame, DeniedFrame, ErrorFrame, TimeoutFrame]);
+export const ServerFrameSchema = z.discriminatedUnion("type", [
+  WelcomeFrame,
+  AcceptedFrame,
+  DeliverFrame,
+  PresenceFrame,
+  DeniedFrame,
+  ErrorFrame,
+  TimeoutFrame,
+]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 
-export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; id: string | null; code: "frame_too_large" | "invalid_frame"; message: string };
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; id: string | null; code: "frame_too_large" | "invalid_frame"; message: string };
 
 /**
  * Parses one inbound message. Never throws: every failure names the frame's `id` when one could
@@ -174,18 +226,33 @@ export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; id: st
  */
 export function parseClientFrame(data: string | ArrayBuffer): ParseResult {
   const size = typeof data === "string" ? utf8Length(data) : data.byteLength;
-  if (size > MAX_FRAME_BYTES) return { ok: false, id: null, code: "frame_too_large", message: `Frames are limited to ${MAX_FRAME_BYTES} bytes; this one has ${size}.` };
-  if (typeof data !== "string") return { ok: false, id: null, code: "invalid_frame", message: "Frames are JSON text messages, not binary." };
+  if (size > MAX_FRAME_BYTES)
+    return {
+      ok: false,
+      id: null,
+      code: "frame_too_large",
+      message: `Frames are limited to ${MAX_FRAME_BYTES} bytes; this one has ${size}.`,
+    };
+  if (typeof data !== "string")
+    return { ok: false, id: null, code: "invalid_frame", message: "Frames are JSON text messages, not binary." };
   let raw: unknown;
   try {
     raw = JSON.parse(data);
   } catch {
     return { ok: false, id: null, code: "invalid_frame", message: "The frame is not valid JSON." };
   }
-  const id = raw !== null && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string" ? ((raw as { id: string }).id.slice(0, 128)) : null;
+  const id =
+    raw !== null && typeof raw === "object" && typeof (raw as { id?: unknown }).id === "string"
+      ? (raw as { id: string }).id.slice(0, 128)
+      : null;
   const type = raw !== null && typeof raw === "object" ? (raw as { type?: unknown }).type : undefined;
   if (typeof type !== "string" || !(CLIENT_FRAME_TYPES as string[]).includes(type)) {
-    return { ok: false, id, code: "invalid_frame", message: `Unknown frame type ${JSON.stringify(type ?? null)}; expected one of ${CLIENT_FRAME_TYPES.join(", ")}.` };
+    return {
+      ok: false,
+      id,
+      code: "invalid_frame",
+      message: `Unknown frame type ${JSON.stringify(type ?? null)}; expected one of ${CLIENT_FRAME_TYPES.join(", ")}.`,
+    };
   }
   const parsed = ClientFrameSchema.safeParse(raw);
   if (!parsed.success) {

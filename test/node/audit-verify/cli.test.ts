@@ -59,7 +59,11 @@ describe("switchboard-verify on intact archives", () => {
     const { port } = server.address() as { port: number };
     try {
       await rm(trail.keysPath);
-      const { stdout } = await promisify(execFile)("npx", ["switchboard-verify", trail.dir, "--keys", `http://127.0.0.1:${port}/.well-known/audit-digest-keys.json`, "--json"], { cwd: process.cwd() });
+      const { stdout } = await promisify(execFile)(
+        "npx",
+        ["switchboard-verify", trail.dir, "--keys", `http://127.0.0.1:${port}/.well-known/audit-digest-keys.json`, "--json"],
+        { cwd: process.cwd() },
+      );
       const report = JSON.parse(stdout);
       expect(report).toMatchObject({ ok: true, problems: [], chains: [{ chainId: CHAIN, days: 4, events: 9 }] });
     } finally {
@@ -71,11 +75,15 @@ describe("switchboard-verify on intact archives", () => {
 describe("switchboard-verify reports exactly what is wrong (exit 1)", () => {
   it("an edited event: the archive's hash and the event's own hash at its seq", async () => {
     trail = await buildTrail(DAYS);
-    await editArchive(trail, "2026-11-26", (lines) => lines.map((l) => (JSON.parse(l).seq === 2 ? l.replace("agent.created", "agent.deleted") : l)));
+    await editArchive(trail, "2026-11-26", (lines) =>
+      lines.map((l) => (JSON.parse(l).seq === 2 ? l.replace("agent.created", "agent.deleted") : l)),
+    );
     const res = await run(trail);
     expect(res.code).toBe(1);
     expect(res.out).toContain("FAIL [archive_altered]");
-    expect(res.out).toMatch(/FAIL \[entry_altered\] \S+ 2026-11-26: Seq 2 altered \(line 2\): its content hashes to [0-9a-f]{64} but it records [0-9a-f]{64}\./);
+    expect(res.out).toMatch(
+      /FAIL \[entry_altered\] \S+ 2026-11-26: Seq 2 altered \(line 2\): its content hashes to [0-9a-f]{64} but it records [0-9a-f]{64}\./,
+    );
   });
 
   it("an edited event whose hash was recomputed: the broken link after it", async () => {
@@ -108,7 +116,9 @@ describe("switchboard-verify reports exactly what is wrong (exit 1)", () => {
     await editArchive(trail, "2026-11-28", (lines) => [lines[0]!, JSON.stringify(forged), ...lines.slice(1)]);
     const res = await run(trail);
     expect(res.code).toBe(1);
-    expect(res.out).toContain("Inserted entry: 2 entries claim seq 4; the one on line 2 (id audit_forged) is not part of the signed chain.");
+    expect(res.out).toContain(
+      "Inserted entry: 2 entries claim seq 4; the one on line 2 (id audit_forged) is not part of the signed chain.",
+    );
   });
 
   it("reordered events", async () => {
@@ -167,7 +177,9 @@ describe("switchboard-verify reports exactly what is wrong (exit 1)", () => {
     const res = await run(trail, ["--from", "2026-11-25", "--to", "2026-11-29"]);
     expect(res.code).toBe(1);
     expect(res.out).toContain("Missing day(s) 2026-11-25: no digest (the first supplied is 2026-11-26, from seq 1).");
-    expect(res.out).toContain("Missing day(s) 2026-11-29: no digest (the last supplied is 2026-11-28, up to seq 5); the trail may be truncated.");
+    expect(res.out).toContain(
+      "Missing day(s) 2026-11-29: no digest (the last supplied is 2026-11-28, up to seq 5); the trail may be truncated.",
+    );
   });
 
   it("an edited digest: bad signature, and the next day's link to it", async () => {
@@ -214,7 +226,9 @@ describe("block archives (chain scheme v2): one gzip member per block, Merkle ro
 
   it("an entry edited inside a block: its own hash; with its hash recomputed: the block's Merkle root", async () => {
     trail = await buildTrail(DAYS, V2);
-    await editArchive(trail, "2026-11-29", (lines) => lines.map((l) => (JSON.parse(l).seq === 7 ? l.replace("agent.created", "agent.deleted") : l)));
+    await editArchive(trail, "2026-11-29", (lines) =>
+      lines.map((l) => (JSON.parse(l).seq === 7 ? l.replace("agent.created", "agent.deleted") : l)),
+    );
     let res = await run(trail);
     expect(res.code).toBe(1);
     expect(res.out).toMatch(/FAIL \[entry_altered\] \S+ 2026-11-29: Seq 7 altered \(line 2\)/);
@@ -249,7 +263,13 @@ describe("block archives (chain scheme v2): one gzip member per block, Merkle ro
   });
 
   it("a digest signed before its day ended (a job handed a clock in the future) is flagged", async () => {
-    trail = await buildTrail(DAYS, { ...V2, signedAt: (day) => (day === "2026-11-28" ? "2026-11-28T12:00:00.000Z" : `${day}T23:59:59.999Z`.replace(/T.*/, "T00:00:00.000Z").replace(day, nextDay(day)).replace("T00:00:00.000Z", "T03:00:00.000Z")) });
+    trail = await buildTrail(DAYS, {
+      ...V2,
+      signedAt: (day) =>
+        day === "2026-11-28"
+          ? "2026-11-28T12:00:00.000Z"
+          : `${day}T23:59:59.999Z`.replace(/T.*/, "T00:00:00.000Z").replace(day, nextDay(day)).replace("T00:00:00.000Z", "T03:00:00.000Z"),
+    });
     const res = await run(trail);
     expect(res.code).toBe(1);
     expect(res.out).toContain("FAIL [signed_before_day_ended]");
@@ -290,7 +310,16 @@ describe("JSONL exports (the dashboard's and the API's)", () => {
 
     await trail.cleanup();
     trail = await buildTrail(DAYS);
-    expect((await verify([await exportOf(trail, DAYS.map(([d]) => d))])).code).toBe(0);
+    expect(
+      (
+        await verify([
+          await exportOf(
+            trail,
+            DAYS.map(([d]) => d),
+          ),
+        ])
+      ).code,
+    ).toBe(0);
   });
 
   it("a tampered export: an edited event, an event removed, a block cut off, a forged re-hash that no longer matches the digest", async () => {
@@ -337,7 +366,13 @@ describe("JSONL exports (the dashboard's and the API's)", () => {
 describe("usage errors (exit 2)", () => {
   it("no keys, no paths, a bad day, a missing directory", async () => {
     trail = await buildTrail(DAYS.slice(0, 1));
-    for (const args of [[trail.dir], ["--keys", trail.keysPath], [trail.dir, "--keys", trail.keysPath, "--from", "yesterday"], ["/nonexistent/dir", "--keys", trail.keysPath], [trail.dir, "--keys", "/nonexistent/keys.json"]]) {
+    for (const args of [
+      [trail.dir],
+      ["--keys", trail.keysPath],
+      [trail.dir, "--keys", trail.keysPath, "--from", "yesterday"],
+      ["/nonexistent/dir", "--keys", trail.keysPath],
+      [trail.dir, "--keys", "/nonexistent/keys.json"],
+    ]) {
       const res = await verify(args);
       expect(res.code, args.join(" ")).toBe(2);
       expect(res.err).toContain("usage: switchboard-verify");

@@ -41,7 +41,13 @@ async function run(file: string): Promise<{ code: number; out: string; err: stri
 
 describe("the export verifier printed in docs/audit.md", () => {
   it("verifies an export of blocks, and reports an edited entry", async () => {
-    trail = await buildTrail([["2026-11-26", 5], ["2026-11-27", 4]], { scheme: 2, blockSize: 3 });
+    trail = await buildTrail(
+      [
+        ["2026-11-26", 5],
+        ["2026-11-27", 4],
+      ],
+      { scheme: 2, blockSize: 3 },
+    );
     const lines = [...(await archiveLines(trail, "2026-11-26")), ...(await archiveLines(trail, "2026-11-27"))];
     const file = join(trail.dir, "export.jsonl");
     await writeFile(file, lines.map((l) => `${l}\n`).join(""));
@@ -57,7 +63,13 @@ describe("the export verifier printed in docs/audit.md", () => {
 
   it("verifies a chain that starts with v1 entries and goes on in blocks (an upgraded tenant)", async () => {
     const v1 = await buildTrail([["2026-11-26", 3]]);
-    const v2 = await buildTrail([["2026-11-26", 3], ["2026-11-27", 4]], { scheme: 2, blockSize: 2 });
+    const v2 = await buildTrail(
+      [
+        ["2026-11-26", 3],
+        ["2026-11-27", 4],
+      ],
+      { scheme: 2, blockSize: 2 },
+    );
     // Re-link: the v2 fixture is its own chain; splice its blocks after the v1 entries by rebuilding them.
     const { blockHash, hashEntry, merkleRoot } = await import("../../../workers/shared/audit/chain");
     const first = (await archiveLines(v1, "2026-11-26")).map((l) => JSON.parse(l));

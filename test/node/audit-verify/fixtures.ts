@@ -8,7 +8,16 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { blockHash, GENESIS_HASH, hashEntry, merkleRoot, sealEntry, type LedgerEntry, type LedgerEntryV2, type LedgerLeaf } from "../../../workers/shared/audit/chain";
+import {
+  blockHash,
+  GENESIS_HASH,
+  hashEntry,
+  merkleRoot,
+  sealEntry,
+  type LedgerEntry,
+  type LedgerEntryV2,
+  type LedgerLeaf,
+} from "../../../workers/shared/audit/chain";
 import { buildArchive, gzip } from "../../../workers/shared/audit/archive/archive-file";
 import { digestFileText, digestSha256, signDigest, type Digest } from "../../../workers/shared/audit/archive/digest";
 import { archiveKey, dayStart, digestKey } from "../../../workers/shared/audit/archive/layout";
@@ -31,15 +40,31 @@ export interface Trail {
  * ledger does: blocks of `blockSize` entries (Merkle root, block hash), each block's lines one gzip
  * member, a day's archive the members concatenated.
  */
-export async function buildTrail(plan: Array<[day: string, count: number]>, options: { kid?: string; scheme?: 1 | 2; blockSize?: number; signedAt?: (day: string) => string } = {}): Promise<Trail> {
+export async function buildTrail(
+  plan: Array<[day: string, count: number]>,
+  options: { kid?: string; scheme?: 1 | 2; blockSize?: number; signedAt?: (day: string) => string } = {},
+): Promise<Trail> {
   const dir = await mkdtemp(join(tmpdir(), "sb-verify-"));
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true });
   const jwk = await exportJWK(publicKey);
   const kid = options.kid ?? KID;
   const keysPath = join(dir, "audit-digest-keys.json");
-  await writeFile(keysPath, JSON.stringify({ keys: [{ kty: "OKP", crv: "Ed25519", x: jwk.x, kid, alg: "EdDSA", use: "sig", created: "2026-01-01T00:00:00.000Z", retired: null }] }));
+  await writeFile(
+    keysPath,
+    JSON.stringify({
+      keys: [{ kty: "OKP", crv: "Ed25519", x: jwk.x, kid, alg: "EdDSA", use: "sig", created: "2026-01-01T00:00:00.000Z", retired: null }],
+    }),
+  );
 
-  const trail: Trail = { dir, keysPath, days: [], entries: new Map(), digests: new Map(), path: (key) => join(dir, key), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const trail: Trail = {
+    dir,
+    keysPath,
+    days: [],
+    entries: new Map(),
+    digests: new Map(),
+    path: (key) => join(dir, key),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
   let prevSeq = 0;
   let prevHash = GENESIS_HASH;
   let previousDigest: Digest["previousDigest"] = null;
@@ -133,7 +158,10 @@ async function concatenated(members: Uint8Array[]): Promise<{ bytes: Uint8Array<
 
 /** A day's entries as they are in its archive (all gzip members). */
 export async function archiveLines(trail: Trail, day: string): Promise<string[]> {
-  return gunzipSync(await readFile(trail.path(archiveKey(CHAIN, day)))).toString("utf8").split("\n").filter(Boolean);
+  return gunzipSync(await readFile(trail.path(archiveKey(CHAIN, day))))
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean);
 }
 
 async function put(path: string, data: Uint8Array | string): Promise<void> {
@@ -144,7 +172,12 @@ async function put(path: string, data: Uint8Array | string): Promise<void> {
 /** Rewrites a day's archive lines (decompress → edit → recompress); the digest is left as signed. */
 export async function editArchive(trail: Trail, day: string, edit: (lines: string[]) => string[]): Promise<void> {
   const path = trail.path(archiveKey(CHAIN, day));
-  const lines = gunzipSync(await readFile(path)).toString("utf8").split("\n").filter(Boolean);
-  const text = edit(lines).map((l) => `${l}\n`).join("");
+  const lines = gunzipSync(await readFile(path))
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean);
+  const text = edit(lines)
+    .map((l) => `${l}\n`)
+    .join("");
   await writeFile(path, await gzip(new TextEncoder().encode(text) as Uint8Array<ArrayBuffer>));
 }

@@ -8,7 +8,21 @@ import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
 import { describe, expect, it } from "vitest";
 import { canonicalize as verifierCanonicalize } from "../../../tools/switchboard-verify/lib/jcs.mjs";
-import { asyncChainHasher, blockHash, canonicalLeaf, ChainWalker, entryLine, GENESIS_HASH, hashEntry, hashLeafText, leafOfLine, merkleRoot, sealEntry, type LedgerEntryV2, type LedgerLeaf } from "../../../workers/shared/audit/chain";
+import {
+  asyncChainHasher,
+  blockHash,
+  canonicalLeaf,
+  ChainWalker,
+  entryLine,
+  GENESIS_HASH,
+  hashEntry,
+  hashLeafText,
+  leafOfLine,
+  merkleRoot,
+  sealEntry,
+  type LedgerEntryV2,
+  type LedgerLeaf,
+} from "../../../workers/shared/audit/chain";
 import { entryHash } from "../../../tools/switchboard-verify/lib/chain.mjs";
 
 const SAMPLES: unknown[] = [
@@ -36,7 +50,7 @@ const SAMPLES: unknown[] = [
 
 function random(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 function randomValue(rand: () => number, depth = 0): unknown {
@@ -50,7 +64,12 @@ function randomValue(rand: () => number, depth = 0): unknown {
     return null;
   }
   if (r < 0.6) return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
-  return Object.fromEntries(Array.from({ length: Math.floor(rand() * 5) }, () => [String.fromCharCode(...Array.from({ length: 1 + Math.floor(rand() * 3) }, () => 32 + Math.floor(rand() * 0x500))), randomValue(rand, depth + 1)]));
+  return Object.fromEntries(
+    Array.from({ length: Math.floor(rand() * 5) }, () => [
+      String.fromCharCode(...Array.from({ length: 1 + Math.floor(rand() * 3) }, () => 32 + Math.floor(rand() * 0x500))),
+      randomValue(rand, depth + 1),
+    ]),
+  );
 }
 
 describe("the verifier's RFC 8785 canonicalisation", () => {
@@ -125,8 +144,28 @@ describe("the verifier's RFC 8785 canonicalisation", () => {
       expect(await entryHash({ ...leaf, hash: "", block: {} })).toBe(await hashEntry(leaf));
     }
     // Not the exact shape (an extra member, a missing one, a non-integer seq): the generic path, same answer.
-    const base = { v: 2 as const, chainId: "c", seq: 1, id: "i", at: 1, tenantId: null, actor: { type: "user" as const, id: null, name: null }, action: "a", target: null, severity: "info" as const, outcome: "success" as const, details: {}, ip: null, userAgent: null };
-    for (const odd of [{ ...base, extra: 1 }, { ...base, seq: 1.5 }, { ...base, actor: { ...base.actor, extra: true } }]) expect(canonicalLeaf(odd as LedgerLeaf)).toBe(canonicalize(odd));
+    const base = {
+      v: 2 as const,
+      chainId: "c",
+      seq: 1,
+      id: "i",
+      at: 1,
+      tenantId: null,
+      actor: { type: "user" as const, id: null, name: null },
+      action: "a",
+      target: null,
+      severity: "info" as const,
+      outcome: "success" as const,
+      details: {},
+      ip: null,
+      userAgent: null,
+    };
+    for (const odd of [
+      { ...base, extra: 1 },
+      { ...base, seq: 1.5 },
+      { ...base, actor: { ...base.actor, extra: true } },
+    ])
+      expect(canonicalLeaf(odd as LedgerLeaf)).toBe(canonicalize(odd));
     expect(() => canonicalLeaf({ ...base, action: "\ud800" })).toThrow();
   });
 
@@ -147,11 +186,21 @@ describe("the verifier's RFC 8785 canonicalisation", () => {
         target: rand() < 0.3 ? null : { type: text(), id: text() },
         severity: "info",
         outcome: "success",
-        details: { id: text(), hash: `,"hash":"${"a".repeat(64)}"`, seq: 5, nested: { id: "x", block: { fromSeq: 1 } }, value: randomValue(rand) },
+        details: {
+          id: text(),
+          hash: `,"hash":"${"a".repeat(64)}"`,
+          seq: 5,
+          nested: { id: "x", block: { fromSeq: 1 } },
+          value: randomValue(rand),
+        },
         ip: rand() < 0.5 ? null : text(),
         userAgent: rand() < 0.5 ? null : `,"id":"${text()}`,
       };
-      const entry: LedgerEntryV2 = { ...leaf, hash: await hashEntry(leaf), block: { fromSeq: leaf.seq, toSeq: leaf.seq + 3, prevHash: GENESIS_HASH, root: "b".repeat(64), hash: "c".repeat(64) } };
+      const entry: LedgerEntryV2 = {
+        ...leaf,
+        hash: await hashEntry(leaf),
+        block: { fromSeq: leaf.seq, toSeq: leaf.seq + 3, prevHash: GENESIS_HASH, root: "b".repeat(64), hash: "c".repeat(64) },
+      };
       const line = entryLine(entry);
       expect(line).toBe(canonicalize(entry));
       const back = leafOfLine(line);
@@ -167,7 +216,22 @@ describe("the verifier's RFC 8785 canonicalisation", () => {
   });
 
   it("leafOfLine refuses lines it could misread: whatever it accepts with an intact leaf hash parses to exactly that leaf", async () => {
-    const leaf: LedgerLeaf = { v: 2, chainId: "ten_1", seq: 7, id: "audit_7", at: 1, tenantId: "ten_1", actor: { type: "agent", id: "agt_1", name: null }, action: "relay.message_accepted", target: { type: "agent", id: "agt_2" }, severity: "info", outcome: "success", details: { a: 1 }, ip: null, userAgent: null };
+    const leaf: LedgerLeaf = {
+      v: 2,
+      chainId: "ten_1",
+      seq: 7,
+      id: "audit_7",
+      at: 1,
+      tenantId: "ten_1",
+      actor: { type: "agent", id: "agt_1", name: null },
+      action: "relay.message_accepted",
+      target: { type: "agent", id: "agt_2" },
+      severity: "info",
+      outcome: "success",
+      details: { a: 1 },
+      ip: null,
+      userAgent: null,
+    };
     const hash = await hashEntry(leaf);
     const block = { fromSeq: 7, toSeq: 7, prevHash: GENESIS_HASH, root: hash, hash: "c".repeat(64) };
     const line = entryLine({ ...leaf, hash, block });
@@ -200,7 +264,22 @@ describe("the verifier's RFC 8785 canonicalisation", () => {
     const lines: string[] = [];
     let prevHash = GENESIS_HASH;
     for (let b = 0; b < 4; b++) {
-      const leaves: LedgerLeaf[] = Array.from({ length: 3 }, (_, j) => ({ v: 2, chainId: "ten_1", seq: b * 3 + j + 1, id: `audit_${b}_${j}`, at: b, tenantId: "ten_1", actor: { type: "agent", id: "agt_1", name: null }, action: "relay.message_accepted", target: null, severity: "info", outcome: "success", details: { n: j }, ip: null, userAgent: null }));
+      const leaves: LedgerLeaf[] = Array.from({ length: 3 }, (_, j) => ({
+        v: 2,
+        chainId: "ten_1",
+        seq: b * 3 + j + 1,
+        id: `audit_${b}_${j}`,
+        at: b,
+        tenantId: "ten_1",
+        actor: { type: "agent", id: "agt_1", name: null },
+        action: "relay.message_accepted",
+        target: null,
+        severity: "info",
+        outcome: "success",
+        details: { n: j },
+        ip: null,
+        userAgent: null,
+      }));
       const hashes = await Promise.all(leaves.map(hashEntry));
       const root = await merkleRoot(hashes);
       const header = { chainId: "ten_1", fromSeq: b * 3 + 1, toSeq: b * 3 + 3, prevHash, root };

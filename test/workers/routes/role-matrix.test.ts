@@ -28,26 +28,40 @@ beforeAll(async () => {
 async function freshTenant(): Promise<string> {
   const id = newId("tenant");
   const stmts = [
-    env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'matrix', 'free', ?)").bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)),
-    env.DB.prepare("insert into tenant_config_versions (tenant_id, version, name, config, reason) values (?, 1, 'matrix', ?, 'created')").bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)),
-    ...ROLES.map((role) => env.DB.prepare("insert into memberships (tenant_id, user_id, role) values (?, ?, ?)").bind(id, users[role].id, role)),
+    env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'matrix', 'free', ?)").bind(
+      id,
+      JSON.stringify(DEFAULT_TENANT_CONFIG),
+    ),
+    env.DB.prepare(
+      "insert into tenant_config_versions (tenant_id, version, name, config, reason) values (?, 1, 'matrix', ?, 'created')",
+    ).bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)),
+    ...ROLES.map((role) =>
+      env.DB.prepare("insert into memberships (tenant_id, user_id, role) values (?, ?, ?)").bind(id, users[role].id, role),
+    ),
   ];
   await env.DB.batch(stmts);
   return id;
 }
 
 async function apiKeyWith(tenantId: string, scopes: Permission[]): Promise<string> {
-  const prefix = randomToken(16).replace(/[^A-Za-z0-9]/g, "").slice(0, 12).padEnd(12, "a");
+  const prefix = randomToken(16)
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, 12)
+    .padEnd(12, "a");
   const key = `sbk_${prefix}_${randomToken()}`;
   // Made by the tenant's owner: a key acts with at most its creator's current permissions.
-  await env.DB.prepare("insert into api_keys (id, tenant_id, name, prefix, secret_hash, scopes, created_by) values (?, ?, 'matrix', ?, ?, ?, ?)")
+  await env.DB.prepare(
+    "insert into api_keys (id, tenant_id, name, prefix, secret_hash, scopes, created_by) values (?, ?, 'matrix', ?, ?, ?, ?)",
+  )
     .bind(newId("apiKey"), tenantId, prefix, await hashSecret(key), JSON.stringify(scopes), users.owner.id)
     .run();
   return key;
 }
 
 function request(route: (typeof tenantRoutes)[number], tenantId: string) {
-  const values = Object.fromEntries(route.params.map((p) => [p, p === "tenantId" ? tenantId : p === "version" ? "1" : `${p}_does_not_exist`]));
+  const values = Object.fromEntries(
+    route.params.map((p) => [p, p === "tenantId" ? tenantId : p === "version" ? "1" : `${p}_does_not_exist`]),
+  );
   return { path: fillPath(route.path, values), method: route.method, ...(route.hasBody ? { body: {} } : {}) };
 }
 
@@ -64,7 +78,13 @@ describe("permission matrix over every tenant route", () => {
       // Refusals first: the owner's allowed call (last) may delete the tenant.
       const anonymous = await call(path, options);
       expect(anonymous.status).toBe(401);
-      const without = await call(path, { ...options, apiKey: await apiKeyWith(tenantId, PERMISSIONS.filter((p) => p !== permission)) });
+      const without = await call(path, {
+        ...options,
+        apiKey: await apiKeyWith(
+          tenantId,
+          PERMISSIONS.filter((p) => p !== permission),
+        ),
+      });
       expect(without.status, "API key without the scope").toBe(403);
       // An allowed call may be destructive (delete tenant), so the allowed key gets its own tenant.
       const keyTenant = await freshTenant();

@@ -4,7 +4,11 @@ import { apiRoutes } from "../route-table";
 
 describe("route table", () => {
   it("every route the app serves was declared with defineRoute and an access rule", () => {
-    const declared = new Set(apiRoutes().filter((r) => r.access !== undefined).map((r) => `${r.method} ${r.path}`));
+    const declared = new Set(
+      apiRoutes()
+        .filter((r) => r.access !== undefined)
+        .map((r) => `${r.method} ${r.path}`),
+    );
     const documents = new Set(DOCUMENT_ROUTES.map((r) => `${r.method} ${r.path}`));
     const served = createApp()
       .routes.filter((r) => r.method !== "ALL")

@@ -79,11 +79,22 @@ export async function linksOf(entries) {
     const b = entry.block ?? {};
     const open = links.at(-1);
     if (open && open.v2 && open.fromSeq === b.fromSeq) {
-      if (open.prevHash !== b.prevHash || open.root !== b.root || open.hash !== b.hash || open.toSeq !== b.toSeq) open.problems.push({ kind: "header", seq: entry.seq });
+      if (open.prevHash !== b.prevHash || open.root !== b.root || open.hash !== b.hash || open.toSeq !== b.toSeq)
+        open.problems.push({ kind: "header", seq: entry.seq });
       open.entries.push(entry);
       continue;
     }
-    links.push({ v2: true, chainId: entry.chainId, fromSeq: b.fromSeq, toSeq: b.toSeq, prevHash: b.prevHash, root: b.root, hash: b.hash, entries: [entry], problems: [] });
+    links.push({
+      v2: true,
+      chainId: entry.chainId,
+      fromSeq: b.fromSeq,
+      toSeq: b.toSeq,
+      prevHash: b.prevHash,
+      root: b.root,
+      hash: b.hash,
+      entries: [entry],
+      problems: [],
+    });
   }
   for (const link of links) {
     if (!link.v2) continue;

@@ -51,7 +51,11 @@ export async function verifyArchives({ files, jwks, from, to, expectHead }) {
     }
   }
   if (digests.length === 0 && exports.length === 0 && problems.length === 0) {
-    problem("nothing_to_verify", {}, "Nothing to verify: no digest files (…/digest.json next to audit.jsonl.gz) and no JSONL export (*.jsonl).");
+    problem(
+      "nothing_to_verify",
+      {},
+      "Nothing to verify: no digest files (…/digest.json next to audit.jsonl.gz) and no JSONL export (*.jsonl).",
+    );
   }
 
   // Per day.
@@ -65,18 +69,27 @@ export async function verifyArchives({ files, jwks, from, to, expectHead }) {
       continue;
     }
     if (!archive) {
-      problem("archive_missing", where, `The archive file is missing (the digest counts ${digest.count} events, seq ${range(digest.fromSeq, digest.toSeq)}; expected ${basename(digest.archive.key)} next to the digest).`);
+      problem(
+        "archive_missing",
+        where,
+        `The archive file is missing (the digest counts ${digest.count} events, seq ${range(digest.fromSeq, digest.toSeq)}; expected ${basename(digest.archive.key)} next to the digest).`,
+      );
       continue;
     }
     archive.used = true;
     where.file = archive.path;
     if (archive.sha256 !== digest.archive.sha256) {
-      problem("archive_altered", where, `Archive altered: its SHA-256 is ${archive.sha256} but the signed digest says ${digest.archive.sha256}.`);
+      problem(
+        "archive_altered",
+        where,
+        `Archive altered: its SHA-256 is ${archive.sha256} but the signed digest says ${digest.archive.sha256}.`,
+      );
     }
     await checkEntries(digest, archive, where, problem);
   }
   for (const archive of archives) {
-    if (!archive.used) problem("unexpected_archive", { file: archive.path }, "An archive file no digest refers to (inserted, or its digest is missing).");
+    if (!archive.used)
+      problem("unexpected_archive", { file: archive.path }, "An archive file no digest refers to (inserted, or its digest is missing).");
   }
 
   // Across days, per chain.
@@ -90,7 +103,15 @@ export async function verifyArchives({ files, jwks, from, to, expectHead }) {
   for (const [chainId, list] of chains) {
     list.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
     await checkChainOfDays(chainId, list, { from, to }, problem, notes);
-    summaries.push({ chainId, days: list.length, firstDay: list[0].day, lastDay: list[list.length - 1].day, fromSeq: list[0].fromSeq, toSeq: list[list.length - 1].toSeq, events: list.reduce((n, d) => n + d.count, 0) });
+    summaries.push({
+      chainId,
+      days: list.length,
+      firstDay: list[0].day,
+      lastDay: list[list.length - 1].day,
+      fromSeq: list[0].fromSeq,
+      toSeq: list[list.length - 1].toSeq,
+      events: list.reduce((n, d) => n + d.count, 0),
+    });
   }
   const exported = [];
   for (const file of exports) exported.push(await checkExport(file, digests, expectHead, problem, notes));
@@ -99,7 +120,25 @@ export async function verifyArchives({ files, jwks, from, to, expectHead }) {
 
 // ---------------------------------------------------------------- digests and keys
 
-const DIGEST_FIELDS = ["digestVersion", "chainSchemeVersion", "chainId", "tenantId", "day", "fromSeq", "toSeq", "count", "prevHash", "firstHash", "lastHash", "archive", "previousDigest", "signedAt", "alg", "kid", "signature"];
+const DIGEST_FIELDS = [
+  "digestVersion",
+  "chainSchemeVersion",
+  "chainId",
+  "tenantId",
+  "day",
+  "fromSeq",
+  "toSeq",
+  "count",
+  "prevHash",
+  "firstHash",
+  "lastHash",
+  "archive",
+  "previousDigest",
+  "signedAt",
+  "alg",
+  "kid",
+  "signature",
+];
 
 function parseDigest(file) {
   let value;
@@ -109,16 +148,24 @@ function parseDigest(file) {
     return { ok: false, message: `Not valid JSON: ${e.message}` };
   }
   if (value === null || typeof value !== "object") return { ok: false, message: "Not a digest (not a JSON object)." };
-  if (value.digestVersion !== 1) return { ok: false, message: `Not a version 1 digest (digestVersion ${JSON.stringify(value.digestVersion)}).` };
+  if (value.digestVersion !== 1)
+    return { ok: false, message: `Not a version 1 digest (digestVersion ${JSON.stringify(value.digestVersion)}).` };
   const missing = DIGEST_FIELDS.filter((f) => !(f in value));
   const extra = Object.keys(value).filter((f) => !DIGEST_FIELDS.includes(f));
   if (missing.length) return { ok: false, message: `Digest lacks ${missing.join(", ")}.` };
   if (extra.length) return { ok: false, message: `Digest has unknown fields ${extra.join(", ")}.` };
   const intOk = (n) => Number.isInteger(n) && n >= 0;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value.day) || !intOk(value.fromSeq) || value.fromSeq < 1 || !intOk(value.toSeq) || !intOk(value.count)) return { ok: false, message: "Digest has a malformed day or range." };
-  if (!HEX64.test(value.prevHash) || !HEX64.test(value.lastHash) || (value.firstHash !== null && !HEX64.test(value.firstHash))) return { ok: false, message: "Digest has a malformed hash." };
-  if (value.archive !== null && (typeof value.archive !== "object" || !HEX64.test(value.archive.sha256) || typeof value.archive.key !== "string")) return { ok: false, message: "Digest has a malformed archive reference." };
-  if (value.previousDigest !== null && (typeof value.previousDigest !== "object" || !HEX64.test(value.previousDigest.sha256))) return { ok: false, message: "Digest has a malformed previousDigest." };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value.day) || !intOk(value.fromSeq) || value.fromSeq < 1 || !intOk(value.toSeq) || !intOk(value.count))
+    return { ok: false, message: "Digest has a malformed day or range." };
+  if (!HEX64.test(value.prevHash) || !HEX64.test(value.lastHash) || (value.firstHash !== null && !HEX64.test(value.firstHash)))
+    return { ok: false, message: "Digest has a malformed hash." };
+  if (
+    value.archive !== null &&
+    (typeof value.archive !== "object" || !HEX64.test(value.archive.sha256) || typeof value.archive.key !== "string")
+  )
+    return { ok: false, message: "Digest has a malformed archive reference." };
+  if (value.previousDigest !== null && (typeof value.previousDigest !== "object" || !HEX64.test(value.previousDigest.sha256)))
+    return { ok: false, message: "Digest has a malformed previousDigest." };
   return { ok: true, digest: value };
 }
 
@@ -130,7 +177,11 @@ async function loadKeys(jwks, notes) {
       continue;
     }
     const key = await crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" }, false, ["verify"]);
-    keys.set(jwk.kid, { key, created: jwk.created ? Date.parse(jwk.created) : null, retired: jwk.retired ? Date.parse(jwk.retired) : null });
+    keys.set(jwk.kid, {
+      key,
+      created: jwk.created ? Date.parse(jwk.created) : null,
+      retired: jwk.retired ? Date.parse(jwk.retired) : null,
+    });
   }
   return keys;
 }
@@ -146,23 +197,38 @@ async function checkSignature(digest, keys, where, problem) {
     return problem("bad_signature", where, "The signature is not base64url.");
   }
   const valid = await crypto.subtle.verify({ name: "Ed25519" }, entry.key, sig, new TextEncoder().encode(canonicalize(unsigned)));
-  if (!valid) return problem("bad_signature", where, `Bad signature: the digest was altered after it was signed (or not signed by ${digest.kid}).`);
+  if (!valid)
+    return problem("bad_signature", where, `Bad signature: the digest was altered after it was signed (or not signed by ${digest.kid}).`);
   const signedAt = Date.parse(digest.signedAt);
   if (entry.created !== null && signedAt < entry.created - RETIREMENT_GRACE_MS) {
-    problem("signed_before_key_created", where, `Signed at ${digest.signedAt}, before key ${digest.kid} existed (${new Date(entry.created).toISOString()}): back-dated.`);
+    problem(
+      "signed_before_key_created",
+      where,
+      `Signed at ${digest.signedAt}, before key ${digest.kid} existed (${new Date(entry.created).toISOString()}): back-dated.`,
+    );
   }
   const dayEnded = Date.parse(`${digest.day}T00:00:00.000Z`) + DAY_MS;
   if (signedAt < dayEnded) {
-    problem("signed_before_day_ended", where, `Signed at ${digest.signedAt}, before ${digest.day} ended (${new Date(dayEnded).toISOString()}): a day can only be sealed once it is over, so this digest cannot be complete.`);
+    problem(
+      "signed_before_day_ended",
+      where,
+      `Signed at ${digest.signedAt}, before ${digest.day} ended (${new Date(dayEnded).toISOString()}): a day can only be sealed once it is over, so this digest cannot be complete.`,
+    );
   }
   if (entry.retired !== null && signedAt > entry.retired + RETIREMENT_GRACE_MS) {
-    problem("signed_after_retirement", where, `Signed at ${digest.signedAt}, after key ${digest.kid} was retired (${new Date(entry.retired).toISOString()}).`);
+    problem(
+      "signed_after_retirement",
+      where,
+      `Signed at ${digest.signedAt}, after key ${digest.kid} was retired (${new Date(entry.retired).toISOString()}).`,
+    );
   }
 }
 
 function checkDigestSelfConsistent(d, where, problem) {
-  if (d.count !== d.toSeq - d.fromSeq + 1) problem("bad_digest", where, `The digest's count ${d.count} does not match its range ${range(d.fromSeq, d.toSeq)}.`);
-  if (d.count === 0 && (d.archive !== null || d.lastHash !== d.prevHash || d.firstHash !== null)) problem("bad_digest", where, "An empty day's digest must have no archive, no firstHash and lastHash = prevHash.");
+  if (d.count !== d.toSeq - d.fromSeq + 1)
+    problem("bad_digest", where, `The digest's count ${d.count} does not match its range ${range(d.fromSeq, d.toSeq)}.`);
+  if (d.count === 0 && (d.archive !== null || d.lastHash !== d.prevHash || d.firstHash !== null))
+    problem("bad_digest", where, "An empty day's digest must have no archive, no firstHash and lastHash = prevHash.");
   if (d.count > 0 && d.archive === null) problem("bad_digest", where, "The digest counts events but names no archive.");
 }
 
@@ -170,14 +236,19 @@ function findArchive(digest, archives) {
   if (digest.archive === null) return null;
   const dir = dirname(digest._path);
   const names = [basename(digest.archive.key), `audit-${digest.day}.jsonl.gz`];
-  return archives.find((a) => dirname(a.path) === dir && names.includes(basename(a.path))) ?? archives.find((a) => !a.used && a.sha256 === digest.archive.sha256) ?? null;
+  return (
+    archives.find((a) => dirname(a.path) === dir && names.includes(basename(a.path))) ??
+    archives.find((a) => !a.used && a.sha256 === digest.archive.sha256) ??
+    null
+  );
 }
 
 // ---------------------------------------------------------------- one day's entries
 
 async function checkEntries(digest, archive, where, problem) {
   const { text, complete, error } = await gunzipPartial(archive.bytes);
-  if (!complete) problem("archive_truncated", where, `The archive file is truncated or corrupt (${error}); checking the entries that could be read.`);
+  if (!complete)
+    problem("archive_truncated", where, `The archive file is truncated or corrupt (${error}); checking the entries that could be read.`);
   const lines = text.split("\n");
   // The last piece is "" after a final newline, or a partial line of a truncated file.
   const last = lines.pop();
@@ -197,14 +268,29 @@ async function checkEntries(digest, archive, where, problem) {
   // Each entry's own hash.
   for (const { entry, line } of entries) {
     const recomputed = await entryHash(entry);
-    if (recomputed !== entry.hash) problem("entry_altered", { ...where, seq: entry.seq }, `Seq ${entry.seq} altered (line ${line}): its content hashes to ${recomputed} but it records ${entry.hash}.`);
-    if (entry.chainId !== digest.chainId) problem("entry_inserted", { ...where, seq: entry.seq }, `Seq ${entry.seq} (line ${line}) belongs to chain ${entry.chainId}, not ${digest.chainId}.`);
+    if (recomputed !== entry.hash)
+      problem(
+        "entry_altered",
+        { ...where, seq: entry.seq },
+        `Seq ${entry.seq} altered (line ${line}): its content hashes to ${recomputed} but it records ${entry.hash}.`,
+      );
+    if (entry.chainId !== digest.chainId)
+      problem(
+        "entry_inserted",
+        { ...where, seq: entry.seq },
+        `Seq ${entry.seq} (line ${line}) belongs to chain ${entry.chainId}, not ${digest.chainId}.`,
+      );
   }
 
   // Order.
   for (let i = 1; i < entries.length; i++) {
     const [a, b] = [entries[i - 1].entry, entries[i].entry];
-    if (b.seq < a.seq) problem("entries_reordered", { ...where, seq: b.seq }, `Entries reordered: seq ${b.seq} (line ${entries[i].line}) comes after seq ${a.seq}.`);
+    if (b.seq < a.seq)
+      problem(
+        "entries_reordered",
+        { ...where, seq: b.seq },
+        `Entries reordered: seq ${b.seq} (line ${entries[i].line}) comes after seq ${a.seq}.`,
+      );
   }
 
   // Which entry holds each seq; extra entries are insertions.
@@ -213,7 +299,12 @@ async function checkEntries(digest, archive, where, problem) {
   const chosen = new Map();
   for (const [seq, list] of bySeq) {
     if (seq < digest.fromSeq || seq > digest.toSeq) {
-      for (const e of list) problem("entry_inserted", { ...where, seq }, `Inserted entry: seq ${seq} (line ${e.line}, id ${e.entry.id}) is outside the day's signed range ${range(digest.fromSeq, digest.toSeq)}.`);
+      for (const e of list)
+        problem(
+          "entry_inserted",
+          { ...where, seq },
+          `Inserted entry: seq ${seq} (line ${e.line}, id ${e.entry.id}) is outside the day's signed range ${range(digest.fromSeq, digest.toSeq)}.`,
+        );
       continue;
     }
     if (list.length === 1) {
@@ -226,7 +317,12 @@ async function checkEntries(digest, archive, where, problem) {
     const genuine = list.find((e) => e.entry.hash === wanted) ?? list[0];
     chosen.set(seq, genuine);
     for (const e of list) {
-      if (e !== genuine) problem("entry_inserted", { ...where, seq }, `Inserted entry: ${list.length} entries claim seq ${seq}; the one on line ${e.line} (id ${e.entry.id}) is not part of the signed chain.`);
+      if (e !== genuine)
+        problem(
+          "entry_inserted",
+          { ...where, seq },
+          `Inserted entry: ${list.length} entries claim seq ${seq}; the one on line ${e.line} (id ${e.entry.id}) is not part of the signed chain.`,
+        );
     }
   }
 
@@ -241,10 +337,20 @@ async function checkEntries(digest, archive, where, problem) {
     }
     const start = s;
     while (s <= maxPresent && !chosen.has(s)) s++;
-    problem("entry_missing", { ...where, seq: start }, `Deleted: seq ${range(start, s - 1)} missing from the archive (the digest covers ${range(digest.fromSeq, digest.toSeq)}).`, { fromSeq: start, toSeq: s - 1 });
+    problem(
+      "entry_missing",
+      { ...where, seq: start },
+      `Deleted: seq ${range(start, s - 1)} missing from the archive (the digest covers ${range(digest.fromSeq, digest.toSeq)}).`,
+      { fromSeq: start, toSeq: s - 1 },
+    );
   }
   if (maxPresent < digest.toSeq) {
-    problem("archive_truncated", { ...where, seq: maxPresent + 1 }, `Truncated: the archive ends at seq ${maxPresent} but the digest says the day ends at seq ${digest.toSeq}; seq ${range(maxPresent + 1, digest.toSeq)} missing.`, { fromSeq: maxPresent + 1, toSeq: digest.toSeq });
+    problem(
+      "archive_truncated",
+      { ...where, seq: maxPresent + 1 },
+      `Truncated: the archive ends at seq ${maxPresent} but the digest says the day ends at seq ${digest.toSeq}; seq ${range(maxPresent + 1, digest.toSeq)} missing.`,
+      { fromSeq: maxPresent + 1, toSeq: digest.toSeq },
+    );
   }
 
   // Links: v1 entries, and v2 blocks (root and block hash recomputed), chained by prevHash.
@@ -257,25 +363,55 @@ async function checkEntries(digest, archive, where, problem) {
       expectedPrev = undefined; // after a hole (reported above) the link before is unknown
     } else if (expectedPrev !== undefined && link.prevHash !== expectedPrev) {
       const before = link.fromSeq === digest.fromSeq ? "the previous day's last link" : `the link ending at seq ${link.fromSeq - 1}`;
-      problem("link_broken", { ...where, seq: link.fromSeq }, `Chain broken at seq ${link.fromSeq}: its prevHash ${link.prevHash} is not the hash of ${before} (${expectedPrev}); seq ${link.fromSeq - 1} was altered or replaced.`);
+      problem(
+        "link_broken",
+        { ...where, seq: link.fromSeq },
+        `Chain broken at seq ${link.fromSeq}: its prevHash ${link.prevHash} is not the hash of ${before} (${expectedPrev}); seq ${link.fromSeq - 1} was altered or replaced.`,
+      );
     }
     expectedPrev = link.hash;
     expectedFrom = link.toSeq + 1;
   }
   const first = links[0];
-  if (first && first.fromSeq === digest.fromSeq && first.hash !== digest.firstHash) problem("entry_altered", { ...where, seq: first.fromSeq }, `Seq ${first.fromSeq} is not the signed first link (hash ${first.hash}, the digest says ${digest.firstHash}).`);
+  if (first && first.fromSeq === digest.fromSeq && first.hash !== digest.firstHash)
+    problem(
+      "entry_altered",
+      { ...where, seq: first.fromSeq },
+      `Seq ${first.fromSeq} is not the signed first link (hash ${first.hash}, the digest says ${digest.firstHash}).`,
+    );
   const lastLink = links.at(-1);
-  if (lastLink && lastLink.toSeq === digest.toSeq && lastLink.hash !== digest.lastHash) problem("entry_altered", { ...where, seq: lastLink.fromSeq }, `Seq ${lastLink.fromSeq}–${lastLink.toSeq} is not the signed last link (hash ${lastLink.hash}, the digest says ${digest.lastHash}).`);
-  if (entries.length !== digest.count) problem("count_mismatch", where, `The archive holds ${entries.length} entries; the digest says ${digest.count}.`);
+  if (lastLink && lastLink.toSeq === digest.toSeq && lastLink.hash !== digest.lastHash)
+    problem(
+      "entry_altered",
+      { ...where, seq: lastLink.fromSeq },
+      `Seq ${lastLink.fromSeq}–${lastLink.toSeq} is not the signed last link (hash ${lastLink.hash}, the digest says ${digest.lastHash}).`,
+    );
+  if (entries.length !== digest.count)
+    problem("count_mismatch", where, `The archive holds ${entries.length} entries; the digest says ${digest.count}.`);
 }
 
 /** Problems the link grouping found inside blocks (chain.mjs `linksOf`). */
 function reportLinkProblems(links, where, problem) {
   for (const link of links) {
     for (const p of link.problems) {
-      if (p.kind === "header") problem("entry_altered", { ...where, seq: p.seq }, `Seq ${p.seq} carries a different header for block ${link.fromSeq}–${link.toSeq} than the block's other entries.`);
-      if (p.kind === "root") problem("block_altered", { ...where, seq: link.fromSeq }, `Block ${link.fromSeq}–${link.toSeq} altered: its entries' Merkle root is ${p.expected} but the block records ${link.root} (an entry was changed and its own hash recomputed).`);
-      if (p.kind === "block_hash") problem("block_altered", { ...where, seq: link.fromSeq }, `Block ${link.fromSeq}–${link.toSeq} altered: its header hashes to ${p.expected} but it records ${link.hash}.`);
+      if (p.kind === "header")
+        problem(
+          "entry_altered",
+          { ...where, seq: p.seq },
+          `Seq ${p.seq} carries a different header for block ${link.fromSeq}–${link.toSeq} than the block's other entries.`,
+        );
+      if (p.kind === "root")
+        problem(
+          "block_altered",
+          { ...where, seq: link.fromSeq },
+          `Block ${link.fromSeq}–${link.toSeq} altered: its entries' Merkle root is ${p.expected} but the block records ${link.root} (an entry was changed and its own hash recomputed).`,
+        );
+      if (p.kind === "block_hash")
+        problem(
+          "block_altered",
+          { ...where, seq: link.fromSeq },
+          `Block ${link.fromSeq}–${link.toSeq} altered: its header hashes to ${p.expected} but it records ${link.hash}.`,
+        );
       // "incomplete" blocks are reported as missing seqs by the caller.
     }
   }
@@ -312,12 +448,31 @@ async function checkExport(file, digests, expectHead, problem, notes) {
   const w = { ...where, chainId };
   for (const [i, entry] of entries.entries()) {
     const recomputed = await entryHash(entry);
-    if (recomputed !== entry.hash) problem("entry_altered", { ...w, seq: entry.seq }, `Seq ${entry.seq} altered (line ${i + 1}): its content hashes to ${recomputed} but it records ${entry.hash}.`);
-    if (entry.chainId !== chainId) problem("entry_inserted", { ...w, seq: entry.seq }, `Seq ${entry.seq} (line ${i + 1}) belongs to chain ${entry.chainId}, not ${chainId}.`);
+    if (recomputed !== entry.hash)
+      problem(
+        "entry_altered",
+        { ...w, seq: entry.seq },
+        `Seq ${entry.seq} altered (line ${i + 1}): its content hashes to ${recomputed} but it records ${entry.hash}.`,
+      );
+    if (entry.chainId !== chainId)
+      problem(
+        "entry_inserted",
+        { ...w, seq: entry.seq },
+        `Seq ${entry.seq} (line ${i + 1}) belongs to chain ${entry.chainId}, not ${chainId}.`,
+      );
     if (i > 0 && entry.seq !== entries[i - 1].seq + 1) {
       const prev = entries[i - 1].seq;
-      if (entry.seq <= prev) problem("entries_reordered", { ...w, seq: entry.seq }, `Entries out of order: seq ${entry.seq} (line ${i + 1}) comes after seq ${prev}.`);
-      else problem("entry_missing", { ...w, seq: prev + 1 }, `Deleted: seq ${range(prev + 1, entry.seq - 1)} missing from the export.`, { fromSeq: prev + 1, toSeq: entry.seq - 1 });
+      if (entry.seq <= prev)
+        problem(
+          "entries_reordered",
+          { ...w, seq: entry.seq },
+          `Entries out of order: seq ${entry.seq} (line ${i + 1}) comes after seq ${prev}.`,
+        );
+      else
+        problem("entry_missing", { ...w, seq: prev + 1 }, `Deleted: seq ${range(prev + 1, entry.seq - 1)} missing from the export.`, {
+          fromSeq: prev + 1,
+          toSeq: entry.seq - 1,
+        });
     }
   }
   const links = await linksOf(entries);
@@ -325,17 +480,34 @@ async function checkExport(file, digests, expectHead, problem, notes) {
   for (const link of links) {
     const missing = link.problems.find((p) => p.kind === "incomplete");
     if (missing && missing.missing.length > 0 && (link === links[0] || link === links.at(-1))) {
-      problem("entry_missing", { ...w, seq: missing.missing[0] }, `Block ${link.fromSeq}–${link.toSeq} is cut off: seq ${range(missing.missing[0], missing.missing.at(-1))} missing (an export holds whole blocks).`);
+      problem(
+        "entry_missing",
+        { ...w, seq: missing.missing[0] },
+        `Block ${link.fromSeq}–${link.toSeq} is cut off: seq ${range(missing.missing[0], missing.missing.at(-1))} missing (an export holds whole blocks).`,
+      );
     }
   }
   let prev = links[0].fromSeq === 1 ? GENESIS_HASH : links[0].prevHash;
-  if (links[0].fromSeq !== 1) notes.push(`${file.path} starts at seq ${links[0].fromSeq}: its first link's prevHash (${links[0].prevHash}) is taken as given; supply the digests of those days, or an export from seq 1, to anchor it.`);
+  if (links[0].fromSeq !== 1)
+    notes.push(
+      `${file.path} starts at seq ${links[0].fromSeq}: its first link's prevHash (${links[0].prevHash}) is taken as given; supply the digests of those days, or an export from seq 1, to anchor it.`,
+    );
   for (const link of links) {
-    if (link.prevHash !== prev) problem("link_broken", { ...w, seq: link.fromSeq }, `Chain broken at seq ${link.fromSeq}: its prevHash ${link.prevHash} is not the hash of the link before it (${prev}).`);
+    if (link.prevHash !== prev)
+      problem(
+        "link_broken",
+        { ...w, seq: link.fromSeq },
+        `Chain broken at seq ${link.fromSeq}: its prevHash ${link.prevHash} is not the hash of the link before it (${prev}).`,
+      );
     prev = link.hash;
   }
   const head = links.at(-1);
-  if (expectHead && head.hash !== expectHead) problem("head_mismatch", { ...w, seq: head.toSeq }, `The export ends at seq ${head.toSeq} with hash ${head.hash}, not the expected head ${expectHead}.`);
+  if (expectHead && head.hash !== expectHead)
+    problem(
+      "head_mismatch",
+      { ...w, seq: head.toSeq },
+      `The export ends at seq ${head.toSeq} with hash ${head.hash}, not the expected head ${expectHead}.`,
+    );
 
   // Agreement with signed digests of the same chain: the link hashes at their boundaries must match.
   const ends = new Map(links.map((l) => [l.toSeq, l.hash]));
@@ -348,11 +520,29 @@ async function checkExport(file, digests, expectHead, problem, notes) {
     const endOk = at(d.toSeq);
     if (startOk === undefined || endOk === undefined) continue;
     const wd = { ...w, day: d.day };
-    if (startOk !== d.prevHash) problem("export_mismatch", { ...wd, seq: d.fromSeq }, `The export's link before seq ${d.fromSeq} has hash ${startOk}; the signed digest of ${d.day} says ${d.prevHash}.`);
-    else if (endOk !== d.lastHash) problem("export_mismatch", { ...wd, seq: d.toSeq }, `The export's link ending at seq ${d.toSeq} has hash ${endOk}; the signed digest of ${d.day} says ${d.lastHash}.`);
+    if (startOk !== d.prevHash)
+      problem(
+        "export_mismatch",
+        { ...wd, seq: d.fromSeq },
+        `The export's link before seq ${d.fromSeq} has hash ${startOk}; the signed digest of ${d.day} says ${d.prevHash}.`,
+      );
+    else if (endOk !== d.lastHash)
+      problem(
+        "export_mismatch",
+        { ...wd, seq: d.toSeq },
+        `The export's link ending at seq ${d.toSeq} has hash ${endOk}; the signed digest of ${d.day} says ${d.lastHash}.`,
+      );
     else matched++;
   }
-  return { file: file.path, chainId, entries: entries.length, fromSeq: entries[0].seq, toSeq: entries.at(-1).seq, headHash: head.hash, digestsMatched: matched };
+  return {
+    file: file.path,
+    chainId,
+    entries: entries.length,
+    fromSeq: entries[0].seq,
+    toSeq: entries.at(-1).seq,
+    headHash: head.hash,
+    digestsMatched: matched,
+  };
 }
 
 // ---------------------------------------------------------------- across days
@@ -360,11 +550,22 @@ async function checkExport(file, digests, expectHead, problem, notes) {
 async function checkChainOfDays(chainId, list, bounds, problem, notes) {
   const first = list[0];
   if (bounds.from && first.day > bounds.from) {
-    problem("day_missing", { chainId, day: bounds.from }, `Missing day(s) ${dayRange(bounds.from, previousDay(first.day))}: no digest (the first supplied is ${first.day}, from seq ${first.fromSeq}).`);
+    problem(
+      "day_missing",
+      { chainId, day: bounds.from },
+      `Missing day(s) ${dayRange(bounds.from, previousDay(first.day))}: no digest (the first supplied is ${first.day}, from seq ${first.fromSeq}).`,
+    );
   } else if (first.previousDigest === null) {
-    if (first.fromSeq !== 1 || first.prevHash !== GENESIS_HASH) problem("link_broken", { chainId, day: first.day }, `The chain's first digest must start at seq 1 from the genesis hash; it starts at seq ${first.fromSeq}.`);
+    if (first.fromSeq !== 1 || first.prevHash !== GENESIS_HASH)
+      problem(
+        "link_broken",
+        { chainId, day: first.day },
+        `The chain's first digest must start at seq 1 from the genesis hash; it starts at seq ${first.fromSeq}.`,
+      );
   } else {
-    notes.push(`Chain ${chainId} starts at ${first.day} (seq ${first.fromSeq}); earlier days were not supplied (or have expired). Pass --from to require a first day.`);
+    notes.push(
+      `Chain ${chainId} starts at ${first.day} (seq ${first.fromSeq}); earlier days were not supplied (or have expired). Pass --from to require a first day.`,
+    );
   }
   for (let i = 0; i < list.length; i++) {
     const cur = list[i];
@@ -377,24 +578,50 @@ async function checkChainOfDays(chainId, list, bounds, problem, notes) {
     }
     const expectedDay = nextDay(prev.day);
     if (cur.day !== expectedDay) {
-      const lost = cur.fromSeq - 1 >= prev.toSeq + 1 ? `seq ${range(prev.toSeq + 1, cur.fromSeq - 1)} unaccounted for` : "no seq missing, but the absence of events cannot be proven";
-      problem("day_missing", { chainId, day: expectedDay }, `Missing day(s) ${dayRange(expectedDay, previousDay(cur.day))}: no digest; ${lost}.`, { fromSeq: prev.toSeq + 1, toSeq: cur.fromSeq - 1 });
+      const lost =
+        cur.fromSeq - 1 >= prev.toSeq + 1
+          ? `seq ${range(prev.toSeq + 1, cur.fromSeq - 1)} unaccounted for`
+          : "no seq missing, but the absence of events cannot be proven";
+      problem(
+        "day_missing",
+        { chainId, day: expectedDay },
+        `Missing day(s) ${dayRange(expectedDay, previousDay(cur.day))}: no digest; ${lost}.`,
+        { fromSeq: prev.toSeq + 1, toSeq: cur.fromSeq - 1 },
+      );
       continue;
     }
     if (cur.fromSeq !== prev.toSeq + 1) {
-      problem(cur.fromSeq > prev.toSeq + 1 ? "entry_missing" : "entry_inserted", where, `Seq does not continue from ${prev.day}: it ended at seq ${prev.toSeq}, ${cur.day} starts at seq ${cur.fromSeq}.`);
+      problem(
+        cur.fromSeq > prev.toSeq + 1 ? "entry_missing" : "entry_inserted",
+        where,
+        `Seq does not continue from ${prev.day}: it ended at seq ${prev.toSeq}, ${cur.day} starts at seq ${cur.fromSeq}.`,
+      );
     }
-    if (cur.prevHash !== prev.lastHash) problem("link_broken", where, `${cur.day} does not link to ${prev.day}: its prevHash ${cur.prevHash} is not ${prev.day}'s lastHash ${prev.lastHash}.`);
+    if (cur.prevHash !== prev.lastHash)
+      problem(
+        "link_broken",
+        where,
+        `${cur.day} does not link to ${prev.day}: its prevHash ${cur.prevHash} is not ${prev.day}'s lastHash ${prev.lastHash}.`,
+      );
     if (cur.previousDigest === null) {
       problem("digest_link_broken", where, `${cur.day}'s digest names no previous digest although ${prev.day} exists.`);
     } else {
       const prevSha = await sha256Hex(new TextEncoder().encode(canonicalize(stripPath(prev))));
-      if (cur.previousDigest.sha256 !== prevSha) problem("digest_link_broken", { chainId, day: prev.day, file: prev._path }, `The digest of ${prev.day} was altered or replaced: ${cur.day}'s digest records its SHA-256 as ${cur.previousDigest.sha256}, the file's is ${prevSha}.`);
+      if (cur.previousDigest.sha256 !== prevSha)
+        problem(
+          "digest_link_broken",
+          { chainId, day: prev.day, file: prev._path },
+          `The digest of ${prev.day} was altered or replaced: ${cur.day}'s digest records its SHA-256 as ${cur.previousDigest.sha256}, the file's is ${prevSha}.`,
+        );
     }
   }
   const last = list[list.length - 1];
   if (bounds.to && last.day < bounds.to) {
-    problem("day_missing", { chainId, day: nextDay(last.day) }, `Missing day(s) ${dayRange(nextDay(last.day), bounds.to)}: no digest (the last supplied is ${last.day}, up to seq ${last.toSeq}); the trail may be truncated.`);
+    problem(
+      "day_missing",
+      { chainId, day: nextDay(last.day) },
+      `Missing day(s) ${dayRange(nextDay(last.day), bounds.to)}: no digest (the last supplied is ${last.day}, up to seq ${last.toSeq}); the trail may be truncated.`,
+    );
   }
 }
 
@@ -419,7 +646,6 @@ async function gunzipPartial(bytes) {
     return { text, complete: false, error: e?.message ?? String(e) };
   }
 }
-
 
 function fromBase64url(text) {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) throw new Error("not base64url");

@@ -10,15 +10,17 @@ export function trustHint(level: string | number | undefined): string {
 }
 
 /** Trust levels 0–4 from the one table; `defaultOption` adds "use the tenant's default" as the empty value. */
-export const TrustLevelSelect = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement> & { defaultOption?: string }>(function TrustLevelSelect({ defaultOption, ...rest }, ref) {
-  return (
-    <Select ref={ref} {...rest}>
-      {defaultOption && <option value="">{defaultOption}</option>}
-      {TRUST_LEVEL_VALUES.map((l) => (
-        <option key={l} value={String(l)}>
-          {l} · {trustInfo(l).label}
-        </option>
-      ))}
-    </Select>
-  );
-});
+export const TrustLevelSelect = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement> & { defaultOption?: string }>(
+  function TrustLevelSelect({ defaultOption, ...rest }, ref) {
+    return (
+      <Select ref={ref} {...rest}>
+        {defaultOption && <option value="">{defaultOption}</option>}
+        {TRUST_LEVEL_VALUES.map((l) => (
+          <option key={l} value={String(l)}>
+            {l} · {trustInfo(l).label}
+          </option>
+        ))}
+      </Select>
+    );
+  },
+);

@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { AGENT_ENV, envFile, program } from "./agent-connection";
 
-const parseEnv = (text: string) => Object.fromEntries(text.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+const parseEnv = (text: string) =>
+  Object.fromEntries(
+    text
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
 
 describe("the agent's connection snippets", () => {
   it("puts every value in the env file, and the program reads exactly those variables", () => {
     const env = parseEnv(envFile({ apiOrigin: "http://localhost:8787", agentId: "agt_1", secret: "sba_x", teamId: "team_1" }));
-    expect(env).toEqual({ SWITCHBOARD_URL: "http://localhost:8787", SWITCHBOARD_AGENT_ID: "agt_1", SWITCHBOARD_AGENT_SECRET: "sba_x", SWITCHBOARD_TEAM_ID: "team_1" });
+    expect(env).toEqual({
+      SWITCHBOARD_URL: "http://localhost:8787",
+      SWITCHBOARD_AGENT_ID: "agt_1",
+      SWITCHBOARD_AGENT_SECRET: "sba_x",
+      SWITCHBOARD_TEAM_ID: "team_1",
+    });
     const read = [...program.matchAll(/process\.env\.(\w+)/g)].map((m) => m[1]);
     expect(read.sort()).toEqual(Object.values(AGENT_ENV).sort());
     expect(Object.keys(env).sort()).toEqual(Object.values(AGENT_ENV).sort());

@@ -65,7 +65,12 @@ async function request<T>(method: Method, path: string, body?: unknown, query?: 
     const { code, message, details } = parsed.data.error;
     throw new ApiError(res.status, code, message, details);
   }
-  throw new ApiError(res.status, "unexpected_response", `The server answered ${res.status} ${res.statusText || ""}`.trim() + ".", json === undefined ? {} : { body: json });
+  throw new ApiError(
+    res.status,
+    "unexpected_response",
+    `The server answered ${res.status} ${res.statusText || ""}`.trim() + ".",
+    json === undefined ? {} : { body: json },
+  );
 }
 
 export const api = {

@@ -40,7 +40,9 @@ describe("the dashboard's error map on the API's form schemas", () => {
   it("gives limits in the field's own units", () => {
     expect(messages(CreateAgentInputSchema, { name: "x".repeat(81), template: "pm" })).toEqual({ name: "Use at most 80 characters." });
     expect(messages(CreateApiKeyInputSchema, { name: "CI", scopes: [] })).toEqual({ scopes: "Choose at least one." });
-    expect(messages(CreateAgentInputSchema, { name: "A", template: "pm", teamIds: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toEqual({ teamIds: "Choose at most 20." });
+    expect(messages(CreateAgentInputSchema, { name: "A", template: "pm", teamIds: Array.from({ length: 21 }, (_, i) => `t${i}`) })).toEqual(
+      { teamIds: "Choose at most 20." },
+    );
   });
 
   it("says what number it wants (the alert rule's threshold: 0, 1.5, empty, too many)", () => {
@@ -48,7 +50,9 @@ describe("the dashboard's error map on the API's form schemas", () => {
     expect(messages(CreateAlertRuleInputSchema, { ...RULE, threshold: 1.5 })).toEqual({ threshold: "Enter a whole number." });
     // An emptied number input: the form's Number("") is 0, a cleared valueAsNumber is NaN.
     expect(messages(CreateAlertRuleInputSchema, { ...RULE, threshold: Number.NaN })).toEqual({ threshold: "Enter a number." });
-    expect(messages(CreateAlertRuleInputSchema, { ...RULE, threshold: 1_000_000 })).toEqual({ threshold: expect.stringMatching(/^Enter [\d,]+ or less\.$/) });
+    expect(messages(CreateAlertRuleInputSchema, { ...RULE, threshold: 1_000_000 })).toEqual({
+      threshold: expect.stringMatching(/^Enter [\d,]+ or less\.$/),
+    });
   });
 
   it("keeps the messages the schemas set themselves", () => {

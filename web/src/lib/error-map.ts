@@ -64,7 +64,8 @@ export function humanMessage(issue: Issue): string {
       if ((issue.origin === "array" || issue.origin === "set") && Number(n) === 1 && !issue.exact) return "Choose at least one.";
       const unit = unitOf(issue.origin, n);
       if (unit) {
-        if (issue.origin === "array" || issue.origin === "set") return issue.exact ? `Choose exactly ${count(n)}.` : `Choose at least ${count(n)}.`;
+        if (issue.origin === "array" || issue.origin === "set")
+          return issue.exact ? `Choose exactly ${count(n)}.` : `Choose at least ${count(n)}.`;
         return issue.exact ? `Use exactly ${count(n)} ${unit}.` : `Use at least ${count(n)} ${unit}.`;
       }
       if (issue.origin === "date") return "Choose a later date.";
@@ -74,7 +75,8 @@ export function humanMessage(issue: Issue): string {
       const n = issue.maximum;
       const unit = unitOf(issue.origin, n);
       if (unit) {
-        if (issue.origin === "array" || issue.origin === "set") return issue.exact ? `Choose exactly ${count(n)}.` : `Choose at most ${count(n)}.`;
+        if (issue.origin === "array" || issue.origin === "set")
+          return issue.exact ? `Choose exactly ${count(n)}.` : `Choose at most ${count(n)}.`;
         return issue.exact ? `Use exactly ${count(n)} ${unit}.` : `Use at most ${count(n)} ${unit}.`;
       }
       if (issue.origin === "date") return "Choose an earlier date.";

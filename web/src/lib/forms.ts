@@ -17,14 +17,23 @@ import { ApiError } from "./api";
  * inputs, checkboxes…) into the API input, which the API's schema then checks. Issues keep their
  * API path, so name form fields after the API's fields and errors land in the right place.
  */
-export function schemaResolver<Form extends FieldValues, S extends z.ZodType>(schema: S, toInput: (values: Form) => unknown = (v) => v): Resolver<Form, unknown, z.output<S>> {
+export function schemaResolver<Form extends FieldValues, S extends z.ZodType>(
+  schema: S,
+  toInput: (values: Form) => unknown = (v) => v,
+): Resolver<Form, unknown, z.output<S>> {
   const inner = zodResolver(schema as never) as unknown as Resolver<FieldValues, unknown, z.output<S>>;
   return (values, context, options) => inner(toInput(values) as FieldValues, context, options as never) as never;
 }
 
 /** `useForm` with `schemaResolver`: `handleSubmit` hands over the parsed API input. */
-export function useSchemaForm<Form extends FieldValues, S extends z.ZodType>(schema: S, options: { defaultValues: DefaultValues<Form>; toInput?: (values: Form) => unknown }): UseFormReturn<Form, unknown, z.output<S>> {
-  return useForm<Form, unknown, z.output<S>>({ resolver: schemaResolver<Form, S>(schema, options.toInput), defaultValues: options.defaultValues });
+export function useSchemaForm<Form extends FieldValues, S extends z.ZodType>(
+  schema: S,
+  options: { defaultValues: DefaultValues<Form>; toInput?: (values: Form) => unknown },
+): UseFormReturn<Form, unknown, z.output<S>> {
+  return useForm<Form, unknown, z.output<S>>({
+    resolver: schemaResolver<Form, S>(schema, options.toInput),
+    defaultValues: options.defaultValues,
+  });
 }
 
 interface FormMutationOptions<Form extends FieldValues, Input, Result> {
@@ -42,7 +51,10 @@ interface FormMutationOptions<Form extends FieldValues, Input, Result> {
  * A form's submit as a TanStack Query mutation: `submit` (for `<form onSubmit>`) validates with the
  * form's schema, then runs the mutation; the result's `isPending` drives the submit button.
  */
-export function useFormMutation<Form extends FieldValues, Input, Result>(form: UseFormReturn<Form, unknown, Input>, options: FormMutationOptions<Form, Input, Result>) {
+export function useFormMutation<Form extends FieldValues, Input, Result>(
+  form: UseFormReturn<Form, unknown, Input>,
+  options: FormMutationOptions<Form, Input, Result>,
+) {
   const mutation = useMutation({
     mutationFn: options.mutationFn,
     onSuccess: options.onSuccess,
@@ -51,17 +63,23 @@ export function useFormMutation<Form extends FieldValues, Input, Result>(form: U
     },
   });
   // The error is on the form already: the promise handed to react-hook-form resolves either way.
-  const submit = form.handleSubmit((input) => mutation.mutateAsync(input).then(
-    () => undefined,
-    () => undefined,
-  ));
+  const submit = form.handleSubmit((input) =>
+    mutation.mutateAsync(input).then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   return { ...mutation, submit };
 }
 
 /** Error codes that are really about one field, for forms where the API answers with a specific code. */
 export type CodeFieldMap<Form extends FieldValues> = Partial<Record<ErrorCode, Path<Form>>>;
 
-export function applyApiError<Form extends FieldValues>(form: UseFormReturn<Form, any, any>, err: unknown, codeFields: CodeFieldMap<Form> = {}): void {
+export function applyApiError<Form extends FieldValues>(
+  form: UseFormReturn<Form, any, any>,
+  err: unknown,
+  codeFields: CodeFieldMap<Form> = {},
+): void {
   if (!(err instanceof ApiError)) {
     form.setError("root.server", { type: "client", message: err instanceof Error ? err.message : "Something went wrong." });
     return;
@@ -84,7 +102,8 @@ export function applyApiError<Form extends FieldValues>(form: UseFormReturn<Form
         unplaced.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
       }
     }
-    if (unplaced.length > 0 || err.issues.length === 0) form.setError("root.server", { type: err.code, message: unplaced.join(" ") || err.message });
+    if (unplaced.length > 0 || err.issues.length === 0)
+      form.setError("root.server", { type: err.code, message: unplaced.join(" ") || err.message });
     return;
   }
   form.setError("root.server", { type: err.code, message: describeError(err) });

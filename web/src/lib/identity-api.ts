@@ -22,7 +22,9 @@ export const identityPaths = {
   linkedAccounts: "/v1/me/oauth",
   unlink: (provider: OAuthProviderId) => `/v1/me/oauth/${provider}`,
   /** A top-level navigation (not fetch): the API redirects to the provider. */
-  oauthStart: (provider: OAuthProviderId, redirectTo: string) => `/v1/auth/oauth/${provider}/start?redirectTo=${encodeURIComponent(redirectTo)}`,
+  oauthStart: (provider: OAuthProviderId, redirectTo: string) =>
+    `/v1/auth/oauth/${provider}/start?redirectTo=${encodeURIComponent(redirectTo)}`,
   /** Linking from account security: POST answers `{ url }`, the provider page to navigate to. */
-  oauthLink: (provider: OAuthProviderId, redirectTo: string) => `/v1/me/oauth/${provider}/link?redirectTo=${encodeURIComponent(redirectTo)}`,
+  oauthLink: (provider: OAuthProviderId, redirectTo: string) =>
+    `/v1/me/oauth/${provider}/link?redirectTo=${encodeURIComponent(redirectTo)}`,
 };

@@ -96,7 +96,11 @@ export class LiveSocket {
   private wasOpen = false;
   private probing = false;
   private disposed = false;
-  private readonly timers: { ping?: ReturnType<typeof setInterval>; pong?: ReturnType<typeof setTimeout>; attempt?: ReturnType<typeof setTimeout> } = {};
+  private readonly timers: {
+    ping?: ReturnType<typeof setInterval>;
+    pong?: ReturnType<typeof setTimeout>;
+    attempt?: ReturnType<typeof setTimeout>;
+  } = {};
 
   constructor(
     private readonly config: LiveSocketOptions,

@@ -6,7 +6,8 @@ import { can, grantableRoles, mayManageMember, permissionsOf } from "./permissio
 
 describe("dashboard permissions", () => {
   it("can() is the shared matrix, and no role means nothing", () => {
-    for (const role of ROLES) for (const p of ROLE_PERMISSIONS.owner) expect(can(role, p), `${role} ${p}`).toBe(ROLE_PERMISSIONS[role].has(p));
+    for (const role of ROLES)
+      for (const p of ROLE_PERMISSIONS.owner) expect(can(role, p), `${role} ${p}`).toBe(ROLE_PERMISSIONS[role].has(p));
     expect(can(null, "tenant:read")).toBe(false);
     expect(permissionsOf(undefined)).toEqual([]);
   });

@@ -13,7 +13,10 @@ export function HomeScreen() {
   if (target) return <Navigate to="/t/$tenantId/agents" params={{ tenantId: target.tenantId }} replace />;
   return (
     <>
-      <PageHeader title={`Welcome, ${me.user.name}`} description="You are not a member of any tenant yet. Create one to start adding agents, or ask an admin to invite you." />
+      <PageHeader
+        title={`Welcome, ${me.user.name}`}
+        description="You are not a member of any tenant yet. Create one to start adding agents, or ask an admin to invite you."
+      />
       <Card className="max-w-xl p-6">
         <div className="mb-4 flex items-center gap-3">
           <span className="flex size-10 items-center justify-center rounded-full bg-indigo-50 text-indigo-700" aria-hidden="true">

@@ -45,8 +45,9 @@ export function InviteAcceptScreen() {
               <div className="space-y-1 text-sm text-zinc-700">
                 {preview.data ? (
                   <p>
-                    {preview.data.invitedByName ?? "An administrator"} invited <strong>{preview.data.email}</strong> to join <strong>{preview.data.tenantName}</strong> as{" "}
-                    <strong>{preview.data.role}</strong>. The invite expires {new Date(preview.data.expiresAt).toLocaleDateString()}.
+                    {preview.data.invitedByName ?? "An administrator"} invited <strong>{preview.data.email}</strong> to join{" "}
+                    <strong>{preview.data.tenantName}</strong> as <strong>{preview.data.role}</strong>. The invite expires{" "}
+                    {new Date(preview.data.expiresAt).toLocaleDateString()}.
                   </p>
                 ) : preview.isError ? (
                   <p>We could not look this invite up: {describeError(preview.error)}</p>
@@ -60,7 +61,13 @@ export function InviteAcceptScreen() {
             </div>
             {preview.data && preview.data.status !== "pending" && (
               <Alert tone="warning" title="This invite can no longer be used">
-                It has {preview.data.status === "accepted" ? "already been accepted" : preview.data.status === "revoked" ? "been revoked" : "expired"}. Ask the person who invited you for a new one.
+                It has{" "}
+                {preview.data.status === "accepted"
+                  ? "already been accepted"
+                  : preview.data.status === "revoked"
+                    ? "been revoked"
+                    : "expired"}
+                . Ask the person who invited you for a new one.
               </Alert>
             )}
             {accept.isError && (
@@ -83,7 +90,11 @@ export function InviteAcceptScreen() {
               </Alert>
             )}
             <div className="flex gap-2">
-              <Button onClick={() => accept.mutate()} pending={accept.isPending} disabled={preview.data !== undefined && preview.data.status !== "pending"}>
+              <Button
+                onClick={() => accept.mutate()}
+                pending={accept.isPending}
+                disabled={preview.data !== undefined && preview.data.status !== "pending"}
+              >
                 Accept and join
               </Button>
               <Link to="/" className={buttonClass("secondary")}>

@@ -18,7 +18,8 @@ import { ROUTE_MODULES } from "./routes";
 export const OPENAPI_INFO = {
   title: "Switchboard API",
   version: "1.0.0",
-  description: "Control plane for teams of AI agents. Errors always have the shape `{ error: { code, message, details?, requestId } }`; codes are listed in docs/errors.md. Every response carries its request's id in `X-Request-Id`.",
+  description:
+    "Control plane for teams of AI agents. Errors always have the shape `{ error: { code, message, details?, requestId } }`; codes are listed in docs/errors.md. Every response carries its request's id in `X-Request-Id`.",
 };
 
 /** Paths served outside defineRoute, on purpose: documents about the API, not API operations. */
@@ -32,13 +33,23 @@ export function createApp() {
   app.use("*", requestContext, requestMeta, requestBody, authenticate);
   for (const module of ROUTE_MODULES) app.route("/", module);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", { type: "apiKey", in: "cookie", name: "sb_session", description: "A person's session, set by `POST /v1/auth/login` (HttpOnly cookie)." });
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "An API key, `Authorization: Bearer sbk_…`: scoped to one tenant, acting with at most its creator's current permissions." });
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "sb_session",
+    description: "A person's session, set by `POST /v1/auth/login` (HttpOnly cookie).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key, `Authorization: Bearer sbk_…`: scoped to one tenant, acting with at most its creator's current permissions.",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "agentToken", {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
-    description: "A short-lived agent token (EdDSA JWT) from `POST /v1/agent-tokens`: `Authorization: Bearer <token>` (browsers' WebSockets: the `bearer.<token>` subprotocol).",
+    description:
+      "A short-lived agent token (EdDSA JWT) from `POST /v1/agent-tokens`: `Authorization: Bearer <token>` (browsers' WebSockets: the `bearer.<token>` subprotocol).",
   });
   // A function, so `servers` names the deployment that served the document: a client generated from it calls the same API.
   app.doc31("/openapi.json", (c) => ({

@@ -10,7 +10,13 @@ import type { Team } from "../../shared/schemas/teams";
 import type { Tenant } from "../../shared/schemas/tenant";
 import { projectIdOf } from "../../shared/projects";
 
-export const toUser = (u: UserRow): User => ({ id: u.id, email: u.email, name: u.name, isOperator: u.isOperator, createdAt: toIso(u.createdAt) });
+export const toUser = (u: UserRow): User => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  isOperator: u.isOperator,
+  createdAt: toIso(u.createdAt),
+});
 
 export const toTenant = (t: TenantRow): Tenant => ({
   id: t.id,

@@ -13,7 +13,12 @@ import { errorResponse } from "./errors";
 export async function authenticate(env: EgressEnv, request: Request, via: EgressIdentity["via"]): Promise<EgressIdentity | Response> {
   const [scheme, token] = (request.headers.get("authorization") ?? "").split(" ", 2);
   if (scheme?.toLowerCase() !== "bearer" || !token) {
-    return errorResponse("unauthenticated", "Send an egress agent token as `Authorization: Bearer <token>` (POST /v1/agent-tokens with audience \"egress\").", undefined, { "www-authenticate": 'Bearer error="invalid_request"' });
+    return errorResponse(
+      "unauthenticated",
+      'Send an egress agent token as `Authorization: Bearer <token>` (POST /v1/agent-tokens with audience "egress").',
+      undefined,
+      { "www-authenticate": 'Bearer error="invalid_request"' },
+    );
   }
   const result = await verifyAgentTokenSignature(env, token.trim(), { audience: EGRESS_AUDIENCE });
   if (!result.ok) {
@@ -22,5 +27,11 @@ export async function authenticate(env: EgressEnv, request: Request, via: Egress
   }
   const skill = request.headers.get("x-switchboard-skill");
   const run = request.headers.get("x-switchboard-run");
-  return { agentId: result.claims.sub, tenantId: result.claims.tid, skill: skill && skill.length <= 40 ? skill : null, run: run ? run.slice(0, 128) : null, via };
+  return {
+    agentId: result.claims.sub,
+    tenantId: result.claims.tid,
+    skill: skill && skill.length <= 40 ? skill : null,
+    run: run ? run.slice(0, 128) : null,
+    via,
+  };
 }

@@ -7,13 +7,30 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMember, call } from "../../../test/workers/harness";
 import { auditResults } from "../../../test/workers/audit-view";
-import { egressAgent, egressEvents, egressRequest, envelope, flushGate, upstreamSaw, type EgressAgent } from "../../../test/workers/egress-harness";
+import {
+  egressAgent,
+  egressEvents,
+  egressRequest,
+  envelope,
+  flushGate,
+  upstreamSaw,
+  type EgressAgent,
+} from "../../../test/workers/egress-harness";
 
 const API = "https://api.upstream.example";
 const VALUE = () => `sk_live_${crypto.randomUUID().replaceAll("-", "")}`;
 
 async function secret(agent: EgressAgent, body: Record<string, unknown>) {
-  const res = await call(`/v1/tenants/${agent.tenantId}/secrets`, { body: { name: "UPSTREAM_TOKEN", host: "api.upstream.example", injection: { type: "header", name: "Authorization" }, scope: { agents: [agent.agentId] }, ...body }, cookie: agent.owner.cookie });
+  const res = await call(`/v1/tenants/${agent.tenantId}/secrets`, {
+    body: {
+      name: "UPSTREAM_TOKEN",
+      host: "api.upstream.example",
+      injection: { type: "header", name: "Authorization" },
+      scope: { agents: [agent.agentId] },
+      ...body,
+    },
+    cookie: agent.owner.cookie,
+  });
   if (res.status !== 201) throw new Error(`secret: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.secret;
 }
@@ -36,7 +53,9 @@ describe("credential injection", () => {
     expect(res.body.body).toContain("[REDACTED]");
     expect(res.body.headers["x-debug-auth"]).toContain("[REDACTED]");
     // Stored only encrypted.
-    const stored = await env.DB.prepare("select ciphertext from secret_versions where secret_id = ?").bind(created.id).first<{ ciphertext: string }>();
+    const stored = await env.DB.prepare("select ciphertext from secret_versions where secret_id = ?")
+      .bind(created.id)
+      .first<{ ciphertext: string }>();
     expect(stored!.ciphertext).not.toContain(value);
     // Every use audited (id and version, never the value).
     await flushGate(agent.agentId);
@@ -44,7 +63,10 @@ describe("credential injection", () => {
     const used = events.filter((e) => e.action === "secret.used");
     expect(used).toHaveLength(1);
     expect(used[0]).toMatchObject({ target_id: created.id, details: { version: 1, host: "api.upstream.example" } });
-    expect(events.find((e) => e.action === "egress.request_allowed")!.details).toMatchObject({ secretIds: [created.id], redactions: expect.any(Number) });
+    expect(events.find((e) => e.action === "egress.request_allowed")!.details).toMatchObject({
+      secretIds: [created.id],
+      redactions: expect.any(Number),
+    });
     expect(JSON.stringify(events)).not.toContain(value);
   });
 
@@ -53,7 +75,9 @@ describe("credential injection", () => {
     const value = VALUE();
     await secret(agent, { value });
     const t = crypto.randomUUID();
-    const res = await envelope(agent.token, { url: `${API}/redirect?to=${encodeURIComponent(`https://other.upstream.example/echo/${t}`)}` });
+    const res = await envelope(agent.token, {
+      url: `${API}/redirect?to=${encodeURIComponent(`https://other.upstream.example/echo/${t}`)}`,
+    });
     expect(res.status).toBe(200);
     const seen = await upstreamSaw(t);
     const redirectHop = seen.find((r) => r.host === "api.upstream.example")!;
@@ -79,7 +103,13 @@ describe("credential injection", () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
     const other = await egressAgent({ owner: agent.owner, tenantId: agent.tenantId, rules: [{ host: "api.upstream.example" }] });
     const value = VALUE();
-    await secret(agent, { name: "QUERY_KEY", value, injection: { type: "query", name: "key" }, pathPrefix: "/echo-secret", methods: ["GET"] });
+    await secret(agent, {
+      name: "QUERY_KEY",
+      value,
+      injection: { type: "query", name: "key" },
+      pathPrefix: "/echo-secret",
+      methods: ["GET"],
+    });
     const t = crypto.randomUUID();
     const res = await envelope(agent.token, { url: `${API}/echo-secret/${t}` });
     expect((await upstreamSaw(t))[0]!.url).toContain(`key=${value}`);
@@ -91,7 +121,12 @@ describe("credential injection", () => {
     await envelope(other.token, { url: `${API}/echo-secret/${t2}` });
     for (const r of await upstreamSaw(t2)) expect(r.url).not.toContain(value);
     // Expired: not injected.
-    const expiring = await secret(agent, { name: "EXPIRED_KEY", value: VALUE(), injection: { type: "header", name: "x-api-key", format: "{value}" }, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const expiring = await secret(agent, {
+      name: "EXPIRED_KEY",
+      value: VALUE(),
+      injection: { type: "header", name: "x-api-key", format: "{value}" },
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    });
     expect(expiring.status).toBe("expired");
     const t3 = crypto.randomUUID();
     await envelope(agent.token, { url: `${API}/echo/${t3}` });
@@ -102,17 +137,24 @@ describe("credential injection", () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
     const created = await secret(agent, { value: VALUE() });
     const next = VALUE();
-    const rotated = await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}/rotate`, { body: { value: next }, cookie: agent.owner.cookie });
+    const rotated = await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}/rotate`, {
+      body: { value: next },
+      cookie: agent.owner.cookie,
+    });
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).toMatchObject({ currentVersion: 2, versions: [{ version: 2 }, { version: 1 }] });
     const t = crypto.randomUUID();
     await envelope(agent.token, { url: `${API}/echo/${t}` });
     expect((await upstreamSaw(t))[0]!.headers.authorization).toBe(`Bearer ${next}`);
-    expect((await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}`, { method: "DELETE", cookie: agent.owner.cookie })).status).toBe(204);
+    expect(
+      (await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}`, { method: "DELETE", cookie: agent.owner.cookie })).status,
+    ).toBe(204);
     const t2 = crypto.randomUUID();
     await envelope(agent.token, { url: `${API}/echo/${t2}` });
     expect((await upstreamSaw(t2))[0]!.headers.authorization).toBeUndefined();
-    expect(await env.DB.prepare("select count(*) as n from secret_versions where secret_id = ?").bind(created.id).first()).toEqual({ n: 0 });
+    expect(await env.DB.prepare("select count(*) as n from secret_versions where secret_id = ?").bind(created.id).first()).toEqual({
+      n: 0,
+    });
   });
 
   it("mock mode injects nothing and sends nothing", async () => {
@@ -127,10 +169,21 @@ describe("credential injection", () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
     const value = VALUE();
     const created = await secret(agent, { value });
-    const res = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/test`, { body: { url: `${API}/x` }, cookie: agent.owner.cookie });
-    expect(res.body).toMatchObject({ decision: "allow", reason: "agent_rule", mode: "live", credential: { secretId: created.id, name: "UPSTREAM_TOKEN" } });
+    const res = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/test`, {
+      body: { url: `${API}/x` },
+      cookie: agent.owner.cookie,
+    });
+    expect(res.body).toMatchObject({
+      decision: "allow",
+      reason: "agent_rule",
+      mode: "live",
+      credential: { secretId: created.id, name: "UPSTREAM_TOKEN" },
+    });
     expect(JSON.stringify(res.body)).not.toContain(value);
-    const denied = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/test`, { body: { url: "http://169.254.169.254/" }, cookie: agent.owner.cookie });
+    const denied = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/test`, {
+      body: { url: "http://169.254.169.254/" },
+      cookie: agent.owner.cookie,
+    });
     expect(denied.body).toMatchObject({ decision: "deny", reason: "private_address", credential: null });
   });
 });
@@ -143,7 +196,13 @@ describe("the vault API", () => {
     const list = await call(`/v1/tenants/${agent.tenantId}/secrets`, { cookie: agent.owner.cookie });
     const one = await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}`, { cookie: agent.owner.cookie });
     expect(list.body.data.map((s: any) => s.id)).toEqual([created.id]);
-    expect(one.body.secret).toMatchObject({ name: "UPSTREAM_TOKEN", host: "api.upstream.example", injection: { type: "header", name: "authorization", format: "Bearer {value}" }, scope: { agents: [agent.agentId] }, status: "active" });
+    expect(one.body.secret).toMatchObject({
+      name: "UPSTREAM_TOKEN",
+      host: "api.upstream.example",
+      injection: { type: "header", name: "authorization", format: "Bearer {value}" },
+      scope: { agents: [agent.agentId] },
+      status: "active",
+    });
     expect(JSON.stringify([list.body, one.body])).not.toContain(value);
     const audit = await auditResults("select details from audit_events where tenant_id = ? and action like 'secret.%'", agent.tenantId);
     expect(JSON.stringify(audit.results)).not.toContain(value);
@@ -152,10 +211,34 @@ describe("the vault API", () => {
   it("validates: duplicate names, wildcard hosts, short values, bad headers, foreign agents, undeclared skills", async () => {
     const agent = await egressAgent();
     await secret(agent, { value: VALUE() });
-    const again = await call(`/v1/tenants/${agent.tenantId}/secrets`, { body: { name: "UPSTREAM_TOKEN", value: VALUE(), host: "api.upstream.example", injection: { type: "header", name: "Authorization" }, scope: { agents: [agent.agentId] } }, cookie: agent.owner.cookie });
+    const again = await call(`/v1/tenants/${agent.tenantId}/secrets`, {
+      body: {
+        name: "UPSTREAM_TOKEN",
+        value: VALUE(),
+        host: "api.upstream.example",
+        injection: { type: "header", name: "Authorization" },
+        scope: { agents: [agent.agentId] },
+      },
+      cookie: agent.owner.cookie,
+    });
     expect(again.status).toBe(409);
-    const base = { name: "OTHER", value: VALUE(), host: "api.upstream.example", injection: { type: "header", name: "Authorization" }, scope: { agents: [agent.agentId] } };
-    for (const bad of [{ host: "*.upstream.example" }, { host: "127.0.0.1" }, { value: "short" }, { injection: { type: "header", name: "Host" } }, { injection: { type: "header", name: "x-api-key", format: "no placeholder" } }, { scope: { agents: ["agt_not_mine"] } }, { scope: { skills: ["github"] } }, { name: "lower" }]) {
+    const base = {
+      name: "OTHER",
+      value: VALUE(),
+      host: "api.upstream.example",
+      injection: { type: "header", name: "Authorization" },
+      scope: { agents: [agent.agentId] },
+    };
+    for (const bad of [
+      { host: "*.upstream.example" },
+      { host: "127.0.0.1" },
+      { value: "short" },
+      { injection: { type: "header", name: "Host" } },
+      { injection: { type: "header", name: "x-api-key", format: "no placeholder" } },
+      { scope: { agents: ["agt_not_mine"] } },
+      { scope: { skills: ["github"] } },
+      { name: "lower" },
+    ]) {
       const res = await call(`/v1/tenants/${agent.tenantId}/secrets`, { body: { ...base, ...bad }, cookie: agent.owner.cookie });
       expect(res.status, JSON.stringify(bad)).toBe(400);
     }
@@ -167,7 +250,10 @@ describe("the vault API", () => {
     const member = await addMember(agent.tenantId, "member");
     const viewer = await addMember(agent.tenantId, "viewer");
     expect((await call(`/v1/tenants/${agent.tenantId}/secrets`, { cookie: member.cookie })).status).toBe(200);
-    const write = await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}/rotate`, { body: { value: VALUE() }, cookie: member.cookie });
+    const write = await call(`/v1/tenants/${agent.tenantId}/secrets/${created.id}/rotate`, {
+      body: { value: VALUE() },
+      cookie: member.cookie,
+    });
     expect(write.status).toBe(403);
     expect(write.body.error.details.permission).toBe("secrets:write");
     expect((await call(`/v1/tenants/${agent.tenantId}/secrets`, { cookie: viewer.cookie })).status).toBe(403);

@@ -7,11 +7,24 @@ import { ERROR_CATALOGUE, type ErrorCode } from "../../shared/errors/catalogue";
 import { REASON_TEXT } from "../../shared/egress/reasons";
 import type { GateDenial } from "../../../durable-objects/egress-gate/egress-gate";
 
-export function errorResponse(code: ErrorCode, message: string, details?: Record<string, unknown>, headers: Record<string, string> = {}): Response {
+export function errorResponse(
+  code: ErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Response {
   const status = ERROR_CATALOGUE[code].status;
   return Response.json(
     { error: { code, message, ...(details ? { details } : {}) } },
-    { status, headers: { "x-switchboard-egress": code === "egress_denied" || code === "budget_exceeded" || status === 401 || status === 403 || status === 429 ? "denied" : "error", "cache-control": "no-store", ...headers } },
+    {
+      status,
+      headers: {
+        "x-switchboard-egress":
+          code === "egress_denied" || code === "budget_exceeded" || status === 401 || status === 403 || status === 429 ? "denied" : "error",
+        "cache-control": "no-store",
+        ...headers,
+      },
+    },
   );
 }
 
@@ -22,7 +35,9 @@ export function denialResponse(denial: GateDenial): Response {
       return errorResponse("agent_suspended", "The agent is suspended. An admin must resume it before it can call out.", details);
     case "agent_deleted":
     case "wrong_tenant":
-      return errorResponse("unauthenticated", "The agent token does not belong to a live agent of its tenant.", details, { "www-authenticate": 'Bearer error="invalid_token"' });
+      return errorResponse("unauthenticated", "The agent token does not belong to a live agent of its tenant.", details, {
+        "www-authenticate": 'Bearer error="invalid_token"',
+      });
     case "rate_limited":
     case "concurrency_limited":
       return errorResponse("rate_limited", REASON_TEXT[denial.reason], details, { "retry-after": String(denial.retryAfterSeconds ?? 1) });

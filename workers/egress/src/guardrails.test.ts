@@ -13,7 +13,9 @@ const tok = () => crypto.randomUUID();
 
 async function guardrailEvents(tenantId: string, agentId: string) {
   await flushGate(agentId);
-  return (await chainEntries(tenantId)).filter((e) => e.actor.id === agentId && e.action === "guardrail.checked").map((e) => ({ outcome: e.outcome, details: e.details }));
+  return (await chainEntries(tenantId))
+    .filter((e) => e.actor.id === agentId && e.action === "guardrail.checked")
+    .map((e) => ({ outcome: e.outcome, details: e.details }));
 }
 
 describe("egress guardrails", () => {
@@ -22,19 +24,40 @@ describe("egress guardrails", () => {
     const t = tok();
     const res = await envelope(agent.token, { url: `${API}/echo/${t}`, method: "DELETE" });
     expect(res.status).toBe(403);
-    expect(res.body.error).toMatchObject({ code: "approval_required", details: { reason: "approval_required", findings: [expect.objectContaining({ ruleId: "http.delete", action: "require_approval" })] } });
+    expect(res.body.error).toMatchObject({
+      code: "approval_required",
+      details: { reason: "approval_required", findings: [expect.objectContaining({ ruleId: "http.delete", action: "require_approval" })] },
+    });
     expect(await upstreamSaw(t)).toEqual([]);
-    expect(await guardrailEvents(agent.tenantId, agent.agentId)).toEqual([expect.objectContaining({ outcome: "denied", details: expect.objectContaining({ decision: "require_approval", via: "egress", method: "DELETE", host: "api.upstream.example" }) })]);
+    expect(await guardrailEvents(agent.tenantId, agent.agentId)).toEqual([
+      expect.objectContaining({
+        outcome: "denied",
+        details: expect.objectContaining({ decision: "require_approval", via: "egress", method: "DELETE", host: "api.upstream.example" }),
+      }),
+    ]);
   });
 
   it("blocks a body that a receiver would execute, and lets data that merely mentions a command through", async () => {
     const agent = await egressAgent({ trustLevel: 4, rules: [{ host: "api.upstream.example" }] });
     const t = tok();
-    const blocked = await envelope(agent.token, { url: `${API}/echo/${t}`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ command: "sudo bash -c 'rm -rf /'" }) });
+    const blocked = await envelope(agent.token, {
+      url: `${API}/echo/${t}`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ command: "sudo bash -c 'rm -rf /'" }),
+    });
     expect(blocked.status).toBe(403);
-    expect(blocked.body.error).toMatchObject({ code: "egress_denied", details: { reason: "guardrail_blocked", findings: [expect.objectContaining({ ruleId: "fs.rm_root" })] } });
+    expect(blocked.body.error).toMatchObject({
+      code: "egress_denied",
+      details: { reason: "guardrail_blocked", findings: [expect.objectContaining({ ruleId: "fs.rm_root" })] },
+    });
     expect(await upstreamSaw(t)).toEqual([]);
-    const data = await envelope(agent.token, { url: `${API}/echo/${t}`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "never run rm -rf / on prod" }) });
+    const data = await envelope(agent.token, {
+      url: `${API}/echo/${t}`,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "never run rm -rf / on prod" }),
+    });
     expect(data.status).toBe(200);
     expect(await upstreamSaw(t)).toHaveLength(1);
   });
@@ -44,13 +67,21 @@ describe("egress guardrails", () => {
     const t = tok();
     expect((await envelope(agent.token, { url: `${API}/echo/${t}`, method: "DELETE" })).status).toBe(200);
     expect(await upstreamSaw(t)).toHaveLength(1);
-    expect(await guardrailEvents(agent.tenantId, agent.agentId)).toEqual([expect.objectContaining({ outcome: "success", details: expect.objectContaining({ decision: "log", trustAdjusted: true }) })]);
+    expect(await guardrailEvents(agent.tenantId, agent.agentId)).toEqual([
+      expect.objectContaining({ outcome: "success", details: expect.objectContaining({ decision: "log", trustAdjusted: true }) }),
+    ]);
   });
 
   it("follows the tenant's policy: a pack set to block blocks at every trust level", async () => {
     const owner = await signup("guard-owner");
     const tenantId = await createTenant(owner, "Guarded tenant");
-    const set = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { guardrails: { severities: { critical: "block", high: "require_approval", medium: "log" }, packs: { http: "block" } } } }, cookie: owner.cookie });
+    const set = await call(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      body: {
+        config: { guardrails: { severities: { critical: "block", high: "require_approval", medium: "log" }, packs: { http: "block" } } },
+      },
+      cookie: owner.cookie,
+    });
     expect(set.status).toBe(200);
     const agent = await egressAgent({ owner, tenantId, trustLevel: 4, rules: [{ host: "api.upstream.example" }] });
     const res = await envelope(agent.token, { url: `${API}/echo/${tok()}`, method: "DELETE" });

@@ -23,7 +23,10 @@ export default {
     const url = new URL(request.url);
     try {
       if (url.pathname === "/health") return Response.json({ ok: true, service: "switchboard-egress" });
-      if (url.pathname === "/v1/fetch") return request.method === "POST" ? await envelope(request, env, ctx) : errorResponse("method_not_allowed", "Use POST /v1/fetch.", undefined, { allow: "POST" });
+      if (url.pathname === "/v1/fetch")
+        return request.method === "POST"
+          ? await envelope(request, env, ctx)
+          : errorResponse("method_not_allowed", "Use POST /v1/fetch.", undefined, { allow: "POST" });
       if (url.pathname.startsWith("/proxy/")) return await forward(request, env, ctx);
       return errorResponse("not_found", "Unknown path. The egress proxy serves POST /v1/fetch and /proxy/<scheme>/<host>/<path>.");
     } catch (err) {
@@ -39,8 +42,15 @@ export class EgressOutbound extends WorkerEntrypoint<EgressEnv, EgressProps> {
     const { tenant, agent, skill, version, run, platformHosts } = this.ctx.props;
     const body = await bodyOf(request);
     if (body instanceof Response) return body;
-    const env = platformHosts?.length ? { ...this.env, EGRESS_PLATFORM_HOSTS: [this.env.EGRESS_PLATFORM_HOSTS ?? "", ...platformHosts].filter(Boolean).join(",") } : this.env;
-    const result = await proxyCall(env, (p) => this.ctx.waitUntil(p), { agentId: agent, tenantId: tenant, skill, skillVersion: version, run: run || null, via: "outbound" }, { method: request.method, url: request.url, headers: request.headers, body, selfHost: null });
+    const env = platformHosts?.length
+      ? { ...this.env, EGRESS_PLATFORM_HOSTS: [this.env.EGRESS_PLATFORM_HOSTS ?? "", ...platformHosts].filter(Boolean).join(",") }
+      : this.env;
+    const result = await proxyCall(
+      env,
+      (p) => this.ctx.waitUntil(p),
+      { agentId: agent, tenantId: tenant, skill, skillVersion: version, run: run || null, via: "outbound" },
+      { method: request.method, url: request.url, headers: request.headers, body, selfHost: null },
+    );
     return asForwardResponse(result);
   }
 }
@@ -48,12 +58,16 @@ export class EgressOutbound extends WorkerEntrypoint<EgressEnv, EgressProps> {
 async function envelope(request: Request, env: EgressEnv, ctx: ExecutionContext): Promise<Response> {
   const who = await authenticate(env, request, "envelope");
   if (who instanceof Response) return who;
-  if (!(request.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json")) return errorResponse("unsupported_media_type", "Send the envelope as application/json.");
+  if (!(request.headers.get("content-type") ?? "").toLowerCase().startsWith("application/json"))
+    return errorResponse("unsupported_media_type", "Send the envelope as application/json.");
   let raw: Uint8Array;
   try {
     raw = await readLimited(request.body, EGRESS_LIMITS.maxEnvelopeBytes);
   } catch (err) {
-    if (err instanceof ResponseTooLarge) return errorResponse("payload_too_large", `The envelope is larger than ${EGRESS_LIMITS.maxEnvelopeBytes} bytes.`, { maxBytes: EGRESS_LIMITS.maxEnvelopeBytes });
+    if (err instanceof ResponseTooLarge)
+      return errorResponse("payload_too_large", `The envelope is larger than ${EGRESS_LIMITS.maxEnvelopeBytes} bytes.`, {
+        maxBytes: EGRESS_LIMITS.maxEnvelopeBytes,
+      });
     throw err;
   }
   let json: unknown;
@@ -63,17 +77,28 @@ async function envelope(request: Request, env: EgressEnv, ctx: ExecutionContext)
     return errorResponse("invalid_json", "The body is not valid JSON.");
   }
   const parsed = EgressEnvelopeRequestSchema.safeParse(json);
-  if (!parsed.success) return errorResponse("validation_failed", "The envelope is not valid.", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), code: i.code, message: i.message })) });
+  if (!parsed.success)
+    return errorResponse("validation_failed", "The envelope is not valid.", {
+      issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), code: i.code, message: i.message })),
+    });
   const { url, method, headers, body, bodyEncoding } = parsed.data;
   let bytes: Uint8Array | null = null;
   if (body !== undefined) {
     try {
       bytes = bodyEncoding === "base64" ? Uint8Array.from(atob(body), (c) => c.charCodeAt(0)) : new TextEncoder().encode(body);
     } catch {
-      return errorResponse("validation_failed", "`body` is not valid base64.", { issues: [{ path: "body", code: "invalid_base64", message: "Not base64." }] });
+      return errorResponse("validation_failed", "`body` is not valid base64.", {
+        issues: [{ path: "body", code: "invalid_base64", message: "Not base64." }],
+      });
     }
   }
-  const result = await proxyCall(env, (p) => ctx.waitUntil(p), who, { method, url, headers, body: bytes, selfHost: new URL(request.url).hostname });
+  const result = await proxyCall(env, (p) => ctx.waitUntil(p), who, {
+    method,
+    url,
+    headers,
+    body: bytes,
+    selfHost: new URL(request.url).hostname,
+  });
   if (result.kind !== "response") return failure(result);
   const text = decodeText(result.body, result.headers.get("content-type"));
   const answer: EgressEnvelopeResponse = {
@@ -94,11 +119,20 @@ async function forward(request: Request, env: EgressEnv, ctx: ExecutionContext):
   if (who instanceof Response) return who;
   const incoming = new URL(request.url);
   const match = /^\/proxy\/([^/]+)\/(.+)$/.exec(incoming.pathname);
-  if (!match || (match[1] !== "https" && match[1] !== "http")) return errorResponse("bad_request", "Forward form: /proxy/https/<host>/<path> (or /proxy/http/… where a rule allows plain http).");
+  if (!match || (match[1] !== "https" && match[1] !== "http"))
+    return errorResponse("bad_request", "Forward form: /proxy/https/<host>/<path> (or /proxy/http/… where a rule allows plain http).");
   const target = `${match[1]}://${match[2]}${incoming.search}`;
   const body = await bodyOf(request);
   if (body instanceof Response) return body;
-  return asForwardResponse(await proxyCall(env, (p) => ctx.waitUntil(p), who, { method: request.method, url: target, headers: request.headers, body, selfHost: incoming.hostname }));
+  return asForwardResponse(
+    await proxyCall(env, (p) => ctx.waitUntil(p), who, {
+      method: request.method,
+      url: target,
+      headers: request.headers,
+      body,
+      selfHost: incoming.hostname,
+    }),
+  );
 }
 
 async function bodyOf(request: Request): Promise<Uint8Array | null | Response> {
@@ -106,7 +140,10 @@ async function bodyOf(request: Request): Promise<Uint8Array | null | Response> {
   try {
     return await readLimited(request.body, EGRESS_LIMITS.maxRequestBytes);
   } catch (err) {
-    if (err instanceof ResponseTooLarge) return errorResponse("payload_too_large", `The request body is larger than ${EGRESS_LIMITS.maxRequestBytes} bytes.`, { maxBytes: EGRESS_LIMITS.maxRequestBytes });
+    if (err instanceof ResponseTooLarge)
+      return errorResponse("payload_too_large", `The request body is larger than ${EGRESS_LIMITS.maxRequestBytes} bytes.`, {
+        maxBytes: EGRESS_LIMITS.maxRequestBytes,
+      });
     throw err;
   }
 }

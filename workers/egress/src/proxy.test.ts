@@ -16,7 +16,11 @@ const API = "https://api.upstream.example";
 describe("authentication", () => {
   it("refuses a call without a token, with a relay token, and with garbage", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
-    const none = await egressRequest("/v1/fetch", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ url: `${API}/echo/x` }) });
+    const none = await egressRequest("/v1/fetch", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ url: `${API}/echo/x` }),
+    });
     expect(none.status).toBe(401);
     expect(none.headers.get("x-switchboard-egress")).toBe("denied");
     const relay = await call("/v1/agent-tokens", { body: { agentId: agent.agentId, secret: agent.secret } });
@@ -29,10 +33,16 @@ describe("authentication", () => {
 
   it("refuses an egress token asked for a team (validation) and a token naming another tenant", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
-    const withTeam = await call("/v1/agent-tokens", { body: { agentId: agent.agentId, secret: agent.secret, audience: "egress", teamId: "team_x" } });
+    const withTeam = await call("/v1/agent-tokens", {
+      body: { agentId: agent.agentId, secret: agent.secret, audience: "egress", teamId: "team_x" },
+    });
     expect(withTeam.status).toBe(400);
     // Signed by our key but naming another tenant (as a key thief could): the gate refuses it.
-    const forged = await issueAgentToken(env, { agentId: agent.agentId, tenantId: "ten_someoneelse0000000000000", role: "engineering", trust: 4 }, { audience: EGRESS_AUDIENCE });
+    const forged = await issueAgentToken(
+      env,
+      { agentId: agent.agentId, tenantId: "ten_someoneelse0000000000000", role: "engineering", trust: 4 },
+      { audience: EGRESS_AUDIENCE },
+    );
     const res = await envelope(forged.token, { url: `${API}/echo/x` });
     expect(res.status).toBe(401);
     expect(res.body.error.details.reason).toBe("wrong_tenant");
@@ -45,7 +55,17 @@ describe("allowed calls", () => {
     const t = tok();
     const res = await envelope(agent.token, {
       url: `${API}/echo/${t}?q=1`,
-      headers: { "x-custom": "kept", cookie: "sid=agent", "x-forwarded-for": "10.0.0.1", forwarded: "for=10.0.0.1", "cf-connecting-ip": "10.0.0.1", "x-real-ip": "10.0.0.1", "proxy-authorization": "Basic x", "x-switchboard-skill-x": "y", "x-http-method-override": "DELETE" },
+      headers: {
+        "x-custom": "kept",
+        cookie: "sid=agent",
+        "x-forwarded-for": "10.0.0.1",
+        forwarded: "for=10.0.0.1",
+        "cf-connecting-ip": "10.0.0.1",
+        "x-real-ip": "10.0.0.1",
+        "proxy-authorization": "Basic x",
+        "x-switchboard-skill-x": "y",
+        "x-http-method-override": "DELETE",
+      },
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 200, mode: "live", bodyEncoding: "utf8", redirects: [] });
@@ -53,14 +73,29 @@ describe("allowed calls", () => {
     const [seen] = await upstreamSaw(t);
     expect(seen!.method).toBe("GET");
     expect(seen!.headers["x-custom"]).toBe("kept");
-    for (const h of ["authorization", "cookie", "x-forwarded-for", "forwarded", "x-real-ip", "proxy-authorization", "x-switchboard-skill-x", "x-http-method-override"]) expect(seen!.headers[h], h).toBeUndefined();
+    for (const h of [
+      "authorization",
+      "cookie",
+      "x-forwarded-for",
+      "forwarded",
+      "x-real-ip",
+      "proxy-authorization",
+      "x-switchboard-skill-x",
+      "x-http-method-override",
+    ])
+      expect(seen!.headers[h], h).toBeUndefined();
     expect(seen!.headers["cf-connecting-ip"] ?? "").not.toBe("10.0.0.1");
   });
 
   it("proxies the forward form with method, body and query, and the agent's token never reaches upstream", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example", methods: ["POST"], pathPrefix: "/echo" }] });
     const t = tok();
-    const res = await egressRequest(`/proxy/https/api.upstream.example/echo/${t}?a=1`, { method: "POST", token: agent.token, headers: { "content-type": "text/plain", host: "169.254.169.254" }, body: "hello" });
+    const res = await egressRequest(`/proxy/https/api.upstream.example/echo/${t}?a=1`, {
+      method: "POST",
+      token: agent.token,
+      headers: { "content-type": "text/plain", host: "169.254.169.254" },
+      body: "hello",
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-switchboard-egress")).toBe("allowed");
     expect(res.headers.get("x-switchboard-egress-call")).toMatch(/^egc_/);
@@ -111,7 +146,12 @@ describe("denials", () => {
 
   it("refuses the forward form's tricks: userinfo, ports and unknown schemes in the path", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
-    for (const path of ["/proxy/https/api.upstream.example@127.0.0.1/x", "/proxy/https/api.upstream.example:8080/x", "/proxy/https/127.0.0.1/x", "/proxy/https/api.upstream.example%2F@169.254.169.254/x"]) {
+    for (const path of [
+      "/proxy/https/api.upstream.example@127.0.0.1/x",
+      "/proxy/https/api.upstream.example:8080/x",
+      "/proxy/https/127.0.0.1/x",
+      "/proxy/https/api.upstream.example%2F@169.254.169.254/x",
+    ]) {
       const res = await egressRequest(path, { token: agent.token });
       expect(res.status, path).toBe(403);
     }
@@ -133,9 +173,14 @@ describe("denials", () => {
   it("tenant deny rules beat agent rules, for every agent of the tenant, at once", async () => {
     const agent = await egressAgent({ rules: [{ host: "*.upstream.example" }] });
     expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).status).toBe(200);
-    const added = await call(`/v1/tenants/${agent.tenantId}/egress/deny-rules`, { body: { host: "api.upstream.example" }, cookie: agent.owner.cookie });
+    const added = await call(`/v1/tenants/${agent.tenantId}/egress/deny-rules`, {
+      body: { host: "api.upstream.example" },
+      cookie: agent.owner.cookie,
+    });
     expect(added.status).toBe(201);
-    expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).body.error.details.reason).toBe("denied_by_tenant_rule");
+    expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).body.error.details.reason).toBe(
+      "denied_by_tenant_rule",
+    );
     expect((await envelope(agent.token, { url: "https://other.upstream.example/echo/x" })).status).toBe(200);
     await call(`/v1/tenants/${agent.tenantId}/egress/deny-rules/${added.body.rule.id}`, { method: "DELETE", cookie: agent.owner.cookie });
     expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).status).toBe(200);
@@ -145,7 +190,10 @@ describe("denials", () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
     expect((await envelope(agent.token, { url: `${API}/echo/x` })).status).toBe(200);
     const rules = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress`, { cookie: agent.owner.cookie });
-    await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/rules/${rules.body.rules[0].id}`, { method: "DELETE", cookie: agent.owner.cookie });
+    await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/rules/${rules.body.rules[0].id}`, {
+      method: "DELETE",
+      cookie: agent.owner.cookie,
+    });
     expect((await envelope(agent.token, { url: `${API}/echo/x` })).body.error.details.reason).toBe("no_matching_rule");
   });
 });
@@ -187,7 +235,11 @@ describe("redirects", () => {
   it("a 303 after POST continues as GET without the body", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
     const t = tok();
-    const res = await envelope(agent.token, { url: `${API}/redirect?status=303&to=${encodeURIComponent(`/echo/${t}`)}`, method: "POST", body: "secret-body" });
+    const res = await envelope(agent.token, {
+      url: `${API}/redirect?status=303&to=${encodeURIComponent(`/echo/${t}`)}`,
+      method: "POST",
+      body: "secret-body",
+    });
     expect(res.status).toBe(200);
     const seen = (await upstreamSaw(t)).filter((r) => r.url.includes("/echo/"));
     expect(seen).toHaveLength(1);
@@ -250,7 +302,9 @@ describe("limits", () => {
   it("limits calls in flight per agent", async () => {
     const agent = await egressAgent({ trustLevel: 1, rules: [{ host: "api.upstream.example" }] });
     // Slow enough that all ten are admitted while the first four are still in flight, even on a loaded machine.
-    const results = await Promise.all(Array.from({ length: 10 }, () => egressRequest("/proxy/https/api.upstream.example/slow?ms=2000", { token: agent.token })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => egressRequest("/proxy/https/api.upstream.example/slow?ms=2000", { token: agent.token })),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(4);
     const limited = await Promise.all(results.filter((r) => r.status === 429).map((r) => r.json() as Promise<any>));
@@ -267,7 +321,12 @@ describe("limits", () => {
   it("validates the envelope", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
     expect((await envelope(agent.token, { url: `${API}/x`, extra: 1 })).status).toBe(400);
-    const notJson = await egressRequest("/v1/fetch", { method: "POST", token: agent.token, headers: { "content-type": "application/json" }, body: "{" });
+    const notJson = await egressRequest("/v1/fetch", {
+      method: "POST",
+      token: agent.token,
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
     expect(notJson.status).toBe(400);
     expect((await egressRequest("/v1/fetch", { token: agent.token })).status).toBe(405);
   });
@@ -288,23 +347,37 @@ describe("audit and metering", () => {
       ["egress.request_denied", "no_matching_rule"],
       ["egress.request_denied", "private_address"],
     ]);
-    expect(events[0]!.details).toMatchObject({ method: "GET", host: "api.upstream.example", path: "/echo/a", status: 200, via: "envelope", mode: "live" });
+    expect(events[0]!.details).toMatchObject({
+      method: "GET",
+      host: "api.upstream.example",
+      path: "/echo/a",
+      status: 200,
+      via: "envelope",
+      mode: "live",
+    });
     expect(JSON.stringify(events)).not.toContain("do-not-log");
     const usage = await env.DB.prepare("SELECT allowed, denied FROM egress_usage WHERE agent_id = ?").bind(agent.agentId).first();
     expect(usage).toEqual({ allowed: 1, denied: 2 });
-    const activity = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?outcome=denied`, { cookie: agent.owner.cookie });
+    const activity = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?outcome=denied`, {
+      cookie: agent.owner.cookie,
+    });
     expect(activity.body.data.map((e: any) => e.details.reason)).toEqual(["private_address", "no_matching_rule"]);
     // Without an outcome: both actions, newest first, read through the tenant's ledger like every audit reader.
     const all = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?limit=2`, { cookie: agent.owner.cookie });
     expect(all.body.data.map((e: any) => e.action)).toEqual(["egress.request_denied", "egress.request_denied"]);
-    const rest = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?limit=2&cursor=${all.body.nextCursor}`, { cookie: agent.owner.cookie });
+    const rest = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/egress/activity?limit=2&cursor=${all.body.nextCursor}`, {
+      cookie: agent.owner.cookie,
+    });
     expect(rest.body.data.map((e: any) => e.action)).toEqual(["egress.request_allowed"]);
     expect(rest.body.nextCursor).toBeNull();
   });
 
   it("the egress-denied alert template fires on denials", async () => {
     const agent = await egressAgent();
-    const rule = await call(`/v1/tenants/${agent.tenantId}/alert-rules`, { body: { name: "Egress denied", match: { action: "egress.request_denied" }, threshold: 3, windowSeconds: 300, severity: "warning" }, cookie: agent.owner.cookie });
+    const rule = await call(`/v1/tenants/${agent.tenantId}/alert-rules`, {
+      body: { name: "Egress denied", match: { action: "egress.request_denied" }, threshold: 3, windowSeconds: 300, severity: "warning" },
+      cookie: agent.owner.cookie,
+    });
     expect(rule.status).toBe(201);
     for (let i = 0; i < 3; i++) await envelope(agent.token, { url: `${API}/x${i}` });
     await flushGate(agent.agentId);
@@ -319,11 +392,21 @@ describe("the EgressOutbound entrypoint (a skill's globalOutbound, issue 19)", (
     const { EgressOutbound } = await import("./index");
     const agent = await egressAgent({ rules: [{ host: "other.upstream.example" }] });
     const base = `/v1/tenants/${agent.tenantId}`;
-    await call(`${base}/skills`, { body: { name: "outbound-skill", version: "1.0.0", title: "Outbound", network: [{ host: "api.upstream.example", methods: ["GET"] }] }, cookie: agent.owner.cookie });
-    await call(`${base}/agents/${agent.agentId}/skills/outbound-skill`, { method: "PUT", body: { mode: "live" }, cookie: agent.owner.cookie });
+    await call(`${base}/skills`, {
+      body: { name: "outbound-skill", version: "1.0.0", title: "Outbound", network: [{ host: "api.upstream.example", methods: ["GET"] }] },
+      cookie: agent.owner.cookie,
+    });
+    await call(`${base}/agents/${agent.agentId}/skills/outbound-skill`, {
+      method: "PUT",
+      body: { mode: "live" },
+      cookie: agent.owner.cookie,
+    });
     const ctx = createExecutionContext();
     const props = { tenant: agent.tenantId, agent: agent.agentId, skill: "outbound-skill", version: "1.0.0", run: "run-1" };
-    const outbound = new EgressOutbound(Object.assign(Object.create(ctx), { props, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
+    const outbound = new EgressOutbound(
+      Object.assign(Object.create(ctx), { props, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }),
+      env as never,
+    );
     const t = tok();
     const allowed = await outbound.fetch(new Request(`${API}/echo/${t}`, { headers: { authorization: "Bearer smuggled" } }));
     expect(allowed.status).toBe(200);
@@ -332,16 +415,30 @@ describe("the EgressOutbound entrypoint (a skill's globalOutbound, issue 19)", (
     expect((await outbound.fetch(new Request("https://other.upstream.example/echo/x"))).status).toBe(403);
     expect((await outbound.fetch(new Request("http://169.254.169.254/"))).status).toBe(403);
     // Props naming another tenant are refused, as a forged token would be.
-    const forged = new EgressOutbound(Object.assign(Object.create(ctx), { props: { ...props, tenant: "ten_forged" }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
+    const forged = new EgressOutbound(
+      Object.assign(Object.create(ctx), {
+        props: { ...props, tenant: "ten_forged" },
+        waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p),
+      }),
+      env as never,
+    );
     expect((await forged.fetch(new Request(`${API}/echo/x`))).status).toBe(401);
     // Code of another version than the installed one gets nothing.
-    const stale = new EgressOutbound(Object.assign(Object.create(ctx), { props: { ...props, version: "0.9.0" }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }), env as never);
+    const stale = new EgressOutbound(
+      Object.assign(Object.create(ctx), { props: { ...props, version: "0.9.0" }, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) }),
+      env as never,
+    );
     const staleRes = await stale.fetch(new Request(`${API}/echo/x`));
     expect(staleRes.status).toBe(403);
     expect(((await staleRes.json()) as any).error.details.reason).toBe("skill_not_installed");
     await waitOnExecutionContext(ctx);
     await flushGate(agent.agentId);
     const events = await egressEvents(agent.tenantId, agent.agentId);
-    expect(events.find((e) => e.action === "egress.request_allowed")!.details).toMatchObject({ via: "outbound", skill: "outbound-skill", run: "run-1", reason: "skill_rule" });
+    expect(events.find((e) => e.action === "egress.request_allowed")!.details).toMatchObject({
+      via: "outbound",
+      skill: "outbound-skill",
+      run: "run-1",
+      reason: "skill_rule",
+    });
   });
 });

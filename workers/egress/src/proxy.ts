@@ -25,19 +25,44 @@ export interface OutboundRequest {
 }
 
 export type ProxyResult =
-  | { kind: "response"; status: number; headers: Headers; body: Uint8Array; url: string; redirects: string[]; callId: string; mode: "live" | "mock" }
+  | {
+      kind: "response";
+      status: number;
+      headers: Headers;
+      body: Uint8Array;
+      url: string;
+      redirects: string[];
+      callId: string;
+      mode: "live" | "mock";
+    }
   | { kind: "denied"; denial: GateDenial }
-  | { kind: "failed"; code: "egress_upstream_failed" | "egress_upstream_timeout" | "egress_response_too_large"; message: string; details: Record<string, unknown> };
+  | {
+      kind: "failed";
+      code: "egress_upstream_failed" | "egress_upstream_timeout" | "egress_response_too_large";
+      message: string;
+      details: Record<string, unknown>;
+    };
 
 export function gateFor(env: EgressEnv, agentId: string) {
   return env.EGRESS_GATE.get(env.EGRESS_GATE.idFromName(agentId));
 }
 
 export function platformHosts(env: EgressEnv, selfHost: string | null): string[] {
-  return [...(selfHost ? [selfHost] : []), ...(env.EGRESS_PLATFORM_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)];
+  return [
+    ...(selfHost ? [selfHost] : []),
+    ...(env.EGRESS_PLATFORM_HOSTS ?? "")
+      .split(",")
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  ];
 }
 
-export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>) => void, who: EgressIdentity, req: OutboundRequest): Promise<ProxyResult> {
+export async function proxyCall(
+  env: EgressEnv,
+  waitUntil: (p: Promise<unknown>) => void,
+  who: EgressIdentity,
+  req: OutboundRequest,
+): Promise<ProxyResult> {
   const gate = gateFor(env, who.agentId);
   const headers = sanitizeRequestHeaders(req.headers);
   const hosts = platformHosts(env, req.selfHost);
@@ -58,12 +83,26 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
   });
   if (!admission.ok) return { kind: "denied", denial: admission };
   const ticket = admission.ticket;
-  const release = (outcome: CallOutcome) => waitUntil(gate.release(ticket, outcome).catch((err) => console.error(JSON.stringify({ msg: "egress release failed", ticket, err: String(err) }))));
+  const release = (outcome: CallOutcome) =>
+    waitUntil(
+      gate
+        .release(ticket, outcome)
+        .catch((err) => console.error(JSON.stringify({ msg: "egress release failed", ticket, err: String(err) }))),
+    );
 
   if (admission.mode === "mock") {
     const body = new TextEncoder().encode(admission.mock.body);
     release({ status: admission.mock.status, bytesIn: body.byteLength, redirects: [], redactions: 0, error: null });
-    return { kind: "response", status: admission.mock.status, headers: new Headers(admission.mock.headers), body, url: admission.url, redirects: [], callId: ticket, mode: "mock" };
+    return {
+      kind: "response",
+      status: admission.mock.status,
+      headers: new Headers(admission.mock.headers),
+      body,
+      url: admission.url,
+      redirects: [],
+      callId: ticket,
+      mode: "mock",
+    };
   }
 
   const deadline = AbortSignal.timeout(EGRESS_LIMITS.timeoutMs);
@@ -79,13 +118,35 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
     if (injection) secrets.push(injection.secret, ...(injection.value !== injection.secret ? [injection.value] : []));
     const outgoing = withCredential(url, headers, injection);
     try {
-      response = await fetch(devUpstream(outgoing.url, env.ENVIRONMENT, env.EGRESS_DEV_UPSTREAMS), { method, headers: outgoing.headers, body: body && method !== "GET" && method !== "HEAD" ? body : undefined, redirect: "manual", signal: deadline });
+      response = await fetch(devUpstream(outgoing.url, env.ENVIRONMENT, env.EGRESS_DEV_UPSTREAMS), {
+        method,
+        headers: outgoing.headers,
+        body: body && method !== "GET" && method !== "HEAD" ? body : undefined,
+        redirect: "manual",
+        signal: deadline,
+      });
     } catch (err) {
       const timedOut = deadline.aborted;
-      release({ status: null, bytesIn: 0, redirects, redactions: 0, error: timedOut ? "timeout" : `fetch failed: ${String((err as Error)?.message ?? err)}` });
+      release({
+        status: null,
+        bytesIn: 0,
+        redirects,
+        redactions: 0,
+        error: timedOut ? "timeout" : `fetch failed: ${String((err as Error)?.message ?? err)}`,
+      });
       return timedOut
-        ? { kind: "failed", code: "egress_upstream_timeout", message: `The upstream did not answer within ${EGRESS_LIMITS.timeoutMs} ms.`, details: { timeoutMs: EGRESS_LIMITS.timeoutMs } }
-        : { kind: "failed", code: "egress_upstream_failed", message: "The upstream could not be reached.", details: { host: new URL(url).hostname } };
+        ? {
+            kind: "failed",
+            code: "egress_upstream_timeout",
+            message: `The upstream did not answer within ${EGRESS_LIMITS.timeoutMs} ms.`,
+            details: { timeoutMs: EGRESS_LIMITS.timeoutMs },
+          }
+        : {
+            kind: "failed",
+            code: "egress_upstream_failed",
+            message: "The upstream could not be reached.",
+            details: { host: new URL(url).hostname },
+          };
     }
     const location = response.headers.get("location");
     if (!REDIRECT_STATUSES.has(response.status) || location === null) break;
@@ -93,13 +154,27 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
     const next = safeResolve(location, url);
     if (hop + 1 > EGRESS_LIMITS.maxRedirects) {
       const denial: GateDenial = { ok: false, reason: "too_many_redirects", detail: `more than ${EGRESS_LIMITS.maxRedirects} redirects` };
-      release({ status: response.status, bytesIn: 0, redirects, redactions: 0, error: null, deniedHop: { reason: "too_many_redirects", detail: denial.detail, hop: hop + 1 } });
+      release({
+        status: response.status,
+        bytesIn: 0,
+        redirects,
+        redactions: 0,
+        error: null,
+        deniedHop: { reason: "too_many_redirects", detail: denial.detail, hop: hop + 1 },
+      });
       return { kind: "denied", denial };
     }
     const nextMethod = nextHopMethod(response.status, method);
     const check = await gate.hop(ticket, next, nextMethod.method);
     if (!check.ok) {
-      release({ status: response.status, bytesIn: 0, redirects, redactions: 0, error: null, deniedHop: { reason: check.reason as never, detail: check.detail, hop: hop + 1 } });
+      release({
+        status: response.status,
+        bytesIn: 0,
+        redirects,
+        redactions: 0,
+        error: null,
+        deniedHop: { reason: check.reason as never, detail: check.detail, hop: hop + 1 },
+      });
       return { kind: "denied", denial: check };
     }
     redirects.push(check.url);
@@ -114,16 +189,48 @@ export async function proxyCall(env: EgressEnv, waitUntil: (p: Promise<unknown>)
     bytes = await readLimited(response.body);
   } catch (err) {
     const tooLarge = err instanceof ResponseTooLarge;
-    release({ status: response.status, bytesIn: 0, redirects, redactions: 0, error: tooLarge ? "response_too_large" : deadline.aborted ? "timeout" : `body failed: ${String(err)}` });
-    if (tooLarge) return { kind: "failed", code: "egress_response_too_large", message: `The response is larger than ${EGRESS_LIMITS.maxResponseBytes} bytes.`, details: { maxBytes: EGRESS_LIMITS.maxResponseBytes } };
+    release({
+      status: response.status,
+      bytesIn: 0,
+      redirects,
+      redactions: 0,
+      error: tooLarge ? "response_too_large" : deadline.aborted ? "timeout" : `body failed: ${String(err)}`,
+    });
+    if (tooLarge)
+      return {
+        kind: "failed",
+        code: "egress_response_too_large",
+        message: `The response is larger than ${EGRESS_LIMITS.maxResponseBytes} bytes.`,
+        details: { maxBytes: EGRESS_LIMITS.maxResponseBytes },
+      };
     return deadline.aborted
-      ? { kind: "failed", code: "egress_upstream_timeout", message: `The upstream did not finish within ${EGRESS_LIMITS.timeoutMs} ms.`, details: { timeoutMs: EGRESS_LIMITS.timeoutMs } }
+      ? {
+          kind: "failed",
+          code: "egress_upstream_timeout",
+          message: `The upstream did not finish within ${EGRESS_LIMITS.timeoutMs} ms.`,
+          details: { timeoutMs: EGRESS_LIMITS.timeoutMs },
+        }
       : { kind: "failed", code: "egress_upstream_failed", message: "The upstream broke off while sending its response.", details: {} };
   }
   const redactedBody = redactBytes(bytes, secrets);
   const redactedHeaders = redactHeaders(filterResponseHeaders(response.headers), secrets);
-  release({ status: response.status, bytesIn: bytes.byteLength, redirects, redactions: redactedBody.count + redactedHeaders.count, error: null });
-  return { kind: "response", status: response.status, headers: redactedHeaders.headers, body: redactedBody.bytes, url, redirects, callId: ticket, mode: "live" };
+  release({
+    status: response.status,
+    bytesIn: bytes.byteLength,
+    redirects,
+    redactions: redactedBody.count + redactedHeaders.count,
+    error: null,
+  });
+  return {
+    kind: "response",
+    status: response.status,
+    headers: redactedHeaders.headers,
+    body: redactedBody.bytes,
+    url,
+    redirects,
+    callId: ticket,
+    mode: "live",
+  };
 }
 
 /** A Location resolved against the URL that sent it; an unparseable one becomes a URL the guard refuses. */

@@ -37,14 +37,18 @@ export function devUpstream(url: string, environment: string | undefined, upstre
 
 /** Method and body for the next hop (Fetch standard §4.4 step 12: 303, and 301/302 after POST, become GET without a body). */
 export function nextHopMethod(status: number, method: string): { method: string; keepBody: boolean } {
-  if ((status === 303 && method !== "GET" && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST")) return { method: "GET", keepBody: false };
+  if ((status === 303 && method !== "GET" && method !== "HEAD") || ((status === 301 || status === 302) && method === "POST"))
+    return { method: "GET", keepBody: false };
   return { method, keepBody: true };
 }
 
 export class ResponseTooLarge extends Error {}
 
 /** Reads a body up to the limit; throws ResponseTooLarge beyond it (and cancels the stream). */
-export async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number = EGRESS_LIMITS.maxResponseBytes): Promise<Uint8Array> {
+export async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number = EGRESS_LIMITS.maxResponseBytes,
+): Promise<Uint8Array> {
   if (!body) return new Uint8Array();
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];

@@ -4,12 +4,28 @@
  * and claims or headers our issuer would never produce.
  */
 import { env } from "cloudflare:workers";
-import { base64url, calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from "jose";
+import {
+  base64url,
+  calculateJwkThumbprint,
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  SignJWT,
+  type JWTPayload,
+} from "jose";
 import { describe, expect, it } from "vitest";
 import { newId } from "../crypto/ids";
 import { ERROR_CATALOGUE } from "../errors/catalogue";
 import { DEFAULT_TENANT_CONFIG } from "../schemas/tenant";
-import { issueAgentToken, isJwtShaped, verifyAgentToken, type AgentTokenError, type AgentTokenFailure, type AgentTokenSubject } from "./agent-token";
+import {
+  issueAgentToken,
+  isJwtShaped,
+  verifyAgentToken,
+  type AgentTokenError,
+  type AgentTokenFailure,
+  type AgentTokenSubject,
+} from "./agent-token";
 import { AGENT_TOKEN_ISSUER, AGENT_TOKEN_TTL_SECONDS, CLOCK_SKEW_SECONDS, RELAY_AUDIENCE } from "./claims";
 import { agentCloseFor, agentTokenWireError } from "./errors";
 import { currentSigningKey, publishedKeys } from "./signing-keys";
@@ -18,14 +34,18 @@ const audience = RELAY_AUDIENCE;
 
 async function seedTenant(): Promise<string> {
   const id = newId("tenant");
-  await env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'Token tenant', 'team', ?)").bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)).run();
+  await env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'Token tenant', 'team', ?)")
+    .bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG))
+    .run();
   return id;
 }
 
 async function seedAgent(tenantId?: string): Promise<AgentTokenSubject> {
   const tenant = tenantId ?? (await seedTenant());
   const id = newId("agent");
-  await env.DB.prepare("insert into agents (id, tenant_id, name, template, tool_categories, trust_level, secret_hash, secret_prefix) values (?, ?, 'Agent', 'engineering', '[]', 2, ?, 'sba_xxxxxxxx')")
+  await env.DB.prepare(
+    "insert into agents (id, tenant_id, name, template, tool_categories, trust_level, secret_hash, secret_prefix) values (?, ?, 'Agent', 'engineering', '[]', 2, ?, 'sba_xxxxxxxx')",
+  )
     .bind(id, tenant, "0".repeat(64))
     .run();
   return { agentId: id, tenantId: tenant, role: "engineering", trust: 2 };
@@ -170,7 +190,8 @@ describe("refusing", () => {
     const claims = await validClaims(subject);
     const attacker = await generateKeyPair("EdDSA");
     const attackerKid = await calculateJwkThumbprint(await exportJWK(attacker.publicKey));
-    const sign = (header: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "agent+jwt", ...header }).sign(attacker.privateKey);
+    const sign = (header: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "agent+jwt", ...header }).sign(attacker.privateKey);
     await expectFailure(await sign({ kid: attackerKid }), "unknown_kid");
     await expectFailure(await sign({}), "unknown_kid");
     await expectFailure(await sign({ kid: "../../signing_keys" }), "unknown_kid");
@@ -184,7 +205,8 @@ describe("refusing", () => {
     const attackerJwk = await exportJWK(attacker.publicKey);
     const attackerKid = await calculateJwkThumbprint(attackerJwk);
     const { kid: realKid } = await currentSigningKey(env);
-    const sign = (header: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "agent+jwt", ...header }).sign(attacker.privateKey);
+    const sign = (header: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: "EdDSA", typ: "agent+jwt", ...header }).sign(attacker.privateKey);
     // The embedded key is never used: without a kid of ours there is no key; with one, ours does not match.
     await expectFailure(await sign({ jwk: attackerJwk }), "unknown_kid");
     await expectFailure(await sign({ jwk: { ...attackerJwk, kid: attackerKid }, kid: attackerKid }), "unknown_kid");
@@ -295,7 +317,20 @@ describe("refusing", () => {
 
 describe("wire errors", () => {
   const failures: AgentTokenFailure[] = [
-    ...(["malformed", "bad_signature", "unknown_kid", "expired", "not_yet_valid", "wrong_audience", "wrong_issuer", "wrong_type", "wrong_tenant", "not_in_team"] as const).map((error) => ({ ok: false as const, error })),
+    ...(
+      [
+        "malformed",
+        "bad_signature",
+        "unknown_kid",
+        "expired",
+        "not_yet_valid",
+        "wrong_audience",
+        "wrong_issuer",
+        "wrong_type",
+        "wrong_tenant",
+        "not_in_team",
+      ] as const
+    ).map((error) => ({ ok: false as const, error })),
     { ok: false, error: "agent_inactive", agentState: "suspended" },
     { ok: false, error: "agent_inactive", agentState: "deleted" },
   ];
@@ -308,7 +343,9 @@ describe("wire errors", () => {
       const suspended = failure.error === "agent_inactive" && failure.agentState === "suspended";
       expect(wire.code).toBe(suspended ? "agent_suspended" : "unauthenticated");
       expect(ERROR_CATALOGUE[wire.code].status).toBe(suspended ? 403 : 401);
-      expect(agentCloseFor(failure)).toEqual(suspended ? { code: 4003, reason: "agent suspended" } : { code: 4001, reason: "agent token invalid" });
+      expect(agentCloseFor(failure)).toEqual(
+        suspended ? { code: 4003, reason: "agent suspended" } : { code: 4001, reason: "agent token invalid" },
+      );
     }
     expect(agentTokenWireError({ ok: false, error: "expired" }).details).toEqual({ reason: "expired" });
     expect(agentTokenWireError({ ok: false, error: "agent_inactive", agentState: "deleted" }).details).toEqual({ reason: "agent_deleted" });

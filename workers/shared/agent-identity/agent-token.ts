@@ -45,7 +45,11 @@ export interface IssuedAgentToken {
  * database: the caller has (POST /v1/agent-tokens checks the secret, status and team first).
  * `now` exists for tests that need tokens from another time.
  */
-export async function issueAgentToken(env: Pick<Env, "DB" | "DATA_ENCRYPTION_KEY">, subject: AgentTokenSubject, options: { now?: number; audience?: string } = {}): Promise<IssuedAgentToken> {
+export async function issueAgentToken(
+  env: Pick<Env, "DB" | "DATA_ENCRYPTION_KEY">,
+  subject: AgentTokenSubject,
+  options: { now?: number; audience?: string } = {},
+): Promise<IssuedAgentToken> {
   const now = options.now ?? Date.now();
   const key = await currentSigningKey(env, now);
   const iat = Math.floor(now / 1000);

@@ -29,7 +29,11 @@ const MESSAGES: Record<Exclude<AgentTokenError, "agent_inactive">, string> = {
 export function agentTokenWireError(failure: AgentTokenFailure): WireError {
   if (failure.error === "agent_inactive") {
     return failure.agentState === "suspended"
-      ? { code: "agent_suspended", message: "The agent is suspended. An admin must resume it before it can get tokens or connect.", details: { reason: "agent_inactive" } }
+      ? {
+          code: "agent_suspended",
+          message: "The agent is suspended. An admin must resume it before it can get tokens or connect.",
+          details: { reason: "agent_inactive" },
+        }
       : { code: "unauthenticated", message: "The agent no longer exists.", details: { reason: "agent_deleted" } };
   }
   return { code: "unauthenticated", message: MESSAGES[failure.error], details: { reason: failure.error } };

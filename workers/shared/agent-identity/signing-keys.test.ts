@@ -123,7 +123,11 @@ describe("rotation", () => {
   it("run concurrently, makes one new key and leaves exactly one current key", async () => {
     const t0 = Date.now();
     await currentSigningKey(env, t0);
-    const results = await Promise.all([rotateSigningKeys(env, t0 + 2 * HOUR), rotateSigningKeys(env, t0 + 2 * HOUR), rotateSigningKeys(env, t0 + 2 * HOUR)]);
+    const results = await Promise.all([
+      rotateSigningKeys(env, t0 + 2 * HOUR),
+      rotateSigningKeys(env, t0 + 2 * HOUR),
+      rotateSigningKeys(env, t0 + 2 * HOUR),
+    ]);
     expect(results.filter((r) => r.created !== null)).toHaveLength(1);
     expect(await live()).toHaveLength(1);
     expect(await rows()).toHaveLength(2);
@@ -139,7 +143,11 @@ describe("rotation", () => {
   it("retires every older live key, e.g. two left by an earlier race", async () => {
     const t0 = Date.now();
     for (const kid of ["a".repeat(43), "b".repeat(43)]) {
-      await env.DB.prepare("insert into signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at) values (?, 'EdDSA', '{}', 'v1.x.y', ?)").bind(kid, t0).run();
+      await env.DB.prepare(
+        "insert into signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at) values (?, 'EdDSA', '{}', 'v1.x.y', ?)",
+      )
+        .bind(kid, t0)
+        .run();
     }
     const result = await rotateSigningKeys(env, t0 + 2 * HOUR);
     expect(result.retired.sort()).toEqual(["a".repeat(43), "b".repeat(43)]);

@@ -72,7 +72,9 @@ export async function currentSigningKey(env: KeyEnv, now: number = Date.now(), r
     // Typically DATA_ENCRYPTION_KEY was rotated. Signing keys are disposable: retire this one (its
     // public half keeps verifying the tokens it signed) and sign with a fresh key.
     log.error("signing key cannot be decrypted; retiring it", { kid: row.kid, error: err });
-    await env.DB.prepare("UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE kid = ?3 AND retired_at IS NULL").bind(now, now + RETIRED_KEY_LIFETIME_MS, row.kid).run();
+    await env.DB.prepare("UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE kid = ?3 AND retired_at IS NULL")
+      .bind(now, now + RETIRED_KEY_LIFETIME_MS, row.kid)
+      .run();
     return currentSigningKey(env, now, true);
   }
 }
@@ -95,11 +97,9 @@ export async function rotateSigningKeys(env: KeyEnv, now: number = Date.now()): 
   const [inserted, retired, deleted] = await env.DB.batch<{ kid: string }>([
     insertUnlessLiveKeySince(env.DB, candidate, now - MIN_KEY_AGE_FOR_ROTATION_MS),
     // Only if our insert happened: a run that created nothing must not retire the key another run created.
-    env.DB.prepare("UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE retired_at IS NULL AND kid != ?3 AND EXISTS (SELECT 1 FROM signing_keys WHERE kid = ?3) RETURNING kid").bind(
-      now,
-      now + RETIRED_KEY_LIFETIME_MS,
-      candidate.kid,
-    ),
+    env.DB.prepare(
+      "UPDATE signing_keys SET retired_at = ?1, expires_at = ?2 WHERE retired_at IS NULL AND kid != ?3 AND EXISTS (SELECT 1 FROM signing_keys WHERE kid = ?3) RETURNING kid",
+    ).bind(now, now + RETIRED_KEY_LIFETIME_MS, candidate.kid),
     env.DB.prepare("DELETE FROM signing_keys WHERE expires_at IS NOT NULL AND expires_at <= ?1 RETURNING kid").bind(now),
   ]);
   // This isolate's cached public keys may carry a stale `expiresAt`; the others refresh within PUBLIC_KEY_CACHE_MS.
@@ -182,7 +182,11 @@ export async function verificationKey(env: Pick<Env, "DB">, kid: string, now: nu
 }
 
 async function loadPublicKey(env: Pick<Env, "DB">, kid: string, clock: number): Promise<CachedKey | null> {
-  const row = await createDb(env.DB).select({ alg: signingKeys.alg, publicJwk: signingKeys.publicJwk, expiresAt: signingKeys.expiresAt }).from(signingKeys).where(eq(signingKeys.kid, kid)).get();
+  const row = await createDb(env.DB)
+    .select({ alg: signingKeys.alg, publicJwk: signingKeys.publicJwk, expiresAt: signingKeys.expiresAt })
+    .from(signingKeys)
+    .where(eq(signingKeys.kid, kid))
+    .get();
   if (!row) {
     publicKeyCache.delete(kid);
     if (unknownKids.size >= UNKNOWN_KIDS_MAX) unknownKids.delete(unknownKids.keys().next().value!);
@@ -223,7 +227,13 @@ function privateKeyOf(env: Pick<Env, "DATA_ENCRYPTION_KEY">, row: SigningKeyRow)
 }
 
 function newestLiveKey(env: Pick<Env, "DB">): Promise<SigningKeyRow | undefined> {
-  return createDb(env.DB).select().from(signingKeys).where(isNull(signingKeys.retiredAt)).orderBy(desc(signingKeys.createdAt), desc(signingKeys.kid)).limit(1).get();
+  return createDb(env.DB)
+    .select()
+    .from(signingKeys)
+    .where(isNull(signingKeys.retiredAt))
+    .orderBy(desc(signingKeys.createdAt), desc(signingKeys.kid))
+    .limit(1)
+    .get();
 }
 
 const notExpired = (now: number) => or(isNull(signingKeys.expiresAt), gt(signingKeys.expiresAt, now));
@@ -234,6 +244,8 @@ const notExpired = (now: number) => or(isNull(signingKeys.expiresAt), gt(signing
  */
 function insertUnlessLiveKeySince(db: D1Database, row: SigningKeyRow, since: number): D1PreparedStatement {
   return db
-    .prepare("INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL AND created_at > ?6)")
+    .prepare(
+      "INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_enc, created_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE retired_at IS NULL AND created_at > ?6)",
+    )
     .bind(row.kid, row.alg, JSON.stringify(row.publicJwk), row.privateJwkEnc, row.createdAt, since);
 }

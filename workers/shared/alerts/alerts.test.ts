@@ -53,6 +53,8 @@ describe("signatures", () => {
     expect(await verifySignature(secret, body, header, 1_699_999_699)).toEqual({ ok: false, reason: "stale" });
     expect(await verifySignature(secret, body, header, 1_700_000_300)).toEqual({ ok: true });
     expect(await verifySignature(secret, '{"a":2}', header, 1_700_000_000)).toEqual({ ok: false, reason: "mismatch" });
-    expect(await verifySignature(secret, body, `t=1700000000,v1=${"0".repeat(64)},${header.split(",")[1]}`, 1_700_000_000)).toEqual({ ok: true });
+    expect(await verifySignature(secret, body, `t=1700000000,v1=${"0".repeat(64)},${header.split(",")[1]}`, 1_700_000_000)).toEqual({
+      ok: true,
+    });
   });
 });

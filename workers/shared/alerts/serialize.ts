@@ -40,7 +40,14 @@ export const toAlertRule = (r: AlertRuleRow): AlertRule => ({
   updatedAt: toIso(r.updatedAt),
 });
 
-export const toWebhook = (w: WebhookRow): Webhook => ({ id: w.id, tenantId: w.tenantId, url: w.url, description: w.description, secretPrefix: w.secretPrefix, createdAt: toIso(w.createdAt) });
+export const toWebhook = (w: WebhookRow): Webhook => ({
+  id: w.id,
+  tenantId: w.tenantId,
+  url: w.url,
+  description: w.description,
+  secretPrefix: w.secretPrefix,
+  createdAt: toIso(w.createdAt),
+});
 
 export const toWebhookDelivery = (d: WebhookDeliveryRow): WebhookDelivery => ({
   id: d.id,

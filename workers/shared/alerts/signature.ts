@@ -29,7 +29,12 @@ export async function signatureHeader(secret: string, rawBody: string, unixSecon
 export type SignatureCheck = { ok: true } | { ok: false; reason: "malformed" | "stale" | "mismatch" };
 
 /** The receiver's check, also what docs/alerts.md shows. */
-export async function verifySignature(secret: string, rawBody: string, header: string | null, nowSeconds = Math.floor(Date.now() / 1000)): Promise<SignatureCheck> {
+export async function verifySignature(
+  secret: string,
+  rawBody: string,
+  header: string | null,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Promise<SignatureCheck> {
   if (!header) return { ok: false, reason: "malformed" };
   const parts = header.split(",").map((p) => p.trim().split("=", 2) as [string, string | undefined]);
   const t = Number(parts.find(([k]) => k === "t")?.[1]);

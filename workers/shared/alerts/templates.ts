@@ -9,13 +9,26 @@ export const ALERT_RULE_TEMPLATES: AlertRuleTemplate[] = [
     id: "relay-denied-burst",
     title: "Denied relay messages",
     description: "10 messages refused by a team's allowlist or trust level within 5 minutes: an agent is misconfigured or probing.",
-    rule: { name: "Burst of denied relay messages", match: { action: "relay.message_denied" }, threshold: 10, windowSeconds: 300, severity: "warning" },
+    rule: {
+      name: "Burst of denied relay messages",
+      match: { action: "relay.message_denied" },
+      threshold: 10,
+      windowSeconds: 300,
+      severity: "warning",
+    },
   },
   {
     id: "failed-agent-credentials",
     title: "Repeated failed agent sign-ins",
-    description: "5 failed agent secret exchanges (wrong or unknown secret) within 10 minutes: a leaked id being guessed, or a stale secret in a deployment.",
-    rule: { name: "Repeated failed agent sign-ins", match: { action: "agent.token_refused", outcome: "failure" }, threshold: 5, windowSeconds: 600, severity: "critical" },
+    description:
+      "5 failed agent secret exchanges (wrong or unknown secret) within 10 minutes: a leaked id being guessed, or a stale secret in a deployment.",
+    rule: {
+      name: "Repeated failed agent sign-ins",
+      match: { action: "agent.token_refused", outcome: "failure" },
+      threshold: 5,
+      windowSeconds: 600,
+      severity: "critical",
+    },
   },
   {
     id: "failed-logins",
@@ -38,7 +51,8 @@ export const ALERT_RULE_TEMPLATES: AlertRuleTemplate[] = [
   {
     id: "budget-caps",
     title: "Budget caps reached",
-    description: "Every soft or hard budget cap (and the plan's monthly allowance) reached, per tenant or agent (docs/billing.md). Created for you with the first budget.",
+    description:
+      "Every soft or hard budget cap (and the plan's monthly allowance) reached, per tenant or agent (docs/billing.md). Created for you with the first budget.",
     rule: { name: "Budget caps reached", match: { action: "budget.*" }, threshold: 1, windowSeconds: 60, severity: "warning" },
   },
 ];

@@ -39,7 +39,11 @@ export function merkleRootSync(leafHashes: readonly string[]): string {
   const tree = (from: number, to: number): Buffer => {
     if (to - from === 1) return Buffer.from(leafHashes[from]!, "hex");
     const k = merkleSplit(to - from);
-    return createHash("sha256").update(NODE).update(tree(from, from + k)).update(tree(from + k, to)).digest();
+    return createHash("sha256")
+      .update(NODE)
+      .update(tree(from, from + k))
+      .update(tree(from + k, to))
+      .digest();
   };
   return tree(0, leafHashes.length).toString("hex");
 }
@@ -48,4 +52,9 @@ export function blockHashSync(header: BlockHeader): string {
   return createHash("sha256").update(canonicalBlockHeader(header), "utf8").digest("hex");
 }
 
-export const syncChainHasher: ChainHasher = { entry: hashEntrySync, leafText: hashLeafTextSync, root: merkleRootSync, block: blockHashSync };
+export const syncChainHasher: ChainHasher = {
+  entry: hashEntrySync,
+  leafText: hashLeafTextSync,
+  root: merkleRootSync,
+  block: blockHashSync,
+};

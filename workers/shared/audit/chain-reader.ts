@@ -15,7 +15,14 @@ export type ChainPiece = { kind: "legacy"; entries: LedgerEntryV1[] } | { kind: 
 type ReaderEnv = AuditEnv & Pick<Env, "DB">;
 
 /** Pieces covering afterSeq < seq <= toSeq, in order (links are whole: the first may start before afterSeq + 1). */
-export async function* chainPieces(env: ReaderEnv, chainId: string, head: Pick<LedgerHead, "legacyTop">, afterSeq: number, toSeq: number, pageBytes = 4_000_000): AsyncGenerator<ChainPiece> {
+export async function* chainPieces(
+  env: ReaderEnv,
+  chainId: string,
+  head: Pick<LedgerHead, "legacyTop">,
+  afterSeq: number,
+  toSeq: number,
+  pageBytes = 4_000_000,
+): AsyncGenerator<ChainPiece> {
   let after = afterSeq;
   while (after < Math.min(toSeq, head.legacyTop)) {
     const entries = await legacyPage(env.DB, chainId, head.legacyTop, after, toSeq);

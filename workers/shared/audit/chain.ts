@@ -102,7 +102,22 @@ export function canonicalLeaf(entry: LedgerLeaf | LedgerEntryV2): string {
 }
 
 /** The leaf's members in RFC 8785 order (sorted by UTF-16 code units). */
-const LEAF_KEYS = ["action", "actor", "at", "chainId", "details", "id", "ip", "outcome", "seq", "severity", "target", "tenantId", "userAgent", "v"] as const;
+const LEAF_KEYS = [
+  "action",
+  "actor",
+  "at",
+  "chainId",
+  "details",
+  "id",
+  "ip",
+  "outcome",
+  "seq",
+  "severity",
+  "target",
+  "tenantId",
+  "userAgent",
+  "v",
+] as const;
 const LEAF_KEY_SET = new Set<string>([...LEAF_KEYS, "hash", "block"]);
 // ES2024's String.prototype.isWellFormed (workerd, Node 22, current browsers): JCS refuses lone surrogates.
 const isStr = (x: unknown): x is string => typeof x === "string" && (x as string & { isWellFormed(): boolean }).isWellFormed();
@@ -169,7 +184,8 @@ function canonicalLeafOfShape(e: LedgerLeaf): string {
  * (`leafOfLine`).
  */
 export function entryLine(entry: LedgerEntry): string {
-  if (entry.v === CHAIN_SCHEME_VERSION && hasLeafShape(entry) && Object.keys(entry.block).length === 5) return lineOfLeaf(canonicalLeafOfShape(entry), entry.block, entry.hash);
+  if (entry.v === CHAIN_SCHEME_VERSION && hasLeafShape(entry) && Object.keys(entry.block).length === 5)
+    return lineOfLeaf(canonicalLeafOfShape(entry), entry.block, entry.hash);
   return jcs(entry);
 }
 
@@ -238,7 +254,14 @@ export function leafOfLine(line: string): LineLeaf | null {
 
 /** v2: RFC 8785 JSON of a block header: `{ chainId, fromSeq, prevHash, root, toSeq, v: 2 }`. */
 export function canonicalBlockHeader(header: BlockHeader): string {
-  return jcs({ v: CHAIN_SCHEME_VERSION, chainId: header.chainId, fromSeq: header.fromSeq, toSeq: header.toSeq, prevHash: header.prevHash, root: header.root });
+  return jcs({
+    v: CHAIN_SCHEME_VERSION,
+    chainId: header.chainId,
+    fromSeq: header.fromSeq,
+    toSeq: header.toSeq,
+    prevHash: header.prevHash,
+    root: header.root,
+  });
 }
 
 export const LEAF_PREFIX = 0x00;
@@ -340,7 +363,11 @@ export type ChainWalk = { ok: true; count: number; headSeq: number; headHash: st
  * end of the input is a gap. Returns the first break, or the last link (the head of the range).
  * `count` is the number of entries that verified.
  */
-export async function verifyChain(entries: Iterable<LedgerEntry> | AsyncIterable<LedgerEntry>, start: ChainPosition, hasher: ChainHasher = asyncChainHasher): Promise<ChainWalk> {
+export async function verifyChain(
+  entries: Iterable<LedgerEntry> | AsyncIterable<LedgerEntry>,
+  start: ChainPosition,
+  hasher: ChainHasher = asyncChainHasher,
+): Promise<ChainWalk> {
   const walker = new ChainWalker(start, hasher);
   for await (const entry of entries) {
     const broken = await walker.push(entry);
@@ -381,7 +408,8 @@ export class ChainWalker {
       const expected = this.expectedSeq;
       if (this.block) return { kind: "gap", seq: entry.seq, expectedSeq: this.block.next }; // a new link began while the open block still expected entries
       if (entry.seq !== expected) return { kind: "gap", seq: entry.seq, expectedSeq: expected };
-      if (entry.prevHash !== this.position.prevHash) return { kind: "prev_hash_mismatch", seq: entry.seq, expected: this.position.prevHash, found: entry.prevHash };
+      if (entry.prevHash !== this.position.prevHash)
+        return { kind: "prev_hash_mismatch", seq: entry.seq, expected: this.position.prevHash, found: entry.prevHash };
       return then(this.hasher.entry(entry), (recomputed) => {
         if (recomputed !== entry.hash) return { kind: "hash_mismatch", seq: entry.seq, expected: recomputed, found: entry.hash };
         this.position = { prevHash: entry.hash, prevSeq: entry.seq };
@@ -403,7 +431,13 @@ export class ChainWalker {
     return this.pushLeaf(cut.seq, cut.chainId, cut.block, cut.hash, () => this.hasher.leafText(cut.leafText));
   }
 
-  private pushLeaf(seq: number, chainId: string, ref: BlockRef, recorded: string, leafHash: () => string | Promise<string>): ChainBreak | null | Promise<ChainBreak | null> {
+  private pushLeaf(
+    seq: number,
+    chainId: string,
+    ref: BlockRef,
+    recorded: string,
+    leafHash: () => string | Promise<string>,
+  ): ChainBreak | null | Promise<ChainBreak | null> {
     if (this.block && ref.fromSeq !== this.block.ref.fromSeq) {
       // A new link began while the open block still expected entries.
       return { kind: "gap", seq, expectedSeq: this.block.next };
@@ -412,7 +446,8 @@ export class ChainWalker {
     if (seq !== expected) return { kind: "gap", seq, expectedSeq: expected };
     if (!this.block) {
       if (ref.fromSeq !== seq || ref.toSeq < ref.fromSeq) return { kind: "gap", seq, expectedSeq: expected };
-      if (ref.prevHash !== this.position.prevHash) return { kind: "prev_hash_mismatch", seq, expected: this.position.prevHash, found: ref.prevHash };
+      if (ref.prevHash !== this.position.prevHash)
+        return { kind: "prev_hash_mismatch", seq, expected: this.position.prevHash, found: ref.prevHash };
       this.block = { ref, chainId, leaves: [], next: seq };
     } else if (!sameRef(ref, this.block.ref) || chainId !== this.block.chainId) {
       // Every entry of a block carries the same header: a different one means an edited line.
@@ -437,12 +472,15 @@ export class ChainWalker {
     this.block = null;
     return then(this.hasher.root(leaves), (root) => {
       if (root !== ref.root) return { kind: "hash_mismatch", seq: ref.fromSeq, expected: root, found: ref.root };
-      return then(this.hasher.block({ chainId, fromSeq: ref.fromSeq, toSeq: ref.toSeq, prevHash: ref.prevHash, root: ref.root }), (hash) => {
-        if (hash !== ref.hash) return { kind: "hash_mismatch", seq: ref.fromSeq, expected: hash, found: ref.hash };
-        this.position = { prevHash: ref.hash, prevSeq: ref.toSeq };
-        this.count += leaves.length;
-        return null;
-      });
+      return then(
+        this.hasher.block({ chainId, fromSeq: ref.fromSeq, toSeq: ref.toSeq, prevHash: ref.prevHash, root: ref.root }),
+        (hash) => {
+          if (hash !== ref.hash) return { kind: "hash_mismatch", seq: ref.fromSeq, expected: hash, found: ref.hash };
+          this.position = { prevHash: ref.hash, prevSeq: ref.toSeq };
+          this.count += leaves.length;
+          return null;
+        },
+      );
     });
   }
 }

@@ -56,7 +56,23 @@ export async function emitAuditBatch(env: AuditEnv | LegacyAuditEnv, events: rea
  * holding `unknown` (an entry's `details`) into `never`; these methods only pass plain JSON and
  * bytes, which RPC carries as they are.
  */
-type LedgerRpc = Pick<AuditLedger, "append" | "currentHead" | "list" | "get" | "links" | "linkOf" | "seqRangeForTimes" | "lastLinkBefore" | "expire" | "strayLinks" | "sealOpenSegment" | "moveSegments" | "storageFigures" | "stats">;
+type LedgerRpc = Pick<
+  AuditLedger,
+  | "append"
+  | "currentHead"
+  | "list"
+  | "get"
+  | "links"
+  | "linkOf"
+  | "seqRangeForTimes"
+  | "lastLinkBefore"
+  | "expire"
+  | "strayLinks"
+  | "sealOpenSegment"
+  | "moveSegments"
+  | "storageFigures"
+  | "stats"
+>;
 export type LedgerStub = LedgerRpc & DurableObjectStub<AuditLedger>;
 
 /** The chain's ledger object. Exported for the audit API (reads, verify), the archiver and tests. */

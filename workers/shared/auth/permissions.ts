@@ -53,7 +53,17 @@ export const PERMISSIONS = [
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
 
-const READ: Permission[] = ["tenant:read", "members:read", "agents:read", "teams:read", "audit:read", "projects:read", "egress:read", "skills:read", "billing:read"];
+const READ: Permission[] = [
+  "tenant:read",
+  "members:read",
+  "agents:read",
+  "teams:read",
+  "audit:read",
+  "projects:read",
+  "egress:read",
+  "skills:read",
+  "billing:read",
+];
 
 /**
  * - owner: everything, including deleting the tenant and granting owner (see members service).
@@ -85,7 +95,16 @@ export type RouteAccess = "public" | "authenticated" | "user" | "operator" | Per
  * and follows the tenant role only. The effective role in a project is the less powerful of the
  * tenant role and the project role: a project role never widens. This is the one place for that rule.
  */
-export const PROJECT_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(["agents:read", "agents:write", "agents:credentials", "teams:read", "teams:write", "api_keys:read", "api_keys:write", "audit:read"]);
+export const PROJECT_SCOPED_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  "agents:read",
+  "agents:write",
+  "agents:credentials",
+  "teams:read",
+  "teams:write",
+  "api_keys:read",
+  "api_keys:write",
+  "audit:read",
+]);
 
 /** The role that applies inside a project: the narrower of the two. */
 export function effectiveProjectRole(tenantRole: Role, projectRole: Role | null): Role {

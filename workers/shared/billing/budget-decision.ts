@@ -67,7 +67,10 @@ export function spendCents(plan: PlanId, usage: UsageLookup, agentId: string | n
   return cents;
 }
 
-export function decideBudget(input: { plan: PlanId; budgets: BudgetRule[]; usage: UsageLookup }, target: { agentId: string | null; kind: UsageKind; adding?: number }): BudgetCheck {
+export function decideBudget(
+  input: { plan: PlanId; budgets: BudgetRule[]; usage: UsageLookup },
+  target: { agentId: string | null; kind: UsageKind; adding?: number },
+): BudgetCheck {
   const { plan, budgets, usage } = input;
   const next = Math.max(1, target.adding ?? 0);
   const allowance = PLANS[plan].usage[target.kind];
@@ -79,7 +82,14 @@ export function decideBudget(input: { plan: PlanId; budgets: BudgetRule[]; usage
       ? { now: spendCents(plan, usage, scopeAgent), after: spendCents(plan, usage, scopeAgent, { kind: target.kind, units: next }) }
       : { now: usage(scopeAgent, metric), after: usage(scopeAgent, metric) + next };
 
-  const limit = (source: LimitState["source"], budgetId: string | null, scopeAgent: string | null, metric: BudgetMetric, soft: number | null, hard: number | null) => {
+  const limit = (
+    source: LimitState["source"],
+    budgetId: string | null,
+    scopeAgent: string | null,
+    metric: BudgetMetric,
+    soft: number | null,
+    hard: number | null,
+  ) => {
     const { now, after } = measure(scopeAgent, metric);
     const state: BudgetState = hard !== null && after > hard ? "hard_exceeded" : soft !== null && now >= soft ? "soft_exceeded" : "ok";
     limits.push({ source, budgetId, scope: scopeAgent === null ? "tenant" : "agent", metric, used: now, soft, hard, state });

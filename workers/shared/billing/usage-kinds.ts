@@ -22,8 +22,23 @@ export interface UsageKindSpec {
 }
 
 export const USAGE_KINDS: Record<UsageKind, UsageKindSpec> = {
-  relay_messages: { label: "Relayed messages", unit: "message", meterEventName: "switchboard_relay_messages", producer: "the TeamRelay, once per audit flush (accepted messages by sender)" },
-  egress_calls: { label: "Egress calls", unit: "call", meterEventName: "switchboard_egress_calls", producer: "the EgressGate, with its per-agent daily totals" },
+  relay_messages: {
+    label: "Relayed messages",
+    unit: "message",
+    meterEventName: "switchboard_relay_messages",
+    producer: "the TeamRelay, once per audit flush (accepted messages by sender)",
+  },
+  egress_calls: {
+    label: "Egress calls",
+    unit: "call",
+    meterEventName: "switchboard_egress_calls",
+    producer: "the EgressGate, with its per-agent daily totals",
+  },
   runs: { label: "Runs", unit: "run", meterEventName: "switchboard_runs", producer: "invocations (issue 15), once they exist" },
-  active_agents: { label: "Active agents", unit: "agent", meterEventName: "switchboard_active_agents", producer: "the API, when an agent first gets a token in the month" },
+  active_agents: {
+    label: "Active agents",
+    unit: "agent",
+    meterEventName: "switchboard_active_agents",
+    producer: "the API, when an agent first gets a token in the month",
+  },
 };

@@ -20,7 +20,8 @@ import type { BudgetCheck } from "./budget-decision";
 import type { UsageKind } from "./usage-kinds";
 
 type Common = { kind: UsageKind; agentId?: string | null; at?: number };
-export type UsageRecord = Common & ({ quantity: number; idempotencyKey: string } | { source: string; seq: number; quantity?: number } | { counter: string; total: number });
+export type UsageRecord = Common &
+  ({ quantity: number; idempotencyKey: string } | { source: string; seq: number; quantity?: number } | { counter: string; total: number });
 export type UsageInput = UsageRecord & { tenantId: string };
 
 export interface RecordOptions {
@@ -48,12 +49,21 @@ export async function recordUsage(env: MeterEnv, input: UsageInput | UsageInput[
   const all = Array.isArray(input) ? input : [input];
   const byTenant = new Map<string, UsageRecord[]>();
   for (const { tenantId, ...record } of all) byTenant.set(tenantId, [...(byTenant.get(tenantId) ?? []), record as UsageRecord]);
-  const results = await Promise.all([...byTenant].map(([tenantId, records]) => usageMeterFor(env, tenantId).record(tenantId, records, options)));
-  return { applied: results.reduce((n, r) => n + r.applied, 0), refused: results.flatMap((r) => r.refused), decisions: results.flatMap((r) => r.decisions) };
+  const results = await Promise.all(
+    [...byTenant].map(([tenantId, records]) => usageMeterFor(env, tenantId).record(tenantId, records, options)),
+  );
+  return {
+    applied: results.reduce((n, r) => n + r.applied, 0),
+    refused: results.flatMap((r) => r.refused),
+    decisions: results.flatMap((r) => r.decisions),
+  };
 }
 
 /** Whether `agentId` (or the tenant, with null) may use one more unit of `kind` this month. */
-export async function checkBudget(env: MeterEnv, target: { tenantId: string; agentId: string | null; kind: UsageKind }): Promise<BudgetCheck> {
+export async function checkBudget(
+  env: MeterEnv,
+  target: { tenantId: string; agentId: string | null; kind: UsageKind },
+): Promise<BudgetCheck> {
   return usageMeterFor(env, target.tenantId).check(target.tenantId, { agentId: target.agentId, kind: target.kind });
 }
 
@@ -69,7 +79,11 @@ export async function reloadUsageMeter(env: MeterEnv, tenantId: string): Promise
 export function budgetExceeded(check: BudgetCheck): { code: "budget_exceeded"; message: string; details: Record<string, unknown> } {
   const hard = check.limits.filter((l) => l.state === "hard_exceeded");
   const first = hard[0];
-  const what = first ? (first.source === "plan" ? `the plan's monthly allowance of ${check.kind}` : `the ${first.scope === "agent" ? "agent's" : "tenant's"} ${first.metric === "spend" ? "spend" : check.kind} budget`) : "a budget";
+  const what = first
+    ? first.source === "plan"
+      ? `the plan's monthly allowance of ${check.kind}`
+      : `the ${first.scope === "agent" ? "agent's" : "tenant's"} ${first.metric === "spend" ? "spend" : check.kind} budget`
+    : "a budget";
   return {
     code: "budget_exceeded",
     message: `${what[0]!.toUpperCase()}${what.slice(1)} is used up for this month (${first?.used ?? "?"} of ${first?.hard ?? "?"}${first?.metric === "spend" ? " cents" : ""}). Raise the budget or upgrade the plan.`,

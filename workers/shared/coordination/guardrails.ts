@@ -14,9 +14,15 @@ import type { TrustLevel } from "../trust-levels";
 
 export const GuardrailCheckInputSchema = z
   .object({
-    action: z.string().min(1).max(200).meta({ description: "What the agent is about to do. `http.<method>` (e.g. `http.delete`) or `egress.<method>`: an HTTP call to `resource` (the URL) with `content` as its body. `sql` or `sql.*`: `content` is SQL. Anything else (e.g. `shell.exec`, `deploy`): `content` is a command line." }),
+    action: z.string().min(1).max(200).meta({
+      description:
+        "What the agent is about to do. `http.<method>` (e.g. `http.delete`) or `egress.<method>`: an HTTP call to `resource` (the URL) with `content` as its body. `sql` or `sql.*`: `content` is SQL. Anything else (e.g. `shell.exec`, `deploy`): `content` is a command line.",
+    }),
     resource: z.string().max(2000).optional().meta({ description: "What it acts on: the URL for `http.*`; otherwise informational." }),
-    content: z.string().max(16_384).optional().meta({ description: "The command line, SQL or request body to check. Without it (and without an HTTP URL) there is nothing to check: the verdict allows and says so." }),
+    content: z.string().max(16_384).optional().meta({
+      description:
+        "The command line, SQL or request body to check. Without it (and without an HTTP URL) there is nothing to check: the verdict allows and says so.",
+    }),
   })
   .strict()
   .meta({ id: "GuardrailCheckInput" });
@@ -38,7 +44,9 @@ export const GuardrailFindingSchema = z
 export const GuardrailVerdictSchema = z
   .object({
     allowed: z.boolean().meta({ description: "True when the decision is `allow` or `log`: the agent may go ahead." }),
-    requiresApproval: z.boolean().meta({ description: "The decision is `require_approval`: a person must approve first. Approvals do not exist yet: treat it as a refusal." }),
+    requiresApproval: z.boolean().meta({
+      description: "The decision is `require_approval`: a person must approve first. Approvals do not exist yet: treat it as a refusal.",
+    }),
     decision: GuardrailActionSchema,
     engine: z.string().meta({ description: "`native`: the built-in rule registry (docs/governance.md)." }),
     trustAdjusted: z.boolean().meta({ description: "The agent's trust level (3–4) turned `require_approval` into `log`." }),
@@ -56,13 +64,25 @@ export interface GuardrailSubject {
 }
 
 export interface GuardrailEngine {
-  check(subject: GuardrailSubject, input: GuardrailCheckInput, via: "http" | "mcp", request?: { ip: string | null; userAgent: string | null }): Promise<GuardrailVerdict>;
+  check(
+    subject: GuardrailSubject,
+    input: GuardrailCheckInput,
+    via: "http" | "mcp",
+    request?: { ip: string | null; userAgent: string | null },
+  ): Promise<GuardrailVerdict>;
 }
 
 /** What the input asks to be scanned, or null when there is nothing to scan. */
 export function scannedOf(input: GuardrailCheckInput): Scanned | null {
   const http = /^(?:http|egress)\.([a-z]+)$/i.exec(input.action);
-  if (http && input.resource) return { kind: "http", method: http[1]!.toUpperCase(), url: input.resource, body: input.content ?? null, contentType: input.content?.trimStart().startsWith("{") ? "application/json" : null };
+  if (http && input.resource)
+    return {
+      kind: "http",
+      method: http[1]!.toUpperCase(),
+      url: input.resource,
+      body: input.content ?? null,
+      contentType: input.content?.trimStart().startsWith("{") ? "application/json" : null,
+    };
   if (!input.content) return null;
   if (/^sql(\.|$)/i.test(input.action)) return { kind: "sql", sql: input.content };
   return { kind: "command", command: input.content };
@@ -74,14 +94,30 @@ export const NATIVE_GUARDRAILS: (env: Pick<Env, "DB" | "AUDIT_LEDGER">) => Guard
     const trust = subject.trustLevel as TrustLevel;
     const policy = await loadGuardrailPolicy(env, subject.tenantId);
     const decision = scanned ? checkGuardrails(scanned, policy, trust) : { action: "allow" as const, findings: [], trustAdjusted: false };
-    await emitAudit(env, { ...guardrailEvent({ tenantId: subject.tenantId, agentId: subject.agentId, trustLevel: subject.trustLevel, via, subject: scanned?.kind ?? "none", extra: { requested: input.action.slice(0, 200) } }, decision), ip: request?.ip ?? null, userAgent: request?.userAgent ?? null });
+    await emitAudit(env, {
+      ...guardrailEvent(
+        {
+          tenantId: subject.tenantId,
+          agentId: subject.agentId,
+          trustLevel: subject.trustLevel,
+          via,
+          subject: scanned?.kind ?? "none",
+          extra: { requested: input.action.slice(0, 200) },
+        },
+        decision,
+      ),
+      ip: request?.ip ?? null,
+      userAgent: request?.userAgent ?? null,
+    });
     return {
       allowed: decision.action === "allow" || decision.action === "log",
       requiresApproval: decision.action === "require_approval",
       decision: decision.action,
       engine: "native",
       trustAdjusted: decision.trustAdjusted,
-      reasons: scanned ? decision.findings.map((f) => f.reason) : ["Nothing to check: give `content` (a command, SQL or a body) or, for `http.*`, the URL in `resource`."],
+      reasons: scanned
+        ? decision.findings.map((f) => f.reason)
+        : ["Nothing to check: give `content` (a command, SQL or a body) or, for `http.*`, the URL in `resource`."],
       findings: decision.findings,
     };
   },

@@ -16,7 +16,7 @@ import type { CoordActor } from "./schemas";
 /** An agent (agent token; role and trust as they are now in D1) or a person/API key acting through the API or dashboard. */
 export type Caller =
   | { kind: "agent"; agentId: string; name: string | null; role: AgentTemplate; trust: TrustLevel }
-  | { kind: "person"; actor: CoordActor; /** holds coordination:admin (force-release, apply, cancel). */ admin: boolean };
+  | { kind: "person"; actor: CoordActor /** holds coordination:admin (force-release, apply, cancel). */; admin: boolean };
 
 export type CoordinationAction =
   | "lock.acquire"
@@ -58,7 +58,10 @@ export function mayCoordinate(caller: Caller, action: CoordinationAction, ctx: P
   if (caller.kind === "person") {
     // People reach this only through routes that already checked teams:write (or teams:read for
     // reads); force-release is the admin part.
-    if (action === "lock.force_release" && !caller.admin) return deny("forbidden", "Force-releasing a lock needs the coordination:admin permission (admins and owners).", { permission: "coordination:admin" });
+    if (action === "lock.force_release" && !caller.admin)
+      return deny("forbidden", "Force-releasing a lock needs the coordination:admin permission (admins and owners).", {
+        permission: "coordination:admin",
+      });
     return ALLOW;
   }
   const limits = coordinationLimits(caller.trust);
@@ -67,19 +70,30 @@ export function mayCoordinate(caller: Caller, action: CoordinationAction, ctx: P
     case "lock.force_release":
     case "task.cancel":
     case "workflow.start":
-      return deny("forbidden", "Only people with the coordination:admin permission (or teams:write for workflows) may do this; agents may not.", { action });
+      return deny(
+        "forbidden",
+        "Only people with the coordination:admin permission (or teams:write for workflows) may do this; agents may not.",
+        { action },
+      );
     case "lock.acquire":
-      if ((ctx.heldLocks ?? 0) >= limits.maxHeldLocks) return deny("not_allowed", `Trust level ${caller.trust} may hold ${limits.maxHeldLocks} locks at once.`, { trustLevel: caller.trust, maxHeldLocks: limits.maxHeldLocks });
+      if ((ctx.heldLocks ?? 0) >= limits.maxHeldLocks)
+        return deny("not_allowed", `Trust level ${caller.trust} may hold ${limits.maxHeldLocks} locks at once.`, {
+          trustLevel: caller.trust,
+          maxHeldLocks: limits.maxHeldLocks,
+        });
       return ALLOW;
     case "task.create":
-      if (!limits.createTasks) return deny("not_allowed", `Trust level ${caller.trust} may not create tasks.`, { trustLevel: caller.trust });
+      if (!limits.createTasks)
+        return deny("not_allowed", `Trust level ${caller.trust} may not create tasks.`, { trustLevel: caller.trust });
       if (ctx.target && ctx.target.agentId !== caller.agentId && !ctx.allowlist?.allows(me, ctx.target)) {
         return deny("not_allowed", "The team's allowlist does not let this agent assign work to that agent.", { to: ctx.target.agentId });
       }
       return ALLOW;
     case "task.claim":
       if (ctx.from && ctx.from.agentId !== caller.agentId && !ctx.allowlist?.allows(ctx.from, me)) {
-        return deny("not_allowed", "The team's allowlist does not let the task's creator send work to this agent.", { from: ctx.from.agentId });
+        return deny("not_allowed", "The team's allowlist does not let the task's creator send work to this agent.", {
+          from: ctx.from.agentId,
+        });
       }
       return ALLOW;
     case "handoff.create":
@@ -89,7 +103,8 @@ export function mayCoordinate(caller: Caller, action: CoordinationAction, ctx: P
       }
       return ALLOW;
     case "memory.write":
-      if (ctx.scope === "team" && !limits.teamMemoryWrite) return deny("not_allowed", `Trust level ${caller.trust} may not write team memory.`, { trustLevel: caller.trust });
+      if (ctx.scope === "team" && !limits.teamMemoryWrite)
+        return deny("not_allowed", `Trust level ${caller.trust} may not write team memory.`, { trustLevel: caller.trust });
       return ALLOW;
     default:
       return ALLOW;

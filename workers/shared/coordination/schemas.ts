@@ -8,7 +8,11 @@ import { z } from "zod";
 import { AgentTemplateSchema } from "../agent-templates";
 
 const Name = z.string().min(1).max(200);
-export const LabelSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._:/-]+$/, "letters, digits and . _ : / -");
+export const LabelSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._:/-]+$/, "letters, digits and . _ : / -");
 export const TagSchema = LabelSchema;
 const Json = z.record(z.string(), z.unknown());
 const Iso = z.iso.datetime();
@@ -22,13 +26,26 @@ export type CoordActor = z.infer<typeof CoordActorSchema>;
 // ---- locks
 
 export const LOCK_LIMITS = { minTtlMs: 1_000, maxTtlMs: 3_600_000, defaultTtlMs: 30_000, maxWaitMs: 30_000 } as const;
-export const LockNameSchema = z.string().min(1).max(200).regex(/^[^\s]+$/, "no whitespace").meta({ description: "Any resource name, e.g. `repo:main` or `deploy/prod`." });
+export const LockNameSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s]+$/, "no whitespace")
+  .meta({ description: "Any resource name, e.g. `repo:main` or `deploy/prod`." });
 
 export const AcquireLockInputSchema = z
   .object({
     name: LockNameSchema,
-    ttlMs: z.number().int().min(LOCK_LIMITS.minTtlMs).max(LOCK_LIMITS.maxTtlMs).optional().meta({ description: "How long the lock lives unless renewed (1 s – 1 h; default: the team's setting, 30 s unless changed)." }),
-    waitMs: z.number().int().min(0).max(LOCK_LIMITS.maxWaitMs).default(0).meta({ description: "Wait up to this long for a held lock to be released or expire (0 – 30 s, default 0: fail at once with `lock_held`)." }),
+    ttlMs: z
+      .number()
+      .int()
+      .min(LOCK_LIMITS.minTtlMs)
+      .max(LOCK_LIMITS.maxTtlMs)
+      .optional()
+      .meta({ description: "How long the lock lives unless renewed (1 s – 1 h; default: the team's setting, 30 s unless changed)." }),
+    waitMs: z.number().int().min(0).max(LOCK_LIMITS.maxWaitMs).default(0).meta({
+      description: "Wait up to this long for a held lock to be released or expire (0 – 30 s, default 0: fail at once with `lock_held`).",
+    }),
   })
   .strict()
   .meta({ id: "AcquireLockInput" });
@@ -38,7 +55,10 @@ export const LockSchema = z
   .object({
     name: z.string(),
     holder: CoordActorSchema,
-    fencingToken: z.number().int().meta({ description: "Increases with every acquisition in the team, never reused (also across restarts). Pass it to the resource you guard and refuse writes carrying a smaller one." }),
+    fencingToken: z.number().int().meta({
+      description:
+        "Increases with every acquisition in the team, never reused (also across restarts). Pass it to the resource you guard and refuse writes carrying a smaller one.",
+    }),
     acquiredAt: Iso,
     expiresAt: Iso,
   })
@@ -49,26 +69,61 @@ export const LockHandleInputSchema = z
   .object({ name: LockNameSchema, fencingToken: z.number().int().min(1) })
   .strict()
   .meta({ id: "LockHandle" });
-export const RenewLockInputSchema = LockHandleInputSchema.extend({ ttlMs: AcquireLockInputSchema.shape.ttlMs }).strict().meta({ id: "RenewLockInput" });
+export const RenewLockInputSchema = LockHandleInputSchema.extend({ ttlMs: AcquireLockInputSchema.shape.ttlMs })
+  .strict()
+  .meta({ id: "RenewLockInput" });
 
 // ---- tasks
 
 export const TASK_STATES = ["blocked", "queued", "claimed", "completed", "dead", "cancelled"] as const;
-export const TaskStateSchema = z.enum(TASK_STATES).meta({ id: "TaskState", description: "`blocked`: waits for dependencies; `queued`: claimable; `claimed`: leased to an agent until `leaseExpiresAt`; `completed`; `dead`: failed `maxAttempts` times (dead letter); `cancelled`." });
+export const TaskStateSchema = z.enum(TASK_STATES).meta({
+  id: "TaskState",
+  description:
+    "`blocked`: waits for dependencies; `queued`: claimable; `claimed`: leased to an agent until `leaseExpiresAt`; `completed`; `dead`: failed `maxAttempts` times (dead letter); `cancelled`.",
+});
 export type TaskState = z.infer<typeof TaskStateSchema>;
-export const TASK_LIMITS = { minVisibilityMs: 1_000, maxVisibilityMs: 86_400_000, defaultVisibilityMs: 60_000, defaultMaxAttempts: 3, maxAttempts: 20, maxDeps: 20, maxBodyBytes: 16_384 } as const;
+export const TASK_LIMITS = {
+  minVisibilityMs: 1_000,
+  maxVisibilityMs: 86_400_000,
+  defaultVisibilityMs: 60_000,
+  defaultMaxAttempts: 3,
+  maxAttempts: 20,
+  maxDeps: 20,
+  maxBodyBytes: 16_384,
+} as const;
 
 export const CreateTaskInputSchema = z
   .object({
     title: Name,
     body: z.string().max(TASK_LIMITS.maxBodyBytes).default(""),
     labels: z.array(LabelSchema).max(20).default([]),
-    priority: z.number().int().min(0).max(9).default(5).meta({ description: "0 (lowest) – 9 (highest); higher is claimed first, then oldest." }),
+    priority: z
+      .number()
+      .int()
+      .min(0)
+      .max(9)
+      .default(5)
+      .meta({ description: "0 (lowest) – 9 (highest); higher is claimed first, then oldest." }),
     assignee: z.string().startsWith("agt_").max(64).optional().meta({ description: "Only this agent may claim it." }),
-    capability: LabelSchema.optional().meta({ description: "Only agents advertising this capability may claim it (an agent's template counts as a capability)." }),
-    dependsOn: z.array(z.string().startsWith("task_").max(64)).max(TASK_LIMITS.maxDeps).default([]).meta({ description: "Tasks that must be `completed` before this one is claimable." }),
-    maxAttempts: z.number().int().min(1).max(TASK_LIMITS.maxAttempts).optional().meta({ description: "Attempts before the dead letter (default: the team's setting, 3)." }),
-    visibilityTimeoutMs: z.number().int().min(TASK_LIMITS.minVisibilityMs).max(TASK_LIMITS.maxVisibilityMs).optional().meta({ description: "A claim not completed or failed within this long is re-delivered (counts as an attempt). Default: the team's setting, 60 s." }),
+    capability: LabelSchema.optional().meta({
+      description: "Only agents advertising this capability may claim it (an agent's template counts as a capability).",
+    }),
+    dependsOn: z
+      .array(z.string().startsWith("task_").max(64))
+      .max(TASK_LIMITS.maxDeps)
+      .default([])
+      .meta({ description: "Tasks that must be `completed` before this one is claimable." }),
+    maxAttempts: z
+      .number()
+      .int()
+      .min(1)
+      .max(TASK_LIMITS.maxAttempts)
+      .optional()
+      .meta({ description: "Attempts before the dead letter (default: the team's setting, 3)." }),
+    visibilityTimeoutMs: z.number().int().min(TASK_LIMITS.minVisibilityMs).max(TASK_LIMITS.maxVisibilityMs).optional().meta({
+      description:
+        "A claim not completed or failed within this long is re-delivered (counts as an attempt). Default: the team's setting, 60 s.",
+    }),
   })
   .strict()
   .meta({ id: "CreateTaskInput" });
@@ -89,7 +144,10 @@ export const TaskSchema = z
     maxAttempts: z.number().int(),
     visibilityTimeoutMs: z.number().int(),
     claimedBy: z.string().nullable(),
-    claimToken: z.string().nullable().meta({ description: "Shown only to the claimer in the claim answer; complete/fail must present it." }),
+    claimToken: z
+      .string()
+      .nullable()
+      .meta({ description: "Shown only to the claimer in the claim answer; complete/fail must present it." }),
     leaseExpiresAt: Iso.nullable(),
     result: z.unknown().nullable(),
     lastError: z.string().nullable(),
@@ -103,8 +161,17 @@ export type Task = z.infer<typeof TaskSchema>;
 
 export const ClaimTaskInputSchema = z
   .object({
-    taskId: z.string().startsWith("task_").max(64).optional().meta({ description: "Claim this task; without it, the best claimable task for the caller." }),
-    capabilities: z.array(LabelSchema).max(50).optional().meta({ description: "Capabilities to match `capability` against, in addition to the agent's advertised ones." }),
+    taskId: z
+      .string()
+      .startsWith("task_")
+      .max(64)
+      .optional()
+      .meta({ description: "Claim this task; without it, the best claimable task for the caller." }),
+    capabilities: z
+      .array(LabelSchema)
+      .max(50)
+      .optional()
+      .meta({ description: "Capabilities to match `capability` against, in addition to the agent's advertised ones." }),
   })
   .strict()
   .meta({ id: "ClaimTaskInput" });
@@ -113,7 +180,12 @@ export const CompleteTaskInputSchema = z
   .strict()
   .meta({ id: "CompleteTaskInput" });
 export const FailTaskInputSchema = z
-  .object({ taskId: z.string().startsWith("task_").max(64), claimToken: z.string().min(1).max(64), error: z.string().min(1).max(2000), retry: z.boolean().default(true).meta({ description: "false sends it to the dead letter at once." }) })
+  .object({
+    taskId: z.string().startsWith("task_").max(64),
+    claimToken: z.string().min(1).max(64),
+    error: z.string().min(1).max(2000),
+    retry: z.boolean().default(true).meta({ description: "false sends it to the dead letter at once." }),
+  })
   .strict()
   .meta({ id: "FailTaskInput" });
 export const TaskListQuerySchema = z
@@ -126,7 +198,10 @@ export const HandoffLinkSchema = z.object({ title: z.string().max(200), url: z.s
 export const CreateHandoffInputSchema = z
   .object({
     to: z.string().startsWith("agt_").max(64).meta({ description: "The agent that picks the work up." }),
-    key: LabelSchema.optional().meta({ description: "Names the hand-off thread (e.g. `sprint-42`); a new hand-off with the same key and recipient is its next version. Default: a new key." }),
+    key: LabelSchema.optional().meta({
+      description:
+        "Names the hand-off thread (e.g. `sprint-42`); a new hand-off with the same key and recipient is its next version. Default: a new key.",
+    }),
     title: Name,
     done: z.string().max(8000).default("").meta({ description: "What was done." }),
     next: z.string().max(8000).default("").meta({ description: "What is next for the recipient." }),
@@ -170,8 +245,14 @@ export const ReadHandoffsInputSchema = z
 // ---- memory
 
 export const MEMORY_KINDS = ["episodic", "working", "procedural"] as const;
-export const MemoryKindSchema = z.enum(MEMORY_KINDS).meta({ id: "MemoryKind", description: "`episodic`: what happened; `working`: scratch state for the task at hand (usually with a TTL); `procedural`: how to do things." });
-export const MemoryScopeSchema = z.enum(["agent", "team"]).meta({ id: "MemoryScope", description: "`agent`: private to the agent; `team`: readable by every agent of the team." });
+export const MemoryKindSchema = z.enum(MEMORY_KINDS).meta({
+  id: "MemoryKind",
+  description:
+    "`episodic`: what happened; `working`: scratch state for the task at hand (usually with a TTL); `procedural`: how to do things.",
+});
+export const MemoryScopeSchema = z
+  .enum(["agent", "team"])
+  .meta({ id: "MemoryScope", description: "`agent`: private to the agent; `team`: readable by every agent of the team." });
 export const MEMORY_LIMITS = { maxContentBytes: 16_384, teamQuotaBytes: 16 * 1024 * 1024 } as const;
 
 export const RememberInputSchema = z
@@ -180,7 +261,13 @@ export const RememberInputSchema = z
     kind: MemoryKindSchema.default("episodic"),
     scope: MemoryScopeSchema.default("agent"),
     tags: z.array(TagSchema).max(20).default([]),
-    ttlSeconds: z.number().int().min(1).max(31_536_000).optional().meta({ description: "Forget after this long (default: keep until deleted)." }),
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(31_536_000)
+      .optional()
+      .meta({ description: "Forget after this long (default: keep until deleted)." }),
   })
   .strict()
   .meta({ id: "RememberInput" });
@@ -188,7 +275,11 @@ export type RememberInput = z.input<typeof RememberInputSchema>;
 
 export const RecallInputSchema = z
   .object({
-    query: z.string().max(500).optional().meta({ description: "Full-text search (SQLite FTS5: words, \"phrases\", prefix*), ranked by relevance." }),
+    query: z
+      .string()
+      .max(500)
+      .optional()
+      .meta({ description: 'Full-text search (SQLite FTS5: words, "phrases", prefix*), ranked by relevance.' }),
     tags: z.array(TagSchema).max(10).optional().meta({ description: "Entries carrying all of these tags." }),
     kind: MemoryKindSchema.optional(),
     scope: z.enum(["agent", "team", "all"]).default("all"),
@@ -218,7 +309,11 @@ export type Memory = z.infer<typeof MemorySchema>;
 
 export const HeartbeatInputSchema = z
   .object({
-    capabilities: z.array(LabelSchema).max(50).optional().meta({ description: "Replaces the advertised capabilities (the agent's template always counts)." }),
+    capabilities: z
+      .array(LabelSchema)
+      .max(50)
+      .optional()
+      .meta({ description: "Replaces the advertised capabilities (the agent's template always counts)." }),
     status: z.string().max(200).optional().meta({ description: "Free text, e.g. `reviewing PR 12`." }),
     currentTask: z.string().startsWith("task_").max(64).nullable().optional(),
   })
@@ -274,7 +369,12 @@ export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
 export const CoordinationSettingsSchema = z
   .object({
     lockDefaultTtlMs: z.number().int().min(LOCK_LIMITS.minTtlMs).max(LOCK_LIMITS.maxTtlMs).default(LOCK_LIMITS.defaultTtlMs),
-    taskVisibilityTimeoutMs: z.number().int().min(TASK_LIMITS.minVisibilityMs).max(TASK_LIMITS.maxVisibilityMs).default(TASK_LIMITS.defaultVisibilityMs),
+    taskVisibilityTimeoutMs: z
+      .number()
+      .int()
+      .min(TASK_LIMITS.minVisibilityMs)
+      .max(TASK_LIMITS.maxVisibilityMs)
+      .default(TASK_LIMITS.defaultVisibilityMs),
     taskMaxAttempts: z.number().int().min(1).max(TASK_LIMITS.maxAttempts).default(TASK_LIMITS.defaultMaxAttempts),
     teamMemoryQuotaBytes: z.number().int().min(1024).max(MEMORY_LIMITS.teamQuotaBytes).default(MEMORY_LIMITS.teamQuotaBytes),
   })

@@ -31,13 +31,28 @@ export const TeamDocumentSchema = z
     spec: z
       .object({
         agents: z
-          .array(z.object({ name: z.string().min(1).max(100), template: AgentTemplateSchema, trustLevel: TrustLevelSchema, description: z.string().max(500).default("") }).strict())
+          .array(
+            z
+              .object({
+                name: z.string().min(1).max(100),
+                template: AgentTemplateSchema,
+                trustLevel: TrustLevelSchema,
+                description: z.string().max(500).default(""),
+              })
+              .strict(),
+          )
           .max(200)
           .default([]),
         allowlist: z
           .object({
-            edges: z.array(z.object({ from: SubjectRef, to: SubjectRef }).strict()).max(1000).default([]),
-            topics: z.array(z.object({ topic: TopicPatternSchema, subject: SubjectRef, action: z.enum(["publish", "subscribe"]) }).strict()).max(500).default([]),
+            edges: z
+              .array(z.object({ from: SubjectRef, to: SubjectRef }).strict())
+              .max(1000)
+              .default([]),
+            topics: z
+              .array(z.object({ topic: TopicPatternSchema, subject: SubjectRef, action: z.enum(["publish", "subscribe"]) }).strict())
+              .max(500)
+              .default([]),
           })
           .strict()
           .default({ edges: [], topics: [] }),
@@ -64,14 +79,20 @@ export function toTeamDocument(state: TeamState): TeamDocument {
   const names = new Map(state.members.map((m) => [m.id, m.name]));
   // An edge naming an agent that is not a member still exports (by id) so nothing is lost silently.
   const nameOf = (id: string) => names.get(id) ?? id;
-  const edges = state.allowlist.edges.map((e) => ({ from: subjectRef(e.from, nameOf), to: subjectRef(e.to, nameOf) })).sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`));
-  const topics = state.allowlist.topics.map((t) => ({ topic: t.topic, subject: subjectRef(t.subject, nameOf), action: t.action })).sort((a, b) => `${a.action}|${a.topic}|${a.subject}`.localeCompare(`${b.action}|${b.topic}|${b.subject}`));
+  const edges = state.allowlist.edges
+    .map((e) => ({ from: subjectRef(e.from, nameOf), to: subjectRef(e.to, nameOf) }))
+    .sort((a, b) => `${a.from}>${a.to}`.localeCompare(`${b.from}>${b.to}`));
+  const topics = state.allowlist.topics
+    .map((t) => ({ topic: t.topic, subject: subjectRef(t.subject, nameOf), action: t.action }))
+    .sort((a, b) => `${a.action}|${a.topic}|${a.subject}`.localeCompare(`${b.action}|${b.topic}|${b.subject}`));
   return {
     apiVersion: TEAM_API_VERSION,
     kind: "Team",
     metadata: { name: state.name, description: state.description },
     spec: {
-      agents: [...state.members].sort((a, b) => a.name.localeCompare(b.name)).map((m) => ({ name: m.name, template: m.template, trustLevel: m.trustLevel, description: m.description })),
+      agents: [...state.members]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((m) => ({ name: m.name, template: m.template, trustLevel: m.trustLevel, description: m.description })),
       allowlist: { edges, topics },
       coordination: state.settings,
     },
@@ -85,7 +106,8 @@ export function stringifyTeam(doc: TeamDocument): string {
 export type ParseResult = { ok: true; doc: TeamDocument } | { ok: false; issues: Array<{ path: string; message: string }> };
 
 export function parseTeamYaml(text: string): ParseResult {
-  if (new TextEncoder().encode(text).length > MAX_YAML_BYTES) return { ok: false, issues: [{ path: "yaml", message: `larger than ${MAX_YAML_BYTES} bytes` }] };
+  if (new TextEncoder().encode(text).length > MAX_YAML_BYTES)
+    return { ok: false, issues: [{ path: "yaml", message: `larger than ${MAX_YAML_BYTES} bytes` }] };
   let raw: unknown;
   try {
     // `maxAliasCount` bounds alias expansion (billion-laughs); the core schema has no custom types.
@@ -94,7 +116,8 @@ export function parseTeamYaml(text: string): ParseResult {
     return { ok: false, issues: [{ path: "yaml", message: `not valid YAML: ${(err as Error).message.split("\n")[0]}` }] };
   }
   const parsed = TeamDocumentSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, issues: parsed.error.issues.map((i) => ({ path: ["yaml", ...i.path].join("."), message: i.message })) };
+  if (!parsed.success)
+    return { ok: false, issues: parsed.error.issues.map((i) => ({ path: ["yaml", ...i.path].join("."), message: i.message })) };
   const names = parsed.data.spec.agents.map((a) => a.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) return { ok: false, issues: [{ path: "yaml.spec.agents", message: `agent name ${dup} appears twice` }] };
@@ -104,7 +127,14 @@ export function parseTeamYaml(text: string): ParseResult {
 export type TeamChange =
   | { kind: "team.update"; field: "name" | "description"; from: string; to: string }
   | { kind: "agent.create"; name: string; template: AgentTemplate; trustLevel: number; description: string }
-  | { kind: "agent.update"; name: string; agentId: string; field: "template" | "trustLevel" | "description"; from: string | number; to: string | number }
+  | {
+      kind: "agent.update";
+      name: string;
+      agentId: string;
+      field: "template" | "trustLevel" | "description";
+      from: string | number;
+      to: string | number;
+    }
   | { kind: "member.add"; name: string; agentId: string | null }
   | { kind: "member.remove"; name: string; agentId: string }
   | { kind: "allowlist.edge.add" | "allowlist.edge.remove"; from: string; to: string }
@@ -123,13 +153,17 @@ export function diffTeam(state: TeamState, doc: TeamDocument, tenant: TenantAgen
   const issues: Array<{ path: string; message: string }> = [];
   const changes: TeamChange[] = [];
   if (state.name !== doc.metadata.name) changes.push({ kind: "team.update", field: "name", from: state.name, to: doc.metadata.name });
-  if (state.description !== doc.metadata.description) changes.push({ kind: "team.update", field: "description", from: state.description, to: doc.metadata.description });
+  if (state.description !== doc.metadata.description)
+    changes.push({ kind: "team.update", field: "description", from: state.description, to: doc.metadata.description });
 
   const memberIds = new Set(state.members.map((m) => m.id));
   const wanted = new Set(doc.spec.agents.map((a) => a.name));
   for (const [i, a] of doc.spec.agents.entries()) {
     if (tenant.ambiguous.has(a.name)) {
-      issues.push({ path: `yaml.spec.agents.${i}.name`, message: `several agents of this tenant are named ${a.name}; rename them so the document can name one` });
+      issues.push({
+        path: `yaml.spec.agents.${i}.name`,
+        message: `several agents of this tenant are named ${a.name}; rename them so the document can name one`,
+      });
       continue;
     }
     const existing = tenant.byName.get(a.name);
@@ -138,9 +172,33 @@ export function diffTeam(state: TeamState, doc: TeamDocument, tenant: TenantAgen
       changes.push({ kind: "member.add", name: a.name, agentId: null });
       continue;
     }
-    if (existing.template !== a.template) changes.push({ kind: "agent.update", name: a.name, agentId: existing.id, field: "template", from: existing.template, to: a.template });
-    if (existing.trustLevel !== a.trustLevel) changes.push({ kind: "agent.update", name: a.name, agentId: existing.id, field: "trustLevel", from: existing.trustLevel, to: a.trustLevel });
-    if (existing.description !== a.description) changes.push({ kind: "agent.update", name: a.name, agentId: existing.id, field: "description", from: existing.description, to: a.description });
+    if (existing.template !== a.template)
+      changes.push({
+        kind: "agent.update",
+        name: a.name,
+        agentId: existing.id,
+        field: "template",
+        from: existing.template,
+        to: a.template,
+      });
+    if (existing.trustLevel !== a.trustLevel)
+      changes.push({
+        kind: "agent.update",
+        name: a.name,
+        agentId: existing.id,
+        field: "trustLevel",
+        from: existing.trustLevel,
+        to: a.trustLevel,
+      });
+    if (existing.description !== a.description)
+      changes.push({
+        kind: "agent.update",
+        name: a.name,
+        agentId: existing.id,
+        field: "description",
+        from: existing.description,
+        to: a.description,
+      });
     if (!memberIds.has(existing.id)) changes.push({ kind: "member.add", name: a.name, agentId: existing.id });
   }
   for (const m of state.members) if (!wanted.has(m.name)) changes.push({ kind: "member.remove", name: m.name, agentId: m.id });
@@ -152,7 +210,9 @@ export function diffTeam(state: TeamState, doc: TeamDocument, tenant: TenantAgen
     if (kind === "role" && !(AGENT_TEMPLATES as readonly string[]).includes(value)) issues.push({ path, message: `unknown role ${value}` });
     if (kind === "agent" && !wanted.has(value)) issues.push({ path, message: `agent ${value} is not in spec.agents` });
   };
-  doc.spec.allowlist.edges.forEach((e, i) => (refOk(e.from, `yaml.spec.allowlist.edges.${i}.from`), refOk(e.to, `yaml.spec.allowlist.edges.${i}.to`)));
+  doc.spec.allowlist.edges.forEach(
+    (e, i) => (refOk(e.from, `yaml.spec.allowlist.edges.${i}.from`), refOk(e.to, `yaml.spec.allowlist.edges.${i}.to`)),
+  );
   doc.spec.allowlist.topics.forEach((t, i) => refOk(t.subject, `yaml.spec.allowlist.topics.${i}.subject`));
   const ek = (e: { from: string; to: string }) => `${e.from}>${e.to}`;
   const tk = (t: { topic: string; subject: string; action: string }) => `${t.action}|${t.topic}|${t.subject}`;
@@ -166,7 +226,8 @@ export function diffTeam(state: TeamState, doc: TeamDocument, tenant: TenantAgen
   for (const t of current.topics) if (!wantT.has(tk(t))) changes.push({ kind: "allowlist.topic.remove", ...t });
 
   for (const key of Object.keys(doc.spec.coordination) as Array<keyof CoordinationSettings>) {
-    if (state.settings[key] !== doc.spec.coordination[key]) changes.push({ kind: "settings.update", field: key, from: state.settings[key], to: doc.spec.coordination[key] });
+    if (state.settings[key] !== doc.spec.coordination[key])
+      changes.push({ kind: "settings.update", field: key, from: state.settings[key], to: doc.spec.coordination[key] });
   }
   return issues.length ? { ok: false, issues } : { ok: true, changes };
 }
@@ -175,7 +236,9 @@ export function diffTeam(state: TeamState, doc: TeamDocument, tenant: TenantAgen
 export function resolveAllowlist(doc: TeamDocument, idOf: (name: string) => string): { edges: Edge[]; topics: TopicRule[] } {
   const subject = (ref: string): Subject => {
     const i = ref.indexOf(":");
-    return ref.slice(0, i) === "role" ? { kind: "role", id: ref.slice(i + 1) as AgentTemplate } : { kind: "agent", id: idOf(ref.slice(i + 1)) };
+    return ref.slice(0, i) === "role"
+      ? { kind: "role", id: ref.slice(i + 1) as AgentTemplate }
+      : { kind: "agent", id: idOf(ref.slice(i + 1)) };
   };
   const edges = new Map<string, Edge>();
   for (const e of doc.spec.allowlist.edges) {

@@ -30,13 +30,21 @@ function keyFor(secret: string, purpose: string): Promise<CryptoKey> {
 
 export async function encryptField(plaintext: string, secret: string, purpose: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(purpose) }, await keyFor(secret, purpose), utf8(plaintext));
+  const sealed = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: utf8(purpose) },
+    await keyFor(secret, purpose),
+    utf8(plaintext),
+  );
   return `v1.${b64url.encode(iv)}.${b64url.encode(new Uint8Array(sealed))}`;
 }
 
 export async function decryptField(sealed: string, secret: string, purpose: string): Promise<string> {
   const [version, iv, data] = sealed.split(".");
   if (version !== "v1" || !iv || !data) throw new Error("unknown encrypted field format");
-  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: b64url.decode(iv), additionalData: utf8(purpose) }, await keyFor(secret, purpose), b64url.decode(data));
+  const plain = await crypto.subtle.decrypt(
+    { name: "AES-GCM", iv: b64url.decode(iv), additionalData: utf8(purpose) },
+    await keyFor(secret, purpose),
+    b64url.decode(data),
+  );
   return new TextDecoder().decode(plain);
 }

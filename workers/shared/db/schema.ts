@@ -436,7 +436,10 @@ export const webhookDeliveries = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     deliveredAt: integer("delivered_at"),
   },
-  (t) => [index("webhook_deliveries_webhook_idx").on(t.webhookId, t.id), uniqueIndex("webhook_deliveries_alert_webhook_unique").on(t.alertId, t.webhookId)],
+  (t) => [
+    index("webhook_deliveries_webhook_idx").on(t.webhookId, t.id),
+    uniqueIndex("webhook_deliveries_alert_webhook_unique").on(t.alertId, t.webhookId),
+  ],
 );
 
 /** Every HTTP attempt of a delivery (queue redeliveries of the same attempt overwrite their row). */
@@ -771,7 +774,10 @@ export const secrets = sqliteTable(
     updatedAt: integer("updated_at").notNull().default(now),
     deletedAt: integer("deleted_at"),
   },
-  (t) => [index("secrets_tenant_idx").on(t.tenantId, t.id), uniqueIndex("secrets_tenant_name_live_unique").on(t.tenantId, t.name).where(sql`deleted_at is null`)],
+  (t) => [
+    index("secrets_tenant_idx").on(t.tenantId, t.id),
+    uniqueIndex("secrets_tenant_name_live_unique").on(t.tenantId, t.name).where(sql`deleted_at is null`),
+  ],
 );
 
 export const secretVersions = sqliteTable(

@@ -16,9 +16,20 @@ export type EgressGuardrailOutcome =
   | { refused: false; decision: GuardrailDecision }
   | { refused: true; reason: "guardrail_blocked" | "approval_required"; detail: string; decision: GuardrailDecision };
 
-export function egressGuardrails(policy: GuardrailPolicy, trustLevel: TrustLevel, call: { method: string; url: string; body: Uint8Array | null; contentType: string | null }): EgressGuardrailOutcome {
-  const body = call.body && call.body.byteLength > 0 ? new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(call.body.subarray(0, GUARDRAIL_BODY_BYTES)) : null;
-  const decision = checkGuardrails({ kind: "http", method: call.method, url: call.url, body, contentType: call.contentType }, policy, trustLevel);
+export function egressGuardrails(
+  policy: GuardrailPolicy,
+  trustLevel: TrustLevel,
+  call: { method: string; url: string; body: Uint8Array | null; contentType: string | null },
+): EgressGuardrailOutcome {
+  const body =
+    call.body && call.body.byteLength > 0
+      ? new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(call.body.subarray(0, GUARDRAIL_BODY_BYTES))
+      : null;
+  const decision = checkGuardrails(
+    { kind: "http", method: call.method, url: call.url, body, contentType: call.contentType },
+    policy,
+    trustLevel,
+  );
   if (decision.action !== "block" && decision.action !== "require_approval") return { refused: false, decision };
   const which = decision.findings.filter((f) => f.action === decision.action);
   const detail = which.map((f) => `${f.ruleId}: ${f.reason}`).join("; ");

@@ -35,7 +35,18 @@ const DROPPED_REQUEST = new Set([
 ]);
 const DROPPED_REQUEST_PREFIXES = ["cf-", "x-forwarded-", "x-switchboard-", "proxy-", "sec-websocket-"];
 
-const DROPPED_RESPONSE = new Set(["set-cookie", "set-cookie2", "connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "trailer", "upgrade", "proxy-authenticate"]);
+const DROPPED_RESPONSE = new Set([
+  "set-cookie",
+  "set-cookie2",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "content-encoding",
+  "trailer",
+  "upgrade",
+  "proxy-authenticate",
+]);
 
 /** The headers an agent's call may carry upstream. */
 export function sanitizeRequestHeaders(input: HeadersInit | undefined): Headers {

@@ -16,14 +16,19 @@ export function parseHostPattern(input: string): ParsedPattern {
   const wildcard = raw.startsWith("*.");
   const body = wildcard ? raw.slice(2) : raw;
   if (body === "" || /[*/?#@:\s\\]/.test(body.replace(/^\[.*\]$/, ""))) {
-    return { ok: false, message: "A host pattern is a host name (`api.example.com`), a zone wildcard (`*.example.com`) or a public IP address; no scheme, port, path or other `*`." };
+    return {
+      ok: false,
+      message:
+        "A host pattern is a host name (`api.example.com`), a zone wildcard (`*.example.com`) or a public IP address; no scheme, port, path or other `*`.",
+    };
   }
   // The same normalisation and the same guard as a request: a pattern that no request could pass is refused up front.
   const checked = checkTarget(`https://${body}/`);
   if (!checked.ok) return { ok: false, message: `\`${raw}\` can never be reached through the proxy: ${checked.detail}.` };
   if (wildcard) {
     if (checked.ipLiteral) return { ok: false, message: "Wildcards apply to host names, not IP addresses." };
-    if (checked.host.split(".").length < 2) return { ok: false, message: "A wildcard needs at least two labels after `*.` (e.g. `*.example.com`, not `*.com`)." };
+    if (checked.host.split(".").length < 2)
+      return { ok: false, message: "A wildcard needs at least two labels after `*.` (e.g. `*.example.com`, not `*.com`)." };
     return { ok: true, pattern: { kind: "wildcard", suffix: checked.host }, canonical: `*.${checked.host}` };
   }
   return { ok: true, pattern: { kind: "exact", host: checked.host }, canonical: checked.host };

@@ -3,8 +3,23 @@ import { describe, expect, it } from "vitest";
 import { parseHostPattern, pathMatches } from "./host-pattern";
 import { compilePolicy, decideEgress, type EgressRule } from "./policy";
 
-const allow = (id: string, host: string, extra: Partial<EgressRule> = {}): EgressRule => ({ id, effect: "allow", host, methods: null, pathPrefix: null, schemes: ["https"], source: { type: "agent" }, ...extra });
-const deny = (id: string, host: string, extra: Partial<EgressRule> = {}): EgressRule => ({ ...allow(id, host, extra), effect: "deny", schemes: ["https", "http"], source: { type: "tenant" }, ...extra });
+const allow = (id: string, host: string, extra: Partial<EgressRule> = {}): EgressRule => ({
+  id,
+  effect: "allow",
+  host,
+  methods: null,
+  pathPrefix: null,
+  schemes: ["https"],
+  source: { type: "agent" },
+  ...extra,
+});
+const deny = (id: string, host: string, extra: Partial<EgressRule> = {}): EgressRule => ({
+  ...allow(id, host, extra),
+  effect: "deny",
+  schemes: ["https", "http"],
+  source: { type: "tenant" },
+  ...extra,
+});
 
 const policy = compilePolicy([
   allow("r-gh", "api.github.com", { methods: ["GET", "POST"], pathPrefix: "/repos" }),
@@ -47,20 +62,33 @@ describe("decideEgress", () => {
   });
 
   it("applies the trust level's methods after the rules", () => {
-    expect(decide("POST", "https://api.github.com/repos/x", 1)).toMatchObject({ decision: "deny", reason: "method_not_allowed_by_trust", ruleId: "r-gh" });
+    expect(decide("POST", "https://api.github.com/repos/x", 1)).toMatchObject({
+      decision: "deny",
+      reason: "method_not_allowed_by_trust",
+      ruleId: "r-gh",
+    });
     expect(decide("GET", "https://api.github.com/repos/x", 1)).toMatchObject({ decision: "allow" });
     expect(decide("GET", "https://api.github.com/repos/x", 0)).toMatchObject({ decision: "deny", reason: "method_not_allowed_by_trust" });
   });
 
   it("default deny: an empty policy refuses everything", () => {
-    expect(decideEgress(compilePolicy([]), { method: "GET", url: "https://api.github.com/", trustLevel: 4 })).toMatchObject({ decision: "deny", reason: "no_matching_rule" });
+    expect(decideEgress(compilePolicy([]), { method: "GET", url: "https://api.github.com/", trustLevel: 4 })).toMatchObject({
+      decision: "deny",
+      reason: "no_matching_rule",
+    });
   });
 
   it("decides in O(labels) over 1,000 rules (sanity; speed is measured in bench/)", () => {
     const many = compilePolicy(Array.from({ length: 1000 }, (_, i) => allow(`r${i}`, i % 2 ? `api${i}.vendor${i}.com` : `*.zone${i}.net`)));
     expect(many.ruleCount).toBe(1000);
-    expect(decideEgress(many, { method: "GET", url: "https://x.zone500.net/", trustLevel: 2 })).toMatchObject({ decision: "allow", ruleId: "r500" });
-    expect(decideEgress(many, { method: "GET", url: "https://api501.vendor501.com/", trustLevel: 2 })).toMatchObject({ decision: "allow", ruleId: "r501" });
+    expect(decideEgress(many, { method: "GET", url: "https://x.zone500.net/", trustLevel: 2 })).toMatchObject({
+      decision: "allow",
+      ruleId: "r500",
+    });
+    expect(decideEgress(many, { method: "GET", url: "https://api501.vendor501.com/", trustLevel: 2 })).toMatchObject({
+      decision: "allow",
+      ruleId: "r501",
+    });
   });
 });
 
@@ -74,7 +102,22 @@ describe("host patterns", () => {
   ])("accepts %s as %s", (input, canonical) => {
     expect(parseHostPattern(input)).toMatchObject({ ok: true, canonical });
   });
-  it.each(["*.com", "*", "*.*.example.com", "api.*.com", "localhost", "*.local", "10.0.0.1", "https://api.github.com", "api.github.com/repos", "api.github.com:443", "[::1]", "*.8.8.8.8", "user@host.com", ""])("refuses %s", (input) => {
+  it.each([
+    "*.com",
+    "*",
+    "*.*.example.com",
+    "api.*.com",
+    "localhost",
+    "*.local",
+    "10.0.0.1",
+    "https://api.github.com",
+    "api.github.com/repos",
+    "api.github.com:443",
+    "[::1]",
+    "*.8.8.8.8",
+    "user@host.com",
+    "",
+  ])("refuses %s", (input) => {
     expect(parseHostPattern(input).ok).toBe(false);
   });
   it("matches path prefixes at segment boundaries", () => {

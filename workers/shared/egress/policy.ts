@@ -49,9 +49,20 @@ export function compilePolicy(rules: readonly EgressRule[]): CompiledPolicy {
     const parsed = parseHostPattern(rule.host);
     if (!parsed.ok) continue;
     const key = parsed.pattern.kind === "exact" ? parsed.pattern.host : parsed.pattern.suffix;
-    const map = rule.effect === "allow" ? (parsed.pattern.kind === "exact" ? policy.allowExact : policy.allowZone) : parsed.pattern.kind === "exact" ? policy.denyExact : policy.denyZone;
+    const map =
+      rule.effect === "allow"
+        ? parsed.pattern.kind === "exact"
+          ? policy.allowExact
+          : policy.allowZone
+        : parsed.pattern.kind === "exact"
+          ? policy.denyExact
+          : policy.denyZone;
     const list = map.get(key);
-    const compiled: CompiledRule = { ...rule, methods: rule.methods?.map((m) => m.toUpperCase()) ?? null, wildcard: parsed.pattern.kind === "wildcard" };
+    const compiled: CompiledRule = {
+      ...rule,
+      methods: rule.methods?.map((m) => m.toUpperCase()) ?? null,
+      wildcard: parsed.pattern.kind === "wildcard",
+    };
     if (list) list.push(compiled);
     else map.set(key, [compiled]);
     policy.ruleCount++;
@@ -76,7 +87,8 @@ export function decideEgress(policy: CompiledPolicy, request: EgressRequest, tar
   const method = request.method.toUpperCase();
   const scheme = url.protocol === "https:" ? "https" : "http";
   const zones = checked.ipLiteral ? [] : parentZones(host);
-  const applies = (rule: CompiledRule) => rule.schemes.includes(scheme) && (rule.methods === null || rule.methods.includes(method)) && pathMatches(rule.pathPrefix, url.pathname);
+  const applies = (rule: CompiledRule) =>
+    rule.schemes.includes(scheme) && (rule.methods === null || rule.methods.includes(method)) && pathMatches(rule.pathPrefix, url.pathname);
 
   const deny = firstMatch(policy.denyExact, policy.denyZone, host, zones, applies);
   if (deny) return { decision: "deny", reason: "denied_by_tenant_rule", detail: `tenant deny rule ${deny.host}`, ruleId: deny.id, host };
@@ -96,12 +108,31 @@ export function decideEgress(policy: CompiledPolicy, request: EgressRequest, tar
   }
   const allowedMethods = (TRUST_LEVELS[request.trustLevel] ?? TRUST_LEVELS[0]!).egressMethods;
   if (!allowedMethods.includes(method)) {
-    return { decision: "deny", reason: "method_not_allowed_by_trust", detail: `trust level ${request.trustLevel} allows ${allowedMethods.join(", ") || "no methods"} without approval`, ruleId: rule.id, host };
+    return {
+      decision: "deny",
+      reason: "method_not_allowed_by_trust",
+      detail: `trust level ${request.trustLevel} allows ${allowedMethods.join(", ") || "no methods"} without approval`,
+      ruleId: rule.id,
+      host,
+    };
   }
-  return { decision: "allow", reason: rule.source.type === "skill" ? "skill_rule" : "agent_rule", ruleId: rule.id, source: rule.source, host, url };
+  return {
+    decision: "allow",
+    reason: rule.source.type === "skill" ? "skill_rule" : "agent_rule",
+    ruleId: rule.id,
+    source: rule.source,
+    host,
+    url,
+  };
 }
 
-function firstMatch(exact: Map<string, CompiledRule[]>, zone: Map<string, CompiledRule[]>, host: string, zones: string[], applies: (r: CompiledRule) => boolean): CompiledRule | undefined {
+function firstMatch(
+  exact: Map<string, CompiledRule[]>,
+  zone: Map<string, CompiledRule[]>,
+  host: string,
+  zones: string[],
+  applies: (r: CompiledRule) => boolean,
+): CompiledRule | undefined {
   const direct = exact.get(host)?.find(applies);
   if (direct) return direct;
   for (const z of zones) {

@@ -59,7 +59,8 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
   too_many_redirects: "The redirect chain is longer than the proxy follows.",
   mock_no_match: "Mock mode: no recorded or declared response matches this call, and nothing leaves in mock mode.",
   guardrail_blocked: "The tenant's guardrail policy blocks this call: it deletes, destroys or moves money (details.findings).",
-  approval_required: "The tenant's guardrail policy requires a person's approval for this call at the agent's trust level; approvals are not available yet, so the call is refused (details.findings).",
+  approval_required:
+    "The tenant's guardrail policy requires a person's approval for this call at the agent's trust level; approvals are not available yet, so the call is refused (details.findings).",
   budget_exceeded: "A hard budget on egress calls (the agent's, the tenant's, or the plan's allowance) is used up for this month.",
   agent_rule: "Allowed by one of the agent's egress rules.",
   skill_rule: "Allowed by the network permissions of an installed skill.",

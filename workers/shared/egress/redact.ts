@@ -12,7 +12,14 @@ export const REDACTED = "[REDACTED]";
 export function secretVariants(value: string): string[] {
   const utf8 = new TextEncoder().encode(value);
   const b64 = btoa(String.fromCharCode(...utf8));
-  const variants = new Set([value, encodeURIComponent(value), b64, b64.replace(/=+$/, ""), b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""), JSON.stringify(value).slice(1, -1)]);
+  const variants = new Set([
+    value,
+    encodeURIComponent(value),
+    b64,
+    b64.replace(/=+$/, ""),
+    b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+    JSON.stringify(value).slice(1, -1),
+  ]);
   return [...variants].filter((v) => v.length >= 4);
 }
 

@@ -38,7 +38,21 @@ export type TargetCheck =
  * Names that only mean something inside a network: RFC 6761/6762/8375 special-use names and the
  * private TLDs people use in practice. A trailing dot or a single label (`intranet`) is refused too.
  */
-const BLOCKED_SUFFIXES = ["localhost", "local", "internal", "localdomain", "lan", "home", "corp", "intranet", "private", "home.arpa", "arpa", "invalid", "onion"];
+const BLOCKED_SUFFIXES = [
+  "localhost",
+  "local",
+  "internal",
+  "localdomain",
+  "lan",
+  "home",
+  "corp",
+  "intranet",
+  "private",
+  "home.arpa",
+  "arpa",
+  "invalid",
+  "onion",
+];
 
 /** Address ranges that translate to IPv4 and could reach anything: refused even where the embedded address is public. */
 const TRANSLATED_V6 = new Set(["rfc6052", "6to4", "teredo", "rfc6145"]);

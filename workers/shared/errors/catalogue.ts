@@ -9,20 +9,48 @@ import { z } from "zod";
 export const ERROR_CATALOGUE = {
   bad_request: { status: 400, description: "The request is not valid for a reason not covered by a more specific code." },
   invalid_json: { status: 400, description: "The body is not valid JSON." },
-  validation_failed: { status: 400, description: "The body, query or path failed validation; `details.issues` lists each problem with its path." },
-  invalid_frame: { status: 400, description: "Relay: the WebSocket frame is not JSON, has an unknown `type`, or fails its schema (docs/protocol.md). The connection stays open." },
+  validation_failed: {
+    status: 400,
+    description: "The body, query or path failed validation; `details.issues` lists each problem with its path.",
+  },
+  invalid_frame: {
+    status: 400,
+    description:
+      "Relay: the WebSocket frame is not JSON, has an unknown `type`, or fails its schema (docs/protocol.md). The connection stays open.",
+  },
   unauthenticated: { status: 401, description: "No valid session cookie or API key was presented, or it has expired or been revoked." },
-  invalid_credentials: { status: 401, description: "The credentials do not match: email and password for a person, agent id and secret for an agent." },
-  invalid_mfa_code: { status: 401, description: "The authenticator code or recovery code is wrong, expired or was already used; `details.attemptsRemaining` says how many tries a sign-in has left." },
+  invalid_credentials: {
+    status: 401,
+    description: "The credentials do not match: email and password for a person, agent id and secret for an agent.",
+  },
+  invalid_mfa_code: {
+    status: 401,
+    description:
+      "The authenticator code or recovery code is wrong, expired or was already used; `details.attemptsRemaining` says how many tries a sign-in has left.",
+  },
   payment_required: { status: 402, description: "Reserved for billing: the tenant's plan does not include this." },
-  plan_limit_exceeded: { status: 402, description: "The tenant's plan limit for a resource is reached; `details` names the limit, the plan and the maximum." },
+  plan_limit_exceeded: {
+    status: 402,
+    description: "The tenant's plan limit for a resource is reached; `details` names the limit, the plan and the maximum.",
+  },
   forbidden: { status: 403, description: "Signed in, but the role or API key scopes lack the permission; `details.permission` names it." },
   csrf_rejected: { status: 403, description: "A cookie-authenticated change came from an origin that is not allowed." },
   owner_required: { status: 403, description: "Only an owner may grant the owner role or change an owner." },
-  mfa_required: { status: 403, description: "The tenant requires MFA and this account has not turned it on; turn on MFA in account security." },
-  agent_suspended: { status: 403, description: "The agent is suspended: it cannot get tokens, its tokens are refused and its relay connections are closed (code 4003) until an admin resumes it." },
+  mfa_required: {
+    status: 403,
+    description: "The tenant requires MFA and this account has not turned it on; turn on MFA in account security.",
+  },
+  agent_suspended: {
+    status: 403,
+    description:
+      "The agent is suspended: it cannot get tokens, its tokens are refused and its relay connections are closed (code 4003) until an admin resumes it.",
+  },
   invite_email_mismatch: { status: 403, description: "The invite was sent to a different email address than the signed-in account's." },
-  not_allowed: { status: 403, description: "Relay: the team's allowlist (or the agent's trust level) does not allow this send, publish or subscription; answered in a `denied` frame." },
+  not_allowed: {
+    status: 403,
+    description:
+      "Relay: the team's allowlist (or the agent's trust level) does not allow this send, publish or subscription; answered in a `denied` frame.",
+  },
   not_found: { status: 404, description: "No such resource, or it belongs to a tenant you cannot see." },
   method_not_allowed: { status: 405, description: "The path exists but not with this method; the `Allow` header lists the methods." },
   request_timeout: { status: 408, description: "Relay: no reply arrived within the request's `timeoutMs`, or the reply came after it." },
@@ -30,45 +58,153 @@ export const ERROR_CATALOGUE = {
   email_taken: { status: 409, description: "An account with this email already exists." },
   already_member: { status: 409, description: "The person is already a member of the tenant." },
   last_owner: { status: 409, description: "The change would leave the tenant without an owner." },
-  version_conflict: { status: 409, description: "`expectedVersion` does not match the current version (of the tenant config, or of a team's allowlist); reload and retry." },
+  version_conflict: {
+    status: 409,
+    description: "`expectedVersion` does not match the current version (of the tenant config, or of a team's allowlist); reload and retry.",
+  },
   invite_expired: { status: 410, description: "The invite has expired, been revoked or already been used." },
-  token_expired: { status: 410, description: "The one-time link or token (e.g. a password reset) has expired or was already used; ask for a new one." },
+  token_expired: {
+    status: 410,
+    description: "The one-time link or token (e.g. a password reset) has expired or was already used; ask for a new one.",
+  },
   payload_too_large: { status: 413, description: "The body is larger than the limit; `details.maxBytes` gives it." },
-  frame_too_large: { status: 413, description: "Relay: the WebSocket frame is larger than the frame limit (64 KiB). The connection stays open." },
+  frame_too_large: {
+    status: 413,
+    description: "Relay: the WebSocket frame is larger than the frame limit (64 KiB). The connection stays open.",
+  },
   unsupported_media_type: { status: 415, description: "A body was sent with a Content-Type other than application/json." },
   upgrade_required: { status: 426, description: "The route is a WebSocket endpoint: send `Upgrade: websocket`." },
-  rate_limited: { status: 429, description: "Too many attempts; retry after the number of seconds in the `Retry-After` header (on the relay: the agent's message rate for its trust level)." },
+  rate_limited: {
+    status: 429,
+    description:
+      "Too many attempts; retry after the number of seconds in the `Retry-After` header (on the relay: the agent's message rate for its trust level).",
+  },
   queue_full: { status: 429, description: "Relay: the recipient has too many unacknowledged messages; retry after it catches up." },
-  lock_held: { status: 409, description: "Coordination: the lock is held by someone else; `details` names the holder, `expiresAt` and its fencing token. Retry later or acquire with `waitMs`." },
-  lease_lost: { status: 409, description: "Coordination: you no longer hold this lock or task claim (released, expired, re-delivered or taken over); the fencing token or claim token is stale." },
-  quota_exceeded: { status: 409, description: "Coordination: the memory quota (the agent's, by trust level, or the team's) would be exceeded; `details` gives the quota and usage. Forget entries or use a TTL." },
-  unavailable: { status: 503, description: "This deployment does not provide the capability yet (e.g. MCP relay messaging before the relay's RPC lands); `details.missing` names what is missing. Not retryable until it does." },
-  project_archived: { status: 409, description: "The project is archived: it takes no new or changed agents, teams or API keys until it is unarchived." },
-  sso_required: { status: 403, description: "This account belongs to a tenant that requires single sign-on for its email domain: sign in with SSO (`details.ssoStartUrl`). Password and GitHub/Google sign-in are refused." },
+  lock_held: {
+    status: 409,
+    description:
+      "Coordination: the lock is held by someone else; `details` names the holder, `expiresAt` and its fencing token. Retry later or acquire with `waitMs`.",
+  },
+  lease_lost: {
+    status: 409,
+    description:
+      "Coordination: you no longer hold this lock or task claim (released, expired, re-delivered or taken over); the fencing token or claim token is stale.",
+  },
+  quota_exceeded: {
+    status: 409,
+    description:
+      "Coordination: the memory quota (the agent's, by trust level, or the team's) would be exceeded; `details` gives the quota and usage. Forget entries or use a TTL.",
+  },
+  unavailable: {
+    status: 503,
+    description:
+      "This deployment does not provide the capability yet (e.g. MCP relay messaging before the relay's RPC lands); `details.missing` names what is missing. Not retryable until it does.",
+  },
+  project_archived: {
+    status: 409,
+    description: "The project is archived: it takes no new or changed agents, teams or API keys until it is unarchived.",
+  },
+  sso_required: {
+    status: 403,
+    description:
+      "This account belongs to a tenant that requires single sign-on for its email domain: sign in with SSO (`details.ssoStartUrl`). Password and GitHub/Google sign-in are refused.",
+  },
   sso_not_configured: { status: 404, description: "No single sign-on connection serves this email domain (or it is disabled)." },
-  domain_taken: { status: 409, description: "Another tenant's SSO connection already claims this email domain; `details.domain` names it." },
-  budget_exceeded: { status: 402, description: "A hard budget cap (the tenant's or the agent's, in units or cents) or the plan's usage allowance is reached for this month; `details` gives the kind, the agent and the limits (docs/billing.md). Over HTTP a 402; on the relay an error frame with this code, the connection stays open." },
-  invalid_signature: { status: 400, description: "Billing webhooks: the `Stripe-Signature` header is missing, malformed, signed with another secret or outside the 5-minute tolerance. Nothing was processed." },
-  livemode_mismatch: { status: 400, description: "Billing webhooks: a test-mode event reached a live deployment, or the reverse. Refused and audited (`billing.webhook_rejected`)." },
-  billing_provider_unavailable: { status: 503, description: "Stripe could not be reached or refused the call; nothing changed. Retry in a moment." },
+  domain_taken: {
+    status: 409,
+    description: "Another tenant's SSO connection already claims this email domain; `details.domain` names it.",
+  },
+  budget_exceeded: {
+    status: 402,
+    description:
+      "A hard budget cap (the tenant's or the agent's, in units or cents) or the plan's usage allowance is reached for this month; `details` gives the kind, the agent and the limits (docs/billing.md). Over HTTP a 402; on the relay an error frame with this code, the connection stays open.",
+  },
+  invalid_signature: {
+    status: 400,
+    description:
+      "Billing webhooks: the `Stripe-Signature` header is missing, malformed, signed with another secret or outside the 5-minute tolerance. Nothing was processed.",
+  },
+  livemode_mismatch: {
+    status: 400,
+    description:
+      "Billing webhooks: a test-mode event reached a live deployment, or the reverse. Refused and audited (`billing.webhook_rejected`).",
+  },
+  billing_provider_unavailable: {
+    status: 503,
+    description: "Stripe could not be reached or refused the call; nothing changed. Retry in a moment.",
+  },
   internal_error: { status: 500, description: "An unexpected error. It has been logged; the request can be retried." },
-  egress_denied: { status: 403, description: "Egress proxy: the call is not allowed — by the agent's policy, the SSRF guard, its trust level or a redirect hop; `details.reason` is the reason code (docs/egress.md)." },
-  egress_mock_missing: { status: 501, description: "Egress proxy, mock mode: no declared response matches the call, and nothing leaves in mock mode." },
-  egress_upstream_failed: { status: 502, description: "Egress proxy: the upstream could not be reached or broke off (DNS, connection, TLS)." },
-  egress_response_too_large: { status: 502, description: "Egress proxy: the upstream's response is larger than the proxy returns; `details.maxBytes` gives the limit." },
-  egress_upstream_timeout: { status: 504, description: "Egress proxy: the upstream did not answer within the call's time limit; `details.timeoutMs` gives it." },
-  skill_runtime_unavailable: { status: 503, description: "Skill runtime: this deployment has no Worker Loader binding (Dynamic Workers), so skill code cannot run; manifests, installs and the egress proxy still work (docs/deploy.md)." },
-  skill_not_runnable: { status: 409, description: "Skill runtime: the skill version has no code (a manifest-only skill governs the agent's own calls; it has no tools to call)." },
-  skill_version_yanked: { status: 409, description: "Skill runtime: the installed version was yanked; its code never runs. Install another version." },
-  skill_tool_not_found: { status: 404, description: "Skill runtime: the skill version has no tool of that name; `details.tools` lists its tools." },
-  skill_failed: { status: 502, description: "Skill runtime: the skill's code threw, could not load, or returned something that is not JSON; `details` says what." },
-  skill_output_invalid: { status: 502, description: "Skill runtime: the tool's output does not match its declared output schema; `details.issues` lists each problem." },
-  skill_output_too_large: { status: 502, description: "Skill runtime: the tool's output is larger than the response-size limit; `details.maxBytes` gives it." },
-  skill_cpu_limit: { status: 502, description: "Skill runtime: the invocation exceeded its CPU budget (the runtime's step meter, or the platform's CPU limit) and was stopped." },
-  skill_memory_limit: { status: 502, description: "Skill runtime: the invocation exceeded its memory budget (the runtime's allocation guard, or the isolate's memory limit) and was stopped." },
-  skill_timeout: { status: 504, description: "Skill runtime: the invocation did not finish within its wall-time limit; `details.wallMs` gives it." },
+  egress_denied: {
+    status: 403,
+    description:
+      "Egress proxy: the call is not allowed — by the agent's policy, the SSRF guard, its trust level or a redirect hop; `details.reason` is the reason code (docs/egress.md).",
+  },
+  egress_mock_missing: {
+    status: 501,
+    description: "Egress proxy, mock mode: no declared response matches the call, and nothing leaves in mock mode.",
+  },
+  egress_upstream_failed: {
+    status: 502,
+    description: "Egress proxy: the upstream could not be reached or broke off (DNS, connection, TLS).",
+  },
+  egress_response_too_large: {
+    status: 502,
+    description: "Egress proxy: the upstream's response is larger than the proxy returns; `details.maxBytes` gives the limit.",
+  },
+  egress_upstream_timeout: {
+    status: 504,
+    description: "Egress proxy: the upstream did not answer within the call's time limit; `details.timeoutMs` gives it.",
+  },
+  skill_runtime_unavailable: {
+    status: 503,
+    description:
+      "Skill runtime: this deployment has no Worker Loader binding (Dynamic Workers), so skill code cannot run; manifests, installs and the egress proxy still work (docs/deploy.md).",
+  },
+  skill_not_runnable: {
+    status: 409,
+    description:
+      "Skill runtime: the skill version has no code (a manifest-only skill governs the agent's own calls; it has no tools to call).",
+  },
+  skill_version_yanked: {
+    status: 409,
+    description: "Skill runtime: the installed version was yanked; its code never runs. Install another version.",
+  },
+  skill_tool_not_found: {
+    status: 404,
+    description: "Skill runtime: the skill version has no tool of that name; `details.tools` lists its tools.",
+  },
+  skill_failed: {
+    status: 502,
+    description: "Skill runtime: the skill's code threw, could not load, or returned something that is not JSON; `details` says what.",
+  },
+  skill_output_invalid: {
+    status: 502,
+    description: "Skill runtime: the tool's output does not match its declared output schema; `details.issues` lists each problem.",
+  },
+  skill_output_too_large: {
+    status: 502,
+    description: "Skill runtime: the tool's output is larger than the response-size limit; `details.maxBytes` gives it.",
+  },
+  skill_cpu_limit: {
+    status: 502,
+    description:
+      "Skill runtime: the invocation exceeded its CPU budget (the runtime's step meter, or the platform's CPU limit) and was stopped.",
+  },
+  skill_memory_limit: {
+    status: 502,
+    description:
+      "Skill runtime: the invocation exceeded its memory budget (the runtime's allocation guard, or the isolate's memory limit) and was stopped.",
+  },
+  skill_timeout: {
+    status: 504,
+    description: "Skill runtime: the invocation did not finish within its wall-time limit; `details.wallMs` gives it.",
+  },
   // Governance (docs/governance.md)
-  approval_required: { status: 403, description: "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued." },
+  approval_required: {
+    status: 403,
+    description:
+      "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -82,7 +218,10 @@ export const ErrorBodySchema = z
       code: ErrorCodeSchema,
       message: z.string().meta({ description: "A sentence for a person; do not parse it." }),
       details: z.record(z.string(), z.unknown()).optional(),
-      requestId: z.string().meta({ description: "This request's id, also in the `X-Request-Id` response header; quote it when reporting a problem.", example: "req_01JD0000000000000000000000" }),
+      requestId: z.string().meta({
+        description: "This request's id, also in the `X-Request-Id` response header; quote it when reporting a problem.",
+        example: "req_01JD0000000000000000000000",
+      }),
     }),
   })
   .meta({ id: "Error" });

@@ -11,11 +11,14 @@ export type CodeEffect =
   | { kind: "document_drop"; call: string };
 
 /** Calls that run their argument through a shell or as an argv. */
-const EXEC_CALL = /\b(?:os\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|pty\.spawn|(?:child_process\.|cp\.|\b)(?:execSync|exec|spawnSync|spawn|execFileSync|execFile)|Deno\.(?:run|Command)|Bun\.(?:spawn|spawnSync|\$)|system|shell_exec|passthru|proc_open|popen|IO\.popen|Open3\.\w+|Kernel\.(?:system|exec|spawn)|qx)\s*[({]/g;
+const EXEC_CALL =
+  /\b(?:os\.(?:system|popen|exec[lv]p?e?|spawn[lv]p?e?)|subprocess\.(?:run|call|check_call|check_output|Popen|getoutput|getstatusoutput)|commands\.getoutput|pty\.spawn|(?:child_process\.|cp\.|\b)(?:execSync|exec|spawnSync|spawn|execFileSync|execFile)|Deno\.(?:run|Command)|Bun\.(?:spawn|spawnSync|\$)|system|shell_exec|passthru|proc_open|popen|IO\.popen|Open3\.\w+|Kernel\.(?:system|exec|spawn)|qx)\s*[({]/g;
 /** Recursive deletes. */
-const RM_TREE = /\b(?:shutil\.rmtree|fs\.(?:rmSync|rm|promises\.rm)|(?:fs\.)?rmdirSync|fsPromises\.rm|rimraf(?:\.sync)?|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry_secure|remove_entry|rmtree)|File::Path::(?:rmtree|remove_tree)|rmtree|remove_tree|Deno\.remove)\s*\(/g;
+const RM_TREE =
+  /\b(?:shutil\.rmtree|fs\.(?:rmSync|rm|promises\.rm)|(?:fs\.)?rmdirSync|fsPromises\.rm|rimraf(?:\.sync)?|FileUtils\.(?:rm_rf|rm_r|remove_dir|remove_entry_secure|remove_entry|rmtree)|File::Path::(?:rmtree|remove_tree)|rmtree|remove_tree|Deno\.remove)\s*\(/g;
 /** Single-file deletes. */
-const RM_FILE = /\b(?:os\.(?:remove|unlink|rmdir|removedirs)|fs\.(?:unlinkSync|unlink|promises\.unlink)|unlinkSync|FileUtils\.rm(?:_f)?|File\.(?:delete|unlink)|unlink|Path\([^)]*\)\.(?:unlink|rmdir))\s*\(/g;
+const RM_FILE =
+  /\b(?:os\.(?:remove|unlink|rmdir|removedirs)|fs\.(?:unlinkSync|unlink|promises\.unlink)|unlinkSync|FileUtils\.rm(?:_f)?|File\.(?:delete|unlink)|unlink|Path\([^)]*\)\.(?:unlink|rmdir))\s*\(/g;
 /** Database calls taking SQL. */
 const SQL_CALL = /\.(?:execute|executemany|executescript|exec|query|raw|run|prepare|sql)\s*\(/g;
 const DOCUMENT_DROP = /\.(?:dropDatabase|drop)\s*\(\s*\)|\.(?:deleteMany|remove)\s*\(\s*\{\s*\}\s*\)|\bdb\.dropDatabase\b/g;
@@ -32,7 +35,10 @@ export function analyzeCode(code: string): CodeEffect[] {
   // Ruby/Perl/PHP backticks and %x() run a shell.
   if (/`/.test(code)) for (const m of code.matchAll(/`([^`]+)`/g)) effects.push({ kind: "shell", text: m[1]! });
   for (const m of code.matchAll(/%x\(([^)]*)\)|qx\{([^}]*)\}/g)) effects.push({ kind: "shell", text: m[1] ?? m[2] ?? "" });
-  for (const [re, recursive] of [[RM_TREE, true], [RM_FILE, false]] as const) {
+  for (const [re, recursive] of [
+    [RM_TREE, true],
+    [RM_FILE, false],
+  ] as const) {
     for (const m of code.matchAll(re)) {
       const args = argumentText(code, m.index + m[0].length - 1);
       const path = stringLiterals(args)[0] ?? null;

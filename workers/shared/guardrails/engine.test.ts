@@ -15,15 +15,15 @@ describe("scanCommand: destructive operations, however they are wrapped", () => 
     ["sudo git reset --hard HEAD~3", "git.reset_hard"],
     ["env GIT_DIR=.git nice -n 19 /usr/bin/git reset --hard", "git.reset_hard"],
     ["bash -c 'git push --force origin main'", "git.push_force"],
-    ["sh -c \"sudo rm -rf /\"", "fs.rm_root"],
+    ['sh -c "sudo rm -rf /"', "fs.rm_root"],
     ["echo ok && rm -rf ~", "fs.rm_root"],
     ["ls; r''m -rf /etc", "fs.rm_root"],
-    ["true || \"rm\" -r -f /usr", "fs.rm_root"],
+    ['true || "rm" -r -f /usr', "fs.rm_root"],
     ["cat list | xargs rm -rf", "fs.rm_recursive"],
     ["/bin/rm -rf ./src", "fs.rm_recursive"],
     ["timeout 10 kubectl delete namespace prod", "kubernetes.delete_all"],
     ["psql -c 'DROP TABLE users'", "sql.drop_table"],
-    ["mysql -e \"DELETE FROM orders\"", "sql.delete_all"],
+    ['mysql -e "DELETE FROM orders"', "sql.delete_all"],
     ["redis-cli FLUSHALL", "db.flush"],
     ["aws s3 rm s3://bucket --recursive", "storage.delete"],
     ["terraform destroy -auto-approve", "iac.destroy"],
@@ -67,11 +67,29 @@ describe("SQL, HTTP and JSON bodies", () => {
 
   it("judges an HTTP call by method, path and the executable fields of its body", () => {
     expect(scanHttp({ method: "DELETE", url: "https://api.github.com/repos/a/b" }).map((f) => f.ruleId)).toEqual(["http.delete"]);
-    expect(scanHttp({ method: "POST", url: "https://api.stripe.com/v1/payouts", body: "amount=100" }).map((f) => f.ruleId)).toContain("payments.transfer");
-    expect(scanHttp({ method: "POST", url: "https://es.internal/logs/_delete_by_query" }).map((f) => f.ruleId)).toContain("http.destructive_endpoint");
-    expect(scanHttp({ method: "POST", url: "https://ci.example.com/run", body: JSON.stringify({ command: "sudo rm -rf /" }), contentType: "application/json" }).map((f) => f.ruleId)).toContain("fs.rm_root");
+    expect(scanHttp({ method: "POST", url: "https://api.stripe.com/v1/payouts", body: "amount=100" }).map((f) => f.ruleId)).toContain(
+      "payments.transfer",
+    );
+    expect(scanHttp({ method: "POST", url: "https://es.internal/logs/_delete_by_query" }).map((f) => f.ruleId)).toContain(
+      "http.destructive_endpoint",
+    );
+    expect(
+      scanHttp({
+        method: "POST",
+        url: "https://ci.example.com/run",
+        body: JSON.stringify({ command: "sudo rm -rf /" }),
+        contentType: "application/json",
+      }).map((f) => f.ruleId),
+    ).toContain("fs.rm_root");
     expect(scanHttp({ method: "GET", url: "https://api.github.com/repos/a/b/deletes" })).toEqual([]);
-    expect(scanHttp({ method: "POST", url: "https://chat.example.com/messages", body: JSON.stringify({ text: "please never run rm -rf /" }), contentType: "application/json" })).toEqual([]);
+    expect(
+      scanHttp({
+        method: "POST",
+        url: "https://chat.example.com/messages",
+        body: JSON.stringify({ text: "please never run rm -rf /" }),
+        contentType: "application/json",
+      }),
+    ).toEqual([]);
   });
 
   it("reads only the fields of a JSON body that a receiver executes", () => {
@@ -88,11 +106,19 @@ describe("decision: tenant policy and trust level", () => {
     expect(checkGuardrails(rm, DEFAULT_GUARDRAIL_POLICY, 2).action).toBe("block");
     expect(checkGuardrails(reset, DEFAULT_GUARDRAIL_POLICY, 2).action).toBe("require_approval");
     expect(checkGuardrails({ kind: "command", command: "git push --force-with-lease" }, DEFAULT_GUARDRAIL_POLICY, 2).action).toBe("log");
-    expect(checkGuardrails({ kind: "command", command: "ls" }, DEFAULT_GUARDRAIL_POLICY, 2)).toEqual({ action: "allow", findings: [], trustAdjusted: false });
+    expect(checkGuardrails({ kind: "command", command: "ls" }, DEFAULT_GUARDRAIL_POLICY, 2)).toEqual({
+      action: "allow",
+      findings: [],
+      trustAdjusted: false,
+    });
   });
 
   it("rule overrides win over pack overrides, which win over severities", () => {
-    const policy = GuardrailPolicySchema.parse({ severities: { critical: "block", high: "log", medium: "log" }, packs: { "core.git": "block" }, rules: { "git.reset_hard": "allow" } });
+    const policy = GuardrailPolicySchema.parse({
+      severities: { critical: "block", high: "log", medium: "log" },
+      packs: { "core.git": "block" },
+      rules: { "git.reset_hard": "allow" },
+    });
     expect(checkGuardrails(reset, policy, 2).action).toBe("allow");
     expect(checkGuardrails({ kind: "command", command: "git clean -fdx" }, policy, 2).action).toBe("block");
     expect(checkGuardrails({ kind: "command", command: "aws ec2 terminate-instances --instance-ids i-1" }, policy, 2).action).toBe("log");
@@ -105,8 +131,14 @@ describe("decision: tenant policy and trust level", () => {
   });
 
   it("rejects unknown packs and rules in a policy", () => {
-    expect(GuardrailPolicySchema.safeParse({ severities: { critical: "block", high: "block", medium: "log" }, packs: { nope: "block" } }).success).toBe(false);
-    expect(GuardrailPolicySchema.safeParse({ severities: { critical: "block", high: "block", medium: "log" }, rules: { "git.nope": "block" } }).success).toBe(false);
+    expect(
+      GuardrailPolicySchema.safeParse({ severities: { critical: "block", high: "block", medium: "log" }, packs: { nope: "block" } })
+        .success,
+    ).toBe(false);
+    expect(
+      GuardrailPolicySchema.safeParse({ severities: { critical: "block", high: "block", medium: "log" }, rules: { "git.nope": "block" } })
+        .success,
+    ).toBe(false);
   });
 
   it("never throws and stays bounded on hostile input", () => {

@@ -17,10 +17,13 @@ export interface HttpCall {
 
 export type Executable = { kind: "shell" | "sql" | "graphql" | "code"; text: string };
 
-const DESTRUCTIVE_SEGMENT = /^(_delete_by_query|dodelete|delete|deletes|destroy|purge|wipe|truncate|drop|erase|terminate|batchdelete|bulk_delete|bulkdelete|_purge|remove_all|deleteall|delete_all|clear_all)$/i;
+const DESTRUCTIVE_SEGMENT =
+  /^(_delete_by_query|dodelete|delete|deletes|destroy|purge|wipe|truncate|drop|erase|terminate|batchdelete|bulk_delete|bulkdelete|_purge|remove_all|deleteall|delete_all|clear_all)$/i;
 const GOOGLE_VERB = /:(delete|batchDelete|purge|destroy|erase|wipe)$/i;
-const PAYMENT_HOSTS = /(^|\.)(stripe\.com|paypal\.com|braintreegateway\.com|adyen\.com|squareup\.com|wise\.com|transferwise\.com|coinbase\.com|plaid\.com|checkout\.com|mollie\.com|gocardless\.com|razorpay\.com|paddle\.com|dwolla\.com|modulrfinance\.com|mercury\.com|brex\.com)$/i;
-const PAYMENT_SEGMENTS = /^(transfers|payouts|refunds|charges|payment_intents|payments|withdrawals|disbursements|wire_transfers|topups|sends|transactions|batches)$/i;
+const PAYMENT_HOSTS =
+  /(^|\.)(stripe\.com|paypal\.com|braintreegateway\.com|adyen\.com|squareup\.com|wise\.com|transferwise\.com|coinbase\.com|plaid\.com|checkout\.com|mollie\.com|gocardless\.com|razorpay\.com|paddle\.com|dwolla\.com|modulrfinance\.com|mercury\.com|brex\.com)$/i;
+const PAYMENT_SEGMENTS =
+  /^(transfers|payouts|refunds|charges|payment_intents|payments|withdrawals|disbursements|wire_transfers|topups|sends|transactions|batches)$/i;
 const MONEY_SEGMENTS = /^(transfers|payouts|withdrawals|disbursements|wire_transfers|wires)$/i;
 
 function parseUrl(raw: string): URL | null {
@@ -41,7 +44,10 @@ export function analyzeHttp(call: HttpCall, out: Finding[]): Executable[] {
     if (segments.some((s) => DESTRUCTIVE_SEGMENT.test(s)) || GOOGLE_VERB.test(url.pathname)) {
       out.push(finding("http.destructive_endpoint", "the endpoint's path says it deletes", shown));
     }
-    if (method === "POST" && (PAYMENT_HOSTS.test(url.hostname) ? segments.some((s) => PAYMENT_SEGMENTS.test(s)) : segments.some((s) => MONEY_SEGMENTS.test(s)))) {
+    if (
+      method === "POST" &&
+      (PAYMENT_HOSTS.test(url.hostname) ? segments.some((s) => PAYMENT_SEGMENTS.test(s)) : segments.some((s) => MONEY_SEGMENTS.test(s)))
+    ) {
       out.push(finding("payments.transfer", "the call moves money (a transfer, payout, refund or charge)", shown));
     }
   }
@@ -49,16 +55,33 @@ export function analyzeHttp(call: HttpCall, out: Finding[]): Executable[] {
 }
 
 function decodeSegments(path: string): string[] {
-  return path.split("/").filter(Boolean).map((s) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  });
+  return path
+    .split("/")
+    .filter(Boolean)
+    .map((s) => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    });
 }
 
-const SHELL_KEYS = new Set(["command", "commands", "cmd", "cmdline", "command_line", "commandline", "script", "shell", "bash", "sh", "exec", "run", "entrypoint"]);
+const SHELL_KEYS = new Set([
+  "command",
+  "commands",
+  "cmd",
+  "cmdline",
+  "command_line",
+  "commandline",
+  "script",
+  "shell",
+  "bash",
+  "sh",
+  "exec",
+  "run",
+  "entrypoint",
+]);
 const SQL_KEYS = new Set(["sql", "statement", "statements", "sqlquery", "sql_query", "querystring", "query"]);
 const CODE_KEYS = new Set(["code", "source", "eval"]);
 const MAX_STRINGS = 64;
@@ -89,7 +112,11 @@ export function jsonExecutables(json: unknown): Executable[] {
       if (key === null) return;
       const k = key.toLowerCase();
       if (SHELL_KEYS.has(k)) found.push({ kind: "shell", text: value });
-      else if (k === "query" || k === "mutation") found.push({ kind: /^\s*(mutation|query|subscription)?\s*[{(]/i.test(value) || /^\s*mutation\b/i.test(value) ? "graphql" : "sql", text: value });
+      else if (k === "query" || k === "mutation")
+        found.push({
+          kind: /^\s*(mutation|query|subscription)?\s*[{(]/i.test(value) || /^\s*mutation\b/i.test(value) ? "graphql" : "sql",
+          text: value,
+        });
       else if (SQL_KEYS.has(k)) found.push({ kind: "sql", text: value });
       else if (CODE_KEYS.has(k)) found.push({ kind: "code", text: value });
       return;
@@ -133,7 +160,10 @@ export function analyzeGraphql(text: string, out: Finding[]): void {
       } else if (depth === 1 && /[A-Za-z_]/.test(c) && fieldStart) {
         const name = /^[A-Za-z_][A-Za-z0-9_]*(\s*:\s*[A-Za-z_][A-Za-z0-9_]*)?/.exec(text.slice(i))![0];
         const field = name.includes(":") ? name.split(":")[1]!.trim() : name;
-        if (GRAPHQL_DESTRUCTIVE.test(field)) out.push(finding("http.destructive_mutation", `the GraphQL mutation ${field} deletes or moves something`, `mutation { ${field} … }`));
+        if (GRAPHQL_DESTRUCTIVE.test(field))
+          out.push(
+            finding("http.destructive_mutation", `the GraphQL mutation ${field} deletes or moves something`, `mutation { ${field} … }`),
+          );
         i += name.length;
         fieldStart = false;
         continue;

@@ -22,7 +22,12 @@ export function scanSubject(subject: GuardrailSubject) {
     case "sql":
       return scanSql(subject.sql);
     case "http": {
-      const call: HttpCall = { method: subject.method, url: subject.url, body: subject.body ?? null, contentType: subject.contentType ?? null };
+      const call: HttpCall = {
+        method: subject.method,
+        url: subject.url,
+        body: subject.body ?? null,
+        contentType: subject.contentType ?? null,
+      };
       return scanHttp(call);
     }
     case "json":
@@ -34,6 +39,14 @@ export function checkGuardrails(subject: GuardrailSubject, policy: GuardrailPoli
   return decideGuardrails(scanSubject(subject), policy, trustLevel);
 }
 
-export { DEFAULT_GUARDRAIL_POLICY, GuardrailActionSchema, GuardrailPolicySchema, decideGuardrails, type GuardrailAction, type GuardrailDecision, type GuardrailPolicy } from "./policy";
+export {
+  DEFAULT_GUARDRAIL_POLICY,
+  GuardrailActionSchema,
+  GuardrailPolicySchema,
+  decideGuardrails,
+  type GuardrailAction,
+  type GuardrailDecision,
+  type GuardrailPolicy,
+} from "./policy";
 export { PACKS, RULES, type Finding, type Pack, type RuleId, type Severity } from "./registry";
 export { scanCommand, scanHttp, scanJson, scanSql } from "./scan";

@@ -8,7 +8,31 @@ import { UNKNOWN } from "./shell/lexer";
 
 export type PathClass = "root" | "home" | "system" | "cwd" | "temp" | "unknown" | "other";
 
-const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc", "/sbin", "/srv", "/sys", "/usr", "/var", "/snap", "/System", "/Library", "/Applications", "/private", "/nix", "/mnt", "/media"];
+const SYSTEM_DIRS = [
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/libx32",
+  "/opt",
+  "/proc",
+  "/sbin",
+  "/srv",
+  "/sys",
+  "/usr",
+  "/var",
+  "/snap",
+  "/System",
+  "/Library",
+  "/Applications",
+  "/private",
+  "/nix",
+  "/mnt",
+  "/media",
+];
 const TEMP_PREFIXES = ["/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp", "/dev/shm", "$TMPDIR", "$TMP", "$TEMP", "$RUNNER_TEMP"];
 /** Files whose loss breaks the machine even when deleted one by one. */
 const SYSTEM_FILE_DIRS = ["/etc", "/boot", "/bin", "/sbin", "/usr", "/lib", "/lib64", "/System", "/dev"];
@@ -29,16 +53,24 @@ function under(path: string, dir: string): boolean {
 export function classifyPath(raw: string): PathClass {
   if (raw.includes(UNKNOWN)) return "unknown";
   const p = normalise(raw);
-  if (p === "" ) return "unknown";
+  if (p === "") return "unknown";
   if (p === "/" || p === "/*" || p === "/.*" || /^\/\*?$/.test(p)) return "root";
   if (p === "~" || p === "~/*" || p === "~/.*" || /^~[A-Za-z0-9._-]*$/.test(p)) return "home";
   if (/^\/(home|Users)(\/[^/]+)?(\/\*|\/\.\*)?$/.test(p) || p === "/root" || p === "/root/*") return "home";
-  if (p === "." || p === ".." || p === "*" || p === ".*" || p === "./*" || p === "./.*" || p === "../*" || /^(\.\.\/)+\.{0,2}\*?$/.test(p)) return "cwd";
+  if (p === "." || p === ".." || p === "*" || p === ".*" || p === "./*" || p === "./.*" || p === "../*" || /^(\.\.\/)+\.{0,2}\*?$/.test(p))
+    return "cwd";
   const escapes = p.split("/").includes("..");
   if (!escapes && TEMP_PREFIXES.some((t) => under(p, t))) return "temp";
   if (SYSTEM_DIRS.some((d) => p === d || p === `${d}/*` || p === `${d}/.*`)) return "system";
   if (p.startsWith("/") && SYSTEM_DIRS.some((d) => under(p, d)) && p.split("/").length <= 3) return "system";
-  if (/^\$[A-Za-z_]/.test(p) && !p.startsWith("$TMPDIR")) return p.includes("/") && p.split("/").slice(1).some((s) => s && s !== "*") ? "other" : "unknown";
+  if (/^\$[A-Za-z_]/.test(p) && !p.startsWith("$TMPDIR"))
+    return p.includes("/") &&
+      p
+        .split("/")
+        .slice(1)
+        .some((s) => s && s !== "*")
+      ? "other"
+      : "unknown";
   return "other";
 }
 

@@ -11,7 +11,11 @@ import { z } from "zod";
 import { governanceLimits, type TrustLevel } from "../trust-levels";
 import { PACKS, RULES, type Finding, type Pack, type RuleId, type Severity } from "./registry";
 
-export const GuardrailActionSchema = z.enum(["block", "require_approval", "log", "allow"]).meta({ id: "GuardrailAction", description: "`block`: refused. `require_approval`: waits for a person (docs/governance.md). `log`: allowed and recorded. `allow`: the rule is off." });
+export const GuardrailActionSchema = z.enum(["block", "require_approval", "log", "allow"]).meta({
+  id: "GuardrailAction",
+  description:
+    "`block`: refused. `require_approval`: waits for a person (docs/governance.md). `log`: allowed and recorded. `allow`: the rule is off.",
+});
 export type GuardrailAction = z.infer<typeof GuardrailActionSchema>;
 
 const packIds = Object.keys(PACKS) as [Pack, ...Pack[]];
@@ -23,14 +27,21 @@ export const GuardrailPolicySchema = z
       .object({ critical: GuardrailActionSchema, high: GuardrailActionSchema, medium: GuardrailActionSchema })
       .strict()
       .meta({ description: "The action for each severity, unless a pack or rule says otherwise." }),
-    packs: z.partialRecord(z.enum(packIds), GuardrailActionSchema).default({}).meta({ description: "Per-pack overrides (e.g. `{\"core.git\": \"block\"}`)." }),
+    packs: z
+      .partialRecord(z.enum(packIds), GuardrailActionSchema)
+      .default({})
+      .meta({ description: 'Per-pack overrides (e.g. `{"core.git": "block"}`).' }),
     rules: z.partialRecord(z.enum(ruleIds), GuardrailActionSchema).default({}).meta({ description: "Per-rule overrides; win over packs." }),
   })
   .strict()
   .meta({ id: "GuardrailPolicy" });
 export type GuardrailPolicy = z.infer<typeof GuardrailPolicySchema>;
 
-export const DEFAULT_GUARDRAIL_POLICY: GuardrailPolicy = { severities: { critical: "block", high: "require_approval", medium: "log" }, packs: {}, rules: {} };
+export const DEFAULT_GUARDRAIL_POLICY: GuardrailPolicy = {
+  severities: { critical: "block", high: "require_approval", medium: "log" },
+  packs: {},
+  rules: {},
+};
 
 const RANK: Record<GuardrailAction, number> = { allow: 0, log: 1, require_approval: 2, block: 3 };
 

@@ -93,7 +93,8 @@ class Scan implements Scanner {
     for (const effect of analyzeCode(text)) {
       if (effect.kind === "shell") this.shell(effect.text);
       else if (effect.kind === "sql") this.sql(effect.text);
-      else if (effect.kind === "document_drop") this.out.push(finding("db.document_drop", `${where}: ${effect.call} drops data`, effect.call));
+      else if (effect.kind === "document_drop")
+        this.out.push(finding("db.document_drop", `${where}: ${effect.call} drops data`, effect.call));
       else judgeDelete(effect.path === null ? [UNKNOWN] : [effect.path], effect.recursive, `${where}: ${effect.call}`, this.out);
     }
   }
@@ -129,7 +130,13 @@ class Scan implements Scanner {
     const [head, ...args] = unwrapped.words;
     if (!head) return;
     if (head.text.includes(UNKNOWN) || (head.dynamic && head.text.startsWith("$"))) {
-      this.out.push(finding("shell.hidden_command", "the command's name is computed at run time, so it cannot be checked", [head.text.replaceAll(UNKNOWN, "$(…)"), ...args.map((a) => a.text)].join(" ")));
+      this.out.push(
+        finding(
+          "shell.hidden_command",
+          "the command's name is computed at run time, so it cannot be checked",
+          [head.text.replaceAll(UNKNOWN, "$(…)"), ...args.map((a) => a.text)].join(" "),
+        ),
+      );
       return;
     }
     let name = canonicalName(head.text);
@@ -162,7 +169,8 @@ class Scan implements Scanner {
     if (inv.positionals().length > 0) return; // `bash script.sh`: the file is not visible here
     this.stdin(inv, (text) => this.shell(text));
     const from = inv.command.pipedFrom;
-    if (from && ["curl", "wget"].includes(canonicalName(from.words[0]?.text ?? ""))) this.out.push(finding("shell.remote_script", "a downloaded script is run without being read first", inv.text()));
+    if (from && ["curl", "wget"].includes(canonicalName(from.words[0]?.text ?? "")))
+      this.out.push(finding("shell.remote_script", "a downloaded script is run without being read first", inv.text()));
   }
 
   private interpreter(inv: Invocation, options: readonly string[]): void {
@@ -178,7 +186,14 @@ class Scan implements Scanner {
     for (const h of inv.command.heredocs) read(h.body);
     for (const s of inv.command.hereStrings) read(s.text);
     const from = inv.command.pipedFrom;
-    if (from && from.words.length > 1 && ["echo", "printf"].includes(from.words[0]!.text)) read(from.words.slice(1).map((x) => x.text).filter((t) => !/^-[neE]+$/.test(t)).join(" "));
+    if (from && from.words.length > 1 && ["echo", "printf"].includes(from.words[0]!.text))
+      read(
+        from.words
+          .slice(1)
+          .map((x) => x.text)
+          .filter((t) => !/^-[neE]+$/.test(t))
+          .join(" "),
+      );
   }
 }
 

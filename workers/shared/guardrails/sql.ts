@@ -79,7 +79,8 @@ export function sqlStatements(text: string): string[][] {
   return statements;
 }
 
-const STATEMENT_START = /^(SELECT|INSERT|UPDATE|DELETE|DROP|TRUNCATE|ALTER|CREATE|GRANT|REVOKE|WITH|MERGE|REPLACE|UPSERT|BEGIN|COMMIT|SET|SHOW|EXPLAIN|USE|VACUUM|PRAGMA|ATTACH|DETACH)$/;
+const STATEMENT_START =
+  /^(SELECT|INSERT|UPDATE|DELETE|DROP|TRUNCATE|ALTER|CREATE|GRANT|REVOKE|WITH|MERGE|REPLACE|UPSERT|BEGIN|COMMIT|SET|SHOW|EXPLAIN|USE|VACUUM|PRAGMA|ATTACH|DETACH)$/;
 
 /** Text that reads as SQL: its first word is a statement keyword. */
 export function looksLikeSql(text: string): boolean {
@@ -91,7 +92,8 @@ export function looksLikeSql(text: string): boolean {
 function trivialWhere(tokens: string[], from: number): boolean {
   const rest = tokens.slice(from + 1, from + 6);
   if (rest[0] === "TRUE" || (rest[0] === "1" && (rest.length === 1 || rest[1] !== "="))) return true;
-  if (rest.length >= 3 && rest[1] === "=" && rest[0] === rest[2] && (/^\d+$/.test(rest[0]!) || rest[0] === "'STR'")) return rest.length === 3 || !["AND"].includes(rest[3]!);
+  if (rest.length >= 3 && rest[1] === "=" && rest[0] === rest[2] && (/^\d+$/.test(rest[0]!) || rest[0] === "'STR'"))
+    return rest.length === 3 || !["AND"].includes(rest[3]!);
   return false;
 }
 
@@ -111,9 +113,12 @@ export function analyzeSql(text: string, out: Finding[]): void {
       let obj = t[k + 1];
       if (obj === "TEMPORARY" || obj === "TEMP") continue;
       if (obj === "MATERIALIZED" || obj === "FOREIGN" || obj === "UNLOGGED") obj = t[k + 2];
-      if (obj === "DATABASE" || obj === "SCHEMA" || obj === "KEYSPACE") out.push(finding("sql.drop_database", `DROP ${obj} deletes every table in it`, excerpt));
-      else if (obj === "TABLE" || obj === "COLLECTION") out.push(finding("sql.drop_table", "DROP TABLE deletes the table and its rows", excerpt));
-      else if (obj === "USER" || obj === "ROLE" || obj === "LOGIN") out.push(finding("sql.drop_user", `DROP ${obj} removes access`, excerpt));
+      if (obj === "DATABASE" || obj === "SCHEMA" || obj === "KEYSPACE")
+        out.push(finding("sql.drop_database", `DROP ${obj} deletes every table in it`, excerpt));
+      else if (obj === "TABLE" || obj === "COLLECTION")
+        out.push(finding("sql.drop_table", "DROP TABLE deletes the table and its rows", excerpt));
+      else if (obj === "USER" || obj === "ROLE" || obj === "LOGIN")
+        out.push(finding("sql.drop_user", `DROP ${obj} removes access`, excerpt));
       else if (obj) out.push(finding("sql.drop_other", `DROP ${obj}`, excerpt));
     } else if (verb === "TRUNCATE") {
       out.push(finding("sql.truncate", "TRUNCATE deletes every row", excerpt));

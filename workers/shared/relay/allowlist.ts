@@ -49,11 +49,15 @@ export type Allowlist = z.infer<typeof AllowlistSchema>;
 export const AllowlistEditResultSchema = z
   .object({
     allowlist: AllowlistSchema,
-    changed: z.boolean().meta({ description: "False when the rule was already there (add) or already absent (remove): nothing changed, the version stayed." }),
+    changed: z.boolean().meta({
+      description: "False when the rule was already there (add) or already absent (remove): nothing changed, the version stayed.",
+    }),
   })
   .meta({ id: "AllowlistEditResult" });
 
-export const PutAllowlistInputSchema = AllowlistRulesSchema.extend({ expectedVersion: z.number().int().min(0) }).strict().meta({ id: "PutAllowlistInput" });
+export const PutAllowlistInputSchema = AllowlistRulesSchema.extend({ expectedVersion: z.number().int().min(0) })
+  .strict()
+  .meta({ id: "PutAllowlistInput" });
 export type PutAllowlistInput = z.infer<typeof PutAllowlistInputSchema>;
 
 /** Who a decision is about: the agent and its role. */

@@ -14,7 +14,9 @@ export const OperatorTenantSchema = TenantSchema.extend({
 }).meta({ id: "OperatorTenant" });
 export type OperatorTenant = z.infer<typeof OperatorTenantSchema>;
 
-export const OperatorTenantDetailSchema = z.object({ tenant: OperatorTenantSchema, members: z.array(MemberSchema) }).meta({ id: "OperatorTenantDetail" });
+export const OperatorTenantDetailSchema = z
+  .object({ tenant: OperatorTenantSchema, members: z.array(MemberSchema) })
+  .meta({ id: "OperatorTenantDetail" });
 export type OperatorTenantDetail = z.infer<typeof OperatorTenantDetailSchema>;
 
 const CheckStatusSchema = z.enum(["ok", "degraded", "unknown"]).meta({ id: "HealthCheckStatus" });
@@ -23,11 +25,20 @@ export const QueueHealthSchema = z
   .object({
     name: z.string(),
     role: z.enum(["work", "dead_letter"]),
-    backlog: z.number().int().nullable().meta({ description: "Messages waiting (Queue.metrics()); null when the metrics could not be read." }),
+    backlog: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "Messages waiting (Queue.metrics()); null when the metrics could not be read." }),
     backlogBytes: z.number().int().nullable(),
     oldestMessageAt: IsoTimeSchema.nullable(),
-    deadLettered24h: z.number().int().nullable().meta({ description: "For a dead-letter queue that is consumed at once (alert webhooks: the delivery is marked failed): how many messages died in the last 24 hours. Null elsewhere." }),
-    status: CheckStatusSchema.meta({ description: "`degraded`: a dead letter waiting or counted, or a work queue's oldest message is over 15 minutes old." }),
+    deadLettered24h: z.number().int().nullable().meta({
+      description:
+        "For a dead-letter queue that is consumed at once (alert webhooks: the delivery is marked failed): how many messages died in the last 24 hours. Null elsewhere.",
+    }),
+    status: CheckStatusSchema.meta({
+      description: "`degraded`: a dead letter waiting or counted, or a work queue's oldest message is over 15 minutes old.",
+    }),
   })
   .meta({ id: "QueueHealth" });
 export type QueueHealth = z.infer<typeof QueueHealthSchema>;
@@ -36,7 +47,10 @@ export const CronJobHealthSchema = z
   .object({
     job: z.string(),
     description: z.string(),
-    state: z.enum(["ok", "never_run", "running", "failed", "late", "hung"]).meta({ description: "`late`: no success for over 26 hours (the trigger is daily); `hung`: marked running for over 15 minutes; `never_run`: no run recorded (locally, crons only run when triggered by hand)." }),
+    state: z.enum(["ok", "never_run", "running", "failed", "late", "hung"]).meta({
+      description:
+        "`late`: no success for over 26 hours (the trigger is daily); `hung`: marked running for over 15 minutes; `never_run`: no run recorded (locally, crons only run when triggered by hand).",
+    }),
     lastStartedAt: IsoTimeSchema.nullable(),
     lastFinishedAt: IsoTimeSchema.nullable(),
     lastSuccessAt: IsoTimeSchema.nullable(),
@@ -54,9 +68,17 @@ export const ArchiveHealthSchema = z
     chains: z.number().int().nullable().meta({ description: "Audit chains with an archive checkpoint." }),
     archivedDays: z.number().int().nullable().meta({ description: "Archived (chain, day) pairs still in R2." }),
     newestDay: z.string().nullable().meta({ description: "The newest UTC day archived on any chain." }),
-    chainsBehind: z.number().int().nullable().meta({ description: "Chains whose newest archived day is older than the day before yesterday: they missed a run." }),
+    chainsBehind: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "Chains whose newest archived day is older than the day before yesterday: they missed a run." }),
     behindExamples: z.array(z.object({ chainId: z.string(), lastDay: z.string().nullable() })),
-    staleLeases: z.number().int().nullable().meta({ description: "Checkpoints still leased by a job whose lease has expired (a job died mid-run; the next run takes over)." }),
+    staleLeases: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "Checkpoints still leased by a job whose lease has expired (a job died mid-run; the next run takes over)." }),
     status: CheckStatusSchema,
   })
   .meta({ id: "ArchiveHealth" });
@@ -66,8 +88,17 @@ export const PlatformHealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]).meta({ description: "`degraded` when any check below is degraded." }),
     d1: z.object({ reachable: z.boolean(), latencyMs: z.number().nullable() }),
-    counts: z.object({ users: z.number().int(), tenants: z.number().int().meta({ description: "Tenants not deleted." }), agents: z.number().int().meta({ description: "Agents not deleted." }) }).nullable(),
-    latestMigration: z.string().nullable().meta({ description: "Name of the newest applied D1 migration; null if the migrations table is missing." }),
+    counts: z
+      .object({
+        users: z.number().int(),
+        tenants: z.number().int().meta({ description: "Tenants not deleted." }),
+        agents: z.number().int().meta({ description: "Agents not deleted." }),
+      })
+      .nullable(),
+    latestMigration: z
+      .string()
+      .nullable()
+      .meta({ description: "Name of the newest applied D1 migration; null if the migrations table is missing." }),
     queues: z.array(QueueHealthSchema),
     cronJobs: z.array(CronJobHealthSchema),
     archives: ArchiveHealthSchema,

@@ -4,7 +4,10 @@ import { TrustLevelSchema } from "../trust-levels";
 import { IsoTimeSchema } from "./common";
 
 const AgentName = z.string().trim().min(1).max(80);
-const ToolList = z.array(ToolCategorySchema).max(20).refine((v) => new Set(v).size === v.length, { message: "List each tool category once." });
+const ToolList = z
+  .array(ToolCategorySchema)
+  .max(20)
+  .refine((v) => new Set(v).size === v.length, { message: "List each tool category once." });
 
 export const CreateAgentInputSchema = z
   .object({
@@ -13,8 +16,14 @@ export const CreateAgentInputSchema = z
     description: z.string().max(500).optional(),
     toolCategories: ToolList.optional().meta({ description: "Defaults to the template's tools." }),
     trustLevel: TrustLevelSchema.optional().meta({ description: "Defaults to the tenant's defaultTrustLevel." }),
-    teamIds: z.array(z.string()).max(20).optional().meta({ description: "Teams to add the new agent to; they must be in the agent's project." }),
-    projectId: z.string().min(1).max(64).optional().meta({ description: "The project to create it in (docs/projects.md); defaults to the API key's project, else the tenant's default project." }),
+    teamIds: z
+      .array(z.string())
+      .max(20)
+      .optional()
+      .meta({ description: "Teams to add the new agent to; they must be in the agent's project." }),
+    projectId: z.string().min(1).max(64).optional().meta({
+      description: "The project to create it in (docs/projects.md); defaults to the API key's project, else the tenant's default project.",
+    }),
   })
   .strict()
   .meta({ id: "CreateAgentInput" });
@@ -24,7 +33,9 @@ export const UpdateAgentInputSchema = z
   .object({
     name: AgentName.optional(),
     description: z.string().max(500).optional(),
-    template: AgentTemplateSchema.optional().meta({ description: "The agent's role on its teams' allowlists (role edges). Its tool categories stay as they are unless sent too." }),
+    template: AgentTemplateSchema.optional().meta({
+      description: "The agent's role on its teams' allowlists (role edges). Its tool categories stay as they are unless sent too.",
+    }),
     toolCategories: ToolList.optional(),
     trustLevel: TrustLevelSchema.optional(),
   })
@@ -44,7 +55,9 @@ export const AgentSchema = z
     toolCategories: z.array(ToolCategorySchema),
     trustLevel: TrustLevelSchema,
     status: AgentStatusSchema,
-    secretPrefix: z.string().meta({ description: "The first characters of the secret, to tell secrets apart. The secret itself is never returned again." }),
+    secretPrefix: z
+      .string()
+      .meta({ description: "The first characters of the secret, to tell secrets apart. The secret itself is never returned again." }),
     secretRotatedAt: IsoTimeSchema,
     teamIds: z.array(z.string()),
     projectId: z.string().meta({ description: "The project the agent belongs to." }),

@@ -15,17 +15,29 @@ export const AlertStatusSchema = z.enum(ALERT_STATUSES).meta({ id: "AlertStatus"
 export type AlertStatus = z.infer<typeof AlertStatusSchema>;
 
 /** Product limits (not plan limits): they bound the per-event work inside the tenant's ledger. */
-export const ALERT_LIMITS = { rulesPerTenant: 50, webhooksPerTenant: 10, webhooksPerRule: 5, maxThreshold: 1000, minWindowSeconds: 10, maxWindowSeconds: 86_400, sampleEventIds: 10 } as const;
+export const ALERT_LIMITS = {
+  rulesPerTenant: 50,
+  webhooksPerTenant: 10,
+  webhooksPerRule: 5,
+  maxThreshold: 1000,
+  minWindowSeconds: 10,
+  maxWindowSeconds: 86_400,
+  sampleEventIds: 10,
+} as const;
 
 /** `relay.message_denied` (exact) or `relay.*` (every action under `relay.`). */
 const ActionPattern = z
   .string()
   .max(100)
-  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/, { message: "An action name like `agent.suspended`, or a prefix ending in `.*` like `relay.*`." });
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*(\.\*)?$/, {
+    message: "An action name like `agent.suspended`, or a prefix ending in `.*` like `relay.*`.",
+  });
 
 export const AlertMatchSchema = z
   .object({
-    action: ActionPattern.meta({ description: "Exact action, or a prefix ending in `.*` (`relay.*` matches `relay.message_denied`, not `relay` itself)." }),
+    action: ActionPattern.meta({
+      description: "Exact action, or a prefix ending in `.*` (`relay.*` matches `relay.message_denied`, not `relay` itself).",
+    }),
     outcome: z.enum(["success", "failure", "denied"]).optional().meta({ description: "Only events with this outcome." }),
     severity: AlertSeveritySchema.optional().meta({ description: "Only events with this (event) severity." }),
     actor: z
@@ -46,8 +58,18 @@ const ruleFields = {
   name: RuleName,
   description: z.string().max(500),
   match: AlertMatchSchema,
-  threshold: z.number().int().min(1).max(ALERT_LIMITS.maxThreshold).meta({ description: "Matching events needed within the window. 1 = every matching event is an alert (the window is then unused)." }),
-  windowSeconds: z.number().int().min(ALERT_LIMITS.minWindowSeconds).max(ALERT_LIMITS.maxWindowSeconds).meta({ description: "Sliding window length; also the quiet period after the rule fires." }),
+  threshold: z
+    .number()
+    .int()
+    .min(1)
+    .max(ALERT_LIMITS.maxThreshold)
+    .meta({ description: "Matching events needed within the window. 1 = every matching event is an alert (the window is then unused)." }),
+  windowSeconds: z
+    .number()
+    .int()
+    .min(ALERT_LIMITS.minWindowSeconds)
+    .max(ALERT_LIMITS.maxWindowSeconds)
+    .meta({ description: "Sliding window length; also the quiet period after the rule fires." }),
   severity: AlertSeveritySchema,
   enabled: z.boolean(),
   webhookIds: WebhookIds.meta({ description: "Webhooks (of this tenant) that receive this rule's alerts." }),
@@ -64,9 +86,19 @@ export const CreateAlertRuleInputSchema = z
     webhookIds: ruleFields.webhookIds.optional(),
   })
   .strict()
-  .meta({ id: "CreateAlertRuleInput", description: "Defaults: threshold 1, windowSeconds 300, severity warning, enabled true, no webhooks." });
+  .meta({
+    id: "CreateAlertRuleInput",
+    description: "Defaults: threshold 1, windowSeconds 300, severity warning, enabled true, no webhooks.",
+  });
 export type CreateAlertRuleInput = z.infer<typeof CreateAlertRuleInputSchema>;
-export const RULE_DEFAULTS = { description: "", threshold: 1, windowSeconds: 300, severity: "warning", enabled: true, webhookIds: [] as string[] } as const;
+export const RULE_DEFAULTS = {
+  description: "",
+  threshold: 1,
+  windowSeconds: 300,
+  severity: "warning",
+  enabled: true,
+  webhookIds: [] as string[],
+} as const;
 
 export const UpdateAlertRuleInputSchema = z
   .object(ruleFields)
@@ -106,7 +138,9 @@ export const AlertSchema = z
     severity: AlertSeveritySchema,
     status: AlertStatusSchema,
     summary: z.string(),
-    count: z.number().int().meta({ description: "Matching events attached to this alert: those that crossed the threshold plus those during the quiet period." }),
+    count: z.number().int().meta({
+      description: "Matching events attached to this alert: those that crossed the threshold plus those during the quiet period.",
+    }),
     firstSeq: z.number().int().meta({ description: "Chain seq of the first attached event (GET /audit to read them)." }),
     lastSeq: z.number().int(),
     firstEventAt: IsoTimeSchema,
@@ -130,12 +164,17 @@ export const AlertListQuerySchema = z
   })
   .strict();
 
-export const ResolveAlertInputSchema = z.object({ note: z.string().max(1000).optional() }).strict().meta({ id: "ResolveAlertInput" });
+export const ResolveAlertInputSchema = z
+  .object({ note: z.string().max(1000).optional() })
+  .strict()
+  .meta({ id: "ResolveAlertInput" });
 
 /** Frames the live alerts socket (`GET /v1/tenants/{tenantId}/alerts/live`) sends. */
 export const AlertFrameSchema = z
   .discriminatedUnion("type", [
-    z.object({ type: z.literal("alert"), alert: AlertSchema }).meta({ description: "A new alert, or the new state of one (grown, acknowledged, resolved): upsert by `alert.id`." }),
+    z
+      .object({ type: z.literal("alert"), alert: AlertSchema })
+      .meta({ description: "A new alert, or the new state of one (grown, acknowledged, resolved): upsert by `alert.id`." }),
     z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
   ])
   .meta({ id: "AlertFrame" });
@@ -145,7 +184,10 @@ export type AlertFrame = z.infer<typeof AlertFrameSchema>;
 
 export const CreateWebhookInputSchema = z
   .object({
-    url: z.string().max(2000).meta({ description: "https URL (http://localhost only in development).", example: "https://hooks.example.com/switchboard" }),
+    url: z
+      .string()
+      .max(2000)
+      .meta({ description: "https URL (http://localhost only in development).", example: "https://hooks.example.com/switchboard" }),
     description: z.string().max(200).optional(),
   })
   .strict()
@@ -200,7 +242,13 @@ export type WebhookPayload = z.infer<typeof WebhookPayloadSchema>;
 
 /** The body of `POST …/webhooks/{webhookId}/test`'s request to the receiver (never retried, not recorded as a delivery). */
 export const WebhookTestPayloadSchema = z
-  .object({ id: z.string(), type: z.literal("webhook.test"), createdAt: IsoTimeSchema, tenantId: z.string(), data: z.object({ webhookId: z.string() }) })
+  .object({
+    id: z.string(),
+    type: z.literal("webhook.test"),
+    createdAt: IsoTimeSchema,
+    tenantId: z.string(),
+    data: z.object({ webhookId: z.string() }),
+  })
   .meta({ id: "WebhookTestPayload" });
 export type WebhookTestPayload = z.infer<typeof WebhookTestPayloadSchema>;
 

@@ -5,9 +5,16 @@ import { IsoTimeSchema } from "./common";
 export const CreateApiKeyInputSchema = z
   .object({
     name: z.string().trim().min(1).max(80),
-    scopes: z.array(PermissionSchema).min(1).max(PERMISSIONS.length).meta({ description: "Permissions the key carries; each must be one the creator holds." }),
+    scopes: z
+      .array(PermissionSchema)
+      .min(1)
+      .max(PERMISSIONS.length)
+      .meta({ description: "Permissions the key carries; each must be one the creator holds." }),
     expiresAt: IsoTimeSchema.optional().meta({ description: "When the key stops working; omit for no expiry." }),
-    projectId: z.string().min(1).max(64).optional().meta({ description: "Bind the key to one project: it then sees only that project's agents, teams and keys (docs/projects.md). Omit for a tenant-wide key." }),
+    projectId: z.string().min(1).max(64).optional().meta({
+      description:
+        "Bind the key to one project: it then sees only that project's agents, teams and keys (docs/projects.md). Omit for a tenant-wide key.",
+    }),
   })
   .strict()
   .meta({ id: "CreateApiKeyInput" });

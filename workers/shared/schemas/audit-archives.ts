@@ -22,14 +22,21 @@ export const AuditArchiveSchema = z
       .object({ key: z.string(), sha256: hex64, bytes: z.number().int(), url: z.string() })
       .nullable()
       .meta({ description: "The gzip JSONL file; null on a day without events (its digest still proves that)." }),
-    digest: z.object({ key: z.string(), sha256: hex64.meta({ description: "SHA-256 of the digest's RFC 8785 form (what the next digest links to)." }), url: z.string() }),
+    digest: z.object({
+      key: z.string(),
+      sha256: hex64.meta({ description: "SHA-256 of the digest's RFC 8785 form (what the next digest links to)." }),
+      url: z.string(),
+    }),
     kid: z.string().meta({ description: "The digest signing key, published at /.well-known/audit-digest-keys.json." }),
     archivedAt: IsoTimeSchema,
   })
   .meta({ id: "AuditArchive" });
 export type AuditArchive = z.infer<typeof AuditArchiveSchema>;
 
-export const AuditDigestSchema = digestSchema.meta({ id: "AuditDigest", description: "A day's signed digest, byte for byte as stored in R2 (format in docs/audit-archives.md)." });
+export const AuditDigestSchema = digestSchema.meta({
+  id: "AuditDigest",
+  description: "A day's signed digest, byte for byte as stored in R2 (format in docs/audit-archives.md).",
+});
 
 export const AuditDigestKeySchema = z
   .object({

@@ -17,7 +17,9 @@ export const TimeBoundSchema = z
   .string()
   .trim()
   .max(40)
-  .refine((v) => parseTimeBound(v) !== null, { message: "Use milliseconds since the epoch or an ISO 8601 time, e.g. 2026-12-01T00:00:00Z." })
+  .refine((v) => parseTimeBound(v) !== null, {
+    message: "Use milliseconds since the epoch or an ISO 8601 time, e.g. 2026-12-01T00:00:00Z.",
+  })
   .meta({ description: "Milliseconds since the epoch, or an ISO 8601 time with offset.", example: "2026-12-01T00:00:00Z" });
 
 export function parseTimeBound(value: string): number | null {
@@ -27,7 +29,8 @@ export function parseTimeBound(value: string): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const timeRangeOk = (v: { from?: string; to?: string }) => v.from === undefined || v.to === undefined || parseTimeBound(v.from)! < parseTimeBound(v.to)!;
+const timeRangeOk = (v: { from?: string; to?: string }) =>
+  v.from === undefined || v.to === undefined || parseTimeBound(v.from)! < parseTimeBound(v.to)!;
 const seqRangeOk = (v: { fromSeq?: number; toSeq?: number }) => v.fromSeq === undefined || v.toSeq === undefined || v.fromSeq <= v.toSeq;
 const Seq = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
@@ -45,7 +48,10 @@ export const AuditListQuerySchema = z
     from: TimeBoundSchema.optional().meta({ description: "Events at or after this time." }),
     to: TimeBoundSchema.optional().meta({ description: "Events strictly before this time." }),
     q: text.optional().meta({ description: "Free text, matched as a case-insensitive substring of the action." }),
-    projectId: text.optional().meta({ description: "Only events of this project (`details.projectId`); the default project also has the unscoped events about agents and teams. Needs `audit:read` in that project." }),
+    projectId: text.optional().meta({
+      description:
+        "Only events of this project (`details.projectId`); the default project also has the unscoped events about agents and teams. Needs `audit:read` in that project.",
+    }),
   })
   .strict()
   .refine(timeRangeOk, { message: "`from` must be before `to`.", path: ["from"] });
@@ -56,8 +62,15 @@ export const AuditEntryEnvelopeSchema = z.object({ entry: LedgerEntrySchema }).m
 
 export const VerifyInputSchema = z
   .object({
-    fromSeq: z.number().int().min(1).optional().meta({ description: "First seq to verify (default: the oldest in the hot window, or the newest 100,000). Widened to the start of its block." }),
-    toSeq: z.number().int().min(1).optional().meta({ description: "Last seq to verify (default: the ledger's head). Widened to the end of its block." }),
+    fromSeq: z.number().int().min(1).optional().meta({
+      description: "First seq to verify (default: the oldest in the hot window, or the newest 100,000). Widened to the start of its block.",
+    }),
+    toSeq: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "Last seq to verify (default: the ledger's head). Widened to the end of its block." }),
   })
   .strict()
   .refine(seqRangeOk, { message: "`fromSeq` must not be after `toSeq`.", path: ["fromSeq"] })
@@ -104,6 +117,10 @@ export const ExportQuerySchema = z
 export type ExportQuery = z.infer<typeof ExportQuerySchema>;
 
 export const AuditSeqParamsSchema = z.object({
-  tenantId: z.string().min(1).max(64).meta({ param: { name: "tenantId", in: "path" }, example: "ten_01JD0000000000000000000000" }),
+  tenantId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "tenantId", in: "path" }, example: "ten_01JD0000000000000000000000" }),
   seq: Seq.meta({ param: { name: "seq", in: "path" }, example: 42 }),
 });

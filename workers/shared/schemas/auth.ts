@@ -56,7 +56,9 @@ export const MeSchema = z
         tenantId: z.string(),
         name: z.string(),
         scopes: z.array(z.string()),
-        permissions: z.array(PermissionSchema).meta({ description: "What the key may do now: its scopes, limited to what the person who created it may do in the tenant today." }),
+        permissions: z.array(PermissionSchema).meta({
+          description: "What the key may do now: its scopes, limited to what the person who created it may do in the tenant today.",
+        }),
       })
       .nullable(),
   })

@@ -7,10 +7,21 @@ import { PlanIdSchema } from "../plans";
 import { UsageKindSchema, USAGE_KIND_IDS } from "../billing/usage-kinds";
 import { IsoTimeSchema } from "./common";
 
-export const BudgetMetricSchema = z.enum([...USAGE_KIND_IDS, "spend"]).meta({ id: "BudgetMetric", description: "A usage kind (units) or `spend` (cents, see docs/billing.md)." });
+export const BudgetMetricSchema = z
+  .enum([...USAGE_KIND_IDS, "spend"])
+  .meta({ id: "BudgetMetric", description: "A usage kind (units) or `spend` (cents, see docs/billing.md)." });
 export type BudgetMetric = z.infer<typeof BudgetMetricSchema>;
 
-export const SUBSCRIPTION_STATUSES = ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled", "unpaid", "paused"] as const;
+export const SUBSCRIPTION_STATUSES = [
+  "incomplete",
+  "incomplete_expired",
+  "trialing",
+  "active",
+  "past_due",
+  "canceled",
+  "unpaid",
+  "paused",
+] as const;
 export const SubscriptionStatusSchema = z.enum(SUBSCRIPTION_STATUSES).meta({ id: "SubscriptionStatus" });
 export type SubscriptionStatus = z.infer<typeof SubscriptionStatusSchema>;
 
@@ -41,15 +52,22 @@ export const BudgetSchema = z
     agentId: z.string().nullable().meta({ description: "The agent this budget is for; null: the whole tenant." }),
     metric: BudgetMetricSchema,
     period: z.literal("month"),
-    softLimit: z.number().int().nullable().meta({ description: "Reaching it raises a `budget.soft_cap_reached` audit event (alert rules and webhooks). Units, or cents for spend." }),
-    hardLimit: z.number().int().nullable().meta({ description: "Past it, usage is refused: 402 `budget_exceeded` over HTTP, error frame `budget_exceeded` on the relay." }),
+    softLimit: z.number().int().nullable().meta({
+      description: "Reaching it raises a `budget.soft_cap_reached` audit event (alert rules and webhooks). Units, or cents for spend.",
+    }),
+    hardLimit: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: "Past it, usage is refused: 402 `budget_exceeded` over HTTP, error frame `budget_exceeded` on the relay." }),
     createdAt: IsoTimeSchema,
     updatedAt: IsoTimeSchema,
   })
   .meta({ id: "Budget" });
 export type Budget = z.infer<typeof BudgetSchema>;
 
-const bothOrdered = (v: { softLimit?: number | null; hardLimit?: number | null }) => v.softLimit == null || v.hardLimit == null || v.softLimit <= v.hardLimit;
+const bothOrdered = (v: { softLimit?: number | null; hardLimit?: number | null }) =>
+  v.softLimit == null || v.hardLimit == null || v.softLimit <= v.hardLimit;
 
 export const CreateBudgetInputSchema = z
   .object({
@@ -98,14 +116,23 @@ export const BillingOverviewSchema = z
   .object({
     plan: PlanIdSchema,
     configured: z.boolean().meta({ description: "Whether this deployment has Stripe configured (Checkout and the Portal work)." }),
-    customer: z.boolean().meta({ description: "Whether the tenant's Stripe customer exists yet (created in the background when the tenant is)." }),
+    customer: z
+      .boolean()
+      .meta({ description: "Whether the tenant's Stripe customer exists yet (created in the background when the tenant is)." }),
     subscription: SubscriptionSchema.nullable(),
     period: z.string().meta({ description: "The usage month, `YYYY-MM` (UTC)." }),
     usage: z.array(UsageLineSchema),
-    limits: z.array(PlanLimitUsageSchema).meta({ description: "The plan's resource limits and what the tenant uses; `used > max` after a downgrade (docs/billing.md)." }),
+    limits: z
+      .array(PlanLimitUsageSchema)
+      .meta({ description: "The plan's resource limits and what the tenant uses; `used > max` after a downgrade (docs/billing.md)." }),
     spendCents: z.number().meta({ description: "Estimated overage this month at the plan's prices." }),
     alerts: z
-      .array(z.object({ code: z.enum(["budget_soft_exceeded", "budget_hard_exceeded", "over_plan_limit", "past_due", "trial_ending", "canceling"]), message: z.string() }))
+      .array(
+        z.object({
+          code: z.enum(["budget_soft_exceeded", "budget_hard_exceeded", "over_plan_limit", "past_due", "trial_ending", "canceling"]),
+          message: z.string(),
+        }),
+      )
       .meta({ description: "What the dashboard's banner shows." }),
   })
   .meta({ id: "BillingOverview" });
@@ -130,7 +157,11 @@ export const InvoiceSchema = z
 export const UsageHistorySchema = z
   .object({
     period: z.string(),
-    agents: z.array(z.object({ agentId: z.string(), kind: UsageKindSchema, used: z.number().int() })).meta({ description: "This month's usage per agent and kind." }),
-    months: z.array(z.object({ period: z.string(), kind: UsageKindSchema, used: z.number().int() })).meta({ description: "Tenant totals of the last 6 months." }),
+    agents: z
+      .array(z.object({ agentId: z.string(), kind: UsageKindSchema, used: z.number().int() }))
+      .meta({ description: "This month's usage per agent and kind." }),
+    months: z
+      .array(z.object({ period: z.string(), kind: UsageKindSchema, used: z.number().int() }))
+      .meta({ description: "Tenant totals of the last 6 months." }),
   })
   .meta({ id: "UsageHistory" });

@@ -15,9 +15,19 @@ export const EgressReasonSchema = z.enum([...DENY_REASONS, ...ALLOW_REASONS, "wr
 export const CreateEgressRuleInputSchema = z
   .object({
     host: HostPatternSchema,
-    methods: z.array(HttpMethodSchema).min(1).max(7).optional().meta({ description: "Only these methods (default: any the trust level allows)." }),
+    methods: z
+      .array(HttpMethodSchema)
+      .min(1)
+      .max(7)
+      .optional()
+      .meta({ description: "Only these methods (default: any the trust level allows)." }),
     pathPrefix: PathPrefixSchema.optional(),
-    schemes: z.array(z.enum(["https", "http"])).min(1).max(2).optional().meta({ description: "Default `[\"https\"]`: plain http only where a rule says so." }),
+    schemes: z
+      .array(z.enum(["https", "http"]))
+      .min(1)
+      .max(2)
+      .optional()
+      .meta({ description: 'Default `["https"]`: plain http only where a rule says so.' }),
     description: z.string().max(500).optional(),
   })
   .strict()
@@ -38,7 +48,12 @@ export const EgressRuleSchema = z
   })
   .meta({ id: "EgressRule" });
 
-export const InstalledSkillSummarySchema = z.object({ name: z.string(), version: z.string(), mode: EgressModeSchema, network: z.array(z.object({ host: z.string(), methods: z.array(z.string()).optional(), pathPrefix: z.string().optional() })) });
+export const InstalledSkillSummarySchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  mode: EgressModeSchema,
+  network: z.array(z.object({ host: z.string(), methods: z.array(z.string()).optional(), pathPrefix: z.string().optional() })),
+});
 
 export const AgentEgressSchema = z
   .object({
@@ -48,7 +63,9 @@ export const AgentEgressSchema = z
     methods: z.array(z.string()).meta({ description: "Methods the agent's trust level allows without approval." }),
     limits: z.object({ requestsPerMinute: z.number().int(), burst: z.number().int(), concurrency: z.number().int() }),
     rules: z.array(EgressRuleSchema),
-    skills: z.array(InstalledSkillSummarySchema).meta({ description: "Installed skills, whose network permissions are part of the policy." }),
+    skills: z
+      .array(InstalledSkillSummarySchema)
+      .meta({ description: "Installed skills, whose network permissions are part of the policy." }),
     denyRules: z.array(EgressRuleSchema).meta({ description: "The tenant's deny rules, subtracted from every agent's policy." }),
   })
   .meta({ id: "AgentEgress" });
@@ -58,7 +75,10 @@ export const SetEgressModeInputSchema = z.object({ mode: EgressModeSchema }).str
 export const EgressTestInputSchema = z
   .object({
     url: z.string().min(1).max(4096),
-    method: z.string().regex(/^[A-Za-z]{1,16}$/).default("GET"),
+    method: z
+      .string()
+      .regex(/^[A-Za-z]{1,16}$/)
+      .default("GET"),
     skill: z.string().max(40).optional().meta({ description: "Decide as a call made by this installed skill." }),
   })
   .strict()
@@ -72,6 +92,9 @@ export const EgressDecisionSchema = z
     detail: z.string().nullable(),
     ruleId: z.string().nullable(),
     mode: EgressModeSchema.nullable(),
-    credential: z.object({ secretId: z.string(), name: z.string() }).nullable().meta({ description: "The secret the proxy would inject (never its value)." }),
+    credential: z
+      .object({ secretId: z.string(), name: z.string() })
+      .nullable()
+      .meta({ description: "The secret the proxy would inject (never its value)." }),
   })
   .meta({ id: "EgressDecision" });

@@ -9,10 +9,7 @@ export const MemberSchema = z
 
 export const UpdateMemberInputSchema = z.object({ role: RoleSchema }).strict().meta({ id: "UpdateMemberInput" });
 
-export const CreateInviteInputSchema = z
-  .object({ email: EmailSchema, role: RoleSchema })
-  .strict()
-  .meta({ id: "CreateInviteInput" });
+export const CreateInviteInputSchema = z.object({ email: EmailSchema, role: RoleSchema }).strict().meta({ id: "CreateInviteInput" });
 
 export const InviteStatusSchema = z.enum(["pending", "accepted", "revoked", "expired"]);
 
@@ -38,7 +35,10 @@ export const CreatedInviteSchema = z
   })
   .meta({ id: "CreatedInvite" });
 
-export const AcceptInviteInputSchema = z.object({ token: z.string().min(1).max(200) }).strict().meta({ id: "AcceptInviteInput" });
+export const AcceptInviteInputSchema = z
+  .object({ token: z.string().min(1).max(200) })
+  .strict()
+  .meta({ id: "AcceptInviteInput" });
 
 /** What the invitee sees before accepting: enough to decide, nothing about the tenant's insides. */
 export const InvitePreviewSchema = z

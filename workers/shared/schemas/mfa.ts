@@ -57,10 +57,7 @@ export const LoginMfaInputSchema = z
   .meta({ id: "LoginMfaInput" });
 export type LoginMfaInput = z.infer<typeof LoginMfaInputSchema>;
 
-export const ForgotPasswordInputSchema = z
-  .object({ email: EmailSchema })
-  .strict()
-  .meta({ id: "ForgotPasswordInput" });
+export const ForgotPasswordInputSchema = z.object({ email: EmailSchema }).strict().meta({ id: "ForgotPasswordInput" });
 export type ForgotPasswordInput = z.infer<typeof ForgotPasswordInputSchema>;
 
 export const ResetPasswordInputSchema = z
@@ -71,7 +68,9 @@ export type ResetPasswordInput = z.infer<typeof ResetPasswordInputSchema>;
 
 export const OkSchema = z.object({ ok: z.literal(true) }).meta({ id: "Ok" });
 
-export const ForgotPasswordResultSchema = z.object({ ok: z.literal(true), mailDelivery: MailDeliverySchema }).meta({ id: "ForgotPasswordResult" });
+export const ForgotPasswordResultSchema = z
+  .object({ ok: z.literal(true), mailDelivery: MailDeliverySchema })
+  .meta({ id: "ForgotPasswordResult" });
 export type ForgotPasswordResult = z.infer<typeof ForgotPasswordResultSchema>;
 
 export const DevMailSchema = z

@@ -22,7 +22,9 @@ export type LinkedOAuthAccount = z.infer<typeof LinkedOAuthAccountSchema>;
 export const LinkedOAuthAccountsSchema = z
   .object({
     data: z.array(LinkedOAuthAccountSchema),
-    hasPassword: z.boolean().meta({ description: "Whether the account can also sign in with a password; without one, the last linked provider cannot be unlinked." }),
+    hasPassword: z.boolean().meta({
+      description: "Whether the account can also sign in with a password; without one, the last linked provider cannot be unlinked.",
+    }),
   })
   .meta({ id: "LinkedOAuthAccounts" });
 

@@ -2,10 +2,16 @@ import { z } from "zod";
 import { RoleSchema } from "../auth/roles";
 import { IsoTimeSchema } from "./common";
 
-export const ProjectIdSchema = z.string().min(1).max(64).meta({ description: "A project of this tenant (`prj_…`).", example: "prj_01JD0000000000000000000000" });
+export const ProjectIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .meta({ description: "A project of this tenant (`prj_…`).", example: "prj_01JD0000000000000000000000" });
 
 /** `?projectId=` on every project-scoped list: only that project's items. Without it, every project the caller may see. */
-export const ProjectFilterQuerySchema = z.object({ projectId: ProjectIdSchema.optional().meta({ description: "Only items of this project." }) });
+export const ProjectFilterQuerySchema = z.object({
+  projectId: ProjectIdSchema.optional().meta({ description: "Only items of this project." }),
+});
 
 const ProjectName = z.string().trim().min(1).max(80);
 
@@ -28,7 +34,9 @@ export const ProjectSchema = z
     tenantId: z.string(),
     name: z.string(),
     description: z.string(),
-    isDefault: z.boolean().meta({ description: "The tenant's default project: where items land when no project is named. It cannot be archived." }),
+    isDefault: z
+      .boolean()
+      .meta({ description: "The tenant's default project: where items land when no project is named. It cannot be archived." }),
     status: ProjectStatusSchema,
     archivedAt: IsoTimeSchema.nullable(),
     createdAt: IsoTimeSchema,
@@ -38,7 +46,10 @@ export const ProjectSchema = z
 export type Project = z.infer<typeof ProjectSchema>;
 
 export const ProjectListQuerySchema = z.object({
-  status: z.enum(["active", "archived", "all"]).default("active").meta({ description: "Which projects: active (default), archived, or all." }),
+  status: z
+    .enum(["active", "archived", "all"])
+    .default("active")
+    .meta({ description: "Which projects: active (default), archived, or all." }),
 });
 
 export const ProjectMemberSchema = z

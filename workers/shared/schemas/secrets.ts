@@ -7,9 +7,13 @@ import { ENV_NAME, HostPatternSchema, HttpMethodSchema, PathPrefixSchema, SKILL_
 import { IsoTimeSchema } from "./common";
 
 /** Headers a credential may not be injected as: ours, the transport's, and request routing. */
-const FORBIDDEN_HEADERS = /^(host|content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|forwarded|via|x-forwarded-.*|cf-.*|x-switchboard-.*|proxy-.*)$/i;
+const FORBIDDEN_HEADERS =
+  /^(host|content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer|expect|forwarded|via|x-forwarded-.*|cf-.*|x-switchboard-.*|proxy-.*)$/i;
 
-export const SecretValueSchema = z.string().min(8, "A secret is at least 8 characters (shorter values could not be redacted from responses safely).").max(8192);
+export const SecretValueSchema = z
+  .string()
+  .min(8, "A secret is at least 8 characters (shorter values could not be redacted from responses safely).")
+  .max(8192);
 
 export const SecretInjectionSchema = z
   .discriminatedUnion("type", [
@@ -26,11 +30,21 @@ export const SecretInjectionSchema = z
       .strict(),
     z.object({ type: z.literal("query"), name: z.string().regex(/^[A-Za-z0-9_.~-]{1,128}$/, "A query parameter name.") }).strict(),
   ])
-  .meta({ id: "SecretInjection", description: "How the proxy injects it: a header (with a format such as `Bearer {value}`) or a query parameter." });
+  .meta({
+    id: "SecretInjection",
+    description: "How the proxy injects it: a header (with a format such as `Bearer {value}`) or a query parameter.",
+  });
 
 export const SecretScopeSchema = z
-  .union([z.object({ agents: z.array(z.string().min(1).max(64)).min(1).max(100) }).strict(), z.object({ skills: z.array(z.string().regex(SKILL_NAME)).min(1).max(50) }).strict()])
-  .meta({ id: "SecretScope", description: "Who may have it injected: listed agents, or listed skills (on agents that install them; each skill must declare the secret's name in its manifest `env`)." });
+  .union([
+    z.object({ agents: z.array(z.string().min(1).max(64)).min(1).max(100) }).strict(),
+    z.object({ skills: z.array(z.string().regex(SKILL_NAME)).min(1).max(50) }).strict(),
+  ])
+  .meta({
+    id: "SecretScope",
+    description:
+      "Who may have it injected: listed agents, or listed skills (on agents that install them; each skill must declare the secret's name in its manifest `env`).",
+  });
 
 const ExactHostSchema = HostPatternSchema.refine((h) => !h.startsWith("*."), "A secret is bound to one exact host, not a wildcard.");
 
@@ -59,7 +73,10 @@ export const UpdateSecretInputSchema = z
   .refine((v) => Object.keys(v).length > 0, "Change at least one field.")
   .meta({ id: "UpdateSecretInput" });
 
-export const RotateSecretInputSchema = z.object({ value: SecretValueSchema, expiresAt: IsoTimeSchema.nullable().optional() }).strict().meta({ id: "RotateSecretInput" });
+export const RotateSecretInputSchema = z
+  .object({ value: SecretValueSchema, expiresAt: IsoTimeSchema.nullable().optional() })
+  .strict()
+  .meta({ id: "RotateSecretInput" });
 
 export const SecretSchema = z
   .object({
@@ -69,7 +86,10 @@ export const SecretSchema = z
     host: z.string(),
     pathPrefix: z.string().nullable(),
     methods: z.array(z.string()).nullable(),
-    injection: z.union([z.object({ type: z.literal("header"), name: z.string(), format: z.string() }), z.object({ type: z.literal("query"), name: z.string() })]),
+    injection: z.union([
+      z.object({ type: z.literal("header"), name: z.string(), format: z.string() }),
+      z.object({ type: z.literal("query"), name: z.string() }),
+    ]),
     scope: z.union([z.object({ agents: z.array(z.string()) }), z.object({ skills: z.array(z.string()) })]),
     currentVersion: z.number().int(),
     versions: z.array(z.object({ version: z.number().int(), createdAt: IsoTimeSchema, createdBy: z.string().nullable() })),

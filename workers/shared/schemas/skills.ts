@@ -16,7 +16,9 @@ export const SkillVersionSchema = z
     publishedAt: IsoTimeSchema,
     code: z
       .object({
-        contentHash: z.string().meta({ description: "SHA-256 of the canonical JSON of manifest, modules and tools: names the code and keys its isolates." }),
+        contentHash: z
+          .string()
+          .meta({ description: "SHA-256 of the canonical JSON of manifest, modules and tools: names the code and keys its isolates." }),
         bytes: z.number().int(),
         tools: z.array(ToolDefinitionSchema),
       })
@@ -32,7 +34,10 @@ export const SkillSchema = z
     title: z.string(),
     description: z.string(),
     publisher: z.enum(["switchboard", "tenant"]),
-    latestVersion: z.string().nullable().meta({ description: "Highest installable version (published or deprecated, not yanked; pre-releases only if nothing else)." }),
+    latestVersion: z
+      .string()
+      .nullable()
+      .meta({ description: "Highest installable version (published or deprecated, not yanked; pre-releases only if nothing else)." }),
     versions: z.array(SkillVersionSchema),
   })
   .meta({ id: "Skill" });
@@ -40,7 +45,9 @@ export const SkillSchema = z
 export const InstallSkillInputSchema = z
   .object({
     version: z.string().max(64).optional().meta({ description: "Default: the latest installable version." }),
-    mode: EgressModeSchema.optional().meta({ description: "Default `mock`: the skill's calls are answered by its declared mocks until an admin sets `live`." }),
+    mode: EgressModeSchema.optional().meta({
+      description: "Default `mock`: the skill's calls are answered by its declared mocks until an admin sets `live`.",
+    }),
   })
   .strict()
   .meta({ id: "InstallSkillInput" });
@@ -57,23 +64,62 @@ export const InstalledSkillSchema = z
   })
   .meta({ id: "InstalledSkill" });
 
-export const StatusChangeInputSchema = z.object({ message: z.string().min(1).max(500) }).strict().meta({ id: "SkillStatusChangeInput" });
+export const StatusChangeInputSchema = z
+  .object({ message: z.string().min(1).max(500) })
+  .strict()
+  .meta({ id: "SkillStatusChangeInput" });
 
 export const DryRunInputSchema = z
   .object({
-    manifest: z.record(z.string(), z.unknown()).optional().meta({ description: "A manifest not yet published (validated like a publish)." }),
+    manifest: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: "A manifest not yet published (validated like a publish)." }),
     skill: z.string().max(40).optional().meta({ description: "Or a skill of the catalog…" }),
     version: z.string().max(64).optional().meta({ description: "…at this version (default: latest)." }),
-    agentId: z.string().max(64).optional().meta({ description: "Judge as if installed on this agent (its trust level); default: the tenant's default trust level." }),
+    agentId: z
+      .string()
+      .max(64)
+      .optional()
+      .meta({ description: "Judge as if installed on this agent (its trust level); default: the tenant's default trust level." }),
     calls: z
-      .array(z.object({ method: z.string().regex(/^[A-Za-z]{1,16}$/).default("GET"), url: z.string().min(1).max(4096) }).strict())
+      .array(
+        z
+          .object({
+            method: z
+              .string()
+              .regex(/^[A-Za-z]{1,16}$/)
+              .default("GET"),
+            url: z.string().min(1).max(4096),
+          })
+          .strict(),
+      )
       .max(500)
       .optional()
-      .meta({ description: "The calls to judge (a recorded session); default: one probe per declared network permission and method, plus each declared mock." }),
-    tool: z.string().max(64).optional().meta({ description: "A skill with code: run this tool for real, in mock mode — its code runs in a fresh isolate whose network answers from `responses` and the declared mocks and lets nothing leave; the report's `run` lists every call the code made." }),
+      .meta({
+        description:
+          "The calls to judge (a recorded session); default: one probe per declared network permission and method, plus each declared mock.",
+      }),
+    tool: z.string().max(64).optional().meta({
+      description:
+        "A skill with code: run this tool for real, in mock mode — its code runs in a fresh isolate whose network answers from `responses` and the declared mocks and lets nothing leave; the report's `run` lists every call the code made.",
+    }),
     input: z.unknown().optional().meta({ description: "The tool's input (validated against its input schema)." }),
     responses: z
-      .array(z.object({ method: z.string().regex(/^[A-Za-z]{1,16}$/).optional(), url: z.url().max(2048), status: z.number().int().min(100).max(599).default(200), headers: z.record(z.string().max(128), z.string().max(2048)).optional(), body: z.unknown().optional() }).strict())
+      .array(
+        z
+          .object({
+            method: z
+              .string()
+              .regex(/^[A-Za-z]{1,16}$/)
+              .optional(),
+            url: z.url().max(2048),
+            status: z.number().int().min(100).max(599).default(200),
+            headers: z.record(z.string().max(128), z.string().max(2048)).optional(),
+            body: z.unknown().optional(),
+          })
+          .strict(),
+      )
       .max(100)
       .optional()
       .meta({ description: "Recorded responses for the run, tried before the declared mocks (first URL-prefix match)." }),
@@ -98,7 +144,15 @@ export const DryRunReportSchema = z
         source: z.enum(["declared", "mock", "given"]),
       }),
     ),
-    env: z.array(z.object({ name: z.string(), required: z.boolean(), secret: z.object({ id: z.string(), status: z.enum(["active", "expired"]) }).nullable() })).meta({ description: "Each declared env name and the secret scoped to this skill that provides it, if any." }),
+    env: z
+      .array(
+        z.object({
+          name: z.string(),
+          required: z.boolean(),
+          secret: z.object({ id: z.string(), status: z.enum(["active", "expired"]) }).nullable(),
+        }),
+      )
+      .meta({ description: "Each declared env name and the secret scoped to this skill that provides it, if any." }),
     summary: z.object({ allowed: z.number().int(), denied: z.number().int(), missingSecrets: z.array(z.string()) }),
     run: z
       .object({
@@ -121,6 +175,9 @@ export const DryRunReportSchema = z
         ),
       })
       .nullable()
-      .meta({ description: "With `tool`: the real run in mock mode — the output (or error) and every call the code made, allowed or denied with the reason." }),
+      .meta({
+        description:
+          "With `tool`: the real run in mock mode — the output (or error) and every call the code made, allowed or denied with the reason.",
+      }),
   })
   .meta({ id: "SkillDryRunReport" });

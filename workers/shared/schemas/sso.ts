@@ -9,20 +9,45 @@ export const EmailDomainSchema = z
   .toLowerCase()
   .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, { message: "Enter a domain such as example.com." });
 
-export const GroupRoleSchema = z.object({ group: z.string().trim().min(1).max(256), role: RoleSchema }).strict().meta({ id: "SsoGroupRole" });
+export const GroupRoleSchema = z
+  .object({ group: z.string().trim().min(1).max(256), role: RoleSchema })
+  .strict()
+  .meta({ id: "SsoGroupRole" });
 
 const connectionFields = {
-  issuer: z.url({ message: "Enter the issuer URL, e.g. https://login.example.com/." }).max(512).meta({ description: "The OpenID provider's issuer; `<issuer>/.well-known/openid-configuration` must answer. https only (http://localhost in local development)." }),
+  issuer: z.url({ message: "Enter the issuer URL, e.g. https://login.example.com/." }).max(512).meta({
+    description:
+      "The OpenID provider's issuer; `<issuer>/.well-known/openid-configuration` must answer. https only (http://localhost in local development).",
+  }),
   clientId: z.string().trim().min(1).max(256),
   clientSecret: z.string().min(1).max(1024).meta({ description: "Stored encrypted; never returned." }),
-  emailDomains: z.array(EmailDomainSchema).min(1).max(20).meta({ description: "People with these email domains sign in through this connection; each domain belongs to one tenant." }),
+  emailDomains: z
+    .array(EmailDomainSchema)
+    .min(1)
+    .max(20)
+    .meta({ description: "People with these email domains sign in through this connection; each domain belongs to one tenant." }),
   groupsClaim: z.string().trim().min(1).max(100).meta({ description: "The ID-token claim with the person's groups (default `groups`)." }),
-  groupRoles: z.array(GroupRoleSchema).max(100).meta({ description: "Group → tenant role. A person in several mapped groups gets the most powerful role; owner only with `allowOwnerFromGroups`." }),
-  defaultRole: RoleSchema.exclude(["owner"]).nullable().meta({ description: "Role for a person none of whose groups is mapped; null refuses them." }),
-  allowOwnerFromGroups: z.boolean().meta({ description: "Let a group mapping grant (and take away) the owner role. Off by default; only an owner can turn it on." }),
-  jitProvisioning: z.boolean().meta({ description: "Make people members at their first SSO sign-in (just-in-time). Off: only existing members may sign in." }),
-  ssoRequired: z.boolean().meta({ description: "Refuse password and GitHub/Google sign-in for members whose email is in `emailDomains`, except the break-glass owner." }),
-  breakGlassUserId: z.string().max(64).nullable().meta({ description: "An owner who keeps password sign-in while SSO is required. Required when `ssoRequired` is on." }),
+  groupRoles: z.array(GroupRoleSchema).max(100).meta({
+    description:
+      "Group → tenant role. A person in several mapped groups gets the most powerful role; owner only with `allowOwnerFromGroups`.",
+  }),
+  defaultRole: RoleSchema.exclude(["owner"])
+    .nullable()
+    .meta({ description: "Role for a person none of whose groups is mapped; null refuses them." }),
+  allowOwnerFromGroups: z
+    .boolean()
+    .meta({ description: "Let a group mapping grant (and take away) the owner role. Off by default; only an owner can turn it on." }),
+  jitProvisioning: z
+    .boolean()
+    .meta({ description: "Make people members at their first SSO sign-in (just-in-time). Off: only existing members may sign in." }),
+  ssoRequired: z.boolean().meta({
+    description: "Refuse password and GitHub/Google sign-in for members whose email is in `emailDomains`, except the break-glass owner.",
+  }),
+  breakGlassUserId: z
+    .string()
+    .max(64)
+    .nullable()
+    .meta({ description: "An owner who keeps password sign-in while SSO is required. Required when `ssoRequired` is on." }),
   enabled: z.boolean(),
 };
 

@@ -8,7 +8,9 @@ export const CreateTeamInputSchema = z
     name: TeamName,
     description: z.string().max(500).optional(),
     agentIds: z.array(z.string()).max(100).optional().meta({ description: "Active agents of the team's project." }),
-    projectId: z.string().min(1).max(64).optional().meta({ description: "The project to create it in (docs/projects.md); defaults to the API key's project, else the tenant's default project." }),
+    projectId: z.string().min(1).max(64).optional().meta({
+      description: "The project to create it in (docs/projects.md); defaults to the API key's project, else the tenant's default project.",
+    }),
   })
   .strict()
   .meta({ id: "CreateTeamInput" });

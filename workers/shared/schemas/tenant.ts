@@ -7,7 +7,10 @@ import { IsoTimeSchema } from "./common";
 const configFields = {
   requireMfa: z.boolean().meta({ description: "Members must use MFA to sign in." }),
   defaultTrustLevel: TrustLevelSchema.meta({ description: "Trust level new agents start with." }),
-  guardrails: GuardrailPolicySchema.optional().meta({ description: "The tenant's guardrail policy (docs/governance.md): what a destructive operation found in an agent's command or egress call leads to. Absent: the default (critical → block, high → require_approval, medium → log)." }),
+  guardrails: GuardrailPolicySchema.optional().meta({
+    description:
+      "The tenant's guardrail policy (docs/governance.md): what a destructive operation found in an agent's command or egress call leads to. Absent: the default (critical → block, high → require_approval, medium → log).",
+  }),
 };
 
 /** Tenant settings that are versioned: every change writes a new version that can be rolled back to. */
@@ -34,7 +37,12 @@ export const UpdateTenantInputSchema = z
   .object({
     name: TenantNameSchema.optional(),
     config: TenantConfigPatchSchema.optional(),
-    expectedVersion: z.number().int().min(1).optional().meta({ description: "Refuse the change (409) unless this is the current config version." }),
+    expectedVersion: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: "Refuse the change (409) unless this is the current config version." }),
   })
   .strict()
   .refine((v) => v.name !== undefined || v.config !== undefined, { message: "Change at least one of name or config." })

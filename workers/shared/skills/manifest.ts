@@ -11,7 +11,8 @@ import { parseHostPattern } from "../egress/host-pattern";
 
 export const SKILL_NAME = /^[a-z][a-z0-9-]{1,39}$/;
 /** Semantic Versioning 2.0.0, without build metadata (it does not order and we do not store it). */
-export const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$/;
+export const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?$/;
 export const ENV_NAME = /^[A-Z][A-Z0-9_]{0,63}$/;
 const METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
 
@@ -42,7 +43,12 @@ export const NetworkPermissionSchema = z
     host: HostPatternSchema,
     methods: z.array(HttpMethodSchema).min(1).max(7).optional(),
     pathPrefix: PathPrefixSchema.optional(),
-    schemes: z.array(z.enum(["https", "http"])).min(1).max(2).optional().meta({ description: "Default `[\"https\"]`." }),
+    schemes: z
+      .array(z.enum(["https", "http"]))
+      .min(1)
+      .max(2)
+      .optional()
+      .meta({ description: 'Default `["https"]`.' }),
   })
   .strict()
   .meta({ id: "NetworkPermission" });
@@ -105,7 +111,10 @@ export const SkillManifestSchema = z
       .max(50)
       .default([])
       .refine((list) => new Set(list.map((s) => s.name)).size === list.length, "Setting names are unique.")
-      .meta({ description: "Non-secret settings a custom skill's code receives as its `env` (and nothing else: secrets never reach the code, the egress proxy injects them)." }),
+      .meta({
+        description:
+          "Non-secret settings a custom skill's code receives as its `env` (and nothing else: secrets never reach the code, the egress proxy injects them).",
+      }),
   })
   .strict()
   .meta({ id: "SkillManifest" });

@@ -46,7 +46,10 @@ export function unwrap(env: VaultEnv, row: { id: string; tenantId: string; kekId
     key = (async () => {
       const keks = await loadKeks(env.VAULT_KEKS);
       const kek = keks.find((k) => k.id === row.kekId);
-      if (!kek) throw new Error(`vault key ${row.id} is wrapped by ${row.kekId}, which is not in VAULT_KEKS (was it removed before the rewrap job finished?)`);
+      if (!kek)
+        throw new Error(
+          `vault key ${row.id} is wrapped by ${row.kekId}, which is not in VAULT_KEKS (was it removed before the rewrap job finished?)`,
+        );
       return importDek(await open(kek.key, row.wrappedKey, dekAad(row.tenantId, row.kekId)));
     })();
     cache.set(cacheKey, key);

@@ -19,7 +19,9 @@ export async function seal(key: CryptoKey, plaintext: Uint8Array, aad: string): 
 export async function open(key: CryptoKey, sealed: string, aad: string): Promise<Uint8Array> {
   const [version, iv, data] = sealed.split(".");
   if (version !== "v1" || !iv || !data) throw new Error("unknown vault ciphertext format");
-  return new Uint8Array(await crypto.subtle.decrypt({ name: "AES-GCM", iv: b64url.decode(iv), additionalData: utf8(aad) }, key, b64url.decode(data)));
+  return new Uint8Array(
+    await crypto.subtle.decrypt({ name: "AES-GCM", iv: b64url.decode(iv), additionalData: utf8(aad) }, key, b64url.decode(data)),
+  );
 }
 
 export const dekAad = (tenantId: string, kekId: string) => `vault-dek|${tenantId}|${kekId}`;

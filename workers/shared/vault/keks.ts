@@ -29,13 +29,24 @@ export function loadKeks(raw: string | undefined): Promise<Kek[]> {
 }
 
 async function parse(value: string): Promise<Kek[]> {
-  const secrets = value.split(",").map((s) => s.trim()).filter(Boolean);
-  if (secrets.length === 0) throw new Error("VAULT_KEKS is not set: the secrets vault needs at least one key-encryption key (wrangler secret put VAULT_KEKS).");
+  const secrets = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (secrets.length === 0)
+    throw new Error("VAULT_KEKS is not set: the secrets vault needs at least one key-encryption key (wrangler secret put VAULT_KEKS).");
   return Promise.all(
     secrets.map(async (secret) => {
-      if (secret.length < MIN_KEK_LENGTH) throw new Error(`every VAULT_KEKS entry must be at least ${MIN_KEK_LENGTH} characters of random data`);
+      if (secret.length < MIN_KEK_LENGTH)
+        throw new Error(`every VAULT_KEKS entry must be at least ${MIN_KEK_LENGTH} characters of random data`);
       const material = await crypto.subtle.importKey("raw", utf8(secret), "HKDF", false, ["deriveKey"]);
-      const key = await crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: utf8("switchboard/vault/v1"), info: utf8("vault-kek") }, material, { name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
+      const key = await crypto.subtle.deriveKey(
+        { name: "HKDF", hash: "SHA-256", salt: utf8("switchboard/vault/v1"), info: utf8("vault-kek") },
+        material,
+        { name: "AES-GCM", length: 256 },
+        false,
+        ["encrypt", "decrypt"],
+      );
       return { id: `kek_${(await sha256Hex(secret)).slice(0, 12)}`, key };
     }),
   );

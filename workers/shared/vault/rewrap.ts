@@ -22,11 +22,19 @@ export interface RewrapResult {
   missingKekIds: string[];
 }
 
-export async function rewrapVaultKeys(env: Pick<Env, "DB"> & { VAULT_KEKS?: string }, options: { limit?: number; now?: number } = {}): Promise<RewrapResult> {
+export async function rewrapVaultKeys(
+  env: Pick<Env, "DB"> & { VAULT_KEKS?: string },
+  options: { limit?: number; now?: number } = {},
+): Promise<RewrapResult> {
   const keks = await loadKeks(env.VAULT_KEKS);
   const current = keks[0]!;
   const db = createDb(env.DB);
-  const stale = await db.select().from(vaultKeys).where(ne(vaultKeys.kekId, current.id)).limit(options.limit ?? 500).all();
+  const stale = await db
+    .select()
+    .from(vaultKeys)
+    .where(ne(vaultKeys.kekId, current.id))
+    .limit(options.limit ?? 500)
+    .all();
   let rewrapped = 0;
   const missing = new Set<string>();
   for (const row of stale) {

@@ -13,7 +13,9 @@ const KEK_B = "kek-b-0123456789abcdef0123456789abcdef-bbbb";
 
 async function tenant(): Promise<string> {
   const id = newId("tenant");
-  await env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'vault', 'free', ?)").bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG)).run();
+  await env.DB.prepare("insert into tenants (id, name, plan, config) values (?, 'vault', 'free', ?)")
+    .bind(id, JSON.stringify(DEFAULT_TENANT_CONFIG))
+    .run();
   return id;
 }
 
@@ -31,14 +33,18 @@ describe("vault envelope encryption", () => {
     // One data key per tenant, stored only wrapped.
     const again = (await tenantDataKey(vaultEnv, tenantId, { create: true }))!;
     expect(again.vaultKeyId).toBe(dek.vaultKeyId);
-    const row = await env.DB.prepare("select kek_id, wrapped_key from vault_keys where tenant_id = ?").bind(tenantId).first<{ kek_id: string; wrapped_key: string }>();
+    const row = await env.DB.prepare("select kek_id, wrapped_key from vault_keys where tenant_id = ?")
+      .bind(tenantId)
+      .first<{ kek_id: string; wrapped_key: string }>();
     expect(row!.kek_id).toBe((await loadKeks(KEK_A))[0]!.id);
     expect(row!.wrapped_key).toMatch(/^v1\./);
   });
 
   it("concurrent first uses converge on one data key", async () => {
     const tenantId = await tenant();
-    const keys = await Promise.all(Array.from({ length: 5 }, () => tenantDataKey({ DB: env.DB, VAULT_KEKS: KEK_A }, tenantId, { create: true })));
+    const keys = await Promise.all(
+      Array.from({ length: 5 }, () => tenantDataKey({ DB: env.DB, VAULT_KEKS: KEK_A }, tenantId, { create: true })),
+    );
     expect(new Set(keys.map((k) => k!.vaultKeyId)).size).toBe(1);
   });
 
@@ -59,7 +65,9 @@ describe("vault envelope encryption", () => {
     expect(first.rewrapped).toBeGreaterThanOrEqual(1);
     expect(first.remaining).toBe(0);
     expect((await rewrapVaultKeys(both)).rewrapped).toBe(0);
-    const row = await env.DB.prepare("select kek_id, rewrapped_at from vault_keys where tenant_id = ?").bind(tenantId).first<{ kek_id: string; rewrapped_at: number }>();
+    const row = await env.DB.prepare("select kek_id, rewrapped_at from vault_keys where tenant_id = ?")
+      .bind(tenantId)
+      .first<{ kek_id: string; rewrapped_at: number }>();
     expect(row!.kek_id).toBe(kekB!.id);
     expect(row!.rewrapped_at).toBeGreaterThan(0);
 

@@ -33,7 +33,10 @@ function SignedInShell({ me }: { me: Me & { user: NonNullable<Me["user"]> } }) {
   const navTenant = membership ? { id: membership.tenantId, name: membership.tenantName, role: membership.role } : undefined;
   return (
     <div className="min-h-screen">
-      <a href="#main" className="sr-only rounded-md bg-white px-3 py-2 text-sm font-medium focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50">
+      <a
+        href="#main"
+        className="sr-only rounded-md bg-white px-3 py-2 text-sm font-medium focus:not-sr-only focus:fixed focus:top-2 focus:left-2 focus:z-50"
+      >
         Skip to content
       </a>
       <header className="sticky top-0 z-30 border-b border-zinc-200 bg-white">

@@ -2,7 +2,19 @@ import type { ReactNode } from "react";
 import { Logo } from "./logo";
 
 /** Signed-out pages: one centred card with the page's h1. */
-export function AuthLayout({ title, description, children, footer, wide = false }: { title: string; description?: ReactNode; children: ReactNode; footer?: ReactNode; wide?: boolean }) {
+export function AuthLayout({
+  title,
+  description,
+  children,
+  footer,
+  wide = false,
+}: {
+  title: string;
+  description?: ReactNode;
+  children: ReactNode;
+  footer?: ReactNode;
+  wide?: boolean;
+}) {
   return (
     <div className="flex min-h-screen flex-col items-center px-4 py-10 sm:py-16">
       <header className="mb-8">

@@ -1,5 +1,20 @@
 import { Link, useSearch } from "@tanstack/react-router";
-import { Activity, Bell, Bot, Building, CreditCard, KeyRound, LockKeyhole, Package, ScrollText, Settings, ShieldCheck, Users, UsersRound, Wrench } from "lucide-react";
+import {
+  Activity,
+  Bell,
+  Bot,
+  Building,
+  CreditCard,
+  KeyRound,
+  LockKeyhole,
+  Package,
+  ScrollText,
+  Settings,
+  ShieldCheck,
+  Users,
+  UsersRound,
+  Wrench,
+} from "lucide-react";
 import type { ReactNode } from "react";
 import { can, type Role } from "@/lib/permissions";
 import { OpenAlertsBadge } from "@/screens/tenant/alerts/open-alerts-badge";

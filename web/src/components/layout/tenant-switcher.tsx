@@ -11,9 +11,7 @@ export function TenantSwitcher({ memberships, currentTenantId }: { memberships: 
   const current = memberships.find((m) => m.tenantId === currentTenantId);
   return (
     <Dropdown.Root modal={false}>
-      <Dropdown.Trigger
-        className="inline-flex h-9 max-w-64 min-w-0 items-center gap-2 rounded-md px-2.5 text-sm font-medium text-zinc-900 ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50"
-      >
+      <Dropdown.Trigger className="inline-flex h-9 max-w-64 min-w-0 items-center gap-2 rounded-md px-2.5 text-sm font-medium text-zinc-900 ring-1 ring-zinc-300 ring-inset hover:bg-zinc-50">
         <Building2 className="size-4 shrink-0 text-zinc-600" aria-hidden="true" />
         <span className="truncate">
           {current ? (
@@ -32,7 +30,11 @@ export function TenantSwitcher({ memberships, currentTenantId }: { memberships: 
           <Dropdown.Label className="px-2 py-1.5 text-xs font-semibold text-zinc-600">Your tenants</Dropdown.Label>
           {memberships.length === 0 && <div className="px-2 py-1.5 text-sm text-zinc-600">You are not in any tenant yet.</div>}
           {memberships.map((m) => (
-            <Dropdown.Item key={m.tenantId} className={menuItem} onSelect={() => navigate({ to: "/t/$tenantId/agents", params: { tenantId: m.tenantId } })}>
+            <Dropdown.Item
+              key={m.tenantId}
+              className={menuItem}
+              onSelect={() => navigate({ to: "/t/$tenantId/agents", params: { tenantId: m.tenantId } })}
+            >
               <Check className={m.tenantId === currentTenantId ? "size-4" : "size-4 opacity-0"} aria-hidden="true" />
               <span className="flex-1 truncate">{m.tenantName}</span>
               <span className="text-xs text-zinc-600">{humanize(m.role)}</span>

@@ -12,7 +12,10 @@ export function UserMenu({ user }: { user: User }) {
   return (
     <Dropdown.Root modal={false}>
       <Dropdown.Trigger className="inline-flex h-9 items-center gap-2 rounded-md px-2 text-sm font-medium text-zinc-800 hover:bg-zinc-100">
-        <span aria-hidden="true" className="flex size-7 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-800">
+        <span
+          aria-hidden="true"
+          className="flex size-7 items-center justify-center rounded-full bg-indigo-100 text-xs font-semibold text-indigo-800"
+        >
           {initials(user.name)}
         </span>
         <span className="sr-only">Account menu: </span>
@@ -39,10 +42,7 @@ export function UserMenu({ user }: { user: User }) {
             </Dropdown.Item>
           )}
           <Dropdown.Separator className={menuSeparator} />
-          <Dropdown.Item
-            className={menuItem}
-            onSelect={() => signOut.mutate()}
-          >
+          <Dropdown.Item className={menuItem} onSelect={() => signOut.mutate()}>
             <LogOut className="size-4" aria-hidden="true" />
             Log out
           </Dropdown.Item>

@@ -12,10 +12,25 @@ const STYLES: Record<AlertTone, { box: string; Icon: typeof Info }> = {
 };
 
 /** A message box. Danger alerts are announced (role="alert"); the others are polite status. */
-export function Alert({ tone = "info", title, children, className, action }: { tone?: AlertTone; title?: ReactNode; children?: ReactNode; className?: string; action?: ReactNode }) {
+export function Alert({
+  tone = "info",
+  title,
+  children,
+  className,
+  action,
+}: {
+  tone?: AlertTone;
+  title?: ReactNode;
+  children?: ReactNode;
+  className?: string;
+  action?: ReactNode;
+}) {
   const { box, Icon } = STYLES[tone];
   return (
-    <div role={tone === "danger" ? "alert" : "status"} className={cn("flex gap-3 rounded-md p-3 text-sm ring-1 ring-inset", box, className)}>
+    <div
+      role={tone === "danger" ? "alert" : "status"}
+      className={cn("flex gap-3 rounded-md p-3 text-sm ring-1 ring-inset", box, className)}
+    >
       <Icon className="mt-0.5 size-4 shrink-0" aria-hidden="true" />
       <div className="min-w-0 flex-1 space-y-1">
         {title && <p className="font-semibold">{title}</p>}

@@ -6,7 +6,21 @@ export function Card({ className, ...rest }: HTMLAttributes<HTMLDivElement>) {
 }
 
 /** A titled card section; the heading level defaults to h2 (pages own the single h1). */
-export function CardSection({ title, description, actions, children, className, headingLevel = 2 }: { title: ReactNode; description?: ReactNode; actions?: ReactNode; children?: ReactNode; className?: string; headingLevel?: 2 | 3 }) {
+export function CardSection({
+  title,
+  description,
+  actions,
+  children,
+  className,
+  headingLevel = 2,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  children?: ReactNode;
+  className?: string;
+  headingLevel?: 2 | 3;
+}) {
   const H = headingLevel === 2 ? "h2" : "h3";
   return (
     <Card className={className}>

@@ -27,7 +27,18 @@ interface ConfirmDialogProps {
 }
 
 /** Asks before a destructive or consequential action. */
-export function ConfirmDialog({ trigger, open, onOpenChange, title, description, confirmLabel, tone = "danger", confirmText, onConfirm, children }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  trigger,
+  open,
+  onOpenChange,
+  title,
+  description,
+  confirmLabel,
+  tone = "danger",
+  confirmText,
+  onConfirm,
+  children,
+}: ConfirmDialogProps) {
   const [innerOpen, setInnerOpen] = useState(false);
   const [typed, setTyped] = useState("");
   const typedId = useId();
@@ -61,7 +72,14 @@ export function ConfirmDialog({ trigger, open, onOpenChange, title, description,
               <Label htmlFor={typedId}>
                 Type <span className="font-semibold text-zinc-900">{confirmText}</span> to confirm
               </Label>
-              <Input id={typedId} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false} autoFocus />
+              <Input
+                id={typedId}
+                value={typed}
+                onChange={(e) => setTyped(e.target.value)}
+                autoComplete="off"
+                spellCheck={false}
+                autoFocus
+              />
             </div>
           )}
           {confirm.isError && (

@@ -8,7 +8,13 @@ import { Button, type ButtonProps } from "./button";
  * compact form for ids in tables and headers: the label is then the button's accessible name
  * (and tooltip), and it reads "Copied" for two seconds after a copy.
  */
-export function CopyButton({ value, label = "Copy", iconOnly = false, className, ...rest }: { value: string; label?: string; iconOnly?: boolean } & Omit<ButtonProps, "onClick" | "children">) {
+export function CopyButton({
+  value,
+  label = "Copy",
+  iconOnly = false,
+  className,
+  ...rest
+}: { value: string; label?: string; iconOnly?: boolean } & Omit<ButtonProps, "onClick" | "children">) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   useEffect(() => {
     if (state === "idle") return;
@@ -29,7 +35,10 @@ export function CopyButton({ value, label = "Copy", iconOnly = false, className,
     return (
       <button
         type="button"
-        className={cn("inline-flex size-7 shrink-0 items-center justify-center rounded-md text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600", className)}
+        className={cn(
+          "inline-flex size-7 shrink-0 items-center justify-center rounded-md text-zinc-600 transition-colors hover:bg-zinc-100 hover:text-zinc-900 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600",
+          className,
+        )}
         aria-label={text}
         title={text}
         onClick={copy}

@@ -18,7 +18,9 @@ export function Field({ label, children, error, hint, id, className }: FieldProp
   const hintId = hint ? `${controlId}-hint` : undefined;
   const errorId = error ? `${controlId}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
-  const control = isValidElement(children) ? cloneElement(children, { id: controlId, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined }) : children;
+  const control = isValidElement(children)
+    ? cloneElement(children, { id: controlId, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })
+    : children;
   return (
     <div className={className ?? "space-y-1.5"}>
       <Label htmlFor={controlId}>{label}</Label>

@@ -12,12 +12,18 @@ export const Input = forwardRef<HTMLInputElement, InputHTMLAttributes<HTMLInputE
   return <input ref={ref} className={cn(control, width(className), "h-10", className)} {...rest} />;
 });
 
-export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<HTMLTextAreaElement>>(function Textarea({ className, ...rest }, ref) {
+export const Textarea = forwardRef<HTMLTextAreaElement, TextareaHTMLAttributes<HTMLTextAreaElement>>(function Textarea(
+  { className, ...rest },
+  ref,
+) {
   return <textarea ref={ref} className={cn(control, width(className), "min-h-20", className)} {...rest} />;
 });
 
 /** A native select: keyboard and screen-reader behaviour for free. */
-export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement>>(function Select({ className, children, ...rest }, ref) {
+export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSelectElement>>(function Select(
+  { className, children, ...rest },
+  ref,
+) {
   return (
     <select ref={ref} className={cn(control, width(className), "h-10 pr-8", className)} {...rest}>
       {children}
@@ -25,6 +31,19 @@ export const Select = forwardRef<HTMLSelectElement, SelectHTMLAttributes<HTMLSel
   );
 });
 
-export const Checkbox = forwardRef<HTMLInputElement, Omit<InputHTMLAttributes<HTMLInputElement>, "type">>(function Checkbox({ className, ...rest }, ref) {
-  return <input ref={ref} type="checkbox" className={cn("size-4 shrink-0 rounded border-zinc-400 text-indigo-600 accent-indigo-600 focus-visible:outline-2 focus-visible:outline-indigo-600", className)} {...rest} />;
+export const Checkbox = forwardRef<HTMLInputElement, Omit<InputHTMLAttributes<HTMLInputElement>, "type">>(function Checkbox(
+  { className, ...rest },
+  ref,
+) {
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      className={cn(
+        "size-4 shrink-0 rounded border-zinc-400 text-indigo-600 accent-indigo-600 focus-visible:outline-2 focus-visible:outline-indigo-600",
+        className,
+      )}
+      {...rest}
+    />
+  );
 });

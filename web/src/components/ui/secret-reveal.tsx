@@ -16,7 +16,10 @@ export function SecretReveal({ label, value, children }: { label: string; value:
           {label}
         </p>
         <div className="flex flex-wrap items-center gap-2">
-          <code data-testid="secret-value" className="min-w-0 flex-1 rounded-md bg-zinc-900 px-3 py-2 font-mono text-sm break-all text-zinc-50 select-all">
+          <code
+            data-testid="secret-value"
+            className="min-w-0 flex-1 rounded-md bg-zinc-900 px-3 py-2 font-mono text-sm break-all text-zinc-50 select-all"
+          >
             {value}
           </code>
           <CopyButton value={value} label={`Copy ${sentenceCase(label)}`} />

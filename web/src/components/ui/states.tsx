@@ -7,14 +7,29 @@ import { Button } from "./button";
 
 export function LoadingState({ label = "Loading…" }: { label?: string }) {
   return (
-    <div role="status" aria-busy="true" aria-live="polite" className="flex items-center justify-center gap-2 rounded-lg bg-white px-4 py-10 text-sm text-zinc-600 ring-1 ring-zinc-200">
+    <div
+      role="status"
+      aria-busy="true"
+      aria-live="polite"
+      className="flex items-center justify-center gap-2 rounded-lg bg-white px-4 py-10 text-sm text-zinc-600 ring-1 ring-zinc-200"
+    >
       <Loader2 className="size-4 animate-spin" aria-hidden="true" />
       {label}
     </div>
   );
 }
 
-export function EmptyState({ title, description, action, icon }: { title: string; description?: ReactNode; action?: ReactNode; icon?: ReactNode }) {
+export function EmptyState({
+  title,
+  description,
+  action,
+  icon,
+}: {
+  title: string;
+  description?: ReactNode;
+  action?: ReactNode;
+  icon?: ReactNode;
+}) {
   return (
     <div className="flex flex-col items-center rounded-lg border border-dashed border-zinc-300 bg-white px-6 py-12 text-center">
       <div className="mb-3 text-zinc-500" aria-hidden="true">

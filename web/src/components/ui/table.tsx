@@ -27,7 +27,13 @@ export function Tr({ className, ...rest }: HTMLAttributes<HTMLTableRowElement>) 
 }
 
 export function Th({ className, ...rest }: ThHTMLAttributes<HTMLTableCellElement>) {
-  return <th scope="col" className={cn("px-4 py-3 text-left text-xs font-semibold tracking-wide text-zinc-700 uppercase", className)} {...rest} />;
+  return (
+    <th
+      scope="col"
+      className={cn("px-4 py-3 text-left text-xs font-semibold tracking-wide text-zinc-700 uppercase", className)}
+      {...rest}
+    />
+  );
 }
 
 /** The header of a row-actions column: named for screen readers, blank on screen. */

@@ -21,7 +21,8 @@ export function parseSubjectKey(key: string): Subject | null {
 
 /** Why an edge cannot be added, or null when it can. */
 export function edgeProblem(rules: Rules, edge: Edge): string | null {
-  if (edge.from.kind === "agent" && edge.to.kind === "agent" && edge.from.id === edge.to.id) return "An agent does not message itself: pick two different agents.";
+  if (edge.from.kind === "agent" && edge.to.kind === "agent" && edge.from.id === edge.to.id)
+    return "An agent does not message itself: pick two different agents.";
   if (rules.edges.some((e) => edgeKey(e) === edgeKey(edge))) return "This rule already exists.";
   return null;
 }
@@ -76,7 +77,10 @@ export function changeCount(base: Rules, mine: Rules): number {
  */
 export function rebaseRules(base: Rules, mine: Rules, latest: Rules): Rules {
   const d = diffRules(base, mine);
-  let out: Rules = { edges: latest.edges.filter((e) => !d.removedEdges.has(edgeKey(e))), topics: latest.topics.filter((r) => !d.removedTopics.has(topicRuleKey(r))) };
+  let out: Rules = {
+    edges: latest.edges.filter((e) => !d.removedEdges.has(edgeKey(e))),
+    topics: latest.topics.filter((r) => !d.removedTopics.has(topicRuleKey(r))),
+  };
   for (const e of d.addedEdges) out = addEdge(out, e);
   for (const r of d.addedTopics) out = addTopicRule(out, r);
   return out;

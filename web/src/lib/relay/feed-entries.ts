@@ -12,8 +12,29 @@ const PREVIEW_CHARS = 160;
 
 type Common = { key: string; receivedAt: number };
 export type FeedEntry =
-  | (Common & { type: "message"; seq: number; kind: DeliveryKind; from: string; to: string[]; topic?: string; inReplyTo?: string; clientId: string; bodyBytes: number; preview: string; bodyJson: string })
-  | (Common & { type: "denied"; from?: string; kind?: DeliveryKind; to: string[]; topic?: string; code: string; reason: string; clientId: string })
+  | (Common & {
+      type: "message";
+      seq: number;
+      kind: DeliveryKind;
+      from: string;
+      to: string[];
+      topic?: string;
+      inReplyTo?: string;
+      clientId: string;
+      bodyBytes: number;
+      preview: string;
+      bodyJson: string;
+    })
+  | (Common & {
+      type: "denied";
+      from?: string;
+      kind?: DeliveryKind;
+      to: string[];
+      topic?: string;
+      code: string;
+      reason: string;
+      clientId: string;
+    })
   | (Common & { type: "presence"; agentId: string; status: "joined" | "left" })
   /** The feed was disconnected: observers get no replay, so anything sent meanwhile is missing here. */
   | (Common & { type: "gap"; text: string });
@@ -55,7 +76,18 @@ export function entryOf(frame: ServerFrame, receivedAt = Date.now()): FeedEntry 
     }
     case "denied":
       // The relay's decision time when it says (older relays did not), else when it arrived.
-      return { key: nextKey(), receivedAt: frame.at ?? receivedAt, type: "denied", from: frame.from, kind: frame.kind, to: frame.to ?? [], topic: frame.topic, code: frame.code, reason: frame.reason, clientId: frame.id };
+      return {
+        key: nextKey(),
+        receivedAt: frame.at ?? receivedAt,
+        type: "denied",
+        from: frame.from,
+        kind: frame.kind,
+        to: frame.to ?? [],
+        topic: frame.topic,
+        code: frame.code,
+        reason: frame.reason,
+        clientId: frame.id,
+      };
     case "presence":
       return { key: nextKey(), receivedAt, type: "presence", agentId: frame.agentId, status: frame.status };
     default:

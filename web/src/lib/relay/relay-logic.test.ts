@@ -7,7 +7,18 @@
 import { describe, expect, it } from "vitest";
 import type { Edge, TopicRule } from "@shared/relay/allowlist";
 import type { ServerFrame } from "@shared/relay/protocol";
-import { addEdge, changeCount, edgeKey, edgeProblem, parseSubjectKey, rebaseRules, removeEdges, removeTopicRule, topicRuleKey, type Rules } from "./allowlist-draft";
+import {
+  addEdge,
+  changeCount,
+  edgeKey,
+  edgeProblem,
+  parseSubjectKey,
+  rebaseRules,
+  removeEdges,
+  removeTopicRule,
+  topicRuleKey,
+  type Rules,
+} from "./allowlist-draft";
 import { entryOf, gapEntry, matches, MAX_FEED_ENTRIES, NO_FILTERS, parseServerFrame, prepend, type FeedEntry } from "./feed-entries";
 
 const agent = (id: string) => ({ kind: "agent" as const, id });
@@ -70,27 +81,48 @@ describe("live feed rows", () => {
   ]);
   const deliver = (seq: number, body: unknown, extra: Partial<Extract<ServerFrame, { type: "deliver" }>> = {}): FeedEntry =>
     entryOf({ type: "deliver", seq, from: "agt_pm", kind: "direct", body, id: `c${seq}`, to: ["agt_eng"], ...extra })!;
-  const refused = entryOf({ type: "denied", id: "x", code: "not_allowed", reason: "The allowlist has no edge from agt_eng (engineering) to agt_pm (pm).", from: "agt_eng", kind: "direct", to: ["agt_pm"], at: 1_700_000_000_000 })!;
+  const refused = entryOf({
+    type: "denied",
+    id: "x",
+    code: "not_allowed",
+    reason: "The allowlist has no edge from agt_eng (engineering) to agt_pm (pm).",
+    from: "agt_eng",
+    kind: "direct",
+    to: ["agt_pm"],
+    at: 1_700_000_000_000,
+  })!;
   const online = entryOf({ type: "presence", agentId: "agt_ops", status: "joined" })!;
 
   it("parses only frames the protocol defines; welcome is not a row", () => {
     expect(parseServerFrame("not json")).toBeNull();
     expect(parseServerFrame(JSON.stringify({ type: "mystery" }))).toBeNull();
-    const welcome = parseServerFrame(JSON.stringify({ type: "welcome", v: 1, agentId: "observer:u", teamId: "team_1", resumeFrom: 0, head: 0 }));
+    const welcome = parseServerFrame(
+      JSON.stringify({ type: "welcome", v: 1, agentId: "observer:u", teamId: "team_1", resumeFrom: 0, head: 0 }),
+    );
     expect(welcome?.type).toBe("welcome");
     expect(entryOf(welcome!)).toBeNull();
   });
 
   it("gives a delivered message its body size in UTF-8 bytes and a bounded preview", () => {
     const e = deliver(7, { text: "héllo" });
-    expect(e).toMatchObject({ type: "message", seq: 7, bodyBytes: new TextEncoder().encode('{"text":"héllo"}').byteLength, preview: '{"text":"héllo"}' });
+    expect(e).toMatchObject({
+      type: "message",
+      seq: 7,
+      bodyBytes: new TextEncoder().encode('{"text":"héllo"}').byteLength,
+      preview: '{"text":"héllo"}',
+    });
     const long = deliver(8, { text: "x".repeat(1000) });
     expect(long.type === "message" && long.preview.length).toBe(161);
     expect(long.type === "message" && long.preview.endsWith("…")).toBe(true);
   });
 
   it("filters by agent (sender or recipient), kind, outcome and text (names included)", () => {
-    const rows = [deliver(1, { text: "spec ready" }), refused, online, deliver(2, { v: 1 }, { kind: "topic", topic: "deploys.prod", to: [] })];
+    const rows = [
+      deliver(1, { text: "spec ready" }),
+      refused,
+      online,
+      deliver(2, { v: 1 }, { kind: "topic", topic: "deploys.prod", to: [] }),
+    ];
     const keep = (f: Partial<typeof NO_FILTERS>) => rows.filter((r) => matches(r, { ...NO_FILTERS, ...f }, names)).map((r) => r.key);
     expect(keep({})).toHaveLength(4);
     expect(keep({ outcome: "denied" })).toEqual([refused.key]);

@@ -37,13 +37,25 @@ export function teamSubjects(teamAgents: Agent[], rules: Rules, names: Map<strin
   const out = new Map<string, SubjectOption>();
   for (const a of teamAgents) {
     const subject: Subject = { kind: "agent", id: a.id };
-    out.set(subjectKey(subject), { key: subjectKey(subject), subject, label: a.name, detail: `Agent · ${TEMPLATE_DEFAULTS[a.template].label} role`, inTeam: true });
+    out.set(subjectKey(subject), {
+      key: subjectKey(subject),
+      subject,
+      label: a.name,
+      detail: `Agent · ${TEMPLATE_DEFAULTS[a.template].label} role`,
+      inTeam: true,
+    });
   }
   const roles = [...new Set(teamAgents.map((a) => a.template))];
   for (const role of roles) {
     const subject: Subject = { kind: "role", id: role };
     const n = teamAgents.filter((a) => a.template === role).length;
-    out.set(subjectKey(subject), { key: subjectKey(subject), subject, label: roleLabel(role), detail: `Role · ${n} ${n === 1 ? "agent" : "agents"} in this team`, inTeam: true });
+    out.set(subjectKey(subject), {
+      key: subjectKey(subject),
+      subject,
+      label: roleLabel(role),
+      detail: `Role · ${n} ${n === 1 ? "agent" : "agents"} in this team`,
+      inTeam: true,
+    });
   }
   const named = [...rules.edges.flatMap((e) => [e.from, e.to]), ...rules.topics.map((r) => r.subject)];
   for (const subject of named) {

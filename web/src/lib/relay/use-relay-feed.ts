@@ -21,12 +21,7 @@ interface FeedState {
   online: Set<string>;
 }
 
-type Action =
-  | { type: "welcome" }
-  | { type: "entry"; entry: FeedEntry }
-  | { type: "pause" }
-  | { type: "resume" }
-  | { type: "clear" };
+type Action = { type: "welcome" } | { type: "entry"; entry: FeedEntry } | { type: "pause" } | { type: "resume" } | { type: "clear" };
 
 function reducer(s: FeedState, a: Action): FeedState {
   switch (a.type) {
@@ -79,7 +74,12 @@ export function useRelayFeed(path: string, probe: () => Promise<unknown>) {
           dispatch({ type: "welcome" });
           if (droppedAt !== null) {
             const seconds = Math.max(1, Math.round((Date.now() - droppedAt) / 1000));
-            dispatch({ type: "entry", entry: gapEntry(`Reconnected after ${seconds} s. Messages relayed while the feed was disconnected are not shown here; the audit log has them.`) });
+            dispatch({
+              type: "entry",
+              entry: gapEntry(
+                `Reconnected after ${seconds} s. Messages relayed while the feed was disconnected are not shown here; the audit log has them.`,
+              ),
+            });
             droppedAt = null;
           }
           return;

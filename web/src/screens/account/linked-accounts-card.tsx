@@ -10,7 +10,11 @@ import { identityPaths } from "@/lib/identity-api";
 import { oauthProvidersQuery } from "../auth/oauth-buttons";
 
 type LinkedAccounts = z.infer<typeof LinkedOAuthAccountsSchema>;
-const linkedQuery = { queryKey: ["me", "oauth"] as const, queryFn: () => api.get<LinkedAccounts>(identityPaths.linkedAccounts), retry: false };
+const linkedQuery = {
+  queryKey: ["me", "oauth"] as const,
+  queryFn: () => api.get<LinkedAccounts>(identityPaths.linkedAccounts),
+  retry: false,
+};
 
 /** GitHub / Google accounts that can sign in as this person. Hidden where OAuth is not set up. */
 export function LinkedAccountsCard() {
@@ -24,7 +28,10 @@ export function LinkedAccountsCard() {
   if (linked.isSuccess && linked.data.data.length === 0 && available.length === 0) return null;
 
   return (
-    <CardSection title="Linked sign-in providers" description="Sign in with these accounts instead of your password. Linking only works with a verified email that matches.">
+    <CardSection
+      title="Linked sign-in providers"
+      description="Sign in with these accounts instead of your password. Linking only works with a verified email that matches."
+    >
       {linked.isPending ? (
         <LoadingState label="Loading linked accounts…" />
       ) : linked.isError ? (

@@ -3,7 +3,21 @@ import QRCode from "qrcode";
 import { ShieldCheck, ShieldOff } from "lucide-react";
 import { useEffect, useState } from "react";
 import { SecondFactorInputSchema, TotpEnableInputSchema, type MfaStatus, type RecoveryCodes, type TotpSetup } from "@shared/schemas/mfa";
-import { Alert, Badge, Button, CardSection, Dialog, DialogClose, DialogContent, DialogFooter, ErrorState, Field, FormAlert, Input, LoadingState } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  CardSection,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  ErrorState,
+  Field,
+  FormAlert,
+  Input,
+  LoadingState,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -95,14 +109,27 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (codes: 
   return (
     <div className="grid gap-6 md:grid-cols-[auto_1fr]">
       <div className="flex flex-col items-center gap-2">
-        {qr ? <img src={qr} width={208} height={208} alt="QR code to scan with your authenticator app" className="rounded-md ring-1 ring-zinc-200" /> : <div className="size-52 animate-pulse rounded-md bg-zinc-100" />}
+        {qr ? (
+          <img
+            src={qr}
+            width={208}
+            height={208}
+            alt="QR code to scan with your authenticator app"
+            className="rounded-md ring-1 ring-zinc-200"
+          />
+        ) : (
+          <div className="size-52 animate-pulse rounded-md bg-zinc-100" />
+        )}
       </div>
       <div className="space-y-4">
         <ol className="list-decimal space-y-2 pl-5 text-sm text-zinc-700">
           <li>Scan the QR code with your authenticator app.</li>
           <li>
             Can't scan it? Enter this key by hand:
-            <code data-testid="totp-secret" className="mt-1 block rounded bg-zinc-100 px-2 py-1 font-mono text-sm tracking-wider break-all text-zinc-900 select-all">
+            <code
+              data-testid="totp-secret"
+              className="mt-1 block rounded bg-zinc-100 px-2 py-1 font-mono text-sm tracking-wider break-all text-zinc-900 select-all"
+            >
               {setup.secret}
             </code>
           </li>
@@ -111,7 +138,14 @@ function Enrol({ setup, onDone, onCancel }: { setup: TotpSetup; onDone: (codes: 
         <form onSubmit={enable.submit} noValidate className="space-y-3">
           <FormAlert errors={errors} />
           <Field label="Authentication code" error={errors.code?.message}>
-            <Input inputMode="numeric" autoComplete="one-time-code" placeholder="123456" className="w-40 font-mono tracking-widest" autoFocus {...form.register("code")} />
+            <Input
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              placeholder="123456"
+              className="w-40 font-mono tracking-widest"
+              autoFocus
+              {...form.register("code")}
+            />
           </Field>
           <div className="flex gap-2">
             <Button type="submit" pending={enable.isPending}>
@@ -170,7 +204,23 @@ function EnabledMfa({ status, onNewCodes }: { status: MfaStatus; onNewCodes: (co
 }
 
 /** A confirmation that re-proves the second factor (disable MFA, regenerate codes). */
-function SecondFactorDialog({ open, onOpenChange, title, description, confirmLabel, tone, run }: { open: boolean; onOpenChange: (o: boolean) => void; title: string; description: string; confirmLabel: string; tone: "primary" | "danger"; run: (code: string) => Promise<unknown> }) {
+function SecondFactorDialog({
+  open,
+  onOpenChange,
+  title,
+  description,
+  confirmLabel,
+  tone,
+  run,
+}: {
+  open: boolean;
+  onOpenChange: (o: boolean) => void;
+  title: string;
+  description: string;
+  confirmLabel: string;
+  tone: "primary" | "danger";
+  run: (code: string) => Promise<unknown>;
+}) {
   const queryClient = useQueryClient();
   const form = useSchemaForm<CodeForm, typeof SecondFactorInputSchema>(SecondFactorInputSchema, { defaultValues: { code: "" } });
   const { errors } = form.formState;

@@ -17,7 +17,11 @@ export function RecoveryCodesReveal({ codes }: { codes: string[] }) {
       <Alert tone="warning" title="Save these recovery codes now: you will not see them again">
         If you lose your authenticator, each code lets you sign in once. Keep them somewhere safe, like a password manager.
       </Alert>
-      <ul aria-label="Recovery codes" data-testid="recovery-codes" className="grid grid-cols-2 gap-2 rounded-md bg-zinc-900 p-4 font-mono text-sm text-zinc-50 sm:grid-cols-3">
+      <ul
+        aria-label="Recovery codes"
+        data-testid="recovery-codes"
+        className="grid grid-cols-2 gap-2 rounded-md bg-zinc-900 p-4 font-mono text-sm text-zinc-50 sm:grid-cols-3"
+      >
         {codes.map((c) => (
           <li key={c}>{c}</li>
         ))}

@@ -11,7 +11,10 @@ export function SecurityScreen() {
   const { error } = useSearch({ from: "/app/account/security" });
   return (
     <>
-      <PageHeader title="Account security" description={`Signed in as ${me.user.email}. Protect your account with two-step verification and review where you are signed in.`} />
+      <PageHeader
+        title="Account security"
+        description={`Signed in as ${me.user.email}. Protect your account with two-step verification and review where you are signed in.`}
+      />
       <div className="space-y-6">
         {error && (
           <Alert tone="danger" title="Linking did not complete">

@@ -11,8 +11,28 @@ import { resetSessionCache } from "@/lib/session";
 /** "Chrome on macOS" from a user agent string; the raw string stays in the title. */
 export function describeDevice(ua: string | null): string {
   if (!ua) return "Unknown device";
-  const browser = /Edg\//.test(ua) ? "Edge" : /Firefox\//.test(ua) ? "Firefox" : /Chrom(e|ium)\//.test(ua) ? "Chrome" : /Safari\//.test(ua) ? "Safari" : /curl|node|undici/i.test(ua) ? "Script" : "Browser";
-  const os = /Windows/.test(ua) ? "Windows" : /Mac OS X|Macintosh/.test(ua) ? "macOS" : /Android/.test(ua) ? "Android" : /iPhone|iPad/.test(ua) ? "iOS" : /Linux/.test(ua) ? "Linux" : null;
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /Chrom(e|ium)\//.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : /curl|node|undici/i.test(ua)
+            ? "Script"
+            : "Browser";
+  const os = /Windows/.test(ua)
+    ? "Windows"
+    : /Mac OS X|Macintosh/.test(ua)
+      ? "macOS"
+      : /Android/.test(ua)
+        ? "Android"
+        : /iPhone|iPad/.test(ua)
+          ? "iOS"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : null;
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -63,7 +83,11 @@ export function SessionsCard() {
                     {!s.current && (
                       <ConfirmDialog
                         trigger={
-                          <Button variant="ghost" size="sm" aria-label={`Revoke session ${describeDevice(s.userAgent)} from ${formatDateTime(s.createdAt)}`}>
+                          <Button
+                            variant="ghost"
+                            size="sm"
+                            aria-label={`Revoke session ${describeDevice(s.userAgent)} from ${formatDateTime(s.createdAt)}`}
+                          >
                             Revoke
                           </Button>
                         }

@@ -22,7 +22,11 @@ export function ForgotPasswordScreen() {
   });
 
   const footer = (
-    <Link to="/login" search={{ next: undefined, error: undefined }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+    <Link
+      to="/login"
+      search={{ next: undefined, error: undefined }}
+      className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+    >
       Back to log in
     </Link>
   );
@@ -31,7 +35,8 @@ export function ForgotPasswordScreen() {
     return (
       <AuthLayout title="Email is not set up" footer={footer}>
         <Alert tone="warning">
-          This Switchboard cannot send email yet, so no reset link was sent to <strong>{sent.to}</strong>. Ask the person who runs it to reset your password, or to set up email (docs/deploy.md, "Email").
+          This Switchboard cannot send email yet, so no reset link was sent to <strong>{sent.to}</strong>. Ask the person who runs it to
+          reset your password, or to set up email (docs/deploy.md, "Email").
         </Alert>
       </AuthLayout>
     );
@@ -41,7 +46,8 @@ export function ForgotPasswordScreen() {
     return (
       <AuthLayout title="Check your email" footer={footer}>
         <Alert tone="success">
-          If an account exists for <strong>{sent.to}</strong>, a link to choose a new password is on its way to it. The link works once and expires soon.
+          If an account exists for <strong>{sent.to}</strong>, a link to choose a new password is on its way to it. The link works once and
+          expires soon.
         </Alert>
         {sent.delivery === "dev_outbox" && (
           <p className="mt-4 text-sm text-zinc-700">
@@ -57,7 +63,11 @@ export function ForgotPasswordScreen() {
   }
 
   return (
-    <AuthLayout title="Reset your password" description="Enter your account's email and we will send you a link to choose a new password." footer={footer}>
+    <AuthLayout
+      title="Reset your password"
+      description="Enter your account's email and we will send you a link to choose a new password."
+      footer={footer}
+    >
       <form onSubmit={send.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Email" error={errors.email?.message}>

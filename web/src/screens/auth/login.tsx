@@ -12,7 +12,6 @@ import { OAuthButtons } from "./oauth-buttons";
 import { oauthErrorMessage } from "./oauth-errors";
 import { SsoButton } from "./sso-button";
 
-
 type LoginForm = { email: string; password: string };
 
 export function LoginScreen() {

@@ -38,7 +38,14 @@ export function MfaStepScreen() {
       }
       if (isApiError(err, "invalid_mfa_code")) {
         const left = err.details.attemptsRemaining;
-        form.setError("code", { type: err.code, message: typeof left === "number" ? `${err.message} ${left} ${left === 1 ? "try" : "tries"} left.` : err.message }, { shouldFocus: true });
+        form.setError(
+          "code",
+          {
+            type: err.code,
+            message: typeof left === "number" ? `${err.message} ${left} ${left === 1 ? "try" : "tries"} left.` : err.message,
+          },
+          { shouldFocus: true },
+        );
         return true;
       }
       return false;
@@ -49,7 +56,11 @@ export function MfaStepScreen() {
     return (
       <AuthLayout title="Two-step verification" description="This sign-in attempt has expired.">
         <Alert tone="warning">For your security the code step lasts a few minutes. Log in again with your email and password.</Alert>
-        <Link to="/login" search={{ next, error: undefined }} className="mt-4 inline-block text-sm font-medium text-indigo-700 underline-offset-2 hover:underline">
+        <Link
+          to="/login"
+          search={{ next, error: undefined }}
+          className="mt-4 inline-block text-sm font-medium text-indigo-700 underline-offset-2 hover:underline"
+        >
           Back to log in
         </Link>
       </AuthLayout>
@@ -59,9 +70,18 @@ export function MfaStepScreen() {
   return (
     <AuthLayout
       title="Two-step verification"
-      description={useRecovery ? "Enter one of the recovery codes you saved when you turned on MFA. Each code works once." : "Enter the 6-digit code from your authenticator app."}
+      description={
+        useRecovery
+          ? "Enter one of the recovery codes you saved when you turned on MFA. Each code works once."
+          : "Enter the 6-digit code from your authenticator app."
+      }
       footer={
-        <Link to="/login" search={{ next, error: undefined }} onClick={clearChallenge} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+        <Link
+          to="/login"
+          search={{ next, error: undefined }}
+          onClick={clearChallenge}
+          className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+        >
           Cancel and log in again
         </Link>
       }

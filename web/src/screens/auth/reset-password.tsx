@@ -36,7 +36,11 @@ export function ResetPasswordScreen() {
   });
 
   const backToLogin = (
-    <Link to="/login" search={{ next: undefined, error: undefined }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+    <Link
+      to="/login"
+      search={{ next: undefined, error: undefined }}
+      className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+    >
       Back to log in
     </Link>
   );
@@ -55,7 +59,9 @@ export function ResetPasswordScreen() {
   if (!token || expired) {
     return (
       <AuthLayout title="Reset link not valid" footer={backToLogin}>
-        <Alert tone="warning">{token ? "This reset link has expired or was already used." : "This page needs the link from the reset email."} Ask for a new one.</Alert>
+        <Alert tone="warning">
+          {token ? "This reset link has expired or was already used." : "This page needs the link from the reset email."} Ask for a new one.
+        </Alert>
         <Link to="/forgot-password" className={buttonClass("primary", "md", "mt-4 w-full")}>
           Send a new reset link
         </Link>

@@ -14,7 +14,9 @@ type SignupForm = { name: string; email: string; password: string };
 export function SignupScreen() {
   const { next } = useSearch({ from: "/signup" });
   const navigate = useNavigate();
-  const form = useSchemaForm<SignupForm, typeof SignupInputSchema>(SignupInputSchema, { defaultValues: { name: "", email: "", password: "" } });
+  const form = useSchemaForm<SignupForm, typeof SignupInputSchema>(SignupInputSchema, {
+    defaultValues: { name: "", email: "", password: "" },
+  });
   const { errors } = form.formState;
 
   const signup = useFormMutation(form, {

@@ -1,7 +1,21 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import type { ArchiveHealth, CronJobHealth, QueueHealth } from "@shared/schemas/admin";
-import { Badge, type BadgeTone, Button, Card, ErrorState, LoadingState, PageHeader, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import {
+  Badge,
+  type BadgeTone,
+  Button,
+  Card,
+  ErrorState,
+  LoadingState,
+  PageHeader,
+  Table,
+  TBody,
+  Td,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { isApiError } from "@/lib/api";
 import { formatDateTime, formatRelative, humanize } from "@/lib/format";
 import { operatorHealthQuery } from "@/lib/queries";
@@ -11,7 +25,10 @@ import type { PlatformHealth } from "@/lib/types";
 export function OperatorHealthScreen() {
   const health = useQuery(operatorHealthQuery);
   // 503 still carries a health body ("degraded"): show it rather than a bare error.
-  const degraded = health.isError && isApiError(health.error) && health.error.status === 503 ? (health.error.details.body as PlatformHealth | undefined) : undefined;
+  const degraded =
+    health.isError && isApiError(health.error) && health.error.status === 503
+      ? (health.error.details.body as PlatformHealth | undefined)
+      : undefined;
   const data = health.data ?? degraded;
 
   return (
@@ -37,7 +54,9 @@ export function OperatorHealthScreen() {
             <span className="ml-auto text-sm text-zinc-600">Checked {formatDateTime(data.time)}</span>
           </Card>
           <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-            <Stat label="D1 database">{data.d1.reachable ? <Badge tone="success">Reachable</Badge> : <Badge tone="danger">Not answering</Badge>}</Stat>
+            <Stat label="D1 database">
+              {data.d1.reachable ? <Badge tone="success">Reachable</Badge> : <Badge tone="danger">Not answering</Badge>}
+            </Stat>
             <Stat label="D1 latency">{data.d1.latencyMs === null ? "—" : `${data.d1.latencyMs} ms`}</Stat>
             <Stat label="Latest migration">
               <code className="font-mono text-sm">{data.latestMigration ?? "none recorded"}</code>
@@ -78,7 +97,10 @@ function Section({ title, description, children }: { title: string; description:
 
 function QueuesSection({ queues }: { queues: QueueHealth[] }) {
   return (
-    <Section title="Queues" description="Messages waiting in each queue. A dead letter is a message whose retries ran out: inspect and replay it (docs/audit-archives.md, docs/alerts.md).">
+    <Section
+      title="Queues"
+      description="Messages waiting in each queue. A dead letter is a message whose retries ran out: inspect and replay it (docs/audit-archives.md, docs/alerts.md)."
+    >
       <Table caption="Queues">
         <THead>
           <Tr>
@@ -122,7 +144,10 @@ const JOB_STATE: Record<CronJobHealth["state"], { label: string; tone: BadgeTone
 
 function CronJobsSection({ jobs }: { jobs: CronJobHealth[] }) {
   return (
-    <Section title="Cron jobs" description="The last run of each job of the daily trigger (03:00 UTC). Late: no success for over 26 hours; hung: running for over 15 minutes.">
+    <Section
+      title="Cron jobs"
+      description="The last run of each job of the daily trigger (03:00 UTC). Late: no success for over 26 hours; hung: running for over 15 minutes."
+    >
       <Table caption="Cron jobs">
         <THead>
           <Tr>
@@ -157,9 +182,14 @@ function CronJobsSection({ jobs }: { jobs: CronJobHealth[] }) {
 
 function ArchivesSection({ archives }: { archives: ArchiveHealth }) {
   return (
-    <Section title="Audit archives" description="Closed UTC days are archived to R2 with signed digests. A chain is behind when its newest archived day is older than the day before yesterday.">
+    <Section
+      title="Audit archives"
+      description="Closed UTC days are archived to R2 with signed digests. A chain is behind when its newest archived day is older than the day before yesterday."
+    >
       <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
-        <Stat label="R2 bucket">{archives.r2.reachable ? <Badge tone="success">Reachable</Badge> : <Badge tone="danger">Not answering</Badge>}</Stat>
+        <Stat label="R2 bucket">
+          {archives.r2.reachable ? <Badge tone="success">Reachable</Badge> : <Badge tone="danger">Not answering</Badge>}
+        </Stat>
         <Stat label="Archive status">
           <StatusBadge status={archives.status} />
         </Stat>

@@ -5,7 +5,23 @@ import { PLANS } from "@shared/plans";
 import { trustLevelInfo } from "@shared/trust-levels";
 import { QueryState } from "@/components/query-state";
 import { RoleBadge } from "@/components/status-badges";
-import { Badge, CardSection, EmptyState, IdValue, PageHeader, Table, TBody, Td, Th, THead, Tr, Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui";
+import {
+  Badge,
+  CardSection,
+  EmptyState,
+  IdValue,
+  PageHeader,
+  Table,
+  TBody,
+  Td,
+  Th,
+  THead,
+  Tr,
+  Tabs,
+  TabsContent,
+  TabsList,
+  TabsTrigger,
+} from "@/components/ui";
 import { formatDate, formatDateTime } from "@/lib/format";
 import { operatorTenantQuery } from "@/lib/queries";
 import type { OperatorTenantDetail } from "@/lib/types";

@@ -10,7 +10,11 @@ export function OperatorTenantsScreen() {
   const tenants = useQuery(operatorTenantsQuery);
   return (
     <>
-      <PageHeader title="All tenants" description="Every tenant on the platform, deleted ones included, with their sizes." eyebrow="Operator console" />
+      <PageHeader
+        title="All tenants"
+        description="Every tenant on the platform, deleted ones included, with their sizes."
+        eyebrow="Operator console"
+      />
       <QueryState query={tenants} loadingLabel="Loading tenants…" empty={{ title: "No tenants yet" }}>
         {(list) => (
           <Table caption="All tenants">
@@ -29,7 +33,11 @@ export function OperatorTenantsScreen() {
               {list.map((t) => (
                 <Tr key={t.id} className={t.deletedAt ? "bg-zinc-50" : undefined}>
                   <Td>
-                    <Link to="/operator/tenants/$tenantId" params={{ tenantId: t.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+                    <Link
+                      to="/operator/tenants/$tenantId"
+                      params={{ tenantId: t.id }}
+                      className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+                    >
                       {t.name}
                     </Link>
                     <div className="text-zinc-600">
@@ -41,7 +49,9 @@ export function OperatorTenantsScreen() {
                   <Td className="text-right tabular-nums">{t.counts.agents}</Td>
                   <Td className="text-right tabular-nums">{t.counts.teams}</Td>
                   <Td className="whitespace-nowrap text-zinc-700">{formatDate(t.createdAt)}</Td>
-                  <Td>{t.deletedAt ? <Badge tone="danger">Deleted {formatDate(t.deletedAt)}</Badge> : <Badge tone="success">Active</Badge>}</Td>
+                  <Td>
+                    {t.deletedAt ? <Badge tone="danger">Deleted {formatDate(t.deletedAt)}</Badge> : <Badge tone="success">Active</Badge>}
+                  </Td>
                 </Tr>
               ))}
             </TBody>

@@ -7,7 +7,19 @@ import { trustLevelInfo } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { Badge, Button, CardSection, ConfirmDialog, Dialog, DialogContent, DialogFooter, DialogClose, IdValue, PageHeader, SecretReveal } from "@/components/ui";
+import {
+  Badge,
+  Button,
+  CardSection,
+  ConfirmDialog,
+  Dialog,
+  DialogContent,
+  DialogFooter,
+  DialogClose,
+  IdValue,
+  PageHeader,
+  SecretReveal,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { toolLabel } from "@/lib/agent-form";
 import { formatDateTime } from "@/lib/format";
@@ -134,7 +146,11 @@ function AgentDetail({ agent }: { agent: Agent }) {
       />
       {/* Egress (docs/egress.md): rules, mode, test a URL, activity. */}
       <p className="-mt-2 mb-4 text-sm">
-        <Link to="/t/$tenantId/agents/$agentId/egress" params={{ tenantId, agentId: agent.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+        <Link
+          to="/t/$tenantId/agents/$agentId/egress"
+          params={{ tenantId, agentId: agent.id }}
+          className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+        >
           Egress: rules, mode and activity →
         </Link>
       </p>
@@ -165,7 +181,12 @@ function AgentDetail({ agent }: { agent: Agent }) {
               ) : (
                 <span className="flex flex-wrap gap-2">
                   {agent.teamIds.map((id) => (
-                    <Link key={id} to="/t/$tenantId/teams/$teamId" params={{ tenantId, teamId: id }} className="text-indigo-700 underline-offset-2 hover:underline">
+                    <Link
+                      key={id}
+                      to="/t/$tenantId/teams/$teamId"
+                      params={{ tenantId, teamId: id }}
+                      className="text-indigo-700 underline-offset-2 hover:underline"
+                    >
                       {teamName.get(id) ?? id}
                     </Link>
                   ))}

@@ -8,7 +8,23 @@ import { CreateAgentInputSchema } from "@shared/schemas/agents";
 import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
-import { Alert, Badge, Button, buttonClass, Card, EmptyState, ErrorState, Field, FieldSet, FormAlert, Input, LoadingState, PageHeader, SecretReveal, Textarea } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  buttonClass,
+  Card,
+  EmptyState,
+  ErrorState,
+  Field,
+  FieldSet,
+  FormAlert,
+  Input,
+  LoadingState,
+  PageHeader,
+  SecretReveal,
+  Textarea,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { TOOL_OPTIONS, toolLabel, toTrustLevel, trustInfo } from "@/lib/agent-form";
 import { applyApiError, useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -17,7 +33,14 @@ import type { AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 import { ConnectAgentPanel } from "./connect-agent-panel";
 
-type AgentForm = { template: AgentTemplate; name: string; description: string; toolCategories: ToolCategory[]; trustLevel: string; teamIds: string[] };
+type AgentForm = {
+  template: AgentTemplate;
+  name: string;
+  description: string;
+  toolCategories: ToolCategory[];
+  trustLevel: string;
+  teamIds: string[];
+};
 
 const STEPS: Array<{ title: string; fields: Array<FieldPath<AgentForm>> }> = [
   { title: "Role template", fields: ["template", "name", "description"] },
@@ -46,20 +69,18 @@ export function AgentWizardScreen() {
   const [step, setStep] = useState(0);
   const [created, setCreated] = useState<AgentWithSecret | null>(null);
   const form = useSchemaForm<AgentForm, typeof CreateAgentInputSchema>(CreateAgentInputSchema, {
-    defaultValues: { template: "pm", name: "", description: "", toolCategories: [...TEMPLATE_DEFAULTS.pm.tools], trustLevel: "", teamIds: [] },
+    defaultValues: {
+      template: "pm",
+      name: "",
+      description: "",
+      toolCategories: [...TEMPLATE_DEFAULTS.pm.tools],
+      trustLevel: "",
+      teamIds: [],
+    },
     toInput,
   });
   const { errors } = form.formState;
   const values = form.watch();
-
-  if (!can("agents:write")) {
-    return (
-      <>
-        <PageHeader title="New agent" />
-        <Alert tone="warning">Your role in this tenant cannot create agents. Ask an admin or a member with write access.</Alert>
-      </>
-    );
-  }
 
   const next = async () => {
     const fields = STEPS[step]!.fields;
@@ -82,14 +103,27 @@ export function AgentWizardScreen() {
     },
   });
 
+  if (!can("agents:write")) {
+    return (
+      <>
+        <PageHeader title="New agent" />
+        <Alert tone="warning">Your role in this tenant cannot create agents. Ask an admin or a member with write access.</Alert>
+      </>
+    );
+  }
+
   const defaultTrust = tenant.data?.config.defaultTrustLevel;
-  const defaultTrustLabel = defaultTrust === undefined ? "Tenant default" : `Tenant default (${defaultTrust} · ${trustInfo(defaultTrust).label})`;
+  const defaultTrustLabel =
+    defaultTrust === undefined ? "Tenant default" : `Tenant default (${defaultTrust} · ${trustInfo(defaultTrust).label})`;
   const teamName = new Map((teams.data ?? []).map((t) => [t.id, t.name]));
 
   if (created) {
     return (
       <>
-        <PageHeader title="Agent created" description={`${created.agent.name} is ready. Give it this secret: it exchanges it for short-lived tokens.`} />
+        <PageHeader
+          title="Agent created"
+          description={`${created.agent.name} is ready. Give it this secret: it exchanges it for short-lived tokens.`}
+        />
         <div className="max-w-3xl space-y-6">
           <Card className="p-6">
             <SecretReveal label="Agent secret" value={created.secret}>
@@ -130,7 +164,11 @@ export function AgentWizardScreen() {
       <nav aria-label="Steps" className="mb-6">
         <ol className="flex flex-wrap gap-2">
           {STEPS.map((s, i) => (
-            <li key={s.title} aria-current={i === step ? "step" : undefined} className={`flex items-center gap-2 rounded-full px-3 py-1 text-sm ${i === step ? "bg-indigo-600 font-medium text-white" : i < step ? "bg-indigo-50 text-indigo-800" : "bg-zinc-100 text-zinc-700"}`}>
+            <li
+              key={s.title}
+              aria-current={i === step ? "step" : undefined}
+              className={`flex items-center gap-2 rounded-full px-3 py-1 text-sm ${i === step ? "bg-indigo-600 font-medium text-white" : i < step ? "bg-indigo-50 text-indigo-800" : "bg-zinc-100 text-zinc-700"}`}
+            >
               <span aria-hidden="true" className="flex size-5 items-center justify-center rounded-full bg-white/20 text-xs">
                 {i < step ? <Check className="size-3.5" /> : i + 1}
               </span>
@@ -161,15 +199,24 @@ export function AgentWizardScreen() {
 
           {step === 0 && (
             <>
-              <FieldSet legend="Role template" hint="A starting point: it picks the tools the agent begins with. You can change them in the next step." error={errors.template?.message}>
+              <FieldSet
+                legend="Role template"
+                hint="A starting point: it picks the tools the agent begins with. You can change them in the next step."
+                error={errors.template?.message}
+              >
                 <div className="grid gap-3 sm:grid-cols-2">
                   {AGENT_TEMPLATES.map((t) => (
-                    <label key={t} className={`flex cursor-pointer gap-3 rounded-md p-3 ring-1 ring-inset ${values.template === t ? "bg-indigo-50 ring-indigo-400" : "ring-zinc-200 hover:bg-zinc-50"}`}>
+                    <label
+                      key={t}
+                      className={`flex cursor-pointer gap-3 rounded-md p-3 ring-1 ring-inset ${values.template === t ? "bg-indigo-50 ring-indigo-400" : "ring-zinc-200 hover:bg-zinc-50"}`}
+                    >
                       <input
                         type="radio"
                         value={t}
                         className="mt-1 accent-indigo-600"
-                        {...form.register("template", { onChange: (e) => form.setValue("toolCategories", [...TEMPLATE_DEFAULTS[e.target.value as AgentTemplate].tools]) })}
+                        {...form.register("template", {
+                          onChange: (e) => form.setValue("toolCategories", [...TEMPLATE_DEFAULTS[e.target.value as AgentTemplate].tools]),
+                        })}
                       />
                       <span>
                         <span className="block text-sm font-medium text-zinc-900">{TEMPLATE_DEFAULTS[t].label}</span>
@@ -190,17 +237,41 @@ export function AgentWizardScreen() {
 
           {step === 1 && (
             <>
-              <FieldSet legend="Tools" hint={`Prefilled from the ${TEMPLATE_DEFAULTS[values.template].label} template.`} error={errors.toolCategories?.message}>
-                <Controller control={form.control} name="toolCategories" render={({ field }) => <CheckboxGroup name="toolCategories" options={TOOL_OPTIONS} value={field.value} onChange={(v) => field.onChange(v as ToolCategory[])} columns={3} />} />
+              <FieldSet
+                legend="Tools"
+                hint={`Prefilled from the ${TEMPLATE_DEFAULTS[values.template].label} template.`}
+                error={errors.toolCategories?.message}
+              >
+                <Controller
+                  control={form.control}
+                  name="toolCategories"
+                  render={({ field }) => (
+                    <CheckboxGroup
+                      name="toolCategories"
+                      options={TOOL_OPTIONS}
+                      value={field.value}
+                      onChange={(v) => field.onChange(v as ToolCategory[])}
+                      columns={3}
+                    />
+                  )}
+                />
               </FieldSet>
-              <Field label="Trust level" error={errors.trustLevel?.message} hint={`${trustHint(values.trustLevel === "" ? defaultTrust : values.trustLevel)} Start low; raise it later.`}>
+              <Field
+                label="Trust level"
+                error={errors.trustLevel?.message}
+                hint={`${trustHint(values.trustLevel === "" ? defaultTrust : values.trustLevel)} Start low; raise it later.`}
+              >
                 <TrustLevelSelect defaultOption={defaultTrustLabel} {...form.register("trustLevel")} />
               </Field>
             </>
           )}
 
           {step === 2 && (
-            <FieldSet legend="Teams" hint="Agents talk to each other inside teams. You can also add the agent to teams later." error={errors.teamIds?.message}>
+            <FieldSet
+              legend="Teams"
+              hint="Agents talk to each other inside teams. You can also add the agent to teams later."
+              error={errors.teamIds?.message}
+            >
               {teams.isPending ? (
                 <LoadingState label="Loading teams…" />
               ) : teams.isError ? (
@@ -211,7 +282,18 @@ export function AgentWizardScreen() {
                 <Controller
                   control={form.control}
                   name="teamIds"
-                  render={({ field }) => <CheckboxGroup name="teamIds" options={teams.data.map((t) => ({ value: t.id, label: t.name, description: t.description || `${t.agentIds.length} agents` }))} value={field.value} onChange={field.onChange} />}
+                  render={({ field }) => (
+                    <CheckboxGroup
+                      name="teamIds"
+                      options={teams.data.map((t) => ({
+                        value: t.id,
+                        label: t.name,
+                        description: t.description || `${t.agentIds.length} agents`,
+                      }))}
+                      value={field.value}
+                      onChange={field.onChange}
+                    />
+                  )}
                 />
               )}
             </FieldSet>
@@ -223,7 +305,9 @@ export function AgentWizardScreen() {
               <ReviewRow label="Template">{TEMPLATE_DEFAULTS[values.template].label}</ReviewRow>
               {values.description && <ReviewRow label="Description">{values.description}</ReviewRow>}
               <ReviewRow label="Tools">
-                {values.toolCategories.length === 0 ? "None" : (
+                {values.toolCategories.length === 0 ? (
+                  "None"
+                ) : (
                   <span className="flex flex-wrap gap-1">
                     {values.toolCategories.map((t) => (
                       <Badge key={t}>{toolLabel(t)}</Badge>
@@ -231,8 +315,12 @@ export function AgentWizardScreen() {
                   </span>
                 )}
               </ReviewRow>
-              <ReviewRow label="Trust level">{values.trustLevel === "" ? defaultTrustLabel : `${values.trustLevel} · ${trustInfo(Number(values.trustLevel)).label}`}</ReviewRow>
-              <ReviewRow label="Teams">{values.teamIds.length === 0 ? "None" : values.teamIds.map((id) => teamName.get(id) ?? id).join(", ")}</ReviewRow>
+              <ReviewRow label="Trust level">
+                {values.trustLevel === "" ? defaultTrustLabel : `${values.trustLevel} · ${trustInfo(Number(values.trustLevel)).label}`}
+              </ReviewRow>
+              <ReviewRow label="Teams">
+                {values.teamIds.length === 0 ? "None" : values.teamIds.map((id) => teamName.get(id) ?? id).join(", ")}
+              </ReviewRow>
             </dl>
           )}
 

@@ -28,10 +28,17 @@ export function AgentsScreen() {
 
   return (
     <>
-      <PageHeader title="Agents" description="Each agent has an identity, a role template, tools, a trust level and a secret it exchanges for short-lived tokens." actions={newAgent} />
+      <PageHeader
+        title="Agents"
+        description="Each agent has an identity, a role template, tools, a trust level and a secret it exchanges for short-lived tokens."
+        actions={newAgent}
+      />
       <div className="mb-4 flex flex-wrap items-end gap-4" role="search" aria-label="Filter agents">
         <Field label="Status" className="w-44 space-y-1">
-          <Select value={filters.status ?? ""} onChange={(e) => navigate({ search: (s) => ({ ...s, status: e.target.value || undefined }) })}>
+          <Select
+            value={filters.status ?? ""}
+            onChange={(e) => navigate({ search: (s) => ({ ...s, status: e.target.value || undefined }) })}
+          >
             <option value="">All statuses</option>
             {AgentStatusSchema.options.map((s) => (
               <option key={s} value={s}>
@@ -41,7 +48,10 @@ export function AgentsScreen() {
           </Select>
         </Field>
         <Field label="Template" className="w-52 space-y-1">
-          <Select value={filters.template ?? ""} onChange={(e) => navigate({ search: (s) => ({ ...s, template: e.target.value || undefined }) })}>
+          <Select
+            value={filters.template ?? ""}
+            onChange={(e) => navigate({ search: (s) => ({ ...s, template: e.target.value || undefined }) })}
+          >
             <option value="">All templates</option>
             {AGENT_TEMPLATES.map((t) => (
               <option key={t} value={t}>
@@ -57,7 +67,12 @@ export function AgentsScreen() {
         empty={
           filtered
             ? { title: "No agents match these filters", description: "Change or clear the filters above." }
-            : { title: "No agents yet", description: "Create your first agent from a role template: PM, engineering, ops or support.", action: newAgent, icon: <Bot className="size-8" /> }
+            : {
+                title: "No agents yet",
+                description: "Create your first agent from a role template: PM, engineering, ops or support.",
+                action: newAgent,
+                icon: <Bot className="size-8" />,
+              }
         }
       >
         {(list) => (
@@ -76,7 +91,11 @@ export function AgentsScreen() {
               {list.map((a) => (
                 <Tr key={a.id}>
                   <Td>
-                    <Link to="/t/$tenantId/agents/$agentId" params={{ tenantId, agentId: a.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+                    <Link
+                      to="/t/$tenantId/agents/$agentId"
+                      params={{ tenantId, agentId: a.id }}
+                      className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+                    >
                       {a.name}
                     </Link>
                     {a.description && <p className="max-w-xs truncate text-xs text-zinc-600">{a.description}</p>}
@@ -85,7 +104,9 @@ export function AgentsScreen() {
                   <Td>
                     <TrustBadge level={a.trustLevel} />
                   </Td>
-                  <Td className="text-zinc-700">{a.teamIds.length === 0 ? "—" : a.teamIds.map((id) => teamName.get(id) ?? id).join(", ")}</Td>
+                  <Td className="text-zinc-700">
+                    {a.teamIds.length === 0 ? "—" : a.teamIds.map((id) => teamName.get(id) ?? id).join(", ")}
+                  </Td>
                   <Td>
                     <AgentStatusBadge status={a.status} />
                   </Td>

@@ -9,7 +9,31 @@ import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { apiKeyState, ApiKeyStateBadge } from "@/components/status-badges";
-import { ActionsTh, Alert, Badge, Button, Checkbox, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, Label, PageHeader, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import {
+  ActionsTh,
+  Alert,
+  Badge,
+  Button,
+  Checkbox,
+  ConfirmDialog,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  FieldSet,
+  FormAlert,
+  Input,
+  Label,
+  PageHeader,
+  SecretReveal,
+  Table,
+  TBody,
+  Td,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate, formatRelative } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -44,8 +68,21 @@ export function ApiKeysScreen() {
 
   return (
     <>
-      <PageHeader title="API keys" description="Keys for automation: each is scoped to this tenant and carries only the permissions you choose. Send it as Authorization: Bearer <key>." actions={createButton} />
-      <QueryState query={keys} loadingLabel="Loading API keys…" empty={{ title: "No API keys", description: "Create a key for scripts and CI. You will see it once.", action: createButton, icon: <KeyRound className="size-8" /> }}>
+      <PageHeader
+        title="API keys"
+        description="Keys for automation: each is scoped to this tenant and carries only the permissions you choose. Send it as Authorization: Bearer <key>."
+        actions={createButton}
+      />
+      <QueryState
+        query={keys}
+        loadingLabel="Loading API keys…"
+        empty={{
+          title: "No API keys",
+          description: "Create a key for scripts and CI. You will see it once.",
+          action: createButton,
+          icon: <KeyRound className="size-8" />,
+        }}
+      >
         {(list) => (
           <Table caption="API keys">
             <THead>
@@ -76,7 +113,9 @@ export function ApiKeysScreen() {
                         ))}
                       </span>
                     </Td>
-                    <Td className="whitespace-nowrap text-zinc-700">{k.projectId ? (projectName.get(k.projectId) ?? k.projectId) : "All projects"}</Td>
+                    <Td className="whitespace-nowrap text-zinc-700">
+                      {k.projectId ? (projectName.get(k.projectId) ?? k.projectId) : "All projects"}
+                    </Td>
                     <Td>
                       <ApiKeyStateBadge state={state} />
                     </Td>
@@ -109,7 +148,11 @@ export function ApiKeysScreen() {
           </Table>
         )}
       </QueryState>
-      <CreateKeyDialog open={creating} onOpenChange={setCreating} project={project ? { id: project, name: projectName.get(project) ?? project } : undefined} />
+      <CreateKeyDialog
+        open={creating}
+        onOpenChange={setCreating}
+        project={project ? { id: project, name: projectName.get(project) ?? project } : undefined}
+      />
     </>
   );
 }
@@ -120,14 +163,27 @@ type KeyForm = { name: string; scopes: Permission[]; expiresAt: string; bindToPr
 const endOfDayIso = (date: string) => (date ? new Date(`${date}T23:59:59`).toISOString() : undefined);
 
 /** `project`: the project the selector is on; the new key is bound to it unless the person unticks that. */
-function CreateKeyDialog({ open, onOpenChange, project }: { open: boolean; onOpenChange: (o: boolean) => void; project?: { id: string; name: string } }) {
+function CreateKeyDialog({
+  open,
+  onOpenChange,
+  project,
+}: {
+  open: boolean;
+  onOpenChange: (o: boolean) => void;
+  project?: { id: string; name: string };
+}) {
   const { tenantId, role } = useTenant();
   const invalidate = useInvalidateTenant();
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const grantable = permissionsOf(role);
   const form = useSchemaForm<KeyForm, typeof CreateApiKeyInputSchema>(CreateApiKeyInputSchema, {
     defaultValues: { name: "", scopes: [], expiresAt: "", bindToProject: true },
-    toInput: (v: KeyForm) => ({ name: v.name, scopes: v.scopes, expiresAt: endOfDayIso(v.expiresAt), projectId: project && v.bindToProject ? project.id : undefined }),
+    toInput: (v: KeyForm) => ({
+      name: v.name,
+      scopes: v.scopes,
+      expiresAt: endOfDayIso(v.expiresAt),
+      projectId: project && v.bindToProject ? project.id : undefined,
+    }),
   });
   const { errors } = form.formState;
   const create = useFormMutation(form, {
@@ -168,9 +224,25 @@ function CreateKeyDialog({ open, onOpenChange, project }: { open: boolean; onOpe
               <Input autoComplete="off" {...form.register("name")} />
             </Field>
             <FieldSet legend="Scopes" hint="A key can carry only permissions you hold yourself." error={errors.scopes?.message}>
-              <Controller control={form.control} name="scopes" render={({ field }) => <CheckboxGroup name="scopes" options={grantable.map((p) => ({ value: p, label: <code className="font-mono text-[13px]">{p}</code> }))} value={field.value} onChange={(v) => field.onChange(v as Permission[])} />} />
+              <Controller
+                control={form.control}
+                name="scopes"
+                render={({ field }) => (
+                  <CheckboxGroup
+                    name="scopes"
+                    options={grantable.map((p) => ({ value: p, label: <code className="font-mono text-[13px]">{p}</code> }))}
+                    value={field.value}
+                    onChange={(v) => field.onChange(v as Permission[])}
+                  />
+                )}
+              />
             </FieldSet>
-            <Field label="Expires on (optional)" error={errors.expiresAt?.message} hint="Leave empty for a key that does not expire." className="max-w-56 space-y-1.5">
+            <Field
+              label="Expires on (optional)"
+              error={errors.expiresAt?.message}
+              hint="Leave empty for a key that does not expire."
+              className="max-w-56 space-y-1.5"
+            >
               <Input type="date" min={tomorrow} {...form.register("expiresAt")} />
             </Field>
             {project && (

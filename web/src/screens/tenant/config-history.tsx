@@ -3,7 +3,23 @@ import { useState } from "react";
 import { trustLevelInfo } from "@shared/trust-levels";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { ActionsTh, Badge, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import {
+  ActionsTh,
+  Badge,
+  Button,
+  CardSection,
+  ConfirmDialog,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Table,
+  TBody,
+  Td,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
 import { configVersionsQuery, membersQuery, tenantPath } from "@/lib/queries";
@@ -14,7 +30,11 @@ import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 const FIELDS: Array<{ key: string; label: string; get: (v: { name: string; config: Tenant["config"] }) => string }> = [
   { key: "name", label: "Tenant name", get: (v) => v.name },
   { key: "requireMfa", label: "Require MFA", get: (v) => (v.config.requireMfa ? "Yes" : "No") },
-  { key: "defaultTrustLevel", label: "Default trust level", get: (v) => `${v.config.defaultTrustLevel} · ${trustLevelInfo(v.config.defaultTrustLevel)?.label ?? ""}` },
+  {
+    key: "defaultTrustLevel",
+    label: "Default trust level",
+    get: (v) => `${v.config.defaultTrustLevel} · ${trustLevelInfo(v.config.defaultTrustLevel)?.label ?? ""}`,
+  },
 ];
 
 export function diffWithCurrent(version: TenantConfigVersion, current: Tenant) {
@@ -30,7 +50,10 @@ export function ConfigHistory({ tenant }: { tenant: Tenant }) {
   const who = new Map((members.data ?? []).map((m) => [m.userId, m.name]));
 
   return (
-    <CardSection title="Version history" description="Newest first. Compare any version with the current settings, or roll back to it (which saves it as a new version).">
+    <CardSection
+      title="Version history"
+      description="Newest first. Compare any version with the current settings, or roll back to it (which saves it as a new version)."
+    >
       <QueryState query={versions} loadingLabel="Loading versions…" empty={{ title: "No versions yet" }}>
         {(list) => (
           <Table caption="Config versions">
@@ -51,13 +74,20 @@ export function ConfigHistory({ tenant }: { tenant: Tenant }) {
                     <Td className="whitespace-nowrap font-medium">
                       v{v.version} {current && <Badge tone="success">Current</Badge>}
                     </Td>
-                    <Td className="text-zinc-700">{v.reason === "update" ? "Settings changed" : v.reason.charAt(0).toUpperCase() + v.reason.slice(1)}</Td>
+                    <Td className="text-zinc-700">
+                      {v.reason === "update" ? "Settings changed" : v.reason.charAt(0).toUpperCase() + v.reason.slice(1)}
+                    </Td>
                     <Td className="text-zinc-700">{v.createdBy ? (who.get(v.createdBy) ?? "A former member") : "API key"}</Td>
                     <Td className="whitespace-nowrap text-zinc-700">{formatDateTime(v.createdAt)}</Td>
                     <Td className="text-right whitespace-nowrap">
                       {!current && (
                         <div className="flex justify-end gap-1">
-                          <Button variant="ghost" size="sm" onClick={() => setComparing(v)} aria-label={`Compare version ${v.version} with current`}>
+                          <Button
+                            variant="ghost"
+                            size="sm"
+                            onClick={() => setComparing(v)}
+                            aria-label={`Compare version ${v.version} with current`}
+                          >
                             Compare
                           </Button>
                           {can("tenant:update") && (
@@ -89,7 +119,10 @@ export function ConfigHistory({ tenant }: { tenant: Tenant }) {
         )}
       </QueryState>
       <Dialog open={comparing !== null} onOpenChange={(o) => !o && setComparing(null)}>
-        <DialogContent title={comparing ? `Version ${comparing.version} compared with current (v${tenant.configVersion})` : "Compare"} className="max-w-2xl">
+        <DialogContent
+          title={comparing ? `Version ${comparing.version} compared with current (v${tenant.configVersion})` : "Compare"}
+          className="max-w-2xl"
+        >
           {comparing && <DiffTable version={comparing} current={tenant} />}
           <DialogFooter>
             <DialogClose asChild>
@@ -107,7 +140,11 @@ function DiffTable({ version, current }: { version: TenantConfigVersion; current
   const changed = rows.filter((r) => r.changed).length;
   return (
     <div className="space-y-2">
-      <p className="text-sm text-zinc-700">{changed === 0 ? "No differences: this version has the same settings as the current one." : `${changed} ${changed === 1 ? "setting differs" : "settings differ"}.`}</p>
+      <p className="text-sm text-zinc-700">
+        {changed === 0
+          ? "No differences: this version has the same settings as the current one."
+          : `${changed} ${changed === 1 ? "setting differs" : "settings differ"}.`}
+      </p>
       <Table caption="Differences">
         <THead>
           <Tr>

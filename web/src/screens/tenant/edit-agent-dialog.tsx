@@ -15,7 +15,12 @@ import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 
 type EditForm = { name: string; description: string; toolCategories: ToolCategory[]; trustLevel: string };
 
-const fromAgent = (a: Agent): EditForm => ({ name: a.name, description: a.description, toolCategories: [...a.toolCategories], trustLevel: String(a.trustLevel) });
+const fromAgent = (a: Agent): EditForm => ({
+  name: a.name,
+  description: a.description,
+  toolCategories: [...a.toolCategories],
+  trustLevel: String(a.trustLevel),
+});
 
 export function EditAgentDialog({ agent, open, onOpenChange }: { agent: Agent; open: boolean; onOpenChange: (open: boolean) => void }) {
   const { tenantId } = useTenant();
@@ -49,7 +54,18 @@ export function EditAgentDialog({ agent, open, onOpenChange }: { agent: Agent; o
             <Textarea rows={2} {...form.register("description")} />
           </Field>
           <FieldSet legend="Tools" error={errors.toolCategories?.message}>
-            <Controller control={form.control} name="toolCategories" render={({ field }) => <CheckboxGroup name="edit-tools" options={TOOL_OPTIONS} value={field.value} onChange={(v) => field.onChange(v as ToolCategory[])} />} />
+            <Controller
+              control={form.control}
+              name="toolCategories"
+              render={({ field }) => (
+                <CheckboxGroup
+                  name="edit-tools"
+                  options={TOOL_OPTIONS}
+                  value={field.value}
+                  onChange={(v) => field.onChange(v as ToolCategory[])}
+                />
+              )}
+            />
           </FieldSet>
           <Field label="Trust level" error={errors.trustLevel?.message} hint={trustHint(form.watch("trustLevel"))}>
             <TrustLevelSelect {...form.register("trustLevel")} />

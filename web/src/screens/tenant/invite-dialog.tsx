@@ -2,7 +2,19 @@ import { useState } from "react";
 import type { Role } from "@shared/auth/roles";
 import { CreateInviteInputSchema } from "@shared/schemas/members";
 import { useTenant } from "@/components/layout/tenant-context";
-import { Alert, Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Select } from "@/components/ui";
+import {
+  Alert,
+  Button,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  FormAlert,
+  Input,
+  SecretReveal,
+  Select,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { humanize } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -25,7 +37,9 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
   const { tenantId, role } = useTenant();
   const invalidate = useInvalidateTenant();
   const [created, setCreated] = useState<CreatedInvite | null>(null);
-  const form = useSchemaForm<InviteForm, typeof CreateInviteInputSchema>(CreateInviteInputSchema, { defaultValues: { email: "", role: "member" } });
+  const form = useSchemaForm<InviteForm, typeof CreateInviteInputSchema>(CreateInviteInputSchema, {
+    defaultValues: { email: "", role: "member" },
+  });
   const { errors } = form.formState;
   const roles = grantableRoles(role);
   const selected = form.watch("role");
@@ -50,13 +64,23 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
 
   return (
     <Dialog open={open} onOpenChange={close}>
-      <DialogContent title={created ? "Invite created" : "Invite someone"} description={created ? inviteSentDescription(created) : "They join with the role you choose when they accept."}>
+      <DialogContent
+        title={created ? "Invite created" : "Invite someone"}
+        description={created ? inviteSentDescription(created) : "They join with the role you choose when they accept."}
+      >
         {created ? (
           <>
-            {created.mail.status === "failed" && <Alert tone="warning">The mail to {created.invite.email} could not be sent. Send them this link yourself.</Alert>}
-            {created.mail.status === "not_configured" && <Alert tone="info">This Switchboard does not send email, so nobody was mailed. Send {created.invite.email} this link yourself.</Alert>}
+            {created.mail.status === "failed" && (
+              <Alert tone="warning">The mail to {created.invite.email} could not be sent. Send them this link yourself.</Alert>
+            )}
+            {created.mail.status === "not_configured" && (
+              <Alert tone="info">
+                This Switchboard does not send email, so nobody was mailed. Send {created.invite.email} this link yourself.
+              </Alert>
+            )}
             <SecretReveal label="Invite link" value={acceptUrl}>
-              The link contains a one-time token that is shown only now. It expires on {new Date(created.invite.expiresAt).toLocaleDateString()}.
+              The link contains a one-time token that is shown only now. It expires on{" "}
+              {new Date(created.invite.expiresAt).toLocaleDateString()}.
             </SecretReveal>
             <DialogFooter>
               <DialogClose asChild>
@@ -98,6 +122,7 @@ export function InviteDialog({ open, onOpenChange }: { open: boolean; onOpenChan
 function inviteSentDescription(created: CreatedInvite): string {
   const { email } = created.invite;
   if (created.mail.status === "sent") return `We emailed ${email} this link. They accept it while signed in with that email.`;
-  if (created.mail.status === "dev_outbox") return `Running locally: the mail to ${email} is in the dev outbox. They accept the link while signed in with that email.`;
+  if (created.mail.status === "dev_outbox")
+    return `Running locally: the mail to ${email} is in the dev outbox. They accept the link while signed in with that email.`;
   return `Send this link to ${email}. They accept it while signed in with that email.`;
 }

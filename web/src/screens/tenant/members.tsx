@@ -30,13 +30,21 @@ export function MembersScreen() {
 
   return (
     <>
-      <PageHeader title="Members" description="People in this tenant and their roles. Owners and admins manage people; only owners grant the owner role." actions={inviteButton} />
+      <PageHeader
+        title="Members"
+        description="People in this tenant and their roles. Owners and admins manage people; only owners grant the owner role."
+        actions={inviteButton}
+      />
       <div className="space-y-8">
         <section aria-labelledby="members-heading" className="space-y-3">
           <h2 id="members-heading" className="text-base font-semibold text-zinc-900">
             People
           </h2>
-          <QueryState query={members} loadingLabel="Loading members…" empty={{ title: "No members", description: "Invite someone to get started." }}>
+          <QueryState
+            query={members}
+            loadingLabel="Loading members…"
+            empty={{ title: "No members", description: "Invite someone to get started." }}
+          >
             {(list) => <MembersTable members={list} />}
           </QueryState>
         </section>
@@ -45,7 +53,14 @@ export function MembersScreen() {
           <h2 id="invites-heading" className="text-base font-semibold text-zinc-900">
             Invites
           </h2>
-          <QueryState query={invites} loadingLabel="Loading invites…" empty={{ title: "No invites", description: can("members:write") ? "Invite people by email; they join when they accept." : "Nobody has been invited yet." }}>
+          <QueryState
+            query={invites}
+            loadingLabel="Loading invites…"
+            empty={{
+              title: "No invites",
+              description: can("members:write") ? "Invite people by email; they join when they accept." : "Nobody has been invited yet.",
+            }}
+          >
             {(list) => (
               <Table caption="Invites">
                 <THead>
@@ -146,7 +161,13 @@ function MemberRow({ member }: { member: Member }) {
       <Td>
         {manageable ? (
           <div className="space-y-1">
-            <Select aria-label={`Role for ${member.name}`} className="w-36" value={pendingRole ?? member.role} disabled={pendingRole !== null} onChange={(e) => changeRole.mutate(e.target.value as Role)}>
+            <Select
+              aria-label={`Role for ${member.name}`}
+              className="w-36"
+              value={pendingRole ?? member.role}
+              disabled={pendingRole !== null}
+              onChange={(e) => changeRole.mutate(e.target.value as Role)}
+            >
               {options.map((r) => (
                 <option key={r} value={r}>
                   {humanize(r)}

@@ -6,7 +6,20 @@ import { PLANS } from "@shared/plans";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { trustHint, TrustLevelSelect } from "@/components/trust-level-select";
-import { Alert, Badge, Button, CardSection, Checkbox, ConfirmDialog, Field, FormAlert, IdValue, Input, Label, PageHeader } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  CardSection,
+  Checkbox,
+  ConfirmDialog,
+  Field,
+  FormAlert,
+  IdValue,
+  Input,
+  Label,
+  PageHeader,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { keys, tenantPath, tenantQuery } from "@/lib/queries";
@@ -20,7 +33,10 @@ export function SettingsScreen() {
   const tenant = useQuery(tenantQuery(tenantId));
   return (
     <>
-      <PageHeader title="Settings" description="The tenant's name and configuration. Every change is saved as a new version you can compare and roll back to." />
+      <PageHeader
+        title="Settings"
+        description="The tenant's name and configuration. Every change is saved as a new version you can compare and roll back to."
+      />
       <QueryState query={tenant} loadingLabel="Loading settings…">
         {(t) => (
           <div className="space-y-6">
@@ -36,7 +52,10 @@ export function SettingsScreen() {
 }
 
 type SettingsForm = { name: string; config: { requireMfa: boolean; defaultTrustLevel: string } };
-const fromTenant = (t: Tenant): SettingsForm => ({ name: t.name, config: { requireMfa: t.config.requireMfa, defaultTrustLevel: String(t.config.defaultTrustLevel) } });
+const fromTenant = (t: Tenant): SettingsForm => ({
+  name: t.name,
+  config: { requireMfa: t.config.requireMfa, defaultTrustLevel: String(t.config.defaultTrustLevel) },
+});
 
 function GeneralSettings({ tenant }: { tenant: Tenant }) {
   const { tenantId, can } = useTenant();
@@ -78,7 +97,8 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
       title="General"
       description={
         <>
-          Plan: <Badge tone="accent">{PLANS[tenant.plan].name}</Badge> · Config version {tenant.configVersion} · Tenant ID <IdValue id={tenant.id} label="tenant ID" />
+          Plan: <Badge tone="accent">{PLANS[tenant.plan].name}</Badge> · Config version {tenant.configVersion} · Tenant ID{" "}
+          <IdValue id={tenant.id} label="tenant ID" />
         </>
       }
     >
@@ -102,7 +122,8 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
               </Button>
             }
           >
-            Your change was not saved because the settings changed since you opened this page. Load the latest version, then make your change again.
+            Your change was not saved because the settings changed since you opened this page. Load the latest version, then make your
+            change again.
           </Alert>
         ) : (
           <FormAlert errors={errors} />
@@ -123,7 +144,11 @@ function GeneralSettings({ tenant }: { tenant: Tenant }) {
               {errors.config?.requireMfa && <p className="text-sm text-red-700">{errors.config.requireMfa.message}</p>}
             </div>
           </div>
-          <Field label="Default trust level for new agents" error={errors.config?.defaultTrustLevel?.message} hint={trustHint(form.watch("config.defaultTrustLevel"))}>
+          <Field
+            label="Default trust level for new agents"
+            error={errors.config?.defaultTrustLevel?.message}
+            hint={trustHint(form.watch("config.defaultTrustLevel"))}
+          >
             <TrustLevelSelect {...form.register("config.defaultTrustLevel")} />
           </Field>
         </fieldset>
@@ -174,7 +199,9 @@ function DangerZone({ tenant }: { tenant: Tenant }) {
           <div className="flex flex-wrap items-center justify-between gap-3 border-t border-zinc-200 pt-4">
             <div>
               <p className="text-sm font-medium text-zinc-900">Delete this tenant</p>
-              <p className="text-sm text-zinc-600">Its agents stop working and its API keys are revoked at once. Only owners can do this.</p>
+              <p className="text-sm text-zinc-600">
+                Its agents stop working and its API keys are revoked at once. Only owners can do this.
+              </p>
             </div>
             <ConfirmDialog
               trigger={<Button variant="danger">Delete tenant</Button>}
@@ -190,4 +217,3 @@ function DangerZone({ tenant }: { tenant: Tenant }) {
     </CardSection>
   );
 }
-

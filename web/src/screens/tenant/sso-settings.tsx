@@ -11,7 +11,21 @@ import { PutSsoConnectionInputSchema, type SsoConnection } from "@shared/schemas
 import { ROLES } from "@shared/auth/roles";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { Alert, Badge, Button, CardSection, Checkbox, ConfirmDialog, CopyButton, Field, FormAlert, Input, Label, Select, Textarea } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  CardSection,
+  Checkbox,
+  ConfirmDialog,
+  CopyButton,
+  Field,
+  FormAlert,
+  Input,
+  Label,
+  Select,
+  Textarea,
+} from "@/components/ui";
 import { api, isApiError } from "@/lib/api";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { membersQuery, tenantPath } from "@/lib/queries";
@@ -48,7 +62,20 @@ type SsoForm = {
   enabled: boolean;
 };
 
-const EMPTY: SsoForm = { issuer: "", clientId: "", clientSecret: "", emailDomains: "", groupsClaim: "groups", groupRoles: "", defaultRole: "member", allowOwnerFromGroups: false, jitProvisioning: true, ssoRequired: false, breakGlassUserId: "", enabled: true };
+const EMPTY: SsoForm = {
+  issuer: "",
+  clientId: "",
+  clientSecret: "",
+  emailDomains: "",
+  groupsClaim: "groups",
+  groupRoles: "",
+  defaultRole: "member",
+  allowOwnerFromGroups: false,
+  jitProvisioning: true,
+  ssoRequired: false,
+  breakGlassUserId: "",
+  enabled: true,
+};
 
 const fromConnection = (c: SsoConnection | null): SsoForm =>
   c
@@ -76,7 +103,15 @@ function parseGroupRoles(text: string): Array<{ group: string; role: string }> {
     .filter(Boolean)
     .map((line) => {
       const at = line.lastIndexOf("=");
-      return at < 0 ? { group: line, role: "" } : { group: line.slice(0, at).trim(), role: line.slice(at + 1).trim().toLowerCase() };
+      return at < 0
+        ? { group: line, role: "" }
+        : {
+            group: line.slice(0, at).trim(),
+            role: line
+              .slice(at + 1)
+              .trim()
+              .toLowerCase(),
+          };
     });
 }
 
@@ -116,7 +151,11 @@ export function SsoSettings() {
       title="Single sign-on"
       description={
         <>
-          Let people sign in through your company's OpenID Connect provider, with groups mapped to roles. See <a className="underline" href="/docs">the API reference</a> and docs/sso.md.
+          Let people sign in through your company's OpenID Connect provider, with groups mapped to roles. See{" "}
+          <a className="underline" href="/docs">
+            the API reference
+          </a>{" "}
+          and docs/sso.md.
         </>
       }
     >
@@ -132,7 +171,10 @@ function SsoForm({ connection }: { connection: SsoConnection | null }) {
   const queryClient = useQueryClient();
   const editable = can("sso:write");
   const owners = useQuery({ ...membersQuery(tenantId), select: (members) => members.filter((m) => m.role === "owner") });
-  const form = useSchemaForm<SsoForm, typeof PutSsoConnectionInputSchema>(PutSsoConnectionInputSchema, { defaultValues: fromConnection(connection), toInput });
+  const form = useSchemaForm<SsoForm, typeof PutSsoConnectionInputSchema>(PutSsoConnectionInputSchema, {
+    defaultValues: fromConnection(connection),
+    toInput,
+  });
   const { errors, isDirty } = form.formState;
   const [saved, setSaved] = useState(false);
 
@@ -178,18 +220,30 @@ function SsoForm({ connection }: { connection: SsoConnection | null }) {
       {saved && !isDirty && <Alert tone="success">Single sign-on saved.</Alert>}
       <fieldset disabled={!editable} className="space-y-5">
         <legend className="sr-only">OpenID Connect provider</legend>
-        <Field label="Issuer URL" error={errors.issuer?.message} hint="Its /.well-known/openid-configuration must answer; it is checked when you save.">
+        <Field
+          label="Issuer URL"
+          error={errors.issuer?.message}
+          hint="Its /.well-known/openid-configuration must answer; it is checked when you save."
+        >
           <Input placeholder="https://login.example.com/" {...form.register("issuer")} />
         </Field>
         <div className="grid gap-5 sm:grid-cols-2">
           <Field label="Client ID" error={errors.clientId?.message}>
             <Input autoComplete="off" {...form.register("clientId")} />
           </Field>
-          <Field label="Client secret" error={errors.clientSecret?.message} hint={connection ? "Stored encrypted. Leave empty to keep the current one." : "Stored encrypted; never shown again."}>
+          <Field
+            label="Client secret"
+            error={errors.clientSecret?.message}
+            hint={connection ? "Stored encrypted. Leave empty to keep the current one." : "Stored encrypted; never shown again."}
+          >
             <Input type="password" autoComplete="new-password" {...form.register("clientSecret")} />
           </Field>
         </div>
-        <Field label="Email domains" error={firstMessage(errors.emailDomains)} hint="People with these email domains sign in through this provider. Separate with commas.">
+        <Field
+          label="Email domains"
+          error={firstMessage(errors.emailDomains)}
+          hint="People with these email domains sign in through this provider. Separate with commas."
+        >
           <Input placeholder="example.com, example.org" {...form.register("emailDomains")} />
         </Field>
         <div className="grid gap-5 sm:grid-cols-2">
@@ -207,16 +261,49 @@ function SsoForm({ connection }: { connection: SsoConnection | null }) {
             </Select>
           </Field>
         </div>
-        <Field label="Group → role mapping" error={firstMessage(errors.groupRoles)} hint="One per line, e.g. “platform-admins = admin”. A person in several groups gets the most powerful role.">
-          <Textarea rows={4} className="font-mono text-sm" placeholder={"platform-admins = admin\nengineering = member"} {...form.register("groupRoles")} />
+        <Field
+          label="Group → role mapping"
+          error={firstMessage(errors.groupRoles)}
+          hint="One per line, e.g. “platform-admins = admin”. A person in several groups gets the most powerful role."
+        >
+          <Textarea
+            rows={4}
+            className="font-mono text-sm"
+            placeholder={"platform-admins = admin\nengineering = member"}
+            {...form.register("groupRoles")}
+          />
         </Field>
         <div className="space-y-3">
-          <CheckRow id="sso-enabled" label="Enabled" hint="Off: the connection is kept but nobody signs in through it." registration={form.register("enabled")} />
-          <CheckRow id="sso-jit" label="Create members at their first sign-in" hint="Off: only people who are already members may sign in." registration={form.register("jitProvisioning")} />
-          <CheckRow id="sso-owner-groups" label="Let a group grant the owner role" hint="Only an owner can turn this on." registration={form.register("allowOwnerFromGroups")} />
-          <CheckRow id="sso-required" label="Require SSO for these domains" hint="Password, GitHub and Google sign-in are refused for them, except for the break-glass owner below." registration={form.register("ssoRequired")} />
+          <CheckRow
+            id="sso-enabled"
+            label="Enabled"
+            hint="Off: the connection is kept but nobody signs in through it."
+            registration={form.register("enabled")}
+          />
+          <CheckRow
+            id="sso-jit"
+            label="Create members at their first sign-in"
+            hint="Off: only people who are already members may sign in."
+            registration={form.register("jitProvisioning")}
+          />
+          <CheckRow
+            id="sso-owner-groups"
+            label="Let a group grant the owner role"
+            hint="Only an owner can turn this on."
+            registration={form.register("allowOwnerFromGroups")}
+          />
+          <CheckRow
+            id="sso-required"
+            label="Require SSO for these domains"
+            hint="Password, GitHub and Google sign-in are refused for them, except for the break-glass owner below."
+            registration={form.register("ssoRequired")}
+          />
         </div>
-        <Field label="Break-glass owner" error={errors.breakGlassUserId?.message} hint="An owner who keeps password sign-in if the provider breaks. Required when SSO is required.">
+        <Field
+          label="Break-glass owner"
+          error={errors.breakGlassUserId?.message}
+          hint="An owner who keeps password sign-in if the provider breaks. Required when SSO is required."
+        >
           <Select {...form.register("breakGlassUserId")}>
             <option value="">none</option>
             {(owners.data ?? []).map((m) => (

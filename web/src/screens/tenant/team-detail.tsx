@@ -7,7 +7,31 @@ import { UpdateTeamInputSchema } from "@shared/schemas/teams";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
 import { AgentStatusBadge } from "@/components/status-badges";
-import { ActionsTh, Alert, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, EmptyState, Field, FormAlert, IdValue, Input, PageHeader, Select, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
+import {
+  ActionsTh,
+  Alert,
+  Button,
+  CardSection,
+  ConfirmDialog,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  EmptyState,
+  Field,
+  FormAlert,
+  IdValue,
+  Input,
+  PageHeader,
+  Select,
+  Table,
+  TBody,
+  Td,
+  Textarea,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDateTime } from "@/lib/format";
 import { describeError, useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -75,7 +99,11 @@ function TeamDetail({ data: { team, agents } }: { data: TeamWithAgents }) {
         <div className="space-y-4">
           {writable && <AddAgent team={team} />}
           {agents.length === 0 ? (
-            <EmptyState title="No agents in this team" description={writable ? "Add an agent above." : "An admin or member can add agents."} icon={<Bot className="size-8" />} />
+            <EmptyState
+              title="No agents in this team"
+              description={writable ? "Add an agent above." : "An admin or member can add agents."}
+              icon={<Bot className="size-8" />}
+            />
           ) : (
             <Table caption={`Agents in ${team.name}`}>
               <THead>
@@ -90,7 +118,11 @@ function TeamDetail({ data: { team, agents } }: { data: TeamWithAgents }) {
                 {agents.map((a) => (
                   <Tr key={a.id}>
                     <Td>
-                      <Link to="/t/$tenantId/agents/$agentId" params={{ tenantId, agentId: a.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+                      <Link
+                        to="/t/$tenantId/agents/$agentId"
+                        params={{ tenantId, agentId: a.id }}
+                        className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+                      >
                         {a.name}
                       </Link>
                     </Td>
@@ -167,7 +199,9 @@ function AddAgent({ team }: { team: Team }) {
         Add to team
       </Button>
       {agents.isSuccess && candidates.length === 0 && (
-        <p className="w-full text-xs text-zinc-600">{agents.data.length === 0 ? "There are no active agents to add yet." : "Every active agent is already in this team."}</p>
+        <p className="w-full text-xs text-zinc-600">
+          {agents.data.length === 0 ? "There are no active agents to add yet." : "Every active agent is already in this team."}
+        </p>
       )}
       {add.isError && (
         <Alert tone="danger" className="w-full">

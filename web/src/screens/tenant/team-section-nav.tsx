@@ -47,7 +47,15 @@ export function TeamSectionNav({ teamId }: { teamId: string }) {
 }
 
 /** A team sub-page: loads the team, shows its name as the h1 with the section links under it. */
-export function TeamSubPage({ teamId, description, children }: { teamId: string; description: ReactNode; children: (data: TeamWithAgents) => ReactNode }) {
+export function TeamSubPage({
+  teamId,
+  description,
+  children,
+}: {
+  teamId: string;
+  description: ReactNode;
+  children: (data: TeamWithAgents) => ReactNode;
+}) {
   const { tenantId } = useTenant();
   const team = useQuery(teamQuery(tenantId, teamId));
   return (

@@ -7,7 +7,25 @@ import { CreateTeamInputSchema } from "@shared/schemas/teams";
 import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { Button, Dialog, DialogClose, DialogContent, DialogFooter, Field, FieldSet, FormAlert, Input, PageHeader, Table, TBody, Td, Textarea, Th, THead, Tr } from "@/components/ui";
+import {
+  Button,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  FieldSet,
+  FormAlert,
+  Input,
+  PageHeader,
+  Table,
+  TBody,
+  Td,
+  Textarea,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { api } from "@/lib/api";
 import { formatDate } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
@@ -29,7 +47,16 @@ export function TeamsScreen() {
   return (
     <>
       <PageHeader title="Teams" description="Agents work together inside teams. Each team gets its own message relay." actions={newTeam} />
-      <QueryState query={teams} loadingLabel="Loading teams…" empty={{ title: "No teams yet", description: "Create a team and add agents to it so they can talk to each other.", action: newTeam, icon: <UsersRound className="size-8" /> }}>
+      <QueryState
+        query={teams}
+        loadingLabel="Loading teams…"
+        empty={{
+          title: "No teams yet",
+          description: "Create a team and add agents to it so they can talk to each other.",
+          action: newTeam,
+          icon: <UsersRound className="size-8" />,
+        }}
+      >
         {(list) => (
           <Table caption="Teams">
             <THead>
@@ -44,7 +71,11 @@ export function TeamsScreen() {
               {list.map((t) => (
                 <Tr key={t.id}>
                   <Td>
-                    <Link to="/t/$tenantId/teams/$teamId" params={{ tenantId, teamId: t.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+                    <Link
+                      to="/t/$tenantId/teams/$teamId"
+                      params={{ tenantId, teamId: t.id }}
+                      className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+                    >
                       {t.name}
                     </Link>
                   </Td>
@@ -110,7 +141,18 @@ function CreateTeamDialog({ open, onOpenChange }: { open: boolean; onOpenChange:
             ) : agents.data.length === 0 ? (
               <p className="text-sm text-zinc-600">No active agents yet; you can add them later.</p>
             ) : (
-              <Controller control={form.control} name="agentIds" render={({ field }) => <CheckboxGroup name="new-team-agents" options={agents.data.map((a) => ({ value: a.id, label: a.name }))} value={field.value} onChange={field.onChange} />} />
+              <Controller
+                control={form.control}
+                name="agentIds"
+                render={({ field }) => (
+                  <CheckboxGroup
+                    name="new-team-agents"
+                    options={agents.data.map((a) => ({ value: a.id, label: a.name }))}
+                    value={field.value}
+                    onChange={field.onChange}
+                  />
+                )}
+              />
             )}
           </FieldSet>
           <DialogFooter>

@@ -15,7 +15,10 @@ export function TenantLayout() {
   const { tenantId } = useParams({ from: "/app/t/$tenantId" });
   const me = useMe();
   const membership = me.memberships.find((m) => m.tenantId === tenantId);
-  const value = useMemo(() => (membership ? makeTenantContext(membership.tenantId, membership.tenantName, membership.role) : null), [membership]);
+  const value = useMemo(
+    () => (membership ? makeTenantContext(membership.tenantId, membership.tenantName, membership.role) : null),
+    [membership],
+  );
   useEffect(() => {
     if (membership) rememberTenant(membership.tenantId);
   }, [membership]);
@@ -27,7 +30,9 @@ export function TenantLayout() {
     return (
       <>
         <PageHeader title="Turn on two-step verification" description={`${value.tenantName} requires MFA for every member.`} />
-        <Alert tone="warning">Turn on two-step verification for your account to use this tenant. It takes a minute with an authenticator app.</Alert>
+        <Alert tone="warning">
+          Turn on two-step verification for your account to use this tenant. It takes a minute with an authenticator app.
+        </Alert>
         <div className="mt-4 flex gap-2">
           <Link to="/account/security" className={buttonClass("primary")}>
             Go to account security
@@ -41,7 +46,9 @@ export function TenantLayout() {
     return (
       <>
         <PageHeader title="Tenant not available" />
-        <Alert tone="warning">You are not a member of this tenant, or it no longer exists. Choose another tenant from the switcher above.</Alert>
+        <Alert tone="warning">
+          You are not a member of this tenant, or it no longer exists. Choose another tenant from the switcher above.
+        </Alert>
         <div className="mt-4 flex gap-2">
           <Link to="/" className={buttonClass("secondary")}>
             Go to your dashboard

@@ -14,7 +14,12 @@ describe("/docs", () => {
     expect(scripts.every((m) => m[2]!.trim() === "")).toBe(true); // no inline code
     expect(html).not.toMatch(/https?:\/\//); // nothing from anywhere else, not even a stylesheet or font
 
-    const csp: Record<string, string[]> = Object.fromEntries((res.headers.get("content-security-policy") ?? "").split(";").map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+    const csp: Record<string, string[]> = Object.fromEntries(
+      (res.headers.get("content-security-policy") ?? "")
+        .split(";")
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values]),
+    );
     expect(csp["default-src"]).toEqual(["'none'"]);
     expect(csp["script-src"]).toEqual(["'self'"]);
     expect(csp["connect-src"]).toEqual(["'self'"]);

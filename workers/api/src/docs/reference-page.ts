@@ -44,5 +44,10 @@ const PAGE = `<!doctype html>
 `;
 
 export function referencePage(c: Context<AppEnv>): Response {
-  return c.html(PAGE, 200, { "Content-Security-Policy": REFERENCE_CSP, "Cache-Control": "no-cache", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer" });
+  return c.html(PAGE, 200, {
+    "Content-Security-Policy": REFERENCE_CSP,
+    "Cache-Control": "no-cache",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+  });
 }

@@ -16,7 +16,10 @@ export function actorOf(principal: Principal | null): AuditActor {
  * audit entry leads to the request's logs and to the error a caller quoted. Awaited, so an
  * acknowledged change has its record.
  */
-export function audit(c: Context<AppEnv>, event: Omit<AuditEvent, "actor" | "ip" | "userAgent" | "tenantId"> & { tenantId?: string | null; actor?: AuditActor }): Promise<void> {
+export function audit(
+  c: Context<AppEnv>,
+  event: Omit<AuditEvent, "actor" | "ip" | "userAgent" | "tenantId"> & { tenantId?: string | null; actor?: AuditActor },
+): Promise<void> {
   const tenantId = event.tenantId !== undefined ? event.tenantId : (c.get("tenantAccess")?.tenant.id ?? null);
   return emitAudit(c.env, {
     ...event,
@@ -34,7 +37,11 @@ export function audit(c: Context<AppEnv>, event: Omit<AuditEvent, "actor" | "ip"
  * person belongs to, so each tenant's admins see it in their log and their alert rules can fire
  * on it (e.g. "repeated failed logins"). The per-account throttles bound how often this runs.
  */
-export async function auditAccountEvent(c: Context<AppEnv>, userId: string, event: Omit<AuditEvent, "ip" | "userAgent" | "tenantId">): Promise<void> {
+export async function auditAccountEvent(
+  c: Context<AppEnv>,
+  userId: string,
+  event: Omit<AuditEvent, "ip" | "userAgent" | "tenantId">,
+): Promise<void> {
   const rows = await c
     .get("db")
     .select({ tenantId: memberships.tenantId })

@@ -23,7 +23,12 @@ export function notFoundHandler(knownRoutes: () => Array<{ method: string; path:
       .map((r) => r.method.toUpperCase());
     if (allowed.length > 0) {
       const allow = [...new Set(allowed)].sort().join(", ");
-      return new ApiError("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}. Allowed: ${allow}.`, { allow: allow.split(", ") }, { Allow: allow }).toResponse();
+      return new ApiError(
+        "method_not_allowed",
+        `${c.req.method} is not allowed on ${c.req.path}. Allowed: ${allow}.`,
+        { allow: allow.split(", ") },
+        { Allow: allow },
+      ).toResponse();
     }
     return new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`).toResponse();
   };

@@ -250,28 +250,88 @@ export function derivedOperationId(method: string, path: string): string {
 /** Tag descriptions, shown as section intros in the reference and in generated clients. */
 export const TAGS: { name: string; description: string }[] = [
   { name: "Platform", description: "Liveness of the API and its database." },
-  { name: "Auth", description: "People signing up and in: passwords, sessions (an HttpOnly cookie), MFA sign-in, password reset, GitHub and Google sign-in, and who the caller is (`GET /v1/me`)." },
+  {
+    name: "Auth",
+    description:
+      "People signing up and in: passwords, sessions (an HttpOnly cookie), MFA sign-in, password reset, GitHub and Google sign-in, and who the caller is (`GET /v1/me`).",
+  },
   { name: "MFA", description: "A person's own second factor: TOTP enrolment, recovery codes, turning MFA off." },
   { name: "Tenants", description: "A tenant is a company's space: its settings (versioned, with rollback), plan and everything below." },
   { name: "Members", description: "People in a tenant and their roles (owner, admin, member, viewer), and leaving a tenant." },
   { name: "Invites", description: "Inviting people by email with a role; the invitee accepts with the one-time token." },
-  { name: "Agents", description: "A tenant's AI agents: template, trust level, status (suspend / resume) and the agent secret they exchange for tokens." },
+  {
+    name: "Agents",
+    description: "A tenant's AI agents: template, trust level, status (suspend / resume) and the agent secret they exchange for tokens.",
+  },
   { name: "Teams", description: "Groups of agents that share a relay and an allowlist." },
-  { name: "API keys", description: "Keys for automation, scoped to one tenant; a key acts with at most its creator's current permissions." },
-  { name: "Agent identity", description: "Agents exchange their secret for a short-lived signed agent token (Ed25519, keys at `/.well-known/jwks.json`), then call the agent routes with it." },
-  { name: "Relay", description: "A team's message relay: the agents' WebSocket (protocol in docs/protocol.md), the observers' live feed, and the allowlist of who may talk to whom." },
+  {
+    name: "API keys",
+    description: "Keys for automation, scoped to one tenant; a key acts with at most its creator's current permissions.",
+  },
+  {
+    name: "Agent identity",
+    description:
+      "Agents exchange their secret for a short-lived signed agent token (Ed25519, keys at `/.well-known/jwks.json`), then call the agent routes with it.",
+  },
+  {
+    name: "Relay",
+    description:
+      "A team's message relay: the agents' WebSocket (protocol in docs/protocol.md), the observers' live feed, and the allowlist of who may talk to whom.",
+  },
   { name: "Audit", description: "The tenant's tamper-evident audit trail: list, read one event, verify the hash chain, export." },
-  { name: "Audit archives", description: "Closed UTC days archived to R2 with signed digests, and the public keys to verify them offline." },
-  { name: "Alerts", description: "Alert rules over audit events, the alerts they raise (live inbox included) and the signed webhooks they call." },
-  { name: "Agent coordination", description: "What an agent does with its team's coordination state, authenticated by its agent token: locks with fencing tokens, the work queue, hand-offs, memory, heartbeat and discovery (docs/coordination.md)." },
-  { name: "Coordination", description: "A team's coordination state for people and API keys: the task board, locks, hand-offs, memory, who is online, workflow runs, and the team as YAML (export, dry-run diff, apply)." },
-  { name: "MCP", description: "The Model Context Protocol endpoint (Streamable HTTP, stateless) through which any MCP client acts as an agent with its agent token (docs/mcp.md)." },
-  { name: "Projects", description: "Projects inside a tenant: agents, teams and API keys belong to one, and members may hold a narrower role in one (docs/projects.md)." },
-  { name: "Single sign-on", description: "The tenant's OpenID Connect connection (group → role mapping, just-in-time members, SSO required) and the sign-in flow it drives (docs/sso.md)." },
-  { name: "Egress", description: "What each agent may call outside (rules, tenant deny rules, mock or live mode), a URL tester, and the calls it made through the egress proxy (docs/egress.md)." },
-  { name: "Secrets", description: "The tenant's vault: write-only secrets bound to one host and injected by the egress proxy, never readable again (docs/secrets.md)." },
-  { name: "Skills", description: "The skill catalog and the tenant's private registry (manifests with enforced network and env), installs per agent, and the dry-run report (docs/skills.md)." },
-  { name: "Billing", description: "The tenant's plan and Stripe subscription (Checkout, plan changes, the Customer Portal, invoices), usage this month against the plan's allowances, budgets with soft and hard caps, and Stripe's webhook endpoint (docs/billing.md)." },
+  {
+    name: "Audit archives",
+    description: "Closed UTC days archived to R2 with signed digests, and the public keys to verify them offline.",
+  },
+  {
+    name: "Alerts",
+    description: "Alert rules over audit events, the alerts they raise (live inbox included) and the signed webhooks they call.",
+  },
+  {
+    name: "Agent coordination",
+    description:
+      "What an agent does with its team's coordination state, authenticated by its agent token: locks with fencing tokens, the work queue, hand-offs, memory, heartbeat and discovery (docs/coordination.md).",
+  },
+  {
+    name: "Coordination",
+    description:
+      "A team's coordination state for people and API keys: the task board, locks, hand-offs, memory, who is online, workflow runs, and the team as YAML (export, dry-run diff, apply).",
+  },
+  {
+    name: "MCP",
+    description:
+      "The Model Context Protocol endpoint (Streamable HTTP, stateless) through which any MCP client acts as an agent with its agent token (docs/mcp.md).",
+  },
+  {
+    name: "Projects",
+    description:
+      "Projects inside a tenant: agents, teams and API keys belong to one, and members may hold a narrower role in one (docs/projects.md).",
+  },
+  {
+    name: "Single sign-on",
+    description:
+      "The tenant's OpenID Connect connection (group → role mapping, just-in-time members, SSO required) and the sign-in flow it drives (docs/sso.md).",
+  },
+  {
+    name: "Egress",
+    description:
+      "What each agent may call outside (rules, tenant deny rules, mock or live mode), a URL tester, and the calls it made through the egress proxy (docs/egress.md).",
+  },
+  {
+    name: "Secrets",
+    description:
+      "The tenant's vault: write-only secrets bound to one host and injected by the egress proxy, never readable again (docs/secrets.md).",
+  },
+  {
+    name: "Skills",
+    description:
+      "The skill catalog and the tenant's private registry (manifests with enforced network and env), installs per agent, and the dry-run report (docs/skills.md).",
+  },
+  {
+    name: "Billing",
+    description:
+      "The tenant's plan and Stripe subscription (Checkout, plan changes, the Customer Portal, invoices), usage this month against the plan's allowances, budgets with soft and hard caps, and Stripe's webhook endpoint (docs/billing.md).",
+  },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },
 ];

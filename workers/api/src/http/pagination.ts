@@ -20,11 +20,19 @@ export function decodeCursor(cursor: string | undefined, kind: "string" | "numbe
   } catch {
     // fall through to the error below
   }
-  throw new ApiError("validation_failed", "Invalid query string: cursor is not one this API issued.", { location: "query string", issues: [{ path: "cursor", code: "invalid_cursor", message: "Unknown cursor." }] });
+  throw new ApiError("validation_failed", "Invalid query string: cursor is not one this API issued.", {
+    location: "query string",
+    issues: [{ path: "cursor", code: "invalid_cursor", message: "Unknown cursor." }],
+  });
 }
 
 /** Rows were fetched with `limit + 1`; trims the extra and builds the page. */
-export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, keyOf: (row: R) => string | number = (row) => (row as { id: string }).id): { data: T[]; nextCursor: string | null } {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  map: (row: R) => T,
+  keyOf: (row: R) => string | number = (row) => (row as { id: string }).id,
+): { data: T[]; nextCursor: string | null } {
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return { data: page.map(map), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };

@@ -20,10 +20,18 @@ export function validationError(error: z.ZodError, target: string): ApiError {
  * exist): the same shape and dotted issue paths as a schema failure, so forms mark the field.
  */
 export function invalidFields(fields: { path: string; message: string }[], extra: Record<string, unknown> = {}): ApiError {
-  return validationFailed(fields.map((f) => ({ ...f, code: "custom" })), "json", extra);
+  return validationFailed(
+    fields.map((f) => ({ ...f, code: "custom" })),
+    "json",
+    extra,
+  );
 }
 
-function validationFailed(issues: { path: string; code: string; message: string }[], target: string, extra: Record<string, unknown> = {}): ApiError {
+function validationFailed(
+  issues: { path: string; code: string; message: string }[],
+  target: string,
+  extra: Record<string, unknown> = {},
+): ApiError {
   const first = issues[0];
   const where = TARGET_NAMES[target] ?? target;
   const summary = first ? `${first.path ? `${first.path}: ` : ""}${first.message}` : "invalid input";

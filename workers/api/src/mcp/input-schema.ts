@@ -22,10 +22,21 @@ function inline(node: unknown, defs: Json): unknown {
 export function mcpInput<T extends z.ZodType>(schema: T): T {
   const standard = schema["~standard"];
   const convert = (io: "input" | "output") => (options: { target?: string }) => {
-    const json = z.toJSONSchema(schema, { io, target: options.target === "draft-07" ? "draft-07" : "draft-2020-12", unrepresentable: "any" }) as Json;
+    const json = z.toJSONSchema(schema, {
+      io,
+      target: options.target === "draft-07" ? "draft-07" : "draft-2020-12",
+      unrepresentable: "any",
+    }) as Json;
     return inline(json, (json.$defs as Json | undefined) ?? {}) as Json;
   };
-  const wrapped = { "~standard": { version: 1, vendor: standard.vendor, validate: standard.validate, jsonSchema: { input: convert("input"), output: convert("output") } } };
+  const wrapped = {
+    "~standard": {
+      version: 1,
+      vendor: standard.vendor,
+      validate: standard.validate,
+      jsonSchema: { input: convert("input"), output: convert("output") },
+    },
+  };
   // Typed as the zod schema so the tool's handler infers its arguments from it.
   return wrapped as unknown as T;
 }

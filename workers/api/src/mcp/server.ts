@@ -63,7 +63,10 @@ export async function serveMcp(request: Request, env: Env): Promise<Response> {
     ({ authInfo }) => {
       const agent = authInfo?.extra?.agent as AgentContext | undefined;
       if (!agent) throw new Error("MCP factory called without a verified agent");
-      const server = new McpServer(MCP_SERVER_INFO, { capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} }, instructions: MCP_INSTRUCTIONS });
+      const server = new McpServer(MCP_SERVER_INFO, {
+        capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
+        instructions: MCP_INSTRUCTIONS,
+      });
       registerTools(server, env, agent);
       registerSkillTools(server, env, agent, skillTools, platformHosts);
       registerResources(server, env, agent);

@@ -25,7 +25,14 @@ export function skillToolName(tool: Pick<CallableTool, "skill" | "name">): strin
  */
 function jsonSchemaInput(schema: Record<string, unknown>) {
   const json = () => schema;
-  const standard = { "~standard": { version: 1, vendor: "switchboard-skill", validate: (value: unknown) => ({ value }), jsonSchema: { input: json, output: json } } };
+  const standard = {
+    "~standard": {
+      version: 1,
+      vendor: "switchboard-skill",
+      validate: (value: unknown) => ({ value }),
+      jsonSchema: { input: json, output: json },
+    },
+  };
   // Typed as a zod object schema (like input-schema.ts's mcpInput) so registerTool accepts it.
   return standard as unknown as z.ZodType<Record<string, unknown>>;
 }

@@ -7,7 +7,20 @@
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { GuardrailCheckInputSchema, guardrailEngine } from "../../../shared/coordination/guardrails";
-import { AcquireLockInputSchema, ClaimTaskInputSchema, CompleteTaskInputSchema, CreateHandoffInputSchema, CreateTaskInputSchema, FailTaskInputSchema, HeartbeatInputSchema, LockHandleInputSchema, ReadHandoffsInputSchema, RecallInputSchema, RememberInputSchema, RenewLockInputSchema } from "../../../shared/coordination/schemas";
+import {
+  AcquireLockInputSchema,
+  ClaimTaskInputSchema,
+  CompleteTaskInputSchema,
+  CreateHandoffInputSchema,
+  CreateTaskInputSchema,
+  FailTaskInputSchema,
+  HeartbeatInputSchema,
+  LockHandleInputSchema,
+  ReadHandoffsInputSchema,
+  RecallInputSchema,
+  RememberInputSchema,
+  RenewLockInputSchema,
+} from "../../../shared/coordination/schemas";
 import { listEntries } from "../services/audit-query";
 import type { AgentContext } from "../services/agent-caller";
 import { coordinatorOf } from "../services/coordination";
@@ -52,8 +65,18 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
   server.registerTool(
     "send_message",
     {
-      description: "Send a direct message to another agent of your team over the relay. The team's allowlist must let you send to it. Durable once answered; `clientId` makes retries idempotent.",
-      inputSchema: mcpInput(z.object({ to: z.string().startsWith("agt_").max(64).describe("The recipient agent id (see list_agents)."), body: JsonBody, clientId: z.string().min(1).max(128).optional().describe("Idempotency key; default: a new UUID."), ttlSeconds: z.number().int().min(1).max(604_800).optional() }).strict()),
+      description:
+        "Send a direct message to another agent of your team over the relay. The team's allowlist must let you send to it. Durable once answered; `clientId` makes retries idempotent.",
+      inputSchema: mcpInput(
+        z
+          .object({
+            to: z.string().startsWith("agt_").max(64).describe("The recipient agent id (see list_agents)."),
+            body: JsonBody,
+            clientId: z.string().min(1).max(128).optional().describe("Idempotency key; default: a new UUID."),
+            ttlSeconds: z.number().int().min(1).max(604_800).optional(),
+          })
+          .strict(),
+      ),
       annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     (args) => runTool(async () => value(await relay.send(team, caller, { ...args, clientId: args.clientId ?? crypto.randomUUID() }))),
@@ -62,7 +85,15 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
     "request",
     {
       description: "Ask another agent something and wait for its reply (up to `timeoutMs`). Needs an allowlist edge to it.",
-      inputSchema: mcpInput(z.object({ to: z.string().startsWith("agt_").max(64), body: JsonBody, timeoutMs: z.number().int().min(100).max(60_000).default(10_000) }).strict()),
+      inputSchema: mcpInput(
+        z
+          .object({
+            to: z.string().startsWith("agt_").max(64),
+            body: JsonBody,
+            timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+          })
+          .strict(),
+      ),
       annotations: { openWorldHint: false },
     },
     (args) => runTool(async () => value(await relay.request(team, caller, { ...args, clientId: crypto.randomUUID() }))),
@@ -70,27 +101,48 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
   server.registerTool(
     "reply",
     {
-      description: "Answer a request another agent sent you (seen in read_inbox with kind `request`). `inReplyTo` is that message's `id` (`req-<seq>`); one reply per request, before its timeout.",
-      inputSchema: mcpInput(z.object({ inReplyTo: z.string().min(1).max(128).describe("The request's `id` from read_inbox (`req-<seq>`)."), body: JsonBody, clientId: z.string().min(1).max(128).optional().describe("Idempotency key; default: a new UUID.") }).strict()),
+      description:
+        "Answer a request another agent sent you (seen in read_inbox with kind `request`). `inReplyTo` is that message's `id` (`req-<seq>`); one reply per request, before its timeout.",
+      inputSchema: mcpInput(
+        z
+          .object({
+            inReplyTo: z.string().min(1).max(128).describe("The request's `id` from read_inbox (`req-<seq>`)."),
+            body: JsonBody,
+            clientId: z.string().min(1).max(128).optional().describe("Idempotency key; default: a new UUID."),
+          })
+          .strict(),
+      ),
       annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     (args) => runTool(async () => value(await relay.reply(team, caller, { ...args, clientId: args.clientId ?? crypto.randomUUID() }))),
   );
   server.registerTool(
     "read_inbox",
-    { description: "Messages sent to you that you have not acknowledged yet, oldest first. Call ack with the last seq you processed.", inputSchema: mcpInput(z.object({ limit: z.number().int().min(1).max(100).default(20) }).strict()), annotations: { readOnlyHint: true } },
+    {
+      description: "Messages sent to you that you have not acknowledged yet, oldest first. Call ack with the last seq you processed.",
+      inputSchema: mcpInput(z.object({ limit: z.number().int().min(1).max(100).default(20) }).strict()),
+      annotations: { readOnlyHint: true },
+    },
     (args) => runTool(async () => value(await relay.readInbox(team, caller, args))),
   );
   server.registerTool(
     "ack",
-    { description: "Acknowledge every inbox message up to and including `seq`; they will not be delivered again.", inputSchema: mcpInput(z.object({ seq: z.number().int().min(1) }).strict()), annotations: { idempotentHint: true } },
+    {
+      description: "Acknowledge every inbox message up to and including `seq`; they will not be delivered again.",
+      inputSchema: mcpInput(z.object({ seq: z.number().int().min(1) }).strict()),
+      annotations: { idempotentHint: true },
+    },
     (args) => runTool(async () => value(await relay.ack(team, caller, args))),
   );
 
   // ---- locks
   server.registerTool(
     "acquire_lock",
-    { description: "Take an exclusive lock on a named resource (e.g. `repo:main`) for `ttlMs`. Returns a fencing token: pass it along with every write to the resource so stale holders can be refused. Fails with lock_held unless `waitMs` lets you wait for it.", inputSchema: mcpInput(AcquireLockInputSchema) },
+    {
+      description:
+        "Take an exclusive lock on a named resource (e.g. `repo:main`) for `ttlMs`. Returns a fencing token: pass it along with every write to the resource so stale holders can be refused. Fails with lock_held unless `waitMs` lets you wait for it.",
+      inputSchema: mcpInput(AcquireLockInputSchema),
+    },
     (args) => runTool(async () => ({ lock: value(await coordinator().acquireLock(team, caller, args)) })),
   );
   server.registerTool(
@@ -100,83 +152,153 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
   );
   server.registerTool(
     "release_lock",
-    { description: "Release a lock you hold, with the fencing token acquire_lock gave you.", inputSchema: mcpInput(LockHandleInputSchema), annotations: { idempotentHint: false } },
+    {
+      description: "Release a lock you hold, with the fencing token acquire_lock gave you.",
+      inputSchema: mcpInput(LockHandleInputSchema),
+      annotations: { idempotentHint: false },
+    },
     (args) => runTool(async () => value(await coordinator().releaseLock(team, caller, args))),
   );
 
   // ---- work queue
   server.registerTool(
     "create_task",
-    { description: "Add a task to the team's work queue: title, body, labels, priority 0–9, an assignee agent or a wanted capability, dependencies on other tasks.", inputSchema: mcpInput(CreateTaskInputSchema) },
+    {
+      description:
+        "Add a task to the team's work queue: title, body, labels, priority 0–9, an assignee agent or a wanted capability, dependencies on other tasks.",
+      inputSchema: mcpInput(CreateTaskInputSchema),
+    },
     (args) => runTool(async () => ({ task: value(await coordinator().createTask(team, caller, args)) })),
   );
   server.registerTool(
     "claim_task",
-    { description: "Claim the best task you may work on (or a given taskId). Returns the task with a claimToken, or task: null if nothing is claimable. Complete or fail it before leaseExpiresAt, or it goes back to the queue.", inputSchema: mcpInput(ClaimTaskInputSchema) },
+    {
+      description:
+        "Claim the best task you may work on (or a given taskId). Returns the task with a claimToken, or task: null if nothing is claimable. Complete or fail it before leaseExpiresAt, or it goes back to the queue.",
+      inputSchema: mcpInput(ClaimTaskInputSchema),
+    },
     (args) => runTool(async () => ({ task: value(await coordinator().claimTask(team, caller, args)) })),
   );
   server.registerTool(
     "complete_task",
-    { description: "Finish a task you claimed, with its result (any JSON). Dependent tasks become claimable; in a workflow the next agent gets a hand-off with your result.", inputSchema: mcpInput(CompleteTaskInputSchema) },
+    {
+      description:
+        "Finish a task you claimed, with its result (any JSON). Dependent tasks become claimable; in a workflow the next agent gets a hand-off with your result.",
+      inputSchema: mcpInput(CompleteTaskInputSchema),
+    },
     (args) => runTool(async () => value(await coordinator().completeTask(team, caller, args))),
   );
   server.registerTool(
     "fail_task",
-    { description: "Give a claimed task back with an error. It is retried until its attempts run out, then dead-lettered; retry: false dead-letters it now.", inputSchema: mcpInput(FailTaskInputSchema) },
+    {
+      description:
+        "Give a claimed task back with an error. It is retried until its attempts run out, then dead-lettered; retry: false dead-letters it now.",
+      inputSchema: mcpInput(FailTaskInputSchema),
+    },
     (args) => runTool(async () => ({ task: value(await coordinator().failTask(team, caller, args)) })),
   );
 
   // ---- hand-offs
   server.registerTool(
     "handoff",
-    { description: "Leave a hand-off for another agent: what you did, what is next, links and structured context. Reusing a key for the same agent makes a new version. Needs an allowlist edge to it.", inputSchema: mcpInput(CreateHandoffInputSchema) },
+    {
+      description:
+        "Leave a hand-off for another agent: what you did, what is next, links and structured context. Reusing a key for the same agent makes a new version. Needs an allowlist edge to it.",
+      inputSchema: mcpInput(CreateHandoffInputSchema),
+    },
     (args) => runTool(async () => ({ handoff: value(await coordinator().handoff(team, caller, args)) })),
   );
   server.registerTool(
     "read_handoffs",
-    { description: "Read hand-offs left for you (by default only unread ones; reading them sends a read receipt).", inputSchema: mcpInput(ReadHandoffsInputSchema) },
+    {
+      description: "Read hand-offs left for you (by default only unread ones; reading them sends a read receipt).",
+      inputSchema: mcpInput(ReadHandoffsInputSchema),
+    },
     (args) => runTool(async () => ({ handoffs: await coordinator().readHandoffs(team, caller, args) })),
   );
 
   // ---- memory
   server.registerTool(
     "remember",
-    { description: "Store a memory: episodic (what happened), working (scratch, give it a ttlSeconds) or procedural (how to). scope agent is private, team is shared with the team. Tags help recall.", inputSchema: mcpInput(RememberInputSchema) },
+    {
+      description:
+        "Store a memory: episodic (what happened), working (scratch, give it a ttlSeconds) or procedural (how to). scope agent is private, team is shared with the team. Tags help recall.",
+      inputSchema: mcpInput(RememberInputSchema),
+    },
     (args) => runTool(async () => ({ memory: value(await coordinator().remember(team, caller, args)) })),
   );
   server.registerTool(
     "recall",
-    { description: "Find memories: `query` searches full text (words, \"phrases\", prefix*), `tags` must all match, else newest first. Returns your private memories and the team's.", inputSchema: mcpInput(RecallInputSchema), annotations: { readOnlyHint: true } },
+    {
+      description:
+        'Find memories: `query` searches full text (words, "phrases", prefix*), `tags` must all match, else newest first. Returns your private memories and the team\'s.',
+      inputSchema: mcpInput(RecallInputSchema),
+      annotations: { readOnlyHint: true },
+    },
     (args) => runTool(async () => ({ memories: value(await coordinator().recall(team, caller, args)) })),
   );
 
   // ---- discovery, guardrails, profile, audit
   server.registerTool(
     "heartbeat",
-    { description: "Say you are online and advertise your capabilities, a status line and your current task to the team.", inputSchema: mcpInput(HeartbeatInputSchema) },
+    {
+      description: "Say you are online and advertise your capabilities, a status line and your current task to the team.",
+      inputSchema: mcpInput(HeartbeatInputSchema),
+    },
     (args) => runTool(async () => ({ agent: await coordinator().heartbeat(team, caller, args) })),
   );
   server.registerTool(
     "list_agents",
-    { description: "The agents of your team: ids, names, roles (templates), capabilities, who is online, status lines and current tasks.", inputSchema: mcpInput(Empty), annotations: { readOnlyHint: true } },
+    {
+      description: "The agents of your team: ids, names, roles (templates), capabilities, who is online, status lines and current tasks.",
+      inputSchema: mcpInput(Empty),
+      annotations: { readOnlyHint: true },
+    },
     () => runTool(async () => ({ agents: await coordinator().listAgents(team, caller) })),
   );
   server.registerTool(
     "check_guardrails",
-    { description: "Ask, before you act, whether the tenant's guardrails allow a command line (`action: \"shell.exec\"`, `content`: the command), SQL (`action: \"sql\"`) or an HTTP call (`action: \"http.delete\"`, `resource`: the URL, `content`: the body). The verdict says allow, log, require_approval or block, with the destructive operations found.", inputSchema: mcpInput(GuardrailCheckInputSchema), annotations: { readOnlyHint: true } },
-    (args) => runTool(async () => ({ ...(await guardrailEngine(env).check({ tenantId: team.tenantId, teamId: team.teamId, agentId: caller.agentId, trustLevel: caller.trust }, args, "mcp")) })),
+    {
+      description:
+        'Ask, before you act, whether the tenant\'s guardrails allow a command line (`action: "shell.exec"`, `content`: the command), SQL (`action: "sql"`) or an HTTP call (`action: "http.delete"`, `resource`: the URL, `content`: the body). The verdict says allow, log, require_approval or block, with the destructive operations found.',
+      inputSchema: mcpInput(GuardrailCheckInputSchema),
+      annotations: { readOnlyHint: true },
+    },
+    (args) =>
+      runTool(async () => ({
+        ...(await guardrailEngine(env).check(
+          { tenantId: team.tenantId, teamId: team.teamId, agentId: caller.agentId, trustLevel: caller.trust },
+          args,
+          "mcp",
+        )),
+      })),
   );
   server.registerTool(
     "get_my_profile",
-    { description: "Who you are here: agent id, name, role, trust level and what it allows, team, tenant, token expiry.", inputSchema: mcpInput(Empty), annotations: { readOnlyHint: true } },
+    {
+      description: "Who you are here: agent id, name, role, trust level and what it allows, team, tenant, token expiry.",
+      inputSchema: mcpInput(Empty),
+      annotations: { readOnlyHint: true },
+    },
     () => runTool(async () => ({ profile: profileOf(agent) })),
   );
   server.registerTool(
     "query_audit",
-    { description: "Your own audit events (only yours), newest first, optionally one action such as coordination.task_claimed.", inputSchema: mcpInput(z.object({ limit: z.number().int().min(1).max(100).default(25), action: z.string().min(1).max(200).optional() }).strict()), annotations: { readOnlyHint: true } },
+    {
+      description: "Your own audit events (only yours), newest first, optionally one action such as coordination.task_claimed.",
+      inputSchema: mcpInput(
+        z.object({ limit: z.number().int().min(1).max(100).default(25), action: z.string().min(1).max(200).optional() }).strict(),
+      ),
+      annotations: { readOnlyHint: true },
+    },
     (args) =>
       runTool(async () => {
-        const rows = await listEntries(env, team.tenantId, { limit: args.limit, actorType: "agent", actorId: caller.agentId, ...(args.action ? { action: args.action } : {}) }, undefined);
+        const rows = await listEntries(
+          env,
+          team.tenantId,
+          { limit: args.limit, actorType: "agent", actorId: caller.agentId, ...(args.action ? { action: args.action } : {}) },
+          undefined,
+        );
         return { events: rows.slice(0, args.limit) };
       }),
   );

@@ -21,7 +21,8 @@ export function requireAccess(access: RouteAccess): MiddlewareHandler<AppEnv> {
       return next();
     }
     if (access === "operator") {
-      if (principal.type !== "user" || !principal.user.isOperator) throw new ApiError("forbidden", "This route is for platform operators.", { permission: "operator" });
+      if (principal.type !== "user" || !principal.user.isOperator)
+        throw new ApiError("forbidden", "This route is for platform operators.", { permission: "operator" });
       return next();
     }
     const tenantId = c.req.param("tenantId");
@@ -59,7 +60,11 @@ async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, ten
   const db = c.get("db");
   if (principal.type === "api_key") {
     if (principal.apiKey.tenantId !== tenantId) throw notFound("Tenant");
-    const tenant = await db.select().from(tenants).where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt))).get();
+    const tenant = await db
+      .select()
+      .from(tenants)
+      .where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)))
+      .get();
     if (!tenant) throw notFound("Tenant");
     return { tenant, role: null, permissions: principal.permissions };
   }
@@ -72,7 +77,11 @@ async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, ten
   if (!row) throw notFound("Tenant");
   // People only: an API key is not a person and has no second factor to show.
   if (row.tenant.config.requireMfa && principal.user.mfaEnabledAt === null) {
-    throw new ApiError("mfa_required", "This tenant requires multi-factor authentication. Turn on MFA in your account security settings, then try again.", { tenantId });
+    throw new ApiError(
+      "mfa_required",
+      "This tenant requires multi-factor authentication. Turn on MFA in your account security settings, then try again.",
+      { tenantId },
+    );
   }
   return { tenant: row.tenant, role: row.role, permissions: ROLE_PERMISSIONS[row.role] };
 }
@@ -80,7 +89,13 @@ async function resolveTenantAccess(c: Context<AppEnv>, principal: Principal, ten
 function forbidden(principal: Principal, tenantAccess: TenantAccess, access: Permission): ApiError {
   if (principal.type === "api_key" && principal.apiKey.scopes.includes(access)) {
     // The scope is there, but the key's maker no longer holds it: say so, or the 403 looks like a bug.
-    return new ApiError("forbidden", `This API key has the scope ${access}, but the role its creator holds now (${principal.creatorRole}) does not allow it.`, { permission: access, creatorRole: principal.creatorRole });
+    return new ApiError(
+      "forbidden",
+      `This API key has the scope ${access}, but the role its creator holds now (${principal.creatorRole}) does not allow it.`,
+      { permission: access, creatorRole: principal.creatorRole },
+    );
   }
-  return new ApiError("forbidden", `Your ${tenantAccess.role ? `role (${tenantAccess.role})` : "API key"} does not allow ${access}.`, { permission: access });
+  return new ApiError("forbidden", `Your ${tenantAccess.role ? `role (${tenantAccess.role})` : "API key"} does not allow ${access}.`, {
+    permission: access,
+  });
 }

@@ -41,7 +41,8 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 const AUTHORITY_LOST: Record<Extract<Authority, { ok: false }>["reason"], string> = {
-  creator_not_member: "The API key no longer works: the person who created it is no longer a member of its tenant. Ask an admin for a new key.",
+  creator_not_member:
+    "The API key no longer works: the person who created it is no longer a member of its tenant. Ask an admin for a new key.",
   creator_key_inactive: "The API key no longer works: the API key that created it has been revoked or has expired.",
   chain_too_long: "The API key no longer works: it was created by a chain of more API keys than allowed.",
 };

@@ -15,7 +15,10 @@ import { ApiError } from "../http/api-error";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function allowedOrigins(c: Context<AppEnv>): Set<string> {
-  const configured = (c.env.ALLOWED_ORIGINS ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  const configured = (c.env.ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((o) => o.trim())
+    .filter(Boolean);
   return new Set([new URL(c.req.url).origin, ...configured]);
 }
 

@@ -20,7 +20,9 @@ export const requestBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (declaredLength !== undefined && Number(declaredLength) > maxBytes) throw tooLarge(maxBytes);
   const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (contentType !== "application/json") {
-    throw new ApiError("unsupported_media_type", `Send the body as application/json (got ${contentType || "no Content-Type"}).`, { expected: "application/json" });
+    throw new ApiError("unsupported_media_type", `Send the body as application/json (got ${contentType || "no Content-Type"}).`, {
+      expected: "application/json",
+    });
   }
   // Read the bytes ourselves: Content-Length can be absent (chunked) or wrong.
   const raw = await c.req.raw.clone().arrayBuffer();

@@ -19,7 +19,11 @@ import type { AppEnv } from "../env";
 export const REQUEST_ID_HEADER = "X-Request-Id";
 const MAX_INCOMING_ID_LENGTH = 128;
 
-const assignRequestId = requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_INCOMING_ID_LENGTH, generator: () => newId("request") });
+const assignRequestId = requestId({
+  headerName: REQUEST_ID_HEADER,
+  limitLength: MAX_INCOMING_ID_LENGTH,
+  generator: () => newId("request"),
+});
 
 export const requestContext: MiddlewareHandler<AppEnv> = (c, next) =>
   assignRequestId(c, () =>
@@ -46,5 +50,9 @@ async function addRequestIdToErrorBody(c: Context<AppEnv>): Promise<void> {
   if (!error || typeof error !== "object" || "requestId" in error) return;
   const headers = new Headers(res.headers);
   headers.delete("content-length");
-  c.res = new Response(JSON.stringify({ ...(body as object), error: { ...error, requestId: c.get("requestId") } }), { status: res.status, statusText: res.statusText, headers });
+  c.res = new Response(JSON.stringify({ ...(body as object), error: { ...error, requestId: c.get("requestId") } }), {
+    status: res.status,
+    statusText: res.statusText,
+    headers,
+  });
 }

@@ -31,13 +31,24 @@ const qualified = (column: AnySQLiteColumn) => sql`${sql.identifier(getTableName
 
 /** Correlated subqueries: the counts come back in the same query as the tenant rows, one query per page. */
 const tenantCounts = {
-  members: sql<number>`(select count(*) from ${memberships} where ${qualified(memberships.tenantId)} = ${qualified(tenants.id)})`.mapWith(Number),
-  agents: sql<number>`(select count(*) from ${agents} where ${qualified(agents.tenantId)} = ${qualified(tenants.id)} and ${qualified(agents.deletedAt)} is null)`.mapWith(Number),
-  teams: sql<number>`(select count(*) from ${teams} where ${qualified(teams.tenantId)} = ${qualified(tenants.id)} and ${qualified(teams.deletedAt)} is null)`.mapWith(Number),
+  members: sql<number>`(select count(*) from ${memberships} where ${qualified(memberships.tenantId)} = ${qualified(tenants.id)})`.mapWith(
+    Number,
+  ),
+  agents:
+    sql<number>`(select count(*) from ${agents} where ${qualified(agents.tenantId)} = ${qualified(tenants.id)} and ${qualified(agents.deletedAt)} is null)`.mapWith(
+      Number,
+    ),
+  teams:
+    sql<number>`(select count(*) from ${teams} where ${qualified(teams.tenantId)} = ${qualified(tenants.id)} and ${qualified(teams.deletedAt)} is null)`.mapWith(
+      Number,
+    ),
 };
 
 function selectTenantsWithCounts(c: Context<AppEnv>) {
-  return c.get("db").select({ tenant: tenants, ...tenantCounts }).from(tenants);
+  return c
+    .get("db")
+    .select({ tenant: tenants, ...tenantCounts })
+    .from(tenants);
 }
 
 type TenantWithCounts = Awaited<ReturnType<ReturnType<typeof selectTenantsWithCounts>["all"]>>[number];
@@ -65,7 +76,10 @@ adminRoutes.openapi(
       .orderBy(tenants.id)
       .limit(limit + 1)
       .all();
-    return c.json(toPage(rows, limit, toOperatorTenant, (r) => r.tenant.id), 200);
+    return c.json(
+      toPage(rows, limit, toOperatorTenant, (r) => r.tenant.id),
+      200,
+    );
   },
 );
 
@@ -84,7 +98,13 @@ adminRoutes.openapi(
     const [found, members] = await db.batch([
       selectTenantsWithCounts(c).where(eq(tenants.id, tenantId)),
       db
-        .select({ userId: memberships.userId, email: users.email, name: users.name, role: memberships.role, createdAt: memberships.createdAt })
+        .select({
+          userId: memberships.userId,
+          email: users.email,
+          name: users.name,
+          role: memberships.role,
+          createdAt: memberships.createdAt,
+        })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
         .where(eq(memberships.tenantId, tenantId))
@@ -102,8 +122,12 @@ adminRoutes.openapi(
     path: "/v1/admin/health",
     tags,
     summary: "Platform health: D1, queue backlogs and dead letters, each cron job's last run, audit archives in R2",
-    description: "Every check answers on its own (one failing dependency never hides the others); `status` is `degraded` when any check is. Answers 503 when D1 itself does not answer.",
-    responses: { 200: jsonResponse(PlatformHealthSchema, "The checks (`status` says whether all are ok)."), 503: jsonResponse(PlatformHealthSchema, "D1 is not answering.") },
+    description:
+      "Every check answers on its own (one failing dependency never hides the others); `status` is `degraded` when any check is. Answers 503 when D1 itself does not answer.",
+    responses: {
+      200: jsonResponse(PlatformHealthSchema, "The checks (`status` says whether all are ok)."),
+      503: jsonResponse(PlatformHealthSchema, "D1 is not answering."),
+    },
   }),
   async (c) => {
     const db = c.get("db");

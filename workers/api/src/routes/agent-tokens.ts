@@ -84,13 +84,23 @@ agentTokensRoutes.openapi(
       if (error instanceof ApiError && error.code === "budget_exceeded") await refused(c, agent, "budget_exceeded");
       throw error;
     });
-    const issued = await issueAgentToken(c.env, { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel }, { audience: TOKEN_AUDIENCES[audience] });
+    const issued = await issueAgentToken(
+      c.env,
+      { agentId: agent.id, tenantId: agent.tenantId, teamId, role: agent.template, trust: agent.trustLevel },
+      { audience: TOKEN_AUDIENCES[audience] },
+    );
     await audit(c, {
       tenantId: agent.tenantId,
       actor: { type: "agent", id: agent.id, name: agent.name },
       action: "agent.token_issued",
       target: { type: "agent", id: agent.id },
-      details: { kid: issued.kid, jti: issued.claims.jti, teamId: teamId ?? null, audience: issued.claims.aud, expiresAt: toIso(issued.claims.exp * 1000) },
+      details: {
+        kid: issued.kid,
+        jti: issued.claims.jti,
+        teamId: teamId ?? null,
+        audience: issued.claims.aud,
+        expiresAt: toIso(issued.claims.exp * 1000),
+      },
     });
     return c.json({ access_token: issued.token, token_type: "Bearer" as const, expires_in: AGENT_TOKEN_TTL_SECONDS, kid: issued.kid }, 200);
   },
@@ -102,7 +112,8 @@ agentTokensRoutes.openapi(
     path: "/.well-known/jwks.json",
     tags,
     summary: "Public keys that verify agent tokens",
-    description: "Every signing key that has not expired: the current one and retired ones whose tokens may still be live. Pick the key by the token's `kid`; accept only `alg` EdDSA. Cacheable for 5 minutes; refetch (at most every 30 s) on an unknown `kid`.",
+    description:
+      "Every signing key that has not expired: the current one and retired ones whose tokens may still be live. Pick the key by the token's `kid`; accept only `alg` EdDSA. Cacheable for 5 minutes; refetch (at most every 30 s) on an unknown `kid`.",
     responses: { 200: jsonResponse(JwksSchema, "A JSON Web Key Set (RFC 7517).") },
   }),
   async (c) => {
@@ -118,7 +129,8 @@ agentTokensRoutes.openapi(
     path: "/v1/agent/me",
     tags,
     summary: "Which agent this agent token belongs to",
-    description: "Authenticated by an agent token (`Authorization: Bearer <agent token>`), not by a session or API key: the route is public at the access layer and verifies the token itself, exactly as the relay does.",
+    description:
+      "Authenticated by an agent token (`Authorization: Bearer <agent token>`), not by a session or API key: the route is public at the access layer and verifies the token itself, exactly as the relay does.",
     responses: {
       200: jsonResponse(AgentMeSchema, "The token's agent, tenant and team."),
       401: jsonResponse(ErrorBodySchema, "`unauthenticated`: no token, or it is invalid; `details.reason` says why."),
@@ -127,11 +139,14 @@ agentTokensRoutes.openapi(
   }),
   async (c) => {
     const [scheme, token] = (c.req.header("authorization") ?? "").split(" ", 2);
-    if (scheme?.toLowerCase() !== "bearer" || !token) throw unauthenticated("Send the agent token as `Authorization: Bearer <token>`.", undefined, "invalid_request");
+    if (scheme?.toLowerCase() !== "bearer" || !token)
+      throw unauthenticated("Send the agent token as `Authorization: Bearer <token>`.", undefined, "invalid_request");
     const result = await verifyAgentToken(c.env, token.trim(), { audience: RELAY_AUDIENCE });
     if (!result.ok) {
       const wire = agentTokenWireError(result);
-      throw wire.code === "unauthenticated" ? unauthenticated(wire.message, wire.details) : new ApiError(wire.code, wire.message, wire.details);
+      throw wire.code === "unauthenticated"
+        ? unauthenticated(wire.message, wire.details)
+        : new ApiError(wire.code, wire.message, wire.details);
     }
     const { claims } = result;
     return c.json({ agentId: claims.sub, tenantId: claims.tid, teamId: claims.team ?? null, expiresAt: toIso(claims.exp * 1000) }, 200);
@@ -149,7 +164,9 @@ async function isLiveTeamMember(c: Context<AppEnv>, agent: AgentRow, teamId: str
     .select({ teamId: teamAgents.teamId })
     .from(teamAgents)
     .innerJoin(teams, eq(teams.id, teamAgents.teamId))
-    .where(and(eq(teamAgents.teamId, teamId), eq(teamAgents.agentId, agent.id), eq(teams.tenantId, agent.tenantId), isNull(teams.deletedAt)))
+    .where(
+      and(eq(teamAgents.teamId, teamId), eq(teamAgents.agentId, agent.id), eq(teams.tenantId, agent.tenantId), isNull(teams.deletedAt)),
+    )
     .get();
   return row !== undefined;
 }
@@ -158,7 +175,12 @@ async function isLiveTeamMember(c: Context<AppEnv>, agent: AgentRow, teamId: str
  * Audits a refused exchange. The actor is the agent only when it proved its secret; otherwise the
  * caller is anonymous and the agent (if it exists) is the target, in its tenant's trail.
  */
-function refused(c: Context<AppEnv>, agent: AgentRow | null, reason: "unknown_agent" | "wrong_secret" | "suspended" | "not_in_team" | "budget_exceeded", details: Record<string, unknown> = {}): Promise<void> {
+function refused(
+  c: Context<AppEnv>,
+  agent: AgentRow | null,
+  reason: "unknown_agent" | "wrong_secret" | "suspended" | "not_in_team" | "budget_exceeded",
+  details: Record<string, unknown> = {},
+): Promise<void> {
   const authenticated = reason === "suspended" || reason === "not_in_team" || reason === "budget_exceeded";
   return audit(c, {
     tenantId: agent?.tenantId ?? null,

@@ -11,7 +11,13 @@ import { AgentTemplateSchema, TEMPLATE_DEFAULTS } from "../../../shared/agent-te
 import { newId } from "../../../shared/crypto/ids";
 import { agents, teamAgents, type AgentRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { AgentSchema, AgentStatusSchema, AgentWithSecretSchema, CreateAgentInputSchema, UpdateAgentInputSchema } from "../../../shared/schemas/agents";
+import {
+  AgentSchema,
+  AgentStatusSchema,
+  AgentWithSecretSchema,
+  CreateAgentInputSchema,
+  UpdateAgentInputSchema,
+} from "../../../shared/schemas/agents";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
@@ -38,16 +44,19 @@ const AgentListQuerySchema = PageQuerySchema.extend(ProjectFilterQuerySchema.sha
   template: AgentTemplateSchema.optional().meta({ description: "Only agents made from this template." }),
 });
 
-
 agentsRoutes.openapi(
   defineRoute("agents:write", {
     method: "post",
     path: "/v1/tenants/{tenantId}/agents",
     tags,
     summary: "Create an agent; its secret is in this response only",
-    description: "Tool categories default to the template's; trust level to the tenant's `defaultTrustLevel`. The agent is made in `projectId` (default: the API key's project, else the tenant's default project; 409 `project_archived` for an archived one); `teamIds` must be teams of that project.",
+    description:
+      "Tool categories default to the template's; trust level to the tenant's `defaultTrustLevel`. The agent is made in `projectId` (default: the API key's project, else the tenant's default project; 409 `project_archived` for an archived one); `teamIds` must be teams of that project.",
     request: { params: TenantParams, body: jsonBody(CreateAgentInputSchema) },
-    responses: { 201: jsonResponse(AgentWithSecretSchema, "Created. Store the secret now: it is never shown again."), 402: jsonResponse(ErrorBodySchema, "`plan_limit_exceeded`: the plan's agent limit is reached.") },
+    responses: {
+      201: jsonResponse(AgentWithSecretSchema, "Created. Store the secret now: it is never shown again."),
+      402: jsonResponse(ErrorBodySchema, "`plan_limit_exceeded`: the plan's agent limit is reached."),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -84,7 +93,14 @@ agentsRoutes.openapi(
     await audit(c, {
       action: "agent.created",
       target: { type: "agent", id: row.id },
-      details: { name: row.name, template: row.template, toolCategories: row.toolCategories, trustLevel: row.trustLevel, teamIds: linked, projectId: project.id },
+      details: {
+        name: row.name,
+        template: row.template,
+        toolCategories: row.toolCategories,
+        trustLevel: row.trustLevel,
+        teamIds: linked,
+        projectId: project.id,
+      },
     });
     return c.json({ agent: toAgent(row, linked), secret }, 201);
   },
@@ -96,7 +112,8 @@ agentsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/agents",
     tags,
     summary: "List agents, oldest first",
-    description: "With `projectId`, only that project's agents; without, those of every project the caller may see (a project-bound API key: its project).",
+    description:
+      "With `projectId`, only that project's agents; without, those of every project the caller may see (a project-bound API key: its project).",
     request: { params: TenantParams, query: AgentListQuerySchema },
     responses: { 200: jsonResponse(pageOf(AgentSchema, "AgentPage"), "A page of agents.") },
   }),
@@ -122,8 +139,14 @@ agentsRoutes.openapi(
       .orderBy(asc(agents.id))
       .limit(limit + 1)
       .all();
-    const teamIds = await teamIdsByAgent(db, rows.slice(0, limit).map((r) => r.id));
-    return c.json(toPage(rows, limit, (r) => toAgent(r, teamIds.get(r.id) ?? [])), 200);
+    const teamIds = await teamIdsByAgent(
+      db,
+      rows.slice(0, limit).map((r) => r.id),
+    );
+    return c.json(
+      toPage(rows, limit, (r) => toAgent(r, teamIds.get(r.id) ?? [])),
+      200,
+    );
   },
 );
 
@@ -148,7 +171,8 @@ agentsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/agents/{agentId}",
     tags,
     summary: "Change an agent's name, description, template, tool categories or trust level",
-    description: "A new template (the agent's role on allowlists) or trust level reaches the agent's open relay connections at once: role edges, its message rate and the broadcast right apply from its next frame.",
+    description:
+      "A new template (the agent's role on allowlists) or trust level reaches the agent's open relay connections at once: role edges, its message rate and the broadcast right apply from its next frame.",
     request: { params: AgentParams, body: jsonBody(UpdateAgentInputSchema) },
     responses: { 200: jsonResponse(AgentEnvelope, "Updated.") },
   }),
@@ -157,7 +181,13 @@ agentsRoutes.openapi(
     const input = c.req.valid("json");
     const { tenant } = c.get("tenantAccess");
     const before = await findAgent(c, agentId, "agents:write", { write: true });
-    const updated = await c.get("db").update(agents).set({ ...input, updatedAt: Date.now() }).where(liveAgent(tenant.id, agentId)).returning().get();
+    const updated = await c
+      .get("db")
+      .update(agents)
+      .set({ ...input, updatedAt: Date.now() })
+      .where(liveAgent(tenant.id, agentId))
+      .returning()
+      .get();
     if (!updated) throw notFound("Agent");
     const changed = Object.keys(input) as Array<keyof typeof input>;
     if (updated.template !== before.template || updated.trustLevel !== before.trustLevel) {
@@ -198,7 +228,11 @@ agentsRoutes.openapi(
     if (update.meta.changes === 0) throw notFound("Agent");
     await evictAgentFromRelays(c.env, teamIds, agent.id, "removed");
     await invalidateEgressGates(c.env, [agent.id]);
-    await audit(c, { action: "agent.deleted", target: { type: "agent", id: agent.id }, details: { name: agent.name, removedFromTeams: teamIds, projectId: projectIdOf(agent) } });
+    await audit(c, {
+      action: "agent.deleted",
+      target: { type: "agent", id: agent.id },
+      details: { name: agent.name, removedFromTeams: teamIds, projectId: projectIdOf(agent) },
+    });
     return c.body(null, 204);
   },
 );
@@ -212,7 +246,10 @@ for (const to of ["suspended", "active"] as const) {
       tags,
       summary: to === "suspended" ? "Suspend an agent: it can no longer get tokens or connect" : "Resume a suspended agent",
       request: { params: AgentParams },
-      responses: { 200: jsonResponse(AgentEnvelope, to === "suspended" ? "Suspended." : "Resumed."), 409: jsonResponse(ErrorBodySchema, `\`conflict\`: the agent is ${to === "suspended" ? "already suspended" : "not suspended"}.`) },
+      responses: {
+        200: jsonResponse(AgentEnvelope, to === "suspended" ? "Suspended." : "Resumed."),
+        409: jsonResponse(ErrorBodySchema, `\`conflict\`: the agent is ${to === "suspended" ? "already suspended" : "not suspended"}.`),
+      },
     }),
     async (c) => {
       const { agentId } = c.req.valid("param");
@@ -221,16 +258,32 @@ for (const to of ["suspended", "active"] as const) {
       // Suspending is a safety action and works in an archived project; resuming changes it, so it does not.
       const agent = await findAgent(c, agentId, "agents:write", { write: to === "active" });
       // Conditional on the current status, so of two racing requests exactly one changes it.
-      const updated = await c.get("db").update(agents).set({ status: to, updatedAt: Date.now() }).where(and(liveAgent(tenant.id, agentId), eq(agents.status, from))).returning().get();
+      const updated = await c
+        .get("db")
+        .update(agents)
+        .set({ status: to, updatedAt: Date.now() })
+        .where(and(liveAgent(tenant.id, agentId), eq(agents.status, from)))
+        .returning()
+        .get();
       if (!updated) {
         await findAgent(c, agentId);
-        throw new ApiError("conflict", to === "suspended" ? "The agent is already suspended." : "The agent is not suspended, so there is nothing to resume.", { status: to });
+        throw new ApiError(
+          "conflict",
+          to === "suspended" ? "The agent is already suspended." : "The agent is not suspended, so there is nothing to resume.",
+          { status: to },
+        );
       }
-      if (to === "suspended") await evictAgentFromRelays(c.env, (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [], agentId, "suspended");
+      if (to === "suspended")
+        await evictAgentFromRelays(c.env, (await teamIdsByAgent(c.get("db"), [agentId])).get(agentId) ?? [], agentId, "suspended");
       const projectId = projectIdOf(agent);
       // Egress hook: the gate refuses a suspended agent's next call (and serves a resumed one).
       await invalidateEgressGates(c.env, [agentId]);
-      await audit(c, to === "suspended" ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning", details: { projectId } } : { action: "agent.resumed", target: { type: "agent", id: agentId }, details: { projectId } });
+      await audit(
+        c,
+        to === "suspended"
+          ? { action: "agent.suspended", target: { type: "agent", id: agentId }, severity: "warning", details: { projectId } }
+          : { action: "agent.resumed", target: { type: "agent", id: agentId }, details: { projectId } },
+      );
       return c.json({ agent: await withTeams(c, updated) }, 200);
     },
   );
@@ -251,9 +304,20 @@ agentsRoutes.openapi(
     const agent = await findAgent(c, agentId, "agents:credentials");
     const now = Date.now();
     const { secret, secretHash, secretPrefix } = await newAgentSecret();
-    const updated = await c.get("db").update(agents).set({ secretHash, secretPrefix, secretRotatedAt: now, updatedAt: now }).where(liveAgent(tenant.id, agentId)).returning().get();
+    const updated = await c
+      .get("db")
+      .update(agents)
+      .set({ secretHash, secretPrefix, secretRotatedAt: now, updatedAt: now })
+      .where(liveAgent(tenant.id, agentId))
+      .returning()
+      .get();
     if (!updated) throw notFound("Agent");
-    await audit(c, { action: "agent.secret_rotated", target: { type: "agent", id: agentId }, severity: "warning", details: { secretPrefix, projectId: projectIdOf(agent) } });
+    await audit(c, {
+      action: "agent.secret_rotated",
+      target: { type: "agent", id: agentId },
+      severity: "warning",
+      details: { secretPrefix, projectId: projectIdOf(agent) },
+    });
     return c.json({ agent: await withTeams(c, updated), secret }, 200);
   },
 );

@@ -25,7 +25,13 @@ import { principalId } from "./alert-rules";
 export const alertsRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Alerts"];
 const AlertEnvelope = z.object({ alert: AlertSchema });
-const AlertParams = TenantParams.extend({ alertId: z.string().min(1).max(64).meta({ param: { name: "alertId", in: "path" }, example: "alt_01JD0000000000000000000000" }) });
+const AlertParams = TenantParams.extend({
+  alertId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "alertId", in: "path" }, example: "alt_01JD0000000000000000000000" }),
+});
 
 // Registered before /alerts/{alertId} so "live" is never taken for an id.
 alertsRoutes.openapi(
@@ -44,12 +50,15 @@ alertsRoutes.openapi(
   }),
   async (c) => {
     const { tenant } = c.get("tenantAccess");
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", "This is a WebSocket endpoint: connect with `Upgrade: websocket`.");
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+      throw new ApiError("upgrade_required", "This is a WebSocket endpoint: connect with `Upgrade: websocket`.");
     // WebSockets are not covered by CORS: without this, any site could open the feed with a visitor's cookie.
     const origin = c.req.header("origin");
-    if (origin !== undefined && !allowedOrigins(c).has(origin)) throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
+    if (origin !== undefined && !allowedOrigins(c).has(origin))
+      throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
     const response = await forwardLive(c.env, { tenantId: tenant.id, principalId: principalId(c) ?? "unknown" });
-    if (response.status !== 101) throw new ApiError("internal_error", `The audit ledger refused the connection: ${(await response.text()).slice(0, 200)}`);
+    if (response.status !== 101)
+      throw new ApiError("internal_error", `The audit ledger refused the connection: ${(await response.text()).slice(0, 200)}`);
     return response;
   },
 );
@@ -71,7 +80,13 @@ alertsRoutes.openapi(
       .get("db")
       .select()
       .from(alerts)
-      .where(and(eq(alerts.tenantId, tenant.id), status ? eq(alerts.status, status) : undefined, before !== undefined ? lt(alerts.id, before) : undefined))
+      .where(
+        and(
+          eq(alerts.tenantId, tenant.id),
+          status ? eq(alerts.status, status) : undefined,
+          before !== undefined ? lt(alerts.id, before) : undefined,
+        ),
+      )
       .orderBy(desc(alerts.id))
       .limit(limit + 1)
       .all();
@@ -85,7 +100,8 @@ alertsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/alerts/{alertId}",
     tags,
     summary: "Get an alert",
-    description: "Its events: `GET /v1/tenants/{tenantId}/audit` for seqs `firstSeq`..`lastSeq` (the alert's own events among them, see `sampleEventIds`).",
+    description:
+      "Its events: `GET /v1/tenants/{tenantId}/audit` for seqs `firstSeq`..`lastSeq` (the alert's own events among them, see `sampleEventIds`).",
     request: { params: AlertParams },
     responses: { 200: jsonResponse(AlertEnvelope, "The alert.") },
   }),
@@ -113,7 +129,8 @@ alertsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/alerts/{alertId}/resolve",
     tags,
     summary: "Resolve an alert (optionally with a note)",
-    description: 'Audited (`alert.resolved`). Ends the rule\'s quiet period if this alert is in one, so the next matching event starts a new window. Body optional: `{ "note": "…" }`.',
+    description:
+      'Audited (`alert.resolved`). Ends the rule\'s quiet period if this alert is in one, so the next matching event starts a new window. Body optional: `{ "note": "…" }`.',
     request: { params: AlertParams, body: { required: false, content: { "application/json": { schema: ResolveAlertInputSchema } } } },
     responses: { 200: jsonResponse(AlertEnvelope, "The alert, resolved."), 409: STATUS_CONFLICT("open or acknowledged") },
   }),
@@ -128,13 +145,28 @@ async function transition(c: Context<AppEnv>, alertId: string, to: "acknowledged
   const from = ALLOWED_FROM[to];
   const by = principalId(c);
   const now = Date.now();
-  const set = to === "resolved" ? { status: to, resolvedAt: now, resolvedBy: by, resolutionNote: note } : { status: to, acknowledgedAt: now, acknowledgedBy: by };
-  const updated = await c.get("db").update(alerts).set(set).where(and(eq(alerts.id, alertId), eq(alerts.tenantId, tenant.id), inArray(alerts.status, from))).returning().get();
+  const set =
+    to === "resolved"
+      ? { status: to, resolvedAt: now, resolvedBy: by, resolutionNote: note }
+      : { status: to, acknowledgedAt: now, acknowledgedBy: by };
+  const updated = await c
+    .get("db")
+    .update(alerts)
+    .set(set)
+    .where(and(eq(alerts.id, alertId), eq(alerts.tenantId, tenant.id), inArray(alerts.status, from)))
+    .returning()
+    .get();
   if (!updated) {
     const current = await findAlert(c, alertId);
-    throw new ApiError("conflict", `The alert is ${current.status}; only ${from.join(" or ")} alerts can be ${to}.`, { status: current.status });
+    throw new ApiError("conflict", `The alert is ${current.status}; only ${from.join(" or ")} alerts can be ${to}.`, {
+      status: current.status,
+    });
   }
-  await audit(c, { action: `alert.${to}`, target: { type: "alert", id: alertId }, details: { ruleId: updated.ruleId, ruleName: updated.ruleName, severity: updated.severity, ...(note ? { note } : {}) } });
+  await audit(c, {
+    action: `alert.${to}`,
+    target: { type: "alert", id: alertId },
+    details: { ruleId: updated.ruleId, ruleName: updated.ruleName, severity: updated.severity, ...(note ? { note } : {}) },
+  });
   const alert = toAlert(updated);
   await alertChanged(c.env, alert);
   return alert;
@@ -142,7 +174,12 @@ async function transition(c: Context<AppEnv>, alertId: string, to: "acknowledged
 
 async function findAlert(c: Context<AppEnv>, alertId: string): Promise<AlertRow> {
   const { tenant } = c.get("tenantAccess");
-  const row = await c.get("db").select().from(alerts).where(and(eq(alerts.id, alertId), eq(alerts.tenantId, tenant.id))).get();
+  const row = await c
+    .get("db")
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.id, alertId), eq(alerts.tenantId, tenant.id)))
+    .get();
   if (!row) throw notFound("Alert");
   return row;
 }

@@ -54,7 +54,10 @@ apiKeysRoutes.openapi(
     const now = Date.now();
     const expiresAt = input.expiresAt === undefined ? null : Date.parse(input.expiresAt);
     if (expiresAt !== null && expiresAt <= now) {
-      throw validationError(new z.ZodError([{ code: "custom", path: ["expiresAt"], message: "Must be in the future.", input: input.expiresAt }]), "json");
+      throw validationError(
+        new z.ZodError([{ code: "custom", path: ["expiresAt"], message: "Must be in the future.", input: input.expiresAt }]),
+        "json",
+      );
     }
     const projectId = await projectOfNewKey(c, input.projectId, scopes);
     const issued = await generateApiKey();
@@ -73,7 +76,11 @@ apiKeysRoutes.openapi(
       projectId,
     };
     await c.get("db").insert(apiKeys).values(row);
-    await audit(c, { action: "api_key.created", target: { type: "api_key", id: row.id }, details: { name: row.name, scopes, expiresAt: input.expiresAt ?? null, projectId } });
+    await audit(c, {
+      action: "api_key.created",
+      target: { type: "api_key", id: row.id },
+      details: { name: row.name, scopes, expiresAt: input.expiresAt ?? null, projectId },
+    });
     return c.json({ apiKey: toApiKey(row), key: issued.key }, 201);
   },
 );
@@ -84,7 +91,8 @@ apiKeysRoutes.openapi(
     path: "/v1/tenants/{tenantId}/api-keys",
     tags,
     summary: "List the tenant's API keys, including revoked and expired ones (never the key itself)",
-    description: "With `projectId`: the keys that work in that project (bound to it, or tenant-wide). A project-bound API key sees only its project's bound keys.",
+    description:
+      "With `projectId`: the keys that work in that project (bound to it, or tenant-wide). A project-bound API key sees only its project's bound keys.",
     request: { params: TenantParams, query: PageQuerySchema.extend(ProjectFilterQuerySchema.shape) },
     responses: { 200: jsonResponse(pageOf(ApiKeySchema, "ApiKeyPage"), "A page of API keys, oldest first.") },
   }),
@@ -94,7 +102,12 @@ apiKeysRoutes.openapi(
     const bound = boundProjectId(c);
     const requested = projectId ?? bound;
     if (requested !== null && requested !== undefined) await requireInProject(c, requested, "api_keys:read");
-    const inScope = bound !== null ? eq(apiKeys.projectId, bound) : requested ? or(eq(apiKeys.projectId, requested), isNull(apiKeys.projectId)) : undefined;
+    const inScope =
+      bound !== null
+        ? eq(apiKeys.projectId, bound)
+        : requested
+          ? or(eq(apiKeys.projectId, requested), isNull(apiKeys.projectId))
+          : undefined;
     const rows = await c
       .get("db")
       .select()
@@ -120,15 +133,31 @@ apiKeysRoutes.openapi(
     const { apiKeyId } = c.req.valid("param");
     const tenantId = c.get("tenantAccess").tenant.id;
     const db = c.get("db");
-    const row = await db.select().from(apiKeys).where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.tenantId, tenantId))).get();
+    const row = await db
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, apiKeyId), eq(apiKeys.tenantId, tenantId)))
+      .get();
     if (!row) throw notFound("API key");
     // A bound key's project decides (revoking works in an archived project); a project-bound caller cannot touch tenant-wide keys.
-    if (row.projectId !== null) await requireInProject(c, row.projectId, "api_keys:write").catch((err: unknown) => Promise.reject(err instanceof ApiError && err.code === "not_found" ? notFound("API key") : err));
+    if (row.projectId !== null)
+      await requireInProject(c, row.projectId, "api_keys:write").catch((err: unknown) =>
+        Promise.reject(err instanceof ApiError && err.code === "not_found" ? notFound("API key") : err),
+      );
     else if (boundProjectId(c) !== null) throw notFound("API key");
     // Conditional on still being live, so two racing revocations yield one 204 and one 409.
-    const result = await db.update(apiKeys).set({ revokedAt: Date.now() }).where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAt))).run();
+    const result = await db
+      .update(apiKeys)
+      .set({ revokedAt: Date.now() })
+      .where(and(eq(apiKeys.id, row.id), isNull(apiKeys.revokedAt)))
+      .run();
     if (result.meta.changes === 0) throw new ApiError("conflict", "This API key is already revoked.");
-    await audit(c, { action: "api_key.revoked", target: { type: "api_key", id: row.id }, severity: "warning", details: { name: row.name, prefix: toApiKey(row).prefix, projectId: row.projectId } });
+    await audit(c, {
+      action: "api_key.revoked",
+      target: { type: "api_key", id: row.id },
+      severity: "warning",
+      details: { name: row.name, prefix: toApiKey(row).prefix, projectId: row.projectId },
+    });
     return c.body(null, 204);
   },
 );
@@ -158,7 +187,11 @@ async function projectOfNewKey(c: Context<AppEnv>, requested: string | undefined
   for (const m of narrowed) {
     const withheld = scopes.filter((scope) => !projectRoleHas(role, m.role, scope));
     if (withheld.length > 0) {
-      throw new ApiError("forbidden", `Your role in project ${m.projectId} does not allow ${withheld.join(", ")}, so a tenant-wide key cannot carry it. Bind the key to a project instead.`, { scopes: withheld, projectId: m.projectId });
+      throw new ApiError(
+        "forbidden",
+        `Your role in project ${m.projectId} does not allow ${withheld.join(", ")}, so a tenant-wide key cannot carry it. Bind the key to a project instead.`,
+        { scopes: withheld, projectId: m.projectId },
+      );
     }
   }
   return null;

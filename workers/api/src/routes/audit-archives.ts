@@ -10,7 +10,13 @@ import { publishedDigestKeys } from "../../../shared/audit/archive/digest-keys";
 import { isDay } from "../../../shared/audit/archive/layout";
 import { auditArchives, type AuditArchiveRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { ArchiveDaySchema, AuditArchiveSchema, AuditDigestKeySetSchema, AuditDigestSchema, type AuditArchive } from "../../../shared/schemas/audit-archives";
+import {
+  ArchiveDaySchema,
+  AuditArchiveSchema,
+  AuditDigestKeySetSchema,
+  AuditDigestSchema,
+  type AuditArchive,
+} from "../../../shared/schemas/audit-archives";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
@@ -48,7 +54,8 @@ auditArchivesRoutes.openapi(
     path: "/v1/tenants/{tenantId}/audit/archives",
     tags,
     summary: "List the tenant's daily audit archives, newest first",
-    description: "One item per archived UTC day still within the plan's cold window, including days without events (no archive file, a digest proving the absence).",
+    description:
+      "One item per archived UTC day still within the plan's cold window, including days without events (no archive file, a digest proving the absence).",
     request: { params: TenantParams, query: PageQuerySchema },
     responses: { 200: jsonResponse(pageOf(AuditArchiveSchema, "AuditArchivePage"), "A page of archived days.") },
   }),
@@ -60,11 +67,20 @@ auditArchivesRoutes.openapi(
       .get("db")
       .select()
       .from(auditArchives)
-      .where(and(eq(auditArchives.chainId, tenant.id), isNull(auditArchives.expiredAt), before !== undefined ? lt(auditArchives.day, before) : undefined))
+      .where(
+        and(
+          eq(auditArchives.chainId, tenant.id),
+          isNull(auditArchives.expiredAt),
+          before !== undefined ? lt(auditArchives.day, before) : undefined,
+        ),
+      )
       .orderBy(desc(auditArchives.day))
       .limit(limit + 1)
       .all();
-    return c.json(toPage(rows, limit, toAuditArchive, (r) => r.day), 200);
+    return c.json(
+      toPage(rows, limit, toAuditArchive, (r) => r.day),
+      200,
+    );
   },
 );
 
@@ -102,10 +118,17 @@ auditArchivesRoutes.openapi(
   }),
   async (c) => {
     const row = await archivedDay(c, c.req.valid("param").day);
-    if (!row.archiveKey) throw new ApiError("not_found", `No events on ${row.day}: there is no archive file, only the digest that proves it.`, { day: row.day });
+    if (!row.archiveKey)
+      throw new ApiError("not_found", `No events on ${row.day}: there is no archive file, only the digest that proves it.`, {
+        day: row.day,
+      });
     const object = await c.env.AUDIT_ARCHIVE.get(row.archiveKey);
     if (!object) throw missingObject(row.day);
-    await audit(c, { action: "audit.archive_downloaded", target: { type: "audit_archive", id: row.day }, details: { day: row.day, fromSeq: row.fromSeq, toSeq: row.toSeq, sha256: row.archiveSha256 } });
+    await audit(c, {
+      action: "audit.archive_downloaded",
+      target: { type: "audit_archive", id: row.day },
+      details: { day: row.day, fromSeq: row.fromSeq, toSeq: row.toSeq, sha256: row.archiveSha256 },
+    });
     return c.body(object.body, 200, {
       "Content-Type": "application/gzip",
       "Content-Disposition": `attachment; filename="audit-${row.day}.jsonl.gz"`,
@@ -116,7 +139,11 @@ auditArchivesRoutes.openapi(
 
 /** The tenant's archived, unexpired day; 404 otherwise (another tenant's day is simply not found). */
 async function archivedDay(c: Context<AppEnv>, day: string): Promise<AuditArchiveRow> {
-  if (!isDay(day)) throw new ApiError("validation_failed", "Invalid path: day must be a calendar day, YYYY-MM-DD.", { location: "path", issues: [{ path: "day", code: "invalid_day", message: "Not a calendar day." }] });
+  if (!isDay(day))
+    throw new ApiError("validation_failed", "Invalid path: day must be a calendar day, YYYY-MM-DD.", {
+      location: "path",
+      issues: [{ path: "day", code: "invalid_day", message: "Not a calendar day." }],
+    });
   const { tenant } = c.get("tenantAccess");
   const row = await c
     .get("db")
@@ -124,7 +151,12 @@ async function archivedDay(c: Context<AppEnv>, day: string): Promise<AuditArchiv
     .from(auditArchives)
     .where(and(eq(auditArchives.chainId, tenant.id), eq(auditArchives.day, day), isNull(auditArchives.expiredAt)))
     .get();
-  if (!row) throw new ApiError("not_found", `No audit archive for ${day}: not archived yet (days are archived after they end, UTC), or past the plan's retention.`, { day });
+  if (!row)
+    throw new ApiError(
+      "not_found",
+      `No audit archive for ${day}: not archived yet (days are archived after they end, UTC), or past the plan's retention.`,
+      { day },
+    );
   return row;
 }
 
@@ -140,7 +172,10 @@ function toAuditArchive(row: AuditArchiveRow): AuditArchive {
     fromSeq: row.fromSeq,
     toSeq: row.toSeq,
     count: row.count,
-    archive: row.archiveKey && row.archiveSha256 ? { key: row.archiveKey, sha256: row.archiveSha256, bytes: row.archiveBytes ?? 0, url: `${base}/archive` } : null,
+    archive:
+      row.archiveKey && row.archiveSha256
+        ? { key: row.archiveKey, sha256: row.archiveSha256, bytes: row.archiveBytes ?? 0, url: `${base}/archive` }
+        : null,
     digest: { key: row.digestKey, sha256: row.digestSha256, url: `${base}/digest` },
     kid: row.kid,
     archivedAt: toIso(row.createdAt),

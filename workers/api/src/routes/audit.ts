@@ -48,7 +48,15 @@ auditRoutes.openapi(
     // A project's view needs audit:read in that project (a project role only narrows); unknown or another tenant's project: 404.
     const project = projectId !== undefined ? await requireInProject(c, projectId, "audit:read") : undefined;
     const rows = await listEntries(c.env, tenant.id, query, decodeCursor(query.cursor, "number"), project);
-    return c.json(toPage(rows, query.limit, (e) => e, (e) => e.seq), 200);
+    return c.json(
+      toPage(
+        rows,
+        query.limit,
+        (e) => e,
+        (e) => e.seq,
+      ),
+      200,
+    );
   },
 );
 
@@ -66,7 +74,13 @@ auditRoutes.openapi(
     const { tenant } = c.get("tenantAccess");
     const result = await verifyRange(c.env, tenant.id, c.req.valid("json"));
     if (result.status === "broken") {
-      await audit(c, { action: "audit.chain_verify_failed", severity: "critical", outcome: "failure", target: { type: "audit_chain", id: tenant.id }, details: { ...result.firstBreak } });
+      await audit(c, {
+        action: "audit.chain_verify_failed",
+        severity: "critical",
+        outcome: "failure",
+        target: { type: "audit_chain", id: tenant.id },
+        details: { ...result.firstBreak },
+      });
     }
     return c.json(result, 200);
   },
@@ -93,7 +107,11 @@ auditRoutes.openapi(
     const { tenant } = c.get("tenantAccess");
     // The range is fixed before the export's own audit event is appended.
     const range = await resolveExportRange(c.env, tenant.id, query);
-    await audit(c, { action: "audit.exported", target: { type: "audit_chain", id: tenant.id }, details: { format: query.format, fromSeq: range?.fromSeq ?? null, toSeq: range?.toSeq ?? null } });
+    await audit(c, {
+      action: "audit.exported",
+      target: { type: "audit_chain", id: tenant.id },
+      details: { format: query.format, fromSeq: range?.fromSeq ?? null, toSeq: range?.toSeq ?? null },
+    });
     return c.body(exportStream(c.env, tenant.id, range, query.format), 200, {
       "Content-Type": query.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
       "Content-Disposition": `attachment; filename="${exportFilename(tenant.id, range, query.format)}"`,

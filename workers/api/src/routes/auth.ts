@@ -4,7 +4,14 @@ import { PERMISSIONS } from "../../../shared/auth/permissions";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../../shared/crypto/password";
 import { newId } from "../../../shared/crypto/ids";
 import { memberships, sessions, tenants, users, type UserRow } from "../../../shared/db/schema";
-import { LoginInputSchema, LoginResultSchema, MeSchema, SessionSchema, SignupInputSchema, UserEnvelopeSchema } from "../../../shared/schemas/auth";
+import {
+  LoginInputSchema,
+  LoginResultSchema,
+  MeSchema,
+  SessionSchema,
+  SignupInputSchema,
+  UserEnvelopeSchema,
+} from "../../../shared/schemas/auth";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit, auditAccountEvent } from "../http/audit";
@@ -27,7 +34,10 @@ authRoutes.openapi(
     tags,
     summary: "Create an account and sign in",
     request: { body: jsonBody(SignupInputSchema) },
-    responses: { 201: jsonResponse(UserEnvelopeSchema, "Account created; the session cookie is set."), 409: jsonResponse(z.any(), "`email_taken`") },
+    responses: {
+      201: jsonResponse(UserEnvelopeSchema, "Account created; the session cookie is set."),
+      409: jsonResponse(z.any(), "`email_taken`"),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -55,7 +65,12 @@ authRoutes.openapi(
       throw err;
     }
     await createSession(c, user);
-    await audit(c, { tenantId: null, actor: { type: "user", id: user.id, name: user.email }, action: "auth.signed_up", target: { type: "user", id: user.id } });
+    await audit(c, {
+      tenantId: null,
+      actor: { type: "user", id: user.id, name: user.email },
+      action: "auth.signed_up",
+      target: { type: "user", id: user.id },
+    });
     return c.json({ user: toUser(user) }, 201);
   },
 );
@@ -68,7 +83,9 @@ authRoutes.openapi(
     summary: "Sign in with email and password",
     description: `Throttled without letting anyone lock a person out (docs/decisions.md, Identity): per source IP (${LOGIN_LIMITS.perIp.limit} attempts / 15 min); per account and client — a browser that signed in to the account before (its \`sb_device\` cookie), else the source IP — (${LOGIN_LIMITS.perClientFailures.limit} failures / 15 min); and per account from unrecognised clients (${LOGIN_LIMITS.perAccountFailures.limit} failures / 15 min, which never refuses a recognised browser). Over any, 429 with Retry-After. For an account with MFA on, a right password signs nobody in: the answer is \`{ mfaRequired: true, challengeToken }\` and no cookie; finish with \`POST /v1/auth/login/mfa\`.`,
     request: { body: jsonBody(LoginInputSchema) },
-    responses: { 200: jsonResponse(LoginResultSchema, "Signed in (`user`; the session cookie is set), or `mfaRequired` with a challenge to answer.") },
+    responses: {
+      200: jsonResponse(LoginResultSchema, "Signed in (`user`; the session cookie is set), or `mfaRequired` with a challenge to answer."),
+    },
   }),
   async (c) => {
     const { email, password } = c.req.valid("json");
@@ -95,17 +112,31 @@ authRoutes.openapi(
     // After the password check, so the refusal tells nothing to someone without the password.
     await refuseIfSsoRequired(c, user, "password");
     if (needsRehash(user.passwordHash)) {
-      await db.update(users).set({ passwordHash: await hashPassword(password, c.env.PASSWORD_PEPPER), updatedAt: Date.now() }).where(eq(users.id, user.id));
+      await db
+        .update(users)
+        .set({ passwordHash: await hashPassword(password, c.env.PASSWORD_PEPPER), updatedAt: Date.now() })
+        .where(eq(users.id, user.id));
     }
     if (user.mfaEnabledAt !== null) return c.json({ mfaRequired: true as const, challengeToken: await issueMfaChallenge(c, user) }, 200);
     const session = await createSession(c, user);
-    await audit(c, { tenantId: null, actor: { type: "user", id: user.id, name: user.email }, action: "auth.logged_in", target: { type: "session", id: session.id } });
+    await audit(c, {
+      tenantId: null,
+      actor: { type: "user", id: user.id, name: user.email },
+      action: "auth.logged_in",
+      target: { type: "session", id: session.id },
+    });
     return c.json({ user: toUser(user) }, 200);
   },
 );
 
 authRoutes.openapi(
-  defineRoute("user", { method: "post", path: "/v1/auth/logout", tags, summary: "Sign out of this session", responses: { 204: { description: "Signed out." } } }),
+  defineRoute("user", {
+    method: "post",
+    path: "/v1/auth/logout",
+    tags,
+    summary: "Sign out of this session",
+    responses: { 204: { description: "Signed out." } },
+  }),
   async (c) => {
     const { session } = requireUser(c);
     await c.get("db").update(sessions).set({ revokedAt: Date.now() }).where(eq(sessions.id, session.id));
@@ -125,9 +156,19 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { user } = requireUser(c);
-    const result = await c.get("db").update(sessions).set({ revokedAt: Date.now() }).where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt))).run();
+    const result = await c
+      .get("db")
+      .update(sessions)
+      .set({ revokedAt: Date.now() })
+      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+      .run();
     clearSessionCookie(c);
-    await audit(c, { tenantId: null, action: "auth.sessions_revoked", target: { type: "user", id: user.id }, details: { count: result.meta.changes } });
+    await audit(c, {
+      tenantId: null,
+      action: "auth.sessions_revoked",
+      target: { type: "user", id: user.id },
+      details: { count: result.meta.changes },
+    });
     return c.json({ revoked: result.meta.changes }, 200);
   },
 );
@@ -142,7 +183,14 @@ authRoutes.openapi(
   }),
   async (c) => {
     const { user, session } = requireUser(c);
-    const rows = await c.get("db").select().from(sessions).where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt))).orderBy(desc(sessions.id)).limit(100).all();
+    const rows = await c
+      .get("db")
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+      .orderBy(desc(sessions.id))
+      .limit(100)
+      .all();
     const now = Date.now();
     return c.json({ data: rows.filter((s) => s.expiresAt > now).map((s) => toSession(s, session.id)) }, 200);
   },
@@ -160,7 +208,12 @@ authRoutes.openapi(
   async (c) => {
     const { user } = requireUser(c);
     const { sessionId } = c.req.valid("param");
-    const result = await c.get("db").update(sessions).set({ revokedAt: Date.now() }).where(and(eq(sessions.id, sessionId), eq(sessions.userId, user.id), isNull(sessions.revokedAt))).run();
+    const result = await c
+      .get("db")
+      .update(sessions)
+      .set({ revokedAt: Date.now() })
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+      .run();
     if (result.meta.changes === 0) throw notFound("Session");
     await audit(c, { tenantId: null, action: "auth.session_revoked", target: { type: "session", id: sessionId } });
     return c.body(null, 204);
@@ -180,7 +233,15 @@ authRoutes.openapi(
     if (principal.type === "api_key") {
       const { apiKey } = principal;
       const permissions = PERMISSIONS.filter((p) => principal.permissions.has(p));
-      return c.json({ principal: "api_key" as const, user: null, memberships: [], apiKey: { id: apiKey.id, tenantId: apiKey.tenantId, name: apiKey.name, scopes: apiKey.scopes, permissions } }, 200);
+      return c.json(
+        {
+          principal: "api_key" as const,
+          user: null,
+          memberships: [],
+          apiKey: { id: apiKey.id, tenantId: apiKey.tenantId, name: apiKey.name, scopes: apiKey.scopes, permissions },
+        },
+        200,
+      );
     }
     const { user } = principal;
     const rows = await c

@@ -33,8 +33,14 @@ billingWebhookRoutes.openapi(
     description: `For Stripe only: the body is a Stripe event, signed in the \`Stripe-Signature\` header with the endpoint's secret. Verified with a ${WEBHOOK_TOLERANCE_SECONDS} s tolerance; answered 200 once the event is durably queued.`,
     request: { headers: z.object({ "stripe-signature": z.string().optional() }) },
     responses: {
-      200: jsonResponse(z.object({ received: z.literal(true), id: z.string() }), "Queued: the event will be applied once (usually within seconds)."),
-      400: jsonResponse(ErrorBodySchema, "`invalid_signature`: missing, malformed, wrong secret or outside the tolerance; `livemode_mismatch`: an event of the other mode (audited)."),
+      200: jsonResponse(
+        z.object({ received: z.literal(true), id: z.string() }),
+        "Queued: the event will be applied once (usually within seconds).",
+      ),
+      400: jsonResponse(
+        ErrorBodySchema,
+        "`invalid_signature`: missing, malformed, wrong secret or outside the tolerance; `livemode_mismatch`: an event of the other mode (audited).",
+      ),
       503: jsonResponse(ErrorBodySchema, "`unavailable`: billing is not configured; or the event could not be queued (Stripe retries)."),
     },
   }),
@@ -48,12 +54,16 @@ billingWebhookRoutes.openapi(
     try {
       // stripe-node checks only that a signature is not too OLD; one dated in the future would stay replayable for longer. Stripe never sends one.
       const signedAt = Number(/(?:^|,)t=(\d+)/.exec(signature)?.[1] ?? NaN);
-      if (signedAt > Date.now() / 1000 + WEBHOOK_TOLERANCE_SECONDS) throw new Error("Timestamp is in the future, outside the tolerance zone");
+      if (signedAt > Date.now() / 1000 + WEBHOOK_TOLERANCE_SECONDS)
+        throw new Error("Timestamp is in the future, outside the tolerance zone");
       event = await config.stripe.webhooks.constructEventAsync(raw, signature, config.webhookSecret, WEBHOOK_TOLERANCE_SECONDS);
     } catch (error) {
       // Logged, not audited: anyone can send garbage here, and an audit entry per attempt would let them write to the trail at will.
       log.warn("stripe webhook refused", { reason: error instanceof Error ? error.message : String(error) });
-      throw new ApiError("invalid_signature", "The Stripe signature does not verify (wrong secret, altered body, or a timestamp outside the tolerance).");
+      throw new ApiError(
+        "invalid_signature",
+        "The Stripe signature does not verify (wrong secret, altered body, or a timestamp outside the tolerance).",
+      );
     }
     if (event.livemode !== config.livemode) {
       await audit(c, {
@@ -65,7 +75,11 @@ billingWebhookRoutes.openapi(
         severity: "warning",
         outcome: "denied",
       });
-      throw new ApiError("livemode_mismatch", `A ${event.livemode ? "live" : "test"}-mode event reached a ${config.livemode ? "live" : "test"}-mode deployment; it was not processed.`, { eventId: event.id });
+      throw new ApiError(
+        "livemode_mismatch",
+        `A ${event.livemode ? "live" : "test"}-mode event reached a ${config.livemode ? "live" : "test"}-mode deployment; it was not processed.`,
+        { eventId: event.id },
+      );
     }
     const message: StripeEventMessage = raw.length <= MAX_INLINE_EVENT_BYTES ? { v: 1, event } : { v: 1, eventId: event.id };
     try {

@@ -16,7 +16,15 @@ import { usageMeterFor } from "../../../shared/billing/usage";
 import { USAGE_KIND_IDS, USAGE_KINDS } from "../../../shared/billing/usage-kinds";
 import { billingCustomers, billingSubscriptions, usageCounters, type BillingSubscriptionRow } from "../../../shared/db/schema";
 import { PLAN_RANK, PLANS } from "../../../shared/plans";
-import { BillingOverviewSchema, ChangePlanInputSchema, CheckoutInputSchema, InvoiceSchema, RedirectSchema, UsageHistorySchema, type BillingOverview } from "../../../shared/schemas/billing";
+import {
+  BillingOverviewSchema,
+  ChangePlanInputSchema,
+  CheckoutInputSchema,
+  InvoiceSchema,
+  RedirectSchema,
+  UsageHistorySchema,
+  type BillingOverview,
+} from "../../../shared/schemas/billing";
 import { toIso } from "../../../shared/schemas/common";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
@@ -33,7 +41,13 @@ export const billingRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Billing"];
 
 async function subscriptionsOf(c: Context<AppEnv>): Promise<BillingSubscriptionRow[]> {
-  return c.get("db").select().from(billingSubscriptions).where(eq(billingSubscriptions.tenantId, c.get("tenantAccess").tenant.id)).orderBy(desc(billingSubscriptions.updatedAt)).all();
+  return c
+    .get("db")
+    .select()
+    .from(billingSubscriptions)
+    .where(eq(billingSubscriptions.tenantId, c.get("tenantAccess").tenant.id))
+    .orderBy(desc(billingSubscriptions.updatedAt))
+    .all();
 }
 
 /** The subscription that gives the plan, else the most recent one. */
@@ -63,23 +77,56 @@ billingRoutes.openapi(
     const checks = [...meter.tenant, ...meter.agents];
     const hard = checks.filter((ch) => ch.decision === "hard_exceeded");
     const soft = checks.filter((ch) => ch.decision === "soft_exceeded");
-    const describe = (ch: (typeof checks)[number]) => `${USAGE_KINDS[ch.kind].label.toLowerCase()}${ch.agentId ? ` (agent ${ch.agentId})` : ""}`;
-    if (hard.length) alerts.push({ code: "budget_hard_exceeded", message: `Hard limit reached — refused until next month or a higher limit: ${hard.map(describe).join(", ")}.` });
+    const describe = (ch: (typeof checks)[number]) =>
+      `${USAGE_KINDS[ch.kind].label.toLowerCase()}${ch.agentId ? ` (agent ${ch.agentId})` : ""}`;
+    if (hard.length)
+      alerts.push({
+        code: "budget_hard_exceeded",
+        message: `Hard limit reached — refused until next month or a higher limit: ${hard.map(describe).join(", ")}.`,
+      });
     if (soft.length) alerts.push({ code: "budget_soft_exceeded", message: `Soft budget reached: ${soft.map(describe).join(", ")}.` });
     const over = limits.filter((l) => l.max !== null && l.used > l.max);
-    if (over.length) alerts.push({ code: "over_plan_limit", message: `Over the ${PLANS[tenant.plan].name} plan's limits (${over.map((l) => `${l.used} of ${l.max} ${l.limit}`).join(", ")}): nothing was removed, but new ones are refused until you are under the limit or upgrade.` });
-    if (current?.status === "past_due") alerts.push({ code: "past_due", message: "The last payment failed. Update the payment method in the billing portal to keep the plan." });
-    if (current?.status === "trialing" && current.trialEnd !== null && current.trialEnd - now < 3 * 86_400_000) alerts.push({ code: "trial_ending", message: `The trial ends ${new Date(current.trialEnd).toISOString().slice(0, 10)}.` });
-    if (current?.cancelAtPeriodEnd && current.status !== "canceled") alerts.push({ code: "canceling", message: `The subscription ends ${current.currentPeriodEnd ? new Date(current.currentPeriodEnd).toISOString().slice(0, 10) : "at the end of the period"}; the tenant then returns to the free plan.` });
+    if (over.length)
+      alerts.push({
+        code: "over_plan_limit",
+        message: `Over the ${PLANS[tenant.plan].name} plan's limits (${over.map((l) => `${l.used} of ${l.max} ${l.limit}`).join(", ")}): nothing was removed, but new ones are refused until you are under the limit or upgrade.`,
+      });
+    if (current?.status === "past_due")
+      alerts.push({
+        code: "past_due",
+        message: "The last payment failed. Update the payment method in the billing portal to keep the plan.",
+      });
+    if (current?.status === "trialing" && current.trialEnd !== null && current.trialEnd - now < 3 * 86_400_000)
+      alerts.push({ code: "trial_ending", message: `The trial ends ${new Date(current.trialEnd).toISOString().slice(0, 10)}.` });
+    if (current?.cancelAtPeriodEnd && current.status !== "canceled")
+      alerts.push({
+        code: "canceling",
+        message: `The subscription ends ${current.currentPeriodEnd ? new Date(current.currentPeriodEnd).toISOString().slice(0, 10) : "at the end of the period"}; the tenant then returns to the free plan.`,
+      });
     const usage = meter.tenant.map((ch) => {
       const allowance = PLANS[tenant.plan].usage[ch.kind];
-      return { kind: ch.kind, used: meter.totals[ch.kind], included: allowance.included, overageCentsPer1000: allowance.overageCentsPer1000, state: ch.decision };
+      return {
+        kind: ch.kind,
+        used: meter.totals[ch.kind],
+        included: allowance.included,
+        overageCentsPer1000: allowance.overageCentsPer1000,
+        state: ch.decision,
+      };
     });
     const body: BillingOverview = {
       plan: tenant.plan,
       configured: billingConfig(c.env) !== null,
       customer: Boolean(customer),
-      subscription: current ? { id: current.id, status: current.status, plan: current.plan, currentPeriodEnd: toIso(current.currentPeriodEnd), cancelAtPeriodEnd: current.cancelAtPeriodEnd, trialEnd: toIso(current.trialEnd) } : null,
+      subscription: current
+        ? {
+            id: current.id,
+            status: current.status,
+            plan: current.plan,
+            currentPeriodEnd: toIso(current.currentPeriodEnd),
+            cancelAtPeriodEnd: current.cancelAtPeriodEnd,
+            trialEnd: toIso(current.trialEnd),
+          }
+        : null,
       period: meter.period,
       usage,
       limits,
@@ -96,19 +143,36 @@ billingRoutes.openapi(
     path: "/v1/tenants/{tenantId}/billing/checkout",
     tags,
     summary: "Start a Stripe Checkout session to subscribe to a paid plan",
-    description: "For a tenant with no active subscription. Answers the Checkout URL to send the person to; the plan changes when Stripe's events arrive (seconds after payment). A tenant that already pays changes plan with `POST …/billing/plan`.",
+    description:
+      "For a tenant with no active subscription. Answers the Checkout URL to send the person to; the plan changes when Stripe's events arrive (seconds after payment). A tenant that already pays changes plan with `POST …/billing/plan`.",
     request: { params: TenantParams, body: jsonBody(CheckoutInputSchema) },
-    responses: { 200: jsonResponse(RedirectSchema, "Send the person to `url`."), 409: jsonResponse(z.any(), "`conflict`: the tenant already has a subscription.") },
+    responses: {
+      200: jsonResponse(RedirectSchema, "Send the person to `url`."),
+      409: jsonResponse(z.any(), "`conflict`: the tenant already has a subscription."),
+    },
   }),
   async (c) => {
     const { plan } = c.req.valid("json");
     const { tenant } = c.get("tenantAccess");
     const { stripe, prices } = requireBilling(c.env);
-    if (!PLANS[plan].selfServe) throw new ApiError("bad_request", `The ${PLANS[plan].name} plan is not sold through Checkout${plan === "enterprise" ? " — contact sales" : ""}.`, { plan });
+    if (!PLANS[plan].selfServe)
+      throw new ApiError(
+        "bad_request",
+        `The ${PLANS[plan].name} plan is not sold through Checkout${plan === "enterprise" ? " — contact sales" : ""}.`,
+        { plan },
+      );
     const price = prices[plan];
-    if (!price) throw new ApiError("unavailable", `No Stripe price is configured for the ${PLANS[plan].name} plan.`, { missing: [`STRIPE_PRICES.${plan}.base`] });
+    if (!price)
+      throw new ApiError("unavailable", `No Stripe price is configured for the ${PLANS[plan].name} plan.`, {
+        missing: [`STRIPE_PRICES.${plan}.base`],
+      });
     const current = currentOf(await subscriptionsOf(c));
-    if (current && PLAN_GRANTING_STATUSES.includes(current.status)) throw new ApiError("conflict", "The tenant already has a subscription: change its plan with POST …/billing/plan, or manage it in the billing portal.", { subscriptionId: current.id, status: current.status });
+    if (current && PLAN_GRANTING_STATUSES.includes(current.status))
+      throw new ApiError(
+        "conflict",
+        "The tenant already has a subscription: change its plan with POST …/billing/plan, or manage it in the billing portal.",
+        { subscriptionId: current.id, status: current.status },
+      );
     const customer = await ensureCustomer(c.env, tenant.id);
     if (!customer) throw new ApiError("not_found", "Tenant not found.");
     const origin = linkOrigin(c);
@@ -120,7 +184,10 @@ billingRoutes.openapi(
         client_reference_id: tenant.id,
         metadata,
         subscription_data: { metadata },
-        line_items: [{ price: price.base, quantity: 1 }, ...USAGE_KIND_IDS.flatMap((kind) => (price[kind] ? [{ price: price[kind]! }] : []))],
+        line_items: [
+          { price: price.base, quantity: 1 },
+          ...USAGE_KIND_IDS.flatMap((kind) => (price[kind] ? [{ price: price[kind]! }] : [])),
+        ],
         success_url: `${origin}/t/${tenant.id}/billing?checkout=success&session={CHECKOUT_SESSION_ID}`,
         cancel_url: `${origin}/t/${tenant.id}/billing?checkout=canceled`,
       }),
@@ -137,19 +204,34 @@ billingRoutes.openapi(
     path: "/v1/tenants/{tenantId}/billing/plan",
     tags,
     summary: "Change a paying tenant's plan (team ↔ business), prorated by Stripe",
-    description: "Updates the subscription's base price. The plan changes when Stripe's `customer.subscription.updated` arrives. Going back to free is a cancellation (billing portal).",
+    description:
+      "Updates the subscription's base price. The plan changes when Stripe's `customer.subscription.updated` arrives. Going back to free is a cancellation (billing portal).",
     request: { params: TenantParams, body: jsonBody(ChangePlanInputSchema) },
-    responses: { 202: jsonResponse(z.object({ subscriptionId: z.string(), plan: z.string() }), "Requested; the plan follows Stripe's event."), 409: jsonResponse(z.any(), "`conflict`: no subscription to change, or already on that plan.") },
+    responses: {
+      202: jsonResponse(z.object({ subscriptionId: z.string(), plan: z.string() }), "Requested; the plan follows Stripe's event."),
+      409: jsonResponse(z.any(), "`conflict`: no subscription to change, or already on that plan."),
+    },
   }),
   async (c) => {
     const { plan } = c.req.valid("json");
     const { tenant } = c.get("tenantAccess");
     const { stripe, prices } = requireBilling(c.env);
-    if (!PLANS[plan].selfServe) throw new ApiError("bad_request", plan === "free" ? "To return to the free plan, cancel the subscription in the billing portal." : `The ${PLANS[plan].name} plan is not self-serve.`, { plan });
+    if (!PLANS[plan].selfServe)
+      throw new ApiError(
+        "bad_request",
+        plan === "free"
+          ? "To return to the free plan, cancel the subscription in the billing portal."
+          : `The ${PLANS[plan].name} plan is not self-serve.`,
+        { plan },
+      );
     const price = prices[plan];
-    if (!price) throw new ApiError("unavailable", `No Stripe price is configured for the ${PLANS[plan].name} plan.`, { missing: [`STRIPE_PRICES.${plan}.base`] });
+    if (!price)
+      throw new ApiError("unavailable", `No Stripe price is configured for the ${PLANS[plan].name} plan.`, {
+        missing: [`STRIPE_PRICES.${plan}.base`],
+      });
     const current = currentOf(await subscriptionsOf(c));
-    if (!current || !PLAN_GRANTING_STATUSES.includes(current.status)) throw new ApiError("conflict", "The tenant has no subscription to change; subscribe through Checkout first.");
+    if (!current || !PLAN_GRANTING_STATUSES.includes(current.status))
+      throw new ApiError("conflict", "The tenant has no subscription to change; subscribe through Checkout first.");
     if (current.plan === plan) throw new ApiError("conflict", `The tenant is already on the ${PLANS[plan].name} plan.`);
     const subscription = await callStripe("read the subscription", () => stripe.subscriptions.retrieve(current.id));
     const items = subscription.items.data;
@@ -157,13 +239,25 @@ billingRoutes.openapi(
     const changes = [
       ...(base ? [{ id: base.id, price: price.base }] : [{ price: price.base, quantity: 1 }]),
       // Metered items follow the plan: swap each to the new plan's price for its kind.
-      ...items.filter((i) => i !== base).flatMap((i) => {
-        const kind = USAGE_KIND_IDS.find((k) => Object.values(prices).some((p) => p?.[k] === i.price.id));
-        return kind && price[kind] ? [{ id: i.id, price: price[kind]! }] : [];
-      }),
+      ...items
+        .filter((i) => i !== base)
+        .flatMap((i) => {
+          const kind = USAGE_KIND_IDS.find((k) => Object.values(prices).some((p) => p?.[k] === i.price.id));
+          return kind && price[kind] ? [{ id: i.id, price: price[kind]! }] : [];
+        }),
     ];
-    await callStripe("change the plan", () => stripe.subscriptions.update(current.id, { items: changes, proration_behavior: "create_prorations", metadata: { tenantId: tenant.id, plan } }, { idempotencyKey: `plan-change-${current.id}-${plan}-${Math.floor(Date.now() / 60_000)}` }));
-    await audit(c, { action: "billing.plan_change_requested", target: { type: "subscription", id: current.id }, details: { from: current.plan, to: plan, upgrade: PLAN_RANK[plan] > PLAN_RANK[tenant.plan] } });
+    await callStripe("change the plan", () =>
+      stripe.subscriptions.update(
+        current.id,
+        { items: changes, proration_behavior: "create_prorations", metadata: { tenantId: tenant.id, plan } },
+        { idempotencyKey: `plan-change-${current.id}-${plan}-${Math.floor(Date.now() / 60_000)}` },
+      ),
+    );
+    await audit(c, {
+      action: "billing.plan_change_requested",
+      target: { type: "subscription", id: current.id },
+      details: { from: current.plan, to: plan, upgrade: PLAN_RANK[plan] > PLAN_RANK[tenant.plan] },
+    });
     return c.json({ subscriptionId: current.id, plan }, 202);
   },
 );
@@ -182,7 +276,9 @@ billingRoutes.openapi(
     const { stripe } = requireBilling(c.env);
     const customer = await ensureCustomer(c.env, tenant.id);
     if (!customer) throw new ApiError("not_found", "Tenant not found.");
-    const session = await callStripe("open the billing portal", () => stripe.billingPortal.sessions.create({ customer, return_url: `${linkOrigin(c)}/t/${tenant.id}/billing` }));
+    const session = await callStripe("open the billing portal", () =>
+      stripe.billingPortal.sessions.create({ customer, return_url: `${linkOrigin(c)}/t/${tenant.id}/billing` }),
+    );
     await audit(c, { action: "billing.portal_opened", target: { type: "tenant", id: tenant.id } });
     return c.json({ url: session.url }, 200);
   },
@@ -201,12 +297,25 @@ billingRoutes.openapi(
   async (c) => {
     const { tenant } = c.get("tenantAccess");
     const { stripe } = requireBilling(c.env);
-    const customer = await c.get("db").select({ id: billingCustomers.stripeCustomerId }).from(billingCustomers).where(eq(billingCustomers.tenantId, tenant.id)).get();
+    const customer = await c
+      .get("db")
+      .select({ id: billingCustomers.stripeCustomerId })
+      .from(billingCustomers)
+      .where(eq(billingCustomers.tenantId, tenant.id))
+      .get();
     if (!customer) return c.json({ data: [] }, 200);
     const list = await callStripe("list invoices", () => stripe.invoices.list({ customer: customer.id, limit: 24 }));
     return c.json(
       {
-        data: list.data.map((i) => ({ id: i.id ?? "", number: i.number ?? null, status: i.status ?? null, amountDueCents: i.amount_due, currency: i.currency, createdAt: new Date(i.created * 1000).toISOString(), hostedInvoiceUrl: i.hosted_invoice_url ?? null })),
+        data: list.data.map((i) => ({
+          id: i.id ?? "",
+          number: i.number ?? null,
+          status: i.status ?? null,
+          amountDueCents: i.amount_due,
+          currency: i.currency,
+          createdAt: new Date(i.created * 1000).toISOString(),
+          hostedInvoiceUrl: i.hosted_invoice_url ?? null,
+        })),
       },
       200,
     );
@@ -228,10 +337,26 @@ billingRoutes.openapi(
     const from = periodOf(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 5, 1));
     const [meter, rows] = await Promise.all([
       usageMeterFor(c.env, tenant.id).summary(tenant.id),
-      c.get("db").select({ period: usageCounters.period, kind: usageCounters.kind, used: usageCounters.quantity }).from(usageCounters).where(and(eq(usageCounters.tenantId, tenant.id), eq(usageCounters.agentId, ""), gte(usageCounters.period, from), inArray(usageCounters.kind, [...USAGE_KIND_IDS]))).orderBy(usageCounters.period).all(),
+      c
+        .get("db")
+        .select({ period: usageCounters.period, kind: usageCounters.kind, used: usageCounters.quantity })
+        .from(usageCounters)
+        .where(
+          and(
+            eq(usageCounters.tenantId, tenant.id),
+            eq(usageCounters.agentId, ""),
+            gte(usageCounters.period, from),
+            inArray(usageCounters.kind, [...USAGE_KIND_IDS]),
+          ),
+        )
+        .orderBy(usageCounters.period)
+        .all(),
     ]);
     // This month's totals come from the meter (exact now); D1 may lag by a flush.
-    const months = [...rows.filter((r) => r.period !== meter.period), ...USAGE_KIND_IDS.map((kind) => ({ period: meter.period, kind, used: meter.totals[kind] }))];
+    const months = [
+      ...rows.filter((r) => r.period !== meter.period),
+      ...USAGE_KIND_IDS.map((kind) => ({ period: meter.period, kind, used: meter.totals[kind] })),
+    ];
     return c.json({ period: meter.period, agents: meter.byAgent, months }, 200);
   },
 );

@@ -27,7 +27,16 @@ devOutboxRoutes.openapi(
   }),
   async (c) => {
     if (!devOutboxEnabled(c.env)) throw new ApiError("not_found", `No route for ${c.req.method} ${c.req.path}.`);
-    const rows = await c.get("db").select().from(devOutbox).orderBy(desc(devOutbox.createdAt), desc(devOutbox.id)).limit(DEV_OUTBOX_LIMIT).all();
-    return c.json({ data: rows.map((m) => ({ id: m.id, to: m.to, subject: m.subject, text: m.text, createdAt: toIso(m.createdAt) })) }, 200);
+    const rows = await c
+      .get("db")
+      .select()
+      .from(devOutbox)
+      .orderBy(desc(devOutbox.createdAt), desc(devOutbox.id))
+      .limit(DEV_OUTBOX_LIMIT)
+      .all();
+    return c.json(
+      { data: rows.map((m) => ({ id: m.id, to: m.to, subject: m.subject, text: m.text, createdAt: toIso(m.createdAt) })) },
+      200,
+    );
   },
 );

@@ -11,7 +11,14 @@ import { newId } from "../../../shared/crypto/ids";
 import { agentEgress, agents, agentSkills, egressRules, skills, skillVersions, type EgressRuleRow } from "../../../shared/db/schema";
 import { REASON_TEXT } from "../../../shared/egress/reasons";
 import { SkillManifestSchema } from "../../../shared/skills/manifest";
-import { AgentEgressSchema, CreateEgressRuleInputSchema, EgressDecisionSchema, EgressRuleSchema, EgressTestInputSchema, SetEgressModeInputSchema } from "../../../shared/schemas/egress";
+import {
+  AgentEgressSchema,
+  CreateEgressRuleInputSchema,
+  EgressDecisionSchema,
+  EgressRuleSchema,
+  EgressTestInputSchema,
+  SetEgressModeInputSchema,
+} from "../../../shared/schemas/egress";
 import { LedgerEntrySchema } from "../../../shared/schemas/audit";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
 import { TRUST_LEVELS } from "../../../shared/trust-levels";
@@ -29,12 +36,28 @@ export const egressRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Egress"];
 const MAX_RULES_PER_AGENT = 200;
 const MAX_DENY_RULES = 500;
-const RuleParams = AgentParams.extend({ egressRuleId: z.string().min(1).max(64).meta({ param: { name: "egressRuleId", in: "path" }, example: "egr_01JD0000000000000000000000" }) });
-const DenyRuleParams = TenantParams.extend({ denyRuleId: z.string().min(1).max(64).meta({ param: { name: "denyRuleId", in: "path" }, example: "egr_01JD0000000000000000000000" }) });
+const RuleParams = AgentParams.extend({
+  egressRuleId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "egressRuleId", in: "path" }, example: "egr_01JD0000000000000000000000" }),
+});
+const DenyRuleParams = TenantParams.extend({
+  denyRuleId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "denyRuleId", in: "path" }, example: "egr_01JD0000000000000000000000" }),
+});
 const RuleEnvelope = z.object({ rule: EgressRuleSchema });
 
-
-function ruleRow(c: Context<AppEnv>, agentId: string | null, effect: "allow" | "deny", input: z.infer<typeof CreateEgressRuleInputSchema>): EgressRuleRow {
+function ruleRow(
+  c: Context<AppEnv>,
+  agentId: string | null,
+  effect: "allow" | "deny",
+  input: z.infer<typeof CreateEgressRuleInputSchema>,
+): EgressRuleRow {
   const principal = c.get("principal");
   return {
     id: newId("egressRule"),
@@ -66,7 +89,11 @@ egressRoutes.openapi(
     const db = c.get("db");
     const [modeRows, rules, installed] = await db.batch([
       db.select().from(agentEgress).where(eq(agentEgress.agentId, agent.id)),
-      db.select().from(egressRules).where(and(eq(egressRules.tenantId, agent.tenantId), or(eq(egressRules.agentId, agent.id), isNull(egressRules.agentId)))).orderBy(egressRules.id),
+      db
+        .select()
+        .from(egressRules)
+        .where(and(eq(egressRules.tenantId, agent.tenantId), or(eq(egressRules.agentId, agent.id), isNull(egressRules.agentId))))
+        .orderBy(egressRules.id),
       db
         .select({ name: skills.name, version: agentSkills.version, mode: agentSkills.mode, manifest: skillVersions.manifest })
         .from(agentSkills)
@@ -85,7 +112,18 @@ egressRoutes.openapi(
         rules: rules.filter((r) => r.agentId === agent.id).map(toEgressRule),
         skills: installed.map((s) => {
           const manifest = SkillManifestSchema.safeParse(s.manifest);
-          return { name: s.name, version: s.version, mode: s.mode, network: manifest.success ? manifest.data.network.map((n) => ({ host: n.host, ...(n.methods ? { methods: n.methods } : {}), ...(n.pathPrefix ? { pathPrefix: n.pathPrefix } : {}) })) : [] };
+          return {
+            name: s.name,
+            version: s.version,
+            mode: s.mode,
+            network: manifest.success
+              ? manifest.data.network.map((n) => ({
+                  host: n.host,
+                  ...(n.methods ? { methods: n.methods } : {}),
+                  ...(n.pathPrefix ? { pathPrefix: n.pathPrefix } : {}),
+                }))
+              : [],
+          };
         }),
         denyRules: rules.filter((r) => r.agentId === null).map(toEgressRule),
       },
@@ -101,17 +139,26 @@ egressRoutes.openapi(
     tags,
     summary: "Grant an agent an egress rule (a host or *.zone, optional methods, path prefix and schemes)",
     request: { params: AgentParams, body: jsonBody(CreateEgressRuleInputSchema) },
-    responses: { 201: jsonResponse(RuleEnvelope, "Granted; the agent's next call uses it."), 409: jsonResponse(z.any(), "`conflict`: the agent has the maximum number of rules.") },
+    responses: {
+      201: jsonResponse(RuleEnvelope, "Granted; the agent's next call uses it."),
+      409: jsonResponse(z.any(), "`conflict`: the agent has the maximum number of rules."),
+    },
   }),
   async (c) => {
     const agent = await findAgentInScope(c, c.req.valid("param").agentId, "egress:write");
     const db = c.get("db");
     const count = await db.$count(egressRules, eq(egressRules.agentId, agent.id));
-    if (count >= MAX_RULES_PER_AGENT) throw new ApiError("conflict", `An agent can have at most ${MAX_RULES_PER_AGENT} egress rules.`, { max: MAX_RULES_PER_AGENT });
+    if (count >= MAX_RULES_PER_AGENT)
+      throw new ApiError("conflict", `An agent can have at most ${MAX_RULES_PER_AGENT} egress rules.`, { max: MAX_RULES_PER_AGENT });
     const row = ruleRow(c, agent.id, "allow", c.req.valid("json"));
     await db.insert(egressRules).values(row);
     await invalidateEgressGates(c.env, [agent.id]);
-    await audit(c, { action: "egress.rule_granted", target: { type: "agent", id: agent.id }, severity: "warning", details: { ruleId: row.id, host: row.host, methods: row.methods, pathPrefix: row.pathPrefix, schemes: row.schemes } });
+    await audit(c, {
+      action: "egress.rule_granted",
+      target: { type: "agent", id: agent.id },
+      severity: "warning",
+      details: { ruleId: row.id, host: row.host, methods: row.methods, pathPrefix: row.pathPrefix, schemes: row.schemes },
+    });
     return c.json({ rule: toEgressRule(row) }, 201);
   },
 );
@@ -128,7 +175,12 @@ egressRoutes.openapi(
   async (c) => {
     const { agentId, egressRuleId: ruleId } = c.req.valid("param");
     const agent = await findAgentInScope(c, agentId, "egress:write");
-    const removed = await c.get("db").delete(egressRules).where(and(eq(egressRules.id, ruleId), eq(egressRules.agentId, agent.id), eq(egressRules.tenantId, agent.tenantId))).returning().get();
+    const removed = await c
+      .get("db")
+      .delete(egressRules)
+      .where(and(eq(egressRules.id, ruleId), eq(egressRules.agentId, agent.id), eq(egressRules.tenantId, agent.tenantId)))
+      .returning()
+      .get();
     if (!removed) throw notFound("Egress rule");
     await invalidateEgressGates(c.env, [agent.id]);
     await audit(c, { action: "egress.rule_revoked", target: { type: "agent", id: agent.id }, details: { ruleId, host: removed.host } });
@@ -150,13 +202,22 @@ egressRoutes.openapi(
     const agent = await findAgentInScope(c, c.req.valid("param").agentId, "egress:write");
     const { mode } = c.req.valid("json");
     const db = c.get("db");
-    const before = (await db.select({ mode: agentEgress.mode }).from(agentEgress).where(eq(agentEgress.agentId, agent.id)).get())?.mode ?? "mock";
+    const before =
+      (await db.select({ mode: agentEgress.mode }).from(agentEgress).where(eq(agentEgress.agentId, agent.id)).get())?.mode ?? "mock";
     if (before === mode) return c.json({ agentId: agent.id, mode, changed: false }, 200);
     const now = Date.now();
     const by = actorOf(c.get("principal")).id;
-    await db.insert(agentEgress).values({ agentId: agent.id, tenantId: agent.tenantId, mode, updatedBy: by, updatedAt: now }).onConflictDoUpdate({ target: agentEgress.agentId, set: { mode, updatedBy: by, updatedAt: now } });
+    await db
+      .insert(agentEgress)
+      .values({ agentId: agent.id, tenantId: agent.tenantId, mode, updatedBy: by, updatedAt: now })
+      .onConflictDoUpdate({ target: agentEgress.agentId, set: { mode, updatedBy: by, updatedAt: now } });
     await invalidateEgressGates(c.env, [agent.id]);
-    await audit(c, { action: "egress.mode_changed", target: { type: "agent", id: agent.id }, severity: mode === "live" ? "warning" : "info", details: { from: before, to: mode } });
+    await audit(c, {
+      action: "egress.mode_changed",
+      target: { type: "agent", id: agent.id },
+      severity: mode === "live" ? "warning" : "info",
+      details: { from: before, to: mode },
+    });
     return c.json({ agentId: agent.id, mode, changed: true }, 200);
   },
 );
@@ -167,7 +228,8 @@ egressRoutes.openapi(
     path: "/v1/tenants/{tenantId}/agents/{agentId}/egress/test",
     tags,
     summary: "Test a URL: would the proxy let this agent call it, and why",
-    description: "Runs the proxy's own decision (SSRF guard, tenant deny rules, the agent's rules and installed skills, trust level) against the agent's current policy. Nothing is sent, no limit is consumed, nothing is audited. Names the secret that would be injected, never its value.",
+    description:
+      "Runs the proxy's own decision (SSRF guard, tenant deny rules, the agent's rules and installed skills, trust level) against the agent's current policy. Nothing is sent, no limit is consumed, nothing is audited. Names the secret that would be injected, never its value.",
     request: { params: AgentParams, body: jsonBody(EgressTestInputSchema) },
     responses: { 200: jsonResponse(EgressDecisionSchema, "The decision.") },
   }),
@@ -175,7 +237,14 @@ egressRoutes.openapi(
     const agent = await findAgentInScope(c, c.req.valid("param").agentId, "egress:read");
     const { url, method, skill } = c.req.valid("json");
     const gate = c.env.EGRESS_GATE.get(c.env.EGRESS_GATE.idFromName(agent.id));
-    const result = await gate.evaluate({ agentId: agent.id, tenantId: agent.tenantId, method, url, skill: skill ?? null, platformHosts: apiPlatformHosts(c.req.url, c.env.ALLOWED_ORIGINS) });
+    const result = await gate.evaluate({
+      agentId: agent.id,
+      tenantId: agent.tenantId,
+      method,
+      url,
+      skill: skill ?? null,
+      platformHosts: apiPlatformHosts(c.req.url, c.env.ALLOWED_ORIGINS),
+    });
     const v = result.verdict;
     return c.json(
       {
@@ -192,7 +261,9 @@ egressRoutes.openapi(
   },
 );
 
-const ActivityQuerySchema = PageQuerySchema.extend({ outcome: z.enum(["allowed", "denied"]).optional().meta({ description: "Only allowed or only denied calls." }) });
+const ActivityQuerySchema = PageQuerySchema.extend({
+  outcome: z.enum(["allowed", "denied"]).optional().meta({ description: "Only allowed or only denied calls." }),
+});
 
 egressRoutes.openapi(
   defineRoute("egress:read", {
@@ -211,8 +282,21 @@ egressRoutes.openapi(
     // Read through the tenant's ledger like every audit reader. Without an outcome, both actions are
     // the ones containing "egress.request_" (the list's `q`, matched literally).
     const action = outcome === "allowed" ? "egress.request_allowed" : outcome === "denied" ? "egress.request_denied" : undefined;
-    const rows = await listEntries(c.env, agent.tenantId, { limit, actorType: "agent", actorId: agent.id, ...(action ? { action } : { q: "egress.request_" }) }, after);
-    return c.json(toPage(rows, limit, (e) => e, (e) => e.seq), 200);
+    const rows = await listEntries(
+      c.env,
+      agent.tenantId,
+      { limit, actorType: "agent", actorId: agent.id, ...(action ? { action } : { q: "egress.request_" }) },
+      after,
+    );
+    return c.json(
+      toPage(
+        rows,
+        limit,
+        (e) => e,
+        (e) => e.seq,
+      ),
+      200,
+    );
   },
 );
 
@@ -228,7 +312,13 @@ egressRoutes.openapi(
     responses: { 200: jsonResponse(z.object({ data: z.array(EgressRuleSchema) }), "Every deny rule.") },
   }),
   async (c) => {
-    const rows = await c.get("db").select().from(egressRules).where(and(eq(egressRules.tenantId, c.get("tenantAccess").tenant.id), isNull(egressRules.agentId))).orderBy(egressRules.id).all();
+    const rows = await c
+      .get("db")
+      .select()
+      .from(egressRules)
+      .where(and(eq(egressRules.tenantId, c.get("tenantAccess").tenant.id), isNull(egressRules.agentId)))
+      .orderBy(egressRules.id)
+      .all();
     return c.json({ data: rows.map(toEgressRule) }, 200);
   },
 );
@@ -246,11 +336,16 @@ egressRoutes.openapi(
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
     const count = await db.$count(egressRules, and(eq(egressRules.tenantId, tenant.id), isNull(egressRules.agentId)));
-    if (count >= MAX_DENY_RULES) throw new ApiError("conflict", `A tenant can have at most ${MAX_DENY_RULES} deny rules.`, { max: MAX_DENY_RULES });
+    if (count >= MAX_DENY_RULES)
+      throw new ApiError("conflict", `A tenant can have at most ${MAX_DENY_RULES} deny rules.`, { max: MAX_DENY_RULES });
     const row = ruleRow(c, null, "deny", c.req.valid("json"));
     await db.insert(egressRules).values(row);
     await invalidateTenantEgress(c.env, db, tenant.id);
-    await audit(c, { action: "egress.deny_rule_added", target: { type: "tenant", id: tenant.id }, details: { ruleId: row.id, host: row.host, methods: row.methods, pathPrefix: row.pathPrefix } });
+    await audit(c, {
+      action: "egress.deny_rule_added",
+      target: { type: "tenant", id: tenant.id },
+      details: { ruleId: row.id, host: row.host, methods: row.methods, pathPrefix: row.pathPrefix },
+    });
     return c.json({ rule: toEgressRule(row) }, 201);
   },
 );
@@ -268,10 +363,19 @@ egressRoutes.openapi(
     const { denyRuleId: ruleId } = c.req.valid("param");
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
-    const removed = await db.delete(egressRules).where(and(eq(egressRules.id, ruleId), eq(egressRules.tenantId, tenant.id), isNull(egressRules.agentId))).returning().get();
+    const removed = await db
+      .delete(egressRules)
+      .where(and(eq(egressRules.id, ruleId), eq(egressRules.tenantId, tenant.id), isNull(egressRules.agentId)))
+      .returning()
+      .get();
     if (!removed) throw notFound("Deny rule");
     await invalidateTenantEgress(c.env, db, tenant.id);
-    await audit(c, { action: "egress.deny_rule_removed", target: { type: "tenant", id: tenant.id }, severity: "warning", details: { ruleId, host: removed.host } });
+    await audit(c, {
+      action: "egress.deny_rule_removed",
+      target: { type: "tenant", id: tenant.id },
+      severity: "warning",
+      details: { ruleId, host: removed.host },
+    });
     return c.body(null, 204);
   },
 );

@@ -5,7 +5,9 @@ import { defineRoute, jsonResponse } from "../http/route";
 
 export const healthRoutes = new OpenAPIHono<AppEnv>();
 
-const HealthSchema = z.object({ status: z.enum(["ok", "degraded"]), checks: z.object({ d1: z.enum(["ok", "error"]) }), time: z.string() }).meta({ id: "Health" });
+const HealthSchema = z
+  .object({ status: z.enum(["ok", "degraded"]), checks: z.object({ d1: z.enum(["ok", "error"]) }), time: z.string() })
+  .meta({ id: "Health" });
 
 healthRoutes.openapi(
   defineRoute("public", {

@@ -17,7 +17,13 @@ import { hashSecret, randomToken } from "../../../shared/crypto/secrets";
 import { invites, memberships, tenants, users, type InviteRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
-import { AcceptInviteInputSchema, CreatedInviteSchema, CreateInviteInputSchema, InvitePreviewSchema, InviteSchema } from "../../../shared/schemas/members";
+import {
+  AcceptInviteInputSchema,
+  CreatedInviteSchema,
+  CreateInviteInputSchema,
+  InvitePreviewSchema,
+  InviteSchema,
+} from "../../../shared/schemas/members";
 import type { AppEnv, Principal } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -114,12 +120,18 @@ invitesRoutes.openapi(
       also: sql`NOT EXISTS (SELECT 1 FROM ${invites} WHERE ${pendingForEmail})`,
       explainRefusal: async () => {
         const duplicate = await db.select({ id: invites.id }).from(invites).where(pendingForEmail).get();
-        return duplicate ? new ApiError("conflict", `${email} already has a pending invite. Revoke it to send a new one.`, { inviteId: duplicate.id }) : null;
+        return duplicate
+          ? new ApiError("conflict", `${email} already has a pending invite. Revoke it to send a new one.`, { inviteId: duplicate.id })
+          : null;
       },
     });
 
     const mail = await mailInvite(c, invite, token);
-    await audit(c, { action: "invite.created", target: { type: "invite", id: invite.id }, details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString(), mail: mail.status } });
+    await audit(c, {
+      action: "invite.created",
+      target: { type: "invite", id: invite.id },
+      details: { email, role, expiresAt: new Date(invite.expiresAt).toISOString(), mail: mail.status },
+    });
     return c.json({ invite: toInvite(invite), token, mail: { status: mail.status } }, 201);
   },
 );
@@ -137,7 +149,11 @@ invitesRoutes.openapi(
     const { inviteId } = c.req.valid("param");
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
-    const invite = await db.select().from(invites).where(and(eq(invites.id, inviteId), eq(invites.tenantId, tenant.id))).get();
+    const invite = await db
+      .select()
+      .from(invites)
+      .where(and(eq(invites.id, inviteId), eq(invites.tenantId, tenant.id)))
+      .get();
     if (!invite) throw notFound("Invite");
     const result = await db
       .update(invites)
@@ -145,7 +161,11 @@ invitesRoutes.openapi(
       .where(and(eq(invites.id, invite.id), isNull(invites.acceptedAt), isNull(invites.revokedAt)))
       .run();
     if (result.meta.changes === 0) throw new ApiError("conflict", "The invite was already accepted or revoked.");
-    await audit(c, { action: "invite.revoked", target: { type: "invite", id: invite.id }, details: { email: invite.email, role: invite.role } });
+    await audit(c, {
+      action: "invite.revoked",
+      target: { type: "invite", id: invite.id },
+      details: { email: invite.email, role: invite.role },
+    });
     return c.body(null, 204);
   },
 );
@@ -156,7 +176,8 @@ invitesRoutes.openapi(
     path: "/v1/invites/preview",
     tags,
     summary: "Look at an invite before accepting it: tenant, role, inviter, status",
-    description: "POST so that the token stays out of URLs and logs. Any signed-in person holding the token may look; only the invited email may accept.",
+    description:
+      "POST so that the token stays out of URLs and logs. Any signed-in person holding the token may look; only the invited email may accept.",
     request: { body: jsonBody(AcceptInviteInputSchema) },
     responses: { 200: jsonResponse(InvitePreviewSchema, "The invite.") },
   }),
@@ -173,7 +194,14 @@ invitesRoutes.openapi(
     if (!found || found.tenantDeletedAt !== null) throw notFound("Invite");
     const { invite } = found;
     return c.json(
-      { tenantName: found.tenantName, role: invite.role, email: invite.email, invitedByName: found.inviterName, status: inviteStatus(invite, Date.now()), expiresAt: new Date(invite.expiresAt).toISOString() },
+      {
+        tenantName: found.tenantName,
+        role: invite.role,
+        email: invite.email,
+        invitedByName: found.inviterName,
+        status: inviteStatus(invite, Date.now()),
+        expiresAt: new Date(invite.expiresAt).toISOString(),
+      },
       200,
     );
   },
@@ -208,9 +236,16 @@ invitesRoutes.openapi(
     const now = Date.now();
     if (inviteStatus(invite, now) !== "pending" || found.tenantDeletedAt !== null) throw inviteExpired();
     if (user.email.toLowerCase() !== invite.email) {
-      throw new ApiError("invite_email_mismatch", "This invite was sent to a different email address. Sign in with the invited email to accept it.");
+      throw new ApiError(
+        "invite_email_mismatch",
+        "This invite was sent to a different email address. Sign in with the invited email to accept it.",
+      );
     }
-    const existing = await db.select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenantId, invite.tenantId), eq(memberships.userId, user.id))).get();
+    const existing = await db
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.tenantId, invite.tenantId), eq(memberships.userId, user.id)))
+      .get();
     if (existing) throw alreadyMember(existing.role);
 
     let marked: number;
@@ -221,14 +256,12 @@ invitesRoutes.openapi(
           .set({ acceptedAt: now, acceptedBy: user.id })
           .where(and(eq(invites.id, invite.id), pendingInviteAt("invites", now))),
         // Inserts only if this request's mark landed: a request that lost the race inserts nothing.
-        db
-          .insert(memberships)
-          .select(
-            db
-              .select({ tenantId: invites.tenantId, userId: invites.acceptedBy, role: invites.role, createdAt: invites.acceptedAt })
-              .from(invites)
-              .where(and(eq(invites.id, invite.id), eq(invites.acceptedBy, user.id), eq(invites.acceptedAt, now))),
-          ),
+        db.insert(memberships).select(
+          db
+            .select({ tenantId: invites.tenantId, userId: invites.acceptedBy, role: invites.role, createdAt: invites.acceptedAt })
+            .from(invites)
+            .where(and(eq(invites.id, invite.id), eq(invites.acceptedBy, user.id), eq(invites.acceptedAt, now))),
+        ),
       ]);
       marked = mark.meta.changes;
     } catch (err) {
@@ -238,7 +271,12 @@ invitesRoutes.openapi(
     }
     if (marked === 0) throw inviteExpired();
 
-    await audit(c, { tenantId: invite.tenantId, action: "invite.accepted", target: { type: "invite", id: invite.id }, details: { userId: user.id, email: invite.email, role: invite.role } });
+    await audit(c, {
+      tenantId: invite.tenantId,
+      action: "invite.accepted",
+      target: { type: "invite", id: invite.id },
+      details: { userId: user.id, email: invite.email, role: invite.role },
+    });
     return c.json({ tenantId: invite.tenantId, role: invite.role }, 200);
   },
 );
@@ -246,7 +284,8 @@ invitesRoutes.openapi(
 /** Mails the invitee the accept link (the dashboard's /invites/accept page). The token appears only in the mail and in the creator's answer. */
 function mailInvite(c: Context<AppEnv>, invite: InviteRow, token: string) {
   const principal = requirePrincipal(c);
-  const inviter = principal.type === "user" ? `${principal.user.name} (${principal.user.email})` : `An API key ("${principal.apiKey.name}")`;
+  const inviter =
+    principal.type === "user" ? `${principal.user.name} (${principal.user.email})` : `An API key ("${principal.apiKey.name}")`;
   const { tenant } = c.get("tenantAccess");
   const link = `${linkOrigin(c)}/invites/accept?token=${encodeURIComponent(token)}`;
   return sendMail(c.env, {
@@ -265,5 +304,7 @@ function mailInvite(c: Context<AppEnv>, invite: InviteRow, token: string) {
 }
 
 const invitedBy = (p: Principal) => (p.type === "user" ? p.user.id : p.apiKey.id);
-const inviteExpired = () => new ApiError("invite_expired", "This invite has expired, been revoked or already been used. Ask for a new one.");
-const alreadyMember = (role: string | null) => new ApiError("already_member", "You are already a member of this tenant.", role ? { role } : undefined);
+const inviteExpired = () =>
+  new ApiError("invite_expired", "This invite has expired, been revoked or already been used. Ask for a new one.");
+const alreadyMember = (role: string | null) =>
+  new ApiError("already_member", "You are already a member of this tenant.", role ? { role } : undefined);

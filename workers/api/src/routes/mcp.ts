@@ -17,11 +17,19 @@ const MCP_DESCRIPTION =
 
 async function forward(c: Context<AppEnv>): Promise<Response> {
   // The body guard already read (and cached) the body; hand the MCP handler a fresh Request.
-  const hasBody = c.req.method === "POST" && c.req.header("content-length") !== "0" && (c.req.header("content-length") !== undefined || c.req.header("transfer-encoding") !== undefined);
+  const hasBody =
+    c.req.method === "POST" &&
+    c.req.header("content-length") !== "0" &&
+    (c.req.header("content-length") !== undefined || c.req.header("transfer-encoding") !== undefined);
   const headers = new Headers(c.req.raw.headers);
   // Workers derive the URL from Host, so they agree; only in-process calls (tests, service bindings) lack the header.
   if (!headers.has("host")) headers.set("host", new URL(c.req.url).host);
-  const request = new Request(c.req.url, { method: c.req.method, headers, body: hasBody ? await c.req.text() : undefined, signal: c.req.raw.signal });
+  const request = new Request(c.req.url, {
+    method: c.req.method,
+    headers,
+    body: hasBody ? await c.req.text() : undefined,
+    signal: c.req.raw.signal,
+  });
   return serveMcp(request, c.env);
 }
 
@@ -31,7 +39,12 @@ for (const method of ["post", "get", "delete", "options"] as const) {
       method,
       path: MCP_PATH,
       tags,
-      summary: method === "post" ? "MCP endpoint (JSON-RPC over Streamable HTTP)" : method === "options" ? "MCP CORS preflight" : `MCP ${method.toUpperCase()} (405: the server is stateless, no GET stream or sessions)`,
+      summary:
+        method === "post"
+          ? "MCP endpoint (JSON-RPC over Streamable HTTP)"
+          : method === "options"
+            ? "MCP CORS preflight"
+            : `MCP ${method.toUpperCase()} (405: the server is stateless, no GET stream or sessions)`,
       description: MCP_DESCRIPTION,
       responses: {
         200: { description: "A JSON-RPC response (application/json) or an SSE stream (text/event-stream)." },
@@ -61,13 +74,23 @@ mcpRoutes.openapi(
     path: `/.well-known/oauth-protected-resource${MCP_PATH}`,
     tags,
     summary: "Protected-resource metadata of the MCP server (RFC 9728)",
-    description: "Where MCP clients learn how to authenticate to `/mcp`: a bearer token in the Authorization header. No `authorization_servers` yet: agents get tokens by the client-credentials exchange (`POST /v1/agent-tokens`); interactive OAuth for third-party MCP clients is a later step (docs/mcp.md).",
+    description:
+      "Where MCP clients learn how to authenticate to `/mcp`: a bearer token in the Authorization header. No `authorization_servers` yet: agents get tokens by the client-credentials exchange (`POST /v1/agent-tokens`); interactive OAuth for third-party MCP clients is a later step (docs/mcp.md).",
     responses: { 200: jsonResponse(ProtectedResourceMetadataSchema, "The metadata document.") },
   }),
   (c) => {
     const origin = new URL(c.req.url).origin;
     c.header("Cache-Control", "public, max-age=3600");
     c.header("Access-Control-Allow-Origin", "*");
-    return c.json({ resource: `${origin}${MCP_PATH}`, resource_name: "Switchboard MCP", bearer_methods_supported: ["header"], scopes_supported: [MCP_SCOPE], resource_documentation: `${origin}/docs` }, 200);
+    return c.json(
+      {
+        resource: `${origin}${MCP_PATH}`,
+        resource_name: "Switchboard MCP",
+        bearer_methods_supported: ["header"],
+        scopes_supported: [MCP_SCOPE],
+        resource_documentation: `${origin}/docs`,
+      },
+      200,
+    );
   },
 );

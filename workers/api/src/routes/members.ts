@@ -29,7 +29,13 @@ const tags = ["Members"];
 const MemberEnvelope = z.object({ member: MemberSchema });
 const CONFLICTS = { 409: jsonResponse(ErrorBodySchema, "`last_owner`: the change would leave the tenant without an owner.") };
 
-const MEMBER_COLUMNS = { userId: memberships.userId, email: users.email, name: users.name, role: memberships.role, createdAt: memberships.createdAt };
+const MEMBER_COLUMNS = {
+  userId: memberships.userId,
+  email: users.email,
+  name: users.name,
+  role: memberships.role,
+  createdAt: memberships.createdAt,
+};
 
 membersRoutes.openapi(
   defineRoute("members:read", {
@@ -53,7 +59,10 @@ membersRoutes.openapi(
       .orderBy(memberships.userId)
       .limit(limit + 1)
       .all();
-    return c.json(toPage(rows, limit, toMember, (m) => m.userId), 200);
+    return c.json(
+      toPage(rows, limit, toMember, (m) => m.userId),
+      200,
+    );
   },
 );
 
@@ -63,7 +72,8 @@ membersRoutes.openapi(
     path: "/v1/tenants/{tenantId}/members/{userId}",
     tags,
     summary: "Change a member's role",
-    description: "Only an owner may grant the owner role or change an owner's role (`owner_required`). The last owner cannot be demoted (`last_owner`).",
+    description:
+      "Only an owner may grant the owner role or change an owner's role (`owner_required`). The last owner cannot be demoted (`last_owner`).",
     request: { params: MemberParams, body: jsonBody(UpdateMemberInputSchema) },
     responses: { 200: jsonResponse(MemberEnvelope, "The member with the new role."), ...CONFLICTS },
   }),
@@ -80,7 +90,14 @@ membersRoutes.openapi(
       .update(memberships)
       .set({ role })
       // Also conditional on the role we read, so the audit's `from` is the role actually replaced.
-      .where(and(eq(memberships.tenantId, tenant.id), eq(memberships.userId, userId), eq(memberships.role, member.role), keepsAnOwner(tenant.id)))
+      .where(
+        and(
+          eq(memberships.tenantId, tenant.id),
+          eq(memberships.userId, userId),
+          eq(memberships.role, member.role),
+          keepsAnOwner(tenant.id),
+        ),
+      )
       .run();
     if (result.meta.changes === 0) throw await whyUnchanged(c, member);
 
@@ -100,7 +117,8 @@ membersRoutes.openapi(
     path: "/v1/tenants/{tenantId}/members/{userId}",
     tags,
     summary: "Remove a member from the tenant",
-    description: "Only an owner may remove an owner (`owner_required`). The last owner cannot be removed (`last_owner`). To leave a tenant yourself, use `DELETE /v1/me/memberships/{tenantId}`.",
+    description:
+      "Only an owner may remove an owner (`owner_required`). The last owner cannot be removed (`last_owner`). To leave a tenant yourself, use `DELETE /v1/me/memberships/{tenantId}`.",
     request: { params: MemberParams },
     responses: { 204: { description: "Removed." }, ...CONFLICTS },
   }),
@@ -109,7 +127,12 @@ membersRoutes.openapi(
     const member = await findMember(c, userId);
     assertMayTouch(c, member.role, null);
     await removeMembership(c, member);
-    await audit(c, { action: "member.removed", target: { type: "member", id: userId }, severity: "warning", details: { role: member.role, email: member.email } });
+    await audit(c, {
+      action: "member.removed",
+      target: { type: "member", id: userId },
+      severity: "warning",
+      details: { role: member.role, email: member.email },
+    });
     return c.body(null, 204);
   },
 );
@@ -177,8 +200,14 @@ async function removeMembership(c: Context<AppEnv>, member: MemberView): Promise
 /** A guarded write changed nothing: say whether the member went away, changed meanwhile, or is the last owner. */
 async function whyUnchanged(c: Context<AppEnv>, before: MemberView): Promise<ApiError> {
   const { tenant } = c.get("tenantAccess");
-  const now = await c.get("db").select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenantId, tenant.id), eq(memberships.userId, before.userId))).get();
+  const now = await c
+    .get("db")
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.tenantId, tenant.id), eq(memberships.userId, before.userId)))
+    .get();
   if (!now) return notFound("Member");
-  if (now.role !== before.role) return new ApiError("conflict", "The member's role changed while this request was made. Reload and try again.", { role: now.role });
+  if (now.role !== before.role)
+    return new ApiError("conflict", "The member's role changed while this request was made. Reload and try again.", { role: now.role });
   return new ApiError("last_owner", "This would leave the tenant without an owner. Make another member an owner first.");
 }

@@ -13,7 +13,15 @@ import { recoveryCodes, users } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { UserEnvelopeSchema } from "../../../shared/schemas/auth";
 import { toIso } from "../../../shared/schemas/common";
-import { LoginMfaInputSchema, MfaStatusSchema, RecoveryCodesSchema, SecondFactorInputSchema, TotpEnableInputSchema, TotpSetupSchema, type MfaStatus } from "../../../shared/schemas/mfa";
+import {
+  LoginMfaInputSchema,
+  MfaStatusSchema,
+  RecoveryCodesSchema,
+  SecondFactorInputSchema,
+  TotpEnableInputSchema,
+  TotpSetupSchema,
+  type MfaStatus,
+} from "../../../shared/schemas/mfa";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -32,7 +40,13 @@ const tags = ["MFA"];
 const wrongCodes = `Wrong codes count against the account: after ${MFA_LIMITS.perAccountFailures.limit} in 15 minutes, code checks answer 429 with Retry-After.`;
 
 mfaRoutes.openapi(
-  defineRoute("user", { method: "get", path: "/v1/me/mfa", tags, summary: "Is MFA on for this account, and how many recovery codes are left", responses: { 200: jsonResponse(MfaStatusSchema, "MFA status.") } }),
+  defineRoute("user", {
+    method: "get",
+    path: "/v1/me/mfa",
+    tags,
+    summary: "Is MFA on for this account, and how many recovery codes are left",
+    responses: { 200: jsonResponse(MfaStatusSchema, "MFA status.") },
+  }),
   async (c) => {
     const { user } = requireUser(c);
     return c.json(await mfaStatus(c, user.id, user.mfaEnabledAt), 200);
@@ -45,8 +59,12 @@ mfaRoutes.openapi(
     path: "/v1/me/mfa/totp/setup",
     tags,
     summary: "Start TOTP enrolment: a new secret to put in an authenticator app",
-    description: "Stores the secret (encrypted) as pending; MFA is not on until `POST /v1/me/mfa/totp/enable` proves the app has it. Calling it again replaces the pending secret.",
-    responses: { 200: jsonResponse(TotpSetupSchema, "The secret, as text and as an `otpauth://` URI for a QR code."), 409: jsonResponse(ErrorBodySchema, "`conflict`: MFA is already on.") },
+    description:
+      "Stores the secret (encrypted) as pending; MFA is not on until `POST /v1/me/mfa/totp/enable` proves the app has it. Calling it again replaces the pending secret.",
+    responses: {
+      200: jsonResponse(TotpSetupSchema, "The secret, as text and as an `otpauth://` URI for a QR code."),
+      409: jsonResponse(ErrorBodySchema, "`conflict`: MFA is already on."),
+    },
   }),
   async (c) => {
     const { user } = requireUser(c);
@@ -72,7 +90,10 @@ mfaRoutes.openapi(
     summary: "Finish TOTP enrolment with a code from the app; returns recovery codes once",
     description: `The code must come from the secret of the last setup. ${wrongCodes}`,
     request: { body: jsonBody(TotpEnableInputSchema) },
-    responses: { 200: jsonResponse(RecoveryCodesSchema, "MFA is on. The recovery codes are shown only now."), 409: jsonResponse(ErrorBodySchema, "`conflict`: MFA is already on, or setup was not started.") },
+    responses: {
+      200: jsonResponse(RecoveryCodesSchema, "MFA is on. The recovery codes are shown only now."),
+      409: jsonResponse(ErrorBodySchema, "`conflict`: MFA is already on, or setup was not started."),
+    },
   }),
   async (c) => {
     const { user } = requireUser(c);
@@ -84,7 +105,10 @@ mfaRoutes.openapi(
     const step = totpStepOf(await openTotpSecret(pending, c.env), code);
     if (step === null) {
       await recordMfaFailure(c, user, { purpose: "enable" });
-      throw new ApiError("invalid_mfa_code", "That code does not match. Check that the app shows Switchboard and that your device's clock is right, then try the current code.");
+      throw new ApiError(
+        "invalid_mfa_code",
+        "That code does not match. Check that the app shows Switchboard and that your device's clock is right, then try the current code.",
+      );
     }
     const db = c.get("db");
     const now = Date.now();
@@ -94,10 +118,22 @@ mfaRoutes.openapi(
     const codes = newRecoveryCodes();
     const results = await db.batch([
       ...(await replaceRecoveryCodesStatements(db, user.id, codes, stillPending, now)),
-      db.update(users).set({ mfaEnabledAt: now, totpLastStep: step, updatedAt: now }).where(and(eq(users.id, user.id), stillPending)),
+      db
+        .update(users)
+        .set({ mfaEnabledAt: now, totpLastStep: step, updatedAt: now })
+        .where(and(eq(users.id, user.id), stillPending)),
     ]);
-    if (results[2].meta.changes === 0) throw new ApiError("conflict", "MFA setup changed while this code was checked (another tab?). Reload account security and try again.");
-    await audit(c, { tenantId: null, action: "mfa.enabled", target: { type: "user", id: user.id }, details: { method: "totp", recoveryCodes: codes.length } });
+    if (results[2].meta.changes === 0)
+      throw new ApiError(
+        "conflict",
+        "MFA setup changed while this code was checked (another tab?). Reload account security and try again.",
+      );
+    await audit(c, {
+      tenantId: null,
+      action: "mfa.enabled",
+      target: { type: "user", id: user.id },
+      details: { method: "totp", recoveryCodes: codes.length },
+    });
     return c.json({ recoveryCodes: codes }, 200);
   },
 );
@@ -120,10 +156,19 @@ mfaRoutes.openapi(
     if (!factor) throw invalidCode();
     const db = c.get("db");
     await db.batch([
-      db.update(users).set({ totpSecretEnc: null, totpLastStep: null, mfaEnabledAt: null, updatedAt: Date.now() }).where(eq(users.id, user.id)),
+      db
+        .update(users)
+        .set({ totpSecretEnc: null, totpLastStep: null, mfaEnabledAt: null, updatedAt: Date.now() })
+        .where(eq(users.id, user.id)),
       db.delete(recoveryCodes).where(eq(recoveryCodes.userId, user.id)),
     ]);
-    await audit(c, { tenantId: null, action: "mfa.disabled", target: { type: "user", id: user.id }, severity: "warning", details: { verifiedWith: factor } });
+    await audit(c, {
+      tenantId: null,
+      action: "mfa.disabled",
+      target: { type: "user", id: user.id },
+      severity: "warning",
+      details: { verifiedWith: factor },
+    });
     return c.json(await mfaStatus(c, user.id, null), 200);
   },
 );
@@ -136,7 +181,10 @@ mfaRoutes.openapi(
     summary: "Replace all recovery codes (needs a current authenticator code or a recovery code)",
     description: `The old codes stop working at once. ${wrongCodes}`,
     request: { body: jsonBody(SecondFactorInputSchema) },
-    responses: { 200: jsonResponse(RecoveryCodesSchema, "The new codes, shown only now."), 409: jsonResponse(ErrorBodySchema, "`conflict`: MFA is not on.") },
+    responses: {
+      200: jsonResponse(RecoveryCodesSchema, "The new codes, shown only now."),
+      409: jsonResponse(ErrorBodySchema, "`conflict`: MFA is not on."),
+    },
   }),
   async (c) => {
     const { user } = requireUser(c);
@@ -148,7 +196,12 @@ mfaRoutes.openapi(
     const codes = newRecoveryCodes();
     const [, inserted] = await db.batch(await replaceRecoveryCodesStatements(db, user.id, codes, isNotNull(users.mfaEnabledAt)));
     if (inserted.meta.changes === 0) throw notOn();
-    await audit(c, { tenantId: null, action: "mfa.recovery_codes_regenerated", target: { type: "user", id: user.id }, details: { verifiedWith: factor } });
+    await audit(c, {
+      tenantId: null,
+      action: "mfa.recovery_codes_regenerated",
+      target: { type: "user", id: user.id },
+      details: { verifiedWith: factor },
+    });
     return c.json({ recoveryCodes: codes }, 200);
   },
 );
@@ -175,22 +228,42 @@ mfaRoutes.openapi(
       const attemptsRemaining = MFA_CHALLENGE_MAX_ATTEMPTS - challenge.attempts;
       throw new ApiError(
         "invalid_mfa_code",
-        attemptsRemaining > 0 ? "That code is not right. Enter the current code from your authenticator app, or a recovery code." : "That code is not right, and this sign-in has had too many wrong codes. Log in again.",
+        attemptsRemaining > 0
+          ? "That code is not right. Enter the current code from your authenticator app, or a recovery code."
+          : "That code is not right, and this sign-in has had too many wrong codes. Log in again.",
         { attemptsRemaining },
       );
     }
     if (!(await completeMfaChallenge(c, challenge.id))) throw challengeGone();
     const session = await createSession(c, user);
-    await audit(c, { tenantId: null, actor: { type: "user", id: user.id, name: user.email }, action: "auth.logged_in", target: { type: "session", id: session.id }, details: { mfa: factor } });
+    await audit(c, {
+      tenantId: null,
+      actor: { type: "user", id: user.id, name: user.email },
+      action: "auth.logged_in",
+      target: { type: "session", id: session.id },
+      details: { mfa: factor },
+    });
     return c.json({ user: toUser(user) }, 200);
   },
 );
 
 async function mfaStatus(c: Context<AppEnv>, userId: string, enabledAt: number | null): Promise<MfaStatus> {
-  return { enabled: enabledAt !== null, enabledAt: toIso(enabledAt), recoveryCodesRemaining: enabledAt === null ? 0 : await remainingRecoveryCodes(c.get("db"), userId) };
+  return {
+    enabled: enabledAt !== null,
+    enabledAt: toIso(enabledAt),
+    recoveryCodesRemaining: enabledAt === null ? 0 : await remainingRecoveryCodes(c.get("db"), userId),
+  };
 }
 
 const alreadyOn = () => new ApiError("conflict", "MFA is already on for this account. Turn it off first to enrol a new authenticator.");
 const notOn = () => new ApiError("conflict", "MFA is not on for this account.");
-const invalidCode = () => new ApiError("invalid_mfa_code", "That code is not right. Enter the current code from your authenticator app, or an unused recovery code.");
-const challengeGone = () => new ApiError("unauthenticated", "This sign-in has expired, was already completed, or had too many wrong codes. Log in again with your email and password.");
+const invalidCode = () =>
+  new ApiError(
+    "invalid_mfa_code",
+    "That code is not right. Enter the current code from your authenticator app, or an unused recovery code.",
+  );
+const challengeGone = () =>
+  new ApiError(
+    "unauthenticated",
+    "This sign-in has expired, was already completed, or had too many wrong codes. Log in again with your email and password.",
+  );

@@ -41,7 +41,13 @@ export const ACCOUNT_SECURITY_PATH = "/account/security";
 
 const redirect = (description: string) => ({ description, headers: z.object({ Location: z.string() }) });
 const RedirectToQuery = z
-  .object({ redirectTo: z.string().max(2048).optional().meta({ description: "A path on this origin (`/…`) to land on afterwards; anything else is ignored." }) })
+  .object({
+    redirectTo: z
+      .string()
+      .max(2048)
+      .optional()
+      .meta({ description: "A path on this origin (`/…`) to land on afterwards; anything else is ignored." }),
+  })
   .strict();
 
 oauthRoutes.openapi(
@@ -50,7 +56,9 @@ oauthRoutes.openapi(
     path: "/v1/auth/oauth/providers",
     tags,
     summary: "The sign-in providers this deployment has configured",
-    responses: { 200: jsonResponse(z.object({ data: z.array(OAuthProviderSchema) }), "Configured providers; the dashboard shows a button for each.") },
+    responses: {
+      200: jsonResponse(z.object({ data: z.array(OAuthProviderSchema) }), "Configured providers; the dashboard shows a button for each."),
+    },
   }),
   (c) => c.json({ data: configuredProviders(c.env).map((id) => ({ id, name: OAUTH_PROVIDERS[id].name })) }, 200),
 );
@@ -83,7 +91,11 @@ oauthRoutes.openapi(
     // Not strict: providers add parameters of their own (Google: scope, authuser, prompt, hd).
     request: {
       params: OAuthProviderParams,
-      query: z.object({ code: z.string().max(2048).optional(), state: z.string().max(512).optional(), error: z.string().max(256).optional() }),
+      query: z.object({
+        code: z.string().max(2048).optional(),
+        state: z.string().max(512).optional(),
+        error: z.string().max(256).optional(),
+      }),
     },
     responses: { 302: redirect("Signed in (session cookie set), on to the MFA step, or back to the login page with `?error=`.") },
   }),
@@ -101,7 +113,10 @@ oauthRoutes.openapi(
     const flow = resumeFlow(c, state);
     if (!flow) {
       await auditFailure(c, provider, "state_mismatch");
-      throw new ApiError("bad_request", "This sign-in did not start in this browser, or it started more than 10 minutes ago. Start signing in again.");
+      throw new ApiError(
+        "bad_request",
+        "This sign-in did not start in this browser, or it started more than 10 minutes ago. Start signing in again.",
+      );
     }
     endFlow(c);
 
@@ -126,12 +141,24 @@ oauthRoutes.openapi(
       throw err;
     }
     if (result.account === "linked") {
-      await audit(c, { tenantId: null, actor, action: "auth.oauth_linked", target: oauthTarget(provider, result.providerUserId), details: { provider, via: "verified_email" } });
+      await audit(c, {
+        tenantId: null,
+        actor,
+        action: "auth.oauth_linked",
+        target: oauthTarget(provider, result.providerUserId),
+        details: { provider, via: "verified_email" },
+      });
     }
     // The provider is only the first factor: an account with MFA goes through the same code step as a password login.
     if (user.mfaEnabledAt !== null) return c.redirect(mfaStep(await issueMfaChallenge(c, user, provider), flow.redirectTo), 302);
     const session = await createSession(c, user);
-    await audit(c, { tenantId: null, actor, action: "auth.oauth_login", target: { type: "session", id: session.id }, details: { provider, account: result.account } });
+    await audit(c, {
+      tenantId: null,
+      actor,
+      action: "auth.oauth_login",
+      target: { type: "session", id: session.id },
+      details: { provider, account: result.account },
+    });
     return c.redirect(flow.redirectTo ?? "/", 302);
   },
 );
@@ -146,8 +173,20 @@ oauthRoutes.openapi(
   }),
   async (c) => {
     const { user } = requireUser(c);
-    const rows = await c.get("db").select().from(oauthAccounts).where(eq(oauthAccounts.userId, user.id)).orderBy(oauthAccounts.provider).all();
-    return c.json({ data: rows.map((r) => ({ provider: r.provider, email: r.email, linkedAt: toIso(r.createdAt) })), hasPassword: user.passwordHash !== null }, 200);
+    const rows = await c
+      .get("db")
+      .select()
+      .from(oauthAccounts)
+      .where(eq(oauthAccounts.userId, user.id))
+      .orderBy(oauthAccounts.provider)
+      .all();
+    return c.json(
+      {
+        data: rows.map((r) => ({ provider: r.provider, email: r.email, linkedAt: toIso(r.createdAt) })),
+        hasPassword: user.passwordHash !== null,
+      },
+      200,
+    );
   },
 );
 
@@ -160,14 +199,29 @@ oauthRoutes.openapi(
     description:
       "Answers the provider's authorization URL; the dashboard navigates there. On return the provider account is linked to the signed-in user (who must still be signed in) and the browser lands on `redirectTo` (default `/account/security`), with `?error=oauth_account_in_use` if that provider account belongs to someone else or this user already has another account of that provider.",
     request: { params: OAuthProviderParams, query: RedirectToQuery },
-    responses: { 200: jsonResponse(z.object({ url: z.string() }), "Send the browser here."), 409: jsonResponse(z.any(), "`conflict`: this provider is already linked.") },
+    responses: {
+      200: jsonResponse(z.object({ url: z.string() }), "Send the browser here."),
+      409: jsonResponse(z.any(), "`conflict`: this provider is already linked."),
+    },
   }),
   async (c) => {
     const { user } = requireUser(c);
     const provider = configuredProvider(c, c.req.valid("param").provider);
-    const already = await c.get("db").select({ id: oauthAccounts.providerUserId }).from(oauthAccounts).where(and(eq(oauthAccounts.userId, user.id), eq(oauthAccounts.provider, provider))).get();
-    if (already) throw new ApiError("conflict", `${OAUTH_PROVIDERS[provider].name} is already linked to this account. Unlink it first to link a different one.`);
-    const url = beginFlow(c, provider, { redirectTo: safeRedirectPath(c.req.valid("query").redirectTo) ?? ACCOUNT_SECURITY_PATH, linkUserId: user.id });
+    const already = await c
+      .get("db")
+      .select({ id: oauthAccounts.providerUserId })
+      .from(oauthAccounts)
+      .where(and(eq(oauthAccounts.userId, user.id), eq(oauthAccounts.provider, provider)))
+      .get();
+    if (already)
+      throw new ApiError(
+        "conflict",
+        `${OAUTH_PROVIDERS[provider].name} is already linked to this account. Unlink it first to link a different one.`,
+      );
+    const url = beginFlow(c, provider, {
+      redirectTo: safeRedirectPath(c.req.valid("query").redirectTo) ?? ACCOUNT_SECURITY_PATH,
+      linkUserId: user.id,
+    });
     return c.json({ url: url.toString() }, 200);
   },
 );
@@ -196,20 +250,42 @@ oauthRoutes.openapi(
           eq(oauthAccounts.userId, user.id),
           eq(oauthAccounts.provider, provider),
           or(
-            exists(db.select({ id: users.id }).from(users).where(and(eq(users.id, user.id), isNotNull(users.passwordHash)))),
-            exists(db.select({ id: other.userId }).from(other).where(and(eq(other.userId, user.id), ne(other.provider, provider)))),
+            exists(
+              db
+                .select({ id: users.id })
+                .from(users)
+                .where(and(eq(users.id, user.id), isNotNull(users.passwordHash))),
+            ),
+            exists(
+              db
+                .select({ id: other.userId })
+                .from(other)
+                .where(and(eq(other.userId, user.id), ne(other.provider, provider))),
+            ),
           ),
         ),
       )
       .returning()
       .all();
     if (removed.length === 0) {
-      const linked = await db.select({ id: oauthAccounts.providerUserId }).from(oauthAccounts).where(and(eq(oauthAccounts.userId, user.id), eq(oauthAccounts.provider, provider))).get();
+      const linked = await db
+        .select({ id: oauthAccounts.providerUserId })
+        .from(oauthAccounts)
+        .where(and(eq(oauthAccounts.userId, user.id), eq(oauthAccounts.provider, provider)))
+        .get();
       if (!linked) throw notFound("Linked provider");
-      throw new ApiError("conflict", `${OAUTH_PROVIDERS[provider].name} is the only way to sign in to this account. Set a password (Forgot password) or link another provider first.`);
+      throw new ApiError(
+        "conflict",
+        `${OAUTH_PROVIDERS[provider].name} is the only way to sign in to this account. Set a password (Forgot password) or link another provider first.`,
+      );
     }
     for (const row of removed) {
-      await audit(c, { tenantId: null, action: "auth.oauth_unlinked", target: oauthTarget(provider, row.providerUserId), details: { provider } });
+      await audit(c, {
+        tenantId: null,
+        action: "auth.oauth_unlinked",
+        target: oauthTarget(provider, row.providerUserId),
+        details: { provider },
+      });
     }
     return c.body(null, 204);
   },
@@ -221,7 +297,9 @@ function configuredProvider(c: Context<AppEnv>, id: string): OAuthProviderId {
   return id;
 }
 
-type ProfileResult = { ok: true; profile: OAuthProfile } | { ok: false; reason: "token_exchange_failed" | "profile_fetch_failed"; error: string };
+type ProfileResult =
+  | { ok: true; profile: OAuthProfile }
+  | { ok: false; reason: "token_exchange_failed" | "profile_fetch_failed"; error: string };
 
 async function fetchProfile(c: Context<AppEnv>, provider: OAuthProviderId, code: string, flow: OAuthFlow): Promise<ProfileResult> {
   const config = OAUTH_PROVIDERS[provider];
@@ -252,12 +330,23 @@ async function finishLink(c: Context<AppEnv>, provider: OAuthProviderId, profile
     return c.redirect(withError(landing, result.reason), 302);
   }
   if (result.created) {
-    await audit(c, { tenantId: null, action: "auth.oauth_linked", target: oauthTarget(provider, profile.providerUserId), details: { provider, via: "account_security" } });
+    await audit(c, {
+      tenantId: null,
+      action: "auth.oauth_linked",
+      target: oauthTarget(provider, profile.providerUserId),
+      details: { provider, via: "account_security" },
+    });
   }
   return c.redirect(landing, 302);
 }
 
-function auditFailure(c: Context<AppEnv>, provider: OAuthProviderId, reason: string, details: Record<string, unknown> = {}, userId: UserRow["id"] | null = null) {
+function auditFailure(
+  c: Context<AppEnv>,
+  provider: OAuthProviderId,
+  reason: string,
+  details: Record<string, unknown> = {},
+  userId: UserRow["id"] | null = null,
+) {
   return audit(c, {
     tenantId: null,
     actor: { type: "anonymous", id: userId, name: null },
@@ -295,6 +384,7 @@ function withError(path: string, reason: OAuthLoginError): string {
 }
 
 function errorSummary(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}${"code" in err && typeof err.code === "string" ? ` (${err.code})` : ""}`.slice(0, 300);
+  if (err instanceof Error)
+    return `${err.name}: ${err.message}${"code" in err && typeof err.code === "string" ? ` (${err.code})` : ""}`.slice(0, 300);
   return String(err).slice(0, 300);
 }

@@ -36,13 +36,24 @@ passwordResetRoutes.openapi(
     summary: "Email a password reset link",
     description: `Always 202, whether or not the address has an account. If it has, a link to \`<origin>/reset-password?token=…\` valid for 30 minutes is mailed (in local development: to the dev outbox). \`mailDelivery\` says how this deployment delivers mail — \`not_configured\` means nothing is sent to anyone: say so rather than "check your email". Throttled per source IP (${FORGOT_PASSWORD_LIMITS.perIp.limit} / hour) and per address (${FORGOT_PASSWORD_LIMITS.perEmail.limit} / hour); over either, 429 with Retry-After.`,
     request: { body: jsonBody(ForgotPasswordInputSchema) },
-    responses: { 202: jsonResponse(ForgotPasswordResultSchema, "Accepted; if the account exists and mail is delivered (`mailDelivery`), the mail is on its way.") },
+    responses: {
+      202: jsonResponse(
+        ForgotPasswordResultSchema,
+        "Accepted; if the account exists and mail is delivered (`mailDelivery`), the mail is on its way.",
+      ),
+    },
   }),
   async (c) => {
     const { email } = c.req.valid("json");
     const { perIp, perEmail } = FORGOT_PASSWORD_LIMITS;
-    throwIfLimited(await limiter(c.env, `forgot:ip:${c.get("ip") ?? "unknown"}`).consume(perIp.limit, perIp.windowMs), "password reset requests from your network");
-    throwIfLimited(await limiter(c.env, `forgot:email:${email}`).consume(perEmail.limit, perEmail.windowMs), "password reset requests for this address");
+    throwIfLimited(
+      await limiter(c.env, `forgot:ip:${c.get("ip") ?? "unknown"}`).consume(perIp.limit, perIp.windowMs),
+      "password reset requests from your network",
+    );
+    throwIfLimited(
+      await limiter(c.env, `forgot:email:${email}`).consume(perEmail.limit, perEmail.windowMs),
+      "password reset requests for this address",
+    );
     const delivery = mailDelivery(c.env);
     // No token is made when no mail can carry it: a link nobody receives is only a liability.
     if (delivery !== "not_configured") {
@@ -61,9 +72,13 @@ passwordResetRoutes.openapi(
     path: "/v1/auth/password/reset",
     tags,
     summary: "Set a new password with the token from a reset link",
-    description: "Marks the address as verified (the person read the mail) and revokes every session of the account. Does not sign in. A token works once; a used, expired or unknown token is 410 `token_expired`.",
+    description:
+      "Marks the address as verified (the person read the mail) and revokes every session of the account. Does not sign in. A token works once; a used, expired or unknown token is 410 `token_expired`.",
     request: { body: jsonBody(ResetPasswordInputSchema) },
-    responses: { 200: jsonResponse(OkSchema, "Password changed; log in with it."), 410: jsonResponse(ErrorBodySchema, "`token_expired`: the link is unknown, expired or used.") },
+    responses: {
+      200: jsonResponse(OkSchema, "Password changed; log in with it."),
+      410: jsonResponse(ErrorBodySchema, "`token_expired`: the link is unknown, expired or used."),
+    },
   }),
   async (c) => {
     const { token, password } = c.req.valid("json");
@@ -74,15 +89,27 @@ passwordResetRoutes.openapi(
     const claimed = await db
       .update(passwordResetTokens)
       .set({ usedAt: now })
-      .where(and(eq(passwordResetTokens.tokenHash, await hashSecret(token)), isNull(passwordResetTokens.usedAt), gt(passwordResetTokens.expiresAt, now)))
+      .where(
+        and(
+          eq(passwordResetTokens.tokenHash, await hashSecret(token)),
+          isNull(passwordResetTokens.usedAt),
+          gt(passwordResetTokens.expiresAt, now),
+        ),
+      )
       .returning({ id: passwordResetTokens.id, userId: passwordResetTokens.userId })
       .get();
     if (!claimed) throw new ApiError("token_expired", "This reset link has expired or was already used. Ask for a new one.");
     const [, revoked] = await db.batch([
       db.update(users).set({ passwordHash, emailVerifiedAt: now, updatedAt: now }).where(eq(users.id, claimed.userId)),
-      db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.userId, claimed.userId), isNull(sessions.revokedAt))),
+      db
+        .update(sessions)
+        .set({ revokedAt: now })
+        .where(and(eq(sessions.userId, claimed.userId), isNull(sessions.revokedAt))),
       // Any other outstanding link for the account is void once the password changed.
-      db.update(passwordResetTokens).set({ usedAt: now }).where(and(eq(passwordResetTokens.userId, claimed.userId), isNull(passwordResetTokens.usedAt))),
+      db
+        .update(passwordResetTokens)
+        .set({ usedAt: now })
+        .where(and(eq(passwordResetTokens.userId, claimed.userId), isNull(passwordResetTokens.usedAt))),
     ]);
     const user = await db.select({ email: users.email }).from(users).where(eq(users.id, claimed.userId)).get();
     // The person proved they own the address: failed guesses by others no longer lock them out.
@@ -107,7 +134,9 @@ async function mailResetLink(c: Context<AppEnv>, email: string, origin: string):
   const now = Date.now();
   const token = randomToken();
   const id = newId("passwordReset", now);
-  await db.insert(passwordResetTokens).values({ id, userId: user.id, tokenHash: await hashSecret(token), createdAt: now, expiresAt: now + RESET_TOKEN_TTL_MS, usedAt: null });
+  await db
+    .insert(passwordResetTokens)
+    .values({ id, userId: user.id, tokenHash: await hashSecret(token), createdAt: now, expiresAt: now + RESET_TOKEN_TTL_MS, usedAt: null });
   const link = `${origin}/reset-password?token=${encodeURIComponent(token)}`;
   const sent = await sendMail(c.env, {
     to: user.email,
@@ -122,5 +151,11 @@ async function mailResetLink(c: Context<AppEnv>, email: string, origin: string):
       "Resetting signs you out on every device. If you did not ask for this, ignore this mail: your password stays as it is.",
     ].join("\n"),
   });
-  await audit(c, { tenantId: null, actor: { type: "anonymous", id: null, name: null }, action: "auth.password_reset_requested", target: { type: "user", id: user.id }, details: { resetId: id, mail: sent.status } });
+  await audit(c, {
+    tenantId: null,
+    actor: { type: "anonymous", id: null, name: null },
+    action: "auth.password_reset_requested",
+    target: { type: "user", id: user.id },
+    details: { resetId: id, mail: sent.status },
+  });
 }

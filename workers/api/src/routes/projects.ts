@@ -13,7 +13,15 @@ import { newId } from "../../../shared/crypto/ids";
 import { memberships, projectMembers, projects, users, type ProjectRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
-import { CreateProjectInputSchema, ProjectListQuerySchema, ProjectMemberSchema, ProjectSchema, SetProjectRoleInputSchema, UpdateProjectInputSchema, type Project } from "../../../shared/schemas/projects";
+import {
+  CreateProjectInputSchema,
+  ProjectListQuerySchema,
+  ProjectMemberSchema,
+  ProjectSchema,
+  SetProjectRoleInputSchema,
+  UpdateProjectInputSchema,
+  type Project,
+} from "../../../shared/schemas/projects";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -50,11 +58,21 @@ projectsRoutes.openapi(
     responses: { 201: jsonResponse(ProjectEnvelope, "Created."), ...NAME_TAKEN },
   }),
   async (c) => {
-    if (boundProjectId(c) !== null) throw new ApiError("forbidden", "An API key bound to one project cannot create projects.", { permission: "projects:write" });
+    if (boundProjectId(c) !== null)
+      throw new ApiError("forbidden", "An API key bound to one project cannot create projects.", { permission: "projects:write" });
     const input = c.req.valid("json");
     const { tenant } = c.get("tenantAccess");
     const now = Date.now();
-    const row: ProjectRow = { id: newId("project", now), tenantId: tenant.id, name: input.name, description: input.description ?? "", isDefault: false, archivedAt: null, createdAt: now, updatedAt: now };
+    const row: ProjectRow = {
+      id: newId("project", now),
+      tenantId: tenant.id,
+      name: input.name,
+      description: input.description ?? "",
+      isDefault: false,
+      archivedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
     // The default project first, so a new tenant's first project is never mistaken for it.
     await ensureDefaultProject(c.get("db"), tenant.id, now);
     await insertOrNameTaken(() => c.get("db").insert(projects).values(row).run(), input.name);
@@ -122,7 +140,14 @@ projectsRoutes.openapi(
     const input = c.req.valid("json");
     const before = await findProject(c, c.req.valid("param").projectId);
     const updated = await insertOrNameTaken(
-      () => c.get("db").update(projects).set({ ...input, updatedAt: Date.now() }).where(eq(projects.id, before.id)).returning().get(),
+      () =>
+        c
+          .get("db")
+          .update(projects)
+          .set({ ...input, updatedAt: Date.now() })
+          .where(eq(projects.id, before.id))
+          .returning()
+          .get(),
       input.name ?? before.name,
     );
     if (!updated) throw notFound("Project");
@@ -130,7 +155,12 @@ projectsRoutes.openapi(
     await audit(c, {
       action: "project.updated",
       target: { type: "project", id: before.id },
-      details: { projectId: before.id, changed, from: Object.fromEntries(changed.map((k) => [k, before[k]])), to: Object.fromEntries(changed.map((k) => [k, updated[k]])) },
+      details: {
+        projectId: before.id,
+        changed,
+        from: Object.fromEntries(changed.map((k) => [k, before[k]])),
+        to: Object.fromEntries(changed.map((k) => [k, updated[k]])),
+      },
     });
     return c.json({ project: toProject(updated) }, 200);
   },
@@ -148,11 +178,15 @@ for (const verb of ["archive", "unarchive"] as const) {
           ? "While archived, creating or changing agents, teams and API keys in the project answers 409 `project_archived`; suspending or deleting agents, deleting teams and revoking keys still work. Running agents are not stopped. The default project cannot be archived (409 `conflict`)."
           : undefined,
       request: { params: ProjectParams },
-      responses: { 200: jsonResponse(ProjectEnvelope, verb === "archive" ? "Archived." : "Active again."), 409: jsonResponse(ErrorBodySchema, "`conflict`: already in that state, or the default project.") },
+      responses: {
+        200: jsonResponse(ProjectEnvelope, verb === "archive" ? "Archived." : "Active again."),
+        409: jsonResponse(ErrorBodySchema, "`conflict`: already in that state, or the default project."),
+      },
     }),
     async (c) => {
       const project = await findProject(c, c.req.valid("param").projectId);
-      if (verb === "archive" && project.isDefault) throw new ApiError("conflict", "The default project cannot be archived: items land there when no project is named.");
+      if (verb === "archive" && project.isDefault)
+        throw new ApiError("conflict", "The default project cannot be archived: items land there when no project is named.");
       const now = Date.now();
       // Conditional on the current state, so of two racing requests exactly one changes it.
       const updated = await c
@@ -162,8 +196,14 @@ for (const verb of ["archive", "unarchive"] as const) {
         .where(and(eq(projects.id, project.id), verb === "archive" ? isNull(projects.archivedAt) : isNotNull(projects.archivedAt)))
         .returning()
         .get();
-      if (!updated) throw new ApiError("conflict", verb === "archive" ? "The project is already archived." : "The project is not archived.");
-      await audit(c, { action: `project.${verb}d`, target: { type: "project", id: project.id }, severity: verb === "archive" ? "warning" : "info", details: { projectId: project.id, name: project.name } });
+      if (!updated)
+        throw new ApiError("conflict", verb === "archive" ? "The project is already archived." : "The project is not archived.");
+      await audit(c, {
+        action: `project.${verb}d`,
+        target: { type: "project", id: project.id },
+        severity: verb === "archive" ? "warning" : "info",
+        details: { projectId: project.id, name: project.name },
+      });
       return c.json({ project: toProject(updated) }, 200);
     },
   );
@@ -202,14 +242,19 @@ projectsRoutes.openapi(
     const { role } = c.req.valid("json");
     const project = await findProject(c, projectId);
     const tenantRole = await tenantRoleOf(c, userId);
-    if (tenantRole === "owner" && c.get("tenantAccess").role !== "owner") throw new ApiError("owner_required", "Only an owner may set an owner's project role.");
+    if (tenantRole === "owner" && c.get("tenantAccess").role !== "owner")
+      throw new ApiError("owner_required", "Only an owner may set an owner's project role.");
     const now = Date.now();
     await c
       .get("db")
       .insert(projectMembers)
       .values({ projectId: project.id, tenantId: project.tenantId, userId, role, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role, updatedAt: now } });
-    await audit(c, { action: "project.member_role_set", target: { type: "member", id: userId }, details: { projectId: project.id, role, tenantRole, effectiveRole: effectiveProjectRole(tenantRole, role) } });
+    await audit(c, {
+      action: "project.member_role_set",
+      target: { type: "member", id: userId },
+      details: { projectId: project.id, role, tenantRole, effectiveRole: effectiveProjectRole(tenantRole, role) },
+    });
     const [row] = (await projectMemberRows(c, project.id)).filter((r) => r.userId === userId);
     if (!row) throw notFound("Member");
     return c.json({ member: toProjectMember(row) }, 200);
@@ -229,8 +274,13 @@ projectsRoutes.openapi(
     const { projectId, userId } = c.req.valid("param");
     const project = await findProject(c, projectId);
     const tenantRole = await tenantRoleOf(c, userId);
-    if (tenantRole === "owner" && c.get("tenantAccess").role !== "owner") throw new ApiError("owner_required", "Only an owner may change an owner's project role.");
-    const removed = await c.get("db").delete(projectMembers).where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, userId))).run();
+    if (tenantRole === "owner" && c.get("tenantAccess").role !== "owner")
+      throw new ApiError("owner_required", "Only an owner may change an owner's project role.");
+    const removed = await c
+      .get("db")
+      .delete(projectMembers)
+      .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, userId)))
+      .run();
     if (removed.meta.changes === 0) throw notFound("Project role");
     await audit(c, { action: "project.member_role_removed", target: { type: "member", id: userId }, details: { projectId: project.id } });
     return c.body(null, 204);
@@ -251,7 +301,13 @@ async function tenantRoleOf(c: Context<AppEnv>, userId: string): Promise<Role> {
 function projectMemberRows(c: Context<AppEnv>, projectId: string) {
   return c
     .get("db")
-    .select({ userId: projectMembers.userId, email: users.email, name: users.name, tenantRole: memberships.role, projectRole: projectMembers.role })
+    .select({
+      userId: projectMembers.userId,
+      email: users.email,
+      name: users.name,
+      tenantRole: memberships.role,
+      projectRole: projectMembers.role,
+    })
     .from(projectMembers)
     .innerJoin(users, eq(users.id, projectMembers.userId))
     .innerJoin(memberships, and(eq(memberships.userId, projectMembers.userId), eq(memberships.tenantId, projectMembers.tenantId)))
@@ -270,7 +326,8 @@ async function insertOrNameTaken<T>(write: () => Promise<T>, name: string): Prom
     return await write();
   } catch (err) {
     // drizzle wraps D1's error: the constraint is named in the cause.
-    if (`${String(err)} ${String((err as { cause?: unknown }).cause)}`.includes("UNIQUE")) throw new ApiError("conflict", `A project named "${name}" already exists in this tenant.`, { name });
+    if (`${String(err)} ${String((err as { cause?: unknown }).cause)}`.includes("UNIQUE"))
+      throw new ApiError("conflict", `A project named "${name}" already exists in this tenant.`, { name });
     throw err;
   }
 }

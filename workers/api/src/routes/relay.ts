@@ -11,7 +11,16 @@ import { RELAY_AUDIENCE } from "../../../shared/agent-identity/claims";
 import { agentTokenWireError } from "../../../shared/agent-identity/errors";
 import { agents, teams } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { AllowlistEditResultSchema, AllowlistSchema, EdgeSchema, PutAllowlistInputSchema, TopicRuleSchema, type Edge, type Subject, type TopicRule } from "../../../shared/relay/allowlist";
+import {
+  AllowlistEditResultSchema,
+  AllowlistSchema,
+  EdgeSchema,
+  PutAllowlistInputSchema,
+  TopicRuleSchema,
+  type Edge,
+  type Subject,
+  type TopicRule,
+} from "../../../shared/relay/allowlist";
 import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../../shared/relay/protocol";
 import type { RuleEdit } from "../../../../durable-objects/team-relay/allowlist";
 import { IDENTITY_HEADER, type ConnectIdentity } from "../../../../durable-objects/team-relay/identity";
@@ -30,7 +39,13 @@ import { assertWithinBudget } from "../services/billing/budget-guard";
 export const relayRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Relay"];
 const AllowlistEnvelope = z.object({ allowlist: AllowlistSchema });
-const RelayParams = z.object({ teamId: z.string().min(1).max(64).meta({ param: { name: "teamId", in: "path" }, example: "team_01JD0000000000000000000000" }) });
+const RelayParams = z.object({
+  teamId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "teamId", in: "path" }, example: "team_01JD0000000000000000000000" }),
+});
 /** Query names under which a token would be logged by every proxy on the way: refused outright. */
 const QUERY_TOKEN_NAMES = ["token", "access_token", "bearer", "authorization", "auth"];
 
@@ -50,7 +65,10 @@ relayRoutes.openapi(
     responses: {
       ...SWITCHING_PROTOCOLS,
       401: jsonResponse(ErrorBodySchema, "`unauthenticated`: no agent token, or it is invalid (`details.reason`)."),
-      402: jsonResponse(ErrorBodySchema, "`budget_exceeded`: the agent's (or the tenant's) relay messages are at a hard cap this month (docs/billing.md)."),
+      402: jsonResponse(
+        ErrorBodySchema,
+        "`budget_exceeded`: the agent's (or the tenant's) relay messages are at a hard cap this month (docs/billing.md).",
+      ),
       403: jsonResponse(ErrorBodySchema, "`agent_suspended`; or `forbidden`: the token was issued for another team (or for none)."),
     },
   }),
@@ -58,24 +76,47 @@ relayRoutes.openapi(
     const { teamId } = c.req.valid("param");
     const url = new URL(c.req.url);
     if (QUERY_TOKEN_NAMES.some((name) => url.searchParams.has(name))) {
-      throw new ApiError("bad_request", "Tokens in the URL are refused (URLs are logged). Send `Authorization: Bearer <token>`, or the `bearer.<token>` WebSocket subprotocol from a browser.");
+      throw new ApiError(
+        "bad_request",
+        "Tokens in the URL are refused (URLs are logged). Send `Authorization: Bearer <token>`, or the `bearer.<token>` WebSocket subprotocol from a browser.",
+      );
     }
     assertUpgrade(c);
     const { token, viaSubprotocol } = presentedToken(c);
     const result = await verifyAgentToken(c.env, token, { audience: RELAY_AUDIENCE });
     if (!result.ok) {
       const wire = agentTokenWireError(result);
-      throw new ApiError(wire.code, wire.message, wire.details, wire.code === "unauthenticated" ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : {});
+      throw new ApiError(
+        wire.code,
+        wire.message,
+        wire.details,
+        wire.code === "unauthenticated" ? { "WWW-Authenticate": 'Bearer error="invalid_token"' } : {},
+      );
     }
     const { claims } = result;
     // verifyAgentToken has checked the agent is a live member of claims.team; the path must name that team.
-    if (claims.team !== teamId) throw new ApiError("forbidden", "The agent token was not issued for this team. Exchange the secret with this `teamId`.", { teamId });
+    if (claims.team !== teamId)
+      throw new ApiError("forbidden", "The agent token was not issued for this team. Exchange the secret with this `teamId`.", { teamId });
     // Role and trust as they are now (the token's are snapshots from its issue time).
-    const agent = await c.get("db").select({ template: agents.template, trustLevel: agents.trustLevel }).from(agents).where(eq(agents.id, claims.sub)).get();
+    const agent = await c
+      .get("db")
+      .select({ template: agents.template, trustLevel: agents.trustLevel })
+      .from(agents)
+      .where(eq(agents.id, claims.sub))
+      .get();
     if (!agent) throw new ApiError("unauthenticated", "The agent no longer exists.", { reason: "agent_deleted" });
     // Billing: an agent whose relay messages are hard-capped this month cannot connect (402; docs/billing.md).
     await assertWithinBudget(c.env, { tenantId: claims.tid, agentId: claims.sub, kind: "relay_messages" });
-    const identity: ConnectIdentity = { kind: "agent", teamId, tenantId: claims.tid, agentId: claims.sub, role: agent.template, trust: agent.trustLevel, exp: claims.exp, subprotocol: viaSubprotocol || offersSubprotocol(c) };
+    const identity: ConnectIdentity = {
+      kind: "agent",
+      teamId,
+      tenantId: claims.tid,
+      agentId: claims.sub,
+      role: agent.template,
+      trust: agent.trustLevel,
+      exp: claims.exp,
+      subprotocol: viaSubprotocol || offersSubprotocol(c),
+    };
     return forward(c, teamId, identity);
   },
 );
@@ -86,9 +127,16 @@ relayRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/relay/observe",
     tags,
     summary: "Watch a team's live relay feed (WebSocket, read-only)",
-    description: "For people (viewer or above) and API keys with teams:read. Streams `deliver` (with `to`), `presence` and `denied` (with `from`) frames as they happen; anything sent on it gets an `error` frame. Browsers connect with their session cookie, and then the `Origin` must be present and allowed (the dashboard's): a cookie without an allowed Origin is refused with 403 `csrf_rejected`. An API key (`Authorization: Bearer`) may omit `Origin`; if it sends one, it must be allowed too.",
+    description:
+      "For people (viewer or above) and API keys with teams:read. Streams `deliver` (with `to`), `presence` and `denied` (with `from`) frames as they happen; anything sent on it gets an `error` frame. Browsers connect with their session cookie, and then the `Origin` must be present and allowed (the dashboard's): a cookie without an allowed Origin is refused with 403 `csrf_rejected`. An API key (`Authorization: Bearer`) may omit `Origin`; if it sends one, it must be allowed too.",
     request: { params: TeamParams },
-    responses: { ...SWITCHING_PROTOCOLS, 403: jsonResponse(ErrorBodySchema, "`csrf_rejected`: a session cookie without an allowed `Origin`, or any credential from a foreign `Origin`.") },
+    responses: {
+      ...SWITCHING_PROTOCOLS,
+      403: jsonResponse(
+        ErrorBodySchema,
+        "`csrf_rejected`: a session cookie without an allowed `Origin`, or any credential from a foreign `Origin`.",
+      ),
+    },
   }),
   async (c) => {
     const team = await findTeam(c, c.req.valid("param").teamId);
@@ -99,8 +147,13 @@ relayRoutes.openapi(
     // (Authorization header) is not sent by browsers on their own: it may omit Origin.
     const principal = requirePrincipal(c);
     const origin = c.req.header("origin");
-    if (origin === undefined && principal.type === "user") throw new ApiError("csrf_rejected", "A feed opened with a session cookie must come from an allowed Origin (browsers send it); scripts use an API key.");
-    if (origin !== undefined && !allowedOrigins(c).has(origin)) throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
+    if (origin === undefined && principal.type === "user")
+      throw new ApiError(
+        "csrf_rejected",
+        "A feed opened with a session cookie must come from an allowed Origin (browsers send it); scripts use an API key.",
+      );
+    if (origin !== undefined && !allowedOrigins(c).has(origin))
+      throw new ApiError("csrf_rejected", `WebSocket connections from origin ${origin} are not allowed.`, { origin });
     const userId = principal.type === "user" ? principal.user.id : principal.apiKey.id;
     return forward(c, team.id, { kind: "observer", teamId: team.id, tenantId: team.tenantId, userId, subprotocol: offersSubprotocol(c) });
   },
@@ -129,18 +182,33 @@ relayRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/allowlist",
     tags,
     summary: "Replace a team's allowlist",
-    description: "Replaces every edge and topic rule at once. `expectedVersion` must be the current version (409 `version_conflict` otherwise: reload and retry). Applies to open relay connections immediately: their next frame is judged by the new rules. Agent subjects must be agents of this tenant.",
+    description:
+      "Replaces every edge and topic rule at once. `expectedVersion` must be the current version (409 `version_conflict` otherwise: reload and retry). Applies to open relay connections immediately: their next frame is judged by the new rules. Agent subjects must be agents of this tenant.",
     request: { params: TeamParams, body: jsonBody(PutAllowlistInputSchema) },
-    responses: { 200: jsonResponse(AllowlistEnvelope, "The new allowlist and version."), 409: jsonResponse(ErrorBodySchema, "`version_conflict`: `details.currentVersion` is the version to build on.") },
+    responses: {
+      200: jsonResponse(AllowlistEnvelope, "The new allowlist and version."),
+      409: jsonResponse(ErrorBodySchema, "`version_conflict`: `details.currentVersion` is the version to build on."),
+    },
   }),
   async (c) => {
     const team = await findTeam(c, c.req.valid("param").teamId);
     const { expectedVersion, edges, topics } = c.req.valid("json");
-    await assertAgentsOfTenant(c, team.tenantId, [...edges.flatMap((e) => [e.from, e.to]), ...topics.map((t) => t.subject)].filter((s) => s.kind === "agent").map((s) => s.id));
+    await assertAgentsOfTenant(
+      c,
+      team.tenantId,
+      [...edges.flatMap((e) => [e.from, e.to]), ...topics.map((t) => t.subject)].filter((s) => s.kind === "agent").map((s) => s.id),
+    );
     const result = await relayOf(c.env, team.id).putAllowlist(team.id, team.tenantId, expectedVersion, { edges, topics });
-    if (!result.ok) throw new ApiError("version_conflict", `The allowlist is at version ${result.current.version}, not ${expectedVersion}.`, { currentVersion: result.current.version });
+    if (!result.ok)
+      throw new ApiError("version_conflict", `The allowlist is at version ${result.current.version}, not ${expectedVersion}.`, {
+        currentVersion: result.current.version,
+      });
     const { allowlist } = result;
-    await audit(c, { action: "team.allowlist_updated", target: { type: "team", id: team.id }, details: { version: allowlist.version, edges: allowlist.edges.length, topics: allowlist.topics.length } });
+    await audit(c, {
+      action: "team.allowlist_updated",
+      target: { type: "team", id: team.id },
+      details: { version: allowlist.version, edges: allowlist.edges.length, topics: allowlist.topics.length },
+    });
     return c.json({ allowlist }, 200);
   },
 );
@@ -174,7 +242,14 @@ function ruleEditRoutes<T extends Edge | TopicRule>(kind: RuleKind<T>): void {
         request: { params: TeamParams, body: jsonBody(kind.schema) },
         responses: {
           200: jsonResponse(AllowlistEditResultSchema, "The allowlist after the edit, and whether it changed."),
-          ...(op === "add" ? { 409: jsonResponse(ErrorBodySchema, "`conflict`: the allowlist already holds the maximum number of these rules (`details.max`).") } : {}),
+          ...(op === "add"
+            ? {
+                409: jsonResponse(
+                  ErrorBodySchema,
+                  "`conflict`: the allowlist already holds the maximum number of these rules (`details.max`).",
+                ),
+              }
+            : {}),
         },
       }),
       async (c) => {
@@ -183,10 +258,18 @@ function ruleEditRoutes<T extends Edge | TopicRule>(kind: RuleKind<T>): void {
         const rule = c.req.valid("json") as T;
         if (op === "add") await assertAgentsOfTenant(c, team.tenantId, kind.agentIds(rule));
         const result = await relayOf(c.env, team.id).editAllowlist(team.id, team.tenantId, kind.edit(op, rule));
-        if (!result.ok) throw new ApiError("conflict", `The allowlist already holds ${result.max} ${kind.segment}; remove some first.`, { max: result.max, version: result.current.version });
+        if (!result.ok)
+          throw new ApiError("conflict", `The allowlist already holds ${result.max} ${kind.segment}; remove some first.`, {
+            max: result.max,
+            version: result.current.version,
+          });
         if (result.changed) {
           const { version, edges, topics } = result.allowlist;
-          await audit(c, { action: "team.allowlist_updated", target: { type: "team", id: team.id }, details: { version, op, [kind.detailKey]: rule, edges: edges.length, topics: topics.length } });
+          await audit(c, {
+            action: "team.allowlist_updated",
+            target: { type: "team", id: team.id },
+            details: { version, op, [kind.detailKey]: rule, edges: edges.length, topics: topics.length },
+          });
         }
         return c.json({ allowlist: result.allowlist, changed: result.changed }, 200);
       },
@@ -195,15 +278,33 @@ function ruleEditRoutes<T extends Edge | TopicRule>(kind: RuleKind<T>): void {
 }
 
 const agentIdsOf = (subjects: Subject[]) => subjects.filter((s) => s.kind === "agent").map((s) => s.id);
-ruleEditRoutes<Edge>({ segment: "edges", schema: EdgeSchema, noun: "edge", detailKey: "edge", edit: (op, edge) => ({ op, edge }), agentIds: (e) => agentIdsOf([e.from, e.to]) });
-ruleEditRoutes<TopicRule>({ segment: "topics", schema: TopicRuleSchema, noun: "topic rule", detailKey: "topicRule", edit: (op, topic) => ({ op, topic }), agentIds: (t) => agentIdsOf([t.subject]) });
+ruleEditRoutes<Edge>({
+  segment: "edges",
+  schema: EdgeSchema,
+  noun: "edge",
+  detailKey: "edge",
+  edit: (op, edge) => ({ op, edge }),
+  agentIds: (e) => agentIdsOf([e.from, e.to]),
+});
+ruleEditRoutes<TopicRule>({
+  segment: "topics",
+  schema: TopicRuleSchema,
+  noun: "topic rule",
+  detailKey: "topicRule",
+  edit: (op, topic) => ({ op, topic }),
+  agentIds: (t) => agentIdsOf([t.subject]),
+});
 
 function assertUpgrade(c: Context<AppEnv>): void {
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required", "This is a WebSocket endpoint: connect with `Upgrade: websocket`.");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket")
+    throw new ApiError("upgrade_required", "This is a WebSocket endpoint: connect with `Upgrade: websocket`.");
 }
 
 function subprotocols(c: Context<AppEnv>): string[] {
-  return (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  return (c.req.header("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 function offersSubprotocol(c: Context<AppEnv>): boolean {
@@ -221,17 +322,26 @@ function presentedToken(c: Context<AppEnv>): { token: string; viaSubprotocol: bo
     if (!offered.includes(SUBPROTOCOL)) throw new ApiError("bad_request", `Offer \`${SUBPROTOCOL}\` next to the bearer entry.`);
     return { token: entry.slice(BEARER_PROTOCOL_PREFIX.length), viaSubprotocol: true };
   }
-  throw new ApiError("unauthenticated", "Send the agent token as `Authorization: Bearer <token>` (or as the `bearer.<token>` subprotocol from a browser).", undefined, { "WWW-Authenticate": 'Bearer error="invalid_request"' });
+  throw new ApiError(
+    "unauthenticated",
+    "Send the agent token as `Authorization: Bearer <token>` (or as the `bearer.<token>` subprotocol from a browser).",
+    undefined,
+    { "WWW-Authenticate": 'Bearer error="invalid_request"' },
+  );
 }
 
 /** Hands the upgrade to the team's relay with an identity we built — nothing of the client's request travels on. */
 async function forward(c: Context<AppEnv>, teamId: string, identity: ConnectIdentity): Promise<Response> {
-  const response = await relayOf(c.env, teamId).fetch("https://relay.internal/connect", { headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) } });
+  const response = await relayOf(c.env, teamId).fetch("https://relay.internal/connect", {
+    headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) },
+  });
   if (response.status !== 101) {
     const body = await response.text();
-    if (response.status === 429) throw new ApiError("rate_limited", "This agent holds the maximum number of connections to this team's relay.");
+    if (response.status === 429)
+      throw new ApiError("rate_limited", "This agent holds the maximum number of connections to this team's relay.");
     // Suspended while the upgrade was on its way (the relay read it from D1 after our check).
-    if (response.status === 403) throw new ApiError("agent_suspended", "The agent is suspended. An admin must resume it before it can connect.");
+    if (response.status === 403)
+      throw new ApiError("agent_suspended", "The agent is suspended. An admin must resume it before it can connect.");
     throw new ApiError("internal_error", `The relay refused the connection: ${body.slice(0, 200)}`);
   }
   return response;
@@ -248,9 +358,18 @@ async function assertAgentsOfTenant(c: Context<AppEnv>, tenantId: string, agentI
   if (wanted.length === 0) return;
   const found = new Set<string>();
   for (let i = 0; i < wanted.length; i += 90) {
-    const rows = await c.get("db").select({ id: agents.id }).from(agents).where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt), inArray(agents.id, wanted.slice(i, i + 90)))).all();
+    const rows = await c
+      .get("db")
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt), inArray(agents.id, wanted.slice(i, i + 90))))
+      .all();
     for (const r of rows) found.add(r.id);
   }
   const unknown = wanted.filter((id) => !found.has(id));
-  if (unknown.length > 0) throw invalidFields(unknown.map((id) => ({ path: "agentId", message: `Not an agent of this tenant: ${id}` })), { unknownAgentIds: unknown });
+  if (unknown.length > 0)
+    throw invalidFields(
+      unknown.map((id) => ({ path: "agentId", message: `Not an agent of this tenant: ${id}` })),
+      { unknownAgentIds: unknown },
+    );
 }

@@ -10,7 +10,13 @@ import type { Context } from "hono";
 import { newId } from "../../../shared/crypto/ids";
 import { agents, secrets, secretVersions, skills, skillVersions, type SecretRow, type SecretVersionRow } from "../../../shared/db/schema";
 import { SkillManifestSchema } from "../../../shared/skills/manifest";
-import { CreateSecretInputSchema, RotateSecretInputSchema, SecretSchema, UpdateSecretInputSchema, type Secret } from "../../../shared/schemas/secrets";
+import {
+  CreateSecretInputSchema,
+  RotateSecretInputSchema,
+  SecretSchema,
+  UpdateSecretInputSchema,
+  type Secret,
+} from "../../../shared/schemas/secrets";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
 import { tenantDataKey } from "../../../shared/vault/data-keys";
 import { seal, secretAad } from "../../../shared/vault/envelope";
@@ -24,7 +30,13 @@ import { invalidateTenantEgress } from "../services/egress";
 
 export const secretsRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Secrets"];
-const SecretParams = TenantParams.extend({ secretId: z.string().min(1).max(64).meta({ param: { name: "secretId", in: "path" }, example: "sec_01JD0000000000000000000000" }) });
+const SecretParams = TenantParams.extend({
+  secretId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "secretId", in: "path" }, example: "sec_01JD0000000000000000000000" }),
+});
 const SecretEnvelope = z.object({ secret: SecretSchema });
 
 function toSecret(row: SecretRow, versions: SecretVersionRow[], now = Date.now()): Secret {
@@ -38,7 +50,9 @@ function toSecret(row: SecretRow, versions: SecretVersionRow[], now = Date.now()
     injection: row.injection,
     scope: row.scope,
     currentVersion: row.currentVersion,
-    versions: versions.sort((a, b) => b.version - a.version).map((v) => ({ version: v.version, createdAt: toIso(v.createdAt), createdBy: v.createdBy })),
+    versions: versions
+      .sort((a, b) => b.version - a.version)
+      .map((v) => ({ version: v.version, createdAt: toIso(v.createdAt), createdBy: v.createdBy })),
     status: row.expiresAt !== null && row.expiresAt <= now ? "expired" : "active",
     expiresAt: toIso(row.expiresAt),
     createdAt: toIso(row.createdAt),
@@ -47,7 +61,12 @@ function toSecret(row: SecretRow, versions: SecretVersionRow[], now = Date.now()
 }
 
 async function findSecret(c: Context<AppEnv>, secretId: string): Promise<SecretRow> {
-  const row = await c.get("db").select().from(secrets).where(and(eq(secrets.id, secretId), eq(secrets.tenantId, c.get("tenantAccess").tenant.id), isNull(secrets.deletedAt))).get();
+  const row = await c
+    .get("db")
+    .select()
+    .from(secrets)
+    .where(and(eq(secrets.id, secretId), eq(secrets.tenantId, c.get("tenantAccess").tenant.id), isNull(secrets.deletedAt)))
+    .get();
   if (!row) throw notFound("Secret");
   return row;
 }
@@ -66,20 +85,39 @@ async function assertScope(c: Context<AppEnv>, name: string, scope: SecretRow["s
   const tenantId = c.get("tenantAccess").tenant.id;
   if ("agents" in scope) {
     const ids = [...new Set(scope.agents)];
-    const found = await db.select({ id: agents.id }).from(agents).where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt), inArray(agents.id, ids))).all();
+    const found = await db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt), inArray(agents.id, ids)))
+      .all();
     const unknown = ids.filter((id) => !found.some((f) => f.id === id));
-    if (unknown.length) throw new ApiError("validation_failed", "Some agents in the scope are not agents of this tenant.", { issues: [{ path: "scope.agents", code: "unknown_agent", message: "Unknown agent." }], unknownAgentIds: unknown });
+    if (unknown.length)
+      throw new ApiError("validation_failed", "Some agents in the scope are not agents of this tenant.", {
+        issues: [{ path: "scope.agents", code: "unknown_agent", message: "Unknown agent." }],
+        unknownAgentIds: unknown,
+      });
     return;
   }
   const names = [...new Set(scope.skills)];
-  const rows = await db.select({ name: skills.name, manifest: skillVersions.manifest }).from(skills).innerJoin(skillVersions, eq(skillVersions.skillId, skills.id)).where(and(eq(skills.tenantId, tenantId), inArray(skills.name, names))).all();
-  const declaring = new Set(rows.filter((r) => SkillManifestSchema.safeParse(r.manifest).data?.env.some((e) => e.name === name)).map((r) => r.name));
+  const rows = await db
+    .select({ name: skills.name, manifest: skillVersions.manifest })
+    .from(skills)
+    .innerJoin(skillVersions, eq(skillVersions.skillId, skills.id))
+    .where(and(eq(skills.tenantId, tenantId), inArray(skills.name, names)))
+    .all();
+  const declaring = new Set(
+    rows.filter((r) => SkillManifestSchema.safeParse(r.manifest).data?.env.some((e) => e.name === name)).map((r) => r.name),
+  );
   const refused = names.filter((n) => !declaring.has(n));
   if (refused.length) {
-    throw new ApiError("validation_failed", `A skill can only be given secrets its manifest declares: ${refused.join(", ")} ${refused.length === 1 ? "does" : "do"} not declare ${name} in env (or ${refused.length === 1 ? "is" : "are"} not in this tenant's catalog).`, {
-      issues: [{ path: "scope.skills", code: "undeclared_secret", message: `Not declared: ${refused.join(", ")}` }],
-      skills: refused,
-    });
+    throw new ApiError(
+      "validation_failed",
+      `A skill can only be given secrets its manifest declares: ${refused.join(", ")} ${refused.length === 1 ? "does" : "do"} not declare ${name} in env (or ${refused.length === 1 ? "is" : "are"} not in this tenant's catalog).`,
+      {
+        issues: [{ path: "scope.skills", code: "undeclared_secret", message: `Not declared: ${refused.join(", ")}` }],
+        skills: refused,
+      },
+    );
   }
 }
 
@@ -99,12 +137,24 @@ secretsRoutes.openapi(
       .get("db")
       .select()
       .from(secrets)
-      .where(and(eq(secrets.tenantId, c.get("tenantAccess").tenant.id), isNull(secrets.deletedAt), after !== undefined ? gt(secrets.id, after) : undefined))
+      .where(
+        and(
+          eq(secrets.tenantId, c.get("tenantAccess").tenant.id),
+          isNull(secrets.deletedAt),
+          after !== undefined ? gt(secrets.id, after) : undefined,
+        ),
+      )
       .orderBy(asc(secrets.id))
       .limit(limit + 1)
       .all();
-    const versions = await versionsOf(c, rows.slice(0, limit).map((r) => r.id));
-    return c.json(toPage(rows, limit, (r) => toSecret(r, versions.get(r.id) ?? [])), 200);
+    const versions = await versionsOf(
+      c,
+      rows.slice(0, limit).map((r) => r.id),
+    );
+    return c.json(
+      toPage(rows, limit, (r) => toSecret(r, versions.get(r.id) ?? [])),
+      200,
+    );
   },
 );
 
@@ -114,9 +164,13 @@ secretsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/secrets",
     tags,
     summary: "Store a secret, bound to one host and injection scheme, scoped to agents or skills",
-    description: "The value is encrypted with the tenant's data key before it is stored and is never readable again — rotate it to change it. The proxy injects it only into calls to `host` (and `pathPrefix`, `methods`) that the caller's policy allows, never after a redirect to another host, and redacts it from responses.",
+    description:
+      "The value is encrypted with the tenant's data key before it is stored and is never readable again — rotate it to change it. The proxy injects it only into calls to `host` (and `pathPrefix`, `methods`) that the caller's policy allows, never after a redirect to another host, and redacts it from responses.",
     request: { params: TenantParams, body: jsonBody(CreateSecretInputSchema) },
-    responses: { 201: jsonResponse(SecretEnvelope, "Stored (metadata only)."), 409: jsonResponse(z.any(), "`conflict`: a secret with this name exists.") },
+    responses: {
+      201: jsonResponse(SecretEnvelope, "Stored (metadata only)."),
+      409: jsonResponse(z.any(), "`conflict`: a secret with this name exists."),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -149,11 +203,24 @@ secretsRoutes.openapi(
     try {
       await db.batch([db.insert(secrets).values(row), db.insert(secretVersions).values(version)]);
     } catch (err) {
-      if (String((err as Error)?.message ?? err).includes("UNIQUE")) throw new ApiError("conflict", `A secret named ${input.name} already exists. Rotate it, or delete it first.`, { name: input.name });
+      if (String((err as Error)?.message ?? err).includes("UNIQUE"))
+        throw new ApiError("conflict", `A secret named ${input.name} already exists. Rotate it, or delete it first.`, { name: input.name });
       throw err;
     }
     await invalidateTenantEgress(c.env, db, tenant.id);
-    await audit(c, { action: "secret.created", target: { type: "secret", id }, severity: "warning", details: { name: row.name, host: row.host, pathPrefix: row.pathPrefix, injection: { type: row.injection.type, name: row.injection.name }, scope: row.scope, expiresAt: input.expiresAt ?? null } });
+    await audit(c, {
+      action: "secret.created",
+      target: { type: "secret", id },
+      severity: "warning",
+      details: {
+        name: row.name,
+        host: row.host,
+        pathPrefix: row.pathPrefix,
+        injection: { type: row.injection.type, name: row.injection.name },
+        scope: row.scope,
+        expiresAt: input.expiresAt ?? null,
+      },
+    });
     return c.json({ secret: toSecret(row, [version], now) }, 201);
   },
 );
@@ -189,17 +256,36 @@ secretsRoutes.openapi(
     const now = Date.now();
     const next = row.currentVersion + 1;
     const dek = (await tenantDataKey(c.env, row.tenantId, { create: true }))!;
-    const version: SecretVersionRow = { secretId: row.id, version: next, vaultKeyId: dek.vaultKeyId, ciphertext: await seal(dek.key, new TextEncoder().encode(input.value), secretAad(row.tenantId, row.id, next)), createdBy: actorOf(c.get("principal")).id, createdAt: now };
+    const version: SecretVersionRow = {
+      secretId: row.id,
+      version: next,
+      vaultKeyId: dek.vaultKeyId,
+      ciphertext: await seal(dek.key, new TextEncoder().encode(input.value), secretAad(row.tenantId, row.id, next)),
+      createdBy: actorOf(c.get("principal")).id,
+      createdAt: now,
+    };
     const expiresAt = input.expiresAt === undefined ? row.expiresAt : input.expiresAt === null ? null : Date.parse(input.expiresAt);
     try {
       // The version row's primary key makes concurrent rotations collide instead of both landing.
-      await db.batch([db.insert(secretVersions).values(version), db.update(secrets).set({ currentVersion: next, expiresAt, updatedAt: now }).where(and(eq(secrets.id, row.id), eq(secrets.currentVersion, row.currentVersion)))]);
+      await db.batch([
+        db.insert(secretVersions).values(version),
+        db
+          .update(secrets)
+          .set({ currentVersion: next, expiresAt, updatedAt: now })
+          .where(and(eq(secrets.id, row.id), eq(secrets.currentVersion, row.currentVersion))),
+      ]);
     } catch (err) {
-      if (String((err as Error)?.message ?? err).includes("UNIQUE") || String(err).includes("PRIMARY")) throw new ApiError("conflict", "The secret was rotated at the same time; reload and retry.");
+      if (String((err as Error)?.message ?? err).includes("UNIQUE") || String(err).includes("PRIMARY"))
+        throw new ApiError("conflict", "The secret was rotated at the same time; reload and retry.");
       throw err;
     }
     await invalidateTenantEgress(c.env, db, row.tenantId);
-    await audit(c, { action: "secret.rotated", target: { type: "secret", id: row.id }, severity: "warning", details: { name: row.name, version: next } });
+    await audit(c, {
+      action: "secret.rotated",
+      target: { type: "secret", id: row.id },
+      severity: "warning",
+      details: { name: row.name, version: next },
+    });
     const updated = { ...row, currentVersion: next, expiresAt, updatedAt: now };
     return c.json({ secret: toSecret(updated, (await versionsOf(c, [row.id])).get(row.id) ?? []) }, 200);
   },
@@ -225,10 +311,26 @@ secretsRoutes.openapi(
       ...(input.expiresAt !== undefined ? { expiresAt: input.expiresAt === null ? null : Date.parse(input.expiresAt) } : {}),
       updatedAt: now,
     };
-    const updated = await c.get("db").update(secrets).set(set).where(and(eq(secrets.id, row.id), isNull(secrets.deletedAt))).returning().get();
+    const updated = await c
+      .get("db")
+      .update(secrets)
+      .set(set)
+      .where(and(eq(secrets.id, row.id), isNull(secrets.deletedAt)))
+      .returning()
+      .get();
     if (!updated) throw notFound("Secret");
     await invalidateTenantEgress(c.env, c.get("db"), row.tenantId);
-    await audit(c, { action: "secret.updated", target: { type: "secret", id: row.id }, severity: input.scope ? "warning" : "info", details: { name: row.name, changed: Object.keys(input), from: { scope: row.scope, expiresAt: toIso(row.expiresAt) }, to: { scope: updated.scope, expiresAt: toIso(updated.expiresAt) } } });
+    await audit(c, {
+      action: "secret.updated",
+      target: { type: "secret", id: row.id },
+      severity: input.scope ? "warning" : "info",
+      details: {
+        name: row.name,
+        changed: Object.keys(input),
+        from: { scope: row.scope, expiresAt: toIso(row.expiresAt) },
+        to: { scope: updated.scope, expiresAt: toIso(updated.expiresAt) },
+      },
+    });
     return c.json({ secret: toSecret(updated, (await versionsOf(c, [row.id])).get(row.id) ?? []) }, 200);
   },
 );
@@ -247,7 +349,10 @@ secretsRoutes.openapi(
     const db = c.get("db");
     const now = Date.now();
     // The row stays (soft delete) for the audit trail; the ciphertexts go at once.
-    await db.batch([db.update(secrets).set({ deletedAt: now, updatedAt: now }).where(eq(secrets.id, row.id)), db.delete(secretVersions).where(eq(secretVersions.secretId, row.id))]);
+    await db.batch([
+      db.update(secrets).set({ deletedAt: now, updatedAt: now }).where(eq(secrets.id, row.id)),
+      db.delete(secretVersions).where(eq(secretVersions.secretId, row.id)),
+    ]);
     await invalidateTenantEgress(c.env, db, row.tenantId);
     await audit(c, { action: "secret.deleted", target: { type: "secret", id: row.id }, severity: "warning", details: { name: row.name } });
     return c.body(null, 204);

@@ -15,7 +15,14 @@ import { newId } from "../../../shared/crypto/ids";
 import { memberships, ssoConnections, ssoDomains, ssoIdentities, tenants, type SsoConnectionRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { toIso } from "../../../shared/schemas/common";
-import { PutSsoConnectionInputSchema, SsoConnectionSchema, SsoDiscoverInputSchema, SsoDiscoverResultSchema, type SsoConnection, type SsoLoginError } from "../../../shared/schemas/sso";
+import {
+  PutSsoConnectionInputSchema,
+  SsoConnectionSchema,
+  SsoDiscoverInputSchema,
+  SsoDiscoverResultSchema,
+  type SsoConnection,
+  type SsoLoginError,
+} from "../../../shared/schemas/sso";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -66,7 +73,10 @@ ssoRoutes.openapi(
     tags,
     summary: "The tenant's SSO connection (never its client secret)",
     request: { params: TenantParams },
-    responses: { 200: jsonResponse(ConnectionEnvelope, "The connection."), 404: jsonResponse(ErrorBodySchema, "No connection is configured.") },
+    responses: {
+      200: jsonResponse(ConnectionEnvelope, "The connection."),
+      404: jsonResponse(ErrorBodySchema, "No connection is configured."),
+    },
   }),
   async (c) => {
     const row = await connectionOf(c, c.get("tenantAccess").tenant.id);
@@ -95,16 +105,36 @@ ssoRoutes.openapi(
     const issuer = input.issuer;
     await assertIssuer(c, issuer);
     if (!before && !input.clientSecret) throw invalidFields([{ path: "clientSecret", message: "Required for a new connection." }]);
-    if (input.ssoRequired && !input.breakGlassUserId) throw invalidFields([{ path: "breakGlassUserId", message: "Name a break-glass owner before requiring SSO, so a broken provider cannot lock the tenant out." }]);
-    const ownerOnlyChange = (input.allowOwnerFromGroups && !before?.allowOwnerFromGroups) || (input.breakGlassUserId !== null && input.breakGlassUserId !== before?.breakGlassUserId);
-    if (ownerOnlyChange && role !== "owner") throw new ApiError("owner_required", "Only an owner may let groups grant the owner role or name the break-glass owner.");
+    if (input.ssoRequired && !input.breakGlassUserId)
+      throw invalidFields([
+        {
+          path: "breakGlassUserId",
+          message: "Name a break-glass owner before requiring SSO, so a broken provider cannot lock the tenant out.",
+        },
+      ]);
+    const ownerOnlyChange =
+      (input.allowOwnerFromGroups && !before?.allowOwnerFromGroups) ||
+      (input.breakGlassUserId !== null && input.breakGlassUserId !== before?.breakGlassUserId);
+    if (ownerOnlyChange && role !== "owner")
+      throw new ApiError("owner_required", "Only an owner may let groups grant the owner role or name the break-glass owner.");
     if (input.breakGlassUserId !== null) {
-      const owner = await db.select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenantId, tenant.id), eq(memberships.userId, input.breakGlassUserId))).get();
+      const owner = await db
+        .select({ role: memberships.role })
+        .from(memberships)
+        .where(and(eq(memberships.tenantId, tenant.id), eq(memberships.userId, input.breakGlassUserId)))
+        .get();
       if (owner?.role !== "owner") throw invalidFields([{ path: "breakGlassUserId", message: "Must be an owner of this tenant." }]);
     }
     const domains = [...new Set(input.emailDomains)];
-    const taken = await db.select({ domain: ssoDomains.domain }).from(ssoDomains).where(and(inArray(ssoDomains.domain, domains), ne(ssoDomains.tenantId, tenant.id))).all();
-    if (taken.length > 0) throw new ApiError("domain_taken", `Another tenant's SSO already serves ${taken.map((t) => t.domain).join(", ")}.`, { domain: taken[0]!.domain });
+    const taken = await db
+      .select({ domain: ssoDomains.domain })
+      .from(ssoDomains)
+      .where(and(inArray(ssoDomains.domain, domains), ne(ssoDomains.tenantId, tenant.id)))
+      .all();
+    if (taken.length > 0)
+      throw new ApiError("domain_taken", `Another tenant's SSO already serves ${taken.map((t) => t.domain).join(", ")}.`, {
+        domain: taken[0]!.domain,
+      });
 
     const now = Date.now();
     const row: SsoConnectionRow = {
@@ -112,7 +142,9 @@ ssoRoutes.openapi(
       tenantId: tenant.id,
       issuer,
       clientId: input.clientId,
-      clientSecretEnc: input.clientSecret ? await encryptField(input.clientSecret, c.env.DATA_ENCRYPTION_KEY, SECRET_PURPOSE) : before!.clientSecretEnc,
+      clientSecretEnc: input.clientSecret
+        ? await encryptField(input.clientSecret, c.env.DATA_ENCRYPTION_KEY, SECRET_PURPOSE)
+        : before!.clientSecretEnc,
       emailDomains: domains,
       groupsClaim: input.groupsClaim,
       groupRoles: input.groupRoles,
@@ -136,14 +168,26 @@ ssoRoutes.openapi(
       ]);
     } catch (err) {
       // A concurrent save by another tenant claimed a domain between our check and this batch.
-      if (`${String(err)} ${String((err as { cause?: unknown }).cause)}`.includes("UNIQUE")) throw new ApiError("domain_taken", "Another tenant's SSO claimed one of these domains meanwhile.", { domain: domains[0] });
+      if (`${String(err)} ${String((err as { cause?: unknown }).cause)}`.includes("UNIQUE"))
+        throw new ApiError("domain_taken", "Another tenant's SSO claimed one of these domains meanwhile.", { domain: domains[0] });
       throw err;
     }
     await audit(c, {
       action: before ? "sso.updated" : "sso.created",
       target: { type: "sso_connection", id },
       severity: "warning",
-      details: { issuer, clientId: row.clientId, emailDomains: domains, ssoRequired: row.ssoRequired, allowOwnerFromGroups: row.allowOwnerFromGroups, jitProvisioning: row.jitProvisioning, enabled: row.enabled, secretChanged: Boolean(input.clientSecret), tenantId, createdAt: toIso(createdAt) },
+      details: {
+        issuer,
+        clientId: row.clientId,
+        emailDomains: domains,
+        ssoRequired: row.ssoRequired,
+        allowOwnerFromGroups: row.allowOwnerFromGroups,
+        jitProvisioning: row.jitProvisioning,
+        enabled: row.enabled,
+        secretChanged: Boolean(input.clientSecret),
+        tenantId,
+        createdAt: toIso(createdAt),
+      },
     });
     return c.json({ connection: toConnection(c, row) }, 200);
   },
@@ -162,7 +206,12 @@ ssoRoutes.openapi(
     const row = await connectionOf(c, c.get("tenantAccess").tenant.id);
     if (!row) throw notFound("SSO connection");
     await c.get("db").delete(ssoConnections).where(eq(ssoConnections.id, row.id));
-    await audit(c, { action: "sso.deleted", target: { type: "sso_connection", id: row.id }, severity: "warning", details: { issuer: row.issuer } });
+    await audit(c, {
+      action: "sso.deleted",
+      target: { type: "sso_connection", id: row.id },
+      severity: "warning",
+      details: { issuer: row.issuer },
+    });
     return c.body(null, 204);
   },
 );
@@ -202,7 +251,13 @@ ssoRoutes.openapi(
     const { connection } = found;
     try {
       const request = await authorizationRequest(c.env, await clientConfig(c, connection), ssoCallbackUrl(c), email.trim().toLowerCase());
-      await saveFlow(c, { connectionId: connection.id, state: request.state, nonce: request.nonce, codeVerifier: request.codeVerifier, redirectTo: next });
+      await saveFlow(c, {
+        connectionId: connection.id,
+        state: request.state,
+        nonce: request.nonce,
+        codeVerifier: request.codeVerifier,
+        redirectTo: next,
+      });
       return c.redirect(request.url.toString(), 302);
     } catch (err) {
       await auditFailure(c, connection, "sso_failed", { stage: "discovery", error: describeOidcError(err) });
@@ -220,13 +275,23 @@ ssoRoutes.openapi(
     description:
       "Register `<origin>/v1/auth/sso/callback` as the redirect URI at the provider. Validates state, the `iss` parameter, the code exchange (PKCE) and the ID token (issuer, audience, expiry, nonce, signature from the provider's JWKS), then signs in, links or provisions the person and applies the group → role mapping. Redirects to `redirectTo` (or `/`), or to `/login?error=<reason>`.",
     // Not strict: providers add parameters of their own (iss, session_state…).
-    request: { query: z.object({ code: z.string().max(4096).optional(), state: z.string().max(512).optional(), error: z.string().max(256).optional() }) },
+    request: {
+      query: z.object({
+        code: z.string().max(4096).optional(),
+        state: z.string().max(512).optional(),
+        error: z.string().max(256).optional(),
+      }),
+    },
     responses: { 302: redirect("Signed in (session cookie set), or back to the login page with `?error=`.") },
   }),
   async (c) => {
     const flow = await loadFlow(c);
     endFlow(c);
-    if (!flow) throw new ApiError("bad_request", "This sign-in did not start in this browser, or it started more than 10 minutes ago. Start signing in again.");
+    if (!flow)
+      throw new ApiError(
+        "bad_request",
+        "This sign-in did not start in this browser, or it started more than 10 minutes ago. Start signing in again.",
+      );
     const connection = await c.get("db").select().from(ssoConnections).where(eq(ssoConnections.id, flow.connectionId)).get();
     if (!connection || !connection.enabled) return c.redirect(loginWithError("sso_not_configured", flow.redirectTo), 302);
     const tenant = await c.get("db").select().from(tenants).where(eq(tenants.id, connection.tenantId)).get();
@@ -241,7 +306,10 @@ ssoRoutes.openapi(
     }
     let claims: SsoClaims;
     try {
-      claims = (await completeAuthorization(c.env, await clientConfig(c, connection), new URL(c.req.url), { ...flow, redirectUri: ssoCallbackUrl(c) })) as SsoClaims;
+      claims = (await completeAuthorization(c.env, await clientConfig(c, connection), new URL(c.req.url), {
+        ...flow,
+        redirectUri: ssoCallbackUrl(c),
+      })) as SsoClaims;
     } catch (err) {
       await auditFailure(c, connection, "sso_failed", { error: describeOidcError(err) });
       return c.redirect(loginWithError("sso_failed", flow.redirectTo), 302);
@@ -264,7 +332,12 @@ ssoRoutes.openapi(
     }
     // The provider authenticated the person (and enforces its own MFA): no second local factor.
     const session = await createSession(c, user);
-    await audit(c, { actor, action: "auth.sso_login", target: { type: "session", id: session.id }, details: { connectionId: connection.id, issuer: connection.issuer, subject: claims.sub, account: result.account, role: result.role } });
+    await audit(c, {
+      actor,
+      action: "auth.sso_login",
+      target: { type: "session", id: session.id },
+      details: { connectionId: connection.id, issuer: connection.issuer, subject: claims.sub, account: result.account, role: result.role },
+    });
     return c.redirect(flow.redirectTo ?? `/t/${connection.tenantId}`, 302);
   },
 );
@@ -287,13 +360,18 @@ async function connectionForEmail(c: Context<AppEnv>, email: string): Promise<{ 
 }
 
 async function clientConfig(c: Context<AppEnv>, connection: SsoConnectionRow) {
-  return { issuer: connection.issuer, clientId: connection.clientId, clientSecret: await decryptField(connection.clientSecretEnc, c.env.DATA_ENCRYPTION_KEY, SECRET_PURPOSE) };
+  return {
+    issuer: connection.issuer,
+    clientId: connection.clientId,
+    clientSecret: await decryptField(connection.clientSecretEnc, c.env.DATA_ENCRYPTION_KEY, SECRET_PURPOSE),
+  };
 }
 
 /** https only (http://localhost in local development), and the discovery document must answer for this exact issuer. */
 async function assertIssuer(c: Context<AppEnv>, issuer: string): Promise<void> {
   const url = new URL(issuer);
-  if (url.protocol !== "https:" && !insecureAllowed(c.env, issuer)) throw invalidFields([{ path: "issuer", message: "The issuer must be an https URL." }]);
+  if (url.protocol !== "https:" && !insecureAllowed(c.env, issuer))
+    throw invalidFields([{ path: "issuer", message: "The issuer must be an https URL." }]);
   try {
     await discover(c.env, issuer);
   } catch (err) {
@@ -301,7 +379,13 @@ async function assertIssuer(c: Context<AppEnv>, issuer: string): Promise<void> {
   }
 }
 
-function auditFailure(c: Context<AppEnv>, connection: SsoConnectionRow, reason: SsoLoginError, details: Record<string, unknown> = {}, userId: string | null = null) {
+function auditFailure(
+  c: Context<AppEnv>,
+  connection: SsoConnectionRow,
+  reason: SsoLoginError,
+  details: Record<string, unknown> = {},
+  userId: string | null = null,
+) {
   return audit(c, {
     tenantId: connection.tenantId,
     actor: { type: "anonymous", id: userId, name: null },

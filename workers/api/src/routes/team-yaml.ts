@@ -16,7 +16,11 @@ import { toTeamDocument } from "../../../shared/coordination/team-yaml";
 export const teamYamlRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Coordination"];
 
-const ChangeSchema = z.object({ kind: z.string() }).catchall(z.unknown()).meta({ id: "TeamChange", description: "One change: `team.update`, `agent.create`, `agent.update`, `member.add`, `member.remove`, `allowlist.edge.add|remove`, `allowlist.topic.add|remove`, `settings.update`, with its fields." });
+const ChangeSchema = z.object({ kind: z.string() }).catchall(z.unknown()).meta({
+  id: "TeamChange",
+  description:
+    "One change: `team.update`, `agent.create`, `agent.update`, `member.add`, `member.remove`, `allowlist.edge.add|remove`, `allowlist.topic.add|remove`, `settings.update`, with its fields.",
+});
 const ApplyInputSchema = z
   .object({
     yaml: z.string().min(1).max(MAX_YAML_BYTES).meta({ description: "The team document (apiVersion switchboard.dev/v1, kind Team)." }),
@@ -40,7 +44,8 @@ teamYamlRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/export",
     tags,
     summary: "Export a team as YAML",
-    description: "Agents (by name), allowlist edges and topic rules (`role:<template>` / `agent:<name>`), and coordination settings, in a fixed order: export → apply → export is identical.",
+    description:
+      "Agents (by name), allowlist edges and topic rules (`role:<template>` / `agent:<name>`), and coordination settings, in a fixed order: export → apply → export is identical.",
     request: { params: TeamParams },
     responses: { 200: jsonResponse(z.object({ yaml: z.string() }).meta({ id: "TeamExport" }), "The document.") },
   }),
@@ -56,7 +61,8 @@ teamYamlRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/apply",
     tags,
     summary: "Apply a team YAML (dry run by default)",
-    description: "Diffs the document against the team and, with `dryRun: false`, makes the team match: creates missing agents (their secrets are in this answer only; plan limits apply), updates template/trust/description of named agents, adds and removes members, replaces the allowlist and the coordination settings. Idempotent: applying the same document again changes nothing. Agents are matched by name among the tenant's live agents.",
+    description:
+      "Diffs the document against the team and, with `dryRun: false`, makes the team match: creates missing agents (their secrets are in this answer only; plan limits apply), updates template/trust/description of named agents, adds and removes members, replaces the allowlist and the coordination settings. Idempotent: applying the same document again changes nothing. Agents are matched by name among the tenant's live agents.",
     request: { params: TeamParams, body: jsonBody(ApplyInputSchema) },
     responses: { 200: jsonResponse(ApplyResultSchema, "The changes (applied or not).") },
   }),
@@ -66,6 +72,15 @@ teamYamlRoutes.openapi(
     const parsed = parseTeamYaml(yaml);
     if (!parsed.ok) throw invalidFields(parsed.issues);
     const outcome = await applyTeamDocument(c, team, parsed.doc, dryRun);
-    return c.json({ dryRun, applied: outcome.applied, changes: outcome.changes, createdAgents: outcome.createdAgents, yaml: stringifyTeam(outcome.yaml) }, 200);
+    return c.json(
+      {
+        dryRun,
+        applied: outcome.applied,
+        changes: outcome.changes,
+        createdAgents: outcome.createdAgents,
+        yaml: stringifyTeam(outcome.yaml),
+      },
+      200,
+    );
   },
 );

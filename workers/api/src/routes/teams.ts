@@ -32,16 +32,19 @@ const tags = ["Teams"];
 const TeamEnvelope = z.object({ team: TeamSchema });
 const TeamWithAgentsSchema = z.object({ team: TeamSchema, agents: z.array(AgentSchema) }).meta({ id: "TeamWithAgents" });
 
-
 teamsRoutes.openapi(
   defineRoute("teams:write", {
     method: "post",
     path: "/v1/tenants/{tenantId}/teams",
     tags,
     summary: "Create a team, optionally with agents",
-    description: "The team is made in `projectId` (default: the API key's project, else the tenant's default project); `agentIds` must be active agents of that project.",
+    description:
+      "The team is made in `projectId` (default: the API key's project, else the tenant's default project); `agentIds` must be active agents of that project.",
     request: { params: TenantParams, body: jsonBody(CreateTeamInputSchema) },
-    responses: { 201: jsonResponse(TeamEnvelope, "Created."), 402: jsonResponse(ErrorBodySchema, "`plan_limit_exceeded`: the plan's team limit is reached.") },
+    responses: {
+      201: jsonResponse(TeamEnvelope, "Created."),
+      402: jsonResponse(ErrorBodySchema, "`plan_limit_exceeded`: the plan's team limit is reached."),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -51,14 +54,27 @@ teamsRoutes.openapi(
     const project = await requireProjectForCreate(c, input.projectId, "teams:write");
     await assertAgentsJoinable(db, tenant.id, agentIds, project);
     const now = Date.now();
-    const row: TeamRow = { id: newId("team", now), tenantId: tenant.id, name: input.name, description: input.description ?? "", createdAt: now, updatedAt: now, deletedAt: null, projectId: project.id };
+    const row: TeamRow = {
+      id: newId("team", now),
+      tenantId: tenant.id,
+      name: input.name,
+      description: input.description ?? "",
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+      projectId: project.id,
+    };
     await insertWithinPlanLimit(c, "teams", teams, row);
     const linked = await linkOrUndo(
       () => linkAgentsToTeam(db, tenant.id, row.id, agentIds, now, project),
       () => db.delete(teams).where(eq(teams.id, row.id)),
     );
     linked.sort();
-    await audit(c, { action: "team.created", target: { type: "team", id: row.id }, details: { name: row.name, agentIds: linked, projectId: project.id } });
+    await audit(c, {
+      action: "team.created",
+      target: { type: "team", id: row.id },
+      details: { name: row.name, agentIds: linked, projectId: project.id },
+    });
     return c.json({ team: toTeam(row, linked) }, 201);
   },
 );
@@ -69,7 +85,8 @@ teamsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams",
     tags,
     summary: "List teams, oldest first",
-    description: "With `projectId`, only that project's teams; without, those of every project the caller may see (a project-bound API key: its project).",
+    description:
+      "With `projectId`, only that project's teams; without, those of every project the caller may see (a project-bound API key: its project).",
     request: { params: TenantParams, query: PageQuerySchema.extend(ProjectFilterQuerySchema.shape) },
     responses: { 200: jsonResponse(pageOf(TeamSchema, "TeamPage"), "A page of teams.") },
   }),
@@ -86,8 +103,14 @@ teamsRoutes.openapi(
       .orderBy(asc(teams.id))
       .limit(limit + 1)
       .all();
-    const agentIds = await agentIdsByTeam(db, rows.slice(0, limit).map((r) => r.id));
-    return c.json(toPage(rows, limit, (r) => toTeam(r, agentIds.get(r.id) ?? [])), 200);
+    const agentIds = await agentIdsByTeam(
+      db,
+      rows.slice(0, limit).map((r) => r.id),
+    );
+    return c.json(
+      toPage(rows, limit, (r) => toTeam(r, agentIds.get(r.id) ?? [])),
+      200,
+    );
   },
 );
 
@@ -110,8 +133,20 @@ teamsRoutes.openapi(
       .where(and(eq(teamAgents.teamId, team.id), isNull(agents.deletedAt)))
       .orderBy(asc(agents.id))
       .all();
-    const teamIds = await teamIdsByAgent(db, members.map((a) => a.id));
-    return c.json({ team: toTeam(team, members.map((a) => a.id)), agents: members.map((a) => toAgent(a, teamIds.get(a.id) ?? [])) }, 200);
+    const teamIds = await teamIdsByAgent(
+      db,
+      members.map((a) => a.id),
+    );
+    return c.json(
+      {
+        team: toTeam(
+          team,
+          members.map((a) => a.id),
+        ),
+        agents: members.map((a) => toAgent(a, teamIds.get(a.id) ?? [])),
+      },
+      200,
+    );
   },
 );
 
@@ -129,13 +164,24 @@ teamsRoutes.openapi(
     const input = c.req.valid("json");
     const { tenant } = c.get("tenantAccess");
     const before = await findTeam(c, teamId, "teams:write", { write: true });
-    const updated = await c.get("db").update(teams).set({ ...input, updatedAt: Date.now() }).where(liveTeam(tenant.id, teamId)).returning().get();
+    const updated = await c
+      .get("db")
+      .update(teams)
+      .set({ ...input, updatedAt: Date.now() })
+      .where(liveTeam(tenant.id, teamId))
+      .returning()
+      .get();
     if (!updated) throw notFound("Team");
     const changed = Object.keys(input) as Array<keyof typeof input>;
     await audit(c, {
       action: "team.updated",
       target: { type: "team", id: teamId },
-      details: { changed, from: Object.fromEntries(changed.map((k) => [k, before[k]])), to: Object.fromEntries(changed.map((k) => [k, updated[k]])), projectId: projectIdOf(before) },
+      details: {
+        changed,
+        from: Object.fromEntries(changed.map((k) => [k, before[k]])),
+        to: Object.fromEntries(changed.map((k) => [k, updated[k]])),
+        projectId: projectIdOf(before),
+      },
     });
     return c.json({ team: await withAgents(c, updated) }, 200);
   },
@@ -163,7 +209,11 @@ teamsRoutes.openapi(
     ]);
     if (update.meta.changes === 0) throw notFound("Team");
     await Promise.all(agentIds.map((agentId) => evictAgentFromRelays(c.env, [team.id], agentId, "removed")));
-    await audit(c, { action: "team.deleted", target: { type: "team", id: team.id }, details: { name: team.name, removedAgentIds: agentIds, projectId: projectIdOf(team) } });
+    await audit(c, {
+      action: "team.deleted",
+      target: { type: "team", id: team.id },
+      details: { name: team.name, removedAgentIds: agentIds, projectId: projectIdOf(team) },
+    });
     return c.body(null, 204);
   },
 );
@@ -174,7 +224,8 @@ teamsRoutes.openapi(
     path: "/v1/tenants/{tenantId}/teams/{teamId}/agents/{agentId}",
     tags,
     summary: "Add an agent to a team (idempotent)",
-    description: "The agent must be an active agent of the team's project. Adding an agent that is already a member changes nothing and answers 200.",
+    description:
+      "The agent must be an active agent of the team's project. Adding an agent that is already a member changes nothing and answers 200.",
     request: { params: TeamAgentParams },
     responses: { 200: jsonResponse(TeamEnvelope, "The agent is a member of the team.") },
   }),
@@ -191,7 +242,8 @@ teamsRoutes.openapi(
       await assertAgentsJoinable(db, tenant.id, [agentId], project);
       throw notFound("Agent");
     }
-    if (added.length > 0) await audit(c, { action: "team.agent_added", target: { type: "team", id: team.id }, details: { agentId, projectId: project.id } });
+    if (added.length > 0)
+      await audit(c, { action: "team.agent_added", target: { type: "team", id: team.id }, details: { agentId, projectId: project.id } });
     return c.json({ team: toTeam(team, agentIds) }, 200);
   },
 );
@@ -208,10 +260,18 @@ teamsRoutes.openapi(
   async (c) => {
     const { teamId, agentId } = c.req.valid("param");
     const team = await findTeam(c, teamId, "teams:write");
-    const removed = await c.get("db").delete(teamAgents).where(and(eq(teamAgents.teamId, team.id), eq(teamAgents.agentId, agentId))).run();
+    const removed = await c
+      .get("db")
+      .delete(teamAgents)
+      .where(and(eq(teamAgents.teamId, team.id), eq(teamAgents.agentId, agentId)))
+      .run();
     if (removed.meta.changes === 0) throw new ApiError("not_found", `Agent ${agentId} is not in this team.`);
     await evictAgentFromRelays(c.env, [team.id], agentId, "removed");
-    await audit(c, { action: "team.agent_removed", target: { type: "team", id: team.id }, details: { agentId, projectId: projectIdOf(team) } });
+    await audit(c, {
+      action: "team.agent_removed",
+      target: { type: "team", id: team.id },
+      details: { agentId, projectId: projectIdOf(team) },
+    });
     return c.body(null, 204);
   },
 );

@@ -13,7 +13,15 @@ import { apiKeys, memberships, projects, tenantConfigVersions, tenants, type Ten
 import { defaultProjectRow } from "../services/projects";
 import { enqueueCustomerCreation } from "../services/billing/customers";
 import { pageOf, PageQuerySchema, toIso } from "../../../shared/schemas/common";
-import { CreateTenantInputSchema, DEFAULT_TENANT_CONFIG, TenantConfigSchema, TenantConfigVersionSchema, TenantSchema, UpdateTenantInputSchema, type TenantConfig } from "../../../shared/schemas/tenant";
+import {
+  CreateTenantInputSchema,
+  DEFAULT_TENANT_CONFIG,
+  TenantConfigSchema,
+  TenantConfigVersionSchema,
+  TenantSchema,
+  UpdateTenantInputSchema,
+  type TenantConfig,
+} from "../../../shared/schemas/tenant";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
@@ -55,17 +63,33 @@ tenantRoutes.openapi(
     const now = Date.now();
     const config: TenantConfig = TenantConfigSchema.parse({ ...DEFAULT_TENANT_CONFIG, ...input.config });
     assertMayRequireMfa(user, config);
-    const tenant: TenantRow = { id: newId("tenant", now), name: input.name, plan: "free", config, configVersion: 1, createdAt: now, updatedAt: now, deletedAt: null };
+    const tenant: TenantRow = {
+      id: newId("tenant", now),
+      name: input.name,
+      plan: "free",
+      config,
+      configVersion: 1,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
     const db = c.get("db");
     await db.batch([
       db.insert(tenants).values(tenant),
       db.insert(memberships).values({ tenantId: tenant.id, userId: user.id, role: "owner", createdAt: now }),
-      db.insert(tenantConfigVersions).values({ tenantId: tenant.id, version: 1, name: tenant.name, config, reason: "created", createdBy: user.id, createdAt: now }),
+      db
+        .insert(tenantConfigVersions)
+        .values({ tenantId: tenant.id, version: 1, name: tenant.name, config, reason: "created", createdBy: user.id, createdAt: now }),
       db.insert(projects).values(defaultProjectRow(tenant.id, now)),
       // Skills: the core bundle is in every new tenant's catalog (docs/skills.md).
       ...coreBundleStatements(db, tenant.id, now),
     ]);
-    await audit(c, { tenantId: tenant.id, action: "tenant.created", target: { type: "tenant", id: tenant.id }, details: { name: tenant.name } });
+    await audit(c, {
+      tenantId: tenant.id,
+      action: "tenant.created",
+      target: { type: "tenant", id: tenant.id },
+      details: { name: tenant.name },
+    });
     // Its Stripe customer is made in the background (docs/billing.md): the tenant works at once, whatever Stripe's state.
     await enqueueCustomerCreation(c.env, tenant.id);
     return c.json({ tenant: toTenant(tenant) }, 201);
@@ -73,7 +97,14 @@ tenantRoutes.openapi(
 );
 
 tenantRoutes.openapi(
-  defineRoute("tenant:read", { method: "get", path: "/v1/tenants/{tenantId}", tags, summary: "Get a tenant", request: { params: TenantParams }, responses: { 200: jsonResponse(TenantEnvelope, "The tenant.") } }),
+  defineRoute("tenant:read", {
+    method: "get",
+    path: "/v1/tenants/{tenantId}",
+    tags,
+    summary: "Get a tenant",
+    request: { params: TenantParams },
+    responses: { 200: jsonResponse(TenantEnvelope, "The tenant.") },
+  }),
   (c) => c.json({ tenant: toTenant(c.get("tenantAccess").tenant) }, 200),
 );
 
@@ -84,18 +115,26 @@ tenantRoutes.openapi(
     tags,
     summary: "Change the tenant's name or config (writes a new config version)",
     request: { params: TenantParams, body: jsonBody(UpdateTenantInputSchema) },
-    responses: { 200: jsonResponse(TenantEnvelope, "Updated."), 409: jsonResponse(z.any(), "`version_conflict`; `conflict` when requiring MFA without having it yourself") },
+    responses: {
+      200: jsonResponse(TenantEnvelope, "Updated."),
+      409: jsonResponse(z.any(), "`version_conflict`; `conflict` when requiring MFA without having it yourself"),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
     const current = c.get("tenantAccess").tenant;
-    if (input.expectedVersion !== undefined && input.expectedVersion !== current.configVersion) throw versionConflict(input.expectedVersion, current.configVersion);
+    if (input.expectedVersion !== undefined && input.expectedVersion !== current.configVersion)
+      throw versionConflict(input.expectedVersion, current.configVersion);
     const name = input.name ?? current.name;
     const config = TenantConfigSchema.parse({ ...current.config, ...input.config });
     // Saving a form without changing anything must not grow the history with identical versions.
     if (name === current.name && canonicalize(config) === canonicalize(current.config)) return c.json({ tenant: toTenant(current) }, 200);
     const updated = await writeVersion(c, current, { name, config, reason: "update", rolledBackFrom: null });
-    await audit(c, { action: "tenant.updated", target: { type: "tenant", id: current.id }, details: { version: updated.configVersion, changed: Object.keys(input).filter((k) => k !== "expectedVersion") } });
+    await audit(c, {
+      action: "tenant.updated",
+      target: { type: "tenant", id: current.id },
+      details: { version: updated.configVersion, changed: Object.keys(input).filter((k) => k !== "expectedVersion") },
+    });
     return c.json({ tenant: toTenant(updated) }, 200);
   },
 );
@@ -115,7 +154,10 @@ tenantRoutes.openapi(
     const db = c.get("db");
     await db.batch([
       db.update(tenants).set({ deletedAt: now, updatedAt: now }).where(eq(tenants.id, tenant.id)),
-      db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.tenantId, tenant.id))),
+      db
+        .update(apiKeys)
+        .set({ revokedAt: now })
+        .where(and(eq(apiKeys.tenantId, tenant.id))),
     ]);
     await audit(c, { action: "tenant.deleted", target: { type: "tenant", id: tenant.id }, severity: "critical" });
     return c.body(null, 204);
@@ -143,7 +185,10 @@ tenantRoutes.openapi(
       .orderBy(desc(tenantConfigVersions.version))
       .limit(limit + 1)
       .all();
-    return c.json(toPage(rows, limit, toVersion, (v) => v.version), 200);
+    return c.json(
+      toPage(rows, limit, toVersion, (v) => v.version),
+      200,
+    );
   },
 );
 
@@ -170,26 +215,48 @@ tenantRoutes.openapi(
     tags,
     summary: "Roll back to a version: writes a new version with that version's name and config",
     request: { params: ConfigVersionParams },
-    responses: { 200: jsonResponse(TenantEnvelope, "Rolled back."), 409: jsonResponse(z.any(), "`version_conflict`; `conflict` when requiring MFA without having it yourself") },
+    responses: {
+      200: jsonResponse(TenantEnvelope, "Rolled back."),
+      409: jsonResponse(z.any(), "`version_conflict`; `conflict` when requiring MFA without having it yourself"),
+    },
   }),
   async (c) => {
     const { version } = c.req.valid("param");
     const target = await findVersion(c, version);
     const current = c.get("tenantAccess").tenant;
-    const updated = await writeVersion(c, current, { name: target.name, config: target.config, reason: `rollback to version ${version}`, rolledBackFrom: version });
-    await audit(c, { action: "tenant.config_rolled_back", target: { type: "tenant", id: current.id }, severity: "warning", details: { toVersion: version, newVersion: updated.configVersion } });
+    const updated = await writeVersion(c, current, {
+      name: target.name,
+      config: target.config,
+      reason: `rollback to version ${version}`,
+      rolledBackFrom: version,
+    });
+    await audit(c, {
+      action: "tenant.config_rolled_back",
+      target: { type: "tenant", id: current.id },
+      severity: "warning",
+      details: { toVersion: version, newVersion: updated.configVersion },
+    });
     return c.json({ tenant: toTenant(updated) }, 200);
   },
 );
 
 async function findVersion(c: Context<AppEnv>, version: number) {
   const { tenant } = c.get("tenantAccess");
-  const row = await c.get("db").select().from(tenantConfigVersions).where(and(eq(tenantConfigVersions.tenantId, tenant.id), eq(tenantConfigVersions.version, version))).get();
+  const row = await c
+    .get("db")
+    .select()
+    .from(tenantConfigVersions)
+    .where(and(eq(tenantConfigVersions.tenantId, tenant.id), eq(tenantConfigVersions.version, version)))
+    .get();
   if (!row) throw notFound(`Config version ${version}`);
   return row;
 }
 
-async function writeVersion(c: Context<AppEnv>, current: TenantRow, next: { name: string; config: TenantConfig; reason: string; rolledBackFrom: number | null }): Promise<TenantRow> {
+async function writeVersion(
+  c: Context<AppEnv>,
+  current: TenantRow,
+  next: { name: string; config: TenantConfig; reason: string; rolledBackFrom: number | null },
+): Promise<TenantRow> {
   const now = Date.now();
   const version = current.configVersion + 1;
   const db = c.get("db");
@@ -198,8 +265,20 @@ async function writeVersion(c: Context<AppEnv>, current: TenantRow, next: { name
   if (!current.config.requireMfa) assertMayRequireMfa(actor, next.config);
   try {
     const [update] = await db.batch([
-      db.update(tenants).set({ name: next.name, config: next.config, configVersion: version, updatedAt: now }).where(and(eq(tenants.id, current.id), eq(tenants.configVersion, current.configVersion))),
-      db.insert(tenantConfigVersions).values({ tenantId: current.id, version, name: next.name, config: next.config, reason: next.reason, rolledBackFrom: next.rolledBackFrom, createdBy, createdAt: now }),
+      db
+        .update(tenants)
+        .set({ name: next.name, config: next.config, configVersion: version, updatedAt: now })
+        .where(and(eq(tenants.id, current.id), eq(tenants.configVersion, current.configVersion))),
+      db.insert(tenantConfigVersions).values({
+        tenantId: current.id,
+        version,
+        name: next.name,
+        config: next.config,
+        reason: next.reason,
+        rolledBackFrom: next.rolledBackFrom,
+        createdBy,
+        createdAt: now,
+      }),
     ]);
     if (update.meta.changes === 0) throw versionConflict(current.configVersion, null);
   } catch (err) {
@@ -213,10 +292,15 @@ async function writeVersion(c: Context<AppEnv>, current: TenantRow, next: { name
 /** Requiring MFA while having none would lock the person out of the tenant on their next request. */
 function assertMayRequireMfa(actor: UserRow | null, config: TenantConfig): void {
   if (config.requireMfa && actor && actor.mfaEnabledAt === null) {
-    throw new ApiError("conflict", "Turn on MFA for your own account (account security) before requiring it for this tenant.", { field: "config.requireMfa" });
+    throw new ApiError("conflict", "Turn on MFA for your own account (account security) before requiring it for this tenant.", {
+      field: "config.requireMfa",
+    });
   }
 }
 
 function versionConflict(expected: number, current: number | null) {
-  return new ApiError("version_conflict", "The config changed since you loaded it. Reload and apply your change again.", { expectedVersion: expected, ...(current !== null ? { currentVersion: current } : {}) });
+  return new ApiError("version_conflict", "The config changed since you loaded it. Reload and apply your change again.", {
+    expectedVersion: expected,
+    ...(current !== null ? { currentVersion: current } : {}),
+  });
 }

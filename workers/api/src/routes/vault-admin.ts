@@ -16,7 +16,10 @@ const RewrapResultSchema = z
   .object({
     currentKekId: z.string(),
     rewrapped: z.number().int(),
-    remaining: z.number().int().meta({ description: "Data keys still under another KEK; 0 means the old KEKs can be removed from VAULT_KEKS." }),
+    remaining: z
+      .number()
+      .int()
+      .meta({ description: "Data keys still under another KEK; 0 means the old KEKs can be removed from VAULT_KEKS." }),
     missingKekIds: z.array(z.string()).meta({ description: "KEK ids some data keys need but VAULT_KEKS lacks: put them back." }),
   })
   .meta({ id: "VaultRewrapResult" });
@@ -32,7 +35,16 @@ vaultAdminRoutes.openapi(
   async (c) => {
     const result = await rewrapVaultKeys(c.env);
     if (result.rewrapped > 0 || result.missingKekIds.length > 0) {
-      await emitAudit(c.env, { tenantId: null, actor: actorOf(c.get("principal")), action: "vault.rewrapped", target: null, severity: result.missingKekIds.length ? "critical" : "info", details: { ...result }, ip: c.get("ip"), userAgent: c.get("userAgent") });
+      await emitAudit(c.env, {
+        tenantId: null,
+        actor: actorOf(c.get("principal")),
+        action: "vault.rewrapped",
+        target: null,
+        severity: result.missingKekIds.length ? "critical" : "info",
+        details: { ...result },
+        ip: c.get("ip"),
+        userAgent: c.get("userAgent"),
+      });
     }
     return c.json(result, 200);
   },

@@ -15,7 +15,15 @@ import { newId } from "../../../shared/crypto/ids";
 import { randomToken } from "../../../shared/crypto/secrets";
 import { alertRules, webhookDeliveries, webhooks, type WebhookRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
-import { ALERT_LIMITS, CreatedWebhookSchema, CreateWebhookInputSchema, WebhookDeliverySchema, WebhookSchema, WebhookTestResultSchema, type WebhookTestPayload } from "../../../shared/schemas/alerts";
+import {
+  ALERT_LIMITS,
+  CreatedWebhookSchema,
+  CreateWebhookInputSchema,
+  WebhookDeliverySchema,
+  WebhookSchema,
+  WebhookTestResultSchema,
+  type WebhookTestPayload,
+} from "../../../shared/schemas/alerts";
 import { pageOf, PageQuerySchema } from "../../../shared/schemas/common";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
@@ -30,7 +38,13 @@ import { principalId } from "./alert-rules";
 
 export const webhooksRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Alerts"];
-const WebhookParams = TenantParams.extend({ webhookId: z.string().min(1).max(64).meta({ param: { name: "webhookId", in: "path" }, example: "whk_01JD0000000000000000000000" }) });
+const WebhookParams = TenantParams.extend({
+  webhookId: z
+    .string()
+    .min(1)
+    .max(64)
+    .meta({ param: { name: "webhookId", in: "path" }, example: "whk_01JD0000000000000000000000" }),
+});
 
 webhooksRoutes.openapi(
   defineRoute("alerts:write", {
@@ -55,9 +69,13 @@ webhooksRoutes.openapi(
     path: "/v1/tenants/{tenantId}/webhooks",
     tags,
     summary: "Register a webhook; its signing secret is shown once",
-    description: "The URL must be https (http://localhost only in development), with a host name (no IP literal) and no credentials. Attach it to rules with their `webhookIds`.",
+    description:
+      "The URL must be https (http://localhost only in development), with a host name (no IP literal) and no credentials. Attach it to rules with their `webhookIds`.",
     request: { params: TenantParams, body: jsonBody(CreateWebhookInputSchema) },
-    responses: { 201: jsonResponse(CreatedWebhookSchema, "Created. Store `secret` now: it is never shown again."), 409: jsonResponse(ErrorBodySchema, `\`conflict\`: the tenant already has ${ALERT_LIMITS.webhooksPerTenant} webhooks.`) },
+    responses: {
+      201: jsonResponse(CreatedWebhookSchema, "Created. Store `secret` now: it is never shown again."),
+      409: jsonResponse(ErrorBodySchema, `\`conflict\`: the tenant already has ${ALERT_LIMITS.webhooksPerTenant} webhooks.`),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
@@ -66,7 +84,10 @@ webhooksRoutes.openapi(
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
     const existing = (await db.select({ n: count() }).from(webhooks).where(eq(webhooks.tenantId, tenant.id)).get())?.n ?? 0;
-    if (existing >= ALERT_LIMITS.webhooksPerTenant) throw new ApiError("conflict", `A tenant can have at most ${ALERT_LIMITS.webhooksPerTenant} webhooks.`, { max: ALERT_LIMITS.webhooksPerTenant });
+    if (existing >= ALERT_LIMITS.webhooksPerTenant)
+      throw new ApiError("conflict", `A tenant can have at most ${ALERT_LIMITS.webhooksPerTenant} webhooks.`, {
+        max: ALERT_LIMITS.webhooksPerTenant,
+      });
     const secret = `${WEBHOOK_SECRET_PREFIX}${randomToken(32)}`;
     const now = Date.now();
     const row: WebhookRow = {
@@ -101,15 +122,30 @@ webhooksRoutes.openapi(
     const { tenant } = c.get("tenantAccess");
     const db = c.get("db");
     const [deleted, unlinked] = await db.batch([
-      db.delete(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenant.id))).returning(),
+      db
+        .delete(webhooks)
+        .where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenant.id)))
+        .returning(),
       db
         .update(alertRules)
-        .set({ webhookIds: sql`(SELECT json_group_array(value) FROM json_each(${alertRules.webhookIds}) WHERE value <> ${webhookId})`, updatedAt: Date.now() })
-        .where(and(eq(alertRules.tenantId, tenant.id), sql`EXISTS (SELECT 1 FROM json_each(${alertRules.webhookIds}) WHERE value = ${webhookId})`))
+        .set({
+          webhookIds: sql`(SELECT json_group_array(value) FROM json_each(${alertRules.webhookIds}) WHERE value <> ${webhookId})`,
+          updatedAt: Date.now(),
+        })
+        .where(
+          and(
+            eq(alertRules.tenantId, tenant.id),
+            sql`EXISTS (SELECT 1 FROM json_each(${alertRules.webhookIds}) WHERE value = ${webhookId})`,
+          ),
+        )
         .returning({ id: alertRules.id }),
     ]);
     if (deleted.length === 0) throw notFound("Webhook");
-    await audit(c, { action: "webhook.deleted", target: { type: "webhook", id: webhookId }, details: { host: new URL(deleted[0]!.url).host, removedFromRules: unlinked.map((r) => r.id) } });
+    await audit(c, {
+      action: "webhook.deleted",
+      target: { type: "webhook", id: webhookId },
+      details: { host: new URL(deleted[0]!.url).host, removedFromRules: unlinked.map((r) => r.id) },
+    });
     if (unlinked.length > 0) await rulesChanged(c.env, tenant.id);
     return c.body(null, 204);
   },
@@ -121,7 +157,8 @@ webhooksRoutes.openapi(
     path: "/v1/tenants/{tenantId}/webhooks/{webhookId}/deliveries",
     tags,
     summary: "A webhook's deliveries, newest first",
-    description: "`pending` (being tried or waiting for a retry), `delivered` (a 2xx came back), `failed` (retries exhausted; dead-lettered).",
+    description:
+      "`pending` (being tried or waiting for a retry), `delivered` (a 2xx came back), `failed` (retries exhausted; dead-lettered).",
     request: { params: WebhookParams, query: PageQuerySchema },
     responses: { 200: jsonResponse(pageOf(WebhookDeliverySchema, "WebhookDeliveryPage"), "A page of deliveries.") },
   }),
@@ -148,26 +185,47 @@ webhooksRoutes.openapi(
     path: "/v1/tenants/{tenantId}/webhooks/{webhookId}/test",
     tags,
     summary: "Send a signed test event to a webhook now",
-    description: "POSTs `{ \"type\": \"webhook.test\", … }` signed exactly like an alert (check your verifier with it) and answers what the receiver said. Not queued, not retried, not in the delivery log. Audited (`webhook.tested`).",
+    description:
+      'POSTs `{ "type": "webhook.test", … }` signed exactly like an alert (check your verifier with it) and answers what the receiver said. Not queued, not retried, not in the delivery log. Audited (`webhook.tested`).',
     request: { params: WebhookParams },
     responses: { 200: jsonResponse(WebhookTestResultSchema, "What the receiver answered (a failure is still a 200 here: the test ran).") },
   }),
   async (c) => {
     const webhook = await findWebhook(c, c.req.valid("param").webhookId);
     const id = newId("webhookDelivery");
-    const payload: WebhookTestPayload = { id, type: "webhook.test", createdAt: new Date().toISOString(), tenantId: webhook.tenantId, data: { webhookId: webhook.id } };
+    const payload: WebhookTestPayload = {
+      id,
+      type: "webhook.test",
+      createdAt: new Date().toISOString(),
+      tenantId: webhook.tenantId,
+      data: { webhookId: webhook.id },
+    };
     const secret = await decryptField(webhook.secretEnc, c.env.DATA_ENCRYPTION_KEY, WEBHOOK_SECRET_PURPOSE);
     const started = Date.now();
-    const result = await sendSigned(webhook.url, secret, JSON.stringify(payload), { [DELIVERY_HEADER]: id, [EVENT_HEADER]: payload.type, "Switchboard-Attempt": "1" });
+    const result = await sendSigned(webhook.url, secret, JSON.stringify(payload), {
+      [DELIVERY_HEADER]: id,
+      [EVENT_HEADER]: payload.type,
+      "Switchboard-Attempt": "1",
+    });
     const durationMs = Date.now() - started;
-    await audit(c, { action: "webhook.tested", target: { type: "webhook", id: webhook.id }, outcome: result.error === null ? "success" : "failure", details: { host: new URL(webhook.url).host, statusCode: result.statusCode } });
+    await audit(c, {
+      action: "webhook.tested",
+      target: { type: "webhook", id: webhook.id },
+      outcome: result.error === null ? "success" : "failure",
+      details: { host: new URL(webhook.url).host, statusCode: result.statusCode },
+    });
     return c.json({ delivered: result.error === null, statusCode: result.statusCode, error: result.error, durationMs }, 200);
   },
 );
 
 async function findWebhook(c: Context<AppEnv>, webhookId: string): Promise<WebhookRow> {
   const { tenant } = c.get("tenantAccess");
-  const row = await c.get("db").select().from(webhooks).where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenant.id))).get();
+  const row = await c
+    .get("db")
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, webhookId), eq(webhooks.tenantId, tenant.id)))
+    .get();
   if (!row) throw notFound("Webhook");
   return row;
 }

@@ -27,11 +27,20 @@ export async function agentFromToken(env: Env, token: string | null | undefined)
   const result = await verifyAgentToken(env, token.trim(), { audience: RELAY_AUDIENCE });
   if (!result.ok) {
     const wire = agentTokenWireError(result);
-    throw wire.code === "unauthenticated" ? unauthenticated(wire.message, wire.details) : new ApiError(wire.code, wire.message, wire.details);
+    throw wire.code === "unauthenticated"
+      ? unauthenticated(wire.message, wire.details)
+      : new ApiError(wire.code, wire.message, wire.details);
   }
   const { claims } = result;
-  if (!claims.team) throw new ApiError("forbidden", "Coordination needs a team token: exchange the agent secret with `teamId` (POST /v1/agent-tokens).", { reason: "no_team" });
-  const agent = await createDb(env.DB).select({ name: agents.name, template: agents.template, trustLevel: agents.trustLevel }).from(agents).where(eq(agents.id, claims.sub)).get();
+  if (!claims.team)
+    throw new ApiError("forbidden", "Coordination needs a team token: exchange the agent secret with `teamId` (POST /v1/agent-tokens).", {
+      reason: "no_team",
+    });
+  const agent = await createDb(env.DB)
+    .select({ name: agents.name, template: agents.template, trustLevel: agents.trustLevel })
+    .from(agents)
+    .where(eq(agents.id, claims.sub))
+    .get();
   if (!agent) throw unauthenticated("The agent no longer exists.", { reason: "agent_deleted" });
   return {
     team: { teamId: claims.team, tenantId: claims.tid },

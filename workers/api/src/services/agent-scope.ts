@@ -13,10 +13,21 @@ import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { requireInProject, type ProjectAccessOptions } from "./projects";
 
-export const liveAgent = (tenantId: string, agentId: string) => and(eq(agents.id, agentId), eq(agents.tenantId, tenantId), isNull(agents.deletedAt));
+export const liveAgent = (tenantId: string, agentId: string) =>
+  and(eq(agents.id, agentId), eq(agents.tenantId, tenantId), isNull(agents.deletedAt));
 
-export async function findAgentInScope(c: Context<AppEnv>, agentId: string, permission: Permission = "agents:read", options: ProjectAccessOptions = {}): Promise<AgentRow> {
-  const row = await c.get("db").select().from(agents).where(liveAgent(c.get("tenantAccess").tenant.id, agentId)).get();
+export async function findAgentInScope(
+  c: Context<AppEnv>,
+  agentId: string,
+  permission: Permission = "agents:read",
+  options: ProjectAccessOptions = {},
+): Promise<AgentRow> {
+  const row = await c
+    .get("db")
+    .select()
+    .from(agents)
+    .where(liveAgent(c.get("tenantAccess").tenant.id, agentId))
+    .get();
   if (!row) throw notFound("Agent");
   await requireInProject(c, projectIdOf(row), permission, options).catch((err: unknown) => {
     throw err instanceof ApiError && err.code === "not_found" ? notFound("Agent") : err;

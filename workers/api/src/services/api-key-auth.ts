@@ -27,7 +27,14 @@ export async function apiKeyFromBearer(c: Context<AppEnv>, presented: string): P
   const now = Date.now();
   if (row.revokedAt !== null || (row.expiresAt !== null && row.expiresAt <= now)) return null;
   if (row.lastUsedAt === null || now - row.lastUsedAt > LAST_USED_INTERVAL_MS) {
-    c.executionCtx.waitUntil(db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)).run().then(() => undefined));
+    c.executionCtx.waitUntil(
+      db
+        .update(apiKeys)
+        .set({ lastUsedAt: now })
+        .where(eq(apiKeys.id, row.id))
+        .run()
+        .then(() => undefined),
+    );
   }
   return row;
 }

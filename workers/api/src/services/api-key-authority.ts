@@ -43,7 +43,8 @@ export function authorityOf(links: readonly ChainLink[], now: number): Authority
   let permissions: Permission[] | undefined;
   for (const [i, link] of links.entries()) {
     // The key itself was checked by the authenticator; a maker-key must still be live.
-    if (i > 0 && (link.revokedAt !== null || (link.expiresAt !== null && link.expiresAt <= now))) return { ok: false, reason: "creator_key_inactive" };
+    if (i > 0 && (link.revokedAt !== null || (link.expiresAt !== null && link.expiresAt <= now)))
+      return { ok: false, reason: "creator_key_inactive" };
     const held = permissions;
     permissions = held === undefined ? [...link.scopes] : link.scopes.filter((p) => held.includes(p));
     if (link.createdBy.startsWith(KEY_CREATOR_PREFIX)) {
@@ -60,7 +61,14 @@ export function authorityOf(links: readonly ChainLink[], now: number): Authority
 
 /** Loads the key's chain (the key, the key that made it, …) with each person-maker's current role in the key's tenant. */
 export async function loadChain(db: Database, key: Pick<ApiKeyRow, "id" | "tenantId">): Promise<ChainLink[]> {
-  const rows = await db.all<{ id: string; created_by: string; scopes: string; revoked_at: number | null; expires_at: number | null; role: Role | null }>(sql`
+  const rows = await db.all<{
+    id: string;
+    created_by: string;
+    scopes: string;
+    revoked_at: number | null;
+    expires_at: number | null;
+    role: Role | null;
+  }>(sql`
     WITH RECURSIVE chain(id, created_by, scopes, revoked_at, expires_at, depth) AS (
       SELECT id, created_by, scopes, revoked_at, expires_at, 0 FROM api_keys WHERE id = ${key.id}
       UNION ALL
@@ -71,7 +79,14 @@ export async function loadChain(db: Database, key: Pick<ApiKeyRow, "id" | "tenan
     SELECT chain.id, chain.created_by, chain.scopes, chain.revoked_at, chain.expires_at, m.role
       FROM chain LEFT JOIN memberships AS m ON m.tenant_id = ${key.tenantId} AND m.user_id = chain.created_by
      ORDER BY chain.depth`);
-  return rows.map((r) => ({ id: r.id, createdBy: r.created_by, scopes: JSON.parse(r.scopes) as Permission[], revokedAt: r.revoked_at, expiresAt: r.expires_at, creatorRole: r.role }));
+  return rows.map((r) => ({
+    id: r.id,
+    createdBy: r.created_by,
+    scopes: JSON.parse(r.scopes) as Permission[],
+    revokedAt: r.revoked_at,
+    expiresAt: r.expires_at,
+    creatorRole: r.role,
+  }));
 }
 
 export async function apiKeyAuthority(db: Database, key: Pick<ApiKeyRow, "id" | "tenantId">, now = Date.now()): Promise<Authority> {

@@ -34,7 +34,10 @@ export async function resolveExportRange(env: ExportEnv, chainId: string, q: Exp
   if (q.from !== undefined || q.to !== undefined) {
     const fromMs = q.from !== undefined ? parseTimeBound(q.from)! : undefined;
     const toMs = q.to !== undefined ? parseTimeBound(q.to)! : undefined;
-    const [old, hot] = await Promise.all([legacySeqRangeForTimes(env.DB, chainId, head.legacyTop, fromMs, toMs), ledger.seqRangeForTimes(fromMs, toMs)]);
+    const [old, hot] = await Promise.all([
+      legacySeqRangeForTimes(env.DB, chainId, head.legacyTop, fromMs, toMs),
+      ledger.seqRangeForTimes(fromMs, toMs),
+    ]);
     const byTimeMin = old.min ?? hot.min;
     const byTimeMax = hot.max ?? old.max;
     if (byTimeMin === null || byTimeMax === null) return null;
@@ -67,7 +70,14 @@ export function exportStream(env: ExportEnv, chainId: string, range: ExportRange
           for (const link of piece.links) controller.enqueue(new Uint8Array(gunzipSync(link.payload)));
           return;
         }
-        const text = format === "csv" ? pieceEntries(piece).map((e) => csvLine(CSV_COLUMNS.map((c) => c.value(e)))).join("") : pieceLines(piece).map((l) => `${l}\n`).join("");
+        const text =
+          format === "csv"
+            ? pieceEntries(piece)
+                .map((e) => csvLine(CSV_COLUMNS.map((c) => c.value(e))))
+                .join("")
+            : pieceLines(piece)
+                .map((l) => `${l}\n`)
+                .join("");
         controller.enqueue(encoder.encode(text));
       },
       async cancel() {

@@ -35,7 +35,13 @@ export function filterOf(q: Omit<AuditListQuery, "limit" | "cursor" | "projectId
 }
 
 /** Newest first; `beforeSeq` is the cursor (the last seq of the previous page). Answers up to limit + 1 entries. */
-export async function listEntries(env: QueryEnv, chainId: string, q: Omit<AuditListQuery, "projectId">, beforeSeq: number | undefined, project?: ProjectScope): Promise<LedgerEntry[]> {
+export async function listEntries(
+  env: QueryEnv,
+  chainId: string,
+  q: Omit<AuditListQuery, "projectId">,
+  beforeSeq: number | undefined,
+  project?: ProjectScope,
+): Promise<LedgerEntry[]> {
   const filter = filterOf(q, project);
   const want = q.limit + 1;
   const page = await ledgerFor(env, chainId).list(filter, beforeSeq ?? null, want);

@@ -48,9 +48,13 @@ export async function verifyRange(env: VerifyEnv, chainId: string, input: Verify
   const lowest = legacy?.min ?? head.oldestSeq ?? 1;
   let fromSeq = input.fromSeq ?? Math.max(lowest, toSeq - MAX_VERIFY_SPAN + 1, 1);
   if (toSeq - fromSeq + 1 > MAX_VERIFY_SPAN) {
-    throw rangeError("toSeq", `Verify at most ${MAX_VERIFY_SPAN.toLocaleString("en")} entries per call; split the range with fromSeq and toSeq.`);
+    throw rangeError(
+      "toSeq",
+      `Verify at most ${MAX_VERIFY_SPAN.toLocaleString("en")} entries per call; split the range with fromSeq and toSeq.`,
+    );
   }
-  if (toSeq < fromSeq) return (await strayLink(ledger)) ?? { status: "intact", fromSeq, toSeq, count: 0, headSeq: head.headSeq, headHash: head.headHash };
+  if (toSeq < fromSeq)
+    return (await strayLink(ledger)) ?? { status: "intact", fromSeq, toSeq, count: 0, headSeq: head.headSeq, headHash: head.headHash };
 
   // Blocks verify whole: widen the range to the links it touches.
   if (fromSeq > head.legacyTop) fromSeq = (await ledger.linkOf(fromSeq))?.fromSeq ?? fromSeq;
@@ -69,7 +73,10 @@ export async function verifyRange(env: VerifyEnv, chainId: string, input: Verify
       if (!walker) {
         // With no anchor (the start of the hot window after retention), the first link's own prevHash is taken as given.
         const entry = typeof item === "string" ? (JSON.parse(item) as LedgerEntry) : item;
-        walker = new ChainWalker({ prevHash: entry.v === 1 ? entry.prevHash : entry.block.prevHash, prevSeq: fromSeq - 1 }, syncChainHasher);
+        walker = new ChainWalker(
+          { prevHash: entry.v === 1 ? entry.prevHash : entry.block.prevHash, prevSeq: fromSeq - 1 },
+          syncChainHasher,
+        );
       }
       const pushed = typeof item === "string" ? walker.pushLine(item) : walker.push(item);
       const broken = pushed instanceof Promise ? await pushed : pushed;
@@ -112,8 +119,16 @@ async function anchorBefore(env: VerifyEnv, chainId: string, legacyTop: number, 
 }
 
 /** The last archived day's end, if it falls inside the range: a hash signed into a digest and kept in D1. */
-async function checkpointWitness(db: D1Database, chainId: string, fromSeq: number, toSeq: number): Promise<{ seq: number; hash: string } | null> {
-  const row = await db.prepare("SELECT last_seq AS seq, last_hash AS hash FROM audit_archive_checkpoints WHERE chain_id = ?1 AND last_day IS NOT NULL").bind(chainId).first<{ seq: number; hash: string }>();
+async function checkpointWitness(
+  db: D1Database,
+  chainId: string,
+  fromSeq: number,
+  toSeq: number,
+): Promise<{ seq: number; hash: string } | null> {
+  const row = await db
+    .prepare("SELECT last_seq AS seq, last_hash AS hash FROM audit_archive_checkpoints WHERE chain_id = ?1 AND last_day IS NOT NULL")
+    .bind(chainId)
+    .first<{ seq: number; hash: string }>();
   return row && row.seq >= fromSeq && row.seq <= toSeq ? row : null;
 }
 

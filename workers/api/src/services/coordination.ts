@@ -17,7 +17,13 @@ import { findTeamInScope } from "./team-scope";
  * through its serialisability check, which turns fields typed `unknown` (a task's result, a
  * hand-off's JSON context) into `never`; the values themselves are plain JSON and cross intact.
  */
-export type CoordinatorStub = { [K in keyof TeamCoordinator as TeamCoordinator[K] extends (...args: never[]) => unknown ? K : never]: TeamCoordinator[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
+export type CoordinatorStub = {
+  [K in keyof TeamCoordinator as TeamCoordinator[K] extends (...args: never[]) => unknown ? K : never]: TeamCoordinator[K] extends (
+    ...args: infer A
+  ) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
 
 export function coordinatorOf(env: Env, teamId: string): CoordinatorStub {
   return env.TEAM_COORDINATOR.get(env.TEAM_COORDINATOR.idFromName(teamId)) as unknown as CoordinatorStub;
@@ -32,7 +38,11 @@ export function unwrap<T>(result: CoordResult<T>): T {
 export function personCaller(c: Context<AppEnv>): Caller {
   const principal = requirePrincipal(c);
   const actor = actorOf(principal);
-  return { kind: "person", actor: { type: principal.type, id: actor.id, name: actor.name }, admin: c.get("tenantAccess").permissions.has("coordination:admin") };
+  return {
+    kind: "person",
+    actor: { type: principal.type, id: actor.id, name: actor.name },
+    admin: c.get("tenantAccess").permissions.has("coordination:admin"),
+  };
 }
 
 /**

@@ -17,12 +17,30 @@ export async function invalidateEgressGates(env: Pick<Env, "EGRESS_GATE">, agent
 
 /** Every live agent of the tenant (tenant deny rules, skill registry changes, vault changes). */
 export async function invalidateTenantEgress(env: Pick<Env, "EGRESS_GATE">, db: Database, tenantId: string): Promise<void> {
-  const rows = await db.select({ id: agents.id }).from(agents).where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt))).all();
-  await invalidateEgressGates(env, rows.map((r) => r.id));
+  const rows = await db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt)))
+    .all();
+  await invalidateEgressGates(
+    env,
+    rows.map((r) => r.id),
+  );
 }
 
 export function toEgressRule(row: EgressRuleRow): z.infer<typeof EgressRuleSchema> {
-  return { id: row.id, agentId: row.agentId, effect: row.effect, host: row.host, methods: row.methods, pathPrefix: row.pathPrefix, schemes: row.schemes, description: row.description, createdBy: row.createdBy, createdAt: toIso(row.createdAt) };
+  return {
+    id: row.id,
+    agentId: row.agentId,
+    effect: row.effect,
+    host: row.host,
+    methods: row.methods,
+    pathPrefix: row.pathPrefix,
+    schemes: row.schemes,
+    description: row.description,
+    createdBy: row.createdBy,
+    createdAt: toIso(row.createdAt),
+  };
 }
 
 /** The hosts the API itself answers on (and the dashboard's, via ALLOWED_ORIGINS): never egress destinations, also in "test a URL". */

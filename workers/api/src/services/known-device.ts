@@ -29,7 +29,12 @@ export async function knownDeviceId(c: Context<AppEnv>, userId: string): Promise
   const token = getCookie(c, DEVICE_COOKIE);
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, utf8(c.env.SESSION_SECRET), { algorithms: [ALGORITHM], issuer: ISSUER, audience: AUDIENCE, requiredClaims: ["exp", "sub", "did"] });
+    const { payload } = await jwtVerify(token, utf8(c.env.SESSION_SECRET), {
+      algorithms: [ALGORITHM],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      requiredClaims: ["exp", "sub", "did"],
+    });
     return payload.sub === userId && typeof payload.did === "string" ? payload.did : null;
   } catch {
     return null;
@@ -48,5 +53,11 @@ export async function rememberDevice(c: Context<AppEnv>, userId: string): Promis
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor((now + DEVICE_TTL_MS) / 1000))
     .sign(utf8(c.env.SESSION_SECRET));
-  setCookie(c, DEVICE_COOKIE, token, { httpOnly: true, secure: !isLocalhost(c.req.url), sameSite: "Lax", path: COOKIE_PATH, expires: new Date(now + DEVICE_TTL_MS) });
+  setCookie(c, DEVICE_COOKIE, token, {
+    httpOnly: true,
+    secure: !isLocalhost(c.req.url),
+    sameSite: "Lax",
+    path: COOKIE_PATH,
+    expires: new Date(now + DEVICE_TTL_MS),
+  });
 }

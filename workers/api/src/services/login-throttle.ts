@@ -40,7 +40,11 @@ export const accountFailuresKey = (email: string) => `login:account:${email}`;
  * returns how to record its outcome. `findUser` loads the account the email names, if any — only
  * once the address is known to be under its limit — since a device cookie vouches for an account.
  */
-export async function checkLoginThrottle<U extends { id: string }>(c: Context<AppEnv>, email: string, findUser: () => Promise<U | undefined>): Promise<LoginThrottle & { user: U | undefined }> {
+export async function checkLoginThrottle<U extends { id: string }>(
+  c: Context<AppEnv>,
+  email: string,
+  findUser: () => Promise<U | undefined>,
+): Promise<LoginThrottle & { user: U | undefined }> {
   const { perIp, perClientFailures, perAccountFailures } = LOGIN_LIMITS;
   const ip = c.get("ip") ?? "unknown";
   throwIfLimited(await limiter(c.env, `login:ip:${ip}`).consume(perIp.limit, perIp.windowMs), "sign-in attempts from your network");
@@ -49,9 +53,15 @@ export async function checkLoginThrottle<U extends { id: string }>(c: Context<Ap
   const deviceId = user ? await knownDeviceId(c, user.id) : null;
   const client = limiter(c.env, deviceId ? `login:device:${deviceId}` : `login:account-ip:${email}|${ip}`);
   const account = limiter(c.env, accountFailuresKey(email));
-  throwIfLimited(await client.peek(perClientFailures.limit, perClientFailures.windowMs), "failed sign-in attempts for this account from here");
+  throwIfLimited(
+    await client.peek(perClientFailures.limit, perClientFailures.windowMs),
+    "failed sign-in attempts for this account from here",
+  );
   if (!deviceId) {
-    throwIfLimited(await account.peek(perAccountFailures.limit, perAccountFailures.windowMs), "failed sign-in attempts for this account from unrecognised devices. Sign in from a browser you used before, or reset your password");
+    throwIfLimited(
+      await account.peek(perAccountFailures.limit, perAccountFailures.windowMs),
+      "failed sign-in attempts for this account from unrecognised devices. Sign in from a browser you used before, or reset your password",
+    );
   }
 
   return {

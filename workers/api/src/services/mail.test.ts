@@ -15,15 +15,30 @@ const withProvider = { ...production, RESEND_API_KEY: FAKE_RESEND_KEY, MAIL_FROM
 async function recorded(to: string): Promise<{ accepted: RecordedMail[]; attempts: number }> {
   return (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(to)}`)).json();
 }
-const outboxCount = async (to: string) => (await env.DB.prepare("select count(*) as n from dev_outbox where `to` = ?").bind(to).first<{ n: number }>())!.n;
+const outboxCount = async (to: string) =>
+  (await env.DB.prepare("select count(*) as n from dev_outbox where `to` = ?").bind(to).first<{ n: number }>())!.n;
 
 describe("sendMail with a provider (Resend)", () => {
   it("sends the mail through the provider's API and says so", async () => {
     const to = uniqueEmail("resend");
-    const outcome = await sendMail(withProvider, { to, subject: "Hello", text: "A link: https://x.test/a", idempotencyKey: "test/1-" + to });
+    const outcome = await sendMail(withProvider, {
+      to,
+      subject: "Hello",
+      text: "A link: https://x.test/a",
+      idempotencyKey: "test/1-" + to,
+    });
     expect(outcome).toEqual({ status: "sent", providerId: expect.stringMatching(/^fake-resend-/) });
     const { accepted } = await recorded(to);
-    expect(accepted).toEqual([{ id: (outcome as { providerId: string }).providerId, from: FROM, to: [to], subject: "Hello", text: "A link: https://x.test/a", idempotencyKey: "test/1-" + to }]);
+    expect(accepted).toEqual([
+      {
+        id: (outcome as { providerId: string }).providerId,
+        from: FROM,
+        to: [to],
+        subject: "Hello",
+        text: "A link: https://x.test/a",
+        idempotencyKey: "test/1-" + to,
+      },
+    ]);
     expect(await outboxCount(to)).toBe(0);
   });
 

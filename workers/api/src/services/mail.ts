@@ -27,7 +27,10 @@ export interface Mail {
   idempotencyKey?: string;
 }
 
-export type MailOutcome = { status: Extract<MailStatus, "sent">; providerId: string } | { status: Extract<MailStatus, "dev_outbox">; id: string } | { status: Extract<MailStatus, "not_configured" | "failed"> };
+export type MailOutcome =
+  | { status: Extract<MailStatus, "sent">; providerId: string }
+  | { status: Extract<MailStatus, "dev_outbox">; id: string }
+  | { status: Extract<MailStatus, "not_configured" | "failed"> };
 
 export const RESEND_API_URL = "https://api.resend.com/emails";
 const PROVIDER_TIMEOUT_MS = 10_000;
@@ -96,6 +99,11 @@ async function sendThroughProvider(env: MailEnv, mail: Mail): Promise<MailOutcom
     lastProblem = `${res.status} ${String(problem?.name ?? "")}: ${String(problem?.message ?? "")}`;
     if (res.status !== 429 && res.status < 500) break;
   }
-  log.error("mail not sent: the mail provider refused it or could not be reached", { to: mail.to, subject: mail.subject, provider: "resend", problem: lastProblem });
+  log.error("mail not sent: the mail provider refused it or could not be reached", {
+    to: mail.to,
+    subject: mail.subject,
+    provider: "resend",
+    problem: lastProblem,
+  });
   return { status: "failed" };
 }

@@ -17,12 +17,33 @@ export const MFA_CHALLENGE_TTL_MS = 5 * 60 * 1000;
 export const MFA_CHALLENGE_MAX_ATTEMPTS = 5;
 
 /** Opens a challenge for `user` (whose first factor just passed) and returns its token. */
-export async function issueMfaChallenge(c: Context<AppEnv>, user: UserRow, via: "password" | "github" | "google" = "password"): Promise<string> {
+export async function issueMfaChallenge(
+  c: Context<AppEnv>,
+  user: UserRow,
+  via: "password" | "github" | "google" = "password",
+): Promise<string> {
   const now = Date.now();
   const token = randomToken();
   const id = newId("mfaChallenge", now);
-  await c.get("db").insert(mfaChallenges).values({ id, userId: user.id, tokenHash: await hashSecret(token), createdAt: now, expiresAt: now + MFA_CHALLENGE_TTL_MS, attempts: 0, usedAt: null });
-  await audit(c, { tenantId: null, actor: { type: "user", id: user.id, name: user.email }, action: "auth.mfa_challenged", target: { type: "mfa_challenge", id }, details: { via } });
+  await c
+    .get("db")
+    .insert(mfaChallenges)
+    .values({
+      id,
+      userId: user.id,
+      tokenHash: await hashSecret(token),
+      createdAt: now,
+      expiresAt: now + MFA_CHALLENGE_TTL_MS,
+      attempts: 0,
+      usedAt: null,
+    });
+  await audit(c, {
+    tenantId: null,
+    actor: { type: "user", id: user.id, name: user.email },
+    action: "auth.mfa_challenged",
+    target: { type: "mfa_challenge", id },
+    details: { via },
+  });
   return token;
 }
 
@@ -36,7 +57,14 @@ export async function claimMfaAttempt(c: Context<AppEnv>, token: string): Promis
     .get("db")
     .update(mfaChallenges)
     .set({ attempts: sql`${mfaChallenges.attempts} + 1` })
-    .where(and(eq(mfaChallenges.tokenHash, await hashSecret(token)), isNull(mfaChallenges.usedAt), gt(mfaChallenges.expiresAt, now), lt(mfaChallenges.attempts, MFA_CHALLENGE_MAX_ATTEMPTS)))
+    .where(
+      and(
+        eq(mfaChallenges.tokenHash, await hashSecret(token)),
+        isNull(mfaChallenges.usedAt),
+        gt(mfaChallenges.expiresAt, now),
+        lt(mfaChallenges.attempts, MFA_CHALLENGE_MAX_ATTEMPTS),
+      ),
+    )
     .returning()
     .get();
   return row ?? null;
@@ -44,6 +72,11 @@ export async function claimMfaAttempt(c: Context<AppEnv>, token: string): Promis
 
 /** Closes the challenge; false if another request closed it first. */
 export async function completeMfaChallenge(c: Context<AppEnv>, id: string): Promise<boolean> {
-  const result = await c.get("db").update(mfaChallenges).set({ usedAt: Date.now() }).where(and(eq(mfaChallenges.id, id), isNull(mfaChallenges.usedAt))).run();
+  const result = await c
+    .get("db")
+    .update(mfaChallenges)
+    .set({ usedAt: Date.now() })
+    .where(and(eq(mfaChallenges.id, id), isNull(mfaChallenges.usedAt)))
+    .run();
   return result.meta.changes === 1;
 }

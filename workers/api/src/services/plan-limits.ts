@@ -31,7 +31,11 @@ export function usageOf(limit: PlanLimitName, tenantId: string, now: number): SQ
 
 export function planLimitError(c: Context<AppEnv>, limit: PlanLimitName, max: number): ApiError {
   const plan = c.get("tenantAccess").tenant.plan;
-  return new ApiError("plan_limit_exceeded", `The ${PLANS[plan].name} plan allows ${max} ${limit}. Remove some or upgrade the plan.`, { limit, max, plan });
+  return new ApiError("plan_limit_exceeded", `The ${PLANS[plan].name} plan allows ${max} ${limit}. Remove some or upgrade the plan.`, {
+    limit,
+    max,
+    plan,
+  });
 }
 
 export interface PlanLimitedInsertOptions {
@@ -46,13 +50,28 @@ export interface PlanLimitedInsertOptions {
  * Inserts `row` into `table` only while the route's tenant is under its plan's `limit` (and
  * `options.also` holds). Throws `plan_limit_exceeded` (402) when the limit is reached.
  */
-export async function insertWithinPlanLimit<T extends SQLiteTable>(c: Context<AppEnv>, limit: PlanLimitName, table: T, row: T["$inferInsert"], options: PlanLimitedInsertOptions = {}): Promise<void> {
+export async function insertWithinPlanLimit<T extends SQLiteTable>(
+  c: Context<AppEnv>,
+  limit: PlanLimitName,
+  table: T,
+  row: T["$inferInsert"],
+  options: PlanLimitedInsertOptions = {},
+): Promise<void> {
   const { tenant } = c.get("tenantAccess");
   const max = planLimit(tenant.plan, limit);
-  const conditions = [...(max === null ? [] : [sql`${usageOf(limit, tenant.id, options.now ?? Date.now())} < ${max}`]), ...(options.also ? [options.also] : [])];
+  const conditions = [
+    ...(max === null ? [] : [sql`${usageOf(limit, tenant.id, options.now ?? Date.now())} < ${max}`]),
+    ...(options.also ? [options.also] : []),
+  ];
   const columns = Object.entries(getTableColumns(table)).filter(([key]) => (row as Record<string, unknown>)[key] !== undefined);
-  const names = sql.join(columns.map(([, column]) => sql.identifier(column.name)), sql`, `);
-  const values = sql.join(columns.map(([key, column]) => sql`${column.mapToDriverValue((row as Record<string, unknown>)[key])}`), sql`, `);
+  const names = sql.join(
+    columns.map(([, column]) => sql.identifier(column.name)),
+    sql`, `,
+  );
+  const values = sql.join(
+    columns.map(([key, column]) => sql`${column.mapToDriverValue((row as Record<string, unknown>)[key])}`),
+    sql`, `,
+  );
   const where = conditions.length > 0 ? sql` WHERE ${sql.join(conditions, sql` AND `)}` : sql``;
   const result = await c.get("db").run(sql`INSERT INTO ${table} (${names}) SELECT ${values}${where}`);
   if (result.meta.changes > 0) return;
@@ -66,7 +85,12 @@ export async function insertWithinPlanLimit<T extends SQLiteTable>(c: Context<Ap
  * What the tenant uses of each plan limit, against `plan`'s maxima (one query). After a downgrade
  * `used` can be above `max`: nothing is removed, new ones are refused (docs/billing.md, "Downgrades").
  */
-export async function planLimitsUsage(db: import("../../../shared/db/client").Database, tenantId: string, plan: PlanId, now = Date.now()): Promise<Array<{ limit: PlanLimitName; used: number; max: number | null }>> {
+export async function planLimitsUsage(
+  db: import("../../../shared/db/client").Database,
+  tenantId: string,
+  plan: PlanId,
+  now = Date.now(),
+): Promise<Array<{ limit: PlanLimitName; used: number; max: number | null }>> {
   const names: PlanLimitName[] = ["agents", "teams", "members"];
   const [row] = await db
     .select(Object.fromEntries(names.map((n) => [n, usageOf(n, tenantId, now).mapWith(Number)])) as Record<PlanLimitName, SQL<number>>)

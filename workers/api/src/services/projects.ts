@@ -26,7 +26,16 @@ export async function ensureDefaultProject(db: Database, tenantId: string, now =
 }
 
 export function defaultProjectRow(tenantId: string, now: number): ProjectRow {
-  return { id: defaultProjectId(tenantId), tenantId, name: DEFAULT_PROJECT_NAME, description: "", isDefault: true, archivedAt: null, createdAt: now, updatedAt: now };
+  return {
+    id: defaultProjectId(tenantId),
+    tenantId,
+    name: DEFAULT_PROJECT_NAME,
+    description: "",
+    isDefault: true,
+    archivedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /** The project-bound API key's project, or null for a person or a tenant-wide key. */
@@ -41,7 +50,12 @@ export async function findProject(c: Context<AppEnv>, projectId: string): Promis
   const bound = boundProjectId(c);
   if (bound !== null && bound !== projectId) throw notFound("Project");
   const db = c.get("db");
-  const select = () => db.select().from(projects).where(and(eq(projects.id, projectId), eq(projects.tenantId, tenant.id))).get();
+  const select = () =>
+    db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.id, projectId), eq(projects.tenantId, tenant.id)))
+      .get();
   let row = await select();
   if (!row && projectId === defaultProjectId(tenant.id)) {
     await ensureDefaultProject(db, tenant.id);
@@ -55,7 +69,12 @@ export async function findProject(c: Context<AppEnv>, projectId: string): Promis
 export async function projectRoleOf(c: Context<AppEnv>, projectId: string): Promise<Role | null> {
   const principal = c.get("principal");
   if (principal?.type !== "user") return null;
-  const row = await c.get("db").select({ role: projectMembers.role }).from(projectMembers).where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, principal.user.id))).get();
+  const row = await c
+    .get("db")
+    .select({ role: projectMembers.role })
+    .from(projectMembers)
+    .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, principal.user.id)))
+    .get();
   return row?.role ?? null;
 }
 
@@ -65,14 +84,24 @@ export interface ProjectAccessOptions {
 }
 
 /** The project, once the caller may use `permission` inside it. */
-export async function requireInProject(c: Context<AppEnv>, projectId: string, permission: Permission, options: ProjectAccessOptions = {}): Promise<ProjectRow> {
+export async function requireInProject(
+  c: Context<AppEnv>,
+  projectId: string,
+  permission: Permission,
+  options: ProjectAccessOptions = {},
+): Promise<ProjectRow> {
   const project = await findProject(c, projectId);
   const { role } = c.get("tenantAccess");
   if (role !== null && !projectRoleHas(role, await projectRoleOf(c, project.id), permission)) {
-    throw new ApiError("forbidden", `Your role in the project "${project.name}" does not allow ${permission}.`, { permission, projectId: project.id });
+    throw new ApiError("forbidden", `Your role in the project "${project.name}" does not allow ${permission}.`, {
+      permission,
+      projectId: project.id,
+    });
   }
   if (options.write && project.archivedAt !== null) {
-    throw new ApiError("project_archived", `The project "${project.name}" is archived. Unarchive it to make changes in it.`, { projectId: project.id });
+    throw new ApiError("project_archived", `The project "${project.name}" is archived. Unarchive it to make changes in it.`, {
+      projectId: project.id,
+    });
   }
   return project;
 }
@@ -92,7 +121,12 @@ export function inProject(column: SQLiteColumn, project: Pick<ProjectRow, "id" |
  * The filter of a list: one project when the request names one (or the API key is bound to one);
  * otherwise every project except those where the person's project role lacks `permission`.
  */
-export async function listProjectFilter(c: Context<AppEnv>, column: SQLiteColumn, permission: Permission, requested: string | undefined): Promise<SQL | undefined> {
+export async function listProjectFilter(
+  c: Context<AppEnv>,
+  column: SQLiteColumn,
+  permission: Permission,
+  requested: string | undefined,
+): Promise<SQL | undefined> {
   const projectId = requested ?? boundProjectId(c);
   if (projectId !== null && projectId !== undefined) return inProject(column, await requireInProject(c, projectId, permission));
   const { role, tenant } = c.get("tenantAccess");

@@ -41,11 +41,18 @@ function formatCode(chars: string): string {
  */
 export async function replaceRecoveryCodesStatements(db: Database, userId: string, codes: string[], userGuard: SQL, now = Date.now()) {
   const rows = await Promise.all(codes.map(async (code) => sql`(${newId("recoveryCode", now)}, ${await hashSecret(code)})`));
-  const guard = exists(db.select({ one: sql`1` }).from(users).where(and(eq(users.id, userId), userGuard)));
+  const guard = exists(
+    db
+      .select({ one: sql`1` })
+      .from(users)
+      .where(and(eq(users.id, userId), userGuard)),
+  );
   return [
     db.delete(recoveryCodes).where(and(eq(recoveryCodes.userId, userId), guard)),
     // One INSERT … SELECT for all codes, so the guard is evaluated once for the whole set.
-    db.insert(recoveryCodes).select(sql`SELECT v.column1, ${userId}, v.column2, ${now}, NULL FROM (VALUES ${sql.join(rows, sql`, `)}) AS v WHERE ${guard}`),
+    db
+      .insert(recoveryCodes)
+      .select(sql`SELECT v.column1, ${userId}, v.column2, ${now}, NULL FROM (VALUES ${sql.join(rows, sql`, `)}) AS v WHERE ${guard}`),
   ] as const;
 }
 
@@ -62,6 +69,10 @@ export async function consumeRecoveryCode(db: Database, userId: string, input: s
 }
 
 export async function remainingRecoveryCodes(db: Database, userId: string): Promise<number> {
-  const row = await db.select({ n: count() }).from(recoveryCodes).where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))).get();
+  const row = await db
+    .select({ n: count() })
+    .from(recoveryCodes)
+    .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt)))
+    .get();
   return row?.n ?? 0;
 }

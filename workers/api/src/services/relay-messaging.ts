@@ -19,13 +19,29 @@ export type { InboxMessage };
 
 export interface RelayMessaging {
   /** A direct message, allowlist-checked, durable when answered; idempotent by `clientId`. */
-  send(team: TeamRef, from: AgentCaller, input: { to: string; body: unknown; clientId: string; ttlSeconds?: number }): Promise<CoordResult<{ seq: number }>>;
+  send(
+    team: TeamRef,
+    from: AgentCaller,
+    input: { to: string; body: unknown; clientId: string; ttlSeconds?: number },
+  ): Promise<CoordResult<{ seq: number }>>;
   /** A request, and the reply if it arrives within `timeoutMs` (else `request_timeout`). */
-  request(team: TeamRef, from: AgentCaller, input: { to: string; body: unknown; clientId: string; timeoutMs: number }): Promise<CoordResult<{ seq: number; reply: InboxMessage }>>;
+  request(
+    team: TeamRef,
+    from: AgentCaller,
+    input: { to: string; body: unknown; clientId: string; timeoutMs: number },
+  ): Promise<CoordResult<{ seq: number; reply: InboxMessage }>>;
   /** A reply to a request delivered to the agent. */
-  reply(team: TeamRef, from: AgentCaller, input: { inReplyTo: string; body: unknown; clientId: string }): Promise<CoordResult<{ seq: number }>>;
+  reply(
+    team: TeamRef,
+    from: AgentCaller,
+    input: { inReplyTo: string; body: unknown; clientId: string },
+  ): Promise<CoordResult<{ seq: number }>>;
   /** Messages after the agent's cursor (not acknowledged), oldest first; does not move the cursor. */
-  readInbox(team: TeamRef, agent: AgentCaller, input: { limit: number }): Promise<CoordResult<{ messages: InboxMessage[]; cursor: number; head: number }>>;
+  readInbox(
+    team: TeamRef,
+    agent: AgentCaller,
+    input: { limit: number },
+  ): Promise<CoordResult<{ messages: InboxMessage[]; cursor: number; head: number }>>;
   /** Cumulative ack: everything up to `seq` is processed. */
   ack(team: TeamRef, agent: AgentCaller, input: { seq: number }): Promise<CoordResult<{ cursor: number }>>;
 }
@@ -38,9 +54,15 @@ export function relayMessaging(env: Env): RelayMessaging {
   const ref = (team: TeamRef) => ({ teamId: team.teamId, tenantId: team.tenantId });
   return {
     send: async (team, from, input) => (await relay(team).agentSend(ref(team), agentOf(from), input)) as CoordResult<{ seq: number }>,
-    request: async (team, from, input) => (await relay(team).agentRequest(ref(team), agentOf(from), input)) as CoordResult<{ seq: number; reply: InboxMessage }>,
+    request: async (team, from, input) =>
+      (await relay(team).agentRequest(ref(team), agentOf(from), input)) as CoordResult<{ seq: number; reply: InboxMessage }>,
     reply: async (team, from, input) => (await relay(team).agentReply(ref(team), agentOf(from), input)) as CoordResult<{ seq: number }>,
-    readInbox: async (team, agent, input) => (await relay(team).agentInbox(ref(team), agentOf(agent), input)) as CoordResult<{ messages: InboxMessage[]; cursor: number; head: number }>,
+    readInbox: async (team, agent, input) =>
+      (await relay(team).agentInbox(ref(team), agentOf(agent), input)) as CoordResult<{
+        messages: InboxMessage[];
+        cursor: number;
+        head: number;
+      }>,
     ack: async (team, agent, input) => (await relay(team).agentAck(ref(team), agentOf(agent), input)) as CoordResult<{ cursor: number }>,
   };
 }

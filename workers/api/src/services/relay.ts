@@ -21,7 +21,9 @@ export async function evictAgentFromRelays(env: Env, teamIds: readonly string[],
   const results = await Promise.allSettled(
     teamIds.map((teamId) => {
       const relay = relayOf(env, teamId);
-      return why === "suspended" ? relay.closeAgent(agentId, CLOSE_CODES.suspended.code, CLOSE_CODES.suspended.reason) : relay.removeMember(agentId);
+      return why === "suspended"
+        ? relay.closeAgent(agentId, CLOSE_CODES.suspended.code, CLOSE_CODES.suspended.reason)
+        : relay.removeMember(agentId);
     }),
   );
   results.forEach((r, i) => {
@@ -35,7 +37,12 @@ export async function evictAgentFromRelays(env: Env, teamIds: readonly string[],
  * rate limit and the broadcast right apply from the agent's next frame. Same failure rule as above:
  * a relay that cannot be reached is logged, and picks the change up when the agent reconnects.
  */
-export async function updateAgentOnRelays(env: Env, tenantId: string, teamIds: readonly string[], member: { agentId: string; role: AgentTemplate; trust: TrustLevel }): Promise<void> {
+export async function updateAgentOnRelays(
+  env: Env,
+  tenantId: string,
+  teamIds: readonly string[],
+  member: { agentId: string; role: AgentTemplate; trust: TrustLevel },
+): Promise<void> {
   const results = await Promise.allSettled(teamIds.map((teamId) => relayOf(env, teamId).updateMember(teamId, tenantId, member)));
   results.forEach((r, i) => {
     if (r.status === "rejected") log.error("relay member update failed", { teamId: teamIds[i], agentId: member.agentId, error: r.reason });

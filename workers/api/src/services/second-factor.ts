@@ -20,20 +20,35 @@ const failureLimiter = (c: Context<AppEnv>, userId: string) => limiter(c.env, `m
 
 /** 429 when the account has had too many wrong codes lately. Call before checking a code. */
 export async function assertMfaNotLocked(c: Context<AppEnv>, userId: string): Promise<void> {
-  throwIfLimited(await failureLimiter(c, userId).peek(MFA_LIMITS.perAccountFailures.limit, MFA_LIMITS.perAccountFailures.windowMs), "wrong MFA codes for this account");
+  throwIfLimited(
+    await failureLimiter(c, userId).peek(MFA_LIMITS.perAccountFailures.limit, MFA_LIMITS.perAccountFailures.windowMs),
+    "wrong MFA codes for this account",
+  );
 }
 
 /** Counts and audits a wrong code. `details` says where it was tried (purpose, challenge…). */
 export async function recordMfaFailure(c: Context<AppEnv>, user: UserRow, details: Record<string, unknown>): Promise<void> {
   await failureLimiter(c, user.id).consume(MFA_LIMITS.perAccountFailures.limit, MFA_LIMITS.perAccountFailures.windowMs);
-  await auditAccountEvent(c, user.id, { actor: userActor(user), action: "auth.mfa_failed", target: { type: "user", id: user.id }, severity: "warning", outcome: "failure", details });
+  await auditAccountEvent(c, user.id, {
+    actor: userActor(user),
+    action: "auth.mfa_failed",
+    target: { type: "user", id: user.id },
+    severity: "warning",
+    outcome: "failure",
+    details,
+  });
 }
 
 /**
  * Checks and spends `code` for a user with MFA enabled. Returns which factor passed, or null
  * (already counted and audited as a failure). Throws 429 when the account is locked out.
  */
-export async function checkSecondFactor(c: Context<AppEnv>, user: UserRow, code: string, details: { purpose: string } & Record<string, unknown>): Promise<SecondFactor | null> {
+export async function checkSecondFactor(
+  c: Context<AppEnv>,
+  user: UserRow,
+  code: string,
+  details: { purpose: string } & Record<string, unknown>,
+): Promise<SecondFactor | null> {
   await assertMfaNotLocked(c, user.id);
   const db = c.get("db");
   const trimmed = code.trim();

@@ -102,7 +102,14 @@ export async function sessionFromCookie(c: Context<AppEnv>): Promise<{ session: 
   const now = Date.now();
   if (!found || found.session.expiresAt <= now) return null;
   if (now - found.session.lastSeenAt > TOUCH_INTERVAL_MS) {
-    c.executionCtx.waitUntil(db.update(sessions).set({ lastSeenAt: now }).where(eq(sessions.id, sid)).run().then(() => undefined));
+    c.executionCtx.waitUntil(
+      db
+        .update(sessions)
+        .set({ lastSeenAt: now })
+        .where(eq(sessions.id, sid))
+        .run()
+        .then(() => undefined),
+    );
   }
   return found;
 }

@@ -11,7 +11,14 @@ import { CORE_CODE } from "../../../shared/skills/core-code";
 /** The code columns of a core version that ships code (the code itself is in the Worker's bundle). */
 function coreCodeColumns(key: string) {
   const core = CORE_CODE[key];
-  return core ? { contentHash: core.contentHash, codeKey: `core:${key}`, codeBytes: core.codeBytes, tools: core.code.tools as unknown as Array<Record<string, unknown>> } : {};
+  return core
+    ? {
+        contentHash: core.contentHash,
+        codeKey: `core:${key}`,
+        codeBytes: core.codeBytes,
+        tools: core.code.tools as unknown as Array<Record<string, unknown>>,
+      }
+    : {};
 }
 
 /**
@@ -24,15 +31,43 @@ export function coreBundleStatements(db: Database, tenantId: string, now: number
     // The skill id is derived from tenant and name, so the version row can reference it in the same batch.
     const id = `skl_core_${manifest.name}_${tenantId}`;
     return [
-      db.insert(skills).values({ id, tenantId, name: manifest.name, publisher: "switchboard", title: manifest.title, description: manifest.description, createdAt: now, updatedAt: now }).onConflictDoNothing(),
-      db.insert(skillVersions).values({ skillId: id, version: manifest.version, manifest: manifest as unknown as Record<string, unknown>, status: "published", publishedBy: null, publishedAt: now, ...coreCodeColumns(`${manifest.name}@${manifest.version}`) }).onConflictDoNothing(),
+      db
+        .insert(skills)
+        .values({
+          id,
+          tenantId,
+          name: manifest.name,
+          publisher: "switchboard",
+          title: manifest.title,
+          description: manifest.description,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .onConflictDoNothing(),
+      db
+        .insert(skillVersions)
+        .values({
+          skillId: id,
+          version: manifest.version,
+          manifest: manifest as unknown as Record<string, unknown>,
+          status: "published",
+          publishedBy: null,
+          publishedAt: now,
+          ...coreCodeColumns(`${manifest.name}@${manifest.version}`),
+        })
+        .onConflictDoNothing(),
     ];
   });
 }
 
 /** Tops up a tenant's catalog with core skills (or versions) added since it was created. Cheap when nothing is missing (two reads). */
 export async function ensureCoreBundle(db: Database, tenantId: string): Promise<void> {
-  const have = await db.select({ name: skills.name, version: skillVersions.version }).from(skills).innerJoin(skillVersions, eq(skillVersions.skillId, skills.id)).where(and(eq(skills.tenantId, tenantId), eq(skills.publisher, "switchboard"))).all();
+  const have = await db
+    .select({ name: skills.name, version: skillVersions.version })
+    .from(skills)
+    .innerJoin(skillVersions, eq(skillVersions.skillId, skills.id))
+    .where(and(eq(skills.tenantId, tenantId), eq(skills.publisher, "switchboard")))
+    .all();
   const missing = CORE_BUNDLE.some((m) => !have.some((h) => h.name === m.name && h.version === m.version));
   if (!missing) return;
   const [first, ...rest] = coreBundleStatements(db, tenantId, Date.now());
@@ -46,4 +81,3 @@ export function latestInstallable(versions: Pick<SkillVersionRow, "version" | "s
   const pool = releases.length ? releases : candidates;
   return pool.sort(compareSemver).at(-1) ?? null;
 }
-

@@ -22,14 +22,25 @@ export function inIds(column: SQLiteColumn, ids: readonly string[]): SQL {
   return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
 
-const liveTeamOf = (tenantId: string, project?: Project) => and(eq(teams.tenantId, tenantId), isNull(teams.deletedAt), project ? inProject(teams.projectId, project) : undefined);
+const liveTeamOf = (tenantId: string, project?: Project) =>
+  and(eq(teams.tenantId, tenantId), isNull(teams.deletedAt), project ? inProject(teams.projectId, project) : undefined);
 /** Only active agents may join a team: a suspended agent keeps its teams but gains no new ones. */
-const joinableAgentOf = (tenantId: string, project?: Project) => and(eq(agents.tenantId, tenantId), isNull(agents.deletedAt), eq(agents.status, "active"), project ? inProject(agents.projectId, project) : undefined);
+const joinableAgentOf = (tenantId: string, project?: Project) =>
+  and(
+    eq(agents.tenantId, tenantId),
+    isNull(agents.deletedAt),
+    eq(agents.status, "active"),
+    project ? inProject(agents.projectId, project) : undefined,
+  );
 
 /** Throws 404 naming the first id that is not a live team of the tenant. */
 export async function assertTeamsExist(db: Database, tenantId: string, teamIds: readonly string[], project?: Project): Promise<void> {
   if (teamIds.length === 0) return;
-  const found = await db.select({ id: teams.id }).from(teams).where(and(inIds(teams.id, teamIds), liveTeamOf(tenantId, project))).all();
+  const found = await db
+    .select({ id: teams.id })
+    .from(teams)
+    .where(and(inIds(teams.id, teamIds), liveTeamOf(tenantId, project)))
+    .all();
   const missing = firstMissing(teamIds, found);
   if (missing !== undefined) throw new ApiError("not_found", `Team ${missing} not found${project ? " in this project" : ""}.`);
 }
@@ -37,17 +48,37 @@ export async function assertTeamsExist(db: Database, tenantId: string, teamIds: 
 /** Throws 404 naming the first id that is not an active, live agent of the tenant. */
 export async function assertAgentsJoinable(db: Database, tenantId: string, agentIds: readonly string[], project?: Project): Promise<void> {
   if (agentIds.length === 0) return;
-  const found = await db.select({ id: agents.id }).from(agents).where(and(inIds(agents.id, agentIds), joinableAgentOf(tenantId, project))).all();
+  const found = await db
+    .select({ id: agents.id })
+    .from(agents)
+    .where(and(inIds(agents.id, agentIds), joinableAgentOf(tenantId, project)))
+    .all();
   const missing = firstMissing(agentIds, found);
-  if (missing !== undefined) throw new ApiError("not_found", `Agent ${missing} not found${project ? " in the team's project" : ""}, or it is suspended (resume it to add it to a team).`);
+  if (missing !== undefined)
+    throw new ApiError(
+      "not_found",
+      `Agent ${missing} not found${project ? " in the team's project" : ""}, or it is suspended (resume it to add it to a team).`,
+    );
 }
 
 /** Links one agent to the given teams that are still live; returns the team ids actually linked. */
-export async function linkAgentToTeams(db: Database, tenantId: string, agentId: string, teamIds: readonly string[], now: number, project?: Project): Promise<string[]> {
+export async function linkAgentToTeams(
+  db: Database,
+  tenantId: string,
+  agentId: string,
+  teamIds: readonly string[],
+  now: number,
+  project?: Project,
+): Promise<string[]> {
   if (teamIds.length === 0) return [];
   const rows = await db
     .insert(teamAgents)
-    .select((qb) => qb.select({ teamId: teams.id, agentId: sql<string>`${agentId}`.as("agent_id"), addedAt: sql<number>`${now}`.as("added_at") }).from(teams).where(and(inIds(teams.id, teamIds), liveTeamOf(tenantId, project))))
+    .select((qb) =>
+      qb
+        .select({ teamId: teams.id, agentId: sql<string>`${agentId}`.as("agent_id"), addedAt: sql<number>`${now}`.as("added_at") })
+        .from(teams)
+        .where(and(inIds(teams.id, teamIds), liveTeamOf(tenantId, project))),
+    )
     .onConflictDoNothing()
     .returning({ teamId: teamAgents.teamId })
     .all();
@@ -55,11 +86,23 @@ export async function linkAgentToTeams(db: Database, tenantId: string, agentId: 
 }
 
 /** Links the given joinable agents to one team; returns the agent ids newly linked (existing links are kept as they are). */
-export async function linkAgentsToTeam(db: Database, tenantId: string, teamId: string, agentIds: readonly string[], now: number, project?: Project): Promise<string[]> {
+export async function linkAgentsToTeam(
+  db: Database,
+  tenantId: string,
+  teamId: string,
+  agentIds: readonly string[],
+  now: number,
+  project?: Project,
+): Promise<string[]> {
   if (agentIds.length === 0) return [];
   const rows = await db
     .insert(teamAgents)
-    .select((qb) => qb.select({ teamId: sql<string>`${teamId}`.as("team_id"), agentId: agents.id, addedAt: sql<number>`${now}`.as("added_at") }).from(agents).where(and(inIds(agents.id, agentIds), joinableAgentOf(tenantId, project))))
+    .select((qb) =>
+      qb
+        .select({ teamId: sql<string>`${teamId}`.as("team_id"), agentId: agents.id, addedAt: sql<number>`${now}`.as("added_at") })
+        .from(agents)
+        .where(and(inIds(agents.id, agentIds), joinableAgentOf(tenantId, project))),
+    )
     .onConflictDoNothing()
     .returning({ agentId: teamAgents.agentId })
     .all();

@@ -13,10 +13,21 @@ import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { requireInProject, type ProjectAccessOptions } from "./projects";
 
-export const liveTeam = (tenantId: string, teamId: string) => and(eq(teams.id, teamId), eq(teams.tenantId, tenantId), isNull(teams.deletedAt));
+export const liveTeam = (tenantId: string, teamId: string) =>
+  and(eq(teams.id, teamId), eq(teams.tenantId, tenantId), isNull(teams.deletedAt));
 
-export async function findTeamInScope(c: Context<AppEnv>, teamId: string, permission: Permission = "teams:read", options: ProjectAccessOptions = {}): Promise<TeamRow> {
-  const row = await c.get("db").select().from(teams).where(liveTeam(c.get("tenantAccess").tenant.id, teamId)).get();
+export async function findTeamInScope(
+  c: Context<AppEnv>,
+  teamId: string,
+  permission: Permission = "teams:read",
+  options: ProjectAccessOptions = {},
+): Promise<TeamRow> {
+  const row = await c
+    .get("db")
+    .select()
+    .from(teams)
+    .where(liveTeam(c.get("tenantAccess").tenant.id, teamId))
+    .get();
   if (!row) throw notFound("Team");
   await requireInProject(c, projectIdOf(row), permission, options).catch((err: unknown) => {
     throw err instanceof ApiError && err.code === "not_found" ? notFound("Team") : err;

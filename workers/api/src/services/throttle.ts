@@ -44,5 +44,10 @@ export function limiter(env: Env, key: string) {
 
 export function throwIfLimited(result: RateLimitResult, what: string): void {
   if (result.allowed) return;
-  throw new ApiError("rate_limited", `Too many ${what}. Try again in ${result.retryAfterSeconds} seconds.`, { retryAfterSeconds: result.retryAfterSeconds }, { "Retry-After": String(result.retryAfterSeconds) });
+  throw new ApiError(
+    "rate_limited",
+    `Too many ${what}. Try again in ${result.retryAfterSeconds} seconds.`,
+    { retryAfterSeconds: result.retryAfterSeconds },
+    { "Retry-After": String(result.retryAfterSeconds) },
+  );
 }

@@ -22,7 +22,14 @@ const WINDOW = 1;
 const ENCRYPTION_PURPOSE = "totp";
 
 function totp(secretBase32: string, label = ""): TOTP {
-  return new TOTP({ issuer: TOTP_ISSUER, label, algorithm: ALGORITHM, digits: DIGITS, period: PERIOD_S, secret: Secret.fromBase32(secretBase32) });
+  return new TOTP({
+    issuer: TOTP_ISSUER,
+    label,
+    algorithm: ALGORITHM,
+    digits: DIGITS,
+    period: PERIOD_S,
+    secret: Secret.fromBase32(secretBase32),
+  });
 }
 
 /** A fresh 160-bit secret (RFC 4226's recommended length), base32 as authenticator apps expect. */
@@ -49,7 +56,12 @@ export function totpStepOf(secretBase32: string, code: string, now = Date.now())
  * Verifies `code` against the user's active TOTP secret (MFA enabled) and records its step. False
  * when the code is wrong, outside the window, or its step (or a later one) was already used.
  */
-export async function consumeTotpCode(db: Database, env: Env, user: { id: string; totpSecretEnc: string | null }, code: string): Promise<boolean> {
+export async function consumeTotpCode(
+  db: Database,
+  env: Env,
+  user: { id: string; totpSecretEnc: string | null },
+  code: string,
+): Promise<boolean> {
   if (!user.totpSecretEnc) return false;
   const step = totpStepOf(await openTotpSecret(user.totpSecretEnc, env), code);
   if (step === null) return false;
@@ -57,7 +69,14 @@ export async function consumeTotpCode(db: Database, env: Env, user: { id: string
     .update(users)
     .set({ totpLastStep: step })
     // Check-and-set in one statement: only a step later than the last accepted one is recorded.
-    .where(and(eq(users.id, user.id), isNotNull(users.mfaEnabledAt), eq(users.totpSecretEnc, user.totpSecretEnc), or(isNull(users.totpLastStep), lt(users.totpLastStep, step))))
+    .where(
+      and(
+        eq(users.id, user.id),
+        isNotNull(users.mfaEnabledAt),
+        eq(users.totpSecretEnc, user.totpSecretEnc),
+        or(isNull(users.totpLastStep), lt(users.totpLastStep, step)),
+      ),
+    )
     .run();
   return result.meta.changes === 1;
 }

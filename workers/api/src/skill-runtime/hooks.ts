@@ -28,4 +28,7 @@ export type SkillUsageRecorder = (env: Env, usage: SkillUsage) => Promise<void>;
 export const recordSkillUsage: SkillUsageRecorder = async () => {};
 
 /** The run budget hook: throw an ApiError to refuse an invocation whose run is out of budget. */
-export async function chargeRunBudget(_env: Env, _run: { runId: string; tenantId: string; agentId: string; skill: string; tool: string }): Promise<void> {}
+export async function chargeRunBudget(
+  _env: Env,
+  _run: { runId: string; tenantId: string; agentId: string; skill: string; tool: string },
+): Promise<void> {}

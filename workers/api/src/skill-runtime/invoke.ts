@@ -43,20 +43,34 @@ export interface CallableTool extends ToolDefinition {
 /** The tools of every skill installed on the agent whose version has code and is not yanked. */
 export async function installedTools(db: Database, agentId: string): Promise<CallableTool[]> {
   const rows = await db
-    .select({ name: skills.name, version: agentSkills.version, mode: agentSkills.mode, status: skillVersions.status, tools: skillVersions.tools, hash: skillVersions.contentHash })
+    .select({
+      name: skills.name,
+      version: agentSkills.version,
+      mode: agentSkills.mode,
+      status: skillVersions.status,
+      tools: skillVersions.tools,
+      hash: skillVersions.contentHash,
+    })
     .from(agentSkills)
     .innerJoin(skills, eq(skills.id, agentSkills.skillId))
     .innerJoin(skillVersions, and(eq(skillVersions.skillId, agentSkills.skillId), eq(skillVersions.version, agentSkills.version)))
     .where(eq(agentSkills.agentId, agentId))
     .all();
-  return rows.filter((r) => r.hash && r.tools && r.status !== "yanked").flatMap((r) => (r.tools as unknown as ToolDefinition[]).map((t) => ({ ...t, skill: r.name, version: r.version, mode: r.mode })));
+  return rows
+    .filter((r) => r.hash && r.tools && r.status !== "yanked")
+    .flatMap((r) => (r.tools as unknown as ToolDefinition[]).map((t) => ({ ...t, skill: r.name, version: r.version, mode: r.mode })));
 }
 
 function issues(list: Array<{ path: string; message: string }>) {
   return list.map((i) => ({ path: i.path, code: "schema", message: i.message }));
 }
 
-export async function invokeSkillTool(env: Env, db: Database, waitUntil: (p: Promise<unknown>) => void, req: InvokeRequest): Promise<InvokeResult> {
+export async function invokeSkillTool(
+  env: Env,
+  db: Database,
+  waitUntil: (p: Promise<unknown>) => void,
+  req: InvokeRequest,
+): Promise<InvokeResult> {
   const row = await db
     .select({ skillId: skills.id, version: agentSkills.version, mode: agentSkills.mode, v: skillVersions })
     .from(agentSkills)
@@ -66,17 +80,31 @@ export async function invokeSkillTool(env: Env, db: Database, waitUntil: (p: Pro
     .get();
   if (!row) throw notFound("Installed skill");
   const label = `${req.skill}@${row.version}`;
-  if (row.v.status === "yanked") throw new ApiError("skill_version_yanked", `${label} was yanked (${row.v.statusMessage ?? "no reason given"}); its code does not run. Install another version.`, { skill: req.skill, version: row.version });
-  if (!row.v.contentHash || !row.v.codeKey || !row.v.tools) throw new ApiError("skill_not_runnable", `${label} has no code: it has no tools to call.`, { skill: req.skill, version: row.version });
+  if (row.v.status === "yanked")
+    throw new ApiError(
+      "skill_version_yanked",
+      `${label} was yanked (${row.v.statusMessage ?? "no reason given"}); its code does not run. Install another version.`,
+      { skill: req.skill, version: row.version },
+    );
+  if (!row.v.contentHash || !row.v.codeKey || !row.v.tools)
+    throw new ApiError("skill_not_runnable", `${label} has no code: it has no tools to call.`, { skill: req.skill, version: row.version });
   const tools = row.v.tools as unknown as ToolDefinition[];
   const tool = tools.find((t) => t.name === req.tool);
   if (!tool) throw new ApiError("skill_tool_not_found", `${label} has no tool ${req.tool}.`, { tools: tools.map((t) => t.name) });
   const inputJson = JSON.stringify(req.input ?? null);
-  if (new TextEncoder().encode(inputJson).byteLength > SKILL_CODE_LIMITS.maxInputBytes) throw new ApiError("payload_too_large", `A tool's input is at most ${SKILL_CODE_LIMITS.maxInputBytes} bytes of JSON.`, { maxBytes: SKILL_CODE_LIMITS.maxInputBytes });
+  if (new TextEncoder().encode(inputJson).byteLength > SKILL_CODE_LIMITS.maxInputBytes)
+    throw new ApiError("payload_too_large", `A tool's input is at most ${SKILL_CODE_LIMITS.maxInputBytes} bytes of JSON.`, {
+      maxBytes: SKILL_CODE_LIMITS.maxInputBytes,
+    });
   const inputIssues = validateAgainst(tool.inputSchema, req.input);
-  if (inputIssues.length) throw new ApiError("validation_failed", `The input does not match ${req.tool}'s input schema.`, { location: "input", issues: issues(inputIssues) });
+  if (inputIssues.length)
+    throw new ApiError("validation_failed", `The input does not match ${req.tool}'s input schema.`, {
+      location: "input",
+      issues: issues(inputIssues),
+    });
   assertRuntime(env);
-  if (req.runId) await chargeRunBudget(env, { runId: req.runId, tenantId: req.tenantId, agentId: req.agentId, skill: req.skill, tool: req.tool });
+  if (req.runId)
+    await chargeRunBudget(env, { runId: req.runId, tenantId: req.tenantId, agentId: req.agentId, skill: req.skill, tool: req.tool });
 
   const started = Date.now();
   const t0 = performance.now();
@@ -86,8 +114,20 @@ export async function invokeSkillTool(env: Env, db: Database, waitUntil: (p: Pro
     id: isolateId(hash, { tenantId: req.tenantId, agentId: req.agentId, run: req.runId }),
     hash,
     code: () => loadCode(env, codeKey, hash),
-    settings: Object.fromEntries(((row.v.manifest as { settings?: Array<{ name: string; value: string | number | boolean }> }).settings ?? []).map((s) => [s.name, s.value])),
-    outbound: await egressOutbound({ tenant: req.tenantId, agent: req.agentId, skill: req.skill, version: row.version, run: req.runId ?? "", platformHosts: req.platformHosts }),
+    settings: Object.fromEntries(
+      ((row.v.manifest as { settings?: Array<{ name: string; value: string | number | boolean }> }).settings ?? []).map((s) => [
+        s.name,
+        s.value,
+      ]),
+    ),
+    outbound: await egressOutbound({
+      tenant: req.tenantId,
+      agent: req.agentId,
+      skill: req.skill,
+      version: row.version,
+      run: req.runId ?? "",
+      platformHosts: req.platformHosts,
+    }),
     tool: req.tool,
     input: req.input ?? null,
   });
@@ -96,7 +136,10 @@ export async function invokeSkillTool(env: Env, db: Database, waitUntil: (p: Pro
   if (!outcome.ok) failure = new ApiError(outcome.code, outcome.message, outcome.details);
   else {
     const outputIssues = validateAgainst(tool.outputSchema, outcome.output);
-    if (outputIssues.length) failure = new ApiError("skill_output_invalid", `${req.tool}'s output does not match its declared output schema.`, { issues: issues(outputIssues) });
+    if (outputIssues.length)
+      failure = new ApiError("skill_output_invalid", `${req.tool}'s output does not match its declared output schema.`, {
+        issues: issues(outputIssues),
+      });
   }
   const invocationId = newId("skillInvocation", started);
   const event: StagedAuditEvent = {
@@ -128,10 +171,21 @@ export async function invokeSkillTool(env: Env, db: Database, waitUntil: (p: Pro
   // Staged (durably, in the agent's gate) before the caller hears anything: an answered call is audited.
   await env.EGRESS_GATE.get(env.EGRESS_GATE.idFromName(req.agentId)).stageEvent(event);
   waitUntil(
-    recordSkillUsage(env, { tenantId: req.tenantId, agentId: req.agentId, skill: req.skill, version: row.version, tool: req.tool, runId: req.runId, outcome: failure ? failure.code : "success", durationMs, at: started }).catch((err) =>
-      console.error(JSON.stringify({ msg: "skill usage hook failed", invocationId, err: String(err) })),
-    ),
+    recordSkillUsage(env, {
+      tenantId: req.tenantId,
+      agentId: req.agentId,
+      skill: req.skill,
+      version: row.version,
+      tool: req.tool,
+      runId: req.runId,
+      outcome: failure ? failure.code : "success",
+      durationMs,
+      at: started,
+    }).catch((err) => console.error(JSON.stringify({ msg: "skill usage hook failed", invocationId, err: String(err) }))),
   );
   if (failure) throw failure;
-  return { output: (outcome as { output: unknown }).output, invocation: { id: invocationId, skill: req.skill, version: row.version, tool: req.tool, mode: row.mode, durationMs, run: req.runId } };
+  return {
+    output: (outcome as { output: unknown }).output,
+    invocation: { id: invocationId, skill: req.skill, version: row.version, tool: req.tool, mode: row.mode, durationMs, run: req.runId },
+  };
 }

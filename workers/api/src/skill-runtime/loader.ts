@@ -28,7 +28,14 @@ export interface IsolateIdentity {
   run: string | null;
 }
 
-export type ToolOutcome = { ok: true; output: unknown } | { ok: false; code: HarnessResult extends infer R ? (R extends { ok: false; code: infer C } ? C : never) : never; message: string; details?: Record<string, unknown> };
+export type ToolOutcome =
+  | { ok: true; output: unknown }
+  | {
+      ok: false;
+      code: HarnessResult extends infer R ? (R extends { ok: false; code: infer C } ? C : never) : never;
+      message: string;
+      details?: Record<string, unknown>;
+    };
 
 interface SkillWorkerStub {
   invoke(tool: string, inputJson: string, maxOutputBytes: number): Promise<HarnessResult>;
@@ -40,7 +47,11 @@ export function runtimeAvailable(env: Partial<Pick<Env, "LOADER">>): boolean {
 
 export function assertRuntime(env: Partial<Pick<Env, "LOADER">>): void {
   if (!runtimeAvailable(env)) {
-    throw new ApiError("skill_runtime_unavailable", "This deployment cannot run skill code: its Worker has no Worker Loader binding (docs/deploy.md#skill-runtime). Manifests, installs and the egress proxy still work.", { binding: "LOADER" });
+    throw new ApiError(
+      "skill_runtime_unavailable",
+      "This deployment cannot run skill code: its Worker has no Worker Loader binding (docs/deploy.md#skill-runtime). Manifests, installs and the egress proxy still work.",
+      { binding: "LOADER" },
+    );
   }
 }
 
@@ -52,10 +63,19 @@ function modulesFor(code: StoredSkillCode, hash: string): Record<string, string>
   if (hit) return hit;
   const analyzed = analyzePackage(code.modules, code.entry);
   // Published code was analyzed at publish; a failure here means the analyzer got stricter since.
-  if (!analyzed.ok) throw new ApiError("skill_failed", "The skill's code no longer passes the runtime's checks; publish a new version.", { problems: analyzed.problems });
+  if (!analyzed.ok)
+    throw new ApiError("skill_failed", "The skill's code no longer passes the runtime's checks; publish a new version.", {
+      problems: analyzed.problems,
+    });
   const modules = {
     ...analyzed.instrumented,
-    ...runtimeModules(code.entry, { maxSteps: SKILL_RUN_LIMITS.maxSteps, maxStartupSteps: SKILL_RUN_LIMITS.maxStartupSteps, maxAllocationBytes: SKILL_RUN_LIMITS.maxAllocationBytes, wallMs: SKILL_RUN_LIMITS.wallMs, maxOutputBytes: SKILL_CODE_LIMITS.maxOutputBytes }),
+    ...runtimeModules(code.entry, {
+      maxSteps: SKILL_RUN_LIMITS.maxSteps,
+      maxStartupSteps: SKILL_RUN_LIMITS.maxStartupSteps,
+      maxAllocationBytes: SKILL_RUN_LIMITS.maxAllocationBytes,
+      wallMs: SKILL_RUN_LIMITS.wallMs,
+      maxOutputBytes: SKILL_CODE_LIMITS.maxOutputBytes,
+    }),
   };
   if (builtModules.size >= 64) builtModules.delete(builtModules.keys().next().value!);
   builtModules.set(hash, modules);
@@ -63,7 +83,9 @@ function modulesFor(code: StoredSkillCode, hash: string): Record<string, string>
 }
 
 export function isolateId(hash: string, who: IsolateIdentity | { dryRun: string }): string {
-  return "dryRun" in who ? `skill-dry:${hash}:${SKILL_RUNTIME_VERSION}:${who.dryRun}` : `skill:${hash}:${SKILL_RUNTIME_VERSION}:${who.tenantId}:${who.agentId}:${who.run ?? "-"}`;
+  return "dryRun" in who
+    ? `skill-dry:${hash}:${SKILL_RUNTIME_VERSION}:${who.dryRun}`
+    : `skill:${hash}:${SKILL_RUNTIME_VERSION}:${who.tenantId}:${who.agentId}:${who.run ?? "-"}`;
 }
 
 export interface RunRequest {
@@ -100,7 +122,16 @@ export async function runTool(env: Pick<Env, "LOADER">, req: RunRequest): Promis
   const entry = worker.getEntrypoint("SkillWorker", { limits: PLATFORM_LIMITS }) as unknown as SkillWorkerStub;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<HarnessResult>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, code: "skill_timeout", message: `The skill did not finish within ${SKILL_RUN_LIMITS.wallMs} ms: stopped.`, details: { wallMs: SKILL_RUN_LIMITS.wallMs } }), SKILL_RUN_LIMITS.wallMs);
+    timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          code: "skill_timeout",
+          message: `The skill did not finish within ${SKILL_RUN_LIMITS.wallMs} ms: stopped.`,
+          details: { wallMs: SKILL_RUN_LIMITS.wallMs },
+        }),
+      SKILL_RUN_LIMITS.wallMs,
+    );
   });
   let result: HarnessResult;
   try {
@@ -121,9 +152,27 @@ export async function runTool(env: Pick<Env, "LOADER">, req: RunRequest): Promis
  */
 function platformFailure(err: unknown): HarnessResult {
   const message = String((err as Error)?.message ?? err);
-  if (/cpu/i.test(message) && /(limit|exceeded)/i.test(message)) return { ok: false, code: "skill_cpu_limit", message: "The skill exceeded its CPU time limit and was stopped by the platform.", details: { cpuMs: SKILL_RUN_LIMITS.cpuMs } };
-  if (/memory/i.test(message) && /(limit|exceeded)/i.test(message)) return { ok: false, code: "skill_memory_limit", message: "The skill exceeded the isolate's memory limit and was stopped by the platform.", details: {} };
-  if (/subrequest/i.test(message)) return { ok: false, code: "skill_failed", message: `The skill made more than ${SKILL_RUN_LIMITS.subRequests} outbound calls in one invocation.`, details: { subRequests: SKILL_RUN_LIMITS.subRequests } };
+  if (/cpu/i.test(message) && /(limit|exceeded)/i.test(message))
+    return {
+      ok: false,
+      code: "skill_cpu_limit",
+      message: "The skill exceeded its CPU time limit and was stopped by the platform.",
+      details: { cpuMs: SKILL_RUN_LIMITS.cpuMs },
+    };
+  if (/memory/i.test(message) && /(limit|exceeded)/i.test(message))
+    return {
+      ok: false,
+      code: "skill_memory_limit",
+      message: "The skill exceeded the isolate's memory limit and was stopped by the platform.",
+      details: {},
+    };
+  if (/subrequest/i.test(message))
+    return {
+      ok: false,
+      code: "skill_failed",
+      message: `The skill made more than ${SKILL_RUN_LIMITS.subRequests} outbound calls in one invocation.`,
+      details: { subRequests: SKILL_RUN_LIMITS.subRequests },
+    };
   return { ok: false, code: "skill_failed", message: `The skill could not run: ${message.slice(0, 1000)}`, details: {} };
 }
 
@@ -135,7 +184,14 @@ async function hostExports(): Promise<Record<string, (o: { props: unknown }) => 
   return (await import("cloudflare:workers")).exports as unknown as Record<string, (o: { props: unknown }) => Fetcher>;
 }
 
-export async function egressOutbound(props: { tenant: string; agent: string; skill: string; version: string; run: string; platformHosts: string[] }): Promise<Fetcher> {
+export async function egressOutbound(props: {
+  tenant: string;
+  agent: string;
+  skill: string;
+  version: string;
+  run: string;
+  platformHosts: string[];
+}): Promise<Fetcher> {
   return (await hostExports()).EgressOutbound!({ props });
 }
 

@@ -27,23 +27,68 @@ export class SkillMockOutbound extends WorkerEntrypoint<Env, MockOutboundProps> 
     const method = request.method.toUpperCase();
     if (!calls) return errorResponse("egress_denied", "This dry run is over.", { reason: "dry_run_closed" });
     await request.body?.cancel().catch(() => {});
-    if (calls.length >= p.maxCalls) return errorResponse("rate_limited", `A dry run makes at most ${p.maxCalls} calls.`, { reason: "rate_limited" }, { "retry-after": "1" });
-    const verdict = decideEgress(compilePolicy(p.rules), { method, url: request.url, trustLevel: p.trustLevel }, { platformHosts: p.platformHosts });
+    if (calls.length >= p.maxCalls)
+      return errorResponse(
+        "rate_limited",
+        `A dry run makes at most ${p.maxCalls} calls.`,
+        { reason: "rate_limited" },
+        { "retry-after": "1" },
+      );
+    const verdict = decideEgress(
+      compilePolicy(p.rules),
+      { method, url: request.url, trustLevel: p.trustLevel },
+      { platformHosts: p.platformHosts },
+    );
     if (verdict.decision === "deny") {
-      calls.push({ method, url: request.url, decision: "deny", reason: verdict.reason, message: REASON_TEXT[verdict.reason], detail: verdict.detail, status: null, answeredBy: null });
+      calls.push({
+        method,
+        url: request.url,
+        decision: "deny",
+        reason: verdict.reason,
+        message: REASON_TEXT[verdict.reason],
+        detail: verdict.detail,
+        status: null,
+        answeredBy: null,
+      });
       return denialResponse({ ok: false, reason: verdict.reason as DenyReason, detail: verdict.detail });
     }
     const url = verdict.url.href;
     const given = match(p.given, method, url);
     const spec = given ?? match(p.declared, method, url);
     if (!spec) {
-      calls.push({ method, url, decision: "allow", reason: verdict.reason, message: `${REASON_TEXT[verdict.reason]} No declared or given response matches, so the call got egress_mock_missing.`, detail: null, status: 501, answeredBy: null });
+      calls.push({
+        method,
+        url,
+        decision: "allow",
+        reason: verdict.reason,
+        message: `${REASON_TEXT[verdict.reason]} No declared or given response matches, so the call got egress_mock_missing.`,
+        detail: null,
+        status: 501,
+        answeredBy: null,
+      });
       return denialResponse({ ok: false, reason: "mock_no_match", detail: "mock mode and no declared response matches" });
     }
-    calls.push({ method, url, decision: "allow", reason: verdict.reason, message: REASON_TEXT[verdict.reason], detail: null, status: spec.status, answeredBy: given ? "given" : "declared" });
+    calls.push({
+      method,
+      url,
+      decision: "allow",
+      reason: verdict.reason,
+      message: REASON_TEXT[verdict.reason],
+      detail: null,
+      status: spec.status,
+      answeredBy: given ? "given" : "declared",
+    });
     const json = spec.body !== undefined && typeof spec.body !== "string";
     const body = spec.body === undefined ? null : json ? JSON.stringify(spec.body) : (spec.body as string);
     const nullBody = spec.status === 204 || spec.status === 304;
-    return new Response(nullBody ? null : body, { status: spec.status, headers: { ...(json ? { "content-type": "application/json" } : {}), ...spec.headers, "x-switchboard-egress": "allowed", "x-switchboard-egress-mode": "mock" } });
+    return new Response(nullBody ? null : body, {
+      status: spec.status,
+      headers: {
+        ...(json ? { "content-type": "application/json" } : {}),
+        ...spec.headers,
+        "x-switchboard-egress": "allowed",
+        "x-switchboard-egress-mode": "mock",
+      },
+    });
   }
 }

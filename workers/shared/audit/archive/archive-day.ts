@@ -7,7 +7,17 @@
  * else found at those keys (a half-written day) is overwritten: no checkpoint ever pointed to it.
  */
 import { sha256Hex } from "../../crypto/sha256";
-import { DIGEST_ALG, DIGEST_VERSION, digestFileText, digestSchema, digestSha256, digestSignatureValid, signDigest, type Digest, type UnsignedDigest } from "./digest";
+import {
+  DIGEST_ALG,
+  DIGEST_VERSION,
+  digestFileText,
+  digestSchema,
+  digestSha256,
+  digestSignatureValid,
+  signDigest,
+  type Digest,
+  type UnsignedDigest,
+} from "./digest";
 import { isDeepStrictEqual } from "./deep-equal";
 import { digestVerificationKey, type DigestSigningKey } from "./digest-keys";
 import { archiveKey, digestKey } from "./layout";
@@ -68,7 +78,10 @@ export async function archiveDay(env: ArchiveEnv, day: DayToArchive, key: Digest
     if (!put) throw new Error(`audit archive ${day.chainId} ${day.day}: R2 did not store the archive`);
   }
   const digest = await signDigest({ ...expected, signedAt: new Date(now).toISOString(), alg: DIGEST_ALG, kid: key.kid }, key.privateKey);
-  await env.AUDIT_ARCHIVE.put(dKey, digestFileText(digest), { httpMetadata: { contentType: "application/json" }, customMetadata: { chainId: day.chainId, day: day.day } });
+  await env.AUDIT_ARCHIVE.put(dKey, digestFileText(digest), {
+    httpMetadata: { contentType: "application/json" },
+    customMetadata: { chainId: day.chainId, day: day.day },
+  });
   return { digest, digestKey: dKey, digestSha256: await digestSha256(digest), reused: false };
 }
 

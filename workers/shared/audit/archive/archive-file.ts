@@ -22,4 +22,3 @@ export async function gzip(data: Uint8Array<ArrayBuffer>): Promise<Uint8Array<Ar
   const stream = new Blob([data]).stream().pipeThrough(new CompressionStream("gzip"));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
-

@@ -22,9 +22,15 @@ export type Checkpoint = AuditArchiveCheckpointRow;
  */
 export async function acquireLease(db: D1Database, chainId: string, owner: string, now: number): Promise<Checkpoint | null> {
   const [, claimed] = await db.batch([
-    db.prepare("INSERT INTO audit_archive_checkpoints (chain_id, last_seq, last_hash, updated_at) VALUES (?1, 0, ?2, ?3) ON CONFLICT (chain_id) DO NOTHING").bind(chainId, GENESIS_HASH, now),
     db
-      .prepare("UPDATE audit_archive_checkpoints SET lease_owner = ?2, lease_until = ?3 WHERE chain_id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2 OR lease_until <= ?4) RETURNING chain_id")
+      .prepare(
+        "INSERT INTO audit_archive_checkpoints (chain_id, last_seq, last_hash, updated_at) VALUES (?1, 0, ?2, ?3) ON CONFLICT (chain_id) DO NOTHING",
+      )
+      .bind(chainId, GENESIS_HASH, now),
+    db
+      .prepare(
+        "UPDATE audit_archive_checkpoints SET lease_owner = ?2, lease_until = ?3 WHERE chain_id = ?1 AND (lease_owner IS NULL OR lease_owner = ?2 OR lease_until <= ?4) RETURNING chain_id",
+      )
       .bind(chainId, owner, now + LEASE_MS, now),
   ]);
   if ((claimed?.results ?? []).length === 0) return null;
@@ -32,7 +38,10 @@ export async function acquireLease(db: D1Database, chainId: string, owner: strin
 }
 
 export async function releaseLease(db: D1Database, chainId: string, owner: string): Promise<void> {
-  await db.prepare("UPDATE audit_archive_checkpoints SET lease_owner = NULL, lease_until = NULL WHERE chain_id = ?1 AND lease_owner = ?2").bind(chainId, owner).run();
+  await db
+    .prepare("UPDATE audit_archive_checkpoints SET lease_owner = NULL, lease_until = NULL WHERE chain_id = ?1 AND lease_owner = ?2")
+    .bind(chainId, owner)
+    .run();
 }
 
 export function readCheckpoint(db: D1Database, chainId: string): Promise<Checkpoint | undefined> {
@@ -62,7 +71,17 @@ export async function advanceCheckpoint(
       .prepare(
         "UPDATE audit_archive_checkpoints SET last_day = ?2, last_seq = ?3, last_hash = ?4, last_digest_key = ?5, last_digest_sha256 = ?6, updated_at = ?7 WHERE chain_id = ?1 AND lease_owner = ?8 AND last_day IS ?9",
       )
-      .bind(archive.chainId, archive.day, archive.toSeq, lastHash, archive.digestKey, archive.digestSha256, archive.createdAt, owner, expectedLastDay),
+      .bind(
+        archive.chainId,
+        archive.day,
+        archive.toSeq,
+        lastHash,
+        archive.digestKey,
+        archive.digestSha256,
+        archive.createdAt,
+        owner,
+        expectedLastDay,
+      ),
     // Only if the update above happened (same transaction): the index never runs ahead of the checkpoint.
     db
       .prepare(

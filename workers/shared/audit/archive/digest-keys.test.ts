@@ -10,7 +10,8 @@ import { decryptField } from "../../crypto/encryption";
 import { digestSignatureValid, signDigest, type UnsignedDigest } from "./digest";
 import { currentDigestKey, DIGEST_KEY_ROTATION_MS, digestVerificationKey, publishedDigestKeys, rotateDigestKeys } from "./digest-keys";
 
-const rows = async () => (await env.DB.prepare("select * from audit_digest_keys order by created_at, kid").all<Record<string, any>>()).results;
+const rows = async () =>
+  (await env.DB.prepare("select * from audit_digest_keys order by created_at, kid").all<Record<string, any>>()).results;
 
 const UNSIGNED: Omit<UnsignedDigest, "kid"> = {
   digestVersion: 1,

@@ -76,14 +76,20 @@ export async function rotateDigestKeys(env: KeyEnv, now: number = Date.now()): P
   const candidate = await newDigestKeyRow(env, now);
   const [inserted, retired] = await env.DB.batch<{ kid: string }>([
     insertUnlessLiveKeySince(env.DB, candidate, now - DIGEST_KEY_ROTATION_MS),
-    env.DB.prepare("UPDATE audit_digest_keys SET retired_at = ?1 WHERE retired_at IS NULL AND kid != ?2 AND EXISTS (SELECT 1 FROM audit_digest_keys WHERE kid = ?2) RETURNING kid").bind(now, candidate.kid),
+    env.DB.prepare(
+      "UPDATE audit_digest_keys SET retired_at = ?1 WHERE retired_at IS NULL AND kid != ?2 AND EXISTS (SELECT 1 FROM audit_digest_keys WHERE kid = ?2) RETURNING kid",
+    ).bind(now, candidate.kid),
   ]);
   return { created: (inserted?.meta.changes ?? 0) > 0 ? candidate.kid : null, retired: (retired?.results ?? []).map((r) => r.kid) };
 }
 
 /** Every digest key ever used, newest first: retired keys stay, old digests need them. */
 export async function publishedDigestKeys(env: Pick<Env, "DB">): Promise<DigestPublicJwk[]> {
-  const rows = await createDb(env.DB).select().from(auditDigestKeys).orderBy(desc(auditDigestKeys.createdAt), desc(auditDigestKeys.kid)).all();
+  const rows = await createDb(env.DB)
+    .select()
+    .from(auditDigestKeys)
+    .orderBy(desc(auditDigestKeys.createdAt), desc(auditDigestKeys.kid))
+    .all();
   return rows.map(toPublicJwk);
 }
 
@@ -110,12 +116,20 @@ function toPublicJwk(row: AuditDigestKeyRow): DigestPublicJwk {
 }
 
 function newestLiveKey(env: Pick<Env, "DB">): Promise<AuditDigestKeyRow | undefined> {
-  return createDb(env.DB).select().from(auditDigestKeys).where(isNull(auditDigestKeys.retiredAt)).orderBy(desc(auditDigestKeys.createdAt), desc(auditDigestKeys.kid)).limit(1).get();
+  return createDb(env.DB)
+    .select()
+    .from(auditDigestKeys)
+    .where(isNull(auditDigestKeys.retiredAt))
+    .orderBy(desc(auditDigestKeys.createdAt), desc(auditDigestKeys.kid))
+    .limit(1)
+    .get();
 }
 
 /** INSERT unless a live key created after `since` exists, atomically in one statement. */
 function insertUnlessLiveKeySince(db: D1Database, row: AuditDigestKeyRow, since: number): D1PreparedStatement {
   return db
-    .prepare("INSERT INTO audit_digest_keys (kid, public_jwk, private_jwk_enc, created_at) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM audit_digest_keys WHERE retired_at IS NULL AND created_at > ?5)")
+    .prepare(
+      "INSERT INTO audit_digest_keys (kid, public_jwk, private_jwk_enc, created_at) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM audit_digest_keys WHERE retired_at IS NULL AND created_at > ?5)",
+    )
     .bind(row.kid, JSON.stringify(row.publicJwk), row.privateJwkEnc, row.createdAt, since);
 }

@@ -41,8 +41,14 @@ export const unsignedDigestSchema = z
     prevHash: hex64,
     firstHash: hex64.nullable(),
     lastHash: hex64,
-    archive: z.object({ key: z.string().min(1), sha256: hex64, bytes: seqNumber }).strict().nullable(),
-    previousDigest: z.object({ key: z.string().min(1), sha256: hex64 }).strict().nullable(),
+    archive: z
+      .object({ key: z.string().min(1), sha256: hex64, bytes: seqNumber })
+      .strict()
+      .nullable(),
+    previousDigest: z
+      .object({ key: z.string().min(1), sha256: hex64 })
+      .strict()
+      .nullable(),
     signedAt: z.iso.datetime(),
     alg: z.literal(DIGEST_ALG),
     kid: z.string().min(1),

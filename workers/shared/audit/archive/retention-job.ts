@@ -72,21 +72,45 @@ export interface RetentionJobOptions {
   clock?: () => number;
 }
 
-export async function runRetentionJob(env: RetentionEnv, job: RetentionJob, options: RetentionJobOptions = {}): Promise<RetentionJobResult> {
+export async function runRetentionJob(
+  env: RetentionEnv,
+  job: RetentionJob,
+  options: RetentionJobOptions = {},
+): Promise<RetentionJobResult> {
   const owner = options.leaseOwner ?? crypto.randomUUID();
   // Never ahead of the wall clock: a message from the future must not seal today or sign days that have not ended.
   const clock = options.clock ?? Date.now;
   const asOf = Math.min(job.asOf, clock());
-  const result: RetentionJobResult = { chainId: job.chainId, status: "done", archived: [], reused: [], more: false, hotRowsDeleted: 0, coldDaysDeleted: [] };
+  const result: RetentionJobResult = {
+    chainId: job.chainId,
+    status: "done",
+    archived: [],
+    reused: [],
+    more: false,
+    hotRowsDeleted: 0,
+    coldDaysDeleted: [],
+  };
   const checkpoint = await acquireLease(env.DB, job.chainId, owner, Date.now());
   if (!checkpoint) return { ...result, status: "busy" };
   try {
     const policy = await retentionPolicyOf(env, job.chainId);
     const ledger = ledgerFor(env, job.chainId);
     const head = await ledger.currentHead();
-    const archivedThrough = await archiveClosedDays(env, job.chainId, asOf, clock, head, policy, checkpoint, owner, options.maxDays ?? MAX_DAYS_PER_JOB, result);
+    const archivedThrough = await archiveClosedDays(
+      env,
+      job.chainId,
+      asOf,
+      clock,
+      head,
+      policy,
+      checkpoint,
+      owner,
+      options.maxDays ?? MAX_DAYS_PER_JOB,
+      result,
+    );
     const hotBefore = asOf - policy.hotDays * DAY_MS;
-    const legacyDeleted = head.legacyTop > 0 ? await legacyDeleteArchived(env.DB, job.chainId, Math.min(archivedThrough, head.legacyTop), hotBefore) : 0;
+    const legacyDeleted =
+      head.legacyTop > 0 ? await legacyDeleteArchived(env.DB, job.chainId, Math.min(archivedThrough, head.legacyTop), hotBefore) : 0;
     const dropped = await ledger.expire(archivedThrough, hotBefore);
     result.hotRowsDeleted = legacyDeleted + dropped.entries;
     result.coldDaysDeleted = await expireColdDays(env, job.chainId, dayOf(asOf - policy.coldDays * DAY_MS), asOf);
@@ -109,7 +133,13 @@ async function archiveClosedDays(
   maxDays: number,
   result: RetentionJobResult,
 ): Promise<number> {
-  let cp = { day: start.lastDay, seq: start.lastSeq, hash: start.lastHash, digestKey: start.lastDigestKey, digestSha256: start.lastDigestSha256 };
+  let cp = {
+    day: start.lastDay,
+    seq: start.lastSeq,
+    hash: start.lastHash,
+    digestKey: start.lastDigestKey,
+    digestSha256: start.lastDigestSha256,
+  };
   let day = cp.day ? nextDay(cp.day) : await firstDay(env, chainId, head);
   const ledger = ledgerFor(env, chainId);
   let key: DigestSigningKey | null = null;
@@ -166,7 +196,14 @@ async function archiveClosedDays(
  * followed by the ledger links' stored payloads (members), and the second pass (`write`) streams
  * the same bytes into R2.
  */
-async function walkDay(env: RetentionEnv, chainId: string, head: LedgerHead, day: string, cp: { seq: number; hash: string }, toSeq: number) {
+async function walkDay(
+  env: RetentionEnv,
+  chainId: string,
+  head: LedgerHead,
+  day: string,
+  cp: { seq: number; hash: string },
+  toSeq: number,
+) {
   const walker = new ChainWalker({ prevHash: cp.hash, prevSeq: cp.seq }, syncChainHasher);
   const sha = createHash("sha256");
   let bytes = 0;
@@ -259,6 +296,9 @@ async function expireColdDays(env: RetentionEnv, chainId: string, firstKeptDay: 
   if (old.length === 0) return [];
   await env.AUDIT_ARCHIVE.delete(old.flatMap((a) => (a.archiveKey ? [a.archiveKey, a.digestKey] : [a.digestKey])));
   const days = old.map((a) => a.day);
-  await db.update(auditArchives).set({ expiredAt: now }).where(and(eq(auditArchives.chainId, chainId), inArray(auditArchives.day, days)));
+  await db
+    .update(auditArchives)
+    .set({ expiredAt: now })
+    .where(and(eq(auditArchives.chainId, chainId), inArray(auditArchives.day, days)));
   return days;
 }

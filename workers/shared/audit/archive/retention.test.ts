@@ -9,7 +9,20 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { verifyArchives } from "../../../../tools/switchboard-verify/lib/verify.mjs";
-import { at, AS_OF, archiveRows, checkpointOf, daysAgo, deliver, digestKeySet, emitAt, hotSeqs, r2Objects, seedTenant, verifierFiles } from "../../../../test/workers/audit-archive-harness";
+import {
+  at,
+  AS_OF,
+  archiveRows,
+  checkpointOf,
+  daysAgo,
+  deliver,
+  digestKeySet,
+  emitAt,
+  hotSeqs,
+  r2Objects,
+  seedTenant,
+  verifierFiles,
+} from "../../../../test/workers/audit-archive-harness";
 import { auditRow } from "../../../../test/workers/audit-view";
 import { tamper } from "../../../../test/workers/ledger-tamper";
 import { GENESIS_HASH, hashEntry, ledgerEntrySchema, linkHashAfter, PLATFORM_CHAIN_ID, type LedgerEntry } from "../chain";
@@ -53,13 +66,41 @@ describe("daily archives", () => {
     expect(delivery.retried).toBeNull();
 
     const keys = (await r2Objects(tenantId)).map((o) => o.key);
-    expect(keys).toEqual([archiveKey(tenantId, days[0]!), digestKey(tenantId, days[0]!), digestKey(tenantId, days[1]!), archiveKey(tenantId, days[2]!), digestKey(tenantId, days[2]!)].sort());
+    expect(keys).toEqual(
+      [
+        archiveKey(tenantId, days[0]!),
+        digestKey(tenantId, days[0]!),
+        digestKey(tenantId, days[1]!),
+        archiveKey(tenantId, days[2]!),
+        digestKey(tenantId, days[2]!),
+      ].sort(),
+    );
     expect(archiveKey(tenantId, "2026-11-30")).toBe(`tenants/${tenantId}/2026/11/30/audit.jsonl.gz`);
 
     const digests = await Promise.all(days.map((d) => digestOf(tenantId, d)));
     const [d1, d2, d3] = digests as [Digest, Digest, Digest];
-    expect(d1).toMatchObject({ digestVersion: 1, chainId: tenantId, tenantId, day: days[0], fromSeq: 1, toSeq: 3, count: 3, prevHash: GENESIS_HASH, previousDigest: null, alg: "EdDSA" });
-    expect(d2).toMatchObject({ day: days[1], fromSeq: 4, toSeq: 3, count: 0, archive: null, firstHash: null, prevHash: d1.lastHash, lastHash: d1.lastHash });
+    expect(d1).toMatchObject({
+      digestVersion: 1,
+      chainId: tenantId,
+      tenantId,
+      day: days[0],
+      fromSeq: 1,
+      toSeq: 3,
+      count: 3,
+      prevHash: GENESIS_HASH,
+      previousDigest: null,
+      alg: "EdDSA",
+    });
+    expect(d2).toMatchObject({
+      day: days[1],
+      fromSeq: 4,
+      toSeq: 3,
+      count: 0,
+      archive: null,
+      firstHash: null,
+      prevHash: d1.lastHash,
+      lastHash: d1.lastHash,
+    });
     expect(d3).toMatchObject({ day: days[2], fromSeq: 4, toSeq: 5, count: 2, prevHash: d1.lastHash });
     expect(d2.previousDigest).toEqual({ key: digestKey(tenantId, days[0]!), sha256: await digestSha256(d1) });
     expect(d3.previousDigest).toEqual({ key: digestKey(tenantId, days[1]!), sha256: await digestSha256(d2) });
@@ -140,7 +181,18 @@ describe("daily archives", () => {
   it("archives a relay's blocks as they are stored: one gzip member per block, verifiable offline", async () => {
     const tenantId = await seedTenant();
     const base = at(1, 9);
-    await emitAuditBatch(env, Array.from({ length: 30 }, (_, i) => ({ tenantId, actor: { type: "agent" as const, id: `agt_${i % 3}`, name: null }, action: "relay.message_accepted", ip: null, userAgent: null, id: newId("audit", base + i), at: base + i })));
+    await emitAuditBatch(
+      env,
+      Array.from({ length: 30 }, (_, i) => ({
+        tenantId,
+        actor: { type: "agent" as const, id: `agt_${i % 3}`, name: null },
+        action: "relay.message_accepted",
+        ip: null,
+        userAgent: null,
+        id: newId("audit", base + i),
+        at: base + i,
+      })),
+    );
     await emitAt(tenantId, [at(1, 10)]);
     expect((await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF })).archived).toEqual([daysAgo(1)]);
     const entries = await archiveEntries(tenantId, daysAgo(1));
@@ -202,7 +254,9 @@ describe("crashes, redeliveries and concurrency", () => {
     // An expired lease is taken over (the holder died).
     const takeover = await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF });
     expect(takeover.status).toBe("busy");
-    await env.DB.prepare("update audit_archive_checkpoints set lease_until = ? where chain_id = ?").bind(Date.now() - 1, tenantId).run();
+    await env.DB.prepare("update audit_archive_checkpoints set lease_until = ? where chain_id = ?")
+      .bind(Date.now() - 1, tenantId)
+      .run();
     expect((await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF })).archived).toHaveLength(3);
     expect(LEASE_MS).toBeGreaterThan(15 * 60 * 1000);
   });
@@ -231,7 +285,11 @@ describe("a chain that does not verify is never signed", () => {
     expect(res.retried).not.toBeNull();
     expect(await digestOf(tenantId, days[0]!)).toBeNull();
     expect(await checkpointOf(tenantId)).toMatchObject({ last_day: null });
-    const alarm = await auditRow<{ severity: string; details: string }>("select severity, details from audit_events where chain_id = ? and action = 'audit.archive_failed' and target_id = ?", PLATFORM_CHAIN_ID, tenantId);
+    const alarm = await auditRow<{ severity: string; details: string }>(
+      "select severity, details from audit_events where chain_id = ? and action = 'audit.archive_failed' and target_id = ?",
+      PLATFORM_CHAIN_ID,
+      tenantId,
+    );
     expect(alarm?.severity).toBe("critical");
     expect(JSON.parse(alarm!.details)).toMatchObject({ day: days[0], reason: { kind: "hash_mismatch", seq: 2 } });
   });
@@ -335,5 +393,7 @@ async function runInDurableObjectPayload(chainId: string, seq: number): Promise<
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }

@@ -8,8 +8,67 @@ import { finding } from "../registry";
 import type { Invocation } from "../shell/invocation";
 import type { CommandRule, Scanner } from "./types";
 
-const CURL_VALUE = new Set(["-H", "--header", "-o", "--output", "-u", "--user", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-K", "--config", "-w", "--write-out", "-m", "--max-time", "--connect-timeout", "-x", "--proxy", "--retry", "--cacert", "--cert", "--key", "-E", "--resolve", "--connect-to", "-r", "--range", "-y", "-Y", "--limit-rate", "--interface", "--oauth2-bearer", "-z", "--time-cond", "--max-filesize", "--retry-delay", "--retry-max-time", "--unix-socket", "--abstract-unix-socket", "--aws-sigv4", "--variable", "--expand-url"]);
-const CURL_DATA = new Set(["-d", "--data", "--data-raw", "--data-binary", "--data-ascii", "--data-urlencode", "--json", "-F", "--form", "--form-string"]);
+const CURL_VALUE = new Set([
+  "-H",
+  "--header",
+  "-o",
+  "--output",
+  "-u",
+  "--user",
+  "-A",
+  "--user-agent",
+  "-e",
+  "--referer",
+  "-b",
+  "--cookie",
+  "-c",
+  "--cookie-jar",
+  "-K",
+  "--config",
+  "-w",
+  "--write-out",
+  "-m",
+  "--max-time",
+  "--connect-timeout",
+  "-x",
+  "--proxy",
+  "--retry",
+  "--cacert",
+  "--cert",
+  "--key",
+  "-E",
+  "--resolve",
+  "--connect-to",
+  "-r",
+  "--range",
+  "-y",
+  "-Y",
+  "--limit-rate",
+  "--interface",
+  "--oauth2-bearer",
+  "-z",
+  "--time-cond",
+  "--max-filesize",
+  "--retry-delay",
+  "--retry-max-time",
+  "--unix-socket",
+  "--abstract-unix-socket",
+  "--aws-sigv4",
+  "--variable",
+  "--expand-url",
+]);
+const CURL_DATA = new Set([
+  "-d",
+  "--data",
+  "--data-raw",
+  "--data-binary",
+  "--data-ascii",
+  "--data-urlencode",
+  "--json",
+  "-F",
+  "--form",
+  "--form-string",
+]);
 
 const curl: CommandRule = (inv, scan) => {
   let method: string | null = null;
@@ -37,14 +96,19 @@ const curl: CommandRule = (inv, scan) => {
     else if (!t.startsWith("-") && url === null) url = t;
   }
   if (!url) return;
-  const contentType = inv.args.find((x, i) => (inv.args[i - 1] === "-H" || inv.args[i - 1] === "--header") && /^content-type:/i.test(x))?.split(":")[1]?.trim() ?? (inv.has("--json") ? "application/json" : null);
+  const contentType =
+    inv.args
+      .find((x, i) => (inv.args[i - 1] === "-H" || inv.args[i - 1] === "--header") && /^content-type:/i.test(x))
+      ?.split(":")[1]
+      ?.trim() ?? (inv.has("--json") ? "application/json" : null);
   scan.http({ method: method ?? (get ? "GET" : hasData ? "POST" : "GET"), url, body, contentType });
 };
 
 const wget: CommandRule = (inv, scan) => {
   const url = inv.positionals().find((p) => /^https?:\/\//.test(p));
   if (!url) return;
-  const method = inv.value("--method") ?? (inv.value("--post-data") !== undefined || inv.value("--post-file") !== undefined ? "POST" : "GET");
+  const method =
+    inv.value("--method") ?? (inv.value("--post-data") !== undefined || inv.value("--post-file") !== undefined ? "POST" : "GET");
   scan.http({ method, url, body: inv.value("--body-data") ?? inv.value("--post-data") ?? null });
 };
 
@@ -62,17 +126,26 @@ const httpie: CommandRule = (inv, scan) => {
 function stdinTexts(inv: Invocation): string[] {
   const texts = [...inv.command.heredocs.map((h) => h.body), ...inv.command.hereStrings.map((w) => w.text)];
   const from = inv.command.pipedFrom;
-  if (from && from.words.length > 1 && (from.words[0]!.text === "echo" || from.words[0]!.text === "printf")) texts.push(from.words.slice(1).map((w) => w.text).filter((t) => !/^-[neE]+$/.test(t)).join(" "));
+  if (from && from.words.length > 1 && (from.words[0]!.text === "echo" || from.words[0]!.text === "printf"))
+    texts.push(
+      from.words
+        .slice(1)
+        .map((w) => w.text)
+        .filter((t) => !/^-[neE]+$/.test(t))
+        .join(" "),
+    );
   return texts;
 }
 
-const sqlClient = (options: string[]): CommandRule => (inv, scan) => {
-  for (const o of options) {
-    const v = inv.value(o);
-    if (v !== undefined) scan.sql(v, inv.name);
-  }
-  for (const t of stdinTexts(inv)) scan.sql(t, inv.name);
-};
+const sqlClient =
+  (options: string[]): CommandRule =>
+  (inv, scan) => {
+    for (const o of options) {
+      const v = inv.value(o);
+      if (v !== undefined) scan.sql(v, inv.name);
+    }
+    for (const t of stdinTexts(inv)) scan.sql(t, inv.name);
+  };
 
 const sqlite: CommandRule = (inv, scan) => {
   const p = inv.positionals();
@@ -82,7 +155,13 @@ const sqlite: CommandRule = (inv, scan) => {
 
 const dropdb: CommandRule = (inv, scan) => {
   if (inv.has("--help", "--version")) return;
-  scan.out.push(finding(inv.name === "dropuser" ? "sql.drop_user" : "sql.drop_database", `${inv.name} ${inv.positionals().at(-1) ?? ""}`.trim(), inv.text()));
+  scan.out.push(
+    finding(
+      inv.name === "dropuser" ? "sql.drop_user" : "sql.drop_database",
+      `${inv.name} ${inv.positionals().at(-1) ?? ""}`.trim(),
+      inv.text(),
+    ),
+  );
 };
 
 const mysqladmin: CommandRule = (inv, scan) => {
@@ -103,7 +182,29 @@ const mongo: CommandRule = (inv, scan) => {
   for (const t of stdinTexts(inv)) scan.code(t, inv.name);
 };
 
-const SSH_VALUE = new Set(["-p", "-i", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e", "-I", "-m", "-O", "-Q", "-S", "-W", "-w", "-B"]);
+const SSH_VALUE = new Set([
+  "-p",
+  "-i",
+  "-l",
+  "-o",
+  "-F",
+  "-J",
+  "-L",
+  "-R",
+  "-D",
+  "-b",
+  "-c",
+  "-E",
+  "-e",
+  "-I",
+  "-m",
+  "-O",
+  "-Q",
+  "-S",
+  "-W",
+  "-w",
+  "-B",
+]);
 
 /** `ssh host cmd…`: the remote command is a shell script on the other side. */
 const ssh: CommandRule = (inv, scan) => {

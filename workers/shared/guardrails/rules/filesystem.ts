@@ -20,7 +20,13 @@ export function judgeDelete(paths: string[], recursive: boolean, shown: string, 
     if (recursive) {
       if (where === "temp") continue;
       if (where === "root" || where === "home" || where === "system" || where === "cwd") {
-        out.push(finding("fs.rm_root", `recursive delete of ${p} (${where === "cwd" ? "the whole working directory" : where === "system" ? "a system directory" : where === "home" ? "a home directory" : "the root"})`, shown));
+        out.push(
+          finding(
+            "fs.rm_root",
+            `recursive delete of ${p} (${where === "cwd" ? "the whole working directory" : where === "system" ? "a system directory" : where === "home" ? "a home directory" : "the root"})`,
+            shown,
+          ),
+        );
       } else out.push(finding("fs.rm_recursive", `recursive delete of ${p} outside the temp directories`, shown));
       return;
     }
@@ -56,7 +62,9 @@ const find: CommandRule = (inv, scan) => {
     }
   }
   if (!args.includes("-delete")) return;
-  const filtered = args.some((a) => /^-(i?name|i?path|i?regex|type|mtime|mmin|atime|amin|ctime|cmin|newer|size|empty|user|group|perm|i?wholename|links)$/.test(a));
+  const filtered = args.some((a) =>
+    /^-(i?name|i?path|i?regex|type|mtime|mmin|atime|amin|ctime|cmin|newer|size|empty|user|group|perm|i?wholename|links)$/.test(a),
+  );
   const worst = roots.map(classifyPath);
   if (worst.every((w) => w === "temp")) return;
   if (worst.some((w) => w === "root" || w === "home" || w === "system") || !filtered) {
@@ -80,7 +88,8 @@ const mkfs: CommandRule = (inv, scan) => {
 
 const wipefs: CommandRule = (inv, scan) => {
   if (inv.short("n") || inv.has("--no-act")) return;
-  if (inv.short("a") || inv.has("--all") || inv.has("--offset") || inv.short("o")) scan.out.push(finding("fs.disk_overwrite", "wipes filesystem signatures", inv.text()));
+  if (inv.short("a") || inv.has("--all") || inv.has("--offset") || inv.short("o"))
+    scan.out.push(finding("fs.disk_overwrite", "wipes filesystem signatures", inv.text()));
 };
 
 const partition: CommandRule = (inv, scan) => {
@@ -96,7 +105,8 @@ const shred: CommandRule = (inv, scan) => {
   if (inv.has("--help", "--version")) return;
   const targets = inv.positionals();
   if (targets.some(isBlockDevice)) scan.out.push(finding("fs.disk_overwrite", "shreds a disk device", inv.text()));
-  else if (targets.some((t) => classifyPath(t) !== "temp")) scan.out.push(finding("fs.shred", "overwrites files beyond recovery", inv.text()));
+  else if (targets.some((t) => classifyPath(t) !== "temp"))
+    scan.out.push(finding("fs.shred", "overwrites files beyond recovery", inv.text()));
 };
 
 const permissions: CommandRule = (inv, scan) => {
@@ -108,8 +118,10 @@ const permissions: CommandRule = (inv, scan) => {
 
 const mv: CommandRule = (inv, scan) => {
   const p = inv.positionals();
-  if (p.length >= 2 && p[p.length - 1] === "/dev/null") scan.out.push(finding("fs.move_to_null", "moves files to /dev/null (they are gone)", inv.text()));
-  else if (p.slice(0, -1).some((x) => ["root", "home", "system"].includes(classifyPath(x)) && !isSystemFile(x))) scan.out.push(finding("fs.rm_root", `moves ${p[0]} away (a root, home or system directory)`, inv.text()));
+  if (p.length >= 2 && p[p.length - 1] === "/dev/null")
+    scan.out.push(finding("fs.move_to_null", "moves files to /dev/null (they are gone)", inv.text()));
+  else if (p.slice(0, -1).some((x) => ["root", "home", "system"].includes(classifyPath(x)) && !isSystemFile(x)))
+    scan.out.push(finding("fs.rm_root", `moves ${p[0]} away (a root, home or system directory)`, inv.text()));
 };
 
 export const FILESYSTEM_RULES: Record<string, CommandRule> = {

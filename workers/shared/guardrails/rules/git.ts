@@ -32,17 +32,26 @@ export const git: CommandRule = (outer, scan) => {
     case "push": {
       if (inv.short("n") || inv.has("--dry-run")) return;
       const forceValue = inv.value("--force");
-      const force = inv.short("f") || inv.args.includes("--force") || (forceValue !== undefined && !/^(false|0|no|off)$/i.test(forceValue)) || inv.has("--mirror") || inv.positionals().some((p) => p.startsWith("+"));
+      const force =
+        inv.short("f") ||
+        inv.args.includes("--force") ||
+        (forceValue !== undefined && !/^(false|0|no|off)$/i.test(forceValue)) ||
+        inv.has("--mirror") ||
+        inv.positionals().some((p) => p.startsWith("+"));
       if (force) out.push(finding("git.push_force", "a force push overwrites the remote's history", shown));
-      else if (inv.has("--force-with-lease", "--force-if-includes")) out.push(finding("git.push_force_with_lease", "a force push with lease still rewrites the remote's history", shown));
-      if (inv.has("--delete", "--prune") || inv.short("d") || inv.positionals().some((p) => p.startsWith(":") && p.length > 1)) out.push(finding("git.push_delete", "deletes branches or tags on the remote", shown));
+      else if (inv.has("--force-with-lease", "--force-if-includes"))
+        out.push(finding("git.push_force_with_lease", "a force push with lease still rewrites the remote's history", shown));
+      if (inv.has("--delete", "--prune") || inv.short("d") || inv.positionals().some((p) => p.startsWith(":") && p.length > 1))
+        out.push(finding("git.push_delete", "deletes branches or tags on the remote", shown));
       return;
     }
     case "branch":
-      if (inv.short("D") || (inv.has("--delete") && (inv.has("--force") || inv.short("f"))) || (inv.short("d") && inv.short("f"))) out.push(finding("git.branch_force_delete", "git branch -D deletes a branch even if it is not merged", shown));
+      if (inv.short("D") || (inv.has("--delete") && (inv.has("--force") || inv.short("f"))) || (inv.short("d") && inv.short("f")))
+        out.push(finding("git.branch_force_delete", "git branch -D deletes a branch even if it is not merged", shown));
       return;
     case "stash":
-      if (inv.positionals()[0] === "drop" || inv.positionals()[0] === "clear") out.push(finding("git.stash_discard", `git stash ${inv.positionals()[0]} discards stashed work`, shown));
+      if (inv.positionals()[0] === "drop" || inv.positionals()[0] === "clear")
+        out.push(finding("git.stash_discard", `git stash ${inv.positionals()[0]} discards stashed work`, shown));
       return;
     case "checkout": {
       const afterDash = inv.afterDoubleDash();
@@ -57,18 +66,21 @@ export const git: CommandRule = (outer, scan) => {
       if (inv.positionals().length > 0) out.push(finding("git.discard_changes", "git restore discards uncommitted changes", shown));
       return;
     case "switch":
-      if (inv.has("--discard-changes") || inv.short("f") || inv.has("--force")) out.push(finding("git.discard_changes", "git switch --discard-changes discards uncommitted changes", shown));
+      if (inv.has("--discard-changes") || inv.short("f") || inv.has("--force"))
+        out.push(finding("git.discard_changes", "git switch --discard-changes discards uncommitted changes", shown));
       return;
     case "filter-branch":
     case "filter-repo":
       out.push(finding("git.history_rewrite", `git ${sub} rewrites history`, shown));
       return;
     case "reflog":
-      if (inv.positionals()[0] === "expire" && inv.args.some((a) => /^--expire(-unreachable)?=(now|all|0)/.test(a))) out.push(finding("git.history_rewrite", "expiring the reflog makes lost commits unrecoverable", shown));
+      if (inv.positionals()[0] === "expire" && inv.args.some((a) => /^--expire(-unreachable)?=(now|all|0)/.test(a)))
+        out.push(finding("git.history_rewrite", "expiring the reflog makes lost commits unrecoverable", shown));
       if (inv.positionals()[0] === "delete") out.push(finding("git.history_rewrite", "deleting reflog entries", shown));
       return;
     case "gc":
-      if (inv.args.some((a) => /^--prune=(now|all)/.test(a))) out.push(finding("git.history_rewrite", "git gc --prune=now deletes unreachable commits at once", shown));
+      if (inv.args.some((a) => /^--prune=(now|all)/.test(a)))
+        out.push(finding("git.history_rewrite", "git gc --prune=now deletes unreachable commits at once", shown));
       return;
     case "update-ref":
       if (inv.short("d")) out.push(finding("git.history_rewrite", "git update-ref -d deletes a ref", shown));

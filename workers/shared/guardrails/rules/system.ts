@@ -9,7 +9,8 @@ const shutdown: CommandRule = (inv, scan) => {
 
 const systemctl: CommandRule = (inv, scan) => {
   const verb = inv.positionals()[0];
-  if (verb && ["poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "soft-reboot"].includes(verb)) scan.out.push(finding("system.shutdown", `systemctl ${verb} stops the machine`, inv.text()));
+  if (verb && ["poweroff", "reboot", "halt", "kexec", "emergency", "rescue", "soft-reboot"].includes(verb))
+    scan.out.push(finding("system.shutdown", `systemctl ${verb} stops the machine`, inv.text()));
 };
 
 const init: CommandRule = (inv, scan) => {
@@ -24,9 +25,12 @@ const kill: CommandRule = (inv, scan) => {
 
 const firewall: CommandRule = (inv, scan) => {
   const name = inv.name;
-  if ((name === "iptables" || name === "ip6tables") && (inv.short("F") || inv.has("--flush") || inv.short("X"))) scan.out.push(finding("system.firewall_flush", "flushes the firewall rules", inv.text()));
-  if (name === "nft" && inv.positionals()[0] === "flush") scan.out.push(finding("system.firewall_flush", "flushes the firewall rules", inv.text()));
-  if (name === "ufw" && ["disable", "reset"].includes(inv.positionals()[0] ?? "")) scan.out.push(finding("system.firewall_flush", `ufw ${inv.positionals()[0]}`, inv.text()));
+  if ((name === "iptables" || name === "ip6tables") && (inv.short("F") || inv.has("--flush") || inv.short("X")))
+    scan.out.push(finding("system.firewall_flush", "flushes the firewall rules", inv.text()));
+  if (name === "nft" && inv.positionals()[0] === "flush")
+    scan.out.push(finding("system.firewall_flush", "flushes the firewall rules", inv.text()));
+  if (name === "ufw" && ["disable", "reset"].includes(inv.positionals()[0] ?? ""))
+    scan.out.push(finding("system.firewall_flush", `ufw ${inv.positionals()[0]}`, inv.text()));
 };
 
 const userdel: CommandRule = (inv, scan) => {
@@ -38,9 +42,12 @@ const crontab: CommandRule = (inv, scan) => {
   if (inv.short("r")) scan.out.push(finding("system.crontab_remove", "crontab -r removes every cron job", inv.text()));
 };
 
-const unpublish = (verb: string): CommandRule => (inv, scan) => {
-  if (inv.positionals()[0] === verb) scan.out.push(finding("packages.unpublish", `${inv.name} ${verb} removes a released package`, inv.text()));
-};
+const unpublish =
+  (verb: string): CommandRule =>
+  (inv, scan) => {
+    if (inv.positionals()[0] === verb)
+      scan.out.push(finding("packages.unpublish", `${inv.name} ${verb} removes a released package`, inv.text()));
+  };
 
 export const SYSTEM_RULES: Record<string, CommandRule> = {
   shutdown,

@@ -107,7 +107,33 @@ interface WrapperSpec {
 }
 
 const WRAPPERS: Record<string, WrapperSpec> = {
-  sudo: { valueOptions: ["-u", "-g", "-h", "-p", "-C", "-r", "-t", "-U", "-D", "-T", "-R", "--user", "--group", "--host", "--prompt", "--close-from", "--role", "--type", "--other-user", "--chdir", "--chroot", "--command-timeout"], assignments: true },
+  sudo: {
+    valueOptions: [
+      "-u",
+      "-g",
+      "-h",
+      "-p",
+      "-C",
+      "-r",
+      "-t",
+      "-U",
+      "-D",
+      "-T",
+      "-R",
+      "--user",
+      "--group",
+      "--host",
+      "--prompt",
+      "--close-from",
+      "--role",
+      "--type",
+      "--other-user",
+      "--chdir",
+      "--chroot",
+      "--command-timeout",
+    ],
+    assignments: true,
+  },
   doas: { valueOptions: ["-u", "-C"] },
   env: { valueOptions: ["-u", "-C", "--unset", "--chdir"], assignments: true },
   nice: { valueOptions: ["-n", "--adjustment"] },
@@ -125,7 +151,27 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   command: { valueOptions: [] },
   builtin: {},
   exec: { valueOptions: ["-a"] },
-  xargs: { valueOptions: ["-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args", "--max-procs", "--max-lines", "--delimiter", "--arg-file", "--replace"] },
+  xargs: {
+    valueOptions: [
+      "-I",
+      "-i",
+      "-n",
+      "-P",
+      "-L",
+      "-l",
+      "-d",
+      "-E",
+      "-e",
+      "-s",
+      "-a",
+      "--max-args",
+      "--max-procs",
+      "--max-lines",
+      "--delimiter",
+      "--arg-file",
+      "--replace",
+    ],
+  },
   flock: { valueOptions: ["-w", "-E", "--timeout", "--conflict-exit-code"], positionals: 1 },
   chroot: { valueOptions: ["--userspec", "--groups"], positionals: 1 },
   strace: { valueOptions: ["-o", "-e", "-p", "-s", "-u", "-E", "-P", "-I", "-b", "-a", "-X"] },
@@ -138,7 +184,17 @@ const WRAPPERS: Record<string, WrapperSpec> = {
 };
 
 /** Commands that are wrappers only with a particular first argument (`doppler run -- cmd`, `pnpm dlx cmd`). */
-const SUB_WRAPPERS: Record<string, string[]> = { doppler: ["run"], pnpm: ["dlx", "exec"], yarn: ["dlx", "exec"], pipx: ["run"], uv: ["run"], poetry: ["run"], bundle: ["exec"], infisical: ["run"], op: ["run"] };
+const SUB_WRAPPERS: Record<string, string[]> = {
+  doppler: ["run"],
+  pnpm: ["dlx", "exec"],
+  yarn: ["dlx", "exec"],
+  pipx: ["run"],
+  uv: ["run"],
+  poetry: ["run"],
+  bundle: ["exec"],
+  infisical: ["run"],
+  op: ["run"],
+};
 
 export interface Unwrapped {
   words: Word[];

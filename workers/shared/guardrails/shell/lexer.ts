@@ -79,7 +79,29 @@ export function parseShell(text: string, vars: Map<string, string> = new Map()):
 
 const OPERATOR_START = new Set([";", "&", "|", "\n", "(", ")", "<", ">"]);
 const BLANK = new Set([" ", "\t", "\r"]);
-const RESERVED = new Set(["{", "}", "!", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "case", "esac", "in", "select", "function", "coproc", "[[", "]]"]);
+const RESERVED = new Set([
+  "{",
+  "}",
+  "!",
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "while",
+  "until",
+  "for",
+  "case",
+  "esac",
+  "in",
+  "select",
+  "function",
+  "coproc",
+  "[[",
+  "]]",
+]);
 
 class Reader {
   private i = 0;
@@ -285,7 +307,7 @@ class Reader {
       const c = s[this.i]!;
       if (BLANK.has(c) || c === "\n" || c === ";" || c === "&" || c === "|" || c === ")") break;
       if ((c === "<" || c === ">") && s[this.i + 1] !== "(") break;
-      if (c === "(" ) {
+      if (c === "(") {
         // `<(` / `>(` handled below; a bare `(` inside a word (e.g. `arr=(…)`, extglob) ends it.
         break;
       }
@@ -411,7 +433,21 @@ class Reader {
         continue;
       }
       const n = s[this.i + 1] ?? "";
-      const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+      const simple: Record<string, string> = {
+        n: "\n",
+        t: "\t",
+        r: "\r",
+        a: "\x07",
+        b: "\b",
+        e: "\x1b",
+        E: "\x1b",
+        f: "\f",
+        v: "\v",
+        "\\": "\\",
+        "'": "'",
+        '"': '"',
+        "?": "?",
+      };
       if (n in simple) {
         out += simple[n];
         this.i += 2;

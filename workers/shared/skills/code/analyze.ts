@@ -74,14 +74,27 @@ const FUNCTIONS = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFu
  * Checks one module and returns its instrumented source, or the problems that refuse it.
  * `modules` is the set of module names in the package (what relative imports may reach).
  */
-export function analyzeModule(name: string, source: string, modules: ReadonlySet<string>): { ok: true; instrumented: string; imports: string[] } | { ok: false; problems: CodeProblem[] } {
+export function analyzeModule(
+  name: string,
+  source: string,
+  modules: ReadonlySet<string>,
+): { ok: true; instrumented: string; imports: string[] } | { ok: false; problems: CodeProblem[] } {
   const problems: CodeProblem[] = [];
   let ast: AnyNode;
   try {
     ast = parse(source, { ecmaVersion: "latest", sourceType: "module" }) as AnyNode;
   } catch (err) {
     const pos = (err as { pos?: number }).pos;
-    return { ok: false, problems: [{ module: name, line: typeof pos === "number" ? lineOf(source, pos) : null, message: `Syntax error: ${String((err as Error).message)}` }] };
+    return {
+      ok: false,
+      problems: [
+        {
+          module: name,
+          line: typeof pos === "number" ? lineOf(source, pos) : null,
+          message: `Syntax error: ${String((err as Error).message)}`,
+        },
+      ],
+    };
   }
   const refuse = (node: AnyNode, message: string) => problems.push({ module: name, line: lineOf(source, node.start), message });
   const imports: string[] = [];
@@ -96,7 +109,11 @@ export function analyzeModule(name: string, source: string, modules: ReadonlySet
         if (!node.source) break;
         const spec = String(node.source.value);
         const target = resolveSpecifier(name, spec);
-        if (target === null) refuse(node, `Imports are limited to the skill's own modules by relative path ("./x.js"); "${spec}" is not one (no cloudflare:, node: or package imports).`);
+        if (target === null)
+          refuse(
+            node,
+            `Imports are limited to the skill's own modules by relative path ("./x.js"); "${spec}" is not one (no cloudflare:, node: or package imports).`,
+          );
         else if (!modules.has(target)) refuse(node, `"${spec}" names no module of this skill (resolved to ${target}).`);
         else imports.push(target);
         break;
@@ -142,14 +159,22 @@ export function analyzeModule(name: string, source: string, modules: ReadonlySet
 }
 
 /** Every module checked and instrumented; the entry must be among them. */
-export function analyzePackage(modules: Record<string, string>, entry: string): { ok: true; instrumented: Record<string, string> } | { ok: false; problems: CodeProblem[] } {
+export function analyzePackage(
+  modules: Record<string, string>,
+  entry: string,
+): { ok: true; instrumented: Record<string, string> } | { ok: false; problems: CodeProblem[] } {
   const names = new Set(Object.keys(modules));
   const problems: CodeProblem[] = [];
-  if (!names.has(entry)) problems.push({ module: entry, line: null, message: `The manifest's handler.entry (${entry}) is not one of the modules.` });
+  if (!names.has(entry))
+    problems.push({ module: entry, line: null, message: `The manifest's handler.entry (${entry}) is not one of the modules.` });
   const instrumented: Record<string, string> = {};
   for (const [name, source] of Object.entries(modules)) {
     if (!MODULE_NAME.test(name)) {
-      problems.push({ module: name, line: null, message: "A module name is a relative path ending in .js or .mjs, without . or .. segments, outside __switchboard/." });
+      problems.push({
+        module: name,
+        line: null,
+        message: "A module name is a relative path ending in .js or .mjs, without . or .. segments, outside __switchboard/.",
+      });
       continue;
     }
     const result = analyzeModule(name, source, names);

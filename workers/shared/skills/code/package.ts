@@ -13,12 +13,18 @@ import { ToolListSchema, type ToolDefinition } from "./tools";
 
 export const SkillModulesSchema = z
   .record(z.string().min(1).max(200), z.string().max(SKILL_CODE_LIMITS.maxModuleBytes))
-  .refine((m) => Object.keys(m).length >= 1 && Object.keys(m).length <= SKILL_CODE_LIMITS.maxModules, `Between 1 and ${SKILL_CODE_LIMITS.maxModules} modules.`)
-  .meta({ description: "ES module sources by relative name (`index.js`, `lib/github.js`).", example: { "index.js": "export async function hello(input) { return { greeting: `hi ${input.name}` }; }" } });
+  .refine(
+    (m) => Object.keys(m).length >= 1 && Object.keys(m).length <= SKILL_CODE_LIMITS.maxModules,
+    `Between 1 and ${SKILL_CODE_LIMITS.maxModules} modules.`,
+  )
+  .meta({
+    description: "ES module sources by relative name (`index.js`, `lib/github.js`).",
+    example: { "index.js": "export async function hello(input) { return { greeting: `hi ${input.name}` }; }" },
+  });
 
 export const SkillPackageInputSchema = z
   .object({
-    manifest: z.record(z.string(), z.unknown()).meta({ description: "A SkillManifest with `handler: { entry, runtime: \"workers\" }`." }),
+    manifest: z.record(z.string(), z.unknown()).meta({ description: 'A SkillManifest with `handler: { entry, runtime: "workers" }`.' }),
     modules: SkillModulesSchema,
     tools: ToolListSchema,
   })

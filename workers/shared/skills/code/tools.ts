@@ -14,7 +14,12 @@ const JsonSchemaObject = z.record(z.string(), z.unknown()).meta({ description: "
 
 export const ToolDefinitionSchema = z
   .object({
-    name: z.string().regex(TOOL_NAME, "A tool name is lowercase letters, digits and underscores (1–64), starting with a letter; it is the entry module's export."),
+    name: z
+      .string()
+      .regex(
+        TOOL_NAME,
+        "A tool name is lowercase letters, digits and underscores (1–64), starting with a letter; it is the entry module's export.",
+      ),
     description: z.string().min(1).max(2000),
     inputSchema: JsonSchemaObject,
     outputSchema: JsonSchemaObject,
@@ -32,7 +37,12 @@ export const ToolListSchema = z
     tools.forEach((t, i) => {
       if (seen.has(t.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `Tool ${t.name} is defined twice.` });
       seen.add(t.name);
-      if (JSON.stringify(t).length > SKILL_CODE_LIMITS.maxToolBytes) ctx.addIssue({ code: "custom", path: [i], message: `A tool definition is at most ${SKILL_CODE_LIMITS.maxToolBytes} bytes of JSON.` });
+      if (JSON.stringify(t).length > SKILL_CODE_LIMITS.maxToolBytes)
+        ctx.addIssue({
+          code: "custom",
+          path: [i],
+          message: `A tool definition is at most ${SKILL_CODE_LIMITS.maxToolBytes} bytes of JSON.`,
+        });
       for (const key of ["inputSchema", "outputSchema"] as const) {
         const problem = schemaProblem(t[key]);
         if (problem) ctx.addIssue({ code: "custom", path: [i, key], message: problem });
@@ -60,5 +70,8 @@ export function validateAgainst(schema: Record<string, unknown>, value: unknown)
   const result = new Validator(schema as Schema, "2020-12", false).validate(value);
   if (result.valid) return [];
   // The validator reports the failing leaf and every enclosing keyword; the leaves say the most.
-  return result.errors.filter((e) => e.keyword !== "properties" && e.keyword !== "items" && e.keyword !== "allOf").slice(0, 20).map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: e.error }));
+  return result.errors
+    .filter((e) => e.keyword !== "properties" && e.keyword !== "items" && e.keyword !== "allOf")
+    .slice(0, 20)
+    .map((e) => ({ path: e.instanceLocation.replace(/^#/, "") || "/", message: e.error }));
 }

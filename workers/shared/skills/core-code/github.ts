@@ -68,26 +68,66 @@ const repo = {
 const issueSummary = {
   type: "object",
   required: ["number", "title", "state"],
-  properties: { number: { type: "integer" }, title: { type: "string" }, state: { type: "string" }, url: { type: ["string", "null"] }, author: { type: ["string", "null"] }, labels: { type: "array", items: { type: "string" } }, comments: { type: "integer" } },
+  properties: {
+    number: { type: "integer" },
+    title: { type: "string" },
+    state: { type: "string" },
+    url: { type: ["string", "null"] },
+    author: { type: ["string", "null"] },
+    labels: { type: "array", items: { type: "string" } },
+    comments: { type: "integer" },
+  },
 };
 
 export const GITHUB_TOOLS: ToolDefinition[] = [
   {
     name: "list_issues",
     description: "List a repository's issues (pull requests left out), newest first.",
-    inputSchema: { type: "object", required: ["owner", "repo"], additionalProperties: false, properties: { ...repo, state: { enum: ["open", "closed", "all"] }, limit: { type: "integer", minimum: 1, maximum: 100 } } },
-    outputSchema: { type: "object", required: ["repository", "issues"], properties: { repository: { type: "string" }, issues: { type: "array", items: issueSummary } } },
+    inputSchema: {
+      type: "object",
+      required: ["owner", "repo"],
+      additionalProperties: false,
+      properties: { ...repo, state: { enum: ["open", "closed", "all"] }, limit: { type: "integer", minimum: 1, maximum: 100 } },
+    },
+    outputSchema: {
+      type: "object",
+      required: ["repository", "issues"],
+      properties: { repository: { type: "string" }, issues: { type: "array", items: issueSummary } },
+    },
   },
   {
     name: "get_issue",
     description: "Read one issue with its body.",
-    inputSchema: { type: "object", required: ["owner", "repo", "number"], additionalProperties: false, properties: { ...repo, number: { type: "integer", minimum: 1 } } },
-    outputSchema: { ...issueSummary, required: [...issueSummary.required, "body"], properties: { ...issueSummary.properties, body: { type: "string" } } },
+    inputSchema: {
+      type: "object",
+      required: ["owner", "repo", "number"],
+      additionalProperties: false,
+      properties: { ...repo, number: { type: "integer", minimum: 1 } },
+    },
+    outputSchema: {
+      ...issueSummary,
+      required: [...issueSummary.required, "body"],
+      properties: { ...issueSummary.properties, body: { type: "string" } },
+    },
   },
   {
     name: "create_issue",
     description: "Open an issue (needs an agent at trust level 2 or more: it is a POST).",
-    inputSchema: { type: "object", required: ["owner", "repo", "title"], additionalProperties: false, properties: { ...repo, title: { type: "string", minLength: 1, maxLength: 256 }, body: { type: "string", maxLength: 65536 }, labels: { type: "array", maxItems: 20, items: { type: "string", maxLength: 50 } } } },
-    outputSchema: { type: "object", required: ["number", "state"], properties: { number: { type: "integer" }, url: { type: ["string", "null"] }, state: { type: "string" } } },
+    inputSchema: {
+      type: "object",
+      required: ["owner", "repo", "title"],
+      additionalProperties: false,
+      properties: {
+        ...repo,
+        title: { type: "string", minLength: 1, maxLength: 256 },
+        body: { type: "string", maxLength: 65536 },
+        labels: { type: "array", maxItems: 20, items: { type: "string", maxLength: 50 } },
+      },
+    },
+    outputSchema: {
+      type: "object",
+      required: ["number", "state"],
+      properties: { number: { type: "integer" }, url: { type: ["string", "null"] }, state: { type: "string" } },
+    },
   },
 ];

@@ -18,14 +18,29 @@ export interface CoreCode {
 }
 
 const SOURCES: Record<string, { modules: Record<string, string>; tools: ToolDefinition[]; contentHash: string }> = {
-  "github@1.1.0": { modules: GITHUB_MODULES, tools: GITHUB_TOOLS, contentHash: "703fb7a38488efccb4441fe6f5652efca26abadc0c04e7ef2207832ce4daf03b" },
-  "web-fetch@1.1.0": { modules: WEB_FETCH_MODULES, tools: WEB_FETCH_TOOLS, contentHash: "cf12126231a621a15ed205a453bd0efc8776c1be9117d28aa0a2218bc74f8bac" },
+  "github@1.1.0": {
+    modules: GITHUB_MODULES,
+    tools: GITHUB_TOOLS,
+    contentHash: "703fb7a38488efccb4441fe6f5652efca26abadc0c04e7ef2207832ce4daf03b",
+  },
+  "web-fetch@1.1.0": {
+    modules: WEB_FETCH_MODULES,
+    tools: WEB_FETCH_TOOLS,
+    contentHash: "cf12126231a621a15ed205a453bd0efc8776c1be9117d28aa0a2218bc74f8bac",
+  },
 };
 
 export const CORE_CODE: Record<string, CoreCode> = Object.fromEntries(
   Object.entries(SOURCES).map(([key, src]) => {
     const manifest = SkillManifestSchema.parse(CORE_BUNDLE.find((m) => `${m.name}@${m.version}` === key));
-    const code: StoredSkillCode = { format: 1, name: manifest.name, version: manifest.version, entry: manifest.handler!.entry, modules: src.modules, tools: src.tools };
+    const code: StoredSkillCode = {
+      format: 1,
+      name: manifest.name,
+      version: manifest.version,
+      entry: manifest.handler!.entry,
+      modules: src.modules,
+      tools: src.tools,
+    };
     return [key, { code, contentHash: src.contentHash, codeBytes: codeBytes(src.modules) }];
   }),
 );

@@ -37,20 +37,54 @@ export async function fetch_text(input) {
 `,
 };
 
-const refused = { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, reason: { type: ["string", "null"] }, message: { type: "string" } } };
+const refused = {
+  type: "object",
+  required: ["code", "message"],
+  properties: { code: { type: "string" }, reason: { type: ["string", "null"] }, message: { type: "string" } },
+};
 const url = { type: "string", format: "uri", maxLength: 2048, pattern: "^https://" };
 
 export const WEB_FETCH_TOOLS: ToolDefinition[] = [
   {
     name: "fetch_json",
-    description: "GET a JSON document from one of the skill's declared hosts and parse it. Any other host is refused by the egress proxy (the answer says why).",
+    description:
+      "GET a JSON document from one of the skill's declared hosts and parse it. Any other host is refused by the egress proxy (the answer says why).",
     inputSchema: { type: "object", required: ["url"], additionalProperties: false, properties: { url } },
-    outputSchema: { type: "object", required: ["url", "status", "ok"], properties: { url: { type: "string" }, status: { type: "integer" }, ok: { type: "boolean" }, contentType: { type: "string" }, data: {}, parseError: { type: "string" }, refused } },
+    outputSchema: {
+      type: "object",
+      required: ["url", "status", "ok"],
+      properties: {
+        url: { type: "string" },
+        status: { type: "integer" },
+        ok: { type: "boolean" },
+        contentType: { type: "string" },
+        data: {},
+        parseError: { type: "string" },
+        refused,
+      },
+    },
   },
   {
     name: "fetch_text",
     description: "GET a page (HTML or text) from one of the skill's declared hosts, cut to maxChars.",
-    inputSchema: { type: "object", required: ["url"], additionalProperties: false, properties: { url, maxChars: { type: "integer", minimum: 1, maximum: 200000 } } },
-    outputSchema: { type: "object", required: ["url", "status", "ok", "text", "truncated"], properties: { url: { type: "string" }, status: { type: "integer" }, ok: { type: "boolean" }, contentType: { type: "string" }, text: { type: "string" }, truncated: { type: "boolean" }, refused } },
+    inputSchema: {
+      type: "object",
+      required: ["url"],
+      additionalProperties: false,
+      properties: { url, maxChars: { type: "integer", minimum: 1, maximum: 200000 } },
+    },
+    outputSchema: {
+      type: "object",
+      required: ["url", "status", "ok", "text", "truncated"],
+      properties: {
+        url: { type: "string" },
+        status: { type: "integer" },
+        ok: { type: "boolean" },
+        contentType: { type: "string" },
+        text: { type: "string" },
+        truncated: { type: "boolean" },
+        refused,
+      },
+    },
   },
 ];

@@ -24,7 +24,14 @@ export interface HarnessLimits {
 }
 
 /** Answers of `SkillWorker.invoke` (JSON-safe, so the RPC boundary carries plain data). */
-export type HarnessResult = { ok: true; json: string } | { ok: false; code: "skill_cpu_limit" | "skill_memory_limit" | "skill_timeout" | "skill_output_too_large" | "skill_failed" | "skill_tool_not_found"; message: string; details?: Record<string, unknown> };
+export type HarnessResult =
+  | { ok: true; json: string }
+  | {
+      ok: false;
+      code: "skill_cpu_limit" | "skill_memory_limit" | "skill_timeout" | "skill_output_too_large" | "skill_failed" | "skill_tool_not_found";
+      message: string;
+      details?: Record<string, unknown>;
+    };
 
 export function meterSource(limits: HarnessLimits): string {
   return `import { AsyncLocalStorage } from "node:async_hooks";

@@ -17,7 +17,8 @@ export interface AlertActions {
 
 export function AlertCard({ alert, actions }: { alert: Alert; actions?: AlertActions }) {
   const { tenantId } = useTenant();
-  const span = alert.count === 1 ? formatDateTime(alert.firstEventAt) : `${formatDateTime(alert.firstEventAt)} – ${formatDateTime(alert.lastEventAt)}`;
+  const span =
+    alert.count === 1 ? formatDateTime(alert.firstEventAt) : `${formatDateTime(alert.firstEventAt)} – ${formatDateTime(alert.lastEventAt)}`;
   const headingId = `alert-${alert.id}`;
   return (
     <li aria-labelledby={headingId} className="rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200">
@@ -44,7 +45,9 @@ export function AlertCard({ alert, actions }: { alert: Alert; actions?: AlertAct
               open event #{alert.firstSeq} in the audit log
             </Link>
           </p>
-          {alert.status === "acknowledged" && <p className="text-xs text-zinc-700">Acknowledged {formatRelative(alert.acknowledgedAt)}: someone is on it.</p>}
+          {alert.status === "acknowledged" && (
+            <p className="text-xs text-zinc-700">Acknowledged {formatRelative(alert.acknowledgedAt)}: someone is on it.</p>
+          )}
           {alert.status === "resolved" && (
             <p className="flex items-center gap-1 text-xs text-green-800">
               <CheckCircle2 className="size-3.5" aria-hidden="true" />
@@ -70,10 +73,20 @@ function AcknowledgeButton({ alert, onAcknowledge }: { alert: Alert; onAcknowled
   const acknowledge = useMutation({ mutationFn: onAcknowledge });
   return (
     <div>
-      <Button variant="ghost" size="sm" pending={acknowledge.isPending} aria-label={`Acknowledge alert: ${alert.ruleName}`} onClick={() => acknowledge.mutate()}>
+      <Button
+        variant="ghost"
+        size="sm"
+        pending={acknowledge.isPending}
+        aria-label={`Acknowledge alert: ${alert.ruleName}`}
+        onClick={() => acknowledge.mutate()}
+      >
         <Hand className="size-4" aria-hidden="true" /> Acknowledge
       </Button>
-      {acknowledge.isError && <p role="alert" className="mt-1 max-w-56 text-xs text-red-700">{describeError(acknowledge.error)}</p>}
+      {acknowledge.isError && (
+        <p role="alert" className="mt-1 max-w-56 text-xs text-red-700">
+          {describeError(acknowledge.error)}
+        </p>
+      )}
     </div>
   );
 }
@@ -94,7 +107,10 @@ function ResolveButton({ alert, onResolve }: { alert: Alert; onResolve: (note: s
       <Button variant="secondary" size="sm" onClick={() => setOpen(true)} aria-label={`Resolve alert: ${alert.ruleName}`}>
         <CheckCircle2 className="size-4" aria-hidden="true" /> Resolve
       </Button>
-      <DialogContent title="Resolve this alert?" description={`“${alert.ruleName}” moves to Resolved. If the rule matches again, a new alert fires.`}>
+      <DialogContent
+        title="Resolve this alert?"
+        description={`“${alert.ruleName}” moves to Resolved. If the rule matches again, a new alert fires.`}
+      >
         <form
           onSubmit={(e) => {
             e.preventDefault();

@@ -38,7 +38,11 @@ export function AlertRulesScreen() {
 
   return (
     <>
-      <PageHeader title="Alert rules" description="Rules watch the audit log as events are written. When one matches often enough, it fires an alert in the inbox and to its webhooks." actions={newRule} />
+      <PageHeader
+        title="Alert rules"
+        description="Rules watch the audit log as events are written. When one matches often enough, it fires an alert in the inbox and to its webhooks."
+        actions={newRule}
+      />
       <AlertsSectionNav />
       {!writable && (
         <Alert tone="info" className="mb-4">
@@ -51,7 +55,15 @@ export function AlertRulesScreen() {
           <h2 id="rules-heading" className="mb-3 text-base font-semibold text-zinc-900">
             Your rules
           </h2>
-          <QueryState query={rules} loadingLabel="Loading rules…" empty={{ title: "No alert rules yet", description: writable ? "Start from a template above, or create your own." : "An owner or admin can add rules.", icon: <SlidersHorizontal className="size-8" /> }}>
+          <QueryState
+            query={rules}
+            loadingLabel="Loading rules…"
+            empty={{
+              title: "No alert rules yet",
+              description: writable ? "Start from a template above, or create your own." : "An owner or admin can add rules.",
+              icon: <SlidersHorizontal className="size-8" />,
+            }}
+          >
             {(list) => <RulesTable rules={list} webhookCount={webhooks.data?.length} onEdit={(rule) => setDraft({ rule })} />}
           </QueryState>
         </section>
@@ -83,7 +95,15 @@ function Templates({ onUse }: { onUse: (t: (typeof ALERT_RULE_TEMPLATES)[number]
   );
 }
 
-function RulesTable({ rules, webhookCount, onEdit }: { rules: AlertRule[]; webhookCount: number | undefined; onEdit: (rule: AlertRule) => void }) {
+function RulesTable({
+  rules,
+  webhookCount,
+  onEdit,
+}: {
+  rules: AlertRule[];
+  webhookCount: number | undefined;
+  onEdit: (rule: AlertRule) => void;
+}) {
   const { tenantId, can } = useTenant();
   const queryClient = useQueryClient();
   const writable = can("alerts:write");
@@ -123,29 +143,38 @@ function RulesTable({ rules, webhookCount, onEdit }: { rules: AlertRule[]; webho
                 <code className="font-mono text-xs">{r.match.action}</code>
                 {r.match.outcome && <p className="text-xs text-zinc-600">outcome: {r.match.outcome}</p>}
                 {r.match.severity && <p className="text-xs text-zinc-600">severity: {r.match.severity}</p>}
-                {r.match.actor && <p className="text-xs text-zinc-600">actor: {[r.match.actor.type, r.match.actor.id].filter(Boolean).join(" ")}</p>}
+                {r.match.actor && (
+                  <p className="text-xs text-zinc-600">actor: {[r.match.actor.type, r.match.actor.id].filter(Boolean).join(" ")}</p>
+                )}
               </Td>
               <Td className="text-zinc-700">{describeTrigger(r)}</Td>
               <Td>
                 <SeverityBadge severity={r.severity} />
               </Td>
-              <Td className="text-zinc-700">{r.webhookIds.length === 0 ? "Dashboard only" : `${r.webhookIds.length}${webhookCount !== undefined ? ` of ${webhookCount}` : ""}`}</Td>
+              <Td className="text-zinc-700">
+                {r.webhookIds.length === 0
+                  ? "Dashboard only"
+                  : `${r.webhookIds.length}${webhookCount !== undefined ? ` of ${webhookCount}` : ""}`}
+              </Td>
               <Td>
                 {writable ? (
                   <span className="inline-flex items-center">
-                  <button
-                    type="button"
-                    role="switch"
-                    aria-checked={r.enabled}
-                    aria-label={`Rule ${r.name} enabled`}
-                    onClick={() => setEnabled.mutate({ rule: r, enabled: !r.enabled })}
-                    className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${r.enabled ? "bg-indigo-600" : "bg-zinc-300"}`}
-                  >
-                    <span className={`inline-block size-5 rounded-full bg-white shadow transition-transform ${r.enabled ? "translate-x-5.5" : "translate-x-0.5"}`} aria-hidden="true" />
-                  </button>
-                  <span className="ml-2 text-xs text-zinc-700" aria-hidden="true">
-                    {r.enabled ? "On" : "Off"}
-                  </span>
+                    <button
+                      type="button"
+                      role="switch"
+                      aria-checked={r.enabled}
+                      aria-label={`Rule ${r.name} enabled`}
+                      onClick={() => setEnabled.mutate({ rule: r, enabled: !r.enabled })}
+                      className={`relative inline-flex h-6 w-11 shrink-0 items-center rounded-full transition-colors ${r.enabled ? "bg-indigo-600" : "bg-zinc-300"}`}
+                    >
+                      <span
+                        className={`inline-block size-5 rounded-full bg-white shadow transition-transform ${r.enabled ? "translate-x-5.5" : "translate-x-0.5"}`}
+                        aria-hidden="true"
+                      />
+                    </button>
+                    <span className="ml-2 text-xs text-zinc-700" aria-hidden="true">
+                      {r.enabled ? "On" : "Off"}
+                    </span>
                   </span>
                 ) : (
                   <Badge tone={r.enabled ? "success" : "neutral"}>{r.enabled ? "Enabled" : "Disabled"}</Badge>

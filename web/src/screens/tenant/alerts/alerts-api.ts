@@ -5,7 +5,16 @@
  */
 import { queryOptions } from "@tanstack/react-query";
 import type { z } from "zod";
-import type { Alert, AlertRule, AlertStatus, CreateAlertRuleInput, CreatedWebhookSchema, CreateWebhookInputSchema, UpdateAlertRuleInput, Webhook } from "@shared/schemas/alerts";
+import type {
+  Alert,
+  AlertRule,
+  AlertStatus,
+  CreateAlertRuleInput,
+  CreatedWebhookSchema,
+  CreateWebhookInputSchema,
+  UpdateAlertRuleInput,
+  Webhook,
+} from "@shared/schemas/alerts";
 import { api, getAll } from "@/lib/api";
 import { tenantPath } from "@/lib/queries";
 
@@ -30,16 +39,24 @@ export const alertsQuery = (tenantId: string, status: AlertStatus) =>
 
 /** Rules and webhooks come whole (a tenant has at most ALERT_LIMITS of each), oldest first. */
 export const alertRulesQuery = (tenantId: string) =>
-  queryOptions({ queryKey: alertKeys.rules(tenantId), queryFn: () => api.get<{ data: AlertRule[] }>(`${t(tenantId)}/alert-rules`).then((r) => r.data) });
+  queryOptions({
+    queryKey: alertKeys.rules(tenantId),
+    queryFn: () => api.get<{ data: AlertRule[] }>(`${t(tenantId)}/alert-rules`).then((r) => r.data),
+  });
 /** Needs alerts:write (webhook URLs can carry tokens). */
 export const webhooksQuery = (tenantId: string) =>
-  queryOptions({ queryKey: alertKeys.webhooks(tenantId), queryFn: () => api.get<{ data: Webhook[] }>(`${t(tenantId)}/webhooks`).then((r) => r.data) });
+  queryOptions({
+    queryKey: alertKeys.webhooks(tenantId),
+    queryFn: () => api.get<{ data: Webhook[] }>(`${t(tenantId)}/webhooks`).then((r) => r.data),
+  });
 
 export const alertsApi = {
   acknowledge: (tenantId: string, alertId: string) => api.post<{ alert: Alert }>(`${t(tenantId)}/alerts/${id(alertId)}/acknowledge`, {}),
-  resolve: (tenantId: string, alertId: string, note?: string) => api.post<{ alert: Alert }>(`${t(tenantId)}/alerts/${id(alertId)}/resolve`, note ? { note } : {}),
+  resolve: (tenantId: string, alertId: string, note?: string) =>
+    api.post<{ alert: Alert }>(`${t(tenantId)}/alerts/${id(alertId)}/resolve`, note ? { note } : {}),
   createRule: (tenantId: string, input: CreateAlertRuleInput) => api.post<{ rule: AlertRule }>(`${t(tenantId)}/alert-rules`, input),
-  updateRule: (tenantId: string, ruleId: string, input: UpdateAlertRuleInput) => api.patch<{ rule: AlertRule }>(`${t(tenantId)}/alert-rules/${id(ruleId)}`, input),
+  updateRule: (tenantId: string, ruleId: string, input: UpdateAlertRuleInput) =>
+    api.patch<{ rule: AlertRule }>(`${t(tenantId)}/alert-rules/${id(ruleId)}`, input),
   deleteRule: (tenantId: string, ruleId: string) => api.delete(`${t(tenantId)}/alert-rules/${id(ruleId)}`),
   createWebhook: (tenantId: string, input: CreateWebhookInput) => api.post<CreatedWebhook>(`${t(tenantId)}/webhooks`, input),
   deleteWebhook: (tenantId: string, webhookId: string) => api.delete(`${t(tenantId)}/webhooks/${id(webhookId)}`),

@@ -28,9 +28,15 @@ export function AlertsInboxScreen() {
   const live = useAlertsLive(tenantId);
   return (
     <>
-      <PageHeader title="Alerts" description="Alerts fire when audit events match your rules. Resolve them once handled." actions={<LiveIndicator live={live} />} />
+      <PageHeader
+        title="Alerts"
+        description="Alerts fire when audit events match your rules. Resolve them once handled."
+        actions={<LiveIndicator live={live} />}
+      />
       <AlertsSectionNav />
-      {!can("alerts:write") && <p className="-mt-2 mb-4 text-sm text-zinc-600">Owners and admins acknowledge and resolve alerts; you can follow them here.</p>}
+      {!can("alerts:write") && (
+        <p className="-mt-2 mb-4 text-sm text-zinc-600">Owners and admins acknowledge and resolve alerts; you can follow them here.</p>
+      )}
       <Tabs value={tab} onValueChange={(v) => navigate({ search: { status: v === "open" ? undefined : (v as InboxTab) } })}>
         <TabsList aria-label="Alert status">
           {INBOX_TABS.map((status) => (

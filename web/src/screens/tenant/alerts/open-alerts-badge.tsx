@@ -12,7 +12,10 @@ export function OpenAlertsBadge({ tenantId }: { tenantId: string }) {
   const count = open.data?.length ?? 0;
   if (count === 0) return null;
   return (
-    <span data-testid="open-alerts-count" className="ml-auto rounded-full bg-red-600 px-1.5 py-0.5 text-xs leading-none font-semibold text-white">
+    <span
+      data-testid="open-alerts-count"
+      className="ml-auto rounded-full bg-red-600 px-1.5 py-0.5 text-xs leading-none font-semibold text-white"
+    >
       {count > 99 ? "99+" : count}
       <span className="sr-only"> open</span>
     </span>

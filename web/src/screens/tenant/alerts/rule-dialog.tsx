@@ -1,9 +1,29 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Controller, type FieldErrors } from "react-hook-form";
-import { ALERT_LIMITS, ALERT_SEVERITIES, CreateAlertRuleInputSchema, RULE_DEFAULTS, type AlertSeverity, type CreateAlertRuleInput } from "@shared/schemas/alerts";
+import {
+  ALERT_LIMITS,
+  ALERT_SEVERITIES,
+  CreateAlertRuleInputSchema,
+  RULE_DEFAULTS,
+  type AlertSeverity,
+  type CreateAlertRuleInput,
+} from "@shared/schemas/alerts";
 import { CheckboxGroup } from "@/components/checkbox-group";
 import { useTenant } from "@/components/layout/tenant-context";
-import { Button, Checkbox, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, Label, Select, Textarea } from "@/components/ui";
+import {
+  Button,
+  Checkbox,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  FormAlert,
+  Input,
+  Label,
+  Select,
+  Textarea,
+} from "@/components/ui";
 import { humanize, ordinal } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { OUTCOMES } from "../audit/audit-search";
@@ -25,7 +45,8 @@ type RuleForm = {
 export type RuleDraft = { rule: AlertRule } | { template: CreateAlertRuleInput; title: string; description: string } | { blank: true };
 
 function formValues(draft: RuleDraft): RuleForm {
-  const src: CreateAlertRuleInput = "rule" in draft ? draft.rule : "template" in draft ? draft.template : { name: "", match: { action: "" } };
+  const src: CreateAlertRuleInput =
+    "rule" in draft ? draft.rule : "template" in draft ? draft.template : { name: "", match: { action: "" } };
   return {
     name: src.name,
     // A template's own explanation is a good start for the rule's description.
@@ -49,7 +70,11 @@ function toInput(draft: RuleDraft, v: RuleForm): CreateAlertRuleInput {
   return {
     name: v.name,
     description: v.description,
-    match: { ...keptWithoutOutcome, action: v.match.action.trim(), ...(v.match.outcome ? { outcome: v.match.outcome as "success" | "failure" | "denied" } : {}) },
+    match: {
+      ...keptWithoutOutcome,
+      action: v.match.action.trim(),
+      ...(v.match.outcome ? { outcome: v.match.outcome as "success" | "failure" | "denied" } : {}),
+    },
     threshold: numberField(v.threshold),
     windowSeconds: Math.round(numberField(v.windowMinutes) * 60),
     severity: v.severity,
@@ -68,7 +93,8 @@ export function thresholdHint(value: string): string {
 }
 
 /** 10 → "10 seconds", 86400 → "24 hours". */
-const spoken = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} hours` : seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`);
+const spoken = (seconds: number) =>
+  seconds % 3600 === 0 ? `${seconds / 3600} hours` : seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
 
 /** What is wrong with the window, in the minutes the form asks for. */
 export function windowMinutesProblem(value: string): string {
@@ -81,7 +107,14 @@ export function windowMinutesProblem(value: string): string {
 export function RuleDialog({ draft, webhooks, onClose }: { draft: RuleDraft | null; webhooks: Webhook[]; onClose: () => void }) {
   return (
     <Dialog open={draft !== null} onOpenChange={(o) => !o && onClose()}>
-      {draft && <RuleFormContent key={"rule" in draft ? draft.rule.id : "template" in draft ? draft.title : "blank"} draft={draft} webhooks={webhooks} onDone={onClose} />}
+      {draft && (
+        <RuleFormContent
+          key={"rule" in draft ? draft.rule.id : "template" in draft ? draft.title : "blank"}
+          draft={draft}
+          webhooks={webhooks}
+          onDone={onClose}
+        />
+      )}
     </Dialog>
   );
 }
@@ -90,7 +123,10 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
   const { tenantId } = useTenant();
   const queryClient = useQueryClient();
   const editing = "rule" in draft ? draft.rule : null;
-  const form = useSchemaForm<RuleForm, typeof CreateAlertRuleInputSchema>(CreateAlertRuleInputSchema, { defaultValues: formValues(draft), toInput: (v: RuleForm) => toInput(draft, v) });
+  const form = useSchemaForm<RuleForm, typeof CreateAlertRuleInputSchema>(CreateAlertRuleInputSchema, {
+    defaultValues: formValues(draft),
+    toInput: (v: RuleForm) => toInput(draft, v),
+  });
   const { errors } = form.formState;
   // The API names the window in seconds; the form asks for minutes, so its limits are said in minutes.
   const windowError = (errors as FieldErrors<{ windowSeconds: number }>).windowSeconds && windowMinutesProblem(form.watch("windowMinutes"));
@@ -106,7 +142,11 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
 
   const title = editing ? `Edit rule: ${editing.name}` : "title" in draft ? `New rule from template: ${draft.title}` : "New alert rule";
   return (
-    <DialogContent title={title} description="A rule watches audit events as they are written and fires an alert when enough of them match." className="sm:max-w-2xl">
+    <DialogContent
+      title={title}
+      description="A rule watches audit events as they are written and fires an alert when enough of them match."
+      className="sm:max-w-2xl"
+    >
       <form onSubmit={save.submit} noValidate className="space-y-4">
         <FormAlert errors={errors} />
         <Field label="Name" error={errors.name?.message}>
@@ -118,7 +158,11 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
         <fieldset className="space-y-3 rounded-md p-4 ring-1 ring-zinc-200">
           <legend className="px-1 text-sm font-medium text-zinc-800">Which events</legend>
           <div className="grid gap-3 sm:grid-cols-[1fr_12rem]">
-            <Field label="Action" error={errors.match?.action?.message} hint="Exact, like agent.suspended, or a prefix ending in .* like relay.*">
+            <Field
+              label="Action"
+              error={errors.match?.action?.message}
+              hint="Exact, like agent.suspended, or a prefix ending in .* like relay.*"
+            >
               <Input spellCheck={false} autoComplete="off" className="font-mono" {...form.register("match.action")} />
             </Field>
             <Field label="Outcome" error={errors.match?.outcome?.message}>
@@ -139,8 +183,23 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
             <Field label="Threshold (events)" error={errors.threshold?.message} hint={thresholdHint(threshold)}>
               <Input type="number" min={1} max={ALERT_LIMITS.maxThreshold} step={1} inputMode="numeric" {...form.register("threshold")} />
             </Field>
-            <Field label="Window (minutes)" error={windowError} hint={threshold === "1" ? "After it fires, matches within this time join the same alert." : "Matches are counted over this window; after it fires, more matches within it join the same alert."}>
-              <Input type="number" min={WINDOW_MINUTES.min} max={WINDOW_MINUTES.max} step="any" inputMode="decimal" {...form.register("windowMinutes")} />
+            <Field
+              label="Window (minutes)"
+              error={windowError}
+              hint={
+                threshold === "1"
+                  ? "After it fires, matches within this time join the same alert."
+                  : "Matches are counted over this window; after it fires, more matches within it join the same alert."
+              }
+            >
+              <Input
+                type="number"
+                min={WINDOW_MINUTES.min}
+                max={WINDOW_MINUTES.max}
+                step="any"
+                inputMode="decimal"
+                {...form.register("windowMinutes")}
+              />
             </Field>
             <Field label="Alert severity" error={errors.severity?.message}>
               <Select {...form.register("severity")}>
@@ -156,12 +215,26 @@ function RuleFormContent({ draft, webhooks, onDone }: { draft: RuleDraft; webhoo
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium text-zinc-800">Also send to webhooks</legend>
           {webhooks.length === 0 ? (
-            <p className="text-sm text-zinc-600">No webhooks yet. Alerts show in the dashboard; add a webhook on this page to get them in your own systems too.</p>
+            <p className="text-sm text-zinc-600">
+              No webhooks yet. Alerts show in the dashboard; add a webhook on this page to get them in your own systems too.
+            </p>
           ) : (
             <Controller
               control={form.control}
               name="webhookIds"
-              render={({ field }) => <CheckboxGroup name="webhookIds" columns={1} options={webhooks.map((w) => ({ value: w.id, label: <span className="font-mono text-[13px] break-all">{w.url}</span>, description: w.description || undefined }))} value={field.value} onChange={field.onChange} />}
+              render={({ field }) => (
+                <CheckboxGroup
+                  name="webhookIds"
+                  columns={1}
+                  options={webhooks.map((w) => ({
+                    value: w.id,
+                    label: <span className="font-mono text-[13px] break-all">{w.url}</span>,
+                    description: w.description || undefined,
+                  }))}
+                  value={field.value}
+                  onChange={field.onChange}
+                />
+              )}
             />
           )}
           {errors.webhookIds?.message && <p className="text-sm text-red-700">{errors.webhookIds.message}</p>}

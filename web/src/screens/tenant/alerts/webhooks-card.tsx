@@ -4,7 +4,26 @@ import { useState } from "react";
 import { CreateWebhookInputSchema } from "@shared/schemas/alerts";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { ActionsTh, Button, CardSection, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, FormAlert, Input, SecretReveal, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import {
+  ActionsTh,
+  Button,
+  CardSection,
+  ConfirmDialog,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  FormAlert,
+  Input,
+  SecretReveal,
+  Table,
+  TBody,
+  Td,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { formatDate } from "@/lib/format";
 import { useFormMutation, useSchemaForm } from "@/lib/forms";
 import { alertKeys, alertsApi, type CreatedWebhook, type CreateWebhookInput, type Webhook } from "./alerts-api";
@@ -26,7 +45,15 @@ export function WebhooksCard({ webhooks }: { webhooks: UseQueryResult<Webhook[]>
       description="Rules can send their alerts to these HTTPS endpoints as signed JSON POSTs, retried until delivered."
       actions={addButton}
     >
-      <QueryState query={webhooks} loadingLabel="Loading webhooks…" empty={{ title: "No webhooks", description: "Add one to receive alerts in your own systems (chat, paging, SIEM).", icon: <WebhookIcon className="size-8" /> }}>
+      <QueryState
+        query={webhooks}
+        loadingLabel="Loading webhooks…"
+        empty={{
+          title: "No webhooks",
+          description: "Add one to receive alerts in your own systems (chat, paging, SIEM).",
+          icon: <WebhookIcon className="size-8" />,
+        }}
+      >
         {(list) => (
           <Table caption="Webhooks">
             <THead>
@@ -83,7 +110,8 @@ function CreateWebhookDialog({ open, onOpenChange }: { open: boolean; onOpenChan
   const [created, setCreated] = useState<CreatedWebhook | null>(null);
   const form = useSchemaForm<{ url: string; description: string }, typeof CreateWebhookInputSchema>(CreateWebhookInputSchema, {
     defaultValues: { url: "", description: "" },
-    toInput: (v) => ({ url: v.url.trim(), ...(v.description.trim() ? { description: v.description.trim() } : {}) }) satisfies CreateWebhookInput,
+    toInput: (v) =>
+      ({ url: v.url.trim(), ...(v.description.trim() ? { description: v.description.trim() } : {}) }) satisfies CreateWebhookInput,
   });
   const { errors } = form.formState;
   const create = useFormMutation(form, {
@@ -106,7 +134,9 @@ function CreateWebhookDialog({ open, onOpenChange }: { open: boolean; onOpenChan
         {created ? (
           <>
             <SecretReveal label="Signing secret" value={created.secret}>
-              Your endpoint uses it to check that each request really comes from Switchboard: the <code className="font-mono">Switchboard-Signature</code> header carries an HMAC-SHA256 of the timestamp and body made with this secret. Only an encrypted copy is kept here; if you lose it, delete the webhook and add it again.
+              Your endpoint uses it to check that each request really comes from Switchboard: the{" "}
+              <code className="font-mono">Switchboard-Signature</code> header carries an HMAC-SHA256 of the timestamp and body made with
+              this secret. Only an encrypted copy is kept here; if you lose it, delete the webhook and add it again.
             </SecretReveal>
             <DialogFooter>
               <DialogClose asChild>
@@ -118,7 +148,14 @@ function CreateWebhookDialog({ open, onOpenChange }: { open: boolean; onOpenChan
           <form onSubmit={create.submit} noValidate className="space-y-4">
             <FormAlert errors={errors} />
             <Field label="URL" error={errors.url?.message} hint="An https:// address that accepts POST requests.">
-              <Input type="url" inputMode="url" autoComplete="off" spellCheck={false} placeholder="https://hooks.example.com/switchboard" {...form.register("url")} />
+              <Input
+                type="url"
+                inputMode="url"
+                autoComplete="off"
+                spellCheck={false}
+                placeholder="https://hooks.example.com/switchboard"
+                {...form.register("url")}
+              />
             </Field>
             <Field label="Description (optional)" error={errors.description?.message}>
               <Input autoComplete="off" placeholder="e.g. #security channel" {...form.register("description")} />

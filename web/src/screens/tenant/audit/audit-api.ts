@@ -6,7 +6,14 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import type { z } from "zod";
 import type { LedgerEntry } from "@shared/audit/chain";
-import type { AuditEntryEnvelopeSchema, AuditPageSchema, ChainBreakReport, ExportQuery, VerifyInput, VerifyResult } from "@shared/schemas/audit";
+import type {
+  AuditEntryEnvelopeSchema,
+  AuditPageSchema,
+  ChainBreakReport,
+  ExportQuery,
+  VerifyInput,
+  VerifyResult,
+} from "@shared/schemas/audit";
 import { api } from "@/lib/api";
 import { tenantPath } from "@/lib/queries";
 import type { AuditFilters } from "./audit-search";

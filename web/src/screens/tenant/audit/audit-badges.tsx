@@ -41,7 +41,13 @@ export function OutcomeBadge({ outcome }: { outcome: Outcome }) {
 export const severityLabel = (s: Severity) => SEVERITY[s].label;
 export const outcomeLabel = (o: Outcome) => OUTCOME[o].label;
 
-const ACTOR_LABELS: Record<LedgerEntry["actor"]["type"], string> = { user: "Person", api_key: "API key", agent: "Agent", system: "System", anonymous: "Anonymous" };
+const ACTOR_LABELS: Record<LedgerEntry["actor"]["type"], string> = {
+  user: "Person",
+  api_key: "API key",
+  agent: "Agent",
+  system: "System",
+  anonymous: "Anonymous",
+};
 export const actorTypeLabel = (t: LedgerEntry["actor"]["type"]) => ACTOR_LABELS[t];
 
 /** "Ada Owner" (recorded with the event, or the name the id has now), else the id, else the actor type ("System"). */

@@ -40,9 +40,19 @@ function valueLabel(key: (typeof FILTER_KEYS)[number], filters: AuditFilters): s
  * The filter bar. The URL is the state: the form starts from it (and is re-created when it
  * changes: back button, a removed chip), and applying writes the URL back.
  */
-export function AuditFilterBar({ filters, onChange, knownActions }: { filters: AuditFilters; onChange: (next: AuditFilters) => void; knownActions: string[] }) {
+export function AuditFilterBar({
+  filters,
+  onChange,
+  knownActions,
+}: {
+  filters: AuditFilters;
+  onChange: (next: AuditFilters) => void;
+  knownActions: string[];
+}) {
   const formRef = useRef<HTMLFormElement>(null);
-  const advancedActive = Boolean(filters.actorType || filters.actorId || filters.targetType || filters.targetId || filters.from || filters.to);
+  const advancedActive = Boolean(
+    filters.actorType || filters.actorId || filters.targetType || filters.targetId || filters.from || filters.to,
+  );
 
   const apply = (e?: FormEvent) => {
     e?.preventDefault();
@@ -68,13 +78,26 @@ export function AuditFilterBar({ filters, onChange, knownActions }: { filters: A
 
   return (
     <div className="mb-4 space-y-3">
-      <form ref={formRef} key={JSON.stringify(filters)} onSubmit={apply} role="search" aria-label="Filter audit events" className="rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200">
+      <form
+        ref={formRef}
+        key={JSON.stringify(filters)}
+        onSubmit={apply}
+        role="search"
+        aria-label="Filter audit events"
+        className="rounded-lg bg-white p-4 shadow-xs ring-1 ring-zinc-200"
+      >
         <div className="flex flex-wrap items-end gap-3">
           <Field label="Search actions" className="w-56 space-y-1">
             <Input name="q" type="search" defaultValue={filters.q ?? ""} placeholder="e.g. login" />
           </Field>
           <Field label="Exact action" className="w-56 space-y-1">
-            <Input name="action" defaultValue={filters.action ?? ""} placeholder="e.g. agent.suspended" spellCheck={false} list="audit-known-actions" />
+            <Input
+              name="action"
+              defaultValue={filters.action ?? ""}
+              placeholder="e.g. agent.suspended"
+              spellCheck={false}
+              list="audit-known-actions"
+            />
           </Field>
           <datalist id="audit-known-actions">
             {knownActions.map((a) => (
@@ -108,7 +131,9 @@ export function AuditFilterBar({ filters, onChange, knownActions }: { filters: A
           </div>
         </div>
         <details className="mt-3 group" open={advancedActive}>
-          <summary className="cursor-pointer text-sm font-medium text-indigo-700 select-none">More filters: actor, target, time range</summary>
+          <summary className="cursor-pointer text-sm font-medium text-indigo-700 select-none">
+            More filters: actor, target, time range
+          </summary>
           <div className="mt-3 flex flex-wrap items-end gap-3">
             <Field label="Actor type" className="w-36 space-y-1">
               <Select name="actorType" defaultValue={filters.actorType ?? ""}>
@@ -153,7 +178,11 @@ export function AuditFilterBar({ filters, onChange, knownActions }: { filters: A
               <X className="size-3" aria-hidden="true" />
             </button>
           ))}
-          <button type="button" className="text-xs font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900" onClick={() => onChange({})}>
+          <button
+            type="button"
+            className="text-xs font-medium text-zinc-700 underline underline-offset-2 hover:text-zinc-900"
+            onClick={() => onChange({})}
+          >
             Clear all
           </button>
         </div>

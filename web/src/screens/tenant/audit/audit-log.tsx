@@ -32,7 +32,10 @@ export function AuditLogScreen() {
 
   return (
     <>
-      <PageHeader title="Audit log" description="Every change, sign-in and agent action in this tenant, newest first. Events are hash-chained (the events written together form one block, and each block is chained to the one before it), so any later edit is detectable." />
+      <PageHeader
+        title="Audit log"
+        description="Every change, sign-in and agent action in this tenant, newest first. Events are hash-chained (the events written together form one block, and each block is chained to the one before it), so any later edit is detectable."
+      />
       <div className="mb-6 grid gap-4 lg:grid-cols-2">
         <VerifyPanel tenantId={tenantId} onOpenEvent={openEvent} />
         {can("audit:export") && <ExportPanel tenantId={tenantId} from={filters.from} to={filters.to} />}
@@ -44,9 +47,21 @@ export function AuditLogScreen() {
         <ErrorState error={list.error} onRetry={() => void list.refetch()} title="Could not load the audit log" />
       ) : entries.length === 0 ? (
         hasFilters(search) ? (
-          <EmptyState title="No events match these filters" description="Change or remove the filters above." action={<Button variant="secondary" onClick={() => setFilters({})}>Clear all filters</Button>} />
+          <EmptyState
+            title="No events match these filters"
+            description="Change or remove the filters above."
+            action={
+              <Button variant="secondary" onClick={() => setFilters({})}>
+                Clear all filters
+              </Button>
+            }
+          />
         ) : (
-          <EmptyState title="No audit events yet" description="Events appear here as people and agents act in this tenant." icon={<ScrollText className="size-8" />} />
+          <EmptyState
+            title="No audit events yet"
+            description="Events appear here as people and agents act in this tenant."
+            icon={<ScrollText className="size-8" />}
+          />
         )
       ) : (
         <>
@@ -68,10 +83,19 @@ export function AuditLogScreen() {
               </Button>
             )}
           </div>
-          {olderPagesError && <ErrorState error={olderPagesError} onRetry={() => void list.fetchNextPage()} title="Could not load older events" />}
+          {olderPagesError && (
+            <ErrorState error={olderPagesError} onRetry={() => void list.fetchNextPage()} title="Could not load older events" />
+          )}
         </>
       )}
-      <EventDrawer tenantId={tenantId} seq={search.event} loaded={bySeq} names={names} onSeq={openEvent} onFilterAction={(action) => setFilters({ ...filters, q: undefined, action })} />
+      <EventDrawer
+        tenantId={tenantId}
+        seq={search.event}
+        loaded={bySeq}
+        names={names}
+        onSeq={openEvent}
+        onFilterAction={(action) => setFilters({ ...filters, q: undefined, action })}
+      />
     </>
   );
 }

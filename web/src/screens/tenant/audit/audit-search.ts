@@ -32,7 +32,18 @@ export type AuditSearch = z.infer<typeof AuditSearchSchema>;
 /** The filters the list is fetched with (the drawer's `event` is not one of them). */
 export type AuditFilters = Omit<AuditSearch, "event">;
 
-export const FILTER_KEYS = ["q", "action", "actorType", "actorId", "targetType", "targetId", "severity", "outcome", "from", "to"] as const satisfies ReadonlyArray<keyof AuditSearch>;
+export const FILTER_KEYS = [
+  "q",
+  "action",
+  "actorType",
+  "actorId",
+  "targetType",
+  "targetId",
+  "severity",
+  "outcome",
+  "from",
+  "to",
+] as const satisfies ReadonlyArray<keyof AuditSearch>;
 
 export function filtersOf(search: AuditSearch): AuditFilters {
   const out: Record<string, unknown> = {};

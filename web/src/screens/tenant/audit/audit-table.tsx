@@ -10,7 +10,17 @@ import type { NameLookup } from "./audit-names";
  * Fixed column widths with truncation inside the cells keep every column, Result included, on a
  * 1366 px screen without horizontal scrolling; long ids stay readable on hover and in the drawer.
  */
-export function AuditTable({ entries, names, selectedSeq, onOpen }: { entries: LedgerEntry[]; names: NameLookup; selectedSeq: number | undefined; onOpen: (seq: number) => void }) {
+export function AuditTable({
+  entries,
+  names,
+  selectedSeq,
+  onOpen,
+}: {
+  entries: LedgerEntry[];
+  names: NameLookup;
+  selectedSeq: number | undefined;
+  onOpen: (seq: number) => void;
+}) {
   return (
     <Table caption="Audit events, newest first" className="table-fixed" data-testid="audit-table">
       <colgroup>
@@ -37,7 +47,12 @@ export function AuditTable({ entries, names, selectedSeq, onOpen }: { entries: L
           const actor = actorDisplay(e.actor, names);
           const target = e.target ? targetName(e, names) : undefined;
           return (
-            <Tr key={e.seq} onClick={() => onOpen(e.seq)} aria-current={selectedSeq === e.seq ? "true" : undefined} className="cursor-pointer hover:bg-zinc-50 aria-[current=true]:bg-indigo-50">
+            <Tr
+              key={e.seq}
+              onClick={() => onOpen(e.seq)}
+              aria-current={selectedSeq === e.seq ? "true" : undefined}
+              className="cursor-pointer hover:bg-zinc-50 aria-[current=true]:bg-indigo-50"
+            >
               <Td className="px-3 font-mono text-xs text-zinc-700">#{e.seq}</Td>
               <Td className="px-3 text-zinc-700">
                 <time dateTime={iso} title={iso}>

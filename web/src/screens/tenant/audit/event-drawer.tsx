@@ -59,7 +59,19 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function EventBody({ tenantId, entry, loaded, names, onSeq }: { tenantId: string; entry: LedgerEntry; loaded: ReadonlyMap<number, LedgerEntry>; names: NameLookup; onSeq: (seq: number) => void }) {
+function EventBody({
+  tenantId,
+  entry,
+  loaded,
+  names,
+  onSeq,
+}: {
+  tenantId: string;
+  entry: LedgerEntry;
+  loaded: ReadonlyMap<number, LedgerEntry>;
+  names: NameLookup;
+  onSeq: (seq: number) => void;
+}) {
   const iso = new Date(entry.at).toISOString();
   const json = JSON.stringify(entry, null, 2);
   return (
@@ -110,7 +122,11 @@ function EventBody({ tenantId, entry, loaded, names, onSeq }: { tenantId: string
           </h3>
           <CopyButton value={json} label="Copy JSON" />
         </div>
-        <pre tabIndex={0} aria-label="Event JSON" className="max-h-96 overflow-auto rounded-md bg-zinc-900 p-3 font-mono text-xs leading-relaxed text-zinc-50">
+        <pre
+          tabIndex={0}
+          aria-label="Event JSON"
+          className="max-h-96 overflow-auto rounded-md bg-zinc-900 p-3 font-mono text-xs leading-relaxed text-zinc-50"
+        >
           {json}
         </pre>
       </section>
@@ -124,7 +140,17 @@ function EventBody({ tenantId, entry, loaded, names, onSeq }: { tenantId: string
  * is a leaf of the block's Merkle root, and the block links to the link before it. When the
  * previous link is at hand the drawer compares them (a quick look; "Verify chain" is the real check).
  */
-function HashChain({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry: LedgerEntry; loaded: ReadonlyMap<number, LedgerEntry>; onSeq: (seq: number) => void }) {
+function HashChain({
+  tenantId,
+  entry,
+  loaded,
+  onSeq,
+}: {
+  tenantId: string;
+  entry: LedgerEntry;
+  loaded: ReadonlyMap<number, LedgerEntry>;
+  onSeq: (seq: number) => void;
+}) {
   const link = entry.v === 1 ? { fromSeq: entry.seq, toSeq: entry.seq, prevHash: entry.prevHash } : entry.block;
   const prevSeq = link.fromSeq - 1;
   const isFirst = link.fromSeq === 1 && link.prevHash === GENESIS_HASH;
@@ -193,7 +219,8 @@ function HashChain({ tenantId, entry, loaded, onSeq }: { tenantId: string; entry
             ) : (
               <div className="mt-1 text-xs text-red-800">
                 <p className="inline-flex items-center gap-1 font-medium">
-                  <XCircle className="size-3.5" aria-hidden="true" /> Recomputed in your browser: does not match — this event was changed after it was written
+                  <XCircle className="size-3.5" aria-hidden="true" /> Recomputed in your browser: does not match — this event was changed
+                  after it was written
                 </p>
                 <p className="font-mono break-all">{recomputed.data}</p>
               </div>

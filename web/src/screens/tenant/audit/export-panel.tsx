@@ -17,16 +17,20 @@ export function ExportPanel({ tenantId, from, to }: { tenantId: string; from?: s
     </a>
   );
   return (
-    <CardSection title="Export" description={`Every event ${range}. Other filters do not apply: an export is a complete slice of the chain, so it can be verified offline.`}>
+    <CardSection
+      title="Export"
+      description={`Every event ${range}. Other filters do not apply: an export is a complete slice of the chain, so it can be verified offline.`}
+    >
       <div className="flex flex-wrap gap-2">
         {link("jsonl", "Export JSONL")}
         {link("csv", "Export CSV")}
       </div>
       <p className="mt-2 text-xs text-zinc-600">
         JSONL keeps every field and hash, and verifies offline (Node 22, no install): in a Switchboard checkout run{" "}
-        <code className="font-mono">npx switchboard-verify audit-….jsonl</code>
-        {" "}— or copy <code className="font-mono">tools/switchboard-verify</code> anywhere and run <code className="font-mono">node bin.mjs audit-….jsonl</code>. Add{" "}
-        <code className="font-mono">--expect-head</code> with the head hash Verify shows to tie the file to the chain. CSV is for spreadsheets.
+        <code className="font-mono">npx switchboard-verify audit-….jsonl</code> — or copy{" "}
+        <code className="font-mono">tools/switchboard-verify</code> anywhere and run{" "}
+        <code className="font-mono">node bin.mjs audit-….jsonl</code>. Add <code className="font-mono">--expect-head</code> with the head
+        hash Verify shows to tie the file to the chain. CSV is for spreadsheets.
       </p>
     </CardSection>
   );

@@ -8,7 +8,12 @@ import { shortHash } from "./audit-badges";
 
 /** What each kind of break means, in words (exhaustive over the API's kinds: a new kind fails the typecheck). */
 const BREAK_KINDS: Record<ChainBreakReport["kind"], { title: string; meaning: string; expected: string; found: string }> = {
-  gap: { title: "An event is missing", meaning: "The sequence numbers skip here: an event was deleted, or moved out of its block.", expected: "Expected seq", found: "Found seq" },
+  gap: {
+    title: "An event is missing",
+    meaning: "The sequence numbers skip here: an event was deleted, or moved out of its block.",
+    expected: "Expected seq",
+    found: "Found seq",
+  },
   prev_hash_mismatch: {
     title: "A link does not match",
     meaning: "This link's previous hash is not the hash of the link before it: an event was removed, inserted or reordered here.",
@@ -17,12 +22,23 @@ const BREAK_KINDS: Record<ChainBreakReport["kind"], { title: string; meaning: st
   },
   hash_mismatch: {
     title: "An event was altered",
-    meaning: "This event's content, or its block's Merkle root or hash, no longer produces the recorded hash, or differs from the ledger's head or the last archived day: it was edited after it was written.",
+    meaning:
+      "This event's content, or its block's Merkle root or hash, no longer produces the recorded hash, or differs from the ledger's head or the last archived day: it was edited after it was written.",
     expected: "Expected hash",
     found: "Found hash",
   },
-  truncated: { title: "The log ends early", meaning: "Events the ledger wrote are missing from the end of the range: the log was cut short.", expected: "Last seq expected", found: "Last seq found" },
-  unexpected_entry: { title: "An event the ledger never wrote", meaning: "The log holds an event past the ledger's head: it was inserted from outside.", expected: "Expected", found: "Found hash" },
+  truncated: {
+    title: "The log ends early",
+    meaning: "Events the ledger wrote are missing from the end of the range: the log was cut short.",
+    expected: "Last seq expected",
+    found: "Last seq found",
+  },
+  unexpected_entry: {
+    title: "An event the ledger never wrote",
+    meaning: "The log holds an event past the ledger's head: it was inserted from outside.",
+    expected: "Expected",
+    found: "Found hash",
+  },
 };
 
 /** Recomputes the tenant's hash chain on the server over a seq range and shows what it found. */
@@ -44,13 +60,32 @@ export function VerifyPanel({ tenantId, onOpenEvent }: { tenantId: string; onOpe
   };
 
   return (
-    <CardSection title="Verify integrity" description="Recompute every hash in the chain and check each link. Leave the range empty to check the whole chain.">
+    <CardSection
+      title="Verify integrity"
+      description="Recompute every hash in the chain and check each link. Leave the range empty to check the whole chain."
+    >
       <form onSubmit={submit} className="flex flex-wrap items-end gap-3" aria-label="Verify the audit chain">
         <Field label="From seq" className="w-28 space-y-1">
-          <Input type="number" min={1} step={1} inputMode="numeric" value={fromSeq} onChange={(e) => setFromSeq(e.target.value)} placeholder="first" />
+          <Input
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={fromSeq}
+            onChange={(e) => setFromSeq(e.target.value)}
+            placeholder="first"
+          />
         </Field>
         <Field label="To seq" className="w-28 space-y-1" error={rangeError}>
-          <Input type="number" min={1} step={1} inputMode="numeric" value={toSeq} onChange={(e) => setToSeq(e.target.value)} placeholder="latest" />
+          <Input
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            value={toSeq}
+            onChange={(e) => setToSeq(e.target.value)}
+            placeholder="latest"
+          />
         </Field>
         <Button type="submit" pending={verify.isPending} disabled={Boolean(rangeError)}>
           <ShieldCheck className="size-4" aria-hidden="true" /> Verify chain
@@ -71,10 +106,14 @@ export function VerifyPanel({ tenantId, onOpenEvent }: { tenantId: string; onOpe
 function VerifyOutcome({ result, onOpenEvent }: { result: VerifyResult; onOpenEvent: (seq: number) => void }) {
   if (result.status === "intact") {
     return (
-      <Alert tone="success" title={`Intact — ${result.count.toLocaleString()} ${result.count === 1 ? "event" : "events"}, head #${result.headSeq} ${shortHash(result.headHash)}`}>
+      <Alert
+        tone="success"
+        title={`Intact — ${result.count.toLocaleString()} ${result.count === 1 ? "event" : "events"}, head #${result.headSeq} ${shortHash(result.headHash)}`}
+      >
         <p>
-          Events #{result.fromSeq} to #{result.toSeq} are unchanged and every link holds. Keep the head hash to prove later that nothing before it was rewritten, and check an export against it
-          offline with <code className="font-mono">switchboard-verify &lt;export.jsonl&gt; --expect-head &lt;hash&gt;</code>.
+          Events #{result.fromSeq} to #{result.toSeq} are unchanged and every link holds. Keep the head hash to prove later that nothing
+          before it was rewritten, and check an export against it offline with{" "}
+          <code className="font-mono">switchboard-verify &lt;export.jsonl&gt; --expect-head &lt;hash&gt;</code>.
         </p>
         <div className="mt-2 flex flex-wrap items-center gap-2">
           <code className="min-w-0 flex-1 font-mono text-xs break-all" data-testid="verify-head-hash">
@@ -92,7 +131,9 @@ function BrokenLink({ report, onOpenEvent }: { report: ChainBreakReport; onOpenE
   const kind = BREAK_KINDS[report.kind];
   return (
     <Alert tone="danger" title={`Broken at #${report.seq}: ${kind.title}`}>
-      <p>{kind.meaning} Events before #{report.seq} verified; nothing from here on can be trusted until this is explained.</p>
+      <p>
+        {kind.meaning} Events before #{report.seq} verified; nothing from here on can be trusted until this is explained.
+      </p>
       <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
         <dt className="font-medium">{kind.expected}</dt>
         <dd>

@@ -12,7 +12,23 @@ export type BudgetWithStatus = z.infer<typeof BudgetSchema> & { status: z.infer<
 
 const billingKey = (tenantId: string) => [...keys.tenant(tenantId), "billing"] as const;
 
-export const billingOverviewQuery = (tenantId: string) => queryOptions({ queryKey: [...billingKey(tenantId), "overview"], queryFn: () => api.get<BillingOverview>(`${tenantPath(tenantId)}/billing`) });
-export const usageHistoryQuery = (tenantId: string) => queryOptions({ queryKey: [...billingKey(tenantId), "usage"], queryFn: () => api.get<UsageHistory>(`${tenantPath(tenantId)}/billing/usage`) });
-export const invoicesQuery = (tenantId: string) => queryOptions({ queryKey: [...billingKey(tenantId), "invoices"], queryFn: () => api.get<{ data: Invoice[] }>(`${tenantPath(tenantId)}/billing/invoices`).then((r) => r.data) });
-export const budgetsQuery = (tenantId: string) => queryOptions({ queryKey: [...billingKey(tenantId), "budgets"], queryFn: () => api.get<{ data: BudgetWithStatus[] }>(`${tenantPath(tenantId)}/budgets`).then((r) => r.data) });
+export const billingOverviewQuery = (tenantId: string) =>
+  queryOptions({
+    queryKey: [...billingKey(tenantId), "overview"],
+    queryFn: () => api.get<BillingOverview>(`${tenantPath(tenantId)}/billing`),
+  });
+export const usageHistoryQuery = (tenantId: string) =>
+  queryOptions({
+    queryKey: [...billingKey(tenantId), "usage"],
+    queryFn: () => api.get<UsageHistory>(`${tenantPath(tenantId)}/billing/usage`),
+  });
+export const invoicesQuery = (tenantId: string) =>
+  queryOptions({
+    queryKey: [...billingKey(tenantId), "invoices"],
+    queryFn: () => api.get<{ data: Invoice[] }>(`${tenantPath(tenantId)}/billing/invoices`).then((r) => r.data),
+  });
+export const budgetsQuery = (tenantId: string) =>
+  queryOptions({
+    queryKey: [...billingKey(tenantId), "budgets"],
+    queryFn: () => api.get<{ data: BudgetWithStatus[] }>(`${tenantPath(tenantId)}/budgets`).then((r) => r.data),
+  });

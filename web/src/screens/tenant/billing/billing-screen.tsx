@@ -20,7 +20,8 @@ import { BudgetsSection } from "./budgets-section";
 import { billingOverviewQuery, invoicesQuery, usageHistoryQuery, type BillingOverview } from "./billing-queries";
 
 const number = new Intl.NumberFormat("en-US");
-const money = (cents: number | null) => (cents === null ? "by contract" : `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: cents % 100 ? 2 : 0 })}`);
+const money = (cents: number | null) =>
+  cents === null ? "by contract" : `$${(cents / 100).toLocaleString("en-US", { minimumFractionDigits: cents % 100 ? 2 : 0 })}`;
 const STATE_TONE = { ok: "success", soft_exceeded: "warning", hard_exceeded: "danger" } as const;
 const STATE_LABEL = { ok: "Within limits", soft_exceeded: "Soft cap reached", hard_exceeded: "Hard cap reached" } as const;
 
@@ -28,12 +29,23 @@ export function BillingScreen() {
   const { tenantId, can } = useTenant();
   const { checkout } = useSearch({ strict: false }) as { checkout?: string };
   // After paying, Stripe's events change the plan within seconds: poll until a subscription shows.
-  const overview = useQuery({ ...billingOverviewQuery(tenantId), refetchInterval: (q) => (checkout === "success" && !q.state.data?.subscription ? 2000 : false) });
+  const overview = useQuery({
+    ...billingOverviewQuery(tenantId),
+    refetchInterval: (q) => (checkout === "success" && !q.state.data?.subscription ? 2000 : false),
+  });
   return (
     <>
       <PageHeader title="Billing" description="Your plan, what this tenant used this month, and the budgets that alert or stop usage." />
-      {checkout === "success" && <Alert tone="success" className="mb-4" title="Payment received">The plan changes as soon as Stripe confirms the subscription, usually within seconds.</Alert>}
-      {checkout === "canceled" && <Alert tone="info" className="mb-4">Checkout was canceled; nothing changed.</Alert>}
+      {checkout === "success" && (
+        <Alert tone="success" className="mb-4" title="Payment received">
+          The plan changes as soon as Stripe confirms the subscription, usually within seconds.
+        </Alert>
+      )}
+      {checkout === "canceled" && (
+        <Alert tone="info" className="mb-4">
+          Checkout was canceled; nothing changed.
+        </Alert>
+      )}
       <QueryState query={overview} loadingLabel="Loading billing…" isEmpty={() => false}>
         {(data) => (
           <div className="space-y-6">
@@ -69,11 +81,16 @@ function PlanSection({ data, canWrite }: { data: BillingOverview; canWrite: bool
   const queryClient = useQueryClient();
   const go = useMutation({
     mutationFn: (action: { kind: "checkout" | "plan"; plan: PlanId } | { kind: "portal" }) =>
-      action.kind === "portal" ? api.post<{ url: string }>(`${tenantPath(tenantId)}/billing/portal`) : action.kind === "checkout" ? api.post<{ url: string }>(`${tenantPath(tenantId)}/billing/checkout`, { plan: action.plan }) : api.post<{ url?: string }>(`${tenantPath(tenantId)}/billing/plan`, { plan: action.plan }),
+      action.kind === "portal"
+        ? api.post<{ url: string }>(`${tenantPath(tenantId)}/billing/portal`)
+        : action.kind === "checkout"
+          ? api.post<{ url: string }>(`${tenantPath(tenantId)}/billing/checkout`, { plan: action.plan })
+          : api.post<{ url?: string }>(`${tenantPath(tenantId)}/billing/plan`, { plan: action.plan }),
     onSuccess: (res) => {
       if (res.url) return window.location.assign(res.url);
       // A plan change answers 202: the plan follows Stripe's event, seconds later.
-      for (const ms of [2000, 5000, 10_000]) setTimeout(() => void queryClient.invalidateQueries({ queryKey: billingOverviewQuery(tenantId).queryKey }), ms);
+      for (const ms of [2000, 5000, 10_000])
+        setTimeout(() => void queryClient.invalidateQueries({ queryKey: billingOverviewQuery(tenantId).queryKey }), ms);
     },
   });
   const sub = data.subscription;
@@ -88,12 +105,21 @@ function PlanSection({ data, canWrite }: { data: BillingOverview; canWrite: bool
         canWrite && data.configured ? (
           <>
             {choices.map((p) => (
-              <Button key={p} variant={paying ? "secondary" : "primary"} pending={go.isPending && go.variables?.kind !== "portal" && go.variables?.plan === p} onClick={() => go.mutate({ kind: paying ? "plan" : "checkout", plan: p })}>
+              <Button
+                key={p}
+                variant={paying ? "secondary" : "primary"}
+                pending={go.isPending && go.variables?.kind !== "portal" && go.variables?.plan === p}
+                onClick={() => go.mutate({ kind: paying ? "plan" : "checkout", plan: p })}
+              >
                 {paying ? `Switch to ${PLANS[p].name}` : `Upgrade to ${PLANS[p].name}`}
               </Button>
             ))}
             {data.customer && (
-              <Button variant="secondary" pending={go.isPending && go.variables?.kind === "portal"} onClick={() => go.mutate({ kind: "portal" })}>
+              <Button
+                variant="secondary"
+                pending={go.isPending && go.variables?.kind === "portal"}
+                onClick={() => go.mutate({ kind: "portal" })}
+              >
                 Manage billing
               </Button>
             )}
@@ -104,7 +130,13 @@ function PlanSection({ data, canWrite }: { data: BillingOverview; canWrite: bool
       <dl className="grid gap-4 text-sm sm:grid-cols-3">
         <div>
           <dt className="text-zinc-600">Subscription</dt>
-          <dd className="mt-1 font-medium">{sub ? <Badge tone={paying ? (sub.status === "past_due" ? "warning" : "success") : "neutral"}>{humanize(sub.status)}</Badge> : "None (free plan)"}</dd>
+          <dd className="mt-1 font-medium">
+            {sub ? (
+              <Badge tone={paying ? (sub.status === "past_due" ? "warning" : "success") : "neutral"}>{humanize(sub.status)}</Badge>
+            ) : (
+              "None (free plan)"
+            )}
+          </dd>
         </div>
         <div>
           <dt className="text-zinc-600">{sub?.cancelAtPeriodEnd ? "Ends" : "Renews"}</dt>
@@ -115,7 +147,11 @@ function PlanSection({ data, canWrite }: { data: BillingOverview; canWrite: bool
           <dd className="mt-1 font-medium">{money(Math.round(data.spendCents))}</dd>
         </div>
       </dl>
-      {!data.configured && <Alert tone="info" className="mt-4">Billing through Stripe is not set up on this deployment: the plan is set by the platform operator (docs/deploy.md, "Stripe").</Alert>}
+      {!data.configured && (
+        <Alert tone="info" className="mt-4">
+          Billing through Stripe is not set up on this deployment: the plan is set by the platform operator (docs/deploy.md, "Stripe").
+        </Alert>
+      )}
       {data.configured && !canWrite && <p className="mt-4 text-sm text-zinc-600">Owners and admins change the plan and payment details.</p>}
       {go.isSuccess && go.variables?.kind === "plan" && (
         <Alert tone="info" className="mt-4">
@@ -157,12 +193,21 @@ function UsageSection({ data }: { data: BillingOverview }) {
                 <span className="tabular-nums">{number.format(u.used)}</span>
                 {u.included !== null && u.included > 0 && (
                   <span className="mt-1 block h-1.5 w-32 overflow-hidden rounded bg-zinc-100" aria-hidden="true">
-                    <span className={`block h-full ${u.used >= u.included ? "bg-red-500" : "bg-indigo-500"}`} style={{ width: `${Math.min(100, (u.used / u.included) * 100)}%` }} />
+                    <span
+                      className={`block h-full ${u.used >= u.included ? "bg-red-500" : "bg-indigo-500"}`}
+                      style={{ width: `${Math.min(100, (u.used / u.included) * 100)}%` }}
+                    />
                   </span>
                 )}
               </Td>
               <Td className="tabular-nums">{u.included === null ? "Unlimited" : number.format(u.included)}</Td>
-              <Td>{u.overageCentsPer1000 === null ? (u.included === null ? "—" : "Stops (hard cap)") : `${money(u.overageCentsPer1000)} per 1,000`}</Td>
+              <Td>
+                {u.overageCentsPer1000 === null
+                  ? u.included === null
+                    ? "—"
+                    : "Stops (hard cap)"
+                  : `${money(u.overageCentsPer1000)} per 1,000`}
+              </Td>
               <Td>
                 <Badge tone={STATE_TONE[u.state]}>{STATE_LABEL[u.state]}</Badge>
               </Td>
@@ -183,14 +228,25 @@ function UsageSection({ data }: { data: BillingOverview }) {
           </Select>
         </label>
       </div>
-      <div className="mt-2 h-56" role="img" aria-label={`${USAGE_KINDS[kind].label} per month: ${months.map((m) => `${m.period} ${m.used}`).join(", ") || "no usage yet"}`}>
+      <div
+        className="mt-2 h-56"
+        role="img"
+        aria-label={`${USAGE_KINDS[kind].label} per month: ${months.map((m) => `${m.period} ${m.used}`).join(", ") || "no usage yet"}`}
+      >
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={months} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
             <XAxis dataKey="period" tick={{ fontSize: 12 }} />
             <YAxis allowDecimals={false} tick={{ fontSize: 12 }} width={56} />
             <Tooltip formatter={(v) => number.format(Number(v))} />
-            {line?.included != null && <ReferenceLine y={line.included} stroke="#dc2626" strokeDasharray="4 4" label={{ value: "included", fontSize: 11, fill: "#b91c1c", position: "insideTopRight" }} />}
+            {line?.included != null && (
+              <ReferenceLine
+                y={line.included}
+                stroke="#dc2626"
+                strokeDasharray="4 4"
+                label={{ value: "included", fontSize: 11, fill: "#b91c1c", position: "insideTopRight" }}
+              />
+            )}
             <Bar dataKey="used" name={USAGE_KINDS[kind].label} fill="#4f46e5" radius={[3, 3, 0, 0]} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
@@ -201,7 +257,10 @@ function UsageSection({ data }: { data: BillingOverview }) {
 
 function LimitsSection({ data }: { data: BillingOverview }) {
   return (
-    <CardSection title="Plan limits" description="After a downgrade nothing is removed; new ones are refused until you are under the limit.">
+    <CardSection
+      title="Plan limits"
+      description="After a downgrade nothing is removed; new ones are refused until you are under the limit."
+    >
       <dl className="grid gap-4 text-sm sm:grid-cols-3">
         {data.limits.map((l) => (
           <div key={l.limit}>
@@ -235,7 +294,15 @@ function InvoicesSection() {
             <TBody>
               {list.map((i) => (
                 <Tr key={i.id}>
-                  <Td>{i.hostedInvoiceUrl ? <a className="text-indigo-700 underline" href={i.hostedInvoiceUrl} target="_blank" rel="noreferrer">{i.number ?? i.id}</a> : (i.number ?? i.id)}</Td>
+                  <Td>
+                    {i.hostedInvoiceUrl ? (
+                      <a className="text-indigo-700 underline" href={i.hostedInvoiceUrl} target="_blank" rel="noreferrer">
+                        {i.number ?? i.id}
+                      </a>
+                    ) : (
+                      (i.number ?? i.id)
+                    )}
+                  </Td>
                   <Td>{formatDate(i.createdAt)}</Td>
                   <Td className="tabular-nums">{`${(i.amountDueCents / 100).toFixed(2)} ${i.currency.toUpperCase()}`}</Td>
                   <Td>{i.status ? humanize(i.status) : "—"}</Td>

@@ -16,7 +16,11 @@ import { budgetsQuery } from "./billing-queries";
 
 const METRICS: BudgetMetric[] = [...USAGE_KIND_IDS, "spend"];
 const metricLabel = (m: BudgetMetric) => (m === "spend" ? "Spend (cents)" : USAGE_KINDS[m].label);
-const STATE = { ok: ["success", "OK"], soft_exceeded: ["warning", "Soft cap reached"], hard_exceeded: ["danger", "Hard cap reached"] } as const;
+const STATE = {
+  ok: ["success", "OK"],
+  soft_exceeded: ["warning", "Soft cap reached"],
+  hard_exceeded: ["danger", "Hard cap reached"],
+} as const;
 
 export function BudgetsSection() {
   const { tenantId, can } = useTenant();
@@ -25,10 +29,20 @@ export function BudgetsSection() {
   const agents = useQuery({ ...agentsQuery(tenantId), enabled: can("billing:write") });
   const agentName = (id: string | null) => (id === null ? "Whole tenant" : (agents.data?.find((a) => a.id === id)?.name ?? id));
   const refresh = () => queryClient.invalidateQueries({ queryKey: [...keys.tenant(tenantId), "billing"] });
-  const remove = useMutation({ mutationFn: (id: string) => api.delete(`${tenantPath(tenantId)}/budgets/${encodeURIComponent(id)}`), onSuccess: refresh });
+  const remove = useMutation({
+    mutationFn: (id: string) => api.delete(`${tenantPath(tenantId)}/budgets/${encodeURIComponent(id)}`),
+    onSuccess: refresh,
+  });
   return (
-    <CardSection title="Budgets" description="Per month. A soft cap raises an alert (the “Budget caps reached” alert rule); at a hard cap usage is refused with budget_exceeded.">
-      <QueryState query={budgets} loadingLabel="Loading budgets…" empty={{ title: "No budgets", description: "Usage is limited only by the plan." }}>
+    <CardSection
+      title="Budgets"
+      description="Per month. A soft cap raises an alert (the “Budget caps reached” alert rule); at a hard cap usage is refused with budget_exceeded."
+    >
+      <QueryState
+        query={budgets}
+        loadingLabel="Loading budgets…"
+        empty={{ title: "No budgets", description: "Usage is limited only by the plan." }}
+      >
         {(list) => (
           <Table caption="Budgets">
             <THead>
@@ -53,7 +67,13 @@ export function BudgetsSection() {
                   <Td>{b.status ? <Badge tone={STATE[b.status.state][0]}>{STATE[b.status.state][1]}</Badge> : <Badge>Not used</Badge>}</Td>
                   {can("billing:write") && (
                     <Td className="text-right">
-                      <Button variant="ghost" size="sm" pending={remove.isPending && remove.variables === b.id} onClick={() => remove.mutate(b.id)} aria-label={`Delete the ${metricLabel(b.metric)} budget for ${agentName(b.agentId)}`}>
+                      <Button
+                        variant="ghost"
+                        size="sm"
+                        pending={remove.isPending && remove.variables === b.id}
+                        onClick={() => remove.mutate(b.id)}
+                        aria-label={`Delete the ${metricLabel(b.metric)} budget for ${agentName(b.agentId)}`}
+                      >
                         Delete
                       </Button>
                     </Td>
@@ -76,7 +96,13 @@ function NewBudgetForm({ agents, onCreated }: { agents: Array<{ id: string; name
   const [soft, setSoft] = useState("");
   const [hard, setHard] = useState("");
   const create = useMutation({
-    mutationFn: () => api.post(`${tenantPath(tenantId)}/budgets`, { agentId: agentId || null, metric, softLimit: soft === "" ? null : Number(soft), hardLimit: hard === "" ? null : Number(hard) }),
+    mutationFn: () =>
+      api.post(`${tenantPath(tenantId)}/budgets`, {
+        agentId: agentId || null,
+        metric,
+        softLimit: soft === "" ? null : Number(soft),
+        hardLimit: hard === "" ? null : Number(hard),
+      }),
     onSuccess: async () => {
       setSoft("");
       setHard("");

@@ -18,7 +18,16 @@ export function OverBudgetBanner() {
   const alerts = (overview.data?.alerts ?? []).filter((a) => SHOWN.has(a.code));
   if (alerts.length === 0 || pathname.endsWith("/billing")) return null;
   return (
-    <Alert tone={alerts.some((a) => a.code !== "over_plan_limit") ? "danger" : "warning"} className="mb-4" title="Billing needs attention" action={<Link to="/t/$tenantId/billing" params={{ tenantId }} className="text-sm font-medium underline">Open billing</Link>}>
+    <Alert
+      tone={alerts.some((a) => a.code !== "over_plan_limit") ? "danger" : "warning"}
+      className="mb-4"
+      title="Billing needs attention"
+      action={
+        <Link to="/t/$tenantId/billing" params={{ tenantId }} className="text-sm font-medium underline">
+          Open billing
+        </Link>
+      }
+    >
       {alerts.map((a) => (
         <p key={a.code}>{a.message}</p>
       ))}

@@ -18,7 +18,10 @@ import { YamlTab } from "./yaml-tab";
 export function CoordinationScreen() {
   const { teamId } = useParams({ from: "/app/t/$tenantId/teams/$teamId/coordination" });
   return (
-    <TeamSubPage teamId={teamId} description="What this team's agents share: the work queue, locks, hand-offs, memory, presence and workflow runs.">
+    <TeamSubPage
+      teamId={teamId}
+      description="What this team's agents share: the work queue, locks, hand-offs, memory, presence and workflow runs."
+    >
       {(data) => (
         <Tabs defaultValue="tasks">
           <TabsList aria-label="Coordination">
@@ -30,13 +33,27 @@ export function CoordinationScreen() {
             <TabsTrigger value="workflows">Workflows</TabsTrigger>
             <TabsTrigger value="yaml">YAML</TabsTrigger>
           </TabsList>
-          <TabsContent value="tasks"><TasksTab team={data} /></TabsContent>
-          <TabsContent value="locks"><LocksTab team={data} /></TabsContent>
-          <TabsContent value="handoffs"><HandoffsTab team={data} /></TabsContent>
-          <TabsContent value="memory"><MemoryTab team={data} /></TabsContent>
-          <TabsContent value="online"><OnlineTab team={data} /></TabsContent>
-          <TabsContent value="workflows"><WorkflowsTab team={data} /></TabsContent>
-          <TabsContent value="yaml"><YamlTab team={data} /></TabsContent>
+          <TabsContent value="tasks">
+            <TasksTab team={data} />
+          </TabsContent>
+          <TabsContent value="locks">
+            <LocksTab team={data} />
+          </TabsContent>
+          <TabsContent value="handoffs">
+            <HandoffsTab team={data} />
+          </TabsContent>
+          <TabsContent value="memory">
+            <MemoryTab team={data} />
+          </TabsContent>
+          <TabsContent value="online">
+            <OnlineTab team={data} />
+          </TabsContent>
+          <TabsContent value="workflows">
+            <WorkflowsTab team={data} />
+          </TabsContent>
+          <TabsContent value="yaml">
+            <YamlTab team={data} />
+          </TabsContent>
         </Tabs>
       )}
     </TeamSubPage>

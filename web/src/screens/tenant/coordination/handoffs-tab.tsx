@@ -11,9 +11,15 @@ export function HandoffsTab({ team }: { team: TeamWithAgents }) {
   return (
     <QueryState query={handoffs} loadingLabel="Loading hand-offs…">
       {({ handoffs: list }) => (
-        <CardSection title="Hand-offs" description="Structured context agents leave for each other. A new hand-off with the same key to the same agent is the next version.">
+        <CardSection
+          title="Hand-offs"
+          description="Structured context agents leave for each other. A new hand-off with the same key to the same agent is the next version."
+        >
           {list.length === 0 ? (
-            <EmptyState title="No hand-offs yet" description="Agents leave them with the handoff tool; workflow steps leave one when they complete." />
+            <EmptyState
+              title="No hand-offs yet"
+              description="Agents leave them with the handoff tool; workflow steps leave one when they complete."
+            />
           ) : (
             <Table caption="Hand-offs">
               <THead>
@@ -37,7 +43,9 @@ export function HandoffsTab({ team }: { team: TeamWithAgents }) {
                       {h.from.id ? (names.get(h.from.id) ?? h.from.name ?? h.from.id) : h.from.type} → {names.get(h.to) ?? h.to}
                     </Td>
                     <Td>v{h.version}</Td>
-                    <Td>{h.readAt ? <Badge tone="success">read {formatRelative(h.readAt)}</Badge> : <Badge tone="warning">unread</Badge>}</Td>
+                    <Td>
+                      {h.readAt ? <Badge tone="success">read {formatRelative(h.readAt)}</Badge> : <Badge tone="warning">unread</Badge>}
+                    </Td>
                   </Tr>
                 ))}
               </TBody>

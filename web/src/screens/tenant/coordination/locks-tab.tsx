@@ -14,7 +14,10 @@ export function LocksTab({ team }: { team: TeamWithAgents }) {
   return (
     <QueryState query={locks} loadingLabel="Loading locks…">
       {({ locks: list, fencingCounter }) => (
-        <CardSection title="Locks" description={`Live locks and their fencing tokens. The team has issued ${fencingCounter} tokens; each acquisition gets a larger one.`}>
+        <CardSection
+          title="Locks"
+          description={`Live locks and their fencing tokens. The team has issued ${fencingCounter} tokens; each acquisition gets a larger one.`}
+        >
           {error && <Alert tone="danger">{error}</Alert>}
           {list.length === 0 ? (
             <EmptyState title="No locks held" description="Agents take locks with acquire_lock; they expire after their TTL." />

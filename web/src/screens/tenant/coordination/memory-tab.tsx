@@ -16,7 +16,10 @@ export function MemoryTab({ team }: { team: TeamWithAgents }) {
   const { error, run } = useAction(refresh);
   const names = new Map(team.agents.map((a) => [a.id, a.name]));
   return (
-    <CardSection title="Memory" description="Episodic, working and procedural entries, private to an agent or shared with the team. Search is full text: words, &quot;phrases&quot;, prefix*.">
+    <CardSection
+      title="Memory"
+      description="Episodic, working and procedural entries, private to an agent or shared with the team. Search is full text: words, &quot;phrases&quot;, prefix*."
+    >
       <form
         role="search"
         className="mb-4 flex flex-wrap items-end gap-2"
@@ -36,7 +39,10 @@ export function MemoryTab({ team }: { team: TeamWithAgents }) {
       <QueryState query={memories} loadingLabel="Searching memory…">
         {({ memories: list }) =>
           list.length === 0 ? (
-            <EmptyState title={query ? `Nothing matches “${query}”` : "No memories yet"} description="Agents store memories with the remember tool." />
+            <EmptyState
+              title={query ? `Nothing matches “${query}”` : "No memories yet"}
+              description="Agents store memories with the remember tool."
+            />
           ) : (
             <Table caption="Memory entries">
               <THead>
@@ -53,7 +59,13 @@ export function MemoryTab({ team }: { team: TeamWithAgents }) {
                   <Tr key={m.id}>
                     <Td>
                       <div className="text-zinc-900">{m.content.slice(0, 300)}</div>
-                      {m.tags.length > 0 && <div className="mt-1 flex flex-wrap gap-1">{m.tags.map((t) => <Badge key={t}>{t}</Badge>)}</div>}
+                      {m.tags.length > 0 && (
+                        <div className="mt-1 flex flex-wrap gap-1">
+                          {m.tags.map((t) => (
+                            <Badge key={t}>{t}</Badge>
+                          ))}
+                        </div>
+                      )}
                     </Td>
                     <Td>{m.kind}</Td>
                     <Td>{m.scope === "team" ? "team" : `private: ${names.get(m.owner ?? "") ?? m.owner}`}</Td>

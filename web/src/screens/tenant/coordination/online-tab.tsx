@@ -30,7 +30,13 @@ export function OnlineTab({ team }: { team: TeamWithAgents }) {
                       {a.template} · trust {a.trustLevel}
                     </div>
                   </Td>
-                  <Td>{a.online ? <Badge tone="success">online</Badge> : <Badge>{a.lastSeenAt ? `seen ${formatRelative(a.lastSeenAt)}` : "never seen"}</Badge>}</Td>
+                  <Td>
+                    {a.online ? (
+                      <Badge tone="success">online</Badge>
+                    ) : (
+                      <Badge>{a.lastSeenAt ? `seen ${formatRelative(a.lastSeenAt)}` : "never seen"}</Badge>
+                    )}
+                  </Td>
                   <Td>{a.capabilities.join(", ")}</Td>
                   <Td>{a.statusText ?? "—"}</Td>
                   <Td className="font-mono text-xs">{a.currentTask ?? "—"}</Td>

@@ -56,9 +56,15 @@ export function TasksTab({ team }: { team: TeamWithAgents }) {
               <Button type="submit">Add task</Button>
             </form>
           )}
-          <CardSection title="Task board" description="Newest first. A claim not settled in time goes back to the queue; failed attempts end in the dead letter.">
+          <CardSection
+            title="Task board"
+            description="Newest first. A claim not settled in time goes back to the queue; failed attempts end in the dead letter."
+          >
             {list.length === 0 ? (
-              <EmptyState title="No tasks yet" description="Agents create tasks with create_task; people here or with POST …/coordination/tasks." />
+              <EmptyState
+                title="No tasks yet"
+                description="Agents create tasks with create_task; people here or with POST …/coordination/tasks."
+              />
             ) : (
               <Table caption="Tasks">
                 <THead>
@@ -85,7 +91,9 @@ export function TasksTab({ team }: { team: TeamWithAgents }) {
                       <Td>
                         <Badge tone={TASK_TONES[t.state]}>{t.state}</Badge>
                       </Td>
-                      <Td>{t.assignee ? (names.get(t.assignee) ?? t.assignee) : t.capability ? `capability: ${t.capability}` : "anyone"}</Td>
+                      <Td>
+                        {t.assignee ? (names.get(t.assignee) ?? t.assignee) : t.capability ? `capability: ${t.capability}` : "anyone"}
+                      </Td>
                       <Td>{t.claimedBy ? (names.get(t.claimedBy) ?? t.claimedBy) : "—"}</Td>
                       <Td>
                         {t.attempts}/{t.maxAttempts}

@@ -7,7 +7,11 @@ export const POLL_MS = 2_000;
 
 export function useCoordQuery<T>(teamId: string, key: string, fetcher: (api: CoordinationApi) => Promise<T>, poll = true) {
   const { tenantId } = useTenant();
-  return useQuery({ queryKey: [...coordKeys(tenantId, teamId), key], queryFn: () => fetcher(coordinationApi(tenantId, teamId)), refetchInterval: poll ? POLL_MS : false });
+  return useQuery({
+    queryKey: [...coordKeys(tenantId, teamId), key],
+    queryFn: () => fetcher(coordinationApi(tenantId, teamId)),
+    refetchInterval: poll ? POLL_MS : false,
+  });
 }
 
 export function useCoordActions(teamId: string) {

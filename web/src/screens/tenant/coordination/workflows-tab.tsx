@@ -23,7 +23,10 @@ export function WorkflowsTab({ team }: { team: TeamWithAgents }) {
   return (
     <div className="space-y-4">
       {canWrite && (
-        <CardSection title="Start a workflow" description="Creates every step's task, assigned to the team's agent of each role; each completed step hands off to the next.">
+        <CardSection
+          title="Start a workflow"
+          description="Creates every step's task, assigned to the team's agent of each role; each completed step hands off to the next."
+        >
           <QueryState query={templates} loadingLabel="Loading templates…">
             {({ templates: list }) => (
               <form
@@ -51,7 +54,11 @@ export function WorkflowsTab({ team }: { team: TeamWithAgents }) {
               </form>
             )}
           </QueryState>
-          {error && <Alert tone="danger" className="mt-3">{error}</Alert>}
+          {error && (
+            <Alert tone="danger" className="mt-3">
+              {error}
+            </Alert>
+          )}
         </CardSection>
       )}
       <QueryState query={runs} loadingLabel="Loading runs…">
@@ -71,7 +78,11 @@ export function WorkflowsTab({ team }: { team: TeamWithAgents }) {
                     <ol className="flex flex-wrap items-stretch gap-2" aria-label={`Steps of ${r.title}`}>
                       {r.steps.map((s, i) => (
                         <li key={s.key} className="flex items-center gap-2">
-                          {i > 0 && <span aria-hidden="true" className="text-zinc-400">→</span>}
+                          {i > 0 && (
+                            <span aria-hidden="true" className="text-zinc-400">
+                              →
+                            </span>
+                          )}
                           <div className="rounded-md border border-zinc-200 px-3 py-2 text-sm">
                             <div className="font-medium text-zinc-900">{s.title}</div>
                             <div className="text-xs text-zinc-600">

@@ -18,28 +18,53 @@ export type { Secret };
 const agentPath = (tenantId: string, agentId: string) => `${tenantPath(tenantId)}/agents/${encodeURIComponent(agentId)}`;
 
 export const agentEgressQuery = (tenantId: string, agentId: string) =>
-  queryOptions({ queryKey: [...keys.tenant(tenantId), "egress", agentId], queryFn: () => api.get<AgentEgress>(`${agentPath(tenantId, agentId)}/egress`) });
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "egress", agentId],
+    queryFn: () => api.get<AgentEgress>(`${agentPath(tenantId, agentId)}/egress`),
+  });
 
 export const egressActivityQuery = (tenantId: string, agentId: string) =>
-  queryOptions({ queryKey: [...keys.tenant(tenantId), "egress-activity", agentId], queryFn: () => api.get<Page<LedgerEntry>>(`${agentPath(tenantId, agentId)}/egress/activity`, { limit: 25 }), refetchInterval: 5_000 });
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "egress-activity", agentId],
+    queryFn: () => api.get<Page<LedgerEntry>>(`${agentPath(tenantId, agentId)}/egress/activity`, { limit: 25 }),
+    refetchInterval: 5_000,
+  });
 
-export const secretsQuery = (tenantId: string) => queryOptions({ queryKey: [...keys.tenant(tenantId), "secrets"], queryFn: () => getAll<Secret>(`${tenantPath(tenantId)}/secrets`) });
+export const secretsQuery = (tenantId: string) =>
+  queryOptions({ queryKey: [...keys.tenant(tenantId), "secrets"], queryFn: () => getAll<Secret>(`${tenantPath(tenantId)}/secrets`) });
 
-export const skillsQuery = (tenantId: string) => queryOptions({ queryKey: [...keys.tenant(tenantId), "skills"], queryFn: async () => (await api.get<{ data: Skill[] }>(`${tenantPath(tenantId)}/skills`)).data });
+export const skillsQuery = (tenantId: string) =>
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "skills"],
+    queryFn: async () => (await api.get<{ data: Skill[] }>(`${tenantPath(tenantId)}/skills`)).data,
+  });
 
 export const installedSkillsQuery = (tenantId: string, agentId: string) =>
-  queryOptions({ queryKey: [...keys.tenant(tenantId), "agent-skills", agentId], queryFn: async () => (await api.get<{ data: InstalledSkill[] }>(`${agentPath(tenantId, agentId)}/skills`)).data, enabled: agentId !== "" });
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "agent-skills", agentId],
+    queryFn: async () => (await api.get<{ data: InstalledSkill[] }>(`${agentPath(tenantId, agentId)}/skills`)).data,
+    enabled: agentId !== "",
+  });
 
 export const egressApi = {
-  addRule: (tenantId: string, agentId: string, rule: { host: string; methods?: string[]; pathPrefix?: string }) => api.post(`${agentPath(tenantId, agentId)}/egress/rules`, rule),
-  removeRule: (tenantId: string, agentId: string, ruleId: string) => api.delete(`${agentPath(tenantId, agentId)}/egress/rules/${encodeURIComponent(ruleId)}`),
+  addRule: (tenantId: string, agentId: string, rule: { host: string; methods?: string[]; pathPrefix?: string }) =>
+    api.post(`${agentPath(tenantId, agentId)}/egress/rules`, rule),
+  removeRule: (tenantId: string, agentId: string, ruleId: string) =>
+    api.delete(`${agentPath(tenantId, agentId)}/egress/rules/${encodeURIComponent(ruleId)}`),
   setMode: (tenantId: string, agentId: string, mode: "mock" | "live") => api.put(`${agentPath(tenantId, agentId)}/egress/mode`, { mode }),
-  test: (tenantId: string, agentId: string, url: string, method: string) => api.post<EgressDecision>(`${agentPath(tenantId, agentId)}/egress/test`, { url, method }),
+  test: (tenantId: string, agentId: string, url: string, method: string) =>
+    api.post<EgressDecision>(`${agentPath(tenantId, agentId)}/egress/test`, { url, method }),
   createSecret: (tenantId: string, body: unknown) => api.post<{ secret: Secret }>(`${tenantPath(tenantId)}/secrets`, body),
-  rotateSecret: (tenantId: string, secretId: string, value: string) => api.post<{ secret: Secret }>(`${tenantPath(tenantId)}/secrets/${encodeURIComponent(secretId)}/rotate`, { value }),
+  rotateSecret: (tenantId: string, secretId: string, value: string) =>
+    api.post<{ secret: Secret }>(`${tenantPath(tenantId)}/secrets/${encodeURIComponent(secretId)}/rotate`, { value }),
   deleteSecret: (tenantId: string, secretId: string) => api.delete(`${tenantPath(tenantId)}/secrets/${encodeURIComponent(secretId)}`),
-  install: (tenantId: string, agentId: string, skill: string, body: { version?: string; mode?: "mock" | "live" }) => api.put<{ installed: InstalledSkill; warning: string | null }>(`${agentPath(tenantId, agentId)}/skills/${encodeURIComponent(skill)}`, body),
-  uninstall: (tenantId: string, agentId: string, skill: string) => api.delete(`${agentPath(tenantId, agentId)}/skills/${encodeURIComponent(skill)}`),
+  install: (tenantId: string, agentId: string, skill: string, body: { version?: string; mode?: "mock" | "live" }) =>
+    api.put<{ installed: InstalledSkill; warning: string | null }>(
+      `${agentPath(tenantId, agentId)}/skills/${encodeURIComponent(skill)}`,
+      body,
+    ),
+  uninstall: (tenantId: string, agentId: string, skill: string) =>
+    api.delete(`${agentPath(tenantId, agentId)}/skills/${encodeURIComponent(skill)}`),
   publish: (tenantId: string, manifest: unknown) => api.post<{ skill: Skill }>(`${tenantPath(tenantId)}/skills`, manifest),
   dryRun: (tenantId: string, body: unknown) => api.post<DryRunReport>(`${tenantPath(tenantId)}/skills/dry-run`, body),
 };

@@ -8,7 +8,27 @@ import { KeyRound, Plus } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { ActionsTh, Alert, Badge, Button, ConfirmDialog, Dialog, DialogClose, DialogContent, DialogFooter, Field, Input, PageHeader, Select, Table, TBody, Td, Th, THead, Tr } from "@/components/ui";
+import {
+  ActionsTh,
+  Alert,
+  Badge,
+  Button,
+  ConfirmDialog,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  Input,
+  PageHeader,
+  Select,
+  Table,
+  TBody,
+  Td,
+  Th,
+  THead,
+  Tr,
+} from "@/components/ui";
 import { isApiError } from "@/lib/api";
 import { formatDate, formatRelative } from "@/lib/format";
 import { agentsQuery } from "@/lib/queries";
@@ -39,8 +59,21 @@ export function SecretsScreen() {
   }
   return (
     <>
-      <PageHeader title="Secrets" description="Credentials the egress proxy injects into agents' calls. Agents never see them: a value is stored encrypted, bound to one host, never shown again, and redacted from responses." actions={create} />
-      <QueryState query={secrets} loadingLabel="Loading secrets…" empty={{ title: "No secrets", description: "Add an API key for a host your agents call; the proxy will inject it.", action: create, icon: <KeyRound className="size-8" /> }}>
+      <PageHeader
+        title="Secrets"
+        description="Credentials the egress proxy injects into agents' calls. Agents never see them: a value is stored encrypted, bound to one host, never shown again, and redacted from responses."
+        actions={create}
+      />
+      <QueryState
+        query={secrets}
+        loadingLabel="Loading secrets…"
+        empty={{
+          title: "No secrets",
+          description: "Add an API key for a host your agents call; the proxy will inject it.",
+          action: create,
+          icon: <KeyRound className="size-8" />,
+        }}
+      >
         {(list) => (
           <Table caption="Secrets">
             <THead>
@@ -63,8 +96,12 @@ export function SecretsScreen() {
                     {s.pathPrefix ?? ""}
                     {s.methods ? ` (${s.methods.join(", ")})` : ""}
                   </Td>
-                  <Td className="font-mono text-xs">{s.injection.type === "header" ? `${s.injection.name}: ${s.injection.format}` : `?${s.injection.name}=…`}</Td>
-                  <Td className="text-sm">{"agents" in s.scope ? s.scope.agents.map(agentName).join(", ") : `skills: ${s.scope.skills.join(", ")}`}</Td>
+                  <Td className="font-mono text-xs">
+                    {s.injection.type === "header" ? `${s.injection.name}: ${s.injection.format}` : `?${s.injection.name}=…`}
+                  </Td>
+                  <Td className="text-sm">
+                    {"agents" in s.scope ? s.scope.agents.map(agentName).join(", ") : `skills: ${s.scope.skills.join(", ")}`}
+                  </Td>
                   <Td>
                     v{s.currentVersion} <span className="text-xs text-zinc-600">({formatRelative(s.versions[0]?.createdAt)})</span>
                   </Td>
@@ -78,7 +115,11 @@ export function SecretsScreen() {
                         Rotate
                       </Button>
                       <ConfirmDialog
-                        trigger={<Button variant="ghost" size="sm" aria-label={`Delete ${s.name}`}>Delete</Button>}
+                        trigger={
+                          <Button variant="ghost" size="sm" aria-label={`Delete ${s.name}`}>
+                            Delete
+                          </Button>
+                        }
                         title={`Delete ${s.name}?`}
                         description="It is never injected again and its stored versions are erased."
                         confirmLabel="Delete secret"
@@ -101,10 +142,30 @@ export function SecretsScreen() {
   );
 }
 
-function CreateSecretDialog({ open, onOpenChange, agents }: { open: boolean; onOpenChange: (o: boolean) => void; agents: Array<{ id: string; name: string }> }) {
+function CreateSecretDialog({
+  open,
+  onOpenChange,
+  agents,
+}: {
+  open: boolean;
+  onOpenChange: (o: boolean) => void;
+  agents: Array<{ id: string; name: string }>;
+}) {
   const { tenantId } = useTenant();
   const invalidate = useInvalidateTenant();
-  const [form, setForm] = useState({ name: "", value: "", host: "", pathPrefix: "", type: "header", header: "authorization", format: "Bearer {value}", query: "key", scopeKind: "agents", agentId: "", skills: "" });
+  const [form, setForm] = useState({
+    name: "",
+    value: "",
+    host: "",
+    pathPrefix: "",
+    type: "header",
+    header: "authorization",
+    format: "Bearer {value}",
+    query: "key",
+    scopeKind: "agents",
+    agentId: "",
+    skills: "",
+  });
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
@@ -118,8 +179,19 @@ function CreateSecretDialog({ open, onOpenChange, agents }: { open: boolean; onO
         value: form.value,
         host: form.host.trim(),
         ...(form.pathPrefix.trim() ? { pathPrefix: form.pathPrefix.trim() } : {}),
-        injection: form.type === "header" ? { type: "header", name: form.header.trim(), format: form.format } : { type: "query", name: form.query.trim() },
-        scope: form.scopeKind === "agents" ? { agents: [form.agentId || agents[0]?.id].filter(Boolean) } : { skills: form.skills.split(",").map((s) => s.trim()).filter(Boolean) },
+        injection:
+          form.type === "header"
+            ? { type: "header", name: form.header.trim(), format: form.format }
+            : { type: "query", name: form.query.trim() },
+        scope:
+          form.scopeKind === "agents"
+            ? { agents: [form.agentId || agents[0]?.id].filter(Boolean) }
+            : {
+                skills: form.skills
+                  .split(",")
+                  .map((s) => s.trim())
+                  .filter(Boolean),
+              },
       });
       await invalidate();
       setForm({ ...form, name: "", value: "", host: "", pathPrefix: "" });
@@ -226,7 +298,11 @@ function RotateSecretDialog({ secret, onClose }: { secret: Secret | null; onClos
     <Dialog open={secret !== null} onOpenChange={(o) => !o && onClose()}>
       <DialogContent title={`Rotate ${secret?.name ?? ""}`}>
         <form onSubmit={submit} noValidate className="space-y-4">
-          <Field label="New value" error={error ?? undefined} hint={`Becomes v${(secret?.currentVersion ?? 0) + 1}; the proxy uses it from the next call.`}>
+          <Field
+            label="New value"
+            error={error ?? undefined}
+            hint={`Becomes v${(secret?.currentVersion ?? 0) + 1}; the proxy uses it from the next call.`}
+          >
             <Input type="password" value={value} onChange={(e) => setValue(e.target.value)} autoComplete="new-password" />
           </Field>
           <DialogFooter>

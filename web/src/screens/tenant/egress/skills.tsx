@@ -10,7 +10,20 @@ import { Package, Upload } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { useTenant } from "@/components/layout/tenant-context";
 import { QueryState } from "@/components/query-state";
-import { Alert, Badge, Button, CardSection, Dialog, DialogClose, DialogContent, DialogFooter, Field, PageHeader, Select, Textarea } from "@/components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  CardSection,
+  Dialog,
+  DialogClose,
+  DialogContent,
+  DialogFooter,
+  Field,
+  PageHeader,
+  Select,
+  Textarea,
+} from "@/components/ui";
 import { isApiError } from "@/lib/api";
 import { agentsQuery } from "@/lib/queries";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
@@ -34,7 +47,11 @@ export function SkillsScreen() {
   ) : undefined;
   return (
     <>
-      <PageHeader title="Skills" description="What agents can do outside Switchboard. A skill's manifest declares the hosts it calls, the secrets it needs and the files it uses; the egress proxy and the vault enforce exactly that." actions={upload} />
+      <PageHeader
+        title="Skills"
+        description="What agents can do outside Switchboard. A skill's manifest declares the hosts it calls, the secrets it needs and the files it uses; the egress proxy and the vault enforce exactly that."
+        actions={upload}
+      />
       <QueryState query={catalog} loadingLabel="Loading skills…" empty={{ title: "No skills", icon: <Package className="size-8" /> }}>
         {(skills) => (
           <ul className="grid gap-4 md:grid-cols-2" aria-label="Skill catalog">
@@ -43,26 +60,40 @@ export function SkillsScreen() {
               const m = (latest?.manifest ?? {}) as ManifestView;
               return (
                 <li key={s.id}>
-                    <CardSection
-                      className="h-full"
-                      title={s.title}
-                      headingLevel={2}
-                      description={s.description}
-                      actions={
-                        can("skills:install") && s.latestVersion ? (
-                          <Button size="sm" onClick={() => setInstalling(s)} aria-label={`Install ${s.title}`}>
-                            Install
-                          </Button>
-                        ) : undefined
-                      }
-                    >
-                      <div className="flex flex-wrap gap-1.5 text-xs">
-                        <Badge tone={s.publisher === "switchboard" ? "info" : "neutral"}>{s.publisher === "switchboard" ? "core" : "custom"}</Badge>
-                        <Badge>{s.name}@{s.latestVersion ?? "—"}</Badge>
-                        {s.versions.some((v) => v.status !== "published") && <Badge tone="warning">{s.versions.filter((v) => v.status !== "published").map((v) => `${v.version} ${v.status}`).join(", ")}</Badge>}
-                      </div>
-                      <p className="mt-2 text-xs text-zinc-700">Calls: {[...new Set(m.network?.map((n) => n.host))].join(", ") || "nothing"} · Secrets: {m.env?.map((e) => e.name).join(", ") || "none"}</p>
-                    </CardSection>
+                  <CardSection
+                    className="h-full"
+                    title={s.title}
+                    headingLevel={2}
+                    description={s.description}
+                    actions={
+                      can("skills:install") && s.latestVersion ? (
+                        <Button size="sm" onClick={() => setInstalling(s)} aria-label={`Install ${s.title}`}>
+                          Install
+                        </Button>
+                      ) : undefined
+                    }
+                  >
+                    <div className="flex flex-wrap gap-1.5 text-xs">
+                      <Badge tone={s.publisher === "switchboard" ? "info" : "neutral"}>
+                        {s.publisher === "switchboard" ? "core" : "custom"}
+                      </Badge>
+                      <Badge>
+                        {s.name}@{s.latestVersion ?? "—"}
+                      </Badge>
+                      {s.versions.some((v) => v.status !== "published") && (
+                        <Badge tone="warning">
+                          {s.versions
+                            .filter((v) => v.status !== "published")
+                            .map((v) => `${v.version} ${v.status}`)
+                            .join(", ")}
+                        </Badge>
+                      )}
+                    </div>
+                    <p className="mt-2 text-xs text-zinc-700">
+                      Calls: {[...new Set(m.network?.map((n) => n.host))].join(", ") || "nothing"} · Secrets:{" "}
+                      {m.env?.map((e) => e.name).join(", ") || "none"}
+                    </p>
+                  </CardSection>
                 </li>
               );
             })}
@@ -142,7 +173,9 @@ function InstallDialog({ skill, onClose }: { skill: Skill | null; onClose: () =>
     setError(null);
     try {
       const res = await egressApi.install(tenantId, target, skill.name, { version: chosenVersion });
-      setResult(`Installed ${skill.name}@${res.installed.version} on ${agents.data?.find((a) => a.id === target)?.name ?? target} in ${res.installed.mode} mode.${res.warning ? ` ${res.warning}` : ""}`);
+      setResult(
+        `Installed ${skill.name}@${res.installed.version} on ${agents.data?.find((a) => a.id === target)?.name ?? target} in ${res.installed.mode} mode.${res.warning ? ` ${res.warning}` : ""}`,
+      );
       await invalidate();
     } catch (err) {
       setError(isApiError(err) ? err.message : String(err));
@@ -166,7 +199,9 @@ function InstallDialog({ skill, onClose }: { skill: Skill | null; onClose: () =>
           </>
         ) : (
           <form onSubmit={submit} noValidate className="space-y-4">
-            <p className="text-sm text-zinc-700">The agent gets exactly what the manifest declares. It starts in mock mode: nothing leaves until an admin sets it live.</p>
+            <p className="text-sm text-zinc-700">
+              The agent gets exactly what the manifest declares. It starts in mock mode: nothing leaves until an admin sets it live.
+            </p>
             <ManifestSummary manifest={manifest} />
             {error && <Alert tone="danger">{error}</Alert>}
             <div className="grid gap-3 sm:grid-cols-2">
@@ -207,7 +242,19 @@ function InstallDialog({ skill, onClose }: { skill: Skill | null; onClose: () =>
   );
 }
 
-const EXAMPLE = JSON.stringify({ name: "acme-status", version: "1.0.0", title: "Acme status", description: "Reads Acme's status API.", network: [{ host: "status.acme.example", methods: ["GET"], pathPrefix: "/api" }], env: [{ name: "ACME_STATUS_TOKEN" }], files: [] }, null, 2);
+const EXAMPLE = JSON.stringify(
+  {
+    name: "acme-status",
+    version: "1.0.0",
+    title: "Acme status",
+    description: "Reads Acme's status API.",
+    network: [{ host: "status.acme.example", methods: ["GET"], pathPrefix: "/api" }],
+    env: [{ name: "ACME_STATUS_TOKEN" }],
+    files: [],
+  },
+  null,
+  2,
+);
 
 function UploadDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o: boolean) => void }) {
   const { tenantId } = useTenant();
@@ -224,7 +271,8 @@ function UploadDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o:
       return null;
     }
   };
-  const explain = (err: unknown) => setError(isApiError(err) ? [err.message, ...err.issues.map((i) => `${i.path}: ${i.message}`)].join(" ") : String(err));
+  const explain = (err: unknown) =>
+    setError(isApiError(err) ? [err.message, ...err.issues.map((i) => `${i.path}: ${i.message}`)].join(" ") : String(err));
   const dryRun = async () => {
     setError(null);
     setReport(null);
@@ -250,10 +298,23 @@ function UploadDialog({ open, onOpenChange }: { open: boolean; onOpenChange: (o:
     }
   };
   return (
-    <Dialog open={open} onOpenChange={(o) => { onOpenChange(o); if (!o) { setReport(null); setError(null); setPublished(null); } }}>
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        onOpenChange(o);
+        if (!o) {
+          setReport(null);
+          setError(null);
+          setPublished(null);
+        }
+      }}
+    >
       <DialogContent title="Upload a custom skill" className="max-w-3xl">
         <form onSubmit={publish} noValidate className="space-y-4">
-          <Field label="Manifest (JSON)" hint="Schema: /v1/skills/manifest.schema.json. Versions are immutable; publish a new version to change one.">
+          <Field
+            label="Manifest (JSON)"
+            hint="Schema: /v1/skills/manifest.schema.json. Versions are immutable; publish a new version to change one."
+          >
             <Textarea rows={12} value={text} onChange={(e) => setText(e.target.value)} className="font-mono text-xs" spellCheck={false} />
           </Field>
           {error && <Alert tone="danger">{error}</Alert>}
@@ -278,7 +339,8 @@ export function DryRunTable({ report }: { report: DryRunReport }) {
   return (
     <div className="space-y-2" role="region" aria-label="Dry-run report">
       <p className="text-sm text-zinc-800">
-        Dry run of {report.skill}@{report.version} at trust level {report.trustLevel}: {report.summary.allowed} allowed, {report.summary.denied} denied
+        Dry run of {report.skill}@{report.version} at trust level {report.trustLevel}: {report.summary.allowed} allowed,{" "}
+        {report.summary.denied} denied
         {report.summary.missingSecrets.length ? `; missing secrets: ${report.summary.missingSecrets.join(", ")}` : ""}. Nothing was sent.
       </p>
       {/* A list, not a table: long URLs wrap instead of making a scrollable region inside the dialog. */}

@@ -53,7 +53,15 @@ function circleLayout(options: SubjectOption[]): Record<string, { x: number; y: 
   );
 }
 
-export function AllowlistGraph({ subjects, rules, editable, onAddEdge, onRemoveEdges, selected, onSelectedChange }: {
+export function AllowlistGraph({
+  subjects,
+  rules,
+  editable,
+  onAddEdge,
+  onRemoveEdges,
+  selected,
+  onSelectedChange,
+}: {
   subjects: SubjectOption[];
   rules: Rules;
   editable: boolean;
@@ -99,15 +107,22 @@ export function AllowlistGraph({ subjects, rules, editable, onAddEdge, onRemoveE
     [rules.edges, selected, editable, labels],
   );
 
-  const onNodesChange = (changes: NodeChange<SubjectNode>[]) => setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== "remove"), ns));
+  const onNodesChange = (changes: NodeChange<SubjectNode>[]) =>
+    setNodes((ns) =>
+      applyNodeChanges(
+        changes.filter((c) => c.type !== "remove"),
+        ns,
+      ),
+    );
   const onEdgesChange = (changes: EdgeChange<RuleEdge>[]) => {
     const removed = changes.flatMap((c) => (c.type === "remove" ? [c.id] : []));
     if (removed.length > 0 && editable) onRemoveEdges(removed);
     const selects = changes.filter((c) => c.type === "select");
     if (selects.length > 0) {
       const next = new Set(selected);
-      for (const c of selects) if (c.selected) next.add(c.id);
-      else next.delete(c.id);
+      for (const c of selects)
+        if (c.selected) next.add(c.id);
+        else next.delete(c.id);
       onSelectedChange(next);
     }
   };
@@ -151,7 +166,9 @@ export function AllowlistGraph({ subjects, rules, editable, onAddEdge, onRemoveE
           minZoom={0.3}
           maxZoom={2}
           ariaLabelConfig={{
-            "node.a11yDescription.default": editable ? "Press Enter or Space to select a box; arrow keys move it. Use the rule lists beside the graph to add or remove rules from the keyboard." : "Read-only graph of who may message whom.",
+            "node.a11yDescription.default": editable
+              ? "Press Enter or Space to select a box; arrow keys move it. Use the rule lists beside the graph to add or remove rules from the keyboard."
+              : "Read-only graph of who may message whom.",
             "edge.a11yDescription.default": "Press Enter or Space to select this arrow, then Delete to remove the rule.",
           }}
         >
@@ -191,7 +208,10 @@ function SubjectBox({ id, data: { option, editable } }: NodeProps<SubjectNode>) 
         position={Position.Left}
         id="in"
         isConnectableStart={false}
-        className={cn("!border-0 !bg-transparent", dropTarget ? "!pointer-events-auto !absolute !inset-0 !size-full !transform-none !rounded-lg" : "!pointer-events-none !opacity-0")}
+        className={cn(
+          "!border-0 !bg-transparent",
+          dropTarget ? "!pointer-events-auto !absolute !inset-0 !size-full !transform-none !rounded-lg" : "!pointer-events-none !opacity-0",
+        )}
       />
       {/* Always present too (an edge is drawn from its source handle); hidden when read-only. */}
       <Handle

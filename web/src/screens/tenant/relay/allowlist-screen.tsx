@@ -43,7 +43,11 @@ function AllowlistLoader({ data }: { data: TeamWithAgents }) {
         title="No agents in this team yet"
         description="Rules connect the team's agents and their roles. Add agents to the team first."
         action={
-          <Link to="/t/$tenantId/teams/$teamId" params={{ tenantId, teamId: data.team.id }} className="font-medium text-indigo-700 underline-offset-2 hover:underline">
+          <Link
+            to="/t/$tenantId/teams/$teamId"
+            params={{ tenantId, teamId: data.team.id }}
+            className="font-medium text-indigo-700 underline-offset-2 hover:underline"
+          >
             Go to the team's members
           </Link>
         }
@@ -103,7 +107,11 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
       setBase(allowlist);
       setDraft({ edges: allowlist.edges, topics: allowlist.topics });
       setSelected(new Set());
-      setNotice({ tone: "success", title: `Saved as version ${allowlist.version}`, text: "Connected agents are judged by the new rules from their next message." });
+      setNotice({
+        tone: "success",
+        title: `Saved as version ${allowlist.version}`,
+        text: "Connected agents are judged by the new rules from their next message.",
+      });
     },
     // Awaited by the mutation: the Save button stays busy while a lost race is rebased.
     onError: async (err, input) => {
@@ -123,7 +131,11 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
           text: `Nothing of yours was saved. We loaded their version ${latest.version} and re-applied your ${pending} ${pending === 1 ? "change" : "changes"} on top of it. Check the rules, then save again.`,
         });
       } catch (reloadErr) {
-        setNotice({ tone: "danger", title: "Someone else changed this allowlist, and reloading it failed", text: describeError(reloadErr) });
+        setNotice({
+          tone: "danger",
+          title: "Someone else changed this allowlist, and reloading it failed",
+          text: describeError(reloadErr),
+        });
       }
     },
   });
@@ -142,9 +154,14 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
           Your role can see this allowlist but not change it. An owner, admin or member can.
         </Alert>
       )}
-      <div className="flex flex-wrap items-center justify-between gap-3 rounded-lg bg-white px-4 py-3 shadow-xs ring-1 ring-zinc-200" role="group" aria-label="Save changes">
+      <div
+        className="flex flex-wrap items-center justify-between gap-3 rounded-lg bg-white px-4 py-3 shadow-xs ring-1 ring-zinc-200"
+        role="group"
+        aria-label="Save changes"
+      >
         <p className="text-sm text-zinc-700" aria-live="polite">
-          Version {base.version} · {draft.edges.length} message {draft.edges.length === 1 ? "rule" : "rules"} · {draft.topics.length} topic {draft.topics.length === 1 ? "rule" : "rules"}
+          Version {base.version} · {draft.edges.length} message {draft.edges.length === 1 ? "rule" : "rules"} · {draft.topics.length} topic{" "}
+          {draft.topics.length === 1 ? "rule" : "rules"}
           {changes > 0 && (
             <>
               {" "}
@@ -159,7 +176,11 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
             <Button variant="secondary" onClick={discard} disabled={changes === 0 || save.isPending}>
               <Undo2 className="size-4" aria-hidden="true" /> Discard changes
             </Button>
-            <Button onClick={() => save.mutate({ expectedVersion: base.version, edges: draft.edges, topics: draft.topics })} pending={save.isPending} disabled={changes === 0}>
+            <Button
+              onClick={() => save.mutate({ expectedVersion: base.version, edges: draft.edges, topics: draft.topics })}
+              pending={save.isPending}
+              disabled={changes === 0}
+            >
               <Save className="size-4" aria-hidden="true" /> Save allowlist
             </Button>
           </div>
@@ -180,13 +201,22 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
               : "Each arrow lets the box it starts from message the box it points to. Dashed boxes are roles: a rule for a role applies to every agent with that role."
           }
         >
-          <AllowlistGraph subjects={subjects} rules={draft} editable={editable} onAddEdge={onAddEdge} onRemoveEdges={onRemoveEdges} selected={selected} onSelectedChange={setSelected} />
+          <AllowlistGraph
+            subjects={subjects}
+            rules={draft}
+            editable={editable}
+            onAddEdge={onAddEdge}
+            onRemoveEdges={onRemoveEdges}
+            selected={selected}
+            onSelectedChange={setSelected}
+          />
           <div className="mt-3 flex flex-wrap items-center gap-4 text-xs text-zinc-600">
             <span className="inline-flex items-center gap-1.5">
               <span className="inline-block h-3 w-5 rounded-sm bg-white ring-1 ring-zinc-400" aria-hidden="true" /> Agent
             </span>
             <span className="inline-flex items-center gap-1.5">
-              <span className="inline-block h-3 w-5 rounded-sm border-2 border-dashed border-amber-500 bg-white" aria-hidden="true" /> Role (every agent with that role)
+              <span className="inline-block h-3 w-5 rounded-sm border-2 border-dashed border-amber-500 bg-white" aria-hidden="true" /> Role
+              (every agent with that role)
             </span>
             {editable && selected.size > 0 && (
               <Button variant="danger" size="sm" onClick={() => onRemoveEdges([...selected])}>
@@ -200,13 +230,27 @@ function AllowlistEditor({ team, saved }: { team: TeamWithAgents; saved: Allowli
           <CardSection title="Message rules" description="The arrows of the graph, as a list.">
             <div className="space-y-4">
               {editable && <AddEdgeForm subjects={subjects} rules={draft} onAdd={onAddEdge} />}
-              <EdgeList rules={draft} base={base} names={names} editable={editable} onRemove={(k) => onRemoveEdges([k])} onRestore={onAddEdge} />
+              <EdgeList
+                rules={draft}
+                base={base}
+                names={names}
+                editable={editable}
+                onRemove={(k) => onRemoveEdges([k])}
+                onRestore={onAddEdge}
+              />
             </div>
           </CardSection>
           <CardSection title="Topic rules" description="Who may publish or subscribe to which topics.">
             <div className="space-y-4">
               {editable && <AddTopicRuleForm subjects={subjects} rules={draft} onAdd={onAddTopic} />}
-              <TopicRuleList rules={draft} base={base} names={names} editable={editable} onRemove={(k) => edit((r) => removeTopicRule(r, k))} onRestore={onAddTopic} />
+              <TopicRuleList
+                rules={draft}
+                base={base}
+                names={names}
+                editable={editable}
+                onRemove={(k) => edit((r) => removeTopicRule(r, k))}
+                onRestore={onAddTopic}
+              />
             </div>
           </CardSection>
         </div>

@@ -12,7 +12,15 @@ import { Alert, Badge, Button, EmptyState, Field, Input, Select, Table, TBody, T
 import { api } from "@/lib/api";
 import { humanize } from "@/lib/format";
 import { agentsQuery, tenantPath } from "@/lib/queries";
-import { isFiltering, KIND_FILTERS, matches, MAX_FEED_ENTRIES, NO_FILTERS, type FeedEntry, type FeedFilters } from "@/lib/relay/feed-entries";
+import {
+  isFiltering,
+  KIND_FILTERS,
+  matches,
+  MAX_FEED_ENTRIES,
+  NO_FILTERS,
+  type FeedEntry,
+  type FeedFilters,
+} from "@/lib/relay/feed-entries";
 import { agentNames } from "@/lib/relay/subjects";
 import { useRelayFeed, type FeedStatus } from "@/lib/relay/use-relay-feed";
 import { useNow } from "@/lib/use-now";
@@ -22,7 +30,10 @@ import { TeamSubPage } from "../team-section-nav";
 export function FeedScreen() {
   const { teamId } = useParams({ from: "/app/t/$tenantId/teams/$teamId/feed" });
   return (
-    <TeamSubPage teamId={teamId} description="Messages between this team's agents as the relay handles them: delivered, or refused by the allowlist.">
+    <TeamSubPage
+      teamId={teamId}
+      description="Messages between this team's agents as the relay handles them: delivered, or refused by the allowlist."
+    >
       {(data) => <Feed team={data} />}
     </TeamSubPage>
   );
@@ -54,12 +65,7 @@ function Feed({ team }: { team: TeamWithAgents }) {
             ) : feed.online.size === 0 ? (
               "no agents"
             ) : (
-              <span className="font-medium text-zinc-900">
-                {[...feed.online]
-                  .map(name)
-                  .sort()
-                  .join(", ")}
-              </span>
+              <span className="font-medium text-zinc-900">{[...feed.online].map(name).sort().join(", ")}</span>
             )}
           </span>
         </div>
@@ -94,7 +100,12 @@ function Feed({ team }: { team: TeamWithAgents }) {
         </Alert>
       )}
 
-      <form role="search" aria-label="Filter the feed" className="grid gap-3 rounded-lg bg-white px-4 py-3 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-[repeat(3,minmax(0,12rem))_minmax(0,1fr)_auto]" onSubmit={(e) => e.preventDefault()}>
+      <form
+        role="search"
+        aria-label="Filter the feed"
+        className="grid gap-3 rounded-lg bg-white px-4 py-3 shadow-xs ring-1 ring-zinc-200 sm:grid-cols-2 lg:grid-cols-[repeat(3,minmax(0,12rem))_minmax(0,1fr)_auto]"
+        onSubmit={(e) => e.preventDefault()}
+      >
         <Field label="Agent">
           <Select value={filters.agentId} onChange={(e) => set("agentId", e.target.value)}>
             <option value="">All agents</option>
@@ -134,7 +145,10 @@ function Feed({ team }: { team: TeamWithAgents }) {
 
       {/* Not a live region: on a busy team it would speak on every message. */}
       <p className="text-sm text-zinc-600">
-        {isFiltering(filters) ? `Showing ${shown.length} of ${feed.entries.length} rows.` : `${feed.entries.length} ${feed.entries.length === 1 ? "row" : "rows"}.`} The newest {MAX_FEED_ENTRIES} are kept, newest first; times are when this page received them.
+        {isFiltering(filters)
+          ? `Showing ${shown.length} of ${feed.entries.length} rows.`
+          : `${feed.entries.length} ${feed.entries.length === 1 ? "row" : "rows"}.`}{" "}
+        The newest {MAX_FEED_ENTRIES} are kept, newest first; times are when this page received them.
       </p>
 
       {feed.entries.length === 0 ? (
@@ -143,7 +157,14 @@ function Feed({ team }: { team: TeamWithAgents }) {
           description="Messages the team's agents send appear here the moment the relay handles them. Messages sent before you opened this page are in the audit log."
         />
       ) : shown.length === 0 ? (
-        <EmptyState title="Nothing matches these filters" action={<Button variant="secondary" onClick={() => setFilters(NO_FILTERS)}>Clear filters</Button>} />
+        <EmptyState
+          title="Nothing matches these filters"
+          action={
+            <Button variant="secondary" onClick={() => setFilters(NO_FILTERS)}>
+              Clear filters
+            </Button>
+          }
+        />
       ) : (
         <Table caption={`Live feed of ${team.team.name}`}>
           <THead>
@@ -221,9 +242,16 @@ function FeedRow({ entry: e, name }: { entry: FeedEntry; name: (id: string) => s
           <Td className="font-mono text-xs">{e.seq}</Td>
           <Td>{humanize(e.kind)}</Td>
           <Td>
-            <span className="font-medium">{name(e.from)}</span> → {e.topic ? <code className="rounded bg-zinc-100 px-1 font-mono text-xs">{e.topic}</code> : null}
+            <span className="font-medium">{name(e.from)}</span> →{" "}
+            {e.topic ? <code className="rounded bg-zinc-100 px-1 font-mono text-xs">{e.topic}</code> : null}
             {e.topic && e.to.length > 0 ? " " : null}
-            {e.to.length > 0 ? <span className="font-medium">{e.to.map(name).join(", ")}</span> : e.topic ? <span className="text-zinc-600"> (no subscribers)</span> : "—"}
+            {e.to.length > 0 ? (
+              <span className="font-medium">{e.to.map(name).join(", ")}</span>
+            ) : e.topic ? (
+              <span className="text-zinc-600"> (no subscribers)</span>
+            ) : (
+              "—"
+            )}
           </Td>
           <Td>
             <Badge tone="success">Delivered</Badge>
@@ -233,7 +261,9 @@ function FeedRow({ entry: e, name }: { entry: FeedEntry; name: (id: string) => s
               <summary className="cursor-pointer font-mono text-xs break-all text-zinc-800">
                 <span className="text-zinc-600">{e.bodyBytes} bytes</span> {e.preview}
               </summary>
-              <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs whitespace-pre-wrap">{pretty(e.bodyJson)}</pre>
+              <pre className="mt-1 max-h-64 overflow-auto rounded bg-zinc-50 p-2 font-mono text-xs whitespace-pre-wrap">
+                {pretty(e.bodyJson)}
+              </pre>
             </details>
           </Td>
         </Tr>

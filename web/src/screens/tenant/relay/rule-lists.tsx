@@ -93,7 +93,21 @@ export function AddEdgeForm({ subjects, rules, onAdd }: { subjects: SubjectOptio
 }
 
 /** One rule in a list: saved, added (unsaved) or removed (unsaved, with undo). */
-function RuleItem({ state, sentence, children, editable, onRemove, onRestore }: { state: "saved" | "added" | "removed"; sentence: string; children: ReactNode; editable: boolean; onRemove: () => void; onRestore: () => void }) {
+function RuleItem({
+  state,
+  sentence,
+  children,
+  editable,
+  onRemove,
+  onRestore,
+}: {
+  state: "saved" | "added" | "removed";
+  sentence: string;
+  children: ReactNode;
+  editable: boolean;
+  onRemove: () => void;
+  onRestore: () => void;
+}) {
   return (
     <li className={cn("flex items-center gap-2 px-3 py-2 text-sm", state === "removed" && "bg-zinc-50")}>
       <span className={cn("min-w-0 flex-1", state === "removed" && "text-zinc-600 line-through")}>{children}</span>
@@ -121,19 +135,37 @@ interface ListProps {
   editable: boolean;
 }
 
-export function EdgeList({ rules, base, names, editable, onRemove, onRestore }: ListProps & { onRemove: (key: string) => void; onRestore: (edge: Edge) => void }) {
+export function EdgeList({
+  rules,
+  base,
+  names,
+  editable,
+  onRemove,
+  onRestore,
+}: ListProps & { onRemove: (key: string) => void; onRestore: (edge: Edge) => void }) {
   const current = new Set(rules.edges.map(edgeKey));
   const saved = new Set(base.edges.map(edgeKey));
   const removed = base.edges.filter((e) => !current.has(edgeKey(e)));
   if (rules.edges.length === 0 && removed.length === 0) {
-    return <p className="rounded-md bg-zinc-50 px-3 py-2 text-sm text-zinc-600">No message rules: every message between these agents is refused (default deny).</p>;
+    return (
+      <p className="rounded-md bg-zinc-50 px-3 py-2 text-sm text-zinc-600">
+        No message rules: every message between these agents is refused (default deny).
+      </p>
+    );
   }
   const item = (e: Edge, state: "saved" | "added" | "removed") => {
     const key = edgeKey(e);
     const from = subjectLabel(e.from, names);
     const to = subjectLabel(e.to, names);
     return (
-      <RuleItem key={`${state}:${key}`} state={state} sentence={`${from} may message ${to}`} editable={editable} onRemove={() => onRemove(key)} onRestore={() => onRestore(e)}>
+      <RuleItem
+        key={`${state}:${key}`}
+        state={state}
+        sentence={`${from} may message ${to}`}
+        editable={editable}
+        onRemove={() => onRemove(key)}
+        onRestore={() => onRestore(e)}
+      >
         <span className="font-medium">{from}</span>
         <span aria-hidden="true"> → </span>
         <span className="sr-only"> may message </span>
@@ -151,7 +183,15 @@ export function EdgeList({ rules, base, names, editable, onRemove, onRestore }: 
 
 const ACTION_WORDS: Record<TopicRule["action"], string> = { publish: "may publish to", subscribe: "may subscribe to" };
 
-export function AddTopicRuleForm({ subjects, rules, onAdd }: { subjects: SubjectOption[]; rules: Rules; onAdd: (rule: TopicRule) => void }) {
+export function AddTopicRuleForm({
+  subjects,
+  rules,
+  onAdd,
+}: {
+  subjects: SubjectOption[];
+  rules: Rules;
+  onAdd: (rule: TopicRule) => void;
+}) {
   const [topic, setTopic] = useState("");
   const [who, setWho] = useState("");
   const [action, setAction] = useState<TopicRule["action"]>("publish");
@@ -160,7 +200,10 @@ export function AddTopicRuleForm({ subjects, rules, onAdd }: { subjects: Subject
     e.preventDefault();
     const parsedTopic = TopicPatternSchema.safeParse(topic.trim());
     const subject: Subject | null = parseSubjectKey(who);
-    const next = { topic: parsedTopic.success ? undefined : (parsedTopic.error.issues[0]?.message ?? "Invalid topic"), who: subject ? undefined : "Choose an agent or role." };
+    const next = {
+      topic: parsedTopic.success ? undefined : (parsedTopic.error.issues[0]?.message ?? "Invalid topic"),
+      who: subject ? undefined : "Choose an agent or role.",
+    };
     if (next.topic || next.who || !parsedTopic.success || !subject) return setErrors(next);
     const rule: TopicRule = { topic: parsedTopic.data, subject, action };
     if (rules.topics.some((r) => topicRuleKey(r) === topicRuleKey(rule))) return setErrors({ topic: "This topic rule already exists." });
@@ -193,17 +236,35 @@ export function AddTopicRuleForm({ subjects, rules, onAdd }: { subjects: Subject
   );
 }
 
-export function TopicRuleList({ rules, base, names, editable, onRemove, onRestore }: ListProps & { onRemove: (key: string) => void; onRestore: (rule: TopicRule) => void }) {
+export function TopicRuleList({
+  rules,
+  base,
+  names,
+  editable,
+  onRemove,
+  onRestore,
+}: ListProps & { onRemove: (key: string) => void; onRestore: (rule: TopicRule) => void }) {
   const current = new Set(rules.topics.map(topicRuleKey));
   const saved = new Set(base.topics.map(topicRuleKey));
   const removed = base.topics.filter((r) => !current.has(topicRuleKey(r)));
-  if (rules.topics.length === 0 && removed.length === 0) return <p className="rounded-md bg-zinc-50 px-3 py-2 text-sm text-zinc-600">No topic rules: nobody may publish or subscribe to any topic.</p>;
+  if (rules.topics.length === 0 && removed.length === 0)
+    return (
+      <p className="rounded-md bg-zinc-50 px-3 py-2 text-sm text-zinc-600">No topic rules: nobody may publish or subscribe to any topic.</p>
+    );
   const item = (r: TopicRule, state: "saved" | "added" | "removed") => {
     const key = topicRuleKey(r);
     const who = subjectLabel(r.subject, names);
     return (
-      <RuleItem key={`${state}:${key}`} state={state} sentence={`${who} ${ACTION_WORDS[r.action]} ${r.topic}`} editable={editable} onRemove={() => onRemove(key)} onRestore={() => onRestore(r)}>
-        <span className="font-medium">{who}</span> {ACTION_WORDS[r.action]} <code className="rounded bg-zinc-100 px-1 font-mono text-xs">{r.topic}</code>
+      <RuleItem
+        key={`${state}:${key}`}
+        state={state}
+        sentence={`${who} ${ACTION_WORDS[r.action]} ${r.topic}`}
+        editable={editable}
+        onRemove={() => onRemove(key)}
+        onRestore={() => onRestore(r)}
+      >
+        <span className="font-medium">{who}</span> {ACTION_WORDS[r.action]}{" "}
+        <code className="rounded bg-zinc-100 px-1 font-mono text-xs">{r.topic}</code>
       </RuleItem>
     );
   };

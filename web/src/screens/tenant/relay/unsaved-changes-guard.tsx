@@ -10,7 +10,10 @@ export function UnsavedChangesGuard({ changes, what }: { changes: number; what: 
   const open = blocker.status === "blocked";
   return (
     <Dialog open={open} onOpenChange={(o) => !o && blocker.reset?.()}>
-      <DialogContent title="Leave without saving?" description={`You have ${changes} unsaved ${changes === 1 ? "change" : "changes"} to ${what}. If you leave, they are lost.`}>
+      <DialogContent
+        title="Leave without saving?"
+        description={`You have ${changes} unsaved ${changes === 1 ? "change" : "changes"} to ${what}. If you leave, they are lost.`}
+      >
         <DialogFooter>
           <Button variant="secondary" onClick={() => blocker.reset?.()}>
             Stay on this page

@@ -32,8 +32,16 @@ describe("error shape", () => {
 
   it("wrong content type → 415 unsupported_media_type", async () => {
     const form = new URLSearchParams(signupBody()).toString();
-    expectError(await call("/v1/auth/signup", { rawBody: form, contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
-    expectError(await call("/v1/auth/signup", { rawBody: JSON.stringify(signupBody()), contentType: "text/plain" }), 415, "unsupported_media_type");
+    expectError(
+      await call("/v1/auth/signup", { rawBody: form, contentType: "application/x-www-form-urlencoded" }),
+      415,
+      "unsupported_media_type",
+    );
+    expectError(
+      await call("/v1/auth/signup", { rawBody: JSON.stringify(signupBody()), contentType: "text/plain" }),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("oversize body → 413 payload_too_large naming the limit", async () => {
@@ -84,11 +92,19 @@ describe("CSRF defence for cookie-authenticated changes", () => {
     const user = await signup("csrf");
     const foreign = await call("/v1/tenants", { body: { name: "evil" }, cookie: user.cookie, headers: { origin: "https://evil.example" } });
     expectError(foreign, 403, "csrf_rejected");
-    const crossSite = await call("/v1/tenants", { body: { name: "evil" }, cookie: user.cookie, headers: { "sec-fetch-site": "cross-site" } });
+    const crossSite = await call("/v1/tenants", {
+      body: { name: "evil" },
+      cookie: user.cookie,
+      headers: { "sec-fetch-site": "cross-site" },
+    });
     expectError(crossSite, 403, "csrf_rejected");
     expect((await call("/v1/me", { cookie: user.cookie })).body.memberships).toEqual([]);
 
-    const own = await call("/v1/tenants", { body: { name: "mine" }, cookie: user.cookie, headers: { origin: "http://localhost:8787", "sec-fetch-site": "same-origin" } });
+    const own = await call("/v1/tenants", {
+      body: { name: "mine" },
+      cookie: user.cookie,
+      headers: { origin: "http://localhost:8787", "sec-fetch-site": "same-origin" },
+    });
     expect(own.status).toBe(201);
     const cli = await call("/v1/tenants", { body: { name: "from curl" }, cookie: user.cookie });
     expect(cli.status).toBe(201);
@@ -102,7 +118,11 @@ describe("CSRF defence for cookie-authenticated changes", () => {
 
   it("checks logout too: a cross-site page cannot sign you out", async () => {
     const user = await signup("csrflogout");
-    expectError(await call("/v1/auth/logout", { method: "POST", cookie: user.cookie, headers: { origin: "https://evil.example" } }), 403, "csrf_rejected");
+    expectError(
+      await call("/v1/auth/logout", { method: "POST", cookie: user.cookie, headers: { origin: "https://evil.example" } }),
+      403,
+      "csrf_rejected",
+    );
     expect((await call("/v1/me", { cookie: user.cookie })).status).toBe(200);
   });
 });

@@ -53,13 +53,17 @@ describe("request ids", () => {
     const owner = await signup("reqid-audit");
     const res = await call("/v1/tenants", { body: { name: "Request id tenant" }, cookie: owner.cookie });
     expect(res.status).toBe(201);
-    const row = await auditRow<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'tenant.created'", res.body.tenant.id);
+    const row = await auditRow<{ details: string }>(
+      "select details from audit_events where tenant_id = ? and action = 'tenant.created'",
+      res.body.tenant.id,
+    );
     expect(JSON.parse(row!.details).requestId).toBe(res.headers.get("x-request-id"));
   });
 
   it("is on every log line written while the request runs, however deep, and on the unhandled-error line", async () => {
     const lines: string[] = [];
-    for (const method of ["log", "warn", "error", "debug"] as const) vi.spyOn(console, method).mockImplementation((line: unknown) => void lines.push(String(line)));
+    for (const method of ["log", "warn", "error", "debug"] as const)
+      vi.spyOn(console, method).mockImplementation((line: unknown) => void lines.push(String(line)));
     const app = createApp();
     // A route that logs from an awaited helper and then fails unexpectedly.
     const deepHelper = async () => {

@@ -70,13 +70,22 @@ describe("GET /v1/admin/health", () => {
     await expect(recordCronRun(env, "audit-archive", async () => Promise.reject(new Error("R2 is down")))).rejects.toThrow("R2 is down");
     let body = await health();
     expect(body.status).toBe("degraded");
-    expect(body.cronJobs.find((j: any) => j.job === "audit-archive")).toMatchObject({ state: "failed", status: "degraded", lastError: "R2 is down", runs: 2 });
+    expect(body.cronJobs.find((j: any) => j.job === "audit-archive")).toMatchObject({
+      state: "failed",
+      status: "degraded",
+      lastError: "R2 is down",
+      runs: 2,
+    });
 
-    await env.DB.prepare("update cron_runs set last_status = 'running', last_started_at = ? where job = 'audit-archive'").bind(Date.now() - 20 * 60_000).run();
+    await env.DB.prepare("update cron_runs set last_status = 'running', last_started_at = ? where job = 'audit-archive'")
+      .bind(Date.now() - 20 * 60_000)
+      .run();
     body = await health();
     expect(body.cronJobs.find((j: any) => j.job === "audit-archive").state).toBe("hung");
 
-    await env.DB.prepare("update cron_runs set last_status = 'ok', last_success_at = ? where job = 'audit-archive'").bind(Date.now() - 30 * 3_600_000).run();
+    await env.DB.prepare("update cron_runs set last_status = 'ok', last_success_at = ? where job = 'audit-archive'")
+      .bind(Date.now() - 30 * 3_600_000)
+      .run();
     body = await health();
     expect(body.cronJobs.find((j: any) => j.job === "audit-archive")).toMatchObject({ state: "late", status: "degraded" });
 
@@ -89,22 +98,44 @@ describe("GET /v1/admin/health", () => {
   it("a failed alert webhook delivery (its dead letter, consumed at once) degrades the queues", async () => {
     const owner = await signup("health-hooks");
     const tenantId = await createTenant(owner, "Hooks");
-    const hook = await call(`/v1/tenants/${tenantId}/webhooks`, { body: { url: "https://webhooks.test/health", description: "x" }, cookie: owner.cookie });
+    const hook = await call(`/v1/tenants/${tenantId}/webhooks`, {
+      body: { url: "https://webhooks.test/health", description: "x" },
+      cookie: owner.cookie,
+    });
     expect(hook.status).toBe(201);
     const now = Date.now();
-    await env.DB.prepare("insert into webhook_deliveries (id, tenant_id, webhook_id, alert_id, event, payload, status, attempts, created_at, updated_at) values (?, ?, ?, 'alt_x', 'alert.opened', '{}', 'failed', 8, ?, ?)")
+    await env.DB.prepare(
+      "insert into webhook_deliveries (id, tenant_id, webhook_id, alert_id, event, payload, status, attempts, created_at, updated_at) values (?, ?, ?, 'alt_x', 'alert.opened', '{}', 'failed', 8, ?, ?)",
+    )
       .bind(newId("webhookDelivery"), tenantId, hook.body.webhook.id, now, now)
       .run();
     const body = await health();
-    expect(body.queues.find((q: any) => q.name === "switchboard-alert-webhooks-dlq")).toMatchObject({ deadLettered24h: 1, status: "degraded" });
+    expect(body.queues.find((q: any) => q.name === "switchboard-alert-webhooks-dlq")).toMatchObject({
+      deadLettered24h: 1,
+      status: "degraded",
+    });
     expect(body.status).toBe("degraded");
   });
 
   it("an audit chain whose archives are behind, or a lease left by a dead job, shows in the archive check", async () => {
-    await env.DB.prepare("insert into audit_archive_checkpoints (chain_id, last_day, last_seq, last_hash, updated_at) values ('ten_behind', ?, 10, 'h', ?)").bind(day(5), Date.now()).run();
-    await env.DB.prepare("insert into audit_archive_checkpoints (chain_id, last_day, last_seq, last_hash, lease_owner, lease_until, updated_at) values ('ten_leased', ?, 10, 'h', 'job-1', ?, ?)").bind(day(1), Date.now() - 60_000, Date.now()).run();
+    await env.DB.prepare(
+      "insert into audit_archive_checkpoints (chain_id, last_day, last_seq, last_hash, updated_at) values ('ten_behind', ?, 10, 'h', ?)",
+    )
+      .bind(day(5), Date.now())
+      .run();
+    await env.DB.prepare(
+      "insert into audit_archive_checkpoints (chain_id, last_day, last_seq, last_hash, lease_owner, lease_until, updated_at) values ('ten_leased', ?, 10, 'h', 'job-1', ?, ?)",
+    )
+      .bind(day(1), Date.now() - 60_000, Date.now())
+      .run();
     const { archives } = await health();
-    expect(archives).toMatchObject({ chainsBehind: 1, behindExamples: [{ chainId: "ten_behind", lastDay: day(5) }], staleLeases: 1, newestDay: day(1), status: "degraded" });
+    expect(archives).toMatchObject({
+      chainsBehind: 1,
+      behindExamples: [{ chainId: "ten_behind", lastDay: day(5) }],
+      staleLeases: 1,
+      newestDay: day(1),
+      status: "degraded",
+    });
   });
 });
 
@@ -113,14 +144,39 @@ describe("checkQueue", () => {
   const queueWith = (metrics: () => Promise<QueueMetrics>) => ({ metrics }) as unknown as Queue;
 
   it("a work queue whose oldest message waits too long is degraded; a young backlog is fine", async () => {
-    const stuck = await checkQueue({ name: "q", role: "work", queue: queueWith(async () => ({ backlogCount: 3, backlogBytes: 30, oldestMessageTimestamp: new Date(now - STUCK_MESSAGE_MS - 1000) })) }, now);
+    const stuck = await checkQueue(
+      {
+        name: "q",
+        role: "work",
+        queue: queueWith(async () => ({
+          backlogCount: 3,
+          backlogBytes: 30,
+          oldestMessageTimestamp: new Date(now - STUCK_MESSAGE_MS - 1000),
+        })),
+      },
+      now,
+    );
     expect(stuck).toMatchObject({ backlog: 3, status: "degraded" });
-    const busy = await checkQueue({ name: "q", role: "work", queue: queueWith(async () => ({ backlogCount: 3, backlogBytes: 30, oldestMessageTimestamp: new Date(now - 5000) })) }, now);
+    const busy = await checkQueue(
+      {
+        name: "q",
+        role: "work",
+        queue: queueWith(async () => ({ backlogCount: 3, backlogBytes: 30, oldestMessageTimestamp: new Date(now - 5000) })),
+      },
+      now,
+    );
     expect(busy.status).toBe("ok");
   });
 
   it("a dead-letter queue with anything waiting is degraded", async () => {
-    const res = await checkQueue({ name: "dlq", role: "dead_letter", queue: queueWith(async () => ({ backlogCount: 2, backlogBytes: 20, oldestMessageTimestamp: new Date(now - 1000) })) }, now);
+    const res = await checkQueue(
+      {
+        name: "dlq",
+        role: "dead_letter",
+        queue: queueWith(async () => ({ backlogCount: 2, backlogBytes: 20, oldestMessageTimestamp: new Date(now - 1000) })),
+      },
+      now,
+    );
     expect(res).toMatchObject({ backlog: 2, status: "degraded", deadLettered24h: null });
   });
 

@@ -14,20 +14,27 @@ async function operator(): Promise<TestUser> {
 }
 
 async function insertAgent(tenantId: string, deleted = false): Promise<void> {
-  await env.DB.prepare("insert into agents (id, tenant_id, name, template, tool_categories, trust_level, secret_hash, secret_prefix, deleted_at) values (?, ?, 'a', 'custom', '[]', 0, 'x', 'x', ?)")
+  await env.DB.prepare(
+    "insert into agents (id, tenant_id, name, template, tool_categories, trust_level, secret_hash, secret_prefix, deleted_at) values (?, ?, 'a', 'custom', '[]', 0, 'x', 'x', ?)",
+  )
     .bind(newId("agent"), tenantId, deleted ? Date.now() : null)
     .run();
 }
 
 async function insertTeam(tenantId: string, deleted = false): Promise<void> {
-  await env.DB.prepare("insert into teams (id, tenant_id, name, deleted_at) values (?, ?, 't', ?)").bind(newId("team"), tenantId, deleted ? Date.now() : null).run();
+  await env.DB.prepare("insert into teams (id, tenant_id, name, deleted_at) values (?, ?, 't', ?)")
+    .bind(newId("team"), tenantId, deleted ? Date.now() : null)
+    .run();
 }
 
 async function allTenants(cookie: string, limit = 2): Promise<any[]> {
   const seen: any[] = [];
   let cursor: string | null = null;
   do {
-    const page: { status: number; body: { data: any[]; nextCursor: string | null } } = await call(`/v1/admin/tenants?limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`, { cookie });
+    const page: { status: number; body: { data: any[]; nextCursor: string | null } } = await call(
+      `/v1/admin/tenants?limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`,
+      { cookie },
+    );
     expect(page.status).toBe(200);
     expect(page.body.data.length).toBeLessThanOrEqual(limit);
     seen.push(...page.body.data);
@@ -56,7 +63,8 @@ describe("operator routes: access", () => {
     const tenantId = await createTenant(op, "operator's own");
     const created = await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "all", scopes: [...PERMISSIONS] }, cookie: op.cookie });
     expect(created.status).toBe(201);
-    for (const path of [...ADMIN_PATHS, `/v1/admin/tenants/${tenantId}`]) expectError(await call(path, { apiKey: created.body.key }), 403, "forbidden");
+    for (const path of [...ADMIN_PATHS, `/v1/admin/tenants/${tenantId}`])
+      expectError(await call(path, { apiKey: created.body.key }), 403, "forbidden");
   });
 });
 
@@ -82,7 +90,12 @@ describe("GET /v1/admin/tenants", () => {
     expect(ids).toEqual([...ids].sort());
     expect(new Set(ids).size).toBe(ids.length);
 
-    expect(tenants.find((t) => t.id === busy)).toMatchObject({ name: "Busy", plan: "free", deletedAt: null, counts: { members: 3, agents: 2, teams: 1 } });
+    expect(tenants.find((t) => t.id === busy)).toMatchObject({
+      name: "Busy",
+      plan: "free",
+      deletedAt: null,
+      counts: { members: 3, agents: 2, teams: 1 },
+    });
     const deleted = tenants.find((t) => t.id === gone);
     expect(deleted).toMatchObject({ name: "Gone", counts: { members: 1, agents: 0, teams: 0 } });
     expect(Date.parse(deleted.deletedAt)).not.toBeNaN();
@@ -144,7 +157,12 @@ describe("GET /v1/admin/health", () => {
     ).first<{ users: number; tenants: number; agents: number }>();
     const res = await call("/v1/admin/health", { cookie: op.cookie });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: "ok", d1: { reachable: true }, counts: expected, latestMigration: env.TEST_MIGRATIONS.at(-1)!.name });
+    expect(res.body).toMatchObject({
+      status: "ok",
+      d1: { reachable: true },
+      counts: expected,
+      latestMigration: env.TEST_MIGRATIONS.at(-1)!.name,
+    });
     expect(res.body.counts.users).toBeGreaterThanOrEqual(2);
     expect(res.body.d1.latencyMs).toBeGreaterThanOrEqual(0);
   });

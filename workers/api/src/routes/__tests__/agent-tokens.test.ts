@@ -54,7 +54,11 @@ async function tokenFor(f: Fixture, extra: Record<string, unknown> = {}): Promis
 const me = (token: string) => call("/v1/agent/me", { headers: { authorization: `Bearer ${token}` } });
 
 async function auditRows(action: string, targetId: string): Promise<Array<Record<string, any>>> {
-  const rows = await auditResults<Record<string, any>>("select * from audit_events where action = ? and target_id = ? order by id", action, targetId);
+  const rows = await auditResults<Record<string, any>>(
+    "select * from audit_events where action = ? and target_id = ? order by id",
+    action,
+    targetId,
+  );
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
@@ -123,15 +127,23 @@ describe("POST /v1/agent-tokens", () => {
     const f = await agentFixture();
     const token = await tokenFor(f);
     expect((await me(token)).status).toBe(200);
-    expect((await call(`/v1/tenants/${f.tenantId}/agents/${f.agentId}/suspend`, { method: "POST", cookie: f.owner.cookie })).status).toBe(200);
+    expect((await call(`/v1/tenants/${f.tenantId}/agents/${f.agentId}/suspend`, { method: "POST", cookie: f.owner.cookie })).status).toBe(
+      200,
+    );
 
     expectError(await exchange({ agentId: f.agentId, secret: f.secret }), 403, "agent_suspended");
     expectError(await me(token), 403, "agent_suspended");
-    expect(await verifyAgentToken(env, token, { audience: RELAY_AUDIENCE })).toEqual({ ok: false, error: "agent_inactive", agentState: "suspended" });
+    expect(await verifyAgentToken(env, token, { audience: RELAY_AUDIENCE })).toEqual({
+      ok: false,
+      error: "agent_inactive",
+      agentState: "suspended",
+    });
     // A wrong secret still learns nothing about the status.
     expectError(await exchange({ agentId: f.agentId, secret: "sba_wrong" }), 401, "invalid_credentials");
 
-    expect((await call(`/v1/tenants/${f.tenantId}/agents/${f.agentId}/resume`, { method: "POST", cookie: f.owner.cookie })).status).toBe(200);
+    expect((await call(`/v1/tenants/${f.tenantId}/agents/${f.agentId}/resume`, { method: "POST", cookie: f.owner.cookie })).status).toBe(
+      200,
+    );
     expect((await me(token)).status).toBe(200);
     expect((await exchange({ agentId: f.agentId, secret: f.secret })).status).toBe(200);
   });
@@ -160,25 +172,52 @@ describe("POST /v1/agent-tokens", () => {
     expectError(await exchange({ agentId: f.agentId }), 400, "validation_failed");
     expectError(await exchange({ agentId: f.agentId, secret: f.secret, grant_type: "client_credentials" }), 400, "validation_failed");
     expectError(await exchange({ agentId: f.agentId, secret: "x".repeat(300) }), 400, "validation_failed");
-    expectError(await call("/v1/agent-tokens", { rawBody: `agentId=${f.agentId}&secret=${f.secret}`, contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type");
+    expectError(
+      await call("/v1/agent-tokens", {
+        rawBody: `agentId=${f.agentId}&secret=${f.secret}`,
+        contentType: "application/x-www-form-urlencoded",
+      }),
+      415,
+      "unsupported_media_type",
+    );
   });
 
   it("audits issued tokens as the agent, in its tenant, and refusals as warnings with a reason", async () => {
     const f = await agentFixture();
-    const res = await exchange({ agentId: f.agentId, secret: f.secret }, { "cf-connecting-ip": "198.51.100.7", "user-agent": "sdk-test/1" });
+    const res = await exchange(
+      { agentId: f.agentId, secret: f.secret },
+      { "cf-connecting-ip": "198.51.100.7", "user-agent": "sdk-test/1" },
+    );
     const [issued] = await auditRows("agent.token_issued", f.agentId);
-    expect(issued).toMatchObject({ tenant_id: f.tenantId, actor_type: "agent", actor_id: f.agentId, severity: "info", outcome: "success", ip: "198.51.100.7", user_agent: "sdk-test/1" });
+    expect(issued).toMatchObject({
+      tenant_id: f.tenantId,
+      actor_type: "agent",
+      actor_id: f.agentId,
+      severity: "info",
+      outcome: "success",
+      ip: "198.51.100.7",
+      user_agent: "sdk-test/1",
+    });
     expect(issued!.details).toMatchObject({ kid: res.body.kid, jti: decodeJwt(res.body.access_token).jti, teamId: null });
     expect(JSON.stringify(issued)).not.toContain(res.body.access_token);
 
     await exchange({ agentId: f.agentId, secret: "sba_wrong" });
     const [refused] = await auditRows("agent.token_refused", f.agentId);
-    expect(refused).toMatchObject({ tenant_id: f.tenantId, actor_type: "anonymous", severity: "warning", outcome: "failure", details: { reason: "wrong_secret", agentId: f.agentId } });
+    expect(refused).toMatchObject({
+      tenant_id: f.tenantId,
+      actor_type: "anonymous",
+      severity: "warning",
+      outcome: "failure",
+      details: { reason: "wrong_secret", agentId: f.agentId },
+    });
     expect(JSON.stringify(refused)).not.toContain("sba_wrong");
 
     const ghost = "agt_01JD0000000000000000000GHOST";
     await exchange({ agentId: ghost, secret: "sba_wrong" });
-    const unknown = await auditRow<Record<string, any>>("select * from audit_events where action = 'agent.token_refused' and details like ?", `%${ghost}%`);
+    const unknown = await auditRow<Record<string, any>>(
+      "select * from audit_events where action = 'agent.token_refused' and details like ?",
+      `%${ghost}%`,
+    );
     expect(unknown).toMatchObject({ tenant_id: null, target_id: null, severity: "warning" });
     expect(JSON.parse(unknown!.details)).toMatchObject({ reason: "unknown_agent" });
   });
@@ -188,7 +227,8 @@ describe("throttling", () => {
   it("answers 429 after too many wrong secrets for one agent, but the right secret still works", async () => {
     const f = await agentFixture();
     const { limit } = AGENT_TOKEN_LIMITS.perAgentFailures;
-    for (let i = 0; i < limit; i++) expectError(await exchange({ agentId: f.agentId, secret: `sba_wrong_${i}` }), 401, "invalid_credentials");
+    for (let i = 0; i < limit; i++)
+      expectError(await exchange({ agentId: f.agentId, secret: `sba_wrong_${i}` }), 401, "invalid_credentials");
     expectRetryAfter(await exchange({ agentId: f.agentId, secret: "sba_wrong_again" }));
     expect((await exchange({ agentId: f.agentId, secret: f.secret })).status).toBe(200);
     // Unknown agent ids are counted the same way, so the 429 reveals nothing about existence.
@@ -201,7 +241,8 @@ describe("throttling", () => {
     const f = await agentFixture();
     const ip = { "cf-connecting-ip": "192.0.2.250" };
     const { limit } = AGENT_TOKEN_LIMITS.perIpFailures;
-    for (let i = 0; i < limit; i++) expectError(await exchange({ agentId: `agt_spray_${i}`, secret: "sba_wrong" }, ip), 401, "invalid_credentials");
+    for (let i = 0; i < limit; i++)
+      expectError(await exchange({ agentId: `agt_spray_${i}`, secret: "sba_wrong" }, ip), 401, "invalid_credentials");
     expectRetryAfter(await exchange({ agentId: f.agentId, secret: f.secret }, ip));
     expect((await exchange({ agentId: f.agentId, secret: f.secret }, { "cf-connecting-ip": "192.0.2.251" })).status).toBe(200);
   });
@@ -213,7 +254,12 @@ describe("GET /v1/agent/me", () => {
     const token = await tokenFor(f);
     const res = await me(token);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ agentId: f.agentId, tenantId: f.tenantId, teamId: null, expiresAt: new Date(decodeJwt(token).exp! * 1000).toISOString() });
+    expect(res.body).toEqual({
+      agentId: f.agentId,
+      tenantId: f.tenantId,
+      teamId: null,
+      expiresAt: new Date(decodeJwt(token).exp! * 1000).toISOString(),
+    });
   });
 
   it("refuses no token, a malformed one, a tampered one and an API key, with the reason", async () => {
@@ -280,7 +326,10 @@ describe("rotation through the cron handler", () => {
       expect((await me(token)).status).toBe(200);
     }
 
-    const audit = await auditRow<Record<string, any>>("select * from audit_events where action = 'signing_key.rotated' and target_id = ?", newKid);
+    const audit = await auditRow<Record<string, any>>(
+      "select * from audit_events where action = 'signing_key.rotated' and target_id = ?",
+      newKid,
+    );
     expect(audit).toMatchObject({ tenant_id: null, actor_type: "system", severity: "info" });
     expect(JSON.parse(audit!.details)).toMatchObject({ created: newKid, retired: expect.arrayContaining([oldKid]) });
 

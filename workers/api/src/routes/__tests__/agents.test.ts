@@ -4,7 +4,15 @@ import { describe, expect, it } from "vitest";
 import { AGENT_TEMPLATES, TEMPLATE_DEFAULTS } from "../../../../shared/agent-templates";
 import { hashSecret, secretMatches } from "../../../../shared/crypto/secrets";
 import type { PlanId } from "../../../../shared/plans";
-import { call, createTenant, expectError, signup, tenantWithRoles, type CallResult, type TestUser } from "../../../../../test/workers/harness";
+import {
+  call,
+  createTenant,
+  expectError,
+  signup,
+  tenantWithRoles,
+  type CallResult,
+  type TestUser,
+} from "../../../../../test/workers/harness";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 const agentsPath = (tenantId: string) => `/v1/tenants/${tenantId}/agents`;
@@ -30,7 +38,10 @@ async function storedAgent(agentId: string) {
 }
 
 async function auditRows(targetId: string): Promise<Array<Record<string, any>>> {
-  const rows = await auditResults<Record<string, any>>("select action, severity, outcome, actor_id, tenant_id, details from audit_events where target_id = ?", targetId);
+  const rows = await auditResults<Record<string, any>>(
+    "select action, severity, outcome, actor_id, tenant_id, details from audit_events where target_id = ?",
+    targetId,
+  );
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
@@ -50,18 +61,32 @@ describe("creating agents", () => {
     const { tenantId, owner } = await ownTenant();
     for (const template of AGENT_TEMPLATES) {
       const { agent } = await createAgent(tenantId, owner, { name: `${template} agent`, template });
-      expect(agent).toMatchObject({ template, toolCategories: TEMPLATE_DEFAULTS[template].tools, trustLevel: 1, status: "active", teamIds: [], description: "" });
+      expect(agent).toMatchObject({
+        template,
+        toolCategories: TEMPLATE_DEFAULTS[template].tools,
+        trustLevel: 1,
+        status: "active",
+        teamIds: [],
+        description: "",
+      });
     }
     expect(TEMPLATE_DEFAULTS.custom.tools).toEqual([]);
 
-    expect((await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { defaultTrustLevel: 3 } }, cookie: owner.cookie })).status).toBe(200);
+    expect(
+      (await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { defaultTrustLevel: 3 } }, cookie: owner.cookie })).status,
+    ).toBe(200);
     const { agent } = await createAgent(tenantId, owner, { template: "ops" });
     expect(agent.trustLevel).toBe(3);
   });
 
   it("takes explicit tool categories, trust level and description over the defaults", async () => {
     const { tenantId, owner } = await ownTenant();
-    const { agent } = await createAgent(tenantId, owner, { template: "custom", toolCategories: ["crm", "docs"], trustLevel: 0, description: "Does CRM things" });
+    const { agent } = await createAgent(tenantId, owner, {
+      template: "custom",
+      toolCategories: ["crm", "docs"],
+      trustLevel: 0,
+      description: "Does CRM things",
+    });
     expect(agent).toMatchObject({ toolCategories: ["crm", "docs"], trustLevel: 0, description: "Does CRM things" });
     const stored = await storedAgent(agent.id);
     expect(JSON.parse(stored.tool_categories)).toEqual(["crm", "docs"]);
@@ -73,7 +98,9 @@ describe("creating agents", () => {
     const [t1, t2] = [await createTeam(tenantId, owner, "One"), await createTeam(tenantId, owner, "Two")];
     const { agent } = await createAgent(tenantId, owner, { teamIds: [t2, t1, t2] });
     expect(agent.teamIds).toEqual([t1, t2].sort());
-    const links = await env.DB.prepare("select team_id from team_agents where agent_id = ? order by team_id").bind(agent.id).all<{ team_id: string }>();
+    const links = await env.DB.prepare("select team_id from team_agents where agent_id = ? order by team_id")
+      .bind(agent.id)
+      .all<{ team_id: string }>();
     expect(links.results.map((l) => l.team_id)).toEqual([t1, t2].sort());
     const team = await call(`/v1/tenants/${tenantId}/teams/${t1}`, { cookie: owner.cookie });
     expect(team.body.team.agentIds).toEqual([agent.id]);
@@ -87,7 +114,11 @@ describe("creating agents", () => {
     const res = await call(agentsPath(tenantId), { body: { name: "A", template: "pm", teamIds: [foreignTeam] }, cookie: owner.cookie });
     expectError(res, 404, "not_found");
     expect(res.body.error.message).toContain(foreignTeam);
-    expectError(await call(agentsPath(tenantId), { body: { name: "A", template: "pm", teamIds: ["team_nope"] }, cookie: owner.cookie }), 404, "not_found");
+    expectError(
+      await call(agentsPath(tenantId), { body: { name: "A", template: "pm", teamIds: ["team_nope"] }, cookie: owner.cookie }),
+      404,
+      "not_found",
+    );
     const count = await env.DB.prepare("select count(*) as n from agents where tenant_id = ?").bind(tenantId).first<{ n: number }>();
     expect(count!.n).toBe(0);
   });
@@ -108,9 +139,15 @@ describe("creating agents", () => {
     for (const [body, path] of cases) {
       const res = await call(agentsPath(tenantId), { body, cookie: owner.cookie });
       expectError(res, 400, "validation_failed");
-      expect(res.body.error.details.issues.map((i: any) => i.path), JSON.stringify(body)).toContain(path);
+      expect(
+        res.body.error.details.issues.map((i: any) => i.path),
+        JSON.stringify(body),
+      ).toContain(path);
     }
-    const unknownField = await call(agentsPath(tenantId), { body: { name: "A", template: "pm", secret: "sba_mine" }, cookie: owner.cookie });
+    const unknownField = await call(agentsPath(tenantId), {
+      body: { name: "A", template: "pm", secret: "sba_mine" },
+      cookie: owner.cookie,
+    });
     expect(unknownField.body.error.details.issues[0]).toMatchObject({ code: "unrecognized_keys", keys: ["secret"] });
     const count = await env.DB.prepare("select count(*) as n from agents where tenant_id = ?").bind(tenantId).first<{ n: number }>();
     expect(count!.n).toBe(0);
@@ -247,7 +284,9 @@ describe("suspend and resume", () => {
   it("of two racing suspends exactly one succeeds", async () => {
     const { tenantId, owner } = await ownTenant();
     const { agent } = await createAgent(tenantId, owner);
-    const results = await Promise.all([1, 2, 3].map(() => call(`${agentsPath(tenantId)}/${agent.id}/suspend`, { method: "POST", cookie: owner.cookie })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => call(`${agentsPath(tenantId)}/${agent.id}/suspend`, { method: "POST", cookie: owner.cookie })),
+    );
     expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
     expect((await auditRows(agent.id)).filter((r) => r.action === "agent.suspended")).toHaveLength(1);
   });
@@ -265,17 +304,40 @@ describe("updating agents", () => {
   it("changes only the given fields", async () => {
     const { tenantId, owner } = await ownTenant();
     const { agent } = await createAgent(tenantId, owner, { template: "engineering", description: "keep me" });
-    const res = await call(`${agentsPath(tenantId)}/${agent.id}`, { method: "PATCH", body: { name: "Eng 2", toolCategories: ["code"], trustLevel: 4 }, cookie: owner.cookie });
+    const res = await call(`${agentsPath(tenantId)}/${agent.id}`, {
+      method: "PATCH",
+      body: { name: "Eng 2", toolCategories: ["code"], trustLevel: 4 },
+      cookie: owner.cookie,
+    });
     expect(res.status).toBe(200);
-    expect(res.body.agent).toMatchObject({ name: "Eng 2", toolCategories: ["code"], trustLevel: 4, description: "keep me", template: "engineering" });
-    expect((await call(`${agentsPath(tenantId)}/${agent.id}`, { cookie: owner.cookie })).body.agent).toMatchObject({ name: "Eng 2", trustLevel: 4 });
+    expect(res.body.agent).toMatchObject({
+      name: "Eng 2",
+      toolCategories: ["code"],
+      trustLevel: 4,
+      description: "keep me",
+      template: "engineering",
+    });
+    expect((await call(`${agentsPath(tenantId)}/${agent.id}`, { cookie: owner.cookie })).body.agent).toMatchObject({
+      name: "Eng 2",
+      trustLevel: 4,
+    });
   });
 
   it("refuses bad updates with 400 validation_failed", async () => {
     const { tenantId, owner } = await ownTenant();
     const { agent } = await createAgent(tenantId, owner);
     const path = `${agentsPath(tenantId)}/${agent.id}`;
-    for (const body of [{}, { trustLevel: 7 }, { trustLevel: -1 }, { toolCategories: ["docs", "docs"] }, { toolCategories: ["lasers"] }, { template: "wizard" }, { status: "suspended" }, { secretHash: "x" }, { name: "" }]) {
+    for (const body of [
+      {},
+      { trustLevel: 7 },
+      { trustLevel: -1 },
+      { toolCategories: ["docs", "docs"] },
+      { toolCategories: ["lasers"] },
+      { template: "wizard" },
+      { status: "suspended" },
+      { secretHash: "x" },
+      { name: "" },
+    ]) {
       expectError(await call(path, { method: "PATCH", body, cookie: owner.cookie }), 400, "validation_failed");
     }
     expect((await storedAgent(agent.id)).status).toBe("active");
@@ -305,7 +367,11 @@ describe("deleting agents", () => {
     const links = await env.DB.prepare("select count(*) as n from team_agents where agent_id = ?").bind(agent.id).first<{ n: number }>();
     expect(links!.n).toBe(0);
     // a deleted agent cannot be put back into a team
-    expectError(await call(`/v1/tenants/${tenantId}/teams/${t1}/agents/${agent.id}`, { method: "PUT", cookie: owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`/v1/tenants/${tenantId}/teams/${t1}/agents/${agent.id}`, { method: "PUT", cookie: owner.cookie }),
+      404,
+      "not_found",
+    );
 
     const stored = await storedAgent(agent.id);
     expect(stored.deleted_at).toEqual(expect.any(Number));
@@ -326,7 +392,10 @@ describe("listing agents", () => {
     do {
       const url: string = `${agentsPath(tenantId)}?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
       // a concurrent create lands between the first and second page
-      const [page]: [CallResult, unknown] = await Promise.all([call(url, { cookie: owner.cookie }), pages === 1 ? createAgent(tenantId, owner, { name: "Interloper" }) : null]);
+      const [page]: [CallResult, unknown] = await Promise.all([
+        call(url, { cookie: owner.cookie }),
+        pages === 1 ? createAgent(tenantId, owner, { name: "Interloper" }) : null,
+      ]);
       expect(page.status).toBe(200);
       expect(page.body.data.length).toBeLessThanOrEqual(3);
       for (const a of page.body.data) expect(a.teamIds).toEqual([]);
@@ -401,10 +470,14 @@ describe("plan limits", () => {
     const { tenantId, owner } = await ownTenant("free");
     await createAgent(tenantId, owner);
     await createAgent(tenantId, owner);
-    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => call(agentsPath(tenantId), { body: { name: `R${i}`, template: "ops" }, cookie: owner.cookie })));
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map((i) => call(agentsPath(tenantId), { body: { name: `R${i}`, template: "ops" }, cookie: owner.cookie })),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(3);
     expect(results.filter((r) => r.status === 402)).toHaveLength(3);
-    const count = await env.DB.prepare("select count(*) as n from agents where tenant_id = ? and deleted_at is null").bind(tenantId).first<{ n: number }>();
+    const count = await env.DB.prepare("select count(*) as n from agents where tenant_id = ? and deleted_at is null")
+      .bind(tenantId)
+      .first<{ n: number }>();
     expect(count!.n).toBe(5);
   });
 });
@@ -447,15 +520,32 @@ describe("audit", () => {
 
     const rows = await auditRows(agent.id);
     const byAction = Object.fromEntries(rows.map((r) => [r.action, r]));
-    expect(rows.map((r) => r.action).sort()).toEqual(["agent.created", "agent.deleted", "agent.resumed", "agent.secret_rotated", "agent.suspended", "agent.updated"]);
+    expect(rows.map((r) => r.action).sort()).toEqual([
+      "agent.created",
+      "agent.deleted",
+      "agent.resumed",
+      "agent.secret_rotated",
+      "agent.suspended",
+      "agent.updated",
+    ]);
     for (const row of rows) {
       expect(row).toMatchObject({ tenant_id: tenantId, actor_id: owner.id, outcome: "success" });
       expect(JSON.stringify(row)).not.toContain(secret);
       expect(JSON.stringify(row)).not.toContain(rotated.body.secret);
     }
-    expect(byAction["agent.created"].details).toMatchObject({ template: "support", toolCategories: TEMPLATE_DEFAULTS.support.tools, trustLevel: 1 });
+    expect(byAction["agent.created"].details).toMatchObject({
+      template: "support",
+      toolCategories: TEMPLATE_DEFAULTS.support.tools,
+      trustLevel: 1,
+    });
     // Every agent event names the agent's project, so audit views can filter by project (docs/projects.md), and the request that caused it.
-    expect(byAction["agent.updated"].details).toEqual({ changed: ["name", "trustLevel"], from: { name: "Agent", trustLevel: 1 }, to: { name: "Helpdesk", trustLevel: 2 }, projectId: defaultProjectId(tenantId), requestId: expect.stringMatching(/^req_/) });
+    expect(byAction["agent.updated"].details).toEqual({
+      changed: ["name", "trustLevel"],
+      from: { name: "Agent", trustLevel: 1 },
+      to: { name: "Helpdesk", trustLevel: 2 },
+      projectId: defaultProjectId(tenantId),
+      requestId: expect.stringMatching(/^req_/),
+    });
     for (const row of rows) expect(row.details).toMatchObject({ projectId: defaultProjectId(tenantId) });
     expect(byAction["agent.suspended"].severity).toBe("warning");
     expect(byAction["agent.secret_rotated"].severity).toBe("warning");

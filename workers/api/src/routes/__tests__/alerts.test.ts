@@ -22,20 +22,41 @@ describe("alert rules", () => {
     const created = await call(rulesPath(t.tenantId), { body: { name: "Denied", match: { action: "relay.*" } }, cookie: t.admin.cookie });
     expect(created.status).toBe(201);
     const rule = created.body.rule;
-    expect(rule).toMatchObject({ name: "Denied", description: "", threshold: 1, windowSeconds: 300, severity: "warning", enabled: true, webhookIds: [], tenantId: t.tenantId });
+    expect(rule).toMatchObject({
+      name: "Denied",
+      description: "",
+      threshold: 1,
+      windowSeconds: 300,
+      severity: "warning",
+      enabled: true,
+      webhookIds: [],
+      tenantId: t.tenantId,
+    });
     expect(rule.id).toMatch(/^alr_/);
     const list = await call(rulesPath(t.tenantId), { cookie: t.viewer.cookie });
     expect(list.body.data.map((r: any) => r.id)).toEqual([rule.id]);
     expect((await call(`${rulesPath(t.tenantId)}/${rule.id}`, { cookie: t.member.cookie })).body.rule.id).toBe(rule.id);
-    const patched = await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "PATCH", body: { threshold: 5, windowSeconds: 120 }, cookie: t.owner.cookie });
+    const patched = await call(`${rulesPath(t.tenantId)}/${rule.id}`, {
+      method: "PATCH",
+      body: { threshold: 5, windowSeconds: 120 },
+      cookie: t.owner.cookie,
+    });
     expect(patched.status).toBe(200);
     // PATCH does not reset fields it did not name (no zod defaults in the patch schema).
     expect(patched.body.rule).toMatchObject({ threshold: 5, windowSeconds: 120, severity: "warning", enabled: true, name: "Denied" });
     expect((await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "DELETE", cookie: t.owner.cookie })).status).toBe(204);
     expectError(await call(`${rulesPath(t.tenantId)}/${rule.id}`, { cookie: t.owner.cookie }), 404, "not_found");
-    const audit = await auditResults<{ action: string; details: string }>("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert_rule.%' ORDER BY seq", t.tenantId);
+    const audit = await auditResults<{ action: string; details: string }>(
+      "SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert_rule.%' ORDER BY seq",
+      t.tenantId,
+    );
     expect(audit.results.map((r) => r.action)).toEqual(["alert_rule.created", "alert_rule.updated", "alert_rule.deleted"]);
-    expect(JSON.parse(audit.results[1]!.details)).toEqual({ changed: ["threshold", "windowSeconds"], from: { threshold: 1, windowSeconds: 300 }, to: { threshold: 5, windowSeconds: 120 }, requestId: expect.stringMatching(/^req_/) });
+    expect(JSON.parse(audit.results[1]!.details)).toEqual({
+      changed: ["threshold", "windowSeconds"],
+      from: { threshold: 1, windowSeconds: 300 },
+      to: { threshold: 5, windowSeconds: 120 },
+      requestId: expect.stringMatching(/^req_/),
+    });
   });
 
   it("members and viewers cannot write rules (403); they can read them", async () => {
@@ -45,7 +66,11 @@ describe("alert rules", () => {
       const res = await call(rulesPath(t.tenantId), { body: RULE, cookie: who.cookie });
       expectError(res, 403, "forbidden");
       expect(res.body.error.details).toEqual({ permission: "alerts:write" });
-      expectError(await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "PATCH", body: { enabled: false }, cookie: who.cookie }), 403, "forbidden");
+      expectError(
+        await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "PATCH", body: { enabled: false }, cookie: who.cookie }),
+        403,
+        "forbidden",
+      );
       expectError(await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "DELETE", cookie: who.cookie }), 403, "forbidden");
       expect((await call(rulesPath(t.tenantId), { cookie: who.cookie })).status).toBe(200);
     }
@@ -56,7 +81,11 @@ describe("alert rules", () => {
     const b = await alertsTenant();
     const rule = await createRule(b, RULE);
     expectError(await call(`${rulesPath(a.tenantId)}/${rule.id}`, { cookie: a.owner.cookie }), 404, "not_found");
-    expectError(await call(`${rulesPath(a.tenantId)}/${rule.id}`, { method: "PATCH", body: { enabled: false }, cookie: a.owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`${rulesPath(a.tenantId)}/${rule.id}`, { method: "PATCH", body: { enabled: false }, cookie: a.owner.cookie }),
+      404,
+      "not_found",
+    );
     expectError(await call(`${rulesPath(a.tenantId)}/${rule.id}`, { method: "DELETE", cookie: a.owner.cookie }), 404, "not_found");
     expectError(await call(rulesPath(b.tenantId), { cookie: a.owner.cookie }), 404, "not_found");
     const outsider = await signup("outsider");
@@ -67,7 +96,10 @@ describe("alert rules", () => {
   it("refuses bad input with the error shape: action patterns, bounds, unknown fields, foreign webhooks, empty patch", async () => {
     const t = await alertsTenant();
     const other = await alertsTenant();
-    const foreignHook = await call(`/v1/tenants/${other.tenantId}/webhooks`, { body: { url: "https://webhooks.test/x" }, cookie: other.owner.cookie });
+    const foreignHook = await call(`/v1/tenants/${other.tenantId}/webhooks`, {
+      body: { url: "https://webhooks.test/x" },
+      cookie: other.owner.cookie,
+    });
     const bad: unknown[] = [
       { ...RULE, match: { action: "relay*" } },
       { ...RULE, match: { action: "*" } },
@@ -81,18 +113,27 @@ describe("alert rules", () => {
       { ...RULE, name: "   " },
     ];
     for (const body of bad) expectError(await call(rulesPath(t.tenantId), { body, cookie: t.owner.cookie }), 400, "validation_failed");
-    const foreign = await call(rulesPath(t.tenantId), { body: { ...RULE, webhookIds: [foreignHook.body.webhook.id] }, cookie: t.owner.cookie });
+    const foreign = await call(rulesPath(t.tenantId), {
+      body: { ...RULE, webhookIds: [foreignHook.body.webhook.id] },
+      cookie: t.owner.cookie,
+    });
     expectError(foreign, 400, "validation_failed");
     expect(foreign.body.error.details.unknownWebhookIds).toEqual([foreignHook.body.webhook.id]);
     expect(foreign.body.error.details.issues[0].path).toBe("webhookIds");
     const rule = await createRule(t, RULE);
-    expectError(await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "PATCH", body: {}, cookie: t.owner.cookie }), 400, "validation_failed");
+    expectError(
+      await call(`${rulesPath(t.tenantId)}/${rule.id}`, { method: "PATCH", body: {}, cookie: t.owner.cookie }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("a tenant has at most 50 rules (409 conflict)", async () => {
     const t = await alertsTenant();
     const now = Date.now();
-    const insert = env.DB.prepare("INSERT INTO alert_rules (id, tenant_id, name, description, match, threshold, window_seconds, severity, enabled, webhook_ids, created_at, updated_at) VALUES (?, ?, 'r', '', '{\"action\":\"a.b\"}', 1, 60, 'info', 1, '[]', ?, ?)");
+    const insert = env.DB.prepare(
+      "INSERT INTO alert_rules (id, tenant_id, name, description, match, threshold, window_seconds, severity, enabled, webhook_ids, created_at, updated_at) VALUES (?, ?, 'r', '', '{\"action\":\"a.b\"}', 1, 60, 'info', 1, '[]', ?, ?)",
+    );
     await env.DB.batch(Array.from({ length: 50 }, (_, i) => insert.bind(`alr_limit_${i}_${crypto.randomUUID()}`, t.tenantId, now, now)));
     const res = await call(rulesPath(t.tenantId), { body: RULE, cookie: t.owner.cookie });
     expectError(res, 409, "conflict");
@@ -104,20 +145,53 @@ describe("alert rules", () => {
     const res = await call("/v1/alert-rule-templates", { cookie: t.viewer.cookie });
     expect(res.status).toBe(200);
     const actions = res.body.data.map((tpl: any) => tpl.rule.match.action);
-    expect(actions).toEqual(expect.arrayContaining(["relay.message_denied", "auth.login_failed", "agent.suspended", "egress.request_denied", "agent.token_refused"]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "relay.message_denied",
+        "auth.login_failed",
+        "agent.suspended",
+        "egress.request_denied",
+        "agent.token_refused",
+      ]),
+    );
     // Every template is a valid rule as is.
-    for (const tpl of res.body.data) expect((await call(rulesPath(t.tenantId), { body: tpl.rule, cookie: t.owner.cookie })).status).toBe(201);
+    for (const tpl of res.body.data)
+      expect((await call(rulesPath(t.tenantId), { body: tpl.rule, cookie: t.owner.cookie })).status).toBe(201);
   });
 
   it("failed logins to a member's account reach the tenant's trail, so the failed-logins rule fires; other tenants see nothing", async () => {
     const t = await alertsTenant();
     const bystander = await alertsTenant();
-    await createRule(t, { name: "Failed logins", match: { action: "auth.login_failed" }, threshold: 3, windowSeconds: 600, severity: "warning" });
-    await createRule(bystander, { name: "Failed logins", match: { action: "auth.login_failed" }, threshold: 1, windowSeconds: 600, severity: "warning" });
-    for (let i = 0; i < 3; i++) expectError(await call("/v1/auth/login", { body: { email: t.member.email, password: "wrong-password-123" } }), 401, "invalid_credentials");
-    const alerts = await eventually(() => alertRows(t.tenantId), (rows) => rows.length > 0);
+    await createRule(t, {
+      name: "Failed logins",
+      match: { action: "auth.login_failed" },
+      threshold: 3,
+      windowSeconds: 600,
+      severity: "warning",
+    });
+    await createRule(bystander, {
+      name: "Failed logins",
+      match: { action: "auth.login_failed" },
+      threshold: 1,
+      windowSeconds: 600,
+      severity: "warning",
+    });
+    for (let i = 0; i < 3; i++)
+      expectError(
+        await call("/v1/auth/login", { body: { email: t.member.email, password: "wrong-password-123" } }),
+        401,
+        "invalid_credentials",
+      );
+    const alerts = await eventually(
+      () => alertRows(t.tenantId),
+      (rows) => rows.length > 0,
+    );
     expect(alerts).toEqual([expect.objectContaining({ ruleName: "Failed logins", severity: "warning", status: "open" })]);
-    const trail = await auditRow<{ n: number }>("SELECT count(*) AS n FROM audit_events WHERE tenant_id = ? AND action = 'auth.login_failed' AND target_id = ?", t.tenantId, t.member.id);
+    const trail = await auditRow<{ n: number }>(
+      "SELECT count(*) AS n FROM audit_events WHERE tenant_id = ? AND action = 'auth.login_failed' AND target_id = ?",
+      t.tenantId,
+      t.member.id,
+    );
     expect(trail!.n).toBe(3);
     expect(await alertRows(bystander.tenantId)).toEqual([]);
   });
@@ -151,7 +225,8 @@ describe("the alerts inbox", () => {
     const t = await withAlerts(1);
     const [alert] = await alertRows(t.tenantId);
     const path = `${alertsPath(t.tenantId)}/${alert!.id}`;
-    for (const who of [t.member, t.viewer]) expectError(await call(`${path}/resolve`, { method: "POST", cookie: who.cookie }), 403, "forbidden");
+    for (const who of [t.member, t.viewer])
+      expectError(await call(`${path}/resolve`, { method: "POST", cookie: who.cookie }), 403, "forbidden");
     const ack = await call(`${path}/acknowledge`, { method: "POST", cookie: t.admin.cookie });
     expect(ack.body.alert).toMatchObject({ status: "acknowledged", acknowledgedBy: t.admin.id });
     expectError(await call(`${path}/acknowledge`, { method: "POST", cookie: t.admin.cookie }), 409, "conflict");
@@ -162,14 +237,21 @@ describe("the alerts inbox", () => {
     const again = await call(`${path}/resolve`, { method: "POST", cookie: t.owner.cookie });
     expectError(again, 409, "conflict");
     expect(again.body.error.details).toEqual({ status: "resolved" });
-    const audit = await auditResults<{ action: string; target_id: string; details: string }>("SELECT action, target_id, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert.%' ORDER BY seq", t.tenantId);
+    const audit = await auditResults<{ action: string; target_id: string; details: string }>(
+      "SELECT action, target_id, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'alert.%' ORDER BY seq",
+      t.tenantId,
+    );
     expect(audit.results.map((r) => [r.action, r.target_id])).toEqual([
       ["alert.acknowledged", alert!.id],
       ["alert.resolved", alert!.id],
     ]);
     expect(JSON.parse(audit.results[1]!.details)).toMatchObject({ note: "false positive", ruleId: alert!.ruleId });
     const other = await alertsTenant();
-    expectError(await call(`${alertsPath(other.tenantId)}/${alert!.id}/resolve`, { method: "POST", cookie: other.owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`${alertsPath(other.tenantId)}/${alert!.id}/resolve`, { method: "POST", cookie: other.owner.cookie }),
+      404,
+      "not_found",
+    );
     expectError(await call(`${alertsPath(t.tenantId)}/${alert!.id}`, { cookie: other.owner.cookie }), 404, "not_found");
     expectError(await call(`${alertsPath(t.tenantId)}`, { cookie: other.owner.cookie }), 404, "not_found");
   });
@@ -213,7 +295,13 @@ describe("the live feed", () => {
     let pongs = 0;
     client!.ws.addEventListener("message", (e) => void (e.data === "pong" && pongs++));
     client!.ws.send("ping");
-    expect(await eventually(async () => pongs, (n) => n > 0, 2000)).toBe(1);
+    expect(
+      await eventually(
+        async () => pongs,
+        (n) => n > 0,
+        2000,
+      ),
+    ).toBe(1);
     client!.close();
   });
 
@@ -230,7 +318,13 @@ describe("the live feed", () => {
     let pongs = 0;
     client!.ws.addEventListener("message", (e) => void (e.data === "pong" && pongs++));
     client!.ws.send("ping");
-    expect(await eventually(async () => pongs, (n) => n > 0, 2000)).toBe(1);
+    expect(
+      await eventually(
+        async () => pongs,
+        (n) => n > 0,
+        2000,
+      ),
+    ).toBe(1);
     client!.close();
   });
 

@@ -8,13 +8,26 @@ import { generateApiKey } from "../../services/api-key-issue";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 interface Created {
-  apiKey: { id: string; prefix: string; scopes: Permission[]; createdBy: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null };
+  apiKey: {
+    id: string;
+    prefix: string;
+    scopes: Permission[];
+    createdBy: string;
+    expiresAt: string | null;
+    lastUsedAt: string | null;
+    revokedAt: string | null;
+  };
   key: string;
 }
 
 const keysPath = (tenantId: string) => `/v1/tenants/${tenantId}/api-keys`;
 
-async function createKey(tenantId: string, auth: { cookie?: string; apiKey?: string }, scopes: Permission[], extra: Record<string, unknown> = {}): Promise<Created> {
+async function createKey(
+  tenantId: string,
+  auth: { cookie?: string; apiKey?: string },
+  scopes: Permission[],
+  extra: Record<string, unknown> = {},
+): Promise<Created> {
   const res = await call(keysPath(tenantId), { body: { name: "automation", scopes, ...extra }, ...auth });
   if (res.status !== 201) throw new Error(`create key failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
@@ -26,7 +39,14 @@ async function ownerAndTenant(label = "keys"): Promise<{ owner: TestUser; tenant
 }
 
 async function auditRows(targetId: string) {
-  const rows = await auditResults<{ action: string; tenant_id: string; actor_type: string; actor_id: string; details: string; severity: string }>("select action, tenant_id, actor_type, actor_id, details, severity from audit_events where target_id = ? order by id", targetId);
+  const rows = await auditResults<{
+    action: string;
+    tenant_id: string;
+    actor_type: string;
+    actor_id: string;
+    details: string;
+    severity: string;
+  }>("select action, tenant_id, actor_type, actor_id, details, severity from audit_events where target_id = ? order by id", targetId);
   return rows.results;
 }
 
@@ -47,11 +67,22 @@ describe("generateApiKey", () => {
 describe("creating API keys", () => {
   it("returns the key once; the row stores only prefix and hash; the list never shows it", async () => {
     const { owner, tenantId } = await ownerAndTenant("once");
-    const res = await call(keysPath(tenantId), { body: { name: "ci", scopes: ["agents:read", "agents:read", "teams:read"] }, cookie: owner.cookie });
+    const res = await call(keysPath(tenantId), {
+      body: { name: "ci", scopes: ["agents:read", "agents:read", "teams:read"] },
+      cookie: owner.cookie,
+    });
     expect(res.status).toBe(201);
     const { apiKey, key } = res.body as Created;
     const prefix = parseApiKey(key)!.prefix;
-    expect(apiKey).toMatchObject({ prefix: `sbk_${prefix}`, scopes: ["agents:read", "teams:read"], createdBy: owner.id, tenantId, lastUsedAt: null, revokedAt: null, expiresAt: null });
+    expect(apiKey).toMatchObject({
+      prefix: `sbk_${prefix}`,
+      scopes: ["agents:read", "teams:read"],
+      createdBy: owner.id,
+      tenantId,
+      lastUsedAt: null,
+      revokedAt: null,
+      expiresAt: null,
+    });
     expect(JSON.stringify(apiKey)).not.toContain(key);
 
     const row = await env.DB.prepare("select * from api_keys where id = ?").bind(apiKey.id).first<Record<string, unknown>>();
@@ -90,7 +121,10 @@ describe("creating API keys", () => {
 
   it("refuses scopes the creator does not hold: an admin cannot mint tenant:delete", async () => {
     const { tenantId, admin, owner } = await tenantWithRoles("admin keys");
-    const res = await call(keysPath(tenantId), { body: { name: "too strong", scopes: ["agents:read", "tenant:delete"] }, cookie: admin.cookie });
+    const res = await call(keysPath(tenantId), {
+      body: { name: "too strong", scopes: ["agents:read", "tenant:delete"] },
+      cookie: admin.cookie,
+    });
     expectError(res, 403, "forbidden");
     expect(res.body.error.details).toEqual({ scopes: ["tenant:delete"] });
     expect(res.body.error.message).toContain("tenant:delete");
@@ -115,7 +149,10 @@ describe("creating API keys", () => {
 
   it("requires expiresAt in the future and stores it when given", async () => {
     const { owner, tenantId } = await ownerAndTenant("expiry");
-    const past = await call(keysPath(tenantId), { body: { name: "old", scopes: ["agents:read"], expiresAt: new Date(Date.now() - 60_000).toISOString() }, cookie: owner.cookie });
+    const past = await call(keysPath(tenantId), {
+      body: { name: "old", scopes: ["agents:read"], expiresAt: new Date(Date.now() - 60_000).toISOString() },
+      cookie: owner.cookie,
+    });
     expectError(past, 400, "validation_failed");
     expect(past.body.error.details.issues[0]).toMatchObject({ path: "expiresAt" });
     const future = new Date(Date.now() + 86_400_000).toISOString();
@@ -168,11 +205,22 @@ describe("authenticating with an API key", () => {
     const { apiKey, key } = await createKey(tenantId, { cookie: owner.cookie }, ["agents:read"]);
     const me = await call("/v1/me", { apiKey: key });
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ principal: "api_key", user: null, memberships: [], apiKey: { id: apiKey.id, tenantId, scopes: ["agents:read"] } });
+    expect(me.body).toMatchObject({
+      principal: "api_key",
+      user: null,
+      memberships: [],
+      apiKey: { id: apiKey.id, tenantId, scopes: ["agents:read"] },
+    });
   });
 
   it("refuses malformed Authorization headers with 401", async () => {
-    for (const authorization of ["Bearer nonsense", "Basic xyz", "Bearer", "Bearer sbk_short_secret", "Token sbk_AAAAAAAAAAAA_" + "A".repeat(43)]) {
+    for (const authorization of [
+      "Bearer nonsense",
+      "Basic xyz",
+      "Bearer",
+      "Bearer sbk_short_secret",
+      "Token sbk_AAAAAAAAAAAA_" + "A".repeat(43),
+    ]) {
       expectError(await call("/v1/me", { headers: { authorization } }), 401, "unauthenticated");
     }
   });
@@ -192,9 +240,13 @@ describe("authenticating with an API key", () => {
 
   it("refuses an expired key with 401", async () => {
     const { owner, tenantId } = await ownerAndTenant("expired");
-    const { apiKey, key } = await createKey(tenantId, { cookie: owner.cookie }, ["agents:read"], { expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const { apiKey, key } = await createKey(tenantId, { cookie: owner.cookie }, ["agents:read"], {
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     expect((await call("/v1/me", { apiKey: key })).status).toBe(200);
-    await env.DB.prepare("update api_keys set expires_at = ? where id = ?").bind(Date.now() - 1000, apiKey.id).run();
+    await env.DB.prepare("update api_keys set expires_at = ? where id = ?")
+      .bind(Date.now() - 1000, apiKey.id)
+      .run();
     expectError(await call("/v1/me", { apiKey: key }), 401, "unauthenticated");
   });
 
@@ -219,7 +271,11 @@ describe("authenticating with an API key", () => {
     const headers = { origin: "https://evil.example" };
     const withKey = await call(keysPath(tenantId), { body: { name: "from anywhere", scopes: ["agents:read"] }, apiKey: key, headers });
     expect(withKey.status).toBe(201);
-    expectError(await call(keysPath(tenantId), { body: { name: "forged", scopes: ["agents:read"] }, cookie: owner.cookie, headers }), 403, "csrf_rejected");
+    expectError(
+      await call(keysPath(tenantId), { body: { name: "forged", scopes: ["agents:read"] }, cookie: owner.cookie, headers }),
+      403,
+      "csrf_rejected",
+    );
   });
 });
 
@@ -232,10 +288,14 @@ describe("listing API keys", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { data: Created["apiKey"][]; nextCursor: string | null } } = await call(`${keysPath(tenantId)}?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { cookie: owner.cookie });
+      const page: { body: { data: Created["apiKey"][]; nextCursor: string | null } } = await call(
+        `${keysPath(tenantId)}?limit=2${cursor ? `&cursor=${cursor}` : ""}`,
+        { cookie: owner.cookie },
+      );
       expect(page.body.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.body.data.map((k) => k.id));
-      if (page.body.data.some((k) => k.id === created[1])) expect(page.body.data.find((k) => k.id === created[1])!.revokedAt).not.toBeNull();
+      if (page.body.data.some((k) => k.id === created[1]))
+        expect(page.body.data.find((k) => k.id === created[1])!.revokedAt).not.toBeNull();
       cursor = page.body.nextCursor;
     } while (cursor);
     expect(seen).toEqual(created);
@@ -294,14 +354,17 @@ describe("revoking API keys", () => {
 });
 
 describe("a key acts with at most its creator's current permissions", () => {
-  const setRole = (tenantId: string, owner: TestUser, userId: string, role: string) => call(`/v1/tenants/${tenantId}/members/${userId}`, { method: "PATCH", body: { role }, cookie: owner.cookie });
+  const setRole = (tenantId: string, owner: TestUser, userId: string, role: string) =>
+    call(`/v1/tenants/${tenantId}/members/${userId}`, { method: "PATCH", body: { role }, cookie: owner.cookie });
 
   it("an admin demoted to viewer cannot change roles with a key minted earlier; promoted again, the key works again", async () => {
     const { tenantId, owner, admin, member } = await tenantWithRoles("demoted-key");
     const { key } = await createKey(tenantId, { cookie: admin.cookie }, ["members:write", "members:read", "agents:read"]);
     // As admin, the key changes a role.
     expect((await setRole(tenantId, owner, member.id, "viewer")).status).toBe(200);
-    expect((await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "member" }, apiKey: key })).status).toBe(200);
+    expect(
+      (await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "member" }, apiKey: key })).status,
+    ).toBe(200);
 
     expect((await setRole(tenantId, owner, admin.id, "viewer")).status).toBe(200);
     const refused = await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "viewer" }, apiKey: key });
@@ -311,10 +374,15 @@ describe("a key acts with at most its creator's current permissions", () => {
     // What a viewer may do, the key still may (within its scopes).
     expect((await call(`/v1/tenants/${tenantId}/agents`, { apiKey: key })).status).toBe(200);
     const me = await call("/v1/me", { apiKey: key });
-    expect(me.body.apiKey).toMatchObject({ scopes: ["members:write", "members:read", "agents:read"], permissions: ["members:read", "agents:read"] });
+    expect(me.body.apiKey).toMatchObject({
+      scopes: ["members:write", "members:read", "agents:read"],
+      permissions: ["members:read", "agents:read"],
+    });
 
     expect((await setRole(tenantId, owner, admin.id, "admin")).status).toBe(200);
-    expect((await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "viewer" }, apiKey: key })).status).toBe(200);
+    expect(
+      (await call(`/v1/tenants/${tenantId}/members/${member.id}`, { method: "PATCH", body: { role: "viewer" }, apiKey: key })).status,
+    ).toBe(200);
   });
 
   it("a removed member's keys stop working at once (401), and so do keys those keys made", async () => {

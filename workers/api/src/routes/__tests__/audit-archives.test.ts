@@ -34,8 +34,17 @@ describe("listing and fetching archives", () => {
     const page1 = await call(`${archivesPath(tenantId)}?limit=2`, { cookie: owner.cookie });
     expect(page1.status).toBe(200);
     expect(page1.body.data.map((a: any) => a.day)).toEqual([daysAgo(1), daysAgo(2)]);
-    expect(page1.body.data[1]).toMatchObject({ day: daysAgo(2), count: 0, archive: null, digest: { url: `${archivesPath(tenantId)}/${daysAgo(2)}/digest` }, kid: expect.stringMatching(/^adk_/) });
-    expect(page1.body.data[0].archive).toMatchObject({ key: archiveKey(tenantId, daysAgo(1)), url: `${archivesPath(tenantId)}/${daysAgo(1)}/archive` });
+    expect(page1.body.data[1]).toMatchObject({
+      day: daysAgo(2),
+      count: 0,
+      archive: null,
+      digest: { url: `${archivesPath(tenantId)}/${daysAgo(2)}/digest` },
+      kid: expect.stringMatching(/^adk_/),
+    });
+    expect(page1.body.data[0].archive).toMatchObject({
+      key: archiveKey(tenantId, daysAgo(1)),
+      url: `${archivesPath(tenantId)}/${daysAgo(1)}/archive`,
+    });
     const page2 = await call(`${archivesPath(tenantId)}?limit=2&cursor=${page1.body.nextCursor}`, { cookie: owner.cookie });
     expect(page2.body.data.map((a: any) => a.day)).toEqual([daysAgo(3)]);
     expect(page2.body.nextCursor).toBeNull();
@@ -59,7 +68,10 @@ describe("listing and fetching archives", () => {
     const bytes = await archiveRes.arrayBuffer();
     expect(await sha256(bytes)).toBe(digest.archive.sha256);
 
-    const audited = await auditRow<{ actor_id: string; details: string }>("select actor_id, details from audit_events where action = 'audit.archive_downloaded' and tenant_id = ?", tenantId);
+    const audited = await auditRow<{ actor_id: string; details: string }>(
+      "select actor_id, details from audit_events where action = 'audit.archive_downloaded' and tenant_id = ?",
+      tenantId,
+    );
     expect(audited?.actor_id).toBe(owner.id);
     expect(JSON.parse(audited!.details)).toMatchObject({ day, sha256: digest.archive.sha256 });
   });
@@ -94,8 +106,12 @@ describe("listing and fetching archives", () => {
       }
       expectError(await call(path), 401, "unauthenticated");
     }
-    const withScope = (await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "export", scopes: ["audit:export"] }, cookie: owner.cookie })).body.key;
-    const without = (await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "read", scopes: ["audit:read"] }, cookie: owner.cookie })).body.key;
+    const withScope = (
+      await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "export", scopes: ["audit:export"] }, cookie: owner.cookie })
+    ).body.key;
+    const without = (
+      await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "read", scopes: ["audit:read"] }, cookie: owner.cookie })
+    ).body.key;
     expect((await call(archivesPath(tenantId), { apiKey: withScope })).status).toBe(200);
     expectError(await call(archivesPath(tenantId), { apiKey: without }), 403, "forbidden");
   });
@@ -105,7 +121,11 @@ describe("listing and fetching archives", () => {
     const intruder = await signup("intruder");
     const ownTenant = await createTenant(intruder, "Intruder");
     const day = daysAgo(1);
-    for (const path of [archivesPath(victim.tenantId), `${archivesPath(victim.tenantId)}/${day}/digest`, `${archivesPath(victim.tenantId)}/${day}/archive`]) {
+    for (const path of [
+      archivesPath(victim.tenantId),
+      `${archivesPath(victim.tenantId)}/${day}/digest`,
+      `${archivesPath(victim.tenantId)}/${day}/archive`,
+    ]) {
       expectError(await call(path, { cookie: intruder.cookie }), 404, "not_found");
     }
     // Under the intruder's own tenant the victim's day simply does not exist.
@@ -122,7 +142,16 @@ describe("the digest key set", () => {
     expect(res.headers.get("cache-control")).toBe("public, max-age=300");
     expect(res.body.keys.length).toBeGreaterThanOrEqual(1);
     for (const key of res.body.keys) {
-      expect(key).toEqual({ kty: "OKP", crv: "Ed25519", x: expect.any(String), kid: expect.stringMatching(/^adk_/), alg: "EdDSA", use: "sig", created: expect.any(String), retired: null });
+      expect(key).toEqual({
+        kty: "OKP",
+        crv: "Ed25519",
+        x: expect.any(String),
+        kid: expect.stringMatching(/^adk_/),
+        alg: "EdDSA",
+        use: "sig",
+        created: expect.any(String),
+        retired: null,
+      });
     }
     const agentKids = (await call("/.well-known/jwks.json")).body.keys.map((k: { kid: string }) => k.kid);
     for (const key of res.body.keys) expect(agentKids).not.toContain(key.kid);
@@ -137,7 +166,9 @@ describe("the digest key set", () => {
 
     expect((await rotateDigestKeys(env, Date.now())).created).toBeNull();
     // The current key becomes due: it was made a rotation interval ago.
-    await env.DB.prepare("update audit_digest_keys set created_at = created_at - ? where kid = ?").bind(DIGEST_KEY_ROTATION_MS + 60_000, oldKid).run();
+    await env.DB.prepare("update audit_digest_keys set created_at = created_at - ? where kid = ?")
+      .bind(DIGEST_KEY_ROTATION_MS + 60_000, oldKid)
+      .run();
     const rotateAt = Date.now();
     const [first, second] = await Promise.all([rotateDigestKeys(env, rotateAt), rotateDigestKeys(env, rotateAt)]);
     const created = [first.created, second.created].filter(Boolean);
@@ -152,7 +183,9 @@ describe("the digest key set", () => {
     await emitAt(tenantId, [at(0, 1)]);
     const next = await runRetentionJob(env, { chainId: tenantId, asOf: AS_OF + DAY_MS }, { clock: () => AS_OF + DAY_MS });
     expect(next.archived).toEqual([daysAgo(0)]);
-    const newest = JSON.parse(await (await env.AUDIT_ARCHIVE.get(`tenants/${tenantId}/${daysAgo(0).replace(/-/g, "/")}/digest.json`))!.text());
+    const newest = JSON.parse(
+      await (await env.AUDIT_ARCHIVE.get(`tenants/${tenantId}/${daysAgo(0).replace(/-/g, "/")}/digest.json`))!.text(),
+    );
     expect(newest.kid).toBe(created[0]);
     const report = await verifyArchives({ files: await verifierFiles(tenantId), jwks: await digestKeySet() });
     expect(report.problems).toEqual([]);

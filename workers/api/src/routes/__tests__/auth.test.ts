@@ -26,7 +26,11 @@ describe("signup, login, logout, me", () => {
   it("sets Secure on the cookie when served over a real hostname", async () => {
     const { exports } = await import("cloudflare:workers");
     const res = await exports.default.fetch(
-      new Request("https://api.switchboard.example/v1/auth/signup", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: uniqueEmail("secure"), password: PASSWORD, name: "S" }) }),
+      new Request("https://api.switchboard.example/v1/auth/signup", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: uniqueEmail("secure"), password: PASSWORD, name: "S" }),
+      }),
     );
     expect(res.status).toBe(201);
     expect(res.headers.get("set-cookie")).toMatch(/Secure/);
@@ -103,12 +107,20 @@ describe("signup, login, logout, me", () => {
     const tampered = `sb_session=${h}.${p}.${s!.slice(0, -2)}xx`;
     expectError(await call("/v1/me", { cookie: tampered }), 401, "unauthenticated");
     const { SignJWT } = await import("jose");
-    const forged = await new SignJWT({ sid: "ses_x" }).setProtectedHeader({ alg: "HS256" }).setSubject(user.id).setIssuer("switchboard").setAudience("switchboard:session").setExpirationTime("1h").sign(new TextEncoder().encode("wrong-key-0123456789abcdef0123456789"));
+    const forged = await new SignJWT({ sid: "ses_x" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(user.id)
+      .setIssuer("switchboard")
+      .setAudience("switchboard:session")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("wrong-key-0123456789abcdef0123456789"));
     expectError(await call("/v1/me", { cookie: `sb_session=${forged}` }), 401, "unauthenticated");
     const unsigned = `${btoa(JSON.stringify({ alg: "none" })).replace(/=/g, "")}.${p}.`;
     expectError(await call("/v1/me", { cookie: `sb_session=${unsigned}` }), 401, "unauthenticated");
     // expired: the row's expiry has passed
-    await env.DB.prepare("update sessions set expires_at = ? where user_id = ?").bind(Date.now() - 1000, user.id).run();
+    await env.DB.prepare("update sessions set expires_at = ? where user_id = ?")
+      .bind(Date.now() - 1000, user.id)
+      .run();
     expectError(await call("/v1/me", { cookie: user.cookie }), 401, "unauthenticated");
   });
 
@@ -116,14 +128,18 @@ describe("signup, login, logout, me", () => {
     const user = await signup("audited");
     await call("/v1/auth/login", { body: { email: user.email, password: PASSWORD } });
     await call("/v1/auth/login", { body: { email: user.email, password: "wrong password!" } });
-    const rows = await auditResults<{ action: string; outcome: string; severity: string }>("select action, outcome, severity from audit_events where actor_name = ? order by id", user.email);
+    const rows = await auditResults<{ action: string; outcome: string; severity: string }>(
+      "select action, outcome, severity from audit_events where actor_name = ? order by id",
+      user.email,
+    );
     expect(rows.results.map((r) => r.action)).toEqual(["auth.signed_up", "auth.logged_in", "auth.login_failed"]);
     expect(rows.results[2]).toMatchObject({ outcome: "failure", severity: "warning" });
   });
 });
 
 describe("login throttling", () => {
-  const login = (email: string, password: string, ip: string, cookie?: string) => call("/v1/auth/login", { body: { email, password }, headers: { "cf-connecting-ip": ip, ...(cookie ? { cookie } : {}) } });
+  const login = (email: string, password: string, ip: string, cookie?: string) =>
+    call("/v1/auth/login", { body: { email, password }, headers: { "cf-connecting-ip": ip, ...(cookie ? { cookie } : {}) } });
   const deviceCookieOf = (res: { headers: Headers }) => `sb_device=${/sb_device=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")![1]}`;
 
   it("the attack: five wrong passwords from one address lock that address out of the account, not the person", async () => {
@@ -151,7 +167,9 @@ describe("login throttling", () => {
     // 50 failures (the per-account cap for unrecognised clients), 5 from each of 10 addresses.
     for (let a = 0; a < 10; a++) {
       const ip = `203.0.113.${100 + a}`;
-      await Promise.all(Array.from({ length: 5 }, async () => expectError(await login(user.email, "wrong password", ip), 401, "invalid_credentials")));
+      await Promise.all(
+        Array.from({ length: 5 }, async () => expectError(await login(user.email, "wrong password", ip), 401, "invalid_credentials")),
+      );
     }
     // A new address without the cookie: refused, even with the right password (the protection)…
     const stranger = await login(user.email, PASSWORD, "203.0.113.200");
@@ -164,13 +182,18 @@ describe("login throttling", () => {
     const otherDevice = deviceCookieOf(await login(other.email, PASSWORD, "192.0.2.2"));
     expectError(await login(user.email, PASSWORD, "203.0.113.202", otherDevice), 429, "rate_limited");
     // A forged cookie neither.
-    expectError(await login(user.email, PASSWORD, "203.0.113.203", `sb_device=${device.split("=")[1]!.slice(0, -2)}xx`), 429, "rate_limited");
+    expectError(
+      await login(user.email, PASSWORD, "203.0.113.203", `sb_device=${device.split("=")[1]!.slice(0, -2)}xx`),
+      429,
+      "rate_limited",
+    );
   }, 60_000);
 
   it("a recognised browser that keeps failing is locked out itself (a stolen cookie buys no guesses); others are not", async () => {
     const user = await signup("device-fails");
     const device = deviceCookieOf(await login(user.email, PASSWORD, "192.0.2.10"));
-    for (let i = 0; i < 5; i++) expectError(await login(user.email, "wrong password", `192.0.2.${20 + i}`, device), 401, "invalid_credentials");
+    for (let i = 0; i < 5; i++)
+      expectError(await login(user.email, "wrong password", `192.0.2.${20 + i}`, device), 401, "invalid_credentials");
     expectError(await login(user.email, PASSWORD, "192.0.2.30", device), 429, "rate_limited");
     expect((await login(user.email, PASSWORD, "192.0.2.31")).status).toBe(200);
   });
@@ -187,13 +210,19 @@ describe("login throttling", () => {
     const ip = "203.0.113.77";
     let last;
     for (let i = 0; i < 31; i++) {
-      last = await call("/v1/auth/login", { body: { email: uniqueEmail("spray"), password: "whatever-password" }, headers: { "cf-connecting-ip": ip } });
+      last = await call("/v1/auth/login", {
+        body: { email: uniqueEmail("spray"), password: "whatever-password" },
+        headers: { "cf-connecting-ip": ip },
+      });
       if (last.status === 429) break;
     }
     expectError(last!, 429, "rate_limited");
     expect(last!.headers.get("retry-after")).toMatch(/^\d+$/);
     // another IP is unaffected
-    const elsewhere = await call("/v1/auth/login", { body: { email: uniqueEmail("spray"), password: "whatever-password" }, headers: { "cf-connecting-ip": "203.0.113.78" } });
+    const elsewhere = await call("/v1/auth/login", {
+      body: { email: uniqueEmail("spray"), password: "whatever-password" },
+      headers: { "cf-connecting-ip": "203.0.113.78" },
+    });
     expectError(elsewhere, 401, "invalid_credentials");
     // 32 logins, each a full PBKDF2 plus an audit append (ledger commit + D1 mirror): more than the default 5 s on a busy machine.
   }, 20_000);

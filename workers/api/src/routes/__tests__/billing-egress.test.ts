@@ -24,7 +24,10 @@ describe("egress calls are metered and budgeted", () => {
 
   it("a hard budget on the agent's egress calls refuses the next call with 402 budget_exceeded", async () => {
     const agent = await egressAgent({ rules: [{ host: "api.upstream.example" }] });
-    const budget = await call(`/v1/tenants/${agent.tenantId}/budgets`, { body: { agentId: agent.agentId, metric: "egress_calls", hardLimit: 0 }, cookie: agent.owner.cookie });
+    const budget = await call(`/v1/tenants/${agent.tenantId}/budgets`, {
+      body: { agentId: agent.agentId, metric: "egress_calls", hardLimit: 0 },
+      cookie: agent.owner.cookie,
+    });
     expect(budget.status).toBe(201);
     const res = await envelope(agent.token, { url: `${API}/echo/${crypto.randomUUID()}` });
     expect(res.status).toBe(402);

@@ -14,7 +14,8 @@ import { call, createTenant, expectError, signup, tenantWithRoles } from "../../
 import { openSocket, relayFixture, tokenFor } from "../../../../../test/workers/relay-harness";
 import { fakeControl, subscribedTenant, tenantWithCustomer } from "../../../../../test/workers/stripe-test";
 
-const budget = (tenantId: string, cookie: string, body: Record<string, unknown>) => call(`/v1/tenants/${tenantId}/budgets`, { body, cookie });
+const budget = (tenantId: string, cookie: string, body: Record<string, unknown>) =>
+  call(`/v1/tenants/${tenantId}/budgets`, { body, cookie });
 
 describe("billing routes: roles", () => {
   it("every member reads the plan and usage; only owners and admins buy, open the portal, list invoices and set budgets", async () => {
@@ -54,18 +55,40 @@ describe("billing routes: tenants", () => {
     expectError(await call(`/v1/tenants/${a.tenantId}/billing/portal`, { method: "POST", cookie }), 404, "not_found");
     expectError(await call(`/v1/tenants/${a.tenantId}/budgets`, { cookie }), 404, "not_found");
     // A's budget id under B's own tenant: not B's, so not found either.
-    expectError(await call(`/v1/tenants/${b.tenantId}/budgets/${budgetId}`, { method: "PATCH", body: { softLimit: 1 }, cookie }), 404, "not_found");
+    expectError(
+      await call(`/v1/tenants/${b.tenantId}/budgets/${budgetId}`, { method: "PATCH", body: { softLimit: 1 }, cookie }),
+      404,
+      "not_found",
+    );
     expectError(await call(`/v1/tenants/${b.tenantId}/budgets/${budgetId}`, { method: "DELETE", cookie }), 404, "not_found");
     // And an agent of A cannot be budgeted from B.
-    const agent = await call(`/v1/tenants/${a.tenantId}/agents`, { body: { name: "A's agent", template: "custom" }, cookie: a.owner.cookie });
-    expectError(await budget(b.tenantId, cookie, { agentId: agent.body.agent.id, metric: "relay_messages", hardLimit: 1 }), 400, "validation_failed");
+    const agent = await call(`/v1/tenants/${a.tenantId}/agents`, {
+      body: { name: "A's agent", template: "custom" },
+      cookie: a.owner.cookie,
+    });
+    expectError(
+      await budget(b.tenantId, cookie, { agentId: agent.body.agent.id, metric: "relay_messages", hardLimit: 1 }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("Checkout binds the route's tenant server-side; a tenant in the body is refused, and a paying tenant changes plan instead", async () => {
     const owner = await signup("checkout");
     const tenantId = await createTenant(owner, "Checkout tenant");
-    expectError(await call(`/v1/tenants/${tenantId}/billing/checkout`, { body: { plan: "team", tenantId: "ten_someone_else" }, cookie: owner.cookie }), 400, "validation_failed");
-    expectError(await call(`/v1/tenants/${tenantId}/billing/checkout`, { body: { plan: "enterprise" }, cookie: owner.cookie }), 400, "bad_request");
+    expectError(
+      await call(`/v1/tenants/${tenantId}/billing/checkout`, {
+        body: { plan: "team", tenantId: "ten_someone_else" },
+        cookie: owner.cookie,
+      }),
+      400,
+      "validation_failed",
+    );
+    expectError(
+      await call(`/v1/tenants/${tenantId}/billing/checkout`, { body: { plan: "enterprise" }, cookie: owner.cookie }),
+      400,
+      "bad_request",
+    );
     const res = await call(`/v1/tenants/${tenantId}/billing/checkout`, { body: { plan: "team" }, cookie: owner.cookie });
     expect(res.status).toBe(200);
     const session = await fakeControl(`sessions/${new URL(res.body.url).pathname.split("/").pop()}`);
@@ -73,9 +96,21 @@ describe("billing routes: tenants", () => {
     expect(session.success_url).toContain(`/t/${tenantId}/billing`);
 
     const paying = await subscribedTenant("team", "already");
-    expectError(await call(`/v1/tenants/${paying.tenantId}/billing/checkout`, { body: { plan: "business" }, cookie: paying.owner.cookie }), 409, "conflict");
-    expectError(await call(`/v1/tenants/${paying.tenantId}/billing/plan`, { body: { plan: "team" }, cookie: paying.owner.cookie }), 409, "conflict");
-    expectError(await call(`/v1/tenants/${paying.tenantId}/billing/plan`, { body: { plan: "free" }, cookie: paying.owner.cookie }), 400, "bad_request");
+    expectError(
+      await call(`/v1/tenants/${paying.tenantId}/billing/checkout`, { body: { plan: "business" }, cookie: paying.owner.cookie }),
+      409,
+      "conflict",
+    );
+    expectError(
+      await call(`/v1/tenants/${paying.tenantId}/billing/plan`, { body: { plan: "team" }, cookie: paying.owner.cookie }),
+      409,
+      "conflict",
+    );
+    expectError(
+      await call(`/v1/tenants/${paying.tenantId}/billing/plan`, { body: { plan: "free" }, cookie: paying.owner.cookie }),
+      400,
+      "bad_request",
+    );
     const overview = await call(`/v1/tenants/${paying.tenantId}/billing`, { cookie: paying.owner.cookie });
     expect(overview.body.subscription).toMatchObject({ id: paying.subscriptionId, status: "active", plan: "team" });
   });
@@ -87,7 +122,11 @@ describe("billing routes: tenants", () => {
     const overview = await call(`/v1/tenants/${tenantId}/billing`, { cookie: owner.cookie, env: off });
     expect(overview.status).toBe(200);
     expect(overview.body.configured).toBe(false);
-    expectError(await call(`/v1/tenants/${tenantId}/billing/checkout`, { body: { plan: "team" }, cookie: owner.cookie, env: off }), 503, "unavailable");
+    expectError(
+      await call(`/v1/tenants/${tenantId}/billing/checkout`, { body: { plan: "team" }, cookie: owner.cookie, env: off }),
+      503,
+      "unavailable",
+    );
   });
 });
 
@@ -99,7 +138,13 @@ describe("hard budgets refuse usage", () => {
     expect(created.status).toBe(201);
     expect(created.body.alertRuleId).toEqual(expect.any(String));
     // What the relay reports (the seam in docs/billing.md): messages 1..3 of its stream, one re-sent.
-    const records = [1, 2, 2, 3].map((seq) => ({ tenantId: f.tenantId, agentId: capped.id, kind: "relay_messages" as const, source: `relay:${f.teamId}:${capped.id}`, seq }));
+    const records = [1, 2, 2, 3].map((seq) => ({
+      tenantId: f.tenantId,
+      agentId: capped.id,
+      kind: "relay_messages" as const,
+      source: `relay:${f.teamId}:${capped.id}`,
+      seq,
+    }));
     expect((await recordUsage(env, records)).applied).toBe(3);
     const refused = await openSocket(`/v1/teams/${f.teamId}/relay`, { authorization: `Bearer ${await tokenFor(capped, f.teamId)}` });
     expect(refused.response.status).toBe(402);
@@ -108,14 +153,26 @@ describe("hard budgets refuse usage", () => {
     const ok = await openSocket(`/v1/teams/${f.teamId}/relay`, { authorization: `Bearer ${await tokenFor(free, f.teamId)}` });
     expect(ok.response.status).toBe(101);
     ok.client!.close();
-    expect((await call(`/v1/tenants/${f.tenantId}/budgets/${created.body.budget.id}`, { method: "PATCH", body: { hardLimit: 10 }, cookie: f.owner.cookie })).status).toBe(200);
+    expect(
+      (
+        await call(`/v1/tenants/${f.tenantId}/budgets/${created.body.budget.id}`, {
+          method: "PATCH",
+          body: { hardLimit: 10 },
+          cookie: f.owner.cookie,
+        })
+      ).status,
+    ).toBe(200);
     const again = await openSocket(`/v1/teams/${f.teamId}/relay`, { authorization: `Bearer ${await tokenFor(capped, f.teamId)}` });
     expect(again.response.status).toBe(101);
     again.client!.close();
     // The soft and hard caps reached became audit events (which the "Budget caps reached" rule alerts on) at the flush.
     await usageMeterFor(env, f.tenantId).flush();
-    const actions = (await auditRows<{ action: string }>("select action from audit_events where tenant_id = ?", f.tenantId)).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(["budget.created", "budget.soft_cap_reached", "budget.hard_cap_reached", "budget.updated"]));
+    const actions = (await auditRows<{ action: string }>("select action from audit_events where tenant_id = ?", f.tenantId)).map(
+      (r) => r.action,
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining(["budget.created", "budget.soft_cap_reached", "budget.hard_cap_reached", "budget.updated"]),
+    );
   });
 
   it("a tenant's hard cap on active agents refuses the next agent's token (402), not the ones already active", async () => {
@@ -123,7 +180,10 @@ describe("hard budgets refuse usage", () => {
     expect((await budget(f.tenantId, f.owner.cookie, { metric: "active_agents", hardLimit: 1 })).status).toBe(201);
     await tokenFor(f.agents[0]!);
     await tokenFor(f.agents[0]!); // already active this month: not counted twice
-    const res = await call("/v1/agent-tokens", { body: { agentId: f.agents[1]!.id, secret: f.agents[1]!.secret }, headers: { "cf-connecting-ip": "198.51.100.77" } });
+    const res = await call("/v1/agent-tokens", {
+      body: { agentId: f.agents[1]!.id, secret: f.agents[1]!.secret },
+      headers: { "cf-connecting-ip": "198.51.100.77" },
+    });
     expectError(res, 402, "budget_exceeded");
     const overview = await call(`/v1/tenants/${f.tenantId}/billing`, { cookie: f.owner.cookie });
     expect(overview.body.usage.find((u: any) => u.kind === "active_agents")).toMatchObject({ used: 1 });
@@ -133,7 +193,11 @@ describe("hard budgets refuse usage", () => {
   it("refuses budgets that make no sense", async () => {
     const t = await tenantWithCustomer("bad-budgets");
     expectError(await budget(t.tenantId, t.owner.cookie, { metric: "relay_messages" }), 400, "validation_failed");
-    expectError(await budget(t.tenantId, t.owner.cookie, { metric: "relay_messages", softLimit: 10, hardLimit: 5 }), 400, "validation_failed");
+    expectError(
+      await budget(t.tenantId, t.owner.cookie, { metric: "relay_messages", softLimit: 10, hardLimit: 5 }),
+      400,
+      "validation_failed",
+    );
     expectError(await budget(t.tenantId, t.owner.cookie, { metric: "tokens", hardLimit: 5 }), 400, "validation_failed");
     expect((await budget(t.tenantId, t.owner.cookie, { metric: "spend", hardLimit: 500 })).status).toBe(201);
     expectError(await budget(t.tenantId, t.owner.cookie, { metric: "spend", hardLimit: 900 }), 409, "conflict");

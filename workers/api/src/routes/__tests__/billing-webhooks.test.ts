@@ -11,7 +11,18 @@ import { call, expectError } from "../../../../../test/workers/harness";
 import { postWebhook, sign, TEST_STRIPE } from "../../../../../test/workers/stripe-test";
 
 const eventPayload = (overrides: Record<string, unknown> = {}) =>
-  JSON.stringify({ id: `evt_test_${crypto.randomUUID().slice(0, 8)}`, object: "event", type: "customer.created", created: Math.floor(Date.now() / 1000), livemode: false, api_version: "2026-11-18.endive", pending_webhooks: 1, request: { id: null, idempotency_key: null }, data: { object: { id: "cus_x", object: "customer" } }, ...overrides });
+  JSON.stringify({
+    id: `evt_test_${crypto.randomUUID().slice(0, 8)}`,
+    object: "event",
+    type: "customer.created",
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    api_version: "2026-11-18.endive",
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: { id: "cus_x", object: "customer" } },
+    ...overrides,
+  });
 
 describe("POST /v1/billing/webhooks — signatures", () => {
   it("a valid signature is accepted and the event is queued", async () => {
@@ -54,16 +65,46 @@ describe("POST /v1/billing/webhooks — signatures", () => {
     const payload = eventPayload({ livemode: true });
     const id = JSON.parse(payload).id;
     expectError(await postWebhook(payload, await sign(payload)), 400, "livemode_mismatch");
-    const rows = await auditRows<{ target_id: string; tenant_id: string | null; outcome: string; details: string }>("select target_id, tenant_id, outcome, details from audit_events where action = 'billing.webhook_rejected'");
+    const rows = await auditRows<{ target_id: string; tenant_id: string | null; outcome: string; details: string }>(
+      "select target_id, tenant_id, outcome, details from audit_events where action = 'billing.webhook_rejected'",
+    );
     const row = rows.find((r) => r.target_id === id);
-    expect({ ...row, details: JSON.parse(row!.details) }).toMatchObject({ tenant_id: null, outcome: "denied", details: expect.objectContaining({ reason: "livemode_mismatch", eventLivemode: true }) });
+    expect({ ...row, details: JSON.parse(row!.details) }).toMatchObject({
+      tenant_id: null,
+      outcome: "denied",
+      details: expect.objectContaining({ reason: "livemode_mismatch", eventLivemode: true }),
+    });
   });
 
   it("answers 503 (so Stripe retries) when the queue refuses, and 503 unavailable without a Stripe key", async () => {
     const payload = eventPayload();
-    const failing = { send: async () => { throw new Error("queue down"); } } as unknown as Queue;
-    expectError(await call("/v1/billing/webhooks", { method: "POST", rawBody: payload, contentType: "application/json", headers: { "stripe-signature": await sign(payload) }, env: { STRIPE_EVENTS: failing } }), 503, "unavailable");
-    expectError(await call("/v1/billing/webhooks", { method: "POST", rawBody: payload, contentType: "application/json", headers: { "stripe-signature": await sign(payload) }, env: { STRIPE_SECRET_KEY: "" } }), 503, "unavailable");
+    const failing = {
+      send: async () => {
+        throw new Error("queue down");
+      },
+    } as unknown as Queue;
+    expectError(
+      await call("/v1/billing/webhooks", {
+        method: "POST",
+        rawBody: payload,
+        contentType: "application/json",
+        headers: { "stripe-signature": await sign(payload) },
+        env: { STRIPE_EVENTS: failing },
+      }),
+      503,
+      "unavailable",
+    );
+    expectError(
+      await call("/v1/billing/webhooks", {
+        method: "POST",
+        rawBody: payload,
+        contentType: "application/json",
+        headers: { "stripe-signature": await sign(payload) },
+        env: { STRIPE_SECRET_KEY: "" },
+      }),
+      503,
+      "unavailable",
+    );
   });
 
   it("checks the signature over the raw bytes: a re-serialised body fails", async () => {

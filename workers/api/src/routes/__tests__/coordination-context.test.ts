@@ -17,10 +17,29 @@ const agent = (i: number) => as(f, f.agents[i]!);
 
 describe("hand-offs", () => {
   it("versioned by key and recipient, with read receipts the author can see", async () => {
-    const v1 = await agent(PM).post("/v1/agent/handoffs", { to: f.agents[ENG]!.id, key: "sprint-42", title: "Sprint 42", done: "Planned 5 tickets", next: "Build them", links: [{ title: "board", url: "https://example.test/b" }], context: { tickets: [1, 2] } });
+    const v1 = await agent(PM).post("/v1/agent/handoffs", {
+      to: f.agents[ENG]!.id,
+      key: "sprint-42",
+      title: "Sprint 42",
+      done: "Planned 5 tickets",
+      next: "Build them",
+      links: [{ title: "board", url: "https://example.test/b" }],
+      context: { tickets: [1, 2] },
+    });
     expect(v1.status).toBe(200);
-    expect(v1.body.handoff).toMatchObject({ key: "sprint-42", version: 1, to: f.agents[ENG]!.id, readAt: null, from: { type: "agent", id: f.agents[PM]!.id } });
-    const v2 = await agent(PM).post("/v1/agent/handoffs", { to: f.agents[ENG]!.id, key: "sprint-42", title: "Sprint 42 (rev)", next: "Also ticket 6" });
+    expect(v1.body.handoff).toMatchObject({
+      key: "sprint-42",
+      version: 1,
+      to: f.agents[ENG]!.id,
+      readAt: null,
+      from: { type: "agent", id: f.agents[PM]!.id },
+    });
+    const v2 = await agent(PM).post("/v1/agent/handoffs", {
+      to: f.agents[ENG]!.id,
+      key: "sprint-42",
+      title: "Sprint 42 (rev)",
+      next: "Also ticket 6",
+    });
     expect(v2.body.handoff.version).toBe(2);
     const read = await agent(ENG).post("/v1/agent/handoffs/read", {});
     expect(read.body.handoffs.map((h: { version: number }) => h.version)).toEqual([2, 1]);
@@ -49,11 +68,18 @@ describe("hand-offs", () => {
 describe("memory", () => {
   it("full-text recall ranks matches (FTS5), tags filter, private entries stay private", async () => {
     const pm = agent(PM);
-    await pm.post("/v1/agent/memory", { content: "The deploy pipeline needs the canary stage before production", kind: "procedural", scope: "team", tags: ["deploy", "runbook"] });
+    await pm.post("/v1/agent/memory", {
+      content: "The deploy pipeline needs the canary stage before production",
+      kind: "procedural",
+      scope: "team",
+      tags: ["deploy", "runbook"],
+    });
     await pm.post("/v1/agent/memory", { content: "Customer Acme asked about SSO pricing", kind: "episodic", tags: ["sales"] });
     await pm.post("/v1/agent/memory", { content: "Working note: canary looked healthy", kind: "working", tags: ["deploy"], ttlSeconds: 1 });
     const byText = await pm.post("/v1/agent/memory/recall", { query: "canary" });
-    expect(byText.body.memories.map((m: { content: string }) => m.content)).toEqual(expect.arrayContaining(["The deploy pipeline needs the canary stage before production", "Working note: canary looked healthy"]));
+    expect(byText.body.memories.map((m: { content: string }) => m.content)).toEqual(
+      expect.arrayContaining(["The deploy pipeline needs the canary stage before production", "Working note: canary looked healthy"]),
+    );
     const prefix = await pm.post("/v1/agent/memory/recall", { query: "pipel*" });
     expect(prefix.body.memories).toHaveLength(1);
     const byTags = await pm.post("/v1/agent/memory/recall", { tags: ["deploy", "runbook"] });
@@ -93,10 +119,18 @@ describe("memory", () => {
 describe("discovery", () => {
   it("heartbeats advertise capabilities and status; every agent shows online or not", async () => {
     const hb = await agent(ENG).post("/v1/agent/heartbeat", { capabilities: ["typescript", "reviews"], status: "reviewing PR 12" });
-    expect(hb.body.agent).toMatchObject({ agentId: f.agents[ENG]!.id, online: true, capabilities: ["engineering", "typescript", "reviews"], statusText: "reviewing PR 12" });
+    expect(hb.body.agent).toMatchObject({
+      agentId: f.agents[ENG]!.id,
+      online: true,
+      capabilities: ["engineering", "typescript", "reviews"],
+      statusText: "reviewing PR 12",
+    });
     const list = await call(coordPath(f, "/agents"), { cookie: f.viewer.cookie });
     expect(list.body.agents).toHaveLength(3);
-    expect(list.body.agents.find((a: { agentId: string }) => a.agentId === f.agents[ENG]!.id)).toMatchObject({ online: true, template: "engineering" });
+    expect(list.body.agents.find((a: { agentId: string }) => a.agentId === f.agents[ENG]!.id)).toMatchObject({
+      online: true,
+      template: "engineering",
+    });
     // A capability advertised by heartbeat lets the agent claim tasks wanting it.
     const t = await call(coordPath(f, "/tasks"), { body: { title: "review", capability: "reviews" }, cookie: f.owner.cookie });
     expect((await agent(ENG).post("/v1/agent/tasks/claim", {})).body.task.id).toBe(t.body.task.id);
@@ -105,20 +139,39 @@ describe("discovery", () => {
 
 describe("workflows", () => {
   it("sprint hand-off: PM → Engineering → Ops, each completion hands off to the next agent", async () => {
-    const started = await call(coordPath(f, "/workflows"), { body: { template: "sprint-handoff", title: "Sprint 7", details: "Goal: SSO" }, cookie: f.owner.cookie });
+    const started = await call(coordPath(f, "/workflows"), {
+      body: { template: "sprint-handoff", title: "Sprint 7", details: "Goal: SSO" },
+      cookie: f.owner.cookie,
+    });
     expect(started.status).toBe(201);
     const run = started.body.run;
     expect(run.steps.map((s: { state: string }) => s.state)).toEqual(["queued", "blocked", "blocked"]);
     expect(run.steps.map((s: { assignee: string }) => s.assignee)).toEqual(f.agents.map((a) => a.id));
     const plan = await agent(PM).post("/v1/agent/tasks/claim", { taskId: run.steps[0].taskId });
-    await agent(PM).post("/v1/agent/tasks/complete", { taskId: plan.body.task.id, claimToken: plan.body.task.claimToken, result: { plan: "SSO in 3 tickets" } });
+    await agent(PM).post("/v1/agent/tasks/complete", {
+      taskId: plan.body.task.id,
+      claimToken: plan.body.task.claimToken,
+      result: { plan: "SSO in 3 tickets" },
+    });
     const toEng = await agent(ENG).post("/v1/agent/handoffs/read", { key: `${run.id}:build` });
     expect(toEng.body.handoffs).toHaveLength(1);
-    expect(toEng.body.handoffs[0]).toMatchObject({ from: { id: f.agents[PM]!.id }, context: { result: { plan: "SSO in 3 tickets" } }, workflowRunId: run.id });
+    expect(toEng.body.handoffs[0]).toMatchObject({
+      from: { id: f.agents[PM]!.id },
+      context: { result: { plan: "SSO in 3 tickets" } },
+      workflowRunId: run.id,
+    });
     const build = await agent(ENG).post("/v1/agent/tasks/claim", { taskId: run.steps[1].taskId });
-    await agent(ENG).post("/v1/agent/tasks/complete", { taskId: build.body.task.id, claimToken: build.body.task.claimToken, result: "shipped build 1.2" });
+    await agent(ENG).post("/v1/agent/tasks/complete", {
+      taskId: build.body.task.id,
+      claimToken: build.body.task.claimToken,
+      result: "shipped build 1.2",
+    });
     const ship = await agent(OPS).post("/v1/agent/tasks/claim", { taskId: run.steps[2].taskId });
-    await agent(OPS).post("/v1/agent/tasks/complete", { taskId: ship.body.task.id, claimToken: ship.body.task.claimToken, result: "release r-9" });
+    await agent(OPS).post("/v1/agent/tasks/complete", {
+      taskId: ship.body.task.id,
+      claimToken: ship.body.task.claimToken,
+      result: "release r-9",
+    });
     const done = await call(coordPath(f, `/workflows/${run.id}`), { cookie: f.viewer.cookie });
     expect(done.body.run.status).toBe("completed");
     expect(done.body.run.steps.map((s: { state: string }) => s.state)).toEqual(["completed", "completed", "completed"]);
@@ -127,18 +180,35 @@ describe("workflows", () => {
   });
 
   it("release approval rejected: the run is rejected and the ship step cancelled", async () => {
-    const run = (await call(coordPath(f, "/workflows"), { body: { template: "release-approval", title: "v2.0" }, cookie: f.owner.cookie })).body.run;
+    const run = (await call(coordPath(f, "/workflows"), { body: { template: "release-approval", title: "v2.0" }, cookie: f.owner.cookie }))
+      .body.run;
     const prep = await agent(ENG).post("/v1/agent/tasks/claim", { taskId: run.steps[0].taskId });
-    await agent(ENG).post("/v1/agent/tasks/complete", { taskId: prep.body.task.id, claimToken: prep.body.task.claimToken, result: "notes" });
+    await agent(ENG).post("/v1/agent/tasks/complete", {
+      taskId: prep.body.task.id,
+      claimToken: prep.body.task.claimToken,
+      result: "notes",
+    });
     const approve = await agent(PM).post("/v1/agent/tasks/claim", { taskId: run.steps[1].taskId });
-    await agent(PM).post("/v1/agent/tasks/complete", { taskId: approve.body.task.id, claimToken: approve.body.task.claimToken, result: { approved: false, reason: "missing tests" } });
+    await agent(PM).post("/v1/agent/tasks/complete", {
+      taskId: approve.body.task.id,
+      claimToken: approve.body.task.claimToken,
+      result: { approved: false, reason: "missing tests" },
+    });
     const after = await call(coordPath(f, `/workflows/${run.id}`), { cookie: f.viewer.cookie });
     expect(after.body.run.status).toBe("rejected");
     expect(after.body.run.steps[2].state).toBe("cancelled");
     const list = await call(coordPath(f, "/workflows"), { cookie: f.viewer.cookie });
     expect(list.body.runs.map((r: { id: string }) => r.id)).toContain(run.id);
-    expectError(await call(coordPath(f, "/workflows"), { body: { template: "nope", title: "x" }, cookie: f.owner.cookie }), 400, "validation_failed");
-    expectError(await call(coordPath(f, "/workflows"), { body: { template: "incident-escalation", title: "x" }, cookie: f.viewer.cookie }), 403, "forbidden");
+    expectError(
+      await call(coordPath(f, "/workflows"), { body: { template: "nope", title: "x" }, cookie: f.owner.cookie }),
+      400,
+      "validation_failed",
+    );
+    expectError(
+      await call(coordPath(f, "/workflows"), { body: { template: "incident-escalation", title: "x" }, cookie: f.viewer.cookie }),
+      403,
+      "forbidden",
+    );
   });
 });
 
@@ -155,9 +225,19 @@ describe("audit", () => {
       actions = page.body.data.map((e: { action: string }) => e.action);
       expect(page.body.data.every((e: { actor: { id: string } }) => e.actor.id === f.agents[PM]!.id)).toBe(true);
     }
-    expect(actions).toEqual(expect.arrayContaining(["coordination.lock_acquired", "coordination.lock_released", "coordination.handoff_created", "coordination.memory_written"]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "coordination.lock_acquired",
+        "coordination.lock_released",
+        "coordination.handoff_created",
+        "coordination.memory_written",
+      ]),
+    );
     const tenantLog = await call(`/v1/tenants/${f.tenantId}/audit?action=coordination.lock_acquired&limit=100`, { cookie: f.owner.cookie });
-    expect(tenantLog.body.data.find((e: { target: { id: string } }) => e.target.id === "audited").details).toMatchObject({ teamId: f.teamId, fencingToken: lock.body.lock.fencingToken });
+    expect(tenantLog.body.data.find((e: { target: { id: string } }) => e.target.id === "audited").details).toMatchObject({
+      teamId: f.teamId,
+      fencingToken: lock.body.lock.fencingToken,
+    });
   });
 });
 
@@ -171,6 +251,10 @@ describe("isolation", () => {
     expectError(await outsider.get(`/v1/agent/tasks/${someTask.id}`), 404, "not_found");
     expectError(await outsider.post("/v1/agent/handoffs", { to: f.agents[PM]!.id, title: "cross-team" }), 404, "not_found");
     expectError(await call(coordPath(f, "/tasks"), { cookie: other.owner.cookie }), 404, "not_found");
-    expectError(await call(`/v1/tenants/${other.tenantId}/teams/${f.teamId}/coordination/tasks`, { cookie: other.owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`/v1/tenants/${other.tenantId}/teams/${f.teamId}/coordination/tasks`, { cookie: other.owner.cookie }),
+      404,
+      "not_found",
+    );
   });
 });

@@ -27,8 +27,14 @@ describe("locks", () => {
     expectError(held, 409, "lock_held");
     expect(held.body.error.details).toMatchObject({ holder: { id: f.agents[0]!.id }, fencingToken: a.body.lock.fencingToken });
     // A stale token cannot release it.
-    expectError(await eng.post("/v1/agent/locks/release", { name: "repo:main", fencingToken: a.body.lock.fencingToken }), 409, "lease_lost");
-    expect((await pm.post("/v1/agent/locks/release", { name: "repo:main", fencingToken: a.body.lock.fencingToken })).body).toEqual({ released: true });
+    expectError(
+      await eng.post("/v1/agent/locks/release", { name: "repo:main", fencingToken: a.body.lock.fencingToken }),
+      409,
+      "lease_lost",
+    );
+    expect((await pm.post("/v1/agent/locks/release", { name: "repo:main", fencingToken: a.body.lock.fencingToken })).body).toEqual({
+      released: true,
+    });
     const b = await eng.post("/v1/agent/locks/acquire", { name: "repo:main" });
     expect(b.status).toBe(200);
     expect(b.body.lock.fencingToken).toBeGreaterThan(a.body.lock.fencingToken);
@@ -42,7 +48,11 @@ describe("locks", () => {
     const b = await eng.post("/v1/agent/locks/acquire", { name: "ttl", ttlMs: 5_000 });
     expect(b.status).toBe(200);
     expect(b.body.lock.fencingToken).toBeGreaterThan(a.body.lock.fencingToken);
-    expectError(await pm.post("/v1/agent/locks/renew", { name: "ttl", fencingToken: a.body.lock.fencingToken, ttlMs: 5_000 }), 409, "lease_lost");
+    expectError(
+      await pm.post("/v1/agent/locks/renew", { name: "ttl", fencingToken: a.body.lock.fencingToken, ttlMs: 5_000 }),
+      409,
+      "lease_lost",
+    );
     const renewed = await eng.post("/v1/agent/locks/renew", { name: "ttl", fencingToken: b.body.lock.fencingToken, ttlMs: 60_000 });
     expect(renewed.status).toBe(200);
     expect(Date.parse(renewed.body.lock.expiresAt)).toBeGreaterThan(Date.parse(b.body.lock.expiresAt));

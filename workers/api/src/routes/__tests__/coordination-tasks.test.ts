@@ -10,7 +10,12 @@ import { setAllowlist } from "../../../../../test/workers/relay-harness";
 
 let f: CoordFixture;
 beforeAll(async () => {
-  f = await coordFixture([{ template: "pm" }, { template: "engineering" }, { template: "engineering" }, { template: "ops", trustLevel: 0 }]);
+  f = await coordFixture([
+    { template: "pm" },
+    { template: "engineering" },
+    { template: "engineering" },
+    { template: "ops", trustLevel: 0 },
+  ]);
   await openAllowlist(f);
 });
 const pm = () => as(f, f.agents[0]!);
@@ -21,7 +26,9 @@ describe("work queue", () => {
   it("exactly one of 50 concurrent claimers wins a task; 50 tasks go to 50 distinct claims", async () => {
     const created = await call(coordPath(f, "/tasks"), { body: { title: "the one", capability: "race-1" }, cookie: f.owner.cookie });
     expect(created.status).toBe(201);
-    const claimers = Array.from({ length: 50 }, (_, i) => (i % 2 ? eng() : eng2()).post("/v1/agent/tasks/claim", { capabilities: ["race-1"] }));
+    const claimers = Array.from({ length: 50 }, (_, i) =>
+      (i % 2 ? eng() : eng2()).post("/v1/agent/tasks/claim", { capabilities: ["race-1"] }),
+    );
     const results = await Promise.all(claimers);
     expect(results.filter((r) => r.status !== 200).map((r) => JSON.stringify(r.body))).toEqual([]);
     const winners = results.filter((r) => r.body.task !== null);
@@ -29,8 +36,11 @@ describe("work queue", () => {
     expect(winners[0]!.body.task).toMatchObject({ id: created.body.task.id, state: "claimed", attempts: 1 });
     expect(winners[0]!.body.task.claimToken).toEqual(expect.any(String));
 
-    for (let i = 0; i < 50; i++) await call(coordPath(f, "/tasks"), { body: { title: `bulk ${i}`, capability: "race-50" }, cookie: f.owner.cookie });
-    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 ? eng() : eng2()).post("/v1/agent/tasks/claim", { capabilities: ["race-50"] })));
+    for (let i = 0; i < 50; i++)
+      await call(coordPath(f, "/tasks"), { body: { title: `bulk ${i}`, capability: "race-50" }, cookie: f.owner.cookie });
+    const many = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => (i % 2 ? eng() : eng2()).post("/v1/agent/tasks/claim", { capabilities: ["race-50"] })),
+    );
     const ids = many.map((r) => r.body.task?.id).filter(Boolean);
     expect(ids).toHaveLength(50);
     expect(new Set(ids).size).toBe(50);
@@ -44,7 +54,9 @@ describe("work queue", () => {
     expect((await eng().post("/v1/agent/tasks/claim", { capabilities: ["prio"] })).body.task.id).toBe(low.body.task.id);
     expect((await eng().post("/v1/agent/tasks/claim", { capabilities: ["prio"] })).body.task).toBeNull();
     expectError(await eng().post("/v1/agent/tasks/claim", { taskId: mine.body.task.id }), 403, "forbidden");
-    expect((await eng2().post("/v1/agent/tasks/claim", { taskId: mine.body.task.id, capabilities: ["prio"] })).body.task.id).toBe(mine.body.task.id);
+    expect((await eng2().post("/v1/agent/tasks/claim", { taskId: mine.body.task.id, capabilities: ["prio"] })).body.task.id).toBe(
+      mine.body.task.id,
+    );
     // The agent's template is a capability without asking.
     const byRole = await pm().post("/v1/agent/tasks", { title: "any engineer", capability: "engineering", priority: 9 });
     expect((await eng().post("/v1/agent/tasks/claim", {})).body.task.id).toBe(byRole.body.task.id);
@@ -58,7 +70,11 @@ describe("work queue", () => {
     await sleep(1_100);
     const second = await eng2().post("/v1/agent/tasks/claim", { capabilities: ["vis"] });
     expect(second.body.task).toMatchObject({ id: t.body.task.id, attempts: 2, claimedBy: f.agents[2]!.id });
-    expectError(await eng().post("/v1/agent/tasks/complete", { taskId: t.body.task.id, claimToken: first.body.task.claimToken, result: "late" }), 409, "lease_lost");
+    expectError(
+      await eng().post("/v1/agent/tasks/complete", { taskId: t.body.task.id, claimToken: first.body.task.claimToken, result: "late" }),
+      409,
+      "lease_lost",
+    );
     // The second lease also runs out: attempts are used up, so it is dead-lettered, not re-delivered.
     await sleep(1_100);
     const listed = await eng().get(`/v1/agent/tasks/${t.body.task.id}`);
@@ -77,12 +93,25 @@ describe("work queue", () => {
     const dead = await call(coordPath(f, "/tasks?state=dead"), { cookie: f.viewer.cookie });
     expect(dead.body.tasks.map((x: { id: string }) => x.id)).toContain(t.body.task.id);
     expect(dead.body.counts.dead).toBeGreaterThanOrEqual(1);
-    expectError(await call(coordPath(f, `/tasks/${t.body.task.id}/requeue`), { method: "POST", cookie: f.viewer.cookie }), 403, "forbidden");
+    expectError(
+      await call(coordPath(f, `/tasks/${t.body.task.id}/requeue`), { method: "POST", cookie: f.viewer.cookie }),
+      403,
+      "forbidden",
+    );
     const requeued = await call(coordPath(f, `/tasks/${t.body.task.id}/requeue`), { method: "POST", cookie: f.owner.cookie });
     expect(requeued.body.task).toMatchObject({ state: "queued", attempts: 0 });
     // retry: false goes straight to the dead letter.
     const c3 = await eng().post("/v1/agent/tasks/claim", { capabilities: ["flaky"] });
-    expect((await eng().post("/v1/agent/tasks/fail", { taskId: t.body.task.id, claimToken: c3.body.task.claimToken, error: "fatal", retry: false })).body.task.state).toBe("dead");
+    expect(
+      (
+        await eng().post("/v1/agent/tasks/fail", {
+          taskId: t.body.task.id,
+          claimToken: c3.body.task.claimToken,
+          error: "fatal",
+          retry: false,
+        })
+      ).body.task.state,
+    ).toBe("dead");
   });
 
   it("dependencies: blocked until every dependency completes", async () => {
@@ -93,7 +122,11 @@ describe("work queue", () => {
     const ca = await eng().post("/v1/agent/tasks/claim", { capabilities: ["deps"] });
     const cb = await eng().post("/v1/agent/tasks/claim", { capabilities: ["deps"] });
     expect((await eng().post("/v1/agent/tasks/claim", { capabilities: ["deps"] })).body.task).toBeNull();
-    const doneA = await eng().post("/v1/agent/tasks/complete", { taskId: ca.body.task.id, claimToken: ca.body.task.claimToken, result: { ok: 1 } });
+    const doneA = await eng().post("/v1/agent/tasks/complete", {
+      taskId: ca.body.task.id,
+      claimToken: ca.body.task.claimToken,
+      result: { ok: 1 },
+    });
     expect(doneA.body.unblocked).toEqual([]);
     const doneB = await eng().post("/v1/agent/tasks/complete", { taskId: cb.body.task.id, claimToken: cb.body.task.claimToken });
     expect(doneB.body.unblocked).toEqual([c.body.task.id]);
@@ -115,7 +148,9 @@ describe("work queue", () => {
     await setAllowlist(f, { edges: [{ from: { kind: "agent", id: pmAgent.id }, to: { kind: "role", id: "engineering" } }] });
     await sleep(1_100);
     expect((await pm().post("/v1/agent/tasks", { title: "ok", assignee: engAgent.id })).status).toBe(200);
-    expect((await eng().post("/v1/agent/tasks/claim", { taskId: open.body.task.id, capabilities: ["gated"] })).body.task.id).toBe(open.body.task.id);
+    expect((await eng().post("/v1/agent/tasks/claim", { taskId: open.body.task.id, capabilities: ["gated"] })).body.task.id).toBe(
+      open.body.task.id,
+    );
     expectError(await as(f, f.agents[3]!).post("/v1/agent/tasks", { title: "sandboxed" }), 403, "not_allowed");
     await openAllowlist(f);
   });
@@ -124,8 +159,14 @@ describe("work queue", () => {
     const t = await call(coordPath(f, "/tasks"), { body: { title: "cancel me", capability: "cancel" }, cookie: f.owner.cookie });
     const claim = await eng().post("/v1/agent/tasks/claim", { capabilities: ["cancel"] });
     expectError(await call(coordPath(f, `/tasks/${t.body.task.id}/cancel`), { method: "POST", cookie: f.viewer.cookie }), 403, "forbidden");
-    expect((await call(coordPath(f, `/tasks/${t.body.task.id}/cancel`), { method: "POST", cookie: f.owner.cookie })).body.task.state).toBe("cancelled");
-    expectError(await eng().post("/v1/agent/tasks/complete", { taskId: t.body.task.id, claimToken: claim.body.task.claimToken }), 409, "lease_lost");
+    expect((await call(coordPath(f, `/tasks/${t.body.task.id}/cancel`), { method: "POST", cookie: f.owner.cookie })).body.task.state).toBe(
+      "cancelled",
+    );
+    expectError(
+      await eng().post("/v1/agent/tasks/complete", { taskId: t.body.task.id, claimToken: claim.body.task.claimToken }),
+      409,
+      "lease_lost",
+    );
     expectError(await call(coordPath(f, `/tasks/task_missing/cancel`), { method: "POST", cookie: f.owner.cookie }), 404, "not_found");
   });
 });

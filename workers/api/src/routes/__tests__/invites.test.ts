@@ -2,14 +2,26 @@ import { env } from "cloudflare:workers";
 import { FAKE_RESEND_KEY } from "../../../../../test/workers/fake-mail-provider";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { hashSecret } from "../../../../shared/crypto/secrets";
-import { addMember, call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, uniqueEmail, type TestUser } from "../../../../../test/workers/harness";
+import {
+  addMember,
+  call,
+  createTenant,
+  expectError,
+  PASSWORD,
+  sessionCookieOf,
+  signup,
+  uniqueEmail,
+  type TestUser,
+} from "../../../../../test/workers/harness";
 import { INVITE_TTL_MS } from "../invites";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 const invitesPath = (tenantId: string) => `/v1/tenants/${tenantId}/invites`;
-const invite = (tenantId: string, actor: TestUser, email: string, role = "member") => call(invitesPath(tenantId), { body: { email, role }, cookie: actor.cookie });
+const invite = (tenantId: string, actor: TestUser, email: string, role = "member") =>
+  call(invitesPath(tenantId), { body: { email, role }, cookie: actor.cookie });
 const accept = (user: TestUser, token: string) => call("/v1/invites/accept", { body: { token }, cookie: user.cookie });
-const revoke = (tenantId: string, actor: TestUser, inviteId: string) => call(`${invitesPath(tenantId)}/${inviteId}`, { method: "DELETE", cookie: actor.cookie });
+const revoke = (tenantId: string, actor: TestUser, inviteId: string) =>
+  call(`${invitesPath(tenantId)}/${inviteId}`, { method: "DELETE", cookie: actor.cookie });
 
 /** Signs up an account with a chosen email (the harness's `signup` picks its own). */
 async function signupAs(email: string): Promise<TestUser> {
@@ -27,12 +39,18 @@ async function tenant(plan: "free" | "team" = "team") {
 }
 
 async function auditRows(tenantId: string, action: string) {
-  const { results } = await auditResults<Record<string, string>>("select * from audit_events where tenant_id = ? and action = ? order by id", tenantId, action);
+  const { results } = await auditResults<Record<string, string>>(
+    "select * from audit_events where tenant_id = ? and action = ? order by id",
+    tenantId,
+    action,
+  );
   return results.map((r) => ({ ...r, details: JSON.parse(r.details!) }));
 }
 
 async function membershipCount(tenantId: string, userId: string): Promise<number> {
-  const row = await env.DB.prepare("select count(*) as n from memberships where tenant_id = ? and user_id = ?").bind(tenantId, userId).first<{ n: number }>();
+  const row = await env.DB.prepare("select count(*) as n from memberships where tenant_id = ? and user_id = ?")
+    .bind(tenantId, userId)
+    .first<{ n: number }>();
   return row!.n;
 }
 
@@ -77,7 +95,13 @@ describe("invite flow", () => {
     const [createdAudit] = await auditRows(tenantId, "invite.created");
     expect(createdAudit).toMatchObject({ actor_id: owner.id, target_type: "invite", target_id: inv.id, details: { email, role: "admin" } });
     const [acceptedAudit] = await auditRows(tenantId, "invite.accepted");
-    expect(acceptedAudit).toMatchObject({ tenant_id: tenantId, actor_type: "user", actor_id: invitee.id, target_id: inv.id, details: { userId: invitee.id, role: "admin" } });
+    expect(acceptedAudit).toMatchObject({
+      tenant_id: tenantId,
+      actor_type: "user",
+      actor_id: invitee.id,
+      target_id: inv.id,
+      details: { userId: invitee.id, role: "admin" },
+    });
   });
 
   it("never returns or records the token again: not in the list, not in audit details", async () => {
@@ -103,7 +127,9 @@ describe("invite flow", () => {
     const email = uniqueEmail("outbox");
     const created = await invite(tenantId, owner, email);
     expect(created.body.mail).toEqual({ status: "dev_outbox" });
-    const mail = await env.DB.prepare("select subject, text from dev_outbox where `to` = ?").bind(email).first<{ subject: string; text: string }>();
+    const mail = await env.DB.prepare("select subject, text from dev_outbox where `to` = ?")
+      .bind(email)
+      .first<{ subject: string; text: string }>();
     expect(mail!.subject).toBe("You are invited to Test tenant on Switchboard");
     expect(mail!.text).toContain(`http://localhost:8787/invites/accept?token=${encodeURIComponent(created.body.token)}`);
     expect(mail!.text).toContain("as a member");
@@ -113,14 +139,26 @@ describe("invite flow", () => {
 
   it("in production: sent through the mail provider (status sent), or honestly not (not_configured, failed) — the invite exists either way", async () => {
     const { owner, tenantId } = await tenant();
-    const provider = { ENVIRONMENT: "production", RESEND_API_KEY: FAKE_RESEND_KEY, MAIL_FROM: "Switchboard <no-reply@mail.switchboard.test>" };
-    const send = (email: string, overrides: Partial<Env>) => call(invitesPath(tenantId), { body: { email, role: "viewer" }, cookie: owner.cookie, headers: { origin: "http://localhost:5173" }, env: overrides });
+    const provider = {
+      ENVIRONMENT: "production",
+      RESEND_API_KEY: FAKE_RESEND_KEY,
+      MAIL_FROM: "Switchboard <no-reply@mail.switchboard.test>",
+    };
+    const send = (email: string, overrides: Partial<Env>) =>
+      call(invitesPath(tenantId), {
+        body: { email, role: "viewer" },
+        cookie: owner.cookie,
+        headers: { origin: "http://localhost:5173" },
+        env: overrides,
+      });
 
     const sentTo = uniqueEmail("mailed");
     const sent = await send(sentTo, provider);
     expect(sent.status).toBe(201);
     expect(sent.body.mail).toEqual({ status: "sent" });
-    const recorded = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(sentTo)}`)).json()) as { accepted: { text: string; idempotencyKey: string }[] };
+    const recorded = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(sentTo)}`)).json()) as {
+      accepted: { text: string; idempotencyKey: string }[];
+    };
     expect(recorded.accepted).toHaveLength(1);
     expect(recorded.accepted[0]!.idempotencyKey).toBe(`invite/${sent.body.invite.id}`);
     // the link points at the dashboard the owner used
@@ -133,7 +171,9 @@ describe("invite flow", () => {
     const failed = await send(`refused-${uniqueEmail()}`, provider);
     expect(failed.status).toBe(201);
     expect(failed.body.mail).toEqual({ status: "failed" });
-    const [audited] = (await auditRows(tenantId, "invite.created")).filter((r) => (r as Record<string, unknown>).target_id === failed.body.invite.id);
+    const [audited] = (await auditRows(tenantId, "invite.created")).filter(
+      (r) => (r as Record<string, unknown>).target_id === failed.body.invite.id,
+    );
     expect(audited!.details).toMatchObject({ mail: "failed" });
   });
 
@@ -150,7 +190,9 @@ describe("invite flow", () => {
     const { owner, tenantId } = await tenant();
     const email = uniqueEmail("late");
     const { token, invite: inv } = (await invite(tenantId, owner, email)).body;
-    await env.DB.prepare("update invites set expires_at = ? where id = ?").bind(Date.now() - 1000, inv.id).run();
+    await env.DB.prepare("update invites set expires_at = ? where id = ?")
+      .bind(Date.now() - 1000, inv.id)
+      .run();
     const invitee = await signupAs(email);
     expectError(await accept(invitee, token), 410, "invite_expired");
     expect(await membershipCount(tenantId, invitee.id)).toBe(0);
@@ -166,12 +208,23 @@ describe("invite flow", () => {
     const someone = await signup("peeker");
     const preview = await call("/v1/invites/preview", { body: { token }, cookie: someone.cookie });
     expect(preview.status).toBe(200);
-    expect(preview.body).toEqual({ tenantName: "Preview Corp", role: "viewer", email, invitedByName: expect.any(String), status: "pending", expiresAt: inv.expiresAt });
+    expect(preview.body).toEqual({
+      tenantName: "Preview Corp",
+      role: "viewer",
+      email,
+      invitedByName: expect.any(String),
+      status: "pending",
+      expiresAt: inv.expiresAt,
+    });
     // previewing changes nothing: the invite is still pending and the looker is not a member
     expect(await membershipCount(tenantId, someone.id)).toBe(0);
     await revoke(tenantId, owner, inv.id);
     expect((await call("/v1/invites/preview", { body: { token }, cookie: someone.cookie })).body.status).toBe("revoked");
-    expectError(await call("/v1/invites/preview", { body: { token: "not-a-real-invite-token" }, cookie: someone.cookie }), 404, "not_found");
+    expectError(
+      await call("/v1/invites/preview", { body: { token: "not-a-real-invite-token" }, cookie: someone.cookie }),
+      404,
+      "not_found",
+    );
     expectError(await call("/v1/invites/preview", { body: { token } }), 401, "unauthenticated");
   });
 
@@ -231,7 +284,11 @@ describe("invite flow", () => {
     const { owner, tenantId } = await tenant();
     expectError(await invite(tenantId, owner, "not-an-email"), 400, "validation_failed");
     expectError(await invite(tenantId, owner, uniqueEmail(), "superuser"), 400, "validation_failed");
-    expectError(await call(invitesPath(tenantId), { body: { email: uniqueEmail(), role: "member", token: "mine" }, cookie: owner.cookie }), 400, "validation_failed");
+    expectError(
+      await call(invitesPath(tenantId), { body: { email: uniqueEmail(), role: "member", token: "mine" }, cookie: owner.cookie }),
+      400,
+      "validation_failed",
+    );
   });
 });
 
@@ -268,7 +325,9 @@ describe("plan limit", () => {
     expect(count!.n).toBe(2);
 
     // an expired invite no longer holds a seat
-    await env.DB.prepare("update invites set expires_at = ? where id = ?").bind(Date.now() - 1, a.body.invite.id).run();
+    await env.DB.prepare("update invites set expires_at = ? where id = ?")
+      .bind(Date.now() - 1, a.body.invite.id)
+      .run();
     expect((await invite(tenantId, owner, uniqueEmail("d"))).status).toBe(201);
   });
 

@@ -20,14 +20,18 @@ const workerFetch = (url: string | URL, init?: RequestInit) => exports.default.f
 
 async function mcpClient(token: string, mode: "legacy" | "auto" = "legacy"): Promise<Client> {
   const client = new Client({ name: "switchboard-test", version: "1.0.0" }, { versionNegotiation: { mode } });
-  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), { fetch: workerFetch, requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
+    fetch: workerFetch,
+    requestInit: { headers: { authorization: `Bearer ${token}` } },
+  });
   await client.connect(transport);
   clients.push(client);
   return client;
 }
 
 type ToolOut = { isError?: boolean; structuredContent?: any; content: Array<{ type: string; text?: string }> };
-const callTool = async (client: Client, name: string, args: Record<string, unknown> = {}) => (await client.callTool({ name, arguments: args })) as ToolOut;
+const callTool = async (client: Client, name: string, args: Record<string, unknown> = {}) =>
+  (await client.callTool({ name, arguments: args })) as ToolOut;
 const ok = (r: ToolOut) => {
   if (r.isError) throw new Error(`tool error: ${JSON.stringify(r.content)}`);
   return r.structuredContent;
@@ -43,10 +47,16 @@ afterAll(async () => {
 
 describe("MCP auth", () => {
   it("refuses a request without a token with 401 and the protected-resource metadata URL", async () => {
-    const res = await call("/mcp", { body: { jsonrpc: "2.0", id: 1, method: "tools/list" }, headers: { accept: "application/json, text/event-stream" } });
+    const res = await call("/mcp", {
+      body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      headers: { accept: "application/json, text/event-stream" },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toContain(`resource_metadata="${BASE}/.well-known/oauth-protected-resource/mcp"`);
-    const bad = await call("/mcp", { body: { jsonrpc: "2.0", id: 1, method: "tools/list" }, headers: { authorization: "Bearer x.y.z", accept: "application/json, text/event-stream" } });
+    const bad = await call("/mcp", {
+      body: { jsonrpc: "2.0", id: 1, method: "tools/list" },
+      headers: { authorization: "Bearer x.y.z", accept: "application/json, text/event-stream" },
+    });
     expect(bad.status).toBe(401);
     expect(bad.body).toMatchObject({ error: "invalid_token" });
     const meta = await call("/.well-known/oauth-protected-resource/mcp");
@@ -54,7 +64,19 @@ describe("MCP auth", () => {
   });
 
   it("refuses a foreign Host (DNS rebinding) even with a valid token", async () => {
-    const res = await exports.default.fetch(new Request(`http://evil.example/mcp`, { method: "POST", headers: { host: "evil.example", authorization: `Bearer ${f.tokens.get(f.agents[0]!.id)}`, "content-type": "application/json", accept: "application/json, text/event-stream", origin: "http://evil.example" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) }));
+    const res = await exports.default.fetch(
+      new Request(`http://evil.example/mcp`, {
+        method: "POST",
+        headers: {
+          host: "evil.example",
+          authorization: `Bearer ${f.tokens.get(f.agents[0]!.id)}`,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          origin: "http://evil.example",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }),
+      }),
+    );
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
@@ -71,7 +93,10 @@ describe("MCP tools", () => {
     }
     // Inline schemas (no $ref for clients that do not follow them), with the fields' descriptions.
     expect(JSON.stringify(tools.map((t) => t.inputSchema))).not.toContain("$ref");
-    expect(tools.find((t) => t.name === "acquire_lock")!.inputSchema).toMatchObject({ required: ["name"], properties: { ttlMs: { type: "integer", description: expect.stringContaining("renewed") } } });
+    expect(tools.find((t) => t.name === "acquire_lock")!.inputSchema).toMatchObject({
+      required: ["name"],
+      properties: { ttlMs: { type: "integer", description: expect.stringContaining("renewed") } },
+    });
     const { resources } = await client.listResources();
     expect(resources.map((r) => r.uri).sort()).toEqual(Object.values(RESOURCE_URIS).sort());
   });
@@ -95,27 +120,44 @@ describe("MCP tools", () => {
     const held = await callTool(eng, "acquire_lock", { name: "mcp:lock" });
     expect(held.isError).toBe(true);
     expect(held.structuredContent.error).toMatchObject({ code: "lock_held", details: { fencingToken: lock.fencingToken } });
-    expect(ok(await run(pm, "renew_lock", { name: "mcp:lock", fencingToken: lock.fencingToken, ttlMs: 20_000 })).lock.fencingToken).toBe(lock.fencingToken);
+    expect(ok(await run(pm, "renew_lock", { name: "mcp:lock", fencingToken: lock.fencingToken, ttlMs: 20_000 })).lock.fencingToken).toBe(
+      lock.fencingToken,
+    );
     expect(ok(await run(pm, "release_lock", { name: "mcp:lock", fencingToken: lock.fencingToken }))).toEqual({ released: true });
 
     const task = ok(await run(pm, "create_task", { title: "Write the API", assignee: engId, labels: ["sprint-9"] })).task;
     const claim = ok(await run(eng, "claim_task", {})).task;
     expect(claim.id).toBe(task.id);
-    expect(ok(await run(eng, "complete_task", { taskId: claim.id, claimToken: claim.claimToken, result: { pr: 12 } })).task.state).toBe("completed");
+    expect(ok(await run(eng, "complete_task", { taskId: claim.id, claimToken: claim.claimToken, result: { pr: 12 } })).task.state).toBe(
+      "completed",
+    );
     const task2 = ok(await run(pm, "create_task", { title: "Flaky", assignee: engId, maxAttempts: 1 })).task;
     const claim2 = ok(await run(eng, "claim_task", { taskId: task2.id })).task;
-    expect(ok(await run(eng, "fail_task", { taskId: claim2.id, claimToken: claim2.claimToken, error: "tests red" })).task.state).toBe("dead");
+    expect(ok(await run(eng, "fail_task", { taskId: claim2.id, claimToken: claim2.claimToken, error: "tests red" })).task.state).toBe(
+      "dead",
+    );
     const stale = await callTool(eng, "complete_task", { taskId: claim2.id, claimToken: claim2.claimToken });
     expect(stale.structuredContent.error.code).toBe("lease_lost");
 
-    expect(ok(await run(pm, "handoff", { to: engId, key: "sprint-9", title: "Sprint 9", done: "planned", next: "build" })).handoff.version).toBe(1);
+    expect(
+      ok(await run(pm, "handoff", { to: engId, key: "sprint-9", title: "Sprint 9", done: "planned", next: "build" })).handoff.version,
+    ).toBe(1);
     expect(ok(await run(eng, "read_handoffs", {})).handoffs[0]).toMatchObject({ key: "sprint-9", from: { id: pmId } });
 
     ok(await run(pm, "remember", { content: "Sprint 9 goal is SSO", scope: "team", tags: ["sprint-9"] }));
     expect(ok(await run(eng, "recall", { query: "SSO" })).memories[0].content).toBe("Sprint 9 goal is SSO");
 
-    expect(ok(await run(pm, "check_guardrails", { action: "deploy", resource: "prod" }))).toMatchObject({ allowed: true, decision: "allow", engine: "native", findings: [] });
-    expect(ok(await run(pm, "check_guardrails", { action: "shell.exec", content: "sudo bash -c 'rm -rf /'" }))).toMatchObject({ allowed: false, decision: "block", findings: [expect.objectContaining({ ruleId: "fs.rm_root" })] });
+    expect(ok(await run(pm, "check_guardrails", { action: "deploy", resource: "prod" }))).toMatchObject({
+      allowed: true,
+      decision: "allow",
+      engine: "native",
+      findings: [],
+    });
+    expect(ok(await run(pm, "check_guardrails", { action: "shell.exec", content: "sudo bash -c 'rm -rf /'" }))).toMatchObject({
+      allowed: false,
+      decision: "block",
+      findings: [expect.objectContaining({ ruleId: "fs.rm_root" })],
+    });
 
     // Relay messaging: the relay's own judge and effects behind the tools (durable-objects/team-relay/agent-rpc.ts).
     const sent = ok(await run(pm, "send_message", { to: engId, body: { hi: 1 }, clientId: "mcp-hi" }));
@@ -135,7 +177,10 @@ describe("MCP tools", () => {
     expect(request!.id).toBe(`req-${request!.seq}`);
     const replied = ok(await run(eng, "reply", { inReplyTo: request!.id, body: { ok: true } }));
     const answer = ok(await asked);
-    expect(answer).toMatchObject({ seq: request!.seq, reply: { seq: replied.seq, from: engId, kind: "reply", body: { ok: true }, requestSeq: request!.seq } });
+    expect(answer).toMatchObject({
+      seq: request!.seq,
+      reply: { seq: replied.seq, from: engId, kind: "reply", body: { ok: true }, requestSeq: request!.seq },
+    });
     // A second reply, or one naming another id, is refused like the frame (request_timeout), and delivered to no one.
     const again = await callTool(eng, "reply", { inReplyTo: request!.id, body: { ok: false } });
     expect(again.structuredContent.error.code).toBe("request_timeout");
@@ -153,14 +198,18 @@ describe("MCP tools", () => {
       await new Promise((r) => setTimeout(r, 250));
       events = ok(await run(pm, "query_audit", { limit: 100 })).events;
     }
-    expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["coordination.lock_acquired", "coordination.task_created", "coordination.handoff_created"]));
+    expect(events.map((e) => e.action)).toEqual(
+      expect.arrayContaining(["coordination.lock_acquired", "coordination.task_created", "coordination.handoff_created"]),
+    );
     expect(events.every((e) => e.actor.id === pmId)).toBe(true);
     expect([...called].sort()).toEqual([...TOOL_NAMES].sort());
   });
 
   it("bad arguments are refused by the tool's schema", async () => {
     const pm = await mcpClient(f.tokens.get(f.agents[0]!.id)!);
-    const r = await pm.callTool({ name: "acquire_lock", arguments: { name: "x", ttlMs: 5 } }).catch((e: Error) => ({ isError: true, content: [{ type: "text", text: e.message }] }));
+    const r = await pm
+      .callTool({ name: "acquire_lock", arguments: { name: "x", ttlMs: 5 } })
+      .catch((e: Error) => ({ isError: true, content: [{ type: "text", text: e.message }] }));
     expect((r as ToolOut).isError).toBe(true);
   });
 
@@ -181,7 +230,9 @@ describe("MCP tools", () => {
 describe("done means", () => {
   it("two agents with only the URL and their tokens run a sprint hand-off over MCP", async () => {
     const [pmA, engA, opsA] = f.agents;
-    const run = (await call(coordPath(f, "/workflows"), { body: { template: "sprint-handoff", title: "Sprint MCP" }, cookie: f.owner.cookie })).body.run;
+    const run = (
+      await call(coordPath(f, "/workflows"), { body: { template: "sprint-handoff", title: "Sprint MCP" }, cookie: f.owner.cookie })
+    ).body.run;
     const pm = await mcpClient(f.tokens.get(pmA!.id)!);
     const eng = await mcpClient(f.tokens.get(engA!.id)!, "auto");
     const plan = ok(await callTool(pm, "claim_task", { taskId: run.steps[0].taskId })).task;

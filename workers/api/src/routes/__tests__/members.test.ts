@@ -6,23 +6,33 @@ import { auditResults } from "../../../../../test/workers/audit-view";
 
 const members = (tenantId: string) => `/v1/tenants/${tenantId}/members`;
 const member = (tenantId: string, userId: string) => `${members(tenantId)}/${userId}`;
-const patchRole = (tenantId: string, actor: TestUser, target: TestUser, role: string) => call(member(tenantId, target.id), { method: "PATCH", body: { role }, cookie: actor.cookie });
-const remove = (tenantId: string, actor: TestUser, target: TestUser) => call(member(tenantId, target.id), { method: "DELETE", cookie: actor.cookie });
+const patchRole = (tenantId: string, actor: TestUser, target: TestUser, role: string) =>
+  call(member(tenantId, target.id), { method: "PATCH", body: { role }, cookie: actor.cookie });
+const remove = (tenantId: string, actor: TestUser, target: TestUser) =>
+  call(member(tenantId, target.id), { method: "DELETE", cookie: actor.cookie });
 const leave = (tenantId: string, actor: TestUser) => call(`/v1/me/memberships/${tenantId}`, { method: "DELETE", cookie: actor.cookie });
 
 async function roleOf(tenantId: string, userId: string): Promise<string | null> {
-  const row = await env.DB.prepare("select role from memberships where tenant_id = ? and user_id = ?").bind(tenantId, userId).first<{ role: string }>();
+  const row = await env.DB.prepare("select role from memberships where tenant_id = ? and user_id = ?")
+    .bind(tenantId, userId)
+    .first<{ role: string }>();
   return row?.role ?? null;
 }
 
 async function auditRows(tenantId: string, action: string) {
-  const { results } = await auditResults<Record<string, string>>("select * from audit_events where tenant_id = ? and action = ? order by id", tenantId, action);
+  const { results } = await auditResults<Record<string, string>>(
+    "select * from audit_events where tenant_id = ? and action = ? order by id",
+    tenantId,
+    action,
+  );
   return results.map((r) => ({ ...r, details: JSON.parse(r.details!) }));
 }
 
 /** An API key row for the tenant, written directly (API key routes are tested on their own). */
 async function apiKeyFor(tenantId: string, createdBy: string, scopes: string[]): Promise<string> {
-  const prefix = randomToken(9).replace(/[^A-Za-z0-9]/g, "0").slice(0, 12);
+  const prefix = randomToken(9)
+    .replace(/[^A-Za-z0-9]/g, "0")
+    .slice(0, 12);
   const key = `sbk_${prefix}_${randomToken()}`;
   await env.DB.prepare("insert into api_keys (id, tenant_id, name, prefix, secret_hash, scopes, created_by) values (?, ?, ?, ?, ?, ?, ?)")
     .bind(`key_${prefix}`, tenantId, "test key", prefix, await hashSecret(key), JSON.stringify(scopes), createdBy)
@@ -65,7 +75,12 @@ describe("PATCH /members/{userId}", () => {
     expect(res.body.member).toMatchObject({ userId: t.member.id, email: t.member.email, role: "viewer" });
     expect(await roleOf(t.tenantId, t.member.id)).toBe("viewer");
     const [row] = await auditRows(t.tenantId, "member.role_changed");
-    expect(row).toMatchObject({ actor_id: t.admin.id, target_type: "member", target_id: t.member.id, details: { from: "member", to: "viewer" } });
+    expect(row).toMatchObject({
+      actor_id: t.admin.id,
+      target_type: "member",
+      target_id: t.member.id,
+      details: { from: "member", to: "viewer" },
+    });
     const me = await call("/v1/me", { cookie: t.member.cookie });
     expect(me.body.memberships).toEqual([{ tenantId: t.tenantId, tenantName: expect.any(String), role: "viewer" }]);
   });
@@ -88,7 +103,11 @@ describe("PATCH /members/{userId}", () => {
   it("refuses an API key granting owner, since only a person who is an owner may", async () => {
     const t = await tenantWithRoles();
     const key = await apiKeyFor(t.tenantId, t.owner.id, ["members:read", "members:write"]);
-    expectError(await call(member(t.tenantId, t.member.id), { method: "PATCH", body: { role: "owner" }, apiKey: key }), 403, "owner_required");
+    expectError(
+      await call(member(t.tenantId, t.member.id), { method: "PATCH", body: { role: "owner" }, apiKey: key }),
+      403,
+      "owner_required",
+    );
     const ok = await call(member(t.tenantId, t.member.id), { method: "PATCH", body: { role: "admin" }, apiKey: key });
     expect(ok.status).toBe(200);
     const [row] = await auditRows(t.tenantId, "member.role_changed");
@@ -115,7 +134,9 @@ describe("PATCH /members/{userId}", () => {
     const results = await Promise.all([patchRole(tenantId, owner, owner, "admin"), patchRole(tenantId, second, second, "admin")]);
     expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
     expectError(results.find((r) => r.status === 409)!, 409, "last_owner");
-    const owners = await env.DB.prepare("select count(*) as n from memberships where tenant_id = ? and role = 'owner'").bind(tenantId).first<{ n: number }>();
+    const owners = await env.DB.prepare("select count(*) as n from memberships where tenant_id = ? and role = 'owner'")
+      .bind(tenantId)
+      .first<{ n: number }>();
     expect(owners!.n).toBe(1);
   });
 
@@ -124,7 +145,11 @@ describe("PATCH /members/{userId}", () => {
     const stranger = await signup("stranger");
     expectError(await patchRole(t.tenantId, t.admin, stranger, "viewer"), 404, "not_found");
     expectError(await patchRole(t.tenantId, t.admin, t.member, "superuser"), 400, "validation_failed");
-    expectError(await call(member(t.tenantId, t.member.id), { method: "PATCH", body: { role: "viewer", extra: 1 }, cookie: t.admin.cookie }), 400, "validation_failed");
+    expectError(
+      await call(member(t.tenantId, t.member.id), { method: "PATCH", body: { role: "viewer", extra: 1 }, cookie: t.admin.cookie }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("does not let a member change roles (403)", async () => {

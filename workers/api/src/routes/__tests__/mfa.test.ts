@@ -4,7 +4,16 @@ import { describe, expect, it } from "vitest";
 import { decryptField } from "../../../../shared/crypto/encryption";
 import { createDb } from "../../../../shared/db/client";
 import { consumeTotpCode } from "../../services/totp";
-import { call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, addMember, type TestUser } from "../../../../../test/workers/harness";
+import {
+  call,
+  createTenant,
+  expectError,
+  PASSWORD,
+  sessionCookieOf,
+  signup,
+  addMember,
+  type TestUser,
+} from "../../../../../test/workers/harness";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 const STEP_MS = 30_000;
@@ -36,7 +45,10 @@ async function enrolled(label = "mfa"): Promise<Enrolled> {
   const setup = await call("/v1/me/mfa/totp/setup", { method: "POST", cookie: user.cookie });
   expect(setup.status).toBe(200);
   await awayFromStepEdge();
-  const enable = await call("/v1/me/mfa/totp/enable", { body: { code: codeAt(setup.body.secret, Date.now() - STEP_MS) }, cookie: user.cookie });
+  const enable = await call("/v1/me/mfa/totp/enable", {
+    body: { code: codeAt(setup.body.secret, Date.now() - STEP_MS) },
+    cookie: user.cookie,
+  });
   expect(enable.status).toBe(200);
   return { ...user, secret: setup.body.secret, recoveryCodes: enable.body.recoveryCodes };
 }
@@ -52,32 +64,54 @@ async function startLogin(user: TestUser): Promise<string> {
 const answer = (challengeToken: string, code: string) => call("/v1/auth/login/mfa", { body: { challengeToken, code } });
 
 async function auditOf(userId: string) {
-  const rows = await auditResults<{ action: string; severity: string; outcome: string; details: string; actor_type: string }>("select action, severity, outcome, details, actor_type from audit_events where actor_id = ? or target_id = ? order by id", userId, userId);
+  const rows = await auditResults<{ action: string; severity: string; outcome: string; details: string; actor_type: string }>(
+    "select action, severity, outcome, details, actor_type from audit_events where actor_id = ? or target_id = ? order by id",
+    userId,
+    userId,
+  );
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }));
 }
 
 describe("TOTP enrolment", () => {
   it("sets up a pending secret, stores it encrypted, and turns MFA on only with a right code", async () => {
     const user = await signup("enrol");
-    expect((await call("/v1/me/mfa", { cookie: user.cookie })).body).toEqual({ enabled: false, enabledAt: null, recoveryCodesRemaining: 0 });
+    expect((await call("/v1/me/mfa", { cookie: user.cookie })).body).toEqual({
+      enabled: false,
+      enabledAt: null,
+      recoveryCodesRemaining: 0,
+    });
 
     const setup = await call("/v1/me/mfa/totp/setup", { method: "POST", cookie: user.cookie });
     expect(setup.status).toBe(200);
     const { secret, otpauthUri } = setup.body;
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(decodeURIComponent(otpauthUri)).toMatch(new RegExp(`^otpauth://totp/Switchboard:${user.email.replace(/[.+]/g, "\\$&")}\\?`));
-    expect(Object.fromEntries(new URL(otpauthUri).searchParams)).toMatchObject({ issuer: "Switchboard", secret, algorithm: "SHA1", digits: "6", period: "30" });
+    expect(Object.fromEntries(new URL(otpauthUri).searchParams)).toMatchObject({
+      issuer: "Switchboard",
+      secret,
+      algorithm: "SHA1",
+      digits: "6",
+      period: "30",
+    });
 
-    const row = await env.DB.prepare("select totp_secret_enc, mfa_enabled_at from users where id = ?").bind(user.id).first<{ totp_secret_enc: string; mfa_enabled_at: number | null }>();
+    const row = await env.DB.prepare("select totp_secret_enc, mfa_enabled_at from users where id = ?")
+      .bind(user.id)
+      .first<{ totp_secret_enc: string; mfa_enabled_at: number | null }>();
     expect(row!.totp_secret_enc).not.toContain(secret);
     expect(row!.totp_secret_enc).toMatch(/^v1\./);
     expect(await decryptField(row!.totp_secret_enc, env.DATA_ENCRYPTION_KEY, "totp")).toBe(secret);
     expect(row!.mfa_enabled_at).toBeNull();
     // still off: login needs no second factor yet
     expect((await call("/v1/me/mfa", { cookie: user.cookie })).body.enabled).toBe(false);
-    expect((await call("/v1/auth/login", { body: { email: user.email, password: PASSWORD }, headers: freshIp() })).body.user.id).toBe(user.id);
+    expect((await call("/v1/auth/login", { body: { email: user.email, password: PASSWORD }, headers: freshIp() })).body.user.id).toBe(
+      user.id,
+    );
 
-    expectError(await call("/v1/me/mfa/totp/enable", { body: { code: "000000" === codeAt(secret) ? "111111" : "000000" }, cookie: user.cookie }), 401, "invalid_mfa_code");
+    expectError(
+      await call("/v1/me/mfa/totp/enable", { body: { code: "000000" === codeAt(secret) ? "111111" : "000000" }, cookie: user.cookie }),
+      401,
+      "invalid_mfa_code",
+    );
     const notDigits = await call("/v1/me/mfa/totp/enable", { body: { code: "12ab56" }, cookie: user.cookie });
     expectError(notDigits, 400, "validation_failed");
 
@@ -88,7 +122,9 @@ describe("TOTP enrolment", () => {
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
     for (const code of codes) expect(code).toMatch(/^[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}$/);
-    const stored = await env.DB.prepare("select code_hash from recovery_codes where user_id = ?").bind(user.id).all<{ code_hash: string }>();
+    const stored = await env.DB.prepare("select code_hash from recovery_codes where user_id = ?")
+      .bind(user.id)
+      .all<{ code_hash: string }>();
     expect(stored.results).toHaveLength(10);
     expect(JSON.stringify(stored.results)).not.toContain(codes[0]);
 
@@ -140,7 +176,9 @@ describe("login with MFA", () => {
     expectError(wrong, 401, "invalid_mfa_code");
     expect(wrong.body.error.details).toEqual({ attemptsRemaining: 4 });
     expect(wrong.headers.get("set-cookie")).toBeNull();
-    const attempts = await env.DB.prepare("select attempts from mfa_challenges where user_id = ?").bind(user.id).first<{ attempts: number }>();
+    const attempts = await env.DB.prepare("select attempts from mfa_challenges where user_id = ?")
+      .bind(user.id)
+      .first<{ attempts: number }>();
     expect(attempts!.attempts).toBe(1);
 
     const ok = await answer(token, codeAt(user.secret));
@@ -157,13 +195,19 @@ describe("login with MFA", () => {
     const rows = await auditOf(user.id);
     const tail = rows.filter((r) => r.action.startsWith("auth.")).map((r) => r.action);
     expect(tail.slice(-3)).toEqual(["auth.mfa_challenged", "auth.mfa_failed", "auth.logged_in"]);
-    expect(rows.find((r) => r.action === "auth.mfa_failed")).toMatchObject({ severity: "warning", outcome: "failure", details: { purpose: "login" } });
+    expect(rows.find((r) => r.action === "auth.mfa_failed")).toMatchObject({
+      severity: "warning",
+      outcome: "failure",
+      details: { purpose: "login" },
+    });
     expect(rows.at(-1)!.details).toEqual({ mfa: "totp", requestId: expect.stringMatching(/^req_/) });
   });
 
   it("documents the login answer as either a user or an MFA challenge", async () => {
     const doc = (await call("/openapi.json")).body;
-    expect(doc.paths["/v1/auth/login"].post.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/LoginResult" });
+    expect(doc.paths["/v1/auth/login"].post.responses["200"].content["application/json"].schema).toEqual({
+      $ref: "#/components/schemas/LoginResult",
+    });
     const variants = doc.components.schemas.LoginResult.anyOf.map((v: { $ref: string }) => v.$ref);
     expect(variants).toEqual(["#/components/schemas/UserEnvelope", "#/components/schemas/MfaChallengeIssued"]);
     expect(doc.paths["/v1/auth/login/mfa"].post["x-access"]).toBe("public");
@@ -196,7 +240,9 @@ describe("login with MFA", () => {
 
   it("records a step with one conditional UPDATE: of many simultaneous checks of one code, exactly one passes", async () => {
     const user = await enrolled("race-unit");
-    const row = await env.DB.prepare("select id, totp_secret_enc as totpSecretEnc from users where id = ?").bind(user.id).first<{ id: string; totpSecretEnc: string }>();
+    const row = await env.DB.prepare("select id, totp_secret_enc as totpSecretEnc from users where id = ?")
+      .bind(user.id)
+      .first<{ id: string; totpSecretEnc: string }>();
     await awayFromStepEdge();
     const code = codeAt(user.secret);
     const db = createDb(env.DB);
@@ -237,7 +283,9 @@ describe("login with MFA", () => {
   it("refuses an expired challenge", async () => {
     const user = await enrolled("expired");
     const token = await startLogin(user);
-    await env.DB.prepare("update mfa_challenges set expires_at = ? where user_id = ?").bind(Date.now() - 1, user.id).run();
+    await env.DB.prepare("update mfa_challenges set expires_at = ? where user_id = ?")
+      .bind(Date.now() - 1, user.id)
+      .run();
     await awayFromStepEdge();
     expectError(await answer(token, codeAt(user.secret)), 401, "unauthenticated");
     expectError(await answer("not-a-challenge", codeAt(user.secret)), 401, "unauthenticated");
@@ -270,15 +318,25 @@ describe("login with MFA", () => {
     expectError(await answer(await startLogin(user), other.recoveryCodes[0]!), 401, "invalid_mfa_code");
 
     const rows = await auditOf(user.id);
-    expect(rows.find((r) => r.action === "auth.recovery_code_used")).toMatchObject({ severity: "warning", details: { purpose: "login", remaining: 9 } });
-    expect(rows.filter((r) => r.action === "auth.logged_in").at(-1)!.details).toEqual({ mfa: "recovery_code", requestId: expect.stringMatching(/^req_/) });
+    expect(rows.find((r) => r.action === "auth.recovery_code_used")).toMatchObject({
+      severity: "warning",
+      details: { purpose: "login", remaining: 9 },
+    });
+    expect(rows.filter((r) => r.action === "auth.logged_in").at(-1)!.details).toEqual({
+      mfa: "recovery_code",
+      requestId: expect.stringMatching(/^req_/),
+    });
   });
 });
 
 describe("recovery codes and disabling MFA", () => {
   it("regenerates codes with a current TOTP code: old codes stop working, new ones work", async () => {
     const user = await enrolled("regen");
-    expectError(await call("/v1/me/mfa/recovery-codes", { body: { code: "zzzz-zzzz-zzzz" }, cookie: user.cookie }), 401, "invalid_mfa_code");
+    expectError(
+      await call("/v1/me/mfa/recovery-codes", { body: { code: "zzzz-zzzz-zzzz" }, cookie: user.cookie }),
+      401,
+      "invalid_mfa_code",
+    );
     await awayFromStepEdge();
     const res = await call("/v1/me/mfa/recovery-codes", { body: { code: codeAt(user.secret) }, cookie: user.cookie });
     expect(res.status).toBe(200);
@@ -309,7 +367,10 @@ describe("recovery codes and disabling MFA", () => {
     expectError(await call("/v1/me/mfa/disable", { body: { code: user.recoveryCodes[3]! }, cookie: user.cookie }), 409, "conflict");
 
     const rows = await auditOf(user.id);
-    expect(rows.find((r) => r.action === "mfa.disabled")).toMatchObject({ severity: "warning", details: { verifiedWith: "recovery_code" } });
+    expect(rows.find((r) => r.action === "mfa.disabled")).toMatchObject({
+      severity: "warning",
+      details: { verifiedWith: "recovery_code" },
+    });
     expect(rows.find((r) => r.action === "auth.recovery_code_used")).toMatchObject({ details: { purpose: "disable" } });
   });
 
@@ -328,13 +389,20 @@ describe("tenant requires MFA", () => {
     expectError(res, 409, "conflict");
     expect(res.body.error.message).toMatch(/MFA/);
     expect((await call(`/v1/tenants/${tenantId}`, { cookie: owner.cookie })).body.tenant.config.requireMfa).toBe(false);
-    expectError(await call("/v1/tenants", { body: { name: "strict", config: { requireMfa: true } }, cookie: owner.cookie }), 409, "conflict");
+    expectError(
+      await call("/v1/tenants", { body: { name: "strict", config: { requireMfa: true } }, cookie: owner.cookie }),
+      409,
+      "conflict",
+    );
   });
 
   it("answers 403 mfa_required to members without MFA, lets them in once enrolled, and leaves API keys alone", async () => {
     const owner = await enrolled("strict-owner");
     const tenantId = await createTenant(owner);
-    const key = await call(`/v1/tenants/${tenantId}/api-keys`, { body: { name: "ci", scopes: ["tenant:read", "agents:read"] }, cookie: owner.cookie });
+    const key = await call(`/v1/tenants/${tenantId}/api-keys`, {
+      body: { name: "ci", scopes: ["tenant:read", "agents:read"] },
+      cookie: owner.cookie,
+    });
     expect(key.status).toBe(201);
     const member = await addMember(tenantId, "member");
 

@@ -7,10 +7,24 @@
 import { env, exports } from "cloudflare:workers";
 import { Secret, TOTP } from "otpauth";
 import { describe, expect, it } from "vitest";
-import { BASE, call, createTenant, expectError, sessionCookieOf, signup, uniqueEmail, type CallResult } from "../../../../../test/workers/harness";
+import {
+  BASE,
+  call,
+  createTenant,
+  expectError,
+  sessionCookieOf,
+  signup,
+  uniqueEmail,
+  type CallResult,
+} from "../../../../../test/workers/harness";
 import { OIDC_TEST_CLIENTS } from "../../../../../test/workers/oidc-clients";
 import { putSso } from "../../../../../test/workers/sso-harness";
-import { fakeAuthorizationCode, type FakeIdentity, type GitHubScenario, type GoogleScenario } from "../../../../../test/workers/fake-oauth-providers";
+import {
+  fakeAuthorizationCode,
+  type FakeIdentity,
+  type GitHubScenario,
+  type GoogleScenario,
+} from "../../../../../test/workers/fake-oauth-providers";
 import { OAUTH_COOKIE_PATH, safeRedirectPath } from "../../services/oauth/flow";
 import { configuredProviders } from "../../services/oauth/providers";
 import { auditResults } from "../../../../../test/workers/audit-view";
@@ -58,14 +72,34 @@ async function start(provider: Provider, query = "") {
 }
 
 /** What the provider does after consent: redirect back with a code it will later recognise. */
-function providerRedirect<P extends Provider>(provider: P, authorizeUrl: URL, scenario: Scenario<P>, who: FakeIdentity, codeChallenge = authorizeUrl.searchParams.get("code_challenge")!) {
-  const code = fakeAuthorizationCode({ provider, scenario, identity: who, codeChallenge, redirectUri: authorizeUrl.searchParams.get("redirect_uri")! } as never);
+function providerRedirect<P extends Provider>(
+  provider: P,
+  authorizeUrl: URL,
+  scenario: Scenario<P>,
+  who: FakeIdentity,
+  codeChallenge = authorizeUrl.searchParams.get("code_challenge")!,
+) {
+  const code = fakeAuthorizationCode({
+    provider,
+    scenario,
+    identity: who,
+    codeChallenge,
+    redirectUri: authorizeUrl.searchParams.get("redirect_uri")!,
+  } as never);
   return `/v1/auth/oauth/${provider}/callback?${new URLSearchParams({ code, state: authorizeUrl.searchParams.get("state")!, scope: "extra-provider-param" })}`;
 }
 
 /** A whole round trip: start → provider → callback. */
-async function signInWith<P extends Provider>(provider: P, scenario: Scenario<P>, who: FakeIdentity, options: { redirectTo?: string; sessionCookie?: string } = {}) {
-  const { authorizeUrl, cookies } = await start(provider, options.redirectTo === undefined ? "" : `?redirectTo=${encodeURIComponent(options.redirectTo)}`);
+async function signInWith<P extends Provider>(
+  provider: P,
+  scenario: Scenario<P>,
+  who: FakeIdentity,
+  options: { redirectTo?: string; sessionCookie?: string } = {},
+) {
+  const { authorizeUrl, cookies } = await start(
+    provider,
+    options.redirectTo === undefined ? "" : `?redirectTo=${encodeURIComponent(options.redirectTo)}`,
+  );
   return navigate(providerRedirect(provider, authorizeUrl, scenario, who), [cookies, options.sessionCookie].filter(Boolean).join("; "));
 }
 
@@ -74,15 +108,28 @@ function location(res: CallResult): string {
 }
 
 async function userByEmail(email: string) {
-  return env.DB.prepare("select id, email, name, password_hash, email_verified_at from users where email = ?").bind(email).first<{ id: string; email: string; name: string; password_hash: string | null; email_verified_at: number | null }>();
+  return env.DB.prepare("select id, email, name, password_hash, email_verified_at from users where email = ?")
+    .bind(email)
+    .first<{ id: string; email: string; name: string; password_hash: string | null; email_verified_at: number | null }>();
 }
 
 async function oauthRows(userId: string) {
-  return (await env.DB.prepare("select provider, provider_user_id, email from oauth_accounts where user_id = ? order by provider").bind(userId).all<{ provider: string; provider_user_id: string; email: string }>()).results;
+  return (
+    await env.DB.prepare("select provider, provider_user_id, email from oauth_accounts where user_id = ? order by provider")
+      .bind(userId)
+      .all<{ provider: string; provider_user_id: string; email: string }>()
+  ).results;
 }
 
 async function auditRows(action: string, predicate: (details: Record<string, unknown>) => boolean = () => true) {
-  const { results } = await auditResults<{ actor_id: string | null; target_type: string | null; target_id: string | null; severity: string; outcome: string; details: string }>("select actor_id, target_type, target_id, severity, outcome, details from audit_events where action = ?", action);
+  const { results } = await auditResults<{
+    actor_id: string | null;
+    target_type: string | null;
+    target_id: string | null;
+    severity: string;
+    outcome: string;
+    details: string;
+  }>("select actor_id, target_type, target_id, severity, outcome, details from audit_events where action = ?", action);
   return results.map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> })).filter((r) => predicate(r.details));
 }
 
@@ -94,7 +141,12 @@ describe("provider list", () => {
   it("lists the providers whose client id and secret are both set", async () => {
     const res = await call("/v1/auth/oauth/providers");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: [{ id: "github", name: "GitHub" }, { id: "google", name: "Google" }] });
+    expect(res.body).toEqual({
+      data: [
+        { id: "github", name: "GitHub" },
+        { id: "google", name: "Google" },
+      ],
+    });
   });
 
   it("leaves out a provider with a missing or blank secret", () => {
@@ -128,7 +180,12 @@ describe("start", () => {
     // The verifier is in the cookie, only its hash in the URL.
     const verifier = /sb_oauth_verifier=([^;]+)/.exec(setCookie(res, "sb_oauth_verifier")!)![1]!;
     const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
-    expect(btoa(String.fromCharCode(...digest)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")).toBe(q.get("code_challenge"));
+    expect(
+      btoa(String.fromCharCode(...digest))
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")
+        .replace(/=+$/, ""),
+    ).toBe(q.get("code_challenge"));
     expect(authorizeUrl.toString()).not.toContain(verifier);
   });
 
@@ -143,8 +200,12 @@ describe("start", () => {
   });
 
   it("uses the request's origin for the redirect URI and marks the cookies Secure off localhost", async () => {
-    const res = await exports.default.fetch(new Request("https://switchboard.example.com/v1/auth/oauth/github/start", { redirect: "manual" }));
-    expect(new URL(res.headers.get("location")!).searchParams.get("redirect_uri")).toBe("https://switchboard.example.com/v1/auth/oauth/github/callback");
+    const res = await exports.default.fetch(
+      new Request("https://switchboard.example.com/v1/auth/oauth/github/start", { redirect: "manual" }),
+    );
+    expect(new URL(res.headers.get("location")!).searchParams.get("redirect_uri")).toBe(
+      "https://switchboard.example.com/v1/auth/oauth/github/callback",
+    );
     expect(setCookie(res, "sb_oauth_state")).toMatch(/Secure/);
   });
 
@@ -156,11 +217,14 @@ describe("start", () => {
 });
 
 describe("open-redirect guard", () => {
-  it.each(["https://evil.example", "//evil.example", "/\\evil.example", "/\t/evil.example", "evil.example", "javascript:alert(1)"])("ignores redirectTo=%j", async (target) => {
-    const { res } = await start("github", `?redirectTo=${encodeURIComponent(target)}`);
-    expect(setCookie(res, "sb_oauth_redirect") ?? "").toMatch(/Max-Age=0/i);
-    expect(safeRedirectPath(target)).toBeNull();
-  });
+  it.each(["https://evil.example", "//evil.example", "/\\evil.example", "/\t/evil.example", "evil.example", "javascript:alert(1)"])(
+    "ignores redirectTo=%j",
+    async (target) => {
+      const { res } = await start("github", `?redirectTo=${encodeURIComponent(target)}`);
+      expect(setCookie(res, "sb_oauth_redirect") ?? "").toMatch(/Max-Age=0/i);
+      expect(safeRedirectPath(target)).toBeNull();
+    },
+  );
 
   it("keeps a same-origin path with its query", () => {
     expect(safeRedirectPath("/tenants/ten_1/agents?tab=new#top")).toBe("/tenants/ten_1/agents?tab=new#top");
@@ -200,10 +264,15 @@ describe("callback", () => {
 
   it("sends a provider error (the person declined) to the login page, keeping where they were going", async () => {
     const { authorizeUrl, cookies } = await start("google", "?redirectTo=%2Ft%2Ften_1%2Fagents");
-    const res = await navigate(`/v1/auth/oauth/google/callback?error=access_denied&state=${authorizeUrl.searchParams.get("state")}`, cookies);
+    const res = await navigate(
+      `/v1/auth/oauth/google/callback?error=access_denied&state=${authorizeUrl.searchParams.get("state")}`,
+      cookies,
+    );
     expect(res.status).toBe(302);
     expect(location(res)).toBe("/login?next=%2Ft%2Ften_1%2Fagents&error=oauth_denied");
-    expect((await navigate("/v1/auth/oauth/google/callback?error=access_denied")).headers.get("location")).toBe("/login?error=oauth_denied");
+    expect((await navigate("/v1/auth/oauth/google/callback?error=access_denied")).headers.get("location")).toBe(
+      "/login?error=oauth_denied",
+    );
     expect(res.headers.getSetCookie().some((c) => c.startsWith("sb_session="))).toBe(false);
     expect(await auditRows("auth.oauth_failed", (d) => d.reason === "provider_error" && d.error === "access_denied")).toHaveLength(2);
   });
@@ -277,7 +346,11 @@ describe("sign in with GitHub", () => {
     expect(location(res)).toBe("/login?error=oauth_email_unverified");
     expect(res.headers.getSetCookie().some((c) => c.startsWith("sb_session="))).toBe(false);
     expect(await userByEmail(who.email)).toBeNull();
-    expect(await env.DB.prepare("select count(*) as n from oauth_accounts where provider = 'github' and provider_user_id = ?").bind(who.id).first<{ n: number }>()).toEqual({ n: 0 });
+    expect(
+      await env.DB.prepare("select count(*) as n from oauth_accounts where provider = 'github' and provider_user_id = ?")
+        .bind(who.id)
+        .first<{ n: number }>(),
+    ).toEqual({ n: 0 });
     expect(await auditRows("auth.oauth_failed", (d) => d.reason === "oauth_email_unverified")).not.toHaveLength(0);
   });
 });
@@ -304,7 +377,9 @@ describe("sign in with Google", () => {
     const res = await signInWith("google", "wrong-audience", who);
     expect(location(res)).toBe("/login?error=oauth_failed");
     expect(await userByEmail(who.email)).toBeNull();
-    expect(await auditRows("auth.oauth_failed", (d) => d.reason === "profile_fetch_failed" && String(d.error).includes("audience"))).toHaveLength(1);
+    expect(
+      await auditRows("auth.oauth_failed", (d) => d.reason === "profile_fetch_failed" && String(d.error).includes("audience")),
+    ).toHaveLength(1);
   });
 });
 
@@ -346,7 +421,10 @@ describe("MFA", () => {
     const setup = await call("/v1/me/mfa/totp/setup", { method: "POST", cookie });
     expect(setup.status).toBe(200);
     if (30_000 - (Date.now() % 30_000) < 4_000) await new Promise((r) => setTimeout(r, 4_500));
-    const enable = await call("/v1/me/mfa/totp/enable", { body: { code: TOTP.generate({ secret: Secret.fromBase32(setup.body.secret), timestamp: Date.now() - 30_000 }) }, cookie });
+    const enable = await call("/v1/me/mfa/totp/enable", {
+      body: { code: TOTP.generate({ secret: Secret.fromBase32(setup.body.secret), timestamp: Date.now() - 30_000 }) },
+      cookie,
+    });
     expect(enable.status).toBe(200);
 
     const res = await signInWith("github", "verified-primary", who, { redirectTo: "/account/security" });
@@ -369,7 +447,13 @@ describe("MFA", () => {
 });
 
 describe("linked providers in account security", () => {
-  async function linkFromAccountSecurity<P extends Provider>(sessionCookie: string, provider: P, scenario: Scenario<P>, who: FakeIdentity, finishCookie = sessionCookie) {
+  async function linkFromAccountSecurity<P extends Provider>(
+    sessionCookie: string,
+    provider: P,
+    scenario: Scenario<P>,
+    who: FakeIdentity,
+    finishCookie = sessionCookie,
+  ) {
     const begin = await call(`/v1/me/oauth/${provider}/link`, { method: "POST", cookie: sessionCookie });
     expect(begin.status).toBe(200);
     const authorizeUrl = new URL(begin.body.url);
@@ -407,9 +491,15 @@ describe("linked providers in account security", () => {
 
   it("sends a declined link back to account security", async () => {
     const person = await signup("acct-decline");
-    const begin = await call("/v1/me/oauth/google/link?redirectTo=%2Faccount%2Fsecurity%3Ftab%3Dlinked", { method: "POST", cookie: person.cookie });
+    const begin = await call("/v1/me/oauth/google/link?redirectTo=%2Faccount%2Fsecurity%3Ftab%3Dlinked", {
+      method: "POST",
+      cookie: person.cookie,
+    });
     const state = new URL(begin.body.url).searchParams.get("state");
-    const res = await navigate(`/v1/auth/oauth/google/callback?error=access_denied&state=${state}`, `${cookiesOf(begin)}; ${person.cookie}`);
+    const res = await navigate(
+      `/v1/auth/oauth/google/callback?error=access_denied&state=${state}`,
+      `${cookiesOf(begin)}; ${person.cookie}`,
+    );
     expect(location(res)).toBe("/account/security?tab=linked&error=oauth_denied");
     expect(await oauthRows(person.id)).toEqual([]);
   });
@@ -444,7 +534,9 @@ describe("linked providers in account security", () => {
     await linkFromAccountSecurity(cookie, "google", "verified", { ...identity("unlink-google"), id: `sub-${crypto.randomUUID()}` });
     expect((await call("/v1/me/oauth/github", { method: "DELETE", cookie })).status).toBe(204);
     expect((await oauthRows(userId)).map((r) => r.provider)).toEqual(["google"]);
-    expect(await auditRows("auth.oauth_unlinked", (d) => d.provider === "github")).toEqual([expect.objectContaining({ actor_id: userId, target_id: `github:${who.id}` })]);
+    expect(await auditRows("auth.oauth_unlinked", (d) => d.provider === "github")).toEqual([
+      expect.objectContaining({ actor_id: userId, target_id: `github:${who.id}` }),
+    ]);
 
     expectError(await call("/v1/me/oauth/google", { method: "DELETE", cookie }), 409, "conflict");
     expectError(await call("/v1/me/oauth/github", { method: "DELETE", cookie }), 404, "not_found");
@@ -468,8 +560,14 @@ describe("a tenant that requires single sign-on", () => {
     expect((await putSso(tenantId, owner.cookie, settings)).status).toBe(200);
     // People at the domain who first came in through GitHub and Google, then became members.
     const viaGithub = identity("gh-member", `gh-member-${crypto.randomUUID().slice(0, 6)}@${domain}`);
-    const viaGoogle = { ...identity("google-member", `google-member-${crypto.randomUUID().slice(0, 6)}@${domain}`), id: `sub-${crypto.randomUUID()}` };
-    for (const [provider, scenario, who] of [["github", "verified-primary", viaGithub], ["google", "verified", viaGoogle]] as const) {
+    const viaGoogle = {
+      ...identity("google-member", `google-member-${crypto.randomUUID().slice(0, 6)}@${domain}`),
+      id: `sub-${crypto.randomUUID()}`,
+    };
+    for (const [provider, scenario, who] of [
+      ["github", "verified-primary", viaGithub],
+      ["google", "verified", viaGoogle],
+    ] as const) {
       const first = await signInWith(provider, scenario, who);
       expect(first.status, provider).toBe(302);
       const userId = (await call("/v1/me", { cookie: sessionCookieOf(first) })).body.user.id as string;
@@ -477,11 +575,17 @@ describe("a tenant that requires single sign-on", () => {
     }
     expect((await putSso(tenantId, owner.cookie, { ...settings, ssoRequired: true })).status).toBe(200);
 
-    for (const [provider, scenario, who] of [["github", "verified-primary", viaGithub], ["google", "verified", viaGoogle]] as const) {
+    for (const [provider, scenario, who] of [
+      ["github", "verified-primary", viaGithub],
+      ["google", "verified", viaGoogle],
+    ] as const) {
       const refused = await signInWith(provider, scenario, who);
       expect(refused.status, provider).toBe(302);
       expect(location(refused), provider).toBe("/login?error=sso_required");
-      expect(refused.headers.getSetCookie().some((c) => c.startsWith("sb_session=")), provider).toBe(false);
+      expect(
+        refused.headers.getSetCookie().some((c) => c.startsWith("sb_session=")),
+        provider,
+      ).toBe(false);
       expect(await auditRows("auth.login_failed", (d) => d.reason === "sso_required" && d.method === provider), provider).toHaveLength(1);
     }
 

@@ -10,7 +10,8 @@ let ipCounter = 0;
 /** Each request from its own address, so the per-IP limits do not couple the tests. */
 const freshIp = () => ({ "cf-connecting-ip": `198.18.0.${(ipCounter = (ipCounter % 250) + 1)}` });
 
-const forgot = (email: string, headers: Record<string, string> = {}) => call("/v1/auth/password/forgot", { body: { email }, headers: { ...freshIp(), ...headers } });
+const forgot = (email: string, headers: Record<string, string> = {}) =>
+  call("/v1/auth/password/forgot", { body: { email }, headers: { ...freshIp(), ...headers } });
 const reset = (token: string, password = NEW_PASSWORD) => call("/v1/auth/password/reset", { body: { token, password } });
 const login = (email: string, password: string) => call("/v1/auth/login", { body: { email, password }, headers: freshIp() });
 
@@ -37,7 +38,10 @@ const tokenIn = (mail: Mail) => {
 };
 
 async function auditActions(userId: string) {
-  const rows = await auditResults<{ action: string; actor_type: string; severity: string }>("select action, actor_type, severity from audit_events where target_id = ? order by id", userId);
+  const rows = await auditResults<{ action: string; actor_type: string; severity: string }>(
+    "select action, actor_type, severity from audit_events where target_id = ? order by id",
+    userId,
+  );
   return rows.results;
 }
 
@@ -65,14 +69,25 @@ describe("forgot password", () => {
     expect(mail!.text).toContain("http://localhost:8787/reset-password?token=");
     // the unknown address was asked first, and the real one's mail has arrived: nothing for the ghost
     expect((await env.DB.prepare("select count(*) as n from dev_outbox where `to` = ?").bind(ghost).first<{ n: number }>())!.n).toBe(0);
-    const tokens = await env.DB.prepare("select token_hash, expires_at, created_at from password_reset_tokens where user_id = ?").bind(user.id).all<{ token_hash: string; expires_at: number; created_at: number }>();
+    const tokens = await env.DB.prepare("select token_hash, expires_at, created_at from password_reset_tokens where user_id = ?")
+      .bind(user.id)
+      .all<{ token_hash: string; expires_at: number; created_at: number }>();
     expect(tokens.results).toHaveLength(1);
     expect(tokens.results[0]!.token_hash).not.toBe(tokenIn(mail!));
     expect(tokens.results[0]!.expires_at - tokens.results[0]!.created_at).toBe(30 * 60 * 1000);
 
     // Audited after the mail is sent, still after the 202: wait for it like for the mail.
-    expect(await auditActionsOnceThere(user.id, "auth.password_reset_requested")).toContainEqual({ action: "auth.password_reset_requested", actor_type: "anonymous", severity: "info" });
-    expect((await auditRow<{ n: number }>("select count(*) as n from audit_events where action = 'auth.password_reset_requested' and actor_name = ?", ghost))!.n).toBe(0);
+    expect(await auditActionsOnceThere(user.id, "auth.password_reset_requested")).toContainEqual({
+      action: "auth.password_reset_requested",
+      actor_type: "anonymous",
+      severity: "info",
+    });
+    expect(
+      (await auditRow<{ n: number }>(
+        "select count(*) as n from audit_events where action = 'auth.password_reset_requested' and actor_name = ?",
+        ghost,
+      ))!.n,
+    ).toBe(0);
   });
 
   it("points the link at the dashboard the request came from, if it is one of ours", async () => {
@@ -121,7 +136,9 @@ describe("reset password", () => {
     expectError(await login(user.email, PASSWORD), 401, "invalid_credentials");
     expect((await login(user.email, NEW_PASSWORD)).body.user.id).toBe(user.id);
 
-    const row = await env.DB.prepare("select email_verified_at from users where id = ?").bind(user.id).first<{ email_verified_at: number | null }>();
+    const row = await env.DB.prepare("select email_verified_at from users where id = ?")
+      .bind(user.id)
+      .first<{ email_verified_at: number | null }>();
     expect(row!.email_verified_at).toBeGreaterThan(Date.now() - 60_000);
 
     const reused = await reset(token, "yet another passphrase");
@@ -135,7 +152,9 @@ describe("reset password", () => {
     const user = await signup("expired");
     await forgot(user.email);
     const token = tokenIn((await mailTo(user.email))[0]!);
-    await env.DB.prepare("update password_reset_tokens set expires_at = ? where user_id = ?").bind(Date.now() - 1, user.id).run();
+    await env.DB.prepare("update password_reset_tokens set expires_at = ? where user_id = ?")
+      .bind(Date.now() - 1, user.id)
+      .run();
     expectError(await reset(token), 410, "token_expired");
     expectError(await reset("no-such-token"), 410, "token_expired");
     expect((await login(user.email, PASSWORD)).status).toBe(200);
@@ -190,9 +209,13 @@ describe("forgot password: what the answer says about mail", () => {
     const res = await call("/v1/auth/password/forgot", { body: { email: user.email }, headers: freshIp(), env: production });
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, mailDelivery: "not_configured" });
-    const tokens = await env.DB.prepare("select count(*) as n from password_reset_tokens where user_id = ?").bind(user.id).first<{ n: number }>();
+    const tokens = await env.DB.prepare("select count(*) as n from password_reset_tokens where user_id = ?")
+      .bind(user.id)
+      .first<{ n: number }>();
     expect(tokens!.n).toBe(0);
-    expect((await env.DB.prepare("select count(*) as n from dev_outbox where `to` = ?").bind(user.email).first<{ n: number }>())!.n).toBe(0);
+    expect((await env.DB.prepare("select count(*) as n from dev_outbox where `to` = ?").bind(user.email).first<{ n: number }>())!.n).toBe(
+      0,
+    );
   });
 
   it("in production with the provider: mails the link through it (once per request, idempotently) and says email; the link works", async () => {
@@ -202,12 +225,16 @@ describe("forgot password: what the answer says about mail", () => {
     const unknown = await call("/v1/auth/password/forgot", { body: { email: ghost }, headers: freshIp(), env: withProvider });
     expect(known.body).toEqual({ ok: true, mailDelivery: "email" });
     expect(unknown.body).toEqual(known.body);
-    const sent = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(user.email)}`)).json()) as { accepted: { subject: string; text: string; idempotencyKey: string }[] };
+    const sent = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(user.email)}`)).json()) as {
+      accepted: { subject: string; text: string; idempotencyKey: string }[];
+    };
     expect(sent.accepted).toHaveLength(1);
     expect(sent.accepted[0]!.idempotencyKey).toMatch(/^password-reset\/pwr_/);
     const token = tokenIn({ to: user.email, ...sent.accepted[0]! });
     expect((await reset(token)).status).toBe(200);
-    const ghostSent = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(ghost)}`)).json()) as { attempts: number };
+    const ghostSent = (await (await fetch(`https://api.resend.com/__recorded?to=${encodeURIComponent(ghost)}`)).json()) as {
+      attempts: number;
+    };
     expect(ghostSent.attempts).toBe(0);
   });
 });

@@ -9,7 +9,17 @@ import { describe, expect, it } from "vitest";
 import { issueAgentToken } from "../../../../shared/agent-identity/agent-token";
 import { BASE, call, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
 import type { TeamRelay } from "../../../../../durable-objects/team-relay/team-relay";
-import { agentEdge, connectAgent, join, openSocket, relayFixture, relayStub, setAllowlist, tokenFor, type RelayFixture } from "../../../../../test/workers/relay-harness";
+import {
+  agentEdge,
+  connectAgent,
+  join,
+  openSocket,
+  relayFixture,
+  relayStub,
+  setAllowlist,
+  tokenFor,
+  type RelayFixture,
+} from "../../../../../test/workers/relay-harness";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 const relayPath = (teamId: string) => `/v1/teams/${teamId}/relay`;
@@ -49,9 +59,17 @@ describe("GET /v1/teams/{teamId}/relay: connecting", () => {
     // Even a valid token is refused in the URL, with or without the header.
     await refused(`${relayPath(f.teamId)}?access_token=${good}`, {}, 400, "bad_request");
     await refused(`${relayPath(f.teamId)}?token=${good}`, { authorization: `Bearer ${good}` }, 400, "bad_request");
-    const expired = await issueAgentToken(env, { agentId: agent.id, tenantId: f.tenantId, teamId: f.teamId, role: "custom", trust: 2 }, { now: Date.now() - 20 * 60 * 1000 });
+    const expired = await issueAgentToken(
+      env,
+      { agentId: agent.id, tenantId: f.tenantId, teamId: f.teamId, role: "custom", trust: 2 },
+      { now: Date.now() - 20 * 60 * 1000 },
+    );
     await refused(relayPath(f.teamId), { authorization: `Bearer ${expired.token}` }, 401, "unauthenticated");
-    const wrongAudience = await issueAgentToken(env, { agentId: agent.id, tenantId: f.tenantId, teamId: f.teamId, role: "custom", trust: 2 }, { audience: "switchboard:other" });
+    const wrongAudience = await issueAgentToken(
+      env,
+      { agentId: agent.id, tenantId: f.tenantId, teamId: f.teamId, role: "custom", trust: 2 },
+      { audience: "switchboard:other" },
+    );
     await refused(relayPath(f.teamId), { authorization: `Bearer ${wrongAudience.token}` }, 401, "unauthenticated");
     await refused(relayPath(f.teamId), { authorization: `Bearer ${await tokenFor(agent)}` }, 403, "forbidden");
 
@@ -66,7 +84,10 @@ describe("GET /v1/teams/{teamId}/relay: connecting", () => {
     const bToken = await tokenFor(b.agents[0]!, b.teamId);
     await refused(relayPath(a.teamId), { authorization: `Bearer ${bToken}` }, 403, "forbidden");
     // Asking for A's team at the exchange fails too (not a member).
-    const res = await call("/v1/agent-tokens", { body: { agentId: b.agents[0]!.id, secret: b.agents[0]!.secret, teamId: a.teamId }, headers: { "cf-connecting-ip": "198.51.100.250" } });
+    const res = await call("/v1/agent-tokens", {
+      body: { agentId: b.agents[0]!.id, secret: b.agents[0]!.secret, teamId: a.teamId },
+      headers: { "cf-connecting-ip": "198.51.100.250" },
+    });
     expectError(res, 403, "forbidden");
   });
 
@@ -79,7 +100,9 @@ describe("GET /v1/teams/{teamId}/relay: connecting", () => {
   it("refuses a suspended agent's token at connect", async () => {
     const f = await relayFixture([{}]);
     const token = await tokenFor(f.agents[0]!, f.teamId);
-    expect((await call(`/v1/tenants/${f.tenantId}/agents/${f.agents[0]!.id}/suspend`, { method: "POST", cookie: f.owner.cookie })).status).toBe(200);
+    expect(
+      (await call(`/v1/tenants/${f.tenantId}/agents/${f.agents[0]!.id}/suspend`, { method: "POST", cookie: f.owner.cookie })).status,
+    ).toBe(200);
     await refused(relayPath(f.teamId), { authorization: `Bearer ${token}` }, 403, "agent_suspended");
   });
 });
@@ -121,8 +144,19 @@ describe("closing sockets from the API", () => {
     // The race: the API checked the token, then the suspension landed in D1 and its closeAgent call
     // ran before the relay accepted this upgrade. The relay reads D1 at the upgrade, and refuses.
     await env.DB.prepare("update agents set status = 'suspended' where id = ?").bind(a.id).run();
-    const identity = { kind: "agent", teamId: f.teamId, tenantId: f.tenantId, agentId: a.id, role: "custom", trust: 2, exp: Math.floor(Date.now() / 1000) + 600, subprotocol: false };
-    const raced = await stub.fetch("https://relay.internal/connect", { headers: { upgrade: "websocket", "x-relay-identity": JSON.stringify(identity) } });
+    const identity = {
+      kind: "agent",
+      teamId: f.teamId,
+      tenantId: f.tenantId,
+      agentId: a.id,
+      role: "custom",
+      trust: 2,
+      exp: Math.floor(Date.now() / 1000) + 600,
+      subprotocol: false,
+    };
+    const raced = await stub.fetch("https://relay.internal/connect", {
+      headers: { upgrade: "websocket", "x-relay-identity": JSON.stringify(identity) },
+    });
     expect(raced.status).toBe(403);
     expect(await raced.json()).toMatchObject({ error: { code: "agent_suspended" } });
     // A socket the close did not reach (here: opened before, and the relay told directly) is closed at its next frame, hello or not.
@@ -141,7 +175,9 @@ describe("closing sockets from the API", () => {
     const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
     const alice = await join(f, a);
     const bob = await join(f, b);
-    const [, ms] = await timed(() => call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/agents/${a.id}`, { method: "DELETE", cookie: f.owner.cookie }));
+    const [, ms] = await timed(() =>
+      call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/agents/${a.id}`, { method: "DELETE", cookie: f.owner.cookie }),
+    );
     expect(await alice.waitClosed(1000)).toEqual({ code: 4001, reason: "agent token invalid" });
     expect(ms).toBeLessThan(1000);
     expect((await call(`/v1/tenants/${f.tenantId}/agents/${b.id}`, { method: "DELETE", cookie: f.owner.cookie })).status).toBe(204);
@@ -193,14 +229,20 @@ describe("observers with an API key", () => {
 
   it("may omit Origin (not a browser credential), but a foreign Origin is still refused; the scope is needed", async () => {
     const f = await relayFixture([{}]);
-    const key = await call(`/v1/tenants/${f.tenantId}/api-keys`, { body: { name: "feed", scopes: ["teams:read"] }, cookie: f.owner.cookie });
+    const key = await call(`/v1/tenants/${f.tenantId}/api-keys`, {
+      body: { name: "feed", scopes: ["teams:read"] },
+      cookie: f.owner.cookie,
+    });
     expect(key.status).toBe(201);
     const { client, response } = await openSocket(observePath(f), { authorization: `Bearer ${key.body.key}` });
     expect(response.status).toBe(101);
     expect(await client!.next({ type: "welcome" })).toMatchObject({ teamId: f.teamId });
     client!.close();
     await refused(observePath(f), { authorization: `Bearer ${key.body.key}`, origin: "https://evil.example" }, 403, "csrf_rejected");
-    const narrow = await call(`/v1/tenants/${f.tenantId}/api-keys`, { body: { name: "agents only", scopes: ["agents:read"] }, cookie: f.owner.cookie });
+    const narrow = await call(`/v1/tenants/${f.tenantId}/api-keys`, {
+      body: { name: "agents only", scopes: ["agents:read"] },
+      cookie: f.owner.cookie,
+    });
     await refused(observePath(f), { authorization: `Bearer ${narrow.body.key}` }, 403, "forbidden");
   });
 });
@@ -213,7 +255,11 @@ describe("allowlist API", () => {
     const [a, b] = f.agents as [RelayFixture["agents"][0], RelayFixture["agents"][0]];
     const viewerGet = await call(path(f), { cookie: f.viewer.cookie });
     expect(viewerGet.body).toEqual({ allowlist: { version: 0, edges: [], topics: [] } });
-    const body = { expectedVersion: 0, edges: [agentEdge(a, b), agentEdge(a, b)], topics: [{ topic: "ci.*", subject: { kind: "role", id: "engineering" }, action: "publish" }] };
+    const body = {
+      expectedVersion: 0,
+      edges: [agentEdge(a, b), agentEdge(a, b)],
+      topics: [{ topic: "ci.*", subject: { kind: "role", id: "engineering" }, action: "publish" }],
+    };
     expectError(await call(path(f), { method: "PUT", body, cookie: f.viewer.cookie }), 403, "forbidden");
     const put = await call(path(f), { method: "PUT", body, cookie: f.owner.cookie });
     expect(put.status).toBe(200);
@@ -221,19 +267,48 @@ describe("allowlist API", () => {
     const stale = await call(path(f), { method: "PUT", body, cookie: f.owner.cookie });
     expectError(stale, 409, "version_conflict");
     expect(stale.body.error.details).toEqual({ currentVersion: 1 });
-    const audit = await auditResults<{ details: string }>("select details from audit_events where action = 'team.allowlist_updated' and target_id = ?", f.teamId);
-    expect(audit.results.map((r) => JSON.parse(r.details))).toEqual([{ version: 1, edges: 1, topics: 1, requestId: expect.stringMatching(/^req_/) }]);
+    const audit = await auditResults<{ details: string }>(
+      "select details from audit_events where action = 'team.allowlist_updated' and target_id = ?",
+      f.teamId,
+    );
+    expect(audit.results.map((r) => JSON.parse(r.details))).toEqual([
+      { version: 1, edges: 1, topics: 1, requestId: expect.stringMatching(/^req_/) },
+    ]);
   });
 
   it("refuses agents of another tenant, bad subjects and unknown fields", async () => {
     const f = await relayFixture([{}]);
     const other = await relayFixture([{}]);
-    const foreign = await call(path(f), { method: "PUT", body: { expectedVersion: 0, edges: [agentEdge(f.agents[0]!, other.agents[0]!)], topics: [] }, cookie: f.owner.cookie });
+    const foreign = await call(path(f), {
+      method: "PUT",
+      body: { expectedVersion: 0, edges: [agentEdge(f.agents[0]!, other.agents[0]!)], topics: [] },
+      cookie: f.owner.cookie,
+    });
     expectError(foreign, 400, "validation_failed");
     expect(foreign.body.error.details.unknownAgentIds).toEqual([other.agents[0]!.id]);
-    expectError(await call(path(f), { method: "PUT", body: { expectedVersion: 0, edges: [{ from: { kind: "role", id: "wizard" }, to: { kind: "role", id: "pm" } }], topics: [] }, cookie: f.owner.cookie }), 400, "validation_failed");
-    expectError(await call(path(f), { method: "PUT", body: { expectedVersion: 0, edges: [], topics: [], extra: true }, cookie: f.owner.cookie }), 400, "validation_failed");
-    expectError(await call(path(f), { method: "PUT", body: { expectedVersion: 0, edges: [], topics: [{ topic: "a*b", subject: { kind: "role", id: "pm" }, action: "publish" }] }, cookie: f.owner.cookie }), 400, "validation_failed");
+    expectError(
+      await call(path(f), {
+        method: "PUT",
+        body: { expectedVersion: 0, edges: [{ from: { kind: "role", id: "wizard" }, to: { kind: "role", id: "pm" } }], topics: [] },
+        cookie: f.owner.cookie,
+      }),
+      400,
+      "validation_failed",
+    );
+    expectError(
+      await call(path(f), { method: "PUT", body: { expectedVersion: 0, edges: [], topics: [], extra: true }, cookie: f.owner.cookie }),
+      400,
+      "validation_failed",
+    );
+    expectError(
+      await call(path(f), {
+        method: "PUT",
+        body: { expectedVersion: 0, edges: [], topics: [{ topic: "a*b", subject: { kind: "role", id: "pm" }, action: "publish" }] },
+        cookie: f.owner.cookie,
+      }),
+      400,
+      "validation_failed",
+    );
     // Another tenant's team through my tenant id: 404.
     expectError(await call(`/v1/tenants/${f.tenantId}/teams/${other.teamId}/allowlist`, { cookie: f.owner.cookie }), 404, "not_found");
     const { tenantId } = await tenantWithRoles();
@@ -246,7 +321,12 @@ describe("allowlist API: single-rule edits", () => {
   const topics = (f: RelayFixture) => `/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist/topics`;
   const auditDetails = async (teamId: string) =>
     // Without each event's request id (every audited request carries one), to compare the rest exactly.
-    (await auditResults<{ details: string }>("select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id", teamId)).results.map((r) => (({ requestId: _requestId, ...rest }) => rest)(JSON.parse(r.details)));
+    (
+      await auditResults<{ details: string }>(
+        "select details from audit_events where action = 'team.allowlist_updated' and target_id = ? order by id",
+        teamId,
+      )
+    ).results.map((r) => (({ requestId: _requestId, ...rest }) => rest)(JSON.parse(r.details)));
 
   it("adding an edge opens the next frame on an open connection; deleting it closes it; both idempotent and audited", async () => {
     const f = await relayFixture([{}, {}]);
@@ -272,14 +352,25 @@ describe("allowlist API: single-rule edits", () => {
     alice.send({ type: "send", id: "after-delete", to: b.id, body: 2 });
     expect(await alice.next({ type: "denied", id: "after-delete" })).toMatchObject({ code: "not_allowed" });
     await bob.none({ type: "deliver" });
-    expect((await call(edges(f), { method: "DELETE", body: agentEdge(a, b), cookie: f.owner.cookie })).body).toMatchObject({ changed: false, allowlist: { version: 2 } });
+    expect((await call(edges(f), { method: "DELETE", body: agentEdge(a, b), cookie: f.owner.cookie })).body).toMatchObject({
+      changed: false,
+      allowlist: { version: 2 },
+    });
 
     expect(await auditDetails(f.teamId)).toEqual([
       { version: 1, op: "add", edge: agentEdge(a, b), edges: 1, topics: 0 },
       { version: 2, op: "remove", edge: agentEdge(a, b), edges: 0, topics: 0 },
     ]);
     // A single-rule edit and a PUT share the version: a PUT built on the old version conflicts.
-    expectError(await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { method: "PUT", body: { expectedVersion: 1, edges: [], topics: [] }, cookie: f.owner.cookie }), 409, "version_conflict");
+    expectError(
+      await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, {
+        method: "PUT",
+        body: { expectedVersion: 1, edges: [], topics: [] },
+        cookie: f.owner.cookie,
+      }),
+      409,
+      "version_conflict",
+    );
   });
 
   it("role → role edges and topic rules have the same endpoints' shape", async () => {
@@ -288,16 +379,25 @@ describe("allowlist API: single-rule edits", () => {
     const p = await join(f, pm);
     const e = await join(f, eng);
     const roleEdge = { from: { kind: "role", id: "pm" }, to: { kind: "role", id: "engineering" } };
-    expect((await call(edges(f), { method: "POST", body: roleEdge, cookie: f.owner.cookie })).body).toMatchObject({ changed: true, allowlist: { edges: [roleEdge] } });
+    expect((await call(edges(f), { method: "POST", body: roleEdge, cookie: f.owner.cookie })).body).toMatchObject({
+      changed: true,
+      allowlist: { edges: [roleEdge] },
+    });
     p.send({ type: "send", id: "spec", to: eng.id, body: "spec" });
     await p.next({ type: "accepted", id: "spec" });
     const rule = { topic: "deploys.*", subject: { kind: "role", id: "engineering" }, action: "subscribe" };
     e.send({ type: "subscribe", id: "s0", topic: "deploys.prod" });
     expect(await e.next({ type: "denied", id: "s0" })).toMatchObject({ code: "not_allowed" });
-    expect((await call(topics(f), { method: "POST", body: rule, cookie: f.owner.cookie })).body).toMatchObject({ changed: true, allowlist: { version: 2, topics: [rule] } });
+    expect((await call(topics(f), { method: "POST", body: rule, cookie: f.owner.cookie })).body).toMatchObject({
+      changed: true,
+      allowlist: { version: 2, topics: [rule] },
+    });
     e.send({ type: "subscribe", id: "s1", topic: "deploys.prod" });
     await e.next({ type: "accepted", id: "s1" });
-    expect((await call(topics(f), { method: "DELETE", body: rule, cookie: f.owner.cookie })).body).toMatchObject({ changed: true, allowlist: { version: 3, topics: [] } });
+    expect((await call(topics(f), { method: "DELETE", body: rule, cookie: f.owner.cookie })).body).toMatchObject({
+      changed: true,
+      allowlist: { version: 3, topics: [] },
+    });
     e.send({ type: "subscribe", id: "s2", topic: "deploys.prod" });
     expect(await e.next({ type: "denied", id: "s2" })).toMatchObject({ code: "not_allowed" });
   });
@@ -309,9 +409,30 @@ describe("allowlist API: single-rule edits", () => {
     expectError(await call(edges(f), { method: "POST", body: agentEdge(a, b), cookie: f.viewer.cookie }), 403, "forbidden");
     expectError(await call(edges(f), { method: "DELETE", body: agentEdge(a, b), cookie: f.viewer.cookie }), 403, "forbidden");
     // Another tenant's team, addressed through my tenant or theirs: 404 either way.
-    expectError(await call(`/v1/tenants/${f.tenantId}/teams/${other.teamId}/allowlist/edges`, { method: "POST", body: agentEdge(a, b), cookie: f.owner.cookie }), 404, "not_found");
-    expectError(await call(`/v1/tenants/${other.tenantId}/teams/${other.teamId}/allowlist/edges`, { method: "POST", body: agentEdge(a, b), cookie: f.owner.cookie }), 404, "not_found");
-    for (const bad of [{ from: { kind: "role", id: "wizard" }, to: { kind: "role", id: "pm" } }, { from: { kind: "agent", id: a.id } }, { ...agentEdge(a, b), extra: 1 }, { topic: "a*b", subject: { kind: "role", id: "pm" }, action: "publish" }]) {
+    expectError(
+      await call(`/v1/tenants/${f.tenantId}/teams/${other.teamId}/allowlist/edges`, {
+        method: "POST",
+        body: agentEdge(a, b),
+        cookie: f.owner.cookie,
+      }),
+      404,
+      "not_found",
+    );
+    expectError(
+      await call(`/v1/tenants/${other.tenantId}/teams/${other.teamId}/allowlist/edges`, {
+        method: "POST",
+        body: agentEdge(a, b),
+        cookie: f.owner.cookie,
+      }),
+      404,
+      "not_found",
+    );
+    for (const bad of [
+      { from: { kind: "role", id: "wizard" }, to: { kind: "role", id: "pm" } },
+      { from: { kind: "agent", id: a.id } },
+      { ...agentEdge(a, b), extra: 1 },
+      { topic: "a*b", subject: { kind: "role", id: "pm" }, action: "publish" },
+    ]) {
       const res = await call(edges(f), { method: "POST", body: bad, cookie: f.owner.cookie });
       expectError(res, 400, "validation_failed");
       expect(res.body.error.details.issues.length).toBeGreaterThan(0);
@@ -319,12 +440,15 @@ describe("allowlist API: single-rule edits", () => {
     const foreign = await call(edges(f), { method: "POST", body: agentEdge(a, other.agents[0]!), cookie: f.owner.cookie });
     expectError(foreign, 400, "validation_failed");
     expect(foreign.body.error.details.unknownAgentIds).toEqual([other.agents[0]!.id]);
-    expect((await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { cookie: f.owner.cookie })).body.allowlist.version).toBe(0);
+    expect((await call(`/v1/tenants/${f.tenantId}/teams/${f.teamId}/allowlist`, { cookie: f.owner.cookie })).body.allowlist.version).toBe(
+      0,
+    );
   });
 });
 
 describe("agent changes reach live connections", () => {
-  const patch = (f: RelayFixture, agentId: string, body: unknown) => call(`/v1/tenants/${f.tenantId}/agents/${agentId}`, { method: "PATCH", body, cookie: f.owner.cookie });
+  const patch = (f: RelayFixture, agentId: string, body: unknown) =>
+    call(`/v1/tenants/${f.tenantId}/agents/${agentId}`, { method: "PATCH", body, cookie: f.owner.cookie });
 
   it("a new template moves the agent onto other role edges from its next frame, as sender and as recipient", async () => {
     const f = await relayFixture([{ template: "custom" }, { template: "pm" }]);
@@ -355,7 +479,10 @@ describe("agent changes reach live connections", () => {
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
     alice.send({ type: "broadcast", id: "b0", body: 0 });
-    expect(await alice.next({ type: "denied", id: "b0" })).toMatchObject({ code: "not_allowed", reason: "Trust level 0 may not broadcast." });
+    expect(await alice.next({ type: "denied", id: "b0" })).toMatchObject({
+      code: "not_allowed",
+      reason: "Trust level 0 may not broadcast.",
+    });
     expect((await patch(f, a.id, { trustLevel: 3 })).status).toBe(200);
     alice.send({ type: "broadcast", id: "b1", body: 1 });
     await alice.next({ type: "accepted", id: "b1" });

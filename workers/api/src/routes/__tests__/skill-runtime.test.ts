@@ -42,7 +42,11 @@ async function publishAndInstall(agent: EgressAgent, body: ReturnType<typeof pkg
   const base = `/v1/tenants/${agent.tenantId}`;
   const published = await call(`${base}/skills`, { body, cookie: agent.owner.cookie });
   if (published.status !== 201) throw new Error(`publish: ${published.status} ${JSON.stringify(published.body)}`);
-  const installed = await call(`${base}/agents/${agent.agentId}/skills/${body.manifest.name}`, { method: "PUT", body: { mode }, cookie: agent.owner.cookie });
+  const installed = await call(`${base}/agents/${agent.agentId}/skills/${body.manifest.name}`, {
+    method: "PUT",
+    body: { mode },
+    cookie: agent.owner.cookie,
+  });
   if (installed.status !== 200) throw new Error(`install: ${installed.status} ${JSON.stringify(installed.body)}`);
   return published.body.skill;
 }
@@ -66,14 +70,23 @@ describe("publish and invoke", () => {
     const tag = crypto.randomUUID();
     const res = await invoke(token, "acme-tools", "run", { tag });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.output).toEqual({ env: ["GREETING"], greeting: "hello", status: 200, seen: `https://api.upstream.example/echo/${tag}` });
+    expect(res.body.output).toEqual({
+      env: ["GREETING"],
+      greeting: "hello",
+      status: 200,
+      seen: `https://api.upstream.example/echo/${tag}`,
+    });
     expect(await upstreamSaw(tag)).toHaveLength(1);
   });
 });
 
 async function skillEvents(tenantId: string, agentId: string) {
   await flushGate(agentId);
-  const rows = await auditResults<{ action: string; outcome: string; details: string }>("SELECT action, outcome, details FROM audit_events WHERE tenant_id = ? AND actor_id = ? AND action = 'skill.invoked' ORDER BY seq", tenantId, agentId);
+  const rows = await auditResults<{ action: string; outcome: string; details: string }>(
+    "SELECT action, outcome, details FROM audit_events WHERE tenant_id = ? AND actor_id = ? AND action = 'skill.invoked' ORDER BY seq",
+    tenantId,
+    agentId,
+  );
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
@@ -91,12 +104,31 @@ describe("the ugly paths", () => {
     const tag = crypto.randomUUID();
     const res = await invoke(token, "acme-tools", "run", { tag });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body.output).toMatchObject({ status: 403, egress: "denied", body: { error: { code: "egress_denied", details: { reason: "no_matching_rule" } } } });
+    expect(res.body.output).toMatchObject({
+      status: 403,
+      egress: "denied",
+      body: { error: { code: "egress_denied", details: { reason: "no_matching_rule" } } },
+    });
     expect(await upstreamSaw(tag)).toEqual([]);
     const [invoked] = await skillEvents(agent.tenantId, agent.agentId);
     const egress = await egressEvents(agent.tenantId, agent.agentId);
-    expect(egress.find((e) => e.action === "egress.request_denied")?.details, JSON.stringify(egress)).toMatchObject({ via: "outbound", skill: "acme-tools", reason: "no_matching_rule" });
-    expect(invoked).toMatchObject({ outcome: "success", details: { skill: "acme-tools", version: "1.0.0", tool: "run", via: "http", inputHash: expect.stringMatching(/^[0-9a-f]{64}$/), outputHash: expect.stringMatching(/^[0-9a-f]{64}$/), error: null } });
+    expect(egress.find((e) => e.action === "egress.request_denied")?.details, JSON.stringify(egress)).toMatchObject({
+      via: "outbound",
+      skill: "acme-tools",
+      reason: "no_matching_rule",
+    });
+    expect(invoked).toMatchObject({
+      outcome: "success",
+      details: {
+        skill: "acme-tools",
+        version: "1.0.0",
+        tool: "run",
+        via: "http",
+        inputHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        outputHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        error: null,
+      },
+    });
     expect(invoked!.details.contentHash).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -113,7 +145,16 @@ describe("the ugly paths", () => {
     );
     await publishAndInstall(agent, body);
     const value = `acme-${crypto.randomUUID()}`;
-    const created = await call(`${base}/secrets`, { body: { name: "ACME_TOKEN", value, host: "api.upstream.example", injection: { type: "header", name: "authorization" }, scope: { skills: ["acme-tools"] } }, cookie: agent.owner.cookie });
+    const created = await call(`${base}/secrets`, {
+      body: {
+        name: "ACME_TOKEN",
+        value,
+        host: "api.upstream.example",
+        injection: { type: "header", name: "authorization" },
+        scope: { skills: ["acme-tools"] },
+      },
+      cookie: agent.owner.cookie,
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const token = await relayToken(agent);
     const tag = crypto.randomUUID();
@@ -147,12 +188,18 @@ describe("the ugly paths", () => {
     // A budget is per invocation: the next call in the same isolate runs.
     expect((await invoke(token, "acme-tools", "run", { loop: false })).body.output).toEqual({ ok: true });
     const events = await skillEvents(agent.tenantId, agent.agentId);
-    expect(events.map((e) => [e.outcome, e.details.error])).toEqual([["failure", "skill_cpu_limit"], ["success", null]]);
+    expect(events.map((e) => [e.outcome, e.details.error])).toEqual([
+      ["failure", "skill_cpu_limit"],
+      ["success", null],
+    ]);
   });
 
   it("an unbounded allocation is stopped with a clear error", async () => {
     const agent = await egressAgent();
-    await publishAndInstall(agent, pkg(`export async function run() { const chunks = []; for (;;) chunks.push(new Uint8Array(16 * 1024 * 1024)); }`));
+    await publishAndInstall(
+      agent,
+      pkg(`export async function run() { const chunks = []; for (;;) chunks.push(new Uint8Array(16 * 1024 * 1024)); }`),
+    );
     const res = await invoke(await relayToken(agent), "acme-tools", "run", {});
     expect(res.status, JSON.stringify(res.body)).toBe(502);
     expect(res.body.error.code).toBe("skill_memory_limit");
@@ -162,7 +209,11 @@ describe("the ugly paths", () => {
     const agent = await egressAgent();
     const base = `/v1/tenants/${agent.tenantId}`;
     // Refused at publish: built-in and dynamic imports (the only ways to a module beside fetch).
-    for (const source of [`import { connect } from "cloudflare:sockets"; export function run() { return {}; }`, `export async function run() { return await import("cloudflare:workers"); }`, `import x from "node:fs"; export function run() { return {}; }`]) {
+    for (const source of [
+      `import { connect } from "cloudflare:sockets"; export function run() { return {}; }`,
+      `export async function run() { return await import("cloudflare:workers"); }`,
+      `import x from "node:fs"; export function run() { return {}; }`,
+    ]) {
       const res = await call(`${base}/skills`, { body: pkg(source), cookie: agent.owner.cookie });
       expect(res.status, source).toBe(400);
       expect(res.body.error.code).toBe("validation_failed");
@@ -196,7 +247,10 @@ describe("the ugly paths", () => {
     // Unknown tool, bad input.
     expect((await invoke(tokenA, "acme-tools", "nope", {})).body.error.code).toBe("skill_tool_not_found");
     // Yanked after install: refused before any code runs.
-    const yank = await call(`/v1/tenants/${a.tenantId}/skills/acme-tools/versions/1.0.0/yank`, { body: { message: "leaks" }, cookie: a.owner.cookie });
+    const yank = await call(`/v1/tenants/${a.tenantId}/skills/acme-tools/versions/1.0.0/yank`, {
+      body: { message: "leaks" },
+      cookie: a.owner.cookie,
+    });
     expect(yank.status).toBe(200);
     const yanked = await invoke(tokenA, "acme-tools", "run", {});
     expect(yanked.status).toBe(409);
@@ -208,8 +262,18 @@ describe("the ugly paths", () => {
 
   it("validates input and output against the tool's schemas", async () => {
     const agent = await egressAgent();
-    const tools = [{ name: "run", description: "Adds.", inputSchema: { type: "object", required: ["n"], properties: { n: { type: "integer" } } }, outputSchema: { type: "object", required: ["sum"], properties: { sum: { type: "integer" } } } }];
-    await publishAndInstall(agent, pkg(`export function run(input) { return input.n === 0 ? { sum: "zero" } : { sum: input.n + 1 }; }`, { tools }));
+    const tools = [
+      {
+        name: "run",
+        description: "Adds.",
+        inputSchema: { type: "object", required: ["n"], properties: { n: { type: "integer" } } },
+        outputSchema: { type: "object", required: ["sum"], properties: { sum: { type: "integer" } } },
+      },
+    ];
+    await publishAndInstall(
+      agent,
+      pkg(`export function run(input) { return input.n === 0 ? { sum: "zero" } : { sum: input.n + 1 }; }`, { tools }),
+    );
     const token = await relayToken(agent);
     expect((await invoke(token, "acme-tools", "run", { n: 1 })).body.output).toEqual({ sum: 2 });
     const bad = await invoke(token, "acme-tools", "run", { n: "x" });
@@ -235,12 +299,28 @@ describe("mock mode", () => {
     const published = await call(`/v1/tenants/${agent.tenantId}/skills`, { body, cookie: agent.owner.cookie });
     expect(published.status).toBe(201);
     const tag = crypto.randomUUID();
-    const res = await call(`/v1/tenants/${agent.tenantId}/skills/dry-run`, { body: { skill: "acme-tools", tool: "run", input: { tag } }, cookie: agent.owner.cookie });
+    const res = await call(`/v1/tenants/${agent.tenantId}/skills/dry-run`, {
+      body: { skill: "acme-tools", tool: "run", input: { tag } },
+      cookie: agent.owner.cookie,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.run).toMatchObject({ tool: "run", ok: true, output: { a: 200, aBody: { mocked: true }, b: 403 }, error: null });
     expect(res.body.run.calls).toEqual([
-      expect.objectContaining({ method: "GET", url: `https://api.upstream.example/echo/${tag}`, decision: "allow", reason: "skill_rule", status: 200, answeredBy: "declared" }),
-      expect.objectContaining({ method: "GET", url: `https://other.upstream.example/echo/${tag}`, decision: "deny", reason: "no_matching_rule", status: null }),
+      expect.objectContaining({
+        method: "GET",
+        url: `https://api.upstream.example/echo/${tag}`,
+        decision: "allow",
+        reason: "skill_rule",
+        status: 200,
+        answeredBy: "declared",
+      }),
+      expect.objectContaining({
+        method: "GET",
+        url: `https://other.upstream.example/echo/${tag}`,
+        decision: "deny",
+        reason: "no_matching_rule",
+        status: null,
+      }),
     ]);
     expect(await upstreamSaw(tag)).toEqual([]);
   });
@@ -254,16 +334,27 @@ describe("isolates and deployment", () => {
     const [first, second] = await Promise.all([invoke(tokenA, "acme-tools", "run", {}), invoke(tokenA, "acme-tools", "run", {})]);
     expect([first.body.output.calls, second.body.output.calls].sort()).toEqual([1, 2]);
     // Another agent of the same tenant, same version: its own isolate (the props say who calls).
-    const created = await call(`/v1/tenants/${a.tenantId}/agents`, { body: { name: `other-${crypto.randomUUID().slice(0, 8)}`, template: "engineering", trustLevel: 2 }, cookie: a.owner.cookie });
+    const created = await call(`/v1/tenants/${a.tenantId}/agents`, {
+      body: { name: `other-${crypto.randomUUID().slice(0, 8)}`, template: "engineering", trustLevel: 2 },
+      cookie: a.owner.cookie,
+    });
     const other: EgressAgent = { ...a, agentId: created.body.agent.id, secret: created.body.secret };
-    await call(`/v1/tenants/${a.tenantId}/agents/${other.agentId}/skills/acme-tools`, { method: "PUT", body: { mode: "live" }, cookie: a.owner.cookie });
+    await call(`/v1/tenants/${a.tenantId}/agents/${other.agentId}/skills/acme-tools`, {
+      method: "PUT",
+      body: { mode: "live" },
+      cookie: a.owner.cookie,
+    });
     expect((await invoke(await relayToken(other), "acme-tools", "run", {})).body.output).toEqual({ calls: 1 });
   });
 
   it("without a Worker Loader binding, running code is refused with a clear error; publishing still works", async () => {
     const agent = await egressAgent();
     await publishAndInstall(agent, pkg(`export function run() { return {}; }`));
-    const res = await call("/v1/agent/skills/acme-tools/tools/run", { body: { input: {} }, headers: { authorization: `Bearer ${await relayToken(agent)}` }, env: { LOADER: undefined } as Partial<Env> });
+    const res = await call("/v1/agent/skills/acme-tools/tools/run", {
+      body: { input: {} },
+      headers: { authorization: `Bearer ${await relayToken(agent)}` },
+      env: { LOADER: undefined } as Partial<Env>,
+    });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe("skill_runtime_unavailable");
     expect(res.body.error.message).toContain("Worker Loader");
@@ -272,12 +363,18 @@ describe("isolates and deployment", () => {
   it("the core web-fetch skill is code run this way: declared hosts answer (mock mode here), any other is refused", async () => {
     const agent = await egressAgent();
     const base = `/v1/tenants/${agent.tenantId}`;
-    const installed = await call(`${base}/agents/${agent.agentId}/skills/web-fetch`, { method: "PUT", body: { version: "1.1.0", mode: "mock" }, cookie: agent.owner.cookie });
+    const installed = await call(`${base}/agents/${agent.agentId}/skills/web-fetch`, {
+      method: "PUT",
+      body: { version: "1.1.0", mode: "mock" },
+      cookie: agent.owner.cookie,
+    });
     expect(installed.status, JSON.stringify(installed.body)).toBe(200);
     const token = await relayToken(agent);
     const tools = await call("/v1/agent/skills/tools", { headers: { authorization: `Bearer ${token}` } });
     expect(tools.body.data.map((t: any) => `${t.skill}.${t.name}`)).toEqual(["web-fetch.fetch_json", "web-fetch.fetch_text"]);
-    const doc = await invoke(token, "web-fetch", "fetch_json", { url: "https://developer.mozilla.org/en-US/docs/Web/API/fetch/index.json" });
+    const doc = await invoke(token, "web-fetch", "fetch_json", {
+      url: "https://developer.mozilla.org/en-US/docs/Web/API/fetch/index.json",
+    });
     expect(doc.status, JSON.stringify(doc.body)).toBe(200);
     expect(doc.body.output).toMatchObject({ ok: true, status: 200, data: { doc: { title: "Window: fetch() method" } } });
     const tag = crypto.randomUUID();
@@ -294,19 +391,48 @@ describe("MCP", () => {
   it("the installed skills' tools are among the agent's MCP tools, and run the same way", async () => {
     const f = await coordFixture([{ template: "engineering" }]);
     const agent = f.agents[0]!;
-    const tools = [{ name: "run", description: "Doubles n.", inputSchema: { type: "object", required: ["n"], properties: { n: { type: "integer" } } }, outputSchema: { type: "object" } }];
+    const tools = [
+      {
+        name: "run",
+        description: "Doubles n.",
+        inputSchema: { type: "object", required: ["n"], properties: { n: { type: "integer" } } },
+        outputSchema: { type: "object" },
+      },
+    ];
     const body = pkg(`export function run(input, ctx) { return { doubled: input.n * 2, greeting: ctx.settings.GREETING }; }`, { tools });
     expect((await call(`/v1/tenants/${f.tenantId}/skills`, { body, cookie: f.owner.cookie })).status).toBe(201);
-    expect((await call(`/v1/tenants/${f.tenantId}/agents/${agent.id}/skills/acme-tools`, { method: "PUT", body: { mode: "mock" }, cookie: f.owner.cookie })).status).toBe(200);
+    expect(
+      (
+        await call(`/v1/tenants/${f.tenantId}/agents/${agent.id}/skills/acme-tools`, {
+          method: "PUT",
+          body: { mode: "mock" },
+          cookie: f.owner.cookie,
+        })
+      ).status,
+    ).toBe(200);
     const client = new Client({ name: "skill-test", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), { fetch: (url, init) => exports.default.fetch(new Request(url, init)), requestInit: { headers: { authorization: `Bearer ${f.tokens.get(agent.id)}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), {
+        fetch: (url, init) => exports.default.fetch(new Request(url, init)),
+        requestInit: { headers: { authorization: `Bearer ${f.tokens.get(agent.id)}` } },
+      }),
+    );
     try {
       const listed = (await client.listTools()).tools.find((t) => t.name === "acme-tools__run");
       expect(listed?.inputSchema).toMatchObject({ type: "object", required: ["n"] });
-      const result = (await client.callTool({ name: "acme-tools__run", arguments: { n: 21 } })) as { isError?: boolean; structuredContent?: any };
+      const result = (await client.callTool({ name: "acme-tools__run", arguments: { n: 21 } })) as {
+        isError?: boolean;
+        structuredContent?: any;
+      };
       expect(result.isError ?? false).toBe(false);
-      expect(result.structuredContent).toMatchObject({ output: { doubled: 42, greeting: "hello" }, invocation: { skill: "acme-tools", tool: "run" } });
-      const bad = (await client.callTool({ name: "acme-tools__run", arguments: { n: "x" } })) as { isError?: boolean; structuredContent?: any };
+      expect(result.structuredContent).toMatchObject({
+        output: { doubled: 42, greeting: "hello" },
+        invocation: { skill: "acme-tools", tool: "run" },
+      });
+      const bad = (await client.callTool({ name: "acme-tools__run", arguments: { n: "x" } })) as {
+        isError?: boolean;
+        structuredContent?: any;
+      };
       expect(bad.isError).toBe(true);
       expect(bad.structuredContent.error.code).toBe("validation_failed");
     } finally {

@@ -55,7 +55,9 @@ describe("catalog and registry", () => {
     const yanked = await call(`${base}/skills/acme-deploy/versions/1.0.0/yank`, { body: { message: "leaks" }, cookie });
     expect(yanked.status).toBe(200);
     expect((await call(`${base}/skills/acme-deploy/versions/1.0.0/yank`, { body: { message: "again" }, cookie })).status).toBe(409);
-    expect((await call(`${base}/agents/${agent.agentId}/skills/acme-deploy`, { method: "PUT", body: { version: "1.0.0" }, cookie })).status).toBe(409);
+    expect(
+      (await call(`${base}/agents/${agent.agentId}/skills/acme-deploy`, { method: "PUT", body: { version: "1.0.0" }, cookie })).status,
+    ).toBe(409);
     expect((await call(`${base}/skills/github/versions/1.0.0/yank`, { body: { message: "no" }, cookie })).status).toBe(409);
   });
 
@@ -80,11 +82,17 @@ describe("catalog and registry", () => {
     const member = await addMember(agent.tenantId, "member");
     const viewer = await addMember(agent.tenantId, "viewer");
     expect((await call(`/v1/tenants/${agent.tenantId}/skills`, { body: manifest(), cookie: member.cookie })).status).toBe(201);
-    const install = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/skills/acme-deploy`, { method: "PUT", body: {}, cookie: member.cookie });
+    const install = await call(`/v1/tenants/${agent.tenantId}/agents/${agent.agentId}/skills/acme-deploy`, {
+      method: "PUT",
+      body: {},
+      cookie: member.cookie,
+    });
     expect(install.status).toBe(403);
     expect(install.body.error.details.permission).toBe("skills:install");
     expect((await call(`/v1/tenants/${agent.tenantId}/skills`, { cookie: viewer.cookie })).status).toBe(200);
-    expect((await call(`/v1/tenants/${agent.tenantId}/skills`, { body: manifest({ name: "viewer-skill" }), cookie: viewer.cookie })).status).toBe(403);
+    expect(
+      (await call(`/v1/tenants/${agent.tenantId}/skills`, { body: manifest({ name: "viewer-skill" }), cookie: viewer.cookie })).status,
+    ).toBe(403);
   });
 });
 
@@ -93,20 +101,38 @@ describe("manifest enforcement", () => {
     const agent = await egressAgent();
     const base = `/v1/tenants/${agent.tenantId}`;
     await call(`${base}/skills`, { body: manifest(), cookie: agent.owner.cookie });
-    expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).body.error.details.reason).toBe("no_matching_rule");
+    expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).body.error.details.reason).toBe(
+      "no_matching_rule",
+    );
     await call(`${base}/agents/${agent.agentId}/skills/acme-deploy`, { method: "PUT", body: { mode: "live" }, cookie: agent.owner.cookie });
     const allowed = await envelope(agent.token, { url: "https://api.upstream.example/echo/x" });
     expect(allowed.status).toBe(200);
     // Outside the declared path prefix: refused.
-    expect((await envelope(agent.token, { url: "https://api.upstream.example/other" })).body.error.details.reason).toBe("method_not_allowed");
+    expect((await envelope(agent.token, { url: "https://api.upstream.example/other" })).body.error.details.reason).toBe(
+      "method_not_allowed",
+    );
     // In the skill's name, only the skill's network counts (not the agent's own rules).
     await call(`${base}/agents/${agent.agentId}/egress/rules`, { body: { host: "other.upstream.example" }, cookie: agent.owner.cookie });
-    const asSkill = await egressRequest("/proxy/https/other.upstream.example/echo/x", { token: agent.token, headers: { "x-switchboard-skill": "acme-deploy" } });
+    const asSkill = await egressRequest("/proxy/https/other.upstream.example/echo/x", {
+      token: agent.token,
+      headers: { "x-switchboard-skill": "acme-deploy" },
+    });
     expect(asSkill.status).toBe(403);
-    expect((await egressRequest("/proxy/https/other.upstream.example/echo/x", { token: agent.token, headers: { "x-switchboard-skill": "slack" } })).status).toBe(403);
+    expect(
+      (
+        await egressRequest("/proxy/https/other.upstream.example/echo/x", {
+          token: agent.token,
+          headers: { "x-switchboard-skill": "slack" },
+        })
+      ).status,
+    ).toBe(403);
     // Uninstalled: gone at once.
-    expect((await call(`${base}/agents/${agent.agentId}/skills/acme-deploy`, { method: "DELETE", cookie: agent.owner.cookie })).status).toBe(204);
-    expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).body.error.details.reason).toBe("no_matching_rule");
+    expect(
+      (await call(`${base}/agents/${agent.agentId}/skills/acme-deploy`, { method: "DELETE", cookie: agent.owner.cookie })).status,
+    ).toBe(204);
+    expect((await envelope(agent.token, { url: "https://api.upstream.example/echo/x" })).body.error.details.reason).toBe(
+      "no_matching_rule",
+    );
   });
 
   it("env: a skill can only be given secrets it declares; they are injected into its calls only", async () => {
@@ -114,11 +140,33 @@ describe("manifest enforcement", () => {
     const base = `/v1/tenants/${agent.tenantId}`;
     const cookie = agent.owner.cookie;
     await call(`${base}/skills`, { body: manifest(), cookie });
-    const undeclared = await call(`${base}/secrets`, { body: { name: "OTHER_TOKEN", value: "undeclared-value-123", host: "api.upstream.example", injection: { type: "header", name: "authorization" }, scope: { skills: ["acme-deploy"] } }, cookie });
+    const undeclared = await call(`${base}/secrets`, {
+      body: {
+        name: "OTHER_TOKEN",
+        value: "undeclared-value-123",
+        host: "api.upstream.example",
+        injection: { type: "header", name: "authorization" },
+        scope: { skills: ["acme-deploy"] },
+      },
+      cookie,
+    });
     expect(undeclared.status).toBe(400);
     expect(undeclared.body.error.details.skills).toEqual(["acme-deploy"]);
     const value = `deploy-${crypto.randomUUID()}`;
-    expect((await call(`${base}/secrets`, { body: { name: "ACME_DEPLOY_TOKEN", value, host: "api.upstream.example", injection: { type: "header", name: "authorization" }, scope: { skills: ["acme-deploy"] } }, cookie })).status).toBe(201);
+    expect(
+      (
+        await call(`${base}/secrets`, {
+          body: {
+            name: "ACME_DEPLOY_TOKEN",
+            value,
+            host: "api.upstream.example",
+            injection: { type: "header", name: "authorization" },
+            scope: { skills: ["acme-deploy"] },
+          },
+          cookie,
+        })
+      ).status,
+    ).toBe(201);
     // Not installed yet: nothing injected (and not allowed).
     await call(`${base}/agents/${agent.agentId}/egress/rules`, { body: { host: "api.upstream.example" }, cookie });
     const t1 = crypto.randomUUID();
@@ -140,12 +188,18 @@ describe("manifest enforcement", () => {
     const base = `/v1/tenants/${agent.tenantId}`;
     await call(`${base}/skills`, { body: manifest(), cookie: agent.owner.cookie });
     await call(`${base}/agents/${agent.agentId}/skills/acme-deploy`, { method: "PUT", body: {}, cookie: agent.owner.cookie });
-    const mocked = await egressRequest("/proxy/https/api.upstream.example/echo/mocked?x=1", { token: agent.token, headers: { "x-switchboard-skill": "acme-deploy" } });
+    const mocked = await egressRequest("/proxy/https/api.upstream.example/echo/mocked?x=1", {
+      token: agent.token,
+      headers: { "x-switchboard-skill": "acme-deploy" },
+    });
     expect(mocked.status).toBe(202);
     expect(mocked.headers.get("x-switchboard-egress-mode")).toBe("mock");
     expect(await mocked.json()).toEqual({ mocked: true });
     const t = crypto.randomUUID();
-    const missing = await egressRequest(`/proxy/https/api.upstream.example/echo/${t}`, { token: agent.token, headers: { "x-switchboard-skill": "acme-deploy" } });
+    const missing = await egressRequest(`/proxy/https/api.upstream.example/echo/${t}`, {
+      token: agent.token,
+      headers: { "x-switchboard-skill": "acme-deploy" },
+    });
     expect(missing.status).toBe(501);
     expect(await upstreamSaw(t)).toEqual([]);
     // The agent's own call (no skill header) that only the mock-mode skill's network allows stays mock too.
@@ -166,7 +220,18 @@ describe("dry-run", () => {
     const cookie = agent.owner.cookie;
     await call(`${base}/egress/deny-rules`, { body: { host: "slack.com" }, cookie });
     const before = await auditRow<{ n: number }>("select count(*) as n from audit_events where tenant_id = ?", agent.tenantId);
-    const report = await call(`${base}/skills/dry-run`, { body: { manifest: manifest({ network: [{ host: "api.upstream.example", methods: ["GET", "POST"], pathPrefix: "/echo" }, { host: "slack.com", methods: ["POST"], pathPrefix: "/api" }] }), agentId: agent.agentId }, cookie });
+    const report = await call(`${base}/skills/dry-run`, {
+      body: {
+        manifest: manifest({
+          network: [
+            { host: "api.upstream.example", methods: ["GET", "POST"], pathPrefix: "/echo" },
+            { host: "slack.com", methods: ["POST"], pathPrefix: "/api" },
+          ],
+        }),
+        agentId: agent.agentId,
+      },
+      cookie,
+    });
     expect(report.status).toBe(200);
     expect(report.body.trustLevel).toBe(1);
     expect(report.body.calls.map((x: any) => [x.method, x.url, x.decision, x.reason, x.source])).toEqual([
@@ -176,7 +241,17 @@ describe("dry-run", () => {
       ["GET", "https://api.upstream.example/echo/mocked", "allow", "skill_rule", "mock"],
     ]);
     expect(report.body.summary).toEqual({ allowed: 2, denied: 2, missingSecrets: ["ACME_DEPLOY_TOKEN"] });
-    const given = await call(`${base}/skills/dry-run`, { body: { skill: "github", calls: [{ method: "GET", url: "https://api.github.com/repos/acme/app" }, { method: "GET", url: "http://169.254.169.254/" }, { method: "DELETE", url: "https://api.github.com/repos/acme/app" }] }, cookie });
+    const given = await call(`${base}/skills/dry-run`, {
+      body: {
+        skill: "github",
+        calls: [
+          { method: "GET", url: "https://api.github.com/repos/acme/app" },
+          { method: "GET", url: "http://169.254.169.254/" },
+          { method: "DELETE", url: "https://api.github.com/repos/acme/app" },
+        ],
+      },
+      cookie,
+    });
     expect(given.body.calls.map((x: any) => x.reason)).toEqual(["skill_rule", "private_address", "method_not_allowed"]);
     const after = await auditRow<{ n: number }>("select count(*) as n from audit_events where tenant_id = ?", agent.tenantId);
     expect(after!.n).toBe(before!.n);

@@ -10,7 +10,15 @@ import { FAKE_OIDC_CLIENT, FAKE_OIDC_ISSUER, fakeOidcCode, type FakeOidcScenario
 import { call, createTenant, expectError, PASSWORD, sessionCookieOf, signup, type TestUser } from "../../../../../test/workers/harness";
 import { auditResults, auditRow } from "../../../../../test/workers/audit-view";
 import { OIDC_TEST_CLIENTS } from "../../../../../test/workers/oidc-clients";
-import { finishSso, navigate, putSso, setProviderAccount, signInAtProvider, ssoLogin, startSso } from "../../../../../test/workers/sso-harness";
+import {
+  finishSso,
+  navigate,
+  putSso,
+  setProviderAccount,
+  signInAtProvider,
+  ssoLogin,
+  startSso,
+} from "../../../../../test/workers/sso-harness";
 
 const issuerA = env.TEST_OIDC_ISSUER_A;
 const issuerB = env.TEST_OIDC_ISSUER_B;
@@ -57,9 +65,17 @@ describe("SSO connection settings", () => {
 
   it("stores the secret encrypted and never returns it; checks issuer, domains, break-glass and roles", async () => {
     const { tenantId, owner, domain, connection } = await tenantWithSso(issuerA, OIDC_TEST_CLIENTS.a);
-    expect(connection).toMatchObject({ issuer: issuerA, clientId: "switchboard-a", clientSecretSet: true, emailDomains: [domain], redirectUri: "http://localhost:8787/v1/auth/sso/callback" });
+    expect(connection).toMatchObject({
+      issuer: issuerA,
+      clientId: "switchboard-a",
+      clientSecretSet: true,
+      emailDomains: [domain],
+      redirectUri: "http://localhost:8787/v1/auth/sso/callback",
+    });
     expect(JSON.stringify(connection)).not.toContain("secret-a");
-    const stored = await env.DB.prepare("select client_secret_enc from sso_connections where tenant_id = ?").bind(tenantId).first<{ client_secret_enc: string }>();
+    const stored = await env.DB.prepare("select client_secret_enc from sso_connections where tenant_id = ?")
+      .bind(tenantId)
+      .first<{ client_secret_enc: string }>();
     expect(stored!.client_secret_enc).toMatch(/^v1\./);
     expect(stored!.client_secret_enc).not.toContain("secret-a");
     expect((await call(`/v1/tenants/${tenantId}/sso`, { cookie: owner.cookie })).body.connection.clientSecretSet).toBe(true);
@@ -84,14 +100,23 @@ describe("SSO connection settings", () => {
     // A domain belongs to one tenant.
     const other = await signup("sso-other");
     const otherTenant = await createTenant(other, "Other");
-    expectError(await putSso(otherTenant, other.cookie, { ...base, clientId: "switchboard-b", clientSecret: "secret-b", issuer: issuerB }), 409, "domain_taken");
+    expectError(
+      await putSso(otherTenant, other.cookie, { ...base, clientId: "switchboard-b", clientSecret: "secret-b", issuer: issuerB }),
+      409,
+      "domain_taken",
+    );
   });
 
   it("discovery tells the login page which emails sign in with SSO", async () => {
     const { domain } = await tenantWithSso(issuerA, OIDC_TEST_CLIENTS.a);
     const yes = await call("/v1/auth/sso/discover", { body: { email: `Someone@${domain.toUpperCase()}` } });
     expect(yes.body).toMatchObject({ sso: true, required: false, startUrl: `/v1/auth/sso/start?email=someone%40${domain}` });
-    expect((await call("/v1/auth/sso/discover", { body: { email: "someone@elsewhere.test" } })).body).toEqual({ sso: false, required: false, tenantName: null, startUrl: null });
+    expect((await call("/v1/auth/sso/discover", { body: { email: "someone@elsewhere.test" } })).body).toEqual({
+      sso: false,
+      required: false,
+      tenantName: null,
+      startUrl: null,
+    });
     const unknown = await navigate("/v1/auth/sso/start?email=someone%40elsewhere.test");
     expect(unknown.status).toBe(302);
     expect(unknown.headers.get("location")).toBe("/login?error=sso_not_configured");
@@ -106,7 +131,13 @@ describe("SSO sign-in through a real OpenID provider", () => {
 
     const { authorizeUrl, flowCookie } = await startSso(email);
     expect(authorizeUrl.origin).toBe(issuerA);
-    expect(Object.fromEntries(authorizeUrl.searchParams)).toMatchObject({ client_id: "switchboard-a", response_type: "code", code_challenge_method: "S256", login_hint: email, scope: "openid email profile" });
+    expect(Object.fromEntries(authorizeUrl.searchParams)).toMatchObject({
+      client_id: "switchboard-a",
+      response_type: "code",
+      code_challenge_method: "S256",
+      login_hint: email,
+      scope: "openid email profile",
+    });
     for (const p of ["state", "nonce", "code_challenge"]) expect(authorizeUrl.searchParams.get(p)!.length).toBeGreaterThan(20);
 
     const first = await finishSso(await signInAtProvider(authorizeUrl, email), flowCookie);
@@ -125,8 +156,18 @@ describe("SSO sign-in through a real OpenID provider", () => {
     await setProviderAccount(issuerA, email, { groups: ["marketing"] });
     expect(await roleIn(tenantId, (await ssoLogin(email)).cookie!)).toBe("viewer");
 
-    const events = await auditResults<{ action: string; details: string }>("select action, details from audit_events where tenant_id = ? and action in ('member.joined_via_sso', 'member.role_changed', 'auth.sso_login') order by seq", tenantId);
-    expect(events.results.map((e) => e.action)).toEqual(["member.joined_via_sso", "auth.sso_login", "member.role_changed", "auth.sso_login", "member.role_changed", "auth.sso_login"]);
+    const events = await auditResults<{ action: string; details: string }>(
+      "select action, details from audit_events where tenant_id = ? and action in ('member.joined_via_sso', 'member.role_changed', 'auth.sso_login') order by seq",
+      tenantId,
+    );
+    expect(events.results.map((e) => e.action)).toEqual([
+      "member.joined_via_sso",
+      "auth.sso_login",
+      "member.role_changed",
+      "auth.sso_login",
+      "member.role_changed",
+      "auth.sso_login",
+    ]);
     expect(JSON.parse(events.results[2]!.details)).toMatchObject({ from: "member", to: "admin", via: "sso" });
     // One identity, one user: the person signs in as themselves each time.
     const identities = await env.DB.prepare("select count(*) as n from sso_identities where email = ?").bind(email).first<{ n: number }>();
@@ -140,7 +181,11 @@ describe("SSO sign-in through a real OpenID provider", () => {
     expect(await roleIn(tenantId, (await ssoLogin(email)).cookie!)).toBe("admin");
 
     // The existing owner signs in with SSO in a group mapped to member: still an owner.
-    await env.DB.prepare("insert into sso_identities (connection_id, issuer, subject, user_id, email) select id, issuer, ?, ?, ? from sso_connections where tenant_id = ?").bind(owner.email, owner.id, owner.email, tenantId).run();
+    await env.DB.prepare(
+      "insert into sso_identities (connection_id, issuer, subject, user_id, email) select id, issuer, ?, ?, ? from sso_connections where tenant_id = ?",
+    )
+      .bind(owner.email, owner.id, owner.email, tenantId)
+      .run();
     await setProviderAccount(issuerA, owner.email, { groups: ["engineering"] });
     expect(await roleIn(tenantId, (await ssoLogin(owner.email)).cookie!)).toBe("owner");
   });
@@ -191,7 +236,10 @@ describe("SSO sign-in through a real OpenID provider", () => {
     expect((await call("/v1/auth/login", { body: { email: outsider.email, password: PASSWORD } })).status).toBe(200);
     // The break-glass owner signs in, and it is audited as critical.
     expect((await call("/v1/auth/login", { body: { email: owner.email, password: PASSWORD } })).status).toBe(200);
-    const glass = await auditRow<{ severity: string }>("select severity from audit_events where tenant_id = ? and action = 'auth.sso_break_glass'", tenantId);
+    const glass = await auditRow<{ severity: string }>(
+      "select severity from audit_events where tenant_id = ? and action = 'auth.sso_break_glass'",
+      tenantId,
+    );
     expect(glass).toEqual({ severity: "critical" });
     expect((await call("/v1/auth/sso/discover", { body: { email: member.email } })).body.required).toBe(true);
   });
@@ -228,7 +276,10 @@ describe("SSO sign-in through a real OpenID provider", () => {
     const signedIn = await ssoLogin(mallory);
     expect(signedIn.location).toBe(`/t/${b.tenantId}`);
     expectError(await call(`/v1/tenants/${a.tenantId}`, { cookie: signedIn.cookie! }), 404, "not_found");
-    const audit = await auditRow<{ n: number }>("select count(*) as n from audit_events where tenant_id = ? and action = 'auth.sso_failed'", a.tenantId);
+    const audit = await auditRow<{ n: number }>(
+      "select count(*) as n from audit_events where tenant_id = ? and action = 'auth.sso_failed'",
+      a.tenantId,
+    );
     expect(audit!.n).toBeGreaterThanOrEqual(2);
   });
 
@@ -249,7 +300,15 @@ describe("SSO ID-token validation (a misbehaving provider)", () => {
     const email = `p-${unique()}@${domain}`;
     const { authorizeUrl, flowCookie } = await startSso(email);
     const q = authorizeUrl.searchParams;
-    const code = fakeOidcCode({ scenario, sub, email, groups: ["engineering"], nonce: q.get("nonce")!, codeChallenge: q.get("code_challenge")!, redirectUri: q.get("redirect_uri")! });
+    const code = fakeOidcCode({
+      scenario,
+      sub,
+      email,
+      groups: ["engineering"],
+      nonce: q.get("nonce")!,
+      codeChallenge: q.get("code_challenge")!,
+      redirectUri: q.get("redirect_uri")!,
+    });
     const callback = new URL(q.get("redirect_uri")!);
     callback.searchParams.set("code", code);
     callback.searchParams.set("state", q.get("state")!);
@@ -259,14 +318,20 @@ describe("SSO ID-token validation (a misbehaving provider)", () => {
   it("accepts a well-formed token and refuses wrong issuer, audience, nonce, an expired token and bad signatures", async () => {
     const { tenantId, domain } = await fakeTenant();
     const ok = await viaFake(domain, "ok");
-    const why = await auditRow<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'auth.sso_failed'", tenantId);
+    const why = await auditRow<{ details: string }>(
+      "select details from audit_events where tenant_id = ? and action = 'auth.sso_failed'",
+      tenantId,
+    );
     expect(ok.location, why?.details).toBe(`/t/${tenantId}`);
     for (const scenario of ["wrong-issuer", "wrong-audience", "wrong-nonce", "expired", "bad-signature", "unknown-kid"] as const) {
       const res = await viaFake(domain, scenario);
       expect(res.location, scenario).toBe("/login?error=sso_failed");
       expect(res.cookie, scenario).toBeNull();
     }
-    const failures = await auditResults<{ details: string }>("select details from audit_events where tenant_id = ? and action = 'auth.sso_failed' order by seq", tenantId);
+    const failures = await auditResults<{ details: string }>(
+      "select details from audit_events where tenant_id = ? and action = 'auth.sso_failed' order by seq",
+      tenantId,
+    );
     const errors = failures.results.map((r) => JSON.parse(r.details).error as string);
     expect(errors).toHaveLength(6);
     expect(errors[0]).toMatch(/iss/);

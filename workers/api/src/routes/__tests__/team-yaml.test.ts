@@ -14,7 +14,10 @@ const teamPath = (f: { tenantId: string; teamId: string }, rest: string) => `/v1
 describe("team YAML", () => {
   it("round trip, dry run, apply, idempotent re-apply", async () => {
     const f = await coordFixture([{ template: "pm" }, { template: "engineering" }, { template: "ops" }]);
-    await setAllowlist(f, { edges: [{ from: { kind: "role", id: "pm" }, to: { kind: "agent", id: f.agents[1]!.id } }], topics: [{ topic: "deploys.*", subject: { kind: "role", id: "ops" }, action: "publish" }] });
+    await setAllowlist(f, {
+      edges: [{ from: { kind: "role", id: "pm" }, to: { kind: "agent", id: f.agents[1]!.id } }],
+      topics: [{ topic: "deploys.*", subject: { kind: "role", id: "ops" }, action: "publish" }],
+    });
     const exported = await call(teamPath(f, "/export"), { cookie: f.viewer.cookie });
     expect(exported.status).toBe(200);
     const doc = parse(exported.body.yaml);
@@ -38,7 +41,16 @@ describe("team YAML", () => {
     expect(dry.body.dryRun).toBe(true);
     expect(dry.body.applied).toBe(false);
     expect(dry.body.changes.map((ch: { kind: string }) => ch.kind).sort()).toEqual(
-      ["agent.create", "agent.update", "allowlist.edge.add", "allowlist.edge.remove", "member.add", "member.remove", "settings.update", "team.update"].sort(),
+      [
+        "agent.create",
+        "agent.update",
+        "allowlist.edge.add",
+        "allowlist.edge.remove",
+        "member.add",
+        "member.remove",
+        "settings.update",
+        "team.update",
+      ].sort(),
     );
     // The dry run changed nothing.
     expect((await call(teamPath(f, "/export"), { cookie: f.viewer.cookie })).body.yaml).toBe(exported.body.yaml);
@@ -49,7 +61,9 @@ describe("team YAML", () => {
     const applied = await call(teamPath(f, "/apply"), { body: { yaml, dryRun: false }, cookie: f.owner.cookie });
     expect(applied.status).toBe(200);
     expect(applied.body.applied).toBe(true);
-    expect(applied.body.createdAgents).toEqual([{ id: expect.stringMatching(/^agt_/), name: "Reviewer", secret: expect.stringMatching(/^sba_/) }]);
+    expect(applied.body.createdAgents).toEqual([
+      { id: expect.stringMatching(/^agt_/), name: "Reviewer", secret: expect.stringMatching(/^sba_/) },
+    ]);
     const after = parse(applied.body.yaml);
     expect(after.spec.agents.map((a: { name: string }) => a.name)).toEqual(["Agent 0", "Agent 1", "Reviewer"]);
     expect(after.spec.allowlist.edges).toEqual([{ from: "agent:Agent 1", to: "agent:Reviewer" }]);
@@ -72,7 +86,9 @@ describe("team YAML", () => {
     const wrongKind = await apply("apiVersion: switchboard.dev/v1\nkind: Tenant\nmetadata: { name: x }\nspec: {}\n");
     expectError(wrongKind, 400, "validation_failed");
     expect(JSON.stringify(wrongKind.body.error.details)).toContain("yaml.kind");
-    const unknownAgent = await apply("apiVersion: switchboard.dev/v1\nkind: Team\nmetadata: { name: x }\nspec:\n  agents: []\n  allowlist:\n    edges: [{ from: 'agent:Ghost', to: 'role:pm' }]\n");
+    const unknownAgent = await apply(
+      "apiVersion: switchboard.dev/v1\nkind: Team\nmetadata: { name: x }\nspec:\n  agents: []\n  allowlist:\n    edges: [{ from: 'agent:Ghost', to: 'role:pm' }]\n",
+    );
     expectError(unknownAgent, 400, "validation_failed");
     expect(JSON.stringify(unknownAgent.body.error.details)).toContain("Ghost");
     const bomb = `a: &a [x, x, x, x, x, x, x, x, x]\n${Array.from({ length: 120 }, (_, i) => `k${i}: [*a, *a]`).join("\n")}\n`;

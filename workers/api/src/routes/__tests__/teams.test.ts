@@ -31,13 +31,18 @@ async function ownTenant(plan: PlanId = "team") {
 
 async function linkCount(teamId: string, agentId?: string) {
   const row = agentId
-    ? await env.DB.prepare("select count(*) as n from team_agents where team_id = ? and agent_id = ?").bind(teamId, agentId).first<{ n: number }>()
+    ? await env.DB.prepare("select count(*) as n from team_agents where team_id = ? and agent_id = ?")
+        .bind(teamId, agentId)
+        .first<{ n: number }>()
     : await env.DB.prepare("select count(*) as n from team_agents where team_id = ?").bind(teamId).first<{ n: number }>();
   return row!.n;
 }
 
 async function auditRows(targetId: string): Promise<Array<Record<string, any>>> {
-  const rows = await auditResults<Record<string, any>>("select action, severity, actor_id, tenant_id, details from audit_events where target_id = ?", targetId);
+  const rows = await auditResults<Record<string, any>>(
+    "select action, severity, actor_id, tenant_id, details from audit_events where target_id = ?",
+    targetId,
+  );
   return rows.results.map((r) => ({ ...r, details: JSON.parse(r.details) }));
 }
 
@@ -46,7 +51,11 @@ describe("creating teams", () => {
     const { tenantId, owner } = await ownTenant();
     const a = await createAgent(tenantId, owner, "A");
     const b = await createAgent(tenantId, owner, "B");
-    const team = await createTeam(tenantId, owner, { name: "Core", description: "The core team", agentIds: [b.agent.id, a.agent.id, a.agent.id] });
+    const team = await createTeam(tenantId, owner, {
+      name: "Core",
+      description: "The core team",
+      agentIds: [b.agent.id, a.agent.id, a.agent.id],
+    });
     expect(team).toMatchObject({ tenantId, name: "Core", description: "The core team", agentIds: [a.agent.id, b.agent.id].sort() });
     expect(await linkCount(team.id)).toBe(2);
 
@@ -54,7 +63,12 @@ describe("creating teams", () => {
     expect(res.status).toBe(200);
     expect(res.body.team.agentIds).toEqual([a.agent.id, b.agent.id].sort());
     expect(res.body.agents.map((x: any) => x.id)).toEqual([a.agent.id, b.agent.id].sort());
-    expect(res.body.agents[0]).toMatchObject({ template: "engineering", status: "active", teamIds: [team.id], secretPrefix: expect.stringMatching(/^sba_/) });
+    expect(res.body.agents[0]).toMatchObject({
+      template: "engineering",
+      status: "active",
+      teamIds: [team.id],
+      secretPrefix: expect.stringMatching(/^sba_/),
+    });
     const text = JSON.stringify(res.body);
     for (const secret of [a.secret, b.secret]) expect(text).not.toContain(secret);
     expect(text).not.toContain("secretHash");
@@ -80,7 +94,15 @@ describe("creating teams", () => {
 
   it("refuses bad input with 400 validation_failed", async () => {
     const { tenantId, owner } = await ownTenant();
-    for (const body of [{}, { name: "" }, { name: "   " }, { name: "T", agentIds: "agt_x" }, { name: "T", agentIds: [1] }, { name: "T", members: [] }, { name: "x".repeat(81) }]) {
+    for (const body of [
+      {},
+      { name: "" },
+      { name: "   " },
+      { name: "T", agentIds: "agt_x" },
+      { name: "T", agentIds: [1] },
+      { name: "T", members: [] },
+      { name: "x".repeat(81) },
+    ]) {
       expectError(await call(teamsPath(tenantId), { body, cookie: owner.cookie }), 400, "validation_failed");
     }
   });
@@ -116,7 +138,9 @@ describe("team membership", () => {
     const { tenantId, owner } = await ownTenant();
     const team = await createTeam(tenantId, owner);
     const { agent } = await createAgent(tenantId, owner);
-    const results = await Promise.all([1, 2, 3].map(() => call(`${teamsPath(tenantId)}/${team.id}/agents/${agent.id}`, { method: "PUT", cookie: owner.cookie })));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => call(`${teamsPath(tenantId)}/${team.id}/agents/${agent.id}`, { method: "PUT", cookie: owner.cookie })),
+    );
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(await linkCount(team.id, agent.id)).toBe(1);
   });
@@ -128,7 +152,9 @@ describe("team membership", () => {
     const t1 = await createTeam(tenantId, owner, { name: "One", agentIds: [shared.agent.id, solo.agent.id] });
     const t2 = await createTeam(tenantId, owner, { name: "Two", agentIds: [shared.agent.id] });
     const t3 = await createTeam(tenantId, owner, { name: "Three" });
-    expect((await call(`${teamsPath(tenantId)}/${t3.id}/agents/${shared.agent.id}`, { method: "PUT", cookie: owner.cookie })).status).toBe(200);
+    expect((await call(`${teamsPath(tenantId)}/${t3.id}/agents/${shared.agent.id}`, { method: "PUT", cookie: owner.cookie })).status).toBe(
+      200,
+    );
 
     const agent = await call(`/v1/tenants/${tenantId}/agents/${shared.agent.id}`, { cookie: owner.cookie });
     expect(agent.body.agent.teamIds).toEqual([t1.id, t2.id, t3.id].sort());
@@ -143,7 +169,9 @@ describe("team membership", () => {
 
     // leaving one team keeps the others
     await call(`${teamsPath(tenantId)}/${t1.id}/agents/${shared.agent.id}`, { method: "DELETE", cookie: owner.cookie });
-    expect((await call(`/v1/tenants/${tenantId}/agents/${shared.agent.id}`, { cookie: owner.cookie })).body.agent.teamIds).toEqual([t2.id, t3.id].sort());
+    expect((await call(`/v1/tenants/${tenantId}/agents/${shared.agent.id}`, { cookie: owner.cookie })).body.agent.teamIds).toEqual(
+      [t2.id, t3.id].sort(),
+    );
   });
 
   it("a suspended agent cannot join a team but stays in the ones it is in", async () => {
@@ -157,7 +185,9 @@ describe("team membership", () => {
     expect(join.body.error.message).toMatch(/suspended/);
     expect(await linkCount(other.id)).toBe(0);
     // re-adding to a team it already belongs to is still the idempotent 200
-    expect((await call(`${teamsPath(tenantId)}/${member.id}/agents/${agent.id}`, { method: "PUT", cookie: owner.cookie })).status).toBe(200);
+    expect((await call(`${teamsPath(tenantId)}/${member.id}/agents/${agent.id}`, { method: "PUT", cookie: owner.cookie })).status).toBe(
+      200,
+    );
     expect((await call(`${teamsPath(tenantId)}/${member.id}`, { cookie: owner.cookie })).body.agents[0].status).toBe("suspended");
   });
 });
@@ -170,7 +200,11 @@ describe("updating and deleting teams", () => {
     expect(res.status).toBe(200);
     expect(res.body.team).toMatchObject({ name: "New", description: "keep" });
     for (const body of [{}, { name: "" }, { agentIds: [] }, { tenantId: "ten_x" }]) {
-      expectError(await call(`${teamsPath(tenantId)}/${team.id}`, { method: "PATCH", body, cookie: member.cookie }), 400, "validation_failed");
+      expectError(
+        await call(`${teamsPath(tenantId)}/${team.id}`, { method: "PATCH", body, cookie: member.cookie }),
+        400,
+        "validation_failed",
+      );
     }
   });
 
@@ -190,7 +224,11 @@ describe("updating and deleting teams", () => {
     expect((await call(teamsPath(tenantId), { cookie: owner.cookie })).body.data.map((t: any) => t.id)).toEqual([keep.id]);
     expect((await call(`/v1/tenants/${tenantId}/agents/${agent.id}`, { cookie: owner.cookie })).body.agent.teamIds).toEqual([keep.id]);
     // a deleted team cannot be named when creating an agent
-    expectError(await call(`/v1/tenants/${tenantId}/agents`, { body: { name: "N", template: "pm", teamIds: [gone.id] }, cookie: owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`/v1/tenants/${tenantId}/agents`, { body: { name: "N", template: "pm", teamIds: [gone.id] }, cookie: owner.cookie }),
+      404,
+      "not_found",
+    );
     const row = await env.DB.prepare("select deleted_at from teams where id = ?").bind(gone.id).first<{ deleted_at: number | null }>();
     expect(row!.deleted_at).toEqual(expect.any(Number));
   });
@@ -205,7 +243,9 @@ describe("listing teams", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: { status: number; body: any } = await call(`${teamsPath(tenantId)}?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { cookie: owner.cookie });
+      const res: { status: number; body: any } = await call(`${teamsPath(tenantId)}?limit=2${cursor ? `&cursor=${cursor}` : ""}`, {
+        cookie: owner.cookie,
+      });
       expect(res.status).toBe(200);
       if (pages === 0) await createTeam(tenantId, owner, { name: "Interloper" });
       seen.push(...res.body.data.map((t: any) => t.id));
@@ -235,7 +275,11 @@ describe("plan limits", () => {
     const { agent } = await createAgent(tenantId, owner);
     await createTeam(tenantId, owner, { name: "One" });
     await createTeam(tenantId, owner, { name: "Two" });
-    expectError(await call(teamsPath(tenantId), { body: { name: "Three", agentIds: [agent.id] }, cookie: owner.cookie }), 402, "plan_limit_exceeded");
+    expectError(
+      await call(teamsPath(tenantId), { body: { name: "Three", agentIds: [agent.id] }, cookie: owner.cookie }),
+      402,
+      "plan_limit_exceeded",
+    );
     const links = await env.DB.prepare("select count(*) as n from team_agents where agent_id = ?").bind(agent.id).first<{ n: number }>();
     expect(links!.n).toBe(0);
   });
@@ -277,8 +321,16 @@ describe("roles and tenants", () => {
     expectError(await call(`${foreignPath}/agents/${myAgent.id}`, { method: "PUT", cookie: owner.cookie }), 404, "not_found");
     expectError(await call(`${foreignPath}/agents/${foreignAgent.agent.id}`, { method: "DELETE", cookie: owner.cookie }), 404, "not_found");
     // another tenant's agent into my team
-    expectError(await call(`${teamsPath(tenantId)}/${myTeam.id}/agents/${foreignAgent.agent.id}`, { method: "PUT", cookie: owner.cookie }), 404, "not_found");
-    expectError(await call(`${teamsPath(tenantId)}/${myTeam.id}/agents/${foreignAgent.agent.id}`, { method: "DELETE", cookie: owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`${teamsPath(tenantId)}/${myTeam.id}/agents/${foreignAgent.agent.id}`, { method: "PUT", cookie: owner.cookie }),
+      404,
+      "not_found",
+    );
+    expectError(
+      await call(`${teamsPath(tenantId)}/${myTeam.id}/agents/${foreignAgent.agent.id}`, { method: "DELETE", cookie: owner.cookie }),
+      404,
+      "not_found",
+    );
     // the other tenant's own paths
     expectError(await call(`${teamsPath(otherTenant)}/${foreignTeam.id}`, { cookie: owner.cookie }), 404, "not_found");
     expectError(await call(teamsPath(otherTenant), { body: { name: "x" }, cookie: owner.cookie }), 404, "not_found");
@@ -303,7 +355,13 @@ describe("audit", () => {
     await call(path, { method: "DELETE", cookie: owner.cookie });
 
     const rows = await auditRows(team.id);
-    expect(rows.map((r) => r.action).sort()).toEqual(["team.agent_added", "team.agent_removed", "team.created", "team.deleted", "team.updated"]);
+    expect(rows.map((r) => r.action).sort()).toEqual([
+      "team.agent_added",
+      "team.agent_removed",
+      "team.created",
+      "team.deleted",
+      "team.updated",
+    ]);
     for (const row of rows) expect(row).toMatchObject({ tenant_id: tenantId, actor_id: owner.id, severity: "info" });
     // Every event carries the id of the request that caused it; the rest is compared exactly.
     for (const row of rows) expect(row.details.requestId).toMatch(/^req_/);
@@ -311,7 +369,12 @@ describe("audit", () => {
     // Every team event names the team's project, so audit views can filter by project (docs/projects.md).
     const projectId = defaultProjectId(tenantId);
     expect(byAction["team.created"]).toEqual({ name: "Audited", agentIds: [a.agent.id], projectId });
-    expect(byAction["team.updated"]).toEqual({ changed: ["description"], from: { description: "" }, to: { description: "now described" }, projectId });
+    expect(byAction["team.updated"]).toEqual({
+      changed: ["description"],
+      from: { description: "" },
+      to: { description: "now described" },
+      projectId,
+    });
     expect(byAction["team.agent_added"]).toEqual({ agentId: b.agent.id, projectId });
     expect(byAction["team.agent_removed"]).toEqual({ agentId: a.agent.id, projectId });
     expect(byAction["team.deleted"]).toEqual({ name: "Audited", removedAgentIds: [b.agent.id], projectId });

@@ -8,7 +8,12 @@ describe("tenants", () => {
     const owner = await signup("creator");
     const res = await call("/v1/tenants", { body: { name: "Acme" }, cookie: owner.cookie });
     expect(res.status).toBe(201);
-    expect(res.body.tenant).toMatchObject({ name: "Acme", plan: "free", configVersion: 1, config: { requireMfa: false, defaultTrustLevel: 1 } });
+    expect(res.body.tenant).toMatchObject({
+      name: "Acme",
+      plan: "free",
+      configVersion: 1,
+      config: { requireMfa: false, defaultTrustLevel: 1 },
+    });
     const me = await call("/v1/me", { cookie: owner.cookie });
     expect(me.body.memberships).toEqual([{ tenantId: res.body.tenant.id, tenantName: "Acme", role: "owner" }]);
   });
@@ -25,7 +30,11 @@ describe("tenants", () => {
     const v2 = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { requireMfa: true } }, cookie: owner.cookie });
     expect(v2.status).toBe(200);
     expect(v2.body.tenant).toMatchObject({ configVersion: 2, config: { requireMfa: true, defaultTrustLevel: 1 } });
-    const v3 = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "v3 name", config: { defaultTrustLevel: 3 } }, cookie: owner.cookie });
+    const v3 = await call(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      body: { name: "v3 name", config: { defaultTrustLevel: 3 } },
+      cookie: owner.cookie,
+    });
     expect(v3.body.tenant).toMatchObject({ name: "v3 name", configVersion: 3, config: { requireMfa: true, defaultTrustLevel: 3 } });
 
     const rollback = await call(`/v1/tenants/${tenantId}/config/versions/1/rollback`, { method: "POST", cookie: owner.cookie });
@@ -42,18 +51,30 @@ describe("tenants", () => {
     const one = await call(`/v1/tenants/${tenantId}/config/versions/3`, { cookie: owner.cookie });
     expect(one.body.version).toMatchObject({ version: 3, name: "v3 name", createdBy: owner.id });
     expectError(await call(`/v1/tenants/${tenantId}/config/versions/99`, { cookie: owner.cookie }), 404, "not_found");
-    expectError(await call(`/v1/tenants/${tenantId}/config/versions/99/rollback`, { method: "POST", cookie: owner.cookie }), 404, "not_found");
+    expectError(
+      await call(`/v1/tenants/${tenantId}/config/versions/99/rollback`, { method: "POST", cookie: owner.cookie }),
+      404,
+      "not_found",
+    );
   });
 
   it("a change that changes nothing writes no version (and is still checked against expectedVersion)", async () => {
     const owner = await signup("noop");
     const tenantId = await createTenant(owner, "Same name");
-    const same = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Same name", config: { defaultTrustLevel: 1 }, expectedVersion: 1 }, cookie: owner.cookie });
+    const same = await call(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      body: { name: "Same name", config: { defaultTrustLevel: 1 }, expectedVersion: 1 },
+      cookie: owner.cookie,
+    });
     expect(same.status).toBe(200);
     expect(same.body.tenant).toMatchObject({ name: "Same name", configVersion: 1 });
     const list = await call(`/v1/tenants/${tenantId}/config/versions`, { cookie: owner.cookie });
     expect(list.body.data.map((v: any) => v.version)).toEqual([1]);
-    expectError(await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Same name", expectedVersion: 7 }, cookie: owner.cookie }), 409, "version_conflict");
+    expectError(
+      await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Same name", expectedVersion: 7 }, cookie: owner.cookie }),
+      409,
+      "version_conflict",
+    );
     const changed = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "Other name" }, cookie: owner.cookie });
     expect(changed.body.tenant.configVersion).toBe(2);
   });
@@ -78,10 +99,18 @@ describe("tenants", () => {
     const owner = await signup("stale");
     const tenantId = await createTenant(owner);
     await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "second" }, cookie: owner.cookie });
-    const stale = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "third", expectedVersion: 1 }, cookie: owner.cookie });
+    const stale = await call(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      body: { name: "third", expectedVersion: 1 },
+      cookie: owner.cookie,
+    });
     expectError(stale, 409, "version_conflict");
     expect(stale.body.error.details).toMatchObject({ expectedVersion: 1, currentVersion: 2 });
-    const ok = await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "third", expectedVersion: 2 }, cookie: owner.cookie });
+    const ok = await call(`/v1/tenants/${tenantId}`, {
+      method: "PATCH",
+      body: { name: "third", expectedVersion: 2 },
+      cookie: owner.cookie,
+    });
     expect(ok.body.tenant.configVersion).toBe(3);
   });
 
@@ -89,13 +118,17 @@ describe("tenants", () => {
     const owner = await signup("race");
     const tenantId = await createTenant(owner);
     const results = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: `racer ${i}` }, cookie: owner.cookie })),
+      Array.from({ length: 5 }, (_, i) =>
+        call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: `racer ${i}` }, cookie: owner.cookie }),
+      ),
     );
     const ok = results.filter((r) => r.status === 200).length;
     const conflicts = results.filter((r) => r.status === 409 && r.body.error.code === "version_conflict").length;
     expect(ok + conflicts).toBe(5);
     expect(ok).toBeGreaterThanOrEqual(1);
-    const versions = await env.DB.prepare("select version from tenant_config_versions where tenant_id = ? order by version").bind(tenantId).all<{ version: number }>();
+    const versions = await env.DB.prepare("select version from tenant_config_versions where tenant_id = ? order by version")
+      .bind(tenantId)
+      .all<{ version: number }>();
     expect(versions.results.map((v) => v.version)).toEqual(Array.from({ length: ok + 1 }, (_, i) => i + 1));
     const tenant = await call(`/v1/tenants/${tenantId}`, { cookie: owner.cookie });
     expect(tenant.body.tenant.configVersion).toBe(ok + 1);
@@ -104,8 +137,16 @@ describe("tenants", () => {
   it("validates config changes: unknown keys and out-of-range values are refused", async () => {
     const owner = await signup("badconfig");
     const tenantId = await createTenant(owner);
-    expectError(await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { nope: 1 } }, cookie: owner.cookie }), 400, "validation_failed");
-    expectError(await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { defaultTrustLevel: 9 } }, cookie: owner.cookie }), 400, "validation_failed");
+    expectError(
+      await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { nope: 1 } }, cookie: owner.cookie }),
+      400,
+      "validation_failed",
+    );
+    expectError(
+      await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { config: { defaultTrustLevel: 9 } }, cookie: owner.cookie }),
+      400,
+      "validation_failed",
+    );
     expectError(await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: {}, cookie: owner.cookie }), 400, "validation_failed");
     expect((await call(`/v1/tenants/${tenantId}`, { cookie: owner.cookie })).body.tenant.configVersion).toBe(1);
   });
@@ -125,7 +166,10 @@ describe("tenants", () => {
     await call(`/v1/tenants/${tenantId}`, { method: "PATCH", body: { name: "x" }, cookie: owner.cookie });
     await call(`/v1/tenants/${tenantId}/config/versions/1/rollback`, { method: "POST", cookie: owner.cookie });
     await call(`/v1/tenants/${tenantId}`, { method: "DELETE", cookie: owner.cookie });
-    const rows = await auditResults<{ action: string; actor_id: string; target_id: string }>("select action, actor_id, target_id from audit_events where tenant_id = ? order by id", tenantId);
+    const rows = await auditResults<{ action: string; actor_id: string; target_id: string }>(
+      "select action, actor_id, target_id from audit_events where tenant_id = ? order by id",
+      tenantId,
+    );
     expect(rows.results.map((r) => r.action)).toEqual(["tenant.created", "tenant.updated", "tenant.config_rolled_back", "tenant.deleted"]);
     expect(rows.results.every((r) => r.actor_id === owner.id && r.target_id === tenantId)).toBe(true);
   });

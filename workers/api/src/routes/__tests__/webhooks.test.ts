@@ -12,7 +12,17 @@ import { verifySignature } from "../../../../shared/alerts/signature";
 import { queue } from "../../queues";
 import { RETRY_DELAYS_SECONDS } from "../../services/alerts/webhook-delivery";
 import { call, expectError } from "../../../../../test/workers/harness";
-import { alertRows, alertsTenant, createRule, createWebhook, emit, eventually, recordedWebhooks, uniqueBucket, type AlertsTenant } from "../../../../../test/workers/alerts-harness";
+import {
+  alertRows,
+  alertsTenant,
+  createRule,
+  createWebhook,
+  emit,
+  eventually,
+  recordedWebhooks,
+  uniqueBucket,
+  type AlertsTenant,
+} from "../../../../../test/workers/alerts-harness";
 import { auditResults } from "../../../../../test/workers/audit-view";
 
 const hooksPath = (tenantId: string) => `/v1/tenants/${tenantId}/webhooks`;
@@ -37,13 +47,25 @@ interface DeliveryRow {
 }
 
 const delivery = (id: string) => env.DB.prepare("SELECT * FROM webhook_deliveries WHERE id = ?").bind(id).first<DeliveryRow>();
-const attempts = (id: string) => env.DB.prepare("SELECT attempt, status_code, error FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt").bind(id).all().then((r) => r.results);
+const attempts = (id: string) =>
+  env.DB.prepare("SELECT attempt, status_code, error FROM webhook_delivery_attempts WHERE delivery_id = ? ORDER BY attempt")
+    .bind(id)
+    .all()
+    .then((r) => r.results);
 
 /** A pending delivery row for a webhook, as the ledger's outbox writes it (for driving the consumer directly). */
 async function pendingDelivery(t: AlertsTenant, webhookId: string): Promise<string> {
   const id = `dlv_test_${crypto.randomUUID()}`;
-  const payload = JSON.stringify({ id, type: "alert.fired", createdAt: new Date().toISOString(), tenantId: t.tenantId, data: { alert: { id: "alt_x" } } });
-  await env.DB.prepare("INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, alert_id, event, payload, status, attempts, created_at, updated_at) VALUES (?, ?, ?, 'alt_x', 'alert.fired', ?, 'pending', 0, ?, ?)")
+  const payload = JSON.stringify({
+    id,
+    type: "alert.fired",
+    createdAt: new Date().toISOString(),
+    tenantId: t.tenantId,
+    data: { alert: { id: "alt_x" } },
+  });
+  await env.DB.prepare(
+    "INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, alert_id, event, payload, status, attempts, created_at, updated_at) VALUES (?, ?, ?, 'alt_x', 'alert.fired', ?, 'pending', 0, ?, ?)",
+  )
     .bind(id, t.tenantId, webhookId, payload, Date.now(), Date.now())
     .run();
   return id;
@@ -51,11 +73,15 @@ async function pendingDelivery(t: AlertsTenant, webhookId: string): Promise<stri
 
 /** Runs the Worker's queue handler on one message; `retryDelays` are the delaySeconds it asked for (getQueueResult does not report them). */
 async function consume(queueName: string, deliveryId: string, tenantId: string, attempt: number) {
-  const batch = createMessageBatch(queueName, [{ id: `msg-${attempt}`, timestamp: new Date(), attempts: attempt, body: { deliveryId, tenantId } }]);
+  const batch = createMessageBatch(queueName, [
+    { id: `msg-${attempt}`, timestamp: new Date(), attempts: attempt, body: { deliveryId, tenantId } },
+  ]);
   const retryDelays: Array<number | undefined> = [];
   for (const message of batch.messages) {
     const retry = message.retry.bind(message);
-    Object.defineProperty(message, "retry", { value: (options?: QueueRetryOptions) => (retryDelays.push(options?.delaySeconds), retry(options)) });
+    Object.defineProperty(message, "retry", {
+      value: (options?: QueueRetryOptions) => (retryDelays.push(options?.delaySeconds), retry(options)),
+    });
   }
   const ctx = createExecutionContext();
   await queue(batch, env, ctx);
@@ -65,11 +91,18 @@ async function consume(queueName: string, deliveryId: string, tenantId: string, 
 describe("registering webhooks", () => {
   it("creates with a secret shown once, lists without it, deletes (removing it from rules); all audited by host only", async () => {
     const t = await alertsTenant();
-    const created = await call(hooksPath(t.tenantId), { body: { url: "https://webhooks.test/hook?token=s3cret", description: "pager" }, cookie: t.admin.cookie });
+    const created = await call(hooksPath(t.tenantId), {
+      body: { url: "https://webhooks.test/hook?token=s3cret", description: "pager" },
+      cookie: t.admin.cookie,
+    });
     expect(created.status).toBe(201);
     const { webhook, secret } = created.body;
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-    expect(webhook).toMatchObject({ url: "https://webhooks.test/hook?token=s3cret", description: "pager", secretPrefix: secret.slice(0, 10) });
+    expect(webhook).toMatchObject({
+      url: "https://webhooks.test/hook?token=s3cret",
+      description: "pager",
+      secretPrefix: secret.slice(0, 10),
+    });
     const list = await call(hooksPath(t.tenantId), { cookie: t.owner.cookie });
     expect(JSON.stringify(list.body)).not.toContain(secret);
     expect(list.body.data.map((w: any) => w.id)).toEqual([webhook.id]);
@@ -80,7 +113,10 @@ describe("registering webhooks", () => {
     expect((await call(`${hooksPath(t.tenantId)}/${webhook.id}`, { method: "DELETE", cookie: t.owner.cookie })).status).toBe(204);
     expect((await call(`/v1/tenants/${t.tenantId}/alert-rules/${rule.id}`, { cookie: t.owner.cookie })).body.rule.webhookIds).toEqual([]);
     expectError(await call(`${hooksPath(t.tenantId)}/${webhook.id}`, { method: "DELETE", cookie: t.owner.cookie }), 404, "not_found");
-    const audit = await auditResults<{ action: string; details: string }>("SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'webhook.%' ORDER BY seq", t.tenantId);
+    const audit = await auditResults<{ action: string; details: string }>(
+      "SELECT action, details FROM audit_events WHERE tenant_id = ? AND action LIKE 'webhook.%' ORDER BY seq",
+      t.tenantId,
+    );
     expect(audit.results.map((r) => [r.action, JSON.parse(r.details)])).toEqual([
       ["webhook.created", { host: "webhooks.test", requestId: expect.stringMatching(/^req_/) }],
       ["webhook.deleted", { host: "webhooks.test", removedFromRules: [rule.id], requestId: expect.stringMatching(/^req_/) }],
@@ -90,12 +126,24 @@ describe("registering webhooks", () => {
   it("accepts https and (in development) http://localhost; refuses other http, IP literals, credentials, garbage", async () => {
     const t = await alertsTenant();
     expect((await call(hooksPath(t.tenantId), { body: { url: "http://localhost:9000/hook" }, cookie: t.owner.cookie })).status).toBe(201);
-    for (const url of ["http://example.com/hook", "https://10.0.0.1/hook", "https://[::1]/x", "https://user:pw@example.com/", "ftp://example.com/", "not a url", "https://intranet/hook"]) {
+    for (const url of [
+      "http://example.com/hook",
+      "https://10.0.0.1/hook",
+      "https://[::1]/x",
+      "https://user:pw@example.com/",
+      "ftp://example.com/",
+      "not a url",
+      "https://intranet/hook",
+    ]) {
       const res = await call(hooksPath(t.tenantId), { body: { url }, cookie: t.owner.cookie });
       expectError(res, 400, "validation_failed");
       expect(res.body.error.details.issues[0].path).toBe("url");
     }
-    expectError(await call(hooksPath(t.tenantId), { body: { url: "https://example.com", extra: 1 }, cookie: t.owner.cookie }), 400, "validation_failed");
+    expectError(
+      await call(hooksPath(t.tenantId), { body: { url: "https://example.com", extra: 1 }, cookie: t.owner.cookie }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("members and viewers can neither manage nor read webhooks (403); other tenants get 404", async () => {
@@ -123,13 +171,22 @@ describe("testing a webhook", () => {
     const [req] = await recordedWebhooks(bucket);
     expect(JSON.parse(req!.body)).toMatchObject({ type: "webhook.test", tenantId: t.tenantId, data: { webhookId: ok.id } });
     expect(req!.headers["switchboard-event"]).toBe("webhook.test");
-    expect(await documentedSignatureValid(ok.secret, req!.body, req!.headers["switchboard-signature"]!, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(
+      await documentedSignatureValid(ok.secret, req!.body, req!.headers["switchboard-signature"]!, Math.floor(Date.now() / 1000)),
+    ).toBe(true);
     const failing = await createWebhook(t, `https://webhooks.test/${uniqueBucket("test-fail")}?status=410`);
-    expect((await call(`${hooksPath(t.tenantId)}/${failing.id}/test`, { method: "POST", cookie: t.owner.cookie })).body).toMatchObject({ delivered: false, statusCode: 410, error: "HTTP 410" });
+    expect((await call(`${hooksPath(t.tenantId)}/${failing.id}/test`, { method: "POST", cookie: t.owner.cookie })).body).toMatchObject({
+      delivered: false,
+      statusCode: 410,
+      error: "HTTP 410",
+    });
     expectError(await call(`${hooksPath(t.tenantId)}/${ok.id}/test`, { method: "POST", cookie: t.member.cookie }), 403, "forbidden");
     const other = await alertsTenant();
     expectError(await call(`${hooksPath(other.tenantId)}/${ok.id}/test`, { method: "POST", cookie: other.owner.cookie }), 404, "not_found");
-    const audit = await auditResults<{ outcome: string; details: string }>("SELECT outcome, details FROM audit_events WHERE tenant_id = ? AND action = 'webhook.tested' ORDER BY seq", t.tenantId);
+    const audit = await auditResults<{ outcome: string; details: string }>(
+      "SELECT outcome, details FROM audit_events WHERE tenant_id = ? AND action = 'webhook.tested' ORDER BY seq",
+      t.tenantId,
+    );
     expect(audit.results.map((r) => [r.outcome, JSON.parse(r.details).statusCode])).toEqual([
       ["success", 200],
       ["failure", 410],
@@ -145,7 +202,10 @@ describe("delivering alerts", () => {
     await createRule(t, { name: "Suspensions", match: { action: "agent.suspended" }, severity: "critical", webhookIds: [hook.id] });
     await emit(t.tenantId, "agent.suspended", Date.now(), { outcome: "success" });
     const [alert] = await alertRows(t.tenantId);
-    const received = await eventually(() => recordedWebhooks(bucket), (r) => r.length > 0);
+    const received = await eventually(
+      () => recordedWebhooks(bucket),
+      (r) => r.length > 0,
+    );
     expect(received).toHaveLength(1);
     const req = received[0]!;
     expect(req.method).toBe("POST");
@@ -163,8 +223,16 @@ describe("delivering alerts", () => {
     // Our own verifier (shown in the docs) agrees.
     expect(await verifySignature(hook.secret, req.body, header)).toEqual({ ok: true });
     expect(await verifySignature(hook.secret, req.body, header, now + 600)).toEqual({ ok: false, reason: "stale" });
-    expect(JSON.parse(req.body)).toMatchObject({ id: deliveryId, type: "alert.fired", tenantId: t.tenantId, data: { alert: { id: alert!.id, severity: "critical", ruleName: "Suspensions", status: "open" } } });
-    const row = await eventually(() => delivery(deliveryId), (d) => d?.status === "delivered");
+    expect(JSON.parse(req.body)).toMatchObject({
+      id: deliveryId,
+      type: "alert.fired",
+      tenantId: t.tenantId,
+      data: { alert: { id: alert!.id, severity: "critical", ruleName: "Suspensions", status: "open" } },
+    });
+    const row = await eventually(
+      () => delivery(deliveryId),
+      (d) => d?.status === "delivered",
+    );
     expect(row).toMatchObject({ status: "delivered", attempts: 1, last_status_code: 200, last_error: null });
     expect(await attempts(deliveryId)).toMatchObject([{ attempt: 1, status_code: 200, error: null }]);
     const listed = await call(`${hooksPath(t.tenantId)}/${hook.id}/deliveries`, { cookie: t.owner.cookie });

@@ -14,7 +14,11 @@ export function ledgerOf(env: Env, tenantId: string) {
 
 async function poke(env: Env, tenantId: string, path: string, body: unknown): Promise<void> {
   try {
-    const res = await ledgerOf(env, tenantId).fetch(`${ALERTS_ORIGIN}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await ledgerOf(env, tenantId).fetch(`${ALERTS_ORIGIN}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${res.status} ${(await res.text()).slice(0, 200)}`);
   } catch (err) {
     log.error("alerts ledger poke failed", { tenantId, path, error: err });
@@ -23,8 +27,11 @@ async function poke(env: Env, tenantId: string, path: string, body: unknown): Pr
 
 export const rulesChanged = (env: Env, tenantId: string) => poke(env, tenantId, ALERTS_PATHS.reloadRules, { tenantId });
 
-export const alertChanged = (env: Env, alert: Alert) => poke(env, alert.tenantId, ALERTS_PATHS.alertChanged, { tenantId: alert.tenantId, alert });
+export const alertChanged = (env: Env, alert: Alert) =>
+  poke(env, alert.tenantId, ALERTS_PATHS.alertChanged, { tenantId: alert.tenantId, alert });
 
 export function forwardLive(env: Env, identity: LiveIdentity): Promise<Response> {
-  return ledgerOf(env, identity.tenantId).fetch(`${ALERTS_ORIGIN}${ALERTS_PATHS.live}`, { headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) } });
+  return ledgerOf(env, identity.tenantId).fetch(`${ALERTS_ORIGIN}${ALERTS_PATHS.live}`, {
+    headers: { upgrade: "websocket", [IDENTITY_HEADER]: JSON.stringify(identity) },
+  });
 }

@@ -52,7 +52,10 @@ export async function handleAlertWebhooksDeadLetters(batch: MessageBatch<unknown
       message.ack();
       continue;
     }
-    await db.update(webhookDeliveries).set({ status: "failed", updatedAt: Date.now() }).where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending")));
+    await db
+      .update(webhookDeliveries)
+      .set({ status: "failed", updatedAt: Date.now() })
+      .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending")));
     log.warn("webhook delivery dead-lettered", { deliveryId });
     message.ack();
   }
@@ -79,17 +82,30 @@ export async function attemptDelivery(env: Env, deliveryId: string, attempt: num
   const { delivery } = row;
   const secret = await decryptField(row.secretEnc, env.DATA_ENCRYPTION_KEY, WEBHOOK_SECRET_PURPOSE);
   const started = Date.now();
-  const { statusCode, error } = await sendSigned(row.url, secret, delivery.payload, { [DELIVERY_HEADER]: delivery.id, [EVENT_HEADER]: delivery.event, "Switchboard-Attempt": String(attempt) });
+  const { statusCode, error } = await sendSigned(row.url, secret, delivery.payload, {
+    [DELIVERY_HEADER]: delivery.id,
+    [EVENT_HEADER]: delivery.event,
+    "Switchboard-Attempt": String(attempt),
+  });
   const now = Date.now();
   const delivered = error === null;
   await db.batch([
     db
       .insert(webhookDeliveryAttempts)
       .values({ deliveryId, attempt, at: started, statusCode, error, durationMs: now - started })
-      .onConflictDoUpdate({ target: [webhookDeliveryAttempts.deliveryId, webhookDeliveryAttempts.attempt], set: { at: started, statusCode, error, durationMs: now - started } }),
+      .onConflictDoUpdate({
+        target: [webhookDeliveryAttempts.deliveryId, webhookDeliveryAttempts.attempt],
+        set: { at: started, statusCode, error, durationMs: now - started },
+      }),
     db
       .update(webhookDeliveries)
-      .set({ attempts: sql`max(${webhookDeliveries.attempts}, ${attempt})`, lastStatusCode: statusCode, lastError: error, updatedAt: now, ...(delivered ? { status: "delivered" as const, deliveredAt: now } : {}) })
+      .set({
+        attempts: sql`max(${webhookDeliveries.attempts}, ${attempt})`,
+        lastStatusCode: statusCode,
+        lastError: error,
+        updatedAt: now,
+        ...(delivered ? { status: "delivered" as const, deliveredAt: now } : {}),
+      })
       .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.status, "pending"))),
   ]);
   return delivered ? "delivered" : "retry";
@@ -107,7 +123,12 @@ export async function sendSigned(url: string, secret: string, payload: string, h
   try {
     const response = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", "user-agent": USER_AGENT, [SIGNATURE_HEADER]: await signatureHeader(secret, payload, Math.floor(Date.now() / 1000)), ...headers },
+      headers: {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        [SIGNATURE_HEADER]: await signatureHeader(secret, payload, Math.floor(Date.now() / 1000)),
+        ...headers,
+      },
       body: payload,
       redirect: "manual",
       signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
@@ -117,6 +138,10 @@ export async function sendSigned(url: string, secret: string, payload: string, h
     if (statusCode >= 200 && statusCode < 300) return { statusCode, error: null };
     return { statusCode, error: statusCode >= 300 && statusCode < 400 ? "redirects are not followed" : `HTTP ${statusCode}` };
   } catch (err) {
-    return { statusCode: null, error: err instanceof Error && err.name === "TimeoutError" ? `no response within ${DELIVERY_TIMEOUT_MS} ms` : String(err).slice(0, 300) };
+    return {
+      statusCode: null,
+      error:
+        err instanceof Error && err.name === "TimeoutError" ? `no response within ${DELIVERY_TIMEOUT_MS} ms` : String(err).slice(0, 300),
+    };
   }
 }

@@ -28,7 +28,18 @@ export async function assertWithinBudget(env: Env, target: { tenantId: string; a
 export async function recordAgentActive(env: Env, agent: { tenantId: string; id: string }, now = Date.now()): Promise<void> {
   let result;
   try {
-    result = await recordUsage(env, { tenantId: agent.tenantId, agentId: agent.id, kind: "active_agents", quantity: 1, idempotencyKey: `active:${agent.id}:${periodOf(now)}`, at: now }, { enforce: true });
+    result = await recordUsage(
+      env,
+      {
+        tenantId: agent.tenantId,
+        agentId: agent.id,
+        kind: "active_agents",
+        quantity: 1,
+        idempotencyKey: `active:${agent.id}:${periodOf(now)}`,
+        at: now,
+      },
+      { enforce: true },
+    );
   } catch (error) {
     log.warn("usage meter unavailable; agent activity not recorded", { agentId: agent.id, error });
     return;

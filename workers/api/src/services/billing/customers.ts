@@ -19,14 +19,31 @@ export const customerIdempotencyKey = (tenantId: string) => `tenant-customer-${t
 /** The tenant's Stripe customer id, creating the customer if needed. Null for a deleted or unknown tenant. */
 export async function ensureCustomer(env: Env, tenantId: string): Promise<string | null> {
   const db = createDb(env.DB);
-  const existing = await db.select({ id: billingCustomers.stripeCustomerId }).from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId)).get();
+  const existing = await db
+    .select({ id: billingCustomers.stripeCustomerId })
+    .from(billingCustomers)
+    .where(eq(billingCustomers.tenantId, tenantId))
+    .get();
   if (existing) return existing.id;
-  const tenant = await db.select({ id: tenants.id, name: tenants.name, deletedAt: tenants.deletedAt }).from(tenants).where(eq(tenants.id, tenantId)).get();
+  const tenant = await db
+    .select({ id: tenants.id, name: tenants.name, deletedAt: tenants.deletedAt })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId))
+    .get();
   if (!tenant || tenant.deletedAt !== null) return null;
   const { stripe, livemode } = requireBilling(env);
-  const customer = await callStripe("create the customer", () => stripe.customers.create({ name: tenant.name, metadata: { tenantId } }, { idempotencyKey: customerIdempotencyKey(tenantId) }));
-  await db.insert(billingCustomers).values({ tenantId, stripeCustomerId: customer.id, livemode, createdAt: Date.now() }).onConflictDoNothing();
-  const stored = await db.select({ id: billingCustomers.stripeCustomerId }).from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId)).get();
+  const customer = await callStripe("create the customer", () =>
+    stripe.customers.create({ name: tenant.name, metadata: { tenantId } }, { idempotencyKey: customerIdempotencyKey(tenantId) }),
+  );
+  await db
+    .insert(billingCustomers)
+    .values({ tenantId, stripeCustomerId: customer.id, livemode, createdAt: Date.now() })
+    .onConflictDoNothing();
+  const stored = await db
+    .select({ id: billingCustomers.stripeCustomerId })
+    .from(billingCustomers)
+    .where(eq(billingCustomers.tenantId, tenantId))
+    .get();
   return stored?.id ?? customer.id;
 }
 
@@ -48,6 +65,7 @@ export async function sweepMissingCustomers(env: Env, now: number): Promise<numb
   )
     .bind(now - 10 * 60_000)
     .all<{ id: string }>();
-  if (rows.results.length > 0) await env.BILLING_JOBS.sendBatch(rows.results.map((r) => ({ body: { type: "ensure_customer", tenantId: r.id } satisfies BillingJob })));
+  if (rows.results.length > 0)
+    await env.BILLING_JOBS.sendBatch(rows.results.map((r) => ({ body: { type: "ensure_customer", tenantId: r.id } satisfies BillingJob })));
   return rows.results.length;
 }

@@ -14,7 +14,8 @@ export async function handleBillingJobs(batch: MessageBatch<unknown>, env: Env):
     const job = message.body as BillingJob;
     try {
       if (job.type === "ensure_customer") await ensureCustomer(env, job.tenantId);
-      else if (job.type === "report_usage") log.info("usage reported", { tenantId: job.tenantId, ...(await reportUsage(env, job.tenantId)) });
+      else if (job.type === "report_usage")
+        log.info("usage reported", { tenantId: job.tenantId, ...(await reportUsage(env, job.tenantId)) });
       else log.warn("unknown billing job", { job });
       message.ack();
     } catch (error) {

@@ -20,7 +20,10 @@ import { ApiError } from "../../http/api-error";
 /** Webhook signatures older (or newer) than this are refused: Stripe's default, written out because the low-level helpers have none. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
-const PlanPricesSchema = z.object({ base: z.string().min(1), ...Object.fromEntries(USAGE_KIND_IDS.map((k) => [k, z.string().min(1).optional()])) } as { base: z.ZodString } & Record<UsageKind, z.ZodOptional<z.ZodString>>);
+const PlanPricesSchema = z.object({
+  base: z.string().min(1),
+  ...Object.fromEntries(USAGE_KIND_IDS.map((k) => [k, z.string().min(1).optional()])),
+} as { base: z.ZodString } & Record<UsageKind, z.ZodOptional<z.ZodString>>);
 const PricesSchema = z.partialRecord(z.enum(PLAN_IDS), PlanPricesSchema);
 export type StripePrices = z.infer<typeof PricesSchema>;
 
@@ -45,7 +48,13 @@ export function billingConfig(env: BillingEnv): BillingConfig | null {
     const stripe = new Stripe(key, {
       maxNetworkRetries: 1,
       timeout: 10_000,
-      ...(base ? { host: base.hostname, port: base.port || (base.protocol === "https:" ? 443 : 80), protocol: base.protocol === "https:" ? "https" : "http" } : {}),
+      ...(base
+        ? {
+            host: base.hostname,
+            port: base.port || (base.protocol === "https:" ? 443 : 80),
+            protocol: base.protocol === "https:" ? "https" : "http",
+          }
+        : {}),
     });
     const prices = env.STRIPE_PRICES ? PricesSchema.parse(JSON.parse(env.STRIPE_PRICES)) : {};
     config = { stripe, livemode: /^(sk|rk)_live_/.test(key), webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? "", prices };
@@ -56,7 +65,8 @@ export function billingConfig(env: BillingEnv): BillingConfig | null {
 
 export function requireBilling(env: BillingEnv): BillingConfig {
   const config = billingConfig(env);
-  if (!config) throw new ApiError("unavailable", "Billing is not configured on this deployment (no Stripe key).", { missing: ["STRIPE_SECRET_KEY"] });
+  if (!config)
+    throw new ApiError("unavailable", "Billing is not configured on this deployment (no Stripe key).", { missing: ["STRIPE_SECRET_KEY"] });
   return config;
 }
 
@@ -72,8 +82,16 @@ export async function callStripe<T>(what: string, call: () => Promise<T>): Promi
   try {
     return await call();
   } catch (error) {
-    if (error instanceof Stripe.errors.StripeError && (error.type === "StripeConnectionError" || error.type === "StripeAPIError" || error.type === "StripeRateLimitError" || (error.statusCode ?? 0) >= 500)) {
-      throw new ApiError("billing_provider_unavailable", `Stripe could not ${what} just now; nothing changed. Try again in a moment.`, { stripe: error.type });
+    if (
+      error instanceof Stripe.errors.StripeError &&
+      (error.type === "StripeConnectionError" ||
+        error.type === "StripeAPIError" ||
+        error.type === "StripeRateLimitError" ||
+        (error.statusCode ?? 0) >= 500)
+    ) {
+      throw new ApiError("billing_provider_unavailable", `Stripe could not ${what} just now; nothing changed. Try again in a moment.`, {
+        stripe: error.type,
+      });
     }
     throw error;
   }

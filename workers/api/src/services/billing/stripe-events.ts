@@ -32,7 +32,15 @@ import { billingConfig, requireBilling } from "./stripe-client";
 import { billingRetryDelay, type StripeEventMessage } from "./queue-messages";
 import { orderAgainst, planFromSubscriptions, planFromSubscriptionsSql, snapshotOf, type Snapshot } from "./subscription-state";
 
-export type EventOutcome = "applied" | "refetched" | "stale" | "ignored" | "unknown_customer" | "customer_mismatch" | "livemode_mismatch" | "audited";
+export type EventOutcome =
+  | "applied"
+  | "refetched"
+  | "stale"
+  | "ignored"
+  | "unknown_customer"
+  | "customer_mismatch"
+  | "livemode_mismatch"
+  | "audited";
 
 interface Effects {
   tenantId: string | null;
@@ -57,7 +65,10 @@ export async function handleStripeEvents(batch: MessageBatch<unknown>, env: Env)
   }
 }
 
-export async function processStripeEventMessage(env: Env, message: StripeEventMessage): Promise<{ outcome: EventOutcome; duplicate: boolean }> {
+export async function processStripeEventMessage(
+  env: Env,
+  message: StripeEventMessage,
+): Promise<{ outcome: EventOutcome; duplicate: boolean }> {
   const event = "event" in message ? message.event : await requireBilling(env).stripe.events.retrieve(message.eventId);
   return processStripeEvent(env, event);
 }
@@ -71,18 +82,33 @@ export async function processStripeEvent(env: Env, event: Stripe.Event): Promise
   }
   const effects = await effectsOf(env, db, event);
   const audit = effects.audit.map((a, i) => ({ ...a, id: auditIdOf(event, i) }));
-  const dedupRow = db.insert(stripeEvents).values({ id: event.id, type: event.type, created: event.created, livemode: event.livemode, tenantId: effects.tenantId, outcome: effects.outcome, audit, processedAt: Date.now() });
+  const dedupRow = db.insert(stripeEvents).values({
+    id: event.id,
+    type: event.type,
+    created: event.created,
+    livemode: event.livemode,
+    tenantId: effects.tenantId,
+    outcome: effects.outcome,
+    audit,
+    processedAt: Date.now(),
+  });
   try {
     await db.batch([dedupRow, ...effects.statements]);
   } catch (error) {
     // Lost a race with a concurrent delivery of the same event: its batch committed, ours rolled back whole.
-    if (/UNIQUE|PRIMARY KEY/.test(`${String(error)} ${String((error as { cause?: unknown }).cause)}`) && (await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get())) {
+    if (
+      /UNIQUE|PRIMARY KEY/.test(`${String(error)} ${String((error as { cause?: unknown }).cause)}`) &&
+      (await db.select({ id: stripeEvents.id }).from(stripeEvents).where(eq(stripeEvents.id, event.id)).get())
+    ) {
       return { outcome: effects.outcome, duplicate: true };
     }
     throw error;
   }
   await emitAuditBatch(env, audit);
-  if (effects.planChanged && effects.tenantId) await reloadUsageMeter(env, effects.tenantId).catch((error: unknown) => log.warn("usage meter reload failed (it refreshes within a minute)", { error }));
+  if (effects.planChanged && effects.tenantId)
+    await reloadUsageMeter(env, effects.tenantId).catch((error: unknown) =>
+      log.warn("usage meter reload failed (it refreshes within a minute)", { error }),
+    );
   return { outcome: effects.outcome, duplicate: false };
 }
 
@@ -90,7 +116,13 @@ function auditIdOf(event: Stripe.Event, index: number): string {
   return derivedId("audit", event.created * 1000, createHash("sha256").update(`stripe:${event.id}:${index}`).digest());
 }
 
-const none = (outcome: EventOutcome, tenantId: string | null = null): Effects => ({ tenantId, outcome, statements: [], audit: [], planChanged: false });
+const none = (outcome: EventOutcome, tenantId: string | null = null): Effects => ({
+  tenantId,
+  outcome,
+  statements: [],
+  audit: [],
+  planChanged: false,
+});
 
 async function effectsOf(env: Env, db: Database, event: Stripe.Event): Promise<Effects> {
   const config = billingConfig(env);
@@ -113,18 +145,36 @@ async function effectsOf(env: Env, db: Database, event: Stripe.Event): Promise<E
   }
 }
 
-const customerIdOf = (customer: string | { id: string } | null | undefined) => (typeof customer === "string" ? customer : (customer?.id ?? null));
+const customerIdOf = (customer: string | { id: string } | null | undefined) =>
+  typeof customer === "string" ? customer : (customer?.id ?? null);
 
 async function tenantOfCustomer(db: Database, customerId: string | null): Promise<string | null> {
   if (!customerId) return null;
-  const row = await db.select({ tenantId: billingCustomers.tenantId }).from(billingCustomers).where(eq(billingCustomers.stripeCustomerId, customerId)).get();
+  const row = await db
+    .select({ tenantId: billingCustomers.tenantId })
+    .from(billingCustomers)
+    .where(eq(billingCustomers.stripeCustomerId, customerId))
+    .get();
   return row?.tenantId ?? null;
 }
 
 function unknownCustomer(event: Stripe.Event, customerId: string | null): Effects {
   return {
     ...none("unknown_customer"),
-    audit: [{ tenantId: null, actor: STRIPE_ACTOR, action: "billing.webhook_unmatched", target: customerId ? { type: "stripe_customer", id: customerId } : null, details: { eventId: event.id, type: event.type, customer: customerId }, severity: "warning", outcome: "failure", ip: null, userAgent: null, at: event.created * 1000 }],
+    audit: [
+      {
+        tenantId: null,
+        actor: STRIPE_ACTOR,
+        action: "billing.webhook_unmatched",
+        target: customerId ? { type: "stripe_customer", id: customerId } : null,
+        details: { eventId: event.id, type: event.type, customer: customerId },
+        severity: "warning",
+        outcome: "failure",
+        ip: null,
+        userAgent: null,
+        at: event.created * 1000,
+      },
+    ],
   };
 }
 
@@ -137,12 +187,22 @@ async function subscriptionEffects(env: Env, db: Database, event: Stripe.Event, 
   const base = { tenantId, actor: STRIPE_ACTOR, ip: null, userAgent: null, at };
   const audit: Effects["audit"] = [];
   if (event.type === "customer.subscription.trial_will_end") {
-    audit.push({ ...base, action: "billing.trial_will_end", target: { type: "subscription", id: incoming.id }, details: { trialEnd: incoming.trial_end ? new Date(incoming.trial_end * 1000).toISOString() : null }, severity: "warning" });
+    audit.push({
+      ...base,
+      action: "billing.trial_will_end",
+      target: { type: "subscription", id: incoming.id },
+      details: { trialEnd: incoming.trial_end ? new Date(incoming.trial_end * 1000).toISOString() : null },
+      severity: "warning",
+    });
   }
 
   const [stored, others, tenant] = await Promise.all([
     db.select().from(billingSubscriptions).where(eq(billingSubscriptions.id, incoming.id)).get(),
-    db.select({ id: billingSubscriptions.id, status: billingSubscriptions.status, plan: billingSubscriptions.plan }).from(billingSubscriptions).where(eq(billingSubscriptions.tenantId, tenantId)).all(),
+    db
+      .select({ id: billingSubscriptions.id, status: billingSubscriptions.status, plan: billingSubscriptions.plan })
+      .from(billingSubscriptions)
+      .where(eq(billingSubscriptions.tenantId, tenantId))
+      .all(),
     db.select({ plan: tenants.plan }).from(tenants).where(eq(tenants.id, tenantId)).get(),
   ]);
   let snapshot: Snapshot = snapshotOf(incoming, prices, tenantId, event.created);
@@ -158,20 +218,43 @@ async function subscriptionEffects(env: Env, db: Database, event: Stripe.Event, 
       .insert(billingSubscriptions)
       .values({ ...snapshot, updatedAt: now })
       .onConflictDoUpdate({ target: billingSubscriptions.id, set: { ...snapshot, updatedAt: now } }),
-    db.update(tenants).set({ plan: planFromSubscriptionsSql(tenantId) as unknown as PlanId, updatedAt: now }).where(eq(tenants.id, tenantId)),
+    db
+      .update(tenants)
+      .set({ plan: planFromSubscriptionsSql(tenantId) as unknown as PlanId, updatedAt: now })
+      .where(eq(tenants.id, tenantId)),
   ];
   audit.push({
     ...base,
     action: "billing.subscription_updated",
     target: { type: "subscription", id: snapshot.id },
-    details: { eventId: event.id, eventType: event.type, status: snapshot.status, plan: snapshot.plan, cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd, refetched: ordering === "refetch" },
+    details: {
+      eventId: event.id,
+      eventType: event.type,
+      status: snapshot.status,
+      plan: snapshot.plan,
+      cancelAtPeriodEnd: snapshot.cancelAtPeriodEnd,
+      refetched: ordering === "refetch",
+    },
   });
   if (to !== from) {
     const downgrade = PLAN_RANK[to] < PLAN_RANK[from];
-    audit.push({ ...base, action: "billing.plan_changed", target: { type: "tenant", id: tenantId }, details: { from, to, subscriptionId: snapshot.id, status: snapshot.status }, severity: downgrade ? "warning" : "info" });
+    audit.push({
+      ...base,
+      action: "billing.plan_changed",
+      target: { type: "tenant", id: tenantId },
+      details: { from, to, subscriptionId: snapshot.id, status: snapshot.status },
+      severity: downgrade ? "warning" : "info",
+    });
     if (downgrade) {
       const over = (await planLimitsUsage(db, tenantId, to)).filter((l) => l.max !== null && l.used > l.max);
-      if (over.length > 0) audit.push({ ...base, action: "billing.over_plan_limit", target: { type: "tenant", id: tenantId }, details: { plan: to, limits: over }, severity: "warning" });
+      if (over.length > 0)
+        audit.push({
+          ...base,
+          action: "billing.over_plan_limit",
+          target: { type: "tenant", id: tenantId },
+          details: { plan: to, limits: over },
+          severity: "warning",
+        });
     }
   }
   return { tenantId, outcome: ordering === "refetch" ? "refetched" : "applied", statements, audit, planChanged: to !== from };
@@ -183,10 +266,40 @@ async function checkoutEffects(db: Database, event: Stripe.Event, session: Strip
   if (!tenantId) return unknownCustomer(event, customerId);
   // The tenant was bound server-side at creation; a session whose reference disagrees with its customer is not ours to trust.
   if (session.client_reference_id !== tenantId) {
-    return { ...none("customer_mismatch", tenantId), audit: [{ tenantId: null, actor: STRIPE_ACTOR, action: "billing.webhook_unmatched", target: { type: "checkout_session", id: session.id }, details: { eventId: event.id, reason: "client_reference_id does not match the customer's tenant", customer: customerId }, severity: "warning", outcome: "failure", ip: null, userAgent: null, at: event.created * 1000 }] };
+    return {
+      ...none("customer_mismatch", tenantId),
+      audit: [
+        {
+          tenantId: null,
+          actor: STRIPE_ACTOR,
+          action: "billing.webhook_unmatched",
+          target: { type: "checkout_session", id: session.id },
+          details: { eventId: event.id, reason: "client_reference_id does not match the customer's tenant", customer: customerId },
+          severity: "warning",
+          outcome: "failure",
+          ip: null,
+          userAgent: null,
+          at: event.created * 1000,
+        },
+      ],
+    };
   }
   const subscription = typeof session.subscription === "string" ? session.subscription : (session.subscription?.id ?? null);
-  return { ...none("audited", tenantId), audit: [{ tenantId, actor: STRIPE_ACTOR, action: "billing.checkout_completed", target: { type: "checkout_session", id: session.id }, details: { eventId: event.id, subscriptionId: subscription, plan: session.metadata?.plan ?? null }, ip: null, userAgent: null, at: event.created * 1000 }] };
+  return {
+    ...none("audited", tenantId),
+    audit: [
+      {
+        tenantId,
+        actor: STRIPE_ACTOR,
+        action: "billing.checkout_completed",
+        target: { type: "checkout_session", id: session.id },
+        details: { eventId: event.id, subscriptionId: subscription, plan: session.metadata?.plan ?? null },
+        ip: null,
+        userAgent: null,
+        at: event.created * 1000,
+      },
+    ],
+  };
 }
 
 async function invoiceEffects(db: Database, event: Stripe.Event, invoice: Stripe.Invoice): Promise<Effects> {
@@ -196,6 +309,19 @@ async function invoiceEffects(db: Database, event: Stripe.Event, invoice: Stripe
   const failed = event.type === "invoice.payment_failed";
   return {
     ...none("audited", tenantId),
-    audit: [{ tenantId, actor: STRIPE_ACTOR, action: failed ? "billing.payment_failed" : "billing.invoice_paid", target: { type: "invoice", id: invoice.id ?? "unknown" }, details: { eventId: event.id, amountDueCents: invoice.amount_due, currency: invoice.currency }, severity: failed ? "warning" : "info", outcome: failed ? "failure" : "success", ip: null, userAgent: null, at: event.created * 1000 }],
+    audit: [
+      {
+        tenantId,
+        actor: STRIPE_ACTOR,
+        action: failed ? "billing.payment_failed" : "billing.invoice_paid",
+        target: { type: "invoice", id: invoice.id ?? "unknown" },
+        details: { eventId: event.id, amountDueCents: invoice.amount_due, currency: invoice.currency },
+        severity: failed ? "warning" : "info",
+        outcome: failed ? "failure" : "success",
+        ip: null,
+        userAgent: null,
+        at: event.created * 1000,
+      },
+    ],
   };
 }

@@ -24,7 +24,10 @@ export type Snapshot = Omit<BillingSubscriptionRow, "updatedAt">;
 
 export function snapshotOf(subscription: Stripe.Subscription, prices: StripePrices, tenantId: string, stateAt: number): Snapshot {
   const items = subscription.items?.data ?? [];
-  const base = items.find((i) => planOfPrice(prices, i.price?.id) !== null) ?? items.find((i) => i.price?.recurring?.usage_type !== "metered") ?? items[0];
+  const base =
+    items.find((i) => planOfPrice(prices, i.price?.id) !== null) ??
+    items.find((i) => i.price?.recurring?.usage_type !== "metered") ??
+    items[0];
   const seconds = (s: number | null | undefined) => (s ? s * 1000 : null);
   return {
     id: subscription.id,
@@ -41,7 +44,10 @@ export function snapshotOf(subscription: Stripe.Subscription, prices: StripePric
 
 export type Ordering = "apply" | "stale" | "refetch";
 
-export function orderAgainst(stored: Pick<Snapshot, "stateAt" | "status"> | undefined, incoming: Pick<Snapshot, "stateAt" | "status">): Ordering {
+export function orderAgainst(
+  stored: Pick<Snapshot, "stateAt" | "status"> | undefined,
+  incoming: Pick<Snapshot, "stateAt" | "status">,
+): Ordering {
   if (!stored) return "apply";
   if (TERMINAL.includes(stored.status) && !TERMINAL.includes(incoming.status)) return "stale";
   if (incoming.stateAt < stored.stateAt) return "stale";
@@ -52,13 +58,21 @@ export function orderAgainst(stored: Pick<Snapshot, "stateAt" | "status"> | unde
 /** The plan a tenant's subscriptions give it: the highest plan among those in a plan-granting status, else free. */
 export function planFromSubscriptions(subscriptions: Array<Pick<Snapshot, "status" | "plan">>): PlanId {
   let best: PlanId = "free";
-  for (const s of subscriptions) if (s.plan && PLAN_GRANTING_STATUSES.includes(s.status) && PLAN_RANK[s.plan] > PLAN_RANK[best]) best = s.plan;
+  for (const s of subscriptions)
+    if (s.plan && PLAN_GRANTING_STATUSES.includes(s.status) && PLAN_RANK[s.plan] > PLAN_RANK[best]) best = s.plan;
   return best;
 }
 
 /** The same rule in SQL, for the UPDATE that runs in the consumer's D1 batch (so concurrent events of one tenant cannot leave a plan that disagrees with the rows). */
 export function planFromSubscriptionsSql(tenantId: string): SQL {
-  const statuses = sql.join(PLAN_GRANTING_STATUSES.map((s) => sql`${s}`), sql`, `);
-  const rank = sql.raw(`CASE plan ${Object.entries(PLAN_RANK).map(([plan, r]) => `WHEN '${plan}' THEN ${r}`).join(" ")} ELSE -1 END`);
+  const statuses = sql.join(
+    PLAN_GRANTING_STATUSES.map((s) => sql`${s}`),
+    sql`, `,
+  );
+  const rank = sql.raw(
+    `CASE plan ${Object.entries(PLAN_RANK)
+      .map(([plan, r]) => `WHEN '${plan}' THEN ${r}`)
+      .join(" ")} ELSE -1 END`,
+  );
   return sql`coalesce((SELECT plan FROM billing_subscriptions WHERE tenant_id = ${tenantId} AND plan IS NOT NULL AND status IN (${statuses}) ORDER BY ${rank} DESC LIMIT 1), 'free')`;
 }

@@ -43,17 +43,44 @@ export async function reportUsage(env: Env, tenantId: string, now = Date.now()):
   const db = createDb(env.DB);
   const [customer, paying, grown] = await Promise.all([
     db.select({ id: billingCustomers.stripeCustomerId }).from(billingCustomers).where(eq(billingCustomers.tenantId, tenantId)).get(),
-    db.select({ id: billingSubscriptions.id }).from(billingSubscriptions).where(and(eq(billingSubscriptions.tenantId, tenantId), inArray(billingSubscriptions.status, [...PLAN_GRANTING_STATUSES]))).get(),
-    db.select().from(usageCounters).where(and(eq(usageCounters.tenantId, tenantId), eq(usageCounters.agentId, ""), sql`${usageCounters.quantity} > ${usageCounters.reported}`)).all(),
+    db
+      .select({ id: billingSubscriptions.id })
+      .from(billingSubscriptions)
+      .where(and(eq(billingSubscriptions.tenantId, tenantId), inArray(billingSubscriptions.status, [...PLAN_GRANTING_STATUSES])))
+      .get(),
+    db
+      .select()
+      .from(usageCounters)
+      .where(
+        and(
+          eq(usageCounters.tenantId, tenantId),
+          eq(usageCounters.agentId, ""),
+          sql`${usageCounters.quantity} > ${usageCounters.reported}`,
+        ),
+      )
+      .all(),
   ]);
   const billable = Boolean(customer && paying);
 
   if (grown.length > 0) {
     const where = "tenant_id = ? AND period = ? AND kind = ? AND agent_id = '' AND reported = ?";
     const statements = grown.flatMap((c) => [
-      env.DB.prepare(`INSERT INTO usage_reports (id, tenant_id, period, kind, quantity, from_total, to_total, status, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM usage_counters WHERE ${where})`).bind(
-        newId("usageReport", now), tenantId, c.period, c.kind, c.quantity - c.reported, c.reported, c.quantity, billable ? "pending" : "not_billable", now,
-        tenantId, c.period, c.kind, c.reported,
+      env.DB.prepare(
+        `INSERT INTO usage_reports (id, tenant_id, period, kind, quantity, from_total, to_total, status, created_at) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM usage_counters WHERE ${where})`,
+      ).bind(
+        newId("usageReport", now),
+        tenantId,
+        c.period,
+        c.kind,
+        c.quantity - c.reported,
+        c.reported,
+        c.quantity,
+        billable ? "pending" : "not_billable",
+        now,
+        tenantId,
+        c.period,
+        c.kind,
+        c.reported,
       ),
       env.DB.prepare(`UPDATE usage_counters SET reported = ? WHERE ${where}`).bind(c.quantity, tenantId, c.period, c.kind, c.reported),
     ]);
@@ -67,20 +94,37 @@ export async function reportUsage(env: Env, tenantId: string, now = Date.now()):
   }
   if (!billable || !customer) return result;
 
-  const pending = await db.select().from(usageReports).where(and(eq(usageReports.tenantId, tenantId), eq(usageReports.status, "pending"))).orderBy(usageReports.id).limit(SEND_BATCH).all();
+  const pending = await db
+    .select()
+    .from(usageReports)
+    .where(and(eq(usageReports.tenantId, tenantId), eq(usageReports.status, "pending")))
+    .orderBy(usageReports.id)
+    .limit(SEND_BATCH)
+    .all();
   // One at a time: Stripe allows one concurrent meter event per customer and meter.
   for (const row of pending) {
     const end = periodBounds(row.period).end;
     const at = Math.min(now, end - 1000);
     if (at < now - MAX_EVENT_AGE_MS) {
-      log.error("usage report too old for Stripe; not billed", { reportId: row.id, tenantId, period: row.period, kind: row.kind, quantity: row.quantity });
+      log.error("usage report too old for Stripe; not billed", {
+        reportId: row.id,
+        tenantId,
+        period: row.period,
+        kind: row.kind,
+        quantity: row.quantity,
+      });
       await db.update(usageReports).set({ status: "expired" }).where(eq(usageReports.id, row.id));
       result.expired += 1;
       continue;
     }
     try {
       await config.stripe.billing.meterEvents.create(
-        { event_name: USAGE_KINDS[row.kind].meterEventName, payload: { stripe_customer_id: customer.id, value: String(row.quantity) }, identifier: row.id, timestamp: Math.floor(at / 1000) },
+        {
+          event_name: USAGE_KINDS[row.kind].meterEventName,
+          payload: { stripe_customer_id: customer.id, value: String(row.quantity) },
+          identifier: row.id,
+          timestamp: Math.floor(at / 1000),
+        },
         { idempotencyKey: `meter-event-${row.id}` },
       );
     } catch (error) {
@@ -101,7 +145,9 @@ export async function sweepUsageReports(env: Env): Promise<number> {
     "SELECT DISTINCT tenant_id FROM usage_counters WHERE agent_id = '' AND quantity > reported UNION SELECT DISTINCT tenant_id FROM usage_reports WHERE status = 'pending' LIMIT 1000",
   ).all<{ tenant_id: string }>();
   for (let i = 0; i < rows.results.length; i += 100) {
-    await env.BILLING_JOBS.sendBatch(rows.results.slice(i, i + 100).map((r) => ({ body: { type: "report_usage", tenantId: r.tenant_id } satisfies BillingJob })));
+    await env.BILLING_JOBS.sendBatch(
+      rows.results.slice(i, i + 100).map((r) => ({ body: { type: "report_usage", tenantId: r.tenant_id } satisfies BillingJob })),
+    );
   }
   return rows.results.length;
 }

@@ -22,7 +22,9 @@ const DAY_MS = 24 * HOUR_MS;
 /** A message older than this in a work queue means its consumer is not keeping up (or failing). */
 export const STUCK_MESSAGE_MS = 15 * 60 * 1000;
 
-export async function checkD1(db: Database): Promise<{ reachable: boolean; latencyMs: number | null; counts: { users: number; tenants: number; agents: number } | null }> {
+export async function checkD1(
+  db: Database,
+): Promise<{ reachable: boolean; latencyMs: number | null; counts: { users: number; tenants: number; agents: number } | null }> {
   const started = Date.now();
   try {
     const [row] = await db
@@ -58,7 +60,10 @@ export function queuesOf(env: Env, db: Database, now: number): QueueSpec[] {
       role: "dead_letter",
       queue: env.ALERT_WEBHOOKS_DLQ,
       consumedDeadLetters: async () => {
-        const [row] = await db.select({ n: sql<number>`count(*)`.mapWith(Number) }).from(webhookDeliveries).where(and(eq(webhookDeliveries.status, "failed"), gt(webhookDeliveries.updatedAt, now - DAY_MS)));
+        const [row] = await db
+          .select({ n: sql<number>`count(*)`.mapWith(Number) })
+          .from(webhookDeliveries)
+          .where(and(eq(webhookDeliveries.status, "failed"), gt(webhookDeliveries.updatedAt, now - DAY_MS)));
         return row?.n ?? 0;
       },
     },
@@ -144,11 +149,21 @@ export async function checkArchives(env: Pick<Env, "AUDIT_ARCHIVE">, db: Databas
         chains: sql<number>`count(*)`.mapWith(Number),
         newestDay: sql<string | null>`max(${auditArchiveCheckpoints.lastDay})`,
         behind: sql<number>`sum(case when ${auditArchiveCheckpoints.lastDay} < ${behindBefore} then 1 else 0 end)`.mapWith(Number),
-        staleLeases: sql<number>`sum(case when ${auditArchiveCheckpoints.leaseOwner} is not null and ${auditArchiveCheckpoints.leaseUntil} < ${now} then 1 else 0 end)`.mapWith(Number),
+        staleLeases:
+          sql<number>`sum(case when ${auditArchiveCheckpoints.leaseOwner} is not null and ${auditArchiveCheckpoints.leaseUntil} < ${now} then 1 else 0 end)`.mapWith(
+            Number,
+          ),
       })
       .from(auditArchiveCheckpoints);
-    const [archived] = await db.select({ days: sql<number>`count(*)`.mapWith(Number) }).from(auditArchives).where(and(isNotNull(auditArchives.digestKey), sql`${auditArchives.expiredAt} is null`));
-    const behindChains = await db.select({ chainId: auditArchiveCheckpoints.chainId, lastDay: auditArchiveCheckpoints.lastDay }).from(auditArchiveCheckpoints).where(lt(auditArchiveCheckpoints.lastDay, behindBefore)).limit(10);
+    const [archived] = await db
+      .select({ days: sql<number>`count(*)`.mapWith(Number) })
+      .from(auditArchives)
+      .where(and(isNotNull(auditArchives.digestKey), sql`${auditArchives.expiredAt} is null`));
+    const behindChains = await db
+      .select({ chainId: auditArchiveCheckpoints.chainId, lastDay: auditArchiveCheckpoints.lastDay })
+      .from(auditArchiveCheckpoints)
+      .where(lt(auditArchiveCheckpoints.lastDay, behindBefore))
+      .limit(10);
     const behind = stats?.behind ?? 0;
     return {
       r2,
@@ -162,6 +177,15 @@ export async function checkArchives(env: Pick<Env, "AUDIT_ARCHIVE">, db: Databas
     };
   } catch (error) {
     log.error("health: archive checkpoints unreadable", { error });
-    return { r2, chains: null, archivedDays: null, newestDay: null, chainsBehind: null, behindExamples: [], staleLeases: null, status: "degraded" };
+    return {
+      r2,
+      chains: null,
+      archivedDays: null,
+      newestDay: null,
+      chainsBehind: null,
+      behindExamples: [],
+      staleLeases: null,
+      status: "degraded",
+    };
   }
 }

@@ -26,7 +26,12 @@ export type OAuthLink = { ok: true; created: boolean } | { ok: false; reason: Ex
 
 const NAME_MAX = 100;
 
-export async function signInWithProvider(c: Context<AppEnv>, provider: OAuthProviderId, profile: OAuthProfile, retried = false): Promise<OAuthSignIn> {
+export async function signInWithProvider(
+  c: Context<AppEnv>,
+  provider: OAuthProviderId,
+  profile: OAuthProfile,
+  retried = false,
+): Promise<OAuthSignIn> {
   const db = c.get("db");
   const linked = await db
     .select({ user: users, email: oauthAccounts.email })
@@ -36,7 +41,10 @@ export async function signInWithProvider(c: Context<AppEnv>, provider: OAuthProv
     .get();
   if (linked) {
     if (profile.verifiedEmail && profile.verifiedEmail !== linked.email) {
-      await db.update(oauthAccounts).set({ email: profile.verifiedEmail }).where(and(eq(oauthAccounts.provider, provider), eq(oauthAccounts.providerUserId, profile.providerUserId)));
+      await db
+        .update(oauthAccounts)
+        .set({ email: profile.verifiedEmail })
+        .where(and(eq(oauthAccounts.provider, provider), eq(oauthAccounts.providerUserId, profile.providerUserId)));
     }
     return { ok: true, user: linked.user, account: "existing", providerUserId: profile.providerUserId };
   }
@@ -48,7 +56,12 @@ export async function signInWithProvider(c: Context<AppEnv>, provider: OAuthProv
   const existing = await db.select().from(users).where(eq(users.email, email)).get();
   if (existing) {
     if (existing.emailVerifiedAt === null) return { ok: false, reason: "oauth_link_requires_verification", userId: existing.id };
-    const inserted = await db.insert(oauthAccounts).values(accountRow(provider, profile, existing.id, email, now)).onConflictDoNothing().returning().get();
+    const inserted = await db
+      .insert(oauthAccounts)
+      .values(accountRow(provider, profile, existing.id, email, now))
+      .onConflictDoNothing()
+      .returning()
+      .get();
     // A concurrent callback for the same identity linked it first: rule 1 now applies.
     if (!inserted && !retried) return signInWithProvider(c, provider, profile, true);
     return { ok: true, user: existing, account: "linked", providerUserId: profile.providerUserId };
@@ -93,7 +106,13 @@ export async function linkToUser(c: Context<AppEnv>, provider: OAuthProviderId, 
   const other = await db
     .select({ id: oauthAccounts.providerUserId })
     .from(oauthAccounts)
-    .where(and(eq(oauthAccounts.userId, user.id), eq(oauthAccounts.provider, provider), ne(oauthAccounts.providerUserId, profile.providerUserId)))
+    .where(
+      and(
+        eq(oauthAccounts.userId, user.id),
+        eq(oauthAccounts.provider, provider),
+        ne(oauthAccounts.providerUserId, profile.providerUserId),
+      ),
+    )
     .get();
   if (other) return { ok: false, reason: "oauth_account_in_use" };
   const inserted = await db

@@ -20,7 +20,12 @@ import { OAUTH_PROVIDERS } from "./providers";
 
 export const OAUTH_COOKIE_PATH = "/v1/auth/oauth";
 export const OAUTH_FLOW_TTL_S = 10 * 60;
-export const OAUTH_COOKIES = { state: "sb_oauth_state", codeVerifier: "sb_oauth_verifier", redirectTo: "sb_oauth_redirect", link: "sb_oauth_link" } as const;
+export const OAUTH_COOKIES = {
+  state: "sb_oauth_state",
+  codeVerifier: "sb_oauth_verifier",
+  redirectTo: "sb_oauth_redirect",
+  link: "sb_oauth_link",
+} as const;
 const MAX_REDIRECT_LENGTH = 2048;
 
 export interface OAuthFlow {
@@ -36,7 +41,11 @@ export function callbackUrl(c: Context<AppEnv>, provider: OAuthProviderId): stri
 }
 
 /** Remembers a new flow in cookies and returns the provider's authorization URL to send the browser to. */
-export function beginFlow(c: Context<AppEnv>, provider: OAuthProviderId, options: { redirectTo: string | null; linkUserId: string | null }): URL {
+export function beginFlow(
+  c: Context<AppEnv>,
+  provider: OAuthProviderId,
+  options: { redirectTo: string | null; linkUserId: string | null },
+): URL {
   const flow: OAuthFlow = { state: generateState(), codeVerifier: generateCodeVerifier(), ...options };
   const cookie = (name: string, value: string | null) => {
     if (value === null) deleteCookie(c, name, cookieOptions(c));

@@ -62,11 +62,18 @@ export const OAUTH_PROVIDERS: Record<OAuthProviderId, ProviderConfig> = {
     name: "GitHub",
     credentials: (env) => ({ clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET }),
     authorizationUrl: (env, redirectUri, state, codeVerifier) =>
-      githubClient(env, redirectUri).createAuthorizationURLWithPKCE(GITHUB.authorize, state, CodeChallengeMethod.S256, codeVerifier, GITHUB.scopes),
+      githubClient(env, redirectUri).createAuthorizationURLWithPKCE(
+        GITHUB.authorize,
+        state,
+        CodeChallengeMethod.S256,
+        codeVerifier,
+        GITHUB.scopes,
+      ),
     async exchangeCode(env, redirectUri, code, codeVerifier) {
       const tokens = await githubClient(env, redirectUri).validateAuthorizationCode(GITHUB.token, code, codeVerifier);
       // GitHub reports a bad code with 200 and an `error` field, which the generic client takes for tokens.
-      if ("error" in tokens.data) throw new ProviderResponseError(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
+      if ("error" in tokens.data)
+        throw new ProviderResponseError(`token endpoint error: ${String((tokens.data as { error: unknown }).error)}`);
       return tokens;
     },
     async profile(_env, tokens) {
@@ -82,7 +89,8 @@ export const OAUTH_PROVIDERS: Record<OAuthProviderId, ProviderConfig> = {
   google: {
     name: "Google",
     credentials: (env) => ({ clientId: env.GOOGLE_CLIENT_ID, clientSecret: env.GOOGLE_CLIENT_SECRET }),
-    authorizationUrl: (env, redirectUri, state, codeVerifier) => googleClient(env, redirectUri).createAuthorizationURL(state, codeVerifier, GOOGLE_SCOPES),
+    authorizationUrl: (env, redirectUri, state, codeVerifier) =>
+      googleClient(env, redirectUri).createAuthorizationURL(state, codeVerifier, GOOGLE_SCOPES),
     exchangeCode: (env, redirectUri, code, codeVerifier) => googleClient(env, redirectUri).validateAuthorizationCode(code, codeVerifier),
     async profile(env, tokens) {
       // The ID token came straight from Google's token endpoint over TLS in exchange for our client

@@ -32,19 +32,35 @@ export interface SsoClaims {
 
 export type SsoSignIn =
   | { ok: true; user: UserRow; role: Role; previousRole: Role | null; account: "existing" | "linked" | "created"; groups: string[] }
-  | { ok: false; reason: Extract<SsoLoginError, "sso_email_not_allowed" | "sso_account_exists" | "sso_not_provisioned" | "sso_no_role">; userId: string | null; groups: string[] };
+  | {
+      ok: false;
+      reason: Extract<SsoLoginError, "sso_email_not_allowed" | "sso_account_exists" | "sso_not_provisioned" | "sso_no_role">;
+      userId: string | null;
+      groups: string[];
+    };
 
 export async function signInWithSso(c: Context<AppEnv>, connection: SsoConnectionRow, claims: SsoClaims): Promise<SsoSignIn> {
   const db = c.get("db");
   const groups = groupsFromClaims(claims, connection.groupsClaim);
   const mapped = roleFromGroups(groups, connection);
-  const fail = (reason: Extract<SsoSignIn, { ok: false }>["reason"], userId: string | null = null): SsoSignIn => ({ ok: false, reason, userId, groups });
+  const fail = (reason: Extract<SsoSignIn, { ok: false }>["reason"], userId: string | null = null): SsoSignIn => ({
+    ok: false,
+    reason,
+    userId,
+    groups,
+  });
 
   const linked = await db
     .select({ user: users })
     .from(ssoIdentities)
     .innerJoin(users, eq(users.id, ssoIdentities.userId))
-    .where(and(eq(ssoIdentities.connectionId, connection.id), eq(ssoIdentities.issuer, connection.issuer), eq(ssoIdentities.subject, claims.sub)))
+    .where(
+      and(
+        eq(ssoIdentities.connectionId, connection.id),
+        eq(ssoIdentities.issuer, connection.issuer),
+        eq(ssoIdentities.subject, claims.sub),
+      ),
+    )
     .get();
 
   let user: UserRow;
@@ -83,7 +99,15 @@ export async function signInWithSso(c: Context<AppEnv>, connection: SsoConnectio
     }
     await db
       .insert(ssoIdentities)
-      .values({ connectionId: connection.id, issuer: connection.issuer, subject: claims.sub, userId: user.id, email, createdAt: Date.now(), lastLoginAt: null })
+      .values({
+        connectionId: connection.id,
+        issuer: connection.issuer,
+        subject: claims.sub,
+        userId: user.id,
+        email,
+        createdAt: Date.now(),
+        lastLoginAt: null,
+      })
       .onConflictDoNothing();
   }
 
@@ -92,7 +116,12 @@ export async function signInWithSso(c: Context<AppEnv>, connection: SsoConnectio
     if (!connection.jitProvisioning) return fail("sso_not_provisioned", user.id);
     if (mapped === null) return fail("sso_no_role", user.id);
     try {
-      await insertWithinPlanLimit(c, "members", memberships, { tenantId: connection.tenantId, userId: user.id, role: mapped, createdAt: Date.now() });
+      await insertWithinPlanLimit(c, "members", memberships, {
+        tenantId: connection.tenantId,
+        userId: user.id,
+        role: mapped,
+        createdAt: Date.now(),
+      });
     } catch (err) {
       if (err instanceof ApiError && err.code === "plan_limit_exceeded") return fail("sso_not_provisioned", user.id);
       throw err;
@@ -135,7 +164,12 @@ export function allowedEmail(claims: SsoClaims, connection: Pick<SsoConnectionRo
 }
 
 async function memberRole(c: Context<AppEnv>, tenantId: string, userId: string): Promise<Role | null> {
-  const row = await c.get("db").select({ role: memberships.role }).from(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId))).get();
+  const row = await c
+    .get("db")
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)))
+    .get();
   return row?.role ?? null;
 }
 
@@ -144,5 +178,7 @@ function touchIdentity(c: Context<AppEnv>, connection: SsoConnectionRow, subject
     .get("db")
     .update(ssoIdentities)
     .set({ lastLoginAt: Date.now() })
-    .where(and(eq(ssoIdentities.connectionId, connection.id), eq(ssoIdentities.issuer, connection.issuer), eq(ssoIdentities.subject, subject)));
+    .where(
+      and(eq(ssoIdentities.connectionId, connection.id), eq(ssoIdentities.issuer, connection.issuer), eq(ssoIdentities.subject, subject)),
+    );
 }

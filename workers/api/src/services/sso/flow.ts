@@ -33,7 +33,11 @@ export function ssoCallbackUrl(c: Context<AppEnv>): string {
 }
 
 export async function saveFlow(c: Context<AppEnv>, flow: Omit<SsoFlow, "expiresAt">): Promise<void> {
-  const sealed = await encryptField(JSON.stringify({ ...flow, expiresAt: Date.now() + SSO_FLOW_TTL_S * 1000 }), c.env.DATA_ENCRYPTION_KEY, PURPOSE);
+  const sealed = await encryptField(
+    JSON.stringify({ ...flow, expiresAt: Date.now() + SSO_FLOW_TTL_S * 1000 }),
+    c.env.DATA_ENCRYPTION_KEY,
+    PURPOSE,
+  );
   setCookie(c, SSO_FLOW_COOKIE, sealed, { ...cookieOptions(c), maxAge: SSO_FLOW_TTL_S });
 }
 

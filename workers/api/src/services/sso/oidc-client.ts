@@ -37,7 +37,8 @@ export async function discover(env: Pick<Env, "ENVIRONMENT">, issuer: string): P
   const url = new URL(issuer);
   const response = await oauth.discoveryRequest(url, { algorithm: "oidc", ...httpOptions(env, issuer), signal: AbortSignal.timeout(5000) });
   const as = await oauth.processDiscoveryResponse(url, response);
-  if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri) throw new Error("the provider's discovery document lacks an authorization, token or JWKS endpoint");
+  if (!as.authorization_endpoint || !as.token_endpoint || !as.jwks_uri)
+    throw new Error("the provider's discovery document lacks an authorization, token or JWKS endpoint");
   discoveryCache.set(issuer, { as, at: Date.now() });
   return as;
 }
@@ -49,7 +50,12 @@ export interface AuthorizationRequest {
   codeVerifier: string;
 }
 
-export async function authorizationRequest(env: Pick<Env, "ENVIRONMENT">, config: OidcClientConfig, redirectUri: string, loginHint: string | null): Promise<AuthorizationRequest> {
+export async function authorizationRequest(
+  env: Pick<Env, "ENVIRONMENT">,
+  config: OidcClientConfig,
+  redirectUri: string,
+  loginHint: string | null,
+): Promise<AuthorizationRequest> {
   const as = await discover(env, config.issuer);
   const state = oauth.generateRandomState();
   const nonce = oauth.generateRandomNonce();
@@ -75,13 +81,29 @@ export interface ExpectedCallback {
 }
 
 /** The validated ID-token claims of a callback, or a thrown oauth4webapi error naming what failed. */
-export async function completeAuthorization(env: Pick<Env, "ENVIRONMENT">, config: OidcClientConfig, callbackUrl: URL, expected: ExpectedCallback): Promise<oauth.IDToken> {
+export async function completeAuthorization(
+  env: Pick<Env, "ENVIRONMENT">,
+  config: OidcClientConfig,
+  callbackUrl: URL,
+  expected: ExpectedCallback,
+): Promise<oauth.IDToken> {
   const as = await discover(env, config.issuer);
   const client: oauth.Client = { client_id: config.clientId };
   const params = oauth.validateAuthResponse(as, client, callbackUrl, expected.state);
   const http = httpOptions(env, config.issuer);
-  const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(config.clientSecret), params, expected.redirectUri, expected.codeVerifier, { ...http, signal: AbortSignal.timeout(10_000) });
-  const result = await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: expected.nonce, requireIdToken: true });
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.ClientSecretBasic(config.clientSecret),
+    params,
+    expected.redirectUri,
+    expected.codeVerifier,
+    { ...http, signal: AbortSignal.timeout(10_000) },
+  );
+  const result = await oauth.processAuthorizationCodeResponse(as, client, response, {
+    expectedNonce: expected.nonce,
+    requireIdToken: true,
+  });
   // The token came over TLS from the token endpoint, but we check the signature anyway: it costs one
   // cached JWKS fetch and holds even if a local-development provider is reached over plain http.
   let cache = jwksCaches.get(config.issuer);
@@ -96,6 +118,7 @@ export async function completeAuthorization(env: Pick<Env, "ENVIRONMENT">, confi
 export function describeOidcError(err: unknown): string {
   if (err instanceof oauth.ResponseBodyError) return `${err.error}: ${err.error_description ?? ""}`.slice(0, 300);
   if (err instanceof oauth.AuthorizationResponseError) return `authorization error ${err.error}`.slice(0, 300);
-  if (err instanceof Error) return `${err.name}: ${err.message}${"code" in err && typeof err.code === "string" ? ` (${err.code})` : ""}`.slice(0, 300);
+  if (err instanceof Error)
+    return `${err.name}: ${err.message}${"code" in err && typeof err.code === "string" ? ` (${err.code})` : ""}`.slice(0, 300);
   return String(err).slice(0, 300);
 }

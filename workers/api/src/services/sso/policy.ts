@@ -23,11 +23,22 @@ export async function ssoRequirementsFor(db: Database, user: Pick<UserRow, "id" 
     .from(memberships)
     .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
     .innerJoin(ssoConnections, eq(ssoConnections.tenantId, memberships.tenantId))
-    .where(and(eq(memberships.userId, user.id), isNull(tenants.deletedAt), eq(ssoConnections.ssoRequired, true), eq(ssoConnections.enabled, true)))
+    .where(
+      and(
+        eq(memberships.userId, user.id),
+        isNull(tenants.deletedAt),
+        eq(ssoConnections.ssoRequired, true),
+        eq(ssoConnections.enabled, true),
+      ),
+    )
     .all();
   return rows
     .filter((r) => r.connection.emailDomains.includes(domain))
-    .map((r) => ({ tenantId: r.tenantId, tenantName: r.tenantName, breakGlass: r.connection.breakGlassUserId === user.id && r.role === "owner" }));
+    .map((r) => ({
+      tenantId: r.tenantId,
+      tenantName: r.tenantName,
+      breakGlass: r.connection.breakGlassUserId === user.id && r.role === "owner",
+    }));
 }
 
 /** Where the login page sends a person to sign in with SSO. */

@@ -15,10 +15,28 @@ export async function refuseIfSsoRequired(c: Context<AppEnv>, user: UserRow, met
   const blocking = requirements.find((r) => !r.breakGlass);
   const actor = { type: "user" as const, id: user.id, name: user.email };
   if (blocking) {
-    await audit(c, { tenantId: blocking.tenantId, actor, action: "auth.login_failed", target: { type: "user", id: user.id }, severity: "warning", outcome: "failure", details: { reason: "sso_required", method } });
-    throw new ApiError("sso_required", `${blocking.tenantName} requires single sign-on for your account. Sign in with SSO.`, { tenantId: blocking.tenantId, ssoStartUrl: ssoStartPath(user.email) });
+    await audit(c, {
+      tenantId: blocking.tenantId,
+      actor,
+      action: "auth.login_failed",
+      target: { type: "user", id: user.id },
+      severity: "warning",
+      outcome: "failure",
+      details: { reason: "sso_required", method },
+    });
+    throw new ApiError("sso_required", `${blocking.tenantName} requires single sign-on for your account. Sign in with SSO.`, {
+      tenantId: blocking.tenantId,
+      ssoStartUrl: ssoStartPath(user.email),
+    });
   }
   for (const r of requirements) {
-    await audit(c, { tenantId: r.tenantId, actor, action: "auth.sso_break_glass", target: { type: "user", id: user.id }, severity: "critical", details: { method } });
+    await audit(c, {
+      tenantId: r.tenantId,
+      actor,
+      action: "auth.sso_break_glass",
+      target: { type: "user", id: user.id },
+      severity: "critical",
+      details: { method },
+    });
   }
 }

@@ -14,7 +14,10 @@ export function groupsFromClaims(claims: Record<string, unknown>, claim: string)
   return [];
 }
 
-export function roleFromGroups(groups: readonly string[], connection: Pick<SsoConnectionRow, "groupRoles" | "defaultRole" | "allowOwnerFromGroups">): Role | null {
+export function roleFromGroups(
+  groups: readonly string[],
+  connection: Pick<SsoConnectionRow, "groupRoles" | "defaultRole" | "allowOwnerFromGroups">,
+): Role | null {
   const held = new Set(groups);
   let best: Role | null = null;
   for (const { group, role } of connection.groupRoles) {
@@ -30,7 +33,11 @@ export function roleFromGroups(groups: readonly string[], connection: Pick<SsoCo
  * truth and the mapped role replaces the current one at every sign-in — except that an owner stays
  * an owner unless groups may decide ownership. Without mappings the current role is kept.
  */
-export function nextRole(current: Role, mapped: Role | null, connection: Pick<SsoConnectionRow, "groupRoles" | "allowOwnerFromGroups">): Role {
+export function nextRole(
+  current: Role,
+  mapped: Role | null,
+  connection: Pick<SsoConnectionRow, "groupRoles" | "allowOwnerFromGroups">,
+): Role {
   if (mapped === null || connection.groupRoles.length === 0) return current;
   if (current === "owner" && !connection.allowOwnerFromGroups) return current;
   return mapped;
