@@ -98,7 +98,7 @@ export const ERROR_CATALOGUE = {
   unavailable: {
     status: 503,
     description:
-      "This deployment does not provide the capability yet (e.g. MCP relay messaging before the relay's RPC lands); `details.missing` names what is missing. Not retryable until it does.",
+      "A capability is not available on this deployment: not configured (e.g. billing without a Stripe key; `details.missing` names what is missing; not retryable until it is), or a dependency could not take the request just now (the Stripe webhook answers it when its queue refuses, so Stripe retries).",
   },
   project_archived: {
     status: 409,
