@@ -21,6 +21,8 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { emitAuditBatch, type StagedAuditEvent } from "../../workers/shared/audit/emit";
+import { recordUsage } from "../../workers/shared/billing/usage";
+import { log } from "../../workers/shared/observability/log";
 import { derivedId, newId } from "../../workers/shared/crypto/ids";
 import { canonicalBody } from "../../workers/shared/relay/body-digest";
 import type { StoredMessage } from "./delivery";
@@ -113,6 +115,7 @@ export async function flushAccepted(
     env,
     rows.map((m) => acceptedEvent(team, m, m.recipient !== null ? [m.recipient] : (fanned.get(m.seq) ?? []))),
   );
+  await meterAccepted(env, team, rows);
   return { last: rows[rows.length - 1]!.seq, count: rows.length };
 }
 
@@ -160,4 +163,30 @@ export function acceptedEvent(team: { teamId: string; tenantId: string }, m: Sto
     ip: null,
     userAgent: null,
   };
+}
+
+/**
+ * Billing (docs/billing.md): the flushed messages counted as `relay_messages`, one ordered stream
+ * per team and sender, so a flush repeated after an eviction counts nothing twice (the meter keeps
+ * the last seq of each source). After the audit write, like the audit cursor: a message is counted
+ * once it is in the trail. Fails open: billing must not stop the relay (the next flush's records
+ * carry higher seqs; a lost batch is under-counted, never over-counted).
+ */
+async function meterAccepted(env: Pick<Env, "DB">, team: { teamId: string; tenantId: string }, rows: StoredMessage[]): Promise<void> {
+  const meterEnv = env as Partial<Pick<Env, "USAGE_METER">>;
+  if (!meterEnv.USAGE_METER) return; // a Worker without billing (the relay benchmark's)
+  try {
+    await recordUsage(
+      { USAGE_METER: meterEnv.USAGE_METER },
+      rows.map((m) => ({
+        tenantId: team.tenantId,
+        agentId: m.sender,
+        kind: "relay_messages" as const,
+        source: `relay:${team.teamId}:${m.sender}`,
+        seq: m.seq,
+      })),
+    );
+  } catch (error) {
+    log.warn("relay usage not recorded; the meter did not answer", { teamId: team.teamId, error });
+  }
 }
