@@ -4,7 +4,6 @@
  * Target (issue 5): ≤ 1.1 rows written per direct message, its audit event included.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { agentEdge, join, relayFixture, relayStub, setAllowlist } from "../../test/workers/relay-harness";
 import type { TeamRelay } from "./team-relay";

@@ -5,7 +5,6 @@
  * the socket attachment fails. A crash mid-write is not simulated here.
  */
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { CompiledAllowlist } from "../../workers/shared/relay/allowlist";
 import { agentEdge, join, relayFixture, relayStub, setAllowlist } from "../../test/workers/relay-harness";

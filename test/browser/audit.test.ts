@@ -25,7 +25,7 @@ import { promisify } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import WebSocket from "ws";
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 import { GENESIS_HASH, ledgerEntrySchema, linkHashAfter, verifyChain, type LedgerEntry } from "../../workers/shared/audit/chain";
 import { ROOT } from "../support/local-stack";
 import { checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";

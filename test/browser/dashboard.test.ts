@@ -13,7 +13,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 import { ROOT } from "../support/local-stack";
 import { Authenticator, checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";
 

@@ -13,7 +13,7 @@
  * Screens are screenshotted (test-results/screenshots/NN-relay-*.png) and checked with axe-core.
  */
 import type { Browser, Page, WebSocketRoute } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject } from "vitest";
 import WebSocket from "ws";
 import { checkScreen, fillLogin, launchChromium, newPerson, settled, story, type Person } from "./harness";
 

@@ -7,15 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMember, call } from "../../../test/workers/harness";
 import { auditResults } from "../../../test/workers/audit-view";
-import {
-  egressAgent,
-  egressEvents,
-  egressRequest,
-  envelope,
-  flushGate,
-  upstreamSaw,
-  type EgressAgent,
-} from "../../../test/workers/egress-harness";
+import { egressAgent, egressEvents, envelope, flushGate, upstreamSaw, type EgressAgent } from "../../../test/workers/egress-harness";
 
 const API = "https://api.upstream.example";
 const VALUE = () => `sk_live_${crypto.randomUUID().replaceAll("-", "")}`;

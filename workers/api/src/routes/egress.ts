@@ -8,7 +8,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, isNull, or } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../../shared/crypto/ids";
-import { agentEgress, agents, agentSkills, egressRules, skills, skillVersions, type EgressRuleRow } from "../../../shared/db/schema";
+import { agentEgress, agentSkills, egressRules, skills, skillVersions, type EgressRuleRow } from "../../../shared/db/schema";
 import { REASON_TEXT } from "../../../shared/egress/reasons";
 import { SkillManifestSchema } from "../../../shared/skills/manifest";
 import {

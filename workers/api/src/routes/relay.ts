@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import { verifyAgentToken } from "../../../shared/agent-identity/agent-token";
 import { RELAY_AUDIENCE } from "../../../shared/agent-identity/claims";
 import { agentTokenWireError } from "../../../shared/agent-identity/errors";
-import { agents, teams } from "../../../shared/db/schema";
+import { agents } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import {
   AllowlistEditResultSchema,
@@ -25,7 +25,7 @@ import { BEARER_PROTOCOL_PREFIX, SUBPROTOCOL } from "../../../shared/relay/proto
 import type { RuleEdit } from "../../../../durable-objects/team-relay/allowlist";
 import { IDENTITY_HEADER, type ConnectIdentity } from "../../../../durable-objects/team-relay/identity";
 import type { AppEnv } from "../env";
-import { ApiError, notFound } from "../http/api-error";
+import { ApiError } from "../http/api-error";
 import { invalidFields } from "../http/validation-hook";
 import { audit } from "../http/audit";
 import { TeamParams } from "../http/params";

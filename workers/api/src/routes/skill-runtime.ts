@@ -9,7 +9,7 @@
  * "Try it" is the dry run with `tool` (routes/skills.ts): the code runs in mock mode.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { verifyAgentToken } from "../../../shared/agent-identity/agent-token";
 import { RELAY_AUDIENCE } from "../../../shared/agent-identity/claims";
 import { agentTokenWireError } from "../../../shared/agent-identity/errors";

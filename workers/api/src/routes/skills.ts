@@ -9,16 +9,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { newId } from "../../../shared/crypto/ids";
-import {
-  agents,
-  agentSkills,
-  egressRules,
-  secrets,
-  skills,
-  skillVersions,
-  type SkillRow,
-  type SkillVersionRow,
-} from "../../../shared/db/schema";
+import { agentSkills, egressRules, secrets, skills, skillVersions, type SkillRow, type SkillVersionRow } from "../../../shared/db/schema";
 import { compilePolicy, decideEgress, type EgressRule } from "../../../shared/egress/policy";
 import { REASON_TEXT } from "../../../shared/egress/reasons";
 import { SkillManifestSchema, type SkillManifest } from "../../../shared/skills/manifest";

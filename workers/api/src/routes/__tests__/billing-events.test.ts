@@ -6,7 +6,7 @@
  * exercised end to end in the last test (webhook → queue → plan), which also measures the latency.
  */
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type Stripe from "stripe";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../../../shared/db/client";

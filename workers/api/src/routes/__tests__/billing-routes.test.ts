@@ -5,10 +5,8 @@
  * token issuance with 402 `budget_exceeded` (and letting them through again once raised).
  */
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { recordUsage, usageMeterFor } from "../../../../shared/billing/usage";
-import { createDb } from "../../../../shared/db/client";
 import { auditRows } from "../../../../../test/workers/audit-view";
 import { call, createTenant, expectError, signup, tenantWithRoles } from "../../../../../test/workers/harness";
 import { openSocket, relayFixture, tokenFor } from "../../../../../test/workers/relay-harness";

@@ -2,11 +2,8 @@
  * `POST /v1/billing/webhooks`: every signature case Stripe's docs warn about, livemode refused and
  * audited, and "200 only after a durable enqueue" (the event is on the queue when 200 is answered).
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createDb } from "../../../../shared/db/client";
 import { auditRows } from "../../../../../test/workers/audit-view";
-import { eq } from "drizzle-orm";
 import { call, expectError } from "../../../../../test/workers/harness";
 import { postWebhook, sign, TEST_STRIPE } from "../../../../../test/workers/stripe-test";
 

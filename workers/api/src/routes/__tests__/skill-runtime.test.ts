@@ -3,7 +3,7 @@
  * Dynamic Worker (the Worker Loader binding of local workerd), with the egress proxy as its only
  * network and the manifest's settings as its only env — and the ugly paths.
  */
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { describe, expect, it } from "vitest";
 import { BASE, call } from "../../../../../test/workers/harness";

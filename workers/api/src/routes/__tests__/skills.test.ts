@@ -3,7 +3,6 @@
  * installs, and manifest enforcement at run time — network by the egress proxy, env by the vault —
  * plus mock mode from declared responses and the dry-run report.
  */
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { addMember, call } from "../../../../../test/workers/harness";
 import { auditRow } from "../../../../../test/workers/audit-view";
