@@ -67,4 +67,16 @@ describe("governance", () => {
     const status = await pageFetch(page, "GET", `/v1/tenants/${tenantId}/safe-mode`);
     expect(status).toEqual({ tenant: null, teams: [] });
   });
+
+  step("an agent's page says what its trust level allows, from the same table", async () => {
+    const { page } = person;
+    const created = await pageFetch(page, "POST", `/v1/tenants/${tenantId}/agents`, { name: "Scout", template: "custom", trustLevel: 1 });
+    expect(created.agent).toBeDefined();
+    await page.goto(`/t/${tenantId}/agents/${created.agent.id}`);
+    const card = page.getByRole("heading", { name: "What trust level 1 (Supervised) allows" });
+    await card.waitFor();
+    const allowances = page.getByRole("definition").filter({ hasText: "GET, HEAD, OPTIONS" });
+    await allowances.first().waitFor();
+    await checkScreen(page, "governance-agent-trust", { heading: "Scout" });
+  });
 });
