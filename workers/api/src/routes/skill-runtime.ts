@@ -122,6 +122,10 @@ skillRuntimeRoutes.openapi(
     responses: {
       200: jsonResponse(z.object({ output: z.unknown(), invocation: InvocationSchema }), "The tool's output."),
       ...AGENT_ERRORS,
+      402: jsonResponse(
+        ErrorBodySchema,
+        "`budget_exceeded`: a hard budget on skill invocations (the agent's, the tenant's or the plan's allowance) is used up this month (docs/billing.md).",
+      ),
       404: jsonResponse(ErrorBodySchema, "`not_found` (the skill is not installed on this agent) or `skill_tool_not_found`."),
       409: jsonResponse(ErrorBodySchema, "`skill_version_yanked` or `skill_not_runnable` (a manifest-only version)."),
       502: jsonResponse(
