@@ -129,7 +129,11 @@ describe("a skill's page, as the demo owner", () => {
     expect(JSON.parse(await form.getByLabel("Input (JSON)").inputValue())).toEqual({ from: "Depot 1", to: "Main St 5" });
     await form.getByRole("button", { name: "Run in mock mode" }).click();
     const result = page.getByRole("region", { name: "Run result" });
-    expect(JSON.parse((await result.getByLabel("Output").textContent()) ?? "")).toEqual({ eta: "42 min", carrier: "bike", probeStatus: 403 });
+    expect(JSON.parse((await result.getByLabel("Output").textContent()) ?? "")).toEqual({
+      eta: "42 min",
+      carrier: "bike",
+      probeStatus: 403,
+    });
     const calls = result.getByRole("list", { name: "Outbound calls" });
     await calls.getByRole("listitem").filter({ hasText: "GET https://routes.acme.example/v1/route" }).getByText("allow").waitFor();
     const denied = calls.getByRole("listitem").filter({ hasText: "https://tracker.evil.example/collect" });

@@ -79,7 +79,9 @@ function SkillPage({ skill }: { skill: Skill }) {
         description={skill.description}
         actions={
           <>
-            <Badge tone={skill.publisher === "switchboard" ? "info" : "neutral"}>{skill.publisher === "switchboard" ? "core" : "custom"}</Badge>
+            <Badge tone={skill.publisher === "switchboard" ? "info" : "neutral"}>
+              {skill.publisher === "switchboard" ? "core" : "custom"}
+            </Badge>
             <Field label="Version" className="flex items-center gap-2">
               <Select value={version.version} onChange={(e) => choose({ version: e.target.value, tool: undefined })} className="w-40">
                 {skill.versions.map((v) => (
@@ -97,8 +99,8 @@ function SkillPage({ skill }: { skill: Skill }) {
         <VersionsSection skill={skill} selected={version.version} />
         {version.status === "yanked" && (
           <Alert tone="danger">
-            {skill.name}@{version.version} was yanked{version.statusMessage ? `: ${version.statusMessage}` : ""}. Its code never runs
-            again; installs keep it until an admin installs another version.
+            {skill.name}@{version.version} was yanked{version.statusMessage ? `: ${version.statusMessage}` : ""}. Its code never runs again;
+            installs keep it until an admin installs another version.
           </Alert>
         )}
         <div className="grid gap-6 lg:grid-cols-2">
@@ -215,7 +217,9 @@ function ToolsSection({ tools, hasCode }: { tools: Tool[]; hasCode: boolean }) {
   return (
     <CardSection title="Tools" description="What agents call (HTTP, SDK, MCP). Inputs and outputs are validated against these schemas.">
       {!hasCode ? (
-        <p className="text-sm text-zinc-700">This version has no code: its manifest governs the agent's own calls through the egress proxy.</p>
+        <p className="text-sm text-zinc-700">
+          This version has no code: its manifest governs the agent's own calls through the egress proxy.
+        </p>
       ) : (
         <ul className="space-y-5" aria-label="Tools">
           {tools.map((t) => (
@@ -406,8 +410,7 @@ function InvocationsSection({ skill }: { skill: string }) {
         Recent invocations
       </h2>
       <p className="text-sm text-zinc-700">
-        Agents' calls of this skill's tools (HTTP, SDK, MCP), newest first, up to 50 — from the audit trail, about a second after each
-        call.
+        Agents' calls of this skill's tools (HTTP, SDK, MCP), newest first, up to 50 — from the audit trail, about a second after each call.
       </p>
       <QueryState
         query={invocations}
