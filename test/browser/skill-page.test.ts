@@ -117,7 +117,7 @@ describe("a skill's page, as the demo owner", () => {
     const tools = page.getByRole("list", { name: "Tools" });
     expect(await tools.getByLabel("route input schema").textContent()).toContain('"Depot 1"');
     expect(await tools.getByLabel("route output schema").textContent()).toContain('"eta"');
-    await page.getByRole("region", { name: "Manifest" }).getByText("GET https://routes.acme.example/v1").waitFor();
+    await page.getByLabel("Manifest", { exact: true }).getByText("GET https://routes.acme.example/v1").waitFor();
     await checkScreen(page, "skill-page", { heading: "Delivery routing" });
   });
 
@@ -135,14 +135,14 @@ describe("a skill's page, as the demo owner", () => {
       probeStatus: 403,
     });
     const calls = result.getByRole("list", { name: "Outbound calls" });
-    await calls.getByRole("listitem").filter({ hasText: "GET https://routes.acme.example/v1/route" }).getByText("allow").waitFor();
+    await calls.getByRole("listitem").filter({ hasText: "GET https://routes.acme.example/v1/route" }).getByText("allow", { exact: true }).waitFor();
     const denied = calls.getByRole("listitem").filter({ hasText: "https://tracker.evil.example/collect" });
-    await denied.getByText("deny").waitFor();
-    await denied.getByText("no_matching_rule").waitFor();
+    await denied.getByText("deny", { exact: true }).waitFor();
+    await denied.getByText("no_matching_rule", { exact: true }).waitFor();
     // Bad input: the API's validation message, and nothing runs.
     await form.getByLabel("Input (JSON)").fill('{ "from": "Depot 1" }');
     await form.getByRole("button", { name: "Run in mock mode" }).click();
-    await form.getByText(/does not match route's input schema|input schema/i).waitFor();
+    await form.getByRole("alert").filter({ hasText: "The input does not match route's input schema." }).waitFor();
     await form.getByLabel("Input (JSON)").fill('{ "from": "Depot 1", "to": "Main St 5" }');
     await form.getByRole("button", { name: "Run in mock mode" }).click();
     await page.getByRole("region", { name: "Run result" }).getByLabel("Output").waitFor();

@@ -226,7 +226,7 @@ function ToolsSection({ tools, hasCode }: { tools: Tool[]; hasCode: boolean }) {
             <li key={t.name} aria-label={t.name}>
               <h3 className="font-mono text-sm font-semibold text-zinc-900">{t.name}</h3>
               <p className="mb-2 text-sm text-zinc-700">{t.description}</p>
-              <div className="grid gap-3 xl:grid-cols-2">
+              <div className="space-y-3">
                 <SchemaView label={`${t.name} input schema`} schema={t.inputSchema} />
                 <SchemaView label={`${t.name} output schema`} schema={t.outputSchema} />
               </div>
