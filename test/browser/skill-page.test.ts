@@ -146,6 +146,8 @@ describe("a skill's page, as the demo owner", () => {
     await form.getByLabel("Input (JSON)").fill('{ "from": "Depot 1", "to": "Main St 5" }');
     await form.getByRole("button", { name: "Run in mock mode" }).click();
     await page.getByRole("region", { name: "Run result" }).getByLabel("Output").waitFor();
+    // A full-page capture taken while scrolled draws the sticky top bar mid-page.
+    await page.evaluate("window.scrollTo(0, 0)");
     await checkScreen(page, "skill-page-try-it", { heading: "Delivery routing" });
   });
 

@@ -83,7 +83,7 @@ function SkillPage({ skill }: { skill: Skill }) {
               {skill.publisher === "switchboard" ? "core" : "custom"}
             </Badge>
             <Field label="Version" className="flex items-center gap-2">
-              <Select value={version.version} onChange={(e) => choose({ version: e.target.value, tool: undefined })} className="w-40">
+              <Select value={version.version} onChange={(e) => choose({ version: e.target.value, tool: undefined })} className="w-48">
                 {skill.versions.map((v) => (
                   <option key={v.version} value={v.version}>
                     {v.version}
