@@ -135,7 +135,11 @@ describe("a skill's page, as the demo owner", () => {
       probeStatus: 403,
     });
     const calls = result.getByRole("list", { name: "Outbound calls" });
-    await calls.getByRole("listitem").filter({ hasText: "GET https://routes.acme.example/v1/route" }).getByText("allow", { exact: true }).waitFor();
+    await calls
+      .getByRole("listitem")
+      .filter({ hasText: "GET https://routes.acme.example/v1/route" })
+      .getByText("allow", { exact: true })
+      .waitFor();
     const denied = calls.getByRole("listitem").filter({ hasText: "https://tracker.evil.example/collect" });
     await denied.getByText("deny", { exact: true }).waitFor();
     await denied.getByText("no_matching_rule", { exact: true }).waitFor();
