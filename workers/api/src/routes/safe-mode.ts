@@ -1,9 +1,9 @@
 /**
  * The kill switch (docs/governance.md "Kill switch and safe mode"): put the tenant or one team in
  * safe mode with a reason, read where it stands (every member sees it: the dashboard banner), and
- * lift it. Entering and lifting need `governance:safe_mode` (owners and admins) and a signed-in
- * person; a person with MFA re-proves it with `mfaCode`, because a stolen session must not be able
- * to stop — or restart — a company's agents.
+ * lift it. Entering and lifting need `governance:safe_mode` (owners and admins, or an API key given
+ * that scope — incident automation); a person with MFA re-proves it with `mfaCode`, because a
+ * stolen session must not be able to stop — or restart — a company's agents.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -18,7 +18,7 @@ import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { TeamParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
-import { requireUser } from "../middleware/access";
+import { requirePrincipal } from "../middleware/access";
 import { enterSafeMode, liftSafeMode, readSafeMode } from "../services/safe-mode";
 import { checkSecondFactor } from "../services/second-factor";
 import { findTeamInScope } from "../services/team-scope";
@@ -29,15 +29,21 @@ const tags = ["Governance"];
 const switchErrors = {
   403: jsonResponse(
     ErrorBodySchema,
-    "`forbidden`: not an owner or admin, or an API key (a person must do it); `mfa_code_required`: your account has MFA and `mfaCode` is missing.",
+    "`forbidden`: not an owner or admin (or an API key without `governance:safe_mode`); `mfa_code_required`: your account has MFA and `mfaCode` is missing.",
   ),
   409: jsonResponse(ErrorBodySchema, "`conflict`: already in safe mode (enter) / not in safe mode (lift)."),
   401: jsonResponse(ErrorBodySchema, "`invalid_mfa_code`: the code is not right."),
 };
 
-/** The person, having re-proved their second factor when they have one. */
-async function recheckedUser(c: Context<AppEnv>, mfaCode: string | undefined, purpose: string) {
-  const { user } = requireUser(c);
+/**
+ * Who throws the switch: a person, having re-proved their second factor when they have one, or an
+ * API key holding the scope (a key has no second factor; its maker chose to grant the scope).
+ * Returns the person's id, or the key's.
+ */
+async function recheckedActor(c: Context<AppEnv>, mfaCode: string | undefined, purpose: string): Promise<string> {
+  const principal = requirePrincipal(c);
+  if (principal.type === "api_key") return principal.apiKey.id;
+  const { user } = principal;
   if (user.mfaEnabledAt !== null) {
     if (!mfaCode)
       throw new ApiError("mfa_code_required", "Your account has MFA: enter a current authenticator code (or a recovery code) to confirm.", {
@@ -50,7 +56,7 @@ async function recheckedUser(c: Context<AppEnv>, mfaCode: string | undefined, pu
         "That code is not right. Enter the current code from your authenticator app, or an unused recovery code.",
       );
   }
-  return user;
+  return user.id;
 }
 
 safeModeRoutes.openapi(
@@ -88,8 +94,8 @@ for (const scope of ["tenant", "team"] as const) {
     async (c) => {
       const { reason, mfaCode } = c.req.valid("json");
       const teamId = await teamIdOf(c);
-      const user = await recheckedUser(c, mfaCode, "safe_mode_enter");
-      const entered = await enterSafeMode(c, { teamId, reason, userId: user.id });
+      const actorId = await recheckedActor(c, mfaCode, "safe_mode_enter");
+      const entered = await enterSafeMode(c, { teamId, reason, userId: actorId });
       const status = await readSafeMode(c.get("db"), c.get("tenantAccess").tenant.id);
       const safeMode = teamId ? status.teams.find((t) => t.teamId === teamId) : status.tenant;
       return c.json({ safeMode: safeMode!, closedConnections: entered.closedConnections, agentsHeld: entered.agentsHeld }, 201);
@@ -110,7 +116,7 @@ for (const scope of ["tenant", "team"] as const) {
     async (c) => {
       const { reason, mfaCode } = c.req.valid("json");
       const teamId = await teamIdOf(c);
-      await recheckedUser(c, mfaCode, "safe_mode_lift");
+      await recheckedActor(c, mfaCode, "safe_mode_lift");
       await liftSafeMode(c, { teamId, reason: reason ?? null });
       return c.json(await readSafeMode(c.get("db"), c.get("tenantAccess").tenant.id), 200);
     },

@@ -84,6 +84,7 @@ async function heldAgents(db: Database, tenantId: string, teamId: string | null)
  */
 export async function enterSafeMode(
   c: Context<AppEnv>,
+  /** `userId`: the person's id, or the API key's (the banner then names no one). */
   input: { teamId: string | null; reason: string; userId: string },
 ): Promise<{ row: SafeModeRow; closedConnections: number; agentsHeld: number }> {
   const { tenant } = c.get("tenantAccess");

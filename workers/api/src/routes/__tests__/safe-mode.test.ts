@@ -167,13 +167,25 @@ describe("who may throw the switch", () => {
     expectError(await enter(f, stranger), 404, "not_found");
     expectError(await call(`/v1/tenants/${f.tenantId}/safe-mode`, { cookie: stranger.cookie }), 404, "not_found");
     expectError(await enter(f, admin, { reason: "x team" }, "team_01JD0000000000000000000000"), 404, "not_found");
-    // An API key holding the permission is still refused: a person must throw the switch.
+    // An API key needs the scope: without it 403; with it (incident automation) it may throw the switch, no MFA to re-prove.
     const key = await call(`/v1/tenants/${f.tenantId}/api-keys`, {
       body: { name: "ops", scopes: ["governance:safe_mode", "tenant:read"] },
       cookie: f.owner.cookie,
     });
     expect(key.status).toBe(201);
-    expectError(await call(`/v1/tenants/${f.tenantId}/safe-mode`, { body: { reason: "by key" }, apiKey: key.body.key }), 403, "forbidden");
+    const readOnly = await call(`/v1/tenants/${f.tenantId}/api-keys`, {
+      body: { name: "ro", scopes: ["tenant:read"] },
+      cookie: f.owner.cookie,
+    });
+    expectError(
+      await call(`/v1/tenants/${f.tenantId}/safe-mode`, { body: { reason: "by key" }, apiKey: readOnly.body.key }),
+      403,
+      "forbidden",
+    );
+    const byKey = await call(`/v1/tenants/${f.tenantId}/safe-mode`, { body: { reason: "by key" }, apiKey: key.body.key });
+    expect(byKey.status).toBe(201);
+    expect(byKey.body.safeMode).toMatchObject({ reason: "by key", enteredBy: null });
+    expect((await call(`/v1/tenants/${f.tenantId}/safe-mode/lift`, { body: {}, apiKey: key.body.key })).status).toBe(200);
     // An admin may.
     expect((await enter(f, admin)).status).toBe(201);
     expect((await lift(f, admin)).status).toBe(200);
