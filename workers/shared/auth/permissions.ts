@@ -49,6 +49,8 @@ export const PERMISSIONS = [
   /** Billing (docs/billing.md): everyone sees the plan, usage and budgets (the banner says why an agent is refused); owners and admins buy, manage and set budgets. */
   "billing:read",
   "billing:write",
+  /** The kill switch (docs/governance.md): put the tenant or a team in safe mode and lift it. Owners and admins (and API keys given this scope). */
+  "governance:safe_mode",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
