@@ -22,6 +22,7 @@ import {
 } from "@cedar-policy/cedar-wasm/web";
 import { CEDAR_SCHEMA } from "../../shared/policy/schema";
 import { toCedarRequest, type PolicyDecision, type PolicyRequest } from "../../shared/policy/request";
+// @ts-expect-error: the package's .wasm.d.ts types the instance's exports; wrangler and the test bundle hand over the compiled module as the default export.
 import wasmModule from "../../../node_modules/@cedar-policy/cedar-wasm/web/cedar_wasm_bg.wasm";
 
 const SCHEMA_NAME = "switchboard";
@@ -29,7 +30,7 @@ let ready = false;
 
 function load(): void {
   if (ready) return;
-  initSync({ module: wasmModule });
+  initSync({ module: wasmModule as WebAssembly.Module });
   const schema = preparseSchema(SCHEMA_NAME, CEDAR_SCHEMA);
   if (schema.type !== "success") throw new Error(`the Cedar schema does not parse: ${describe(schema.errors).join("; ")}`);
   ready = true;
@@ -81,7 +82,10 @@ export function decideTenant(tenantId: string, req: PolicyRequest): PolicyDecisi
 }
 
 /** Evaluate many questions against a draft set (the dry-run): pre-parsed once under a scratch id. */
-export function decideDraft(text: string, reqs: PolicyRequest[]): { ok: true; decisions: PolicyDecision[] } | { ok: false; errors: PolicyIssue[] } {
+export function decideDraft(
+  text: string,
+  reqs: PolicyRequest[],
+): { ok: true; decisions: PolicyDecision[] } | { ok: false; errors: PolicyIssue[] } {
   const valid = validatePolicySet(text);
   if (!valid.ok) return valid;
   // No await between parsing and the last decision: nothing else runs in this isolate meanwhile.

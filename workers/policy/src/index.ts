@@ -45,6 +45,9 @@ export default {
   async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/health") return Response.json({ ok: true, service: "switchboard-policy" });
-    return Response.json({ error: { code: "not_found", message: "The policy Worker answers over its service binding only." } }, { status: 404 });
+    return Response.json(
+      { error: { code: "not_found", message: "The policy Worker answers over its service binding only." } },
+      { status: 404 },
+    );
   },
 } satisfies ExportedHandler;

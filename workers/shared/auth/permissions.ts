@@ -49,6 +49,9 @@ export const PERMISSIONS = [
   /** Billing (docs/billing.md): everyone sees the plan, usage and budgets (the banner says why an agent is refused); owners and admins buy, manage and set budgets. */
   "billing:read",
   "billing:write",
+  /** Policies as code (docs/governance.md): everyone reads the tenant's Cedar policy sets; owners and admins save, roll back, dry-run and turn Cedar on. */
+  "policies:read",
+  "policies:write",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -63,6 +66,7 @@ const READ: Permission[] = [
   "egress:read",
   "skills:read",
   "billing:read",
+  "policies:read",
 ];
 
 /**

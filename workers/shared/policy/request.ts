@@ -33,7 +33,11 @@ export function toCedarRequest(req: PolicyRequest) {
     ...teams.map((t) => ({ uid: t, attrs: { name: t.id }, parents: [] })),
   ];
   if (!(req.resource.type === "Agent" && req.resource.id === req.principal.agentId))
-    entities.push({ uid: resource, attrs: { name: req.resource.id, ...(req.resource.type === "Agent" ? { trustLevel: 0 } : {}) }, parents: [] });
+    entities.push({
+      uid: resource,
+      attrs: { name: req.resource.id, ...(req.resource.type === "Agent" ? { trustLevel: 0 } : {}) },
+      parents: [],
+    });
   return { principal, action: uid("Action", req.action), resource, context: req.context, entities };
 }
 
