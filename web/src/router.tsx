@@ -200,6 +200,13 @@ const skillsRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen"),
 });
 
+// Policies as code (docs/governance.md "Policies as code (Cedar)"): lazy, its own chunk.
+const policiesRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/policies",
+  component: lazyRouteComponent(() => import("./screens/tenant/policies/policies-screen"), "PoliciesScreen"),
+});
+
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({
   getParentRoute: () => operatorRoute,
@@ -249,6 +256,7 @@ const routeTree = rootRoute.addChildren([
       secretsRoute,
       skillsRoute,
       billingRoute,
+      policiesRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),
