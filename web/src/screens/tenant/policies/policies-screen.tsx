@@ -249,8 +249,8 @@ function DryRunReport({ report }: { report: PolicyDryRun }) {
                     {c.from} → {c.to}
                   </Badge>
                 </Td>
-                <Td className="font-mono text-xs">{c.summary}</Td>
-                <Td className="font-mono text-xs">{c.agentId}</Td>
+                <Td className="font-mono text-xs break-all">{c.summary}</Td>
+                <Td className="font-mono text-xs break-all">{c.agentId}</Td>
                 <Td className="whitespace-nowrap text-zinc-700">{formatDateTime(c.at)}</Td>
                 <Td className="font-mono text-xs">{c.policies.join(", ") || "no permit"}</Td>
               </Tr>
