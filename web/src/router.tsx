@@ -200,6 +200,13 @@ const skillsRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen"),
 });
 
+// Policies as code (docs/governance.md "Policies as code (Cedar)"): lazy, its own chunk.
+const policiesRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/policies",
+  component: lazyRouteComponent(() => import("./screens/tenant/policies/policies-screen"), "PoliciesScreen"),
+});
+
 // One skill's page (docs/skills.md#the-skill-page): `?version=` and `?tool=` make "Try it" deep-linkable.
 const skillPageRoute = createRoute({
   getParentRoute: () => tenantRoute,
@@ -260,6 +267,7 @@ const routeTree = rootRoute.addChildren([
       secretsRoute,
       skillsRoute,
       billingRoute,
+      policiesRoute,
       skillPageRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),

@@ -51,6 +51,9 @@ export const PERMISSIONS = [
   "billing:write",
   /** The kill switch (docs/governance.md): put the tenant or a team in safe mode and lift it. Owners and admins (and API keys given this scope). */
   "governance:safe_mode",
+  /** Policies as code (docs/governance.md): everyone reads the tenant's Cedar policy sets; owners and admins save, roll back, dry-run and turn Cedar on. */
+  "policies:read",
+  "policies:write",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -65,6 +68,7 @@ const READ: Permission[] = [
   "egress:read",
   "skills:read",
   "billing:read",
+  "policies:read",
 ];
 
 /**

@@ -1024,3 +1024,37 @@ export const safeModes = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.scopeId] })],
 );
 export type SafeModeRow = typeof safeModes.$inferSelect;
+
+/**
+ * Policies as code (docs/governance.md "Policies as code (Cedar)"): a tenant's Cedar policy set,
+ * append-only. Every save is a new version with its author and message; rollback writes a new
+ * version with an old version's text. The newest version is the one enforced (when enabled).
+ */
+export const policyVersions = sqliteTable(
+  "policy_versions",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    /** The Cedar policy set, as written (validated against the schema when saved). */
+    text: text("text").notNull(),
+    message: text("message").notNull(),
+    rolledBackFrom: integer("rolled_back_from"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+/** Whether Cedar gates the tenant's decisions (off: native policy only, and no policy Worker call at all). */
+export const tenantPolicySettings = sqliteTable("tenant_policy_settings", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  cedarEnabled: integer("cedar_enabled", { mode: "boolean" }).notNull().default(false),
+  updatedBy: text("updated_by"),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+export type PolicyVersionRow = typeof policyVersions.$inferSelect;

@@ -216,6 +216,17 @@ export const ERROR_CATALOGUE = {
     description:
       "A sensitive action (entering or lifting safe mode) needs your second factor again: send `mfaCode` (a current authenticator code or a recovery code).",
   },
+  // Policies as code (docs/governance.md "Policies as code (Cedar)")
+  policy_invalid: {
+    status: 422,
+    description:
+      "The Cedar policy set does not parse or does not validate against Switchboard's schema; `details.errors` lists Cedar's messages (with `policyId` and character `offset` where Cedar gives them).",
+  },
+  policy_denied: {
+    status: 403,
+    description:
+      "The tenant's Cedar policy set refuses this operation (a forbid matches, or no permit does); `details.policyVersion` and `details.policies` say which. Native rules had allowed it.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -8,6 +8,7 @@ import {
   KeyRound,
   LockKeyhole,
   Package,
+  Scale,
   ScrollText,
   Settings,
   ShieldCheck,
@@ -77,6 +78,13 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
             <li>
               <Link to="/t/$tenantId/secrets" params={params} className={linkClass}>
                 <LockKeyhole className="size-4" aria-hidden="true" /> Secrets
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "policies:read") && (
+            <li>
+              <Link to="/t/$tenantId/policies" params={params} className={linkClass}>
+                <Scale className="size-4" aria-hidden="true" /> Policies
               </Link>
             </li>
           )}

@@ -226,6 +226,16 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/admin/tenants/{tenantId}": "getAnyTenant",
   "GET /v1/admin/health": "getPlatformHealth",
   "GET /v1/dev/outbox": "listDevOutbox",
+  // Policies as code (docs/governance.md "Policies as code (Cedar)")
+  "GET /v1/tenants/{tenantId}/policies": "getPolicySettings",
+  "PUT /v1/tenants/{tenantId}/policies/settings": "updatePolicySettings",
+  "POST /v1/tenants/{tenantId}/policies/validate": "validatePolicy",
+  "GET /v1/tenants/{tenantId}/policies/versions": "listPolicyVersions",
+  "POST /v1/tenants/{tenantId}/policies/versions": "createPolicyVersion",
+  "GET /v1/tenants/{tenantId}/policies/versions/{version}": "getPolicyVersion",
+  "POST /v1/tenants/{tenantId}/policies/versions/{version}/rollback": "rollbackPolicyVersion",
+  "GET /v1/tenants/{tenantId}/policies/diff": "diffPolicyVersions",
+  "POST /v1/tenants/{tenantId}/policies/dry-run": "dryRunPolicy",
 };
 
 /**
@@ -342,6 +352,11 @@ export const TAGS: { name: string; description: string }[] = [
     name: "Governance",
     description:
       'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode").',
+  },
+  {
+    name: "Policies",
+    description:
+      "Policies as code: the tenant's Cedar policy sets, versioned with diff and rollback, validated against Switchboard's schema, a dry-run over recent audit events, and the switch that makes Cedar an additional gate (docs/governance.md).",
   },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },

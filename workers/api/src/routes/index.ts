@@ -33,6 +33,7 @@ import { billingRoutes } from "./billing";
 import { billingWebhookRoutes } from "./billing-webhooks";
 import { budgetsRoutes } from "./budgets";
 import { safeModeRoutes } from "./safe-mode";
+import { policiesRoutes } from "./policies";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
 export const ROUTE_MODULES = [
@@ -70,5 +71,6 @@ export const ROUTE_MODULES = [
   billingWebhookRoutes,
   budgetsRoutes,
   safeModeRoutes,
+  policiesRoutes,
   auditRoutes,
 ];
