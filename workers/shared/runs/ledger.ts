@@ -78,7 +78,8 @@ export async function chargeRun(
   if (row.status !== "running") return { ok: false, reason: "not_running", status: row.status };
   if (row.deadline_at <= now) return { ok: false, reason: "not_running", status: "timed_out" };
   const scope = JSON.parse(row.scope) as string[];
-  if (skill && tool && scope.length > 0 && !scope.includes(skill) && !scope.includes(tool)) return { ok: false, reason: "out_of_scope", scope };
+  if (skill && tool && scope.length > 0 && !scope.includes(skill) && !scope.includes(tool))
+    return { ok: false, reason: "out_of_scope", scope };
   const over =
     row.max_calls !== null && row.used_calls + c.calls > row.max_calls
       ? { budget: "calls" as const, limit: row.max_calls, used: row.used_calls }
@@ -155,4 +156,29 @@ export async function endRun(db: D1Database, end: RunEnd): Promise<boolean> {
       ),
   ]);
   return (ended?.results.length ?? 0) > 0;
+}
+
+/** A refused charge in the project's error shape (one mapping for the API and the egress Worker). */
+export function chargeRefusal(
+  result: Exclude<ChargeResult, { ok: true }>,
+  runId: string,
+): {
+  code: "not_found" | "run_not_running" | "run_out_of_scope" | "run_budget_exceeded";
+  message: string;
+  details: Record<string, unknown>;
+} {
+  switch (result.reason) {
+    case "not_found":
+      return { code: "not_found", message: "Run not found (or you are not its callee).", details: { runId } };
+    case "not_running":
+      return { code: "run_not_running", message: `The run has ended (${result.status}).`, details: { runId, status: result.status } };
+    case "out_of_scope":
+      return { code: "run_out_of_scope", message: "This skill/tool is outside the run's scope.", details: { runId, scope: result.scope } };
+    case "budget_exceeded":
+      return {
+        code: "run_budget_exceeded",
+        message: `The run's ${result.budget} budget (${result.limit}) is spent; the run has ended budget_exceeded.`,
+        details: { runId, budget: result.budget, limit: result.limit, used: result.used },
+      };
+  }
 }

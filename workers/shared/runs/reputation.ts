@@ -33,7 +33,7 @@ export const ReputationSchema = z
       window: z.number().int().describe("How many of the latest ended runs p50/p95 are over (at most 100)."),
     }),
   })
-  .meta({ id: "AgentReputation", description: "The agent's record as a callee of runs (docs/runs.md, \"Reputation\")." });
+  .meta({ id: "AgentReputation", description: 'The agent\'s record as a callee of runs (docs/runs.md, "Reputation").' });
 export type Reputation = z.infer<typeof ReputationSchema>;
 
 export interface ReputationCounts {

@@ -23,9 +23,15 @@ export const DEFAULT_RUN_DEADLINE_MS = 30_000;
 
 export const RunBudgetSchema = z
   .object({
-    maxCalls: z.number().int().min(0).max(1_000_000).optional().describe("Relay messages, skill tool calls and nested invocations the callee may make for the run."),
+    maxCalls: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .optional()
+      .describe("Relay messages, skill tool calls and nested invocations the callee may make for the run."),
     maxEgressCalls: z.number().int().min(0).max(1_000_000).optional().describe("Outbound HTTP calls through the egress proxy."),
-    maxCostUnits: z.number().int().min(0).max(100_000_000).optional().describe("Cost units (docs/runs.md, \"Budget\")."),
+    maxCostUnits: z.number().int().min(0).max(100_000_000).optional().describe('Cost units (docs/runs.md, "Budget").'),
     deadlineMs: z
       .number()
       .int()
@@ -43,7 +49,10 @@ export const RunScopeSchema = z
   .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}(\/[A-Za-z0-9_.-]{1,64})?$/))
   .max(64)
   .default([])
-  .meta({ id: "RunScope", description: "Skills (`skill`) or tools (`skill/tool`) the callee may use for this run; empty: whatever it has installed." });
+  .meta({
+    id: "RunScope",
+    description: "Skills (`skill`) or tools (`skill/tool`) the callee may use for this run; empty: whatever it has installed.",
+  });
 
 export const InvokeAgentInputSchema = z
   .object({
@@ -51,7 +60,12 @@ export const InvokeAgentInputSchema = z
     input: z.unknown().describe("The run's input: delivered to the callee as the request body's `input` (any JSON, ≤ 64 KiB)."),
     scope: RunScopeSchema,
     budget: RunBudgetSchema.default({ deadlineMs: DEFAULT_RUN_DEADLINE_MS }),
-    parentRunId: z.string().startsWith("run_").max(64).optional().describe("The run this one is part of (the caller is that run's callee)."),
+    parentRunId: z
+      .string()
+      .startsWith("run_")
+      .max(64)
+      .optional()
+      .describe("The run this one is part of (the caller is that run's callee)."),
   })
   .strict()
   .meta({ id: "InvokeAgentInput" });
@@ -88,6 +102,16 @@ export type Run = z.infer<typeof RunSchema>;
 
 /** What a callee finds in the request body the relay delivers for a run. */
 export interface RunRequestBody {
-  run: { id: string; scope: string[]; budget: { maxCalls: number | null; maxEgressCalls: number | null; maxCostUnits: number | null; deadlineAt: string } };
+  run: {
+    id: string;
+    scope: string[];
+    budget: { maxCalls: number | null; maxEgressCalls: number | null; maxCostUnits: number | null; deadlineAt: string };
+  };
   input: unknown;
 }
+
+/**
+ * A run id Switchboard issued (`run_` + ULID). Only those are charged: before runs existed, the
+ * `runId` / `X-Switchboard-Run` fields took free-form labels, which are still recorded as they are.
+ */
+export const isRunId = (s: string | null | undefined): s is string => typeof s === "string" && /^run_[0-9A-HJKMNP-TV-Z]{26}$/.test(s);

@@ -165,7 +165,7 @@ runsRoutes.openapi(
       "The run's input and output, its signed provenance record (compact JWS), the public key that signed it and the run's audit entries (whole blocks): what `switchboard-verify --run-bundle` checks offline. 409 `conflict` while the run is still running.",
     request: { params: RunParams },
     responses: {
-      200: jsonResponse(z.record(z.string(), z.unknown()).meta({ id: "RunBundle" }), "The bundle (docs/runs.md, \"Provenance\")."),
+      200: jsonResponse(z.record(z.string(), z.unknown()).meta({ id: "RunBundle" }), 'The bundle (docs/runs.md, "Provenance").'),
       409: jsonResponse(ErrorBodySchema, "`conflict`: the run has not ended (no provenance yet)."),
     },
   }),

@@ -18,7 +18,8 @@ let B: CoordFixture["agents"][0];
 let C: CoordFixture["agents"][0];
 
 /** The callee: answers the run request whose input is `input` (earlier tests' unanswered requests are redelivered) with what `answer` returns. */
-const runRequest = (input: unknown) => (fr: any) => fr.type === "deliver" && fr.kind === "request" && JSON.stringify(fr.body?.input) === JSON.stringify(input);
+const runRequest = (input: unknown) => (fr: any) =>
+  fr.type === "deliver" && fr.kind === "request" && JSON.stringify(fr.body?.input) === JSON.stringify(input);
 async function answerOne(client: RelayClient, input: unknown, answer: (body: any) => unknown, timeoutMs = 5000) {
   const req = await client.next(runRequest(input), timeoutMs);
   client.send({ type: "reply", id: `r-${req.seq}`, inReplyTo: req.id, body: await answer(req.body) });
@@ -36,13 +37,25 @@ beforeAll(async () => {
 describe("invoke", () => {
   it("succeeds with the callee's reply as output, recorded in both agents' audit with the same run id", async () => {
     const cb = await join(f, B);
-    const pending = as(f, A).post("/v1/agent/runs", { to: B.id, input: { q: "2+2" }, scope: ["calc"], budget: { maxCalls: 5, deadlineMs: 5000 } });
+    const pending = as(f, A).post("/v1/agent/runs", {
+      to: B.id,
+      input: { q: "2+2" },
+      scope: ["calc"],
+      budget: { maxCalls: 5, deadlineMs: 5000 },
+    });
     const req = await answerOne(cb, { q: "2+2" }, (body) => ({ a: body.input.q === "2+2" ? 4 : null }));
     expect(req.body.run).toMatchObject({ scope: ["calc"], budget: { maxCalls: 5 } });
     const res = await pending;
     expect(res.status).toBe(201);
     const run = res.body.run;
-    expect(run).toMatchObject({ callerAgentId: A.id, calleeAgentId: B.id, status: "succeeded", via: "http", output: { a: 4 }, error: null });
+    expect(run).toMatchObject({
+      callerAgentId: A.id,
+      calleeAgentId: B.id,
+      status: "succeeded",
+      via: "http",
+      output: { a: 4 },
+      error: null,
+    });
     expect(req.body.run.id).toBe(run.id);
     expect(run.inputHash).toBe(await sha256Hex(canonicalize({ q: "2+2" })!));
     expect(run.outputHash).toBe(await sha256Hex(canonicalize({ a: 4 })!));
@@ -144,7 +157,9 @@ describe("invoke", () => {
     expect(denied.body.data.map((r: any) => r.status)).toEqual(["denied"]);
     const ofC = await call(`/v1/tenants/${f.tenantId}/runs?agentId=${C.id}&limit=100`, { cookie: f.owner.cookie });
     expect(ofC.body.data.every((r: any) => r.callerAgentId === C.id || r.calleeAgentId === C.id)).toBe(true);
-    const future = await call(`/v1/tenants/${f.tenantId}/runs?from=${new Date(Date.now() + 60_000).toISOString()}`, { cookie: f.owner.cookie });
+    const future = await call(`/v1/tenants/${f.tenantId}/runs?from=${new Date(Date.now() + 60_000).toISOString()}`, {
+      cookie: f.owner.cookie,
+    });
     expect(future.body.data).toEqual([]);
     const page1 = await call(`/v1/tenants/${f.tenantId}/runs?limit=2`, { cookie: f.owner.cookie });
     const page2 = await call(`/v1/tenants/${f.tenantId}/runs?limit=2&cursor=${page1.body.nextCursor}`, { cookie: f.owner.cookie });
@@ -180,10 +195,14 @@ describe("invoke", () => {
     const record = JSON.parse(new TextDecoder().decode(payload));
     expect(record).toEqual(bundle.provenance);
     expect(record).toMatchObject({ runId, status: "succeeded", inputHash: await sha256Hex(canonicalize({ q: "2+2" })!) });
-    expect(record.audit.entries.map((e: any) => e.seq)).toEqual(bundle.audit.filter((e: any) => e.details.runId === runId).map((e: any) => e.seq));
+    expect(record.audit.entries.map((e: any) => e.seq)).toEqual(
+      bundle.audit.filter((e: any) => e.details.runId === runId).map((e: any) => e.seq),
+    );
     // Tampered: one byte of the payload changed — the signature no longer holds.
     const [h, p, s] = bundle.signatures[0].jws.split(".");
-    const forged = JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(p.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))));
+    const forged = JSON.parse(
+      new TextDecoder().decode(Uint8Array.from(atob(p.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))),
+    );
     forged.status = "failed";
     const p2 = btoa(JSON.stringify(forged)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     await expect(compactVerify(`${h}.${p2}.${s}`, key)).rejects.toThrow();

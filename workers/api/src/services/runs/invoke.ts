@@ -16,8 +16,7 @@ import { sha256Hex } from "../../../../shared/crypto/sha256";
 import { newId } from "../../../../shared/crypto/ids";
 import { createDb } from "../../../../shared/db/client";
 import { agents, type RunRow } from "../../../../shared/db/schema";
-import type { ErrorCode } from "../../../../shared/errors/catalogue";
-import { chargeRun, endRun, type ChargeResult } from "../../../../shared/runs/ledger";
+import { chargeRefusal, chargeRun, endRun, type ChargeResult } from "../../../../shared/runs/ledger";
 import {
   InvokeAgentInputSchema,
   type InvokeAgentInput,
@@ -25,6 +24,7 @@ import {
   type RunEndStatus,
   type RunRequestBody,
   type RunVia,
+  isRunId,
 } from "../../../../shared/runs/schemas";
 import { ApiError } from "../../http/api-error";
 import type { AgentContext } from "../agent-caller";
@@ -76,8 +76,12 @@ export async function startRun(env: Env, req: StartRunInput): Promise<RunRow> {
   let deadlineAt = now + parsed.budget.deadlineMs;
   if (parsed.parentRunId) {
     const parent = await runRow(env, req.tenantId, parsed.parentRunId);
-    if (!parent || parent.calleeAgentId !== req.callerAgentId) throw new ApiError("not_found", "Parent run not found.", { runId: parsed.parentRunId });
-    throwIfRefused(await chargeRun(env.DB, { runId: parent.id, tenantId: req.tenantId, agentId: req.callerAgentId, kind: "invoke" }), parent.id);
+    if (!parent || parent.calleeAgentId !== req.callerAgentId)
+      throw new ApiError("not_found", "Parent run not found.", { runId: parsed.parentRunId });
+    throwIfRefused(
+      await chargeRun(env.DB, { runId: parent.id, tenantId: req.tenantId, agentId: req.callerAgentId, kind: "invoke" }),
+      parent.id,
+    );
     deadlineAt = Math.min(deadlineAt, parent.deadlineAt);
   }
   const input = await canonicalHash(parsed.input);
@@ -201,7 +205,12 @@ export async function invokeAgent(
     run: {
       id: row.id,
       scope: row.scope,
-      budget: { maxCalls: row.maxCalls, maxEgressCalls: row.maxEgressCalls, maxCostUnits: row.maxCostUnits, deadlineAt: new Date(row.deadlineAt).toISOString() },
+      budget: {
+        maxCalls: row.maxCalls,
+        maxEgressCalls: row.maxEgressCalls,
+        maxCostUnits: row.maxCostUnits,
+        deadlineAt: new Date(row.deadlineAt).toISOString(),
+      },
     },
     input: parsed.input ?? null,
   };
@@ -214,7 +223,12 @@ export async function invokeAgent(
       timeoutMs: Math.max(100, row.deadlineAt - Date.now()),
     });
   } catch (err) {
-    return finishRun(env, { tenantId: row.tenantId, runId: row.id, status: "failed", error: { code: "internal_error", message: String(err).slice(0, 500) } });
+    return finishRun(env, {
+      tenantId: row.tenantId,
+      runId: row.id,
+      status: "failed",
+      error: { code: "internal_error", message: String(err).slice(0, 500) },
+    });
   }
   if (answer.ok) {
     const reply = answer.value.reply.body;
@@ -246,28 +260,14 @@ function replyError(body: unknown): { code: string; message: string } | null {
  * invocation); throws the run's error code when refused. Used by the skill runtime's
  * `chargeRunBudget` hook, the MCP messaging tools and `startRun` (nested runs).
  */
-export async function chargeRunCall(
-  env: Env,
-  charge: Parameters<typeof chargeRun>[1],
-): Promise<void> {
+export async function chargeRunCall(env: Env, charge: Parameters<typeof chargeRun>[1]): Promise<void> {
+  // Free-form labels (not a run id Switchboard issued) are recorded by the caller, not charged.
+  if (!isRunId(charge.runId)) return;
   throwIfRefused(await chargeRun(env.DB, charge), charge.runId);
 }
 
 function throwIfRefused(result: ChargeResult, runId: string): void {
   if (result.ok) return;
-  const err = (code: ErrorCode, message: string, details: Record<string, unknown>) => new ApiError(code, message, { runId, ...details });
-  switch (result.reason) {
-    case "not_found":
-      throw err("not_found", "Run not found (or you are not its callee).", {});
-    case "not_running":
-      throw err("run_not_running", `The run has ended (${result.status}).`, { status: result.status });
-    case "out_of_scope":
-      throw err("run_out_of_scope", "This skill/tool is outside the run's scope.", { scope: result.scope });
-    case "budget_exceeded":
-      throw err("run_budget_exceeded", `The run's ${result.budget} budget (${result.limit}) is spent; the run has ended budget_exceeded.`, {
-        budget: result.budget,
-        limit: result.limit,
-        used: result.used,
-      });
-  }
+  const r = chargeRefusal(result, runId);
+  throw new ApiError(r.code, r.message, r.details);
 }
