@@ -7,6 +7,7 @@ import canonicalize from "canonicalize";
 import { compactVerify, importJWK } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../../shared/crypto/sha256";
+import { verifyRunBundle } from "../../../../../tools/switchboard-verify/lib/run-bundle.mjs";
 import { as, coordFixture, type CoordFixture } from "../../../../../test/workers/coordination-harness";
 import { call } from "../../../../../test/workers/harness";
 import { agentEdge, join, setAllowlist, type RelayClient } from "../../../../../test/workers/relay-harness";
@@ -206,6 +207,12 @@ describe("invoke", () => {
     forged.status = "failed";
     const p2 = btoa(JSON.stringify(forged)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
     await expect(compactVerify(`${h}.${p2}.${s}`, key)).rejects.toThrow();
+    // The offline verifier accepts the platform's bundle, and rejects it with the output changed.
+    expect(await verifyRunBundle({ bundle })).toMatchObject({ ok: true, runId, problems: [] });
+    expect(await verifyRunBundle({ bundle: { ...bundle, run: { ...bundle.run, output: { a: 5 } } } })).toMatchObject({
+      ok: false,
+      problems: [{ kind: "output_altered" }],
+    });
     // A running run has no bundle yet; another tenant's is 404; viewers lack audit:export.
     expect((await call(`/v1/tenants/${f.tenantId}/runs/${runId}/bundle`, { cookie: f.viewer.cookie })).status).toBe(403);
     expect((await call(`/v1/tenants/${other.tenantId}/runs/${runId}/bundle`, { cookie: other.owner.cookie })).status).toBe(404);
