@@ -63,6 +63,13 @@ describe("runs from the SDK and MCP", () => {
     // Someone else's run id is not found for the agent using it.
     const foreign = (await mcpA.callTool({ name: "send_message", arguments: { to: b.id, body: "x", runId } })) as any;
     expect(JSON.stringify(foreign.content)).toContain("not_found");
+    // Discovery shows each agent's reputation (B: 1 succeeded, 1 budget exceeded), on HTTP and MCP.
+    const listed = (await mcpA.callTool({ name: "list_agents", arguments: {} })) as any;
+    const repB = listed.structuredContent.agents.find((x: any) => x.agentId === b.id).reputation;
+    expect(repB.runs).toMatchObject({ succeeded: 1, budgetExceeded: 1 });
+    const http = await workerFetch(`${BASE}/v1/agent/agents`, { headers: { authorization: `Bearer ${f.tokens.get(a.id)}` } });
+    const fromHttp = ((await http.json()) as any).agents.find((x: any) => x.agentId === b.id);
+    expect(fromHttp.reputation).toEqual(repB);
     await mcpA.close();
     await mcpB.close();
     cb.ws.close();

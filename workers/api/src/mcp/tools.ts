@@ -25,7 +25,7 @@ import { listEntries } from "../services/audit-query";
 import type { AgentContext } from "../services/agent-caller";
 import { coordinatorOf } from "../services/coordination";
 import { relayMessaging } from "../services/relay-messaging";
-import { chargeRunCall, invokeAgent } from "../services/runs";
+import { chargeRunCall, invokeAgent, withReputation } from "../services/runs";
 import { InvokeAgentInputSchema } from "../../../shared/runs/schemas";
 import { mcpInput } from "./input-schema";
 import { runTool, value } from "./results";
@@ -273,11 +273,12 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
   server.registerTool(
     "list_agents",
     {
-      description: "The agents of your team: ids, names, roles (templates), capabilities, who is online, status lines and current tasks.",
+      description:
+        "The agents of your team: ids, names, roles (templates), capabilities, who is online, status lines, current tasks and reputation as callees of runs (score 0–100, reliability, latency).",
       inputSchema: mcpInput(Empty),
       annotations: { readOnlyHint: true },
     },
-    () => runTool(async () => ({ agents: await coordinator().listAgents(team, caller) })),
+    () => runTool(async () => ({ agents: await withReputation(env, team.tenantId, await coordinator().listAgents(team, caller)) })),
   );
   server.registerTool(
     "check_guardrails",

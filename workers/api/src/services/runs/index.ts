@@ -8,5 +8,5 @@ export type { FinishRunInput, StartRunInput } from "./invoke";
 export { listRunRows, runOf, runRow } from "./store";
 export type { RunListFilter } from "./store";
 export type { InvokeAgentInput, Run, RunStatus, RunVia } from "../../../../shared/runs/schemas";
-export { reputationOfAgent, reputationsOf } from "./reputation";
+export { reputationOfAgent, reputationsOf, withReputation } from "./reputation";
 export { runBundle, signRunProvenance } from "./provenance";

@@ -26,3 +26,17 @@ export async function reputationsOf(env: Env, tenantId: string, agentIds: readon
 export async function reputationOfAgent(env: Env, tenantId: string, agentId: string): Promise<Reputation> {
   return (await reputationsOf(env, tenantId, [agentId])).get(agentId)!;
 }
+
+/** Discovery (`GET /v1/agent/agents`, MCP `list_agents`): each agent with its reputation. */
+export async function withReputation<T extends { agentId: string }>(
+  env: Env,
+  tenantId: string,
+  list: T[],
+): Promise<Array<T & { reputation: Reputation }>> {
+  const reps = await reputationsOf(
+    env,
+    tenantId,
+    list.map((a) => a.agentId),
+  );
+  return list.map((a) => ({ ...a, reputation: reps.get(a.agentId)! }));
+}
