@@ -125,14 +125,14 @@ describe("the runs screens", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Runs" }).click();
     await page.waitForURL(/\/runs$/);
     const table = page.getByRole("table", { name: "Runs" });
-    await expect.poll(async () => table.getByRole("row").count()).toBe(4);
+    await expect.poll(async () => table.getByRole("row").count(), { timeout: 15_000 }).toBe(4);
     await checkScreen(page, "runs-list", { heading: "Runs" });
     await page.getByLabel("Status").selectOption("timed_out");
     await page.waitForURL(/status=timed_out/);
-    await expect.poll(async () => table.getByRole("row").count()).toBe(2);
+    await expect.poll(async () => table.getByRole("row").count(), { timeout: 15_000 }).toBe(2);
     // A deep link with filters opens filtered.
     await page.goto(`/t/${tenantId}/runs?status=denied&agentId=${agents.Outsider.id}`);
-    await expect.poll(async () => page.getByRole("table", { name: "Runs" }).getByRole("row").count()).toBe(2);
+    await expect.poll(async () => page.getByRole("table", { name: "Runs" }).getByRole("row").count(), { timeout: 15_000 }).toBe(2);
     expect(await page.getByLabel("Agent").inputValue()).toBe(agents.Outsider.id);
   });
 
@@ -143,9 +143,9 @@ describe("the runs screens", () => {
     await page.waitForURL(new RegExp(`/runs/${okRunId}$`));
     await page.getByText("Cache at the edge; invalidate by tag.", { exact: false }).waitFor();
     const timeline = page.getByRole("list", { name: "Timeline" });
-    await expect.poll(async () => timeline.getByRole("listitem").count()).toBe(4);
-    expect(await timeline.getByText("caller: Planner").count()).toBe(2);
-    expect(await timeline.getByText("callee: Researcher").count()).toBe(2);
+    await expect.poll(async () => timeline.getByRole("listitem").count(), { timeout: 15_000 }).toBe(4);
+    expect(await timeline.getByText("caller: Planner").count(), { timeout: 15_000 }).toBe(2);
+    expect(await timeline.getByText("callee: Researcher").count(), { timeout: 15_000 }).toBe(2);
     await page.getByRole("link", { name: "Download the bundle" }).waitFor();
     await checkScreen(page, "run-detail", { heading: `Run ${okRunId}` });
   });

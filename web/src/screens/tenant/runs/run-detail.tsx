@@ -80,16 +80,17 @@ export function RunDetailScreen() {
             </Card>
             <Card className="p-4">
               <h2 className="mb-2 text-sm font-semibold text-zinc-900">Output</h2>
-              <pre tabIndex={0} aria-label="Run output" className="max-h-64 overflow-auto rounded bg-zinc-50 p-3 text-xs">
-                {run.output === undefined ? "—" : JSON.stringify(run.output, null, 2)}
-              </pre>
+              {/* A scrollable region is focusable and named (axe: scrollable-region-focusable). */}
+              <div role="region" aria-label="Run output" tabIndex={0} className="max-h-64 overflow-auto rounded bg-zinc-50 p-3">
+                <pre className="text-xs">{run.output === undefined ? "—" : JSON.stringify(run.output, null, 2)}</pre>
+              </div>
               <h2 className="mt-4 mb-2 text-sm font-semibold text-zinc-900">Provenance</h2>
               {provenance ? (
                 <p className="text-sm text-zinc-700">
                   Signed ({String((provenance as { type?: string }).type)}); audit seq {String((provenance as any).audit?.fromSeq)}–
                   {String((provenance as any).audit?.toSeq)}.{" "}
                   {can("audit:export") && (
-                    <a href={bundleUrl(tenantId, run.id)} className="text-indigo-700 hover:underline" download>
+                    <a href={bundleUrl(tenantId, run.id)} className="text-indigo-700 underline" download>
                       Download the bundle
                     </a>
                   )}{" "}
