@@ -144,8 +144,8 @@ describe("the runs screens", () => {
     await page.getByText("Cache at the edge; invalidate by tag.", { exact: false }).waitFor();
     const timeline = page.getByRole("list", { name: "Timeline" });
     await expect.poll(async () => timeline.getByRole("listitem").count(), { timeout: 15_000 }).toBe(4);
-    expect(await timeline.getByText("caller: Planner").count(), { timeout: 15_000 }).toBe(2);
-    expect(await timeline.getByText("callee: Researcher").count(), { timeout: 15_000 }).toBe(2);
+    expect(await timeline.getByText("caller: Planner").count()).toBe(2);
+    expect(await timeline.getByText("callee: Researcher").count()).toBe(2);
     await page.getByRole("link", { name: "Download the bundle" }).waitFor();
     await checkScreen(page, "run-detail", { heading: `Run ${okRunId}` });
   });

@@ -201,6 +201,16 @@ const skillsRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen"),
 });
 
+// One skill's page (docs/skills.md#the-skill-page): `?version=` and `?tool=` make "Try it" deep-linkable.
+const skillPageRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/skills/$skillName",
+  validateSearch: (s: Record<string, unknown>): { version?: string; tool?: string } => ({
+    version: stringParam(s, "version"),
+    tool: stringParam(s, "tool"),
+  }),
+  component: lazyRouteComponent(() => import("./screens/tenant/egress/skill-page"), "SkillPageScreen"),
+});
 // Runs (docs/runs.md): lazy; filters in the URL (deep links).
 const runsRoute = createRoute({
   getParentRoute: () => tenantRoute,
@@ -263,6 +273,7 @@ const routeTree = rootRoute.addChildren([
       secretsRoute,
       skillsRoute,
       billingRoute,
+      skillPageRoute,
       runsRoute,
       runDetailRoute,
     ]),
