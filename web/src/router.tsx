@@ -33,6 +33,7 @@ import { ApiKeysScreen } from "./screens/tenant/api-keys";
 import { SettingsScreen } from "./screens/tenant/settings";
 import { AuditSearchSchema } from "./screens/tenant/audit/audit-search";
 import { AlertsInboxSearchSchema } from "./screens/tenant/alerts/alerts-search";
+import { RunsSearchSchema } from "./screens/tenant/runs/runs-api";
 import { OperatorLayout } from "./screens/operator/operator-layout";
 
 export interface RouterContext {
@@ -217,6 +218,18 @@ const skillPageRoute = createRoute({
   }),
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skill-page"), "SkillPageScreen"),
 });
+// Runs (docs/runs.md): lazy; filters in the URL (deep links).
+const runsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/runs",
+  validateSearch: RunsSearchSchema,
+  component: lazyRouteComponent(() => import("./screens/tenant/runs/runs-list"), "RunsScreen"),
+});
+const runDetailRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/runs/$runId",
+  component: lazyRouteComponent(() => import("./screens/tenant/runs/run-detail"), "RunDetailScreen"),
+});
 
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({
@@ -269,6 +282,8 @@ const routeTree = rootRoute.addChildren([
       billingRoute,
       policiesRoute,
       skillPageRoute,
+      runsRoute,
+      runDetailRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),

@@ -227,6 +227,20 @@ export const ERROR_CATALOGUE = {
     description:
       "The tenant's Cedar policy set refuses this operation (a forbid matches, or no permit does); `details.policyVersion` and `details.policies` say which. Native rules had allowed it.",
   },
+  // Runs (docs/runs.md)
+  run_budget_exceeded: {
+    status: 429,
+    description:
+      "Runs: the call was made for a run (`runId`, `Switchboard-Run`) whose budget it would exceed (`details.budget`: calls, egressCalls or costUnits; `details.limit`); the run has ended `budget_exceeded`.",
+  },
+  run_out_of_scope: {
+    status: 403,
+    description: "Runs: the skill or tool is outside the run's scope (`details.scope`); the call is refused, the run goes on.",
+  },
+  run_not_running: {
+    status: 409,
+    description: "Runs: the run named by the call has ended (`details.status`) or passed its deadline; nothing more can be charged to it.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -14,6 +14,7 @@ import {
   ShieldCheck,
   Users,
   UsersRound,
+  Workflow,
   Wrench,
 } from "lucide-react";
 import type { ReactNode } from "react";
@@ -50,6 +51,11 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
           <li>
             <Link to="/t/$tenantId/teams" params={params} search={carry} className={linkClass}>
               <UsersRound className="size-4" aria-hidden="true" /> Teams
+            </Link>
+          </li>
+          <li>
+            <Link to="/t/$tenantId/runs" params={params} className={linkClass}>
+              <Workflow className="size-4" aria-hidden="true" /> Runs
             </Link>
           </li>
           {can(tenant.role, "audit:read") && (

@@ -236,6 +236,12 @@ export const OPERATION_IDS: Record<string, string> = {
   "POST /v1/tenants/{tenantId}/policies/versions/{version}/rollback": "rollbackPolicyVersion",
   "GET /v1/tenants/{tenantId}/policies/diff": "diffPolicyVersions",
   "POST /v1/tenants/{tenantId}/policies/dry-run": "dryRunPolicy",
+  // Runs (docs/runs.md)
+  "POST /v1/agent/runs": "invokeAgent",
+  "GET /v1/agent/runs/{runId}": "getMyRun",
+  "GET /v1/tenants/{tenantId}/runs": "listRuns",
+  "GET /v1/tenants/{tenantId}/runs/{runId}": "getRun",
+  "GET /v1/tenants/{tenantId}/runs/{runId}/bundle": "exportRunBundle",
 };
 
 /**
@@ -360,4 +366,9 @@ export const TAGS: { name: string; description: string }[] = [
   },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },
+  {
+    name: "Runs",
+    description:
+      "Cross-agent invocation as runs: an agent invokes another through the team relay with a scope and a budget; runs, their timelines and signed provenance bundles (docs/runs.md).",
+  },
 ];

@@ -34,6 +34,7 @@ import { billingWebhookRoutes } from "./billing-webhooks";
 import { budgetsRoutes } from "./budgets";
 import { safeModeRoutes } from "./safe-mode";
 import { policiesRoutes } from "./policies";
+import { runsRoutes } from "./runs";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
 export const ROUTE_MODULES = [
@@ -72,5 +73,6 @@ export const ROUTE_MODULES = [
   budgetsRoutes,
   safeModeRoutes,
   policiesRoutes,
+  runsRoutes,
   auditRoutes,
 ];
