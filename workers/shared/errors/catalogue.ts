@@ -205,6 +205,11 @@ export const ERROR_CATALOGUE = {
     description:
       "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued.",
   },
+  // A2A (docs/a2a.md)
+  self_invocation: {
+    status: 400,
+    description: "A2A: an agent sent a message to its own A2A endpoint (`details.agentId`); a cross-agent invocation needs another agent.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
