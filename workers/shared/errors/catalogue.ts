@@ -205,6 +205,20 @@ export const ERROR_CATALOGUE = {
     description:
       "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued.",
   },
+  // Runs (docs/runs.md)
+  run_budget_exceeded: {
+    status: 429,
+    description:
+      "Runs: the call was made for a run (`runId`, `Switchboard-Run`) whose budget it would exceed (`details.budget`: calls, egressCalls or costUnits; `details.limit`); the run has ended `budget_exceeded`.",
+  },
+  run_out_of_scope: {
+    status: 403,
+    description: "Runs: the skill or tool is outside the run's scope (`details.scope`); the call is refused, the run goes on.",
+  },
+  run_not_running: {
+    status: 409,
+    description: "Runs: the run named by the call has ended (`details.status`) or passed its deadline; nothing more can be charged to it.",
+  },
   // A2A (docs/a2a.md)
   self_invocation: {
     status: 400,

@@ -220,6 +220,12 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/admin/tenants/{tenantId}": "getAnyTenant",
   "GET /v1/admin/health": "getPlatformHealth",
   "GET /v1/dev/outbox": "listDevOutbox",
+  // Runs (docs/runs.md)
+  "POST /v1/agent/runs": "invokeAgent",
+  "GET /v1/agent/runs/{runId}": "getMyRun",
+  "GET /v1/tenants/{tenantId}/runs": "listRuns",
+  "GET /v1/tenants/{tenantId}/runs/{runId}": "getRun",
+  "GET /v1/tenants/{tenantId}/runs/{runId}/bundle": "exportRunBundle",
   // A2A (docs/a2a.md)
   "GET /v1/a2a/agents/{agentId}/.well-known/agent-card.json": "getA2aAgentCard",
   "POST /v1/a2a/agents/{agentId}": "callA2aAgent",
@@ -347,6 +353,11 @@ export const TAGS: { name: string; description: string }[] = [
   },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },
+  {
+    name: "Runs",
+    description:
+      "Cross-agent invocation as runs: an agent invokes another through the team relay with a scope and a budget; runs, their timelines and signed provenance bundles (docs/runs.md).",
+  },
   {
     name: "A2A",
     description:

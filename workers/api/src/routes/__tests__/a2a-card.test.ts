@@ -7,7 +7,7 @@
  */
 import { canonicalizeAgentCard, generateAgentCardSignature, verifyAgentCardSignature } from "@a2a-js/sdk";
 import { env } from "cloudflare:workers";
-import { generateKeyPair, importJWK, type JWK } from "jose";
+import { generateKeyPair, type JWK } from "jose";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { auditRow } from "../../../../../test/workers/audit-view";
 import { BASE, call, expectError } from "../../../../../test/workers/harness";
@@ -30,7 +30,7 @@ function jwksVerifier(expectedJku: string) {
     const res = await call(new URL(jku).pathname);
     const key = (res.body.keys as JWK[]).find((k) => k.kid === kid);
     if (!key) throw new Error(`unknown kid ${kid}`);
-    return importJWK(key, "ES256");
+    return key;
   });
 }
 
@@ -102,7 +102,7 @@ describe("signed agent cards", () => {
     const otherJwks = await call(`/v1/a2a/tenants/${other.tenantId}/jwks.json`);
     const crossVerify = verifyAgentCardSignature(async (kid) => {
       const key = (otherJwks.body.keys as JWK[]).find((k) => k.kid === kid) ?? (otherJwks.body.keys as JWK[])[0]!;
-      return importJWK(key, "ES256");
+      return key;
     });
     await expect(crossVerify(card as never)).rejects.toThrow(/No valid signatures/);
     // An unknown tenant has an empty key set (no existence oracle beyond that).

@@ -57,6 +57,8 @@ describe("A2A endpoint", () => {
     const sent = client.sendMessage(textMessage("What is the build status?"));
     const delivered = await relayB.next({ type: "deliver", kind: "request" }, 10_000);
     expect(delivered.from).toBe(a.id);
+    // Delivered as a run (docs/runs.md): the relay request carries the run and the A2A input.
+    expect(delivered.body.run).toMatchObject({ id: expect.stringMatching(/^run_/) });
     expect(delivered.body.input).toMatchObject({
       text: "What is the build status?",
       parts: [{ text: "What is the build status?" }],
@@ -74,6 +76,11 @@ describe("A2A endpoint", () => {
     // Durable: the task is a D1 row, and GetTask (a new request) reads it back with the history.
     const row = await env.DB.prepare("SELECT agent_id, caller_agent_id, state FROM a2a_tasks WHERE id = ?").bind(task.id).first();
     expect(row).toEqual({ agent_id: b.id, caller_agent_id: a.id, state: "TASK_STATE_COMPLETED" });
+    // The invocation is a run via A2A, pinned to the callee's card version.
+    const run = await env.DB.prepare("SELECT caller_agent_id, callee_agent_id, via, status, card_version FROM runs WHERE id = ?")
+      .bind(delivered.body.run.id)
+      .first();
+    expect(run).toEqual({ caller_agent_id: a.id, callee_agent_id: b.id, via: "a2a", status: "succeeded", card_version: "1.0.1" });
     const again = await client.getTask({ id: task.id, tenant: "", historyLength: undefined });
     expect(again.status?.state).toBe(TaskState.TASK_STATE_COMPLETED);
     expect(textOf(again)).toBe("green");
@@ -108,6 +115,12 @@ describe("A2A endpoint", () => {
     // The failed task is stored too, for its caller only.
     expect((await client.getTask({ id: task.id, tenant: "", historyLength: undefined })).status?.state).toBe(TaskState.TASK_STATE_FAILED);
     expect(await env.DB.prepare("SELECT caller_agent_id FROM a2a_tasks WHERE id = ?").bind(task.id).first("caller_agent_id")).toBe(c.id);
+    // The refused invocation is a denied run.
+    expect(
+      await env.DB.prepare("SELECT status FROM runs WHERE caller_agent_id = ? AND callee_agent_id = ? AND via = 'a2a'")
+        .bind(c.id, b.id)
+        .first("status"),
+    ).toBe("denied");
     relayB.close();
   });
 
