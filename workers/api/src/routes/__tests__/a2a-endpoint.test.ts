@@ -91,6 +91,26 @@ describe("A2A endpoint", () => {
     relayB.close();
   });
 
+  it("returnImmediately answers a WORKING task; CancelTask cancels it and B's late reply does not revive it", async () => {
+    const { f, b, tokenA } = await team();
+    const relayB = await join(f, b);
+    const client = await a2aClient(b.id, tokenA);
+    const request = textMessage("long job");
+    request.configuration = { acceptedOutputModes: [], taskPushNotificationConfig: undefined, returnImmediately: true };
+    const working = (await client.sendMessage(request)) as Task;
+    expect(working.status?.state).toBe(TaskState.TASK_STATE_WORKING);
+    const delivered = await relayB.next({ type: "deliver", kind: "request" }, 10_000);
+    const canceled = await client.cancelTask({ id: working.id, tenant: "", metadata: undefined });
+    expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
+    relayB.send({ type: "reply", id: "r-late", inReplyTo: delivered.id, body: "done after all" });
+    await relayB.next({ type: "accepted", id: "r-late" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await client.getTask({ id: working.id, tenant: "", historyLength: undefined })).status?.state).toBe(
+      TaskState.TASK_STATE_CANCELED,
+    );
+    relayB.close();
+  });
+
   it("a structured reply becomes a data part", async () => {
     const { f, b, tokenA } = await team();
     const relayB = await join(f, b);

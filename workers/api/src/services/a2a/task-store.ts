@@ -31,12 +31,15 @@ export class D1TaskStore implements TaskStore {
     const now = Date.now();
     const state = TaskState[task.status?.state ?? TaskState.TASK_STATE_UNSPECIFIED] ?? "TASK_STATE_UNSPECIFIED";
     // The id is the SDK's (a UUID); an existing id owned by someone else is left alone (no takeover).
+    // A task in a terminal state stays there (first end wins): a reply arriving after a CancelTask
+    // does not turn a CANCELED task into a COMPLETED one.
     await this.db
       .prepare(
         `INSERT INTO a2a_tasks (id, tenant_id, agent_id, caller_agent_id, context_id, state, task, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, task = excluded.task, context_id = excluded.context_id, updated_at = excluded.updated_at
-           WHERE a2a_tasks.tenant_id = excluded.tenant_id AND a2a_tasks.agent_id = excluded.agent_id AND a2a_tasks.caller_agent_id = excluded.caller_agent_id`,
+           WHERE a2a_tasks.tenant_id = excluded.tenant_id AND a2a_tasks.agent_id = excluded.agent_id AND a2a_tasks.caller_agent_id = excluded.caller_agent_id
+             AND a2a_tasks.state NOT IN ('TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED')`,
       )
       .bind(task.id, tenantId, agentId, callerAgentId, task.contextId, state, JSON.stringify(Task.toJSON(task)), now)
       .run();
