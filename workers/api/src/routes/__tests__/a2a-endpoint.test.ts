@@ -104,7 +104,12 @@ describe("A2A endpoint", () => {
     expect(canceled.status?.state).toBe(TaskState.TASK_STATE_CANCELED);
     relayB.send({ type: "reply", id: "r-late", inReplyTo: delivered.id, body: "done after all" });
     await relayB.next({ type: "accepted", id: "r-late" });
-    await new Promise((r) => setTimeout(r, 300));
+    // Wait until the background execution has finished the run with B's reply (and tried to store it).
+    const runId = delivered.body.run.id as string;
+    await expect
+      .poll(() => env.DB.prepare("SELECT status FROM runs WHERE id = ?").bind(runId).first("status"), { timeout: 10_000 })
+      .toBe("succeeded");
+    await new Promise((r) => setTimeout(r, 200));
     expect((await client.getTask({ id: working.id, tenant: "", historyLength: undefined })).status?.state).toBe(
       TaskState.TASK_STATE_CANCELED,
     );
