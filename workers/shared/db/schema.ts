@@ -1132,3 +1132,65 @@ export const agentReputation = sqliteTable("agent_reputation", {
 
 export type RunRow = typeof runs.$inferSelect;
 export type AgentReputationRow = typeof agentReputation.$inferSelect;
+
+// ── A2A: signed agent cards and tasks (docs/a2a.md) ───────────────────────────────────────────
+
+/**
+ * Per-tenant keys that sign Agent Cards (JWS, ES256), separate from the agent-token keys
+ * (`signing_keys`): a card must stay verifiable for as long as a copy of it may be cached (weeks),
+ * a token key for 15 minutes; and a tenant's cards must not be verifiable with another tenant's key.
+ * Lifecycle as `signing_keys`: the newest non-retired key signs; retired keys stay in the tenant's
+ * card JWKS until `expires_at`.
+ */
+export const cardSigningKeys = sqliteTable(
+  "card_signing_keys",
+  {
+    kid: text("kid").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    alg: text("alg").$type<"ES256">().notNull(),
+    publicJwk: text("public_jwk", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    privateJwkEnc: text("private_jwk_enc").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    retiredAt: integer("retired_at"),
+    expiresAt: integer("expires_at"),
+  },
+  (t) => [index("card_signing_keys_tenant_idx").on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * An agent's card version: `revision` is bumped (atomically, once) whenever the hash of what the
+ * card advertises (name, description, skills) differs from the stored one. Version = `1.0.<revision>`.
+ */
+export const agentCardVersions = sqliteTable("agent_card_versions", {
+  agentId: text("agent_id")
+    .primaryKey()
+    .references(() => agents.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id").notNull(),
+  capabilityHash: text("capability_hash").notNull(),
+  revision: integer("revision").notNull(),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** A2A tasks (the SDK's TaskStore on D1): one row per task, the task as A2A JSON. Owned by (callee, caller). */
+export const a2aTasks = sqliteTable(
+  "a2a_tasks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    callerAgentId: text("caller_agent_id").notNull(),
+    contextId: text("context_id").notNull(),
+    state: text("state").notNull(),
+    task: text("task", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("a2a_tasks_owner_idx").on(t.tenantId, t.agentId, t.callerAgentId, t.updatedAt)],
+);
+
+export type CardSigningKeyRow = typeof cardSigningKeys.$inferSelect;
+export type A2aTaskRow = typeof a2aTasks.$inferSelect;

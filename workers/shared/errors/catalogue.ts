@@ -241,6 +241,11 @@ export const ERROR_CATALOGUE = {
     status: 409,
     description: "Runs: the run named by the call has ended (`details.status`) or passed its deadline; nothing more can be charged to it.",
   },
+  // A2A (docs/a2a.md)
+  self_invocation: {
+    status: 400,
+    description: "A2A: an agent sent a message to its own A2A endpoint (`details.agentId`); a cross-agent invocation needs another agent.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -26,6 +26,7 @@ import { formatDateTime } from "@/lib/format";
 import { agentQuery, teamsQuery, tenantPath } from "@/lib/queries";
 import type { Agent, AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
+import { AgentCardPanel } from "./agent-card-panel";
 import { ConnectAgentPanel } from "./connect-agent-panel";
 import { EditAgentDialog } from "./edit-agent-dialog";
 import { TrustAllowances } from "./governance/trust-allowances";
@@ -240,6 +241,9 @@ function AgentDetail({ agent }: { agent: Agent }) {
       </div>
 
       <ConnectAgentPanel agent={agent} showAgentId={false} className="mt-6" />
+
+      {/* A2A (docs/a2a.md): the signed Agent Card. */}
+      <AgentCardPanel tenantId={tenantId} agentId={agent.id} className="mt-6" />
 
       <EditAgentDialog agent={agent} open={editing} onOpenChange={setEditing} />
 

@@ -242,13 +242,26 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/tenants/{tenantId}/runs": "listRuns",
   "GET /v1/tenants/{tenantId}/runs/{runId}": "getRun",
   "GET /v1/tenants/{tenantId}/runs/{runId}/bundle": "exportRunBundle",
+  // A2A (docs/a2a.md)
+  "GET /v1/a2a/agents/{agentId}/.well-known/agent-card.json": "getA2aAgentCard",
+  "POST /v1/a2a/agents/{agentId}": "callA2aAgent",
+  "GET /v1/a2a/tenants/{tenantId}/jwks.json": "getA2aCardKeys",
+  "GET /v1/tenants/{tenantId}/agents/{agentId}/agent-card": "getAgentCard",
+  "POST /v1/tenants/{tenantId}/a2a/card-keys/rotate": "rotateA2aCardKeys",
 };
 
 /**
  * Routes whose caller is an agent holding a short-lived agent token (`Authorization: Bearer <jwt>`):
  * everything under `/v1/agent/`, plus these.
  */
-const AGENT_TOKEN_ROUTES = new Set(["GET /v1/teams/{teamId}/relay", "POST /mcp", "GET /mcp", "DELETE /mcp"]);
+const AGENT_TOKEN_ROUTES = new Set([
+  "GET /v1/teams/{teamId}/relay",
+  "POST /mcp",
+  "GET /mcp",
+  "DELETE /mcp",
+  "GET /v1/a2a/agents/{agentId}/.well-known/agent-card.json",
+  "POST /v1/a2a/agents/{agentId}",
+]);
 
 export function isAgentTokenRoute(key: string): boolean {
   return key.split(" ")[1]!.startsWith("/v1/agent/") || AGENT_TOKEN_ROUTES.has(key);
@@ -370,5 +383,10 @@ export const TAGS: { name: string; description: string }[] = [
     name: "Runs",
     description:
       "Cross-agent invocation as runs: an agent invokes another through the team relay with a scope and a budget; runs, their timelines and signed provenance bundles (docs/runs.md).",
+  },
+  {
+    name: "A2A",
+    description:
+      "Agent2Agent protocol v1.0: each agent's signed Agent Card, the tenant's card signing keys (JWKS, rotation), and each agent's JSON-RPC endpoint, where a message from another agent is a relayed cross-agent invocation (docs/a2a.md).",
   },
 ];

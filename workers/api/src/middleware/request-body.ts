@@ -19,7 +19,9 @@ export const requestBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const maxBytes = LARGER_BODY_PATHS[c.req.path] ?? MAX_BODY_BYTES;
   if (declaredLength !== undefined && Number(declaredLength) > maxBytes) throw tooLarge(maxBytes);
   const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-  if (contentType !== "application/json") {
+  // A2A clients may send the protocol's own media type (docs/a2a.md); it is JSON.
+  const a2aJson = contentType === "application/a2a+json" && c.req.path.startsWith("/v1/a2a/");
+  if (contentType !== "application/json" && !a2aJson) {
     throw new ApiError("unsupported_media_type", `Send the body as application/json (got ${contentType || "no Content-Type"}).`, {
       expected: "application/json",
     });

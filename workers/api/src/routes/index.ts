@@ -35,6 +35,7 @@ import { budgetsRoutes } from "./budgets";
 import { safeModeRoutes } from "./safe-mode";
 import { policiesRoutes } from "./policies";
 import { runsRoutes } from "./runs";
+import { a2aRoutes } from "./a2a";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
 export const ROUTE_MODULES = [
@@ -74,5 +75,6 @@ export const ROUTE_MODULES = [
   safeModeRoutes,
   policiesRoutes,
   runsRoutes,
+  a2aRoutes,
   auditRoutes,
 ];
