@@ -79,6 +79,25 @@ describe("invoke", () => {
     expect(res.body.run).toMatchObject({ status: "denied", error: { code: "not_allowed" } });
   });
 
+  it("a caller whose trust level may not invoke agents (level 1): denied before anything reaches the callee", async () => {
+    const low = await coordFixture([{ trustLevel: 1 }, {}]);
+    const [caller, callee] = low.agents;
+    await setAllowlist(low, { edges: [agentEdge(caller!, callee!)] });
+    const res = await as(low, caller!).post("/v1/agent/runs", { to: callee!.id, input: "hi" });
+    expect(res.status).toBe(201);
+    expect(res.body.run).toMatchObject({ status: "denied", error: { code: "not_allowed" } });
+    expect(res.body.run.error.message).toContain("Trust level 1");
+    // Level 2 (the same edge, the caller raised) is not refused for trust.
+    const raised = await call(`/v1/tenants/${low.tenantId}/agents/${caller!.id}`, {
+      method: "PATCH",
+      cookie: low.owner.cookie,
+      body: { trustLevel: 2 },
+    });
+    expect(raised.status).toBe(200);
+    const again = await as(low, caller!).post("/v1/agent/runs", { to: callee!.id, input: "hi", budget: { deadlineMs: 300 } });
+    expect(again.body.run.error?.message ?? "").not.toContain("Trust level");
+  });
+
   it("no reply before the deadline: timed_out", async () => {
     const res = await as(f, A).post("/v1/agent/runs", { to: B.id, input: "slow", budget: { deadlineMs: 300 } });
     expect(res.body.run).toMatchObject({ status: "timed_out", error: { code: "request_timeout" } });

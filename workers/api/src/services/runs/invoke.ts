@@ -28,6 +28,7 @@ import {
 } from "../../../../shared/runs/schemas";
 import { ApiError } from "../../http/api-error";
 import type { AgentContext } from "../agent-caller";
+import { mayInvokeAgents } from "../../../../shared/trust-levels";
 import { relayMessaging } from "../relay-messaging";
 import { emitRunEvent } from "./events";
 import { signRunProvenance } from "./provenance";
@@ -201,6 +202,18 @@ export async function invokeAgent(
     via: opts.via,
     cardVersion: opts.cardVersion ?? null,
   });
+  // The trust table decides whether this agent may invoke others at all (docs/governance.md "Trust
+  // levels"). Refused as a recorded, audited run (status denied), like an allowlist refusal.
+  if (!mayInvokeAgents(agent.caller.trust))
+    return finishRun(env, {
+      tenantId: row.tenantId,
+      runId: row.id,
+      status: "denied",
+      error: {
+        code: "not_allowed",
+        message: `Trust level ${agent.caller.trust} may not invoke other agents (docs/governance.md "Trust levels").`,
+      },
+    });
   const body: RunRequestBody = {
     run: {
       id: row.id,
