@@ -5,15 +5,17 @@
  * adds what a verifier needs offline: the input and output, the audit entries' full blocks and the
  * public key; `tools/switchboard-verify --run-bundle` checks all of it.
  *
- * The key: the platform's current agent-identity signing key (Ed25519, EdDSA; published at
- * `/.well-known/jwks.json`). Its public JWK is stored with the signature, because those keys are
- * deleted a while after rotation and a provenance record must stay verifiable for years.
+ * The key: the tenant's own signing key — its current A2A card key (ES256, per tenant, published in
+ * the tenant's JWKS at `/v1/a2a/tenants/{tenantId}/jwks.json`, docs/a2a.md), so a run's provenance
+ * and the tenant's agent cards are signed by the same tenant identity and one tenant's key never
+ * signs another's runs. Its public JWK is stored with the signature, because retired keys leave the
+ * JWKS after 90 days and a provenance record must stay verifiable for years.
  */
 import canonicalize from "canonicalize";
 import { and, eq, isNull } from "drizzle-orm";
 import { CompactSign, type JWK } from "jose";
 import type { LedgerEntry } from "../../../../shared/audit/chain";
-import { currentSigningKey, publishedKeys, type PublicJwk } from "../../../../shared/agent-identity/signing-keys";
+import { currentCardKey, publishedCardKeys, type CardPublicJwk } from "../a2a/card-keys";
 import { createDb } from "../../../../shared/db/client";
 import { agentSkills, runs, skills, type RunRow } from "../../../../shared/db/schema";
 import { getEntry, listEntries } from "../audit-query";
@@ -48,7 +50,7 @@ export interface ProvenanceRecord {
 export interface StoredProvenance {
   record: ProvenanceRecord;
   jws: string;
-  jwk: PublicJwk;
+  jwk: CardPublicJwk;
 }
 
 /** The run's own audit entries, oldest first. */
@@ -68,9 +70,9 @@ export async function signRunProvenance(env: Env, row: RunRow): Promise<RunRow> 
       .innerJoin(skills, eq(skills.id, agentSkills.skillId))
       .where(and(eq(agentSkills.agentId, row.calleeAgentId), eq(agentSkills.tenantId, row.tenantId)))
       .all(),
-    currentSigningKey(env),
+    currentCardKey(env, row.tenantId),
   ]);
-  const jwk = (await publishedKeys(env)).find((k) => k.kid === key.kid);
+  const jwk = (await publishedCardKeys(env, row.tenantId)).find((k) => k.kid === key.kid);
   if (!jwk) throw new Error(`signing key ${key.kid} is not published`);
   const record: ProvenanceRecord = {
     type: PROVENANCE_TYPE,
