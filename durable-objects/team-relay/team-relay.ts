@@ -21,6 +21,7 @@ import { disconnect } from "./presence";
 import { RelayCore } from "./relay-core";
 import { migrate } from "./schema";
 import { relayMeter, type RelayStats } from "./sql-meter";
+import { releaseHeld, type ApprovalNotice } from "./held";
 
 type RelayTeam = { teamId: string; tenantId: string };
 type RpcResult<T> = CoordResult<T>;
@@ -196,5 +197,12 @@ export class TeamRelay extends DurableObject<Env> {
     this.core.subscriptions.removeAgent(agentId);
     this.core.queues.forget(agentId);
     return closed;
+  }
+
+  // ---- approvals (docs/governance.md#approvals): a held message's decision, from the tenant's ApprovalDesk
+
+  /** Delivers a held message once approved; tells its sender (a `denied` frame naming the approval) when denied or expired. */
+  approvalDecided(notice: ApprovalNotice): void {
+    releaseHeld(this.core, this.frames, notice);
   }
 }

@@ -49,6 +49,9 @@ export const PERMISSIONS = [
   /** Billing (docs/billing.md): everyone sees the plan, usage and budgets (the banner says why an agent is refused); owners and admins buy, manage and set budgets. */
   "billing:read",
   "billing:write",
+  /** Approvals (docs/governance.md#approvals): everyone sees the inbox; owners and admins approve or deny. */
+  "approvals:read",
+  "approvals:decide",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -63,6 +66,7 @@ const READ: Permission[] = [
   "egress:read",
   "skills:read",
   "billing:read",
+  "approvals:read",
 ];
 
 /**

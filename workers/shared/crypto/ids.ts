@@ -41,6 +41,8 @@ export const ID_PREFIXES = {
   // Billing (docs/billing.md).
   budget: "bgt",
   usageReport: "ur",
+  // Approvals (docs/governance.md#approvals).
+  approval: "apr",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

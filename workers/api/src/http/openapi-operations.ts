@@ -220,6 +220,13 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/admin/tenants/{tenantId}": "getAnyTenant",
   "GET /v1/admin/health": "getPlatformHealth",
   "GET /v1/dev/outbox": "listDevOutbox",
+  // Approvals (docs/governance.md#approvals)
+  "GET /v1/tenants/{tenantId}/approvals/live": "watchApprovals",
+  "GET /v1/tenants/{tenantId}/approvals": "listApprovals",
+  "GET /v1/tenants/{tenantId}/approvals/{approvalId}": "getApproval",
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": "approveApproval",
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": "denyApproval",
+  "GET /v1/agent/approvals/{approvalId}": "getAgentApproval",
 };
 
 /**
@@ -331,6 +338,11 @@ export const TAGS: { name: string; description: string }[] = [
     name: "Billing",
     description:
       "The tenant's plan and Stripe subscription (Checkout, plan changes, the Customer Portal, invoices), usage this month against the plan's allowances, budgets with soft and hard caps, and Stripe's webhook endpoint (docs/billing.md).",
+  },
+  {
+    name: "Approvals",
+    description:
+      "Operations waiting for a person — egress calls and relayed requests the guardrails or the trust level gate, messages between supervised pairs: the inbox, decisions, the live feed, and an agent's read of its own approval (docs/governance.md#approvals).",
   },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },

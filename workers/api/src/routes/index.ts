@@ -32,6 +32,7 @@ import { teamYamlRoutes } from "./team-yaml";
 import { billingRoutes } from "./billing";
 import { billingWebhookRoutes } from "./billing-webhooks";
 import { budgetsRoutes } from "./budgets";
+import { approvalsRoutes } from "./approvals";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
 export const ROUTE_MODULES = [
@@ -68,5 +69,6 @@ export const ROUTE_MODULES = [
   billingRoutes,
   billingWebhookRoutes,
   budgetsRoutes,
+  approvalsRoutes,
   auditRoutes,
 ];
