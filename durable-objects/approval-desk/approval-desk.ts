@@ -45,6 +45,8 @@ export class ApprovalDesk extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     store.migrate(this.sql);
+    // The dashboard's heartbeat, answered without waking the object (like the relay and the alerts feed).
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   /**
@@ -121,7 +123,8 @@ export class ApprovalDesk extends DurableObject<Env> {
     if (!a || a.status !== "approved") return;
     const next = executed(a, now);
     this.commit(next, [this.auditOf(next, "approval.executed", SYSTEM, now, { seq })]);
-    await this.afterCommit();
+    // Not awaited: this call can arrive while a flush waits on the relay (the flush's loop sends this row too).
+    this.ctx.waitUntil(this.afterCommit());
   }
 
   /**
@@ -159,9 +162,8 @@ export class ApprovalDesk extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: pair[0] });
   }
 
-  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
-    if (message === "ping") ws.send(JSON.stringify({ type: "pong" }));
-    else ws.send(JSON.stringify({ type: "error", code: "invalid_frame", message: "This feed is read-only: send `ping` or nothing." }));
+  override webSocketMessage(ws: WebSocket, _message: string | ArrayBuffer): void {
+    ws.send(JSON.stringify({ type: "error", code: "invalid_frame", message: "This feed is read-only: send `ping` or nothing." }));
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {

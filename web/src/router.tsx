@@ -183,6 +183,13 @@ const alertRulesRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen"),
 });
 
+// Approvals (docs/governance.md#approvals): the inbox, lazy.
+const approvalsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/approvals",
+  component: lazyRouteComponent(() => import("./screens/tenant/approvals/approvals-inbox"), "ApprovalsInboxScreen"),
+});
+
 // Egress, secrets and skills (docs/egress.md, secrets.md, skills.md): lazy, one chunk each.
 const agentEgressRoute = createRoute({
   getParentRoute: () => tenantRoute,
@@ -249,6 +256,7 @@ const routeTree = rootRoute.addChildren([
       secretsRoute,
       skillsRoute,
       billingRoute,
+      approvalsRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),

@@ -220,6 +220,11 @@ export const ERROR_CATALOGUE = {
     description:
       "The approval this operation needed expired — no decision in time, an approved call not retried in time, or safe mode ended it (`details.approvalId`, `details.reason`). Ask again by retrying without the approval header.",
   },
+  guardrail_blocked: {
+    status: 403,
+    description:
+      "Relay: the tenant's guardrail policy blocks this message — its body carries a destructive command, SQL or call (`reason` names the rules); answered in a `denied` frame.",
+  },
   approval_not_usable: {
     status: 409,
     description:

@@ -90,6 +90,5 @@ export const ApprovalDecisionInputSchema = z
 /** Frames of the live approvals feed (`GET /v1/tenants/{tenantId}/approvals/live`). */
 export const ApprovalFrameSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("approval"), approval: ApprovalSchema }),
-  z.object({ type: z.literal("pong") }),
   z.object({ type: z.literal("error"), code: z.string(), message: z.string() }),
 ]);

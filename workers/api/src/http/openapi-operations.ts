@@ -227,6 +227,8 @@ export const OPERATION_IDS: Record<string, string> = {
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": "approveApproval",
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": "denyApproval",
   "GET /v1/agent/approvals/{approvalId}": "getAgentApproval",
+  "GET /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "getSupervisedPairs",
+  "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "replaceSupervisedPairs",
 };
 
 /**

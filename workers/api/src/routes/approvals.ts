@@ -13,7 +13,14 @@ import { ApprovalDecisionInputSchema, ApprovalListQuerySchema, ApprovalSchema, t
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
 import { actorOf } from "../http/audit";
-import { TenantParams } from "../http/params";
+import { TeamParams, TenantParams } from "../http/params";
+import { audit } from "../http/audit";
+import { invalidFields } from "../http/validation-hook";
+import { relayOf } from "../services/relay";
+import { findTeamInScope } from "../services/team-scope";
+import { MAX_SUPERVISED_PAIRS } from "../../../../durable-objects/team-relay/held";
+import { agents, teamAgents } from "../../../shared/db/schema";
+import { and, eq, inArray } from "drizzle-orm";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { allowedOrigins } from "../middleware/csrf";
 import { bearerOf } from "../services/agent-caller";
@@ -172,5 +179,74 @@ approvalsRoutes.openapi(
     const approval = (await deskOf(c.env, result.claims.tid).get(c.req.valid("param").approvalId)) as Approval | null;
     if (!approval || approval.agentId !== result.claims.sub) throw notFound("Approval");
     return c.json({ approval }, 200);
+  },
+);
+
+// ---- supervised pairs: a team setting held by the team's relay
+
+const SupervisedPairSchema = z
+  .object({ a: z.string().min(1).max(64), b: z.string().min(1).max(64) })
+  .strict()
+  .meta({
+    id: "SupervisedPair",
+    description: "Two agents of the team: every direct message between them, either way, waits for a person.",
+  });
+const SupervisedPairsSchema = z
+  .object({ pairs: z.array(SupervisedPairSchema).max(MAX_SUPERVISED_PAIRS) })
+  .strict()
+  .meta({ id: "SupervisedPairs" });
+
+approvalsRoutes.openapi(
+  defineRoute("teams:read", {
+    method: "get",
+    path: "/v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs",
+    tags,
+    summary: "Get a team's supervised pairs",
+    request: { params: TeamParams },
+    responses: { 200: jsonResponse(SupervisedPairsSchema, "The pairs (each once, `a` < `b`).") },
+  }),
+  async (c) => {
+    const team = await findTeamInScope(c, c.req.valid("param").teamId, "teams:read");
+    return c.json({ pairs: await relayOf(c.env, team.id).getSupervisedPairs(team.id, team.tenantId) }, 200);
+  },
+);
+
+approvalsRoutes.openapi(
+  defineRoute("approvals:decide", {
+    method: "put",
+    path: "/v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs",
+    tags,
+    summary: "Replace a team's supervised pairs",
+    description:
+      "Every `send` and `request` between the two agents of a pair (either direction) is held for a person's approval (a `held` frame to the sender; an approval of kind `supervised_message`). Applies from the next frame. Both agents must be members of the team. Owners and admins (`approvals:decide`). Audited (`team.supervised_pairs_updated`).",
+    request: { params: TeamParams, body: jsonBody(SupervisedPairsSchema) },
+    responses: { 200: jsonResponse(SupervisedPairsSchema, "The new pairs.") },
+  }),
+  async (c) => {
+    const team = await findTeamInScope(c, c.req.valid("param").teamId, "approvals:decide", { write: true });
+    const { pairs } = c.req.valid("json");
+    const wanted = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+    if (wanted.length > 0) {
+      const found = new Set<string>();
+      for (let i = 0; i < wanted.length; i += 90) {
+        const rows = await c
+          .get("db")
+          .select({ id: teamAgents.agentId })
+          .from(teamAgents)
+          .innerJoin(agents, eq(agents.id, teamAgents.agentId))
+          .where(and(eq(teamAgents.teamId, team.id), inArray(teamAgents.agentId, wanted.slice(i, i + 90))))
+          .all();
+        for (const r of rows) found.add(r.id);
+      }
+      const unknown = wanted.filter((id) => !found.has(id));
+      if (unknown.length > 0)
+        throw invalidFields(
+          unknown.map((id) => ({ path: "pairs", message: `Not an agent of this team: ${id}` })),
+          { unknownAgentIds: unknown },
+        );
+    }
+    const saved = await relayOf(c.env, team.id).putSupervisedPairs(team.id, team.tenantId, pairs);
+    await audit(c, { action: "team.supervised_pairs_updated", target: { type: "team", id: team.id }, details: { pairs: saved } });
+    return c.json({ pairs: saved }, 200);
   },
 );
