@@ -28,7 +28,7 @@ export function ApprovalsInboxScreen() {
       <PageHeader
         title="Approvals"
         description="Operations your guardrail policy, trust levels or supervised pairs hold for a person. Unanswered ones expire after 15 minutes."
-        actions={<LiveIndicator live={live} />}
+        actions={<LiveIndicator live={live} liveText="Live: new requests appear here as agents ask" />}
       />
       {!can("approvals:decide") && (
         <p className="-mt-2 mb-4 text-sm text-zinc-600">Owners and admins approve or deny; you can follow requests here.</p>
