@@ -18,6 +18,7 @@ import type {
   Task,
   TaskState,
 } from "./coordination-types";
+import { agentCall, type AgentHttp } from "./agent-http";
 import { SwitchboardError } from "./errors";
 import { TokenSource, type AgentCredentials } from "./token";
 
@@ -40,14 +41,16 @@ export interface CoordinationClientOptions extends AgentCredentials {
 }
 
 export class CoordinationClient {
-  private readonly fetchImpl: typeof fetch;
-  private readonly tokens: TokenSource;
-  private readonly base: string;
+  private readonly http: AgentHttp<CoordinationError>;
 
   constructor(options: CoordinationClientOptions) {
-    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
-    this.tokens = options.tokens ?? new TokenSource(options, 60_000, this.fetchImpl);
-    this.base = options.url.replace(/\/$/, "");
+    const fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.http = {
+      base: options.url.replace(/\/$/, ""),
+      fetchImpl,
+      tokens: options.tokens ?? new TokenSource(options, 60_000, fetchImpl),
+      error: (message, code, status, details) => new CoordinationError(message, code, status, details),
+    };
   }
 
   // ---- locks
@@ -165,48 +168,9 @@ export class CoordinationClient {
     return this.call("POST", "/v1/agent/guardrails/check", check);
   }
 
-  // ---- transport
+  // ---- transport (agent-http.ts: the same error mapping as SkillsClient)
 
-  private async call<T = unknown>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-    const token = await this.tokens.get();
-    let res: Response;
-    try {
-      res = await this.fetchImpl(`${this.base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token.token}`,
-          accept: "application/json",
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (cause) {
-      throw new CoordinationError(
-        `Cannot reach ${this.base}: ${String((cause as Error)?.message ?? cause)}`,
-        "network_error",
-        0,
-        undefined,
-      );
-    }
-    const text = await res.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: reported below
-    }
-    if (res.ok) return parsed as T;
-    // A token refused mid-life (keys rotated, clock skew): exchange once and retry.
-    if (res.status === 401 && !retried) {
-      this.tokens.invalidate();
-      return this.call<T>(method, path, body, true);
-    }
-    const error = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | null)?.error;
-    throw new CoordinationError(
-      error?.message ?? `HTTP ${res.status}: ${text.slice(0, 200)}`,
-      error?.code ?? `http_${res.status}`,
-      res.status,
-      error?.details,
-    );
+  private call<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    return agentCall<T, CoordinationError>(this.http, method, path, body);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * @switchboard/sdk — a TypeScript client for Switchboard agents. Guide: sdk/README.md.
  *
- * The package's whole public surface (its `exports` map has only this entry): 20 runtime names
+ * The package's whole public surface (its `exports` map has only this entry): 22 runtime names
  * and the types their signatures use. Internals — backoff arithmetic, the outbox and inbox, the
  * zod frame schemas — stay private so they can change without a major version; the wire contract
  * itself is docs/protocol.md.
@@ -48,3 +48,13 @@ export {
   type EnvelopeRequest,
   type EgressEnvelopeResponse,
 } from "./egress";
+// Skills' tools, run by Switchboard in a sandbox (2)
+export {
+  SkillError,
+  SkillsClient,
+  type JsonSchema,
+  type SkillInvocation,
+  type SkillsClientOptions,
+  type SkillTool,
+  type SkillToolResult,
+} from "./skills";

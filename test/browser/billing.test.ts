@@ -40,8 +40,10 @@ describe("billing", () => {
     await checkScreen(page, "billing-free", { heading: "Billing" });
     await page.getByRole("heading", { name: "Free plan" }).waitFor();
     const usage = page.getByRole("table", { name: "Usage this month against the plan" });
-    await expect.poll(() => usage.getByRole("row").count()).toBe(5);
+    // The header and one row per usage kind (workers/shared/billing/usage-kinds.ts).
+    await expect.poll(() => usage.getByRole("row").count()).toBe(6);
     expect(await usage.getByRole("row", { name: /Relayed messages/ }).textContent()).toContain("10,000");
+    expect(await usage.getByRole("row", { name: /Skill invocations/ }).textContent()).toContain("1,000");
   });
 
   step("Upgrade → Checkout (the Stripe fake) → Pay → back with the Team plan", async () => {

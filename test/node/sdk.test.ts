@@ -597,6 +597,8 @@ describe("the published package: npm pack, installed from the tarball into a fre
         "RelayDeniedError",
         "RelayFrameError",
         "RequestTimeoutError",
+        "SkillError",
+        "SkillsClient",
         "SwitchboardAgent",
         "SwitchboardError",
         "TokenExchangeError",

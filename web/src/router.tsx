@@ -207,6 +207,17 @@ const skillsRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen"),
 });
 
+// One skill's page (docs/skills.md#the-skill-page): `?version=` and `?tool=` make "Try it" deep-linkable.
+const skillPageRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/skills/$skillName",
+  validateSearch: (s: Record<string, unknown>): { version?: string; tool?: string } => ({
+    version: stringParam(s, "version"),
+    tool: stringParam(s, "tool"),
+  }),
+  component: lazyRouteComponent(() => import("./screens/tenant/egress/skill-page"), "SkillPageScreen"),
+});
+
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({
   getParentRoute: () => operatorRoute,
@@ -256,6 +267,7 @@ const routeTree = rootRoute.addChildren([
       secretsRoute,
       skillsRoute,
       billingRoute,
+      skillPageRoute,
       approvalsRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),

@@ -51,6 +51,7 @@ export const PLANS: Record<PlanId, Plan> = {
       egress_calls: { included: 1_000, overageCentsPer1000: null },
       runs: { included: 100, overageCentsPer1000: null },
       active_agents: { included: 5, overageCentsPer1000: null },
+      skill_invocations: { included: 1_000, overageCentsPer1000: null },
     },
   },
   team: {
@@ -65,6 +66,7 @@ export const PLANS: Record<PlanId, Plan> = {
       egress_calls: { included: 50_000, overageCentsPer1000: 10 },
       runs: { included: 1_000, overageCentsPer1000: 1_000 },
       active_agents: { included: 50, overageCentsPer1000: 200_000 },
+      skill_invocations: { included: 100_000, overageCentsPer1000: 20 },
     },
   },
   business: {
@@ -79,6 +81,7 @@ export const PLANS: Record<PlanId, Plan> = {
       egress_calls: { included: 1_000_000, overageCentsPer1000: 8 },
       runs: { included: 20_000, overageCentsPer1000: 800 },
       active_agents: { included: 500, overageCentsPer1000: 150_000 },
+      skill_invocations: { included: 2_000_000, overageCentsPer1000: 15 },
     },
   },
   enterprise: {
@@ -88,7 +91,13 @@ export const PLANS: Record<PlanId, Plan> = {
     auditColdDays: 2555,
     priceCents: null,
     selfServe: false,
-    usage: { relay_messages: UNLIMITED, egress_calls: UNLIMITED, runs: UNLIMITED, active_agents: UNLIMITED },
+    usage: {
+      relay_messages: UNLIMITED,
+      egress_calls: UNLIMITED,
+      runs: UNLIMITED,
+      active_agents: UNLIMITED,
+      skill_invocations: UNLIMITED,
+    },
   },
 };
 

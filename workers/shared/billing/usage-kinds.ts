@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 
-export const USAGE_KIND_IDS = ["relay_messages", "egress_calls", "runs", "active_agents"] as const;
+export const USAGE_KIND_IDS = ["relay_messages", "egress_calls", "runs", "active_agents", "skill_invocations"] as const;
 export const UsageKindSchema = z.enum(USAGE_KIND_IDS).meta({ id: "UsageKind" });
 export type UsageKind = z.infer<typeof UsageKindSchema>;
 
@@ -40,5 +40,11 @@ export const USAGE_KINDS: Record<UsageKind, UsageKindSpec> = {
     unit: "agent",
     meterEventName: "switchboard_active_agents",
     producer: "the API, when an agent first gets a token in the month",
+  },
+  skill_invocations: {
+    label: "Skill invocations",
+    unit: "invocation",
+    meterEventName: "switchboard_skill_invocations",
+    producer: "the skill runtime, once per invocation whose code ran (success or failure), keyed by the invocation id",
   },
 };

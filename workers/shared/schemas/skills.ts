@@ -181,3 +181,29 @@ export const DryRunReportSchema = z
       }),
   })
   .meta({ id: "SkillDryRunReport" });
+
+/** A version's code as published, read-only (`GET …/skills/{skillName}/versions/{version}/source`). */
+export const SkillSourceSchema = z
+  .object({
+    contentHash: z.string(),
+    entry: z.string(),
+    modules: z.record(z.string(), z.string()),
+    tools: z.array(ToolDefinitionSchema),
+  })
+  .meta({ id: "SkillSource" });
+
+/** One recent invocation, from its `skill.invoked` audit event (`GET …/skills/{skillName}/invocations`). */
+export const SkillRecentInvocationSchema = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    agentId: z.string().nullable(),
+    version: z.string(),
+    tool: z.string(),
+    outcome: z.enum(["success", "failure", "denied"]),
+    error: z.string().nullable(),
+    durationMs: z.number().nullable(),
+    run: z.string().nullable(),
+    via: z.string().nullable(),
+  })
+  .meta({ id: "SkillRecentInvocation" });

@@ -50,18 +50,22 @@ export function registerSkillTools(server: McpServer, env: Env, agent: AgentCont
       (args) =>
         runTool(async () => {
           const pending: Promise<unknown>[] = [];
-          const result = await invokeSkillTool(env, createDb(env.DB), (p) => pending.push(p), {
-            tenantId: agent.claims.tid,
-            agentId: agent.caller.agentId,
-            skill: tool.skill,
-            tool: tool.name,
-            input: args ?? {},
-            runId: null,
-            via: "mcp",
-            platformHosts,
-          });
-          await Promise.all(pending);
-          return { output: result.output as unknown, invocation: result.invocation } as Record<string, unknown>;
+          try {
+            const result = await invokeSkillTool(env, createDb(env.DB), (p) => pending.push(p), {
+              tenantId: agent.claims.tid,
+              agentId: agent.caller.agentId,
+              skill: tool.skill,
+              tool: tool.name,
+              input: args ?? {},
+              runId: null,
+              via: "mcp",
+              platformHosts,
+            });
+            return { output: result.output as unknown, invocation: result.invocation } as Record<string, unknown>;
+          } finally {
+            // Background work (a metering retry) finishes before the answer, also when the call failed.
+            await Promise.allSettled(pending);
+          }
         }),
     );
   }

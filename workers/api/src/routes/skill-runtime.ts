@@ -17,6 +17,7 @@ import { skills, skillVersions } from "../../../shared/db/schema";
 import { listEntries } from "../services/audit-query";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
 import { toIso } from "../../../shared/schemas/common";
+import { SkillRecentInvocationSchema, SkillSourceSchema } from "../../../shared/schemas/skills";
 import { ToolDefinitionSchema } from "../../../shared/skills/code/tools";
 import type { AppEnv } from "../env";
 import { ApiError, notFound } from "../http/api-error";
@@ -122,6 +123,10 @@ skillRuntimeRoutes.openapi(
     responses: {
       200: jsonResponse(z.object({ output: z.unknown(), invocation: InvocationSchema }), "The tool's output."),
       ...AGENT_ERRORS,
+      402: jsonResponse(
+        ErrorBodySchema,
+        "`budget_exceeded`: a hard budget on skill invocations (the agent's, the tenant's or the plan's allowance) is used up this month (docs/billing.md).",
+      ),
       404: jsonResponse(ErrorBodySchema, "`not_found` (the skill is not installed on this agent) or `skill_tool_not_found`."),
       409: jsonResponse(ErrorBodySchema, "`skill_version_yanked` or `skill_not_runnable` (a manifest-only version)."),
       502: jsonResponse(
@@ -158,15 +163,7 @@ skillRuntimeRoutes.openapi(
     summary: "A version's code, read-only: its modules as published and its tools",
     request: { params: TenantParams.extend({ skillName: nameParam, version: versionParam }) },
     responses: {
-      200: jsonResponse(
-        z.object({
-          contentHash: z.string(),
-          entry: z.string(),
-          modules: z.record(z.string(), z.string()),
-          tools: z.array(ToolDefinitionSchema),
-        }),
-        "The source.",
-      ),
+      200: jsonResponse(SkillSourceSchema, "The source."),
       409: jsonResponse(ErrorBodySchema, "`skill_not_runnable`: a manifest-only version."),
     },
   }),
@@ -189,21 +186,6 @@ skillRuntimeRoutes.openapi(
   },
 );
 
-const RecentInvocationSchema = z
-  .object({
-    id: z.string(),
-    at: z.string(),
-    agentId: z.string().nullable(),
-    version: z.string(),
-    tool: z.string(),
-    outcome: z.enum(["success", "failure", "denied"]),
-    error: z.string().nullable(),
-    durationMs: z.number().nullable(),
-    run: z.string().nullable(),
-    via: z.string().nullable(),
-  })
-  .meta({ id: "SkillRecentInvocation" });
-
 skillRuntimeRoutes.openapi(
   defineRoute("skills:read", {
     method: "get",
@@ -212,7 +194,7 @@ skillRuntimeRoutes.openapi(
     summary: "The skill's recent invocations (its skill.invoked audit events, newest first, up to 50)",
     description: "From the audit trail's queryable window: invocations appear once the calling agent's gate has flushed (about a second).",
     request: { params: TenantParams.extend({ skillName: nameParam }) },
-    responses: { 200: jsonResponse(z.object({ data: z.array(RecentInvocationSchema) }), "Recent invocations.") },
+    responses: { 200: jsonResponse(z.object({ data: z.array(SkillRecentInvocationSchema) }), "Recent invocations.") },
   }),
   async (c) => {
     const { skillName } = c.req.valid("param");

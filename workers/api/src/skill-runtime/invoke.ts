@@ -3,7 +3,8 @@
  * the install (the agent's tenant only: anything else is 404), refuse yanked versions and versions
  * without code, validate the input against the tool's schema, run it in the version's isolate with
  * the egress proxy as its network (as this agent and skill), validate the output, then audit
- * (`skill.invoked`, staged on the agent's gate: the batched path) and meter (hooks.ts).
+ * (`skill.invoked`, staged on the agent's gate: the batched path). Metered (hooks.ts) just before
+ * the code runs, so a hard budget refuses with 402 and counts nothing.
  */
 import { and, eq } from "drizzle-orm";
 import type { StagedAuditEvent } from "../../../shared/audit/emit";
@@ -107,6 +108,22 @@ export async function invokeSkillTool(
     await chargeRunBudget(env, { runId: req.runId, tenantId: req.tenantId, agentId: req.agentId, skill: req.skill, tool: req.tool });
 
   const started = Date.now();
+  const invocationId = newId("skillInvocation", started);
+  // Metered before the code runs (a hard cap refuses here, exactly): one unit per execution, hooks.ts.
+  await recordSkillUsage(
+    env,
+    {
+      invocationId,
+      tenantId: req.tenantId,
+      agentId: req.agentId,
+      skill: req.skill,
+      version: row.version,
+      tool: req.tool,
+      runId: req.runId,
+      at: started,
+    },
+    waitUntil,
+  );
   const t0 = performance.now();
   const hash = row.v.contentHash;
   const codeKey = row.v.codeKey;
@@ -141,7 +158,6 @@ export async function invokeSkillTool(
         issues: issues(outputIssues),
       });
   }
-  const invocationId = newId("skillInvocation", started);
   const event: StagedAuditEvent = {
     id: newId("audit", started),
     at: started,
@@ -170,19 +186,6 @@ export async function invokeSkillTool(
   };
   // Staged (durably, in the agent's gate) before the caller hears anything: an answered call is audited.
   await env.EGRESS_GATE.get(env.EGRESS_GATE.idFromName(req.agentId)).stageEvent(event);
-  waitUntil(
-    recordSkillUsage(env, {
-      tenantId: req.tenantId,
-      agentId: req.agentId,
-      skill: req.skill,
-      version: row.version,
-      tool: req.tool,
-      runId: req.runId,
-      outcome: failure ? failure.code : "success",
-      durationMs,
-      at: started,
-    }).catch((err) => console.error(JSON.stringify({ msg: "skill usage hook failed", invocationId, err: String(err) }))),
-  );
   if (failure) throw failure;
   return {
     output: (outcome as { output: unknown }).output,

@@ -4,7 +4,13 @@ import type { z } from "zod";
 import type { LedgerEntry } from "@shared/audit/chain";
 import type { AgentEgressSchema, EgressDecisionSchema } from "@shared/schemas/egress";
 import type { Secret } from "@shared/schemas/secrets";
-import type { DryRunReportSchema, InstalledSkillSchema, SkillSchema } from "@shared/schemas/skills";
+import type {
+  DryRunReportSchema,
+  InstalledSkillSchema,
+  SkillRecentInvocationSchema,
+  SkillSchema,
+  SkillSourceSchema,
+} from "@shared/schemas/skills";
 import { api, getAll, type Page } from "@/lib/api";
 import { keys, tenantPath } from "@/lib/queries";
 
@@ -13,6 +19,8 @@ export type EgressDecision = z.infer<typeof EgressDecisionSchema>;
 export type Skill = z.infer<typeof SkillSchema>;
 export type InstalledSkill = z.infer<typeof InstalledSkillSchema>;
 export type DryRunReport = z.infer<typeof DryRunReportSchema>;
+export type SkillSource = z.infer<typeof SkillSourceSchema>;
+export type SkillRecentInvocation = z.infer<typeof SkillRecentInvocationSchema>;
 export type { Secret };
 
 const agentPath = (tenantId: string, agentId: string) => `${tenantPath(tenantId)}/agents/${encodeURIComponent(agentId)}`;
@@ -37,6 +45,30 @@ export const skillsQuery = (tenantId: string) =>
   queryOptions({
     queryKey: [...keys.tenant(tenantId), "skills"],
     queryFn: async () => (await api.get<{ data: Skill[] }>(`${tenantPath(tenantId)}/skills`)).data,
+  });
+
+// The skill page (skill-page.tsx): one skill, a version's source (immutable), its recent invocations.
+const skillPath = (tenantId: string, name: string) => `${tenantPath(tenantId)}/skills/${encodeURIComponent(name)}`;
+
+export const skillQuery = (tenantId: string, name: string) =>
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "skills", name],
+    queryFn: async () => (await api.get<{ skill: Skill }>(skillPath(tenantId, name))).skill,
+  });
+
+export const skillSourceQuery = (tenantId: string, name: string, version: string, enabled: boolean) =>
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "skill-source", name, version],
+    queryFn: () => api.get<SkillSource>(`${skillPath(tenantId, name)}/versions/${encodeURIComponent(version)}/source`),
+    staleTime: Infinity,
+    enabled,
+  });
+
+export const skillInvocationsQuery = (tenantId: string, name: string) =>
+  queryOptions({
+    queryKey: [...keys.tenant(tenantId), "skill-invocations", name],
+    queryFn: async () => (await api.get<{ data: SkillRecentInvocation[] }>(`${skillPath(tenantId, name)}/invocations`)).data,
+    refetchInterval: 5_000,
   });
 
 export const installedSkillsQuery = (tenantId: string, agentId: string) =>

@@ -3,9 +3,10 @@
  * dialog that shows exactly what the skill will get — its network permissions, the secrets (env) it
  * declares, the files it touches — before an agent gets it; and custom skill upload: paste a
  * manifest, see the dry-run report (every call allow/deny with the reason under the current
- * policy, and missing secrets), then publish.
+ * policy, and missing secrets), then publish. A card's title opens the skill's page (skill-page.tsx).
  */
 import { useQuery } from "@tanstack/react-query";
+import { Link } from "@tanstack/react-router";
 import { Package, Upload } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { useTenant } from "@/components/layout/tenant-context";
@@ -62,7 +63,16 @@ export function SkillsScreen() {
                 <li key={s.id}>
                   <CardSection
                     className="h-full"
-                    title={s.title}
+                    title={
+                      <Link
+                        to="/t/$tenantId/skills/$skillName"
+                        params={{ tenantId, skillName: s.name }}
+                        search={(prev) => ({ ...prev, version: undefined, tool: undefined })}
+                        className="hover:text-indigo-700 hover:underline"
+                      >
+                        {s.title}
+                      </Link>
+                    }
                     headingLevel={2}
                     description={s.description}
                     actions={

@@ -22,7 +22,13 @@ describe("billing routes: roles", () => {
       const res = await call(`/v1/tenants/${t.tenantId}/billing`, { cookie: t.byRole[role].cookie });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ plan: "free", configured: true, subscription: null });
-      expect(res.body.usage.map((u: any) => u.kind)).toEqual(["relay_messages", "egress_calls", "runs", "active_agents"]);
+      expect(res.body.usage.map((u: any) => u.kind)).toEqual([
+        "relay_messages",
+        "egress_calls",
+        "runs",
+        "active_agents",
+        "skill_invocations",
+      ]);
       expect((await call(`/v1/tenants/${t.tenantId}/budgets`, { cookie: t.byRole[role].cookie })).status).toBe(200);
     }
     for (const role of ["member", "viewer"] as const) {
