@@ -78,6 +78,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/billing/plan": { plan: "business" },
   "POST /v1/tenants/{tenantId}/budgets": { metric: "relay_messages", hardLimit: 1 },
   "PATCH /v1/tenants/{tenantId}/budgets/{budgetId}": { hardLimit: 0 },
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": { reason: "hijacked" },
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": { reason: "hijacked" },
+  "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": { pairs: [] },
 };
 
 let ownerA: TestUser;
@@ -120,6 +123,7 @@ const snapshotB = async () => {
     ),
     budgets: await q("select count(*) as n, group_concat(hard_limit) as h from budgets where tenant_id = ?"),
     plan: await q("select plan from tenants where id = ?"),
+    approvals: (await env.APPROVAL_DESK.get(env.APPROVAL_DESK.idFromName(b.tenantId!)).list(undefined, 10)).map((a) => a.status),
   };
 };
 
@@ -213,6 +217,19 @@ beforeAll(async () => {
   const budgetB = await call(`/v1/tenants/${tenantId}/budgets`, { body: { metric: "egress_calls", hardLimit: 5 }, cookie: ownerB.cookie });
   if (budgetB.status !== 201) throw new Error(`seeding tenant B's budget failed: ${JSON.stringify(budgetB.body)}`);
   b.budgetId = budgetB.body.budget.id;
+  // Approvals (docs/governance.md#approvals): a pending approval in B's desk, opened as the egress gate would.
+  const approvalB = await env.APPROVAL_DESK.get(env.APPROVAL_DESK.idFromName(tenantId)).request({
+    id: `apr_cross_${crypto.randomUUID()}`,
+    tenantId,
+    kind: "egress_call",
+    agentId: b.agentId!,
+    teamId: null,
+    summary: "DELETE https://api.example.com/x",
+    subject: { method: "DELETE", url: "https://api.example.com/x", digest: "0", bytes: 0, preview: "" },
+    trigger: { source: "trust_level", detail: "seeded" },
+    fingerprint: `cross-${crypto.randomUUID()}`,
+  });
+  b.approvalId = approvalB.approval.id;
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

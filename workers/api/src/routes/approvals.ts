@@ -1,8 +1,7 @@
 /**
  * Approvals (docs/governance.md#approvals): the tenant's inbox for people — list, get, approve,
- * deny, the live feed — and an agent's read of its own approval. Decisions are made by signed-in
- * people holding `approvals:decide` (owners and admins): an API key could be held by the very
- * automation the approval is meant to check, so it may read but never decide.
+ * deny, the live feed — and an agent's read of its own approval. Decisions need `approvals:decide`
+ * (owners and admins, or an API key an admin gave that scope on purpose, e.g. a ChatOps bot).
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { verifyAgentToken } from "../../../shared/agent-identity/agent-token";
@@ -108,7 +107,7 @@ for (const decision of ["approve", "deny"] as const) {
         (decision === "approve"
           ? "The operation may go ahead: a held relay message is delivered at once; an egress call goes out when the agent retries it with `X-Switchboard-Approval` (within 15 minutes, once). "
           : "The operation is refused: a held relay message's sender gets a `denied` frame; an egress retry gets `approval_denied`. ") +
-        "A signed-in person only (not an API key). Audited (`approval.approved` / `approval.denied`, with the reason). 409 `conflict` if the approval is no longer pending (`details.status`).",
+        "Needs `approvals:decide`. Audited (`approval.approved` / `approval.denied`, with the reason). 409 `conflict` if the approval is no longer pending (`details.status`).",
       request: { params: ApprovalParams, body: { ...jsonBody(ApprovalDecisionInputSchema), required: false } },
       responses: {
         200: jsonResponse(ApprovalEnvelope, "The decided approval."),
@@ -117,11 +116,6 @@ for (const decision of ["approve", "deny"] as const) {
     }),
     async (c) => {
       const principal = c.get("principal");
-      if (principal?.type !== "user")
-        throw new ApiError("forbidden", "Approvals are decided by a signed-in person, not an API key.", {
-          permission: "approvals:decide",
-          reason: "person_required",
-        });
       const { tenant } = c.get("tenantAccess");
       const raw = await c.req.text();
       let reason: string | null = null;
@@ -141,7 +135,7 @@ for (const decision of ["approve", "deny"] as const) {
       }
       const answer = await deskOf(c.env, tenant.id).decide(
         c.req.valid("param").approvalId,
-        { decision, by: principal.user.id, reason },
+        { decision, by: principal?.type === "user" ? principal.user.id : (principal?.apiKey.id ?? "unknown"), reason },
         actorOf(principal),
       );
       if (!answer.ok) {

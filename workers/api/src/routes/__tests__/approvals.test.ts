@@ -183,7 +183,7 @@ function expectErrorCode(res: { status: number; body: any }, status: number, cod
 }
 
 describe("approvals API", () => {
-  it("roles: viewers and members read, admins and owners decide; API keys never decide; double decide 409", async () => {
+  it("roles: viewers and members read, admins and owners decide; a key needs approvals:decide; double decide 409", async () => {
     const agent = await egressAgent({ trustLevel: 2, rules: [{ host: "api.upstream.example" }] });
     const [admin, member, viewer] = [
       await addMember(agent.tenantId, "admin"),
@@ -200,7 +200,13 @@ describe("approvals API", () => {
       cookie: agent.owner.cookie,
     });
     expect(key.status).toBe(201);
-    expectError(await call(`${approvals(agent.tenantId)}/${id}/approve`, { body: {}, apiKey: key.body.key }), 403, "forbidden");
+    // A key without the scope may read, never decide.
+    const reader = await call(`/v1/tenants/${agent.tenantId}/api-keys`, {
+      body: { name: "ro", scopes: ["approvals:read"] },
+      cookie: agent.owner.cookie,
+    });
+    expect((await call(approvals(agent.tenantId), { apiKey: reader.body.key })).status).toBe(200);
+    expectError(await call(`${approvals(agent.tenantId)}/${id}/approve`, { body: {}, apiKey: reader.body.key }), 403, "forbidden");
     expectError(
       await call(`${approvals(agent.tenantId)}/${id}/deny`, { body: { reason: 5 }, cookie: admin.cookie }),
       400,
@@ -209,6 +215,8 @@ describe("approvals API", () => {
     const ok = await call(`${approvals(agent.tenantId)}/${id}/deny`, { method: "POST", cookie: admin.cookie });
     expect(ok.status).toBe(200);
     expect(ok.body.approval).toMatchObject({ status: "denied", decidedBy: admin.id, reason: null });
+    // A key an admin gave approvals:decide on purpose decides (here: too late, 409), recorded as the key.
+    expectError(await call(`${approvals(agent.tenantId)}/${id}/approve`, { body: {}, apiKey: key.body.key }), 409, "conflict");
     const twice = await call(`${approvals(agent.tenantId)}/${id}/approve`, { body: {}, cookie: agent.owner.cookie });
     expectError(twice, 409, "conflict");
     expect(twice.body.error.details).toEqual({ status: "denied" });
