@@ -166,6 +166,12 @@ export class EgressGate extends DurableObject<Env> {
     if (state.tenantId !== call.tenantId)
       return refuse({ ok: false, reason: "wrong_tenant", detail: "the caller's tenant is not the agent's" });
     if (state.status === "suspended") return refuse({ ok: false, reason: "agent_suspended", detail: "the agent is suspended" });
+    if (state.safeMode !== null)
+      return refuse({
+        ok: false,
+        reason: "safe_mode",
+        detail: state.safeMode === state.tenantId ? "the tenant is in safe mode" : `team ${state.safeMode} is in safe mode`,
+      });
     // Billing: a hard budget on egress calls refuses before anything else is spent (402 budget_exceeded).
     const overBudget = await this.budgetRefusal(state.tenantId, call.agentId, now);
     if (overBudget) return refuse({ ok: false, reason: "budget_exceeded", detail: overBudget });
@@ -360,11 +366,13 @@ export class EgressGate extends DurableObject<Env> {
     const verdict =
       state.status === "suspended"
         ? ({ decision: "deny", reason: "agent_suspended", detail: "the agent is suspended" } as const)
-        : decideEgress(
-            skill ? skill.policy : state.policy,
-            { method: input.method, url: input.url, trustLevel: state.trustLevel },
-            { platformHosts: input.platformHosts },
-          );
+        : state.safeMode !== null
+          ? ({ decision: "deny", reason: "safe_mode", detail: "the agent is held by safe mode" } as const)
+          : decideEgress(
+              skill ? skill.policy : state.policy,
+              { method: input.method, url: input.url, trustLevel: state.trustLevel },
+              { platformHosts: input.platformHosts },
+            );
     const spec =
       verdict.decision === "allow"
         ? matchCredential(state, { method: input.method, url: verdict.url, host: verdict.host, skill: input.skill, now: Date.now() })

@@ -27,6 +27,7 @@ import type { GuardrailPolicy } from "../../workers/shared/guardrails/policy";
 import { guardrailPolicyOf } from "../../workers/shared/guardrails/tenant-policy";
 import { SkillManifestSchema, type SkillManifest } from "../../workers/shared/skills/manifest";
 import type { TrustLevel } from "../../workers/shared/trust-levels";
+import { safeModeHoldSql } from "../../workers/shared/governance/safe-mode";
 
 export const STATE_TTL_MS = 60_000;
 
@@ -56,6 +57,8 @@ export interface GateState {
   agentId: string;
   tenantId: string;
   status: "active" | "suspended" | "deleted";
+  /** The scope_id of a safe mode holding the agent (its tenant's or one of its teams'), or null. */
+  safeMode: string | null;
   trustLevel: TrustLevel;
   mode: "mock" | "live";
   policy: CompiledPolicy;
@@ -77,6 +80,7 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
       trustLevel: agents.trustLevel,
       tenantDeletedAt: tenants.deletedAt,
       tenantConfig: tenants.config,
+      safeMode: safeModeHoldSql(agents.id, agents.tenantId),
     })
     .from(agents)
     .innerJoin(tenants, eq(tenants.id, agents.tenantId))
@@ -166,6 +170,7 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
     agentId,
     tenantId,
     status: agent.deletedAt !== null || agent.tenantDeletedAt !== null ? "deleted" : agent.status,
+    safeMode: agent.safeMode,
     trustLevel: agent.trustLevel as TrustLevel,
     mode: modeRow[0]?.mode ?? "mock",
     policy: compilePolicy([...agentRules, ...skillRules, ...denyRules]),

@@ -133,7 +133,8 @@ export function judge(frame: ClientFrame | PresenceQuestion, sender: Sender, vie
     case "ack":
       return { verdict: "accept", action: "ack", seq: Math.min(frame.seq, view.head) };
     case "subscribe":
-      return view.allowlist.mayTopic(sender, frame.topic, "subscribe")
+      // The trust level first (TRUST_LEVELS.topicsSubscribe), then the team's topic rules.
+      return trustLimits(sender.trust).topicsSubscribe && view.allowlist.mayTopic(sender, frame.topic, "subscribe")
         ? { verdict: "accept", action: "subscribe", topic: frame.topic }
         : {
             verdict: "deny",
@@ -254,6 +255,7 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
       return { verdict: "accept", action: "message", message: { kind, recipients, skipped, expiresAt } };
     }
     case "publish": {
+      if (!trustLimits(sender.trust).topicsPublish) return deny("not_allowed", `Trust level ${sender.trust} may not publish to topics.`);
       if (!view.allowlist.mayTopic(sender, frame.topic, "publish"))
         return deny("not_allowed", `The allowlist does not let this agent publish to ${frame.topic}.`);
       const subscribers: string[] = [];

@@ -190,6 +190,21 @@ export class TeamRelay extends DurableObject<Env> {
     return sockets.length;
   }
 
+  /**
+   * Safe mode (docs/governance.md): closes every agent connection of the team — hello'd or not —
+   * with `code`; people watching (observers) stay connected so the dashboard sees the team go quiet.
+   * Reconnecting is refused at the API (the token verification reads the hold from D1). Returns how many were closed.
+   */
+  closeAllAgents(code: number, reason: string): number {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets()) {
+      if (this.core.connections.attachment(ws)?.kind !== "agent") continue;
+      disconnect(this.core, ws, code, reason);
+      closed++;
+    }
+    return closed;
+  }
+
   /** The agent left the team (removed or deleted): close its connections and forget it. */
   removeMember(agentId: string): number {
     const closed = this.closeAgent(agentId, CLOSE_CODES.tokenInvalid.code, CLOSE_CODES.tokenInvalid.reason);

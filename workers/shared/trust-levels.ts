@@ -23,12 +23,47 @@ const READ_METHODS = ["GET", "HEAD", "OPTIONS"] as const;
 const ALL_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /**
+ * Operations that wait for a person's approval at a level (read by the approvals capability; the
+ * egress gate and guardrail decision enforce the first three today, see the consistency test in
+ * trust-levels.test.ts): `egress_read` / `egress_write` — an outbound call with a read (GET, HEAD,
+ * OPTIONS) or write method (the level's `egressMethods` are the ones it may use alone);
+ * `guardrail_finding` — a guardrail finding whose tenant-policy action is `require_approval`;
+ * `agent_invocation` — invoking another agent (see `mayInvokeAgents`).
+ */
+export const GATED_OPERATIONS = ["egress_read", "egress_write", "guardrail_finding", "agent_invocation"] as const;
+export type GatedOperation = (typeof GATED_OPERATIONS)[number];
+
+/**
+ * The agent tools (MCP and the HTTP agent API, which serve the same operations) an agent may use,
+ * by group: `coordination` (locks, tasks, hand-offs, memory, heartbeat), `messaging` (send,
+ * request, reply, inbox), `audit` (its own trail, check_guardrails, its profile), `skills`
+ * (invoking installed skills' code, which acts on the outside world: level 0 may not).
+ */
+export const AGENT_TOOL_GROUPS = ["coordination", "messaging", "audit", "skills"] as const;
+export type AgentToolGroup = (typeof AGENT_TOOL_GROUPS)[number];
+
+/**
+ * Governance per level (docs/governance.md "Trust levels"): `topicsPublish` / `topicsSubscribe` —
+ * the relay lets the agent publish to / subscribe to topics at all (the team allowlist's topic
+ * rules still decide which); `mayInvokeAgents` — invoke another agent (agent-to-agent calls);
+ * `approvalRequired` — operations that wait for a person; `agentTools` — tool groups it may use.
+ */
+export interface GovernanceTrustRules {
+  topicsPublish: boolean;
+  topicsSubscribe: boolean;
+  mayInvokeAgents: boolean;
+  approvalRequired: readonly GatedOperation[];
+  agentTools: readonly AgentToolGroup[];
+}
+
+/**
  * `messagesPerMinute` is the relay's sustained rate per agent (send, broadcast, request, reply,
  * publish); `messageBurst` is how many it may send at once before that rate applies (token bucket).
  */
 export const TRUST_LEVELS: Record<
   TrustLevel,
-  { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean } & EgressTrustLimits
+  { label: string; description: string; messagesPerMinute: number; messageBurst: number; mayBroadcast: boolean } & EgressTrustLimits &
+    GovernanceTrustRules
 > = {
   0: {
     label: "Sandboxed",
@@ -40,6 +75,11 @@ export const TRUST_LEVELS: Record<
     egressRequestsPerMinute: 30,
     egressBurst: 5,
     egressConcurrency: 2,
+    topicsPublish: false,
+    topicsSubscribe: true,
+    mayInvokeAgents: false,
+    approvalRequired: ["egress_read", "egress_write", "guardrail_finding", "agent_invocation"],
+    agentTools: ["coordination", "messaging", "audit"],
   },
   1: {
     label: "Supervised",
@@ -51,6 +91,11 @@ export const TRUST_LEVELS: Record<
     egressRequestsPerMinute: 120,
     egressBurst: 20,
     egressConcurrency: 4,
+    topicsPublish: true,
+    topicsSubscribe: true,
+    mayInvokeAgents: false,
+    approvalRequired: ["egress_write", "guardrail_finding", "agent_invocation"],
+    agentTools: ["coordination", "messaging", "audit", "skills"],
   },
   2: {
     label: "Standard",
@@ -62,6 +107,11 @@ export const TRUST_LEVELS: Record<
     egressRequestsPerMinute: 600,
     egressBurst: 60,
     egressConcurrency: 16,
+    topicsPublish: true,
+    topicsSubscribe: true,
+    mayInvokeAgents: true,
+    approvalRequired: ["guardrail_finding"],
+    agentTools: ["coordination", "messaging", "audit", "skills"],
   },
   3: {
     label: "Trusted",
@@ -73,6 +123,11 @@ export const TRUST_LEVELS: Record<
     egressRequestsPerMinute: 1200,
     egressBurst: 120,
     egressConcurrency: 32,
+    topicsPublish: true,
+    topicsSubscribe: true,
+    mayInvokeAgents: true,
+    approvalRequired: [],
+    agentTools: ["coordination", "messaging", "audit", "skills"],
   },
   4: {
     label: "Autonomous",
@@ -84,6 +139,11 @@ export const TRUST_LEVELS: Record<
     egressRequestsPerMinute: 3000,
     egressBurst: 300,
     egressConcurrency: 64,
+    topicsPublish: true,
+    topicsSubscribe: true,
+    mayInvokeAgents: true,
+    approvalRequired: [],
+    agentTools: ["coordination", "messaging", "audit", "skills"],
   },
 };
 export const DEFAULT_TRUST_LEVEL: TrustLevel = 1;
@@ -146,4 +206,19 @@ export const GOVERNANCE_TRUST: Record<TrustLevel, { guardrailApprovals: boolean 
 /** The governance row for `trust`; an out-of-range level gets level 0's. */
 export function governanceLimits(trust: TrustLevel) {
   return (GOVERNANCE_TRUST[trust] ?? GOVERNANCE_TRUST[0])!;
+}
+
+/** May an agent of this trust level invoke another agent? (Agent-to-agent calls read this; out-of-range values fail closed.) */
+export function mayInvokeAgents(trust: number): boolean {
+  return trustLimits(trust).mayInvokeAgents;
+}
+
+/** May an agent of this trust level use this group of agent tools (MCP and the HTTP agent API)? */
+export function mayUseAgentTools(trust: number, group: AgentToolGroup): boolean {
+  return trustLimits(trust).agentTools.includes(group);
+}
+
+/** Does this operation wait for a person's approval at this trust level? */
+export function needsApproval(trust: number, operation: GatedOperation): boolean {
+  return trustLimits(trust).approvalRequired.includes(operation);
 }

@@ -34,6 +34,8 @@ export const CLOSE_CODES = {
   protocolVersion: { code: 4400, reason: "unsupported protocol version" },
   tokenInvalid: { code: 4001, reason: "agent token invalid" },
   suspended: { code: 4003, reason: "agent suspended" },
+  /** The tenant or the agent's team entered safe mode (HTTP 423 `safe_mode`); reconnecting is refused until it is lifted. */
+  safeMode: { code: 4023, reason: "safe mode" },
 } as const;
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];
 

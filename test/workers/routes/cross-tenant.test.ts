@@ -78,6 +78,10 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/billing/plan": { plan: "business" },
   "POST /v1/tenants/{tenantId}/budgets": { metric: "relay_messages", hardLimit: 1 },
   "PATCH /v1/tenants/{tenantId}/budgets/{budgetId}": { hardLimit: 0 },
+  "POST /v1/tenants/{tenantId}/safe-mode": { reason: "cross-tenant probe" },
+  "POST /v1/tenants/{tenantId}/safe-mode/lift": {},
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/safe-mode": { reason: "cross-tenant probe" },
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/safe-mode/lift": {},
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": { reason: "hijacked" },
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": { reason: "hijacked" },
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": { pairs: [] },
@@ -122,6 +126,7 @@ const snapshotB = async () => {
       "select count(*) as n, group_concat(current_version) as v, group_concat(description) as d, group_concat(coalesce(deleted_at, 0)) as del from secrets where tenant_id = ?",
     ),
     budgets: await q("select count(*) as n, group_concat(hard_limit) as h from budgets where tenant_id = ?"),
+    safeModes: await q("select count(*) as n from safe_modes where tenant_id = ?"),
     plan: await q("select plan from tenants where id = ?"),
     approvals: (await env.APPROVAL_DESK.get(env.APPROVAL_DESK.idFromName(b.tenantId!)).list(undefined, 10)).map((a) => a.status),
   };

@@ -20,7 +20,14 @@ export function errorResponse(
       status,
       headers: {
         "x-switchboard-egress":
-          code === "egress_denied" || code === "budget_exceeded" || status === 401 || status === 403 || status === 429 ? "denied" : "error",
+          code === "egress_denied" ||
+          code === "budget_exceeded" ||
+          code === "safe_mode" ||
+          status === 401 ||
+          status === 403 ||
+          status === 429
+            ? "denied"
+            : "error",
         "cache-control": "no-store",
         ...headers,
       },
@@ -55,6 +62,8 @@ export function denialResponse(denial: GateDenial): Response {
       return errorResponse(denial.reason, REASON_TEXT[denial.reason], details);
     case "budget_exceeded":
       return errorResponse("budget_exceeded", `${REASON_TEXT.budget_exceeded} ${denial.detail}`, details);
+    case "safe_mode":
+      return errorResponse("safe_mode", REASON_TEXT.safe_mode, details);
     case "mock_no_match":
       return errorResponse("egress_mock_missing", REASON_TEXT.mock_no_match, details);
     default:

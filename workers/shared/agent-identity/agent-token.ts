@@ -14,6 +14,7 @@ import { randomToken } from "../crypto/secrets";
 import { createDb } from "../db/client";
 import { agents, teamAgents, teams, tenants } from "../db/schema";
 import type { TrustLevel } from "../trust-levels";
+import { holdOf, safeModeHoldSql, type SafeModeHold } from "../governance/safe-mode";
 import {
   AGENT_TOKEN_ALG,
   AGENT_TOKEN_ISSUER,
@@ -81,12 +82,15 @@ export type AgentTokenError =
   | "wrong_type"
   | "agent_inactive"
   | "wrong_tenant"
-  | "not_in_team";
+  | "not_in_team"
+  | "safe_mode";
 
 export type AgentTokenFailure =
-  | { ok: false; error: Exclude<AgentTokenError, "agent_inactive"> }
+  | { ok: false; error: Exclude<AgentTokenError, "agent_inactive" | "safe_mode"> }
   /** `agentState` tells a suspension (403, socket close 4003) from a deletion (401). */
-  | { ok: false; error: "agent_inactive"; agentState: "suspended" | "deleted" };
+  | { ok: false; error: "agent_inactive"; agentState: "suspended" | "deleted" }
+  /** The tenant or one of the agent's teams is in safe mode (423 `safe_mode`, socket close 4023). */
+  | { ok: false; error: "safe_mode"; hold: SafeModeHold };
 
 export type AgentTokenResult = { ok: true; claims: AgentTokenClaims } | AgentTokenFailure;
 
@@ -165,6 +169,7 @@ async function checkAgent(env: Pick<Env, "DB">, claims: AgentTokenClaims): Promi
       inTeam: team
         ? sql<number>`exists (select 1 from ${teamAgents} inner join ${teams} on ${teams.id} = ${teamAgents.teamId} where ${and(eq(teamAgents.agentId, agents.id), eq(teamAgents.teamId, team), eq(teams.tenantId, agents.tenantId), isNull(teams.deletedAt))})`
         : sql<number>`1`,
+      held: safeModeHoldSql(agents.id, agents.tenantId),
     })
     .from(agents)
     .innerJoin(tenants, eq(tenants.id, agents.tenantId))
@@ -176,10 +181,12 @@ async function checkAgent(env: Pick<Env, "DB">, claims: AgentTokenClaims): Promi
   if (row.deletedAt !== null || row.tenantDeletedAt !== null) return { ok: false, error: "agent_inactive", agentState: "deleted" };
   if (row.status !== "active") return { ok: false, error: "agent_inactive", agentState: "suspended" };
   if (!row.inTeam) return fail("not_in_team");
+  const hold = holdOf(row.held, row.tenantId);
+  if (hold) return { ok: false, error: "safe_mode", hold };
   return { ok: true, claims };
 }
 
-function joseFailure(err: unknown): Exclude<AgentTokenError, "agent_inactive"> {
+function joseFailure(err: unknown): Exclude<AgentTokenError, "agent_inactive" | "safe_mode"> {
   if (err instanceof errors.JWSSignatureVerificationFailed) return "bad_signature";
   if (err instanceof errors.JOSEAlgNotAllowed) return "bad_signature";
   if (err instanceof errors.JWTExpired) return "expired";
@@ -192,7 +199,7 @@ function joseFailure(err: unknown): Exclude<AgentTokenError, "agent_inactive"> {
   return "malformed";
 }
 
-function fail(error: Exclude<AgentTokenError, "agent_inactive">): AgentTokenFailure {
+function fail(error: Exclude<AgentTokenError, "agent_inactive" | "safe_mode">): AgentTokenFailure {
   return { ok: false, error };
 }
 

@@ -4,16 +4,17 @@
  * new failure reason cannot ship without deciding what clients see.
  */
 import type { ErrorCode } from "../errors/catalogue";
+import { safeModeDetails, safeModeMessage } from "../governance/safe-mode";
 import { CLOSE_CODES, type CloseCode } from "../relay/protocol";
 import type { AgentTokenError, AgentTokenFailure } from "./agent-token";
 
 export interface WireError {
   code: ErrorCode;
   message: string;
-  details: { reason: AgentTokenError | "agent_deleted" };
+  details: { reason: AgentTokenError | "agent_deleted"; scope?: "tenant" | "team"; teamId?: string };
 }
 
-const MESSAGES: Record<Exclude<AgentTokenError, "agent_inactive">, string> = {
+const MESSAGES: Record<Exclude<AgentTokenError, "agent_inactive" | "safe_mode">, string> = {
   malformed: "The agent token is not a valid token.",
   bad_signature: "The agent token's signature is not valid.",
   unknown_kid: "The agent token was signed by a key that is unknown or has expired. Exchange the agent secret for a new token.",
@@ -27,6 +28,12 @@ const MESSAGES: Record<Exclude<AgentTokenError, "agent_inactive">, string> = {
 };
 
 export function agentTokenWireError(failure: AgentTokenFailure): WireError {
+  if (failure.error === "safe_mode")
+    return {
+      code: "safe_mode",
+      message: safeModeMessage(failure.hold),
+      details: { reason: "safe_mode", ...safeModeDetails(failure.hold) },
+    };
   if (failure.error === "agent_inactive") {
     return failure.agentState === "suspended"
       ? {
@@ -44,5 +51,6 @@ export function agentTokenWireError(failure: AgentTokenFailure): WireError {
  * docs/agent-identity.md; the codes themselves live with the protocol, `CLOSE_CODES`).
  */
 export function agentCloseFor(failure: AgentTokenFailure): CloseCode {
+  if (failure.error === "safe_mode") return CLOSE_CODES.safeMode;
   return failure.error === "agent_inactive" && failure.agentState === "suspended" ? CLOSE_CODES.suspended : CLOSE_CODES.tokenInvalid;
 }

@@ -55,4 +55,11 @@ export const ALERT_RULE_TEMPLATES: AlertRuleTemplate[] = [
       "Every soft or hard budget cap (and the plan's monthly allowance) reached, per tenant or agent (docs/billing.md). Created for you with the first budget.",
     rule: { name: "Budget caps reached", match: { action: "budget.*" }, threshold: 1, windowSeconds: 60, severity: "warning" },
   },
+  {
+    id: "safe-mode",
+    title: "Safe mode entered or lifted",
+    description:
+      "Every time the tenant or one of its teams enters or leaves safe mode (docs/governance.md). Created for you the first time safe mode is entered.",
+    rule: { name: "Safe mode", match: { action: "safe_mode.*" }, threshold: 1, windowSeconds: 60, severity: "critical" },
+  },
 ];

@@ -49,6 +49,8 @@ export const PERMISSIONS = [
   /** Billing (docs/billing.md): everyone sees the plan, usage and budgets (the banner says why an agent is refused); owners and admins buy, manage and set budgets. */
   "billing:read",
   "billing:write",
+  /** The kill switch (docs/governance.md): put the tenant or a team in safe mode and lift it. Owners and admins (and API keys given this scope). */
+  "governance:safe_mode",
   /** Approvals (docs/governance.md#approvals): everyone sees the inbox; owners and admins approve or deny. */
   "approvals:read",
   "approvals:decide",

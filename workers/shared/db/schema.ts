@@ -1001,3 +1001,26 @@ export type BillingCustomerRow = typeof billingCustomers.$inferSelect;
 export type BillingSubscriptionRow = typeof billingSubscriptions.$inferSelect;
 export type UsageReportRow = typeof usageReports.$inferSelect;
 export type BudgetRow = typeof budgets.$inferSelect;
+
+/**
+ * Safe mode (docs/governance.md "Kill switch and safe mode"): one row per tenant or team that is
+ * held. `scope_id` is the tenant's id for the whole tenant, or the team's id; lifting deletes the
+ * row (the audit trail keeps the history). Read on every agent-token verification and EgressGate
+ * load through workers/shared/governance/safe-mode.ts.
+ */
+export const safeModes = sqliteTable(
+  "safe_modes",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    scopeId: text("scope_id").notNull(),
+    /** Null for the whole tenant. */
+    teamId: text("team_id").references(() => teams.id, { onDelete: "cascade" }),
+    reason: text("reason").notNull(),
+    enteredBy: text("entered_by"),
+    enteredAt: integer("entered_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.scopeId] })],
+);
+export type SafeModeRow = typeof safeModes.$inferSelect;

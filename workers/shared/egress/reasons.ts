@@ -36,6 +36,8 @@ export const DENY_REASONS = [
   "approval_not_usable",
   // Billing (docs/billing.md): a hard budget on egress calls (the agent's or the tenant's) is reached.
   "budget_exceeded",
+  // Safe mode (docs/governance.md): the tenant or one of the agent's teams is held.
+  "safe_mode",
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -72,6 +74,7 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
   approval_not_usable:
     "The approval in X-Switchboard-Approval was already used or was given for a different method, URL or body; an approval covers exactly one call, once.",
   budget_exceeded: "A hard budget on egress calls (the agent's, the tenant's, or the plan's allowance) is used up for this month.",
+  safe_mode: "The tenant or one of the agent's teams is in safe mode: egress is frozen until an owner or admin lifts it.",
   agent_rule: "Allowed by one of the agent's egress rules.",
   skill_rule: "Allowed by the network permissions of an installed skill.",
 };

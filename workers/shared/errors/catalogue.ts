@@ -230,6 +230,17 @@ export const ERROR_CATALOGUE = {
     description:
       "The approval named in `X-Switchboard-Approval` was already used, or was given for a different method, URL or body: an approval covers exactly one call, once.",
   },
+  // Safe mode (docs/governance.md "Kill switch and safe mode")
+  safe_mode: {
+    status: 423,
+    description:
+      "The tenant (or the agent's team) is in safe mode: agent tokens are not issued and are refused, relay connections are closed (code 4023), egress calls, MCP tools and skill invocations are refused until an owner or admin lifts it. `details.scope` is `tenant` or `team` (with `details.teamId`).",
+  },
+  mfa_code_required: {
+    status: 403,
+    description:
+      "A sensitive action (entering or lifting safe mode) needs your second factor again: send `mfaCode` (a current authenticator code or a recovery code).",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -28,6 +28,7 @@ import type { Agent, AgentWithSecret } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 import { ConnectAgentPanel } from "./connect-agent-panel";
 import { EditAgentDialog } from "./edit-agent-dialog";
+import { TrustAllowances } from "./governance/trust-allowances";
 
 export function AgentDetailScreen() {
   const { tenantId } = useTenant();
@@ -208,6 +209,10 @@ function AgentDetail({ agent }: { agent: Agent }) {
             <Row label="Updated">{formatDateTime(agent.updatedAt)}</Row>
           </dl>
         </CardSection>
+      </div>
+
+      <div className="mt-6">
+        <TrustAllowances level={agent.trustLevel} />
       </div>
 
       <ConnectAgentPanel agent={agent} showAgentId={false} className="mt-6" />

@@ -27,6 +27,7 @@ import type { Tenant } from "@/lib/types";
 import { useInvalidateTenant } from "@/lib/use-tenant-invalidate";
 import { ConfigHistory } from "./config-history";
 import { SsoSettings } from "./sso-settings";
+import { SafeModeCard } from "./governance/safe-mode-card";
 
 export function SettingsScreen() {
   const { tenantId } = useTenant();
@@ -43,6 +44,7 @@ export function SettingsScreen() {
             <GeneralSettings tenant={t} />
             <ConfigHistory tenant={t} />
             <SsoSettings />
+            <SafeModeCard />
             <DangerZone tenant={t} />
           </div>
         )}

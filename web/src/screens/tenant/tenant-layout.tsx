@@ -9,6 +9,7 @@ import { tenantQuery } from "@/lib/queries";
 import { useMe } from "@/lib/session";
 import { ProjectSelector } from "./project-selector";
 import { OverBudgetBanner } from "./billing/over-budget-banner";
+import { SafeModeBanner } from "./governance/safe-mode-banner";
 
 /** /t/$tenantId: resolves the person's role in the tenant for every screen below. */
 export function TenantLayout() {
@@ -65,6 +66,7 @@ export function TenantLayout() {
   return (
     <TenantContext.Provider value={value}>
       <ProjectSelector tenantId={value.tenantId} />
+      <SafeModeBanner />
       <OverBudgetBanner />
       <Outlet />
     </TenantContext.Provider>

@@ -214,6 +214,12 @@ export const OPERATION_IDS: Record<string, string> = {
   "PATCH /v1/tenants/{tenantId}/budgets/{budgetId}": "updateBudget",
   "DELETE /v1/tenants/{tenantId}/budgets/{budgetId}": "deleteBudget",
   "POST /v1/billing/webhooks": "receiveStripeWebhook",
+  // Safe mode (docs/governance.md "Kill switch and safe mode")
+  "GET /v1/tenants/{tenantId}/safe-mode": "getSafeMode",
+  "POST /v1/tenants/{tenantId}/safe-mode": "enterSafeMode",
+  "POST /v1/tenants/{tenantId}/safe-mode/lift": "liftSafeMode",
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/safe-mode": "enterTeamSafeMode",
+  "POST /v1/tenants/{tenantId}/teams/{teamId}/safe-mode/lift": "liftTeamSafeMode",
   // Operators and development
   "POST /v1/admin/vault/rewrap": "rewrapVaultKeys",
   "GET /v1/admin/tenants": "listAllTenants",
@@ -340,6 +346,11 @@ export const TAGS: { name: string; description: string }[] = [
     name: "Billing",
     description:
       "The tenant's plan and Stripe subscription (Checkout, plan changes, the Customer Portal, invoices), usage this month against the plan's allowances, budgets with soft and hard caps, and Stripe's webhook endpoint (docs/billing.md).",
+  },
+  {
+    name: "Governance",
+    description:
+      'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode").',
   },
   {
     name: "Approvals",

@@ -17,6 +17,7 @@ import { registerSkillTools } from "./skill-tools";
 import { installedTools, type CallableTool } from "../skill-runtime/invoke";
 import { createDb } from "../../../shared/db/client";
 import { apiPlatformHosts } from "../services/egress";
+import { mayUseAgentTools } from "../../../shared/trust-levels";
 
 export const MCP_PATH = "/mcp";
 export const MCP_SERVER_INFO = { name: "switchboard", version: "1.0.0" };
@@ -84,7 +85,8 @@ export async function serveMcp(request: Request, env: Env): Promise<Response> {
   const auth = await gate(request);
   if (auth instanceof Response) return auth;
   const agent = auth.extra?.agent as AgentContext | undefined;
-  if (agent) skillTools = await installedTools(createDb(env.DB), agent.caller.agentId);
+  // Skill tools are listed only to a trust level that may invoke them (TRUST_LEVELS.agentTools).
+  if (agent && mayUseAgentTools(agent.caller.trust, "skills")) skillTools = await installedTools(createDb(env.DB), agent.caller.agentId);
   return handler.fetch(request, { authInfo: auth });
 }
 

@@ -13,6 +13,7 @@ import { publishedKeys } from "../../../shared/agent-identity/signing-keys";
 import { secretMatches } from "../../../shared/crypto/secrets";
 import { agents, teamAgents, teams, tenants, type AgentRow } from "../../../shared/db/schema";
 import { ErrorBodySchema } from "../../../shared/errors/catalogue";
+import { holdOf, safeModeDetails, safeModeHoldSql, safeModeMessage } from "../../../shared/governance/safe-mode";
 import { AgentMeSchema, AgentTokenRequestSchema, AgentTokenResponseSchema, JwksSchema } from "../../../shared/schemas/agent-tokens";
 import { toIso } from "../../../shared/schemas/common";
 import type { AppEnv } from "../env";
@@ -42,6 +43,7 @@ agentTokensRoutes.openapi(
       200: jsonResponse(AgentTokenResponseSchema, "The token."),
       401: jsonResponse(ErrorBodySchema, "`invalid_credentials`: unknown agent or wrong secret (the same answer for both)."),
       403: jsonResponse(ErrorBodySchema, "`agent_suspended`: the agent is suspended; `forbidden`: the agent is not a member of `teamId`."),
+      423: jsonResponse(ErrorBodySchema, "`safe_mode`: the tenant or one of the agent's teams is in safe mode (`details.scope`)."),
     },
   }),
   async (c) => {
@@ -53,7 +55,7 @@ agentTokensRoutes.openapi(
 
     // An agent of a deleted tenant is as good as deleted.
     const found = await db
-      .select({ agent: agents })
+      .select({ agent: agents, held: safeModeHoldSql(agents.id, agents.tenantId) })
       .from(agents)
       .innerJoin(tenants, eq(tenants.id, agents.tenantId))
       .where(and(eq(agents.id, agentId), isNull(agents.deletedAt), isNull(tenants.deletedAt)))
@@ -73,6 +75,11 @@ agentTokensRoutes.openapi(
     if (agent.status !== "active") {
       await refused(c, agent, "suspended");
       throw new ApiError("agent_suspended", "The agent is suspended. An admin must resume it before it can get tokens.");
+    }
+    const hold = holdOf(found?.held ?? null, agent.tenantId);
+    if (hold) {
+      await refused(c, agent, "safe_mode", safeModeDetails(hold));
+      throw new ApiError("safe_mode", safeModeMessage(hold), safeModeDetails(hold));
     }
     if (teamId !== undefined && !(await isLiveTeamMember(c, agent, teamId))) {
       await refused(c, agent, "not_in_team", { teamId });
@@ -135,6 +142,7 @@ agentTokensRoutes.openapi(
       200: jsonResponse(AgentMeSchema, "The token's agent, tenant and team."),
       401: jsonResponse(ErrorBodySchema, "`unauthenticated`: no token, or it is invalid; `details.reason` says why."),
       403: jsonResponse(ErrorBodySchema, "`agent_suspended`: the agent was suspended."),
+      423: jsonResponse(ErrorBodySchema, "`safe_mode`: the tenant or one of the agent's teams is in safe mode."),
     },
   }),
   async (c) => {
@@ -178,10 +186,10 @@ async function isLiveTeamMember(c: Context<AppEnv>, agent: AgentRow, teamId: str
 function refused(
   c: Context<AppEnv>,
   agent: AgentRow | null,
-  reason: "unknown_agent" | "wrong_secret" | "suspended" | "not_in_team" | "budget_exceeded",
+  reason: "unknown_agent" | "wrong_secret" | "suspended" | "not_in_team" | "budget_exceeded" | "safe_mode",
   details: Record<string, unknown> = {},
 ): Promise<void> {
-  const authenticated = reason === "suspended" || reason === "not_in_team" || reason === "budget_exceeded";
+  const authenticated = reason === "suspended" || reason === "not_in_team" || reason === "budget_exceeded" || reason === "safe_mode";
   return audit(c, {
     tenantId: agent?.tenantId ?? null,
     actor: authenticated && agent ? { type: "agent", id: agent.id, name: agent.name } : { type: "anonymous", id: null, name: null },

@@ -32,6 +32,7 @@ import { teamYamlRoutes } from "./team-yaml";
 import { billingRoutes } from "./billing";
 import { billingWebhookRoutes } from "./billing-webhooks";
 import { budgetsRoutes } from "./budgets";
+import { safeModeRoutes } from "./safe-mode";
 import { approvalsRoutes } from "./approvals";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
@@ -69,6 +70,7 @@ export const ROUTE_MODULES = [
   billingRoutes,
   billingWebhookRoutes,
   budgetsRoutes,
+  safeModeRoutes,
   approvalsRoutes,
   auditRoutes,
 ];

@@ -60,7 +60,7 @@ relayRoutes.openapi(
     path: "/v1/teams/{teamId}/relay",
     tags,
     summary: "Connect an agent to its team's relay (WebSocket)",
-    description: `Upgrade to a WebSocket (\`Upgrade: websocket\`). Authenticated by an agent token issued for this team (\`POST /v1/agent-tokens\` with \`teamId\`): \`Authorization: Bearer <token>\`, or — for browsers, which cannot set headers on a WebSocket — the subprotocol list \`${SUBPROTOCOL}, ${BEARER_PROTOCOL_PREFIX}<token>\` (the relay answers with \`${SUBPROTOCOL}\` only). A token in the query string is refused. The connection stays open until the client closes it, the agent is suspended (close 4003), deleted or removed from the team (4001), or its token has expired at its next frame (4001).`,
+    description: `Upgrade to a WebSocket (\`Upgrade: websocket\`). Authenticated by an agent token issued for this team (\`POST /v1/agent-tokens\` with \`teamId\`): \`Authorization: Bearer <token>\`, or — for browsers, which cannot set headers on a WebSocket — the subprotocol list \`${SUBPROTOCOL}, ${BEARER_PROTOCOL_PREFIX}<token>\` (the relay answers with \`${SUBPROTOCOL}\` only). A token in the query string is refused. The connection stays open until the client closes it, the agent is suspended (close 4003), its tenant or team enters safe mode (close 4023), deleted or removed from the team (4001), or its token has expired at its next frame (4001).`,
     request: { params: RelayParams },
     responses: {
       ...SWITCHING_PROTOCOLS,
@@ -70,6 +70,7 @@ relayRoutes.openapi(
         "`budget_exceeded`: the agent's (or the tenant's) relay messages are at a hard cap this month (docs/billing.md).",
       ),
       403: jsonResponse(ErrorBodySchema, "`agent_suspended`; or `forbidden`: the token was issued for another team (or for none)."),
+      423: jsonResponse(ErrorBodySchema, "`safe_mode`: the tenant or one of the agent's teams is in safe mode."),
     },
   }),
   async (c) => {

@@ -74,6 +74,7 @@ const InvocationSchema = z
 const AGENT_ERRORS = {
   401: jsonResponse(ErrorBodySchema, "`unauthenticated`: no agent token, or it is invalid."),
   403: jsonResponse(ErrorBodySchema, "`agent_suspended`; `egress_denied` never appears here (a refused call is the code's to handle)."),
+  423: jsonResponse(ErrorBodySchema, "`safe_mode`: the tenant or one of the agent's teams is in safe mode."),
 };
 
 async function agentOf(env: Env, header: string | undefined) {

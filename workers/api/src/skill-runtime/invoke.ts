@@ -11,7 +11,8 @@ import type { StagedAuditEvent } from "../../../shared/audit/emit";
 import { newId } from "../../../shared/crypto/ids";
 import { sha256Hex } from "../../../shared/crypto/sha256";
 import type { Database } from "../../../shared/db/client";
-import { agentSkills, skills, skillVersions } from "../../../shared/db/schema";
+import { agents, agentSkills, skills, skillVersions } from "../../../shared/db/schema";
+import { mayUseAgentTools } from "../../../shared/trust-levels";
 import { SKILL_CODE_LIMITS } from "../../../shared/skills/code/limits";
 import { validateAgainst, type ToolDefinition } from "../../../shared/skills/code/tools";
 import { ApiError, notFound } from "../http/api-error";
@@ -73,13 +74,20 @@ export async function invokeSkillTool(
   req: InvokeRequest,
 ): Promise<InvokeResult> {
   const row = await db
-    .select({ skillId: skills.id, version: agentSkills.version, mode: agentSkills.mode, v: skillVersions })
+    .select({ skillId: skills.id, version: agentSkills.version, mode: agentSkills.mode, v: skillVersions, trust: agents.trustLevel })
     .from(agentSkills)
+    .innerJoin(agents, eq(agents.id, agentSkills.agentId))
     .innerJoin(skills, eq(skills.id, agentSkills.skillId))
     .innerJoin(skillVersions, and(eq(skillVersions.skillId, agentSkills.skillId), eq(skillVersions.version, agentSkills.version)))
     .where(and(eq(agentSkills.agentId, req.agentId), eq(agentSkills.tenantId, req.tenantId), eq(skills.name, req.skill)))
     .get();
   if (!row) throw notFound("Installed skill");
+  // The trust table (TRUST_LEVELS.agentTools): a skill's code acts on the outside world.
+  if (!mayUseAgentTools(row.trust, "skills"))
+    throw new ApiError("not_allowed", `Trust level ${row.trust} may not invoke skill tools; raise the agent's trust level.`, {
+      trustLevel: row.trust,
+      group: "skills",
+    });
   const label = `${req.skill}@${row.version}`;
   if (row.v.status === "yanked")
     throw new ApiError(
