@@ -5,6 +5,7 @@ import { fakeOAuthProviders } from "./test/workers/fake-oauth-providers";
 import { TEST_STRIPE } from "./test/workers/stripe-constants";
 // @ts-expect-error: a plain .mjs module shared with scripts/ (no types)
 import { freePort } from "./scripts/lib/oidc-dev-provider.mjs";
+import { buildPolicyWorker } from "./test/workers/policy-worker-build";
 
 /**
  * Three projects:
@@ -20,6 +21,8 @@ export default defineConfig(async () => {
   // global setup on these ports (test/workers/oidc-global-setup.ts); tenant A's and tenant B's.
   process.env.SB_TEST_OIDC_PORT_A ??= String(await freePort());
   process.env.SB_TEST_OIDC_PORT_B ??= String(await freePort());
+  // The policy Worker (workers/policy) runs beside the API as an auxiliary Worker, bundled here.
+  const policyWorker = await buildPolicyWorker();
   return {
     test: {
       projects: [
@@ -48,6 +51,8 @@ export default defineConfig(async () => {
                 },
                 // The Worker's fetch() to the internet: GitHub and Google are impersonated there.
                 outboundService: fakeOAuthProviders,
+                // The API's POLICY service binding (wrangler.toml) reaches it by name.
+                workers: [policyWorker],
               },
             }),
           ],

@@ -27,6 +27,8 @@ import { guardrailEvent } from "../../workers/shared/guardrails/events";
 import type { GuardrailDecision } from "../../workers/shared/guardrails/policy";
 import type { DenyReason } from "../../workers/shared/egress/reasons";
 import { TRUST_LEVELS } from "../../workers/shared/trust-levels";
+import { egressPolicyRequest } from "../../workers/shared/policy/request";
+import { askPolicy, denialDetail, policyBinding } from "../../workers/shared/policy/tenant-policy";
 import { unwrap } from "../../workers/shared/vault/data-keys";
 import { matchCredential, openCredential, type Injection } from "./credentials";
 import { allowedEvent, deniedEvent, secretUsedEvent, type AllowedOutcome, type CallContext } from "./events";
@@ -195,6 +197,9 @@ export class EgressGate extends DurableObject<Env> {
     if (trustGate !== null)
       verdict = decideEgress(policy, { method: call.method, url: call.url, trustLevel: state.trustLevel, approved: true }, target);
     if (verdict.decision === "deny") return refuse({ ok: false, reason: verdict.reason, detail: verdict.detail }, verdict.ruleId);
+    // Cedar (opted-in tenants only): an additional gate after the native policy — it can refuse, never grant.
+    const cedarDenial = await this.cedarRefusal(state, call.method, verdict.url, call.skill);
+    if (cedarDenial) return refuse(cedarDenial);
     // The guardrails read what the call DOES (method, URL, body): after the policy, before limits, so a refused call spends no token.
     const guard = egressGuardrails(state.guardrails, state.trustLevel, {
       method: context.method,
@@ -304,11 +309,27 @@ export class EgressGate extends DurableObject<Env> {
       { platformHosts: ticket.platformHosts },
     );
     if (verdict.decision === "deny") return { ok: false, reason: verdict.reason, detail: `redirect to ${url}: ${verdict.detail}` };
+    const cedarDenial = await this.cedarRefusal(state, method, verdict.url, ticket.call.skill);
+    if (cedarDenial) return { ...cedarDenial, detail: `redirect to ${url}: ${cedarDenial.detail}` };
     // A redirect can land on a destructive endpoint (a 307 keeps the method): the guardrails judge the hop's method and URL.
     const guard = egressGuardrails(state.guardrails, state.trustLevel, { method, url: verdict.url.href, body: null, contentType: null });
     if (guard.decision.findings.length > 0) this.stageGuardrail(ticket.call, Date.now(), guard.decision);
     if (guard.refused) return { ok: false, reason: guard.reason, detail: `redirect to ${url}: ${guard.detail}` };
     return { ok: true, url: verdict.url.href, injection: await this.credentialFor(state, ticket, verdict.url, verdict.host, Date.now()) };
+  }
+
+  /** Cedar's refusal of an egress call, or null (allowed, or the tenant has not turned Cedar on). */
+  private async cedarRefusal(state: GateState, method: string, url: URL, skill: string | null): Promise<GateDenial | null> {
+    if (!state.cedar) return null;
+    const principal = { agentId: state.agentId, trustLevel: state.trustLevel, teams: state.teams };
+    const decision = await askPolicy(
+      policyBinding(this.env),
+      state.tenantId,
+      state.cedar,
+      egressPolicyRequest(principal, method, url, skill),
+    );
+    if (decision.decision === "allow") return null;
+    return { ok: false, reason: "cedar_denied", detail: denialDetail(decision, state.cedar.version) };
   }
 
   /** The call is over: audit it (allowed with its outcome, or denied at a hop) and free its slot. Idempotent. */
@@ -373,6 +394,15 @@ export class EgressGate extends DurableObject<Env> {
               { method: input.method, url: input.url, trustLevel: state.trustLevel },
               { platformHosts: input.platformHosts },
             );
+    // "Test a URL" answers what a call would get, Cedar included (opted-in tenants only).
+    const cedarDenial = verdict.decision === "allow" ? await this.cedarRefusal(state, input.method, verdict.url, input.skill) : null;
+    if (cedarDenial)
+      return {
+        verdict: { decision: "deny", reason: cedarDenial.reason, detail: cedarDenial.detail },
+        mode: null,
+        credential: null,
+        trustLevel: state.trustLevel,
+      };
     const spec =
       verdict.decision === "allow"
         ? matchCredential(state, { method: input.method, url: verdict.url, host: verdict.host, skill: input.skill, now: Date.now() })

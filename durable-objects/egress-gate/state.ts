@@ -28,6 +28,7 @@ import { guardrailPolicyOf } from "../../workers/shared/guardrails/tenant-policy
 import { SkillManifestSchema, type SkillManifest } from "../../workers/shared/skills/manifest";
 import type { TrustLevel } from "../../workers/shared/trust-levels";
 import { safeModeHoldSql } from "../../workers/shared/governance/safe-mode";
+import { activePolicyQuery, agentTeamsQuery, type ActivePolicy } from "../../workers/shared/policy/tenant-policy";
 
 export const STATE_TTL_MS = 60_000;
 
@@ -67,6 +68,10 @@ export interface GateState {
   vaultKey: { id: string; tenantId: string; kekId: string; wrappedKey: string } | null;
   /** The tenant's guardrail policy (config.guardrails): reaches the gate within STATE_TTL_MS of a change. */
   guardrails: GuardrailPolicy;
+  /** The tenant's Cedar set when it turned Cedar on (null: native policy only, no policy Worker call). */
+  cedar: ActivePolicy | null;
+  /** The agent's teams (Cedar: `principal in Switchboard::Team::"…"`). */
+  teams: string[];
   loadedAt: number;
 }
 
@@ -88,7 +93,7 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
     .get();
   if (!agent) return null;
   const tenantId = agent.tenantId;
-  const [modeRow, ruleRows, skillRows, secretRows, keyRow] = await db.batch([
+  const [modeRow, ruleRows, skillRows, secretRows, keyRow, cedarRow, teamRows] = await db.batch([
     db.select({ mode: agentEgress.mode }).from(agentEgress).where(eq(agentEgress.agentId, agentId)),
     db
       .select()
@@ -106,6 +111,8 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
       .innerJoin(secretVersions, and(eq(secretVersions.secretId, secrets.id), eq(secretVersions.version, secrets.currentVersion)))
       .where(and(eq(secrets.tenantId, tenantId), isNull(secrets.deletedAt))),
     db.select().from(vaultKeys).where(eq(vaultKeys.tenantId, tenantId)),
+    activePolicyQuery(db, tenantId),
+    agentTeamsQuery(db, agentId),
   ]);
 
   const toRule = (r: (typeof ruleRows)[number]): EgressRule => ({
@@ -178,6 +185,8 @@ export async function loadGateState(env: Pick<Env, "DB">, agentId: string, now =
     credentials,
     vaultKey: keyRow[0] ?? null,
     guardrails: guardrailPolicyOf(agent.tenantConfig),
+    cedar: cedarRow[0] ?? null,
+    teams: teamRows.map((t) => t.teamId),
     loadedAt: now,
   };
 }

@@ -74,6 +74,9 @@ export function stackProcesses() {
             "dev",
             "--config",
             "wrangler.toml",
+            // The policy Worker (Cedar) joins the API's session: reached only through the POLICY binding.
+            "--config",
+            "workers/policy/wrangler.toml",
             "--ip",
             LISTEN_HOST,
             "--port",

@@ -36,6 +36,8 @@ export async function agentCall<T, E extends Error>(
       headers: {
         authorization: `Bearer ${token.token}`,
         accept: "application/json",
+        // Tells the API the call came through the SDK (a run's `via`, docs/runs.md).
+        "x-switchboard-client": "sdk",
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -156,3 +156,54 @@ export interface GuardrailVerdict {
     match: string;
   }>;
 }
+
+// ---- runs (docs/runs.md; schema Run in /openapi.json)
+
+export type RunStatus = "running" | "succeeded" | "failed" | "timed_out" | "budget_exceeded" | "denied";
+
+export interface RunBudget {
+  maxCalls?: number;
+  maxEgressCalls?: number;
+  maxCostUnits?: number;
+  /** How long to wait for the callee's reply (100 ms – 5 min; default 30 s). */
+  deadlineMs?: number;
+}
+
+export interface InvokeAgentOptions {
+  /** Skills (`skill`) or tools (`skill/tool`) the callee may use for this run. */
+  scope?: string[];
+  budget?: RunBudget;
+  /** The run you are working on, when this invocation is part of it. */
+  parentRunId?: string;
+}
+
+export interface Run {
+  id: string;
+  teamId: string;
+  callerAgentId: string;
+  calleeAgentId: string;
+  parentRunId: string | null;
+  via: "http" | "sdk" | "mcp" | "a2a";
+  status: RunStatus;
+  scope: string[];
+  budget: { maxCalls: number | null; maxEgressCalls: number | null; maxCostUnits: number | null; deadlineAt: string };
+  used: { calls: number; egressCalls: number; costUnits: number };
+  inputHash: string;
+  outputHash: string | null;
+  output?: unknown;
+  error: { code: string; message: string } | null;
+  cardVersion: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+}
+
+/** What a callee finds in the body of the relay request a run delivers (`message.body`). */
+export interface RunRequestBody {
+  run: {
+    id: string;
+    scope: string[];
+    budget: { maxCalls: number | null; maxEgressCalls: number | null; maxCostUnits: number | null; deadlineAt: string };
+  };
+  input: unknown;
+}

@@ -11,6 +11,8 @@ import type {
   CreateTask,
   GuardrailVerdict,
   Handoff,
+  InvokeAgentOptions,
+  Run,
   Lock,
   Memory,
   Recall,
@@ -166,6 +168,24 @@ export class CoordinationClient {
   /** NOTE: until a guardrail engine is configured the verdict says `engine: "none"` and checks nothing. */
   async checkGuardrails(check: { action: string; resource?: string; content?: string }): Promise<GuardrailVerdict> {
     return this.call("POST", "/v1/agent/guardrails/check", check);
+  }
+
+  // ---- runs (docs/runs.md)
+
+  /**
+   * Invokes another agent of the team as a run and waits for it to end (up to `budget.deadlineMs`):
+   * the callee receives `{ run, input }` as a relay request and its reply is `run.output`. Resolves
+   * with the ended run whatever its status (`succeeded`, `failed`, `denied`, `timed_out`,
+   * `budget_exceeded`); throws `CoordinationError` for a bad request, an unknown callee (`not_found`)
+   * or a parent run that is out of budget (`run_budget_exceeded`).
+   */
+  async invokeAgent(to: string, input: unknown, options: InvokeAgentOptions = {}): Promise<Run> {
+    return (await this.call<{ run: Run }>("POST", "/v1/agent/runs", { to, input, ...options })).run;
+  }
+
+  /** A run you are the caller or callee of. */
+  async getRun(runId: string): Promise<Run> {
+    return (await this.call<{ run: Run }>("GET", `/v1/agent/runs/${encodeURIComponent(runId)}`)).run;
   }
 
   // ---- transport (agent-http.ts: the same error mapping as SkillsClient)

@@ -12,9 +12,12 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { verifyArchives } from "./lib/verify.mjs";
+import { verifyRunBundle } from "./lib/run-bundle.mjs";
 
 const USAGE = `usage: switchboard-verify <archive dir, export.jsonl or files…> [--keys <jwks.json or URL>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--expect-head <hash>] [--json]
-  archives (digest.json + audit.jsonl.gz) need --keys; a JSONL export alone does not`;
+       switchboard-verify --run-bundle <run bundle.json> [--keys <jwks.json or URL>] [--json]
+  archives (digest.json + audit.jsonl.gz) need --keys; a JSONL export alone does not;
+  a run bundle is checked against --keys (the platform JWKS) when given, else against the key it carries`;
 
 function fail(message) {
   console.error(`switchboard-verify: ${message}\n${USAGE}`);
@@ -22,7 +25,7 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const args = { paths: [], keys: null, from: undefined, to: undefined, expectHead: undefined, json: false };
+  const args = { paths: [], keys: null, from: undefined, to: undefined, expectHead: undefined, json: false, runBundle: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -35,13 +38,14 @@ function parseArgs(argv) {
     else if (a === "--to") args.to = value();
     else if (a === "--expect-head") args.expectHead = value();
     else if (a === "--json") args.json = true;
+    else if (a === "--run-bundle") args.runBundle = value();
     else if (a === "-h" || a === "--help") {
       console.log(USAGE);
       process.exit(0);
     } else if (a.startsWith("-")) fail(`unknown option ${a}`);
     else args.paths.push(a);
   }
-  if (args.paths.length === 0) fail("give at least one archive directory, export (.jsonl) or file");
+  if (args.paths.length === 0 && !args.runBundle) fail("give at least one archive directory, export (.jsonl) or file");
   if (args.expectHead !== undefined && !/^[0-9a-f]{64}$/.test(args.expectHead)) fail(`not a hash: ${args.expectHead}`);
   for (const d of [args.from, args.to]) if (d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d)) fail(`not a day: ${d}`);
   return args;
@@ -74,6 +78,29 @@ async function loadKeys(source) {
 }
 
 const args = parseArgs(process.argv.slice(2));
+
+// A run's provenance bundle (docs/runs.md): its own check, its own report.
+if (args.runBundle) {
+  let bundle;
+  try {
+    bundle = JSON.parse(await readFile(args.runBundle, "utf8"));
+  } catch (e) {
+    fail(`cannot read the run bundle ${args.runBundle}: ${e.message}`);
+  }
+  const report = await verifyRunBundle({ bundle, jwks: args.keys ? await loadKeys(args.keys) : null });
+  if (args.json) console.log(JSON.stringify(report, null, 2));
+  else {
+    for (const p of report.problems) console.log(`FAIL [${p.kind}]: ${p.message}`);
+    if (report.ok && report.keySource === "bundle")
+      console.log("note: verified with the key the bundle carries; pass --keys with the platform JWKS you saved to prove who signed it.");
+    console.log(
+      report.ok
+        ? `INTACT: run ${report.runId}: the signature verifies, input/output hashes and the audit excerpt match the signed record.`
+        : `NOT INTACT: ${report.problems.length} problem(s).`,
+    );
+  }
+  process.exit(report.ok ? 0 : 1);
+}
 const paths = [];
 for (const p of args.paths) await collect(resolve(p), paths);
 if (paths.some((p) => p.as.endsWith("digest.json")) && !args.keys)

@@ -33,6 +33,7 @@ import { ApiKeysScreen } from "./screens/tenant/api-keys";
 import { SettingsScreen } from "./screens/tenant/settings";
 import { AuditSearchSchema } from "./screens/tenant/audit/audit-search";
 import { AlertsInboxSearchSchema } from "./screens/tenant/alerts/alerts-search";
+import { RunsSearchSchema } from "./screens/tenant/runs/runs-api";
 import { OperatorLayout } from "./screens/operator/operator-layout";
 
 export interface RouterContext {
@@ -207,6 +208,13 @@ const skillsRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skills"), "SkillsScreen"),
 });
 
+// Policies as code (docs/governance.md "Policies as code (Cedar)"): lazy, its own chunk.
+const policiesRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/policies",
+  component: lazyRouteComponent(() => import("./screens/tenant/policies/policies-screen"), "PoliciesScreen"),
+});
+
 // One skill's page (docs/skills.md#the-skill-page): `?version=` and `?tool=` make "Try it" deep-linkable.
 const skillPageRoute = createRoute({
   getParentRoute: () => tenantRoute,
@@ -216,6 +224,18 @@ const skillPageRoute = createRoute({
     tool: stringParam(s, "tool"),
   }),
   component: lazyRouteComponent(() => import("./screens/tenant/egress/skill-page"), "SkillPageScreen"),
+});
+// Runs (docs/runs.md): lazy; filters in the URL (deep links).
+const runsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/runs",
+  validateSearch: RunsSearchSchema,
+  component: lazyRouteComponent(() => import("./screens/tenant/runs/runs-list"), "RunsScreen"),
+});
+const runDetailRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/runs/$runId",
+  component: lazyRouteComponent(() => import("./screens/tenant/runs/run-detail"), "RunDetailScreen"),
 });
 
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
@@ -267,7 +287,10 @@ const routeTree = rootRoute.addChildren([
       secretsRoute,
       skillsRoute,
       billingRoute,
+      policiesRoute,
       skillPageRoute,
+      runsRoute,
+      runDetailRoute,
       approvalsRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),

@@ -82,6 +82,11 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/safe-mode/lift": {},
   "POST /v1/tenants/{tenantId}/teams/{teamId}/safe-mode": { reason: "cross-tenant probe" },
   "POST /v1/tenants/{tenantId}/teams/{teamId}/safe-mode/lift": {},
+  "PUT /v1/tenants/{tenantId}/policies/settings": { enabled: true },
+  "POST /v1/tenants/{tenantId}/policies/validate": { text: "permit (principal, action, resource);" },
+  "POST /v1/tenants/{tenantId}/policies/versions": { text: "forbid (principal, action, resource);", message: "hijacked" },
+  "POST /v1/tenants/{tenantId}/policies/versions/{version}/rollback": { message: "hijacked" },
+  "POST /v1/tenants/{tenantId}/policies/dry-run": { text: "permit (principal, action, resource);" },
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": { reason: "hijacked" },
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": { reason: "hijacked" },
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": { pairs: [] },
@@ -128,6 +133,8 @@ const snapshotB = async () => {
     budgets: await q("select count(*) as n, group_concat(hard_limit) as h from budgets where tenant_id = ?"),
     safeModes: await q("select count(*) as n from safe_modes where tenant_id = ?"),
     plan: await q("select plan from tenants where id = ?"),
+    policyVersions: await q("select count(*) as n, max(version) as v from policy_versions where tenant_id = ?"),
+    policySettings: await q("select count(*) as n, group_concat(cedar_enabled) as e from tenant_policy_settings where tenant_id = ?"),
     approvals: (await env.APPROVAL_DESK.get(env.APPROVAL_DESK.idFromName(b.tenantId!)).list(undefined, 10)).map((a) => a.status),
   };
 };
@@ -205,6 +212,12 @@ beforeAll(async () => {
     cookie: ownerB.cookie,
   });
   if (secretB.status !== 201) throw new Error(`seeding tenant B's secret failed: ${JSON.stringify(secretB.body)}`);
+  // Policies as code: one saved Cedar policy version.
+  const policyB = await call(`/v1/tenants/${tenantId}/policies/versions`, {
+    body: { text: "permit (principal, action, resource);", message: "B only" },
+    cookie: ownerB.cookie,
+  });
+  if (policyB.status !== 201) throw new Error(`seeding tenant B's policy failed: ${JSON.stringify(policyB.body)}`);
   b.secretId = secretB.body.secret.id;
   // Skills: a private skill (core skill names exist in every tenant, so they prove nothing here), installed on B's agent.
   const published = await call(`/v1/tenants/${tenantId}/skills`, {

@@ -12,6 +12,8 @@ import type { Injection } from "../../../durable-objects/egress-gate/credentials
 import { droppedRequestHeaders, filterResponseHeaders, sanitizeRequestHeaders } from "../../shared/egress/headers";
 import { EGRESS_LIMITS } from "../../shared/egress/limits";
 import { redactBytes, redactHeaders } from "../../shared/egress/redact";
+import { chargeRefusal, chargeRun } from "../../shared/runs/ledger";
+import { isRunId } from "../../shared/runs/schemas";
 import type { EgressEnv, EgressIdentity } from "./env";
 import { devUpstream, nextHopMethod, readLimited, REDIRECT_STATUSES, ResponseTooLarge, withCredential } from "./upstream";
 
@@ -38,7 +40,7 @@ export type ProxyResult =
   | { kind: "denied"; denial: GateDenial }
   | {
       kind: "failed";
-      code: "egress_upstream_failed" | "egress_upstream_timeout" | "egress_response_too_large";
+      code: "egress_upstream_failed" | "egress_upstream_timeout" | "egress_response_too_large" | ReturnType<typeof chargeRefusal>["code"];
       message: string;
       details: Record<string, unknown>;
     };
@@ -63,6 +65,11 @@ export async function proxyCall(
   who: EgressIdentity,
   req: OutboundRequest,
 ): Promise<ProxyResult> {
+  // Runs (docs/runs.md): a call made for a run counts against its egress budget, before the gate.
+  if (isRunId(who.run)) {
+    const charged = await chargeRun(env.DB, { runId: who.run, tenantId: who.tenantId, agentId: who.agentId, kind: "egress" });
+    if (!charged.ok) return { kind: "failed", ...chargeRefusal(charged, who.run) };
+  }
   const gate = gateFor(env, who.agentId);
   const headers = sanitizeRequestHeaders(req.headers);
   const hosts = platformHosts(env, req.selfHost);

@@ -51,6 +51,9 @@ export const PERMISSIONS = [
   "billing:write",
   /** The kill switch (docs/governance.md): put the tenant or a team in safe mode and lift it. Owners and admins (and API keys given this scope). */
   "governance:safe_mode",
+  /** Policies as code (docs/governance.md): everyone reads the tenant's Cedar policy sets; owners and admins save, roll back, dry-run and turn Cedar on. */
+  "policies:read",
+  "policies:write",
   /** Approvals (docs/governance.md#approvals): everyone sees the inbox; owners and admins approve or deny. */
   "approvals:read",
   "approvals:decide",
@@ -68,6 +71,7 @@ const READ: Permission[] = [
   "egress:read",
   "skills:read",
   "billing:read",
+  "policies:read",
   "approvals:read",
 ];
 

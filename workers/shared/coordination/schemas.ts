@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { AgentTemplateSchema } from "../agent-templates";
+import { ReputationSchema } from "../runs/reputation";
 
 const Name = z.string().min(1).max(200);
 export const LabelSchema = z
@@ -333,6 +334,8 @@ export const AgentPresenceSchema = z
     lastSeenAt: Iso.nullable(),
     statusText: z.string().nullable(),
     currentTask: z.string().nullable(),
+    /** Runs (docs/runs.md): the agent's record as a callee, for choosing whom to invoke. Added by the API. */
+    reputation: ReputationSchema.optional(),
   })
   .meta({ id: "AgentPresence" });
 export type AgentPresence = z.infer<typeof AgentPresenceSchema>;

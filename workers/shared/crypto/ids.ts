@@ -41,6 +41,8 @@ export const ID_PREFIXES = {
   // Billing (docs/billing.md).
   budget: "bgt",
   usageReport: "ur",
+  // Runs (docs/runs.md).
+  run: "run",
   // Approvals (docs/governance.md#approvals).
   approval: "apr",
 } as const;

@@ -1024,3 +1024,111 @@ export const safeModes = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.scopeId] })],
 );
 export type SafeModeRow = typeof safeModes.$inferSelect;
+
+/**
+ * Policies as code (docs/governance.md "Policies as code (Cedar)"): a tenant's Cedar policy set,
+ * append-only. Every save is a new version with its author and message; rollback writes a new
+ * version with an old version's text. The newest version is the one enforced (when enabled).
+ */
+export const policyVersions = sqliteTable(
+  "policy_versions",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    /** The Cedar policy set, as written (validated against the schema when saved). */
+    text: text("text").notNull(),
+    message: text("message").notNull(),
+    rolledBackFrom: integer("rolled_back_from"),
+    createdBy: text("created_by"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.version] })],
+);
+
+/** Whether Cedar gates the tenant's decisions (off: native policy only, and no policy Worker call at all). */
+export const tenantPolicySettings = sqliteTable("tenant_policy_settings", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  cedarEnabled: integer("cedar_enabled", { mode: "boolean" }).notNull().default(false),
+  updatedBy: text("updated_by"),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+export type PolicyVersionRow = typeof policyVersions.$inferSelect;
+
+/**
+ * Runs (docs/runs.md): one agent invoking another through the team relay, with a scope and a
+ * budget. The live budget counters are columns of the row: a charge is ONE conditional UPDATE
+ * (`used + n <= max AND status = 'running'`), which D1 serialises, so concurrent charges cannot
+ * overspend and no extra Durable Object hop is needed.
+ */
+export const runs = sqliteTable(
+  "runs",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull(),
+    callerAgentId: text("caller_agent_id").notNull(),
+    calleeAgentId: text("callee_agent_id").notNull(),
+    parentRunId: text("parent_run_id"),
+    via: text("via").$type<import("../runs/schemas").RunVia>().notNull(),
+    status: text("status").$type<import("../runs/schemas").RunStatus>().notNull(),
+    /** The skills/tools the callee may use for this run (`skill` or `skill/tool`); empty = no restriction beyond its own. */
+    scope: text("scope", { mode: "json" }).$type<string[]>().notNull(),
+    maxCalls: integer("max_calls"),
+    maxEgressCalls: integer("max_egress_calls"),
+    maxCostUnits: integer("max_cost_units"),
+    usedCalls: integer("used_calls").notNull().default(0),
+    usedEgressCalls: integer("used_egress_calls").notNull().default(0),
+    usedCostUnits: integer("used_cost_units").notNull().default(0),
+    deadlineAt: integer("deadline_at").notNull(),
+    inputHash: text("input_hash").notNull(),
+    /** The input (canonical JSON, RFC 8785), kept for the run detail and the export bundle. */
+    input: text("input").notNull(),
+    outputHash: text("output_hash"),
+    /** The output (the callee's reply body, JSON), kept for the run detail and the export bundle. */
+    output: text("output"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    cardVersion: text("card_version"),
+    relaySeq: integer("relay_seq"),
+    startedAt: integer("started_at").notNull(),
+    finishedAt: integer("finished_at"),
+    durationMs: integer("duration_ms"),
+    /** The signed provenance record (compact JWS) once the run has ended. */
+    provenance: text("provenance"),
+  },
+  (t) => [
+    index("runs_tenant_idx").on(t.tenantId, t.id),
+    index("runs_callee_idx").on(t.tenantId, t.calleeAgentId, t.id),
+    index("runs_caller_idx").on(t.tenantId, t.callerAgentId, t.id),
+    index("runs_parent_idx").on(t.parentRunId),
+  ],
+);
+
+/**
+ * Reputation per agent as callee (docs/runs.md "Reputation"), updated by the statement that ends a
+ * run: outcome counters and a ring of the last 100 durations (`durations`, JSON array; slot
+ * `finished % 100`), all in one UPDATE so concurrent run ends never lose one another.
+ */
+export const agentReputation = sqliteTable("agent_reputation", {
+  agentId: text("agent_id").primaryKey(),
+  tenantId: text("tenant_id").notNull(),
+  succeeded: integer("succeeded").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+  timedOut: integer("timed_out").notNull().default(0),
+  budgetExceeded: integer("budget_exceeded").notNull().default(0),
+  denied: integer("denied").notNull().default(0),
+  /** Runs that ended (all statuses but denied): the ring's write position. */
+  finished: integer("finished").notNull().default(0),
+  durations: text("durations", { mode: "json" }).$type<number[]>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export type RunRow = typeof runs.$inferSelect;
+export type AgentReputationRow = typeof agentReputation.$inferSelect;

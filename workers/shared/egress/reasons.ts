@@ -38,6 +38,8 @@ export const DENY_REASONS = [
   "budget_exceeded",
   // Safe mode (docs/governance.md): the tenant or one of the agent's teams is held.
   "safe_mode",
+  // Policies as code (docs/governance.md "Policies as code (Cedar)"): the tenant's Cedar set refuses the call.
+  "cedar_denied",
 ] as const;
 export type DenyReason = (typeof DENY_REASONS)[number];
 
@@ -75,6 +77,7 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
     "The approval in X-Switchboard-Approval was already used or was given for a different method, URL or body; an approval covers exactly one call, once.",
   budget_exceeded: "A hard budget on egress calls (the agent's, the tenant's, or the plan's allowance) is used up for this month.",
   safe_mode: "The tenant or one of the agent's teams is in safe mode: egress is frozen until an owner or admin lifts it.",
+  cedar_denied: "The tenant's Cedar policy set does not allow this call (a forbid matches, or no permit does).",
   agent_rule: "Allowed by one of the agent's egress rules.",
   skill_rule: "Allowed by the network permissions of an installed skill.",
 };

@@ -241,6 +241,31 @@ export const ERROR_CATALOGUE = {
     description:
       "A sensitive action (entering or lifting safe mode) needs your second factor again: send `mfaCode` (a current authenticator code or a recovery code).",
   },
+  // Policies as code (docs/governance.md "Policies as code (Cedar)")
+  policy_invalid: {
+    status: 422,
+    description:
+      "The Cedar policy set does not parse or does not validate against Switchboard's schema; `details.errors` lists Cedar's messages (with `policyId` and character `offset` where Cedar gives them).",
+  },
+  policy_denied: {
+    status: 403,
+    description:
+      "The tenant's Cedar policy set refuses this operation (a forbid matches, or no permit does); `details.policyVersion` and `details.policies` say which. Native rules had allowed it.",
+  },
+  // Runs (docs/runs.md)
+  run_budget_exceeded: {
+    status: 429,
+    description:
+      "Runs: the call was made for a run (`runId`, `Switchboard-Run`) whose budget it would exceed (`details.budget`: calls, egressCalls or costUnits; `details.limit`); the run has ended `budget_exceeded`.",
+  },
+  run_out_of_scope: {
+    status: 403,
+    description: "Runs: the skill or tool is outside the run's scope (`details.scope`); the call is refused, the run goes on.",
+  },
+  run_not_running: {
+    status: 409,
+    description: "Runs: the run named by the call has ended (`details.status`) or passed its deadline; nothing more can be charged to it.",
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgentTemplateSchema, ToolCategorySchema } from "../agent-templates";
 import { TrustLevelSchema } from "../trust-levels";
 import { IsoTimeSchema } from "./common";
+import { ReputationSchema } from "../runs/reputation";
 
 const AgentName = z.string().trim().min(1).max(80);
 const ToolList = z
@@ -63,6 +64,8 @@ export const AgentSchema = z
     projectId: z.string().meta({ description: "The project the agent belongs to." }),
     createdAt: IsoTimeSchema,
     updatedAt: IsoTimeSchema,
+    /** Runs (docs/runs.md): on `GET` one agent and the agent list; absent elsewhere. */
+    reputation: ReputationSchema.optional(),
   })
   .meta({ id: "Agent" });
 export type Agent = z.infer<typeof AgentSchema>;

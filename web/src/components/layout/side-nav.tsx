@@ -9,11 +9,13 @@ import {
   KeyRound,
   LockKeyhole,
   Package,
+  Scale,
   ScrollText,
   Settings,
   ShieldCheck,
   Users,
   UsersRound,
+  Workflow,
   Wrench,
 } from "lucide-react";
 import type { ReactNode } from "react";
@@ -52,6 +54,11 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
               <UsersRound className="size-4" aria-hidden="true" /> Teams
             </Link>
           </li>
+          <li>
+            <Link to="/t/$tenantId/runs" params={params} className={linkClass}>
+              <Workflow className="size-4" aria-hidden="true" /> Runs
+            </Link>
+          </li>
           {can(tenant.role, "audit:read") && (
             <>
               <li>
@@ -85,6 +92,13 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
             <li>
               <Link to="/t/$tenantId/secrets" params={params} className={linkClass}>
                 <LockKeyhole className="size-4" aria-hidden="true" /> Secrets
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "policies:read") && (
+            <li>
+              <Link to="/t/$tenantId/policies" params={params} className={linkClass}>
+                <Scale className="size-4" aria-hidden="true" /> Policies
               </Link>
             </li>
           )}

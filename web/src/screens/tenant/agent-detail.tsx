@@ -209,6 +209,30 @@ function AgentDetail({ agent }: { agent: Agent }) {
             <Row label="Updated">{formatDateTime(agent.updatedAt)}</Row>
           </dl>
         </CardSection>
+        {agent.reputation && (
+          <CardSection title="Reputation">
+            <dl className="space-y-4 text-sm">
+              <Row label="Score">
+                <span className="font-medium">{agent.reputation.score} / 100</span>
+                <span className="block text-zinc-600">
+                  Reliability {Math.round(agent.reputation.reliability * 100)}% · latency p50 {agent.reputation.latency.p50Ms ?? "—"} ms,
+                  p95 {agent.reputation.latency.p95Ms ?? "—"} ms (last {agent.reputation.latency.window} runs)
+                </span>
+              </Row>
+              <Row label="Runs as callee">
+                {`${agent.reputation.runs.succeeded} succeeded · ${agent.reputation.runs.failed} failed · ${agent.reputation.runs.timedOut} timed out · ${agent.reputation.runs.budgetExceeded} over budget · ${agent.reputation.runs.denied} denied`}
+                <Link
+                  to="/t/$tenantId/runs"
+                  params={{ tenantId }}
+                  search={{ agentId: agent.id }}
+                  className="block font-medium text-indigo-700 underline-offset-2 hover:underline"
+                >
+                  This agent's runs →
+                </Link>
+              </Row>
+            </dl>
+          </CardSection>
+        )}
       </div>
 
       <div className="mt-6">

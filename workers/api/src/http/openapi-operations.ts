@@ -226,6 +226,22 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/admin/tenants/{tenantId}": "getAnyTenant",
   "GET /v1/admin/health": "getPlatformHealth",
   "GET /v1/dev/outbox": "listDevOutbox",
+  // Policies as code (docs/governance.md "Policies as code (Cedar)")
+  "GET /v1/tenants/{tenantId}/policies": "getPolicySettings",
+  "PUT /v1/tenants/{tenantId}/policies/settings": "updatePolicySettings",
+  "POST /v1/tenants/{tenantId}/policies/validate": "validatePolicy",
+  "GET /v1/tenants/{tenantId}/policies/versions": "listPolicyVersions",
+  "POST /v1/tenants/{tenantId}/policies/versions": "createPolicyVersion",
+  "GET /v1/tenants/{tenantId}/policies/versions/{version}": "getPolicyVersion",
+  "POST /v1/tenants/{tenantId}/policies/versions/{version}/rollback": "rollbackPolicyVersion",
+  "GET /v1/tenants/{tenantId}/policies/diff": "diffPolicyVersions",
+  "POST /v1/tenants/{tenantId}/policies/dry-run": "dryRunPolicy",
+  // Runs (docs/runs.md)
+  "POST /v1/agent/runs": "invokeAgent",
+  "GET /v1/agent/runs/{runId}": "getMyRun",
+  "GET /v1/tenants/{tenantId}/runs": "listRuns",
+  "GET /v1/tenants/{tenantId}/runs/{runId}": "getRun",
+  "GET /v1/tenants/{tenantId}/runs/{runId}/bundle": "exportRunBundle",
   // Approvals (docs/governance.md#approvals)
   "GET /v1/tenants/{tenantId}/approvals/live": "watchApprovals",
   "GET /v1/tenants/{tenantId}/approvals": "listApprovals",
@@ -353,10 +369,20 @@ export const TAGS: { name: string; description: string }[] = [
       'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode").',
   },
   {
+    name: "Policies",
+    description:
+      "Policies as code: the tenant's Cedar policy sets, versioned with diff and rollback, validated against Switchboard's schema, a dry-run over recent audit events, and the switch that makes Cedar an additional gate (docs/governance.md).",
+  },
+  {
     name: "Approvals",
     description:
       "Operations waiting for a person — egress calls and relayed requests the guardrails or the trust level gate, messages between supervised pairs: the inbox, decisions, the live feed, and an agent's read of its own approval (docs/governance.md#approvals).",
   },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },
+  {
+    name: "Runs",
+    description:
+      "Cross-agent invocation as runs: an agent invokes another through the team relay with a scope and a budget; runs, their timelines and signed provenance bundles (docs/runs.md).",
+  },
 ];

@@ -25,12 +25,20 @@ import { listEntries } from "../services/audit-query";
 import type { AgentContext } from "../services/agent-caller";
 import { coordinatorOf } from "../services/coordination";
 import { relayMessaging } from "../services/relay-messaging";
+import { chargeRunCall, invokeAgent, withReputation } from "../services/runs";
+import { InvokeAgentInputSchema } from "../../../shared/runs/schemas";
 import { mcpInput } from "./input-schema";
 import { runTool, value } from "./results";
 import { profileOf } from "./profile";
 
 const Empty = z.object({}).strict();
 const JsonBody = z.unknown().meta({ description: "Any JSON value (≤ 64 KiB)." });
+const RunIdArg = z
+  .string()
+  .startsWith("run_")
+  .max(64)
+  .optional()
+  .describe("The run you are working on (its request's `body.run.id`), when you send this for it: counted against the run's budget.");
 
 export const TOOL_NAMES = [
   "send_message",
@@ -54,12 +62,17 @@ export const TOOL_NAMES = [
   "check_guardrails",
   "get_my_profile",
   "query_audit",
+  "invoke_agent",
 ] as const;
 
 export function registerTools(server: McpServer, env: Env, agent: AgentContext): void {
   const { team, caller } = agent;
   const coordinator = () => coordinatorOf(env, team.teamId);
   const relay = relayMessaging(env);
+  /** A message sent for a run (`runId`) counts against its budget (docs/runs.md); refused when spent. */
+  const chargeMessage = async (runId: string | undefined) => {
+    if (runId) await chargeRunCall(env, { runId, tenantId: team.tenantId, agentId: caller.agentId, kind: "message" });
+  };
 
   // ---- messaging (the team relay)
   server.registerTool(
@@ -74,12 +87,17 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
             body: JsonBody,
             clientId: z.string().min(1).max(128).optional().describe("Idempotency key; default: a new UUID."),
             ttlSeconds: z.number().int().min(1).max(604_800).optional(),
+            runId: RunIdArg,
           })
           .strict(),
       ),
       annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
-    (args) => runTool(async () => value(await relay.send(team, caller, { ...args, clientId: args.clientId ?? crypto.randomUUID() }))),
+    ({ runId, ...args }) =>
+      runTool(async () => {
+        await chargeMessage(runId);
+        return value(await relay.send(team, caller, { ...args, clientId: args.clientId ?? crypto.randomUUID() }));
+      }),
   );
   server.registerTool(
     "request",
@@ -91,12 +109,17 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
             to: z.string().startsWith("agt_").max(64),
             body: JsonBody,
             timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
+            runId: RunIdArg,
           })
           .strict(),
       ),
       annotations: { openWorldHint: false },
     },
-    (args) => runTool(async () => value(await relay.request(team, caller, { ...args, clientId: crypto.randomUUID() }))),
+    ({ runId, ...args }) =>
+      runTool(async () => {
+        await chargeMessage(runId);
+        return value(await relay.request(team, caller, { ...args, clientId: crypto.randomUUID() }));
+      }),
   );
   server.registerTool(
     "reply",
@@ -250,11 +273,12 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
   server.registerTool(
     "list_agents",
     {
-      description: "The agents of your team: ids, names, roles (templates), capabilities, who is online, status lines and current tasks.",
+      description:
+        "The agents of your team: ids, names, roles (templates), capabilities, who is online, status lines, current tasks and reputation as callees of runs (score 0–100, reliability, latency).",
       inputSchema: mcpInput(Empty),
       annotations: { readOnlyHint: true },
     },
-    () => runTool(async () => ({ agents: await coordinator().listAgents(team, caller) })),
+    () => runTool(async () => ({ agents: await withReputation(env, team.tenantId, await coordinator().listAgents(team, caller)) })),
   );
   server.registerTool(
     "check_guardrails",
@@ -301,5 +325,17 @@ export function registerTools(server: McpServer, env: Env, agent: AgentContext):
         );
         return { events: rows.slice(0, args.limit) };
       }),
+  );
+
+  // ---- runs (docs/runs.md)
+  server.registerTool(
+    "invoke_agent",
+    {
+      description:
+        "Invoke another agent of your team as a run: it receives `input` as a relay request (body `{ run, input }`) and its reply is the run's output. `scope` limits the skills/tools it may use, `budget` its calls, egress calls, cost units and the deadline you wait for. Needs an allowlist edge to it. Returns the ended run (status succeeded, failed, denied, timed_out or budget_exceeded). Pass `parentRunId` when you do this as part of a run you were given.",
+      inputSchema: mcpInput(InvokeAgentInputSchema),
+      annotations: { openWorldHint: false },
+    },
+    (args) => runTool(async () => ({ run: await invokeAgent(env, agent, args, { via: "mcp" }) })),
   );
 }

@@ -46,6 +46,7 @@ import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { agentFromToken, bearerOf, type AgentContext } from "../services/agent-caller";
 import { listEntries } from "../services/audit-query";
 import { coordinatorOf, unwrap } from "../services/coordination";
+import { withReputation } from "../services/runs/reputation";
 
 export const agentCoordinationRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Agent coordination"];
@@ -362,13 +363,15 @@ agentCoordinationRoutes.openapi(
     "get",
     "/v1/agent/agents",
     "Who is in the team",
-    "Every agent of the team: template, trust, capabilities, online, last seen, status line, current task.",
+    "Every agent of the team: template, trust, capabilities, online, last seen, status line, current task, and its reputation as a callee of runs (docs/runs.md).",
     {},
     jsonResponse(AgentsEnvelope, "Agents."),
   ),
   async (c) => {
     const a = await agentOf(c);
-    return c.json({ agents: await coordinatorOf(c.env, a.team.teamId).listAgents(a.team, a.caller) }, 200);
+    // Runs: each agent's reputation as a callee (docs/runs.md), for choosing whom to invoke.
+    const agents = await withReputation(c.env, a.team.tenantId, await coordinatorOf(c.env, a.team.teamId).listAgents(a.team, a.caller));
+    return c.json({ agents }, 200);
   },
 );
 

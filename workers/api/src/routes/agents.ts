@@ -26,6 +26,7 @@ import { decodeCursor, toPage } from "../http/pagination";
 import { AgentParams, TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
 import { toAgent } from "../serializers";
+import { reputationOfAgent, reputationsOf } from "../services/runs/reputation";
 import { listProjectFilter, requireProjectForCreate } from "../services/projects";
 import { projectIdOf } from "../../../shared/projects";
 import { ProjectFilterQuerySchema } from "../../../shared/schemas/projects";
@@ -143,8 +144,14 @@ agentsRoutes.openapi(
       db,
       rows.slice(0, limit).map((r) => r.id),
     );
+    // Runs: each agent's reputation (docs/runs.md), one read for the page.
+    const reputations = await reputationsOf(
+      c.env,
+      tenant.id,
+      rows.slice(0, limit).map((r) => r.id),
+    );
     return c.json(
-      toPage(rows, limit, (r) => toAgent(r, teamIds.get(r.id) ?? [])),
+      toPage(rows, limit, (r) => ({ ...toAgent(r, teamIds.get(r.id) ?? []), reputation: reputations.get(r.id)! })),
       200,
     );
   },
@@ -161,7 +168,8 @@ agentsRoutes.openapi(
   }),
   async (c) => {
     const agent = await findAgent(c, c.req.valid("param").agentId);
-    return c.json({ agent: await withTeams(c, agent) }, 200);
+    const reputation = await reputationOfAgent(c.env, agent.tenantId, agent.id);
+    return c.json({ agent: { ...(await withTeams(c, agent)), reputation } }, 200);
   },
 );
 

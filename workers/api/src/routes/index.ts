@@ -33,6 +33,8 @@ import { billingRoutes } from "./billing";
 import { billingWebhookRoutes } from "./billing-webhooks";
 import { budgetsRoutes } from "./budgets";
 import { safeModeRoutes } from "./safe-mode";
+import { policiesRoutes } from "./policies";
+import { runsRoutes } from "./runs";
 import { approvalsRoutes } from "./approvals";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
@@ -71,6 +73,8 @@ export const ROUTE_MODULES = [
   billingWebhookRoutes,
   budgetsRoutes,
   safeModeRoutes,
+  policiesRoutes,
+  runsRoutes,
   approvalsRoutes,
   auditRoutes,
 ];

@@ -55,7 +55,7 @@ const InvokeInputSchema = z
     input: z.unknown().meta({ description: "The tool's input (its input schema)." }),
     runId: z.string().min(1).max(128).optional().meta({
       description:
-        "The run this call belongs to: recorded on the call and its egress calls, and counted against the run's budget (runs: a later capability).",
+        "The run this call belongs to (or the `Switchboard-Run` header): recorded on the call and its egress calls, checked against the run's scope and counted against its budget (docs/runs.md).",
     }),
   })
   .strict()
@@ -148,7 +148,7 @@ skillRuntimeRoutes.openapi(
       skill: skillName,
       tool,
       input: body.input ?? null,
-      runId: body.runId ?? null,
+      runId: body.runId ?? c.req.header("switchboard-run") ?? null,
       via: "http",
       platformHosts: apiPlatformHosts(c.req.url, c.env.ALLOWED_ORIGINS),
     });

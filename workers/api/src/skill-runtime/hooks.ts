@@ -11,14 +11,14 @@
  *   402 `budget_exceeded`, the shape budgets use everywhere. If the meter cannot answer, the call
  *   goes on (billing must not take the runtime down) and the same record is retried in the
  *   background: the idempotency key makes the retry count once.
- * - **Runs** (a later issue): `chargeRunBudget` is called with the run id an invocation names
- *   (`runId` on the HTTP/SDK/MCP call), before the code runs; it may refuse (throw an ApiError)
- *   when the run's budget is spent. Until runs exist, every run id is accepted and recorded (audit
- *   `details.run`, the egress calls' `run`).
+ * - **Runs** (docs/runs.md): `chargeRunBudget` is called with the run id an invocation names
+ *   (`runId` on the HTTP/SDK/MCP call), before the code runs; it refuses (throws an ApiError)
+ *   a call outside the run's scope or budget, or for a run that has ended or is not the agent's.
  */
 import { budgetExceeded, recordUsage, type UsageInput } from "../../../shared/billing/usage";
 import { log } from "../../../shared/observability/log";
 import { ApiError } from "../http/api-error";
+import { chargeRunCall } from "../services/runs";
 
 export interface SkillUsage {
   /** The invocation's id (`skill.invoked`'s `details.invocationId`): the meter's idempotency key. */
@@ -69,8 +69,21 @@ export const recordSkillUsage: SkillUsageRecorder = async (env, usage, waitUntil
   }
 };
 
-/** The run budget hook: throw an ApiError to refuse an invocation whose run is out of budget. */
+/**
+ * The run budget hook (docs/runs.md): charges the tool call to the run — the agent must be the
+ * run's callee, the skill/tool inside its scope, the run running and within budget — or throws the
+ * run's ApiError (`run_budget_exceeded`, which also ends the run; `run_out_of_scope`;
+ * `run_not_running`; `not_found`).
+ */
 export async function chargeRunBudget(
-  _env: Env,
-  _run: { runId: string; tenantId: string; agentId: string; skill: string; tool: string },
-): Promise<void> {}
+  env: Env,
+  run: { runId: string; tenantId: string; agentId: string; skill: string; tool: string },
+): Promise<void> {
+  await chargeRunCall(env, {
+    runId: run.runId,
+    tenantId: run.tenantId,
+    agentId: run.agentId,
+    kind: "skill",
+    scopeItem: { skill: run.skill, tool: run.tool },
+  });
+}

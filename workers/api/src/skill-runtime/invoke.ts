@@ -19,6 +19,7 @@ import { ApiError, notFound } from "../http/api-error";
 import { loadCode } from "./code-store";
 import { chargeRunBudget, recordSkillUsage } from "./hooks";
 import { assertRuntime, egressOutbound, isolateId, runTool } from "./loader";
+import { assertPolicyAllowsTool } from "./policy-gate";
 
 export interface InvokeRequest {
   tenantId: string;
@@ -100,6 +101,17 @@ export async function invokeSkillTool(
   const tools = row.v.tools as unknown as ToolDefinition[];
   const tool = tools.find((t) => t.name === req.tool);
   if (!tool) throw new ApiError("skill_tool_not_found", `${label} has no tool ${req.tool}.`, { tools: tools.map((t) => t.name) });
+  // Cedar (opted-in tenants only) before anything runs or is charged: deny wins over the install.
+  await assertPolicyAllowsTool(env, db, {
+    tenantId: req.tenantId,
+    agentId: req.agentId,
+    skill: req.skill,
+    skillId: row.skillId,
+    version: row.version,
+    tool: req.tool,
+    via: req.via,
+    runId: req.runId,
+  });
   const inputJson = JSON.stringify(req.input ?? null);
   if (new TextEncoder().encode(inputJson).byteLength > SKILL_CODE_LIMITS.maxInputBytes)
     throw new ApiError("payload_too_large", `A tool's input is at most ${SKILL_CODE_LIMITS.maxInputBytes} bytes of JSON.`, {

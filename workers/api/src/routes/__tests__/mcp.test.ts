@@ -192,6 +192,10 @@ describe("MCP tools", () => {
     const nobody = await callTool(pm, "send_message", { to: "agt_nobody", body: 1 });
     expect(nobody.structuredContent.error.code).toBe("not_found");
 
+    // invoke_agent (docs/runs.md): nobody answers this run, so it ends timed_out — a run, not a tool error.
+    const timedOut = ok(await run(pm, "invoke_agent", { to: engId, input: { ask: "?" }, budget: { deadlineMs: 300 } })).run;
+    expect(timedOut).toMatchObject({ status: "timed_out", via: "mcp", callerAgentId: pmId, calleeAgentId: engId });
+
     // Audit events are flushed within about half a second.
     let events: Array<{ action: string; actor: { id: string } }> = [];
     for (let i = 0; i < 40 && !events.some((e) => e.action === "coordination.handoff_created"); i++) {
