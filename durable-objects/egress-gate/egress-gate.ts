@@ -35,6 +35,7 @@ import { allowedEvent, deniedEvent, secretUsedEvent, type AllowedOutcome, type C
 import { findMock, type MockAnswer } from "./mocks";
 import { createOutboxTables, FLUSH_DELAY_MS, flushBatch, flushUsage, stage, stagedCount } from "./outbox";
 import { loadGateState, STATE_TTL_MS, type GateState } from "./state";
+import { approvalDenial, approvalDesk, egressApproval, type ApprovalRef } from "./approvals";
 
 /** How long the gate trusts the UsageMeter's last budget answer (docs/billing.md). */
 const BUDGET_TTL_MS = 10_000;
@@ -57,6 +58,8 @@ export interface GateCall {
   /** The request body (as sent, ≤ the proxy's request limit) and its content type, for the guardrails. */
   body?: Uint8Array | null;
   contentType?: string | null;
+  /** The `X-Switchboard-Approval` header: the approval a person gave for exactly this call (docs/governance.md#approvals). */
+  approvalId?: string | null;
 }
 
 export type GateDenial = {
@@ -65,6 +68,8 @@ export type GateDenial = {
   detail: string;
   retryAfterSeconds?: number;
   findings?: Array<{ ruleId: string; severity: string; action: string; reason: string }>;
+  /** The approval the call waits for, or the one whose use was refused. */
+  approval?: ApprovalRef;
 };
 export type Admission =
   | { ok: true; ticket: string; mode: "live"; url: string; injection: Injection | null }
@@ -184,11 +189,13 @@ export class EgressGate extends DurableObject<Env> {
         detail: `${skill.name}@${call.skillVersion} is not the installed version (${skill.version})`,
       });
     context.mode = modeOf(state, skill, null);
-    const verdict = decideEgress(
-      skill ? skill.policy : state.policy,
-      { method: call.method, url: call.url, trustLevel: state.trustLevel },
-      { platformHosts: call.platformHosts },
-    );
+    const policy = skill ? skill.policy : state.policy;
+    const target = { platformHosts: call.platformHosts };
+    let verdict = decideEgress(policy, { method: call.method, url: call.url, trustLevel: state.trustLevel }, target);
+    // The trust level's method list is the one egress refusal a person may lift (docs/governance.md#approvals).
+    const trustGate = verdict.decision === "deny" && verdict.reason === "method_not_allowed_by_trust" ? verdict.detail : null;
+    if (trustGate !== null)
+      verdict = decideEgress(policy, { method: call.method, url: call.url, trustLevel: state.trustLevel, approved: true }, target);
     if (verdict.decision === "deny") return refuse({ ok: false, reason: verdict.reason, detail: verdict.detail }, verdict.ruleId);
     // Cedar (opted-in tenants only): an additional gate after the native policy — it can refuse, never grant.
     const cedarDenial = await this.cedarRefusal(state, call.method, verdict.url, call.skill);
@@ -201,13 +208,26 @@ export class EgressGate extends DurableObject<Env> {
       contentType: call.contentType ?? null,
     });
     if (guard.decision.findings.length > 0) this.stageGuardrail(context, now, guard.decision);
-    if (guard.refused)
-      return refuse({
-        ok: false,
-        reason: guard.reason,
-        detail: guard.detail,
-        findings: guard.decision.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, action: f.action, reason: f.reason })),
+    const findings = guard.decision.findings.map((f) => ({ ruleId: f.ruleId, severity: f.severity, action: f.action, reason: f.reason }));
+    if (guard.refused && guard.reason === "guardrail_blocked")
+      return refuse({ ok: false, reason: guard.reason, detail: guard.detail, findings });
+    // A call that needs a person: without an approval id, open (or find) the approval and refuse with it;
+    // with one, the approval is used after the limits below, when the call's slot is taken.
+    let approvalToUse: { id: string; fingerprint: string } | null = null;
+    if (trustGate !== null || guard.refused) {
+      const needed = await egressApproval(this.env, {
+        tenantId: state.tenantId,
+        agentId: call.agentId,
+        method: context.method,
+        url: verdict.url.href,
+        body: call.body ?? null,
+        trustGate,
+        guardrail: guard.refused ? { detail: guard.detail, findings } : null,
+        approvalId: call.approvalId ?? null,
       });
+      if (!needed.ok) return refuse({ ...needed.denial, ...(guard.refused ? { findings } : {}) });
+      approvalToUse = needed.use;
+    }
     const mode = modeOf(state, skill, verdict);
     context.mode = mode;
 
@@ -242,6 +262,18 @@ export class EgressGate extends DurableObject<Env> {
     // The slot is taken in the same synchronous run as the check above: any `await` before this line
     // would let concurrent admits all pass the concurrency check (an object runs others at an await).
     this.tickets.set(ticketId, ticket);
+    if (approvalToUse) {
+      // Used once, by exactly this call: two concurrent retries with the same id both reach here and the desk lets one through.
+      const used = await approvalDesk(this.env, state.tenantId).use(approvalToUse.id, {
+        agentId: call.agentId,
+        fingerprint: approvalToUse.fingerprint,
+        callId: ticketId,
+      });
+      if (!used.ok) {
+        this.tickets.delete(ticketId);
+        return refuse(approvalDenial(used.code, approvalToUse.id, used.approval));
+      }
+    }
     if (mode === "mock") {
       const mock = findMock(state, { method: call.method, url: verdict.url, skill: call.skill });
       if (!mock) {

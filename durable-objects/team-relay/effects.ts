@@ -14,6 +14,9 @@ import type { Outgoing, Verdict } from "./judge";
 import { disconnect } from "./presence";
 import type { RelayCore } from "./relay-core";
 import { onReplayAck, startReplay } from "./replay";
+import { heldExpiresAt, openRelayApproval, releaseHeld, type HeldFrameType } from "./held";
+import { newId } from "../../workers/shared/crypto/ids";
+import { log } from "../../workers/shared/observability/log";
 
 type MessageFrame = Extract<ClientFrame, { type: "send" | "broadcast" | "request" | "reply" | "publish" }>;
 
@@ -77,15 +80,19 @@ export function applyVerdict(core: RelayCore, ws: Channel, sender: AgentAttachme
           core.subscriptions.remove(verdict.topic, sender.agentId);
           return sendAccepted(ws, id!, core.head);
         case "message":
-          return store(core, ws, sender, frame as MessageFrame, verdict.message);
+          return storeMessage(core, ws, sender, frame as MessageFrame, verdict.message);
+        case "hold":
+          return hold(core, ws, sender, frame as HeldFrameType, verdict);
+        case "held":
+          return sendHeld(ws, (frame as { id: string }).id, verdict.approvalId, "This message is already held for approval.", null);
         case "presence":
           return;
       }
   }
 }
 
-/** Stores an accepted message (one row for a direct one), answers `accepted`, delivers it. */
-function store(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: MessageFrame, out: Outgoing): void {
+/** Stores an accepted message (one row for a direct one), answers `accepted`, delivers it. Also how a held message is released (held.ts). */
+export function storeMessage(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: MessageFrame, out: Outgoing): void {
   const now = core.now;
   const seq = core.head + 1;
   const message: NewMessage = {
@@ -151,6 +158,69 @@ function store(core: RelayCore, ws: Channel, sender: AgentAttachment, frame: Mes
     for (const o of observers) sendText(o, observed);
   }
   core.wakeAt(Math.min(now + core.limits.auditFlushDelayMs, out.deadline ?? Infinity));
+}
+
+/**
+ * A message held for a person (held.ts): a row in `held` (not the log), the `held` frame to the
+ * sender, and the approval opened in the tenant's desk after the answer. If the desk cannot be
+ * reached the message is released as refused at once, never left waiting for nothing.
+ */
+function hold(
+  core: RelayCore,
+  ws: Channel,
+  sender: AgentAttachment,
+  frame: HeldFrameType,
+  verdict: Extract<Verdict, { action: "hold" }>,
+): void {
+  const now = core.now;
+  const approvalId = newId("approval", now);
+  core.governance.hold(
+    {
+      approval_id: approvalId,
+      sender: sender.agentId,
+      client_id: frame.id,
+      recipient: verdict.message.recipients[0]!,
+      trust: sender.trust,
+      frame: JSON.stringify(frame),
+    },
+    now,
+  );
+  core.rates.consume(sender.agentId, sender.trust, now);
+  const reason =
+    verdict.kind === "supervised_message"
+      ? verdict.trigger.detail
+      : `The tenant's guardrail policy requires a person's approval for this message: ${verdict.trigger.detail}`;
+  sendHeld(
+    ws,
+    frame.id,
+    approvalId,
+    reason,
+    heldExpiresAt(verdict.kind, now),
+    verdict.kind === "supervised_message" ? "supervised_pair" : "guardrail_approval",
+  );
+  core.ctx.waitUntil(
+    openRelayApproval(core, { approvalId, sender: sender.agentId, frame, kind: verdict.kind, trigger: verdict.trigger }).catch((err) => {
+      log.error("relay approval could not be opened", { teamId: core.teamId, approvalId, error: String(err) });
+      releaseHeld(core, {
+        teamId: core.teamId,
+        approvalId,
+        status: "expired",
+        reason: "the approval could not be opened; send again",
+        decidedBy: null,
+      });
+    }),
+  );
+}
+
+function sendHeld(
+  ws: Channel,
+  id: string,
+  approvalId: string,
+  reason: string,
+  expiresAt: number | null,
+  code = "guardrail_approval",
+): void {
+  sendText(ws, JSON.stringify({ type: "held", id, approvalId, reason, code, ...(expiresAt !== null ? { expiresAt } : {}) }));
 }
 
 function deny(

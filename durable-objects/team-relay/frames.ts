@@ -60,6 +60,12 @@ export class FramePath {
     if (gate) return disconnect(core, ws, gate.code, gate.reason);
     const parsed = parseClientFrame(data);
     if (!parsed.ok) return sendError(ws, parsed.id, parsed.code, parsed.message);
+    // The tenant's guardrail policy (held.ts): a direct message waits for the first load; later ones refresh in the background.
+    if (parsed.frame.type === "send" || parsed.frame.type === "request") {
+      const freshness = core.governance.freshness(Date.now());
+      if (freshness === "wait") return core.governance.load(core.env, core.tenantId).then(() => this.handle(ws, data));
+      if (freshness === "refresh") core.ctx.waitUntil(core.governance.load(core.env, core.tenantId));
+    }
     const unknown = unknownRecipient(core, parsed.frame);
     if (unknown && Date.now() - core.lastMemberRefresh >= REFRESH_INTERVAL_MS) {
       return this.refreshMembers(false).then(() => {

@@ -99,6 +99,8 @@ function shape(v: Verdict): string {
       if (v.action === "ack") return `accept ack ${v.seq}`;
       if (v.action === "duplicate") return `accept duplicate ${v.seq}`;
       if (v.action === "presence") return `accept presence → ${v.recipients.join(",") || "nobody"}`;
+      if (v.action === "hold") return `accept hold ${v.kind} → ${v.message.recipients.join(",")}`;
+      if (v.action === "held") return `accept held ${v.approvalId}`;
       return `accept ${v.action} ${v.topic}`;
     case "deny":
       return `deny ${v.code}`;

@@ -25,6 +25,9 @@ import {
 } from "../../workers/shared/relay/protocol";
 import { trustLimits, type TrustLevel } from "../../workers/shared/trust-levels";
 import type { Member } from "./members";
+import { checkGuardrails } from "../../workers/shared/guardrails/index";
+import type { GuardrailPolicy } from "../../workers/shared/guardrails/policy";
+import type { ApprovalTrigger } from "../../workers/shared/schemas/approvals";
 
 /** Who sent the frame: the connection's identity (its attachment). */
 export interface Sender extends Party {
@@ -67,6 +70,12 @@ export interface RelayView {
   cursor(agentId: string): number;
   /** Agents with a live connection, each once. */
   online(): Iterable<Party>;
+  /** Governance (held.ts, docs/governance.md#approvals); absent in views that predate it: nothing is checked or held. */
+  readonly guardrails?: GuardrailPolicy;
+  /** Every direct message between these two agents waits for a person. */
+  supervised?(a: string, b: string): boolean;
+  /** The approval a message this sender sent under `clientId` is held for, or null. */
+  heldApproval?(sender: string, clientId: string): string | null;
 }
 
 /** A message to store and deliver. */
@@ -101,6 +110,8 @@ export type Verdict =
   | { verdict: "accept"; action: "duplicate"; seq: number }
   | { verdict: "accept"; action: "subscribe" | "unsubscribe"; topic: string }
   | { verdict: "accept"; action: "presence"; recipients: string[] }
+  | { verdict: "accept"; action: "hold"; message: Outgoing; kind: "relay_request" | "supervised_message"; trigger: ApprovalTrigger }
+  | { verdict: "accept"; action: "held"; approvalId: string }
   | { verdict: "deny"; code: ErrorCode; reason: string; audit: DenialAudit; consumesRate: boolean }
   | { verdict: "error"; code: ErrorCode; message: string; rateLimited?: { retryAfterMs: number; firstRefusal: boolean } }
   | { verdict: "close"; code: number; reason: string; message?: string };
@@ -179,6 +190,8 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
   // else — also when its rate bucket is empty, since a retry after a reconnect is not new traffic.
   const stored = view.storedSeq(sender.agentId, frame.id);
   if (stored !== null) return { verdict: "accept", action: "duplicate", seq: stored };
+  const held = view.heldApproval?.(sender.agentId, frame.id) ?? null;
+  if (held !== null) return { verdict: "accept", action: "held", approvalId: held };
   const rate = view.rate(sender.agentId, sender.trust);
   if (!rate.ok) {
     const { messagesPerMinute } = trustLimits(sender.trust);
@@ -210,7 +223,7 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
         return deny("queue_full", `${to.agentId} has ${view.queueCap} unacknowledged messages; retry later.`);
       const message: Outgoing = { kind, recipients: [to.agentId], skipped: [], expiresAt };
       if (frame.type === "request") message.deadline = view.now + frame.timeoutMs;
-      return { verdict: "accept", action: "message", message };
+      return governed(frame, sender, to.agentId, view, message, deny) ?? { verdict: "accept", action: "message", message };
     }
     case "reply": {
       // Bound to ONE request by its seq (`inReplyTo` = the `req-<seq>` id of the request's deliver
@@ -256,6 +269,50 @@ function message(frame: MessageFrame, sender: Sender, view: RelayView): Verdict 
       return { verdict: "accept", action: "message", message: { kind, recipients, skipped, topic: frame.topic, expiresAt } };
     }
   }
+}
+
+/**
+ * Governance of a direct message (docs/governance.md#approvals): the guardrails read the body's
+ * executable fields under the tenant's policy and the sender's trust — `block` refuses
+ * (`guardrail_blocked`), `require_approval` holds it for a person; a supervised pair's message is
+ * held too. Null: deliver as usual.
+ */
+function governed(
+  frame: Frame<"send" | "request">,
+  sender: Sender,
+  to: string,
+  view: RelayView,
+  message: Outgoing,
+  deny: (code: ErrorCode, reason: string, extra?: Record<string, unknown>) => Verdict,
+): Verdict | null {
+  if (view.guardrails) {
+    const decision = checkGuardrails({ kind: "json", json: frame.body }, view.guardrails, sender.trust);
+    const which = decision.findings.filter((f) => f.action === decision.action);
+    const findings = which.map((f) => ({ ruleId: f.ruleId, severity: f.severity, action: f.action, reason: f.reason }));
+    const detail = which.map((f) => `${f.ruleId}: ${f.reason}`).join("; ");
+    if (decision.action === "block")
+      return deny("guardrail_blocked", `The tenant's guardrail policy blocks this message: ${detail}`, { findings });
+    if (decision.action === "require_approval")
+      return {
+        verdict: "accept",
+        action: "hold",
+        message,
+        kind: "relay_request",
+        trigger: { source: "guardrail", detail: detail.slice(0, 1000), findings: findings.slice(0, 20) },
+      };
+  }
+  if (view.supervised?.(sender.agentId, to))
+    return {
+      verdict: "accept",
+      action: "hold",
+      message,
+      kind: "supervised_message",
+      trigger: {
+        source: "supervised_pair",
+        detail: `${sender.agentId} and ${to} are a supervised pair: every message between them waits for a person.`,
+      },
+    };
+  return null;
 }
 
 function splitByQueue(candidates: string[], view: RelayView): { recipients: string[]; skipped: string[] } {

@@ -22,6 +22,8 @@ import { OpenRequests } from "./requests";
 import { readMeta } from "./schema";
 import type { RelayStats } from "./sql-meter";
 import { Subscriptions } from "./subscriptions";
+import { RelayGovernance } from "./held";
+import type { GuardrailPolicy } from "../../workers/shared/guardrails/policy";
 
 export interface RelayLimits {
   /** Unacknowledged messages one recipient may have waiting before senders get `queue_full`. */
@@ -78,6 +80,8 @@ export class RelayCore implements RelayView {
   readonly queues: Queues;
   readonly idempotency: IdempotencyIndex;
   readonly connections: Connections;
+  /** Guardrail policy, supervised pairs, messages held for approval (held.ts, docs/governance.md#approvals). */
+  readonly governance: RelayGovernance;
   rates = new RateLimits();
   /** When the alarm is set for (cache of getAlarm), null if none. */
   alarmAt: number | null = null;
@@ -104,6 +108,19 @@ export class RelayCore implements RelayView {
     for (const [agentId, seq] of this.connections.carriedAcks()) this.cursors.ack(agentId, Math.min(seq, this.head));
     this.queues = new Queues(sql, (agentId) => this.cursors.acked(agentId));
     this.idempotency = new IdempotencyIndex(sql);
+    this.governance = new RelayGovernance(sql);
+  }
+
+  get guardrails(): GuardrailPolicy {
+    return this.governance.guardrails;
+  }
+
+  supervised(a: string, b: string): boolean {
+    return this.governance.supervised(a, b);
+  }
+
+  heldApproval(sender: string, clientId: string): string | null {
+    return this.governance.heldApproval(sender, clientId);
   }
 
   // ---- RelayView (what judge reads)

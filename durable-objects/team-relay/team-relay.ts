@@ -21,6 +21,7 @@ import { disconnect } from "./presence";
 import { RelayCore } from "./relay-core";
 import { migrate } from "./schema";
 import { relayMeter, type RelayStats } from "./sql-meter";
+import { releaseHeld, type ApprovalNotice, type SupervisedPair } from "./held";
 
 type RelayTeam = { teamId: string; tenantId: string };
 type RpcResult<T> = CoordResult<T>;
@@ -211,5 +212,31 @@ export class TeamRelay extends DurableObject<Env> {
     this.core.subscriptions.removeAgent(agentId);
     this.core.queues.forget(agentId);
     return closed;
+  }
+
+  // ---- approvals (docs/governance.md#approvals): a held message's decision, from the tenant's ApprovalDesk
+
+  /** Delivers a held message once approved; tells its sender (a `denied` frame naming the approval) when denied or expired. */
+  approvalDecided(notice: ApprovalNotice): void {
+    const { delivered } = releaseHeld(this.core, notice);
+    // Not awaited: the desk is waiting on this call (its outbox send), and marks the approval executed on its own time.
+    if (delivered !== null)
+      this.ctx.waitUntil(
+        this.env.APPROVAL_DESK.get(this.env.APPROVAL_DESK.idFromName(this.core.tenantId))
+          .delivered(notice.approvalId, delivered)
+          .catch((err) =>
+            console.error(JSON.stringify({ msg: "approval delivered notice failed", approvalId: notice.approvalId, err: String(err) })),
+          ),
+      );
+  }
+
+  getSupervisedPairs(teamId: string, tenantId: string): SupervisedPair[] {
+    bindTeam(this.core, teamId, tenantId);
+    return this.core.governance.supervisedPairs();
+  }
+
+  putSupervisedPairs(teamId: string, tenantId: string, pairs: SupervisedPair[]): SupervisedPair[] {
+    bindTeam(this.core, teamId, tenantId);
+    return this.core.governance.setSupervisedPairs(pairs);
   }
 }

@@ -80,12 +80,18 @@ describe("egress proxy: methods", () => {
     // DELETE also meets the default guardrail policy (http.delete: require_approval), which waits at the levels whose row says so.
     for (const method of ["GET", "POST", "DELETE"]) {
       const res = await envelope(agent.token, { method, url: `${API}/ok`, ...(method === "POST" ? { body: "{}" } : {}) });
-      const outcome = res.status === 200 ? "allowed" : `${res.status} ${res.body.error.details?.reason}`;
-      const expected = !row.egressMethods.includes(method)
-        ? "403 method_not_allowed_by_trust"
-        : method === "DELETE" && row.approvalRequired.includes("guardrail_finding")
-          ? "403 approval_required"
-          : "allowed";
+      const outcome =
+        res.status === 200
+          ? "allowed"
+          : `${res.status} ${res.body.error.details?.reason} ${res.body.error.details?.trigger?.source ?? ""}`.trim();
+      // Both gates open an approval (docs/governance.md#approvals); the trigger says which rule asked for it.
+      // When both apply, the guardrail is named (its findings) and the trust rule is in its detail.
+      const expected =
+        method === "DELETE" && row.approvalRequired.includes("guardrail_finding")
+          ? "403 approval_pending guardrail"
+          : !row.egressMethods.includes(method)
+            ? "403 approval_pending trust_level"
+            : "allowed";
       expect(outcome, `${method}: ${JSON.stringify(res.body)}`).toBe(expected);
     }
   });

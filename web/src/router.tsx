@@ -184,6 +184,13 @@ const alertRulesRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/alerts/alert-rules"), "AlertRulesScreen"),
 });
 
+// Approvals (docs/governance.md#approvals): the inbox, lazy.
+const approvalsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/approvals",
+  component: lazyRouteComponent(() => import("./screens/tenant/approvals/approvals-inbox"), "ApprovalsInboxScreen"),
+});
+
 // Egress, secrets and skills (docs/egress.md, secrets.md, skills.md): lazy, one chunk each.
 const agentEgressRoute = createRoute({
   getParentRoute: () => tenantRoute,
@@ -284,6 +291,7 @@ const routeTree = rootRoute.addChildren([
       skillPageRoute,
       runsRoute,
       runDetailRoute,
+      approvalsRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),

@@ -168,7 +168,13 @@ export const WelcomeFrame = z.object({
   /** The team's latest seq when the agent joined. */
   head: z.number().int(),
 });
-export const AcceptedFrame = z.object({ type: z.literal("accepted"), id: ClientId, seq: z.number().int() });
+export const AcceptedFrame = z.object({
+  type: z.literal("accepted"),
+  id: ClientId,
+  seq: z.number().int(),
+  /** A held message delivered after its approval (docs/governance.md#approvals). */
+  approvalId: z.string().optional(),
+});
 export const DeliverFrame = z.object({
   type: z.literal("deliver"),
   seq: z.number().int(),
@@ -203,8 +209,26 @@ export const DeniedFrame = z.object({
   topic: z.string().optional(),
   /** ... and when the relay decided (ms since the epoch). */
   at: z.number().int().optional(),
+  /** A held message refused after all: the approval that was denied or expired. */
+  approvalId: z.string().optional(),
 });
 export const ErrorFrame = z.object({ type: z.literal("error"), id: z.string().nullable(), code: z.string(), message: z.string() });
+/**
+ * A send or request held for a person's approval (docs/governance.md#approvals): not delivered yet.
+ * Later, on the same connection (or the agent's next one, if it is online then): `accepted` with the
+ * same `id` and `approvalId` once approved and delivered, or `denied` with `approvalId` and code
+ * `approval_denied` / `approval_expired`. `GET /v1/agent/approvals/{approvalId}` answers meanwhile.
+ */
+export const HeldFrame = z.object({
+  type: z.literal("held"),
+  id: z.string(),
+  approvalId: z.string(),
+  /** Why: a guardrail finding, or the supervised pair. */
+  reason: z.string(),
+  code: z.enum(["guardrail_approval", "supervised_pair"]),
+  /** When the approval expires if no one decides (ms since the epoch). */
+  expiresAt: z.number().int(),
+});
 export const TimeoutFrame = z.object({ type: z.literal("timeout"), id: z.string() });
 
 export const ServerFrameSchema = z.discriminatedUnion("type", [
@@ -215,6 +239,7 @@ export const ServerFrameSchema = z.discriminatedUnion("type", [
   DeniedFrame,
   ErrorFrame,
   TimeoutFrame,
+  HeldFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 

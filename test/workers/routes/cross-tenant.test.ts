@@ -87,6 +87,9 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/policies/versions": { text: "forbid (principal, action, resource);", message: "hijacked" },
   "POST /v1/tenants/{tenantId}/policies/versions/{version}/rollback": { message: "hijacked" },
   "POST /v1/tenants/{tenantId}/policies/dry-run": { text: "permit (principal, action, resource);" },
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": { reason: "hijacked" },
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": { reason: "hijacked" },
+  "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": { pairs: [] },
 };
 
 let ownerA: TestUser;
@@ -132,6 +135,7 @@ const snapshotB = async () => {
     plan: await q("select plan from tenants where id = ?"),
     policyVersions: await q("select count(*) as n, max(version) as v from policy_versions where tenant_id = ?"),
     policySettings: await q("select count(*) as n, group_concat(cedar_enabled) as e from tenant_policy_settings where tenant_id = ?"),
+    approvals: (await env.APPROVAL_DESK.get(env.APPROVAL_DESK.idFromName(b.tenantId!)).list(undefined, 10)).map((a) => a.status),
   };
 };
 
@@ -231,6 +235,19 @@ beforeAll(async () => {
   const budgetB = await call(`/v1/tenants/${tenantId}/budgets`, { body: { metric: "egress_calls", hardLimit: 5 }, cookie: ownerB.cookie });
   if (budgetB.status !== 201) throw new Error(`seeding tenant B's budget failed: ${JSON.stringify(budgetB.body)}`);
   b.budgetId = budgetB.body.budget.id;
+  // Approvals (docs/governance.md#approvals): a pending approval in B's desk, opened as the egress gate would.
+  const approvalB = await env.APPROVAL_DESK.get(env.APPROVAL_DESK.idFromName(tenantId)).request({
+    id: `apr_cross_${crypto.randomUUID()}`,
+    tenantId,
+    kind: "egress_call",
+    agentId: b.agentId!,
+    teamId: null,
+    summary: "DELETE https://api.example.com/x",
+    subject: { method: "DELETE", url: "https://api.example.com/x", digest: "0", bytes: 0, preview: "" },
+    trigger: { source: "trust_level", detail: "seeded" },
+    fingerprint: `cross-${crypto.randomUUID()}`,
+  });
+  b.approvalId = approvalB.approval.id;
   for (const [name, value] of Object.entries(b)) if (!value) throw new Error(`seeding tenant B failed at ${name}`);
 });
 

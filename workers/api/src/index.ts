@@ -12,6 +12,7 @@ export { EgressGate } from "../../../durable-objects/egress-gate";
 export { EgressOutbound } from "../../egress/src/index";
 export { SkillMockOutbound } from "./skill-runtime/mock-outbound";
 export { UsageMeter } from "../../../durable-objects/usage-meter";
+export { ApprovalDesk } from "../../../durable-objects/approval-desk";
 
 const app = createApp();
 

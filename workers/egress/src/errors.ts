@@ -36,7 +36,12 @@ export function errorResponse(
 }
 
 export function denialResponse(denial: GateDenial): Response {
-  const details = { reason: denial.reason, detail: denial.detail, ...(denial.findings ? { findings: denial.findings } : {}) };
+  const details = {
+    reason: denial.reason,
+    detail: denial.detail,
+    ...(denial.findings ? { findings: denial.findings } : {}),
+    ...(denial.approval ?? {}),
+  };
   switch (denial.reason) {
     case "agent_suspended":
       return errorResponse("agent_suspended", "The agent is suspended. An admin must resume it before it can call out.", details);
@@ -49,7 +54,12 @@ export function denialResponse(denial: GateDenial): Response {
     case "concurrency_limited":
       return errorResponse("rate_limited", REASON_TEXT[denial.reason], details, { "retry-after": String(denial.retryAfterSeconds ?? 1) });
     case "approval_required":
-      return errorResponse("approval_required", REASON_TEXT.approval_required, details);
+      return errorResponse("approval_required", REASON_TEXT.approval_required, details, { "retry-after": "5" });
+    case "approval_pending":
+    case "approval_denied":
+    case "approval_expired":
+    case "approval_not_usable":
+      return errorResponse(denial.reason, REASON_TEXT[denial.reason], details);
     case "budget_exceeded":
       return errorResponse("budget_exceeded", `${REASON_TEXT.budget_exceeded} ${denial.detail}`, details);
     case "safe_mode":

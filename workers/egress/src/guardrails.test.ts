@@ -19,14 +19,18 @@ async function guardrailEvents(tenantId: string, agentId: string) {
 }
 
 describe("egress guardrails", () => {
-  it("a DELETE at trust level 2 needs approval (refused, clearly); nothing reaches upstream", async () => {
+  it("a DELETE at trust level 2 needs approval (an approval is opened, the call waits); nothing reaches upstream", async () => {
     const agent = await egressAgent({ trustLevel: 2, rules: [{ host: "api.upstream.example" }] });
     const t = tok();
     const res = await envelope(agent.token, { url: `${API}/echo/${t}`, method: "DELETE" });
     expect(res.status).toBe(403);
     expect(res.body.error).toMatchObject({
-      code: "approval_required",
-      details: { reason: "approval_required", findings: [expect.objectContaining({ ruleId: "http.delete", action: "require_approval" })] },
+      code: "approval_pending",
+      details: {
+        reason: "approval_pending",
+        approvalId: expect.stringMatching(/^apr_/),
+        findings: [expect.objectContaining({ ruleId: "http.delete", action: "require_approval" })],
+      },
     });
     expect(await upstreamSaw(t)).toEqual([]);
     expect(await guardrailEvents(agent.tenantId, agent.agentId)).toEqual([

@@ -161,9 +161,16 @@ describe("denials", () => {
   it("applies methods and path prefixes, and the trust level's methods", async () => {
     const readOnly = await egressAgent({ trustLevel: 1, rules: [{ host: "api.upstream.example" }] });
     const post = await envelope(readOnly.token, { url: `${API}/echo/x`, method: "POST", body: "x" });
-    expect(post.body.error.details.reason).toBe("method_not_allowed_by_trust");
+    // A write above the trust level waits for a person (docs/governance.md#approvals).
+    expect(post.body.error).toMatchObject({
+      code: "approval_pending",
+      details: { reason: "approval_pending", trigger: { source: "trust_level" } },
+    });
     const sandboxed = await egressAgent({ trustLevel: 0, rules: [{ host: "api.upstream.example" }] });
-    expect((await envelope(sandboxed.token, { url: `${API}/echo/x` })).body.error.details.reason).toBe("method_not_allowed_by_trust");
+    expect((await envelope(sandboxed.token, { url: `${API}/echo/x` })).body.error.details).toMatchObject({
+      reason: "approval_pending",
+      trigger: { source: "trust_level", detail: expect.stringContaining("no methods") },
+    });
     const scoped = await egressAgent({ rules: [{ host: "api.upstream.example", methods: ["GET"], pathPrefix: "/echo" }] });
     expect((await envelope(scoped.token, { url: `${API}/other` })).body.error.details.reason).toBe("method_not_allowed");
     expect((await envelope(scoped.token, { url: `${API}/echo/x`, method: "DELETE" })).body.error.details.reason).toBe("method_not_allowed");

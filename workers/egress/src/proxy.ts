@@ -87,6 +87,8 @@ export async function proxyCall(
     platformHosts: hosts,
     body: req.body,
     contentType: headers.get("content-type"),
+    // Our own header (dropped before the call goes upstream, like every x-switchboard-* header).
+    approvalId: new Headers(req.headers).get("x-switchboard-approval")?.trim() || null,
   });
   if (!admission.ok) return { kind: "denied", denial: admission };
   const ticket = admission.ticket;

@@ -54,6 +54,9 @@ export const PERMISSIONS = [
   /** Policies as code (docs/governance.md): everyone reads the tenant's Cedar policy sets; owners and admins save, roll back, dry-run and turn Cedar on. */
   "policies:read",
   "policies:write",
+  /** Approvals (docs/governance.md#approvals): everyone sees the inbox; owners and admins approve or deny. */
+  "approvals:read",
+  "approvals:decide",
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS).meta({ id: "Permission" });
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -69,6 +72,7 @@ const READ: Permission[] = [
   "skills:read",
   "billing:read",
   "policies:read",
+  "approvals:read",
 ];
 
 /**

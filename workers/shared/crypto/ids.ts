@@ -43,6 +43,8 @@ export const ID_PREFIXES = {
   usageReport: "ur",
   // Runs (docs/runs.md).
   run: "run",
+  // Approvals (docs/governance.md#approvals).
+  approval: "apr",
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

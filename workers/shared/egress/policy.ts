@@ -74,6 +74,8 @@ export interface EgressRequest {
   method: string;
   url: string | URL;
   trustLevel: TrustLevel;
+  /** A person approved exactly this call (docs/governance.md#approvals): the trust level's method list does not apply. */
+  approved?: boolean;
 }
 
 export type Verdict =
@@ -107,7 +109,7 @@ export function decideEgress(policy: CompiledPolicy, request: EgressRequest, tar
       : { decision: "deny", reason: "method_not_allowed", detail: `no rule for ${host} allows ${method} ${url.pathname}`, host };
   }
   const allowedMethods = (TRUST_LEVELS[request.trustLevel] ?? TRUST_LEVELS[0]!).egressMethods;
-  if (!allowedMethods.includes(method)) {
+  if (!allowedMethods.includes(method) && !request.approved) {
     return {
       decision: "deny",
       reason: "method_not_allowed_by_trust",

@@ -29,6 +29,11 @@ export const DENY_REASONS = [
   // The guardrails (workers/shared/egress/guardrails.ts, docs/governance.md)
   "guardrail_blocked",
   "approval_required",
+  // Approvals (docs/governance.md#approvals): the call needs a person (guardrail or trust level).
+  "approval_pending",
+  "approval_denied",
+  "approval_expired",
+  "approval_not_usable",
   // Billing (docs/billing.md): a hard budget on egress calls (the agent's or the tenant's) is reached.
   "budget_exceeded",
   // Safe mode (docs/governance.md): the tenant or one of the agent's teams is held.
@@ -63,8 +68,13 @@ export const REASON_TEXT: Record<DenyReason | AllowReason, string> = {
   too_many_redirects: "The redirect chain is longer than the proxy follows.",
   mock_no_match: "Mock mode: no recorded or declared response matches this call, and nothing leaves in mock mode.",
   guardrail_blocked: "The tenant's guardrail policy blocks this call: it deletes, destroys or moves money (details.findings).",
-  approval_required:
-    "The tenant's guardrail policy requires a person's approval for this call at the agent's trust level; approvals are not available yet, so the call is refused (details.findings).",
+  approval_required: "This call needs a person's approval, but no approval could be opened right now; retry later (details.findings).",
+  approval_pending:
+    "This call needs a person's approval (details.trigger): an approval is open (details.approvalId). Poll details.statusUrl; once approved, retry the same call with the header X-Switchboard-Approval: <approvalId>.",
+  approval_denied: "A person denied the approval this call needed (details.approvalId, details.reason).",
+  approval_expired: "The approval this call needed expired (details.approvalId, details.reason); retry without the header to ask again.",
+  approval_not_usable:
+    "The approval in X-Switchboard-Approval was already used or was given for a different method, URL or body; an approval covers exactly one call, once.",
   budget_exceeded: "A hard budget on egress calls (the agent's, the tenant's, or the plan's allowance) is used up for this month.",
   safe_mode: "The tenant or one of the agent's teams is in safe mode: egress is frozen until an owner or admin lifts it.",
   cedar_denied: "The tenant's Cedar policy set does not allow this call (a forbid matches, or no permit does).",

@@ -203,7 +203,32 @@ export const ERROR_CATALOGUE = {
   approval_required: {
     status: 403,
     description:
-      "The tenant's guardrail policy requires a person's approval for this operation at the agent's trust level (`details.findings`). Approvals are not available yet: the operation is refused, not queued.",
+      "The operation needs a person's approval (`details.findings`) but no approval could be opened (the approvals store did not answer): it is refused, not queued; retry later. Normally such an operation is answered `approval_pending`.",
+  },
+  // Approvals (docs/governance.md#approvals)
+  approval_pending: {
+    status: 403,
+    description:
+      "The operation waits for a person's approval: it was not carried out. `details.approvalId` names the approval, `details.statusUrl` where to poll it; once approved, retry the same call with `X-Switchboard-Approval: <approvalId>` (egress).",
+  },
+  approval_denied: {
+    status: 403,
+    description: "A person denied the approval this operation needed (`details.approvalId`, `details.reason`): it was not carried out.",
+  },
+  approval_expired: {
+    status: 403,
+    description:
+      "The approval this operation needed expired — no decision in time, an approved call not retried in time, or safe mode ended it (`details.approvalId`, `details.reason`). Ask again by retrying without the approval header.",
+  },
+  guardrail_blocked: {
+    status: 403,
+    description:
+      "Relay: the tenant's guardrail policy blocks this message — its body carries a destructive command, SQL or call (`reason` names the rules); answered in a `denied` frame.",
+  },
+  approval_not_usable: {
+    status: 409,
+    description:
+      "The approval named in `X-Switchboard-Approval` was already used, or was given for a different method, URL or body: an approval covers exactly one call, once.",
   },
   // Safe mode (docs/governance.md "Kill switch and safe mode")
   safe_mode: {

@@ -5,6 +5,7 @@ import {
   Bot,
   Building,
   CreditCard,
+  Gavel,
   KeyRound,
   LockKeyhole,
   Package,
@@ -72,6 +73,13 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
                 </Link>
               </li>
             </>
+          )}
+          {can(tenant.role, "approvals:read") && (
+            <li>
+              <Link to="/t/$tenantId/approvals" params={params} className={linkClass}>
+                <Gavel className="size-4" aria-hidden="true" /> Approvals
+              </Link>
+            </li>
           )}
           {can(tenant.role, "skills:read") && (
             <li>

@@ -248,6 +248,15 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/a2a/tenants/{tenantId}/jwks.json": "getA2aCardKeys",
   "GET /v1/tenants/{tenantId}/agents/{agentId}/agent-card": "getAgentCard",
   "POST /v1/tenants/{tenantId}/a2a/card-keys/rotate": "rotateA2aCardKeys",
+  // Approvals (docs/governance.md#approvals)
+  "GET /v1/tenants/{tenantId}/approvals/live": "watchApprovals",
+  "GET /v1/tenants/{tenantId}/approvals": "listApprovals",
+  "GET /v1/tenants/{tenantId}/approvals/{approvalId}": "getApproval",
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": "approveApproval",
+  "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": "denyApproval",
+  "GET /v1/agent/approvals/{approvalId}": "getAgentApproval",
+  "GET /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "getSupervisedPairs",
+  "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "replaceSupervisedPairs",
 };
 
 /**
@@ -376,6 +385,11 @@ export const TAGS: { name: string; description: string }[] = [
     name: "Policies",
     description:
       "Policies as code: the tenant's Cedar policy sets, versioned with diff and rollback, validated against Switchboard's schema, a dry-run over recent audit events, and the switch that makes Cedar an additional gate (docs/governance.md).",
+  },
+  {
+    name: "Approvals",
+    description:
+      "Operations waiting for a person — egress calls and relayed requests the guardrails or the trust level gate, messages between supervised pairs: the inbox, decisions, the live feed, and an agent's read of its own approval (docs/governance.md#approvals).",
   },
   { name: "Operator", description: "The platform operator's console: every tenant and the platform's health. Operators only." },
   { name: "Development", description: "Routes that exist only on the local stack (`ENVIRONMENT=development`)." },

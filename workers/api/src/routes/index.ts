@@ -36,6 +36,7 @@ import { safeModeRoutes } from "./safe-mode";
 import { policiesRoutes } from "./policies";
 import { runsRoutes } from "./runs";
 import { a2aRoutes } from "./a2a";
+import { approvalsRoutes } from "./approvals";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
 export const ROUTE_MODULES = [
@@ -76,5 +77,6 @@ export const ROUTE_MODULES = [
   policiesRoutes,
   runsRoutes,
   a2aRoutes,
+  approvalsRoutes,
   auditRoutes,
 ];

@@ -6,6 +6,7 @@
  * EgressGates reload (their next call is refused). A relay or gate that cannot be reached is
  * logged; the row still holds (a gate reloads within STATE_TTL_MS, a socket's next reconnect is refused).
  */
+import { expirePendingApprovals } from "./approvals";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { ALERT_RULE_TEMPLATES } from "../../../shared/alerts/templates";
@@ -39,7 +40,9 @@ export type SafeModeHook = (env: Env, entry: SafeModeEntry) => Promise<void>;
  * capability joins here with `(env, e) => expirePendingApprovals(env, e.tenantId, { teamId: e.teamId, reason: e.reason })`
  * (workers/api/src/services/approvals.ts), so pending approvals of the held scope expire with it.
  */
-export const ON_ENTER_SAFE_MODE: SafeModeHook[] = [];
+export const ON_ENTER_SAFE_MODE: SafeModeHook[] = [
+  (env, e) => expirePendingApprovals(env, e.tenantId, { teamId: e.teamId, reason: `safe mode: ${e.reason}` }).then(() => undefined),
+];
 
 const scopeIdOf = (tenantId: string, teamId: string | null) => teamId ?? tenantId;
 

@@ -3,11 +3,11 @@ import { useNow } from "@/lib/use-now";
 import type { LiveStatus } from "@/lib/live-socket";
 
 /** Says whether the inbox is receiving alerts as they fire, and when it will try again if not. */
-export function LiveIndicator({ live }: { live: LiveStatus }) {
+export function LiveIndicator({ live, liveText = "Live: new alerts appear here as they fire" }: { live: LiveStatus; liveText?: string }) {
   const now = useNow(live.state === "reconnecting");
   const { dot, text, countdown }: { dot: string; text: string; countdown?: string } =
     live.state === "live"
-      ? { dot: "bg-green-500", text: "Live: new alerts appear here as they fire" }
+      ? { dot: "bg-green-500", text: liveText }
       : live.state === "connecting"
         ? { dot: "bg-zinc-400", text: live.attempt === 0 ? "Connecting to live updates…" : "Live updates interrupted; reconnecting…" }
         : live.state === "reconnecting"

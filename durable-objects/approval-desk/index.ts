@@ -1,0 +1,1 @@
+export { ApprovalDesk, type DecideAnswer, type UseAnswer } from "./approval-desk";
