@@ -9,11 +9,9 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
-import { ALERT_RULE_TEMPLATES } from "../../../shared/alerts/templates";
 import { reloadUsageMeter, usageMeterFor } from "../../../shared/billing/usage";
 import { newId } from "../../../shared/crypto/ids";
-import { agents, alertRules, budgets, type BudgetRow } from "../../../shared/db/schema";
-import { ALERT_LIMITS, RULE_DEFAULTS } from "../../../shared/schemas/alerts";
+import { agents, budgets, type BudgetRow } from "../../../shared/db/schema";
 import {
   BudgetCheckSchema,
   BudgetSchema,
@@ -28,7 +26,7 @@ import { ApiError, notFound } from "../http/api-error";
 import { audit } from "../http/audit";
 import { TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
-import { rulesChanged } from "../services/alerts/ledger";
+import { ensureAlertRuleFor } from "../services/alerts/ensure-rule";
 
 export const budgetsRoutes = new OpenAPIHono<AppEnv>();
 const tags = ["Billing"];
@@ -154,53 +152,12 @@ budgetsRoutes.openapi(
       target: { type: "budget", id: row.id },
       details: { agentId: row.agentId, metric: row.metric, softLimit: row.softLimit, hardLimit: row.hardLimit },
     });
-    const alertRuleId = await ensureBudgetAlertRule(c);
+    // Soft caps alert through the tenant's alert rules: make sure one listens to `budget.*`.
+    const alertRuleId = await ensureAlertRuleFor(c, { actionPrefix: "budget", templateId: "budget-caps", reason: "first budget" });
     await changed(c);
     return c.json({ budget: toBudget(row), alertRuleId }, 201);
   },
 );
-
-/** Soft caps alert through the tenant's alert rules: make sure one listens to `budget.*`. */
-async function ensureBudgetAlertRule(c: Context<AppEnv>): Promise<string | null> {
-  const { tenant } = c.get("tenantAccess");
-  const db = c.get("db");
-  const rules = await db
-    .select({ id: alertRules.id, match: alertRules.match })
-    .from(alertRules)
-    .where(eq(alertRules.tenantId, tenant.id))
-    .all();
-  const listening = rules.find((r) => r.match.action === "budget.*" || r.match.action.startsWith("budget."));
-  if (listening) return listening.id;
-  if (rules.length >= ALERT_LIMITS.rulesPerTenant) return null;
-  const template = ALERT_RULE_TEMPLATES.find((t) => t.id === "budget-caps")!;
-  const now = Date.now();
-  const row = {
-    id: newId("alertRule", now),
-    tenantId: tenant.id,
-    ...RULE_DEFAULTS,
-    ...template.rule,
-    webhookIds: [],
-    createdBy: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await db.insert(alertRules).values(row);
-  await audit(c, {
-    action: "alert_rule.created",
-    target: { type: "alert_rule", id: row.id },
-    details: {
-      name: row.name,
-      match: row.match,
-      threshold: row.threshold,
-      windowSeconds: row.windowSeconds,
-      severity: row.severity,
-      enabled: row.enabled,
-      reason: "first budget",
-    },
-  });
-  await rulesChanged(c.env, tenant.id);
-  return row.id;
-}
 
 budgetsRoutes.openapi(
   defineRoute("billing:write", {

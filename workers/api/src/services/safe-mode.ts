@@ -9,19 +9,16 @@
 import { expirePendingApprovals } from "./approvals";
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Context } from "hono";
-import { ALERT_RULE_TEMPLATES } from "../../../shared/alerts/templates";
-import { newId } from "../../../shared/crypto/ids";
 import type { Database } from "../../../shared/db/client";
-import { agents, alertRules, safeModes, teamAgents, teams, users, type SafeModeRow } from "../../../shared/db/schema";
+import { agents, safeModes, teamAgents, teams, users, type SafeModeRow } from "../../../shared/db/schema";
 import { log } from "../../../shared/observability/log";
 import { CLOSE_CODES } from "../../../shared/relay/protocol";
-import { ALERT_LIMITS, RULE_DEFAULTS } from "../../../shared/schemas/alerts";
 import { toIso } from "../../../shared/schemas/common";
 import type { SafeMode, SafeModeStatus } from "../../../shared/schemas/safe-mode";
 import type { AppEnv } from "../env";
 import { ApiError } from "../http/api-error";
 import { audit } from "../http/audit";
-import { rulesChanged } from "./alerts/ledger";
+import { ensureAlertRuleFor } from "./alerts/ensure-rule";
 import { invalidateEgressGates } from "./egress";
 import { relayOf } from "./relay";
 
@@ -113,7 +110,8 @@ export async function enterSafeMode(
   const entry: SafeModeEntry = { tenantId: tenant.id, reason: input.reason, ...(input.teamId ? { teamId: input.teamId } : {}) };
   for (const hook of ON_ENTER_SAFE_MODE)
     await hook(c.env, entry).catch((error: unknown) => log.error("safe mode: on-enter hook failed", { error }));
-  await ensureSafeModeAlertRule(c);
+  // Entering safe mode is an alert: one of the tenant's rules listens to `safe_mode.*` (created on first use).
+  await ensureAlertRuleFor(c, { actionPrefix: "safe_mode", templateId: "safe-mode", reason: "first safe mode" });
   await audit(c, {
     action: "safe_mode.entered",
     target: input.teamId ? { type: "team", id: input.teamId } : { type: "tenant", id: tenant.id },
@@ -190,40 +188,4 @@ async function closeHeldSockets(env: Env, db: Database, tenantId: string, teamId
     else log.error("safe mode: relay close failed", { tenantId, teamId, error: r.reason });
   }
   return closed;
-}
-
-/** Entering safe mode is an alert: make sure one of the tenant's rules listens to `safe_mode.*` (created on first use, as budgets do). */
-async function ensureSafeModeAlertRule(c: Context<AppEnv>): Promise<void> {
-  const { tenant } = c.get("tenantAccess");
-  const db = c.get("db");
-  const rules = await db.select({ match: alertRules.match }).from(alertRules).where(eq(alertRules.tenantId, tenant.id)).all();
-  if (rules.some((r) => r.match.action === "safe_mode.*" || r.match.action.startsWith("safe_mode."))) return;
-  if (rules.length >= ALERT_LIMITS.rulesPerTenant) return;
-  const template = ALERT_RULE_TEMPLATES.find((t) => t.id === "safe-mode")!;
-  const now = Date.now();
-  const row = {
-    id: newId("alertRule", now),
-    tenantId: tenant.id,
-    ...RULE_DEFAULTS,
-    ...template.rule,
-    webhookIds: [],
-    createdBy: null,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await db.insert(alertRules).values(row);
-  await audit(c, {
-    action: "alert_rule.created",
-    target: { type: "alert_rule", id: row.id },
-    details: {
-      name: row.name,
-      match: row.match,
-      threshold: row.threshold,
-      windowSeconds: row.windowSeconds,
-      severity: row.severity,
-      enabled: row.enabled,
-      reason: "first safe mode",
-    },
-  });
-  await rulesChanged(c.env, tenant.id);
 }
