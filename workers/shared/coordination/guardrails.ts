@@ -9,6 +9,7 @@ import { z } from "zod";
 import { emitAudit } from "../audit/emit";
 import { guardrailEvent } from "../guardrails/events";
 import { checkGuardrails, GuardrailActionSchema, PACKS, RULES, type GuardrailSubject as Scanned } from "../guardrails/index";
+import type { GuardrailPolicy } from "../guardrails/policy";
 import { loadGuardrailPolicy } from "../guardrails/tenant-policy";
 import type { TrustLevel } from "../trust-levels";
 
@@ -88,12 +89,32 @@ export function scannedOf(input: GuardrailCheckInput): Scanned | null {
   return { kind: "command", command: input.content };
 }
 
+/**
+ * The verdict for one input under a policy and trust level: pure, no audit. The engine below adds
+ * the audit event; the dashboard's "test a command" box (`POST /v1/tenants/{tenantId}/guardrails/check`)
+ * calls it alone, because a person trying a command is not an agent acting.
+ */
+export function guardrailVerdict(input: GuardrailCheckInput, policy: GuardrailPolicy, trustLevel: TrustLevel) {
+  const scanned = scannedOf(input);
+  const decision = scanned ? checkGuardrails(scanned, policy, trustLevel) : { action: "allow" as const, findings: [], trustAdjusted: false };
+  const verdict: GuardrailVerdict = {
+    allowed: decision.action === "allow" || decision.action === "log",
+    requiresApproval: decision.action === "require_approval",
+    decision: decision.action,
+    engine: "native",
+    trustAdjusted: decision.trustAdjusted,
+    reasons: scanned
+      ? decision.findings.map((f) => f.reason)
+      : ["Nothing to check: give `content` (a command, SQL or a body) or, for `http.*`, the URL in `resource`."],
+    findings: decision.findings,
+  };
+  return { scanned, decision, verdict };
+}
+
 export const NATIVE_GUARDRAILS: (env: Pick<Env, "DB" | "AUDIT_LEDGER">) => GuardrailEngine = (env) => ({
   async check(subject, input, via, request) {
-    const scanned = scannedOf(input);
-    const trust = subject.trustLevel as TrustLevel;
     const policy = await loadGuardrailPolicy(env, subject.tenantId);
-    const decision = scanned ? checkGuardrails(scanned, policy, trust) : { action: "allow" as const, findings: [], trustAdjusted: false };
+    const { scanned, decision, verdict } = guardrailVerdict(input, policy, subject.trustLevel as TrustLevel);
     await emitAudit(env, {
       ...guardrailEvent(
         {
@@ -109,17 +130,7 @@ export const NATIVE_GUARDRAILS: (env: Pick<Env, "DB" | "AUDIT_LEDGER">) => Guard
       ip: request?.ip ?? null,
       userAgent: request?.userAgent ?? null,
     });
-    return {
-      allowed: decision.action === "allow" || decision.action === "log",
-      requiresApproval: decision.action === "require_approval",
-      decision: decision.action,
-      engine: "native",
-      trustAdjusted: decision.trustAdjusted,
-      reasons: scanned
-        ? decision.findings.map((f) => f.reason)
-        : ["Nothing to check: give `content` (a command, SQL or a body) or, for `http.*`, the URL in `resource`."],
-      findings: decision.findings,
-    };
+    return verdict;
   },
 });
 

@@ -257,6 +257,8 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/agent/approvals/{approvalId}": "getAgentApproval",
   "GET /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "getSupervisedPairs",
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "replaceSupervisedPairs",
+  // Guardrails screen's "test a command" box (docs/governance.md)
+  "POST /v1/tenants/{tenantId}/guardrails/check": "testTenantGuardrails",
 };
 
 /**
