@@ -5,57 +5,24 @@
  * tenant's policy and the agent's trust level; every check is an audit event (`guardrail.checked`).
  * Both surfaces call `guardrailEngine(env).check`, so they answer and audit identically.
  */
-import { z } from "zod";
 import { emitAudit } from "../audit/emit";
 import { guardrailEvent } from "../guardrails/events";
-import { checkGuardrails, GuardrailActionSchema, PACKS, RULES, type GuardrailSubject as Scanned } from "../guardrails/index";
+import { checkGuardrails, type GuardrailSubject as Scanned } from "../guardrails/index";
 import type { GuardrailPolicy } from "../guardrails/policy";
 import { loadGuardrailPolicy } from "../guardrails/tenant-policy";
+import type { GuardrailCheckInput, GuardrailVerdict } from "../schemas/guardrails";
 import type { TrustLevel } from "../trust-levels";
 
-export const GuardrailCheckInputSchema = z
-  .object({
-    action: z.string().min(1).max(200).meta({
-      description:
-        "What the agent is about to do. `http.<method>` (e.g. `http.delete`) or `egress.<method>`: an HTTP call to `resource` (the URL) with `content` as its body. `sql` or `sql.*`: `content` is SQL. Anything else (e.g. `shell.exec`, `deploy`): `content` is a command line.",
-    }),
-    resource: z.string().max(2000).optional().meta({ description: "What it acts on: the URL for `http.*`; otherwise informational." }),
-    content: z.string().max(16_384).optional().meta({
-      description:
-        "The command line, SQL or request body to check. Without it (and without an HTTP URL) there is nothing to check: the verdict allows and says so.",
-    }),
-  })
-  .strict()
-  .meta({ id: "GuardrailCheckInput" });
-export type GuardrailCheckInput = z.infer<typeof GuardrailCheckInputSchema>;
-
-const packIds = Object.keys(PACKS) as [keyof typeof PACKS, ...Array<keyof typeof PACKS>];
-const ruleIds = Object.keys(RULES) as [keyof typeof RULES, ...Array<keyof typeof RULES>];
-export const GuardrailFindingSchema = z
-  .object({
-    ruleId: z.enum(ruleIds),
-    pack: z.enum(packIds),
-    severity: z.enum(["critical", "high", "medium"]),
-    action: GuardrailActionSchema.meta({ description: "What the tenant's policy says for this finding (before the trust level)." }),
-    reason: z.string(),
-    match: z.string().meta({ description: "The command, statement or request it was found in (≤ 200 characters)." }),
-  })
-  .meta({ id: "GuardrailFinding" });
-
-export const GuardrailVerdictSchema = z
-  .object({
-    allowed: z.boolean().meta({ description: "True when the decision is `allow` or `log`: the agent may go ahead." }),
-    requiresApproval: z.boolean().meta({
-      description: "The decision is `require_approval`: a person must approve first. Approvals do not exist yet: treat it as a refusal.",
-    }),
-    decision: GuardrailActionSchema,
-    engine: z.string().meta({ description: "`native`: the built-in rule registry (docs/governance.md)." }),
-    trustAdjusted: z.boolean().meta({ description: "The agent's trust level (3–4) turned `require_approval` into `log`." }),
-    reasons: z.array(z.string()),
-    findings: z.array(GuardrailFindingSchema),
-  })
-  .meta({ id: "GuardrailVerdict" });
-export type GuardrailVerdict = z.infer<typeof GuardrailVerdictSchema>;
+// The input and verdict schemas live in schemas/guardrails.ts (pure zod, shared with the dashboard).
+export {
+  GuardrailCheckInputSchema,
+  GuardrailFindingSchema,
+  GuardrailVerdictSchema,
+  TenantGuardrailCheckInputSchema,
+  TenantGuardrailCheckSchema,
+  type GuardrailCheckInput,
+  type GuardrailVerdict,
+} from "../schemas/guardrails";
 
 export interface GuardrailSubject {
   tenantId: string;
@@ -96,7 +63,9 @@ export function scannedOf(input: GuardrailCheckInput): Scanned | null {
  */
 export function guardrailVerdict(input: GuardrailCheckInput, policy: GuardrailPolicy, trustLevel: TrustLevel) {
   const scanned = scannedOf(input);
-  const decision = scanned ? checkGuardrails(scanned, policy, trustLevel) : { action: "allow" as const, findings: [], trustAdjusted: false };
+  const decision = scanned
+    ? checkGuardrails(scanned, policy, trustLevel)
+    : { action: "allow" as const, findings: [], trustAdjusted: false };
   const verdict: GuardrailVerdict = {
     allowed: decision.action === "allow" || decision.action === "log",
     requiresApproval: decision.action === "require_approval",

@@ -6,11 +6,11 @@
  * trying a command is not an agent acting, and the audit log's `guardrail.checked` events must keep
  * meaning "an agent asked".
  */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { GuardrailCheckInputSchema, GuardrailVerdictSchema, guardrailVerdict } from "../../../shared/coordination/guardrails";
-import { GuardrailPolicySchema } from "../../../shared/guardrails/policy";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { guardrailVerdict } from "../../../shared/coordination/guardrails";
 import { guardrailPolicyOf } from "../../../shared/guardrails/tenant-policy";
-import { TrustLevelSchema, type TrustLevel } from "../../../shared/trust-levels";
+import { TenantGuardrailCheckInputSchema, TenantGuardrailCheckSchema } from "../../../shared/schemas/guardrails";
+import type { TrustLevel } from "../../../shared/trust-levels";
 import type { AppEnv } from "../env";
 import { TenantParams } from "../http/params";
 import { defineRoute, jsonBody, jsonResponse } from "../http/route";
@@ -20,23 +20,6 @@ const tags = ["Governance"];
 
 /** The default trust level of a test: 2, the first level whose agents act (below it they only read). */
 const DEFAULT_TEST_TRUST: TrustLevel = 2;
-
-const TenantGuardrailCheckInputSchema = GuardrailCheckInputSchema.extend({
-  trustLevel: TrustLevelSchema.optional().meta({
-    description: "The trust level to judge at (0–4, default 2). At 3–4 `require_approval` becomes `log`; `block` applies at every level.",
-  }),
-})
-  .strict()
-  .meta({ id: "TenantGuardrailCheckInput" });
-
-const TenantGuardrailCheckSchema = z
-  .object({
-    verdict: GuardrailVerdictSchema,
-    trustLevel: TrustLevelSchema,
-    policy: GuardrailPolicySchema.meta({ description: "The tenant's guardrail policy the verdict was computed under (the default when none is set)." }),
-    configVersion: z.number().int().meta({ description: "The tenant config version that policy comes from." }),
-  })
-  .meta({ id: "TenantGuardrailCheck" });
 
 guardrailsRoutes.openapi(
   defineRoute("tenant:read", {

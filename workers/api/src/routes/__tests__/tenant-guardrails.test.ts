@@ -59,16 +59,22 @@ describe("POST /v1/tenants/{tenantId}/guardrails/check", () => {
   });
 
   it("follows the tenant's current policy: a rule override changes the answer, and back", async () => {
-    expect((await setPolicy({ severities: { critical: "block", high: "require_approval", medium: "log" }, rules: { "fs.rm_root": "log" } })).status).toBe(
-      200,
-    );
+    expect(
+      (await setPolicy({ severities: { critical: "block", high: "require_approval", medium: "log" }, rules: { "fs.rm_root": "log" } }))
+        .status,
+    ).toBe(200);
     const relaxed = await check(t.viewer, { action: "shell.exec", content: "sudo rm -rf /" });
-    expect(relaxed.body.verdict).toMatchObject({ decision: "log", findings: [expect.objectContaining({ ruleId: "fs.rm_root", action: "log" })] });
+    expect(relaxed.body.verdict).toMatchObject({
+      decision: "log",
+      findings: [expect.objectContaining({ ruleId: "fs.rm_root", action: "log" })],
+    });
     expect(relaxed.body.policy.rules).toEqual({ "fs.rm_root": "log" });
 
     expect((await setPolicy({ severities: { critical: "block", high: "block", medium: "log" }, packs: {}, rules: {} })).status).toBe(200);
     expect((await check(t.viewer, { action: "shell.exec", content: "git reset --hard origin/main" })).body.verdict.decision).toBe("block");
-    expect((await setPolicy({ severities: { critical: "block", high: "require_approval", medium: "log" }, packs: {}, rules: {} })).status).toBe(200);
+    expect(
+      (await setPolicy({ severities: { critical: "block", high: "require_approval", medium: "log" }, packs: {}, rules: {} })).status,
+    ).toBe(200);
   });
 
   it("every role may use it, and it writes no audit event", async () => {
@@ -84,7 +90,11 @@ describe("POST /v1/tenants/{tenantId}/guardrails/check", () => {
 
   it("another tenant's id is 404; no session is 401", async () => {
     expectError(await check(outsider, { action: "shell.exec", content: "ls" }), 404, "not_found");
-    expectError(await call(`/v1/tenants/${t.tenantId}/guardrails/check`, { body: { action: "shell.exec", content: "ls" } }), 401, "unauthenticated");
+    expectError(
+      await call(`/v1/tenants/${t.tenantId}/guardrails/check`, { body: { action: "shell.exec", content: "ls" } }),
+      401,
+      "unauthenticated",
+    );
   });
 
   it("a bad body is 400 in the error shape", async () => {
