@@ -381,7 +381,7 @@ export const TAGS: { name: string; description: string }[] = [
   {
     name: "Governance",
     description:
-      'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode").',
+      'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode"); and testing a command against the tenant\'s guardrail policy (docs/governance.md "Dashboard: the Guardrails screen").',
   },
   {
     name: "Policies",
