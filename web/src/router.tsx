@@ -238,6 +238,13 @@ const runDetailRoute = createRoute({
   component: lazyRouteComponent(() => import("./screens/tenant/runs/run-detail"), "RunDetailScreen"),
 });
 
+// Guardrails (docs/governance.md "Dashboard: the Guardrails screen"): the policy and a "test a command" box, lazy.
+const guardrailsRoute = createRoute({
+  getParentRoute: () => tenantRoute,
+  path: "/guardrails",
+  component: lazyRouteComponent(() => import("./screens/tenant/governance/guardrails-screen"), "GuardrailsScreen"),
+});
+
 const operatorRoute = createRoute({ getParentRoute: () => appRoute, path: "/operator", component: OperatorLayout });
 const operatorIndexRoute = createRoute({
   getParentRoute: () => operatorRoute,
@@ -292,6 +299,7 @@ const routeTree = rootRoute.addChildren([
       runsRoute,
       runDetailRoute,
       approvalsRoute,
+      guardrailsRoute,
     ]),
     operatorRoute.addChildren([operatorIndexRoute, operatorTenantRoute, operatorHealthRoute]),
   ]),

@@ -90,6 +90,7 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/approve": { reason: "hijacked" },
   "POST /v1/tenants/{tenantId}/approvals/{approvalId}/deny": { reason: "hijacked" },
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": { pairs: [] },
+  "POST /v1/tenants/{tenantId}/guardrails/check": { action: "shell.exec", content: "ls -la" },
 };
 
 let ownerA: TestUser;

@@ -12,6 +12,7 @@ import {
   Scale,
   ScrollText,
   Settings,
+  ShieldAlert,
   ShieldCheck,
   Users,
   UsersRound,
@@ -99,6 +100,13 @@ export function SideNav({ tenant, isOperator }: { tenant: { id: string; name: st
             <li>
               <Link to="/t/$tenantId/policies" params={params} className={linkClass}>
                 <Scale className="size-4" aria-hidden="true" /> Policies
+              </Link>
+            </li>
+          )}
+          {can(tenant.role, "tenant:read") && (
+            <li>
+              <Link to="/t/$tenantId/guardrails" params={params} className={linkClass}>
+                <ShieldAlert className="size-4" aria-hidden="true" /> Guardrails
               </Link>
             </li>
           )}

@@ -257,6 +257,8 @@ export const OPERATION_IDS: Record<string, string> = {
   "GET /v1/agent/approvals/{approvalId}": "getAgentApproval",
   "GET /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "getSupervisedPairs",
   "PUT /v1/tenants/{tenantId}/teams/{teamId}/supervised-pairs": "replaceSupervisedPairs",
+  // Guardrails screen's "test a command" box (docs/governance.md)
+  "POST /v1/tenants/{tenantId}/guardrails/check": "testTenantGuardrails",
 };
 
 /**
@@ -379,7 +381,7 @@ export const TAGS: { name: string; description: string }[] = [
   {
     name: "Governance",
     description:
-      'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode").',
+      'The kill switch: safe mode for the tenant or one team, which stops every held agent at once (docs/governance.md "Kill switch and safe mode"); and testing a command against the tenant\'s guardrail policy (docs/governance.md "Dashboard: the Guardrails screen").',
   },
   {
     name: "Policies",

@@ -37,6 +37,7 @@ import { policiesRoutes } from "./policies";
 import { runsRoutes } from "./runs";
 import { a2aRoutes } from "./a2a";
 import { approvalsRoutes } from "./approvals";
+import { guardrailsRoutes } from "./guardrails";
 
 /** Every route module the API serves. auditRoutes stays last: its `/audit/{seq}` must not shadow other `/audit/...` paths. */
 export const ROUTE_MODULES = [
@@ -78,5 +79,6 @@ export const ROUTE_MODULES = [
   runsRoutes,
   a2aRoutes,
   approvalsRoutes,
+  guardrailsRoutes,
   auditRoutes,
 ];
