@@ -97,6 +97,11 @@ describe("audit of accepted messages: derived from the log by a flush cursor", (
     const [a, b] = f.agents as [(typeof f.agents)[0], (typeof f.agents)[0]];
     await setAllowlist(f, { edges: [agentEdge(a, b)] });
     const alice = await join(f, a);
+    // The test runs the alarm itself: with the default 500 ms flush delay, a loaded machine could
+    // flush before the "nothing in D1 yet" checks below.
+    await runInDurableObject(relayStub(f.teamId), (relay: TeamRelay) => {
+      relay.core.limits.auditFlushDelayMs = 60_000;
+    });
     alice.send({ type: "send", id: "ok1", to: b.id, body: { hello: "world" } });
     const { seq } = await alice.next({ type: "accepted", id: "ok1" });
     alice.send({ type: "send", id: "ok2", to: b.id, body: [2] });
