@@ -55,6 +55,8 @@ const options = convertV4MiniflareOptions({
       ...apiOptions,
       name: "switchboard-api",
       ...esModule(relayScript),
+      // The Cedar policy Worker is asked only for tenants that turned Cedar on; the bench's never do.
+      serviceBindings: Object.fromEntries(Object.entries(apiOptions.serviceBindings ?? {}).filter(([name]) => name !== "POLICY")),
       bindings: {
         ...apiOptions.bindings,
         ...exampleVars(),
